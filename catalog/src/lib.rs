@@ -1,1 +1,22 @@
-//! catalog
+//! Kapok's catalog: the domain types every other crate shares (centres, users, programmes,
+//! assets, channels, jobs, the audit log), the SQL store over SQLite and PostgreSQL, and the
+//! job queue. No HTTP and no media processing here.
+
+mod text_enum;
+
+pub mod asset;
+pub mod audit;
+pub mod centre;
+pub mod channel;
+pub mod error;
+pub mod ids;
+pub mod job;
+pub mod programme;
+pub mod store;
+pub mod user;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use error::{CatalogError, Result};
+pub use store::{Backend, Store};

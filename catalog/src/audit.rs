@@ -1,0 +1,41 @@
+//! The audit log: who changed what, when, with the state before and after.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Who did it: a user (by username), a token, or the system itself (worker, scheduler).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Actor(String);
+
+impl Actor {
+    pub fn user(username: &str) -> Self {
+        Self(format!("user:{username}"))
+    }
+    pub fn token(name: &str) -> Self {
+        Self(format!("token:{name}"))
+    }
+    pub fn system(component: &str) -> Self {
+        Self(format!("system:{component}"))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub(crate) fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// One audited change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// What was done, e.g. `programme.create`, `job.dead`.
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}

@@ -1,0 +1,164 @@
+//! The SQL store: one API over SQLite (all-in-one) and PostgreSQL (network deployment).
+//!
+//! Queries are written once with `$n` placeholders (both backends accept them) and run through
+//! [`with_pool!`], which expands the same code for each backend's pool. Where the backends
+//! differ (job leasing), the SQL differs explicitly. The shared test suite
+//! (`catalog/tests/store.rs`) runs every query on both backends.
+
+mod audit;
+mod centres;
+mod channels;
+mod jobs;
+mod programmes;
+mod rows;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+pub use programmes::ProgrammeFilter;
+
+use crate::error::{CatalogError, Result};
+
+/// Handle to the catalog database. Cheap to clone; all clones share one pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+#[derive(Clone, Debug)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store has.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// Inserts one audit row on the given executor (a transaction, so the change and its audit
+/// entry commit together).
+macro_rules! record_audit {
+    ($ex:expr, $actor:expr, $action:expr, $otype:expr, $oid:expr, $before:expr, $after:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, object_type, object_id, before, after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(chrono::Utc::now())
+        .bind($actor.as_str())
+        .bind($action)
+        .bind($otype)
+        .bind($oid)
+        .bind($before.map(sqlx::types::Json))
+        .bind($after.map(sqlx::types::Json))
+        .execute($ex)
+        .await
+    };
+}
+pub(crate) use record_audit;
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing, with its directory) or
+    /// `postgres://…`, and applies pending migrations.
+    ///
+    /// # Errors
+    /// `Config` for an unsupported or malformed URL; `Database` when the server cannot be
+    /// reached within 10 s; `Migrate` when the schema cannot be brought up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let config_err = |message: String| CatalogError::Config { url: redact(url), message };
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| config_err(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let path = opts.get_filename();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| config_err(format!("cannot create directory {}: {e}", dir.display())))?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(CatalogError::Database)?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| config_err(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(CatalogError::Database)?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
+        };
+        Ok(Self { db })
+    }
+
+    /// Which backend this store uses.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A cheap round trip, for health checks.
+    ///
+    /// # Errors
+    /// `Database` when the database does not answer.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The URL with any password replaced, fit for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(super::redact("postgres://kapok:secret@db/kapok"), "postgres://kapok:***@db/kapok");
+        assert_eq!(super::redact("sqlite://data/kapok.db"), "sqlite://data/kapok.db");
+    }
+}

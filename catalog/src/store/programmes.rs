@@ -1,0 +1,164 @@
+//! Programmes and their assets.
+
+use chrono::Utc;
+use sqlx::types::Json;
+
+use super::rows::{convert, AssetRow, ProgrammeRow, PROGRAMME_COLUMNS};
+use super::{record_audit, with_pool, Store};
+use crate::asset::{Asset, AssetKind};
+use crate::audit::Actor;
+use crate::error::{CatalogError, Result};
+use crate::ids::{AssetId, CentreCode, ProgrammeId};
+use crate::programme::{NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+
+/// Which programmes to list. Pages are keyset-based on the (time-ordered) id: pass the last id
+/// of a page as `after` to get the next one.
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeFilter {
+    pub centre: Option<CentreCode>,
+    pub status: Option<ProgrammeStatus>,
+    pub after: Option<ProgrammeId>,
+    /// Page size, clamped to 1..=500.
+    pub limit: i64,
+}
+
+const ASSET_COLUMNS: &str = "id, programme_id, kind, key, sha256, size_bytes, created_at";
+
+impl Store {
+    /// Creates a programme in `status` (usually `Uploading` or `Queued`), audited.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad title or rights window or an unknown centre.
+    pub async fn create_programme(&self, actor: &Actor, new: &NewProgramme, status: ProgrammeStatus) -> Result<Programme> {
+        new.check()?;
+        let id = ProgrammeId::new();
+        let now = Utc::now();
+        let sql = "INSERT INTO programmes (id, centre_code, title, series, episode, description, category, language, \
+                   tags, sharing, status, rights_from, rights_until, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sql)
+                .bind(id.to_string()).bind(new.centre.as_str()).bind(new.title.trim()).bind(&new.series)
+                .bind(new.episode).bind(&new.description).bind(new.category.as_str()).bind(&new.language)
+                .bind(Json(&new.tags)).bind(new.sharing.as_str()).bind(status.as_str())
+                .bind(new.rights_from).bind(new.rights_until).bind(now)
+                .execute(&mut *tx).await?;
+            let after = serde_json::json!({ "title": new.title.trim(), "centre": new.centre, "status": status });
+            record_audit!(&mut *tx, actor, "programme.create", "programme", id.to_string(), None::<serde_json::Value>, Some(after))?;
+            tx.commit().await?;
+        });
+        self.get_programme(id).await
+    }
+
+    /// One programme.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such programme.
+    pub async fn get_programme(&self, id: ProgrammeId) -> Result<Programme> {
+        let sql = format!("SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = $1");
+        let row: Option<ProgrammeRow> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(pool).await)?;
+        row.ok_or_else(|| CatalogError::not_found("programme", id))?.try_into()
+    }
+
+    /// A page of programmes, oldest first.
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn list_programmes(&self, f: &ProgrammeFilter) -> Result<Vec<Programme>> {
+        let sql = format!(
+            "SELECT {PROGRAMME_COLUMNS} FROM programmes \
+             WHERE ($1 IS NULL OR centre_code = $1) AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id > $3) \
+             ORDER BY id LIMIT $4"
+        );
+        let centre = f.centre.as_ref().map(|c| c.as_str().to_string());
+        let status = f.status.map(|s| s.as_str().to_string());
+        let after = f.after.map(|a| a.to_string());
+        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(centre).bind(status).bind(after).bind(f.limit.clamp(1, 500))
+            .fetch_all(pool).await)?;
+        convert(rows)
+    }
+
+    /// Moves a programme to `status`, recording what the worker learned, audited with the
+    /// state before and after. Bumps the version.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such programme.
+    pub async fn set_programme_status(
+        &self,
+        actor: &Actor,
+        id: ProgrammeId,
+        status: ProgrammeStatus,
+        progress: &ProgrammeProgress,
+    ) -> Result<Programme> {
+        let before = self.get_programme(id).await?;
+        let sql = "UPDATE programmes SET status = $1, reason = $2, duration_ms = COALESCE($3, duration_ms), \
+                   qc = COALESCE($4, qc), loudness = COALESCE($5, loudness), updated_at = $6, version = version + 1 \
+                   WHERE id = $7";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(sql)
+                .bind(status.as_str()).bind(&progress.reason).bind(progress.duration_ms)
+                .bind(progress.qc.as_ref().map(Json)).bind(progress.loudness.as_ref().map(Json))
+                .bind(Utc::now()).bind(id.to_string())
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(CatalogError::not_found("programme", id));
+            }
+            let b = serde_json::json!({ "status": before.status, "reason": before.reason });
+            let a = serde_json::json!({ "status": status, "reason": progress.reason });
+            record_audit!(&mut *tx, actor, "programme.status", "programme", id.to_string(), Some(b), Some(a))?;
+            tx.commit().await?;
+        });
+        self.get_programme(id).await
+    }
+
+    /// Records a stored object of a programme. Recording the same (kind, key) twice is a
+    /// `Conflict`, which makes a re-run of a job detectable.
+    ///
+    /// # Errors
+    /// `Conflict` for a duplicate; `Invalid` for an unknown programme.
+    pub async fn add_asset(
+        &self,
+        programme_id: ProgrammeId,
+        kind: AssetKind,
+        key: &str,
+        sha256: &str,
+        size_bytes: i64,
+    ) -> Result<Asset> {
+        let id = AssetId::new();
+        let sql = format!(
+            "INSERT INTO assets (id, programme_id, kind, key, sha256, size_bytes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ASSET_COLUMNS}"
+        );
+        let row: AssetRow = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(id.to_string()).bind(programme_id.to_string()).bind(kind.as_str()).bind(key)
+            .bind(sha256).bind(size_bytes).bind(Utc::now())
+            .fetch_one(pool).await)?;
+        row.try_into()
+    }
+
+    /// The assets of a programme, in the order they were made.
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn list_assets(&self, programme_id: ProgrammeId) -> Result<Vec<Asset>> {
+        let sql = format!("SELECT {ASSET_COLUMNS} FROM assets WHERE programme_id = $1 ORDER BY created_at, id");
+        let rows: Vec<AssetRow> =
+            with_pool!(self, pool => sqlx::query_as(&sql).bind(programme_id.to_string()).fetch_all(pool).await)?;
+        convert(rows)
+    }
+
+    /// An existing asset of `kind` with this content, so identical uploads reuse one object.
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn find_asset_by_sha256(&self, kind: AssetKind, sha256: &str) -> Result<Option<Asset>> {
+        let sql = format!("SELECT {ASSET_COLUMNS} FROM assets WHERE kind = $1 AND sha256 = $2 ORDER BY id LIMIT 1");
+        let row: Option<AssetRow> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(kind.as_str()).bind(sha256).fetch_optional(pool).await)?;
+        row.map(Asset::try_from).transpose()
+    }
+}

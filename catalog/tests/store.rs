@@ -1,0 +1,158 @@
+//! The catalog store's behaviour, run identically on SQLite and PostgreSQL.
+
+use catalog::asset::AssetKind;
+use catalog::audit::Actor;
+use catalog::both_backends;
+use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+use catalog::ids::{CentreCode, ProgrammeId};
+use catalog::programme::{Category, NewProgramme, ProgrammeProgress, ProgrammeStatus, Sharing};
+use catalog::store::ProgrammeFilter;
+use catalog::user::{NewApiToken, NewUser, Role};
+use catalog::{CatalogError, Store};
+
+fn code(s: &str) -> CentreCode {
+    CentreCode::parse(s).unwrap()
+}
+
+fn admin() -> Actor {
+    Actor::user("admin")
+}
+
+both_backends!(centres_are_seeded_with_the_six_network_codes, |store: Store| async move {
+    let centres = store.list_centres().await.unwrap();
+    let codes: Vec<&str> = centres.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes, ["510400", "510402", "510403", "510411", "510421", "510422"]);
+    let miyi = store.get_centre(&code("510421")).await.unwrap();
+    assert_eq!(miyi.area_name, "米易县");
+    assert!(matches!(store.get_centre(&code("110000")).await, Err(CatalogError::NotFound { .. })));
+});
+
+both_backends!(a_programme_moves_through_its_lifecycle_and_every_change_is_audited, |store: Store| async move {
+    let mut new = NewProgramme::new(code("510421"), "  攀枝花芒果种植技术 ", Category::Agriculture);
+    new.tags = vec!["芒果".into(), "种植".into()];
+    new.sharing = Sharing::Network;
+    let p = store.create_programme(&admin(), &new, ProgrammeStatus::Queued).await.unwrap();
+    assert_eq!(p.title, "攀枝花芒果种植技术", "title is trimmed");
+    assert_eq!(p.tags, ["芒果", "种植"]);
+    assert_eq!((p.status, p.version), (ProgrammeStatus::Queued, 1));
+
+    let progress = ProgrammeProgress {
+        duration_ms: Some(61_040),
+        loudness: Some(serde_json::json!({ "source": { "integrated_lufs": -18.2 } })),
+        ..Default::default()
+    };
+    let worker = Actor::system("ingest");
+    let p2 = store.set_programme_status(&worker, p.id, ProgrammeStatus::Ready, &progress).await.unwrap();
+    assert_eq!((p2.status, p2.version, p2.duration_ms), (ProgrammeStatus::Ready, 2, Some(61_040)));
+    assert_eq!(p2.loudness.unwrap()["source"]["integrated_lufs"], -18.2);
+
+    let history = store.audit_for_object("programme", &p.id.to_string()).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["programme.create", "programme.status"]);
+    assert_eq!(history[1].actor, worker);
+    assert_eq!(history[1].before.as_ref().unwrap()["status"], "queued");
+    assert_eq!(history[1].after.as_ref().unwrap()["status"], "ready");
+    assert_eq!(store.audit_by_actor(&worker, 10).await.unwrap().len(), 1);
+
+    let missing = store.set_programme_status(&worker, ProgrammeId::new(), ProgrammeStatus::Failed, &progress).await;
+    assert!(matches!(missing, Err(CatalogError::NotFound { .. })));
+});
+
+both_backends!(listing_programmes_filters_and_pages_without_repeats, |store: Store| async move {
+    for i in 0..7 {
+        let centre = if i % 2 == 0 { "510421" } else { "510422" };
+        let new = NewProgramme::new(code(centre), format!("节目 {i}"), Category::News);
+        store.create_programme(&admin(), &new, ProgrammeStatus::Queued).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut filter = ProgrammeFilter { centre: Some(code("510421")), limit: 2, ..Default::default() };
+    loop {
+        let page = store.list_programmes(&filter).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2);
+        filter.after = page.last().map(|p| p.id);
+        seen.extend(page.into_iter().map(|p| p.title));
+    }
+    assert_eq!(seen, ["节目 0", "节目 2", "节目 4", "节目 6"]);
+    let absurd = ProgrammeFilter { limit: 1_000_000_000, ..Default::default() };
+    assert_eq!(store.list_programmes(&absurd).await.unwrap().len(), 7, "page size is clamped, not refused");
+});
+
+both_backends!(a_programme_of_an_unknown_centre_or_with_a_blank_title_is_refused, |store: Store| async move {
+    let bad_centre = NewProgramme::new(code("110000"), "北京", Category::News);
+    let err = store.create_programme(&admin(), &bad_centre, ProgrammeStatus::Queued).await.unwrap_err();
+    assert!(matches!(err, CatalogError::Invalid { .. }), "{err:?}");
+    let blank = NewProgramme::new(code("510400"), " ", Category::News);
+    assert!(matches!(store.create_programme(&admin(), &blank, ProgrammeStatus::Queued).await, Err(CatalogError::Invalid { .. })));
+    assert!(store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+});
+
+both_backends!(assets_are_recorded_once_and_found_by_checksum, |store: Store| async move {
+    let p = store
+        .create_programme(&admin(), &NewProgramme::new(code("510400"), "新闻", Category::News), ProgrammeStatus::Queued)
+        .await
+        .unwrap();
+    let sha = "ab".repeat(32);
+    let a = store.add_asset(p.id, AssetKind::Source, "programmes/x/source", &sha, 1234).await.unwrap();
+    assert_eq!((a.kind, a.size_bytes), (AssetKind::Source, 1234));
+    let dup = store.add_asset(p.id, AssetKind::Source, "programmes/x/source", &sha, 1234).await;
+    assert!(matches!(dup, Err(CatalogError::Conflict(_))), "{dup:?}");
+    assert_eq!(store.find_asset_by_sha256(AssetKind::Source, &sha).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.find_asset_by_sha256(AssetKind::House, &sha).await.unwrap(), None);
+    assert_eq!(store.list_assets(p.id).await.unwrap(), vec![a]);
+});
+
+both_backends!(users_and_tokens_are_unique_revocable_and_expire, |store: Store| async move {
+    let new = NewUser {
+        username: "miyi-editor".into(),
+        display_name: "米易编辑".into(),
+        password_hash: "$argon2id$stub".into(),
+        role: Role::Editor,
+        centre: code("510421"),
+    };
+    let u = store.create_user(&admin(), &new).await.unwrap();
+    assert_eq!(store.find_user("miyi-editor").await.unwrap().map(|x| x.id), Some(u.id));
+    assert!(matches!(store.create_user(&admin(), &new).await, Err(CatalogError::Conflict(_))));
+    let spaced = NewUser { username: "a b".into(), ..new.clone() };
+    assert!(matches!(store.create_user(&admin(), &spaced).await, Err(CatalogError::Invalid { .. })));
+
+    let now = chrono::Utc::now();
+    let t = store
+        .create_token(&admin(), &NewApiToken {
+            user_id: u.id,
+            name: "playout-miyi".into(),
+            token_hash: "h1".into(),
+            role: Role::PlayoutNode,
+            centre: code("510421"),
+            expires_at: Some(now + chrono::Duration::hours(1)),
+        })
+        .await
+        .unwrap();
+    let found = store.find_token("h1").await.unwrap().unwrap();
+    assert!(found.is_usable(now));
+    assert!(!found.is_usable(now + chrono::Duration::hours(2)), "expired");
+    store.revoke_token(&admin(), t.id).await.unwrap();
+    store.revoke_token(&admin(), t.id).await.unwrap();
+    assert!(!store.find_token("h1").await.unwrap().unwrap().is_usable(now), "revoked");
+    assert_eq!(store.find_token("nope").await.unwrap(), None);
+});
+
+both_backends!(channels_are_created_listed_and_slugs_are_unique, |store: Store| async move {
+    let tv = NewChannel {
+        centre: code("510400"),
+        slug: "pzh-tv1".into(),
+        name: "攀枝花电视台新闻综合频道".into(),
+        kind: ChannelKind::Tv,
+        format: ChannelFormat::tv_hd(),
+        day_start: "06:00".into(),
+        time_zone: "Asia/Shanghai".into(),
+    };
+    let c = store.create_channel(&admin(), &tv).await.unwrap();
+    assert_eq!(c.format.fps.as_deref(), Some("25/1"));
+    assert!(matches!(store.create_channel(&admin(), &tv).await, Err(CatalogError::Conflict(_))));
+    let bad = NewChannel { slug: "../etc".into(), ..tv.clone() };
+    assert!(matches!(store.create_channel(&admin(), &bad).await, Err(CatalogError::Invalid { .. })));
+    assert_eq!(store.list_channels(false).await.unwrap(), vec![c]);
+});
