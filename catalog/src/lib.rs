@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod job;
 pub mod programme;
+pub mod search;
 pub mod store;
 pub mod user;
 

@@ -156,3 +156,41 @@ both_backends!(channels_are_created_listed_and_slugs_are_unique, |store: Store| 
     assert!(matches!(store.create_channel(&admin(), &bad).await, Err(CatalogError::Invalid { .. })));
     assert_eq!(store.list_channels(false).await.unwrap(), vec![c]);
 });
+
+both_backends!(chinese_and_mixed_search_finds_ranks_and_respects_visibility, |store: Store| async move {
+    let mk = |centre: &str, title: &str, sharing: Sharing, tags: &[&str]| {
+        let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
+        n.sharing = sharing;
+        n.tags = tags.iter().map(|t| t.to_string()).collect();
+        n
+    };
+    let mango = store.create_programme(&admin(), &mk("510421", "攀枝花芒果种植技术", Sharing::Network, &["芒果"]), ProgrammeStatus::Ready).await.unwrap();
+    let corn = store.create_programme(&admin(), &mk("510422", "玉米病虫害防治", Sharing::Private, &[]), ProgrammeStatus::Ready).await.unwrap();
+    let storm = store.create_programme(&admin(), &mk("510400", "2024年暴雨预警 4K CCTV-7 转播", Sharing::Network, &[]), ProgrammeStatus::Ready).await.unwrap();
+    let dried = store.create_programme(&admin(), &mk("510400", "芒果干加工", Sharing::Network, &[]), ProgrammeStatus::Ready).await.unwrap();
+    let mut orchard = mk("510411", "果园管理", Sharing::Network, &[]);
+    orchard.description = "介绍芒果和枇杷的修剪".into();
+    let orchard = store.create_programme(&admin(), &orchard, ProgrammeStatus::Ready).await.unwrap();
+
+    let search = |q: &str, visible_to: Option<&str>| {
+        let f = ProgrammeFilter { query: Some(q.into()), visible_to: visible_to.map(code), limit: 20, ..Default::default() };
+        let store = store.clone();
+        async move { store.list_programmes(&f).await.unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>() }
+    };
+    let hits = search("芒果", None).await;
+    assert_eq!(hits.len(), 3, "every programme that mentions 芒果");
+    assert!(hits[..2].contains(&mango.id) && hits[..2].contains(&dried.id), "title matches first: {hits:?}");
+    assert_eq!(hits[2], orchard.id, "a match in the description ranks below title matches");
+    assert_eq!(search("玉米", None).await, vec![corn.id]);
+    assert_eq!(search("暴雨", None).await, vec![storm.id]);
+    assert_eq!(search("2024年", None).await, vec![storm.id]);
+    assert_eq!(search("4k", None).await, vec![storm.id]);
+    assert_eq!(search("cctv", None).await, vec![storm.id]);
+    assert_eq!(search("芒果 种植", None).await, vec![mango.id], "all terms must match");
+    assert!(search("玉米", Some("510421")).await.is_empty(), "米易 cannot see 盐边's private programme");
+    assert_eq!(search("玉米", Some("510422")).await, vec![corn.id], "盐边 sees its own");
+    for hostile in ["'; DROP TABLE programmes; --", "\"芒果\" OR *", "🥭", "NEAR(芒果", "\\", "%_", "芒果)"] {
+        let _ = search(hostile, None).await; // must not error
+    }
+    assert_eq!(store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().len(), 5, "still there");
+});

@@ -9,14 +9,21 @@ use crate::asset::{Asset, AssetKind};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, CentreCode, ProgrammeId};
-use crate::programme::{NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+use crate::programme::{Category, NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+use crate::search;
 
 /// Which programmes to list. Pages are keyset-based on the (time-ordered) id: pass the last id
-/// of a page as `after` to get the next one.
+/// of a page as `after` to get the next one. With `query`, results are ranked by relevance
+/// instead (and `after` is ignored: one ranked page).
 #[derive(Debug, Clone, Default)]
 pub struct ProgrammeFilter {
     pub centre: Option<CentreCode>,
+    /// Only what this centre may see: its own programmes and those shared with the network.
+    pub visible_to: Option<CentreCode>,
     pub status: Option<ProgrammeStatus>,
+    pub category: Option<Category>,
+    /// Free text, Chinese or mixed; see [`crate::search`].
+    pub query: Option<String>,
     pub after: Option<ProgrammeId>,
     /// Page size, clamped to 1..=500.
     pub limit: i64,
@@ -34,16 +41,21 @@ impl Store {
         let id = ProgrammeId::new();
         let now = Utc::now();
         let sql = "INSERT INTO programmes (id, centre_code, title, series, episode, description, category, language, \
-                   tags, sharing, status, rights_from, rights_until, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)";
+                   tags, sharing, status, rights_from, rights_until, created_at, updated_at, search_terms) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)";
+        let terms = search_document(new);
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(sql)
                 .bind(id.to_string()).bind(new.centre.as_str()).bind(new.title.trim()).bind(&new.series)
                 .bind(new.episode).bind(&new.description).bind(new.category.as_str()).bind(&new.language)
                 .bind(Json(&new.tags)).bind(new.sharing.as_str()).bind(status.as_str())
-                .bind(new.rights_from).bind(new.rights_until).bind(now)
+                .bind(new.rights_from).bind(new.rights_until).bind(now).bind(&terms)
                 .execute(&mut *tx).await?;
+            if self.backend() == crate::Backend::Sqlite {
+                sqlx::query("INSERT INTO programme_fts (programme_id, terms) VALUES ($1, $2)")
+                    .bind(id.to_string()).bind(&terms).execute(&mut *tx).await?;
+            }
             let after = serde_json::json!({ "title": new.title.trim(), "centre": new.centre, "status": status });
             record_audit!(&mut *tx, actor, "programme.create", "programme", id.to_string(), None::<serde_json::Value>, Some(after))?;
             tx.commit().await?;
@@ -62,21 +74,47 @@ impl Store {
         row.ok_or_else(|| CatalogError::not_found("programme", id))?.try_into()
     }
 
-    /// A page of programmes, oldest first.
+    /// A page of programmes: oldest first, or by relevance when the filter has a query.
     ///
     /// # Errors
     /// `Database` when the query fails.
     pub async fn list_programmes(&self, f: &ProgrammeFilter) -> Result<Vec<Programme>> {
-        let sql = format!(
-            "SELECT {PROGRAMME_COLUMNS} FROM programmes \
-             WHERE ($1 IS NULL OR centre_code = $1) AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id > $3) \
-             ORDER BY id LIMIT $4"
-        );
-        let centre = f.centre.as_ref().map(|c| c.as_str().to_string());
-        let status = f.status.map(|s| s.as_str().to_string());
-        let after = f.after.map(|a| a.to_string());
+        let terms = f.query.as_deref().map(search::query_terms);
+        if terms.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new()); // only punctuation or emoji: nothing can match
+        }
+        let filters = "($1 IS NULL OR p.centre_code = $1) AND ($2 IS NULL OR p.status = $2) \
+             AND ($3 IS NULL OR p.category = $3) AND ($4 IS NULL OR p.centre_code = $4 OR p.sharing = 'network')";
+        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let (sql, text) = match (&terms, self.backend()) {
+            (None, _) => (
+                format!("SELECT {cols} FROM programmes p WHERE {filters} AND ($5 IS NULL OR p.id > $5) ORDER BY p.id LIMIT $6"),
+                None,
+            ),
+            (Some(t), crate::Backend::Sqlite) => (
+                format!(
+                    "SELECT {cols} FROM programme_fts f JOIN programmes p ON p.id = f.programme_id \
+                     WHERE programme_fts MATCH $5 AND {filters} ORDER BY bm25(programme_fts), p.id LIMIT $6"
+                ),
+                Some(t.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ")),
+            ),
+            (Some(t), crate::Backend::Postgres) => (
+                format!(
+                    "SELECT {cols} FROM programmes p, plainto_tsquery('simple', $5) q \
+                     WHERE to_tsvector('simple', p.search_terms) @@ q AND {filters} \
+                     ORDER BY ts_rank(to_tsvector('simple', p.search_terms), q) DESC, p.id LIMIT $6"
+                ),
+                Some(t.join(" ")),
+            ),
+        };
+        let fifth = text.or_else(|| f.after.map(|a| a.to_string()));
         let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(centre).bind(status).bind(after).bind(f.limit.clamp(1, 500))
+            .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
+            .bind(f.status.map(|s| s.as_str().to_string()))
+            .bind(f.category.map(|c| c.as_str().to_string()))
+            .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
+            .bind(fifth)
+            .bind(f.limit.clamp(1, 500))
             .fetch_all(pool).await)?;
         convert(rows)
     }
@@ -161,4 +199,10 @@ impl Store {
             .bind(kind.as_str()).bind(sha256).fetch_optional(pool).await)?;
         row.map(Asset::try_from).transpose()
     }
+}
+
+/// The search document of a programme: its title, series, description and tags.
+fn search_document(p: &NewProgramme) -> String {
+    let tags = p.tags.join(" ");
+    search::document(&p.title, &[p.series.as_deref().unwrap_or(""), &p.description, &tags])
 }
