@@ -136,12 +136,66 @@ impl NewProgramme {
         if title.chars().any(char::is_control) {
             return Err(crate::CatalogError::invalid("title", "contains control characters"));
         }
+        if self.description.chars().count() > 10_000 {
+            return Err(crate::CatalogError::invalid("description", "longer than 10000 characters"));
+        }
+        if self.tags.len() > 50 || self.tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 40) {
+            return Err(crate::CatalogError::invalid("tags", "at most 50 tags of 1-40 characters"));
+        }
+        if self.language.trim().is_empty() || self.language.chars().count() > 20 {
+            return Err(crate::CatalogError::invalid("language", "1-20 characters, e.g. 普通话, 彝语, 四川话"));
+        }
+        if matches!(self.episode, Some(e) if e < 0) {
+            return Err(crate::CatalogError::invalid("episode", "must not be negative"));
+        }
         if let (Some(from), Some(until)) = (self.rights_from, self.rights_until) {
             if until <= from {
                 return Err(crate::CatalogError::invalid("rights window", "rights_until is not after rights_from"));
             }
         }
         Ok(())
+    }
+}
+
+/// An edit of a programme's metadata. `version` must be the version the editor saw: a
+/// concurrent change makes the edit a `Conflict` instead of silently overwriting it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeEdit {
+    pub version: i64,
+    pub title: Option<String>,
+    pub series: Option<Option<String>>,
+    pub episode: Option<Option<i32>>,
+    pub description: Option<String>,
+    pub category: Option<Category>,
+    pub language: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub sharing: Option<Sharing>,
+    pub rights_from: Option<Option<DateTime<Utc>>>,
+    pub rights_until: Option<Option<DateTime<Utc>>>,
+}
+
+impl ProgrammeEdit {
+    /// The programme as it would be after the edit, checked like a new one.
+    ///
+    /// # Errors
+    /// `Invalid` naming the field.
+    pub fn apply(&self, p: &Programme) -> crate::Result<NewProgramme> {
+        let n = NewProgramme {
+            centre: p.centre.clone(),
+            title: self.title.clone().unwrap_or_else(|| p.title.clone()),
+            series: self.series.clone().unwrap_or_else(|| p.series.clone()),
+            episode: self.episode.unwrap_or(p.episode),
+            description: self.description.clone().unwrap_or_else(|| p.description.clone()),
+            category: self.category.unwrap_or(p.category),
+            language: self.language.clone().unwrap_or_else(|| p.language.clone()),
+            tags: self.tags.clone().unwrap_or_else(|| p.tags.clone()),
+            sharing: self.sharing.unwrap_or(p.sharing),
+            rights_from: self.rights_from.unwrap_or(p.rights_from),
+            rights_until: self.rights_until.unwrap_or(p.rights_until),
+        };
+        n.check()?;
+        Ok(n)
     }
 }
 

@@ -194,3 +194,20 @@ both_backends!(chinese_and_mixed_search_finds_ranks_and_respects_visibility, |st
     }
     assert_eq!(store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().len(), 5, "still there");
 });
+
+both_backends!(an_edit_on_a_stale_version_conflicts_and_search_follows_the_new_title, |store: Store| async move {
+    use catalog::programme::ProgrammeEdit;
+    let p = store.create_programme(&admin(), &NewProgramme::new(code("510411"), "枇杷种植", Category::Agriculture), ProgrammeStatus::Ready).await.unwrap();
+    let edit = ProgrammeEdit { version: 1, title: Some("石榴种植".into()), ..Default::default() };
+    let p2 = store.update_programme(&admin(), p.id, &edit).await.unwrap();
+    assert_eq!((p2.title.as_str(), p2.version), ("石榴种植", 2));
+    let stale = store.update_programme(&admin(), p.id, &ProgrammeEdit { version: 1, title: Some("x".into()), ..Default::default() }).await;
+    assert!(matches!(stale, Err(CatalogError::Conflict(_))), "{stale:?}");
+    let bad = store.update_programme(&admin(), p.id, &ProgrammeEdit { version: 2, title: Some(" ".into()), ..Default::default() }).await;
+    assert!(matches!(bad, Err(CatalogError::Invalid { .. })));
+    let q = |t: &str| ProgrammeFilter { query: Some(t.into()), limit: 5, ..Default::default() };
+    assert_eq!(store.list_programmes(&q("石榴")).await.unwrap().len(), 1);
+    assert!(store.list_programmes(&q("枇杷")).await.unwrap().is_empty());
+    let audit = store.audit_for_object("programme", &p.id.to_string()).await.unwrap();
+    assert_eq!(audit.last().unwrap().before.as_ref().unwrap()["title"], "枇杷种植");
+});

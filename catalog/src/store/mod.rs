@@ -11,6 +11,7 @@ mod channels;
 mod jobs;
 mod programmes;
 mod rows;
+mod sessions;
 mod users;
 
 use std::str::FromStr;
@@ -21,6 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use programmes::ProgrammeFilter;
+pub use sessions::Session;
 
 use crate::error::{CatalogError, Result};
 

@@ -9,7 +9,7 @@ use crate::asset::{Asset, AssetKind};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, CentreCode, ProgrammeId};
-use crate::programme::{Category, NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+use crate::programme::{Category, NewProgramme, ProgrammeEdit, Programme, ProgrammeProgress, ProgrammeStatus};
 use crate::search;
 
 /// Which programmes to list. Pages are keyset-based on the (time-ordered) id: pass the last id
@@ -117,6 +117,43 @@ impl Store {
             .bind(f.limit.clamp(1, 500))
             .fetch_all(pool).await)?;
         convert(rows)
+    }
+
+    /// Applies a metadata edit if `edit.version` is still current, audited with before and
+    /// after. Bumps the version and re-indexes the programme for search.
+    ///
+    /// # Errors
+    /// `NotFound`; `Invalid` for bad values; `Conflict` when someone else changed it first.
+    pub async fn update_programme(&self, actor: &Actor, id: ProgrammeId, edit: &ProgrammeEdit) -> Result<Programme> {
+        let before = self.get_programme(id).await?;
+        let n = edit.apply(&before)?;
+        let terms = search_document(&n);
+        let sql = "UPDATE programmes SET title = $1, series = $2, episode = $3, description = $4, category = $5, \
+                   language = $6, tags = $7, sharing = $8, rights_from = $9, rights_until = $10, search_terms = $11, \
+                   updated_at = $12, version = version + 1 WHERE id = $13 AND version = $14";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(sql)
+                .bind(n.title.trim()).bind(&n.series).bind(n.episode).bind(&n.description).bind(n.category.as_str())
+                .bind(&n.language).bind(Json(&n.tags)).bind(n.sharing.as_str()).bind(n.rights_from).bind(n.rights_until)
+                .bind(&terms).bind(Utc::now()).bind(id.to_string()).bind(edit.version)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(CatalogError::Conflict(format!(
+                    "programme {id} is at version {}, not {}: reload and edit again", before.version, edit.version
+                )));
+            }
+            if self.backend() == crate::Backend::Sqlite {
+                sqlx::query("UPDATE programme_fts SET terms = $1 WHERE programme_id = $2")
+                    .bind(&terms).bind(id.to_string()).execute(&mut *tx).await?;
+            }
+            let b = serde_json::to_value(&before).ok();
+            let a = serde_json::json!({ "title": n.title.trim(), "category": n.category, "sharing": n.sharing,
+                "tags": n.tags, "description": n.description, "language": n.language });
+            record_audit!(&mut *tx, actor, "programme.update", "programme", id.to_string(), b, Some(a))?;
+            tx.commit().await?;
+        });
+        self.get_programme(id).await
     }
 
     /// Moves a programme to `status`, recording what the worker learned, audited with the
