@@ -1,1 +1,2 @@
 //! catalog
+pub mod media;
