@@ -1,6 +1,6 @@
 //! Kapok's catalog: the domain types every other crate shares (centres, users, programmes,
-//! assets, channels, jobs, the audit log), the SQL store over SQLite and PostgreSQL, and the
-//! job queue. No HTTP and no media processing here.
+//! assets, channels, jobs, the audit log), the SQL store over SQLite and PostgreSQL, the
+//! job queue and the media store (local directory or S3). No HTTP and no media processing here.
 
 mod text_enum;
 
@@ -11,6 +11,7 @@ pub mod channel;
 pub mod error;
 pub mod ids;
 pub mod job;
+pub mod media;
 pub mod programme;
 pub mod search;
 pub mod store;

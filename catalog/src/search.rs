@@ -65,10 +65,8 @@ pub fn document(title: &str, others: &[&str]) -> String {
 pub fn query_terms(query: &str) -> Vec<String> {
     let all = terms(query);
     let has_words = all.iter().any(|t| t.chars().count() > 1 || !t.chars().all(is_cjk));
-    let mut q: Vec<String> = all
-        .into_iter()
-        .filter(|t| !has_words || t.chars().count() > 1 || !t.chars().all(is_cjk))
-        .collect();
+    let mut q: Vec<String> =
+        all.into_iter().filter(|t| !has_words || t.chars().count() > 1 || !t.chars().all(is_cjk)).collect();
     // A word and its own parts (攀枝花, 枝花) would only narrow nothing: keep the longest.
     let snapshot = q.clone();
     q.retain(|t| !snapshot.iter().any(|o| o != t && o.contains(t.as_str()) && t.chars().all(is_cjk)));

@@ -138,16 +138,15 @@ fn free_port() -> Result<u16, String> {
 fn start_cluster() -> Result<String, String> {
     let bin = pg_bin_dir()?;
     let root = is_root();
-    let dir = tempfile::Builder::new()
-        .prefix("kapok-pg-")
-        .tempdir()
-        .map_err(|e| format!("temp dir: {e}"))?
-        .keep();
+    let dir = tempfile::Builder::new().prefix("kapok-pg-").tempdir().map_err(|e| format!("temp dir: {e}"))?.keep();
     let data = dir.join("data");
     if root {
         let ok = Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir).status();
         if !ok.map(|s| s.success()).unwrap_or(false) {
-            return Err(format!("cannot hand {} to the postgres user (is PostgreSQL installed? {INSTALL})", dir.display()));
+            return Err(format!(
+                "cannot hand {} to the postgres user (is PostgreSQL installed? {INSTALL})",
+                dir.display()
+            ));
         }
     }
     let out = command(&bin.join("initdb"), root)

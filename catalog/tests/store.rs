@@ -1,4 +1,5 @@
 //! The catalog store's behaviour, run identically on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use catalog::asset::AssetKind;
 use catalog::audit::Actor;
@@ -85,7 +86,10 @@ both_backends!(a_programme_of_an_unknown_centre_or_with_a_blank_title_is_refused
     let err = store.create_programme(&admin(), &bad_centre, ProgrammeStatus::Queued).await.unwrap_err();
     assert!(matches!(err, CatalogError::Invalid { .. }), "{err:?}");
     let blank = NewProgramme::new(code("510400"), " ", Category::News);
-    assert!(matches!(store.create_programme(&admin(), &blank, ProgrammeStatus::Queued).await, Err(CatalogError::Invalid { .. })));
+    assert!(matches!(
+        store.create_programme(&admin(), &blank, ProgrammeStatus::Queued).await,
+        Err(CatalogError::Invalid { .. })
+    ));
     assert!(store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
 });
 
@@ -120,14 +124,17 @@ both_backends!(users_and_tokens_are_unique_revocable_and_expire, |store: Store| 
 
     let now = chrono::Utc::now();
     let t = store
-        .create_token(&admin(), &NewApiToken {
-            user_id: u.id,
-            name: "playout-miyi".into(),
-            token_hash: "h1".into(),
-            role: Role::PlayoutNode,
-            centre: code("510421"),
-            expires_at: Some(now + chrono::Duration::hours(1)),
-        })
+        .create_token(
+            &admin(),
+            &NewApiToken {
+                user_id: u.id,
+                name: "playout-miyi".into(),
+                token_hash: "h1".into(),
+                role: Role::PlayoutNode,
+                centre: code("510421"),
+                expires_at: Some(now + chrono::Duration::hours(1)),
+            },
+        )
         .await
         .unwrap();
     let found = store.find_token("h1").await.unwrap().unwrap();
@@ -164,16 +171,41 @@ both_backends!(chinese_and_mixed_search_finds_ranks_and_respects_visibility, |st
         n.tags = tags.iter().map(|t| t.to_string()).collect();
         n
     };
-    let mango = store.create_programme(&admin(), &mk("510421", "攀枝花芒果种植技术", Sharing::Network, &["芒果"]), ProgrammeStatus::Ready).await.unwrap();
-    let corn = store.create_programme(&admin(), &mk("510422", "玉米病虫害防治", Sharing::Private, &[]), ProgrammeStatus::Ready).await.unwrap();
-    let storm = store.create_programme(&admin(), &mk("510400", "2024年暴雨预警 4K CCTV-7 转播", Sharing::Network, &[]), ProgrammeStatus::Ready).await.unwrap();
-    let dried = store.create_programme(&admin(), &mk("510400", "芒果干加工", Sharing::Network, &[]), ProgrammeStatus::Ready).await.unwrap();
+    let mango = store
+        .create_programme(
+            &admin(),
+            &mk("510421", "攀枝花芒果种植技术", Sharing::Network, &["芒果"]),
+            ProgrammeStatus::Ready,
+        )
+        .await
+        .unwrap();
+    let corn = store
+        .create_programme(&admin(), &mk("510422", "玉米病虫害防治", Sharing::Private, &[]), ProgrammeStatus::Ready)
+        .await
+        .unwrap();
+    let storm = store
+        .create_programme(
+            &admin(),
+            &mk("510400", "2024年暴雨预警 4K CCTV-7 转播", Sharing::Network, &[]),
+            ProgrammeStatus::Ready,
+        )
+        .await
+        .unwrap();
+    let dried = store
+        .create_programme(&admin(), &mk("510400", "芒果干加工", Sharing::Network, &[]), ProgrammeStatus::Ready)
+        .await
+        .unwrap();
     let mut orchard = mk("510411", "果园管理", Sharing::Network, &[]);
     orchard.description = "介绍芒果和枇杷的修剪".into();
     let orchard = store.create_programme(&admin(), &orchard, ProgrammeStatus::Ready).await.unwrap();
 
     let search = |q: &str, visible_to: Option<&str>| {
-        let f = ProgrammeFilter { query: Some(q.into()), visible_to: visible_to.map(code), limit: 20, ..Default::default() };
+        let f = ProgrammeFilter {
+            query: Some(q.into()),
+            visible_to: visible_to.map(code),
+            limit: 20,
+            ..Default::default()
+        };
         let store = store.clone();
         async move { store.list_programmes(&f).await.unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>() }
     };
@@ -192,18 +224,33 @@ both_backends!(chinese_and_mixed_search_finds_ranks_and_respects_visibility, |st
     for hostile in ["'; DROP TABLE programmes; --", "\"芒果\" OR *", "🥭", "NEAR(芒果", "\\", "%_", "芒果)"] {
         let _ = search(hostile, None).await; // must not error
     }
-    assert_eq!(store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().len(), 5, "still there");
+    assert_eq!(
+        store.list_programmes(&ProgrammeFilter { limit: 10, ..Default::default() }).await.unwrap().len(),
+        5,
+        "still there"
+    );
 });
 
 both_backends!(an_edit_on_a_stale_version_conflicts_and_search_follows_the_new_title, |store: Store| async move {
     use catalog::programme::ProgrammeEdit;
-    let p = store.create_programme(&admin(), &NewProgramme::new(code("510411"), "枇杷种植", Category::Agriculture), ProgrammeStatus::Ready).await.unwrap();
+    let p = store
+        .create_programme(
+            &admin(),
+            &NewProgramme::new(code("510411"), "枇杷种植", Category::Agriculture),
+            ProgrammeStatus::Ready,
+        )
+        .await
+        .unwrap();
     let edit = ProgrammeEdit { version: 1, title: Some("石榴种植".into()), ..Default::default() };
     let p2 = store.update_programme(&admin(), p.id, &edit).await.unwrap();
     assert_eq!((p2.title.as_str(), p2.version), ("石榴种植", 2));
-    let stale = store.update_programme(&admin(), p.id, &ProgrammeEdit { version: 1, title: Some("x".into()), ..Default::default() }).await;
+    let stale = store
+        .update_programme(&admin(), p.id, &ProgrammeEdit { version: 1, title: Some("x".into()), ..Default::default() })
+        .await;
     assert!(matches!(stale, Err(CatalogError::Conflict(_))), "{stale:?}");
-    let bad = store.update_programme(&admin(), p.id, &ProgrammeEdit { version: 2, title: Some(" ".into()), ..Default::default() }).await;
+    let bad = store
+        .update_programme(&admin(), p.id, &ProgrammeEdit { version: 2, title: Some(" ".into()), ..Default::default() })
+        .await;
     assert!(matches!(bad, Err(CatalogError::Invalid { .. })));
     let q = |t: &str| ProgrammeFilter { query: Some(t.into()), limit: 5, ..Default::default() };
     assert_eq!(store.list_programmes(&q("石榴")).await.unwrap().len(), 1);

@@ -1,1 +1,14 @@
-//! web
+//! Kapok's web side: configuration, the HTTP API (with its OpenAPI document), and server
+//! start-up and shutdown.
+
+pub mod app;
+pub mod centres;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Config, ConfigError};
+pub use server::{shutdown_signal, Application};

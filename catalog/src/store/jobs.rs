@@ -93,7 +93,12 @@ impl Store {
     ///
     /// # Errors
     /// `Conflict` when the lease is no longer this worker's (it expired and was taken over).
-    pub async fn heartbeat(&self, lease: &mut Lease, lease_for: Duration, progress: Option<&serde_json::Value>) -> Result<()> {
+    pub async fn heartbeat(
+        &self,
+        lease: &mut Lease,
+        lease_for: Duration,
+        progress: Option<&serde_json::Value>,
+    ) -> Result<()> {
         let now = Utc::now();
         let expires_at = until(now, lease_for);
         let sql = "UPDATE jobs SET lease_expires_at = $1, progress = COALESCE($2, progress), updated_at = $3 \

@@ -9,7 +9,7 @@ use crate::asset::{Asset, AssetKind};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, CentreCode, ProgrammeId};
-use crate::programme::{Category, NewProgramme, ProgrammeEdit, Programme, ProgrammeProgress, ProgrammeStatus};
+use crate::programme::{Category, NewProgramme, Programme, ProgrammeEdit, ProgrammeProgress, ProgrammeStatus};
 use crate::search;
 
 /// Which programmes to list. Pages are keyset-based on the (time-ordered) id: pass the last id
@@ -36,7 +36,12 @@ impl Store {
     ///
     /// # Errors
     /// `Invalid` for a bad title or rights window or an unknown centre.
-    pub async fn create_programme(&self, actor: &Actor, new: &NewProgramme, status: ProgrammeStatus) -> Result<Programme> {
+    pub async fn create_programme(
+        &self,
+        actor: &Actor,
+        new: &NewProgramme,
+        status: ProgrammeStatus,
+    ) -> Result<Programme> {
         new.check()?;
         let id = ProgrammeId::new();
         let now = Utc::now();

@@ -19,8 +19,15 @@ impl Store {
     ///
     /// # Errors
     /// `Invalid` for an unknown user; `Conflict` for a reused hash.
-    pub async fn create_session(&self, id_hash: &str, user: UserId, csrf: &str, expires_at: DateTime<Utc>) -> Result<()> {
-        let sql = "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user: UserId,
+        csrf: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let sql =
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(id_hash).bind(user.to_string()).bind(csrf).bind(Utc::now()).bind(expires_at)
             .execute(pool).await.map(|_| ()))?;
@@ -54,7 +61,8 @@ impl Store {
     /// # Errors
     /// `Database` when the query fails.
     pub async fn count_users(&self) -> Result<i64> {
-        let (n,): (i64,) = with_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await)?;
+        let (n,): (i64,) =
+            with_pool!(self, pool => sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await)?;
         Ok(n)
     }
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Kapok need on Debian 12. Idempotent: when
+# everything is present it changes nothing and takes about a second. Works as root or with sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # building: bindgen (ffmpeg-next) and pkg-config for the -sys crates
+  pkg-config clang libclang-dev
+  # GStreamer 1.22: the playout engine
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
+  # FFmpeg 5.1: ingest, and ffprobe as the independent checker in tests
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+  libavfilter-dev libavdevice-dev ffmpeg
+  # PostgreSQL server binaries: the test harness starts throwaway clusters
+  postgresql
+  # live-source tests, speech for alerts, XMLTV validation
+  srt-tools espeak-ng xmltv-util
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# The Rust gates need rustfmt and clippy.
+if command -v rustup >/dev/null 2>&1; then
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi

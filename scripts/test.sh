@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The gates and the whole suite: formatting, lints, every test of every crate (SQLite and a
+# throwaway PostgreSQL; local and S3 media stores; real GStreamer and FFmpeg checked by ffprobe).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test"
+cargo test --workspace --no-fail-fast "$@"
+step "done"

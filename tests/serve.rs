@@ -1,0 +1,144 @@
+//! `kapok serve` as an operator runs it: the real binary, a fresh data directory, port 0.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary and reads the bound address from its log.
+fn start(extra_env: &[(&str, &str)]) -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+    cmd.arg("serve")
+        .env("KAPOK_DATA", data.path())
+        .env("KAPOK_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server log line");
+        if let Some(pos) = line.find("addr=") {
+            let addr = line[pos + 5..].split_whitespace().next().unwrap().to_string();
+            return Server { child, base: format!("http://{addr}"), _data: data };
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_server_is_healthy_and_describes_its_api() {
+    let server = start(&[]);
+    let health = reqwest::get(format!("{}/healthz", server.base)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"]["ok"], true);
+    assert_eq!(body["storage"]["ok"], true);
+
+    let doc: serde_json::Value =
+        reqwest::get(format!("{}/api/openapi.json", server.base)).await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/healthz", "/api/centres"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
+    }
+
+    let centres: serde_json::Value =
+        reqwest::get(format!("{}/api/centres", server.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(centres.as_array().unwrap().len(), 6);
+    assert_eq!(centres[4]["name"], "米易县融媒体中心");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json_errors() {
+    let server = start(&[]);
+    let r = reqwest::get(format!("{}/api/nope", server.base)).await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    let r = reqwest::Client::new().delete(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(r.status(), 405);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut server = start(&[]);
+    let status = Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = server.child.try_wait().unwrap() {
+            assert!(code.success(), "exit status {code:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not stop within 10 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `kapok serve` expecting it to refuse to start; returns its stderr.
+fn refused(env: &[(&str, &str)]) -> String {
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+    cmd.arg("serve").env("KAPOK_DATA", data.path()).env("KAPOK_LISTEN", "127.0.0.1:0");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn bad_settings_and_unreachable_services_stop_start_up_with_one_line_naming_the_setting() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("KAPOK_LISTEN", "not-an-address")], "KAPOK_LISTEN"),
+        (&[("KAPOK_DATABASE_URL", "mysql://localhost/kapok")], "KAPOK_DATABASE_URL"),
+        (&[("KAPOK_DATABASE_URL", "postgres://kapok:secret@127.0.0.1:1/kapok")], "KAPOK_DATABASE_URL"),
+        (&[("KAPOK_STORAGE_URL", "ftp://example/media")], "KAPOK_STORAGE_URL"),
+        (
+            &[
+                ("KAPOK_STORAGE_URL", "s3://bucket/media"),
+                ("KAPOK_S3_ENDPOINT", "http://127.0.0.1:1"),
+                ("KAPOK_S3_ALLOW_HTTP", "true"),
+                ("KAPOK_S3_ACCESS_KEY_ID", "k"),
+                ("KAPOK_S3_SECRET_ACCESS_KEY", "s"),
+                ("KAPOK_S3_REGION", "us-east-1"),
+            ],
+            "KAPOK_STORAGE_URL",
+        ),
+        (&[("KAPOK_LOG_FORMAT", "xml")], "KAPOK_LOG_FORMAT"),
+    ];
+    for (env, setting) in cases {
+        let stderr = refused(env);
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("kapok: ")).collect();
+        assert_eq!(lines.len(), 1, "{env:?}: {stderr}");
+        assert!(lines[0].starts_with(&format!("kapok: {setting}")), "{env:?}: {stderr}");
+        assert!(!stderr.contains("secret"), "password leaked: {stderr}");
+    }
+}

@@ -1,0 +1,252 @@
+//! Configuration: `kapok.toml`, then `KAPOK_*` environment variables over it, then defaults
+//! derived from the data directory. Every problem names the setting it is about.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Where media objects live and how to reach an S3-compatible server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StorageSettings {
+    /// `file:///abs/dir` or `s3://bucket/prefix`.
+    pub url: String,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    pub s3_allow_http: bool,
+}
+
+/// The resolved configuration of a Kapok process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The data directory: SQLite file, local media, HLS previews, caches.
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    pub storage: StorageSettings,
+    pub log_format: LogFormat,
+}
+
+/// A configuration problem, naming the setting (file key and environment variable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self { setting: setting.to_string(), message: message.into() }
+    }
+}
+
+/// The file form: every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    storage_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    s3_allow_http: Option<bool>,
+    log_format: Option<String>,
+}
+
+/// Environment variables Kapok reads, with the file key each overrides.
+const ENV: &[(&str, &str)] = &[
+    ("KAPOK_DATA", "data"),
+    ("KAPOK_LISTEN", "listen"),
+    ("KAPOK_DATABASE_URL", "database_url"),
+    ("KAPOK_STORAGE_URL", "storage_url"),
+    ("KAPOK_S3_ENDPOINT", "s3_endpoint"),
+    ("KAPOK_S3_REGION", "s3_region"),
+    ("KAPOK_S3_ACCESS_KEY_ID", "s3_access_key_id"),
+    ("KAPOK_S3_SECRET_ACCESS_KEY", "s3_secret_access_key"),
+    ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
+    ("KAPOK_LOG_FORMAT", "log_format"),
+];
+
+impl Config {
+    /// Loads `file` (when given it must exist; otherwise `./kapok.toml` is read if present),
+    /// applies the `KAPOK_*` variables of `env`, and fills in defaults.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the first bad setting.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let (text, origin) = match file {
+            Some(p) => (
+                Some(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| ConfigError::new("--config", format!("{}: {e}", p.display())))?,
+                ),
+                p.display().to_string(),
+            ),
+            None => (std::fs::read_to_string("kapok.toml").ok(), "kapok.toml".to_string()),
+        };
+        let parsed: FileConfig = match text {
+            Some(t) => toml::from_str(&t).map_err(|e| ConfigError::new(&origin, e.message().to_string()))?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(parsed, env)
+    }
+
+    /// Defaults only (plus the environment): what `kapok serve` uses on a fresh machine.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the first bad setting.
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        Self::resolve(FileConfig::default(), env)
+    }
+
+    fn resolve(mut f: FileConfig, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        for (var, value) in env.iter().filter(|(k, _)| k.starts_with("KAPOK_")) {
+            let Some((_, key)) = ENV.iter().find(|(v, _)| v == var) else { continue };
+            let v = Some(value.clone());
+            match *key {
+                "data" => f.data = Some(PathBuf::from(value)),
+                "listen" => f.listen = v,
+                "database_url" => f.database_url = v,
+                "storage_url" => f.storage_url = v,
+                "s3_endpoint" => f.s3_endpoint = v,
+                "s3_region" => f.s3_region = v,
+                "s3_access_key_id" => f.s3_access_key_id = v,
+                "s3_secret_access_key" => f.s3_secret_access_key = v,
+                "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
+                _ => f.log_format = v,
+            }
+        }
+        let data = f.data.unwrap_or_else(|| PathBuf::from("data"));
+        if data.as_os_str().is_empty() {
+            return Err(ConfigError::new("KAPOK_DATA (data)", "must not be empty"));
+        }
+        let data_abs = std::path::absolute(&data)
+            .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("{}: {e}", data.display())))?;
+        let listen_text = f.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|_| {
+            ConfigError::new("KAPOK_LISTEN (listen)", format!("{listen_text:?} is not an address like 127.0.0.1:8080"))
+        })?;
+        let database_url =
+            f.database_url.unwrap_or_else(|| format!("sqlite://{}", data_abs.join("kapok.db").display()));
+        check_scheme("KAPOK_DATABASE_URL (database_url)", &database_url, &["sqlite", "postgres", "postgresql"])?;
+        let storage_url = f.storage_url.unwrap_or_else(|| format!("file://{}", data_abs.join("media").display()));
+        check_scheme("KAPOK_STORAGE_URL (storage_url)", &storage_url, &["file", "s3"])?;
+        let log_format = match f.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new("KAPOK_LOG_FORMAT (log_format)", format!("{other:?} is not text or json")))
+            }
+        };
+        Ok(Self {
+            data: data_abs,
+            listen,
+            database_url,
+            storage: StorageSettings {
+                url: storage_url,
+                s3_endpoint: f.s3_endpoint,
+                s3_region: f.s3_region,
+                s3_access_key_id: f.s3_access_key_id,
+                s3_secret_access_key: f.s3_secret_access_key,
+                s3_allow_http: f.s3_allow_http.unwrap_or(false),
+            },
+            log_format,
+        })
+    }
+}
+
+fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::new(setting, format!("{v:?} is not true or false"))),
+    }
+}
+
+fn check_scheme(setting: &str, value: &str, allowed: &[&str]) -> Result<(), ConfigError> {
+    let scheme = value.split_once("://").map(|(s, _)| s).unwrap_or("");
+    if allowed.contains(&scheme) {
+        Ok(())
+    } else {
+        let shown = catalog::store::redact(value);
+        Err(ConfigError::new(setting, format!("{shown:?} must start with one of: {}", allowed.join("://, ") + "://")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_live_under_the_data_directory() {
+        let c = Config::from_env(&env(&[("KAPOK_DATA", "/srv/kapok")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite:///srv/kapok/kapok.db");
+        assert_eq!(c.storage.url, "file:///srv/kapok/media");
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
+        let c = Config::resolve(file, &env(&[("KAPOK_LISTEN", "127.0.0.1:9001"), ("KAPOK_S3_ALLOW_HTTP", "true")]))
+            .unwrap();
+        assert_eq!(c.listen.port(), 9001);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(c.storage.s3_allow_http);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_setting() {
+        let cases = [
+            ("KAPOK_LISTEN", "localhost", "KAPOK_LISTEN"),
+            ("KAPOK_DATABASE_URL", "mysql://x/y", "KAPOK_DATABASE_URL"),
+            ("KAPOK_STORAGE_URL", "/tmp/media", "KAPOK_STORAGE_URL"),
+            ("KAPOK_S3_ALLOW_HTTP", "perhaps", "KAPOK_S3_ALLOW_HTTP"),
+            ("KAPOK_LOG_FORMAT", "xml", "KAPOK_LOG_FORMAT"),
+            ("KAPOK_DATA", "", "KAPOK_DATA"),
+        ];
+        for (var, value, named) in cases {
+            let err = Config::from_env(&env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(named), "{var}={value:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_a_bad_database_url_are_not_echoed() {
+        let err = Config::from_env(&env(&[("KAPOK_DATABASE_URL", "mysql://u:hunter2@h/db")])).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kapok.toml");
+        std::fs::write(&p, "lisen = \"x\"").unwrap();
+        let err = Config::load(Some(&p), &BTreeMap::new()).unwrap_err();
+        assert!(err.message.contains("lisen"), "{err}");
+        let missing = Config::load(Some(&dir.path().join("nope.toml")), &BTreeMap::new()).unwrap_err();
+        assert_eq!(missing.setting, "--config");
+    }
+}
