@@ -156,7 +156,7 @@ impl MediaStoreConfig {
     }
 }
 
-fn open_local(root: PathBuf) -> Result<Backend, MediaError> {
+pub(crate) fn open_local(root: PathBuf) -> Result<Backend, MediaError> {
     std::fs::create_dir_all(&root).map_err(|e| MediaError::Config {
         setting: "url",
         reason: format!("cannot create the media directory {}: {e}", root.display()),

@@ -221,10 +221,14 @@ fn wait_for_port(lines: &mpsc::Receiver<String>) -> Result<u16, String> {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match lines.recv_timeout(left) {
             Ok(line) => {
-                if let Some(port) = line
-                    .split("Running on http://127.0.0.1:")
-                    .nth(1)
-                    .and_then(|rest| rest.trim().parse().ok())
+                if let Some(port) =
+                    line.split("Running on http://127.0.0.1:")
+                        .nth(1)
+                        .and_then(|rest| {
+                            let digits: String =
+                                rest.chars().take_while(char::is_ascii_digit).collect();
+                            digits.parse().ok()
+                        })
                 {
                     return Ok(port);
                 }
