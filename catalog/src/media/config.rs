@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
-use object_store::{ClientOptions, ObjectStore, RetryConfig};
+use object_store::{ClientConfigKey, ObjectStore, RetryConfig};
 use url::Url;
 
 use super::{Key, MediaError};
@@ -107,12 +107,18 @@ impl MediaStoreConfig {
     }
 
     fn open_s3(&self, bucket: String, prefix: String) -> Result<Backend, MediaError> {
+        // Start from the AWS_* environment; the explicit settings override it.
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(&bucket);
-        let mut endpoint_text = String::from("AWS");
+        let allow_http = self.s3_allow_http
+            || builder
+                .get_config_value(&AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp))
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if let Some(endpoint) = non_empty(&self.s3_endpoint) {
-            check_endpoint(endpoint, self.s3_allow_http)?;
             builder = builder.with_endpoint(endpoint);
-            endpoint_text = endpoint.to_owned();
+        }
+        let endpoint = builder.get_config_value(&AmazonS3ConfigKey::Endpoint);
+        if let Some(endpoint) = &endpoint {
+            check_endpoint(endpoint, allow_http)?;
         }
         if let Some(region) = non_empty(&self.s3_region) {
             builder = builder.with_region(region);
@@ -130,25 +136,23 @@ impl MediaStoreConfig {
             (Some(_), None) => return Err(missing("s3_secret_access_key", "s3_access_key_id")),
             (None, Some(_)) => return Err(missing("s3_access_key_id", "s3_secret_access_key")),
         }
-        // Client options replace the builder's, so `allow_http` is set on them.
-        let allow_http = self.s3_allow_http;
-        let store = build_s3(
-            builder.clone(),
-            data_client().with_allow_http(allow_http),
-            RetryConfig::default(),
-        )?;
-        let health = build_s3(
-            builder,
-            probe_client().with_allow_http(allow_http),
-            no_retry(),
-        )?;
+        builder = builder.with_allow_http(allow_http);
+        // A part of several MiB over a slow county link may take minutes.
+        let data = timeouts(builder.clone(), "10s", "300s").with_retry(RetryConfig::default());
+        // The health probe answers within seconds and never retries.
+        let probe = timeouts(builder, "3s", "5s").with_retry(RetryConfig {
+            max_retries: 0,
+            retry_timeout: Duration::from_secs(5),
+            ..RetryConfig::default()
+        });
         let description = match prefix.as_str() {
-            "" => format!("s3://{bucket} at {endpoint_text}"),
-            p => format!("s3://{bucket}/{p} at {endpoint_text}"),
+            "" => format!("s3://{bucket}"),
+            p => format!("s3://{bucket}/{p}"),
         };
+        let description = format!("{description} at {}", endpoint.as_deref().unwrap_or("AWS"));
         Ok(Backend {
-            store,
-            health,
+            store: build_s3(data)?,
+            health: build_s3(probe)?,
             prefix,
             local_root: None,
             description,
@@ -177,42 +181,21 @@ pub(crate) fn open_local(root: PathBuf) -> Result<Backend, MediaError> {
     })
 }
 
-fn build_s3(
-    builder: AmazonS3Builder,
-    client: ClientOptions,
-    retry: RetryConfig,
-) -> Result<Arc<dyn ObjectStore>, MediaError> {
-    let store = builder
-        .with_client_options(client)
-        .with_retry(retry)
-        .build()
-        .map_err(|e| MediaError::Config {
-            setting: "url",
-            reason: format!("cannot configure the S3 client: {e}"),
-        })?;
+fn timeouts(builder: AmazonS3Builder, connect: &str, request: &str) -> AmazonS3Builder {
+    builder
+        .with_config(
+            AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+            connect,
+        )
+        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), request)
+}
+
+fn build_s3(builder: AmazonS3Builder) -> Result<Arc<dyn ObjectStore>, MediaError> {
+    let store = builder.build().map_err(|e| MediaError::Config {
+        setting: "url",
+        reason: format!("cannot configure the S3 client: {e}"),
+    })?;
     Ok(Arc::new(store))
-}
-
-/// Client for data transfer: a part of several MiB over a slow county link may take minutes.
-fn data_client() -> ClientOptions {
-    ClientOptions::new()
-        .with_connect_timeout(Duration::from_secs(10))
-        .with_timeout(Duration::from_secs(300))
-}
-
-/// Client for the health probe: answers within seconds, never retries.
-fn probe_client() -> ClientOptions {
-    ClientOptions::new()
-        .with_connect_timeout(Duration::from_secs(3))
-        .with_timeout(Duration::from_secs(5))
-}
-
-fn no_retry() -> RetryConfig {
-    RetryConfig {
-        max_retries: 0,
-        retry_timeout: Duration::from_secs(5),
-        ..RetryConfig::default()
-    }
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

@@ -93,6 +93,23 @@ impl S3TestServer {
         }
     }
 
+    /// The `s3://` URL of a store in [`BUCKET`] under `prefix` (may be empty).
+    pub fn url(&self, prefix: &str) -> String {
+        self.config(prefix).url
+    }
+
+    /// The standard `AWS_*` environment variables that point an S3 client (including a
+    /// `kapok` subprocess whose store URL is [`S3TestServer::url`]) at this server.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT", self.endpoint()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_REGION", REGION.into()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+        ]
+    }
+
     /// Creates another bucket.
     ///
     /// # Errors
