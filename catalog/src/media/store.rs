@@ -14,6 +14,7 @@ use object_store::{ObjectMeta, ObjectStore, PutPayload};
 use tokio::io::{AsyncBufRead, AsyncRead};
 use tokio_util::io::StreamReader;
 
+use super::config::{self, Backend};
 use super::upload::{self, PutOutcome};
 use super::{Key, MediaError, MediaStoreConfig};
 
@@ -111,8 +112,11 @@ impl MediaStore {
     /// # Errors
     /// [`MediaError::Config`] naming the setting that is wrong.
     pub fn open(config: &MediaStoreConfig) -> Result<Self, MediaError> {
-        let backend = config.open()?;
-        Ok(Self {
+        Ok(Self::from_backend(config.open()?))
+    }
+
+    fn from_backend(backend: Backend) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 store: backend.store,
                 health: backend.health,
@@ -120,7 +124,7 @@ impl MediaStore {
                 local_root: backend.local_root,
                 description: backend.description,
             }),
-        })
+        }
     }
 
     /// Opens a local directory store (created if missing).
@@ -132,7 +136,7 @@ impl MediaStore {
             setting: "url",
             reason: format!("cannot resolve the media directory: {e}"),
         })?;
-        Self::open(&MediaStoreConfig::with_url(dir.to_string_lossy()))
+        Ok(Self::from_backend(config::open_local(dir)?))
     }
 
     /// The local directory holding the objects, for a `file://` store.
@@ -160,7 +164,9 @@ impl MediaStore {
         R: AsyncRead + Unpin + Send,
     {
         let path = self.path(key.as_str());
-        upload::put_stream(self.inner.store.as_ref(), &path, key, reader).await
+        let outcome = upload::put_stream(self.inner.store.as_ref(), &path, key, reader).await?;
+        tracing::debug!(%key, size = outcome.size, sha256 = %outcome.sha256, "media stored");
+        Ok(outcome)
     }
 
     /// Stores `data` under `key` in one request (for small objects).

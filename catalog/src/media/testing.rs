@@ -46,7 +46,9 @@ impl S3TestServer {
     /// fails to start.
     pub async fn start() -> std::io::Result<Self> {
         let (mut child, lines) = spawn()?;
-        let port = tokio::task::spawn_blocking(move || wait_for_port(&lines)).await.map_err(std::io::Error::other)?;
+        let port = tokio::task::spawn_blocking(move || wait_for_port(&lines))
+            .await
+            .map_err(std::io::Error::other)?;
         let port = match port {
             Ok(port) => port,
             Err(output) => {
@@ -57,7 +59,10 @@ impl S3TestServer {
                 )));
             }
         };
-        let server = Self { child: Some(child), port };
+        let server = Self {
+            child: Some(child),
+            port,
+        };
         server.create_bucket(BUCKET).await?;
         Ok(server)
     }
@@ -88,6 +93,23 @@ impl S3TestServer {
         }
     }
 
+    /// The `s3://` URL of a store in [`BUCKET`] under `prefix` (may be empty).
+    pub fn url(&self, prefix: &str) -> String {
+        self.config(prefix).url
+    }
+
+    /// The standard `AWS_*` environment variables that point an S3 client (including a
+    /// `kapok` subprocess whose store URL is [`S3TestServer::url`]) at this server.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT", self.endpoint()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_REGION", REGION.into()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+        ]
+    }
+
     /// Creates another bucket.
     ///
     /// # Errors
@@ -95,7 +117,9 @@ impl S3TestServer {
     pub async fn create_bucket(&self, bucket: &str) -> std::io::Result<()> {
         let (status, body) = self.request("PUT", &format!("/{bucket}")).await?;
         if status != 200 {
-            return Err(std::io::Error::other(format!("creating bucket {bucket} answered {status}: {body}")));
+            return Err(std::io::Error::other(format!(
+                "creating bucket {bucket} answered {status}: {body}"
+            )));
         }
         Ok(())
     }
@@ -108,7 +132,9 @@ impl S3TestServer {
     pub async fn open_multipart_uploads(&self, bucket: &str) -> std::io::Result<usize> {
         let (status, body) = self.request("GET", &format!("/{bucket}?uploads")).await?;
         if status != 200 {
-            return Err(std::io::Error::other(format!("listing uploads answered {status}: {body}")));
+            return Err(std::io::Error::other(format!(
+                "listing uploads answered {status}: {body}"
+            )));
         }
         Ok(body.matches("<UploadId>").count())
     }
@@ -137,7 +163,10 @@ impl S3TestServer {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text}")))?;
-        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
         Ok((status, body))
     }
 }
@@ -210,7 +239,13 @@ fn wait_for_port(lines: &mpsc::Receiver<String>) -> Result<u16, String> {
         match lines.recv_timeout(left) {
             Ok(line) => {
                 if let Some(port) =
-                    line.split("Running on http://127.0.0.1:").nth(1).and_then(|rest| rest.trim().parse().ok())
+                    line.split("Running on http://127.0.0.1:")
+                        .nth(1)
+                        .and_then(|rest| {
+                            let digits: String =
+                                rest.chars().take_while(char::is_ascii_digit).collect();
+                            digits.parse().ok()
+                        })
                 {
                     return Ok(port);
                 }
