@@ -20,6 +20,7 @@ pub mod geo;
 pub mod json;
 pub mod lifecycle;
 mod reason;
+pub mod targeting;
 pub mod time;
 mod validate;
 pub mod vocab;
