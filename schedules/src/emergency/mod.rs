@@ -19,6 +19,7 @@ pub mod gbt35965;
 pub mod geo;
 pub mod json;
 pub mod lifecycle;
+pub mod policy;
 mod reason;
 pub mod targeting;
 pub mod time;
