@@ -142,13 +142,17 @@ impl ResourceDigest {
         &self.hex
     }
 
-    /// Whether `content` has this digest.
+    /// Whether `content` has this digest. A 64-digit digest is accepted as SHA-256 or as
+    /// SM3: EBM attachments from platforms following the Chinese cryptography rules carry
+    /// SM3, and the EBM does not say which (both are 256-bit collision-resistant hashes).
     pub fn matches(&self, content: &[u8]) -> bool {
-        let actual = match self.algorithm {
-            DigestAlgorithm::Sha1 => hex::encode(sha1::Sha1::digest(content)),
-            DigestAlgorithm::Sha256 => hex::encode(sha2::Sha256::digest(content)),
-        };
-        actual == self.hex
+        match self.algorithm {
+            DigestAlgorithm::Sha1 => hex::encode(sha1::Sha1::digest(content)) == self.hex,
+            DigestAlgorithm::Sha256 => {
+                hex::encode(sha2::Sha256::digest(content)) == self.hex
+                    || hex::encode(sm3::Sm3::digest(content)) == self.hex
+            }
+        }
     }
 }
 
@@ -373,6 +377,13 @@ mod tests {
         )
         .unwrap();
         assert!(d.matches(b"abc"));
+        // GB/T 32905-2016 example 1: SM3("abc").
+        let sm3 = ResourceDigest::parse(
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
+        )
+        .unwrap();
+        assert!(sm3.matches(b"abc"));
+        assert!(!sm3.matches(b"abd"));
         assert!(ResourceDigest::parse("abc").is_err());
         assert!(ResourceDigest::parse(&"z".repeat(40)).is_err());
     }

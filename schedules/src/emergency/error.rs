@@ -16,6 +16,9 @@ pub enum EmergencyError {
     /// No alert with this key is tracked.
     #[error("no alert with key {0}")]
     UnknownAlert(String),
+    /// A configured public key is unusable.
+    #[error("bad signing key: {0}")]
+    Key(String),
     /// A lifecycle step that the state machine does not allow.
     #[error("alert {key} cannot go from {from:?} to {to:?}")]
     InvalidTransition {

@@ -21,6 +21,8 @@ pub mod json;
 pub mod lifecycle;
 pub mod policy;
 mod reason;
+pub mod replay;
+pub mod signature;
 pub mod targeting;
 pub mod time;
 mod validate;
