@@ -297,3 +297,51 @@ fn arbitrary_bytes_never_panic() {
         assert!(!report.reasons.is_empty(), "{doc:?}");
     }
 }
+
+#[test]
+fn ebm_ending_before_it_was_sent_is_refused() {
+    let doc = String::from_utf8(fixture("ebm_publish_miyi.xml"))
+        .unwrap()
+        .replace(
+            "<StartTime>2026-07-01 08:30:00</StartTime>",
+            "<StartTime>2026-07-01 06:00:00</StartTime>",
+        )
+        .replace(
+            "<EndTime>2026-07-01 20:30:00</EndTime>",
+            "<EndTime>2026-07-01 07:00:00</EndTime>",
+        );
+    assert_rejected_with(
+        &validate_document(doc.as_bytes()),
+        ReasonCode::TimeOrder,
+        "/EBD/EBM/MsgBasicInfo/EndTime",
+    );
+}
+
+#[test]
+fn mutated_and_truncated_fixtures_never_panic_and_always_explain() {
+    let dir = format!("{}/tests/fixtures/alerts", env!("CARGO_MANIFEST_DIR"));
+    let mut seed: u64 = 0x5104_2100;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let doc = std::fs::read(entry.unwrap().path()).unwrap();
+        for cut in (0..doc.len()).step_by(7) {
+            let report = validate_document(&doc[..cut]);
+            assert!(report.valid || !report.reasons.is_empty());
+        }
+        for _ in 0..300 {
+            let mut m = doc.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = next() % m.len();
+                m[i] = b"<>&;/\"' ,:-T0Z9\xff\xe4"[next() % 16];
+            }
+            let report = validate_document(&m);
+            assert!(report.valid == report.reasons.is_empty());
+            assert!(report.valid == report.alert.is_some());
+        }
+    }
+}

@@ -107,7 +107,32 @@ impl Ebm {
     }
 
     /// Maps to the internal model. A cancel references its own EBM ID (the one it stops).
-    pub fn to_alert(&self) -> Alert {
+    ///
+    /// # Errors
+    /// [`EmergencyError::Invalid`] when the rules shared by all forms fail (e.g. `EndTime`
+    /// not after `SendTime`).
+    pub fn to_alert(&self) -> Result<Alert, EmergencyError> {
+        let alert = self.alert();
+        let reasons: Vec<Reason> = super::alert::common_problems(&alert)
+            .into_iter()
+            .map(|(code, message, field)| {
+                let path = match field {
+                    "expires" => "/EBD/EBM/MsgBasicInfo/EndTime",
+                    "event" => "/EBD/EBM/MsgBasicInfo/EventType",
+                    "areas" => "/EBD/EBM/MsgContent/AreaCode",
+                    _ => "/EBD/EBM",
+                };
+                Reason::new(code, message, path)
+            })
+            .collect();
+        if reasons.is_empty() {
+            Ok(alert)
+        } else {
+            Err(EmergencyError::Invalid(reasons))
+        }
+    }
+
+    fn alert(&self) -> Alert {
         let (msg_type, references) = match self.msg_type {
             EbmMsgType::Publish => (MsgType::Alert, Vec::new()),
             EbmMsgType::Cancel => (

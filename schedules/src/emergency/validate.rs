@@ -81,7 +81,7 @@ pub fn validate_document(bytes: &[u8]) -> ValidationReport {
                     DocumentKind::Ebm,
                     None,
                     Ebm::from_element(&root)
-                        .map(|e| e.to_alert())
+                        .and_then(|e| e.to_alert())
                         .map_err(reasons),
                 ),
                 other => ValidationReport::done(
