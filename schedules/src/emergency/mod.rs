@@ -12,6 +12,7 @@
 
 pub mod alert;
 pub mod area_code;
+mod c14n;
 pub mod cap;
 pub mod ebm;
 mod error;
@@ -28,6 +29,7 @@ pub mod time;
 mod validate;
 pub mod vocab;
 pub mod xml;
+pub mod xmldsig;
 
 pub use alert::{Alert, AlertArea, AlertRef, DedupeKey, DocumentKind, Resource, ResourceDigest};
 pub use area_code::AreaCode;

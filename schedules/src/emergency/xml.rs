@@ -135,8 +135,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, Reason> {
             .read_event()
             .map_err(|e| malformed(pos, e.to_string()))?;
         match event {
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed(pos, "content after the root element".into()));
             }
             Event::Start(start) => {
