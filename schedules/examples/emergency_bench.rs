@@ -102,6 +102,18 @@ fn main() {
         "<Signature><CertSN>k</CertSN><SignatureValue>{}</SignatureValue></Signature>",
         hex::encode(sig.to_bytes())
     );
+    let signed = fixture("cap_signed_rsa.xml");
+    let mut rsa_keys = schedules::emergency::xmldsig::RsaKeys::new();
+    let pem = String::from_utf8(fixture("cap_signing_key.pub.pem")).unwrap();
+    rsa_keys.add_pem("pzh-cap-01", &pem).unwrap();
+    time(
+        "XML-DSig verify signed CAP (RSA-2048, exc-c14n)",
+        2_000,
+        signed.len(),
+        || {
+            schedules::emergency::xmldsig::verify_cap_signature(&signed, &rsa_keys).unwrap();
+        },
+    );
     time(
         "SM2/SM3 verify detached EBD signature",
         2_000,
