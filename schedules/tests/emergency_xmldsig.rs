@@ -100,3 +100,27 @@ fn doctype_is_refused_before_any_signature_work() {
     let err = verify_cap_signature(doc.as_bytes(), &keys()).unwrap_err();
     assert_eq!(err.reasons()[0].code, ReasonCode::DoctypeForbidden);
 }
+
+#[test]
+fn mutated_signed_alerts_never_panic_and_almost_never_verify() {
+    let keys = keys();
+    let doc = fixture("cap_signed_rsa_prefixed.xml").into_bytes();
+    let mut seed: u64 = 510_400;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    let mut verified = 0;
+    for _ in 0..500 {
+        let mut m = doc.clone();
+        let i = next() % m.len();
+        m[i] = b"<>&;/\"' =:xA\r\n\xff\xe4"[next() % 16];
+        if verify_cap_signature(&m, &keys).is_ok() {
+            verified += 1;
+        }
+    }
+    // Only changes c14n erases (whitespace inside tags, the comment, line ends) may pass.
+    assert!(verified < 50, "{verified} of 500 mutations still verified");
+}

@@ -133,7 +133,13 @@ pub(crate) fn parse(text: &str) -> Result<Doc, String> {
     let (mut before, mut after) = (Vec::new(), Vec::new());
     loop {
         match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(s) => stack.push(open(&s)?),
+            Event::Start(s) => {
+                // Bounded because writing and dropping the tree recurse.
+                if stack.len() >= super::xml::MAX_DEPTH {
+                    return Err("elements nested too deeply".into());
+                }
+                stack.push(open(&s)?);
+            }
             Event::Empty(s) => {
                 let el = open(&s)?;
                 attach(Node::Element(el), &mut stack, &mut root)?;
@@ -422,6 +428,12 @@ mod tests {
             c14n(doc, &Mode::Exclusive(Vec::new())),
             r#"<r xmlns="urn:d"><s xmlns=""></s></r>"#
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed() {
+        let doc = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        assert!(parse(&doc).is_err());
     }
 
     #[test]

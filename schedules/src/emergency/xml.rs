@@ -16,7 +16,8 @@ use super::reason::{Reason, ReasonCode};
 /// travels by reference (`uri`) or in `derefUri`, which this bound also limits.
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
 
-const MAX_DEPTH: usize = 32;
+/// Deepest element nesting accepted (CAP needs 4, an EBD 5, a signed alert 6).
+pub(crate) const MAX_DEPTH: usize = 32;
 const MAX_ELEMENTS: usize = 20_000;
 
 /// One element: local name, attributes (qualified keys), trimmed text, children.
