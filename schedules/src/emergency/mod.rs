@@ -12,6 +12,7 @@
 
 pub mod alert;
 pub mod area_code;
+pub mod authenticate;
 mod c14n;
 pub mod cap;
 pub mod ebm;
