@@ -171,3 +171,19 @@ fn expiry_ends_live_alerts_and_late_arrivals_are_born_expired() {
     );
     assert_eq!(steps, [(None, AlertState::Expired)]);
 }
+
+#[test]
+fn ended_alerts_older_than_the_cutoff_are_forgotten_live_ones_kept() {
+    let mut lc = Lifecycle::new();
+    let original = alert("cap_flood_extreme_miyi.xml");
+    let ko = original.key();
+    lc.receive(original, at("2026-07-01T08:30:01+08:00"))
+        .unwrap();
+    let update = alert("cap_update.xml");
+    let ku = update.key();
+    lc.receive(update, at("2026-07-01T10:30:01+08:00")).unwrap();
+    assert_eq!(lc.forget_ended_before(at("2026-07-01T08:00:00+08:00")), 0);
+    assert_eq!(lc.forget_ended_before(at("2026-07-01T12:00:00+08:00")), 1);
+    assert_eq!(lc.state(&ko), None);
+    assert_eq!(lc.state(&ku), Some(AlertState::Received));
+}

@@ -236,6 +236,16 @@ impl Lifecycle {
         self.end_all(&due, AlertState::Expired, now)
     }
 
+    /// Forgets ended alerts sent before `cutoff`; returns how many. Use `now` minus the
+    /// replay window: older messages are refused by the window, so their dedupe keys are no
+    /// longer needed and memory stays bounded on a node that runs for years.
+    pub fn forget_ended_before(&mut self, cutoff: DateTime<Utc>) -> usize {
+        let before = self.entries.len();
+        self.entries
+            .retain(|_, t| !(t.state.is_terminal() && t.alert.sent.utc() < cutoff));
+        before - self.entries.len()
+    }
+
     /// A tracked alert.
     pub fn get(&self, key: &DedupeKey) -> Option<&Tracked> {
         self.entries.get(key)

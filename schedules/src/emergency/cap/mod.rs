@@ -4,7 +4,9 @@
 //! checks every rule of CAP 1.2 §3 that can be checked without outside knowledge, collecting
 //! all problems. A `CapAlert` that exists is valid.
 
+mod area;
 mod parse;
+mod resource;
 
 use serde::Serialize;
 

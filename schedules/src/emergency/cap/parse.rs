@@ -1,11 +1,9 @@
 //! The CAP 1.2 element walker: every rule, every problem collected with its path.
 
-use base64::Engine as _;
-
+use super::area::area;
+use super::resource::resource;
 use super::{CapAlert, CapArea, CapInfo, CapReference, NamedValue, CAP_NAMESPACE};
-use crate::emergency::alert::{Resource, ResourceDigest};
-use crate::emergency::area_code::AreaCode;
-use crate::emergency::geo::{Circle, Polygon};
+use crate::emergency::alert::Resource;
 use crate::emergency::reason::{Reason, ReasonCode as C, Reasons};
 use crate::emergency::time::AlertTime;
 use crate::emergency::vocab::{
@@ -137,7 +135,7 @@ fn token(el: &Element, name: &str, path: &str, r: &mut Reasons) -> Option<String
     Some(text.to_string())
 }
 
-fn text(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Option<String> {
+pub(super) fn text(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Option<String> {
     let t = el.child_text(name).map(str::to_string);
     if t.is_none() {
         r.missing(&format!("{parent}/{name}"), name);
@@ -335,7 +333,12 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
     })
 }
 
-fn named_values(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Vec<NamedValue> {
+pub(super) fn named_values(
+    el: &Element,
+    name: &str,
+    parent: &str,
+    r: &mut Reasons,
+) -> Vec<NamedValue> {
     el.children_named(name)
         .enumerate()
         .filter_map(|(i, nv)| {
@@ -361,162 +364,4 @@ fn named_values(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Vec<
             }
         })
         .collect()
-}
-
-fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Resource> {
-    let before = r.0.len();
-    let desc = el.child_text("resourceDesc");
-    let mime = el.child_text("mimeType");
-    if desc.is_none() {
-        r.push(
-            C::InvalidResource,
-            "resource needs resourceDesc",
-            &format!("{path}/resourceDesc"),
-        );
-    }
-    if mime.is_none() {
-        r.push(
-            C::InvalidResource,
-            "resource needs mimeType",
-            &format!("{path}/mimeType"),
-        );
-    } else if mime.is_some_and(|m| !m.contains('/') || m.contains(char::is_whitespace)) {
-        r.push(
-            C::InvalidResource,
-            "mimeType must be type/subtype",
-            &format!("{path}/mimeType"),
-        );
-    }
-    let size = el.child_text("size").and_then(|s| match s.parse::<u64>() {
-        Ok(n) => Some(n),
-        Err(_) => {
-            r.push(
-                C::InvalidResource,
-                format!("size {s:?} is not a whole number of bytes"),
-                &format!("{path}/size"),
-            );
-            None
-        }
-    });
-    let uri = el.child_text("uri").map(str::to_string);
-    if let Some(u) = &uri {
-        if u.contains(char::is_whitespace) {
-            r.push(
-                C::InvalidResource,
-                "uri must not contain whitespace",
-                &format!("{path}/uri"),
-            );
-        }
-    }
-    let digest = el.child_text("digest").and_then(|d| {
-        ResourceDigest::parse(d)
-            .map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/digest")))
-            .ok()
-    });
-    if let Some(encoded) = el.child_text("derefUri") {
-        let compact: String = encoded.split_whitespace().collect();
-        match base64::engine::general_purpose::STANDARD.decode(compact) {
-            Err(e) => r.push(
-                C::InvalidResource,
-                format!("derefUri is not base64: {e}"),
-                &format!("{path}/derefUri"),
-            ),
-            Ok(content) => {
-                if size.is_some_and(|s| s != content.len() as u64) {
-                    r.push(
-                        C::InvalidResource,
-                        format!(
-                            "size says {} bytes, derefUri holds {}",
-                            size.unwrap_or(0),
-                            content.len()
-                        ),
-                        &format!("{path}/size"),
-                    );
-                }
-                if digest.as_ref().is_some_and(|d| !d.matches(&content)) {
-                    r.push(
-                        C::InvalidResource,
-                        "digest does not match the derefUri content",
-                        &format!("{path}/digest"),
-                    );
-                }
-            }
-        }
-    }
-    if r.0.len() > before {
-        return None;
-    }
-    Some(Resource {
-        desc: desc?.to_string(),
-        mime_type: mime?.to_string(),
-        size,
-        uri,
-        digest,
-    })
-}
-
-fn area(el: &Element, path: &str, r: &mut Reasons) -> Option<CapArea> {
-    let before = r.0.len();
-    let desc = text(el, "areaDesc", path, r);
-    let polygons: Vec<Polygon> = el
-        .children_named("polygon")
-        .enumerate()
-        .filter_map(|(i, p)| {
-            Polygon::parse_cap(&p.text)
-                .map_err(|m| r.push(C::InvalidPolygon, m, &format!("{path}/polygon[{i}]")))
-                .ok()
-        })
-        .collect();
-    let circles: Vec<Circle> = el
-        .children_named("circle")
-        .enumerate()
-        .filter_map(|(i, c)| {
-            Circle::parse_cap(&c.text)
-                .map_err(|m| r.push(C::InvalidCircle, m, &format!("{path}/circle[{i}]")))
-                .ok()
-        })
-        .collect();
-    let geocodes = named_values(el, "geocode", path, r);
-    for (i, g) in geocodes.iter().enumerate() {
-        if is_gbt2260_name(&g.value_name) {
-            if let Err(m) = AreaCode::parse(&g.value) {
-                r.push(C::InvalidGeocode, m, &format!("{path}/geocode[{i}]/value"));
-            }
-        }
-    }
-    let altitude = number(el, "altitude", path, r);
-    let ceiling = number(el, "ceiling", path, r);
-    if ceiling.is_some() && altitude.is_none() {
-        r.push(
-            C::InvalidValue,
-            "ceiling is only used with altitude",
-            &format!("{path}/ceiling"),
-        );
-    }
-    if r.0.len() > before {
-        return None;
-    }
-    Some(CapArea {
-        desc: desc?,
-        polygons,
-        circles,
-        geocodes,
-        altitude,
-        ceiling,
-    })
-}
-
-fn number(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Option<f64> {
-    let t = el.child_text(name)?;
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Some(v),
-        _ => {
-            r.push(
-                C::InvalidValue,
-                format!("{name} {t:?} is not a number"),
-                &format!("{parent}/{name}"),
-            );
-            None
-        }
-    }
 }
