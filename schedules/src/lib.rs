@@ -1,1 +1,3 @@
 //! schedules
+
+pub mod emergency;

@@ -1,0 +1,301 @@
+//! A small, safe XML tree for alert documents.
+//!
+//! Alert XML comes from outside the network, so this reader is deliberately narrow:
+//! input over [`MAX_DOCUMENT_BYTES`] is refused unread, any `<!DOCTYPE`/`<!ENTITY`
+//! is refused before parsing (no DTD, no external entity, no entity expansion: XXE and
+//! "billion laughs" never start), only the five predefined XML entities and character
+//! references are decoded, and nesting depth and element count are capped.
+//! Namespace prefixes are dropped (`cap:alert` is `alert`); the root's namespace is kept.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::reason::{Reason, ReasonCode};
+
+/// Largest alert document accepted, in bytes (1 MiB). CAP messages are a few KiB; audio
+/// travels by reference (`uri`) or in `derefUri`, which this bound also limits.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// Deepest element nesting accepted (CAP needs 4, an EBD 5, a signed alert 6).
+pub(crate) const MAX_DEPTH: usize = 32;
+const MAX_ELEMENTS: usize = 20_000;
+
+/// One element: local name, attributes (qualified keys), trimmed text, children.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// Local name, without prefix.
+    pub name: String,
+    /// Namespace URI in scope for this element, when declared on it or its ancestors.
+    pub namespace: Option<String>,
+    /// Attributes as written (`xmlns:cap`, `lang`, …) with decoded values.
+    pub attributes: Vec<(String, String)>,
+    /// Concatenated text and CDATA content, trimmed.
+    pub text: String,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// First child with this local name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// All children with this local name.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Trimmed text of the first child with this name, when present and non-empty.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name)
+            .map(|c| c.text.as_str())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Attribute value by local name (prefix ignored).
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k.rsplit(':').next() == Some(name) && !k.starts_with("xmlns"))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Refuses oversized input and any document type declaration, before any parsing.
+///
+/// # Errors
+/// A [`ReasonCode::TooLarge`] or [`ReasonCode::DoctypeForbidden`] reason.
+pub fn precheck(bytes: &[u8]) -> Result<(), Reason> {
+    precheck_size(bytes)?;
+    for needle in [&b"<!doctype"[..], b"<!entity", b"<!element", b"<!attlist"] {
+        if contains_ignore_case(bytes, needle) {
+            return Err(Reason::new(
+                ReasonCode::DoctypeForbidden,
+                "DOCTYPE, DTD and entity declarations are not accepted in alert documents",
+                "/",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses input over [`MAX_DOCUMENT_BYTES`].
+///
+/// # Errors
+/// A [`ReasonCode::TooLarge`] reason.
+pub fn precheck_size(bytes: &[u8]) -> Result<(), Reason> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(Reason::new(
+            ReasonCode::TooLarge,
+            format!(
+                "document is {} bytes; the limit is {MAX_DOCUMENT_BYTES}",
+                bytes.len()
+            ),
+            "/",
+        ));
+    }
+    Ok(())
+}
+
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Parses a whole document into its root element.
+///
+/// # Errors
+/// One reason: too large, DOCTYPE present, not UTF-8, or not well-formed.
+pub fn parse(bytes: &[u8]) -> Result<Element, Reason> {
+    precheck(bytes)?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Reason::new(
+            ReasonCode::Malformed,
+            format!("document is not UTF-8: {e}"),
+            "/",
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(false);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut count = 0usize;
+    let malformed = |pos: u64, msg: String| {
+        Reason::new(
+            ReasonCode::Malformed,
+            format!("not well-formed XML at byte {pos}: {msg}"),
+            "/",
+        )
+    };
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(pos, e.to_string()))?;
+        match event {
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                return Err(malformed(pos, "content after the root element".into()));
+            }
+            Event::Start(start) => {
+                count += 1;
+                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
+                    return Err(malformed(pos, "nesting or element count too large".into()));
+                }
+                let el = open(&start, stack.last()).map_err(|m| malformed(pos, m))?;
+                stack.push(el);
+            }
+            Event::Empty(start) => {
+                count += 1;
+                if count > MAX_ELEMENTS {
+                    return Err(malformed(pos, "too many elements".into()));
+                }
+                let el = open(&start, stack.last()).map_err(|m| malformed(pos, m))?;
+                close(el, &mut stack, &mut root);
+            }
+            Event::End(_) => match stack.pop() {
+                Some(mut el) => {
+                    el.text = el.text.trim().to_string();
+                    close(el, &mut stack, &mut root);
+                }
+                None => return Err(malformed(pos, "unexpected end tag".into())),
+            },
+            Event::Text(t) => {
+                let s = t.unescape().map_err(|e| malformed(pos, e.to_string()))?;
+                match stack.last_mut() {
+                    Some(el) => el.text.push_str(&s),
+                    None if s.trim().is_empty() => {}
+                    None => return Err(malformed(pos, "text outside the root element".into())),
+                }
+            }
+            Event::CData(c) => {
+                let s = std::str::from_utf8(&c).map_err(|e| malformed(pos, e.to_string()))?;
+                match stack.last_mut() {
+                    Some(el) => el.text.push_str(s),
+                    None => return Err(malformed(pos, "CDATA outside the root element".into())),
+                }
+            }
+            Event::DocType(_) => {
+                return Err(Reason::new(
+                    ReasonCode::DoctypeForbidden,
+                    "DOCTYPE declarations are not accepted in alert documents",
+                    "/",
+                ))
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(malformed(
+            reader.buffer_position(),
+            "document ends inside an element".into(),
+        ));
+    }
+    root.ok_or_else(|| malformed(0, "no root element".into()))
+}
+
+fn open(start: &BytesStart<'_>, parent: Option<&Element>) -> Result<Element, String> {
+    let qname = std::str::from_utf8(start.name().as_ref())
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let (prefix, local) = match qname.split_once(':') {
+        Some((p, l)) => (Some(p.to_string()), l.to_string()),
+        None => (None, qname.clone()),
+    };
+    let mut attributes = Vec::new();
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| e.to_string())?;
+        let key = std::str::from_utf8(attr.key.as_ref())
+            .map_err(|e| e.to_string())?
+            .to_string();
+        let value = attr
+            .unescape_value()
+            .map_err(|e| e.to_string())?
+            .into_owned();
+        attributes.push((key, value));
+    }
+    let declared = match &prefix {
+        Some(p) => format!("xmlns:{p}"),
+        None => "xmlns".to_string(),
+    };
+    let namespace = attributes
+        .iter()
+        .find(|(k, _)| *k == declared)
+        .map(|(_, v)| v.clone())
+        .or_else(|| parent.and_then(|p| p.namespace.clone()));
+    Ok(Element {
+        name: local,
+        namespace,
+        attributes,
+        text: String::new(),
+        children: Vec::new(),
+    })
+}
+
+fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => *root = Some(el),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prefixed_elements_with_namespace() {
+        let doc = br#"<?xml version="1.0"?><cap:alert xmlns:cap="urn:x"><cap:id> a &amp; b </cap:id><x/></cap:alert>"#;
+        let root = parse(doc).unwrap();
+        assert_eq!(root.name, "alert");
+        assert_eq!(root.namespace.as_deref(), Some("urn:x"));
+        assert_eq!(root.child_text("id"), Some("a & b"));
+        assert_eq!(
+            root.child("id").unwrap().namespace.as_deref(),
+            Some("urn:x")
+        );
+        assert!(root.child("x").is_some());
+    }
+
+    #[test]
+    fn refuses_doctype_even_in_lower_case() {
+        let r = parse(b"<!doctype a><a/>").unwrap_err();
+        assert_eq!(r.code, ReasonCode::DoctypeForbidden);
+    }
+
+    #[test]
+    fn refuses_unknown_entities() {
+        let r = parse(b"<a>&ext;</a>").unwrap_err();
+        assert_eq!(r.code, ReasonCode::Malformed);
+    }
+
+    #[test]
+    fn refuses_unclosed_and_mismatched_and_two_roots() {
+        for doc in [&b"<a><b></a>"[..], b"<a><b>", b"<a/><b/>", b"", b"text"] {
+            assert_eq!(
+                parse(doc).unwrap_err().code,
+                ReasonCode::Malformed,
+                "{doc:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_deep_nesting() {
+        let doc = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert_eq!(
+            parse(doc.as_bytes()).unwrap_err().code,
+            ReasonCode::Malformed
+        );
+    }
+
+    #[test]
+    fn refuses_oversized_input_unread() {
+        let doc = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+        assert_eq!(parse(&doc).unwrap_err().code, ReasonCode::TooLarge);
+    }
+}
