@@ -22,15 +22,9 @@ struct Generated {
 }
 
 impl AsyncRead for Generated {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let offset = (self.produced % self.block.len() as u64) as usize;
-        let n = (self.len - self.produced)
-            .min(buf.remaining() as u64)
-            .min((self.block.len() - offset) as u64) as usize;
+        let n = (self.len - self.produced).min(buf.remaining() as u64).min((self.block.len() - offset) as u64) as usize;
         buf.put_slice(&self.block[offset..offset + n]);
         self.produced += n as u64;
         Poll::Ready(Ok(()))
@@ -47,11 +41,7 @@ fn generated(len: u64) -> Generated {
             (state >> 24) as u8
         })
         .collect();
-    Generated {
-        block,
-        len,
-        produced: 0,
-    }
+    Generated { block, len, produced: 0 }
 }
 
 fn peak_rss_mib() -> f64 {
@@ -80,10 +70,7 @@ async fn main() {
     };
     let key = Key::parse("uploads/bench").expect("key");
     let started = Instant::now();
-    let outcome = store
-        .put_stream(&key, generated(mib << 20))
-        .await
-        .expect("put");
+    let outcome = store.put_stream(&key, generated(mib << 20)).await.expect("put");
     let seconds = started.elapsed().as_secs_f64();
     let stored = store.head(&key).await.expect("head").map(|m| m.size);
     assert_eq!(stored, Some(outcome.size));

@@ -15,20 +15,11 @@ async fn s3_url_alone_uses_the_aws_environment() {
         std::env::set_var(name, value);
     }
     let store = MediaStore::open(&MediaStoreConfig::with_url(server.url("env"))).expect("open");
-    store
-        .check()
-        .await
-        .expect("healthy through the environment");
+    store.check().await.expect("healthy through the environment");
     let key = Key::parse("uploads/e1").expect("key");
-    let outcome = store
-        .put_bytes(&key, Bytes::from_static(b"from env"))
-        .await
-        .expect("put");
+    let outcome = store.put_bytes(&key, Bytes::from_static(b"from env")).await.expect("put");
     assert_eq!(outcome.size, 8);
     let explicit = MediaStore::open(&server.config("env")).expect("open");
-    let object = explicit
-        .get(&key)
-        .await
-        .expect("visible to an explicit client");
+    let object = explicit.get(&key).await.expect("visible to an explicit client");
     assert_eq!(&object.bytes().await.expect("bytes")[..], b"from env");
 }

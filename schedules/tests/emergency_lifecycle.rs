@@ -7,13 +7,8 @@ use schedules::emergency::lifecycle::{AlertState, Lifecycle, Received};
 use schedules::emergency::{validate_document, Alert, AlertTime, EmergencyError};
 
 fn alert(name: &str) -> Alert {
-    let path = format!(
-        "{}/tests/fixtures/alerts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    validate_document(&std::fs::read(path).unwrap())
-        .alert
-        .unwrap()
+    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
+    validate_document(&std::fs::read(path).unwrap()).alert.unwrap()
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -55,32 +50,16 @@ fn steps_out_of_order_are_refused() {
     let a = alert("cap_flood_extreme_miyi.xml");
     let key = a.key();
     lc.receive(a, at("2026-07-01T08:30:01+08:00")).unwrap();
-    let err = lc
-        .advance(&key, AlertState::OnAir, at("2026-07-01T08:30:02+08:00"))
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            EmergencyError::InvalidTransition {
-                from: AlertState::Received,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err = lc.advance(&key, AlertState::OnAir, at("2026-07-01T08:30:02+08:00")).unwrap_err();
+    assert!(matches!(err, EmergencyError::InvalidTransition { from: AlertState::Received, .. }), "{err}");
 }
 
 #[test]
 fn same_alert_twice_is_a_duplicate() {
     let mut lc = Lifecycle::new();
     let now = at("2026-07-01T08:30:01+08:00");
-    lc.receive(alert("cap_flood_extreme_miyi.xml"), now)
-        .unwrap();
-    assert_eq!(
-        lc.receive(alert("cap_flood_extreme_miyi.xml"), now)
-            .unwrap(),
-        Received::Duplicate
-    );
+    lc.receive(alert("cap_flood_extreme_miyi.xml"), now).unwrap();
+    assert_eq!(lc.receive(alert("cap_flood_extreme_miyi.xml"), now).unwrap(), Received::Duplicate);
 }
 
 #[test]
@@ -89,30 +68,13 @@ fn update_supersedes_and_cancel_stops_both() {
     let original = alert("cap_flood_extreme_miyi.xml");
     let update = alert("cap_update.xml");
     let (ko, ku) = (original.key(), update.key());
-    lc.receive(original, at("2026-07-01T08:30:01+08:00"))
-        .unwrap();
-    lc.advance(&ko, AlertState::Verified, at("2026-07-01T08:30:02+08:00"))
-        .unwrap();
+    lc.receive(original, at("2026-07-01T08:30:01+08:00")).unwrap();
+    lc.advance(&ko, AlertState::Verified, at("2026-07-01T08:30:02+08:00")).unwrap();
     let steps = accepted(lc.receive(update, at("2026-07-01T10:30:01+08:00")).unwrap());
-    assert_eq!(
-        steps,
-        [
-            (Some(AlertState::Verified), AlertState::Superseded),
-            (None, AlertState::Received)
-        ]
-    );
+    assert_eq!(steps, [(Some(AlertState::Verified), AlertState::Superseded), (None, AlertState::Received)]);
     assert_eq!(lc.state(&ko), Some(AlertState::Superseded));
-    let steps = accepted(
-        lc.receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00"))
-            .unwrap(),
-    );
-    assert_eq!(
-        steps,
-        [
-            (Some(AlertState::Received), AlertState::Cancelled),
-            (None, AlertState::Completed)
-        ]
-    );
+    let steps = accepted(lc.receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap());
+    assert_eq!(steps, [(Some(AlertState::Received), AlertState::Cancelled), (None, AlertState::Completed)]);
     assert_eq!(lc.state(&ku), Some(AlertState::Cancelled));
     assert_eq!(lc.state(&ko), Some(AlertState::Superseded));
 }
@@ -120,13 +82,9 @@ fn update_supersedes_and_cancel_stops_both() {
 #[test]
 fn cancel_of_unknown_alert_is_an_error() {
     let mut lc = Lifecycle::new();
-    let err = lc
-        .receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00"))
-        .unwrap_err();
+    let err = lc.receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap_err();
     assert!(matches!(err, EmergencyError::UnknownReference(_)), "{err}");
-    let err = lc
-        .receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:01+08:00"))
-        .unwrap_err();
+    let err = lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap_err();
     assert!(matches!(err, EmergencyError::UnknownReference(_)), "{err}");
 }
 
@@ -135,19 +93,11 @@ fn ebm_cancel_stops_the_ebm_with_the_same_id() {
     let mut lc = Lifecycle::new();
     let publish = alert("ebm_publish_miyi.xml");
     let key = publish.key();
-    lc.receive(publish, at("2026-07-01T08:30:06+08:00"))
-        .unwrap();
-    let steps = accepted(
-        lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:01+08:00"))
-            .unwrap(),
-    );
+    lc.receive(publish, at("2026-07-01T08:30:06+08:00")).unwrap();
+    let steps = accepted(lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap());
     assert_eq!(steps, [(Some(AlertState::Received), AlertState::Cancelled)]);
     assert_eq!(lc.state(&key), Some(AlertState::Cancelled));
-    assert_eq!(
-        lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:02+08:00"))
-            .unwrap(),
-        Received::Duplicate
-    );
+    assert_eq!(lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:02+08:00")).unwrap(), Received::Duplicate);
 }
 
 #[test]
@@ -162,13 +112,7 @@ fn expiry_ends_live_alerts_and_late_arrivals_are_born_expired() {
     assert_eq!(lc.state(&key), Some(AlertState::Expired));
 
     let mut lc = Lifecycle::new();
-    let steps = accepted(
-        lc.receive(
-            alert("cap_flood_extreme_miyi.xml"),
-            at("2026-07-02T00:00:00+08:00"),
-        )
-        .unwrap(),
-    );
+    let steps = accepted(lc.receive(alert("cap_flood_extreme_miyi.xml"), at("2026-07-02T00:00:00+08:00")).unwrap());
     assert_eq!(steps, [(None, AlertState::Expired)]);
 }
 
@@ -177,8 +121,7 @@ fn ended_alerts_older_than_the_cutoff_are_forgotten_live_ones_kept() {
     let mut lc = Lifecycle::new();
     let original = alert("cap_flood_extreme_miyi.xml");
     let ko = original.key();
-    lc.receive(original, at("2026-07-01T08:30:01+08:00"))
-        .unwrap();
+    lc.receive(original, at("2026-07-01T08:30:01+08:00")).unwrap();
     let update = alert("cap_update.xml");
     let ku = update.key();
     lc.receive(update, at("2026-07-01T10:30:01+08:00")).unwrap();

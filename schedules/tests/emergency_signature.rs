@@ -11,10 +11,7 @@ use schedules::emergency::signature::{verify_detached, TrustedKeys, DEFAULT_DIST
 use schedules::emergency::ReasonCode;
 
 fn ebd() -> Vec<u8> {
-    let path = format!(
-        "{}/tests/fixtures/alerts/ebm_publish_miyi.xml",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/alerts/ebm_publish_miyi.xml", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).unwrap()
 }
 
@@ -47,10 +44,7 @@ fn signature_by_a_trusted_key_verifies() {
     let doc = ebd();
     let sig = sign(&signing, &doc);
     let b64 = base64::engine::general_purpose::STANDARD.encode(sig.to_bytes());
-    assert_eq!(
-        verify_detached(&doc, &signature_file("pzh-ebs-01", EBD_ID, &b64), &keys).unwrap(),
-        "pzh-ebs-01"
-    );
+    assert_eq!(verify_detached(&doc, &signature_file("pzh-ebs-01", EBD_ID, &b64), &keys).unwrap(), "pzh-ebs-01");
     let hexed = hex::encode(sig.to_bytes());
     assert!(verify_detached(&doc, &signature_file("pzh-ebs-01", EBD_ID, &hexed), &keys).is_ok());
 }
@@ -62,15 +56,8 @@ fn a_changed_byte_fails() {
     keys.add_sec1_hex("k", &public, None).unwrap();
     let doc = ebd();
     let sig = hex::encode(sign(&signing, &doc).to_bytes());
-    let tampered = String::from_utf8(doc)
-        .unwrap()
-        .replace("<Severity>1</Severity>", "<Severity>4</Severity>");
-    let err = verify_detached(
-        tampered.as_bytes(),
-        &signature_file("k", EBD_ID, &sig),
-        &keys,
-    )
-    .unwrap_err();
+    let tampered = String::from_utf8(doc).unwrap().replace("<Severity>1</Severity>", "<Severity>4</Severity>");
+    let err = verify_detached(tampered.as_bytes(), &signature_file("k", EBD_ID, &sig), &keys).unwrap_err();
     assert_eq!(err.reasons()[0].code, ReasonCode::Signature);
 }
 
@@ -87,10 +74,7 @@ fn unknown_key_wrong_ebd_and_other_signer_fail() {
         (signature_file("unknown", EBD_ID, &good), "not trusted"),
         (signature_file("k", "999", &good), "not this one"),
         (signature_file("k", EBD_ID, &forged), "does not match"),
-        (
-            signature_file("k", EBD_ID, "not base64 !"),
-            "neither base64",
-        ),
+        (signature_file("k", EBD_ID, "not base64 !"), "neither base64"),
     ] {
         let err = verify_detached(&doc, &file, &keys).unwrap_err();
         assert_eq!(err.reasons()[0].code, ReasonCode::Signature);

@@ -3,17 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use schedules::emergency::geo::Polygon;
-use schedules::emergency::targeting::{
-    targets, ChannelCoverage, ChannelId, ChannelKind, Network, Withheld,
-};
+use schedules::emergency::targeting::{targets, ChannelCoverage, ChannelId, ChannelKind, Network, Withheld};
 use schedules::emergency::vocab::{MsgType, Status};
 use schedules::emergency::{validate_document, Alert, AreaCode, ReasonCode};
 
 fn alert(name: &str) -> Alert {
-    let path = format!(
-        "{}/tests/fixtures/alerts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
     let report = validate_document(&std::fs::read(path).unwrap());
     report.alert.unwrap()
 }
@@ -73,10 +68,7 @@ fn township_code_reaches_its_county() {
 #[test]
 fn exercise_reaches_only_channels_that_allow_drills() {
     let t = targets(&alert("cap_exercise.xml"), &network());
-    assert_eq!(
-        ids(&t.channels),
-        ["pzh-tv1", "dongqu-fm", "miyi-fm", "yanbian-fm"]
-    );
+    assert_eq!(ids(&t.channels), ["pzh-tv1", "dongqu-fm", "miyi-fm", "yanbian-fm"]);
 }
 
 #[test]
@@ -135,9 +127,7 @@ fn polygon_reaches_a_channel_by_its_footprint() {
     a.areas[0].codes.clear();
     a.areas[0].circles.clear();
     let mut chans = network();
-    chans[2].polygon =
-        Some(Polygon::parse_cap("26.9,101.7 27.2,101.7 27.2,102.0 26.9,102.0 26.9,101.7").unwrap());
-    chans[5].polygon =
-        Some(Polygon::parse_cap("26.0,101.0 26.2,101.0 26.2,101.2 26.0,101.2 26.0,101.0").unwrap());
+    chans[2].polygon = Some(Polygon::parse_cap("26.9,101.7 27.2,101.7 27.2,102.0 26.9,102.0 26.9,101.7").unwrap());
+    chans[5].polygon = Some(Polygon::parse_cap("26.0,101.0 26.2,101.0 26.2,101.2 26.0,101.2 26.0,101.0").unwrap());
     assert_eq!(ids(&targets(&a, &chans).channels), ["dongqu-fm"]);
 }

@@ -6,10 +6,7 @@ use schedules::emergency::vocab::{MsgType, Severity, Status};
 use schedules::emergency::{validate_document, DocumentKind, ReasonCode, ValidationReport};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/fixtures/alerts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -25,10 +22,7 @@ fn assert_rejected_with(report: &ValidationReport, code: ReasonCode, path: &str)
     assert!(!report.valid, "{report:#?}");
     assert!(report.alert.is_none());
     assert!(
-        report
-            .reasons
-            .iter()
-            .any(|r| r.code == code && r.path == path),
+        report.reasons.iter().any(|r| r.code == code && r.path == path),
         "expected {code:?} at {path}, got {:#?}",
         report.reasons
     );
@@ -44,17 +38,11 @@ fn extreme_flood_for_miyi_in_chinese_is_valid_under_the_gbt35965_profile() {
     assert_eq!(alert.severity, Severity::Extreme);
     assert_eq!(alert.event, "山洪");
     assert_eq!(alert.language, "zh-CN");
-    assert_eq!(
-        alert.area_codes().map(|c| c.as_str()).collect::<Vec<_>>(),
-        ["510421"]
-    );
+    assert_eq!(alert.area_codes().map(|c| c.as_str()).collect::<Vec<_>>(), ["510421"]);
     assert_eq!(alert.areas[0].polygons.len(), 1);
     assert_eq!(alert.areas[0].circles[0].radius_km, 15.0);
     assert_eq!(alert.resources[0].mime_type, "audio/mpeg");
-    assert_eq!(
-        alert.expires.unwrap().to_cap_string(),
-        "2026-07-01T20:30:00+08:00"
-    );
+    assert_eq!(alert.expires.unwrap().to_cap_string(), "2026-07-01T20:30:00+08:00");
 }
 
 #[test]
@@ -89,11 +77,7 @@ fn exercise_with_prefixed_namespace_and_utc_offset_is_valid() {
 
 #[test]
 fn missing_identifier_is_reported_with_its_path() {
-    assert_rejected_with(
-        &validate("invalid_missing_identifier.xml"),
-        ReasonCode::Missing,
-        "/alert/identifier",
-    );
+    assert_rejected_with(&validate("invalid_missing_identifier.xml"), ReasonCode::Missing, "/alert/identifier");
 }
 
 #[test]
@@ -105,11 +89,7 @@ fn bad_enumerations_are_all_reported() {
 
 #[test]
 fn fractional_seconds_and_z_are_not_cap_times() {
-    assert_rejected_with(
-        &validate("invalid_bad_time.xml"),
-        ReasonCode::InvalidTime,
-        "/alert/sent",
-    );
+    assert_rejected_with(&validate("invalid_bad_time.xml"), ReasonCode::InvalidTime, "/alert/sent");
 }
 
 #[test]
@@ -142,10 +122,7 @@ fn xxe_is_refused_before_parsing() {
     let report = validate("invalid_xxe.xml");
     assert_eq!(codes(&report), [ReasonCode::DoctypeForbidden]);
     let json = serde_json::to_string(&report).unwrap();
-    assert!(
-        !json.contains("root:"),
-        "nothing from /etc/passwd may appear"
-    );
+    assert!(!json.contains("root:"), "nothing from /etc/passwd may appear");
 }
 
 #[test]
@@ -161,11 +138,7 @@ fn two_mebibyte_payload_is_refused_unread() {
 fn malformed_xml_is_one_clear_reason() {
     let report = validate("malformed.xml");
     assert_eq!(codes(&report), [ReasonCode::Malformed]);
-    assert!(
-        report.reasons[0].message.contains("not well-formed"),
-        "{:?}",
-        report.reasons
-    );
+    assert!(report.reasons[0].message.contains("not well-formed"), "{:?}", report.reasons);
 }
 
 #[test]
@@ -175,15 +148,9 @@ fn ebm_publish_maps_level_times_and_areas() {
     assert_eq!(report.kind, DocumentKind::Ebm);
     let alert = report.alert.unwrap();
     assert_eq!(alert.severity, Severity::Extreme);
-    assert_eq!(
-        alert.key().as_str(),
-        "ebm:51042100000000000120260701083000001"
-    );
+    assert_eq!(alert.key().as_str(), "ebm:51042100000000000120260701083000001");
     assert_eq!(alert.area_codes().count(), 2);
-    assert_eq!(
-        alert.effective.unwrap().to_cap_string(),
-        "2026-07-01T08:30:00+08:00"
-    );
+    assert_eq!(alert.effective.unwrap().to_cap_string(), "2026-07-01T08:30:00+08:00");
     assert_eq!(alert.resources[0].mime_type, "audio/mpeg");
 }
 
@@ -201,27 +168,11 @@ fn ebm_problems_are_all_reported() {
     let report = validate("invalid_ebm_missing_fields.xml");
     assert_eq!(report.kind, DocumentKind::Ebm);
     assert_rejected_with(&report, ReasonCode::Missing, "/EBD/SRC/EBRID");
-    assert_rejected_with(
-        &report,
-        ReasonCode::InvalidEnum,
-        "/EBD/EBM/MsgBasicInfo/MsgType",
-    );
-    assert_rejected_with(
-        &report,
-        ReasonCode::InvalidEnum,
-        "/EBD/EBM/MsgBasicInfo/Severity",
-    );
-    assert_rejected_with(
-        &report,
-        ReasonCode::TimeOrder,
-        "/EBD/EBM/MsgBasicInfo/EndTime",
-    );
+    assert_rejected_with(&report, ReasonCode::InvalidEnum, "/EBD/EBM/MsgBasicInfo/MsgType");
+    assert_rejected_with(&report, ReasonCode::InvalidEnum, "/EBD/EBM/MsgBasicInfo/Severity");
+    assert_rejected_with(&report, ReasonCode::TimeOrder, "/EBD/EBM/MsgBasicInfo/EndTime");
     assert_rejected_with(&report, ReasonCode::Missing, "/EBD/EBM/MsgContent/MsgDesc");
-    assert_rejected_with(
-        &report,
-        ReasonCode::InvalidValue,
-        "/EBD/EBM/MsgContent/AreaCode",
-    );
+    assert_rejected_with(&report, ReasonCode::InvalidValue, "/EBD/EBM/MsgContent/AreaCode");
 }
 
 #[test]
@@ -238,13 +189,9 @@ fn json_alert_is_valid_and_round_trips_through_its_own_form() {
 
 #[test]
 fn every_converted_alert_round_trips_through_the_json_form() {
-    for name in [
-        "cap_flood_extreme_miyi.xml",
-        "cap_update.xml",
-        "cap_cancel.xml",
-        "ebm_publish_miyi.xml",
-        "ebm_cancel.xml",
-    ] {
+    for name in
+        ["cap_flood_extreme_miyi.xml", "cap_update.xml", "cap_cancel.xml", "ebm_publish_miyi.xml", "ebm_cancel.xml"]
+    {
         let alert = validate(name).alert.unwrap();
         let again = validate_document(&serde_json::to_vec(&alert).unwrap());
         assert!(again.valid, "{name}: {:#?}", again.reasons);
@@ -281,17 +228,7 @@ fn report_serialises_as_the_cli_contract() {
 
 #[test]
 fn arbitrary_bytes_never_panic() {
-    for doc in [
-        &b""[..],
-        b"\xff\xfe<",
-        b"<",
-        b"{",
-        b"[]",
-        b"null",
-        b"<alert/>",
-        b"<EBD/>",
-        b"<rss/>",
-    ] {
+    for doc in [&b""[..], b"\xff\xfe<", b"<", b"{", b"[]", b"null", b"<alert/>", b"<EBD/>", b"<rss/>"] {
         let report = validate_document(doc);
         assert!(!report.valid, "{doc:?}");
         assert!(!report.reasons.is_empty(), "{doc:?}");
@@ -302,19 +239,9 @@ fn arbitrary_bytes_never_panic() {
 fn ebm_ending_before_it_was_sent_is_refused() {
     let doc = String::from_utf8(fixture("ebm_publish_miyi.xml"))
         .unwrap()
-        .replace(
-            "<StartTime>2026-07-01 08:30:00</StartTime>",
-            "<StartTime>2026-07-01 06:00:00</StartTime>",
-        )
-        .replace(
-            "<EndTime>2026-07-01 20:30:00</EndTime>",
-            "<EndTime>2026-07-01 07:00:00</EndTime>",
-        );
-    assert_rejected_with(
-        &validate_document(doc.as_bytes()),
-        ReasonCode::TimeOrder,
-        "/EBD/EBM/MsgBasicInfo/EndTime",
-    );
+        .replace("<StartTime>2026-07-01 08:30:00</StartTime>", "<StartTime>2026-07-01 06:00:00</StartTime>")
+        .replace("<EndTime>2026-07-01 20:30:00</EndTime>", "<EndTime>2026-07-01 07:00:00</EndTime>");
+    assert_rejected_with(&validate_document(doc.as_bytes()), ReasonCode::TimeOrder, "/EBD/EBM/MsgBasicInfo/EndTime");
 }
 
 #[test]
@@ -322,9 +249,7 @@ fn mutated_and_truncated_fixtures_never_panic_and_always_explain() {
     let dir = format!("{}/tests/fixtures/alerts", env!("CARGO_MANIFEST_DIR"));
     let mut seed: u64 = 0x5104_2100;
     let mut next = move || {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) as usize
     };
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -7,17 +7,13 @@ use schedules::emergency::xmldsig::{verify_cap_signature, RsaKeys};
 use schedules::emergency::{validate_document, ReasonCode};
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/alerts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap()
 }
 
 fn keys() -> RsaKeys {
     let mut k = RsaKeys::new();
-    k.add_pem("pzh-cap-01", &fixture("cap_signing_key.pub.pem"))
-        .unwrap();
+    k.add_pem("pzh-cap-01", &fixture("cap_signing_key.pub.pem")).unwrap();
     k
 }
 
@@ -30,10 +26,7 @@ fn refused_because(doc: &str, keys: &RsaKeys, words: &str) {
 #[test]
 fn xmlsec1_signed_alert_verifies_and_still_validates() {
     let doc = fixture("cap_signed_rsa.xml");
-    assert_eq!(
-        verify_cap_signature(doc.as_bytes(), &keys()).unwrap(),
-        "pzh-cap-01"
-    );
+    assert_eq!(verify_cap_signature(doc.as_bytes(), &keys()).unwrap(), "pzh-cap-01");
     assert!(validate_document(doc.as_bytes()).valid);
 }
 
@@ -41,17 +34,13 @@ fn xmlsec1_signed_alert_verifies_and_still_validates() {
 fn prefixed_crlf_alert_with_comment_cdata_and_inclusive_signedinfo_verifies() {
     let doc = fixture("cap_signed_rsa_prefixed.xml");
     assert!(doc.contains("\r\n") && doc.contains("<![CDATA[") && doc.contains("<!--"));
-    assert_eq!(
-        verify_cap_signature(doc.as_bytes(), &keys()).unwrap(),
-        "pzh-cap-01"
-    );
+    assert_eq!(verify_cap_signature(doc.as_bytes(), &keys()).unwrap(), "pzh-cap-01");
     assert!(validate_document(doc.as_bytes()).valid);
 }
 
 #[test]
 fn changing_the_alert_breaks_the_digest() {
-    let doc = fixture("cap_signed_rsa.xml")
-        .replace("<severity>Extreme</severity>", "<severity>Minor</severity>");
+    let doc = fixture("cap_signed_rsa.xml").replace("<severity>Extreme</severity>", "<severity>Minor</severity>");
     refused_because(&doc, &keys(), "digest does not match");
     let doc = fixture("cap_signed_rsa_prefixed.xml").replace("510400", "510421");
     refused_because(&doc, &keys(), "digest does not match");
@@ -59,18 +48,14 @@ fn changing_the_alert_breaks_the_digest() {
 
 #[test]
 fn changing_signed_info_breaks_the_signature() {
-    let doc = fixture("cap_signed_rsa.xml")
-        .replace("<Reference URI=\"\">", "<Reference URI=\"\" Id=\"x\">");
+    let doc = fixture("cap_signed_rsa.xml").replace("<Reference URI=\"\">", "<Reference URI=\"\" Id=\"x\">");
     refused_because(&doc, &keys(), "RSA signature does not match");
 }
 
 #[test]
 fn comments_and_whitespace_between_attributes_do_not_matter() {
     let doc = fixture("cap_signed_rsa.xml")
-        .replace(
-            "<status>Actual</status>",
-            "<status   >Actual</status><!-- relayed -->",
-        )
+        .replace("<status>Actual</status>", "<status   >Actual</status><!-- relayed -->")
         .replace("<scope>Public</scope>", "<scope>Public</scope   >");
     assert!(verify_cap_signature(doc.as_bytes(), &keys()).is_ok());
 }
@@ -80,11 +65,7 @@ fn other_keys_missing_signatures_and_weak_methods_are_refused() {
     let other = &fixture("other_key.pub.pem");
     let mut wrong = RsaKeys::new();
     wrong.add_pem("pzh-cap-01", other).unwrap();
-    refused_because(
-        &fixture("cap_signed_rsa.xml"),
-        &wrong,
-        "RSA signature does not match",
-    );
+    refused_because(&fixture("cap_signed_rsa.xml"), &wrong, "RSA signature does not match");
     let mut unnamed = RsaKeys::new();
     unnamed.add_pem("someone-else", other).unwrap();
     refused_because(&fixture("cap_signed_rsa.xml"), &unnamed, "not trusted");
@@ -107,9 +88,7 @@ fn mutated_signed_alerts_never_panic_and_almost_never_verify() {
     let doc = fixture("cap_signed_rsa_prefixed.xml").into_bytes();
     let mut seed: u64 = 510_400;
     let mut next = move || {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) as usize
     };
     let mut verified = 0;

@@ -55,10 +55,7 @@ impl fmt::Debug for MediaStoreConfig {
             .field("s3_endpoint", &self.s3_endpoint)
             .field("s3_region", &self.s3_region)
             .field("s3_access_key_id", &self.s3_access_key_id)
-            .field(
-                "s3_secret_access_key",
-                &self.s3_secret_access_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("s3_secret_access_key", &self.s3_secret_access_key.as_ref().map(|_| "<redacted>"))
             .field("s3_allow_http", &self.s3_allow_http)
             .finish()
     }
@@ -123,14 +120,9 @@ impl MediaStoreConfig {
         if let Some(region) = non_empty(&self.s3_region) {
             builder = builder.with_region(region);
         }
-        match (
-            non_empty(&self.s3_access_key_id),
-            non_empty(&self.s3_secret_access_key),
-        ) {
+        match (non_empty(&self.s3_access_key_id), non_empty(&self.s3_secret_access_key)) {
             (Some(id), Some(secret)) => {
-                builder = builder
-                    .with_access_key_id(id)
-                    .with_secret_access_key(secret);
+                builder = builder.with_access_key_id(id).with_secret_access_key(secret);
             }
             (None, None) => {}
             (Some(_), None) => return Err(missing("s3_secret_access_key", "s3_access_key_id")),
@@ -150,13 +142,7 @@ impl MediaStoreConfig {
             p => format!("s3://{bucket}/{p}"),
         };
         let description = format!("{description} at {}", endpoint.as_deref().unwrap_or("AWS"));
-        Ok(Backend {
-            store: build_s3(data)?,
-            health: build_s3(probe)?,
-            prefix,
-            local_root: None,
-            description,
-        })
+        Ok(Backend { store: build_s3(data)?, health: build_s3(probe)?, prefix, local_root: None, description })
     }
 }
 
@@ -183,18 +169,14 @@ pub(crate) fn open_local(root: PathBuf) -> Result<Backend, MediaError> {
 
 fn timeouts(builder: AmazonS3Builder, connect: &str, request: &str) -> AmazonS3Builder {
     builder
-        .with_config(
-            AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
-            connect,
-        )
+        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout), connect)
         .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), request)
 }
 
 fn build_s3(builder: AmazonS3Builder) -> Result<Arc<dyn ObjectStore>, MediaError> {
-    let store = builder.build().map_err(|e| MediaError::Config {
-        setting: "url",
-        reason: format!("cannot configure the S3 client: {e}"),
-    })?;
+    let store = builder
+        .build()
+        .map_err(|e| MediaError::Config { setting: "url", reason: format!("cannot configure the S3 client: {e}") })?;
     Ok(Arc::new(store))
 }
 
@@ -203,67 +185,43 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 }
 
 fn missing(setting: &'static str, other: &str) -> MediaError {
-    MediaError::Config {
-        setting,
-        reason: format!("`{other}` is set but `{setting}` is not; set both or neither"),
-    }
+    MediaError::Config { setting, reason: format!("`{other}` is set but `{setting}` is not; set both or neither") }
 }
 
 fn check_endpoint(endpoint: &str, allow_http: bool) -> Result<(), MediaError> {
-    let invalid = |reason: String| MediaError::Config {
-        setting: "s3_endpoint",
-        reason,
-    };
-    let url = Url::parse(endpoint).map_err(|e| {
-        invalid(format!(
-            "{endpoint:?} is not a URL ({e}); expected e.g. http://127.0.0.1:9000"
-        ))
-    })?;
+    let invalid = |reason: String| MediaError::Config { setting: "s3_endpoint", reason };
+    let url = Url::parse(endpoint)
+        .map_err(|e| invalid(format!("{endpoint:?} is not a URL ({e}); expected e.g. http://127.0.0.1:9000")))?;
     match url.scheme() {
         "https" => Ok(()),
         "http" if allow_http => Ok(()),
-        "http" => Err(invalid(format!(
-            "{endpoint:?} is plain http; set `s3_allow_http = true` to allow it"
-        ))),
-        other => Err(invalid(format!(
-            "{endpoint:?} has scheme `{other}`; expected http or https"
-        ))),
+        "http" => Err(invalid(format!("{endpoint:?} is plain http; set `s3_allow_http = true` to allow it"))),
+        other => Err(invalid(format!("{endpoint:?} has scheme `{other}`; expected http or https"))),
     }
 }
 
 /// Parses the `url` setting.
 pub(crate) fn parse_location(text: &str) -> Result<Location, MediaError> {
     let text = text.trim();
-    let invalid = |reason: String| MediaError::Config {
-        setting: "url",
-        reason,
-    };
+    let invalid = |reason: String| MediaError::Config { setting: "url", reason };
     if text.is_empty() {
-        return Err(invalid(
-            "it is empty; expected file:///absolute/dir or s3://bucket/prefix".into(),
-        ));
+        return Err(invalid("it is empty; expected file:///absolute/dir or s3://bucket/prefix".into()));
     }
     if !text.contains("://") && !text.starts_with("file:") {
-        let root = std::path::absolute(text)
-            .map_err(|e| invalid(format!("cannot resolve the directory {text:?}: {e}")))?;
+        let root =
+            std::path::absolute(text).map_err(|e| invalid(format!("cannot resolve the directory {text:?}: {e}")))?;
         return Ok(Location::Local { root });
     }
     let url = Url::parse(text).map_err(|e| invalid(format!("{text:?} is not a URL: {e}")))?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(format!(
-            "{text:?} has a query or fragment, which mean nothing here"
-        )));
+        return Err(invalid(format!("{text:?} has a query or fragment, which mean nothing here")));
     }
     match url.scheme() {
         "file" => {
             if url.host_str().is_some_and(|h| !h.is_empty()) {
-                return Err(invalid(format!(
-                    "{text:?} names a host; a file URL needs an absolute path: file:///dir"
-                )));
+                return Err(invalid(format!("{text:?} names a host; a file URL needs an absolute path: file:///dir")));
             }
-            let root = url
-                .to_file_path()
-                .map_err(|()| invalid(format!("{text:?} is not an absolute file path")))?;
+            let root = url.to_file_path().map_err(|()| invalid(format!("{text:?} is not an absolute file path")))?;
             Ok(Location::Local { root })
         }
         "s3" => {
@@ -275,22 +233,17 @@ pub(crate) fn parse_location(text: &str) -> Result<Location, MediaError> {
             // `Url` resolves dot segments; a prefix that needs them is a mistake, not a path.
             let raw_path = text["s3://".len()..].split_once('/').map_or("", |(_, p)| p);
             if raw_path.split('/').any(|s| s == "." || s == "..") {
-                return Err(invalid(format!(
-                    "{text:?} has an invalid prefix: '.' or '..' segments"
-                )));
+                return Err(invalid(format!("{text:?} has an invalid prefix: '.' or '..' segments")));
             }
             let bucket = url.host_str().unwrap_or_default().to_owned();
             check_bucket(&bucket).map_err(|reason| invalid(format!("{text:?}: {reason}")))?;
             let prefix = url.path().trim_matches('/').to_owned();
             if !prefix.is_empty() {
-                Key::parse(prefix.as_str())
-                    .map_err(|e| invalid(format!("{text:?} has an invalid prefix: {e}")))?;
+                Key::parse(prefix.as_str()).map_err(|e| invalid(format!("{text:?} has an invalid prefix: {e}")))?;
             }
             Ok(Location::S3 { bucket, prefix })
         }
-        other => Err(invalid(format!(
-            "{text:?} has the unsupported scheme `{other}`; expected file:// or s3://"
-        ))),
+        other => Err(invalid(format!("{text:?} has the unsupported scheme `{other}`; expected file:// or s3://"))),
     }
 }
 
@@ -299,9 +252,7 @@ fn check_bucket(bucket: &str) -> Result<(), String> {
     if bucket.is_empty() {
         return Err("no bucket; expected s3://bucket/prefix".into());
     }
-    let valid_chars = bucket
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let valid_chars = bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
     let valid_ends = bucket
         .bytes()
         .next()
@@ -331,9 +282,7 @@ mod tests {
     fn parses_file_urls() {
         assert_eq!(
             parse_location("file:///srv/kapok/media").ok(),
-            Some(Location::Local {
-                root: "/srv/kapok/media".into()
-            })
+            Some(Location::Local { root: "/srv/kapok/media".into() })
         );
     }
 
@@ -344,29 +293,18 @@ mod tests {
             Ok(Location::Local { root }) => assert_eq!(Some(root), expected),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            parse_location("/abs/dir").ok(),
-            Some(Location::Local {
-                root: "/abs/dir".into()
-            })
-        );
+        assert_eq!(parse_location("/abs/dir").ok(), Some(Location::Local { root: "/abs/dir".into() }));
     }
 
     #[test]
     fn parses_s3_urls_with_and_without_prefix() {
         assert_eq!(
             parse_location("s3://kapok-media/network/510400/").ok(),
-            Some(Location::S3 {
-                bucket: "kapok-media".into(),
-                prefix: "network/510400".into()
-            })
+            Some(Location::S3 { bucket: "kapok-media".into(), prefix: "network/510400".into() })
         );
         assert_eq!(
             parse_location("s3://kapok-media").ok(),
-            Some(Location::S3 {
-                bucket: "kapok-media".into(),
-                prefix: String::new()
-            })
+            Some(Location::S3 { bucket: "kapok-media".into(), prefix: String::new() })
         );
     }
 

@@ -46,9 +46,7 @@ impl S3TestServer {
     /// fails to start.
     pub async fn start() -> std::io::Result<Self> {
         let (mut child, lines) = spawn()?;
-        let port = tokio::task::spawn_blocking(move || wait_for_port(&lines))
-            .await
-            .map_err(std::io::Error::other)?;
+        let port = tokio::task::spawn_blocking(move || wait_for_port(&lines)).await.map_err(std::io::Error::other)?;
         let port = match port {
             Ok(port) => port,
             Err(output) => {
@@ -59,10 +57,7 @@ impl S3TestServer {
                 )));
             }
         };
-        let server = Self {
-            child: Some(child),
-            port,
-        };
+        let server = Self { child: Some(child), port };
         server.create_bucket(BUCKET).await?;
         Ok(server)
     }
@@ -117,9 +112,7 @@ impl S3TestServer {
     pub async fn create_bucket(&self, bucket: &str) -> std::io::Result<()> {
         let (status, body) = self.request("PUT", &format!("/{bucket}")).await?;
         if status != 200 {
-            return Err(std::io::Error::other(format!(
-                "creating bucket {bucket} answered {status}: {body}"
-            )));
+            return Err(std::io::Error::other(format!("creating bucket {bucket} answered {status}: {body}")));
         }
         Ok(())
     }
@@ -132,9 +125,7 @@ impl S3TestServer {
     pub async fn open_multipart_uploads(&self, bucket: &str) -> std::io::Result<usize> {
         let (status, body) = self.request("GET", &format!("/{bucket}?uploads")).await?;
         if status != 200 {
-            return Err(std::io::Error::other(format!(
-                "listing uploads answered {status}: {body}"
-            )));
+            return Err(std::io::Error::other(format!("listing uploads answered {status}: {body}")));
         }
         Ok(body.matches("<UploadId>").count())
     }
@@ -163,10 +154,7 @@ impl S3TestServer {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {text}")))?;
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
         Ok((status, body))
     }
 }
@@ -238,15 +226,10 @@ fn wait_for_port(lines: &mpsc::Receiver<String>) -> Result<u16, String> {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match lines.recv_timeout(left) {
             Ok(line) => {
-                if let Some(port) =
-                    line.split("Running on http://127.0.0.1:")
-                        .nth(1)
-                        .and_then(|rest| {
-                            let digits: String =
-                                rest.chars().take_while(char::is_ascii_digit).collect();
-                            digits.parse().ok()
-                        })
-                {
+                if let Some(port) = line.split("Running on http://127.0.0.1:").nth(1).and_then(|rest| {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().ok()
+                }) {
                     return Ok(port);
                 }
                 seen.push(line);

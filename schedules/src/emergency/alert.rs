@@ -34,10 +34,7 @@ pub struct DedupeKey(String);
 impl DedupeKey {
     /// Key of a CAP-style alert.
     pub fn cap(sender: &str, identifier: &str, sent: &AlertTime) -> Self {
-        Self(format!(
-            "cap:{sender},{identifier},{}",
-            sent.utc().format("%Y-%m-%dT%H:%M:%SZ")
-        ))
+        Self(format!("cap:{sender},{identifier},{}", sent.utc().format("%Y-%m-%dT%H:%M:%SZ")))
     }
 
     /// Key of an EBM.
@@ -81,11 +78,7 @@ impl AlertRef {
     /// The dedupe key of the referenced message.
     pub fn key(&self) -> DedupeKey {
         match self {
-            AlertRef::Cap {
-                sender,
-                identifier,
-                sent,
-            } => DedupeKey::cap(sender, identifier, sent),
+            AlertRef::Cap { sender, identifier, sent } => DedupeKey::cap(sender, identifier, sent),
             AlertRef::Ebm { ebm_id } => DedupeKey::ebm(ebm_id),
         }
     }
@@ -123,11 +116,7 @@ impl ResourceDigest {
         let algorithm = match hex.len() {
             40 => DigestAlgorithm::Sha1,
             64 => DigestAlgorithm::Sha256,
-            n => {
-                return Err(format!(
-                    "digest has {n} hex digits; expected 40 (SHA-1) or 64 (SHA-256)"
-                ))
-            }
+            n => return Err(format!("digest has {n} hex digits; expected 40 (SHA-1) or 64 (SHA-256)")),
         };
         Ok(Self { algorithm, hex })
     }
@@ -295,10 +284,7 @@ pub(crate) fn common_problems(alert: &Alert) -> Vec<(super::ReasonCode, String, 
     if alert.msg_type.needs_references() && alert.references.is_empty() {
         out.push((
             C::InvalidReferences,
-            format!(
-                "a {} message must reference the message(s) it concerns",
-                alert.msg_type
-            ),
+            format!("a {} message must reference the message(s) it concerns", alert.msg_type),
             "references",
         ));
     }
@@ -307,18 +293,11 @@ pub(crate) fn common_problems(alert: &Alert) -> Vec<(super::ReasonCode, String, 
         match r {
             AlertRef::Cap { sent, .. } => {
                 if r.key() == own {
-                    out.push((
-                        C::SelfReference,
-                        "the message references itself".into(),
-                        "references",
-                    ));
+                    out.push((C::SelfReference, "the message references itself".into(), "references"));
                 } else if *sent > alert.sent {
                     out.push((
                         C::PostDatedReference,
-                        format!(
-                            "referenced message sent {sent}, after this message ({})",
-                            alert.sent
-                        ),
+                        format!("referenced message sent {sent}, after this message ({})", alert.sent),
                         "references",
                     ));
                 }
@@ -328,35 +307,19 @@ pub(crate) fn common_problems(alert: &Alert) -> Vec<(super::ReasonCode, String, 
     }
     if let Some(expires) = alert.expires {
         if expires <= alert.sent {
-            out.push((
-                C::TimeOrder,
-                format!("expires {expires} is not after sent {}", alert.sent),
-                "expires",
-            ));
+            out.push((C::TimeOrder, format!("expires {expires} is not after sent {}", alert.sent), "expires"));
         }
         if let Some(effective) = alert.effective {
             if expires <= effective {
-                out.push((
-                    C::TimeOrder,
-                    format!("expires {expires} is not after effective {effective}"),
-                    "expires",
-                ));
+                out.push((C::TimeOrder, format!("expires {expires} is not after effective {effective}"), "expires"));
             }
         }
     }
     if alert.msg_type.airs() && alert.event.trim().is_empty() {
-        out.push((
-            C::Missing,
-            "an Alert or Update needs an event".into(),
-            "event",
-        ));
+        out.push((C::Missing, "an Alert or Update needs an event".into(), "event"));
     }
     if alert.msg_type.airs() && alert.areas.is_empty() {
-        out.push((
-            C::Missing,
-            "an Alert or Update needs at least one area".into(),
-            "areas",
-        ));
+        out.push((C::Missing, "an Alert or Update needs at least one area".into(), "areas"));
     }
     out
 }
@@ -372,16 +335,10 @@ mod tests {
         assert_eq!(d.algorithm(), DigestAlgorithm::Sha1);
         assert!(d.matches(b"abc"));
         assert!(!d.matches(b"abd"));
-        let d = ResourceDigest::parse(
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        )
-        .unwrap();
+        let d = ResourceDigest::parse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad").unwrap();
         assert!(d.matches(b"abc"));
         // GB/T 32905-2016 example 1: SM3("abc").
-        let sm3 = ResourceDigest::parse(
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0",
-        )
-        .unwrap();
+        let sm3 = ResourceDigest::parse("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0").unwrap();
         assert!(sm3.matches(b"abc"));
         assert!(!sm3.matches(b"abd"));
         assert!(ResourceDigest::parse("abc").is_err());

@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Province-level prefixes in GB/T 2260 (11 Beijing … 82 Macao).
 const PROVINCES: &[&str] = &[
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
-    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
-    "81", "82",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 ];
 
 /// A GB/T 2260 area code: 6 digits (province `510000`, city `510400`, county `510421`) or
@@ -39,14 +38,10 @@ impl AreaCode {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if !(s.len() == 6 || s.len() == 12) || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!(
-                "{s:?} is not a GB/T 2260 area code (6 or 12 digits)"
-            ));
+            return Err(format!("{s:?} is not a GB/T 2260 area code (6 or 12 digits)"));
         }
         if !PROVINCES.contains(&&s[..2]) {
-            return Err(format!(
-                "{s:?} does not start with a GB/T 2260 province code"
-            ));
+            return Err(format!("{s:?} does not start with a GB/T 2260 province code"));
         }
         // A 12-digit code padded from county level is that county.
         if s.len() == 12 && &s[6..] == "000000" {
@@ -127,8 +122,7 @@ impl std::fmt::Display for AreaCode {
 }
 
 /// The "1+5" network: the Panzhihua city centre and its five counties/districts.
-pub const PANZHIHUA_NETWORK: [&str; 6] =
-    ["510400", "510402", "510403", "510411", "510421", "510422"];
+pub const PANZHIHUA_NETWORK: [&str; 6] = ["510400", "510402", "510403", "510411", "510421", "510422"];
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -58,22 +58,18 @@ impl Authority {
         };
         self.replay.check(alert, now).map_err(|r| vec![r])?;
         let signed = match report.kind {
-            DocumentKind::Cap if has_enveloped_signature(bytes) => {
-                Some(verify_cap_signature(bytes, &self.cap_keys))
-            }
+            DocumentKind::Cap if has_enveloped_signature(bytes) => Some(verify_cap_signature(bytes, &self.cap_keys)),
             DocumentKind::Ebm => detached.map(|sig| verify_detached(bytes, sig, &self.ebd_keys)),
             _ => None,
         };
         match signed {
             Some(Ok(key)) => Ok(Authenticated::Signature { key }),
             Some(Err(e)) => Err(reasons(e)),
-            None if self.require_signature && report.kind != DocumentKind::Json => {
-                Err(vec![Reason::new(
-                    ReasonCode::Signature,
-                    "this installation requires signed CAP and EBM documents",
-                    "/",
-                )])
-            }
+            None if self.require_signature && report.kind != DocumentKind::Json => Err(vec![Reason::new(
+                ReasonCode::Signature,
+                "this installation requires signed CAP and EBM documents",
+                "/",
+            )]),
             None => Ok(Authenticated::Unsigned),
         }
     }

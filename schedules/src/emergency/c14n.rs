@@ -50,16 +50,11 @@ impl El {
     }
 
     pub(crate) fn local(&self) -> &str {
-        self.qname
-            .split_once(':')
-            .map_or(self.qname.as_str(), |(_, l)| l)
+        self.qname.split_once(':').map_or(self.qname.as_str(), |(_, l)| l)
     }
 
     pub(crate) fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn elements(&self) -> impl Iterator<Item = &El> {
@@ -97,20 +92,13 @@ impl El {
     /// `scope` extended with this element's declarations.
     pub(crate) fn scope(&self, parent: &Scope) -> Scope {
         let mut s = parent.clone();
-        s.extend(
-            self.declarations()
-                .map(|(p, u)| (p.to_string(), u.to_string())),
-        );
+        s.extend(self.declarations().map(|(p, u)| (p.to_string(), u.to_string())));
         s
     }
 }
 
 pub(crate) fn lookup<'a>(scope: &'a Scope, prefix: &str) -> Option<&'a str> {
-    scope
-        .iter()
-        .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, u)| u.as_str())
+    scope.iter().rev().find(|(p, _)| p == prefix).map(|(_, u)| u.as_str())
 }
 
 fn normalise_line_ends(s: &str) -> String {
@@ -180,11 +168,7 @@ pub(crate) fn parse(text: &str) -> Result<Doc, String> {
         return Err("document ends inside an element".into());
     }
     let root = root.ok_or("no root element")?;
-    Ok(Doc {
-        before,
-        root,
-        after,
-    })
+    Ok(Doc { before, root, after })
 }
 
 fn push_text(el: &mut El, s: &str) {
@@ -203,16 +187,10 @@ fn open(s: &BytesStart<'_>) -> Result<El, String> {
         let key = utf8(a.key.as_ref())?.to_string();
         // Attribute-value normalisation (XML 1.0 §3.3.3) for CDATA attributes.
         let raw = normalise_line_ends(utf8(&a.value)?).replace(['\t', '\n'], " ");
-        let value = quick_xml::escape::unescape(&raw)
-            .map_err(|e| e.to_string())?
-            .into_owned();
+        let value = quick_xml::escape::unescape(&raw).map_err(|e| e.to_string())?.into_owned();
         attrs.push((key, value));
     }
-    Ok(El {
-        qname,
-        attrs,
-        children: Vec::new(),
-    })
+    Ok(El { qname, attrs, children: Vec::new() })
 }
 
 fn attach(node: Node, stack: &mut [El], root: &mut Option<El>) -> Result<(), String> {
@@ -231,14 +209,7 @@ pub(crate) fn document(doc: &Doc, mode: &Mode, omit: Option<&El>) -> String {
         write_node(pi, &Scope::new(), &Scope::new(), mode, omit, &mut out);
         out.push('\n');
     }
-    write_el(
-        &doc.root,
-        &Scope::new(),
-        &Scope::new(),
-        mode,
-        omit,
-        &mut out,
-    );
+    write_el(&doc.root, &Scope::new(), &Scope::new(), mode, omit, &mut out);
     for pi in &doc.after {
         out.push('\n');
         write_node(pi, &Scope::new(), &Scope::new(), mode, omit, &mut out);
@@ -253,14 +224,7 @@ pub(crate) fn subtree(apex: &El, scope: &Scope, mode: &Mode) -> String {
     out
 }
 
-fn write_node(
-    n: &Node,
-    scope: &Scope,
-    rendered: &Scope,
-    mode: &Mode,
-    omit: Option<&El>,
-    out: &mut String,
-) {
+fn write_node(n: &Node, scope: &Scope, rendered: &Scope, mode: &Mode, omit: Option<&El>, out: &mut String) {
     match n {
         Node::Element(e) => {
             if !omit.is_some_and(|o| std::ptr::eq(o, e)) {
@@ -280,14 +244,7 @@ fn write_node(
     }
 }
 
-fn write_el(
-    el: &El,
-    parent_scope: &Scope,
-    rendered: &Scope,
-    mode: &Mode,
-    omit: Option<&El>,
-    out: &mut String,
-) {
+fn write_el(el: &El, parent_scope: &Scope, rendered: &Scope, mode: &Mode, omit: Option<&El>, out: &mut String) {
     let scope = el.scope(parent_scope);
     let mut candidates: Vec<String> = match mode {
         Mode::Inclusive => scope.iter().map(|(p, _)| p.clone()).collect(),
@@ -424,10 +381,7 @@ mod tests {
     #[test]
     fn default_namespace_is_undeclared_when_needed() {
         let doc = r#"<r xmlns="urn:d"><s xmlns=""/></r>"#;
-        assert_eq!(
-            c14n(doc, &Mode::Exclusive(Vec::new())),
-            r#"<r xmlns="urn:d"><s xmlns=""></s></r>"#
-        );
+        assert_eq!(c14n(doc, &Mode::Exclusive(Vec::new())), r#"<r xmlns="urn:d"><s xmlns=""></s></r>"#);
     }
 
     #[test]
@@ -445,9 +399,6 @@ mod tests {
             subtree(s, &scope, &Mode::Exclusive(Vec::new())),
             r#"<s xmlns="urn:d"><t xmlns:p="urn:p" p:a="1"></t></s>"#
         );
-        assert_eq!(
-            subtree(s, &scope, &Mode::Inclusive),
-            r#"<s xmlns="urn:d" xmlns:p="urn:p"><t p:a="1"></t></s>"#
-        );
+        assert_eq!(subtree(s, &scope, &Mode::Inclusive), r#"<s xmlns="urn:d" xmlns:p="urn:p"><t p:a="1"></t></s>"#);
     }
 }

@@ -135,23 +135,13 @@ impl Ebm {
     fn alert(&self) -> Alert {
         let (msg_type, references) = match self.msg_type {
             EbmMsgType::Publish => (MsgType::Alert, Vec::new()),
-            EbmMsgType::Cancel => (
-                MsgType::Cancel,
-                vec![AlertRef::Ebm {
-                    ebm_id: self.ebm_id.clone(),
-                }],
-            ),
+            EbmMsgType::Cancel => (MsgType::Cancel, vec![AlertRef::Ebm { ebm_id: self.ebm_id.clone() }]),
         };
         let areas = if self.areas.is_empty() {
             Vec::new()
         } else {
             vec![AlertArea {
-                desc: self
-                    .areas
-                    .iter()
-                    .map(AreaCode::as_str)
-                    .collect::<Vec<_>>()
-                    .join(","),
+                desc: self.areas.iter().map(AreaCode::as_str).collect::<Vec<_>>().join(","),
                 codes: self.areas.clone(),
                 polygons: Vec::new(),
                 circles: Vec::new(),
@@ -160,10 +150,7 @@ impl Ebm {
         Alert {
             origin: DocumentKind::Ebm,
             id: self.ebm_id.clone(),
-            sender: self
-                .sender_code
-                .clone()
-                .unwrap_or_else(|| self.source.clone()),
+            sender: self.sender_code.clone().unwrap_or_else(|| self.source.clone()),
             sent: self.send_time,
             status: Status::Actual,
             msg_type,
@@ -207,12 +194,7 @@ fn mime_of(file: &str) -> &'static str {
     }
 }
 
-fn required<'a>(
-    el: Option<&'a Element>,
-    name: &str,
-    parent: &str,
-    r: &mut Reasons,
-) -> Option<&'a str> {
+fn required<'a>(el: Option<&'a Element>, name: &str, parent: &str, r: &mut Reasons) -> Option<&'a str> {
     let t = el.and_then(|e| e.child_text(name));
     if t.is_none() {
         r.missing(&format!("{parent}/{name}"), name);
@@ -220,42 +202,22 @@ fn required<'a>(
     t
 }
 
-fn time(
-    el: Option<&Element>,
-    name: &str,
-    parent: &str,
-    need: bool,
-    r: &mut Reasons,
-) -> Option<AlertTime> {
-    let t = if need {
-        required(el, name, parent, r)?
-    } else {
-        el.and_then(|e| e.child_text(name))?
-    };
-    AlertTime::parse_ebm(t)
-        .map_err(|m| r.push(C::InvalidTime, m, &format!("{parent}/{name}")))
-        .ok()
+fn time(el: Option<&Element>, name: &str, parent: &str, need: bool, r: &mut Reasons) -> Option<AlertTime> {
+    let t = if need { required(el, name, parent, r)? } else { el.and_then(|e| e.child_text(name))? };
+    AlertTime::parse_ebm(t).map_err(|m| r.push(C::InvalidTime, m, &format!("{parent}/{name}"))).ok()
 }
 
 fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     let mut r = Reasons::default();
     if root.name != "EBD" {
-        r.push(
-            C::UnknownDocument,
-            format!("root element is <{}>, not <EBD>", root.name),
-            "/",
-        );
+        r.push(C::UnknownDocument, format!("root element is <{}>, not <EBD>", root.name), "/");
         return Err(r.0);
     }
     let ebd = Some(root);
     let ebd_id = required(ebd, "EBDID", "/EBD", &mut r);
     let ebd_type = required(ebd, "EBDType", "/EBD", &mut r);
     if let Some(t) = ebd_type.filter(|t| *t != "EBM") {
-        r.push(
-            C::UnknownDocument,
-            format!("EBDType {t:?} carries no emergency broadcast message"),
-            "/EBD/EBDType",
-        );
+        r.push(C::UnknownDocument, format!("EBDType {t:?} carries no emergency broadcast message"), "/EBD/EBDType");
     }
     let source = required(root.child("SRC"), "EBRID", "/EBD/SRC", &mut r);
     let ebd_time = time(ebd, "EBDTime", "/EBD", true, &mut r);
@@ -268,18 +230,16 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     const CONTENT: &str = "/EBD/EBM/MsgContent";
     let basic = ebm.and_then(|e| e.child("MsgBasicInfo"));
     let content = ebm.and_then(|e| e.child("MsgContent"));
-    let msg_type = required(basic, "MsgType", BASIC, &mut r).and_then(|t| {
-        match t.to_ascii_lowercase().as_str() {
-            "1" | "publish" => Some(EbmMsgType::Publish),
-            "2" | "cancel" => Some(EbmMsgType::Cancel),
-            _ => {
-                r.push(
-                    C::InvalidEnum,
-                    format!("MsgType {t:?} is not 1 (publish) or 2 (cancel)"),
-                    &format!("{BASIC}/MsgType"),
-                );
-                None
-            }
+    let msg_type = required(basic, "MsgType", BASIC, &mut r).and_then(|t| match t.to_ascii_lowercase().as_str() {
+        "1" | "publish" => Some(EbmMsgType::Publish),
+        "2" | "cancel" => Some(EbmMsgType::Cancel),
+        _ => {
+            r.push(
+                C::InvalidEnum,
+                format!("MsgType {t:?} is not 1 (publish) or 2 (cancel)"),
+                &format!("{BASIC}/MsgType"),
+            );
+            None
         }
     });
     let publish = msg_type != Some(EbmMsgType::Cancel);
@@ -289,19 +249,12 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     } else {
         basic.and_then(|b| b.child_text("EventType"))
     };
-    let level_text = if publish {
-        required(basic, "Severity", BASIC, &mut r)
-    } else {
-        basic.and_then(|b| b.child_text("Severity"))
-    };
+    let level_text =
+        if publish { required(basic, "Severity", BASIC, &mut r) } else { basic.and_then(|b| b.child_text("Severity")) };
     let level = level_text.and_then(|t| {
         let l = WarningLevel::parse(t);
         if l.is_none() {
-            r.push(
-                C::InvalidEnum,
-                format!("Severity {t:?} is not a level 1-4"),
-                &format!("{BASIC}/Severity"),
-            );
+            r.push(C::InvalidEnum, format!("Severity {t:?} is not a level 1-4"), &format!("{BASIC}/Severity"));
         }
         l
     });
@@ -309,11 +262,7 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     let end = time(basic, "EndTime", BASIC, publish, &mut r);
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
-            r.push(
-                C::TimeOrder,
-                format!("EndTime {e} is not after StartTime {s}"),
-                &format!("{BASIC}/EndTime"),
-            );
+            r.push(C::TimeOrder, format!("EndTime {e} is not after StartTime {s}"), &format!("{BASIC}/EndTime"));
         }
     }
     if publish && content.is_none() {
@@ -343,11 +292,7 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     {
         match AreaCode::parse(code) {
             Ok(c) => areas.push(c),
-            Err(m) => r.push(
-                C::InvalidValue,
-                format!("area {i}: {m}"),
-                &format!("{CONTENT}/AreaCode"),
-            ),
+            Err(m) => r.push(C::InvalidValue, format!("area {i}: {m}"), &format!("{CONTENT}/AreaCode")),
         }
     }
     let auxiliaries: Vec<Auxiliary> = content
@@ -359,33 +304,25 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
         })
         .unwrap_or_default();
     match (ebd_id, source, ebd_time, ebm_id, msg_type) {
-        (Some(ebd_id), Some(source), Some(ebd_time), Some(ebm_id), Some(msg_type))
-            if r.is_empty() =>
-        {
-            Ok(Ebm {
-                ebd_id: ebd_id.to_string(),
-                source: source.to_string(),
-                ebd_time,
-                ebm_id: ebm_id.to_string(),
-                msg_type,
-                sender_name: basic
-                    .and_then(|b| b.child_text("SenderName"))
-                    .map(str::to_string),
-                sender_code: basic
-                    .and_then(|b| b.child_text("SenderCode"))
-                    .map(str::to_string),
-                send_time: send_time.unwrap_or(ebd_time),
-                event_type: event_type.map(str::to_string),
-                level,
-                start,
-                end,
-                language: language.map(str::to_string),
-                title: title.map(str::to_string),
-                description: description.map(str::to_string),
-                areas,
-                auxiliaries,
-            })
-        }
+        (Some(ebd_id), Some(source), Some(ebd_time), Some(ebm_id), Some(msg_type)) if r.is_empty() => Ok(Ebm {
+            ebd_id: ebd_id.to_string(),
+            source: source.to_string(),
+            ebd_time,
+            ebm_id: ebm_id.to_string(),
+            msg_type,
+            sender_name: basic.and_then(|b| b.child_text("SenderName")).map(str::to_string),
+            sender_code: basic.and_then(|b| b.child_text("SenderCode")).map(str::to_string),
+            send_time: send_time.unwrap_or(ebd_time),
+            event_type: event_type.map(str::to_string),
+            level,
+            start,
+            end,
+            language: language.map(str::to_string),
+            title: title.map(str::to_string),
+            description: description.map(str::to_string),
+            areas,
+            auxiliaries,
+        }),
         _ => Err(r.0),
     }
 }
@@ -394,32 +331,17 @@ fn auxiliary(el: &Element, path: &str, r: &mut Reasons) -> Option<Auxiliary> {
     let kind = el.child_text("AuxiliaryType");
     let desc = el.child_text("AuxiliaryDesc");
     if kind.is_none() || desc.is_none() {
-        r.push(
-            C::InvalidResource,
-            "Auxiliary needs AuxiliaryType and AuxiliaryDesc",
-            path,
-        );
+        r.push(C::InvalidResource, "Auxiliary needs AuxiliaryType and AuxiliaryDesc", path);
     }
     let size = el.child_text("Size").and_then(|s| match s.parse::<u64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            r.push(
-                C::InvalidResource,
-                format!("Size {s:?} is not a whole number of bytes"),
-                &format!("{path}/Size"),
-            );
+            r.push(C::InvalidResource, format!("Size {s:?} is not a whole number of bytes"), &format!("{path}/Size"));
             None
         }
     });
     let digest = el.child_text("Digest").and_then(|d| {
-        ResourceDigest::parse(d)
-            .map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/Digest")))
-            .ok()
+        ResourceDigest::parse(d).map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/Digest"))).ok()
     });
-    Some(Auxiliary {
-        kind: kind?.to_string(),
-        desc: desc?.to_string(),
-        size,
-        digest,
-    })
+    Some(Auxiliary { kind: kind?.to_string(), desc: desc?.to_string(), size, digest })
 }

@@ -42,11 +42,7 @@ impl EmergencyError {
 }
 
 fn summary(reasons: &[Reason]) -> String {
-    let shown: Vec<String> = reasons
-        .iter()
-        .take(3)
-        .map(|r| format!("{} ({})", r.message, r.path))
-        .collect();
+    let shown: Vec<String> = reasons.iter().take(3).map(|r| format!("{} ({})", r.message, r.path)).collect();
     let more = reasons.len().saturating_sub(3);
     if more > 0 {
         format!("{}; and {more} more", shown.join("; "))

@@ -50,10 +50,7 @@ impl SenderCode {
 
     /// The 14 digits.
     pub fn code(&self) -> String {
-        format!(
-            "{}{}{}{}",
-            self.area, self.organisation, self.unit, self.extension
-        )
+        format!("{}{}{}{}", self.area, self.organisation, self.unit, self.extension)
     }
 }
 
@@ -76,9 +73,7 @@ impl ProfileIdentifier {
     pub fn parse(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split('_').collect();
         let [code, when, seq] = parts.as_slice() else {
-            return Err(format!(
-                "identifier {s:?} is not sendercode_YYYYMMDDhhmmss_N (GB/T 35965.1)"
-            ));
+            return Err(format!("identifier {s:?} is not sendercode_YYYYMMDDhhmmss_N (GB/T 35965.1)"));
         };
         let sender = SenderCode::parse(code)?;
         if when.len() != 14 || !when.bytes().all(|b| b.is_ascii_digit()) {
@@ -92,11 +87,7 @@ impl ProfileIdentifier {
             [d] if d.is_ascii_digit() => d - b'0',
             _ => return Err(format!("identifier sequence {seq:?} is not one digit 0-9")),
         };
-        Ok(Self {
-            sender,
-            entered,
-            sequence,
-        })
+        Ok(Self { sender, entered, sequence })
     }
 
     /// Whether an identifier claims this profile: it starts with 14 digits and `_`.
@@ -119,10 +110,7 @@ pub fn check(identifier: &str, sender: &str) -> Vec<Reason> {
             if looks_like_code && sender != id.sender.code() {
                 vec![Reason::new(
                     ReasonCode::Profile,
-                    format!(
-                        "sender {sender} differs from the identifier's sender code {}",
-                        id.sender.code()
-                    ),
+                    format!("sender {sender} differs from the identifier's sender code {}", id.sender.code()),
                     "/alert/sender",
                 )]
             } else {
@@ -246,19 +234,13 @@ mod tests {
     fn check_applies_only_when_claimed_and_compares_sender() {
         assert!(check("KAPOK-1", "anyone").is_empty());
         assert!(check("51042141600000_20260701083000_0", "51042141600000").is_empty());
-        assert_eq!(
-            check("51042141600000_20260701083000_0", "51040041600000").len(),
-            1
-        );
+        assert_eq!(check("51042141600000_20260701083000_0", "51040041600000").len(), 1);
         assert_eq!(check("51042141600000_2026070108300_0", "x").len(), 1);
     }
 
     #[test]
     fn levels_map_both_ways() {
-        assert_eq!(
-            WarningLevel::from_severity(Severity::Extreme),
-            Some(WarningLevel::Red)
-        );
+        assert_eq!(WarningLevel::from_severity(Severity::Extreme), Some(WarningLevel::Red));
         assert_eq!(WarningLevel::from_severity(Severity::Unknown), None);
         assert_eq!(WarningLevel::parse("特别重大"), Some(WarningLevel::Red));
         assert_eq!(WarningLevel::parse("II级"), Some(WarningLevel::Orange));

@@ -31,17 +31,9 @@ impl Point {
     /// # Errors
     /// A message when the text is not two numbers in range.
     pub fn parse_pair(s: &str) -> Result<Self, String> {
-        let (lat, lon) = s
-            .split_once(',')
-            .ok_or_else(|| format!("{s:?} is not a lat,lon pair"))?;
-        let lat: f64 = lat
-            .trim()
-            .parse()
-            .map_err(|_| format!("{lat:?} is not a latitude"))?;
-        let lon: f64 = lon
-            .trim()
-            .parse()
-            .map_err(|_| format!("{lon:?} is not a longitude"))?;
+        let (lat, lon) = s.split_once(',').ok_or_else(|| format!("{s:?} is not a lat,lon pair"))?;
+        let lat: f64 = lat.trim().parse().map_err(|_| format!("{lat:?} is not a latitude"))?;
+        let lon: f64 = lon.trim().parse().map_err(|_| format!("{lon:?} is not a longitude"))?;
         Self::new(lat, lon)
     }
 
@@ -81,10 +73,7 @@ impl Polygon {
     /// A message when there are fewer than four points or the ring is not closed.
     pub fn new(points: Vec<Point>) -> Result<Self, String> {
         if points.len() < 4 {
-            return Err(format!(
-                "a polygon needs at least 4 coordinate pairs, found {}",
-                points.len()
-            ));
+            return Err(format!("a polygon needs at least 4 coordinate pairs, found {}", points.len()));
         }
         if points.first() != points.last() {
             return Err("a polygon must be closed: the first and last pairs must be equal".into());
@@ -97,10 +86,7 @@ impl Polygon {
     /// # Errors
     /// A message for the first bad pair or the shape rule broken.
     pub fn parse_cap(s: &str) -> Result<Self, String> {
-        let points = s
-            .split_whitespace()
-            .map(Point::parse_pair)
-            .collect::<Result<Vec<_>, _>>()?;
+        let points = s.split_whitespace().map(Point::parse_pair).collect::<Result<Vec<_>, _>>()?;
         Self::new(points)
     }
 
@@ -128,21 +114,13 @@ impl Polygon {
     pub fn overlaps(&self, other: &Polygon) -> bool {
         self.0.iter().any(|p| other.contains(*p))
             || other.0.iter().any(|p| self.contains(*p))
-            || self.0.windows(2).any(|e| {
-                other
-                    .0
-                    .windows(2)
-                    .any(|f| segments_cross(e[0], e[1], f[0], f[1]))
-            })
+            || self.0.windows(2).any(|e| other.0.windows(2).any(|f| segments_cross(e[0], e[1], f[0], f[1])))
     }
 
     /// Whether a circle touches this polygon.
     pub fn touches_circle(&self, c: &Circle) -> bool {
         self.contains(c.centre)
-            || self
-                .0
-                .windows(2)
-                .any(|e| distance_to_segment_km(c.centre, e[0], e[1]) <= c.radius_km)
+            || self.0.windows(2).any(|e| distance_to_segment_km(c.centre, e[0], e[1]) <= c.radius_km)
     }
 }
 
@@ -179,9 +157,7 @@ impl Circle {
             return Err(format!("{s:?} is not \"lat,lon radius\""));
         };
         let centre = Point::parse_pair(centre)?;
-        let radius_km: f64 = radius
-            .parse()
-            .map_err(|_| format!("{radius:?} is not a radius in km"))?;
+        let radius_km: f64 = radius.parse().map_err(|_| format!("{radius:?} is not a radius in km"))?;
         Self::new(centre, radius_km)
     }
 
@@ -220,21 +196,12 @@ fn bbox_overlap(a: Point, b: Point, c: Point, d: Point) -> bool {
 fn distance_to_segment_km(p: Point, a: Point, b: Point) -> f64 {
     const KM_PER_DEG: f64 = 111.195;
     let k = p.lat.to_radians().cos();
-    let xy = |q: Point| {
-        (
-            (q.lon - p.lon) * k * KM_PER_DEG,
-            (q.lat - p.lat) * KM_PER_DEG,
-        )
-    };
+    let xy = |q: Point| ((q.lon - p.lon) * k * KM_PER_DEG, (q.lat - p.lat) * KM_PER_DEG);
     let (ax, ay) = xy(a);
     let (bx, by) = xy(b);
     let (dx, dy) = (bx - ax, by - ay);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 {
-        0.0
-    } else {
-        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-    };
+    let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
     let (cx, cy) = (ax + t * dx, ay + t * dy);
     (cx * cx + cy * cy).sqrt()
 }

@@ -43,26 +43,14 @@ pub fn parse(bytes: &[u8]) -> Result<Alert, EmergencyError> {
         return Err(EmergencyError::Invalid(vec![reason]));
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        EmergencyError::Invalid(vec![Reason::new(
-            C::Malformed,
-            format!("not well-formed JSON: {e}"),
-            "",
-        )])
+        EmergencyError::Invalid(vec![Reason::new(C::Malformed, format!("not well-formed JSON: {e}"), "")])
     })?;
     let Value::Object(obj) = value else {
-        return Err(EmergencyError::Invalid(vec![Reason::new(
-            C::UnknownDocument,
-            "a JSON alert is an object",
-            "",
-        )]));
+        return Err(EmergencyError::Invalid(vec![Reason::new(C::UnknownDocument, "a JSON alert is an object", "")]));
     };
     let mut r = Reasons::default();
     for key in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        r.push(
-            C::InvalidValue,
-            format!("unknown field {key:?}"),
-            &format!("/{key}"),
-        );
+        r.push(C::InvalidValue, format!("unknown field {key:?}"), &format!("/{key}"));
     }
     let origin = field::<DocumentKind>(&obj, "origin", false, &mut r);
     let id = text(&obj, "id", &mut r);
@@ -83,9 +71,7 @@ pub fn parse(bytes: &[u8]) -> Result<Alert, EmergencyError> {
     let expires = field(&obj, "expires", false, &mut r);
     let resources: Vec<Resource> = items(&obj, "resources", &mut r);
     let language = text(&obj, "language", &mut r);
-    let alert = match (
-        id, sender, sent, status, msg_type, severity, urgency, certainty, event, language,
-    ) {
+    let alert = match (id, sender, sent, status, msg_type, severity, urgency, certainty, event, language) {
         (
             Some(id),
             Some(sender),
@@ -130,12 +116,7 @@ pub fn parse(bytes: &[u8]) -> Result<Alert, EmergencyError> {
     }
 }
 
-fn field<T: DeserializeOwned>(
-    obj: &Map<String, Value>,
-    name: &str,
-    required: bool,
-    r: &mut Reasons,
-) -> Option<T> {
+fn field<T: DeserializeOwned>(obj: &Map<String, Value>, name: &str, required: bool, r: &mut Reasons) -> Option<T> {
     let path = format!("/{name}");
     match obj.get(name) {
         None | Some(Value::Null) => {
@@ -148,10 +129,7 @@ fn field<T: DeserializeOwned>(
             .map_err(|e| {
                 let code = if matches!(name, "sent" | "effective" | "expires") {
                     C::InvalidTime
-                } else if matches!(
-                    name,
-                    "status" | "msg_type" | "severity" | "urgency" | "certainty" | "origin"
-                ) {
+                } else if matches!(name, "status" | "msg_type" | "severity" | "urgency" | "certainty" | "origin") {
                     C::InvalidEnum
                 } else {
                     C::InvalidValue
@@ -193,11 +171,7 @@ fn items<T: DeserializeOwned>(obj: &Map<String, Value>, name: &str, r: &mut Reas
             })
             .collect(),
         Some(_) => {
-            r.push(
-                C::InvalidValue,
-                format!("{name} must be an array"),
-                &format!("/{name}"),
-            );
+            r.push(C::InvalidValue, format!("{name} must be an array"), &format!("/{name}"));
             Vec::new()
         }
     }

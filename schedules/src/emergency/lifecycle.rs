@@ -39,10 +39,7 @@ pub enum AlertState {
 impl AlertState {
     /// Whether nothing more can happen to it.
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Self::Completed | Self::Expired | Self::Cancelled | Self::Superseded
-        )
+        matches!(self, Self::Completed | Self::Expired | Self::Cancelled | Self::Superseded)
     }
 
     fn may_become(self, to: AlertState) -> bool {
@@ -108,11 +105,7 @@ impl Lifecycle {
     ///
     /// # Errors
     /// [`EmergencyError::UnknownReference`] for a Cancel that references no known alert.
-    pub fn receive(
-        &mut self,
-        alert: Alert,
-        now: DateTime<Utc>,
-    ) -> Result<Received, EmergencyError> {
+    pub fn receive(&mut self, alert: Alert, now: DateTime<Utc>) -> Result<Received, EmergencyError> {
         let key = alert.key();
         // An EBM cancel carries the EBM ID of the message it stops, which is its own key.
         let ebm_cancel = alert.origin == DocumentKind::Ebm && alert.msg_type == MsgType::Cancel;
@@ -120,11 +113,7 @@ impl Lifecycle {
             return match self.entries.get(&key).map(|t| t.state) {
                 None => Err(EmergencyError::UnknownReference(key.to_string())),
                 Some(s) if s.is_terminal() => Ok(Received::Duplicate),
-                Some(_) => Ok(Received::Accepted(vec![self.force(
-                    &key,
-                    AlertState::Cancelled,
-                    now,
-                )?])),
+                Some(_) => Ok(Received::Accepted(vec![self.force(&key, AlertState::Cancelled, now)?])),
             };
         }
         if self.entries.contains_key(&key) {
@@ -151,58 +140,22 @@ impl Lifecycle {
         } else {
             AlertState::Received
         };
-        let t = Transition {
-            at: now,
-            key: key.clone(),
-            from: None,
-            to: first,
-        };
+        let t = Transition { at: now, key: key.clone(), from: None, to: first };
         out.push(t.clone());
-        self.entries.insert(
-            key,
-            Tracked {
-                alert,
-                state: first,
-                history: vec![t],
-            },
-        );
+        self.entries.insert(key, Tracked { alert, state: first, history: vec![t] });
         Ok(Received::Accepted(out))
     }
 
-    fn end_all(
-        &mut self,
-        keys: &[DedupeKey],
-        to: AlertState,
-        now: DateTime<Utc>,
-    ) -> Vec<Transition> {
-        keys.iter()
-            .filter_map(|k| self.force(k, to, now).ok())
-            .collect()
+    fn end_all(&mut self, keys: &[DedupeKey], to: AlertState, now: DateTime<Utc>) -> Vec<Transition> {
+        keys.iter().filter_map(|k| self.force(k, to, now).ok()).collect()
     }
 
-    fn force(
-        &mut self,
-        key: &DedupeKey,
-        to: AlertState,
-        now: DateTime<Utc>,
-    ) -> Result<Transition, EmergencyError> {
-        let tracked = self
-            .entries
-            .get_mut(key)
-            .ok_or_else(|| EmergencyError::UnknownAlert(key.to_string()))?;
+    fn force(&mut self, key: &DedupeKey, to: AlertState, now: DateTime<Utc>) -> Result<Transition, EmergencyError> {
+        let tracked = self.entries.get_mut(key).ok_or_else(|| EmergencyError::UnknownAlert(key.to_string()))?;
         if !tracked.state.may_become(to) {
-            return Err(EmergencyError::InvalidTransition {
-                key: key.to_string(),
-                from: tracked.state,
-                to,
-            });
+            return Err(EmergencyError::InvalidTransition { key: key.to_string(), from: tracked.state, to });
         }
-        let t = Transition {
-            at: now,
-            key: key.clone(),
-            from: Some(tracked.state),
-            to,
-        };
+        let t = Transition { at: now, key: key.clone(), from: Some(tracked.state), to };
         tracked.state = to;
         tracked.history.push(t.clone());
         Ok(t)
@@ -228,9 +181,7 @@ impl Lifecycle {
         let due: Vec<DedupeKey> = self
             .entries
             .iter()
-            .filter(|(_, t)| {
-                !t.state.is_terminal() && t.alert.expires.is_some_and(|e| e.utc() <= now)
-            })
+            .filter(|(_, t)| !t.state.is_terminal() && t.alert.expires.is_some_and(|e| e.utc() <= now))
             .map(|(k, _)| k.clone())
             .collect();
         self.end_all(&due, AlertState::Expired, now)
@@ -241,8 +192,7 @@ impl Lifecycle {
     /// longer needed and memory stays bounded on a node that runs for years.
     pub fn forget_ended_before(&mut self, cutoff: DateTime<Utc>) -> usize {
         let before = self.entries.len();
-        self.entries
-            .retain(|_, t| !(t.state.is_terminal() && t.alert.sent.utc() < cutoff));
+        self.entries.retain(|_, t| !(t.state.is_terminal() && t.alert.sent.utc() < cutoff));
         before - self.entries.len()
     }
 

@@ -31,9 +31,7 @@ impl Interrupt {
     pub fn latest_start(self, ready_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
             Interrupt::NextFrame => Some(ready_at),
-            Interrupt::NextItemBoundary { max_wait_s } => {
-                Some(ready_at + TimeDelta::seconds(i64::from(max_wait_s)))
-            }
+            Interrupt::NextItemBoundary { max_wait_s } => Some(ready_at + TimeDelta::seconds(i64::from(max_wait_s))),
             Interrupt::CrawlOnly => None,
         }
     }
@@ -146,12 +144,7 @@ impl AlertPolicy {
         } else {
             Vec::new()
         };
-        InsertionPlan {
-            interrupt: p.interrupt,
-            attention_signal: p.attention_signal,
-            airings,
-            until,
-        }
+        InsertionPlan { interrupt: p.interrupt, attention_signal: p.attention_signal, airings, until }
     }
 }
 
@@ -177,8 +170,7 @@ mod tests {
 
     #[test]
     fn extreme_cuts_in_now_and_repeats_within_expiry() {
-        let plan =
-            AlertPolicy::default().plan(&alert(Severity::Extreme), t("2026-07-01T08:31:00+08:00"));
+        let plan = AlertPolicy::default().plan(&alert(Severity::Extreme), t("2026-07-01T08:31:00+08:00"));
         assert_eq!(plan.interrupt, Interrupt::NextFrame);
         assert!(plan.attention_signal);
         assert_eq!(
@@ -195,13 +187,9 @@ mod tests {
 
     #[test]
     fn repeats_past_expiry_are_dropped() {
-        let plan =
-            AlertPolicy::default().plan(&alert(Severity::Moderate), t("2026-07-01T09:00:00+08:00"));
+        let plan = AlertPolicy::default().plan(&alert(Severity::Moderate), t("2026-07-01T09:00:00+08:00"));
         assert_eq!(plan.airings, [t("2026-07-01T09:00:00+08:00")]);
-        assert_eq!(
-            plan.interrupt.latest_start(plan.airings[0]),
-            Some(t("2026-07-01T09:02:00+08:00"))
-        );
+        assert_eq!(plan.interrupt.latest_start(plan.airings[0]), Some(t("2026-07-01T09:02:00+08:00")));
     }
 
     #[test]
@@ -209,10 +197,7 @@ mod tests {
         let policy = AlertPolicy::default();
         let plan = policy.plan(&alert(Severity::Minor), t("2026-07-01T08:30:00+08:00"));
         assert_eq!(plan.interrupt, Interrupt::CrawlOnly);
-        assert_eq!(
-            plan.interrupt.latest_start(t("2026-07-01T08:30:00+08:00")),
-            None
-        );
+        assert_eq!(plan.interrupt.latest_start(t("2026-07-01T08:30:00+08:00")), None);
         assert_eq!(plan.airings.len(), 1);
         let late = policy.plan(&alert(Severity::Extreme), t("2026-07-01T09:30:00+08:00"));
         assert!(late.airings.is_empty());
@@ -233,10 +218,7 @@ mod tests {
                 "attention_signal":false,"repeat_count":1,"repeat_interval_s":60}}"#,
         )
         .unwrap();
-        assert_eq!(
-            p.minor.interrupt,
-            Interrupt::NextItemBoundary { max_wait_s: 30 }
-        );
+        assert_eq!(p.minor.interrupt, Interrupt::NextItemBoundary { max_wait_s: 30 });
         assert_eq!(p.extreme, AlertPolicy::default().extreme);
     }
 }

@@ -74,11 +74,7 @@ pub struct Reason {
 impl Reason {
     /// A reason with the given code, message and path.
     pub fn new(code: ReasonCode, message: impl Into<String>, path: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            path: path.into(),
-        }
+        Self { code, message: message.into(), path: path.into() }
     }
 }
 
@@ -92,11 +88,7 @@ impl Reasons {
     }
 
     pub(crate) fn missing(&mut self, path: &str, what: &str) {
-        self.push(
-            ReasonCode::Missing,
-            format!("required {what} is missing or empty"),
-            path,
-        );
+        self.push(ReasonCode::Missing, format!("required {what} is missing or empty"), path);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

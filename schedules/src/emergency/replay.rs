@@ -20,10 +20,7 @@ pub struct ReplayWindow {
 
 impl Default for ReplayWindow {
     fn default() -> Self {
-        Self {
-            max_age_s: 3600,
-            max_future_s: 300,
-        }
+        Self { max_age_s: 3600, max_future_s: 300 }
     }
 }
 
@@ -44,10 +41,7 @@ impl ReplayWindow {
         if sent > now + TimeDelta::seconds(i64::from(self.max_future_s)) {
             return Err(Reason::new(
                 ReasonCode::Replay,
-                format!(
-                    "sent {} is more than {} s in the future",
-                    alert.sent, self.max_future_s
-                ),
+                format!("sent {} is more than {} s in the future", alert.sent, self.max_future_s),
                 "/sent",
             ));
         }
@@ -72,9 +66,7 @@ mod tests {
         assert!(w.check(&alert, at("2026-07-01T08:30:00+08:00")).is_ok());
         assert!(w.check(&alert, at("2026-07-01T09:30:00+08:00")).is_ok());
         assert!(w.check(&alert, at("2026-07-01T08:25:00+08:00")).is_ok());
-        let old = w
-            .check(&alert, at("2026-07-01T09:30:01+08:00"))
-            .unwrap_err();
+        let old = w.check(&alert, at("2026-07-01T09:30:01+08:00")).unwrap_err();
         assert_eq!(old.code, ReasonCode::Replay);
         assert!(w.check(&alert, at("2026-07-01T08:24:59+08:00")).is_err());
     }

@@ -43,8 +43,8 @@ impl TrustedKeys {
         public_key_hex: &str,
         dist_id: Option<&str>,
     ) -> Result<(), EmergencyError> {
-        let bytes = hex::decode(public_key_hex.trim())
-            .map_err(|e| EmergencyError::Key(format!("key {id}: not hex: {e}")))?;
+        let bytes =
+            hex::decode(public_key_hex.trim()).map_err(|e| EmergencyError::Key(format!("key {id}: not hex: {e}")))?;
         let key = VerifyingKey::from_sec1_bytes(dist_id.unwrap_or(DEFAULT_DIST_ID), &bytes)
             .map_err(|e| EmergencyError::Key(format!("key {id}: not an SM2 public key: {e}")))?;
         self.add(id, key);
@@ -78,33 +78,21 @@ impl DetachedSignature {
     /// [`EmergencyError::Invalid`] with a `signature` (or XML) reason.
     pub fn parse(bytes: &[u8]) -> Result<Self, EmergencyError> {
         let root = xml::parse(bytes).map_err(|r| EmergencyError::Invalid(vec![r]))?;
-        let fail =
-            |m: String| EmergencyError::Invalid(vec![Reason::new(ReasonCode::Signature, m, "/")]);
+        let fail = |m: String| EmergencyError::Invalid(vec![Reason::new(ReasonCode::Signature, m, "/")]);
         let key_id = ["CertSN", "SignatureCertSN", "KeyID"]
             .iter()
             .find_map(|n| find(&root, n))
             .ok_or_else(|| fail("signature names no key (CertSN)".into()))?;
-        let value = find(&root, "SignatureValue")
-            .ok_or_else(|| fail("signature has no SignatureValue".into()))?;
-        let raw =
-            decode(value).ok_or_else(|| fail("SignatureValue is neither base64 nor hex".into()))?;
+        let value = find(&root, "SignatureValue").ok_or_else(|| fail("signature has no SignatureValue".into()))?;
+        let raw = decode(value).ok_or_else(|| fail("SignatureValue is neither base64 nor hex".into()))?;
         let rs = if raw.len() == 64 {
             raw
         } else {
-            der_to_rs(&raw).ok_or_else(|| {
-                fail(format!(
-                    "SignatureValue of {} bytes is neither r‖s nor DER",
-                    raw.len()
-                ))
-            })?
+            der_to_rs(&raw)
+                .ok_or_else(|| fail(format!("SignatureValue of {} bytes is neither r‖s nor DER", raw.len())))?
         };
-        let signature =
-            Signature::from_slice(&rs).map_err(|e| fail(format!("SignatureValue: {e}")))?;
-        Ok(Self {
-            ebd_id: find(&root, "EBDID").map(str::to_string),
-            key_id: key_id.to_string(),
-            signature,
-        })
+        let signature = Signature::from_slice(&rs).map_err(|e| fail(format!("SignatureValue: {e}")))?;
+        Ok(Self { ebd_id: find(&root, "EBDID").map(str::to_string), key_id: key_id.to_string(), signature })
     }
 
     /// Checks this signature over `ebd` with the trusted key it names.
@@ -113,21 +101,16 @@ impl DetachedSignature {
     /// [`EmergencyError::Invalid`] with a `signature` reason: unknown key, EBD ID mismatch,
     /// or a signature that does not verify.
     pub fn verify(&self, ebd: &[u8], keys: &TrustedKeys) -> Result<(), EmergencyError> {
-        let fail =
-            |m: String| EmergencyError::Invalid(vec![Reason::new(ReasonCode::Signature, m, "/")]);
-        let key = keys
-            .get(&self.key_id)
-            .ok_or_else(|| fail(format!("signing key {:?} is not trusted", self.key_id)))?;
+        let fail = |m: String| EmergencyError::Invalid(vec![Reason::new(ReasonCode::Signature, m, "/")]);
+        let key =
+            keys.get(&self.key_id).ok_or_else(|| fail(format!("signing key {:?} is not trusted", self.key_id)))?;
         if let Some(claimed) = &self.ebd_id {
             let root = xml::parse(ebd).map_err(|r| EmergencyError::Invalid(vec![r]))?;
             if root.child_text("EBDID") != Some(claimed.as_str()) {
-                return Err(fail(format!(
-                    "signature is for EBD {claimed}, not this one"
-                )));
+                return Err(fail(format!("signature is for EBD {claimed}, not this one")));
             }
         }
-        key.verify(ebd, &self.signature)
-            .map_err(|_| fail("SM2 signature does not match the EBD".into()))
+        key.verify(ebd, &self.signature).map_err(|_| fail("SM2 signature does not match the EBD".into()))
     }
 }
 
@@ -135,11 +118,7 @@ impl DetachedSignature {
 ///
 /// # Errors
 /// [`EmergencyError::Invalid`] with a reason saying why it was refused.
-pub fn verify_detached(
-    ebd: &[u8],
-    signature: &[u8],
-    keys: &TrustedKeys,
-) -> Result<String, EmergencyError> {
+pub fn verify_detached(ebd: &[u8], signature: &[u8], keys: &TrustedKeys) -> Result<String, EmergencyError> {
     let sig = DetachedSignature::parse(signature)?;
     sig.verify(ebd, keys)?;
     Ok(sig.key_id)
@@ -159,9 +138,7 @@ fn decode(text: &str) -> Option<Vec<u8>> {
             return Some(bytes);
         }
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .ok()
+    base64::engine::general_purpose::STANDARD.decode(compact).ok()
 }
 
 /// DER `SEQUENCE { INTEGER r, INTEGER s }` to 64 bytes `r‖s`.

@@ -82,20 +82,13 @@ impl Network {
 
     /// The Panzhihua "1+5" network: 510400 and its five counties/districts.
     pub fn panzhihua() -> Self {
-        Self::new(
-            PANZHIHUA_NETWORK
-                .iter()
-                .filter_map(|c| AreaCode::parse(c).ok())
-                .collect(),
-        )
+        Self::new(PANZHIHUA_NETWORK.iter().filter_map(|c| AreaCode::parse(c).ok()).collect())
     }
 
     /// Whether a code overlaps the network (contains part of it, or lies within it).
     pub fn knows(&self, code: &AreaCode) -> bool {
         let county = code.county();
-        self.codes
-            .iter()
-            .any(|n| county.contains(n) || n.contains(&county))
+        self.codes.iter().any(|n| county.contains(n) || n.contains(&county))
     }
 
     /// The channels `alert` reaches among `channels`.
@@ -120,11 +113,7 @@ impl Network {
             None
         };
         if withheld.is_some() {
-            return Targeting {
-                channels: Vec::new(),
-                withheld,
-                reasons,
-            };
+            return Targeting { channels: Vec::new(), withheld, reasons };
         }
         let drill = alert.status == Status::Exercise;
         let chosen: Vec<ChannelId> = channels
@@ -149,11 +138,7 @@ impl Network {
                 "/areas",
             ));
         }
-        Targeting {
-            channels: chosen,
-            withheld: None,
-            reasons,
-        }
+        Targeting { channels: chosen, withheld: None, reasons }
     }
 }
 
@@ -164,8 +149,7 @@ fn reaches(alert: &Alert, ch: &ChannelCoverage) -> bool {
     });
     let by_shape = ch.polygon.as_ref().is_some_and(|footprint| {
         alert.areas.iter().any(|a| {
-            a.polygons.iter().any(|p| p.overlaps(footprint))
-                || a.circles.iter().any(|c| footprint.touches_circle(c))
+            a.polygons.iter().any(|p| p.overlaps(footprint)) || a.circles.iter().any(|c| footprint.touches_circle(c))
         })
     });
     by_code || by_shape

@@ -33,9 +33,7 @@ impl AlertTime {
                 "{s:?} is not a CAP date-time (YYYY-MM-DDThh:mm:ss+hh:mm, no fractional seconds, no Z)"
             ));
         }
-        DateTime::parse_from_rfc3339(s)
-            .map(Self)
-            .map_err(|e| format!("{s:?} is not a valid date-time: {e}"))
+        DateTime::parse_from_rfc3339(s).map(Self).map_err(|e| format!("{s:?} is not a valid date-time: {e}"))
     }
 
     /// Parses an RFC 3339 date-time (`Z` and fractional seconds allowed).
@@ -43,9 +41,7 @@ impl AlertTime {
     /// # Errors
     /// A message saying what is wrong with the text.
     pub fn parse_rfc3339(s: &str) -> Result<Self, String> {
-        DateTime::parse_from_rfc3339(s)
-            .map(Self)
-            .map_err(|e| format!("{s:?} is not an RFC 3339 date-time: {e}"))
+        DateTime::parse_from_rfc3339(s).map(Self).map_err(|e| format!("{s:?} is not an RFC 3339 date-time: {e}"))
     }
 
     /// Parses an EBM time: `YYYY-MM-DD hh:mm:ss` in Beijing time (UTC+8), or the CAP form.
@@ -139,10 +135,7 @@ mod tests {
     #[test]
     fn ebm_form_is_beijing_time() {
         let t = AlertTime::parse_ebm("2026-07-01 08:30:00").unwrap();
-        assert_eq!(
-            t,
-            AlertTime::parse_cap("2026-07-01T00:30:00+00:00").unwrap()
-        );
+        assert_eq!(t, AlertTime::parse_cap("2026-07-01T00:30:00+00:00").unwrap());
         assert!(AlertTime::parse_ebm("2026/07/01 08:30").is_err());
     }
 }

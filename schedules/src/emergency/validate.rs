@@ -26,26 +26,10 @@ pub struct ValidationReport {
 }
 
 impl ValidationReport {
-    fn done(
-        kind: DocumentKind,
-        profile: Option<&'static str>,
-        result: Result<Alert, Vec<Reason>>,
-    ) -> Self {
+    fn done(kind: DocumentKind, profile: Option<&'static str>, result: Result<Alert, Vec<Reason>>) -> Self {
         match result {
-            Ok(alert) => Self {
-                valid: true,
-                kind,
-                profile,
-                reasons: Vec::new(),
-                alert: Some(alert),
-            },
-            Err(reasons) => Self {
-                valid: false,
-                kind,
-                profile,
-                reasons,
-                alert: None,
-            },
+            Ok(alert) => Self { valid: true, kind, profile, reasons: Vec::new(), alert: Some(alert) },
+            Err(reasons) => Self { valid: false, kind, profile, reasons, alert: None },
         }
     }
 }
@@ -58,17 +42,11 @@ pub fn validate_document(bytes: &[u8]) -> ValidationReport {
         return ValidationReport::done(kind, None, Err(vec![r]));
     }
     match kind {
-        DocumentKind::Json => {
-            ValidationReport::done(kind, None, json::parse(bytes).map_err(reasons))
-        }
+        DocumentKind::Json => ValidationReport::done(kind, None, json::parse(bytes).map_err(reasons)),
         DocumentKind::Unknown => ValidationReport::done(
             kind,
             None,
-            Err(vec![Reason::new(
-                ReasonCode::UnknownDocument,
-                "not an XML or JSON alert document",
-                "/",
-            )]),
+            Err(vec![Reason::new(ReasonCode::UnknownDocument, "not an XML or JSON alert document", "/")]),
         ),
         DocumentKind::Cap | DocumentKind::Ebm => {
             let root = match xml::parse(bytes) {
@@ -80,9 +58,7 @@ pub fn validate_document(bytes: &[u8]) -> ValidationReport {
                 "EBD" => ValidationReport::done(
                     DocumentKind::Ebm,
                     None,
-                    Ebm::from_element(&root)
-                        .and_then(|e| e.to_alert())
-                        .map_err(reasons),
+                    Ebm::from_element(&root).and_then(|e| e.to_alert()).map_err(reasons),
                 ),
                 other => ValidationReport::done(
                     DocumentKind::Unknown,
@@ -132,10 +108,7 @@ fn sniff(bytes: &[u8]) -> DocumentKind {
         Some(b'{') | Some(b'[') => DocumentKind::Json,
         Some(b'<') => {
             let text = String::from_utf8_lossy(head);
-            let ebd = text
-                .find("EBD>")
-                .or_else(|| text.find("<EBD"))
-                .or_else(|| text.find(":EBD"));
+            let ebd = text.find("EBD>").or_else(|| text.find("<EBD")).or_else(|| text.find(":EBD"));
             let cap = text.find("<alert").or_else(|| text.find(":alert "));
             match (cap, ebd) {
                 (Some(c), Some(e)) if e < c => DocumentKind::Ebm,

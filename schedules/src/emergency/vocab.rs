@@ -136,18 +136,12 @@ mod tests {
         assert!(Status::parse("actual").is_err());
         assert!(Certainty::parse("Very Likely").is_err());
         let msg = Severity::parse("Huge").unwrap_err();
-        assert!(
-            msg.contains("Extreme, Severe, Moderate, Minor, Unknown"),
-            "{msg}"
-        );
+        assert!(msg.contains("Extreme, Severe, Moderate, Minor, Unknown"), "{msg}");
     }
 
     #[test]
     fn serialises_as_cap_spelling() {
-        assert_eq!(
-            serde_json::to_string(&ResponseType::AllClear).unwrap(),
-            "\"AllClear\""
-        );
+        assert_eq!(serde_json::to_string(&ResponseType::AllClear).unwrap(), "\"AllClear\"");
         for s in Severity::ALL {
             assert_eq!(Severity::parse(s.as_str()), Ok(*s));
         }

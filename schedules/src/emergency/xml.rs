@@ -48,9 +48,7 @@ impl Element {
 
     /// Trimmed text of the first child with this name, when present and non-empty.
     pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name)
-            .map(|c| c.text.as_str())
-            .filter(|t| !t.is_empty())
+        self.child(name).map(|c| c.text.as_str()).filter(|t| !t.is_empty())
     }
 
     /// Attribute value by local name (prefix ignored).
@@ -88,10 +86,7 @@ pub fn precheck_size(bytes: &[u8]) -> Result<(), Reason> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(Reason::new(
             ReasonCode::TooLarge,
-            format!(
-                "document is {} bytes; the limit is {MAX_DOCUMENT_BYTES}",
-                bytes.len()
-            ),
+            format!("document is {} bytes; the limit is {MAX_DOCUMENT_BYTES}", bytes.len()),
             "/",
         ));
     }
@@ -99,9 +94,7 @@ pub fn precheck_size(bytes: &[u8]) -> Result<(), Reason> {
 }
 
 fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Parses a whole document into its root element.
@@ -110,13 +103,8 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 /// One reason: too large, DOCTYPE present, not UTF-8, or not well-formed.
 pub fn parse(bytes: &[u8]) -> Result<Element, Reason> {
     precheck(bytes)?;
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Reason::new(
-            ReasonCode::Malformed,
-            format!("document is not UTF-8: {e}"),
-            "/",
-        )
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Reason::new(ReasonCode::Malformed, format!("document is not UTF-8: {e}"), "/"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
@@ -124,17 +112,11 @@ pub fn parse(bytes: &[u8]) -> Result<Element, Reason> {
     let mut root: Option<Element> = None;
     let mut count = 0usize;
     let malformed = |pos: u64, msg: String| {
-        Reason::new(
-            ReasonCode::Malformed,
-            format!("not well-formed XML at byte {pos}: {msg}"),
-            "/",
-        )
+        Reason::new(ReasonCode::Malformed, format!("not well-formed XML at byte {pos}: {msg}"), "/")
     };
     loop {
         let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| malformed(pos, e.to_string()))?;
+        let event = reader.read_event().map_err(|e| malformed(pos, e.to_string()))?;
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed(pos, "content after the root element".into()));
@@ -189,18 +171,13 @@ pub fn parse(bytes: &[u8]) -> Result<Element, Reason> {
         }
     }
     if !stack.is_empty() {
-        return Err(malformed(
-            reader.buffer_position(),
-            "document ends inside an element".into(),
-        ));
+        return Err(malformed(reader.buffer_position(), "document ends inside an element".into()));
     }
     root.ok_or_else(|| malformed(0, "no root element".into()))
 }
 
 fn open(start: &BytesStart<'_>, parent: Option<&Element>) -> Result<Element, String> {
-    let qname = std::str::from_utf8(start.name().as_ref())
-        .map_err(|e| e.to_string())?
-        .to_string();
+    let qname = std::str::from_utf8(start.name().as_ref()).map_err(|e| e.to_string())?.to_string();
     let (prefix, local) = match qname.split_once(':') {
         Some((p, l)) => (Some(p.to_string()), l.to_string()),
         None => (None, qname.clone()),
@@ -208,13 +185,8 @@ fn open(start: &BytesStart<'_>, parent: Option<&Element>) -> Result<Element, Str
     let mut attributes = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| e.to_string())?;
-        let key = std::str::from_utf8(attr.key.as_ref())
-            .map_err(|e| e.to_string())?
-            .to_string();
-        let value = attr
-            .unescape_value()
-            .map_err(|e| e.to_string())?
-            .into_owned();
+        let key = std::str::from_utf8(attr.key.as_ref()).map_err(|e| e.to_string())?.to_string();
+        let value = attr.unescape_value().map_err(|e| e.to_string())?.into_owned();
         attributes.push((key, value));
     }
     let declared = match &prefix {
@@ -226,13 +198,7 @@ fn open(start: &BytesStart<'_>, parent: Option<&Element>) -> Result<Element, Str
         .find(|(k, _)| *k == declared)
         .map(|(_, v)| v.clone())
         .or_else(|| parent.and_then(|p| p.namespace.clone()));
-    Ok(Element {
-        name: local,
-        namespace,
-        attributes,
-        text: String::new(),
-        children: Vec::new(),
-    })
+    Ok(Element { name: local, namespace, attributes, text: String::new(), children: Vec::new() })
 }
 
 fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
@@ -254,10 +220,7 @@ mod tests {
         assert_eq!(root.name, "alert");
         assert_eq!(root.namespace.as_deref(), Some("urn:x"));
         assert_eq!(root.child_text("id"), Some("a & b"));
-        assert_eq!(
-            root.child("id").unwrap().namespace.as_deref(),
-            Some("urn:x")
-        );
+        assert_eq!(root.child("id").unwrap().namespace.as_deref(), Some("urn:x"));
         assert!(root.child("x").is_some());
     }
 
@@ -276,21 +239,14 @@ mod tests {
     #[test]
     fn refuses_unclosed_and_mismatched_and_two_roots() {
         for doc in [&b"<a><b></a>"[..], b"<a><b>", b"<a/><b/>", b"", b"text"] {
-            assert_eq!(
-                parse(doc).unwrap_err().code,
-                ReasonCode::Malformed,
-                "{doc:?}"
-            );
+            assert_eq!(parse(doc).unwrap_err().code, ReasonCode::Malformed, "{doc:?}");
         }
     }
 
     #[test]
     fn refuses_deep_nesting() {
         let doc = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
-        assert_eq!(
-            parse(doc.as_bytes()).unwrap_err().code,
-            ReasonCode::Malformed
-        );
+        assert_eq!(parse(doc.as_bytes()).unwrap_err().code, ReasonCode::Malformed);
     }
 
     #[test]

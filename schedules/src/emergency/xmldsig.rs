@@ -65,127 +65,66 @@ pub fn verify_cap_signature(bytes: &[u8], keys: &RsaKeys) -> Result<String, Emer
     let text = std::str::from_utf8(bytes).map_err(|_| fail("document is not UTF-8", "/"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc: Doc = c14n::parse(text).map_err(|m| {
-        EmergencyError::Invalid(vec![Reason::new(
-            ReasonCode::Malformed,
-            format!("not well-formed XML: {m}"),
-            "/",
-        )])
+        EmergencyError::Invalid(vec![Reason::new(ReasonCode::Malformed, format!("not well-formed XML: {m}"), "/")])
     })?;
     let root_scope = doc.root.scope(&Scope::new());
     let sigs: Vec<&El> = doc
         .root
         .elements()
-        .filter(|e| {
-            e.local() == "Signature"
-                && c14n::lookup(&e.scope(&root_scope), e.prefix()) == Some(DSIG)
-        })
+        .filter(|e| e.local() == "Signature" && c14n::lookup(&e.scope(&root_scope), e.prefix()) == Some(DSIG))
         .collect();
     let [sig] = sigs.as_slice() else {
-        return Err(fail(
-            format!("expected one enveloped ds:Signature, found {}", sigs.len()),
-            "/alert/Signature",
-        ));
+        return Err(fail(format!("expected one enveloped ds:Signature, found {}", sigs.len()), "/alert/Signature"));
     };
     let sig_scope = sig.scope(&root_scope);
-    let signed_info = sig
-        .child("SignedInfo")
-        .ok_or_else(|| fail("no SignedInfo", "/alert/Signature"))?;
+    let signed_info = sig.child("SignedInfo").ok_or_else(|| fail("no SignedInfo", "/alert/Signature"))?;
     let si_path = "/alert/Signature/SignedInfo";
-    let si_c14n = c14n_mode(
-        signed_info.child("CanonicalizationMethod"),
-        &format!("{si_path}/CanonicalizationMethod"),
-    )?;
-    let method = signed_info
-        .child("SignatureMethod")
-        .and_then(|m| m.attr("Algorithm"))
-        .unwrap_or("");
+    let si_c14n = c14n_mode(signed_info.child("CanonicalizationMethod"), &format!("{si_path}/CanonicalizationMethod"))?;
+    let method = signed_info.child("SignatureMethod").and_then(|m| m.attr("Algorithm")).unwrap_or("");
     if method != RSA_SHA256 {
         return Err(fail(
             format!("signature method {method:?} is not supported (rsa-sha256 only)"),
             &format!("{si_path}/SignatureMethod"),
         ));
     }
-    let refs: Vec<&El> = signed_info
-        .elements()
-        .filter(|e| e.local() == "Reference")
-        .collect();
+    let refs: Vec<&El> = signed_info.elements().filter(|e| e.local() == "Reference").collect();
     let [reference] = refs.as_slice() else {
-        return Err(fail(
-            format!("expected one Reference, found {}", refs.len()),
-            si_path,
-        ));
+        return Err(fail(format!("expected one Reference, found {}", refs.len()), si_path));
     };
     let ref_path = format!("{si_path}/Reference");
     if reference.attr("URI") != Some("") {
-        return Err(fail(
-            "only Reference URI=\"\" (the whole alert) is accepted",
-            &ref_path,
-        ));
+        return Err(fail("only Reference URI=\"\" (the whole alert) is accepted", &ref_path));
     }
     let transforms: Vec<&El> = reference
         .child("Transforms")
         .map(|t| t.elements().filter(|e| e.local() == "Transform").collect())
         .unwrap_or_default();
-    let (first, rest) = transforms
-        .split_first()
-        .ok_or_else(|| fail("the enveloped-signature transform is required", &ref_path))?;
+    let (first, rest) =
+        transforms.split_first().ok_or_else(|| fail("the enveloped-signature transform is required", &ref_path))?;
     if first.attr("Algorithm") != Some(ENVELOPED) {
-        return Err(fail(
-            "the first transform must be enveloped-signature",
-            &ref_path,
-        ));
+        return Err(fail("the first transform must be enveloped-signature", &ref_path));
     }
     let doc_c14n = match rest {
         [] => Mode::Inclusive,
         [t] => c14n_mode(Some(t), &format!("{ref_path}/Transforms"))?,
         _ => return Err(fail("unsupported transform chain", &ref_path)),
     };
-    let digest_method = reference
-        .child("DigestMethod")
-        .and_then(|m| m.attr("Algorithm"))
-        .unwrap_or("");
+    let digest_method = reference.child("DigestMethod").and_then(|m| m.attr("Algorithm")).unwrap_or("");
     if digest_method != SHA256 {
-        return Err(fail(
-            format!("digest method {digest_method:?} is not supported (sha256 only)"),
-            &ref_path,
-        ));
+        return Err(fail(format!("digest method {digest_method:?} is not supported (sha256 only)"), &ref_path));
     }
-    let expected = decode_b64(
-        &reference
-            .child("DigestValue")
-            .map(El::text)
-            .unwrap_or_default(),
-    )
-    .ok_or_else(|| fail("DigestValue is not base64", &ref_path))?;
+    let expected = decode_b64(&reference.child("DigestValue").map(El::text).unwrap_or_default())
+        .ok_or_else(|| fail("DigestValue is not base64", &ref_path))?;
     let canonical = c14n::document(&doc, &doc_c14n, Some(sig));
     if Sha256::digest(canonical.as_bytes()).as_slice() != expected.as_slice() {
-        return Err(fail(
-            "digest does not match: the alert was changed after signing",
-            &ref_path,
-        ));
+        return Err(fail("digest does not match: the alert was changed after signing", &ref_path));
     }
-    let value = decode_b64(
-        &sig.child("SignatureValue")
-            .map(El::text)
-            .unwrap_or_default(),
-    )
-    .ok_or_else(|| {
-        fail(
-            "SignatureValue is not base64",
-            "/alert/Signature/SignatureValue",
-        )
-    })?;
-    let signature = Signature::try_from(value.as_slice()).map_err(|_| {
-        fail(
-            "SignatureValue is not an RSA signature",
-            "/alert/Signature/SignatureValue",
-        )
-    })?;
+    let value = decode_b64(&sig.child("SignatureValue").map(El::text).unwrap_or_default())
+        .ok_or_else(|| fail("SignatureValue is not base64", "/alert/Signature/SignatureValue"))?;
+    let signature = Signature::try_from(value.as_slice())
+        .map_err(|_| fail("SignatureValue is not an RSA signature", "/alert/Signature/SignatureValue"))?;
     let signed = c14n::subtree(signed_info, &sig_scope, &si_c14n);
-    let name = sig
-        .child("KeyInfo")
-        .and_then(|k| k.child("KeyName"))
-        .map(|k| k.text().trim().to_string());
+    let name = sig.child("KeyInfo").and_then(|k| k.child("KeyName")).map(|k| k.text().trim().to_string());
     let candidates: Vec<&(String, RsaPublicKey)> = keys
         .keys
         .iter()
@@ -202,18 +141,9 @@ pub fn verify_cap_signature(bytes: &[u8], keys: &RsaKeys) -> Result<String, Emer
     }
     candidates
         .into_iter()
-        .find(|(_, key)| {
-            VerifyingKey::<Sha256>::new(key.clone())
-                .verify(signed.as_bytes(), &signature)
-                .is_ok()
-        })
+        .find(|(_, key)| VerifyingKey::<Sha256>::new(key.clone()).verify(signed.as_bytes(), &signature).is_ok())
         .map(|(n, _)| n.clone())
-        .ok_or_else(|| {
-            fail(
-                "RSA signature does not match",
-                "/alert/Signature/SignatureValue",
-            )
-        })
+        .ok_or_else(|| fail("RSA signature does not match", "/alert/Signature/SignatureValue"))
 }
 
 fn c14n_mode(el: Option<&El>, path: &str) -> Result<Mode, EmergencyError> {
@@ -225,9 +155,7 @@ fn c14n_mode(el: Option<&El>, path: &str) -> Result<Mode, EmergencyError> {
                 .child("InclusiveNamespaces")
                 .and_then(|i| i.attr("PrefixList"))
                 .map(|l| {
-                    l.split_whitespace()
-                        .map(|p| if p == "#default" { String::new() } else { p.to_string() })
-                        .collect()
+                    l.split_whitespace().map(|p| if p == "#default" { String::new() } else { p.to_string() }).collect()
                 })
                 .unwrap_or_default();
             Ok(Mode::Exclusive(list))
@@ -241,7 +169,5 @@ fn c14n_mode(el: Option<&El>, path: &str) -> Result<Mode, EmergencyError> {
 
 fn decode_b64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.split_whitespace().collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .ok()
+    base64::engine::general_purpose::STANDARD.decode(compact).ok()
 }

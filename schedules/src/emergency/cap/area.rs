@@ -14,18 +14,14 @@ pub(super) fn area(el: &Element, path: &str, r: &mut Reasons) -> Option<CapArea>
         .children_named("polygon")
         .enumerate()
         .filter_map(|(i, p)| {
-            Polygon::parse_cap(&p.text)
-                .map_err(|m| r.push(C::InvalidPolygon, m, &format!("{path}/polygon[{i}]")))
-                .ok()
+            Polygon::parse_cap(&p.text).map_err(|m| r.push(C::InvalidPolygon, m, &format!("{path}/polygon[{i}]"))).ok()
         })
         .collect();
     let circles: Vec<Circle> = el
         .children_named("circle")
         .enumerate()
         .filter_map(|(i, c)| {
-            Circle::parse_cap(&c.text)
-                .map_err(|m| r.push(C::InvalidCircle, m, &format!("{path}/circle[{i}]")))
-                .ok()
+            Circle::parse_cap(&c.text).map_err(|m| r.push(C::InvalidCircle, m, &format!("{path}/circle[{i}]"))).ok()
         })
         .collect();
     let geocodes = named_values(el, "geocode", path, r);
@@ -39,23 +35,12 @@ pub(super) fn area(el: &Element, path: &str, r: &mut Reasons) -> Option<CapArea>
     let altitude = number(el, "altitude", path, r);
     let ceiling = number(el, "ceiling", path, r);
     if ceiling.is_some() && altitude.is_none() {
-        r.push(
-            C::InvalidValue,
-            "ceiling is only used with altitude",
-            &format!("{path}/ceiling"),
-        );
+        r.push(C::InvalidValue, "ceiling is only used with altitude", &format!("{path}/ceiling"));
     }
     if r.0.len() > before {
         return None;
     }
-    Some(CapArea {
-        desc: desc?,
-        polygons,
-        circles,
-        geocodes,
-        altitude,
-        ceiling,
-    })
+    Some(CapArea { desc: desc?, polygons, circles, geocodes, altitude, ceiling })
 }
 
 fn number(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Option<f64> {
@@ -63,11 +48,7 @@ fn number(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Option<f64
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            r.push(
-                C::InvalidValue,
-                format!("{name} {t:?} is not a number"),
-                &format!("{parent}/{name}"),
-            );
+            r.push(C::InvalidValue, format!("{name} {t:?} is not a number"), &format!("{parent}/{name}"));
             None
         }
     }

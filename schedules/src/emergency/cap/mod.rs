@@ -157,10 +157,7 @@ impl CapAlert {
 
     /// The `info` Kapok airs: the first in Chinese (`zh…`), else the first.
     pub fn primary_info(&self) -> Option<&CapInfo> {
-        self.infos
-            .iter()
-            .find(|i| i.language.to_ascii_lowercase().starts_with("zh"))
-            .or_else(|| self.infos.first())
+        self.infos.iter().find(|i| i.language.to_ascii_lowercase().starts_with("zh")).or_else(|| self.infos.first())
     }
 
     /// Maps to the internal model, checking the rules shared by all forms.
@@ -197,11 +194,7 @@ impl CapAlert {
             references: self
                 .references
                 .iter()
-                .map(|r| AlertRef::Cap {
-                    sender: r.sender.clone(),
-                    identifier: r.identifier.clone(),
-                    sent: r.sent,
-                })
+                .map(|r| AlertRef::Cap { sender: r.sender.clone(), identifier: r.identifier.clone(), sent: r.sent })
                 .collect(),
             severity: info.map_or(Severity::Unknown, |i| i.severity),
             urgency: info.map_or(Urgency::Unknown, |i| i.urgency),

@@ -6,34 +6,21 @@ use super::{CapAlert, CapArea, CapInfo, CapReference, NamedValue, CAP_NAMESPACE}
 use crate::emergency::alert::Resource;
 use crate::emergency::reason::{Reason, ReasonCode as C, Reasons};
 use crate::emergency::time::AlertTime;
-use crate::emergency::vocab::{
-    Category, Certainty, MsgType, ResponseType, Scope, Severity, Status, Urgency,
-};
+use crate::emergency::vocab::{Category, Certainty, MsgType, ResponseType, Scope, Severity, Status, Urgency};
 use crate::emergency::xml::Element;
 
 /// Whether a geocode `valueName` denotes a GB/T 2260 area code. CAP leaves value names to
 /// the community; the spellings seen in Chinese feeds are accepted, compared without case,
 /// spaces and punctuation: `GB/T 2260`, `GB2260`, `AreaCode`, `行政区划代码`.
 pub(crate) fn is_gbt2260_name(name: &str) -> bool {
-    let n: String = name
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    matches!(
-        n.as_str(),
-        "gbt2260" | "gb2260" | "areacode" | "行政区划代码" | "administrativedivisioncode"
-    )
+    let n: String = name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    matches!(n.as_str(), "gbt2260" | "gb2260" | "areacode" | "行政区划代码" | "administrativedivisioncode")
 }
 
 pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
     let mut r = Reasons::default();
     if root.name != "alert" {
-        r.push(
-            C::UnknownDocument,
-            format!("root element is <{}>, not <alert>", root.name),
-            "/",
-        );
+        r.push(C::UnknownDocument, format!("root element is <{}>, not <alert>", root.name), "/");
         return Err(r.0);
     }
     if root.namespace.as_deref() != Some(CAP_NAMESPACE) {
@@ -55,11 +42,9 @@ pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
     let restriction = root.child_text("restriction").map(str::to_string);
     let addresses = root.child_text("addresses").map(str::to_string);
     match scope {
-        Some(Scope::Restricted) if restriction.is_none() => r.push(
-            C::Restriction,
-            "scope Restricted requires a restriction",
-            "/alert/restriction",
-        ),
+        Some(Scope::Restricted) if restriction.is_none() => {
+            r.push(C::Restriction, "scope Restricted requires a restriction", "/alert/restriction")
+        }
         Some(s) if s != Scope::Restricted && restriction.is_some() => r.push(
             C::Restriction,
             format!("restriction is only used with scope Restricted, not {s}"),
@@ -68,29 +53,16 @@ pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
         _ => {}
     }
     if scope == Some(Scope::Private) && addresses.is_none() {
-        r.push(
-            C::Addresses,
-            "scope Private requires addresses",
-            "/alert/addresses",
-        );
+        r.push(C::Addresses, "scope Private requires addresses", "/alert/addresses");
     }
-    let references = references(
-        root,
-        sender.as_deref(),
-        identifier.as_deref(),
-        sent,
-        msg_type,
-        &mut r,
-    );
+    let references = references(root, sender.as_deref(), identifier.as_deref(), sent, msg_type, &mut r);
     let infos: Vec<CapInfo> = root
         .children_named("info")
         .enumerate()
         .filter_map(|(i, el)| info(el, &format!("/alert/info[{i}]"), sent, &mut r))
         .collect();
     match (identifier, sender, sent, status, msg_type, scope) {
-        (Some(identifier), Some(sender), Some(sent), Some(status), Some(msg_type), Some(scope))
-            if r.is_empty() =>
-        {
+        (Some(identifier), Some(sender), Some(sent), Some(status), Some(msg_type), Some(scope)) if r.is_empty() => {
             Ok(CapAlert {
                 identifier,
                 sender,
@@ -101,10 +73,7 @@ pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
                 scope,
                 restriction,
                 addresses,
-                codes: root
-                    .children_named("code")
-                    .map(|c| c.text.clone())
-                    .collect(),
+                codes: root.children_named("code").map(|c| c.text.clone()).collect(),
                 note: root.child_text("note").map(str::to_string),
                 references,
                 incidents: root.child_text("incidents").map(str::to_string),
@@ -121,15 +90,8 @@ fn token(el: &Element, name: &str, path: &str, r: &mut Reasons) -> Option<String
         r.missing(path, name);
         return None;
     };
-    if text
-        .chars()
-        .any(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&'))
-    {
-        r.push(
-            C::InvalidValue,
-            format!("{name} must not contain spaces, commas, < or &: {text:?}"),
-            path,
-        );
+    if text.chars().any(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&')) {
+        r.push(C::InvalidValue, format!("{name} must not contain spaces, commas, < or &: {text:?}"), path);
         return None;
     }
     Some(text.to_string())
@@ -151,18 +113,10 @@ fn enumerated<T>(
     r: &mut Reasons,
 ) -> Option<T> {
     let t = text(el, name, parent, r)?;
-    parse(&t)
-        .map_err(|m| r.push(C::InvalidEnum, m, &format!("{parent}/{name}")))
-        .ok()
+    parse(&t).map_err(|m| r.push(C::InvalidEnum, m, &format!("{parent}/{name}"))).ok()
 }
 
-fn time(
-    el: &Element,
-    name: &str,
-    parent: &str,
-    required: bool,
-    r: &mut Reasons,
-) -> Option<AlertTime> {
+fn time(el: &Element, name: &str, parent: &str, required: bool, r: &mut Reasons) -> Option<AlertTime> {
     let path = format!("{parent}/{name}");
     let Some(t) = el.child_text(name) else {
         if required {
@@ -170,9 +124,7 @@ fn time(
         }
         return None;
     };
-    AlertTime::parse_cap(t)
-        .map_err(|m| r.push(C::InvalidTime, m, &path))
-        .ok()
+    AlertTime::parse_cap(t).map_err(|m| r.push(C::InvalidTime, m, &path)).ok()
 }
 
 fn references(
@@ -187,30 +139,18 @@ fn references(
     let mut out = Vec::new();
     let Some(text) = root.child_text("references") else {
         if let Some(m) = msg_type.filter(|m| m.needs_references()) {
-            r.push(
-                C::InvalidReferences,
-                format!("a {m} message must reference the message(s) it concerns"),
-                PATH,
-            );
+            r.push(C::InvalidReferences, format!("a {m} message must reference the message(s) it concerns"), PATH);
         }
         return out;
     };
     for (i, triple) in text.split_whitespace().enumerate() {
         let parts: Vec<&str> = triple.split(',').collect();
         let [s, id, t] = parts.as_slice() else {
-            r.push(
-                C::InvalidReferences,
-                format!("reference {i} ({triple:?}) is not sender,identifier,sent"),
-                PATH,
-            );
+            r.push(C::InvalidReferences, format!("reference {i} ({triple:?}) is not sender,identifier,sent"), PATH);
             continue;
         };
         if s.is_empty() || id.is_empty() {
-            r.push(
-                C::InvalidReferences,
-                format!("reference {i} has an empty sender or identifier"),
-                PATH,
-            );
+            r.push(C::InvalidReferences, format!("reference {i} has an empty sender or identifier"), PATH);
             continue;
         }
         let ref_sent = match AlertTime::parse_cap(t) {
@@ -221,11 +161,7 @@ fn references(
             }
         };
         if Some(*s) == sender && Some(*id) == identifier {
-            r.push(
-                C::SelfReference,
-                format!("reference {i} is this message itself"),
-                PATH,
-            );
+            r.push(C::SelfReference, format!("reference {i} is this message itself"), PATH);
             continue;
         }
         if let Some(own) = sent.filter(|own| ref_sent > *own) {
@@ -236,11 +172,7 @@ fn references(
             );
             continue;
         }
-        out.push(CapReference {
-            sender: (*s).to_string(),
-            identifier: (*id).to_string(),
-            sent: ref_sent,
-        });
+        out.push(CapReference { sender: (*s).to_string(), identifier: (*id).to_string(), sent: ref_sent });
     }
     out
 }
@@ -251,9 +183,7 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
         .children_named("category")
         .enumerate()
         .filter_map(|(i, c)| {
-            Category::parse(&c.text)
-                .map_err(|m| r.push(C::InvalidEnum, m, &format!("{path}/category[{i}]")))
-                .ok()
+            Category::parse(&c.text).map_err(|m| r.push(C::InvalidEnum, m, &format!("{path}/category[{i}]"))).ok()
         })
         .collect();
     if el.child("category").is_none() {
@@ -277,11 +207,7 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
     let expires = time(el, "expires", path, false, r);
     if let (Some(expires), Some(sent)) = (expires, sent) {
         if expires <= sent {
-            r.push(
-                C::TimeOrder,
-                format!("expires {expires} is not after sent {sent}"),
-                &format!("{path}/expires"),
-            );
+            r.push(C::TimeOrder, format!("expires {expires} is not after sent {sent}"), &format!("{path}/expires"));
         }
     }
     if let (Some(expires), Some(effective)) = (expires, effective) {
@@ -300,11 +226,8 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
         .enumerate()
         .filter_map(|(i, res)| resource(res, &format!("{path}/resource[{i}]"), r))
         .collect();
-    let areas: Vec<CapArea> = el
-        .children_named("area")
-        .enumerate()
-        .filter_map(|(i, a)| area(a, &format!("{path}/area[{i}]"), r))
-        .collect();
+    let areas: Vec<CapArea> =
+        el.children_named("area").enumerate().filter_map(|(i, a)| area(a, &format!("{path}/area[{i}]"), r)).collect();
     if r.0.len() > before {
         return None;
     }
@@ -333,32 +256,16 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
     })
 }
 
-pub(super) fn named_values(
-    el: &Element,
-    name: &str,
-    parent: &str,
-    r: &mut Reasons,
-) -> Vec<NamedValue> {
+pub(super) fn named_values(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Vec<NamedValue> {
     el.children_named(name)
         .enumerate()
         .filter_map(|(i, nv)| {
             let path = format!("{parent}/{name}[{i}]");
             match (nv.child_text("valueName"), nv.child_text("value")) {
-                (Some(n), Some(v)) => Some(NamedValue {
-                    value_name: n.to_string(),
-                    value: v.to_string(),
-                }),
+                (Some(n), Some(v)) => Some(NamedValue { value_name: n.to_string(), value: v.to_string() }),
                 _ => {
-                    let code = if name == "geocode" {
-                        C::InvalidGeocode
-                    } else {
-                        C::Missing
-                    };
-                    r.push(
-                        code,
-                        format!("{name} needs both valueName and value"),
-                        &path,
-                    );
+                    let code = if name == "geocode" { C::InvalidGeocode } else { C::Missing };
+                    r.push(code, format!("{name} needs both valueName and value"), &path);
                     None
                 }
             }

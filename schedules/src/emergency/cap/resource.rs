@@ -12,77 +12,43 @@ pub(super) fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Reso
     let desc = el.child_text("resourceDesc");
     let mime = el.child_text("mimeType");
     if desc.is_none() {
-        r.push(
-            C::InvalidResource,
-            "resource needs resourceDesc",
-            &format!("{path}/resourceDesc"),
-        );
+        r.push(C::InvalidResource, "resource needs resourceDesc", &format!("{path}/resourceDesc"));
     }
     if mime.is_none() {
-        r.push(
-            C::InvalidResource,
-            "resource needs mimeType",
-            &format!("{path}/mimeType"),
-        );
+        r.push(C::InvalidResource, "resource needs mimeType", &format!("{path}/mimeType"));
     } else if mime.is_some_and(|m| !m.contains('/') || m.contains(char::is_whitespace)) {
-        r.push(
-            C::InvalidResource,
-            "mimeType must be type/subtype",
-            &format!("{path}/mimeType"),
-        );
+        r.push(C::InvalidResource, "mimeType must be type/subtype", &format!("{path}/mimeType"));
     }
     let size = el.child_text("size").and_then(|s| match s.parse::<u64>() {
         Ok(n) => Some(n),
         Err(_) => {
-            r.push(
-                C::InvalidResource,
-                format!("size {s:?} is not a whole number of bytes"),
-                &format!("{path}/size"),
-            );
+            r.push(C::InvalidResource, format!("size {s:?} is not a whole number of bytes"), &format!("{path}/size"));
             None
         }
     });
     let uri = el.child_text("uri").map(str::to_string);
     if let Some(u) = &uri {
         if u.contains(char::is_whitespace) {
-            r.push(
-                C::InvalidResource,
-                "uri must not contain whitespace",
-                &format!("{path}/uri"),
-            );
+            r.push(C::InvalidResource, "uri must not contain whitespace", &format!("{path}/uri"));
         }
     }
     let digest = el.child_text("digest").and_then(|d| {
-        ResourceDigest::parse(d)
-            .map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/digest")))
-            .ok()
+        ResourceDigest::parse(d).map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/digest"))).ok()
     });
     if let Some(encoded) = el.child_text("derefUri") {
         let compact: String = encoded.split_whitespace().collect();
         match base64::engine::general_purpose::STANDARD.decode(compact) {
-            Err(e) => r.push(
-                C::InvalidResource,
-                format!("derefUri is not base64: {e}"),
-                &format!("{path}/derefUri"),
-            ),
+            Err(e) => r.push(C::InvalidResource, format!("derefUri is not base64: {e}"), &format!("{path}/derefUri")),
             Ok(content) => {
                 if size.is_some_and(|s| s != content.len() as u64) {
                     r.push(
                         C::InvalidResource,
-                        format!(
-                            "size says {} bytes, derefUri holds {}",
-                            size.unwrap_or(0),
-                            content.len()
-                        ),
+                        format!("size says {} bytes, derefUri holds {}", size.unwrap_or(0), content.len()),
                         &format!("{path}/size"),
                     );
                 }
                 if digest.as_ref().is_some_and(|d| !d.matches(&content)) {
-                    r.push(
-                        C::InvalidResource,
-                        "digest does not match the derefUri content",
-                        &format!("{path}/digest"),
-                    );
+                    r.push(C::InvalidResource, "digest does not match the derefUri content", &format!("{path}/digest"));
                 }
             }
         }
@@ -90,11 +56,5 @@ pub(super) fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Reso
     if r.0.len() > before {
         return None;
     }
-    Some(Resource {
-        desc: desc?.to_string(),
-        mime_type: mime?.to_string(),
-        size,
-        uri,
-        digest,
-    })
+    Some(Resource { desc: desc?.to_string(), mime_type: mime?.to_string(), size, uri, digest })
 }
