@@ -1,1 +1,21 @@
-//! schedules
+//! Kapok schedules: channels' clocks and rules become frame-exact day playlists that explain
+//! themselves; playlists are validated, edited (versioned, with undo), published, exported
+//! as XMLTV and imported from CSV. Pure logic: no I/O, no GStreamer, no SQL, no HTTP.
+//!
+//! Time model: see [`time`]. Everything on a channel is counted in frames from the day start.
+
+pub mod candidate;
+pub mod channel;
+pub mod error;
+pub mod history;
+pub mod playlist;
+pub mod template;
+pub mod time;
+
+pub use candidate::{CandidateIndex, ProgrammeCandidate, ProgrammeId, ProgrammeLookup};
+pub use channel::{CentreCode, Channel, ChannelKind};
+pub use error::{Result, ScheduleError};
+pub use history::{PlayHistory, PlayRecord};
+pub use playlist::{ItemKind, Playlist, PlaylistItem, PlayoutItem, Source, Timing};
+pub use template::{check as check_template, Problem, Template};
+pub use time::{DayClock, FrameRate, Frames, MediaTime, TimeOfDay};
