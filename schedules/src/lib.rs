@@ -6,15 +6,19 @@
 
 pub mod candidate;
 pub mod channel;
+pub mod demo;
 pub mod error;
+pub mod generate;
 pub mod history;
 pub mod playlist;
+pub mod quota;
 pub mod template;
 pub mod time;
 
 pub use candidate::{CandidateIndex, ProgrammeCandidate, ProgrammeId, ProgrammeLookup};
 pub use channel::{CentreCode, Channel, ChannelKind};
 pub use error::{Result, ScheduleError};
+pub use generate::{generate_day, generate_day_indexed, GeneratedDay, Relax, RuleBreak};
 pub use history::{PlayHistory, PlayRecord};
 pub use playlist::{ItemKind, Playlist, PlaylistItem, PlayoutItem, Source, Timing};
 pub use template::{check as check_template, Problem, Template};

@@ -162,13 +162,6 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
 
     for (i, q) in template.quotas.iter().enumerate() {
         let loc = format!("quotas[{i}]");
-        if q.from == q.until {
-            out.push(problem(
-                "invalid_quota",
-                &loc,
-                format!("quota {:?} has an empty window", q.name),
-            ));
-        }
         if let QuotaMin::PercentOfAirtime(p) = q.min {
             if p > 100 {
                 out.push(problem(
