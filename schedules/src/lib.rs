@@ -14,6 +14,7 @@ pub mod playlist;
 pub mod quota;
 pub mod template;
 pub mod time;
+pub mod validate;
 
 pub use candidate::{CandidateIndex, ProgrammeCandidate, ProgrammeId, ProgrammeLookup};
 pub use channel::{CentreCode, Channel, ChannelKind};
@@ -23,3 +24,4 @@ pub use history::{PlayHistory, PlayRecord};
 pub use playlist::{ItemKind, Playlist, PlaylistItem, PlayoutItem, Source, Timing};
 pub use template::{check as check_template, Problem, Template};
 pub use time::{DayClock, FrameRate, Frames, MediaTime, TimeOfDay};
+pub use validate::{has_errors, validate, Finding, Severity};
