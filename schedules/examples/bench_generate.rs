@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use schedules::{demo, generate_day_indexed, validate, CandidateIndex, ChannelKind, PlayHistory};
+use schedules::{demo, validate, CandidateIndex, ChannelKind, Generator, PlayHistory};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
@@ -35,9 +35,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t1 = Instant::now();
     for ch in &channels {
         let mut history = PlayHistory::new();
+        let generator = Generator::new(ch, &template, &index)?;
         for d in 0..7 {
             let date = first + Duration::days(d);
-            let g = generate_day_indexed(ch, &template, date, &index, &history, 1)?;
+            let g = generator.day(date, &history, 1);
             items += g.playlist.items.len();
             breaks += g.exceptions.len();
             history.record_playlist(&g.playlist, |id| {

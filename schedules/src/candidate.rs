@@ -140,13 +140,18 @@ impl CandidateIndex {
         let mut by_category: HashMap<String, Vec<usize>> = HashMap::new();
         let mut hashes = Vec::with_capacity(items.len());
         for (i, p) in items.iter().enumerate() {
-            hashes.push(fnv1a(p.id.as_str().as_bytes()));
+            hashes.push(mix(fnv1a(p.id.as_str().as_bytes())));
             if by_id.contains_key(&p.id) {
                 continue;
             }
             by_id.insert(p.id.clone(), i);
             by_title.entry(p.title.clone()).or_default().push(i);
             by_category.entry(p.category.clone()).or_default().push(i);
+        }
+        // Category lists in id-hash order: the generator's rotation starts from this order,
+        // so it never depends on the order of the catalog rows.
+        for v in by_category.values_mut() {
+            v.sort_unstable_by_key(|&i| (hashes.get(i).copied().unwrap_or(0), i));
         }
         Self {
             items,
@@ -177,7 +182,7 @@ impl CandidateIndex {
         self.by_id.get(id).copied()
     }
 
-    /// Positions of the candidates of a category.
+    /// Positions of the candidates of a category, in id-hash order.
     pub fn category(&self, category: &str) -> &[usize] {
         self.by_category.get(category).map_or(&[], Vec::as_slice)
     }

@@ -81,6 +81,11 @@ impl PlayHistory {
         self.series.get(series).copied()
     }
 
+    /// Every programme with its latest airing (Unix seconds).
+    pub fn programmes(&self) -> impl Iterator<Item = (&ProgrammeId, i64)> {
+        self.programmes.iter().map(|(k, v)| (k, *v))
+    }
+
     /// Number of programmes with an airing.
     pub fn len(&self) -> usize {
         self.programmes.len()

@@ -19,7 +19,7 @@ pub mod validate;
 pub use candidate::{CandidateIndex, ProgrammeCandidate, ProgrammeId, ProgrammeLookup};
 pub use channel::{CentreCode, Channel, ChannelKind};
 pub use error::{Result, ScheduleError};
-pub use generate::{generate_day, generate_day_indexed, GeneratedDay, Relax, RuleBreak};
+pub use generate::{generate_day, generate_day_indexed, GeneratedDay, Generator, Relax, RuleBreak};
 pub use history::{PlayHistory, PlayRecord};
 pub use playlist::{ItemKind, Playlist, PlaylistItem, PlayoutItem, Source, Timing};
 pub use template::{check as check_template, Problem, Template};

@@ -1,9 +1,8 @@
 //! Closing gaps with interstitials (idents, PSAs): rotated, the last one cut to the frame;
 //! the channel slate when no filler is available.
 
-use crate::candidate::{mix, CandidateIndex};
-use crate::channel::Channel;
-use crate::history::PlayHistory;
+use super::select::{Entry, Pool};
+use crate::candidate::CandidateIndex;
 use crate::playlist::{ItemKind, PlaylistItem, Source, Timing};
 use crate::time::Frames;
 
@@ -17,34 +16,12 @@ pub struct Fillers {
 
 impl Fillers {
     /// Fillers of `categories`, least recently played first.
-    pub fn build(
-        categories: &[String],
-        idx: &CandidateIndex,
-        ch: &Channel,
-        hist: &PlayHistory,
-        salt: u64,
-    ) -> Self {
-        let mut v = Vec::new();
-        for c in categories {
-            for &i in idx.category(c) {
-                let Some(p) = idx.get(i) else { continue };
-                let f = ch.rate.frames_floor(p.duration).0;
-                if f > 0 && p.airable_on(ch) {
-                    v.push((
-                        hist.last_programme(&p.id).unwrap_or(i64::MIN),
-                        mix(idx.id_hash(i) ^ salt),
-                        i,
-                        f,
-                    ));
-                }
-            }
-        }
-        v.sort_unstable_by_key(|t| (t.0, t.1));
-        let min_frames = v.iter().map(|t| t.3).min().unwrap_or(i64::MAX);
+    pub fn build(base: &[Entry], idx: &CandidateIndex, last: &[i64], salt: u64) -> Self {
+        let pool = Pool::build(base, idx, last, salt);
         Self {
-            order: v.into_iter().map(|t| (t.2, t.3)).collect(),
+            order: pool.order.iter().map(|e| (e.i, e.frames)).collect(),
             cursor: 0,
-            min_frames,
+            min_frames: pool.min_frames,
         }
     }
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use select::Relax;
 
-use crate::candidate::{fnv1a, CandidateIndex, ProgrammeCandidate, ProgrammeLookup};
+use crate::candidate::{fnv1a, mix, CandidateIndex, ProgrammeCandidate, ProgrammeLookup};
 use crate::channel::Channel;
 use crate::error::{Result, ScheduleError};
 use crate::history::PlayHistory;
@@ -61,8 +61,8 @@ pub struct GeneratedDay {
 }
 
 /// Generates broadcast day `date` of `channel` from `template`, choosing from `catalog`.
-/// Same inputs and seed → same playlist. Builds a [`CandidateIndex`]; to generate many days,
-/// build the index once and call [`generate_day_indexed`].
+/// Same inputs and seed → same playlist. Builds an index and a [`Generator`]; to generate
+/// many days, build them once and call [`Generator::day`].
 ///
 /// # Errors
 /// `Template` when the template has problems (see [`check`]).
@@ -74,14 +74,8 @@ pub fn generate_day(
     history: &PlayHistory,
     seed: u64,
 ) -> Result<GeneratedDay> {
-    generate_day_indexed(
-        channel,
-        template,
-        date,
-        &CandidateIndex::from_slice(catalog),
-        history,
-        seed,
-    )
+    let index = CandidateIndex::from_slice(catalog);
+    Ok(Generator::new(channel, template, &index)?.day(date, history, seed))
 }
 
 /// [`generate_day`] over a prebuilt index.
@@ -96,55 +90,127 @@ pub fn generate_day_indexed(
     history: &PlayHistory,
     seed: u64,
 ) -> Result<GeneratedDay> {
-    let known: Vec<&str> = index.categories().collect();
-    let problems = check(template, channel, &known);
-    if !problems.is_empty() {
-        return Err(ScheduleError::Template(problems));
-    }
-    let clock = channel.day(date);
-    let salt = seed ^ fnv1a(channel.id.as_bytes()) ^ fnv1a(date.to_string().as_bytes());
-    let mut g = Gen {
-        ch: channel,
-        t: template,
-        idx: index,
-        hist: history,
-        clock,
-        start_unix: clock.start.timestamp(),
-        salt,
-        items: Vec::new(),
-        breaks: Vec::new(),
-        break_at: HashMap::new(),
-        today: Today::default(),
-        pools: HashMap::new(),
-        fillers: Fillers::build(&template.fillers.categories, index, channel, history, salt),
-        quota_got: vec![Frames::ZERO; template.quotas.len()],
-    };
-    let plan = template.plan(channel, date);
-    let mut cursor = Frames::ZERO;
-    for b in &plan {
-        if b.start > cursor {
-            g.gap(cursor, b.start, &b.label, true);
+    Ok(Generator::new(channel, template, index)?.day(date, history, seed))
+}
+
+/// A channel's generator: the template checked once and, per category set of the template,
+/// the airable candidates with their lengths (so each day only re-orders them).
+#[derive(Debug)]
+pub struct Generator<'a> {
+    ch: &'a Channel,
+    t: &'a Template,
+    idx: &'a CandidateIndex,
+    bases: HashMap<Vec<String>, Vec<select::Entry>>,
+    filler_base: Vec<select::Entry>,
+}
+
+impl<'a> Generator<'a> {
+    /// Checks `template` against the index's categories and prepares the pools.
+    ///
+    /// # Errors
+    /// `Template` with every problem when the template is not usable.
+    pub fn new(
+        channel: &'a Channel,
+        template: &'a Template,
+        index: &'a CandidateIndex,
+    ) -> Result<Self> {
+        let known: Vec<&str> = index.categories().collect();
+        let problems = check(template, channel, &known);
+        if !problems.is_empty() {
+            return Err(ScheduleError::Template(problems));
         }
-        g.block(b);
-        cursor = b.end;
+        let mut bases = HashMap::new();
+        let grids = std::iter::once(&template.week.default).chain(template.week.weekdays.values());
+        let kinds = grids.flat_map(|g| g.blocks.iter().map(|b| &b.kind)).chain(
+            template
+                .clocks
+                .iter()
+                .flat_map(|c| c.segments.iter().map(|s| &s.kind)),
+        );
+        for k in kinds {
+            if let BlockKind::Category(r) = k {
+                let key = pool_key(r);
+                if !bases.contains_key(&key) {
+                    let base = Pool::base(&key, index, channel);
+                    bases.insert(key, base);
+                }
+            }
+        }
+        let filler_base = Pool::base(&template.fillers.categories, index, channel);
+        Ok(Self {
+            ch: channel,
+            t: template,
+            idx: index,
+            bases,
+            filler_base,
+        })
     }
-    let len = clock.length();
-    if cursor < len {
-        g.gap(cursor, len, "the end of the day", true);
+
+    /// Generates broadcast day `date`. Same inputs and seed → same playlist.
+    pub fn day(&self, date: NaiveDate, history: &PlayHistory, seed: u64) -> GeneratedDay {
+        let (channel, template, index) = (self.ch, self.t, self.idx);
+        let clock = channel.day(date);
+        let salt = mix(seed ^ fnv1a(channel.id.as_bytes()) ^ fnv1a(date.to_string().as_bytes()));
+        // History by candidate position: one lookup per aired programme, not one per candidate.
+        let mut last = vec![i64::MIN; index.items().len()];
+        for (id, at) in history.programmes() {
+            if let Some(slot) = index.position(id).and_then(|i| last.get_mut(i)) {
+                *slot = at;
+            }
+        }
+        let fillers = Fillers::build(&self.filler_base, index, &last, salt);
+        let mut g = Gen {
+            ch: channel,
+            t: template,
+            idx: index,
+            hist: history,
+            bases: &self.bases,
+            last,
+            clock,
+            start_unix: clock.start.timestamp(),
+            salt,
+            items: Vec::new(),
+            breaks: Vec::new(),
+            break_at: HashMap::new(),
+            today: Today::default(),
+            pools: HashMap::new(),
+            fillers,
+            quota_got: vec![Frames::ZERO; template.quotas.len()],
+        };
+        let plan = template.plan(channel, date);
+        let mut cursor = Frames::ZERO;
+        for b in &plan {
+            if b.start > cursor {
+                g.gap(cursor, b.start, &b.label, true);
+            }
+            g.block(b);
+            cursor = b.end;
+        }
+        let len = clock.length();
+        if cursor < len {
+            g.gap(cursor, len, "the end of the day", true);
+        }
+        g.quota_breaks();
+        let mut playlist = Playlist::empty(channel, date);
+        let explanations = g
+            .items
+            .iter()
+            .map(|i| i.why.clone().unwrap_or_default())
+            .collect();
+        playlist.items = g.items;
+        GeneratedDay {
+            playlist,
+            exceptions: g.breaks,
+            explanations,
+        }
     }
-    g.quota_breaks();
-    let mut playlist = Playlist::empty(channel, date);
-    let explanations = g
-        .items
-        .iter()
-        .map(|i| i.why.clone().unwrap_or_default())
-        .collect();
-    playlist.items = g.items;
-    Ok(GeneratedDay {
-        playlist,
-        exceptions: g.breaks,
-        explanations,
-    })
+}
+
+fn pool_key(r: &CategoryRule) -> Vec<String> {
+    let mut key = r.filter.categories.clone();
+    key.sort();
+    key.dedup();
+    key
 }
 
 struct Gen<'a> {
@@ -152,6 +218,8 @@ struct Gen<'a> {
     t: &'a Template,
     idx: &'a CandidateIndex,
     hist: &'a PlayHistory,
+    bases: &'a HashMap<Vec<String>, Vec<select::Entry>>,
+    last: Vec<i64>,
     clock: DayClock,
     start_unix: i64,
     salt: u64,
@@ -339,10 +407,10 @@ impl Gen<'_> {
     }
 
     fn category(&mut self, b: &PlannedBlock, rule: &CategoryRule) {
-        let mut key = rule.filter.categories.clone();
-        key.sort();
+        let key = pool_key(rule);
         if !self.pools.contains_key(&key) {
-            let pool = Pool::build(&key, self.idx, self.ch, self.hist, self.salt);
+            let base = self.bases.get(&key).map_or(&[][..], Vec::as_slice);
+            let pool = Pool::build(base, self.idx, &self.last, self.salt);
             self.pools.insert(key.clone(), pool);
         }
         let rate = self.clock.rate;

@@ -63,42 +63,74 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Builds the rotation order: never aired first, then oldest airing first; ties broken by
-    /// a hash of the id mixed with the seed (deterministic, independent of catalog order).
-    pub fn build(
-        categories: &[String],
-        idx: &CandidateIndex,
-        ch: &Channel,
-        hist: &PlayHistory,
-        salt: u64,
-    ) -> Self {
-        let mut order = Vec::new();
-        for c in categories {
-            for &i in idx.category(c) {
-                let Some(p) = idx.get(i) else { continue };
+    /// Builds the rotation order: programmes never aired first (in id-hash order, rotated by
+    /// the seed), then aired ones, oldest airing first (ties broken by the seeded hash).
+    /// Linear in the pool size apart from sorting the aired ones; deterministic and
+    /// independent of catalog order. `last[i]` is candidate `i`'s last airing or `i64::MIN`.
+    /// The airable candidates of `categories` on `channel` with their length in frames, in
+    /// id-hash order. Independent of the day: a [`super::Generator`] builds it once.
+    pub fn base(categories: &[String], idx: &CandidateIndex, ch: &Channel) -> Vec<Entry> {
+        let merged = merge_by_hash(categories.iter().map(|c| idx.category(c)).collect(), idx);
+        merged
+            .into_iter()
+            .filter_map(|i| {
+                let p = idx.get(i)?;
                 let frames = ch.rate.frames_floor(p.duration).0;
-                if frames <= 0 || !p.airable_on(ch) {
-                    continue;
-                }
-                order.push((
-                    hist.last_programme(&p.id).unwrap_or(i64::MIN),
-                    mix(idx.id_hash(i) ^ salt),
-                    Entry { i, frames, last: 0 },
-                ));
+                (p.airable_on(ch) && frames > 0).then_some(Entry {
+                    i,
+                    frames,
+                    last: i64::MIN,
+                })
+            })
+            .collect()
+    }
+
+    /// The day's rotation order: programmes never aired first (in id-hash order, rotated by
+    /// the seed), then aired ones, oldest airing first (ties broken by the seeded hash).
+    /// Linear in the pool apart from sorting the aired ones; deterministic and independent
+    /// of catalog order. `last[i]` is candidate `i`'s last airing or `i64::MIN`.
+    pub fn build(base: &[Entry], idx: &CandidateIndex, last: &[i64], salt: u64) -> Self {
+        let mut fresh = Vec::with_capacity(base.len());
+        let mut aired = Vec::new();
+        for e in base {
+            match last.get(e.i).copied().unwrap_or(i64::MIN) {
+                i64::MIN => fresh.push(*e),
+                l => aired.push((l, mix(idx.id_hash(e.i) ^ salt), Entry { last: l, ..*e })),
             }
         }
-        order.sort_unstable_by_key(|(l, h, _)| (*l, *h));
-        let min_frames = order
-            .iter()
-            .map(|(_, _, e)| e.frames)
-            .min()
-            .unwrap_or(i64::MAX);
-        let order = order
-            .into_iter()
-            .map(|(l, _, e)| Entry { last: l, ..e })
-            .collect();
-        Self { order, min_frames }
+        if !fresh.is_empty() {
+            let k = (salt % fresh.len() as u64) as usize;
+            fresh.rotate_left(k);
+        }
+        aired.sort_unstable_by_key(|(l, h, _)| (*l, *h));
+        fresh.extend(aired.into_iter().map(|(_, _, e)| e));
+        let min_frames = fresh.iter().map(|e| e.frames).min().unwrap_or(i64::MAX);
+        Self {
+            order: fresh,
+            min_frames,
+        }
     }
+}
+
+/// Merges lists that are each in id-hash order into one list in id-hash order.
+pub fn merge_by_hash(mut lists: Vec<&[usize]>, idx: &CandidateIndex) -> Vec<usize> {
+    let mut out = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
+    let key = |i: usize| (idx.id_hash(i), i);
+    loop {
+        let best = lists
+            .iter()
+            .enumerate()
+            .filter_map(|(k, l)| l.first().map(|&i| (key(i), k)))
+            .min();
+        let Some((_, k)) = best else { break };
+        if let Some(l) = lists.get_mut(k) {
+            if let Some((&i, rest)) = l.split_first() {
+                out.push(i);
+                *l = rest;
+            }
+        }
+    }
+    out
 }
 
 /// What is aired so far today (Unix seconds), for separation and rotation.
@@ -257,7 +289,13 @@ mod tests {
         let mut hist = PlayHistory::new();
         hist.record(&crate::ProgrammeId::parse("a").unwrap(), None, 1_000);
         hist.record(&crate::ProgrammeId::parse("b").unwrap(), None, 500);
-        let pool = Pool::build(&["news".into()], &idx, &ch, &hist, 7);
+        let last: Vec<i64> = idx
+            .items()
+            .iter()
+            .map(|p| hist.last_programme(&p.id).unwrap_or(i64::MIN))
+            .collect();
+        let base = Pool::base(&["news".into()], &idx, &ch);
+        let pool = Pool::build(&base, &idx, &last, 7);
         let r = rule();
         let secs = |f: i64| 2_000 + f / 25;
         let ask = Ask {
