@@ -130,9 +130,9 @@ impl<'a> Generator<'a> {
         for k in kinds {
             if let BlockKind::Category(r) = k {
                 let key = pool_key(r);
-                if !bases.contains_key(&key) {
-                    let base = Pool::base(&key, index, channel);
-                    bases.insert(key, base);
+                if let std::collections::hash_map::Entry::Vacant(v) = bases.entry(key) {
+                    let base = Pool::base(v.key(), index, channel);
+                    v.insert(base);
                 }
             }
         }
