@@ -7,10 +7,12 @@
 pub mod candidate;
 pub mod channel;
 pub mod demo;
+pub mod edit;
 pub mod error;
 pub mod generate;
 pub mod history;
 pub mod playlist;
+pub mod publish;
 pub mod quota;
 pub mod template;
 pub mod time;
@@ -18,10 +20,12 @@ pub mod validate;
 
 pub use candidate::{CandidateIndex, ProgrammeCandidate, ProgrammeId, ProgrammeLookup};
 pub use channel::{CentreCode, Channel, ChannelKind};
+pub use edit::{EditOp, Version, VersionedPlaylist};
 pub use error::{Result, ScheduleError};
 pub use generate::{generate_day, generate_day_indexed, GeneratedDay, Generator, Relax, RuleBreak};
 pub use history::{PlayHistory, PlayRecord};
 pub use playlist::{ItemKind, Playlist, PlaylistItem, PlayoutItem, Source, Timing};
+pub use publish::{merge_on_air, PublishedDay, PublishedDays};
 pub use template::{check as check_template, Problem, Template};
 pub use time::{DayClock, FrameRate, Frames, MediaTime, TimeOfDay};
 pub use validate::{has_errors, validate, Finding, Severity};
