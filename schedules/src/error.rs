@@ -45,8 +45,8 @@ pub enum ScheduleError {
     #[error("playlist mismatch: {0}")]
     Mismatch(String),
     /// CSV import failed; every bad line is listed, nothing was imported.
-    #[error("CSV import failed with {} error(s), first: {}", .0.len(), .0.first().cloned().unwrap_or_default())]
-    Import(Vec<String>),
+    #[error("CSV import failed with {} error(s), first: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
+    Import(Vec<crate::import::LineError>),
     /// The CSV reader itself failed (I/O or malformed quoting).
     #[error("CSV could not be read")]
     Csv(#[from] csv::Error),
