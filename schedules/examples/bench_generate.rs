@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let first = NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("date")?;
     let (mut items, mut breaks, mut last) = (0usize, 0usize, None);
+    let mut by_rule: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     let t1 = Instant::now();
     for ch in &channels {
         let mut history = PlayHistory::new();
@@ -41,6 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let g = generator.day(date, &history, 1);
             items += g.playlist.items.len();
             breaks += g.exceptions.len();
+            for b in &g.exceptions {
+                *by_rule.entry(b.rule.clone()).or_default() += 1;
+            }
             history.record_playlist(&g.playlist, |id| {
                 index
                     .position(id)
@@ -70,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_gen.as_secs_f64(),
         channels.len() * 7
     );
+    println!("rule breaks by rule   {by_rule:?}");
     println!(
         "per channel-day       {:.2} ms",
         t_gen.as_secs_f64() * 1e3 / (channels.len() * 7) as f64

@@ -137,7 +137,7 @@ pub fn template() -> Result<Template> {
                 {"start": "19:00", "length": "00:30", "type": "live", "label": "新闻联播",
                  "uri": "srt://relay.cctv.example:9000", "title": "新闻联播"},
                 {"start": "19:30", "length": "02:30", "type": "category", "label": "prime drama",
-                 "filter": {"categories": ["drama"]}, "series_separation_hours": 1},
+                 "filter": {"categories": ["drama", "kids"]}, "series_separation_hours": 1},
                 {"start": "22:00", "length": "08:00", "type": "category", "label": "night",
                  "filter": {"categories": ["culture", "涉农", "news"]}, "programme_separation_hours": 12}
             ]

@@ -142,6 +142,9 @@ pub struct Today {
     pub aired: Vec<Entry>,
 }
 
+/// How many further acceptable candidates the fit look-ahead may examine.
+const LOOKAHEAD: usize = 64;
+
 /// The question asked of a pool.
 pub struct Ask<'a> {
     pub rule: &'a CategoryRule,
@@ -214,13 +217,39 @@ fn scan(
         }
         true
     };
-    if let Some(e) = pool
+    // Rotation with fit: take the least recently played acceptable candidate unless it would
+    // leave a remainder no programme of the pool can fill; then look at most LOOKAHEAD
+    // further acceptable candidates for one that leaves nothing or a fillable remainder,
+    // else the one leaving the least.
+    let leaves_fillable = |e: &Entry| {
+        let rest = ask.max_frames - e.frames;
+        rest == 0 || rest >= pool.min_frames
+    };
+    let mut best: Option<Entry> = None;
+    let mut looked = 0;
+    for e in pool
         .order
         .iter()
         .filter(|e| !today.programmes.contains_key(&e.i))
-        .find(|e| ok(e, fits))
     {
-        return (Some(*e), true);
+        if best.is_some() {
+            looked += 1;
+            if looked > LOOKAHEAD {
+                break;
+            }
+        }
+        if !ok(e, fits) {
+            continue;
+        }
+        if leaves_fillable(e) {
+            return (Some(*e), true);
+        }
+        if best.is_none_or(|b| e.frames > b.frames) {
+            best = Some(*e);
+        }
+    }
+    if best.is_some() {
+        return (best, true);
     }
     // Aired today: least recently first (the `aired` list is in air order).
     let found = today

@@ -216,3 +216,39 @@ fn template_problems_stop_generation() {
         matches!(err, ScheduleError::Template(p) if p.iter().any(|p| p.code == "unknown_clock"))
     );
 }
+
+#[test]
+fn rotation_skips_a_candidate_that_would_leave_an_unfillable_remainder() {
+    let mut cat = fillers();
+    cat.extend([
+        prog("n1", "news", 1500),
+        prog("n2", "news", 1800),
+        prog("n3", "news", 600),
+        prog("a1", "涉农", 1800),
+    ]);
+    let mut hist = PlayHistory::new();
+    let days_ago = |d: i64| {
+        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
+            .unwrap()
+            .timestamp()
+            - d * 86_400
+    };
+    hist.record(
+        &crate::ProgrammeId::parse("n1").unwrap(),
+        None,
+        days_ago(10),
+    );
+    hist.record(&crate::ProgrammeId::parse("n2").unwrap(), None, days_ago(5));
+    hist.record(&crate::ProgrammeId::parse("n3").unwrap(), None, days_ago(4));
+    let g = generate_day(&channel(), &sample(), date(), &cat, &hist, 1).unwrap();
+    // n1 (least recently played) would leave 5 min, less than any news programme: n2 fills
+    // the 30 min block exactly instead.
+    let news: Vec<&PlaylistItem> = g
+        .playlist
+        .items
+        .iter()
+        .filter(|i| i.start >= Frames(25 * 1800) && i.start < Frames(25 * 3600))
+        .collect();
+    assert_eq!(news.len(), 1, "{news:?}");
+    assert_eq!(news[0].programme().unwrap().as_str(), "n2");
+}
