@@ -54,10 +54,36 @@ pub struct Version {
     pub playlist: Playlist,
 }
 
-/// A playlist with its full history of versions.
+/// A playlist with its full history of versions (never empty: deserialising an empty or
+/// misnumbered history is refused).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawVersions")]
 pub struct VersionedPlaylist {
     versions: Vec<Version>,
+}
+
+#[derive(Deserialize)]
+struct RawVersions {
+    versions: Vec<Version>,
+}
+
+impl TryFrom<RawVersions> for VersionedPlaylist {
+    type Error = ScheduleError;
+    fn try_from(r: RawVersions) -> Result<Self> {
+        if r.versions.is_empty()
+            || r.versions
+                .iter()
+                .enumerate()
+                .any(|(i, v)| v.number != i as u64 + 1)
+        {
+            return Err(ScheduleError::InvalidEdit(
+                "a version history must hold versions 1, 2, 3, ...".into(),
+            ));
+        }
+        Ok(Self {
+            versions: r.versions,
+        })
+    }
 }
 
 impl VersionedPlaylist {

@@ -133,23 +133,24 @@ pub struct Frames(pub i64);
 impl Add for Frames {
     type Output = Frames;
     fn add(self, o: Frames) -> Frames {
-        Frames(self.0 + o.0)
+        Frames(self.0.saturating_add(o.0))
     }
 }
+// Saturating: frame counts come from untrusted playlists and must never overflow (panic).
 impl Sub for Frames {
     type Output = Frames;
     fn sub(self, o: Frames) -> Frames {
-        Frames(self.0 - o.0)
+        Frames(self.0.saturating_sub(o.0))
     }
 }
 impl AddAssign for Frames {
     fn add_assign(&mut self, o: Frames) {
-        self.0 += o.0;
+        *self = *self + o;
     }
 }
 impl SubAssign for Frames {
     fn sub_assign(&mut self, o: Frames) {
-        self.0 -= o.0;
+        *self = *self - o;
     }
 }
 
@@ -161,7 +162,7 @@ impl Frames {
     pub fn timecode(self, rate: FrameRate) -> String {
         let fps = rate.nominal_fps();
         let sign = if self.0 < 0 { "-" } else { "" };
-        let v = self.0.abs();
+        let v = i64::try_from(self.0.unsigned_abs()).unwrap_or(i64::MAX);
         let (ff, s) = (v % fps, v / fps);
         format!(
             "{sign}{:02}:{:02}:{:02}:{:02}",
@@ -504,5 +505,12 @@ mod tests {
         );
         let t = c.instant(Frames(1234)).with_timezone(&Utc);
         assert_eq!(c.frame_at(t), Frames(1234));
+    }
+
+    #[test]
+    fn extreme_frame_counts_saturate_instead_of_panicking() {
+        assert_eq!(Frames(i64::MAX) + Frames(1), Frames(i64::MAX));
+        assert_eq!(Frames(i64::MIN) - Frames(1), Frames(i64::MIN));
+        assert!(Frames(i64::MIN).timecode(FrameRate::PAL).starts_with('-'));
     }
 }

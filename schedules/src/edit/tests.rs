@@ -181,3 +181,12 @@ fn undo_walks_back_and_keeps_every_version() {
     assert_eq!(v.versions().len(), 5);
     assert!(v.get(4).unwrap().change.starts_with("undo of version 3"));
 }
+
+#[test]
+fn an_empty_history_is_refused_when_deserialised() {
+    assert!(serde_json::from_str::<VersionedPlaylist>(r#"{"versions":[]}"#).is_err());
+    let v = base();
+    let back: VersionedPlaylist =
+        serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+    assert_eq!(back, v);
+}

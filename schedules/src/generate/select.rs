@@ -154,7 +154,8 @@ pub struct Ask<'a> {
     pub quota: Option<&'a crate::template::Filter>,
     /// Relax no further than this.
     pub max_relax: Relax,
-    /// Unix seconds of frame 0 and seconds per frame (for the rights window of the item).
+    /// Unix second at which an item of the given length (frames) starting now would end
+    /// (for the rights window).
     pub secs_of: &'a dyn Fn(i64) -> i64,
 }
 

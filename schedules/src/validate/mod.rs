@@ -9,6 +9,7 @@ use crate::channel::Channel;
 use crate::playlist::{Playlist, Source, Timing};
 use crate::quota;
 use crate::template::Quota;
+use crate::time::Frames;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -204,7 +205,14 @@ pub fn validate(
                     );
                 }
                 let media = rate.frames_floor(p.duration);
-                if it.in_point + it.duration > media {
+                if it.in_point < Frames::ZERO {
+                    push(
+                        Error,
+                        "exceeds_media",
+                        at,
+                        format!("{} has a negative in-point", p.title),
+                    );
+                } else if it.in_point + it.duration > media {
                     push(
                         Error,
                         "exceeds_media",

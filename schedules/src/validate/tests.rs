@@ -118,3 +118,19 @@ fn unmet_quota_is_an_error() {
         "category comes from the catalog"
     );
 }
+
+#[test]
+fn absurd_playlists_give_findings_not_panics() {
+    let (mut p, idx) = setup();
+    p.items[0].start = Frames(i64::MIN);
+    p.items[1].duration = Frames(i64::MAX);
+    p.items[2].in_point = Frames(-5);
+    p.items[3].duration = Frames(0);
+    let f = validate(&p, &channel(), &sample().quotas, &idx, now());
+    assert!(has_errors(&f));
+    assert!(f.iter().any(|f| f.code == "empty_item"));
+    assert!(f.iter().any(|f| f.code == "past_day_end"));
+    assert!(f
+        .iter()
+        .any(|f| f.code == "exceeds_media" && f.item == Some(2)));
+}
