@@ -21,7 +21,8 @@ pub enum EditOp {
     Insert { index: usize, item: PlaylistItem },
     /// Move the item at `from` so that it ends up at position `to`.
     Move { from: usize, to: usize },
-    /// Replace the item at `index` by `item` (its timing and start rules as for insert).
+    /// Replace what the item at `index` plays by `item`'s source, title, kind, category,
+    /// in-point and duration; its start, timing and lock stay (a hard 19:00 slot stays hard).
     Replace { index: usize, item: PlaylistItem },
     /// Delete the item at `index`.
     Delete { index: usize },
@@ -233,7 +234,14 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
         EditOp::Replace { index, item } => {
             unlocked(p, *index)?;
             sane(p, item)?;
-            let old = std::mem::replace(&mut p.items[*index], item.clone());
+            let slot = &p.items[*index];
+            let new = PlaylistItem {
+                start: slot.start,
+                timing: slot.timing,
+                locked: slot.locked,
+                ..item.clone()
+            };
+            let old = std::mem::replace(&mut p.items[*index], new);
             Ok(format!(
                 "replace {} by {} at {index}",
                 old.title, item.title

@@ -151,13 +151,27 @@ fn move_trim_retime_replace() {
     )
     .unwrap();
     assert_eq!(titles(&v), t(&[("b", 0), ("z", 100), ("a", 1000)]));
+    v.apply(
+        5,
+        EditOp::Replace {
+            index: 2,
+            item: it("h", 10),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        v.current().items[2].timing,
+        Timing::Hard,
+        "replacing keeps the hard time"
+    );
+    assert_eq!(titles(&v), t(&[("b", 0), ("z", 100), ("h", 1000)]));
     assert!(matches!(
-        v.apply(5, EditOp::Delete { index: 9 }),
+        v.apply(6, EditOp::Delete { index: 9 }),
         Err(ScheduleError::NoSuchItem { index: 9, len: 3 })
     ));
     assert!(matches!(
         v.apply(
-            5,
+            6,
             EditOp::Trim {
                 index: 0,
                 in_point: Frames(0),
