@@ -252,3 +252,58 @@ fn rotation_skips_a_candidate_that_would_leave_an_unfillable_remainder() {
     assert_eq!(news.len(), 1, "{news:?}");
     assert_eq!(news[0].programme().unwrap().as_str(), "n2");
 }
+
+#[test]
+fn series_separation_is_relaxed_before_programme_separation_and_filters() {
+    // Two episodes of one series, 15 min each, for a 30 min block: the second episode breaks
+    // series separation (relaxed first), never programme separation.
+    let mut cat = fillers();
+    let mut e1 = prog("e1", "news", 900);
+    e1.series = Some("s".into());
+    let mut e2 = prog("e2", "news", 900);
+    e2.series = Some("s".into());
+    cat.extend([e1, e2, prog("a1", "涉农", 1800)]);
+    let mut t = sample();
+    t.week.default.clocks[0].hours = vec![6];
+    let g = generate_day(&channel(), &t, date(), &cat, &PlayHistory::new(), 1).unwrap();
+    let rules: Vec<&str> = g
+        .exceptions
+        .iter()
+        .filter(|b| b.block.starts_with("category 06:30"))
+        .map(|b| b.rule.as_str())
+        .collect();
+    assert_eq!(rules, ["series_separation"], "{:?}", g.exceptions);
+}
+
+#[test]
+fn the_block_filter_is_relaxed_last_and_the_category_never() {
+    let mut cat = fillers();
+    cat.extend([
+        prog("n1", "news", 1800),
+        prog("a1", "涉农", 1800),
+        prog("c1", "culture", 1800),
+    ]);
+    let mut t = sample();
+    if let BlockKind::Category(r) = &mut t.clocks[0].segments[1].kind {
+        r.filter.language = Some("yi".into()); // no news programme in 彝语
+    }
+    t.week.default.clocks[0].hours = vec![6];
+    let g = generate_day(&channel(), &t, date(), &cat, &PlayHistory::new(), 1).unwrap();
+    let b = g
+        .exceptions
+        .iter()
+        .find(|b| b.rule == "block_filter")
+        .unwrap();
+    assert!(b.block.starts_with("category 06:30"), "{b:?}");
+    let at_630 = g
+        .playlist
+        .items
+        .iter()
+        .find(|i| i.start == Frames(25 * 1800))
+        .unwrap();
+    assert_eq!(
+        at_630.programme().unwrap().as_str(),
+        "n1",
+        "category kept: never culture"
+    );
+}
