@@ -3,7 +3,7 @@
 //!
 //! Order of work: the template's blocks are laid out on the frame grid; hard events (fixed
 //! programmes, live relays) sit at their times; category blocks are filled in time order by
-//! [`select::pick`]; every remaining gap is closed by fillers, the last cut to the frame.
+//! rotation with separation (see [`Relax`]); every remaining gap is closed by fillers, the last cut to the frame.
 //!
 //! Relaxation order when a category block cannot be filled under all rules (documented in
 //! docs/schedules.md and [`Relax`]): 1 own-centre share, 2 series separation, 3 programme
@@ -203,6 +203,31 @@ impl<'a> Generator<'a> {
             exceptions: g.breaks,
             explanations,
         }
+    }
+}
+
+impl Generator<'_> {
+    /// Generates `n` consecutive days from `first`, recording each day into `history` so
+    /// rotation and separation carry from one day to the next.
+    pub fn days(
+        &self,
+        first: NaiveDate,
+        n: u32,
+        history: &mut PlayHistory,
+        seed: u64,
+    ) -> Vec<GeneratedDay> {
+        let mut out = Vec::with_capacity(n as usize);
+        let mut date = first;
+        for _ in 0..n {
+            let day = self.day(date, history, seed);
+            history.record_playlist(&day.playlist, |id| {
+                self.idx.by_id(id).and_then(|p| p.series.clone())
+            });
+            out.push(day);
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
+        }
+        out
     }
 }
 

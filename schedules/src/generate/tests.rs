@@ -77,6 +77,29 @@ fn demo_day_tiles_the_day_exactly_with_the_live_news_at_19() {
 }
 
 #[test]
+fn consecutive_days_carry_rotation_forward() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+    let index = CandidateIndex::new(demo::catalog(3_000, 2, now));
+    let ch = demo::channel("pzh-tv1", crate::ChannelKind::Tv, "510400").unwrap();
+    let t = demo::template().unwrap();
+    let mut hist = PlayHistory::new();
+    let days = Generator::new(&ch, &t, &index)
+        .unwrap()
+        .days(date(), 2, &mut hist, 1);
+    assert_eq!(days[1].playlist.date, date().succ_opt().unwrap());
+    let first_of_day2 = days[1].playlist.items[0].programme().unwrap();
+    assert!(
+        days[0]
+            .playlist
+            .items
+            .iter()
+            .all(|i| i.kind != ItemKind::Programme || i.programme() != Some(first_of_day2)),
+        "day 2 opens with something day 1 did not air"
+    );
+    assert!(!hist.is_empty());
+}
+
+#[test]
 fn same_seed_same_day_other_seed_other_day() {
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
     let cat = demo::catalog(2_000, 3, now);

@@ -209,6 +209,20 @@ pub struct PlannedBlock {
 }
 
 impl Template {
+    /// Parses a template from JSON.
+    ///
+    /// # Errors
+    /// `Template` with one `parse` problem giving serde's message, line and column.
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| {
+            ScheduleError::Template(vec![Problem {
+                code: "parse".into(),
+                message: e.to_string(),
+                location: format!("line {} column {}", e.line(), e.column()),
+            }])
+        })
+    }
+
     /// The grid of the weekday of `date` (a broadcast day's weekday is that of its start).
     pub fn grid_for(&self, date: NaiveDate) -> (&DayGrid, String) {
         let key = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
@@ -348,6 +362,20 @@ pub(crate) mod tests {
         assert_eq!(live.start, Frames(25 * 3600 * 13));
         assert_eq!(live.end - live.start, Frames(25 * 1800));
         assert!(live.kind.is_hard());
+    }
+
+    #[test]
+    fn bad_json_is_a_located_parse_problem() {
+        let err = Template::from_json(
+            "{\"name\": \"x\",\n \"week\": {\"default\": {\"blocks\": [{\"start\": \"25:00\"}]}}}",
+        )
+        .unwrap_err();
+        let ScheduleError::Template(p) = err else {
+            panic!("{err}")
+        };
+        assert_eq!(p[0].code, "parse");
+        assert!(p[0].message.contains("below 24:00"), "{}", p[0].message);
+        assert!(p[0].location.starts_with("line 2"), "{}", p[0].location);
     }
 
     #[test]
