@@ -3,6 +3,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use super::*;
 use crate::candidate::tests::prog;
 use crate::demo;
+use crate::playlist::{ItemKind, PlaylistItem, Timing};
 use crate::template::tests::{channel, sample};
 
 fn date() -> NaiveDate {
