@@ -45,6 +45,7 @@ pub fn import_day_csv(
     date: NaiveDate,
     catalog: &impl ProgrammeLookup,
 ) -> Result<Playlist> {
+    let lines = Lines::new(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -72,7 +73,7 @@ pub fn import_day_csv(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 errors.push(LineError {
                     line,
                     message: format!("unreadable CSV record: {e}"),
@@ -80,7 +81,7 @@ pub fn import_day_csv(
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rec.position().map_or(0, |p| lines.line_of(p.byte()));
         let mut err = |m: String| errors.push(LineError { line, message: m });
         let field = |i: usize| rec.get(i).unwrap_or("");
         if rec.iter().all(str::is_empty) {
@@ -227,6 +228,37 @@ pub fn import_day_csv(
     let mut p = Playlist::empty(channel, date);
     p.items = items.into_iter().map(|(_, i)| i).collect();
     Ok(p)
+}
+
+/// Line numbers from byte offsets. (The csv crate's own line count is one short for records
+/// after a CRLF line end, which is what spreadsheets write.)
+struct Lines<'a> {
+    text: &'a [u8],
+    newlines: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let text = text.as_bytes();
+        Self {
+            text,
+            newlines: text
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// 1-based line of the record starting at (or just before the line end preceding) `byte`.
+    fn line_of(&self, byte: u64) -> u64 {
+        let mut b = usize::try_from(byte).unwrap_or(usize::MAX);
+        while matches!(self.text.get(b), Some(b'\r' | b'\n')) {
+            b += 1;
+        }
+        self.newlines.partition_point(|&n| n < b) as u64 + 1
+    }
 }
 
 fn parse_start(

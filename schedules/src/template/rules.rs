@@ -26,6 +26,12 @@ pub struct Filter {
     /// In this language.
     #[serde(default)]
     pub language: Option<String>,
+    /// At least this long.
+    #[serde(default)]
+    pub min_length: Option<Span>,
+    /// At most this long.
+    #[serde(default)]
+    pub max_length: Option<Span>,
 }
 
 impl Filter {
@@ -45,14 +51,18 @@ impl Filter {
             && (self.centres.is_empty() || self.centres.contains(&p.centre))
             && (!self.own_centre || p.centre == channel.centre)
             && self.language.as_ref().is_none_or(|l| *l == p.language)
+            && self.min_length.is_none_or(|m| p.duration >= m.media())
+            && self.max_length.is_none_or(|m| p.duration <= m.media())
     }
 
-    /// True when tags, centres or language restrict the filter beyond categories.
+    /// True when tags, centres, language or length restrict the filter beyond categories.
     pub fn has_secondary(&self) -> bool {
         !self.tags_any.is_empty()
             || !self.centres.is_empty()
             || self.own_centre
             || self.language.is_some()
+            || self.min_length.is_some()
+            || self.max_length.is_some()
     }
 }
 
@@ -132,5 +142,36 @@ impl Default for FillerRule {
             categories: default_filler_categories(),
             max_per_block: default_max_filler(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::candidate::tests::prog;
+    use crate::template::tests::channel;
+
+    #[test]
+    fn filters_combine_tags_centres_language_and_length() {
+        let mut p = prog("a", "涉农", 600);
+        p.tags = vec!["mango".into()];
+        let ch = channel();
+        let f = |json: serde_json::Value| serde_json::from_value::<Filter>(json).unwrap();
+        assert!(
+            f(serde_json::json!({"categories": ["涉农"], "tags_any": ["mango", "x"]}))
+                .matches(&p, &ch)
+        );
+        assert!(!f(serde_json::json!({"categories": ["news"]})).matches(&p, &ch));
+        assert!(
+            !f(serde_json::json!({"own_centre": true})).matches(&p, &ch),
+            "510421 is not the channel's 510400"
+        );
+        assert!(f(serde_json::json!({"centres": ["510421"], "language": "zh"})).matches(&p, &ch));
+        assert!(!f(serde_json::json!({"language": "yi"})).matches(&p, &ch));
+        assert!(
+            f(serde_json::json!({"min_length": "00:10:00", "max_length": "00:10:00"}))
+                .matches(&p, &ch)
+        );
+        assert!(!f(serde_json::json!({"max_length": "00:09:59"})).matches(&p, &ch));
     }
 }
