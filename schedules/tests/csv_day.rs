@@ -1,6 +1,9 @@
 //! A day typed up in a spreadsheet: imported from CSV (as Excel writes it: BOM, CRLF),
 //! validated, published; a broken file is refused whole with every bad line named.
 
+// Helpers outside #[test] fns unwrap too: in a test, a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use schedules::{
     demo, has_errors, import_day_csv, validate, CandidateIndex, ChannelKind, MediaTime,
