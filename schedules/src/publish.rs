@@ -117,6 +117,26 @@ impl PublishedDays {
     }
 }
 
+impl PublishedDays {
+    /// Validates `playlist` (see [`crate::validate()`]) and publishes it if it has no
+    /// errors: the way to publish that cannot be fed stale or empty findings.
+    ///
+    /// # Errors
+    /// As [`PublishedDays::publish`].
+    pub fn validate_and_publish(
+        &mut self,
+        playlist: Playlist,
+        channel: &crate::channel::Channel,
+        quotas: &[crate::template::Quota],
+        catalog: &impl crate::candidate::ProgrammeLookup,
+        source_version: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<&PublishedDay> {
+        let findings = crate::validate::validate(&playlist, channel, quotas, catalog, now);
+        self.publish(playlist, &findings, source_version, now)
+    }
+}
+
 /// The playlist playout should switch to when `next` is published while item `on_air` of
 /// `current` is on air: `current` up to and including the on-air item, then `next` from the
 /// end of that item. An item of `next` that straddles that boundary is joined part-way
@@ -258,6 +278,27 @@ mod tests {
                 .unwrap()
                 .warnings
                 .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn validate_and_publish_refuses_a_day_with_gaps() {
+        let mut pubs =
+            PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        let idx = crate::candidate::CandidateIndex::new(vec![]);
+        let short = day(&[("a", H)]);
+        let err = pubs
+            .validate_and_publish(short, &channel(), &[], &idx, None, now)
+            .unwrap_err();
+        assert!(matches!(err, ScheduleError::PublishBlocked(1)), "{err}");
+        assert!(pubs.current().is_none());
+        let full = day(&[("a", 24 * H)]);
+        assert_eq!(
+            pubs.validate_and_publish(full, &channel(), &[], &idx, None, now)
+                .unwrap()
+                .version,
             1
         );
     }
