@@ -1,0 +1,306 @@
+//! Playlist validation: everything that would go wrong on air, as findings. Errors block
+//! publishing; warnings do not.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::candidate::ProgrammeLookup;
+use crate::channel::Channel;
+use crate::playlist::{Playlist, Source, Timing};
+use crate::quota;
+use crate::template::Quota;
+use crate::time::Frames;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Does not block publishing.
+    Warning,
+    /// Blocks publishing.
+    Error,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable code: `gap`, `overlap`, `hard_time_missed`, `past_day_end`, `empty_item`,
+    /// `unknown_programme`, `media_not_ready`, `rights_expired`, `rights_expiring`,
+    /// `exceeds_media`, `tv_only_on_radio`, `no_video_on_tv`, `not_shared`, `live_without_uri`,
+    /// `slate`, `quota_unmet`, `wrong_channel`, `day_over`.
+    pub code: String,
+    /// What is wrong, with times, for a person.
+    pub message: String,
+    /// Index of the item concerned.
+    pub item: Option<usize>,
+}
+
+/// True when any finding is an error.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// Validates `playlist` for `channel` against the catalog view, the template's quotas and the
+/// time `now`. Findings come in item order, quotas last.
+pub fn validate(
+    playlist: &Playlist,
+    channel: &Channel,
+    quotas: &[Quota],
+    catalog: &impl ProgrammeLookup,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut push = |severity, code: &str, item: Option<usize>, message: String| {
+        out.push(Finding {
+            severity,
+            code: code.into(),
+            message,
+            item,
+        });
+    };
+    use Severity::{Error, Warning};
+    let clock = playlist.clock();
+    let rate = playlist.rate;
+    let tod = |f| clock.instant(f).format("%H:%M:%S%.3f").to_string();
+    let len = playlist.length();
+    let day_end = clock.unix_secs(len);
+    if playlist.channel != channel.id || playlist.rate != channel.rate {
+        push(
+            Error,
+            "wrong_channel",
+            None,
+            format!(
+                "playlist is for {} at {} fps, channel is {} at {} fps",
+                playlist.channel, playlist.rate, channel.id, channel.rate
+            ),
+        );
+    }
+    if day_end <= now.timestamp() {
+        push(
+            Warning,
+            "day_over",
+            None,
+            format!("broadcast day {} is already over", playlist.date),
+        );
+    }
+
+    let mut prev_end = crate::time::Frames::ZERO;
+    for (i, it) in playlist.items.iter().enumerate() {
+        let at = Some(i);
+        if it.duration.0 <= 0 {
+            push(
+                Error,
+                "empty_item",
+                at,
+                format!("item {i} ({}) at {} has no length", it.title, tod(it.start)),
+            );
+        }
+        if it.start > prev_end {
+            push(
+                Error,
+                "gap",
+                at,
+                format!(
+                    "{} of dead air from {} before {}",
+                    (it.start - prev_end).timecode(rate),
+                    tod(prev_end),
+                    it.title
+                ),
+            );
+        } else if it.start < prev_end {
+            if it.timing == Timing::Hard {
+                push(
+                    Error,
+                    "hard_time_missed",
+                    at,
+                    format!(
+                        "{} must start at {} but the previous item runs until {} ({} late)",
+                        it.title,
+                        tod(it.start),
+                        tod(prev_end),
+                        (prev_end - it.start).timecode(rate)
+                    ),
+                );
+            } else {
+                push(
+                    Error,
+                    "overlap",
+                    at,
+                    format!(
+                        "{} at {} overlaps the previous item by {}",
+                        it.title,
+                        tod(it.start),
+                        (prev_end - it.start).timecode(rate)
+                    ),
+                );
+            }
+        }
+        prev_end = prev_end.max(it.end());
+        match &it.source {
+            Source::Slate => push(
+                Warning,
+                "slate",
+                at,
+                format!(
+                    "slate on air from {} for {}",
+                    tod(it.start),
+                    it.duration.timecode(rate)
+                ),
+            ),
+            Source::Live { uri } => {
+                if uri.trim().is_empty() {
+                    push(
+                        Error,
+                        "live_without_uri",
+                        at,
+                        format!("live item {} has no source URI", it.title),
+                    );
+                }
+            }
+            Source::Programme { id } => {
+                let Some(p) = catalog.by_id(id) else {
+                    push(
+                        Error,
+                        "unknown_programme",
+                        at,
+                        format!("programme {id} ({}) is not in the catalog", it.title),
+                    );
+                    continue;
+                };
+                if !p.ready {
+                    push(
+                        Error,
+                        "media_not_ready",
+                        at,
+                        format!("{} ({id}) is not ready for air", p.title),
+                    );
+                }
+                if channel.is_tv() && !p.video {
+                    push(
+                        Error,
+                        "no_video_on_tv",
+                        at,
+                        format!("{} has no video and this is a TV channel", p.title),
+                    );
+                }
+                if !channel.is_tv() && !p.radio {
+                    push(
+                        Error,
+                        "tv_only_on_radio",
+                        at,
+                        format!("{} is TV-only and this is a radio channel", p.title),
+                    );
+                }
+                if !p.shared && p.centre != channel.centre {
+                    push(
+                        Error,
+                        "not_shared",
+                        at,
+                        format!(
+                            "{} belongs to centre {} and is not shared with the network",
+                            p.title, p.centre
+                        ),
+                    );
+                }
+                let media = rate.frames_floor(p.duration);
+                if it.in_point < Frames::ZERO {
+                    push(
+                        Error,
+                        "exceeds_media",
+                        at,
+                        format!("{} has a negative in-point", p.title),
+                    );
+                } else if it.in_point + it.duration > media {
+                    push(
+                        Error,
+                        "exceeds_media",
+                        at,
+                        format!(
+                            "{} plays {} from {} but the media lasts {}",
+                            p.title,
+                            it.duration.timecode(rate),
+                            it.in_point.timecode(rate),
+                            media.timecode(rate)
+                        ),
+                    );
+                }
+                let (s, e) = (clock.unix_secs(it.start), clock.unix_secs(it.end()));
+                if !p.rights_cover(s, e) {
+                    push(
+                        Error,
+                        "rights_expired",
+                        at,
+                        format!(
+                            "rights of {} ({}–{}) do not cover its airing at {}",
+                            p.title,
+                            opt(p.rights_from),
+                            opt(p.rights_until),
+                            tod(it.start)
+                        ),
+                    );
+                } else if let Some(u) = p.rights_until {
+                    if u.timestamp() < day_end {
+                        push(
+                            Warning,
+                            "rights_expiring",
+                            at,
+                            format!(
+                                "rights of {} expire on this day at {}",
+                                p.title,
+                                u.with_timezone(&channel.offset()).format("%H:%M")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if prev_end < len {
+        push(
+            Error,
+            "gap",
+            None,
+            format!(
+                "{} of dead air at the end of the day from {}",
+                (len - prev_end).timecode(rate),
+                tod(prev_end)
+            ),
+        );
+    } else if prev_end > len {
+        push(
+            Error,
+            "past_day_end",
+            playlist.items.len().checked_sub(1),
+            format!(
+                "the last item runs {} into the next day",
+                (prev_end - len).timecode(rate)
+            ),
+        );
+    }
+    for q in quotas {
+        let st = quota::status(q, &playlist.items, &clock, channel, catalog);
+        if !st.met() {
+            push(
+                Error,
+                "quota_unmet",
+                None,
+                format!(
+                    "{}: {} of the required {}",
+                    q.name,
+                    st.achieved.timecode(rate),
+                    st.required.timecode(rate)
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn opt(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339()).unwrap_or_else(|| "…".into())
+}
+
+#[cfg(test)]
+mod tests;
