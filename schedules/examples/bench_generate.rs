@@ -7,15 +7,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use schedules::{demo, validate, CandidateIndex, ChannelKind, Generator, PlayHistory};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(100_000);
-    let now = Utc
-        .with_ymd_and_hms(2026, 11, 25, 0, 0, 0)
-        .single()
-        .ok_or("time")?;
+    let n: usize = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(100_000);
+    let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single().ok_or("time")?;
     let t0 = Instant::now();
     let catalog = demo::catalog(n, 7, now);
     let index = CandidateIndex::new(catalog);
@@ -24,11 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut channels = Vec::new();
     for (k, centre) in demo::CENTRES.iter().enumerate() {
         channels.push(demo::channel(&format!("tv{k}"), ChannelKind::Tv, centre)?);
-        channels.push(demo::channel(
-            &format!("fm{k}"),
-            ChannelKind::Radio,
-            centre,
-        )?);
+        channels.push(demo::channel(&format!("fm{k}"), ChannelKind::Radio, centre)?);
     }
     let first = NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("date")?;
     let (mut items, mut breaks, mut last) = (0usize, 0usize, None);
@@ -46,10 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 *by_rule.entry(b.rule.clone()).or_default() += 1;
             }
             history.record_playlist(&g.playlist, |id| {
-                index
-                    .position(id)
-                    .and_then(|i| index.get(i))
-                    .and_then(|p| p.series.clone())
+                index.position(id).and_then(|i| index.get(i)).and_then(|p| p.series.clone())
             });
             last = Some(g.playlist);
         }
@@ -65,20 +51,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let t_val = t2.elapsed() / runs;
     println!("programmes            {n}");
-    println!(
-        "index build           {:.1} ms",
-        t_index.as_secs_f64() * 1e3
-    );
+    println!("index build           {:.1} ms", t_index.as_secs_f64() * 1e3);
     println!(
         "generate 7 d x 12 ch  {:.3} s  ({} channel-days, {items} items, {breaks} rule breaks)",
         t_gen.as_secs_f64(),
         channels.len() * 7
     );
     println!("rule breaks by rule   {by_rule:?}");
-    println!(
-        "per channel-day       {:.2} ms",
-        t_gen.as_secs_f64() * 1e3 / (channels.len() * 7) as f64
-    );
+    println!("per channel-day       {:.2} ms", t_gen.as_secs_f64() * 1e3 / (channels.len() * 7) as f64);
     println!(
         "validate one day      {:.3} ms  ({} items, {findings} findings, mean of {runs})",
         t_val.as_secs_f64() * 1e3,

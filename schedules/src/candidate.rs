@@ -98,11 +98,7 @@ impl ProgrammeCandidate {
     /// True when the channel may air it at all: ready, right medium, own centre or shared.
     pub fn airable_on(&self, channel: &Channel) -> bool {
         self.ready
-            && if channel.is_tv() {
-                self.video
-            } else {
-                self.radio
-            }
+            && if channel.is_tv() { self.video } else { self.radio }
             && (self.shared || self.centre == channel.centre)
     }
 
@@ -153,13 +149,7 @@ impl CandidateIndex {
         for v in by_category.values_mut() {
             v.sort_unstable_by_key(|&i| (hashes.get(i).copied().unwrap_or(0), i));
         }
-        Self {
-            items,
-            hashes,
-            by_id,
-            by_title,
-            by_category,
-        }
+        Self { items, hashes, by_id, by_title, by_category }
     }
 
     /// Indexes a slice (clones it).
@@ -203,10 +193,7 @@ impl ProgrammeLookup for CandidateIndex {
         self.by_id.get(id).and_then(|&i| self.items.get(i))
     }
     fn by_title(&self, title: &str) -> Vec<&ProgrammeCandidate> {
-        self.by_title
-            .get(title)
-            .map(|v| v.iter().filter_map(|&i| self.items.get(i)).collect())
-            .unwrap_or_default()
+        self.by_title.get(title).map(|v| v.iter().filter_map(|&i| self.items.get(i)).collect()).unwrap_or_default()
     }
 }
 
@@ -254,17 +241,8 @@ pub(crate) mod tests {
 
     #[test]
     fn index_finds_by_id_title_and_category() {
-        let idx = CandidateIndex::new(vec![
-            prog("a", "news", 60),
-            prog("b", "涉农", 60),
-            prog("a", "x", 1),
-        ]);
-        assert_eq!(
-            idx.by_id(&ProgrammeId::parse("b").unwrap())
-                .unwrap()
-                .category,
-            "涉农"
-        );
+        let idx = CandidateIndex::new(vec![prog("a", "news", 60), prog("b", "涉农", 60), prog("a", "x", 1)]);
+        assert_eq!(idx.by_id(&ProgrammeId::parse("b").unwrap()).unwrap().category, "涉农");
         assert_eq!(idx.category("news").len(), 1);
         assert!(idx.category("x").is_empty(), "duplicate id ignored");
         assert_eq!(idx.by_title("title a").len(), 1);
@@ -272,13 +250,7 @@ pub(crate) mod tests {
 
     #[test]
     fn private_programmes_of_other_centres_are_not_airable() {
-        let ch = Channel::new(
-            "c",
-            "c",
-            ChannelKind::Tv,
-            CentreCode::parse("510400").unwrap(),
-        )
-        .unwrap();
+        let ch = Channel::new("c", "c", ChannelKind::Tv, CentreCode::parse("510400").unwrap()).unwrap();
         let mut p = prog("a", "news", 60);
         assert!(p.airable_on(&ch));
         p.shared = false;

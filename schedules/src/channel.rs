@@ -92,9 +92,7 @@ impl Channel {
     pub fn new(id: &str, name: &str, kind: ChannelKind, centre: CentreCode) -> Result<Self> {
         if id.is_empty()
             || id.len() > 64
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
             return Err(ScheduleError::Identifier(id.to_owned()));
         }
@@ -140,13 +138,7 @@ mod tests {
 
     #[test]
     fn channel_defaults_to_pal_six_oclock_shanghai() {
-        let c = Channel::new(
-            "miyi-tv",
-            "米易电视台",
-            ChannelKind::Tv,
-            CentreCode::parse("510421").unwrap(),
-        )
-        .unwrap();
+        let c = Channel::new("miyi-tv", "米易电视台", ChannelKind::Tv, CentreCode::parse("510421").unwrap()).unwrap();
         let d = c.day(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         assert_eq!(d.start.to_rfc3339(), "2026-01-01T06:00:00+08:00");
         assert!(Channel::new("bad id", "x", ChannelKind::Radio, c.centre.clone()).is_err());
@@ -154,13 +146,7 @@ mod tests {
 
     #[test]
     fn channel_round_trips_through_json() {
-        let c = Channel::new(
-            "pzh-fm",
-            "攀枝花广播",
-            ChannelKind::Radio,
-            CentreCode::parse("510400").unwrap(),
-        )
-        .unwrap();
+        let c = Channel::new("pzh-fm", "攀枝花广播", ChannelKind::Radio, CentreCode::parse("510400").unwrap()).unwrap();
         let j = serde_json::to_string(&c).unwrap();
         assert_eq!(serde_json::from_str::<Channel>(&j).unwrap(), c);
     }

@@ -13,9 +13,7 @@ use crate::time::MediaTime;
 pub const CENTRES: [&str; 6] = ["510400", "510402", "510403", "510411", "510421", "510422"];
 
 /// Categories of the demo catalog.
-pub const CATEGORIES: [&str; 8] = [
-    "涉农", "news", "culture", "drama", "应急", "kids", "ident", "psa",
-];
+pub const CATEGORIES: [&str; 8] = ["涉农", "news", "culture", "drama", "应急", "kids", "ident", "psa"];
 
 struct Rng(u64);
 impl Rng {
@@ -64,10 +62,7 @@ pub fn catalog(n: usize, seed: u64, now: DateTime<Utc>) -> Vec<ProgrammeCandidat
             _ => (None, None),
         };
         let medium = r.below(40);
-        let (Ok(id), Ok(centre)) = (
-            ProgrammeId::parse(&format!("p{k:06}")),
-            CentreCode::parse(centre),
-        ) else {
+        let (Ok(id), Ok(centre)) = (ProgrammeId::parse(&format!("p{k:06}")), CentreCode::parse(centre)) else {
             continue;
         };
         out.push(ProgrammeCandidate {
@@ -75,18 +70,10 @@ pub fn catalog(n: usize, seed: u64, now: DateTime<Utc>) -> Vec<ProgrammeCandidat
             title: format!("{category} {k}"),
             duration: MediaTime::from_millis(ms),
             category: category.to_owned(),
-            tags: if r.below(4) == 0 {
-                vec!["mango".into()]
-            } else {
-                vec![]
-            },
+            tags: if r.below(4) == 0 { vec!["mango".into()] } else { vec![] },
             centre,
             shared: r.below(10) != 0,
-            language: if r.below(10) == 0 {
-                "yi".into()
-            } else {
-                "zh".into()
-            },
+            language: if r.below(10) == 0 { "yi".into() } else { "zh".into() },
             series,
             rights_from,
             rights_until,

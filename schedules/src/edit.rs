@@ -27,17 +27,9 @@ pub enum EditOp {
     /// Delete the item at `index`.
     Delete { index: usize },
     /// Play `duration` frames of the media from `in_point`.
-    Trim {
-        index: usize,
-        in_point: Frames,
-        duration: Frames,
-    },
+    Trim { index: usize, in_point: Frames, duration: Frames },
     /// Pin the item to `start` (hard) or release it to follow its predecessor (soft).
-    Retime {
-        index: usize,
-        start: Frames,
-        hard: bool,
-    },
+    Retime { index: usize, start: Frames, hard: bool },
     /// Lock or unlock the item.
     Lock { index: usize, locked: bool },
 }
@@ -71,33 +63,17 @@ struct RawVersions {
 impl TryFrom<RawVersions> for VersionedPlaylist {
     type Error = ScheduleError;
     fn try_from(r: RawVersions) -> Result<Self> {
-        if r.versions.is_empty()
-            || r.versions
-                .iter()
-                .enumerate()
-                .any(|(i, v)| v.number != i as u64 + 1)
-        {
-            return Err(ScheduleError::InvalidEdit(
-                "a version history must hold versions 1, 2, 3, ...".into(),
-            ));
+        if r.versions.is_empty() || r.versions.iter().enumerate().any(|(i, v)| v.number != i as u64 + 1) {
+            return Err(ScheduleError::InvalidEdit("a version history must hold versions 1, 2, 3, ...".into()));
         }
-        Ok(Self {
-            versions: r.versions,
-        })
+        Ok(Self { versions: r.versions })
     }
 }
 
 impl VersionedPlaylist {
     /// Version 1 is `playlist` as given.
     pub fn new(playlist: Playlist, change: &str) -> Self {
-        Self {
-            versions: vec![Version {
-                number: 1,
-                parent: None,
-                change: change.to_owned(),
-                playlist,
-            }],
-        }
+        Self { versions: vec![Version { number: 1, parent: None, change: change.to_owned(), playlist }] }
     }
 
     /// The current version number.
@@ -123,17 +99,12 @@ impl VersionedPlaylist {
 
     /// A version by number.
     pub fn get(&self, number: u64) -> Option<&Version> {
-        number
-            .checked_sub(1)
-            .and_then(|i| self.versions.get(i as usize))
+        number.checked_sub(1).and_then(|i| self.versions.get(i as usize))
     }
 
     fn check_version(&self, expected: u64) -> Result<()> {
         if expected != self.version() {
-            return Err(ScheduleError::Conflict {
-                expected,
-                current: self.version(),
-            });
+            return Err(ScheduleError::Conflict { expected, current: self.version() });
         }
         Ok(())
     }
@@ -150,12 +121,7 @@ impl VersionedPlaylist {
         let change = apply_op(&mut p, &op)?;
         ripple(&mut p.items);
         let parent = Some(self.version());
-        self.versions.push(Version {
-            number: self.version() + 1,
-            parent,
-            change,
-            playlist: p,
-        });
+        self.versions.push(Version { number: self.version() + 1, parent, change, playlist: p });
         Ok(self.version())
     }
 
@@ -182,10 +148,7 @@ impl VersionedPlaylist {
 }
 
 fn item_at(p: &Playlist, index: usize) -> Result<&PlaylistItem> {
-    p.items.get(index).ok_or(ScheduleError::NoSuchItem {
-        index,
-        len: p.items.len(),
-    })
+    p.items.get(index).ok_or(ScheduleError::NoSuchItem { index, len: p.items.len() })
 }
 
 fn unlocked(p: &Playlist, index: usize) -> Result<()> {
@@ -197,15 +160,10 @@ fn unlocked(p: &Playlist, index: usize) -> Result<()> {
 
 fn sane(p: &Playlist, item: &PlaylistItem) -> Result<()> {
     if item.duration <= Frames::ZERO || item.in_point < Frames::ZERO {
-        return Err(ScheduleError::InvalidEdit(
-            "an item needs a positive duration and a non-negative in-point".into(),
-        ));
+        return Err(ScheduleError::InvalidEdit("an item needs a positive duration and a non-negative in-point".into()));
     }
     if item.start < Frames::ZERO || item.start >= p.length() {
-        return Err(ScheduleError::InvalidEdit(format!(
-            "start {} is outside the day",
-            item.start.timecode(p.rate)
-        )));
+        return Err(ScheduleError::InvalidEdit(format!("start {} is outside the day", item.start.timecode(p.rate))));
     }
     Ok(())
 }
@@ -235,28 +193,16 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
             unlocked(p, *index)?;
             sane(p, item)?;
             let slot = &p.items[*index];
-            let new = PlaylistItem {
-                start: slot.start,
-                timing: slot.timing,
-                locked: slot.locked,
-                ..item.clone()
-            };
+            let new = PlaylistItem { start: slot.start, timing: slot.timing, locked: slot.locked, ..item.clone() };
             let old = std::mem::replace(&mut p.items[*index], new);
-            Ok(format!(
-                "replace {} by {} at {index}",
-                old.title, item.title
-            ))
+            Ok(format!("replace {} by {} at {index}", old.title, item.title))
         }
         EditOp::Delete { index } => {
             unlocked(p, *index)?;
             let it = p.items.remove(*index);
             Ok(format!("delete {} at {index}", it.title))
         }
-        EditOp::Trim {
-            index,
-            in_point,
-            duration,
-        } => {
+        EditOp::Trim { index, in_point, duration } => {
             unlocked(p, *index)?;
             if *duration <= Frames::ZERO || *in_point < Frames::ZERO {
                 return Err(ScheduleError::InvalidEdit(
@@ -266,38 +212,23 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
             let it = &mut p.items[*index];
             it.in_point = *in_point;
             it.duration = *duration;
-            Ok(format!(
-                "trim {} to {} from {}",
-                it.title, duration.0, in_point.0
-            ))
+            Ok(format!("trim {} to {} from {}", it.title, duration.0, in_point.0))
         }
         EditOp::Retime { index, start, hard } => {
             unlocked(p, *index)?;
             if *start < Frames::ZERO || *start >= p.length() {
-                return Err(ScheduleError::InvalidEdit(format!(
-                    "start {} is outside the day",
-                    start.timecode(p.rate)
-                )));
+                return Err(ScheduleError::InvalidEdit(format!("start {} is outside the day", start.timecode(p.rate))));
             }
             let it = &mut p.items[*index];
             it.start = *start;
             it.timing = if *hard { Timing::Hard } else { Timing::Soft };
-            Ok(format!(
-                "retime {} to {}{}",
-                it.title,
-                start.0,
-                if *hard { " (hard)" } else { "" }
-            ))
+            Ok(format!("retime {} to {}{}", it.title, start.0, if *hard { " (hard)" } else { "" }))
         }
         EditOp::Lock { index, locked } => {
             item_at(p, *index)?;
             let it = &mut p.items[*index];
             it.locked = *locked;
-            Ok(format!(
-                "{} {}",
-                if *locked { "lock" } else { "unlock" },
-                it.title
-            ))
+            Ok(format!("{} {}", if *locked { "lock" } else { "unlock" }, it.title))
         }
     }
 }

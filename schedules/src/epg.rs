@@ -20,17 +20,7 @@ pub struct EpgChannel<'a> {
 /// The XMLTV channel id: `<channel id>.<centre>.kapok`, with characters other than ASCII
 /// letters, digits and `-` replaced by `-` (the form `tv_validate_file` requires).
 pub fn xmltv_id(channel: &Channel) -> String {
-    let id: String = channel
-        .id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let id: String = channel.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
     format!("{id}.{}.kapok", channel.centre)
 }
 
@@ -58,16 +48,13 @@ fn entries(playlists: &[Playlist]) -> Vec<GuideEntry> {
         .iter()
         .flat_map(|p| {
             let clock = p.clock();
-            p.items
-                .iter()
-                .filter(|i| listed(i))
-                .map(move |i| GuideEntry {
-                    title: i.title.clone(),
-                    category: i.category.clone(),
-                    kind: i.kind,
-                    start: clock.instant(i.start),
-                    stop: clock.instant(i.end()),
-                })
+            p.items.iter().filter(|i| listed(i)).map(move |i| GuideEntry {
+                title: i.title.clone(),
+                category: i.category.clone(),
+                kind: i.kind,
+                start: clock.instant(i.start),
+                stop: clock.instant(i.end()),
+            })
         })
         .collect();
     out.sort_by_key(|e| e.start);
@@ -93,13 +80,15 @@ pub fn xmltv(channels: &[EpgChannel<'_>], from: DateTime<Utc>, until: DateTime<U
             if e.stop <= from || e.start >= until {
                 continue;
             }
-            let _ = write!(s, "  <programme start=\"{}\" stop=\"{}\" channel=\"{id}\">\n    <title lang=\"zh\">{}</title>\n", stamp(e.start), stamp(e.stop), esc(&e.title));
+            let _ = write!(
+                s,
+                "  <programme start=\"{}\" stop=\"{}\" channel=\"{id}\">\n    <title lang=\"zh\">{}</title>\n",
+                stamp(e.start),
+                stamp(e.stop),
+                esc(&e.title)
+            );
             if !e.category.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "    <category lang=\"zh\">{}</category>",
-                    esc(&e.category)
-                );
+                let _ = writeln!(s, "    <category lang=\"zh\">{}</category>", esc(&e.category));
             }
             s.push_str("  </programme>\n");
         }
@@ -147,11 +136,7 @@ pub fn now_next(channel: &Channel, playlists: &[Playlist], at: DateTime<Utc>) ->
     let all = entries(playlists);
     let now = all.iter().find(|e| e.start <= at && at < e.stop).cloned();
     let next = all.into_iter().find(|e| e.start > at);
-    NowNext {
-        channel: channel.id.clone(),
-        now,
-        next,
-    }
+    NowNext { channel: channel.id.clone(), now, next }
 }
 
 #[cfg(test)]
@@ -194,10 +179,7 @@ mod tests {
         assert_eq!(nn.now.unwrap().title, "早间 <新闻> & 天气");
         assert_eq!(nn.next.unwrap().title, "农业");
         let x = xmltv(
-            &[EpgChannel {
-                channel: &ch,
-                playlists: std::slice::from_ref(&p),
-            }],
+            &[EpgChannel { channel: &ch, playlists: std::slice::from_ref(&p) }],
             at,
             at + chrono::Duration::hours(1),
         );

@@ -55,16 +55,10 @@ impl PlayHistory {
 
     /// Records every programme item of a playlist (fillers included: they rotate too).
     /// `series_of` resolves a programme's series.
-    pub fn record_playlist(
-        &mut self,
-        playlist: &Playlist,
-        series_of: impl Fn(&ProgrammeId) -> Option<String>,
-    ) {
+    pub fn record_playlist(&mut self, playlist: &Playlist, series_of: impl Fn(&ProgrammeId) -> Option<String>) {
         let clock = playlist.clock();
         for item in &playlist.items {
-            if let (Source::Programme { id }, ItemKind::Programme | ItemKind::Filler) =
-                (&item.source, item.kind)
-            {
+            if let (Source::Programme { id }, ItemKind::Programme | ItemKind::Filler) = (&item.source, item.kind) {
                 let s = series_of(id);
                 self.record(id, s.as_deref(), clock.unix_secs(item.start));
             }

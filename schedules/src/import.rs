@@ -46,22 +46,15 @@ pub fn import_day_csv(
     catalog: &impl ProgrammeLookup,
 ) -> Result<Playlist> {
     let lines = Lines::new(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let headers: Vec<String> = rdr.headers()?.iter().map(str::to_lowercase).collect();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(c_start), Some(c_prog), Some(c_dur)) =
-        (col("start"), col("programme"), col("duration"))
-    else {
+    let (Some(c_start), Some(c_prog), Some(c_dur)) = (col("start"), col("programme"), col("duration")) else {
         return Err(ScheduleError::Import(vec![LineError {
             line: 1,
-            message: format!(
-                "header must name start, programme and duration columns; found {headers:?}"
-            ),
+            message: format!("header must name start, programme and duration columns; found {headers:?}"),
         }]));
     };
     let c_timing = col("timing");
@@ -74,10 +67,7 @@ pub fn import_day_csv(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-                errors.push(LineError {
-                    line,
-                    message: format!("unreadable CSV record: {e}"),
-                });
+                errors.push(LineError { line, message: format!("unreadable CSV record: {e}") });
                 continue;
             }
         };
@@ -95,10 +85,7 @@ pub fn import_day_csv(
             }
         };
         if let Some(first) = starts.get(&start) {
-            err(format!(
-                "duplicate start {} (first on line {first})",
-                field(c_start)
-            ));
+            err(format!("duplicate start {} (first on line {first})", field(c_start)));
             continue;
         }
         starts.insert(start, line);
@@ -136,9 +123,7 @@ pub fn import_day_csv(
                 start,
                 duration: d,
                 timing,
-                source: Source::Live {
-                    uri: uri.to_owned(),
-                },
+                source: Source::Live { uri: uri.to_owned() },
                 in_point: Frames::ZERO,
                 title: uri.to_owned(),
                 kind: ItemKind::Live,
@@ -147,27 +132,20 @@ pub fn import_day_csv(
                 why: None,
             }
         } else {
-            let found = crate::ProgrammeId::parse(prog)
-                .ok()
-                .and_then(|id| catalog.by_id(&id));
+            let found = crate::ProgrammeId::parse(prog).ok().and_then(|id| catalog.by_id(&id));
             let p = match found {
                 Some(p) => p,
-                None => {
-                    match catalog.by_title(prog).as_slice() {
-                        [p] => *p,
-                        [] => {
-                            err(format!("unknown programme {prog:?} (neither an id nor a title in the catalog)"));
-                            continue;
-                        }
-                        many => {
-                            err(format!(
-                                "title {prog:?} is ambiguous ({} programmes); use the id",
-                                many.len()
-                            ));
-                            continue;
-                        }
+                None => match catalog.by_title(prog).as_slice() {
+                    [p] => *p,
+                    [] => {
+                        err(format!("unknown programme {prog:?} (neither an id nor a title in the catalog)"));
+                        continue;
                     }
-                }
+                    many => {
+                        err(format!("title {prog:?} is ambiguous ({} programmes); use the id", many.len()));
+                        continue;
+                    }
+                },
             };
             let media = rate.frames_floor(p.duration);
             let d = dur.unwrap_or(media);
@@ -205,20 +183,14 @@ pub fn import_day_csv(
             if b.start < a.end() {
                 errors.push(LineError {
                     line: *lb,
-                    message: format!(
-                        "starts {} before the item of line {la} ends",
-                        (a.end() - b.start).timecode(rate)
-                    ),
+                    message: format!("starts {} before the item of line {la} ends", (a.end() - b.start).timecode(rate)),
                 });
             }
         }
     }
     if let Some((l, last)) = items.last() {
         if last.end() > clock.length() {
-            errors.push(LineError {
-                line: *l,
-                message: "runs past the end of the broadcast day".into(),
-            });
+            errors.push(LineError { line: *l, message: "runs past the end of the broadcast day".into() });
         }
     }
     if !errors.is_empty() {
@@ -240,15 +212,7 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Self {
         let text = text.as_bytes();
-        Self {
-            text,
-            newlines: text
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
-        }
+        Self { text, newlines: text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect() }
     }
 
     /// 1-based line of the record starting at (or just before the line end preceding) `byte`.
@@ -261,11 +225,7 @@ impl<'a> Lines<'a> {
     }
 }
 
-fn parse_start(
-    text: &str,
-    clock: &crate::time::DayClock,
-    rate: crate::time::FrameRate,
-) -> Result<Frames> {
+fn parse_start(text: &str, clock: &crate::time::DayClock, rate: crate::time::FrameRate) -> Result<Frames> {
     let (hms, ff) = if text.matches(':').count() == 3 {
         let (a, b) = text.rsplit_once(':').unwrap_or((text, "0"));
         (a, Some(b))

@@ -126,8 +126,7 @@ impl Playlist {
 
     /// The day's frame clock.
     pub fn clock(&self) -> DayClock {
-        let offset = FixedOffset::east_opt(self.utc_offset_secs)
-            .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+        let offset = FixedOffset::east_opt(self.utc_offset_secs).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
         DayClock::new(self.date, self.day_start, offset, self.rate)
     }
 
@@ -212,13 +211,7 @@ mod tests {
 
     #[test]
     fn playout_items_carry_wall_clock_starts() {
-        let ch = Channel::new(
-            "tv",
-            "tv",
-            ChannelKind::Tv,
-            CentreCode::parse("510400").unwrap(),
-        )
-        .unwrap();
+        let ch = Channel::new("tv", "tv", ChannelKind::Tv, CentreCode::parse("510400").unwrap()).unwrap();
         let mut p = Playlist::empty(&ch, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
         p.items.push(item(0, 25 * 3600 * 13));
         p.items.push(item(25 * 3600 * 13, 25 * 1800));

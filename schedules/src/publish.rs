@@ -41,11 +41,7 @@ pub struct PublishedDays {
 impl PublishedDays {
     /// Nothing published yet.
     pub fn new(channel: &str, date: NaiveDate) -> Self {
-        Self {
-            channel: channel.to_owned(),
-            date,
-            versions: Vec::new(),
-        }
+        Self { channel: channel.to_owned(), date, versions: Vec::new() }
     }
 
     /// The version playout should run.
@@ -75,10 +71,7 @@ impl PublishedDays {
     ) -> Result<&PublishedDay> {
         if has_errors(findings) {
             return Err(ScheduleError::PublishBlocked(
-                findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count(),
+                findings.iter().filter(|f| f.severity == Severity::Error).count(),
             ));
         }
         if playlist.channel != self.channel || playlist.date != self.date {
@@ -90,10 +83,7 @@ impl PublishedDays {
         let clock = playlist.clock();
         let frame = clock.frame_at(now);
         if frame >= playlist.length() {
-            return Err(ScheduleError::Mismatch(format!(
-                "broadcast day {} is over",
-                self.date
-            )));
+            return Err(ScheduleError::Mismatch(format!("broadcast day {} is over", self.date)));
         }
         let (playlist, on_air_item) = match self.current() {
             Some(cur) if frame >= Frames::ZERO => match cur.playlist.item_at(frame) {
@@ -112,8 +102,7 @@ impl PublishedDays {
             warnings,
             playlist,
         });
-        self.current()
-            .ok_or_else(|| ScheduleError::Mismatch("no version".into()))
+        self.current().ok_or_else(|| ScheduleError::Mismatch("no version".into()))
     }
 }
 
@@ -147,9 +136,7 @@ impl PublishedDays {
 /// `on_air` is not an item of `current`.
 pub fn merge_on_air(current: &Playlist, next: &Playlist, on_air: usize) -> Result<Playlist> {
     if current.channel != next.channel || current.date != next.date || current.rate != next.rate {
-        return Err(ScheduleError::Mismatch(
-            "re-publishing needs the same channel, day and frame rate".into(),
-        ));
+        return Err(ScheduleError::Mismatch("re-publishing needs the same channel, day and frame rate".into()));
     }
     let Some(live) = current.items.get(on_air) else {
         return Err(ScheduleError::Mismatch(format!("no on-air item {on_air}")));
@@ -213,93 +200,45 @@ mod tests {
 
     #[test]
     fn republish_on_air_takes_effect_from_the_next_item() {
-        let mut pubs =
-            PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        let mut pubs = PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
         let before = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
-        pubs.publish(
-            day(&[("a", H), ("b", H), ("rest", 22 * H)]),
-            &[],
-            Some(1),
-            before,
-        )
-        .unwrap();
+        pubs.publish(day(&[("a", H), ("b", H), ("rest", 22 * H)]), &[], Some(1), before).unwrap();
         // 06:30 +08:00: item "a" is on air.
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 22, 30, 0).unwrap();
         let v2 = pubs
-            .publish(
-                day(&[("x", H / 2), ("y", H), ("z", H), ("rest", 21 * H + H / 2)]),
-                &[],
-                Some(2),
-                now,
-            )
+            .publish(day(&[("x", H / 2), ("y", H), ("z", H), ("rest", 21 * H + H / 2)]), &[], Some(2), now)
             .unwrap();
-        let got: Vec<(&str, i64, i64)> = v2
-            .playlist
-            .items
-            .iter()
-            .map(|i| (i.title.as_str(), i.start.0, i.in_point.0))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a", 0, 0),
-                ("y", H, H / 2),
-                ("z", H + H / 2, 0),
-                ("rest", 2 * H + H / 2, 0)
-            ]
-        );
+        let got: Vec<(&str, i64, i64)> =
+            v2.playlist.items.iter().map(|i| (i.title.as_str(), i.start.0, i.in_point.0)).collect();
+        assert_eq!(got, [("a", 0, 0), ("y", H, H / 2), ("z", H + H / 2, 0), ("rest", 2 * H + H / 2, 0)]);
         assert_eq!(v2.on_air_item, Some(0));
         assert_eq!(v2.version, 2);
-        assert_eq!(
-            pubs.versions()[0].playlist.items[1].title,
-            "b",
-            "version 1 unchanged"
-        );
+        assert_eq!(pubs.versions()[0].playlist.items[1].title, "b", "version 1 unchanged");
     }
 
     #[test]
     fn errors_block_publishing_and_warnings_do_not() {
-        let mut pubs =
-            PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
-        let f = |severity| Finding {
-            severity,
-            code: "x".into(),
-            message: "m".into(),
-            item: None,
-        };
+        let mut pubs = PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        let f = |severity| Finding { severity, code: "x".into(), message: "m".into(), item: None };
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
         let p = day(&[("a", 24 * H)]);
         assert!(matches!(
             pubs.publish(p.clone(), &[f(Severity::Error)], None, now),
             Err(ScheduleError::PublishBlocked(1))
         ));
-        assert_eq!(
-            pubs.publish(p, &[f(Severity::Warning)], None, now)
-                .unwrap()
-                .warnings
-                .len(),
-            1
-        );
+        assert_eq!(pubs.publish(p, &[f(Severity::Warning)], None, now).unwrap().warnings.len(), 1);
     }
 
     #[test]
     fn validate_and_publish_refuses_a_day_with_gaps() {
-        let mut pubs =
-            PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        let mut pubs = PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
         let idx = crate::candidate::CandidateIndex::new(vec![]);
         let short = day(&[("a", H)]);
-        let err = pubs
-            .validate_and_publish(short, &channel(), &[], &idx, None, now)
-            .unwrap_err();
+        let err = pubs.validate_and_publish(short, &channel(), &[], &idx, None, now).unwrap_err();
         assert!(matches!(err, ScheduleError::PublishBlocked(1)), "{err}");
         assert!(pubs.current().is_none());
         let full = day(&[("a", 24 * H)]);
-        assert_eq!(
-            pubs.validate_and_publish(full, &channel(), &[], &idx, None, now)
-                .unwrap()
-                .version,
-            1
-        );
+        assert_eq!(pubs.validate_and_publish(full, &channel(), &[], &idx, None, now).unwrap().version, 1);
     }
 }

@@ -46,18 +46,13 @@ pub fn window(q: &Quota, clock: &DayClock) -> Vec<(Frames, Frames)> {
 
 /// Frames of `[start, end)` inside the window ranges.
 pub fn overlap(ranges: &[(Frames, Frames)], start: Frames, end: Frames) -> Frames {
-    ranges
-        .iter()
-        .map(|&(a, b)| Frames((end.min(b) - start.max(a)).0.max(0)))
-        .fold(Frames::ZERO, |x, y| x + y)
+    ranges.iter().map(|&(a, b)| Frames((end.min(b) - start.max(a)).0.max(0))).fold(Frames::ZERO, |x, y| x + y)
 }
 
 /// Airtime the quota requires.
 pub fn required(q: &Quota, clock: &DayClock) -> Frames {
     match q.min {
-        QuotaMin::Minutes(m) => clock
-            .rate
-            .frames_ceil(MediaTime::from_secs(i64::from(m) * 60)),
+        QuotaMin::Minutes(m) => clock.rate.frames_ceil(MediaTime::from_secs(i64::from(m) * 60)),
         QuotaMin::PercentOfAirtime(p) => {
             let total: i64 = window(q, clock).iter().map(|(a, b)| (*b - *a).0).sum();
             Frames((total * i64::from(p) + 99) / 100)
@@ -66,17 +61,10 @@ pub fn required(q: &Quota, clock: &DayClock) -> Frames {
 }
 
 /// True when an item counts towards the quota.
-pub fn counts(
-    q: &Quota,
-    item: &PlaylistItem,
-    channel: &Channel,
-    lookup: &impl ProgrammeLookup,
-) -> bool {
+pub fn counts(q: &Quota, item: &PlaylistItem, channel: &Channel, lookup: &impl ProgrammeLookup) -> bool {
     match (&item.source, item.kind) {
         (_, ItemKind::Slate) => false,
-        (Source::Programme { id }, _) => lookup
-            .by_id(id)
-            .is_some_and(|p| q.filter.matches(p, channel)),
+        (Source::Programme { id }, _) => lookup.by_id(id).is_some_and(|p| q.filter.matches(p, channel)),
         _ => q.filter.matches_category(&item.category) && !q.filter.has_secondary(),
     }
 }
@@ -95,11 +83,7 @@ pub fn status(
         .filter(|it| counts(q, it, channel, lookup))
         .map(|it| overlap(&ranges, it.start, it.end()))
         .fold(Frames::ZERO, |a, b| a + b);
-    QuotaStatus {
-        name: q.name.clone(),
-        required: required(q, clock),
-        achieved,
-    }
+    QuotaStatus { name: q.name.clone(), required: required(q, clock), achieved }
 }
 
 #[cfg(test)]
@@ -113,10 +97,7 @@ mod tests {
     fn quota(from: &str, until: &str, min: QuotaMin) -> Quota {
         Quota {
             name: "q".into(),
-            filter: Filter {
-                categories: vec!["涉农".into()],
-                ..Filter::default()
-            },
+            filter: Filter { categories: vec!["涉农".into()], ..Filter::default() },
             from: TimeOfDay::parse(from).unwrap(),
             until: TimeOfDay::parse(until).unwrap(),
             min,
@@ -127,28 +108,13 @@ mod tests {
     fn windows_wrap_around_the_day_start() {
         let clock = channel().day(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         let h = 25 * 3600;
-        assert_eq!(
-            window(&quota("06:00", "22:00", QuotaMin::Minutes(30)), &clock),
-            vec![(Frames(0), Frames(16 * h))]
-        );
+        assert_eq!(window(&quota("06:00", "22:00", QuotaMin::Minutes(30)), &clock), vec![(Frames(0), Frames(16 * h))]);
         assert_eq!(
             window(&quota("05:00", "07:00", QuotaMin::Minutes(30)), &clock),
             vec![(Frames(23 * h), Frames(24 * h)), (Frames(0), Frames(h))]
         );
-        assert_eq!(
-            required(
-                &quota("06:00", "22:00", QuotaMin::PercentOfAirtime(10)),
-                &clock
-            ),
-            Frames(16 * h / 10)
-        );
-        assert_eq!(
-            window(&quota("06:00", "06:00", QuotaMin::Minutes(1)), &clock),
-            vec![(Frames(0), Frames(24 * h))]
-        );
-        assert_eq!(
-            overlap(&[(Frames(10), Frames(20))], Frames(15), Frames(30)),
-            Frames(5)
-        );
+        assert_eq!(required(&quota("06:00", "22:00", QuotaMin::PercentOfAirtime(10)), &clock), Frames(16 * h / 10));
+        assert_eq!(window(&quota("06:00", "06:00", QuotaMin::Minutes(1)), &clock), vec![(Frames(0), Frames(24 * h))]);
+        assert_eq!(overlap(&[(Frames(10), Frames(20))], Frames(15), Frames(30)), Frames(5));
     }
 }

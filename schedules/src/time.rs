@@ -41,10 +41,7 @@ impl TryFrom<RawRate> for FrameRate {
 
 impl From<FrameRate> for RawRate {
     fn from(r: FrameRate) -> Self {
-        RawRate {
-            num: r.num,
-            den: r.den,
-        }
+        RawRate { num: r.num, den: r.den }
     }
 }
 
@@ -124,9 +121,7 @@ fn clamp_i64(v: i128) -> i64 {
 }
 
 /// A count of frames at the channel's rate; also an offset from the start of a broadcast day.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Frames(pub i64);
 
@@ -164,20 +159,12 @@ impl Frames {
         let sign = if self.0 < 0 { "-" } else { "" };
         let v = i64::try_from(self.0.unsigned_abs()).unwrap_or(i64::MAX);
         let (ff, s) = (v % fps, v / fps);
-        format!(
-            "{sign}{:02}:{:02}:{:02}:{:02}",
-            s / 3600,
-            s / 60 % 60,
-            s % 60,
-            ff
-        )
+        format!("{sign}{:02}:{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60, ff)
     }
 }
 
 /// Exact media time in nanoseconds (a programme's real duration, independent of any channel).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MediaTime(pub i64);
 
@@ -206,10 +193,7 @@ impl MediaTime {
 /// # Errors
 /// `Time` with the reason when the text is not one of those forms.
 pub fn parse_hms_millis(text: &str) -> Result<i64> {
-    let bad = |reason: &str| ScheduleError::Time {
-        text: text.to_owned(),
-        reason: reason.to_owned(),
-    };
+    let bad = |reason: &str| ScheduleError::Time { text: text.to_owned(), reason: reason.to_owned() };
     let t = text.trim();
     let (main, frac) = match t.split_once('.') {
         Some((m, f)) => (m, Some(f)),
@@ -249,10 +233,7 @@ pub fn parse_frames(text: &str, rate: FrameRate) -> Result<Frames> {
     let t = text.trim();
     if t.matches(':').count() == 3 {
         let (hms, ff) = t.rsplit_once(':').unwrap_or((t, "0"));
-        let bad = |reason: &str| ScheduleError::Time {
-            text: text.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let bad = |reason: &str| ScheduleError::Time { text: text.to_owned(), reason: reason.to_owned() };
         if ff.is_empty() || ff.len() > 3 || !ff.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("frame field must be digits"));
         }
@@ -281,10 +262,7 @@ impl TimeOfDay {
     /// `Time` when a field is out of range.
     pub fn hms(h: u32, m: u32, s: u32) -> Result<Self> {
         if h > 23 || m > 59 || s > 59 {
-            return Err(ScheduleError::Time {
-                text: format!("{h}:{m}:{s}"),
-                reason: "out of range".into(),
-            });
+            return Err(ScheduleError::Time { text: format!("{h}:{m}:{s}"), reason: "out of range".into() });
         }
         Ok(TimeOfDay((h * 3600 + m * 60 + s) * 1000))
     }
@@ -296,10 +274,7 @@ impl TimeOfDay {
     pub fn parse(text: &str) -> Result<Self> {
         let ms = parse_hms_millis(text)?;
         if ms >= SECS_PER_DAY * 1000 {
-            return Err(ScheduleError::Time {
-                text: text.to_owned(),
-                reason: "must be below 24:00".into(),
-            });
+            return Err(ScheduleError::Time { text: text.to_owned(), reason: "must be below 24:00".into() });
         }
         Ok(TimeOfDay(ms as u32))
     }
@@ -363,26 +338,14 @@ pub struct DayClock {
 
 impl DayClock {
     /// The clock of broadcast day `date` starting at `day_start` in `offset`.
-    pub fn new(
-        date: NaiveDate,
-        day_start: TimeOfDay,
-        offset: FixedOffset,
-        rate: FrameRate,
-    ) -> Self {
+    pub fn new(date: NaiveDate, day_start: TimeOfDay, offset: FixedOffset, rate: FrameRate) -> Self {
         let naive = date.and_time(day_start.to_naive());
         // A fixed offset has neither gaps nor folds, so the local time always maps to one instant.
         let start = naive
             .and_local_timezone(offset)
             .single()
-            .unwrap_or_else(|| {
-                DateTime::from_naive_utc_and_offset(naive - offset_dur(offset), offset)
-            });
-        Self {
-            date,
-            start,
-            rate,
-            day_start,
-        }
+            .unwrap_or_else(|| DateTime::from_naive_utc_and_offset(naive - offset_dur(offset), offset));
+        Self { date, start, rate, day_start }
     }
 
     /// Frames in the day.
@@ -398,21 +361,14 @@ impl DayClock {
     /// The frame showing at instant `t` (rounded down); may be negative or past the day.
     pub fn frame_at(&self, t: DateTime<Utc>) -> Frames {
         let d = t.signed_duration_since(self.start);
-        let ns = d
-            .num_nanoseconds()
-            .unwrap_or(if d < ChronoDuration::zero() {
-                i64::MIN
-            } else {
-                i64::MAX
-            });
+        let ns = d.num_nanoseconds().unwrap_or(if d < ChronoDuration::zero() { i64::MIN } else { i64::MAX });
         self.rate.frames_floor(MediaTime(ns))
     }
 
     /// The first frame at or after time of day `t` within this broadcast day
     /// (times before the day start belong to the next calendar date).
     pub fn frame_of(&self, t: TimeOfDay) -> Frames {
-        self.rate
-            .frames_ceil(MediaTime::from_millis(t.millis_after(self.day_start)))
+        self.rate.frames_ceil(MediaTime::from_millis(t.millis_after(self.day_start)))
     }
 
     /// Seconds since the Unix epoch of frame `f` (used for fast comparisons in the generator).
@@ -443,21 +399,14 @@ mod tests {
         let r = FrameRate::new(30000, 1001).unwrap();
         // 86400 * 30000 / 1001 = 2_589_410.59...
         assert_eq!(r.frames_per_day(), Frames(2_589_411));
-        assert_eq!(
-            r.frames_floor(MediaTime::from_secs(86_400)),
-            Frames(2_589_410)
-        );
+        assert_eq!(r.frames_floor(MediaTime::from_secs(86_400)), Frames(2_589_410));
     }
 
     #[test]
     fn frames_round_trip_through_media_time() {
         let r = FrameRate::new(30000, 1001).unwrap();
         for f in [0, 1, 29, 30, 1799, 107_892, 2_589_410] {
-            assert_eq!(
-                r.frames_floor(r.to_media(Frames(f))),
-                Frames(f),
-                "frame {f}"
-            );
+            assert_eq!(r.frames_floor(r.to_media(Frames(f))), Frames(f), "frame {f}");
         }
     }
 
@@ -473,10 +422,7 @@ mod tests {
         assert_eq!(f, Frames(90_010));
         assert_eq!(f.timecode(FrameRate::PAL), "01:00:00:10");
         assert!(parse_frames("00:00:00:25", FrameRate::PAL).is_err());
-        assert_eq!(
-            parse_frames("00:00:01.5", FrameRate::PAL).unwrap(),
-            Frames(37)
-        );
+        assert_eq!(parse_frames("00:00:01.5", FrameRate::PAL).unwrap(), Frames(37));
     }
 
     #[test]
@@ -494,15 +440,9 @@ mod tests {
         let six = TimeOfDay::parse("06:00").unwrap();
         let c = DayClock::new(date, six, cst(), FrameRate::PAL);
         assert_eq!(c.start.to_rfc3339(), "2026-11-26T06:00:00+08:00");
-        assert_eq!(
-            c.instant(Frames(25 * 3600 * 13)).to_rfc3339(),
-            "2026-11-26T19:00:00+08:00"
-        );
+        assert_eq!(c.instant(Frames(25 * 3600 * 13)).to_rfc3339(), "2026-11-26T19:00:00+08:00");
         // 02:00 belongs to the next calendar date, 20 h into the broadcast day.
-        assert_eq!(
-            c.frame_of(TimeOfDay::parse("02:00").unwrap()),
-            Frames(25 * 3600 * 20)
-        );
+        assert_eq!(c.frame_of(TimeOfDay::parse("02:00").unwrap()), Frames(25 * 3600 * 20));
         let t = c.instant(Frames(1234)).with_timezone(&Utc);
         assert_eq!(c.frame_at(t), Frames(1234));
     }

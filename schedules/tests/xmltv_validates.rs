@@ -28,14 +28,8 @@ fn generated_week_exports_valid_xmltv() {
         }
         days.push(v);
     }
-    let epg: Vec<EpgChannel<'_>> = channels
-        .iter()
-        .zip(&days)
-        .map(|(channel, p)| EpgChannel {
-            channel,
-            playlists: p,
-        })
-        .collect();
+    let epg: Vec<EpgChannel<'_>> =
+        channels.iter().zip(&days).map(|(channel, p)| EpgChannel { channel, playlists: p }).collect();
     let from = first.and_hms_opt(0, 0, 0).unwrap().and_utc();
     let doc = xmltv(&epg, from, from + Duration::days(3));
     assert!(doc.matches("<programme ").count() > 50);
@@ -44,15 +38,8 @@ fn generated_week_exports_valid_xmltv() {
     let path = dir.path().join("guide.xml");
     std::fs::write(&path, &doc).unwrap();
     let out = validate_file(&path);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "tv_validate_file rejected the export:\n{text}"
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "tv_validate_file rejected the export:\n{text}");
     assert!(text.contains("Validated ok"), "{text}");
 }
 
@@ -76,12 +63,7 @@ fn validate_file(path: &std::path::Path) -> std::process::Output {
         std::path::Path::new(dtd).exists(),
         "{dtd} is missing; install it with: sudo apt-get install -y xmltv-util"
     );
-    Command::new("tv_validate_file")
-        .arg("--dtd-file")
-        .arg(dtd)
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("tv_validate_file is needed for this test ({e}); install it with: sudo apt-get install -y xmltv-util")
-        })
+    Command::new("tv_validate_file").arg("--dtd-file").arg(dtd).arg(path).output().unwrap_or_else(|e| {
+        panic!("tv_validate_file is needed for this test ({e}); install it with: sudo apt-get install -y xmltv-util")
+    })
 }

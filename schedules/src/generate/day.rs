@@ -44,22 +44,12 @@ impl Gen<'_> {
 
     fn rule_break(&mut self, rule: &str, block: &str, at: Frames, reason: String) {
         let key = (rule.to_owned(), block.to_owned());
-        if let Some(b) = self
-            .break_at
-            .get(&key)
-            .and_then(|&i| self.breaks.get_mut(i))
-        {
+        if let Some(b) = self.break_at.get(&key).and_then(|&i| self.breaks.get_mut(i)) {
             b.count += 1;
             return;
         }
         self.break_at.insert(key, self.breaks.len());
-        self.breaks.push(RuleBreak {
-            rule: rule.into(),
-            block: block.into(),
-            at,
-            count: 1,
-            reason,
-        });
+        self.breaks.push(RuleBreak { rule: rule.into(), block: block.into(), at, count: 1, reason });
     }
 
     fn push(&mut self, item: PlaylistItem) {
@@ -75,19 +65,12 @@ impl Gen<'_> {
     }
 
     /// Closes `[from, to)` with fillers. `planned == true` means the template left it empty.
-    pub(super) fn gap(
-        &mut self,
-        from: Frames,
-        to: Frames,
-        before: &str,
-        unplanned: bool,
-    ) -> Frames {
+    pub(super) fn gap(&mut self, from: Frames, to: Frames, before: &str, unplanned: bool) -> Frames {
         let idx = self.idx;
         let (start_unix, rate) = (self.start_unix, self.clock.rate);
         let rights = move |i: usize, at: Frames, len: i64| {
             let s = |f: Frames| start_unix + rate.to_media(f).0.div_euclid(1_000_000_000);
-            idx.get(i)
-                .is_some_and(|p| p.rights_cover(s(at), s(at + Frames(len))))
+            idx.get(i).is_some_and(|p| p.rights_cover(s(at), s(at + Frames(len))))
         };
         let (items, slate) = self.fillers.close(from, to, before, idx, &rights);
         if slate {
@@ -132,11 +115,7 @@ impl Gen<'_> {
                 kind: ItemKind::Live,
                 category: "live".into(),
                 locked: false,
-                why: Some(format!(
-                    "live relay fixed at {} by {}",
-                    self.tod(b.start),
-                    b.location
-                )),
+                why: Some(format!("live relay fixed at {} by {}", self.tod(b.start), b.location)),
             }),
             BlockKind::Fixed { programme } => self.fixed(b, programme),
             BlockKind::Filler => {
@@ -189,11 +168,7 @@ impl Gen<'_> {
             kind: ItemKind::Programme,
             category: p.category.clone(),
             locked: false,
-            why: Some(format!(
-                "fixed event at {} by {}",
-                self.tod(b.start),
-                b.location
-            )),
+            why: Some(format!("fixed event at {} by {}", self.tod(b.start), b.location)),
         };
         self.mark_aired(self.idx.position(&p.id), b.start, len.0);
         self.push(item);
@@ -224,18 +199,14 @@ impl Gen<'_> {
         let (mut t, mut own, mut placed) = (b.start, 0i64, 0u32);
         loop {
             let filled = (t - b.start).0;
-            let own_needed = rule
-                .own_centre_min_percent
-                .is_some_and(|p| own * 100 < i64::from(p) * filled.max(1));
+            let own_needed = rule.own_centre_min_percent.is_some_and(|p| own * 100 < i64::from(p) * filled.max(1));
             let at = self.secs(t);
             let quota = self.quota_focus(t, rule);
             let Some(pool) = self.pools.get(&key) else {
                 break;
             };
             let (start_unix, tt) = (self.start_unix, t);
-            let secs_of = move |f: i64| {
-                start_unix + rate.to_media(tt + Frames(f)).0.div_euclid(1_000_000_000)
-            };
+            let secs_of = move |f: i64| start_unix + rate.to_media(tt + Frames(f)).0.div_euclid(1_000_000_000);
             let mut ask = Ask {
                 rule,
                 at,
@@ -251,33 +222,19 @@ impl Gen<'_> {
             }
             ask.quota = None;
             ask.max_relax = Relax::BlockFilter;
-            let quota_name = if pick.is_some() {
-                quota.map(|q| q.name.clone())
-            } else {
-                None
-            };
-            let pick = pick
-                .or_else(|| select::pick(pool, &ask, self.idx, self.ch, self.hist, &self.today));
+            let quota_name = if pick.is_some() { quota.map(|q| q.name.clone()) } else { None };
+            let pick = pick.or_else(|| select::pick(pool, &ask, self.idx, self.ch, self.hist, &self.today));
             let Some(pick) = pick else { break };
             let Some(p) = self.idx.get(pick.entry.i) else {
                 break;
             };
             let len = Frames(pick.entry.frames);
-            let last = self
-                .today
-                .programmes
-                .get(&pick.entry.i)
-                .copied()
-                .unwrap_or(pick.entry.last);
+            let last = self.today.programmes.get(&pick.entry.i).copied().unwrap_or(pick.entry.last);
             let mut why = format!(
                 "{}: {} · least recently played (last aired {})",
                 b.label,
                 p.category,
-                if last == i64::MIN {
-                    "never".to_owned()
-                } else {
-                    fmt_unix(last, self.ch)
-                }
+                if last == i64::MIN { "never".to_owned() } else { fmt_unix(last, self.ch) }
             );
             if let Some(q) = quota_name {
                 why.push_str(&format!(" · preferred for quota {q}"));
@@ -316,7 +273,15 @@ impl Gen<'_> {
             placed += 1;
         }
         if placed == 0 {
-            self.rule_break("block_unfilled", &b.label, b.start, format!("no airable programme of {:?} fits the block at all (ready, medium, sharing, rights, length)", rule.filter.categories));
+            self.rule_break(
+                "block_unfilled",
+                &b.label,
+                b.start,
+                format!(
+                    "no airable programme of {:?} fits the block at all (ready, medium, sharing, rights, length)",
+                    rule.filter.categories
+                ),
+            );
         }
         if t < b.end {
             let rest = self.gap(t, b.end, &b.label, false);
@@ -325,10 +290,7 @@ impl Gen<'_> {
                     "filler_excess",
                     &b.label,
                     t,
-                    format!(
-                        "only {} of interstitials could close the block; no programme fits",
-                        rest.timecode(rate)
-                    ),
+                    format!("only {} of interstitials could close the block; no programme fits", rest.timecode(rate)),
                 );
             }
         }
@@ -339,13 +301,9 @@ impl Gen<'_> {
         self.t.quotas.iter().enumerate().find_map(|(qi, q)| {
             let need = quota::required(q, &self.clock);
             let got = self.quota_got.get(qi).copied().unwrap_or(Frames::ZERO);
-            let active =
-                quota::overlap(&quota::window(q, &self.clock), t, t + Frames(1)) > Frames::ZERO;
+            let active = quota::overlap(&quota::window(q, &self.clock), t, t + Frames(1)) > Frames::ZERO;
             let serves = q.filter.categories.is_empty()
-                || q.filter
-                    .categories
-                    .iter()
-                    .any(|c| rule.filter.categories.contains(c));
+                || q.filter.categories.iter().any(|c| rule.filter.categories.contains(c));
             (got < need && active && serves).then_some(q)
         })
     }
@@ -356,7 +314,14 @@ impl Gen<'_> {
             let got = self.quota_got.get(qi).copied().unwrap_or(Frames::ZERO);
             if got < need {
                 let rate = self.clock.rate;
-                let reason = format!("{} achieved {} of the required {} between {} and {}: not enough matching blocks or programmes", q.name, got.timecode(rate), need.timecode(rate), q.from, q.until);
+                let reason = format!(
+                    "{} achieved {} of the required {} between {} and {}: not enough matching blocks or programmes",
+                    q.name,
+                    got.timecode(rate),
+                    need.timecode(rate),
+                    q.from,
+                    q.until
+                );
                 self.rule_break("quota", &q.name.clone(), Frames::ZERO, reason);
             }
         }
@@ -365,10 +330,6 @@ impl Gen<'_> {
 
 fn fmt_unix(s: i64, ch: &Channel) -> String {
     chrono::DateTime::from_timestamp(s, 0)
-        .map(|d| {
-            d.with_timezone(&ch.offset())
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        .map(|d| d.with_timezone(&ch.offset()).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| s.to_string())
 }

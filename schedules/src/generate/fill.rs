@@ -18,11 +18,7 @@ impl Fillers {
     /// Fillers of `categories`, least recently played first.
     pub fn build(base: &[Entry], idx: &CandidateIndex, last: &[i64], salt: u64) -> Self {
         let pool = Pool::build(base, idx, last, salt);
-        Self {
-            order: pool.order.iter().map(|e| (e.i, e.frames)).collect(),
-            cursor: 0,
-            min_frames: pool.min_frames,
-        }
+        Self { order: pool.order.iter().map(|e| (e.i, e.frames)).collect(), cursor: 0, min_frames: pool.min_frames }
     }
 
     /// Items tiling `[from, to)` exactly. `rights(i, start, len)` says whether candidate `i`
@@ -104,8 +100,6 @@ fn slate(from: Frames, to: Frames, before: &str) -> PlaylistItem {
         kind: ItemKind::Slate,
         category: String::new(),
         locked: false,
-        why: Some(format!(
-            "no filler available to close the gap before {before}"
-        )),
+        why: Some(format!("no filler available to close the gap before {before}")),
     }
 }

@@ -110,11 +110,7 @@ impl<'a> Generator<'a> {
     ///
     /// # Errors
     /// `Template` with every problem when the template is not usable.
-    pub fn new(
-        channel: &'a Channel,
-        template: &'a Template,
-        index: &'a CandidateIndex,
-    ) -> Result<Self> {
+    pub fn new(channel: &'a Channel, template: &'a Template, index: &'a CandidateIndex) -> Result<Self> {
         let known: Vec<&str> = index.categories().collect();
         let problems = check(template, channel, &known);
         if !problems.is_empty() {
@@ -122,12 +118,9 @@ impl<'a> Generator<'a> {
         }
         let mut bases = HashMap::new();
         let grids = std::iter::once(&template.week.default).chain(template.week.weekdays.values());
-        let kinds = grids.flat_map(|g| g.blocks.iter().map(|b| &b.kind)).chain(
-            template
-                .clocks
-                .iter()
-                .flat_map(|c| c.segments.iter().map(|s| &s.kind)),
-        );
+        let kinds = grids
+            .flat_map(|g| g.blocks.iter().map(|b| &b.kind))
+            .chain(template.clocks.iter().flat_map(|c| c.segments.iter().map(|s| &s.kind)));
         for k in kinds {
             if let BlockKind::Category(r) = k {
                 let key = pool_key(r);
@@ -138,13 +131,7 @@ impl<'a> Generator<'a> {
             }
         }
         let filler_base = Pool::base(&template.fillers.categories, index, channel);
-        Ok(Self {
-            ch: channel,
-            t: template,
-            idx: index,
-            bases,
-            filler_base,
-        })
+        Ok(Self { ch: channel, t: template, idx: index, bases, filler_base })
     }
 
     /// Generates broadcast day `date`. Same inputs and seed → same playlist.
@@ -193,37 +180,21 @@ impl<'a> Generator<'a> {
         }
         g.quota_breaks();
         let mut playlist = Playlist::empty(channel, date);
-        let explanations = g
-            .items
-            .iter()
-            .map(|i| i.why.clone().unwrap_or_default())
-            .collect();
+        let explanations = g.items.iter().map(|i| i.why.clone().unwrap_or_default()).collect();
         playlist.items = g.items;
-        GeneratedDay {
-            playlist,
-            exceptions: g.breaks,
-            explanations,
-        }
+        GeneratedDay { playlist, exceptions: g.breaks, explanations }
     }
 }
 
 impl Generator<'_> {
     /// Generates `n` consecutive days from `first`, recording each day into `history` so
     /// rotation and separation carry from one day to the next.
-    pub fn days(
-        &self,
-        first: NaiveDate,
-        n: u32,
-        history: &mut PlayHistory,
-        seed: u64,
-    ) -> Vec<GeneratedDay> {
+    pub fn days(&self, first: NaiveDate, n: u32, history: &mut PlayHistory, seed: u64) -> Vec<GeneratedDay> {
         let mut out = Vec::with_capacity(n as usize);
         let mut date = first;
         for _ in 0..n {
             let day = self.day(date, history, seed);
-            history.record_playlist(&day.playlist, |id| {
-                self.idx.by_id(id).and_then(|p| p.series.clone())
-            });
+            history.record_playlist(&day.playlist, |id| self.idx.by_id(id).and_then(|p| p.series.clone()));
             out.push(day);
             let Some(next) = date.succ_opt() else { break };
             date = next;

@@ -27,13 +27,8 @@ pub enum Relax {
 }
 
 impl Relax {
-    pub const ORDER: [Relax; 5] = [
-        Relax::None,
-        Relax::OwnCentreShare,
-        Relax::SeriesSeparation,
-        Relax::ProgrammeSeparation,
-        Relax::BlockFilter,
-    ];
+    pub const ORDER: [Relax; 5] =
+        [Relax::None, Relax::OwnCentreShare, Relax::SeriesSeparation, Relax::ProgrammeSeparation, Relax::BlockFilter];
 
     /// Stable code used in `RuleBreak::rule`.
     pub fn code(self) -> &'static str {
@@ -76,11 +71,7 @@ impl Pool {
             .filter_map(|i| {
                 let p = idx.get(i)?;
                 let frames = ch.rate.frames_floor(p.duration).0;
-                (p.airable_on(ch) && frames > 0).then_some(Entry {
-                    i,
-                    frames,
-                    last: i64::MIN,
-                })
+                (p.airable_on(ch) && frames > 0).then_some(Entry { i, frames, last: i64::MIN })
             })
             .collect()
     }
@@ -105,10 +96,7 @@ impl Pool {
         aired.sort_unstable_by_key(|(l, h, _)| (*l, *h));
         fresh.extend(aired.into_iter().map(|(_, _, e)| e));
         let min_frames = fresh.iter().map(|e| e.frames).min().unwrap_or(i64::MAX);
-        Self {
-            order: fresh,
-            min_frames,
-        }
+        Self { order: fresh, min_frames }
     }
 }
 
@@ -117,11 +105,7 @@ pub fn merge_by_hash(mut lists: Vec<&[usize]>, idx: &CandidateIndex) -> Vec<usiz
     let mut out = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
     let key = |i: usize| (idx.id_hash(i), i);
     loop {
-        let best = lists
-            .iter()
-            .enumerate()
-            .filter_map(|(k, l)| l.first().map(|&i| (key(i), k)))
-            .min();
+        let best = lists.iter().enumerate().filter_map(|(k, l)| l.first().map(|&i| (key(i), k))).min();
         let Some((_, k)) = best else { break };
         if let Some(l) = lists.get_mut(k) {
             if let Some((&i, rest)) = l.split_first() {
@@ -200,18 +184,14 @@ fn scan(
         }
         if level < Relax::ProgrammeSeparation {
             let last = today.programmes.get(&e.i).copied().unwrap_or(e.last);
-            if last != i64::MIN
-                && ask.at - last < i64::from(ask.rule.programme_separation_hours) * 3600
-            {
+            if last != i64::MIN && ask.at - last < i64::from(ask.rule.programme_separation_hours) * 3600 {
                 return false;
             }
         }
         if level < Relax::SeriesSeparation {
             if let Some(s) = &p.series {
                 let last = today.series.get(s).copied().or_else(|| hist.last_series(s));
-                if last.is_some_and(|l| {
-                    ask.at - l < i64::from(ask.rule.series_separation_hours) * 3600
-                }) {
+                if last.is_some_and(|l| ask.at - l < i64::from(ask.rule.series_separation_hours) * 3600) {
                     return false;
                 }
             }
@@ -228,11 +208,7 @@ fn scan(
     };
     let mut best: Option<Entry> = None;
     let mut looked = 0;
-    for e in pool
-        .order
-        .iter()
-        .filter(|e| !today.programmes.contains_key(&e.i))
-    {
+    for e in pool.order.iter().filter(|e| !today.programmes.contains_key(&e.i)) {
         if best.is_some() {
             looked += 1;
             if looked > LOOKAHEAD {
@@ -256,10 +232,7 @@ fn scan(
     let found = today
         .aired
         .iter()
-        .filter(|e| {
-            idx.get(e.i)
-                .is_some_and(|p| ask.rule.filter.matches_category(&p.category))
-        })
+        .filter(|e| idx.get(e.i).is_some_and(|p| ask.rule.filter.matches_category(&p.category)))
         .find(|e| ok(e, fits))
         .copied();
     (found, *fits)
@@ -281,10 +254,7 @@ pub fn pick(
     for level in Relax::ORDER.into_iter().filter(|l| *l <= ask.max_relax) {
         let (found, fits) = scan(pool, ask, level, idx, ch, hist, today);
         if let Some(entry) = found {
-            return Some(Pick {
-                entry,
-                relax: level,
-            });
+            return Some(Pick { entry, relax: level });
         }
         if !fits {
             return None; // nothing fits the time left: relaxing rules cannot help
@@ -302,10 +272,7 @@ mod tests {
 
     fn rule() -> CategoryRule {
         CategoryRule {
-            filter: Filter {
-                categories: vec!["news".into()],
-                ..Filter::default()
-            },
+            filter: Filter { categories: vec!["news".into()], ..Filter::default() },
             programme_separation_hours: 24,
             series_separation_hours: 4,
             own_centre_min_percent: None,
@@ -319,11 +286,7 @@ mod tests {
         let mut hist = PlayHistory::new();
         hist.record(&crate::ProgrammeId::parse("a").unwrap(), None, 1_000);
         hist.record(&crate::ProgrammeId::parse("b").unwrap(), None, 500);
-        let last: Vec<i64> = idx
-            .items()
-            .iter()
-            .map(|p| hist.last_programme(&p.id).unwrap_or(i64::MIN))
-            .collect();
+        let last: Vec<i64> = idx.items().iter().map(|p| hist.last_programme(&p.id).unwrap_or(i64::MIN)).collect();
         let base = Pool::base(&["news".into()], &idx, &ch);
         let pool = Pool::build(&base, &idx, &last, 7);
         let r = rule();
@@ -339,15 +302,8 @@ mod tests {
         };
         let p = pick(&pool, &ask, &idx, &ch, &hist, &Today::default()).unwrap();
         assert_eq!(idx.get(p.entry.i).unwrap().id.as_str(), "b");
-        assert_eq!(
-            p.relax,
-            Relax::ProgrammeSeparation,
-            "both aired within 24 h"
-        );
-        let short = Ask {
-            max_frames: 10,
-            ..ask
-        };
+        assert_eq!(p.relax, Relax::ProgrammeSeparation, "both aired within 24 h");
+        let short = Ask { max_frames: 10, ..ask };
         assert!(pick(&pool, &short, &idx, &ch, &hist, &Today::default()).is_none());
     }
 }

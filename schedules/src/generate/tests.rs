@@ -21,12 +21,7 @@ fn assert_tiles(p: &Playlist) {
 }
 
 fn fillers() -> Vec<ProgrammeCandidate> {
-    vec![
-        prog("id1", "ident", 7),
-        prog("id2", "ident", 11),
-        prog("psa1", "psa", 30),
-        prog("psa2", "psa", 45),
-    ]
+    vec![prog("id1", "ident", 7), prog("id2", "ident", 11), prog("psa1", "psa", 30), prog("psa2", "psa", 45)]
 }
 
 #[test]
@@ -34,26 +29,10 @@ fn demo_day_tiles_the_day_exactly_with_the_live_news_at_19() {
     let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
     let cat = demo::catalog(3_000, 1, now);
     let ch = demo::channel("pzh-tv1", crate::ChannelKind::Tv, "510400").unwrap();
-    let g = generate_day(
-        &ch,
-        &demo::template().unwrap(),
-        date(),
-        &cat,
-        &PlayHistory::new(),
-        42,
-    )
-    .unwrap();
+    let g = generate_day(&ch, &demo::template().unwrap(), date(), &cat, &PlayHistory::new(), 42).unwrap();
     assert_tiles(&g.playlist);
-    let news = g
-        .playlist
-        .items
-        .iter()
-        .find(|i| i.kind == ItemKind::Live)
-        .unwrap();
-    assert_eq!(
-        g.playlist.clock().instant(news.start).to_rfc3339(),
-        "2026-11-26T19:00:00+08:00"
-    );
+    let news = g.playlist.items.iter().find(|i| i.kind == ItemKind::Live).unwrap();
+    assert_eq!(g.playlist.clock().instant(news.start).to_rfc3339(), "2026-11-26T19:00:00+08:00");
     assert_eq!(news.timing, Timing::Hard);
     assert_eq!(g.explanations.len(), g.playlist.items.len());
     assert!(g.explanations.iter().all(|w| !w.is_empty()));
@@ -64,17 +43,10 @@ fn demo_day_tiles_the_day_exactly_with_the_live_news_at_19() {
             let p = idx.by_id(id).unwrap();
             assert!(p.ready && p.video, "{id} airable");
             let clock = g.playlist.clock();
-            assert!(
-                p.rights_cover(clock.unix_secs(it.start), clock.unix_secs(it.end())),
-                "{id} rights"
-            );
+            assert!(p.rights_cover(clock.unix_secs(it.start), clock.unix_secs(it.end())), "{id} rights");
         }
     }
-    assert!(
-        g.exceptions.iter().all(|b| b.rule != "quota"),
-        "{:?}",
-        g.exceptions
-    );
+    assert!(g.exceptions.iter().all(|b| b.rule != "quota"), "{:?}", g.exceptions);
 }
 
 #[test]
@@ -84,17 +56,11 @@ fn consecutive_days_carry_rotation_forward() {
     let ch = demo::channel("pzh-tv1", crate::ChannelKind::Tv, "510400").unwrap();
     let t = demo::template().unwrap();
     let mut hist = PlayHistory::new();
-    let days = Generator::new(&ch, &t, &index)
-        .unwrap()
-        .days(date(), 2, &mut hist, 1);
+    let days = Generator::new(&ch, &t, &index).unwrap().days(date(), 2, &mut hist, 1);
     assert_eq!(days[1].playlist.date, date().succ_opt().unwrap());
     let first_of_day2 = days[1].playlist.items[0].programme().unwrap();
     assert!(
-        days[0]
-            .playlist
-            .items
-            .iter()
-            .all(|i| i.kind != ItemKind::Programme || i.programme() != Some(first_of_day2)),
+        days[0].playlist.items.iter().all(|i| i.kind != ItemKind::Programme || i.programme() != Some(first_of_day2)),
         "day 2 opens with something day 1 did not air"
     );
     assert!(!hist.is_empty());
@@ -114,12 +80,7 @@ fn same_seed_same_day_other_seed_other_day() {
     // Reversing the catalog does not change the choice either (ties break on id hashes).
     let mut rev = cat.clone();
     rev.reverse();
-    assert_eq!(
-        generate_day(&ch, &t, date(), &rev, &PlayHistory::new(), 9)
-            .unwrap()
-            .playlist,
-        a.playlist
-    );
+    assert_eq!(generate_day(&ch, &t, date(), &rev, &PlayHistory::new(), 9).unwrap().playlist, a.playlist);
 }
 
 #[test]
@@ -130,18 +91,9 @@ fn separation_is_relaxed_in_order_and_recorded() {
     cat.push(prog("a1", "涉农", 1800));
     let g = generate_day(&channel(), &sample(), date(), &cat, &PlayHistory::new(), 1).unwrap();
     assert_tiles(&g.playlist);
-    let sep = g
-        .exceptions
-        .iter()
-        .find(|b| b.rule == "programme_separation")
-        .unwrap();
+    let sep = g.exceptions.iter().find(|b| b.rule == "programme_separation").unwrap();
     assert!(sep.reason.contains("news"), "{}", sep.reason);
-    let repeated = g
-        .playlist
-        .items
-        .iter()
-        .filter(|i| i.programme().is_some_and(|p| p.as_str() == "n1"))
-        .count();
+    let repeated = g.playlist.items.iter().filter(|i| i.programme().is_some_and(|p| p.as_str() == "n1")).count();
     assert_eq!(repeated, 9, "three per news block");
     assert!(g.playlist.items.iter().any(|i| i
         .why
@@ -160,13 +112,8 @@ fn expired_rights_and_unready_media_are_never_relaxed() {
     cat.extend([expired, unready, prog("a1", "涉农", 1800)]);
     let g = generate_day(&channel(), &sample(), date(), &cat, &PlayHistory::new(), 1).unwrap();
     assert_tiles(&g.playlist);
-    assert!(g.playlist.items.iter().all(|i| i
-        .programme()
-        .is_none_or(|p| p.as_str() != "old" && p.as_str() != "raw")));
-    assert!(g
-        .exceptions
-        .iter()
-        .any(|b| b.rule == "block_unfilled" && b.block.starts_with("category")));
+    assert!(g.playlist.items.iter().all(|i| i.programme().is_none_or(|p| p.as_str() != "old" && p.as_str() != "raw")));
+    assert!(g.exceptions.iter().any(|b| b.rule == "block_unfilled" && b.block.starts_with("category")));
 }
 
 #[test]
@@ -176,22 +123,13 @@ fn gaps_are_closed_to_the_frame_with_a_cut_filler() {
     cat.push(prog("n1", "news", 1800));
     let g = generate_day(&channel(), &sample(), date(), &cat, &PlayHistory::new(), 1).unwrap();
     assert_tiles(&g.playlist);
-    let cut = g
-        .playlist
-        .items
-        .iter()
-        .find(|i| i.why.as_deref().unwrap_or("").contains("cut to"))
-        .unwrap();
+    let cut = g.playlist.items.iter().find(|i| i.why.as_deref().unwrap_or("").contains("cut to")).unwrap();
     assert_eq!(cut.kind, ItemKind::Filler);
 }
 
 #[test]
 fn without_fillers_the_slate_fills_and_says_so() {
-    let cat = vec![
-        prog("a1", "涉农", 1800),
-        prog("n1", "news", 1800),
-        prog("i", "ident", 0),
-    ];
+    let cat = vec![prog("a1", "涉农", 1800), prog("n1", "news", 1800), prog("i", "ident", 0)];
     let mut t = sample();
     t.fillers.categories = vec!["ident".into()];
     let g = generate_day(&channel(), &t, date(), &cat, &PlayHistory::new(), 1).unwrap();
@@ -217,12 +155,7 @@ fn own_centre_share_is_preferred_first() {
     let mut cat = fillers();
     let mut own = prog("own", "涉农", 900);
     own.centre = channel().centre.clone();
-    cat.extend([
-        prog("net1", "涉农", 900),
-        prog("net2", "涉农", 900),
-        own,
-        prog("n1", "news", 1800),
-    ]);
+    cat.extend([prog("net1", "涉农", 900), prog("net2", "涉农", 900), own, prog("n1", "news", 1800)]);
     let mut t = sample();
     if let BlockKind::Category(r) = &mut t.clocks[0].segments[0].kind {
         r.own_centre_min_percent = Some(50);
@@ -236,43 +169,23 @@ fn template_problems_stop_generation() {
     let mut t = sample();
     t.week.default.clocks[0].clock = "missing".into();
     let err = generate_day(&channel(), &t, date(), &fillers(), &PlayHistory::new(), 1).unwrap_err();
-    assert!(
-        matches!(err, ScheduleError::Template(p) if p.iter().any(|p| p.code == "unknown_clock"))
-    );
+    assert!(matches!(err, ScheduleError::Template(p) if p.iter().any(|p| p.code == "unknown_clock")));
 }
 
 #[test]
 fn rotation_skips_a_candidate_that_would_leave_an_unfillable_remainder() {
     let mut cat = fillers();
-    cat.extend([
-        prog("n1", "news", 1500),
-        prog("n2", "news", 1800),
-        prog("n3", "news", 600),
-        prog("a1", "涉农", 1800),
-    ]);
+    cat.extend([prog("n1", "news", 1500), prog("n2", "news", 1800), prog("n3", "news", 600), prog("a1", "涉农", 1800)]);
     let mut hist = PlayHistory::new();
-    let days_ago = |d: i64| {
-        Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0)
-            .unwrap()
-            .timestamp()
-            - d * 86_400
-    };
-    hist.record(
-        &crate::ProgrammeId::parse("n1").unwrap(),
-        None,
-        days_ago(10),
-    );
+    let days_ago = |d: i64| Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap().timestamp() - d * 86_400;
+    hist.record(&crate::ProgrammeId::parse("n1").unwrap(), None, days_ago(10));
     hist.record(&crate::ProgrammeId::parse("n2").unwrap(), None, days_ago(5));
     hist.record(&crate::ProgrammeId::parse("n3").unwrap(), None, days_ago(4));
     let g = generate_day(&channel(), &sample(), date(), &cat, &hist, 1).unwrap();
     // n1 (least recently played) would leave 5 min, less than any news programme: n2 fills
     // the 30 min block exactly instead.
-    let news: Vec<&PlaylistItem> = g
-        .playlist
-        .items
-        .iter()
-        .filter(|i| i.start >= Frames(25 * 1800) && i.start < Frames(25 * 3600))
-        .collect();
+    let news: Vec<&PlaylistItem> =
+        g.playlist.items.iter().filter(|i| i.start >= Frames(25 * 1800) && i.start < Frames(25 * 3600)).collect();
     assert_eq!(news.len(), 1, "{news:?}");
     assert_eq!(news[0].programme().unwrap().as_str(), "n2");
 }
@@ -290,44 +203,23 @@ fn series_separation_is_relaxed_before_programme_separation_and_filters() {
     let mut t = sample();
     t.week.default.clocks[0].hours = vec![6];
     let g = generate_day(&channel(), &t, date(), &cat, &PlayHistory::new(), 1).unwrap();
-    let rules: Vec<&str> = g
-        .exceptions
-        .iter()
-        .filter(|b| b.block.starts_with("category 06:30"))
-        .map(|b| b.rule.as_str())
-        .collect();
+    let rules: Vec<&str> =
+        g.exceptions.iter().filter(|b| b.block.starts_with("category 06:30")).map(|b| b.rule.as_str()).collect();
     assert_eq!(rules, ["series_separation"], "{:?}", g.exceptions);
 }
 
 #[test]
 fn the_block_filter_is_relaxed_last_and_the_category_never() {
     let mut cat = fillers();
-    cat.extend([
-        prog("n1", "news", 1800),
-        prog("a1", "涉农", 1800),
-        prog("c1", "culture", 1800),
-    ]);
+    cat.extend([prog("n1", "news", 1800), prog("a1", "涉农", 1800), prog("c1", "culture", 1800)]);
     let mut t = sample();
     if let BlockKind::Category(r) = &mut t.clocks[0].segments[1].kind {
         r.filter.language = Some("yi".into()); // no news programme in 彝语
     }
     t.week.default.clocks[0].hours = vec![6];
     let g = generate_day(&channel(), &t, date(), &cat, &PlayHistory::new(), 1).unwrap();
-    let b = g
-        .exceptions
-        .iter()
-        .find(|b| b.rule == "block_filter")
-        .unwrap();
+    let b = g.exceptions.iter().find(|b| b.rule == "block_filter").unwrap();
     assert!(b.block.starts_with("category 06:30"), "{b:?}");
-    let at_630 = g
-        .playlist
-        .items
-        .iter()
-        .find(|i| i.start == Frames(25 * 1800))
-        .unwrap();
-    assert_eq!(
-        at_630.programme().unwrap().as_str(),
-        "n1",
-        "category kept: never culture"
-    );
+    let at_630 = g.playlist.items.iter().find(|i| i.start == Frames(25 * 1800)).unwrap();
+    assert_eq!(at_630.programme().unwrap().as_str(), "n1", "category kept: never culture");
 }

@@ -21,11 +21,7 @@ fn date() -> NaiveDate {
 fn a_good_file_imports_with_ids_titles_live_and_frames() {
     let csv = "start,programme,duration,timing\n06:00:00,芒果种植技术,,\n06:30:00:10,b1,00:05:00,\n19:00:00,live:srt://cctv:9000,00:30:00,hard\n01:00:00,a1,00:10:00:00,soft\n";
     let p = import_day_csv(csv, &channel(), date(), &cat()).unwrap();
-    let got: Vec<(i64, i64, &str)> = p
-        .items
-        .iter()
-        .map(|i| (i.start.0, i.duration.0, i.title.as_str()))
-        .collect();
+    let got: Vec<(i64, i64, &str)> = p.items.iter().map(|i| (i.start.0, i.duration.0, i.title.as_str())).collect();
     assert_eq!(
         got,
         [
@@ -42,9 +38,7 @@ fn a_good_file_imports_with_ids_titles_live_and_frames() {
 fn every_bad_line_is_reported_and_nothing_imported() {
     let csv = "start,programme,duration\n06:00:00,a1,\n25:00:00,a1,\n06:00:00,b1,\n07:00:00,nope,\n08:00:00,dup,\n09:00:00,b1,00:20:00\n09:05:00,live:srt://x,\n06:20:00,b1,00:05:00\n";
     let err = import_day_csv(csv, &channel(), date(), &cat()).unwrap_err();
-    let ScheduleError::Import(errs) = err else {
-        panic!("{err}")
-    };
+    let ScheduleError::Import(errs) = err else { panic!("{err}") };
     let lines: Vec<u64> = errs.iter().map(|e| e.line).collect();
     assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9], "{errs:?}");
     assert!(errs[0].message.contains("bad start"));

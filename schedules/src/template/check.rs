@@ -24,11 +24,7 @@ pub struct Problem {
 }
 
 fn problem(code: &str, location: impl Into<String>, message: String) -> Problem {
-    Problem {
-        code: code.into(),
-        message,
-        location: location.into(),
-    }
+    Problem { code: code.into(), message, location: location.into() }
 }
 
 /// Every problem of `template` for `channel`. Categories are checked against
@@ -45,10 +41,7 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
                 out.push(problem(
                     "unknown_category",
                     loc,
-                    format!(
-                        "category {c:?} is not known to the catalog; known: {}",
-                        sorted(&known)
-                    ),
+                    format!("category {c:?} is not known to the catalog; known: {}", sorted(&known)),
                 ));
             }
         }
@@ -66,11 +59,7 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
         for (j, s) in c.segments.iter().enumerate() {
             let loc = format!("clocks[{i}].segments[{j}]");
             if s.length.millis() == 0 {
-                out.push(problem(
-                    "empty_block",
-                    &loc,
-                    "segment has zero length".into(),
-                ));
+                out.push(problem("empty_block", &loc, "segment has zero length".into()));
             }
             if s.at.millis() + s.length.millis() > 3_600_000 {
                 out.push(problem(
@@ -110,11 +99,7 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
                 ));
             }
             for h in u.hours.iter().filter(|&&h| h > 23) {
-                out.push(problem(
-                    "invalid_hour",
-                    format!("{loc}.clocks[{i}]"),
-                    format!("hour {h} is not 0-23"),
-                ));
+                out.push(problem("invalid_hour", format!("{loc}.clocks[{i}]"), format!("hour {h} is not 0-23")));
             }
         }
         for (i, b) in grid.blocks.iter().enumerate() {
@@ -131,30 +116,20 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
                 out.push(problem(
                     "crosses_day_end",
                     &b.location,
-                    format!(
-                        "{} runs past the end of the broadcast day (day starts at {})",
-                        b.label, channel.day_start
-                    ),
+                    format!("{} runs past the end of the broadcast day (day starts at {})", b.label, channel.day_start),
                 ));
             }
             if let Some(r) = reach.and_then(|r| plan.get(r)) {
                 if b.start < r.end {
                     let both_hard = b.kind.is_hard() && r.kind.is_hard();
                     out.push(problem(
-                        if both_hard {
-                            "hard_overlap"
-                        } else {
-                            "block_overlap"
-                        },
+                        if both_hard { "hard_overlap" } else { "block_overlap" },
                         &b.location,
                         format!("{} overlaps {} ({})", b.label, r.label, r.location),
                     ));
                 }
             }
-            if reach
-                .and_then(|r| plan.get(r))
-                .is_none_or(|r| b.end > r.end)
-            {
+            if reach.and_then(|r| plan.get(r)).is_none_or(|r| b.end > r.end) {
                 reach = Some(i);
             }
         }
@@ -164,19 +139,12 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
         let loc = format!("quotas[{i}]");
         if let QuotaMin::PercentOfAirtime(p) = q.min {
             if p > 100 {
-                out.push(problem(
-                    "invalid_quota",
-                    &loc,
-                    format!("quota {:?} asks for {p}% (> 100%)", q.name),
-                ));
+                out.push(problem("invalid_quota", &loc, format!("quota {:?} asks for {p}% (> 100%)", q.name)));
             }
         }
         cat(&q.filter, &loc, &mut out);
     }
-    let f = Filter {
-        categories: template.fillers.categories.clone(),
-        ..Filter::default()
-    };
+    let f = Filter { categories: template.fillers.categories.clone(), ..Filter::default() };
     cat(&f, "fillers", &mut out);
     out
 }
@@ -190,27 +158,15 @@ fn kind_checks(
     match kind {
         BlockKind::Category(r) => {
             if r.filter.categories.is_empty() {
-                out.push(problem(
-                    "no_category",
-                    loc,
-                    "category block names no category".into(),
-                ));
+                out.push(problem("no_category", loc, "category block names no category".into()));
             }
             if r.own_centre_min_percent.is_some_and(|p| p > 100) {
-                out.push(problem(
-                    "invalid_quota",
-                    loc,
-                    "own_centre_min_percent is above 100".into(),
-                ));
+                out.push(problem("invalid_quota", loc, "own_centre_min_percent is above 100".into()));
             }
             cat(&r.filter, loc, out);
         }
         BlockKind::Live { uri, .. } if uri.trim().is_empty() => {
-            out.push(problem(
-                "invalid_live",
-                loc,
-                "live relay has no source URI".into(),
-            ));
+            out.push(problem("invalid_live", loc, "live relay has no source URI".into()));
         }
         _ => {}
     }
@@ -232,10 +188,7 @@ mod tests {
     const KNOWN: &[&str] = &["涉农", "news", "ident", "psa"];
 
     fn codes(t: &Template) -> Vec<String> {
-        check(t, &channel(), KNOWN)
-            .into_iter()
-            .map(|p| p.code)
-            .collect()
+        check(t, &channel(), KNOWN).into_iter().map(|p| p.code).collect()
     }
 
     #[test]
@@ -249,10 +202,7 @@ mod tests {
         t.week.default.blocks.push(Block {
             start: TimeOfDay::parse("19:15").unwrap(),
             length: Span::parse("00:30").unwrap(),
-            kind: BlockKind::Live {
-                uri: "srt://x".into(),
-                title: "x".into(),
-            },
+            kind: BlockKind::Live { uri: "srt://x".into(), title: "x".into() },
             label: None,
         });
         let p = check(&t, &channel(), KNOWN);

@@ -32,10 +32,7 @@ impl Span {
     pub fn parse(text: &str) -> Result<Self> {
         let ms = parse_hms_millis(text)?;
         if ms > 86_400_000 {
-            return Err(ScheduleError::Time {
-                text: text.into(),
-                reason: "longer than a day".into(),
-            });
+            return Err(ScheduleError::Time { text: text.into(), reason: "longer than a day".into() });
         }
         Ok(Span(ms as u32))
     }
@@ -241,41 +238,22 @@ impl Template {
     }
 }
 
-pub(crate) fn plan_grid(
-    t: &Template,
-    grid: &DayGrid,
-    loc: &str,
-    clock: &DayClock,
-) -> Vec<PlannedBlock> {
+pub(crate) fn plan_grid(t: &Template, grid: &DayGrid, loc: &str, clock: &DayClock) -> Vec<PlannedBlock> {
     let mut out = Vec::new();
-    let mut place = |start_ms: i64,
-                     length: Span,
-                     kind: &BlockKind,
-                     label: &Option<String>,
-                     location: String| {
+    let mut place = |start_ms: i64, length: Span, kind: &BlockKind, label: &Option<String>, location: String| {
         let from = clock.rate.frames_ceil(MediaTime::from_millis(start_ms));
-        let to = clock.rate.frames_ceil(MediaTime::from_millis(
-            start_ms + i64::from(length.millis()),
-        ));
+        let to = clock.rate.frames_ceil(MediaTime::from_millis(start_ms + i64::from(length.millis())));
         let tod = clock.instant(from).format("%H:%M:%S");
         out.push(PlannedBlock {
             start: from,
             end: to,
             kind: kind.clone(),
-            label: label
-                .clone()
-                .unwrap_or_else(|| format!("{} {tod}", kind_name(kind))),
+            label: label.clone().unwrap_or_else(|| format!("{} {tod}", kind_name(kind))),
             location,
         });
     };
     for (i, b) in grid.blocks.iter().enumerate() {
-        place(
-            b.start.millis_after(clock.day_start),
-            b.length,
-            &b.kind,
-            &b.label,
-            format!("{loc}.blocks[{i}]"),
-        );
+        place(b.start.millis_after(clock.day_start), b.length, &b.kind, &b.label, format!("{loc}.blocks[{i}]"));
     }
     for (i, u) in grid.clocks.iter().enumerate() {
         let Some(c) = t.clocks.iter().find(|c| c.name == u.clock) else {
@@ -288,13 +266,7 @@ pub(crate) fn plan_grid(
             for (j, s) in c.segments.iter().enumerate() {
                 let start = top.millis_after(clock.day_start) + i64::from(s.at.millis());
                 let label = s.label.as_ref().map(|l| format!("{l} {h:02}h"));
-                place(
-                    start,
-                    s.length,
-                    &s.kind,
-                    &label,
-                    format!("{loc}.clocks[{i}] {} {h:02}h segment {j}", c.name),
-                );
+                place(start, s.length, &s.kind, &label, format!("{loc}.clocks[{i}] {} {h:02}h segment {j}", c.name));
             }
         }
     }
@@ -317,13 +289,7 @@ pub(crate) mod tests {
     use crate::channel::{CentreCode, ChannelKind};
 
     pub fn channel() -> Channel {
-        Channel::new(
-            "pzh-tv1",
-            "攀枝花电视台",
-            ChannelKind::Tv,
-            CentreCode::parse("510400").unwrap(),
-        )
-        .unwrap()
+        Channel::new("pzh-tv1", "攀枝花电视台", ChannelKind::Tv, CentreCode::parse("510400").unwrap()).unwrap()
     }
 
     pub fn sample() -> Template {
@@ -366,13 +332,10 @@ pub(crate) mod tests {
 
     #[test]
     fn bad_json_is_a_located_parse_problem() {
-        let err = Template::from_json(
-            "{\"name\": \"x\",\n \"week\": {\"default\": {\"blocks\": [{\"start\": \"25:00\"}]}}}",
-        )
-        .unwrap_err();
-        let ScheduleError::Template(p) = err else {
-            panic!("{err}")
-        };
+        let err =
+            Template::from_json("{\"name\": \"x\",\n \"week\": {\"default\": {\"blocks\": [{\"start\": \"25:00\"}]}}}")
+                .unwrap_err();
+        let ScheduleError::Template(p) = err else { panic!("{err}") };
         assert_eq!(p[0].code, "parse");
         assert!(p[0].message.contains("below 24:00"), "{}", p[0].message);
         assert!(p[0].location.starts_with("line 2"), "{}", p[0].location);
@@ -383,11 +346,7 @@ pub(crate) mod tests {
         let mut t = sample();
         t.week.weekdays.insert("sun".into(), DayGrid::default());
         // 2026-11-29 is a Sunday.
-        assert!(t
-            .plan(&channel(), NaiveDate::from_ymd_opt(2026, 11, 29).unwrap())
-            .is_empty());
-        assert!(!t
-            .plan(&channel(), NaiveDate::from_ymd_opt(2026, 11, 28).unwrap())
-            .is_empty());
+        assert!(t.plan(&channel(), NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()).is_empty());
+        assert!(!t.plan(&channel(), NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()).is_empty());
     }
 }

@@ -138,10 +138,7 @@ pub struct FillerRule {
 
 impl Default for FillerRule {
     fn default() -> Self {
-        Self {
-            categories: default_filler_categories(),
-            max_per_block: default_max_filler(),
-        }
+        Self { categories: default_filler_categories(), max_per_block: default_max_filler() }
     }
 }
 
@@ -157,21 +154,12 @@ mod tests {
         p.tags = vec!["mango".into()];
         let ch = channel();
         let f = |json: serde_json::Value| serde_json::from_value::<Filter>(json).unwrap();
-        assert!(
-            f(serde_json::json!({"categories": ["涉农"], "tags_any": ["mango", "x"]}))
-                .matches(&p, &ch)
-        );
+        assert!(f(serde_json::json!({"categories": ["涉农"], "tags_any": ["mango", "x"]})).matches(&p, &ch));
         assert!(!f(serde_json::json!({"categories": ["news"]})).matches(&p, &ch));
-        assert!(
-            !f(serde_json::json!({"own_centre": true})).matches(&p, &ch),
-            "510421 is not the channel's 510400"
-        );
+        assert!(!f(serde_json::json!({"own_centre": true})).matches(&p, &ch), "510421 is not the channel's 510400");
         assert!(f(serde_json::json!({"centres": ["510421"], "language": "zh"})).matches(&p, &ch));
         assert!(!f(serde_json::json!({"language": "yi"})).matches(&p, &ch));
-        assert!(
-            f(serde_json::json!({"min_length": "00:10:00", "max_length": "00:10:00"}))
-                .matches(&p, &ch)
-        );
+        assert!(f(serde_json::json!({"min_length": "00:10:00", "max_length": "00:10:00"})).matches(&p, &ch));
         assert!(!f(serde_json::json!({"max_length": "00:09:59"})).matches(&p, &ch));
     }
 }

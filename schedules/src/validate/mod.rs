@@ -53,12 +53,7 @@ pub fn validate(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |severity, code: &str, item: Option<usize>, message: String| {
-        out.push(Finding {
-            severity,
-            code: code.into(),
-            message,
-            item,
-        });
+        out.push(Finding { severity, code: code.into(), message, item });
     };
     use Severity::{Error, Warning};
     let clock = playlist.clock();
@@ -78,24 +73,14 @@ pub fn validate(
         );
     }
     if day_end <= now.timestamp() {
-        push(
-            Warning,
-            "day_over",
-            None,
-            format!("broadcast day {} is already over", playlist.date),
-        );
+        push(Warning, "day_over", None, format!("broadcast day {} is already over", playlist.date));
     }
 
     let mut prev_end = crate::time::Frames::ZERO;
     for (i, it) in playlist.items.iter().enumerate() {
         let at = Some(i);
         if it.duration.0 <= 0 {
-            push(
-                Error,
-                "empty_item",
-                at,
-                format!("item {i} ({}) at {} has no length", it.title, tod(it.start)),
-            );
+            push(Error, "empty_item", at, format!("item {i} ({}) at {} has no length", it.title, tod(it.start)));
         }
         if it.start > prev_end {
             push(
@@ -143,20 +128,11 @@ pub fn validate(
                 Warning,
                 "slate",
                 at,
-                format!(
-                    "slate on air from {} for {}",
-                    tod(it.start),
-                    it.duration.timecode(rate)
-                ),
+                format!("slate on air from {} for {}", tod(it.start), it.duration.timecode(rate)),
             ),
             Source::Live { uri } => {
                 if uri.trim().is_empty() {
-                    push(
-                        Error,
-                        "live_without_uri",
-                        at,
-                        format!("live item {} has no source URI", it.title),
-                    );
+                    push(Error, "live_without_uri", at, format!("live item {} has no source URI", it.title));
                 }
             }
             Source::Programme { id } => {
@@ -170,48 +146,25 @@ pub fn validate(
                     continue;
                 };
                 if !p.ready {
-                    push(
-                        Error,
-                        "media_not_ready",
-                        at,
-                        format!("{} ({id}) is not ready for air", p.title),
-                    );
+                    push(Error, "media_not_ready", at, format!("{} ({id}) is not ready for air", p.title));
                 }
                 if channel.is_tv() && !p.video {
-                    push(
-                        Error,
-                        "no_video_on_tv",
-                        at,
-                        format!("{} has no video and this is a TV channel", p.title),
-                    );
+                    push(Error, "no_video_on_tv", at, format!("{} has no video and this is a TV channel", p.title));
                 }
                 if !channel.is_tv() && !p.radio {
-                    push(
-                        Error,
-                        "tv_only_on_radio",
-                        at,
-                        format!("{} is TV-only and this is a radio channel", p.title),
-                    );
+                    push(Error, "tv_only_on_radio", at, format!("{} is TV-only and this is a radio channel", p.title));
                 }
                 if !p.shared && p.centre != channel.centre {
                     push(
                         Error,
                         "not_shared",
                         at,
-                        format!(
-                            "{} belongs to centre {} and is not shared with the network",
-                            p.title, p.centre
-                        ),
+                        format!("{} belongs to centre {} and is not shared with the network", p.title, p.centre),
                     );
                 }
                 let media = rate.frames_floor(p.duration);
                 if it.in_point < Frames::ZERO {
-                    push(
-                        Error,
-                        "exceeds_media",
-                        at,
-                        format!("{} has a negative in-point", p.title),
-                    );
+                    push(Error, "exceeds_media", at, format!("{} has a negative in-point", p.title));
                 } else if it.in_point + it.duration > media {
                     push(
                         Error,
@@ -262,21 +215,14 @@ pub fn validate(
             Error,
             "gap",
             None,
-            format!(
-                "{} of dead air at the end of the day from {}",
-                (len - prev_end).timecode(rate),
-                tod(prev_end)
-            ),
+            format!("{} of dead air at the end of the day from {}", (len - prev_end).timecode(rate), tod(prev_end)),
         );
     } else if prev_end > len {
         push(
             Error,
             "past_day_end",
             playlist.items.len().checked_sub(1),
-            format!(
-                "the last item runs {} into the next day",
-                (prev_end - len).timecode(rate)
-            ),
+            format!("the last item runs {} into the next day", (prev_end - len).timecode(rate)),
         );
     }
     for q in quotas {
@@ -286,12 +232,7 @@ pub fn validate(
                 Error,
                 "quota_unmet",
                 None,
-                format!(
-                    "{}: {} of the required {}",
-                    q.name,
-                    st.achieved.timecode(rate),
-                    st.required.timecode(rate)
-                ),
+                format!("{}: {} of the required {}", q.name, st.achieved.timecode(rate), st.required.timecode(rate)),
             );
         }
     }

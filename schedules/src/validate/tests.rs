@@ -15,9 +15,7 @@ fn item(id: &str, start: i64, dur: i64) -> PlaylistItem {
         start: Frames(start),
         duration: Frames(dur),
         timing: Timing::Soft,
-        source: Source::Programme {
-            id: crate::ProgrammeId::parse(id).unwrap(),
-        },
+        source: Source::Programme { id: crate::ProgrammeId::parse(id).unwrap() },
         in_point: Frames(0),
         title: id.into(),
         kind: ItemKind::Programme,
@@ -50,10 +48,7 @@ fn codes(f: &[Finding]) -> Vec<&str> {
 #[test]
 fn a_tiled_day_of_ready_media_is_clean() {
     let (p, idx) = setup();
-    assert_eq!(
-        validate(&p, &channel(), &sample().quotas, &idx, now()),
-        vec![]
-    );
+    assert_eq!(validate(&p, &channel(), &sample().quotas, &idx, now()), vec![]);
 }
 
 #[test]
@@ -73,9 +68,7 @@ fn gaps_overlaps_and_hard_misses_are_errors_with_times() {
 #[test]
 fn media_rights_and_medium_problems_are_found() {
     let (mut p, _) = setup();
-    let mut cat: Vec<ProgrammeCandidate> = (0..24)
-        .map(|h| prog(&format!("p{h}"), "涉农", 3600))
-        .collect();
+    let mut cat: Vec<ProgrammeCandidate> = (0..24).map(|h| prog(&format!("p{h}"), "涉农", 3600)).collect();
     cat[0].ready = false;
     cat[1].rights_until = Some(Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap());
     cat[2].rights_until = Some(Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap()); // 20:00 +08
@@ -107,16 +100,11 @@ fn unmet_quota_is_an_error() {
     for it in &mut p.items {
         it.category = "news".into();
     }
-    let cat: Vec<ProgrammeCandidate> = (0..24)
-        .map(|h| prog(&format!("p{h}"), "news", 3600))
-        .collect();
+    let cat: Vec<ProgrammeCandidate> = (0..24).map(|h| prog(&format!("p{h}"), "news", 3600)).collect();
     let news = CandidateIndex::new(cat);
     let f = validate(&p, &channel(), &sample().quotas, &news, now());
     assert_eq!(codes(&f), ["quota_unmet"]);
-    assert!(
-        validate(&p, &channel(), &sample().quotas, &idx, now()).is_empty(),
-        "category comes from the catalog"
-    );
+    assert!(validate(&p, &channel(), &sample().quotas, &idx, now()).is_empty(), "category comes from the catalog");
 }
 
 #[test]
@@ -130,7 +118,5 @@ fn absurd_playlists_give_findings_not_panics() {
     assert!(has_errors(&f));
     assert!(f.iter().any(|f| f.code == "empty_item"));
     assert!(f.iter().any(|f| f.code == "past_day_end"));
-    assert!(f
-        .iter()
-        .any(|f| f.code == "exceeds_media" && f.item == Some(2)));
+    assert!(f.iter().any(|f| f.code == "exceeds_media" && f.item == Some(2)));
 }
