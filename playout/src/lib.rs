@@ -1,1 +1,20 @@
-//! playout
+//! Kapok playout: one continuously running output per channel.
+//!
+//! The output side (encoders, mux, sinks) is built once and never stops; each playlist item
+//! is decoded by its own input pipeline, conformed to the channel format and re-stamped onto
+//! the one channel timeline, so transitions are frame- and sample-exact. Faults become slate
+//! and silence plus an as-run line, never dead air.
+//!
+//! Pure parts: [`timeline`], [`playlist`], [`asrun`]. GStreamer parts: [`input`], [`output`],
+//! [`engine`]. Entry point for rendering: [`render::render_playlist`].
+
+pub mod asrun;
+pub mod clock;
+pub mod error;
+pub mod playlist;
+pub mod timeline;
+
+pub use asrun::{AsRunRecord, Outcome};
+pub use clock::{PlayoutClock, SystemClock, VirtualClock};
+pub use error::PlayoutError;
+pub use playlist::{Playlist, PlaylistError};
