@@ -57,14 +57,8 @@ impl AsRunRecord {
     /// as the plan says); the engine adjusts outcome and reason as the item airs.
     pub fn for_segment(segment: &Segment) -> AsRunRecord {
         let (outcome, reason) = match (segment.cut_by, segment.is_empty()) {
-            (Some(by), true) => (
-                Outcome::Skipped,
-                Some(format!("hard start of item {by} took its slot")),
-            ),
-            (Some(by), false) => (
-                Outcome::Cut,
-                Some(format!("cut by hard start of item {by}")),
-            ),
+            (Some(by), true) => (Outcome::Skipped, Some(format!("hard start of item {by} took its slot"))),
+            (Some(by), false) => (Outcome::Cut, Some(format!("cut by hard start of item {by}"))),
             (None, _) => (Outcome::Played, None),
         };
         AsRunRecord {
@@ -94,6 +88,9 @@ impl AsRunRecord {
     /// Adds a note to the reason without changing the outcome.
     pub fn note(&mut self, reason: impl Into<String>) {
         let reason = reason.into();
+        if self.reason.as_deref().is_some_and(|r| r.split("; ").any(|r| r == reason)) {
+            return;
+        }
         self.reason = Some(match self.reason.take() {
             Some(r) => format!("{r}; {reason}"),
             None => reason,
@@ -108,13 +105,7 @@ mod tests {
 
     #[test]
     fn plan_outcomes_and_json_shape() {
-        let f = ChannelFormat {
-            video: None,
-            audio: AudioFormat {
-                rate: 48_000,
-                channels: 2,
-            },
-        };
+        let f = ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } };
         let item = |d: u64, start: Option<u64>| PlanItem {
             duration: MediaTime::from_nanos(d * 1_000_000_000),
             start: start.map(|s| MediaTime::from_nanos(s * 1_000_000_000)),

@@ -10,11 +10,18 @@
 
 pub mod asrun;
 pub mod clock;
+pub mod engine;
 pub mod error;
+pub mod input;
+pub mod output;
 pub mod playlist;
+pub mod render;
+pub mod status;
 pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
 pub use clock::{PlayoutClock, SystemClock, VirtualClock};
 pub use error::PlayoutError;
 pub use playlist::{Playlist, PlaylistError};
+pub use render::{render_playlist, render_playlist_file, RenderReport};
+pub use status::Status;

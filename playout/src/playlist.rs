@@ -58,10 +58,7 @@ pub enum Source {
 impl Source {
     fn parse(text: &str, base: Option<&Path>) -> Source {
         let is_uri = text.split_once("://").is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '+')
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
         });
         if is_uri {
             return Source::Uri(text.to_owned());
@@ -182,10 +179,8 @@ impl Playlist {
     /// # Errors
     /// [`PlaylistError::Io`] when unreadable, otherwise as [`Playlist::from_json`].
     pub fn load(path: &Path) -> Result<Playlist, PlaylistError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlaylistError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| PlaylistError::Io { path: path.to_owned(), source })?;
         Self::parse(&text, path.parent())
     }
 
@@ -196,9 +191,7 @@ impl Playlist {
         if raw.items.is_empty() {
             problems.push("items: at least one item is needed".to_owned());
         }
-        let origin = raw
-            .start
-            .or_else(|| raw.items.first().and_then(|i| i.start));
+        let origin = raw.start.or_else(|| raw.items.first().and_then(|i| i.start));
         let mut items = Vec::with_capacity(raw.items.len());
         for (n, it) in raw.items.into_iter().enumerate() {
             let at = |field: &str| format!("items[{n}].{field}");
@@ -217,11 +210,7 @@ impl Playlist {
                 }
             };
             let in_point = MediaTime::from_secs_f64(it.in_point).unwrap_or_else(|| {
-                problems.push(format!(
-                    "{}: must be >= 0 seconds (got {})",
-                    at("in"),
-                    it.in_point
-                ));
+                problems.push(format!("{}: must be >= 0 seconds (got {})", at("in"), it.in_point));
                 MediaTime::ZERO
             });
             if it.kind == ItemKind::Live && in_point != MediaTime::ZERO {
@@ -236,10 +225,7 @@ impl Playlist {
                     match ns.and_then(|ns| u64::try_from(ns).ok()) {
                         Some(ns) => Some(MediaTime::from_nanos(ns)),
                         None => {
-                            problems.push(format!(
-                                "{}: {s} is before the playlist start {o}",
-                                at("start")
-                            ));
+                            problems.push(format!("{}: {s} is before the playlist start {o}", at("start")));
                             None
                         }
                     }
@@ -259,46 +245,26 @@ impl Playlist {
             });
         }
         match (format, problems.is_empty()) {
-            (Some(format), true) => Ok(Playlist {
-                format,
-                origin,
-                items,
-            }),
+            (Some(format), true) => Ok(Playlist { format, origin, items }),
             _ => Err(PlaylistError::Invalid(problems)),
         }
     }
 
     /// The items as the timeline planner sees them.
     pub fn plan_items(&self) -> Vec<PlanItem> {
-        self.items
-            .iter()
-            .map(|i| PlanItem {
-                duration: i.duration,
-                start: i.offset,
-                hard: i.hard,
-            })
-            .collect()
+        self.items.iter().map(|i| PlanItem { duration: i.duration, start: i.offset, hard: i.hard }).collect()
     }
 }
 
 fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFormat> {
     let before = problems.len();
     if !(8_000..=192_000).contains(&raw.sample_rate) {
-        problems.push(format!(
-            "format.sample_rate: must be 8000..=192000 Hz (got {})",
-            raw.sample_rate
-        ));
+        problems.push(format!("format.sample_rate: must be 8000..=192000 Hz (got {})", raw.sample_rate));
     }
     if !(1..=2).contains(&raw.channels) {
-        problems.push(format!(
-            "format.channels: must be 1 or 2 (got {})",
-            raw.channels
-        ));
+        problems.push(format!("format.channels: must be 1 or 2 (got {})", raw.channels));
     }
-    let audio = AudioFormat {
-        rate: raw.sample_rate,
-        channels: raw.channels,
-    };
+    let audio = AudioFormat { rate: raw.sample_rate, channels: raw.channels };
     let video = match raw.kind.as_str() {
         "radio" => {
             if raw.width.is_some() || raw.height.is_some() || raw.fps.is_some() {
@@ -310,9 +276,7 @@ fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFo
             let mut dim = |name: &str, v: Option<u32>, max: u32| match v {
                 Some(v) if v >= 16 && v <= max && v % 2 == 0 => v,
                 Some(v) => {
-                    problems.push(format!(
-                        "format.{name}: must be even and 16..={max} (got {v})"
-                    ));
+                    problems.push(format!("format.{name}: must be even and 16..={max} (got {v})"));
                     0
                 }
                 None => {
@@ -329,17 +293,14 @@ fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFo
                     None
                 }
                 None => {
-                    problems
-                        .push("format.fps: required for a tv channel (e.g. \"25/1\")".to_owned());
+                    problems.push("format.fps: required for a tv channel (e.g. \"25/1\")".to_owned());
                     None
                 }
             };
             fps.map(|fps| VideoFormat { width, height, fps })
         }
         other => {
-            problems.push(format!(
-                "format.kind: must be \"tv\" or \"radio\" (got {other:?})"
-            ));
+            problems.push(format!("format.kind: must be \"tv\" or \"radio\" (got {other:?})"));
             None
         }
     };
@@ -361,10 +322,7 @@ mod tests {
     fn the_minimal_tv_playlist_parses() {
         let p = Playlist::from_json(MINIMAL).unwrap();
         let v = p.format.video.unwrap();
-        assert_eq!(
-            (v.width, v.height, v.fps.to_string()),
-            (1280, 720, "25/1".to_owned())
-        );
+        assert_eq!((v.width, v.height, v.fps.to_string()), (1280, 720, "25/1".to_owned()));
         assert_eq!(p.items[0].source, Source::Path("/path/or/uri".into()));
         assert_eq!(p.items[0].duration, MediaTime::from_nanos(4_000_000_000));
         assert_eq!(p.items[0].kind, ItemKind::File);
@@ -379,10 +337,7 @@ mod tests {
         .unwrap();
         assert!(p.format.is_radio());
         assert_eq!(p.format.audio.rate, 44_100);
-        assert_eq!(
-            p.items[0].source,
-            Source::Uri("udp://239.0.0.1:5000".into())
-        );
+        assert_eq!(p.items[0].source, Source::Uri("udp://239.0.0.1:5000".into()));
         assert_eq!(p.items[0].kind, ItemKind::Live);
     }
 
@@ -411,20 +366,11 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_json_are_refused() {
-        assert!(matches!(
-            Playlist::from_json("{"),
-            Err(PlaylistError::Json(_))
-        ));
+        assert!(matches!(Playlist::from_json("{"), Err(PlaylistError::Json(_))));
         let typo = MINIMAL.replace("\"duration\"", "\"durration\"");
-        assert!(Playlist::from_json(&typo)
-            .unwrap_err()
-            .to_string()
-            .contains("durration"));
+        assert!(Playlist::from_json(&typo).unwrap_err().to_string().contains("durration"));
         let empty = r#"{"format":{"kind":"radio"},"items":[]}"#;
-        assert!(Playlist::from_json(empty)
-            .unwrap_err()
-            .to_string()
-            .contains("at least one item"));
+        assert!(Playlist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
     }
 
     #[test]
@@ -435,18 +381,12 @@ mod tests {
                 {"source":"b.wav","duration":5,"start":"2026-11-26T08:00:30+08:00","hard":true}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            p.items[1].offset,
-            Some(MediaTime::from_nanos(30_000_000_000))
-        );
+        assert_eq!(p.items[1].offset, Some(MediaTime::from_nanos(30_000_000_000)));
         let plan = p.plan_items();
         assert!(plan[1].hard && plan[0].start.is_none());
         let early = r#"{"format":{"kind":"radio"},"start":"2026-11-26T08:00:00Z","items":[
                 {"source":"a","duration":1,"start":"2026-11-26T07:00:00Z"}]}"#;
-        assert!(Playlist::from_json(early)
-            .unwrap_err()
-            .to_string()
-            .contains("before the playlist start"));
+        assert!(Playlist::from_json(early).unwrap_err().to_string().contains("before the playlist start"));
     }
 
     #[test]
@@ -455,13 +395,7 @@ mod tests {
         let file = dir.path().join("day.json");
         std::fs::write(&file, MINIMAL.replace("/path/or/uri", "clips/a.mp4")).unwrap();
         let p = Playlist::load(&file).unwrap();
-        assert_eq!(
-            p.items[0].source,
-            Source::Path(dir.path().join("clips/a.mp4"))
-        );
-        assert!(matches!(
-            Playlist::load(&dir.path().join("nope.json")),
-            Err(PlaylistError::Io { .. })
-        ));
+        assert_eq!(p.items[0].source, Source::Path(dir.path().join("clips/a.mp4")));
+        assert!(matches!(Playlist::load(&dir.path().join("nope.json")), Err(PlaylistError::Io { .. })));
     }
 }

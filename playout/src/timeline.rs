@@ -13,9 +13,7 @@ use serde::{Deserialize, Serialize};
 const NS_PER_S: u128 = 1_000_000_000;
 
 /// A position or length on the channel timeline, in nanoseconds.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct MediaTime(u64);
 
 impl MediaTime {
@@ -98,17 +96,12 @@ impl FrameRate {
 
     /// The duration of `frames` frames, floored to the nanosecond.
     pub fn frames_to_time(self, frames: u64) -> MediaTime {
-        MediaTime(
-            (u128::from(frames) * u128::from(self.den) * NS_PER_S / u128::from(self.num)) as u64,
-        )
+        MediaTime((u128::from(frames) * u128::from(self.den) * NS_PER_S / u128::from(self.num)) as u64)
     }
 
     /// The frame nearest to `t` (half rounds up).
     pub fn time_to_frame(self, t: MediaTime) -> u64 {
-        round_div(
-            u128::from(t.0) * u128::from(self.num),
-            u128::from(self.den) * NS_PER_S,
-        )
+        round_div(u128::from(t.0) * u128::from(self.num), u128::from(self.den) * NS_PER_S)
     }
 }
 
@@ -172,6 +165,17 @@ impl ChannelFormat {
         MediaTime((u128::from(sample) * NS_PER_S / u128::from(self.audio.rate)) as u64)
     }
 
+    /// The audio sample at the start of video `frame` (nearest; 0 on radio).
+    pub fn sample_at_frame(&self, frame: u64) -> u64 {
+        match self.video {
+            Some(v) => round_div(
+                u128::from(frame) * u128::from(v.fps.den) * u128::from(self.audio.rate),
+                u128::from(v.fps.num),
+            ),
+            None => 0,
+        }
+    }
+
     /// Snaps `t` to the channel grid: the nearest frame on TV, the nearest sample on radio.
     /// The audio sample of a TV boundary is the one nearest the frame's exact time, so audio
     /// and video cut at the same instant.
@@ -180,23 +184,12 @@ impl ChannelFormat {
         match self.video {
             Some(v) => {
                 let frame = v.fps.time_to_frame(t);
-                let sample = round_div(
-                    u128::from(frame) * u128::from(v.fps.den) * rate,
-                    u128::from(v.fps.num),
-                );
-                Boundary {
-                    frame,
-                    sample,
-                    time: v.fps.frames_to_time(frame),
-                }
+                let sample = self.sample_at_frame(frame);
+                Boundary { frame, sample, time: v.fps.frames_to_time(frame) }
             }
             None => {
                 let sample = round_div(u128::from(t.0) * rate, NS_PER_S);
-                Boundary {
-                    frame: 0,
-                    sample,
-                    time: self.sample_time(sample),
-                }
+                Boundary { frame: 0, sample, time: self.sample_time(sample) }
             }
         }
     }
@@ -322,58 +315,28 @@ mod tests {
 
     fn tv(num: u32, den: u32) -> ChannelFormat {
         ChannelFormat {
-            video: Some(VideoFormat {
-                width: 1280,
-                height: 720,
-                fps: FrameRate::new(num, den).unwrap(),
-            }),
-            audio: AudioFormat {
-                rate: 48000,
-                channels: 2,
-            },
+            video: Some(VideoFormat { width: 1280, height: 720, fps: FrameRate::new(num, den).unwrap() }),
+            audio: AudioFormat { rate: 48000, channels: 2 },
         }
     }
 
     fn radio() -> ChannelFormat {
-        ChannelFormat {
-            video: None,
-            audio: AudioFormat {
-                rate: 44100,
-                channels: 2,
-            },
-        }
+        ChannelFormat { video: None, audio: AudioFormat { rate: 44100, channels: 2 } }
     }
 
     fn soft(secs: f64) -> PlanItem {
-        PlanItem {
-            duration: MediaTime::from_secs_f64(secs).unwrap(),
-            start: None,
-            hard: false,
-        }
+        PlanItem { duration: MediaTime::from_secs_f64(secs).unwrap(), start: None, hard: false }
     }
 
     fn hard(at: f64, secs: f64) -> PlanItem {
-        PlanItem {
-            duration: MediaTime::from_secs_f64(secs).unwrap(),
-            start: MediaTime::from_secs_f64(at),
-            hard: true,
-        }
+        PlanItem { duration: MediaTime::from_secs_f64(secs).unwrap(), start: MediaTime::from_secs_f64(at), hard: true }
     }
 
     #[test]
     fn frame_rate_parses_rationals_and_integers() {
-        assert_eq!(
-            "25/1".parse::<FrameRate>().unwrap(),
-            FrameRate::new(25, 1).unwrap()
-        );
-        assert_eq!(
-            "30000/1001".parse::<FrameRate>().unwrap().to_string(),
-            "30000/1001"
-        );
-        assert_eq!(
-            "50".parse::<FrameRate>().unwrap(),
-            FrameRate::new(50, 1).unwrap()
-        );
+        assert_eq!("25/1".parse::<FrameRate>().unwrap(), FrameRate::new(25, 1).unwrap());
+        assert_eq!("30000/1001".parse::<FrameRate>().unwrap().to_string(), "30000/1001");
+        assert_eq!("50".parse::<FrameRate>().unwrap(), FrameRate::new(50, 1).unwrap());
         for bad in ["0/1", "25/0", "abc", "1/2", "301/1", "-25/1", ""] {
             assert!(bad.parse::<FrameRate>().is_err(), "{bad} accepted");
         }
@@ -435,10 +398,7 @@ mod tests {
 
     #[test]
     fn hard_start_can_leave_earlier_items_empty() {
-        let segs = plan(
-            &tv(25, 1),
-            &[soft(2.0), soft(3.0), soft(3.0), hard(3.0, 1.0)],
-        );
+        let segs = plan(&tv(25, 1), &[soft(2.0), soft(3.0), soft(3.0), hard(3.0, 1.0)]);
         assert_eq!(segs[0].frames(), 50);
         assert_eq!(segs[1].frames(), 25);
         assert_eq!(segs[1].cut_by, Some(3));
@@ -449,10 +409,7 @@ mod tests {
 
     #[test]
     fn soft_start_follows_on_and_keeps_its_schedule() {
-        let item = PlanItem {
-            start: MediaTime::from_secs_f64(1.0),
-            ..soft(1.0)
-        };
+        let item = PlanItem { start: MediaTime::from_secs_f64(1.0), ..soft(1.0) };
         let segs = plan(&tv(25, 1), &[soft(3.0), item]);
         assert_eq!(segs[1].start.frame, 75);
         assert_eq!(segs[1].scheduled, MediaTime::from_nanos(1_000_000_000));
@@ -461,10 +418,7 @@ mod tests {
     #[test]
     fn frame_and_sample_times_are_exact() {
         let f = tv(30000, 1001);
-        assert_eq!(
-            f.video.unwrap().fps.frames_to_time(30000),
-            MediaTime::from_nanos(1_001_000_000_000)
-        );
+        assert_eq!(f.video.unwrap().fps.frames_to_time(30000), MediaTime::from_nanos(1_001_000_000_000));
         assert_eq!(f.sample_time(48000), MediaTime::from_nanos(1_000_000_000));
         assert_eq!(MediaTime::from_secs_f64(-1.0), None);
         assert_eq!(MediaTime::from_secs_f64(f64::NAN), None);
