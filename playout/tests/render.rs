@@ -255,3 +255,62 @@ fn radio_playlist_renders_audio_only() {
     assert_eq!(tone(&pcm, 44_100, 1.1, 1.4), None);
     assert!(near(tone(&pcm, 44_100, 1.6, 2.1), 1000.0));
 }
+
+#[test]
+fn hard_starts_cut_the_running_item_and_fill_the_gap_before_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let red = make_clip(
+        dir.path(),
+        &Clip { name: "r.mp4", video: Some(("red", 320, 180, 25)), audio: Some((440, 48_000, 2)), secs: 1.5 },
+    );
+    let green = make_clip(
+        dir.path(),
+        &Clip { name: "g.mp4", video: Some(("green", 320, 180, 25)), audio: Some((660, 48_000, 2)), secs: 1.5 },
+    );
+    let blue = make_clip(
+        dir.path(),
+        &Clip { name: "b.mp4", video: Some(("blue", 320, 180, 25)), audio: Some((880, 48_000, 2)), secs: 1.0 },
+    );
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+        "start": "2026-11-26T08:00:00+08:00",
+        "items": [
+            { "source": red, "duration": 1.0, "title": "red" },
+            { "source": green, "duration": 3.0, "title": "green runs long" },
+            { "source": blue, "duration": 0.6, "start": "2026-11-26T08:00:02+08:00", "hard": true, "id": "ev-3" },
+            { "source": red, "duration": 0.4, "start": "2026-11-26T08:00:03+08:00", "hard": true },
+        ],
+    });
+    let out = dir.path().join("hard.ts");
+    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    let summary: Vec<(Option<usize>, Outcome, u64, u64)> =
+        report.as_run.iter().map(|r| (r.item, r.outcome, r.start_frame, r.frames)).collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(0), Outcome::Played, 0, 25),
+            (Some(1), Outcome::Cut, 25, 25),
+            (Some(2), Outcome::Played, 50, 15),
+            (None, Outcome::Fallback, 65, 10),
+            (Some(3), Outcome::Played, 75, 10),
+        ]
+    );
+    assert_eq!(report.as_run[2].id.as_deref(), Some("ev-3"));
+    assert_eq!(report.as_run[2].scheduled_wall.as_deref(), Some("2026-11-26T08:00:02+08:00"));
+    assert_eq!(report.frames_out, 85);
+    let colours: Vec<&str> = centre_colours(&out).into_iter().map(colour_name).collect();
+    assert_eq!(colours.len(), 85);
+    for (frame, want) in [
+        (24, "red"),
+        (25, "green"),
+        (49, "green"),
+        (50, "blue"),
+        (64, "blue"),
+        (65, "black"),
+        (74, "black"),
+        (75, "red"),
+        (84, "red"),
+    ] {
+        assert_eq!(colours[frame], want, "frame {frame}");
+    }
+}
