@@ -17,6 +17,7 @@ pub mod output;
 pub mod playlist;
 pub mod render;
 pub mod status;
+pub mod target;
 pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
@@ -25,3 +26,4 @@ pub use error::PlayoutError;
 pub use playlist::{Playlist, PlaylistError};
 pub use render::{render_playlist, render_playlist_file, RenderReport};
 pub use status::Status;
+pub use target::OutputTarget;

@@ -1,9 +1,9 @@
 //! The channel's output: built once, never stopped while the channel is on air.
 //!
 //! `appsrc` (raw video) → x264enc → h264parse ┐
-//! `appsrc` (raw audio) → AAC encoder → aacparse ┴→ mpegtsmux → tee → one queue + sink per target
+//! `appsrc` (raw audio) → AAC encoder → aacparse ┴→ mpegtsmux → appsink → each target's pipeline
 
-use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gstreamer as gst;
@@ -11,30 +11,14 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
 use crate::error::PlayoutError;
+use crate::target::{OutputTarget, Target};
 use crate::timeline::{ChannelFormat, MediaTime};
-
-/// Where the channel's MPEG-TS goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OutputTarget {
-    /// A `.ts` file.
-    File(PathBuf),
-    /// MPEG-TS over UDP (7 TS packets a datagram).
-    Udp {
-        /// Destination host (unicast or multicast).
-        host: String,
-        /// Destination port.
-        port: u16,
-    },
-    /// HLS: `index.m3u8` and 2 s segments in a directory (segments cut at key frames).
-    Hls(PathBuf),
-}
 
 /// Every element the output needs, with the Debian package that provides it.
 const NEEDED: &[(&str, &str)] = &[
     ("appsrc", "base"),
     ("queue", "core"),
-    ("tee", "core"),
+    ("appsink", "base"),
     ("audioconvert", "base"),
     ("aacparse", "good"),
     ("mpegtsmux", "bad"),
@@ -73,12 +57,13 @@ pub struct Output {
     pipeline: gst::Pipeline,
     video: Option<gst_app::AppSrc>,
     audio: gst_app::AppSrc,
+    targets: Arc<Mutex<Vec<Target>>>,
 }
 
 impl Output {
-    /// Builds and starts the output for `format` into `targets`. `live` marks the sources live
-    /// (real-time mode) and makes each target's queue leaky, so a stuck target drops its own
-    /// data instead of stalling the others.
+    /// Builds and starts the output for `format` into `targets`. With `live` (real time) each
+    /// target drops its oldest data when it falls behind instead of stalling the channel;
+    /// without (rendering) a slow target slows the render and nothing is lost.
     ///
     /// # Errors
     /// [`PlayoutError::MissingElement`] or [`PlayoutError::Pipeline`] when it cannot be built.
@@ -88,7 +73,7 @@ impl Output {
         let mut desc = format!(
             "appsrc name=asrc format=time ! queue max-size-time=2000000000 max-size-bytes=0 max-size-buffers=0 \
              ! audioconvert ! {aac} bitrate={} ! aacparse ! queue ! mux. \
-             mpegtsmux name=mux alignment=7 ! tee name=t allow-not-linked=true ",
+             mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
             if format.audio.channels == 1 { 96_000 } else { 128_000 }
         );
         if let Some(v) = format.video {
@@ -142,12 +127,34 @@ impl Output {
             }
             None => None,
         };
-        let tee = pipeline.by_name("t").ok_or_else(|| PlayoutError::Pipeline("tee missing".to_owned()))?;
-        for target in targets {
-            add_target(&pipeline, &tee, target, live)?;
-        }
+        let started =
+            targets.iter().map(|t| Target::start(t, format.video.is_some(), !live)).collect::<Result<Vec<_>, _>>()?;
+        let targets = Arc::new(Mutex::new(started));
+        let sink = pipeline
+            .by_name("ts")
+            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+            .ok_or_else(|| PlayoutError::Pipeline("ts appsink missing".to_owned()))?;
+        let (on_sample, on_eos) = (targets.clone(), targets.clone());
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    if let (Some(buffer), Ok(mut targets)) = (sample.buffer_owned(), on_sample.lock()) {
+                        for t in targets.iter_mut() {
+                            t.push(buffer.clone());
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .eos(move |_| {
+                    if let Ok(targets) = on_eos.lock() {
+                        targets.iter().for_each(Target::end_of_stream);
+                    }
+                })
+                .build(),
+        );
         pipeline.set_state(gst::State::Playing)?;
-        Ok(Output { pipeline, video, audio })
+        Ok(Output { pipeline, video, audio, targets })
     }
 
     /// Pushes one video frame stamped at `pts` for `duration`.
@@ -174,10 +181,23 @@ impl Output {
     /// # Errors
     /// [`PlayoutError::Output`] with the element's message.
     pub fn check(&self) -> Result<(), PlayoutError> {
-        match self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
-            Some(msg) => Err(PlayoutError::Output(describe(&msg))),
-            None => Ok(()),
+        if let Some(msg) = self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
+            return Err(PlayoutError::Output(describe(&msg)));
         }
+        let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
+        targets.iter_mut().for_each(Target::poll);
+        if !targets.is_empty() && targets.iter().all(|t| t.failed.is_some()) {
+            return Err(PlayoutError::Output(format!("every output target failed: {}", failures(&targets))));
+        }
+        Ok(())
+    }
+
+    /// Targets that have failed, as (target, reason).
+    pub fn failed_targets(&self) -> Vec<(String, String)> {
+        self.targets
+            .lock()
+            .map(|t| t.iter().filter_map(|t| t.failed.clone().map(|f| (t.name.clone(), f))).collect())
+            .unwrap_or_default()
     }
 
     /// Ends the stream and waits until every sink has written it (the file is complete).
@@ -195,9 +215,18 @@ impl Output {
             &[gst::MessageType::Eos, gst::MessageType::Error],
         );
         match msg {
-            Some(m) if m.type_() == gst::MessageType::Eos => Ok(()),
-            Some(m) => Err(PlayoutError::Output(describe(&m))),
-            None => Err(PlayoutError::Output(format!("output did not drain within {timeout:?}"))),
+            Some(m) if m.type_() == gst::MessageType::Eos => {}
+            Some(m) => return Err(PlayoutError::Output(describe(&m))),
+            None => return Err(PlayoutError::Output(format!("output did not drain within {timeout:?}"))),
+        }
+        let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
+        let wait = gst::ClockTime::from_nseconds(timeout.as_nanos() as u64);
+        let errors: Vec<String> =
+            targets.iter_mut().filter_map(|t| t.drain(wait).err().map(|e| format!("{}: {e}", t.name))).collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(PlayoutError::Output(errors.join("; ")))
         }
     }
 }
@@ -208,7 +237,11 @@ impl Drop for Output {
     }
 }
 
-fn describe(msg: &gst::Message) -> String {
+fn failures(targets: &[Target]) -> String {
+    targets.iter().filter_map(|t| t.failed.as_ref().map(|f| format!("{}: {f}", t.name))).collect::<Vec<_>>().join("; ")
+}
+
+pub(crate) fn describe(msg: &gst::Message) -> String {
     match msg.view() {
         gst::MessageView::Error(e) => {
             format!("{}{}", e.error(), e.src().map(|s| format!(" (from {})", s.name())).unwrap_or_default())
@@ -231,46 +264,4 @@ fn push(
         b.unset_flags(gst::BufferFlags::DISCONT | gst::BufferFlags::GAP);
     }
     src.push_buffer(buffer).map(|_| ()).map_err(|e| PlayoutError::Output(format!("output refused a buffer: {e:?}")))
-}
-
-fn add_target(
-    pipeline: &gst::Pipeline,
-    tee: &gst::Element,
-    target: &OutputTarget,
-    live: bool,
-) -> Result<(), PlayoutError> {
-    let queue = gst::ElementFactory::make("queue")
-        .property("max-size-time", 2_000_000_000u64)
-        .property("max-size-bytes", 0u32)
-        .property("max-size-buffers", 0u32)
-        .build()?;
-    if live {
-        queue.set_property_from_str("leaky", "downstream");
-    }
-    let sink = match target {
-        OutputTarget::File(path) => gst::ElementFactory::make("filesink")
-            .property("location", path.to_string_lossy().as_ref())
-            .property("sync", false)
-            .build()?,
-        OutputTarget::Udp { host, port } => gst::ElementFactory::make("udpsink")
-            .property("host", host.as_str())
-            .property("port", i32::from(*port))
-            .property("sync", false)
-            .property("async", false)
-            .build()
-            .map_err(|_| PlayoutError::MissingElement("udpsink", "good"))?,
-        OutputTarget::Hls(dir) => gst::ElementFactory::make("hlssink")
-            .property("location", dir.join("segment%05d.ts").to_string_lossy().as_ref())
-            .property("playlist-location", dir.join("index.m3u8").to_string_lossy().as_ref())
-            .property("target-duration", 2u32)
-            .property("max-files", 10u32)
-            .property("playlist-length", 6u32)
-            .property("sync", false)
-            .property("async", false)
-            .build()
-            .map_err(|_| PlayoutError::MissingElement("hlssink", "bad"))?,
-    };
-    pipeline.add_many([&queue, &sink])?;
-    gst::Element::link_many([tee, &queue, &sink])?;
-    Ok(())
 }

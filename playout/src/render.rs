@@ -9,8 +9,9 @@ use crate::asrun::AsRunRecord;
 use crate::clock::VirtualClock;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::PlayoutError;
-use crate::output::{Output, OutputTarget};
+use crate::output::Output;
 use crate::playlist::Playlist;
+use crate::target::OutputTarget;
 
 /// What a render produced.
 #[derive(Debug, Clone, Serialize)]
