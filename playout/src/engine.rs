@@ -4,8 +4,14 @@
 //! Exactly the planned number of frames and samples go out per segment whatever the source
 //! does: short sources are padded (last frame, silence), long ones cut, failed ones replaced
 //! by slate and silence. The clock decides only *when* each buffer is pushed.
+//!
+//! Positions: the plan counts in *local* units (frames on TV, samples on radio, from the
+//! playlist's zero); the output counts *global* ones. `base` maps one onto the other and moves
+//! only when an override is released with [`ResumePolicy::ResumeItem`] (the schedule slips).
 
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use gstreamer as gst;
@@ -13,11 +19,12 @@ use gstreamer as gst;
 use crate::asrun::{AsRunRecord, Outcome};
 use crate::clock::PlayoutClock;
 use crate::error::PlayoutError;
-use crate::input::{Input, Pending, Pull};
+use crate::feed::{AudioFeed, State, VideoFeed};
+use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::Playlist;
+use crate::playlist::{Item, ItemKind, Playlist, Source};
 use crate::status::Status;
-use crate::timeline::{plan, ChannelFormat, Segment, SegmentKind};
+use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
 /// Runtime settings of an engine.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +48,76 @@ impl EngineConfig {
     }
 }
 
+/// What happens to the schedule when an override is released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumePolicy {
+    /// The interrupted item continues where it was interrupted; everything after slips.
+    ResumeItem,
+    /// The schedule ran on underneath: join whatever is scheduled now, where it is now.
+    RejoinSchedule,
+}
+
+enum Command {
+    Override(Source, Option<MediaTime>),
+    Release(ResumePolicy, Option<MediaTime>),
+}
+
+impl Command {
+    fn due(&self, now: MediaTime) -> bool {
+        let (Command::Override(_, at) | Command::Release(_, at)) = self;
+        at.is_none_or(|at| at <= now)
+    }
+}
+
+/// Controls a running engine from another thread (API, alert handler, tests).
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Command>,
+    stop: Arc<AtomicBool>,
+    status: Arc<Mutex<Status>>,
+}
+
+impl EngineHandle {
+    /// Puts `source` on air at the next frame once it is open (the schedule is held).
+    pub fn override_with(&self, source: Source) {
+        let _ = self.tx.send(Command::Override(source, None));
+    }
+
+    /// As [`EngineHandle::override_with`], at channel time `at` (exact on the virtual clock).
+    pub fn override_at(&self, at: MediaTime, source: Source) {
+        let _ = self.tx.send(Command::Override(source, Some(at)));
+    }
+
+    /// Ends the override at the next frame.
+    pub fn release(&self, policy: ResumePolicy) {
+        let _ = self.tx.send(Command::Release(policy, None));
+    }
+
+    /// Ends the override at channel time `at`.
+    pub fn release_at(&self, at: MediaTime, policy: ResumePolicy) {
+        let _ = self.tx.send(Command::Release(policy, Some(at)));
+    }
+
+    /// Asks the engine to stop after the current frame.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// A snapshot of the engine's status.
+    pub fn status(&self) -> Status {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+struct Override {
+    pending: Option<Pending>,
+    input: Option<Input>,
+    video: VideoFeed,
+    audio: AudioFeed,
+    ticks: u64,
+    record: AsRunRecord,
+}
+
 /// One channel's engine: an output that never stops and the counters of what it emitted.
 pub struct Engine<C: PlayoutClock> {
     format: ChannelFormat,
@@ -49,30 +126,25 @@ pub struct Engine<C: PlayoutClock> {
     config: EngineConfig,
     frames_out: u64,
     samples_out: u64,
+    /// Global (frame, sample) of local zero.
+    base: (u64, u64),
     slate: Option<gst::Buffer>,
     status: Arc<Mutex<Status>>,
+    stop: Arc<AtomicBool>,
+    rx: mpsc::Receiver<Command>,
+    tx: mpsc::Sender<Command>,
+    queued: VecDeque<Command>,
+    overriding: Option<Override>,
+    extra_records: Vec<AsRunRecord>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Feed {
-    Flowing,
-    Ended,
-    Failed,
-}
-
-struct VideoFeed<'a> {
+/// Where the current segment stands.
+struct Cursor<'a> {
     input: Option<&'a Input>,
-    state: Feed,
-    last: Option<gst::Buffer>,
-    held: u64,
-}
-
-struct AudioFeed<'a> {
-    input: Option<&'a Input>,
-    state: Feed,
-    pending: Option<(gst::Buffer, usize)>,
-    bytes_per_sample: usize,
-    silent: u64,
+    video: VideoFeed,
+    audio: AudioFeed,
+    /// Local unit (frame on TV, sample on radio) the input is at.
+    at: u64,
 }
 
 impl<C: PlayoutClock> Engine<C> {
@@ -85,12 +157,29 @@ impl<C: PlayoutClock> Engine<C> {
             data.resize(w * h * 3 / 2, 128);
             gst::Buffer::from_mut_slice(data)
         });
-        Engine { format, output, clock, config, frames_out: 0, samples_out: 0, slate, status: Arc::default() }
+        let (tx, rx) = mpsc::channel();
+        Engine {
+            format,
+            output,
+            clock,
+            config,
+            frames_out: 0,
+            samples_out: 0,
+            base: (0, 0),
+            slate,
+            status: Arc::default(),
+            stop: Arc::default(),
+            rx,
+            tx,
+            queued: VecDeque::new(),
+            overriding: None,
+            extra_records: Vec::new(),
+        }
     }
 
-    /// Shared live status (now/next, position, counters), for an API or metrics endpoint.
-    pub fn status(&self) -> Arc<Mutex<Status>> {
-        self.status.clone()
+    /// A handle to control the engine from other threads.
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle { tx: self.tx.clone(), stop: self.stop.clone(), status: self.status.clone() }
     }
 
     /// Video frames and audio samples emitted so far.
@@ -98,20 +187,43 @@ impl<C: PlayoutClock> Engine<C> {
         (self.frames_out, self.samples_out)
     }
 
-    /// Plays `playlist` from the current timeline position to its end and returns the as-run.
+    fn global_unit(&self) -> u64 {
+        if self.format.is_radio() {
+            self.samples_out
+        } else {
+            self.frames_out
+        }
+    }
+
+    fn base_unit(&self) -> u64 {
+        if self.format.is_radio() {
+            self.base.1
+        } else {
+            self.base.0
+        }
+    }
+
+    fn now(&self) -> MediaTime {
+        self.format.sample_time(self.samples_out)
+    }
+
+    /// Plays `playlist` from the current position to its end (or until stopped) and returns
+    /// the as-run. A later call continues the same timeline.
     ///
     /// # Errors
     /// Only an output failure ([`PlayoutError::Output`]); media faults become fallback records.
     pub fn run(&mut self, playlist: &Playlist) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        self.base = (self.frames_out, self.samples_out);
         let segments = plan(&self.format, &playlist.plan_items());
         let (format, timeout) = (self.format, self.config.input_timeout);
-        let airs = |s: &Segment| matches!(s.kind, SegmentKind::Item(_)) && !s.is_empty();
+        let unit = |b: &crate::timeline::Boundary| if format.is_radio() { b.sample } else { b.frame };
         let open = |k: usize| -> Option<(usize, Pending)> {
             match segments[k].kind {
                 SegmentKind::Item(i) => Some((k, Pending::open(&playlist.items[i], format, timeout))),
                 SegmentKind::Gap => None,
             }
         };
+        let airs = |s: &Segment| matches!(s.kind, SegmentKind::Item(_)) && !s.is_empty();
         let next_from = |from: usize| segments.iter().skip(from).position(airs).map(|p| p + from);
         let mut pending = next_from(0).and_then(open);
         let mut records = Vec::with_capacity(segments.len());
@@ -125,7 +237,16 @@ impl<C: PlayoutClock> Engine<C> {
                 rec.source = Some(item.source.to_string());
                 rec.scheduled_wall = item.start.map(|s| s.to_rfc3339());
             }
-            if seg.is_empty() {
+            let local_now = self.global_unit() - self.base_unit();
+            let stopped = self.stop.load(Ordering::SeqCst);
+            if seg.is_empty() || stopped || local_now >= unit(&seg.end) {
+                if !seg.is_empty() {
+                    rec.outcome = Outcome::Skipped;
+                    rec.note(if stopped { "engine stopped" } else { "overridden" });
+                }
+                if pending.as_ref().is_some_and(|(pk, _)| *pk == k) {
+                    pending = next_from(k + 1).and_then(open);
+                }
                 records.push(rec);
                 continue;
             }
@@ -157,7 +278,12 @@ impl<C: PlayoutClock> Engine<C> {
                 }
                 None => None,
             };
-            self.set_now(&rec, next_from(k + 1).map(|n| &segments[n]), playlist);
+            self.set_now(rec.item, next_from(k + 1).map(|n| &segments[n]), playlist);
+            // Joining late (after an override with RejoinSchedule): actual start is now.
+            if local_now > unit(&seg.start) {
+                rec.actual_start_s = self.now().as_secs_f64();
+                rec.note("joined late after an override");
+            }
             self.air(seg, input.as_ref(), &mut rec)?;
             drop(input);
             self.output.check()?;
@@ -169,6 +295,33 @@ impl<C: PlayoutClock> Engine<C> {
             tracing::info!(item = ?rec.item, outcome = ?rec.outcome, reason = ?rec.reason, "as-run");
             records.push(rec);
         }
+        records.append(&mut self.extra_records);
+        records.sort_by(|a, b| a.actual_start_s.total_cmp(&b.actual_start_s));
+        Ok(records)
+    }
+
+    /// Fills slate and silence (overrides still apply) until [`EngineHandle::stop`]: what a
+    /// channel airs when its playlist has run out.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output fails.
+    pub fn fill_until_stopped(&mut self) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        let start = self.format.boundary(MediaTime::ZERO);
+        // Local units from here; the end is decades away.
+        let end = self.format.boundary(MediaTime::from_nanos(u64::MAX / 4));
+        let seg = Segment { kind: SegmentKind::Gap, scheduled: start.time, start, end, cut_by: None };
+        let mut rec = AsRunRecord::for_segment(&seg);
+        rec.fallback("playlist ended: slate and silence");
+        let before = (self.frames_out, self.samples_out);
+        self.base = before;
+        rec.actual_start_s = self.now().as_secs_f64();
+        rec.start_frame = self.frames_out;
+        self.air(&seg, None, &mut rec)?;
+        rec.frames = self.frames_out - before.0;
+        rec.samples = self.samples_out - before.1;
+        rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
+        let mut records = std::mem::take(&mut self.extra_records);
+        records.insert(0, rec);
         Ok(records)
     }
 
@@ -180,13 +333,13 @@ impl<C: PlayoutClock> Engine<C> {
         self.output.finish(self.config.drain_timeout)
     }
 
-    fn set_now(&self, rec: &AsRunRecord, next: Option<&Segment>, playlist: &Playlist) {
+    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &Playlist) {
         let label = |i: usize| {
             let item = &playlist.items[i];
             item.title.clone().unwrap_or_else(|| item.source.to_string())
         };
         if let Ok(mut s) = self.status.lock() {
-            s.now = rec.item.map(label);
+            s.now = item.map(label);
             s.next = next.and_then(|n| match n.kind {
                 SegmentKind::Item(i) => Some(label(i)),
                 SegmentKind::Gap => None,
@@ -195,75 +348,101 @@ impl<C: PlayoutClock> Engine<C> {
     }
 
     fn air(&mut self, seg: &Segment, input: Option<&Input>, rec: &mut AsRunRecord) -> Result<(), PlayoutError> {
-        let mut video = VideoFeed { input, state: Feed::Flowing, last: None, held: 0 };
-        let mut audio = AudioFeed {
+        let feed_state = |present: bool| if present { State::Flowing } else { State::Failed };
+        let has_video = input.is_some_and(Input::has_video);
+        let has_audio = input.is_some_and(Input::has_audio);
+        if input.is_some() && !has_audio {
+            rec.fallback("no audio track: silence");
+        }
+        if input.is_some() && !self.format.is_radio() && !has_video {
+            rec.fallback("no video track: slate");
+        }
+        let radio = self.format.is_radio();
+        let (start, end) = if radio { (seg.start.sample, seg.end.sample) } else { (seg.start.frame, seg.end.frame) };
+        let mut cur = Cursor {
             input,
-            state: Feed::Flowing,
-            pending: None,
-            bytes_per_sample: 2 * self.format.audio.channels as usize,
-            silent: 0,
+            video: VideoFeed::new(feed_state(has_video)),
+            audio: AudioFeed::new(feed_state(has_audio), self.format.audio.channels),
+            at: start,
         };
-        match input {
-            None => {
-                video.state = Feed::Failed;
-                audio.state = Feed::Failed;
+        let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
+        loop {
+            self.poll_commands(&mut cur, rec);
+            if self.stop.load(Ordering::SeqCst) {
+                rec.note("engine stopped");
+                break;
             }
-            Some(i) => {
-                if !i.has_audio() {
-                    rec.fallback("no audio track: silence");
-                    audio.state = Feed::Failed;
-                }
-                if self.format.video.is_some() && !i.has_video() {
-                    rec.fallback("no video track: slate");
-                    video.state = Feed::Failed;
-                }
+            if self.overriding.as_ref().is_some_and(|o| o.input.is_some() || o.pending.is_none()) {
+                self.tick_override()?;
+                continue;
             }
+            let local = self.global_unit() - self.base_unit();
+            if local >= end {
+                break;
+            }
+            if local > cur.at {
+                self.skip(&mut cur, local, rec);
+            }
+            if radio {
+                let to = (local + chunk).min(end);
+                self.clock.wait_until(self.now());
+                let target = self.base.1 + to;
+                let (audio, input) = (&mut cur.audio, cur.input);
+                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                cur.at = to;
+            } else {
+                let Some(v) = self.format.video else { break };
+                let pts = v.fps.frames_to_time(self.frames_out);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                self.clock.wait_until(pts);
+                if let Some(frame) = cur.video.next(cur.input, self.slate.as_ref(), rec) {
+                    self.output.push_video(frame, pts, duration)?;
+                }
+                self.frames_out += 1;
+                cur.at = local + 1;
+                let target = self.base.1 + self.format.sample_at_frame(cur.at);
+                let (audio, input) = (&mut cur.audio, cur.input);
+                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+            }
+            self.publish_position();
         }
-        match self.format.video {
-            Some(v) => {
-                for frame in seg.start.frame..seg.end.frame {
-                    let pts = v.fps.frames_to_time(frame);
-                    let duration = v.fps.frames_to_time(frame + 1).saturating_sub(pts);
-                    self.clock.wait_until(pts);
-                    let (buffer, slate) = video.next(self.slate.as_ref(), rec);
-                    rec.slate_frames += u64::from(slate);
-                    if let Some(buffer) = buffer {
-                        self.output.push_video(buffer, pts, duration)?;
-                    }
-                    self.frames_out += 1;
-                    self.audio_until(self.format.sample_at_frame(frame + 1), &mut audio, rec)?;
-                    self.publish_position();
-                }
-            }
-            None => {
-                let chunk = u64::from(self.format.audio.rate / 50).max(1); // 20 ms
-                let mut at = seg.start.sample;
-                while at < seg.end.sample {
-                    let to = (at + chunk).min(seg.end.sample);
-                    self.clock.wait_until(self.format.sample_time(at));
-                    self.audio_until(to, &mut audio, rec)?;
-                    self.publish_position();
-                    at = to;
-                }
-            }
+        rec.slate_frames += cur.video.slate;
+        if cur.video.held > 0 {
+            rec.note(format!("source short: last frame held for {} frames", cur.video.held));
         }
-        if video.held > 0 {
-            rec.note(format!("source short: last frame held for {} frames", video.held));
+        if cur.audio.silent > 0 && cur.audio.state == State::Ended {
+            rec.note(format!("audio short: {} samples of silence", cur.audio.silent));
         }
-        if audio.silent > 0 && audio.state == Feed::Ended {
-            rec.note(format!("audio short: {} samples of silence", audio.silent));
+        // What actually aired of this segment (overrides and stops change the plan).
+        let aired = cur.at.saturating_sub(start);
+        if radio {
+            rec.samples = rec.samples.min(aired);
+        } else {
+            rec.frames = rec.frames.min(aired);
         }
         Ok(())
+    }
+
+    /// Joins the segment late: drops input up to local unit `to`.
+    fn skip(&self, cur: &mut Cursor<'_>, to: u64, rec: &mut AsRunRecord) {
+        if self.format.is_radio() {
+            cur.audio.skip(cur.input, to - cur.at, rec);
+        } else {
+            cur.video.skip(cur.input, to - cur.at, rec);
+            let samples = self.format.sample_at_frame(to) - self.format.sample_at_frame(cur.at);
+            cur.audio.skip(cur.input, samples, rec);
+        }
+        cur.at = to;
     }
 
     fn audio_until(
         &mut self,
         target: u64,
-        feed: &mut AudioFeed<'_>,
+        mut take: impl FnMut(u64, &mut AsRunRecord) -> (gst::Buffer, u64),
         rec: &mut AsRunRecord,
     ) -> Result<(), PlayoutError> {
         while self.samples_out < target {
-            let (buffer, n) = feed.take(target - self.samples_out, rec);
+            let (buffer, n) = take(target - self.samples_out, rec);
             let pts = self.format.sample_time(self.samples_out);
             let duration = self.format.sample_time(self.samples_out + n).saturating_sub(pts);
             self.output.push_audio(buffer, pts, duration)?;
@@ -272,81 +451,139 @@ impl<C: PlayoutClock> Engine<C> {
         Ok(())
     }
 
+    /// One frame (TV) or 20 ms (radio) of the override source.
+    fn tick_override(&mut self) -> Result<(), PlayoutError> {
+        let Some(mut ov) = self.overriding.take() else { return Ok(()) };
+        let result = self.tick_override_with(&mut ov);
+        self.overriding = Some(ov);
+        result
+    }
+
+    fn tick_override_with(&mut self, ov: &mut Override) -> Result<(), PlayoutError> {
+        let input = ov.input.as_ref();
+        let target = match self.format.video {
+            Some(v) => {
+                let pts = v.fps.frames_to_time(self.frames_out);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                self.clock.wait_until(pts);
+                if let Some(frame) = ov.video.next(input, self.slate.as_ref(), &mut ov.record) {
+                    self.output.push_video(frame, pts, duration)?;
+                }
+                self.frames_out += 1;
+                self.samples_out + self.format.sample_at_frame(ov.ticks + 1) - self.format.sample_at_frame(ov.ticks)
+            }
+            None => {
+                self.clock.wait_until(self.now());
+                self.samples_out + u64::from(self.format.audio.rate / 50).max(1)
+            }
+        };
+        let audio = &mut ov.audio;
+        self.audio_until(target, |n, r| audio.take(input, n, r), &mut ov.record)?;
+        ov.ticks += 1;
+        self.publish_position();
+        Ok(())
+    }
+
+    fn poll_commands(&mut self, cur: &mut Cursor<'_>, rec: &mut AsRunRecord) {
+        self.queued.extend(self.rx.try_iter());
+        let now = self.now();
+        while self.queued.front().is_some_and(|c| c.due(now)) {
+            let Some(cmd) = self.queued.pop_front() else { break };
+            match cmd {
+                Command::Override(source, _) => {
+                    if self.overriding.is_some() {
+                        self.release(ResumePolicy::ResumeItem, cur, rec);
+                    }
+                    let item = Item {
+                        source: source.clone(),
+                        in_point: MediaTime::ZERO,
+                        duration: MediaTime::from_nanos(u64::MAX / 4),
+                        kind: ItemKind::Live,
+                        title: Some("override".to_owned()),
+                        id: None,
+                        start: None,
+                        offset: None,
+                        hard: true,
+                    };
+                    let mut record = AsRunRecord::for_segment(&Segment {
+                        kind: SegmentKind::Gap,
+                        scheduled: now,
+                        start: self.format.boundary(now),
+                        end: self.format.boundary(now),
+                        cut_by: None,
+                    });
+                    record.source = Some(source.to_string());
+                    record.title = Some("override".to_owned());
+                    record.outcome = Outcome::Played;
+                    record.reason = Some("override".to_owned());
+                    tracing::info!(%source, "override requested");
+                    self.overriding = Some(Override {
+                        pending: Some(Pending::open(&item, self.format, self.config.input_timeout)),
+                        input: None,
+                        video: VideoFeed::new(State::Failed),
+                        audio: AudioFeed::new(State::Failed, self.format.audio.channels),
+                        ticks: 0,
+                        record,
+                    });
+                }
+                Command::Release(policy, _) => self.release(policy, cur, rec),
+            }
+        }
+        // An override opens in the background and goes on air at the first frame after.
+        let (now_s, frames_out, live) = (self.now().as_secs_f64(), self.frames_out, self.clock.is_live());
+        if let Some(ov) = self.overriding.as_mut() {
+            // On the virtual clock wait for it, so it airs exactly when asked.
+            if ov.pending.as_ref().is_some_and(|p| !live || p.is_finished()) {
+                if let Some(p) = ov.pending.take() {
+                    match p.wait() {
+                        Ok(input) => {
+                            ov.video.state = if input.has_video() { State::Flowing } else { State::Failed };
+                            ov.audio.state = if input.has_audio() { State::Flowing } else { State::Failed };
+                            ov.input = Some(input);
+                        }
+                        Err(reason) => ov.record.fallback(reason),
+                    }
+                    ov.record.actual_start_s = now_s;
+                    ov.record.start_frame = frames_out;
+                    // The interrupted segment's input is simply not pulled meanwhile.
+                    rec.note("interrupted by an override");
+                }
+            }
+        }
+    }
+
+    fn release(&mut self, policy: ResumePolicy, cur: &mut Cursor<'_>, rec: &mut AsRunRecord) {
+        let Some(ov) = self.overriding.take() else { return };
+        let mut record = ov.record;
+        if ov.pending.is_some() {
+            // Released before it went on air.
+            record.outcome = Outcome::Skipped;
+            record.note("released before it was open");
+        }
+        record.frames = ov.ticks * u64::from(!self.format.is_radio());
+        let started = self.format.boundary(MediaTime::from_nanos((record.actual_start_s * 1e9).round() as u64));
+        record.samples = self.samples_out.saturating_sub(started.sample);
+        record.actual_duration_s = self.now().as_secs_f64() - record.actual_start_s;
+        self.extra_records.push(record);
+        if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
+            // Local position `cur.at` is where the item stopped: map it onto now.
+            self.base = if self.format.is_radio() {
+                (self.frames_out, self.samples_out - cur.at)
+            } else {
+                (self.frames_out - cur.at, self.samples_out - self.format.sample_at_frame(cur.at))
+            };
+            rec.note("resumed after the override");
+        } else if ov.ticks > 0 {
+            rec.note("rejoined the schedule after the override");
+        }
+        tracing::info!(?policy, "override released");
+    }
+
     fn publish_position(&self) {
         if let Ok(mut s) = self.status.lock() {
             s.frames_out = self.frames_out;
             s.samples_out = self.samples_out;
-            s.position_s = self.format.sample_time(self.samples_out).as_secs_f64();
-        }
-    }
-}
-
-impl VideoFeed<'_> {
-    /// The next frame to air and whether it is slate.
-    fn next(&mut self, slate: Option<&gst::Buffer>, rec: &mut AsRunRecord) -> (Option<gst::Buffer>, bool) {
-        if let (Feed::Flowing, Some(input)) = (self.state, self.input) {
-            match input.pull_video() {
-                // A deep copy: the encoder holds frames for its look-ahead, and they must not
-                // pin buffers of the input's (bounded) decoder pool.
-                Pull::Buffer(b) => match b.copy_deep() {
-                    Ok(b) => {
-                        self.last = Some(b.clone());
-                        return (Some(b), false);
-                    }
-                    Err(e) => {
-                        self.state = Feed::Failed;
-                        rec.fallback(format!("cannot copy frame: {e}"));
-                    }
-                },
-                Pull::Eos => self.state = Feed::Ended,
-                Pull::Failed(reason) => {
-                    self.state = Feed::Failed;
-                    rec.fallback(reason);
-                }
-            }
-        }
-        match (&self.state, &self.last) {
-            (Feed::Ended, Some(last)) => {
-                self.held += 1;
-                (Some(last.clone()), false)
-            }
-            _ => (slate.cloned(), true),
-        }
-    }
-}
-
-impl AudioFeed<'_> {
-    /// Up to `max` samples: from the source while it flows, silence after.
-    fn take(&mut self, max: u64, rec: &mut AsRunRecord) -> (gst::Buffer, u64) {
-        loop {
-            if let Some((buffer, offset)) = self.pending.take() {
-                let avail = ((buffer.size() - offset) / self.bytes_per_sample) as u64;
-                let n = avail.min(max);
-                let end = offset + n as usize * self.bytes_per_sample;
-                if n > 0 {
-                    if let Ok(part) = buffer.copy_region(gst::BufferCopyFlags::MEMORY, offset..end) {
-                        if end < buffer.size() {
-                            self.pending = Some((buffer, end));
-                        }
-                        return (part, n);
-                    }
-                }
-            }
-            match (self.state, self.input) {
-                (Feed::Flowing, Some(input)) => match input.pull_audio() {
-                    Pull::Buffer(b) => self.pending = Some((b, 0)),
-                    Pull::Eos => self.state = Feed::Ended,
-                    Pull::Failed(reason) => {
-                        self.state = Feed::Failed;
-                        rec.fallback(reason);
-                    }
-                },
-                _ => {
-                    self.silent += max;
-                    let silence = vec![0u8; max as usize * self.bytes_per_sample];
-                    return (gst::Buffer::from_mut_slice(silence), max);
-                }
-            }
+            s.position_s = self.now().as_secs_f64();
         }
     }
 }

@@ -50,6 +50,11 @@ impl Pending {
         Pending(std::thread::spawn(move || Input::open(&item, &format, timeout)))
     }
 
+    /// True when opening has finished (successfully or not): `wait` will not block.
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
     /// Waits for the input; `Err` carries the reason it could not be opened.
     ///
     /// # Errors

@@ -68,6 +68,7 @@ impl Output {
     /// # Errors
     /// [`PlayoutError::MissingElement`] or [`PlayoutError::Pipeline`] when it cannot be built.
     pub fn start(format: &ChannelFormat, targets: &[OutputTarget], live: bool) -> Result<Output, PlayoutError> {
+        gst::init().map_err(PlayoutError::Init)?;
         require(NEEDED)?;
         let aac = aac_encoder()?;
         let mut desc = format!(
