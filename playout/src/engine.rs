@@ -279,9 +279,10 @@ impl<C: PlayoutClock> Engine<C> {
                 None => None,
             };
             self.set_now(rec.item, next_from(k + 1).map(|n| &segments[n]), playlist);
-            // Joining late (after an override with RejoinSchedule): actual start is now.
+            // Actual position: differs from the plan after an override or a previous playlist.
+            rec.actual_start_s = self.now().as_secs_f64();
+            rec.start_frame = self.frames_out;
             if local_now > unit(&seg.start) {
-                rec.actual_start_s = self.now().as_secs_f64();
                 rec.note("joined late after an override");
             }
             self.air(seg, input.as_ref(), &mut rec)?;
@@ -417,8 +418,13 @@ impl<C: PlayoutClock> Engine<C> {
         let aired = cur.at.saturating_sub(start);
         if radio {
             rec.samples = rec.samples.min(aired);
-        } else {
-            rec.frames = rec.frames.min(aired);
+            rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
+        } else if let Some(v) = self.format.video {
+            if aired < rec.frames {
+                rec.frames = aired;
+                rec.samples = self.format.sample_at_frame(aired);
+            }
+            rec.actual_duration_s = v.fps.frames_to_time(rec.frames).as_secs_f64();
         }
         Ok(())
     }

@@ -23,9 +23,9 @@ pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
 pub use clock::{PlayoutClock, SystemClock, VirtualClock};
+pub use engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 pub use error::PlayoutError;
 pub use playlist::{Playlist, PlaylistError};
 pub use render::{render_playlist, render_playlist_file, RenderReport};
 pub use status::Status;
 pub use target::OutputTarget;
-pub use engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
