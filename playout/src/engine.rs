@@ -103,6 +103,11 @@ impl EngineHandle {
         self.stop.store(true, Ordering::SeqCst);
     }
 
+    /// True once [`EngineHandle::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
     /// A snapshot of the engine's status.
     pub fn status(&self) -> Status {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
@@ -326,11 +331,12 @@ impl<C: PlayoutClock> Engine<C> {
         Ok(records)
     }
 
-    /// Ends the output cleanly (the file is complete when this returns).
+    /// Ends the output cleanly (files are complete when this returns); returns the targets
+    /// that failed on the way, as (target, reason).
     ///
     /// # Errors
-    /// [`PlayoutError::Output`] when the output fails to drain.
-    pub fn finish(self) -> Result<(), PlayoutError> {
+    /// [`PlayoutError::Output`] when the output fails to drain or every target failed.
+    pub fn finish(self) -> Result<Vec<(String, String)>, PlayoutError> {
         self.output.finish(self.config.drain_timeout)
     }
 

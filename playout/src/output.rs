@@ -201,11 +201,13 @@ impl Output {
             .unwrap_or_default()
     }
 
-    /// Ends the stream and waits until every sink has written it (the file is complete).
+    /// Ends the stream and waits until every target has written it (files are complete).
+    /// Returns the targets that failed on the way, as (target, reason).
     ///
     /// # Errors
-    /// [`PlayoutError::Output`] when the output fails or does not drain within `timeout`.
-    pub fn finish(self, timeout: Duration) -> Result<(), PlayoutError> {
+    /// [`PlayoutError::Output`] when the channel's pipeline fails, does not drain within
+    /// `timeout`, or every target failed.
+    pub fn finish(self, timeout: Duration) -> Result<Vec<(String, String)>, PlayoutError> {
         if let Some(v) = &self.video {
             let _ = v.end_of_stream();
         }
@@ -222,13 +224,13 @@ impl Output {
         }
         let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
         let wait = gst::ClockTime::from_nseconds(timeout.as_nanos() as u64);
-        let errors: Vec<String> =
-            targets.iter_mut().filter_map(|t| t.drain(wait).err().map(|e| format!("{}: {e}", t.name))).collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(PlayoutError::Output(errors.join("; ")))
+        let failed: Vec<(String, String)> =
+            targets.iter_mut().filter_map(|t| t.drain(wait).err().map(|e| (t.name.clone(), e))).collect();
+        if !targets.is_empty() && failed.len() == targets.len() {
+            let all = failed.iter().map(|(t, e)| format!("{t}: {e}")).collect::<Vec<_>>().join("; ");
+            return Err(PlayoutError::Output(format!("every output target failed: {all}")));
         }
+        Ok(failed)
     }
 }
 

@@ -45,7 +45,9 @@ pub fn render_playlist(playlist: &Playlist, output: &Path) -> Result<RenderRepor
     let mut engine = Engine::new(playlist.format, out, VirtualClock, EngineConfig::rendering());
     let as_run = engine.run(playlist)?;
     let (frames_out, samples_out) = engine.counters();
-    engine.finish()?;
+    if let Some((target, reason)) = engine.finish()?.into_iter().next() {
+        return Err(PlayoutError::Output(format!("{target}: {reason}")));
+    }
     let wall_s = started.elapsed().as_secs_f64();
     let duration_s = playlist.format.sample_time(samples_out).as_secs_f64();
     Ok(RenderReport { as_run, frames_out, samples_out, duration_s, wall_s, speed: duration_s / wall_s.max(1e-9) })
