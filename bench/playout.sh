@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Playout engine benchmark: virtual-clock render speed (× real time) per channel format,
-# and, in real time, the CPU used per channel kind.
+# Playout engine benchmark: virtual-clock render speed (× real time) per channel format, and
+# the CPU one channel uses in real time.
 #
-#   bench/playout.sh            # from the repository root; needs ffmpeg, GStreamer 1.22
-#   SECONDS_PER_FORMAT=60 bench/playout.sh
+#   bench/playout.sh                          # from anywhere; needs ffmpeg, GStreamer 1.22
+#   SECONDS_PER_FORMAT=60 LIVE_SECONDS=30 bench/playout.sh
 #
-# Sources are house-format H.264/AAC clips of a moving test pattern (testsrc2) with a tone,
-# generated here; the channel output is x264 (speed-preset=veryfast, CBR) + AAC in MPEG-TS.
+# Sources are house-format H.264/AAC clips (moving testsrc2 pattern + 1 kHz tone, 10 s, at the
+# channel's size), generated here. Output: x264enc speed-preset=veryfast CBR + AAC in MPEG-TS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEN=${SECONDS_PER_FORMAT:-30}
@@ -16,46 +16,50 @@ trap 'rm -rf "$WORK"' EXIT
 
 cargo build --release -q -p playout --example render --example live
 BIN=target/release/examples
+FORMATS=("720x576" "1280x720" "1920x1080" "radio")
 
-clip() { # name w h
+clip() { # WxH
+  [ -f "$WORK/src-$1.mp4" ] && return
   ffmpeg -hide_banner -loglevel error -y \
-    -f lavfi -i "testsrc2=s=$2x$3:r=25:d=10" -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=10" \
-    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2 "$WORK/$1.mp4"
+    -f lavfi -i "testsrc2=s=$1:r=25:d=10" -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=10" \
+    -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 2 "$WORK/src-$1.mp4"
 }
 
-playlist() { # out kind w h
-  local n=$((LEN / 10)) items="" i
-  for i in $(seq 1 "$n"); do items+="${items:+,}{\"source\":\"$WORK/$4.mp4\",\"duration\":10}"; done
-  if [ "$2" = radio ]; then
-    echo "{\"format\":{\"kind\":\"radio\",\"sample_rate\":48000,\"channels\":2},\"items\":[${items}]}" > "$1"
+playlist() { # channel → $WORK/p.json of LEN seconds (10 s items)
+  local size=$1 src format items="" i
+  if [ "$size" = radio ]; then
+    src="$WORK/src-1280x720.mp4"; clip 1280x720
+    format='{"kind":"radio","sample_rate":48000,"channels":2}'
   else
-    echo "{\"format\":{\"kind\":\"tv\",\"width\":$3,\"height\":${5},\"fps\":\"25/1\"},\"items\":[${items}]}" > "$1"
+    src="$WORK/src-$size.mp4"; clip "$size"
+    format="{\"kind\":\"tv\",\"width\":${size%x*},\"height\":${size#*x},\"fps\":\"25/1\"}"
   fi
+  for i in $(seq 1 $((LEN / 10))); do items+="${items:+,}{\"source\":\"$src\",\"duration\":10}"; done
+  echo "{\"format\":$format,\"items\":[$items]}" > "$WORK/p.json"
 }
 
-echo "## virtual clock: ${LEN} s of channel per format (x264 veryfast), $(nproc) cores"
-echo "| channel | render wall s | × real time | CPU s (user+sys) |"
+echo "## Virtual clock: ${LEN} s of channel per format, $(nproc) cores, x264 veryfast"
+echo
+echo "| channel | wall s | × real time | CPU s (user+sys) |"
 echo "|---|---|---|---|"
-for spec in "720x576 720 576" "1280x720 1280 720" "1920x1080 1920 1080" "radio 1280 720"; do
-  set -- $spec
-  name=$1 w=$2 h=$3
-  [ -f "$WORK/src$w.mp4" ] || clip "src$w" "$w" "$h"
-  if [ "$name" = radio ]; then playlist "$WORK/p.json" radio 0 "src$w" 0; else playlist "$WORK/p.json" tv "$w" "src$w" "$h"; fi
+for f in "${FORMATS[@]}"; do
+  playlist "$f"
   /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$BIN/render" "$WORK/p.json" "$WORK/out.ts" > "$WORK/report.json"
   read -r wall user sys < "$WORK/time"
   speed=$(python3 -c "import json;print(round(json.load(open('$WORK/report.json'))['speed'],2))")
-  echo "| $name@25 | $wall | $speed | $(python3 -c "print(round($user+$sys,1))") |"
+  echo "| $f@25 | $wall | $speed | $(python3 -c "print(round($user+$sys,1))") |"
 done
 
 echo
-echo "## real time (system clock): ${LIVE_SECONDS} s on air, output to a .ts file, CPU% of one core"
-echo "| channel | CPU % |"
-echo "|---|---|"
-for spec in "720x576 720 576" "1280x720 1280 720" "1920x1080 1920 1080" "radio 1280 720"; do
-  set -- $spec
-  name=$1 w=$2 h=$3
-  if [ "$name" = radio ]; then playlist "$WORK/p.json" radio 0 "src$w" 0; else playlist "$WORK/p.json" tv "$w" "src$w" "$h"; fi
-  /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$BIN/live" "$WORK/p.json" "$LIVE_SECONDS" "$WORK/live.ts" > /dev/null
+echo "## Real time (system clock): ${LIVE_SECONDS} s on air into a .ts file, x264 veryfast"
+echo
+echo "| channel | CPU % of one core | frames out | expected |"
+echo "|---|---|---|---|"
+for f in "${FORMATS[@]}"; do
+  playlist "$f"
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$BIN/live" "$WORK/p.json" "$LIVE_SECONDS" "$WORK/live.ts" > "$WORK/report.json"
   read -r wall user sys < "$WORK/time"
-  echo "| $name@25 | $(python3 -c "print(round(100*($user+$sys)/$wall))") |"
+  frames=$(python3 -c "import json;print(json.load(open('$WORK/report.json'))['frames_out'])")
+  expected=$([ "$f" = radio ] && echo 0 || echo $((LIVE_SECONDS * 25)))
+  echo "| $f@25 | $(python3 -c "print(round(100*($user+$sys)/$wall))") | $frames | $expected |"
 done

@@ -106,6 +106,8 @@ pub struct Item {
 /// A validated playlist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Playlist {
+    /// Optional title (for people and logs).
+    pub title: Option<String>,
     /// The channel's output format.
     pub format: ChannelFormat,
     /// Wall-clock time of timeline zero (the playlist's `start`, else the first item's).
@@ -122,7 +124,6 @@ struct RawPlaylist {
     #[serde(default)]
     start: Option<DateTime<FixedOffset>>,
     #[serde(default)]
-    #[allow(dead_code)] // accepted for people reading the file
     title: Option<String>,
 }
 
@@ -245,7 +246,7 @@ impl Playlist {
             });
         }
         match (format, problems.is_empty()) {
-            (Some(format), true) => Ok(Playlist { format, origin, items }),
+            (Some(format), true) => Ok(Playlist { title: raw.title, format, origin, items }),
             _ => Err(PlaylistError::Invalid(problems)),
         }
     }
