@@ -137,6 +137,7 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
         Clip { name: "blue.mp4", video: Some(("blue", 720, 576, 30)), audio: Some((880, 48_000, 1)), secs: 1.0 },
         Clip { name: "yellow-silent.mp4", video: Some(("yellow", 320, 240, 30)), audio: None, secs: 1.0 },
         Clip { name: "magenta.mp4", video: Some(("magenta", 960, 540, 25)), audio: Some((1100, 44_100, 2)), secs: 2.0 },
+        Clip { name: "tone-only.m4a", video: None, audio: Some((1320, 44_100, 1)), secs: 1.0 },
     ];
     let paths: Vec<PathBuf> = clips.iter().map(|c| make_clip(dir.path(), c)).collect();
     let corrupt = dir.path().join("corrupt.mp4");
@@ -154,6 +155,7 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
         (missing, 0.0, 0.4, "black", None),
         (paths[4].clone(), 0.5, 1.0, "magenta", Some(1100.0)),
         (paths[0].clone(), 0.0, 2.0, "red", Some(440.0)), // source 1.5 s: last frame held
+        (paths[5].clone(), 0.0, 0.6, "black", Some(1320.0)), // no video track: slate
     ];
     let items: Vec<_> =
         plan.iter().map(|(p, inp, d, ..)| serde_json::json!({ "source": p, "in": inp, "duration": d })).collect();
@@ -165,14 +167,14 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
     let out = dir.path().join("out.ts");
     let report = render_playlist(&playlist, &out).unwrap();
 
-    // 7.8 s at 25 fps / 48 kHz.
-    assert_eq!(report.frames_out, 195);
-    assert_eq!(report.samples_out, 374_400);
+    // 8.4 s at 25 fps / 48 kHz.
+    assert_eq!(report.frames_out, 210);
+    assert_eq!(report.samples_out, 403_200);
     let outcomes: Vec<Outcome> = report.as_run.iter().map(|r| r.outcome).collect();
     use Outcome::{Fallback, Played};
     assert_eq!(
         outcomes,
-        [Played, Played, Fallback, Played, Fallback, Fallback, Played, Played],
+        [Played, Played, Fallback, Played, Fallback, Fallback, Played, Played, Fallback],
         "{:#?}",
         report.as_run
     );
@@ -180,19 +182,21 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
     assert!(reason(4).contains("no audio track"), "{}", reason(4));
     assert!(reason(5).contains("not found"), "{}", reason(5));
     assert!(reason(7).contains("last frame held for 12 frames"), "{}", reason(7));
+    assert!(reason(8).contains("no video track"), "{}", reason(8));
     assert_eq!(report.as_run[2].slate_frames, 15);
+    assert_eq!(report.as_run[8].slate_frames, 15);
     let starts: Vec<u64> = report.as_run.iter().map(|r| r.start_frame).collect();
-    assert_eq!(starts, [0, 25, 50, 65, 90, 110, 120, 145]);
+    assert_eq!(starts, [0, 25, 50, 65, 90, 110, 120, 145, 195]);
 
     // Independent check: one H.264 and one AAC stream.
     let mut codecs = streams(&out, "codec_name");
     codecs.sort();
     assert_eq!(codecs, ["aac", "h264"]);
 
-    // Video: 195 frames, PTS exactly one frame (3600 ticks of 90 kHz) apart.
+    // Video: 210 frames, PTS exactly one frame (3600 ticks of 90 kHz) apart.
     let pts: Vec<i64> =
         ffprobe_lines(&out, "v:0", "frame=pts").iter().map(|l| l.trim_end_matches(',').parse().unwrap()).collect();
-    assert!((pts.len() as i64 - 195).abs() <= 1, "{} video frames", pts.len());
+    assert!((pts.len() as i64 - 210).abs() <= 1, "{} video frames", pts.len());
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "video PTS not continuous: {pts:?}");
 
     // Audio: AAC frames back to back (1024 samples = 1920 ticks) and the sample total.
@@ -206,12 +210,12 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
         .collect();
     assert!(audio.windows(2).all(|w| (w[1].0 - w[0].0 - w[0].1 * 90_000 / 48_000).abs() <= 1), "audio PTS gap");
     let samples: i64 = audio.iter().map(|a| a.1).sum();
-    assert!((samples - 374_400).abs() <= 1024 + 1920, "{samples} audio samples");
+    assert!((samples - 403_200).abs() <= 1024 + 1920, "{samples} audio samples");
 
     // Each item's first and last frame carry its colour; its middle carries its tone.
     let colours = centre_colours(&out);
     let pcm = mono_pcm(&out, 48_000);
-    let bounds = [0usize, 25, 50, 65, 90, 110, 120, 145, 195];
+    let bounds = [0usize, 25, 50, 65, 90, 110, 120, 145, 195, 210];
     for (i, (.., colour, hz)) in plan.iter().enumerate() {
         let (first, last) = (bounds[i], bounds[i + 1] - 1);
         assert_eq!(colour_name(colours[first]), *colour, "item {i} first frame {first}: {:?}", colours[first]);

@@ -209,9 +209,12 @@ impl<C: PlayoutClock> Engine<C> {
         if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
             // Local position `cur.at` is where the item stopped: map it onto now.
             self.base = if self.format.is_radio() {
-                (self.frames_out, self.samples_out - cur.at)
+                (self.frames_out, self.samples_out.saturating_sub(cur.at))
             } else {
-                (self.frames_out - cur.at, self.samples_out - self.format.sample_at_frame(cur.at))
+                (
+                    self.frames_out.saturating_sub(cur.at),
+                    self.samples_out.saturating_sub(self.format.sample_at_frame(cur.at)),
+                )
             };
             rec.note("resumed after the override");
         } else if ov.ticks > 0 {
