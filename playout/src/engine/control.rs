@@ -89,6 +89,10 @@ pub(super) struct Override {
     pub(super) audio: AudioFeed,
     pub(super) ticks: u64,
     pub(super) record: AsRunRecord,
+    /// Samples out when it went on air.
+    pub(super) start_samples: u64,
+    /// Status "now" before it, restored on release.
+    pub(super) previous_now: Option<String>,
 }
 
 impl<C: PlayoutClock> Engine<C> {
@@ -165,13 +169,16 @@ impl<C: PlayoutClock> Engine<C> {
                         audio: AudioFeed::new(State::Failed, self.format.audio.channels),
                         ticks: 0,
                         record,
+                        start_samples: 0,
+                        previous_now: None,
                     });
                 }
                 Command::Release(policy, _) => self.release(policy, cur, rec),
             }
         }
         // An override opens in the background and goes on air at the first frame after.
-        let (now_s, frames_out, live) = (self.now().as_secs_f64(), self.frames_out, self.clock.is_live());
+        let (now_s, frames_out, samples_out, live) =
+            (self.now().as_secs_f64(), self.frames_out, self.samples_out, self.clock.is_live());
         if let Some(ov) = self.overriding.as_mut() {
             // On the virtual clock wait for it, so it airs exactly when asked.
             if ov.pending.as_ref().is_some_and(|p| !live || p.is_finished()) {
@@ -186,6 +193,11 @@ impl<C: PlayoutClock> Engine<C> {
                     }
                     ov.record.actual_start_s = now_s;
                     ov.record.start_frame = frames_out;
+                    ov.start_samples = samples_out;
+                    if let Ok(mut status) = self.status.lock() {
+                        ov.previous_now =
+                            status.now.replace(format!("override: {}", ov.record.source.as_deref().unwrap_or("")));
+                    }
                     // The interrupted segment's input is simply not pulled meanwhile.
                     rec.note("interrupted by an override");
                 }
@@ -202,8 +214,12 @@ impl<C: PlayoutClock> Engine<C> {
             record.note("released before it was open");
         }
         record.frames = ov.ticks * u64::from(!self.format.is_radio());
-        let started = self.format.boundary(MediaTime::from_nanos((record.actual_start_s * 1e9).round() as u64));
-        record.samples = self.samples_out.saturating_sub(started.sample);
+        record.samples = self.samples_out.saturating_sub(ov.start_samples);
+        if ov.pending.is_none() {
+            if let Ok(mut status) = self.status.lock() {
+                status.now = ov.previous_now;
+            }
+        }
         record.actual_duration_s = self.now().as_secs_f64() - record.actual_start_s;
         self.extra_records.push(record);
         if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
