@@ -318,3 +318,40 @@ fn hard_starts_cut_the_running_item_and_fill_the_gap_before_them() {
         assert_eq!(colours[frame], want, "frame {frame}");
     }
 }
+
+#[test]
+fn ntsc_rate_channel_stays_continuous_across_item_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_clip(
+        dir.path(),
+        &Clip { name: "a.mp4", video: Some(("red", 320, 240, 25)), audio: Some((440, 48_000, 2)), secs: 1.0 },
+    );
+    let b = make_clip(
+        dir.path(),
+        &Clip { name: "b.mp4", video: Some(("blue", 320, 240, 50)), audio: Some((880, 44_100, 1)), secs: 1.0 },
+    );
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 352, "height": 240, "fps": "30000/1001" },
+        "items": [
+            { "source": a, "duration": 0.7 }, { "source": b, "duration": 0.7 },
+            { "source": a, "duration": 0.7 }, { "source": b, "duration": 0.7 },
+        ],
+    });
+    let out = dir.path().join("ntsc.ts");
+    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    // 2.8 s × 29.97 = 83.9 → 84 frames; boundaries at round(0.7·k·29.97) = 21, 42, 63.
+    assert_eq!(report.frames_out, 84);
+    let starts: Vec<u64> = report.as_run.iter().map(|r| r.start_frame).collect();
+    assert_eq!(starts, [0, 21, 42, 63]);
+    // Samples follow the frames: round(84 × 1001/30000 × 48000) = 134534.
+    assert_eq!(report.samples_out, 134_534);
+    let pts: Vec<i64> =
+        ffprobe_lines(&out, "v:0", "frame=pts").iter().map(|l| l.trim_end_matches(',').parse().unwrap()).collect();
+    assert_eq!(pts.len(), 84);
+    assert!(pts.windows(2).all(|w| (w[1] - w[0] - 3003).abs() <= 1), "video PTS not continuous: {pts:?}");
+    let colours: Vec<&str> = centre_colours(&out).into_iter().map(colour_name).collect();
+    for (frame, want) in [(20, "red"), (21, "blue"), (41, "blue"), (42, "red"), (62, "red"), (63, "blue"), (83, "blue")]
+    {
+        assert_eq!(colours[frame], want, "frame {frame}");
+    }
+}
