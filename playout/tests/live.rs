@@ -67,12 +67,16 @@ fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_targe
     ];
     let started = Instant::now();
     let channel = start_live(playlist, &targets).unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
+    // Wait (bounded) for the first item to be on air: opening it may be slow on a busy machine.
+    let on_air = Instant::now() + Duration::from_secs(10);
+    while channel.handle().status().frames_out == 0 && Instant::now() < on_air {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let status = channel.handle().status();
     assert_eq!(status.now.as_deref(), Some("red"));
     assert!(status.frames_out > 0);
     assert!(status.prometheus("test").contains("kapok_playout_frames_total{channel=\"test\"}"));
-    std::thread::sleep(Duration::from_millis(4500));
+    std::thread::sleep(Duration::from_millis(5000));
     let elapsed = started.elapsed().as_secs_f64();
     let report = channel.stop().unwrap();
 

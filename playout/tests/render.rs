@@ -355,3 +355,22 @@ fn ntsc_rate_channel_stays_continuous_across_item_boundaries() {
         assert_eq!(colours[frame], want, "frame {frame}");
     }
 }
+
+#[test]
+fn unwritable_output_is_a_clear_error_and_bad_playlists_name_the_field() {
+    let playlist =
+        Playlist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"/nonexistent.wav","duration":1}]}"#)
+            .unwrap();
+    let err = render_playlist(&playlist, Path::new("/nonexistent-dir/out.ts")).unwrap_err();
+    assert!(matches!(err, playout::PlayoutError::OutputPath { .. }), "{err}");
+    assert!(err.to_string().contains("/nonexistent-dir/out.ts"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    std::fs::write(
+        &file,
+        r#"{"format":{"kind":"tv","width":640,"height":360,"fps":"25"},"items":[{"source":"a","duration":0}]}"#,
+    )
+    .unwrap();
+    let err = playout::render_playlist_file(&file, &dir.path().join("o.ts")).unwrap_err().to_string();
+    assert!(err.contains("items[0].duration"), "{err}");
+}
