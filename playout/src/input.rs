@@ -6,7 +6,7 @@
 //! they never reach the output.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -186,8 +186,19 @@ impl Input {
                 Err(e) => tracing::warn!(error = %e, "cannot conform decoded stream"),
             }
         });
+        // A live source has no preroll: its streams are known when decodebin says no-more-pads.
+        let exposed: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+        let signal = exposed.clone();
+        decode.connect_no_more_pads(move |_| {
+            if let Ok(mut done) = signal.0.lock() {
+                *done = true;
+                signal.1.notify_all();
+            }
+        });
         let mut input = Input { pipeline, video: None, audio: None, timeout, failure: Mutex::new(None) };
-        input.preroll(item, timeout)?;
+        if input.preroll(item, timeout)? {
+            input.wait_streams(&exposed, timeout)?;
+        }
         let take = |s: &Slot| s.lock().ok().and_then(|mut g| g.take());
         input.video = take(&video);
         input.audio = take(&audio);
@@ -197,7 +208,8 @@ impl Input {
         Ok(input)
     }
 
-    fn preroll(&self, item: &Item, timeout: Duration) -> Result<(), String> {
+    /// Prerolls (files) or starts (live sources); returns true for a live source.
+    fn preroll(&self, item: &Item, timeout: Duration) -> Result<bool, String> {
         let bus = self.pipeline.bus().ok_or("pipeline without bus")?;
         let state_err = |bus: &gst::Bus, what: &str| {
             bus.pop_filtered(&[gst::MessageType::Error]).and_then(|m| bus_error(&m)).unwrap_or_else(|| what.to_owned())
@@ -218,6 +230,21 @@ impl Input {
             self.wait_async_done(&bus, timeout)?;
         }
         self.pipeline.set_state(gst::State::Playing).map_err(|_| state_err(&bus, "cannot start source"))?;
+        Ok(live)
+    }
+
+    fn wait_streams(&self, exposed: &(Mutex<bool>, Condvar), timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut done = exposed.0.lock().map_err(|_| "poisoned")?;
+        while !*done {
+            if let Some(err) = self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
+                return Err(bus_error(&err).unwrap_or_else(|| "source error".to_owned()));
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("live source sent no stream within {timeout:?}"));
+            }
+            done = exposed.1.wait_timeout(done, Duration::from_millis(50)).map_err(|_| "poisoned")?.0;
+        }
         Ok(())
     }
 
