@@ -199,6 +199,15 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
     assert!((pts.len() as i64 - 210).abs() <= 1, "{} video frames", pts.len());
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "video PTS not continuous: {pts:?}");
 
+    // Broadcast GOP: a key frame every 2 s exactly (no scene-cut I-frames), whatever the cuts.
+    let keys: Vec<usize> = ffprobe_lines(&out, "v:0", "frame=key_frame")
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end_matches(',') == "1")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(keys, [0, 50, 100, 150, 200]);
+
     // Audio: AAC frames back to back (1024 samples = 1920 ticks) and the sample total.
     let frames = ffprobe_lines(&out, "a:0", "frame=pts,nb_samples");
     let audio: Vec<(i64, i64)> = frames
