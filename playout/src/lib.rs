@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 mod feed;
 pub mod input;
+mod join;
 pub mod live;
 pub mod output;
 pub mod playlist;

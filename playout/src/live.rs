@@ -33,7 +33,8 @@ pub struct LiveChannel {
 }
 
 /// Puts `playlist` on air in real time into `targets`; after its last item the channel airs
-/// slate and silence until [`LiveChannel::stop`].
+/// slate and silence until [`LiveChannel::stop`]. A playlist with wall-clock times is joined
+/// at the current time ([`Playlist::joined_at`]): what is scheduled now airs now.
 ///
 /// # Errors
 /// [`PlayoutError`] when the output cannot be built (missing elements, bad target).
@@ -45,7 +46,10 @@ pub fn start_live(playlist: Playlist, targets: &[OutputTarget]) -> Result<LiveCh
     let thread = std::thread::Builder::new()
         .name("playout-engine".to_owned())
         .spawn(move || {
-            let mut as_run = engine.run(&playlist)?;
+            let mut as_run = match playlist.joined_at(chrono::Utc::now().fixed_offset()) {
+                Some(playlist) => engine.run(&playlist)?,
+                None => Vec::new(),
+            };
             if !stop.is_stopping() {
                 as_run.extend(engine.fill_until_stopped()?);
             }
