@@ -15,7 +15,7 @@ pub enum PlayoutError {
     #[error("cannot initialise GStreamer: {0}")]
     Init(#[source] gstreamer::glib::Error),
     /// A GStreamer element the output needs is not installed.
-    #[error("GStreamer element {0:?} is missing (install gstreamer1.0-plugins-{1})")]
+    #[error("GStreamer element {0:?} is missing (Debian package {1})")]
     MissingElement(&'static str, &'static str),
     /// Building or linking the output pipeline failed.
     #[error("output pipeline: {0}")]

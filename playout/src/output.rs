@@ -16,15 +16,16 @@ use crate::timeline::{ChannelFormat, MediaTime};
 
 /// Every element the output needs, with the Debian package that provides it.
 const NEEDED: &[(&str, &str)] = &[
-    ("appsrc", "base"),
-    ("queue", "core"),
-    ("appsink", "base"),
-    ("audioconvert", "base"),
-    ("aacparse", "good"),
-    ("mpegtsmux", "bad"),
+    ("appsrc", "gstreamer1.0-plugins-base"),
+    ("queue", "libgstreamer1.0-0"),
+    ("appsink", "gstreamer1.0-plugins-base"),
+    ("audioconvert", "gstreamer1.0-plugins-base"),
+    ("aacparse", "gstreamer1.0-plugins-good"),
+    ("mpegtsmux", "gstreamer1.0-plugins-bad"),
 ];
 
-const VIDEO_NEEDED: &[(&str, &str)] = &[("x264enc", "ugly"), ("h264parse", "bad")];
+const VIDEO_NEEDED: &[(&str, &str)] =
+    &[("x264enc", "gstreamer1.0-plugins-ugly"), ("h264parse", "gstreamer1.0-plugins-bad")];
 
 fn require(list: &[(&'static str, &'static str)]) -> Result<(), PlayoutError> {
     for (name, pkg) in list {
@@ -40,7 +41,7 @@ fn aac_encoder() -> Result<&'static str, PlayoutError> {
     ["avenc_aac", "voaacenc", "fdkaacenc"]
         .into_iter()
         .find(|f| gst::ElementFactory::find(f).is_some())
-        .ok_or(PlayoutError::MissingElement("avenc_aac", "libav"))
+        .ok_or(PlayoutError::MissingElement("avenc_aac", "gstreamer1.0-libav"))
 }
 
 /// Video bitrate (kbit/s) for a picture size: CBR budgets typical of SD/HD contribution.
