@@ -303,7 +303,13 @@ impl<C: PlayoutClock> Engine<C> {
             at: start,
         };
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
+        let mut ticks = 0u64;
         loop {
+            ticks += 1;
+            if ticks == 50 {
+                ticks = 0;
+                self.output.check()?; // about every 2 s: a failed target is logged when it fails
+            }
             self.poll_commands(&mut cur, rec);
             if self.stop.load(Ordering::SeqCst) {
                 rec.note("engine stopped");

@@ -33,7 +33,7 @@ pub(super) enum Command {
 impl Command {
     pub(super) fn due(&self, now: MediaTime) -> bool {
         let (Command::Override(_, at) | Command::Release(_, at)) = self;
-        at.is_none_or(|at| at <= now)
+        !at.is_some_and(|at| at > now)
     }
 }
 
