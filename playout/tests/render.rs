@@ -261,6 +261,13 @@ fn radio_playlist_renders_audio_only() {
     assert_eq!((report.frames_out, report.samples_out), (0, 97_020));
     assert_eq!(report.as_run[1].outcome, Outcome::Fallback);
     assert_eq!(streams(&out, "codec_type"), ["audio"]);
+    // AAC frames back to back across the three items (1024 samples = 2089.8 ticks of 90 kHz).
+    let pts: Vec<f64> =
+        ffprobe_lines(&out, "a:0", "frame=pts").iter().map(|l| l.trim_end_matches(',').parse().unwrap()).collect();
+    assert!(
+        pts.windows(2).all(|w| (w[1] - w[0] - 1024.0 * 90_000.0 / 44_100.0).abs() <= 1.0),
+        "audio PTS gap: {pts:?}"
+    );
     let pcm = mono_pcm(&out, 44_100);
     assert!((pcm.len() as i64 - 97_020).abs() <= 2048 + 1024, "{} samples", pcm.len());
     let near = |got: Option<f64>, want: f64| got.is_some_and(|g| (g / want - 1.0).abs() < 0.05);
