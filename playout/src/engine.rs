@@ -39,17 +39,24 @@ pub struct EngineConfig {
     pub input_timeout: Duration,
     /// How long the output may take to drain at the end.
     pub drain_timeout: Duration,
+    /// Real time: the longest one pull may wait before the engine airs a stand-in (the last
+    /// frame, silence) for that frame and keeps the output going. `None`: pulls block (virtual).
+    pub patience: Option<Duration>,
 }
 
 impl EngineConfig {
     /// For rendering on the virtual clock: generous, since a busy CPU is not a fault.
     pub fn rendering() -> Self {
-        EngineConfig { input_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(300) }
+        EngineConfig { input_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(300), patience: None }
     }
 
     /// For real time: a source silent for 2 s is treated as failed.
     pub fn real_time() -> Self {
-        EngineConfig { input_timeout: Duration::from_secs(2), drain_timeout: Duration::from_secs(30) }
+        EngineConfig {
+            input_timeout: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(30),
+            patience: Some(Duration::from_millis(20)),
+        }
     }
 }
 
@@ -150,11 +157,11 @@ impl<C: PlayoutClock> Engine<C> {
     pub fn run(&mut self, playlist: &Playlist) -> Result<Vec<AsRunRecord>, PlayoutError> {
         self.base = (self.frames_out, self.samples_out);
         let segments = plan(&self.format, &playlist.plan_items());
-        let (format, timeout) = (self.format, self.config.input_timeout);
+        let (format, timeout, patience) = (self.format, self.config.input_timeout, self.config.patience);
         let unit = |b: &crate::timeline::Boundary| if format.is_radio() { b.sample } else { b.frame };
         let open = |k: usize| -> Option<(usize, Pending)> {
             match segments[k].kind {
-                SegmentKind::Item(i) => Some((k, Pending::open(&playlist.items[i], format, timeout))),
+                SegmentKind::Item(i) => Some((k, Pending::open(&playlist.items[i], format, timeout, patience))),
                 SegmentKind::Gap => None,
             }
         };
@@ -352,6 +359,9 @@ impl<C: PlayoutClock> Engine<C> {
         rec.slate_frames += cur.video.slate;
         if cur.video.held > 0 {
             rec.note(format!("source short: last frame held for {} frames", cur.video.held));
+        }
+        if cur.video.late > 0 || cur.audio.late > 0 {
+            rec.note(format!("source late: {} frames repeated, {} samples of silence", cur.video.late, cur.audio.late));
         }
         if cur.audio.silent > 0 && cur.audio.state == State::Ended {
             rec.note(format!("audio short: {} samples of silence", cur.audio.silent));

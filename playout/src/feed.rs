@@ -19,6 +19,8 @@ pub(crate) struct VideoFeed {
     last: Option<gst::Buffer>,
     pub(crate) held: u64,
     pub(crate) slate: u64,
+    /// Frames aired as stand-ins while a real-time source was late.
+    pub(crate) late: u64,
 }
 
 /// The audio side of one input.
@@ -27,11 +29,13 @@ pub(crate) struct AudioFeed {
     pending: Option<(gst::Buffer, usize)>,
     bytes_per_sample: usize,
     pub(crate) silent: u64,
+    /// Samples of silence aired while a real-time source was late.
+    pub(crate) late: u64,
 }
 
 impl VideoFeed {
     pub(crate) fn new(state: State) -> Self {
-        VideoFeed { state, last: None, held: 0, slate: 0 }
+        VideoFeed { state, last: None, held: 0, slate: 0, late: 0 }
     }
 
     /// The next frame to air (`None` only on radio, where there is no slate).
@@ -60,6 +64,13 @@ impl VideoFeed {
                     self.state = State::Failed;
                     rec.fallback(reason);
                 }
+                Pull::Late => {
+                    self.late += 1;
+                    return match &self.last {
+                        Some(last) => Some(last.clone()),
+                        None => slate.cloned(),
+                    };
+                }
             }
         }
         match (&self.state, &self.last) {
@@ -87,7 +98,7 @@ impl VideoFeed {
 
 impl AudioFeed {
     pub(crate) fn new(state: State, channels: u32) -> Self {
-        AudioFeed { state, pending: None, bytes_per_sample: 2 * channels as usize, silent: 0 }
+        AudioFeed { state, pending: None, bytes_per_sample: 2 * channels as usize, silent: 0, late: 0 }
     }
 
     /// Up to `max` samples: from the input while it flows, silence after.
@@ -114,21 +125,29 @@ impl AudioFeed {
                         self.state = State::Failed;
                         rec.fallback(reason);
                     }
+                    Pull::Late => {
+                        self.late += max;
+                        return (silence(max, self.bytes_per_sample), max);
+                    }
                 },
                 _ => {
                     self.silent += max;
-                    let silence = vec![0u8; max as usize * self.bytes_per_sample];
-                    return (gst::Buffer::from_mut_slice(silence), max);
+                    return (silence(max, self.bytes_per_sample), max);
                 }
             }
         }
     }
 
     /// Drops `n` samples of the input (joining an item late).
+    /// (A late source yields silence here, which is dropped the same way.)
     pub(crate) fn skip(&mut self, input: Option<&Input>, mut n: u64, rec: &mut AsRunRecord) {
         while n > 0 && (self.state == State::Flowing || self.pending.is_some()) {
             let (_, got) = self.take(input, n, rec);
             n -= got;
         }
     }
+}
+
+fn silence(samples: u64, bytes_per_sample: usize) -> gst::Buffer {
+    gst::Buffer::from_mut_slice(vec![0u8; samples as usize * bytes_per_sample])
 }

@@ -26,6 +26,8 @@ pub enum Pull {
     Eos,
     /// The source failed (decode error, stall); the text goes to the as-run.
     Failed(String),
+    /// Nothing yet (real time only): the engine airs a stand-in for this frame and asks again.
+    Late,
 }
 
 type Slot = Arc<Mutex<Option<gst_app::AppSink>>>;
@@ -36,6 +38,11 @@ pub struct Input {
     video: Option<gst_app::AppSink>,
     audio: Option<gst_app::AppSink>,
     timeout: Duration,
+    /// How long one pull may wait in real time before the engine airs a stand-in (`None`:
+    /// wait up to `timeout`, as on the virtual clock).
+    patience: Option<Duration>,
+    /// Since when no data came (real time), to turn a long stall into a failure.
+    stalled_since: Mutex<Option<Instant>>,
     /// Set at the first fault, so the other stream stops at once too.
     failure: Mutex<Option<String>>,
 }
@@ -44,10 +51,15 @@ pub struct Input {
 pub struct Pending(JoinHandle<Result<Input, String>>);
 
 impl Pending {
-    /// Starts opening `item` for a channel of `format`; `timeout` bounds preroll and each pull.
-    pub fn open(item: &Item, format: ChannelFormat, timeout: Duration) -> Pending {
+    /// Starts opening `item` for a channel of `format`; `timeout` bounds preroll and stalls,
+    /// `patience` (real time) bounds one pull.
+    pub fn open(item: &Item, format: ChannelFormat, timeout: Duration, patience: Option<Duration>) -> Pending {
         let item = item.clone();
-        Pending(std::thread::spawn(move || Input::open(&item, &format, timeout)))
+        Pending(std::thread::spawn(move || {
+            let mut input = Input::open(&item, &format, timeout)?;
+            input.patience = patience;
+            Ok(input)
+        }))
     }
 
     /// True when opening has finished (successfully or not): `wait` will not block.
@@ -195,7 +207,15 @@ impl Input {
                 signal.1.notify_all();
             }
         });
-        let mut input = Input { pipeline, video: None, audio: None, timeout, failure: Mutex::new(None) };
+        let mut input = Input {
+            pipeline,
+            video: None,
+            audio: None,
+            timeout,
+            patience: None,
+            stalled_since: Mutex::new(None),
+            failure: Mutex::new(None),
+        };
         if input.preroll(item, timeout)? {
             input.wait_streams(&exposed, timeout)?;
         }
@@ -304,9 +324,14 @@ impl Input {
     }
 
     fn pull_from(&self, sink: &gst_app::AppSink) -> Pull {
-        let deadline = Instant::now() + self.timeout;
+        let started = Instant::now();
+        let deadline = started + self.patience.unwrap_or(self.timeout);
         loop {
-            if let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_mseconds(20)) {
+            let left = deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(20));
+            if let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_nseconds(left.as_nanos() as u64)) {
+                if let Ok(mut since) = self.stalled_since.lock() {
+                    *since = None;
+                }
                 return match sample.buffer_owned() {
                     Some(b) => Pull::Buffer(b),
                     None => Pull::Failed("sample without buffer".to_owned()),
@@ -321,6 +346,13 @@ impl Input {
                 return Pull::Failed(format!("decode error: {err}"));
             }
             if Instant::now() >= deadline {
+                let stalled = match (self.patience, self.stalled_since.lock()) {
+                    (Some(_), Ok(mut since)) => since.get_or_insert(started).elapsed(),
+                    _ => self.timeout,
+                };
+                if stalled < self.timeout {
+                    return Pull::Late;
+                }
                 return Pull::Failed(format!("source stalled for {:?}", self.timeout));
             }
         }

@@ -16,7 +16,7 @@ fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
         .arg(format!("color=c={colour}:s=320x180:r=25:d={secs}"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=500:sample_rate=48000:duration={secs}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "5", "-c:a", "aac"])
         .arg(&path)
         .output()
         .unwrap();
@@ -89,4 +89,55 @@ fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
     assert_eq!(colours[2], "red");
     assert!(colours[60..75].iter().all(|c| *c == "black"), "{colours:?}");
     assert!(colours[75..].iter().all(|c| *c == "blue"), "{colours:?}");
+}
+
+#[test]
+fn in_real_time_a_stalled_live_source_never_stops_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let red_ts = clip(dir.path(), "red.ts", "red", 3.0);
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+        "items": [ { "source": format!("udp://127.0.0.1:{port}"), "kind": "live", "duration": 6.0, "title": "relay" } ],
+    });
+    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let data = std::fs::read(&red_ts).unwrap();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500)); // the engine opens the item meanwhile
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let chunks: Vec<&[u8]> = data.chunks(7 * 188).collect();
+        let pace = Duration::from_secs_f64(3.0 / chunks.len() as f64);
+        for chunk in &chunks[..chunks.len() / 3] {
+            socket.send_to(chunk, ("127.0.0.1", port)).unwrap();
+            std::thread::sleep(pace);
+        }
+    });
+    let out = dir.path().join("air.ts");
+    let channel = playout::start_live(playlist, &[OutputTarget::File(out)]).unwrap();
+    let handle = channel.handle().clone();
+    let frames = || handle.status().frames_out;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while frames() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // From the first frame, watch 4 s (the source stalls after ~1 s of media) for the longest
+    // time the output did not advance: a blocking engine would freeze ~2 s, then burst.
+    let (mut last, mut last_change, mut longest) = (frames(), std::time::Instant::now(), Duration::ZERO);
+    let watch = std::time::Instant::now() + Duration::from_secs(4);
+    while std::time::Instant::now() < watch {
+        std::thread::sleep(Duration::from_millis(10));
+        let now = frames();
+        if now != last {
+            longest = longest.max(last_change.elapsed());
+            (last, last_change) = (now, std::time::Instant::now());
+        }
+    }
+    longest = longest.max(last_change.elapsed());
+    sender.join().unwrap();
+    let report = channel.stop().unwrap();
+    assert!(longest < Duration::from_millis(800), "output froze for {longest:?} while the source stalled");
+    let relay = &report.as_run[0];
+    assert_eq!(relay.outcome, Outcome::Fallback, "{relay:#?}");
+    let reason = relay.reason.as_deref().unwrap_or("");
+    assert!(reason.contains("source late") && reason.contains("stalled"), "{reason}");
 }

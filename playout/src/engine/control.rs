@@ -163,7 +163,12 @@ impl<C: PlayoutClock> Engine<C> {
                     record.reason = Some("override".to_owned());
                     tracing::info!(%source, "override requested");
                     self.overriding = Some(Override {
-                        pending: Some(Pending::open(&item, self.format, self.config.input_timeout)),
+                        pending: Some(Pending::open(
+                            &item,
+                            self.format,
+                            self.config.input_timeout,
+                            self.config.patience,
+                        )),
                         input: None,
                         video: VideoFeed::new(State::Failed),
                         audio: AudioFeed::new(State::Failed, self.format.audio.channels),
