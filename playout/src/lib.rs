@@ -1,1 +1,34 @@
-//! playout
+//! Kapok playout: one continuously running output per channel.
+//!
+//! The output side (encoders, mux, sinks) is built once and never stops; each playlist item
+//! is decoded by its own input pipeline, conformed to the channel format and re-stamped onto
+//! the one channel timeline, so transitions are frame- and sample-exact. Faults become slate
+//! and silence plus an as-run line, never dead air.
+//!
+//! Pure parts: [`timeline`], [`playlist`], [`asrun`]. GStreamer parts: [`input`], [`output`],
+//! [`engine`]. Entry point for rendering: [`render::render_playlist`].
+
+pub mod asrun;
+pub mod clock;
+pub mod engine;
+pub mod error;
+mod feed;
+pub mod input;
+mod join;
+pub mod live;
+pub mod output;
+pub mod playlist;
+pub mod render;
+pub mod status;
+pub mod target;
+pub mod timeline;
+
+pub use asrun::{AsRunRecord, Outcome};
+pub use clock::{PlayoutClock, SystemClock, VirtualClock};
+pub use engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
+pub use error::PlayoutError;
+pub use live::{start_live, LiveChannel, LiveReport};
+pub use playlist::{Playlist, PlaylistError};
+pub use render::{render_playlist, render_playlist_file, RenderReport};
+pub use status::Status;
+pub use target::OutputTarget;

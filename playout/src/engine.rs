@@ -1,0 +1,419 @@
+//! The engine: walks the planned timeline, pulls conformed frames and samples from each
+//! item's input, re-stamps them onto the one channel timeline and pushes them to the output.
+//!
+//! Exactly the planned number of frames and samples go out per segment whatever the source
+//! does: short sources are padded (last frame, silence), long ones cut, failed ones replaced
+//! by slate and silence. The clock decides only *when* each buffer is pushed.
+//!
+//! Positions: the plan counts in *local* units (frames on TV, samples on radio, from the
+//! playlist's zero); the output counts *global* ones. `base` maps one onto the other and moves
+//! only when an override is released with [`ResumePolicy::ResumeItem`] (the schedule slips).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use gstreamer as gst;
+
+use crate::asrun::{AsRunRecord, Outcome};
+use crate::clock::PlayoutClock;
+use crate::error::PlayoutError;
+use crate::feed::{AudioFeed, State, VideoFeed};
+use crate::input::{Input, Pending};
+use crate::output::Output;
+use crate::playlist::Playlist;
+use crate::status::Status;
+use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
+
+mod control;
+
+use control::{Command, Override};
+pub use control::{EngineHandle, ResumePolicy};
+
+/// Runtime settings of an engine.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    /// How long an input may take to preroll, and the longest stall of a pull, before the
+    /// engine gives up on it and fills.
+    pub input_timeout: Duration,
+    /// How long the output may take to drain at the end.
+    pub drain_timeout: Duration,
+    /// Real time: the longest one pull may wait before the engine airs a stand-in (the last
+    /// frame, silence) for that frame and keeps the output going. `None`: pulls block (virtual).
+    pub patience: Option<Duration>,
+}
+
+impl EngineConfig {
+    /// For rendering on the virtual clock: generous, since a busy CPU is not a fault.
+    pub fn rendering() -> Self {
+        EngineConfig { input_timeout: Duration::from_secs(30), drain_timeout: Duration::from_secs(300), patience: None }
+    }
+
+    /// For real time: a source silent for 2 s is treated as failed.
+    pub fn real_time() -> Self {
+        EngineConfig {
+            input_timeout: Duration::from_secs(2),
+            drain_timeout: Duration::from_secs(30),
+            patience: Some(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// One channel's engine: an output that never stops and the counters of what it emitted.
+pub struct Engine<C: PlayoutClock> {
+    format: ChannelFormat,
+    output: Output,
+    clock: C,
+    config: EngineConfig,
+    frames_out: u64,
+    samples_out: u64,
+    /// Global (frame, sample) of local zero.
+    base: (u64, u64),
+    slate: Option<gst::Buffer>,
+    status: Arc<Mutex<Status>>,
+    stop: Arc<AtomicBool>,
+    rx: mpsc::Receiver<Command>,
+    tx: mpsc::Sender<Command>,
+    queued: VecDeque<Command>,
+    overriding: Option<Override>,
+    extra_records: Vec<AsRunRecord>,
+}
+
+/// Where the current segment stands.
+struct Cursor<'a> {
+    input: Option<&'a Input>,
+    video: VideoFeed,
+    audio: AudioFeed,
+    /// Local unit (frame on TV, sample on radio) the input is at.
+    at: u64,
+}
+
+impl<C: PlayoutClock> Engine<C> {
+    /// An engine for `format` pushing into `output`, paced by `clock`.
+    pub fn new(format: ChannelFormat, output: Output, clock: C, config: EngineConfig) -> Self {
+        let slate = format.video.map(|v| {
+            // Black I420: Y = 16, Cb = Cr = 128 (BT.601/709 video range).
+            let (w, h) = (v.width as usize, v.height as usize);
+            let mut data = vec![16u8; w * h];
+            data.resize(w * h * 3 / 2, 128);
+            gst::Buffer::from_mut_slice(data)
+        });
+        let (tx, rx) = mpsc::channel();
+        Engine {
+            format,
+            output,
+            clock,
+            config,
+            frames_out: 0,
+            samples_out: 0,
+            base: (0, 0),
+            slate,
+            status: Arc::default(),
+            stop: Arc::default(),
+            rx,
+            tx,
+            queued: VecDeque::new(),
+            overriding: None,
+            extra_records: Vec::new(),
+        }
+    }
+
+    /// A handle to control the engine from other threads.
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle { tx: self.tx.clone(), stop: self.stop.clone(), status: self.status.clone() }
+    }
+
+    /// Video frames and audio samples emitted so far.
+    pub fn counters(&self) -> (u64, u64) {
+        (self.frames_out, self.samples_out)
+    }
+
+    fn global_unit(&self) -> u64 {
+        if self.format.is_radio() {
+            self.samples_out
+        } else {
+            self.frames_out
+        }
+    }
+
+    fn base_unit(&self) -> u64 {
+        if self.format.is_radio() {
+            self.base.1
+        } else {
+            self.base.0
+        }
+    }
+
+    fn now(&self) -> MediaTime {
+        self.format.sample_time(self.samples_out)
+    }
+
+    /// Plays `playlist` from the current position to its end (or until stopped) and returns
+    /// the as-run. A later call continues the same timeline.
+    ///
+    /// # Errors
+    /// Only an output failure ([`PlayoutError::Output`]); media faults become fallback records.
+    pub fn run(&mut self, playlist: &Playlist) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        self.base = (self.frames_out, self.samples_out);
+        let segments = plan(&self.format, &playlist.plan_items());
+        let (format, timeout, patience) = (self.format, self.config.input_timeout, self.config.patience);
+        let unit = |b: &crate::timeline::Boundary| if format.is_radio() { b.sample } else { b.frame };
+        let open = |k: usize| -> Option<(usize, Pending)> {
+            match segments[k].kind {
+                SegmentKind::Item(i) => Some((k, Pending::open(&playlist.items[i], format, timeout, patience))),
+                SegmentKind::Gap => None,
+            }
+        };
+        let airs = |s: &Segment| matches!(s.kind, SegmentKind::Item(_)) && !s.is_empty();
+        let next_from = |from: usize| segments.iter().skip(from).position(airs).map(|p| p + from);
+        let mut pending = next_from(0).and_then(open);
+        let mut records = Vec::with_capacity(segments.len());
+        for (k, seg) in segments.iter().enumerate() {
+            let mut rec = AsRunRecord::for_segment(seg);
+            if let SegmentKind::Item(i) = seg.kind {
+                let item = &playlist.items[i];
+                rec.item = Some(i);
+                rec.id.clone_from(&item.id);
+                rec.title.clone_from(&item.title);
+                rec.source = Some(item.source.to_string());
+                rec.scheduled_wall = item.start.map(|s| s.to_rfc3339());
+            }
+            let local_now = self.global_unit() - self.base_unit();
+            let stopped = self.stop.load(Ordering::SeqCst);
+            if seg.is_empty() || stopped || local_now >= unit(&seg.end) {
+                if !seg.is_empty() {
+                    rec.outcome = Outcome::Skipped;
+                    rec.note(if stopped { "engine stopped" } else { "overridden" });
+                }
+                if pending.as_ref().is_some_and(|(pk, _)| *pk == k) {
+                    pending = next_from(k + 1).and_then(open);
+                }
+                records.push(rec);
+                continue;
+            }
+            let input = match seg.kind {
+                SegmentKind::Gap => {
+                    rec.fallback("nothing scheduled before a hard start: slate and silence");
+                    None
+                }
+                SegmentKind::Item(_) => {
+                    let mine = match pending.take() {
+                        Some((pk, p)) if pk == k => Some(p),
+                        other => {
+                            pending = other;
+                            open(k).map(|(_, p)| p)
+                        }
+                    };
+                    mine.map(Pending::wait)
+                }
+            };
+            // Open the next item while this one airs.
+            if pending.is_none() {
+                pending = next_from(k + 1).and_then(open);
+            }
+            let input = match input {
+                Some(Ok(input)) => Some(input),
+                Some(Err(reason)) => {
+                    rec.fallback(reason);
+                    None
+                }
+                None => None,
+            };
+            self.set_now(rec.item, next_from(k + 1).map(|n| &segments[n]), playlist);
+            // Actual position: differs from the plan after an override or a previous playlist.
+            rec.actual_start_s = self.now().as_secs_f64();
+            rec.start_frame = self.frames_out;
+            if local_now > unit(&seg.start) {
+                rec.note("joined late after an override");
+            }
+            self.air(seg, input.as_ref(), &mut rec)?;
+            drop(input);
+            self.output.check()?;
+            if rec.outcome == Outcome::Fallback {
+                if let Ok(mut s) = self.status.lock() {
+                    s.fallbacks += 1;
+                }
+            }
+            tracing::info!(item = ?rec.item, outcome = ?rec.outcome, reason = ?rec.reason, "as-run");
+            records.push(rec);
+        }
+        records.append(&mut self.extra_records);
+        records.sort_by(|a, b| a.actual_start_s.total_cmp(&b.actual_start_s));
+        Ok(records)
+    }
+
+    /// Fills slate and silence (overrides still apply) until [`EngineHandle::stop`]: what a
+    /// channel airs when its playlist has run out.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output fails.
+    pub fn fill_until_stopped(&mut self) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        let start = self.format.boundary(MediaTime::ZERO);
+        // Local units from here; the end is decades away.
+        let end = self.format.boundary(MediaTime::from_nanos(u64::MAX / 4));
+        let seg = Segment { kind: SegmentKind::Gap, scheduled: start.time, start, end, cut_by: None };
+        let mut rec = AsRunRecord::for_segment(&seg);
+        rec.fallback("playlist ended: slate and silence");
+        let before = (self.frames_out, self.samples_out);
+        self.base = before;
+        rec.actual_start_s = self.now().as_secs_f64();
+        rec.start_frame = self.frames_out;
+        self.air(&seg, None, &mut rec)?;
+        rec.frames = self.frames_out - before.0;
+        rec.samples = self.samples_out - before.1;
+        rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
+        let mut records = std::mem::take(&mut self.extra_records);
+        records.insert(0, rec);
+        Ok(records)
+    }
+
+    /// Ends the output cleanly (files are complete when this returns); returns the targets
+    /// that failed on the way, as (target, reason).
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output fails to drain or every target failed.
+    pub fn finish(self) -> Result<Vec<(String, String)>, PlayoutError> {
+        self.output.finish(self.config.drain_timeout)
+    }
+
+    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &Playlist) {
+        let label = |i: usize| {
+            let item = &playlist.items[i];
+            item.title.clone().unwrap_or_else(|| item.source.to_string())
+        };
+        if let Ok(mut s) = self.status.lock() {
+            s.now = item.map(label);
+            s.next = next.and_then(|n| match n.kind {
+                SegmentKind::Item(i) => Some(label(i)),
+                SegmentKind::Gap => None,
+            });
+        }
+    }
+
+    fn air(&mut self, seg: &Segment, input: Option<&Input>, rec: &mut AsRunRecord) -> Result<(), PlayoutError> {
+        let feed_state = |present: bool| if present { State::Flowing } else { State::Failed };
+        let has_video = input.is_some_and(Input::has_video);
+        let has_audio = input.is_some_and(Input::has_audio);
+        if input.is_some() && !has_audio {
+            rec.fallback("no audio track: silence");
+        }
+        if input.is_some() && !self.format.is_radio() && !has_video {
+            rec.fallback("no video track: slate");
+        }
+        let radio = self.format.is_radio();
+        let (start, end) = if radio { (seg.start.sample, seg.end.sample) } else { (seg.start.frame, seg.end.frame) };
+        let mut cur = Cursor {
+            input,
+            video: VideoFeed::new(feed_state(has_video)),
+            audio: AudioFeed::new(feed_state(has_audio), self.format.audio.channels),
+            at: start,
+        };
+        let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
+        let mut ticks = 0u64;
+        loop {
+            ticks += 1;
+            if ticks == 50 {
+                ticks = 0;
+                self.output.check()?; // about every 2 s: a failed target is logged when it fails
+            }
+            self.poll_commands(&mut cur, rec);
+            if self.stop.load(Ordering::SeqCst) {
+                rec.note("engine stopped");
+                break;
+            }
+            if self.overriding.as_ref().is_some_and(|o| o.input.is_some() || o.pending.is_none()) {
+                self.tick_override()?;
+                continue;
+            }
+            let local = self.global_unit() - self.base_unit();
+            if local >= end {
+                break;
+            }
+            if local > cur.at {
+                self.skip(&mut cur, local, rec);
+            }
+            if radio {
+                let to = (local + chunk).min(end);
+                self.clock.wait_until(self.now());
+                let target = self.base.1 + to;
+                let (audio, input) = (&mut cur.audio, cur.input);
+                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                cur.at = to;
+            } else {
+                let Some(v) = self.format.video else { break };
+                let pts = v.fps.frames_to_time(self.frames_out);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                self.clock.wait_until(pts);
+                if let Some(frame) = cur.video.next(cur.input, self.slate.as_ref(), rec) {
+                    self.output.push_video(frame, pts, duration)?;
+                }
+                self.frames_out += 1;
+                cur.at = local + 1;
+                let target = self.base.1 + self.format.sample_at_frame(cur.at);
+                let (audio, input) = (&mut cur.audio, cur.input);
+                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+            }
+            self.publish_position();
+        }
+        rec.slate_frames += cur.video.slate;
+        if cur.video.held > 0 {
+            rec.note(format!("source short: last frame held for {} frames", cur.video.held));
+        }
+        if cur.video.late > 0 || cur.audio.late > 0 {
+            rec.note(format!("source late: {} frames repeated, {} samples of silence", cur.video.late, cur.audio.late));
+        }
+        if cur.audio.silent > 0 && cur.audio.state == State::Ended {
+            rec.note(format!("audio short: {} samples of silence", cur.audio.silent));
+        }
+        // What actually aired of this segment (overrides and stops change the plan).
+        let aired = cur.at.saturating_sub(start);
+        if radio {
+            rec.samples = rec.samples.min(aired);
+            rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
+        } else if let Some(v) = self.format.video {
+            if aired < rec.frames {
+                rec.frames = aired;
+                rec.samples = self.format.sample_at_frame(aired);
+            }
+            rec.actual_duration_s = v.fps.frames_to_time(rec.frames).as_secs_f64();
+        }
+        Ok(())
+    }
+
+    /// Joins the segment late: drops input up to local unit `to`.
+    fn skip(&self, cur: &mut Cursor<'_>, to: u64, rec: &mut AsRunRecord) {
+        if self.format.is_radio() {
+            cur.audio.skip(cur.input, to - cur.at, rec);
+        } else {
+            cur.video.skip(cur.input, to - cur.at, rec);
+            let samples = self.format.sample_at_frame(to) - self.format.sample_at_frame(cur.at);
+            cur.audio.skip(cur.input, samples, rec);
+        }
+        cur.at = to;
+    }
+
+    fn audio_until(
+        &mut self,
+        target: u64,
+        mut take: impl FnMut(u64, &mut AsRunRecord) -> (gst::Buffer, u64),
+        rec: &mut AsRunRecord,
+    ) -> Result<(), PlayoutError> {
+        while self.samples_out < target {
+            let (buffer, n) = take(target - self.samples_out, rec);
+            let pts = self.format.sample_time(self.samples_out);
+            let duration = self.format.sample_time(self.samples_out + n).saturating_sub(pts);
+            self.output.push_audio(buffer, pts, duration)?;
+            self.samples_out += n;
+        }
+        Ok(())
+    }
+
+    fn publish_position(&self) {
+        if let Ok(mut s) = self.status.lock() {
+            s.frames_out = self.frames_out;
+            s.samples_out = self.samples_out;
+            s.position_s = self.now().as_secs_f64();
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Engine control from other threads: overrides (emergency, live relay), release with a
+//! resume policy, stop. Commands are applied at frame boundaries, so an override is on air at
+//! the first frame after its source is open (at once on the virtual clock, which waits).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use crate::asrun::{AsRunRecord, Outcome};
+use crate::clock::PlayoutClock;
+use crate::error::PlayoutError;
+use crate::feed::{AudioFeed, State, VideoFeed};
+use crate::input::{Input, Pending};
+use crate::playlist::{Item, ItemKind, Source};
+use crate::status::Status;
+use crate::timeline::{MediaTime, Segment, SegmentKind};
+
+use super::{Cursor, Engine};
+
+/// What happens to the schedule when an override is released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumePolicy {
+    /// The interrupted item continues where it was interrupted; everything after slips.
+    ResumeItem,
+    /// The schedule ran on underneath: join whatever is scheduled now, where it is now.
+    RejoinSchedule,
+}
+
+pub(super) enum Command {
+    Override(Source, Option<MediaTime>),
+    Release(ResumePolicy, Option<MediaTime>),
+}
+
+impl Command {
+    pub(super) fn due(&self, now: MediaTime) -> bool {
+        let (Command::Override(_, at) | Command::Release(_, at)) = self;
+        !at.is_some_and(|at| at > now)
+    }
+}
+
+/// Controls a running engine from another thread (API, alert handler, tests).
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub(super) tx: mpsc::Sender<Command>,
+    pub(super) stop: Arc<AtomicBool>,
+    pub(super) status: Arc<Mutex<Status>>,
+}
+
+impl EngineHandle {
+    /// Puts `source` on air at the next frame once it is open (the schedule is held).
+    pub fn override_with(&self, source: Source) {
+        let _ = self.tx.send(Command::Override(source, None));
+    }
+
+    /// As [`EngineHandle::override_with`], at channel time `at` (exact on the virtual clock).
+    pub fn override_at(&self, at: MediaTime, source: Source) {
+        let _ = self.tx.send(Command::Override(source, Some(at)));
+    }
+
+    /// Ends the override at the next frame.
+    pub fn release(&self, policy: ResumePolicy) {
+        let _ = self.tx.send(Command::Release(policy, None));
+    }
+
+    /// Ends the override at channel time `at`.
+    pub fn release_at(&self, at: MediaTime, policy: ResumePolicy) {
+        let _ = self.tx.send(Command::Release(policy, Some(at)));
+    }
+
+    /// Asks the engine to stop after the current frame.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// True once [`EngineHandle::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// A snapshot of the engine's status.
+    pub fn status(&self) -> Status {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+pub(super) struct Override {
+    pub(super) pending: Option<Pending>,
+    pub(super) input: Option<Input>,
+    pub(super) video: VideoFeed,
+    pub(super) audio: AudioFeed,
+    pub(super) ticks: u64,
+    pub(super) record: AsRunRecord,
+    /// Samples out when it went on air.
+    pub(super) start_samples: u64,
+    /// Status "now" before it, restored on release.
+    pub(super) previous_now: Option<String>,
+}
+
+impl<C: PlayoutClock> Engine<C> {
+    /// One frame (TV) or 20 ms (radio) of the override source.
+    pub(super) fn tick_override(&mut self) -> Result<(), PlayoutError> {
+        let Some(mut ov) = self.overriding.take() else { return Ok(()) };
+        let result = self.tick_override_with(&mut ov);
+        self.overriding = Some(ov);
+        result
+    }
+
+    fn tick_override_with(&mut self, ov: &mut Override) -> Result<(), PlayoutError> {
+        let input = ov.input.as_ref();
+        let target = match self.format.video {
+            Some(v) => {
+                let pts = v.fps.frames_to_time(self.frames_out);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                self.clock.wait_until(pts);
+                if let Some(frame) = ov.video.next(input, self.slate.as_ref(), &mut ov.record) {
+                    self.output.push_video(frame, pts, duration)?;
+                }
+                self.frames_out += 1;
+                self.samples_out + self.format.sample_at_frame(ov.ticks + 1) - self.format.sample_at_frame(ov.ticks)
+            }
+            None => {
+                self.clock.wait_until(self.now());
+                self.samples_out + u64::from(self.format.audio.rate / 50).max(1)
+            }
+        };
+        let audio = &mut ov.audio;
+        self.audio_until(target, |n, r| audio.take(input, n, r), &mut ov.record)?;
+        ov.ticks += 1;
+        self.publish_position();
+        Ok(())
+    }
+
+    pub(super) fn poll_commands(&mut self, cur: &mut Cursor<'_>, rec: &mut AsRunRecord) {
+        self.queued.extend(self.rx.try_iter());
+        let now = self.now();
+        while self.queued.front().is_some_and(|c| c.due(now)) {
+            let Some(cmd) = self.queued.pop_front() else { break };
+            match cmd {
+                Command::Override(source, _) => {
+                    if self.overriding.is_some() {
+                        self.release(ResumePolicy::ResumeItem, cur, rec);
+                    }
+                    let item = Item {
+                        source: source.clone(),
+                        in_point: MediaTime::ZERO,
+                        duration: MediaTime::from_nanos(u64::MAX / 4),
+                        kind: ItemKind::Live,
+                        title: Some("override".to_owned()),
+                        id: None,
+                        start: None,
+                        offset: None,
+                        hard: true,
+                    };
+                    let mut record = AsRunRecord::for_segment(&Segment {
+                        kind: SegmentKind::Gap,
+                        scheduled: now,
+                        start: self.format.boundary(now),
+                        end: self.format.boundary(now),
+                        cut_by: None,
+                    });
+                    record.source = Some(source.to_string());
+                    record.title = Some("override".to_owned());
+                    record.outcome = Outcome::Played;
+                    record.reason = Some("override".to_owned());
+                    tracing::info!(%source, "override requested");
+                    self.overriding = Some(Override {
+                        pending: Some(Pending::open(
+                            &item,
+                            self.format,
+                            self.config.input_timeout,
+                            self.config.patience,
+                        )),
+                        input: None,
+                        video: VideoFeed::new(State::Failed),
+                        audio: AudioFeed::new(State::Failed, self.format.audio.channels),
+                        ticks: 0,
+                        record,
+                        start_samples: 0,
+                        previous_now: None,
+                    });
+                }
+                Command::Release(policy, _) => self.release(policy, cur, rec),
+            }
+        }
+        // An override opens in the background and goes on air at the first frame after.
+        let (now_s, frames_out, samples_out, live) =
+            (self.now().as_secs_f64(), self.frames_out, self.samples_out, self.clock.is_live());
+        if let Some(ov) = self.overriding.as_mut() {
+            // On the virtual clock wait for it, so it airs exactly when asked.
+            if ov.pending.as_ref().is_some_and(|p| !live || p.is_finished()) {
+                if let Some(p) = ov.pending.take() {
+                    match p.wait() {
+                        Ok(input) => {
+                            ov.video.state = if input.has_video() { State::Flowing } else { State::Failed };
+                            ov.audio.state = if input.has_audio() { State::Flowing } else { State::Failed };
+                            ov.input = Some(input);
+                        }
+                        Err(reason) => ov.record.fallback(reason),
+                    }
+                    ov.record.actual_start_s = now_s;
+                    ov.record.start_frame = frames_out;
+                    ov.start_samples = samples_out;
+                    if let Ok(mut status) = self.status.lock() {
+                        ov.previous_now =
+                            status.now.replace(format!("override: {}", ov.record.source.as_deref().unwrap_or("")));
+                    }
+                    // The interrupted segment's input is simply not pulled meanwhile.
+                    rec.note("interrupted by an override");
+                }
+            }
+        }
+    }
+
+    fn release(&mut self, policy: ResumePolicy, cur: &mut Cursor<'_>, rec: &mut AsRunRecord) {
+        let Some(ov) = self.overriding.take() else { return };
+        let mut record = ov.record;
+        if ov.pending.is_some() {
+            // Released before it went on air.
+            record.outcome = Outcome::Skipped;
+            record.note("released before it was open");
+        }
+        record.frames = ov.ticks * u64::from(!self.format.is_radio());
+        record.samples = self.samples_out.saturating_sub(ov.start_samples);
+        if ov.pending.is_none() {
+            if let Ok(mut status) = self.status.lock() {
+                status.now = ov.previous_now;
+            }
+        }
+        record.actual_duration_s = self.now().as_secs_f64() - record.actual_start_s;
+        self.extra_records.push(record);
+        if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
+            // Local position `cur.at` is where the item stopped: map it onto now.
+            self.base = if self.format.is_radio() {
+                (self.frames_out, self.samples_out.saturating_sub(cur.at))
+            } else {
+                (
+                    self.frames_out.saturating_sub(cur.at),
+                    self.samples_out.saturating_sub(self.format.sample_at_frame(cur.at)),
+                )
+            };
+            rec.note("resumed after the override");
+        } else if ov.ticks > 0 {
+            rec.note("rejoined the schedule after the override");
+        }
+        tracing::info!(?policy, "override released");
+    }
+}

@@ -1,0 +1,379 @@
+//! One item's input: decode (uridecodebin), conform to the channel format, hand out
+//! frames and samples from appsinks for the engine to re-stamp.
+//!
+//! Each item gets its own pipeline, opened and prerolled (and seeked to its in-point) on a
+//! helper thread while the previous item airs. Faults are returned as text for the as-run;
+//! they never reach the output.
+
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+
+use crate::playlist::{Item, ItemKind, Source};
+use crate::timeline::{ChannelFormat, MediaTime};
+
+/// What a pull from an input gave.
+#[derive(Debug)]
+pub enum Pull {
+    /// A conformed buffer (one video frame, or some audio samples).
+    Buffer(gst::Buffer),
+    /// The source ended.
+    Eos,
+    /// The source failed (decode error, stall); the text goes to the as-run.
+    Failed(String),
+    /// Nothing yet (real time only): the engine airs a stand-in for this frame and asks again.
+    Late,
+}
+
+type Slot = Arc<Mutex<Option<gst_app::AppSink>>>;
+
+/// An item's decoding pipeline, prerolled and playing into its appsinks.
+pub struct Input {
+    pipeline: gst::Pipeline,
+    video: Option<gst_app::AppSink>,
+    audio: Option<gst_app::AppSink>,
+    timeout: Duration,
+    /// How long one pull may wait in real time before the engine airs a stand-in (`None`:
+    /// wait up to `timeout`, as on the virtual clock).
+    patience: Option<Duration>,
+    /// Since when no data came (real time), to turn a long stall into a failure.
+    stalled_since: Mutex<Option<Instant>>,
+    /// Set at the first fault, so the other stream stops at once too.
+    failure: Mutex<Option<String>>,
+}
+
+/// An input being opened on a helper thread.
+pub struct Pending(JoinHandle<Result<Input, String>>);
+
+impl Pending {
+    /// Starts opening `item` for a channel of `format`; `timeout` bounds preroll and stalls,
+    /// `patience` (real time) bounds one pull.
+    pub fn open(item: &Item, format: ChannelFormat, timeout: Duration, patience: Option<Duration>) -> Pending {
+        let item = item.clone();
+        Pending(std::thread::spawn(move || {
+            let mut input = Input::open(&item, &format, timeout)?;
+            input.patience = patience;
+            Ok(input)
+        }))
+    }
+
+    /// True when opening has finished (successfully or not): `wait` will not block.
+    pub fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    /// Waits for the input; `Err` carries the reason it could not be opened.
+    ///
+    /// # Errors
+    /// The reason text (missing file, unknown format, preroll timeout …).
+    pub fn wait(self) -> Result<Input, String> {
+        self.0.join().unwrap_or_else(|_| Err("input thread panicked".to_owned()))
+    }
+}
+
+fn uri_of(source: &Source) -> Result<String, String> {
+    match source {
+        Source::Uri(u) => Ok(u.clone()),
+        Source::Path(p) => {
+            if !p.exists() {
+                return Err(format!("file not found: {}", p.display()));
+            }
+            let abs = std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            gst::glib::filename_to_uri(Path::new(&abs), None)
+                .map(|u| u.to_string())
+                .map_err(|e| format!("{}: {e}", p.display()))
+        }
+    }
+}
+
+fn make(factory: &str) -> Result<gst::Element, String> {
+    gst::ElementFactory::make(factory).build().map_err(|_| format!("GStreamer element {factory} missing"))
+}
+
+fn conform_caps(format: &ChannelFormat, video: bool) -> gst::Caps {
+    match (video, format.video) {
+        (true, Some(v)) => gst::Caps::builder("video/x-raw")
+            .field("format", "I420")
+            .field("width", v.width as i32)
+            .field("height", v.height as i32)
+            .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+            .field("framerate", gst::Fraction::new(v.fps.num() as i32, v.fps.den() as i32))
+            .build(),
+        _ => gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .field("rate", format.audio.rate as i32)
+            .field("channels", format.audio.channels as i32)
+            .build(),
+    }
+}
+
+/// Builds the conform branch for a decoded pad and returns its appsink.
+fn add_branch(
+    pipeline: &gst::Pipeline,
+    pad: &gst::Pad,
+    format: &ChannelFormat,
+    video: bool,
+) -> Result<gst_app::AppSink, String> {
+    let chain: &[&str] = if video {
+        // deinterlace is a passthrough on progressive input; videoscale adds borders to keep
+        // the picture's aspect (PAR 1/1 in the caps forces it); videorate makes CFR.
+        &["queue", "videoconvert", "deinterlace", "videoconvert", "videoscale", "videorate"]
+    } else {
+        &["queue", "audioconvert", "audioresample"]
+    };
+    let mut elements = chain.iter().map(|f| make(f)).collect::<Result<Vec<_>, _>>()?;
+    let sink = gst_app::AppSink::builder()
+        .caps(&conform_caps(format, video))
+        .sync(false)
+        .max_buffers(if video { 3 } else { 64 })
+        .drop(false)
+        .enable_last_sample(false)
+        .build();
+    elements.push(sink.clone().upcast());
+    let err = |e: gst::glib::BoolError| e.to_string();
+    pipeline.add_many(&elements).map_err(err)?;
+    gst::Element::link_many(&elements).map_err(err)?;
+    for e in &elements {
+        e.sync_state_with_parent().map_err(err)?;
+    }
+    let sinkpad = elements[0].static_pad("sink").ok_or("queue without sink pad")?;
+    pad.link(&sinkpad).map_err(|e| format!("cannot link decoded stream: {e:?}"))?;
+    Ok(sink)
+}
+
+fn bus_error(msg: &gst::Message) -> Option<String> {
+    match msg.view() {
+        gst::MessageView::Error(e) => {
+            Some(format!("{}{}", e.error(), e.src().map(|s| format!(" (from {})", s.name())).unwrap_or_default()))
+        }
+        _ => None,
+    }
+}
+
+impl Input {
+    /// Opens, prerolls, seeks to the in-point and starts `item`.
+    ///
+    /// # Errors
+    /// The reason text when the source cannot be opened or prerolled within `timeout`.
+    pub fn open(item: &Item, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
+        let uri = uri_of(&item.source)?;
+        let pipeline = gst::Pipeline::new();
+        let decode = gst::ElementFactory::make("uridecodebin")
+            .property("uri", &uri)
+            .build()
+            .map_err(|_| "GStreamer element uridecodebin missing".to_owned())?;
+        if format.is_radio() {
+            // Do not even decode the pictures of a video file played on radio.
+            decode.set_property("caps", gst::Caps::builder("audio/x-raw").build());
+            decode.set_property("expose-all-streams", false);
+        }
+        pipeline.add(&decode).map_err(|e| e.to_string())?;
+        let video: Slot = Arc::default();
+        let audio: Slot = Arc::default();
+        let weak = pipeline.downgrade();
+        let (vslot, aslot, fmt) = (video.clone(), audio.clone(), *format);
+        decode.connect_pad_added(move |_, pad| {
+            let Some(pipeline) = weak.upgrade() else {
+                return;
+            };
+            let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
+            let name = caps.structure(0).map(|s| s.name().to_string()).unwrap_or_default();
+            let slot = match name.as_str() {
+                n if n.starts_with("video/x-raw") && fmt.video.is_some() => &vslot,
+                n if n.starts_with("audio/x-raw") => &aslot,
+                _ => return add_fakesink(&pipeline, pad),
+            };
+            let Ok(mut guard) = slot.lock() else { return };
+            if guard.is_some() {
+                return add_fakesink(&pipeline, pad); // a second video/audio stream
+            }
+            match add_branch(&pipeline, pad, &fmt, name.starts_with("video/")) {
+                Ok(sink) => *guard = Some(sink),
+                Err(e) => tracing::warn!(error = %e, "cannot conform decoded stream"),
+            }
+        });
+        // A live source has no preroll: its streams are known when decodebin says no-more-pads.
+        let exposed: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+        let signal = exposed.clone();
+        decode.connect_no_more_pads(move |_| {
+            if let Ok(mut done) = signal.0.lock() {
+                *done = true;
+                signal.1.notify_all();
+            }
+        });
+        let mut input = Input {
+            pipeline,
+            video: None,
+            audio: None,
+            timeout,
+            patience: None,
+            stalled_since: Mutex::new(None),
+            failure: Mutex::new(None),
+        };
+        if input.preroll(item, timeout)? {
+            input.wait_streams(&exposed, timeout)?;
+        }
+        let take = |s: &Slot| s.lock().ok().and_then(|mut g| g.take());
+        input.video = take(&video);
+        input.audio = take(&audio);
+        if input.video.is_none() && input.audio.is_none() {
+            return Err("source has no usable audio or video stream".to_owned());
+        }
+        Ok(input)
+    }
+
+    /// Prerolls (files) or starts (live sources); returns true for a live source.
+    fn preroll(&self, item: &Item, timeout: Duration) -> Result<bool, String> {
+        let bus = self.pipeline.bus().ok_or("pipeline without bus")?;
+        let state_err = |bus: &gst::Bus, what: &str| {
+            bus.pop_filtered(&[gst::MessageType::Error]).and_then(|m| bus_error(&m)).unwrap_or_else(|| what.to_owned())
+        };
+        let live = match self.pipeline.set_state(gst::State::Paused) {
+            Err(_) => return Err(state_err(&bus, "cannot open source")),
+            Ok(gst::StateChangeSuccess::NoPreroll) => true,
+            Ok(_) => false,
+        };
+        if !live {
+            self.wait_async_done(&bus, timeout)?;
+        }
+        if item.kind == ItemKind::File && item.in_point > MediaTime::ZERO {
+            let at = gst::ClockTime::from_nseconds(item.in_point.nanos());
+            self.pipeline
+                .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, at)
+                .map_err(|e| format!("cannot seek to in-point {}: {e}", item.in_point))?;
+            self.wait_async_done(&bus, timeout)?;
+        }
+        self.pipeline.set_state(gst::State::Playing).map_err(|_| state_err(&bus, "cannot start source"))?;
+        Ok(live)
+    }
+
+    fn wait_streams(&self, exposed: &(Mutex<bool>, Condvar), timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut done = exposed.0.lock().map_err(|_| "poisoned")?;
+        while !*done {
+            if let Some(err) = self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
+                return Err(bus_error(&err).unwrap_or_else(|| "source error".to_owned()));
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("live source sent no stream within {timeout:?}"));
+            }
+            done = exposed.1.wait_timeout(done, Duration::from_millis(50)).map_err(|_| "poisoned")?.0;
+        }
+        Ok(())
+    }
+
+    fn wait_async_done(&self, bus: &gst::Bus, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("source did not preroll within {timeout:?}"));
+            }
+            let msg = bus.timed_pop_filtered(
+                gst::ClockTime::from_nseconds(left.as_nanos() as u64),
+                &[gst::MessageType::AsyncDone, gst::MessageType::Error],
+            );
+            match msg {
+                Some(m) if m.type_() == gst::MessageType::AsyncDone => return Ok(()),
+                Some(m) => return Err(bus_error(&m).unwrap_or_else(|| "source error".to_owned())),
+                None => {}
+            }
+        }
+    }
+
+    /// True when the source has a video stream (always false on radio).
+    pub fn has_video(&self) -> bool {
+        self.video.is_some()
+    }
+
+    /// True when the source has an audio stream.
+    pub fn has_audio(&self) -> bool {
+        self.audio.is_some()
+    }
+
+    /// The next conformed video frame.
+    pub fn pull_video(&self) -> Pull {
+        self.pull(self.video.as_ref())
+    }
+
+    /// The next conformed audio buffer.
+    pub fn pull_audio(&self) -> Pull {
+        self.pull(self.audio.as_ref())
+    }
+
+    fn pull(&self, sink: Option<&gst_app::AppSink>) -> Pull {
+        let Some(sink) = sink else { return Pull::Eos };
+        if let Some(reason) = self.failure.lock().ok().and_then(|f| f.clone()) {
+            return Pull::Failed(reason);
+        }
+        match self.pull_from(sink) {
+            Pull::Failed(reason) => {
+                if let Ok(mut f) = self.failure.lock() {
+                    *f = Some(reason.clone());
+                }
+                Pull::Failed(reason)
+            }
+            other => other,
+        }
+    }
+
+    fn pull_from(&self, sink: &gst_app::AppSink) -> Pull {
+        let started = Instant::now();
+        let deadline = started + self.patience.unwrap_or(self.timeout);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(20));
+            if let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_nseconds(left.as_nanos() as u64)) {
+                if let Ok(mut since) = self.stalled_since.lock() {
+                    *since = None;
+                }
+                return match sample.buffer_owned() {
+                    Some(b) => Pull::Buffer(b),
+                    None => Pull::Failed("sample without buffer".to_owned()),
+                };
+            }
+            if sink.is_eos() {
+                return Pull::Eos;
+            }
+            if let Some(err) =
+                self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])).and_then(|m| bus_error(&m))
+            {
+                return Pull::Failed(format!("decode error: {err}"));
+            }
+            if Instant::now() >= deadline {
+                let stalled = match (self.patience, self.stalled_since.lock()) {
+                    (Some(_), Ok(mut since)) => since.get_or_insert(started).elapsed(),
+                    _ => self.timeout,
+                };
+                if stalled < self.timeout {
+                    return Pull::Late;
+                }
+                return Pull::Failed(format!("source stalled for {:?}", self.timeout));
+            }
+        }
+    }
+}
+
+fn add_fakesink(pipeline: &gst::Pipeline, pad: &gst::Pad) {
+    let Ok(sink) = gst::ElementFactory::make("fakesink").property("sync", false).property("async", false).build()
+    else {
+        return;
+    };
+    if pipeline.add(&sink).is_ok() {
+        let _ = sink.sync_state_with_parent();
+        if let Some(sinkpad) = sink.static_pad("sink") {
+            let _ = pad.link(&sinkpad);
+        }
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}

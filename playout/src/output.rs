@@ -1,0 +1,271 @@
+//! The channel's output: built once, never stopped while the channel is on air.
+//!
+//! `appsrc` (raw video) → x264enc → h264parse ┐
+//! `appsrc` (raw audio) → AAC encoder → aacparse ┴→ mpegtsmux → appsink → each target's pipeline
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+
+use crate::error::PlayoutError;
+use crate::target::{OutputTarget, Target};
+use crate::timeline::{ChannelFormat, MediaTime};
+
+/// Every element the output needs, with the Debian package that provides it.
+const NEEDED: &[(&str, &str)] = &[
+    ("appsrc", "gstreamer1.0-plugins-base"),
+    ("queue", "libgstreamer1.0-0"),
+    ("appsink", "gstreamer1.0-plugins-base"),
+    ("audioconvert", "gstreamer1.0-plugins-base"),
+    ("aacparse", "gstreamer1.0-plugins-good"),
+    ("mpegtsmux", "gstreamer1.0-plugins-bad"),
+];
+
+const VIDEO_NEEDED: &[(&str, &str)] =
+    &[("x264enc", "gstreamer1.0-plugins-ugly"), ("h264parse", "gstreamer1.0-plugins-bad")];
+
+fn require(list: &[(&'static str, &'static str)]) -> Result<(), PlayoutError> {
+    for (name, pkg) in list {
+        if gst::ElementFactory::find(name).is_none() {
+            return Err(PlayoutError::MissingElement(name, pkg));
+        }
+    }
+    Ok(())
+}
+
+/// The AAC encoder installed: FFmpeg's (gstreamer1.0-libav) or VisualOn's (plugins-bad).
+fn aac_encoder() -> Result<&'static str, PlayoutError> {
+    ["avenc_aac", "voaacenc", "fdkaacenc"]
+        .into_iter()
+        .find(|f| gst::ElementFactory::find(f).is_some())
+        .ok_or(PlayoutError::MissingElement("avenc_aac", "gstreamer1.0-libav"))
+}
+
+/// Video bitrate (kbit/s) for a picture size: CBR budgets typical of SD/HD contribution.
+pub fn video_bitrate_kbps(width: u32, height: u32) -> u32 {
+    match u64::from(width) * u64::from(height) {
+        p if p <= 720 * 576 => 2_500,
+        p if p <= 1280 * 720 => 4_000,
+        _ => 8_000,
+    }
+}
+
+/// The running output pipeline and its two entry points.
+pub struct Output {
+    pipeline: gst::Pipeline,
+    video: Option<gst_app::AppSrc>,
+    audio: gst_app::AppSrc,
+    targets: Arc<Mutex<Vec<Target>>>,
+}
+
+impl Output {
+    /// Builds and starts the output for `format` into `targets`. With `live` (real time) each
+    /// target drops its oldest data when it falls behind instead of stalling the channel;
+    /// without (rendering) a slow target slows the render and nothing is lost.
+    ///
+    /// # Errors
+    /// [`PlayoutError::MissingElement`] or [`PlayoutError::Pipeline`] when it cannot be built.
+    pub fn start(format: &ChannelFormat, targets: &[OutputTarget], live: bool) -> Result<Output, PlayoutError> {
+        gst::init().map_err(PlayoutError::Init)?;
+        require(NEEDED)?;
+        let aac = aac_encoder()?;
+        let mut desc = format!(
+            "appsrc name=asrc format=time ! queue max-size-time=2000000000 max-size-bytes=0 max-size-buffers=0 \
+             ! audioconvert ! {aac} bitrate={} ! aacparse ! queue ! mux. \
+             mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
+            if format.audio.channels == 1 { 96_000 } else { 128_000 }
+        );
+        if let Some(v) = format.video {
+            require(VIDEO_NEEDED)?;
+            // Fixed 2 s closed GOP, no scene-cut I-frames, CBR with a 1 s VBV and HRD
+            // signalling; veryfast holds real time for 1080p25 on two cores.
+            let gop = (2 * u64::from(v.fps.num())).div_ceil(u64::from(v.fps.den()));
+            desc.push_str(&format!(
+                "appsrc name=vsrc format=time ! queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 \
+                 ! x264enc speed-preset=veryfast pass=cbr bitrate={} vbv-buf-capacity=1000 \
+                 key-int-max={gop} bframes=2 b-adapt=false \
+                 option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
+                 ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! mux. ",
+                video_bitrate_kbps(v.width, v.height)
+            ));
+        }
+        let pipeline = gst::parse::launch(&desc)
+            .map_err(|e| PlayoutError::Pipeline(format!("{e}")))?
+            .downcast::<gst::Pipeline>()
+            .map_err(|_| PlayoutError::Pipeline("not a pipeline".to_owned()))?;
+        let appsrc = |name: &str, caps: gst::Caps, max_bytes: u64| -> Result<gst_app::AppSrc, PlayoutError> {
+            let src = pipeline
+                .by_name(name)
+                .and_then(|e| e.downcast::<gst_app::AppSrc>().ok())
+                .ok_or_else(|| PlayoutError::Pipeline(format!("{name} missing")))?;
+            src.set_caps(Some(&caps));
+            src.set_format(gst::Format::Time);
+            src.set_is_live(live);
+            src.set_block(true);
+            src.set_max_bytes(max_bytes);
+            Ok(src)
+        };
+        let audio_caps = gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .field("rate", format.audio.rate as i32)
+            .field("channels", format.audio.channels as i32)
+            .build();
+        let audio = appsrc("asrc", audio_caps, u64::from(format.audio.rate * format.audio.channels))?;
+        let video = match format.video {
+            Some(v) => {
+                let caps = gst::Caps::builder("video/x-raw")
+                    .field("format", "I420")
+                    .field("width", v.width as i32)
+                    .field("height", v.height as i32)
+                    .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+                    .field("framerate", gst::Fraction::new(v.fps.num() as i32, v.fps.den() as i32))
+                    .build();
+                let frame = u64::from(v.width) * u64::from(v.height) * 3 / 2;
+                Some(appsrc("vsrc", caps, 4 * frame)?)
+            }
+            None => None,
+        };
+        let started =
+            targets.iter().map(|t| Target::start(t, format.video.is_some(), !live)).collect::<Result<Vec<_>, _>>()?;
+        let targets = Arc::new(Mutex::new(started));
+        let sink = pipeline
+            .by_name("ts")
+            .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
+            .ok_or_else(|| PlayoutError::Pipeline("ts appsink missing".to_owned()))?;
+        let (on_sample, on_eos) = (targets.clone(), targets.clone());
+        sink.set_callbacks(
+            gst_app::AppSinkCallbacks::builder()
+                .new_sample(move |sink| {
+                    let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    if let (Some(buffer), Ok(mut targets)) = (sample.buffer_owned(), on_sample.lock()) {
+                        for t in targets.iter_mut() {
+                            t.push(buffer.clone());
+                        }
+                    }
+                    Ok(gst::FlowSuccess::Ok)
+                })
+                .eos(move |_| {
+                    if let Ok(targets) = on_eos.lock() {
+                        targets.iter().for_each(Target::end_of_stream);
+                    }
+                })
+                .build(),
+        );
+        pipeline.set_state(gst::State::Playing)?;
+        Ok(Output { pipeline, video, audio, targets })
+    }
+
+    /// Pushes one video frame stamped at `pts` for `duration`.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output has failed.
+    pub fn push_video(&self, buffer: gst::Buffer, pts: MediaTime, duration: MediaTime) -> Result<(), PlayoutError> {
+        match &self.video {
+            Some(src) => push(src, buffer, pts, duration),
+            None => Ok(()),
+        }
+    }
+
+    /// Pushes audio samples stamped at `pts` for `duration`.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output has failed.
+    pub fn push_audio(&self, buffer: gst::Buffer, pts: MediaTime, duration: MediaTime) -> Result<(), PlayoutError> {
+        push(&self.audio, buffer, pts, duration)
+    }
+
+    /// Returns the first error the output posted, if any.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] with the element's message.
+    pub fn check(&self) -> Result<(), PlayoutError> {
+        if let Some(msg) = self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
+            return Err(PlayoutError::Output(describe(&msg)));
+        }
+        let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
+        targets.iter_mut().for_each(Target::poll);
+        if !targets.is_empty() && targets.iter().all(|t| t.failed.is_some()) {
+            return Err(PlayoutError::Output(format!("every output target failed: {}", failures(&targets))));
+        }
+        Ok(())
+    }
+
+    /// Targets that have failed, as (target, reason).
+    pub fn failed_targets(&self) -> Vec<(String, String)> {
+        self.targets
+            .lock()
+            .map(|t| t.iter().filter_map(|t| t.failed.clone().map(|f| (t.name.clone(), f))).collect())
+            .unwrap_or_default()
+    }
+
+    /// Ends the stream and waits until every target has written it (files are complete).
+    /// Returns the targets that failed on the way, as (target, reason).
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the channel's pipeline fails, does not drain within
+    /// `timeout`, or every target failed.
+    pub fn finish(self, timeout: Duration) -> Result<Vec<(String, String)>, PlayoutError> {
+        if let Some(v) = &self.video {
+            let _ = v.end_of_stream();
+        }
+        let _ = self.audio.end_of_stream();
+        let bus = self.pipeline.bus().ok_or_else(|| PlayoutError::Output("no bus".to_owned()))?;
+        let msg = bus.timed_pop_filtered(
+            gst::ClockTime::from_nseconds(timeout.as_nanos() as u64),
+            &[gst::MessageType::Eos, gst::MessageType::Error],
+        );
+        match msg {
+            Some(m) if m.type_() == gst::MessageType::Eos => {}
+            Some(m) => return Err(PlayoutError::Output(describe(&m))),
+            None => return Err(PlayoutError::Output(format!("output did not drain within {timeout:?}"))),
+        }
+        let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
+        let wait = gst::ClockTime::from_nseconds(timeout.as_nanos() as u64);
+        let failed: Vec<(String, String)> =
+            targets.iter_mut().filter_map(|t| t.drain(wait).err().map(|e| (t.name.clone(), e))).collect();
+        if !targets.is_empty() && failed.len() == targets.len() {
+            let all = failed.iter().map(|(t, e)| format!("{t}: {e}")).collect::<Vec<_>>().join("; ");
+            return Err(PlayoutError::Output(format!("every output target failed: {all}")));
+        }
+        Ok(failed)
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn failures(targets: &[Target]) -> String {
+    targets.iter().filter_map(|t| t.failed.as_ref().map(|f| format!("{}: {f}", t.name))).collect::<Vec<_>>().join("; ")
+}
+
+pub(crate) fn describe(msg: &gst::Message) -> String {
+    match msg.view() {
+        gst::MessageView::Error(e) => {
+            format!("{}{}", e.error(), e.src().map(|s| format!(" (from {})", s.name())).unwrap_or_default())
+        }
+        _ => format!("{:?}", msg.type_()),
+    }
+}
+
+fn push(
+    src: &gst_app::AppSrc,
+    mut buffer: gst::Buffer,
+    pts: MediaTime,
+    duration: MediaTime,
+) -> Result<(), PlayoutError> {
+    {
+        let b = buffer.make_mut();
+        b.set_pts(gst::ClockTime::from_nseconds(pts.nanos()));
+        b.set_dts(gst::ClockTime::NONE);
+        b.set_duration(gst::ClockTime::from_nseconds(duration.nanos()));
+        b.unset_flags(gst::BufferFlags::DISCONT | gst::BufferFlags::GAP);
+    }
+    src.push_buffer(buffer).map(|_| ()).map_err(|e| PlayoutError::Output(format!("output refused a buffer: {e:?}")))
+}

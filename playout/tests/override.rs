@@ -1,0 +1,116 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+//! Overrides on the virtual clock: a generated source goes on air at the requested frame and
+//! the schedule resumes as the policy says; checked on the decoded output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use playout::playlist::Source;
+use playout::timeline::MediaTime;
+use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, ResumePolicy, VirtualClock};
+
+fn clip(dir: &Path, name: &str, colour: &str, hz: u32, secs: f64) -> PathBuf {
+    let path = dir.join(name);
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("color=c={colour}:s=320x180:r=25:d={secs}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={hz}:sample_rate=48000:duration={secs}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+/// Red/green/blue/black name of each frame's centre.
+fn colours(file: &Path) -> Vec<&'static str> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-i"])
+        .arg(file)
+        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-vf", "crop=iw/8:ih/8,scale=1:1", "-f", "rawvideo"])
+        .args(["-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout
+        .chunks_exact(3)
+        .map(|c| match (c[0] > 128, c[1] > 64, c[2] > 128) {
+            (true, false, false) => "red",
+            (false, true, false) => "green",
+            (false, false, true) => "blue",
+            (false, false, false) => "black",
+            _ => "?",
+        })
+        .collect()
+}
+
+fn runs(colours: &[&'static str]) -> Vec<(&'static str, usize)> {
+    let mut out: Vec<(&str, usize)> = Vec::new();
+    for c in colours {
+        match out.last_mut() {
+            Some((last, n)) if last == c => *n += 1,
+            _ => out.push((c, 1)),
+        }
+    }
+    out
+}
+
+fn secs(s: f64) -> MediaTime {
+    MediaTime::from_secs_f64(s).unwrap()
+}
+
+fn render_with(
+    dir: &Path,
+    name: &str,
+    control: impl FnOnce(&playout::EngineHandle),
+) -> (Vec<playout::AsRunRecord>, Vec<&'static str>) {
+    let red = clip(dir, "red.mp4", "red", 440, 2.0);
+    let green = clip(dir, "green.mp4", "green", 660, 2.0);
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+        "items": [ { "source": red, "duration": 2.0 }, { "source": green, "duration": 2.0 } ],
+    });
+    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let out = dir.join(name);
+    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
+    let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
+    control(&engine.handle());
+    let records = engine.run(&playlist).unwrap();
+    engine.finish().unwrap();
+    (records, colours(&out))
+}
+
+#[test]
+fn override_airs_at_the_requested_frame_and_the_item_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let blue = clip(dir.path(), "blue.mp4", "blue", 880, 3.0);
+    let (records, colours) = render_with(dir.path(), "resume.ts", |h| {
+        h.override_at(secs(1.0), Source::Path(blue));
+        h.release_at(secs(2.0), ResumePolicy::ResumeItem);
+    });
+    // red 1 s, blue 1 s, the other second of red, then green: the schedule slipped 1 s.
+    assert_eq!(runs(&colours), [("red", 25), ("blue", 25), ("red", 25), ("green", 50)]);
+    let summary: Vec<(Option<usize>, Outcome, u64)> =
+        records.iter().map(|r| (r.item, r.outcome, r.start_frame)).collect();
+    assert_eq!(summary, [(Some(0), Outcome::Played, 0), (None, Outcome::Played, 25), (Some(1), Outcome::Played, 75)]);
+    assert_eq!(records[1].frames, 25);
+    assert_eq!(records[1].title.as_deref(), Some("override"));
+    assert!(records[0].reason.as_deref().unwrap_or("").contains("resumed"), "{:?}", records[0].reason);
+}
+
+#[test]
+fn override_released_to_the_schedule_joins_the_next_item_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let blue = clip(dir.path(), "blue.mp4", "blue", 880, 3.0);
+    let (records, colours) = render_with(dir.path(), "rejoin.ts", |h| {
+        h.override_at(secs(1.6), Source::Path(blue));
+        h.release_at(secs(2.4), ResumePolicy::RejoinSchedule);
+    });
+    // The schedule ran on underneath: green is joined 0.4 s in, and the total is unchanged.
+    assert_eq!(runs(&colours), [("red", 40), ("blue", 20), ("green", 40)]);
+    assert_eq!(records.len(), 3);
+    assert_eq!((records[1].item, records[1].start_frame, records[1].frames), (None, 40, 20));
+    assert!(records[2].reason.as_deref().unwrap_or("").contains("joined late"), "{:?}", records[2].reason);
+}
