@@ -17,6 +17,8 @@ PACKAGES=(
   postgresql
   # live-source tests, speech for alerts, XMLTV validation
   srt-tools espeak-ng xmltv-util
+  # a venv for the S3-compatible test server (moto)
+  python3 python3-venv
 )
 
 as_root() {
@@ -31,6 +33,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# The S3-compatible server the media-store tests start on loopback: moto, pinned, in its own
+# venv so it neither needs nor disturbs the system's Python packages (scripts/test.sh points
+# KAPOK_TEST_S3_SERVER at it).
+tools="${KAPOK_TOOLS:-$HOME/.cache/kapok}"
+if [ ! -x "$tools/moto/bin/moto_server" ]; then
+  echo "setup: installing moto[server] 5.2.1 into $tools/moto"
+  mkdir -p "$tools"
+  python3 -m venv "$tools/moto"
+  "$tools/moto/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 fi
 
 # The Rust gates need rustfmt and clippy.

@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
+tools="${KAPOK_TOOLS:-$HOME/.cache/kapok}"
+if [ -z "${KAPOK_TEST_S3_SERVER:-}" ] && [ -x "$tools/moto/bin/moto_server" ]; then
+  export KAPOK_TEST_S3_SERVER="$tools/moto/bin/moto_server"
+fi
 step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 
 step "cargo fmt --check"

@@ -25,6 +25,33 @@ enum Command {
         #[arg(long, default_value = "all")]
         role: String,
     },
+    /// Playout engine commands.
+    Playout {
+        #[command(subcommand)]
+        command: PlayoutCommand,
+    },
+    /// Emergency alert commands.
+    Alert {
+        #[command(subcommand)]
+        command: AlertCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlayoutCommand {
+    /// Run the engine on the virtual clock and write the result as MPEG-TS (docs/playlist.md).
+    Render {
+        #[arg(long, value_name = "PLAYLIST.json")]
+        playlist: PathBuf,
+        #[arg(long, value_name = "OUT.ts")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertCommand {
+    /// Validate a CAP 1.2, GY/T 385 EBM or JSON alert: reasons as JSON, exit 0 valid, 1 invalid.
+    Validate { file: PathBuf },
 }
 
 /// A failure of the command, with the exit code it should produce.
@@ -52,9 +79,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure { code: 1, message: format!("tokio: {e}") })?;
     match cli.command {
         Command::Serve { role } => {
+            let runtime =
+                tokio::runtime::Runtime::new().map_err(|e| Failure { code: 1, message: format!("tokio: {e}") })?;
             if role != "all" && role != "api" {
                 return Err(Failure { code: 2, message: format!("--role: {role:?} is not all or api") });
             }
@@ -67,5 +95,42 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Playout { command: PlayoutCommand::Render { playlist, output } } => {
+            web::telemetry::init(web::config::LogFormat::Text);
+            let report = playout::render_playlist_file(&playlist, &output)
+                .map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            print_json(&report)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alert { command: AlertCommand::Validate { file } } => {
+            let bytes = read_limited(&file, 4 * 1024 * 1024)?;
+            let report = schedules::emergency::validate_document(&bytes);
+            print_json(&report)?;
+            Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
     }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure { code: 1, message: format!("json: {e}") })?;
+    // A closed pipe (`| head`) is the reader's choice, not a crash.
+    match writeln!(std::io::stdout(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure { code: 1, message: format!("stdout: {e}") })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads at most `limit` bytes of a file: a larger one is refused before it is read whole.
+fn read_limited(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let fail = |e: std::io::Error| Failure { code: 2, message: format!("{}: {e}", path.display()) };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(fail)?.take(limit + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure { code: 2, message: format!("{}: larger than {limit} bytes", path.display()) });
+    }
+    Ok(bytes)
 }

@@ -116,7 +116,7 @@ pub fn verify_cap_signature(bytes: &[u8], keys: &RsaKeys) -> Result<String, Emer
     let expected = decode_b64(&reference.child("DigestValue").map(El::text).unwrap_or_default())
         .ok_or_else(|| fail("DigestValue is not base64", &ref_path))?;
     let canonical = c14n::document(&doc, &doc_c14n, Some(sig));
-    if Sha256::digest(canonical.as_bytes()).as_slice() != expected.as_slice() {
+    if Sha256::digest(canonical.as_bytes())[..] != expected[..] {
         return Err(fail("digest does not match: the alert was changed after signing", &ref_path));
     }
     let value = decode_b64(&sig.child("SignatureValue").map(El::text).unwrap_or_default())
