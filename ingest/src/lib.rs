@@ -13,5 +13,8 @@
 pub mod error;
 pub mod gain;
 pub mod loudness;
+pub mod pcm;
+pub mod probe;
+pub mod sandbox;
 
 pub use error::{ErrorKind, IngestError};

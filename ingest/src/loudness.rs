@@ -92,6 +92,11 @@ impl Meter {
         Ok(())
     }
 
+    /// Interleaved channel count.
+    pub fn channels(&self) -> u32 {
+        self.channels
+    }
+
     /// Seconds of audio measured so far.
     pub fn duration_s(&self) -> f64 {
         self.frames as f64 / f64::from(self.rate)
