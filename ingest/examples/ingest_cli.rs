@@ -9,10 +9,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["probe", file] => ingest::probe::probe_file(Path::new(file)).and_then(|r| json(&r)),
+        ["house", file, dir] => house(Path::new(file), Path::new(dir)),
         _ => {
-            eprintln!("usage: ingest_cli probe FILE");
+            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR");
             return ExitCode::from(2);
         }
     };
@@ -30,4 +36,19 @@ fn main() -> ExitCode {
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, ingest::IngestError> {
     serde_json::to_string_pretty(v).map_err(|e| ingest::IngestError::InvalidOptions(e.to_string()))
+}
+
+fn house(file: &Path, dir: &Path) -> Result<String, ingest::IngestError> {
+    let probe = ingest::probe::probe_facts(file)?;
+    let kind = ingest::house::kind_for(&probe);
+    let out = ingest::house::transcode(
+        file,
+        &probe,
+        kind,
+        &ingest::house::HouseSpec::default(),
+        &ingest::gain::LoudnessTarget::default(),
+        dir,
+        &mut |_| {},
+    )?;
+    json(&out)
 }

@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod gain;
+pub mod house;
 pub mod loudness;
 pub mod pcm;
 pub mod probe;
