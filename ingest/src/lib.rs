@@ -16,6 +16,7 @@ pub mod house;
 pub mod loudness;
 pub mod pcm;
 pub mod probe;
+pub mod qc;
 pub mod sandbox;
 
 pub use error::{ErrorKind, IngestError};
