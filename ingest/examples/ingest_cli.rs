@@ -17,8 +17,14 @@ fn main() -> ExitCode {
     {
         ["probe", file] => ingest::probe::probe_file(Path::new(file)).and_then(|r| json(&r)),
         ["house", file, dir] => house(Path::new(file), Path::new(dir)),
+        ["process", file, dir] => ingest::pipeline::process(
+            Path::new(file),
+            Path::new(dir),
+            &ingest::pipeline::ProcessOptions::default(),
+        )
+        .and_then(|r| json(&r)),
         _ => {
-            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR");
+            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR | process FILE WORK_DIR");
             return ExitCode::from(2);
         }
     };

@@ -15,7 +15,9 @@ pub mod gain;
 pub mod house;
 pub mod loudness;
 pub mod pcm;
+pub mod pipeline;
 pub mod probe;
+pub mod proxy;
 pub mod qc;
 pub mod sandbox;
 
