@@ -235,7 +235,10 @@ pub fn ffmpeg_args(
             // stays as the guard for files whose header overstates the video.
             if let Some(d) = video.duration_s.or(probe.duration_s).filter(|d| *d > 0.0) {
                 let frames = (d * f64::from(spec.fps)).round();
-                a.extend([s("-t"), format!("{:.6}", frames / f64::from(spec.fps)).into()]);
+                a.extend([
+                    s("-t"),
+                    format!("{:.6}", frames / f64::from(spec.fps)).into(),
+                ]);
             }
             let gop = spec.fps.to_string();
             a.extend(
