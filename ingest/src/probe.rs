@@ -256,6 +256,18 @@ pub fn parse_ffprobe_json(bytes: &[u8]) -> Result<ProbeReport, IngestError> {
         .enumerate()
         .map(|(i, s)| stream_info(i, s))
         .collect::<Result<Vec<_>, _>>()?;
+    let longest_stream = streams
+        .iter()
+        .filter_map(|s| s.duration_s)
+        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+    if let Some(longest) = longest_stream {
+        check_not_truncated(duration_s, longest, "stream data").map_err(|_| {
+            IngestError::bad_media(format!(
+                "truncated or damaged: the header declares {:.1} s but its streams hold only {longest:.1} s",
+                duration_s.unwrap_or(0.0)
+            ))
+        })?;
+    }
     Ok(ProbeReport {
         duration_s,
         format: format.format_name.unwrap_or_else(|| "unknown".into()),
@@ -442,6 +454,18 @@ mod tests {
     fn a_header_longer_than_a_day_is_refused() {
         let j = r#"{"streams":[{"index":0,"codec_type":"data"}],"format":{"duration":"999999"}}"#;
         assert!(parse_ffprobe_json(j.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn container_duration_far_beyond_every_stream_is_truncation() {
+        let j = r#"{"streams":[{"index":0,"codec_type":"audio","sample_rate":"48000","channels":1,"duration":"1.0"}],
+                   "format":{"duration":"36000.0"}}"#;
+        let e = parse_ffprobe_json(j.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("declares 36000.0 s but its streams hold only 1.0 s"),
+            "{e}"
+        );
     }
 
     #[test]
