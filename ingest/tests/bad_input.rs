@@ -90,7 +90,7 @@ fn file_with_only_a_data_stream_has_nothing_to_ingest() {
 fn y4m(dir: &Path, w: u32, h: u32) -> std::path::PathBuf {
     let f = dir.join(format!("{w}x{h}.y4m"));
     let mut bytes = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
-    bytes.extend(std::iter::repeat(16u8).take(64 * 1024));
+    bytes.resize(bytes.len() + 64 * 1024, 16u8);
     std::fs::write(&f, bytes).unwrap();
     f
 }
