@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p ingest --example ingest_cli -- probe FILE
 //! cargo run -p ingest --example ingest_cli -- process FILE WORK_DIR
+//! cargo run --release -p ingest --example ingest_cli -- bench-loudness SECONDS
 //! ```
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,8 +24,14 @@ fn main() -> ExitCode {
             &ingest::pipeline::ProcessOptions::default(),
         )
         .and_then(|r| json(&r)),
+        ["bench-loudness", secs] => match secs.parse() {
+            Ok(n) => bench_loudness(n),
+            Err(_) => Err(ingest::IngestError::InvalidOptions(
+                "SECONDS must be a number".into(),
+            )),
+        },
         _ => {
-            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR | process FILE WORK_DIR");
+            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR | process FILE WORK_DIR | bench-loudness SECONDS");
             return ExitCode::from(2);
         }
     };
@@ -56,5 +63,50 @@ fn house(file: &Path, dir: &Path) -> Result<String, ingest::IngestError> {
         dir,
         &mut |_| {},
     )?;
+    json(&out)
+}
+
+/// Loudness-meter throughput on synthetic 48 kHz stereo (pink-ish noise plus a tone), in
+/// multiples of real time, for the mode Kapok uses and for cheaper modes.
+fn bench_loudness(seconds: u32) -> Result<String, ingest::IngestError> {
+    use ebur128::{EbuR128, Mode};
+    let rate = 48_000u32;
+    let frames = (rate * seconds) as usize;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut samples = Vec::with_capacity(frames * 2);
+    for n in 0..frames {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let noise = (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+        let tone = (n as f32 * 2.0 * std::f32::consts::PI * 440.0 / rate as f32).sin();
+        samples.push(0.2 * noise + 0.1 * tone);
+        samples.push(0.2 * noise - 0.1 * tone);
+    }
+    let modes = [
+        (
+            "I+LRA+TRUE_PEAK (kapok)",
+            Mode::I | Mode::LRA | Mode::TRUE_PEAK,
+        ),
+        ("I+LRA+SAMPLE_PEAK", Mode::I | Mode::LRA | Mode::SAMPLE_PEAK),
+        ("I+LRA", Mode::I | Mode::LRA),
+        ("TRUE_PEAK only", Mode::TRUE_PEAK),
+    ];
+    let mut out = serde_json::Map::new();
+    out.insert("audio_seconds".into(), seconds.into());
+    for (name, mode) in modes {
+        let t0 = std::time::Instant::now();
+        let mut m = EbuR128::new(2, rate, mode)?;
+        // Feed in 100 ms chunks, as the pipe reader does.
+        for chunk in samples.chunks(9600) {
+            m.add_frames_f32(chunk)?;
+        }
+        let _ = m.loudness_global();
+        let secs = t0.elapsed().as_secs_f64();
+        out.insert(
+            name.into(),
+            serde_json::json!({ "wall_s": secs, "x_realtime": f64::from(seconds) / secs }),
+        );
+    }
     json(&out)
 }

@@ -8,7 +8,7 @@
 //! exhaust our memory.
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -82,6 +82,10 @@ where
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // glibc reserves 64 MiB of address space per malloc arena (one per thread by
+        // default); capping arenas keeps a many-threaded x264 on a many-core worker inside
+        // the address-space limit without changing what it can actually allocate.
+        .env("MALLOC_ARENA_MAX", "2")
         // Own process group, so a timeout kills the tool and anything it forked.
         .process_group(0);
     tracing::debug!(tool, ?args, "spawning media tool");
@@ -115,7 +119,11 @@ where
     }
     let status = status.map_err(|source| IngestError::Spawn { tool, source })?;
     if !status.success() {
-        return Err(tool_failure(tool, status, &tail));
+        // A consumer that gave up first (and so broke the pipe) has the better reason.
+        return Err(match output {
+            Err(e @ IngestError::BadMedia { .. }) => e,
+            _ => tool_failure(tool, status, &tail),
+        });
     }
     Ok(Finished {
         output: output?,
@@ -254,15 +262,6 @@ pub fn untrusted_input(path: &std::path::Path) -> Vec<OsString> {
 /// patterns, tty) are absent on purpose: they can make FFmpeg read other files.
 pub const ACCEPTED_DEMUXERS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,mxf,avi,wav,w64,\
 mp3,flac,ogg,aac,ac3,eac3,mpeg,dv,gxf,aiff,caf,asf,flv,h264,hevc,m4v,mpegvideo,yuv4mpegpipe,amr";
-
-/// Writes `bytes` to `w`, mapping the error to an I/O error on `path`.
-pub fn write_all(
-    path: &std::path::Path,
-    w: &mut impl Write,
-    bytes: &[u8],
-) -> Result<(), IngestError> {
-    w.write_all(bytes).map_err(|e| IngestError::io(path, e))
-}
 
 #[cfg(test)]
 mod tests {
