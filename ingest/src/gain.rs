@@ -143,6 +143,9 @@ pub struct GainPlan {
     pub predicted_true_peak_dbtp: Option<f64>,
     /// The limiter, present only when the gain would push the true peak over the ceiling.
     pub limiter: Option<Limiter>,
+    /// Gain added on top of `target − integrated` to make up the loudness the limiter takes
+    /// away (found by measuring the limited signal; see [`refine`]). Included in `gain_db`.
+    pub limiter_makeup_db: f64,
 }
 
 /// Plans the constant gain and, if needed, the limiter for a measured programme.
@@ -169,7 +172,37 @@ pub fn plan(measured: &Loudness, target: &LoudnessTarget) -> GainPlan {
         gain_capped,
         predicted_true_peak_dbtp: predicted,
         limiter,
+        limiter_makeup_db: 0.0,
     }
+}
+
+/// Limited signals come out quieter than `gain_db` predicts. Given the integrated loudness
+/// measured after gain and limiter, returns the plan with the shortfall added (still capped
+/// by [`LoudnessTarget::max_gain_db`]), or `None` when it is close enough (±0.3 LU), there
+/// is no limiter, or nothing more can be gained.
+pub fn refine(
+    plan: &GainPlan,
+    measured_lufs: f64,
+    source_true_peak: Option<f64>,
+    target: &LoudnessTarget,
+) -> Option<GainPlan> {
+    let limiter = plan.limiter?;
+    let short = target.integrated_lufs - measured_lufs;
+    if short.abs() <= 0.3 || !short.is_finite() {
+        return None;
+    }
+    let wanted = plan.gain_db + short;
+    let gain_db = wanted.min(target.max_gain_db);
+    if (gain_db - plan.gain_db).abs() < 0.05 {
+        return None;
+    }
+    Some(GainPlan {
+        gain_db,
+        gain_capped: wanted > target.max_gain_db,
+        predicted_true_peak_dbtp: source_true_peak.map(|tp| tp + gain_db),
+        limiter: Some(limiter),
+        limiter_makeup_db: plan.limiter_makeup_db + (gain_db - plan.gain_db),
+    })
 }
 
 #[cfg(test)]
@@ -224,6 +257,27 @@ mod tests {
         let p = plan(&l(None, None), &LoudnessTarget::gy_t_282());
         assert_eq!(p.gain_db, 0.0);
         assert!(p.limiter.is_none());
+    }
+
+    #[test]
+    fn limiter_loss_is_made_up_once_measured() {
+        let t = LoudnessTarget::gy_t_282();
+        let p = plan(&l(Some(-30.0), Some(-3.0)), &t);
+        let r = refine(&p, -25.8, Some(-3.0), &t).unwrap();
+        assert!((r.gain_db - 7.8).abs() < 1e-9, "{r:?}");
+        assert!((r.limiter_makeup_db - 1.8).abs() < 1e-9);
+        assert!(r.limiter.is_some());
+        assert!(refine(&r, -24.1, Some(-3.0), &t).is_none(), "close enough");
+    }
+
+    #[test]
+    fn plans_without_limiter_are_not_refined_and_makeup_respects_the_cap() {
+        let t = LoudnessTarget::gy_t_282();
+        assert!(refine(&plan(&l(Some(-30.0), Some(-20.0)), &t), -25.0, None, &t).is_none());
+        let p = plan(&l(Some(-43.5), Some(-20.0)), &t); // +19.5 dB, peaks to −0.5: limiter
+        let r = refine(&p, -26.0, Some(-20.0), &t).unwrap();
+        assert_eq!(r.gain_db, 20.0);
+        assert!(r.gain_capped);
     }
 
     #[test]

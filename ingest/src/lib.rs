@@ -14,6 +14,7 @@ pub mod error;
 pub mod gain;
 pub mod house;
 pub mod loudness;
+pub mod normalise;
 pub mod pcm;
 pub mod pipeline;
 pub mod probe;

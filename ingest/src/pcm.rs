@@ -69,6 +69,30 @@ pub fn measure_stream(
     layout: Layout,
     limits: Limits,
 ) -> Result<Measured, IngestError> {
+    measure_with(path, stream, layout, None, limits)
+}
+
+/// Measures the audio stream `stream` after the FFmpeg audio filter chain `filter`, which
+/// must output 48 kHz stereo (the house chain: gain and limiter as the transcode applies them).
+///
+/// # Errors
+/// As [`measure_stream`].
+pub fn measure_filtered(
+    path: &Path,
+    stream: u32,
+    filter: &str,
+    limits: Limits,
+) -> Result<Measured, IngestError> {
+    measure_with(path, stream, Layout::HouseStereo, Some(filter), limits)
+}
+
+fn measure_with(
+    path: &Path,
+    stream: u32,
+    layout: Layout,
+    filter: Option<&str>,
+    limits: Limits,
+) -> Result<Measured, IngestError> {
     let (channels, rate, convert) = layout.resolved();
     let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "error"]
         .into_iter()
@@ -76,6 +100,9 @@ pub fn measure_stream(
         .collect();
     args.extend(sandbox::untrusted_input(path));
     args.extend(["-map".into(), format!("0:{stream}").into()]);
+    if let Some(f) = filter {
+        args.extend(["-af".into(), f.into()]);
+    }
     if convert {
         args.extend([
             "-ac".into(),
