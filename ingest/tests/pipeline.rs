@@ -129,3 +129,36 @@ fn audio_only_upload_becomes_a_radio_programme() {
     assert!(out.proxy.strip.is_none());
     assert_eq!(out.qc.verdict, Verdict::Pass, "{:?}", out.qc);
 }
+
+#[test]
+fn damaged_bytes_mid_file_are_ingested_with_a_decode_error_finding() {
+    let dir = scratch();
+    let src = generate(
+        dir.path(),
+        "ok.mp4",
+        Some("testsrc2=s=640x360:r=25:d=4"),
+        Some("sine=d=4"),
+        &["-c:v", "libx264", "-c:a", "aac", "-movflags", "+faststart"],
+    );
+    let mut bytes = std::fs::read(&src).unwrap();
+    let mid = bytes.len() / 2;
+    let mut x = 0x9e37_79b9u32;
+    for b in &mut bytes[mid..mid + 3000] {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    let damaged = dir.path().join("damaged.mp4");
+    std::fs::write(&damaged, bytes).unwrap();
+    let out = process(&damaged, &dir.path().join("w"), &ProcessOptions::default()).unwrap();
+    assert!(out.house.decode_error_count > 0);
+    let f = out
+        .qc
+        .findings
+        .iter()
+        .find(|f| f.check == "decode_errors")
+        .expect("decode_errors finding");
+    assert_eq!(f.severity, Severity::Warn);
+    assert_ne!(out.qc.verdict, Verdict::Pass);
+}

@@ -68,3 +68,30 @@ fn probe_of_video_only_file_has_null_loudness() {
         serde_json::Value::Null
     );
 }
+
+#[test]
+fn five_one_source_is_weighted_per_bs1770_tech3341_case6() {
+    let dir = scratch();
+    // L, R −28 dBFS; C −24; LFE silent; Ls, Rs −30 → −23 LUFS (LFE excluded, surrounds +1.5 dB).
+    let (lr, c, s) = (0.039_810_7, 0.063_095_7, 0.031_622_8);
+    let tone = |a: f64| format!("{a}*sin(2*PI*1000*t)");
+    let expr = format!(
+        "aevalsrc={}|{}|{}|0|{}|{}:c=5.1:s=48000:d=10",
+        tone(lr),
+        tone(lr),
+        tone(c),
+        tone(s),
+        tone(s)
+    );
+    let f = generate(
+        dir.path(),
+        "surround.wav",
+        None,
+        Some(&expr),
+        &["-c:a", "pcm_f32le"],
+    );
+    let r = probe_file(&f).unwrap();
+    assert_eq!(r.audio().unwrap().channels, Some(6));
+    let lufs = r.loudness.unwrap().integrated_lufs.unwrap();
+    assert!((lufs + 23.0).abs() <= 0.1, "{lufs}");
+}
