@@ -71,6 +71,9 @@ pub enum IngestError {
     /// The loudness meter rejected its configuration (channel count or sample rate).
     #[error("loudness meter: {0}")]
     Meter(#[from] ebur128::Error),
+    /// The job was cancelled (worker shutdown); the child tools were stopped.
+    #[error("cancelled")]
+    Cancelled,
     /// The options are invalid.
     #[error("invalid options: {0}")]
     InvalidOptions(String),
@@ -103,7 +106,7 @@ impl IngestError {
                     ErrorKind::BadMedia
                 }
             }
-            Self::Spawn { .. } | Self::Io { .. } => ErrorKind::Retryable,
+            Self::Spawn { .. } | Self::Io { .. } | Self::Cancelled => ErrorKind::Retryable,
             Self::InvalidOptions(_) => ErrorKind::InvalidOptions,
         }
     }

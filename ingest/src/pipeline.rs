@@ -14,6 +14,7 @@ use crate::house::{self, HouseKind, HouseOutcome, HouseSpec};
 use crate::probe::{self, ProbeReport, StreamKind};
 use crate::proxy::{self, ProxyOutcome};
 use crate::qc::{self, QcInputs, QcReport, Thresholds};
+use crate::sandbox::{self, CancelToken};
 use crate::IngestError;
 
 /// Where the pipeline is, for progress reports.
@@ -45,6 +46,10 @@ pub struct ProcessOptions {
     pub qc: Thresholds,
     /// Longest programme accepted, seconds (default 12 h).
     pub max_duration_s: f64,
+    /// Cancels the ingest: running FFmpeg children are killed, the call returns
+    /// [`IngestError::Cancelled`] (retryable). Not serialised.
+    #[serde(skip)]
+    pub cancel: CancelToken,
 }
 
 impl Default for ProcessOptions {
@@ -55,6 +60,7 @@ impl Default for ProcessOptions {
             target: LoudnessTarget::default(),
             qc: Thresholds::default(),
             max_duration_s: 12.0 * 3600.0,
+            cancel: CancelToken::new(),
         }
     }
 }
@@ -94,6 +100,17 @@ pub fn process(
 /// retryable, the reason is meant for the programme's page; [`IngestError::Io`] and
 /// [`IngestError::Spawn`] for environment faults — retryable; see [`IngestError::kind`].
 pub fn process_with_progress(
+    source: &Path,
+    work_dir: &Path,
+    opts: &ProcessOptions,
+    progress: &mut (dyn FnMut(Stage, f64) + Send),
+) -> Result<ProcessOutcome, IngestError> {
+    sandbox::with_cancel(&opts.cancel, || {
+        run_stages(source, work_dir, opts, progress)
+    })
+}
+
+fn run_stages(
     source: &Path,
     work_dir: &Path,
     opts: &ProcessOptions,

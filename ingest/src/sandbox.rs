@@ -7,11 +7,13 @@
 //! drained into a bounded tail, so a child that floods either pipe can neither block nor
 //! exhaust our memory.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::IngestError;
@@ -41,6 +43,59 @@ impl Limits {
             address_space: gib << 30,
         }
     }
+}
+
+/// Asks running and future tool children to stop (the worker's shutdown, a withdrawn upload).
+///
+/// Clones share one flag. Children started inside [`with_cancel`] on the same thread watch it
+/// and are killed within ~100 ms of [`CancelToken::cancel`].
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token that has not been cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels: running children are killed, new ones are not started.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once [`CancelToken::cancel`] was called on any clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl PartialEq for CancelToken {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+thread_local! {
+    static CURRENT_CANCEL: RefCell<Option<CancelToken>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `token` watched by every child [`run`] starts on this thread, so the
+/// stages need not pass it along. The previous token is restored afterwards.
+pub fn with_cancel<R>(token: &CancelToken, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<CancelToken>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            CURRENT_CANCEL.with(|c| *c.borrow_mut() = prev);
+        }
+    }
+    let prev = CURRENT_CANCEL.with(|c| c.borrow_mut().replace(token.clone()));
+    let _restore = Restore(prev);
+    f()
+}
+
+fn current_cancel() -> Option<CancelToken> {
+    CURRENT_CANCEL.with(|c| c.borrow().clone())
 }
 
 /// The tail of stderr kept for error messages and for report parsing.
@@ -73,6 +128,10 @@ where
     T: Send,
     F: FnOnce(ChildStdout) -> Result<T, IngestError> + Send,
 {
+    let cancel = current_cancel();
+    if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+        return Err(IngestError::Cancelled);
+    }
     let mut cmd = Command::new("prlimit");
     cmd.arg(format!("--as={}", limits.address_space))
         .arg("--core=0")
@@ -101,16 +160,26 @@ where
         });
     };
     let timed_out = AtomicBool::new(false);
+    let cancelled = AtomicBool::new(false);
     let (status, output, tail) = std::thread::scope(|s| {
         let out = s.spawn(move || consume(stdout));
         let err = s.spawn(move || read_tail(stderr));
-        let status = supervise(&mut child, limits.wall, &timed_out);
+        let status = supervise(
+            &mut child,
+            limits.wall,
+            cancel.as_ref(),
+            &timed_out,
+            &cancelled,
+        );
         let output = out
             .join()
             .unwrap_or_else(|_| Err(IngestError::bad_media("output reader panicked")));
         let tail = err.join().unwrap_or_default();
         (status, output, tail)
     });
+    if cancelled.load(Ordering::SeqCst) {
+        return Err(IngestError::Cancelled);
+    }
     if timed_out.load(Ordering::SeqCst) {
         return Err(IngestError::Timeout {
             tool,
@@ -131,11 +200,13 @@ where
     })
 }
 
-/// Waits for the child, killing it at the deadline.
+/// Waits for the child, killing it at the deadline or on cancellation.
 fn supervise(
     child: &mut Child,
     wall: Duration,
+    cancel: Option<&CancelToken>,
     timed_out: &AtomicBool,
+    cancelled: &AtomicBool,
 ) -> std::io::Result<ExitStatus> {
     let deadline = Instant::now() + wall;
     let mut nap = Duration::from_millis(5);
@@ -143,8 +214,10 @@ fn supervise(
         if let Some(status) = child.try_wait()? {
             return Ok(status);
         }
-        if Instant::now() >= deadline {
-            timed_out.store(true, Ordering::SeqCst);
+        let stop = cancel.is_some_and(CancelToken::is_cancelled);
+        if stop || Instant::now() >= deadline {
+            let flag = if stop { cancelled } else { timed_out };
+            flag.store(true, Ordering::SeqCst);
             kill_group(child.id());
             let _ = child.kill();
             return child.wait();
@@ -340,6 +413,30 @@ mod tests {
             matches!(err, IngestError::Tool { .. } | IngestError::Spawn { .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn cancelling_kills_the_running_child_and_refuses_new_ones() {
+        let token = CancelToken::new();
+        let remote = token.clone();
+        let t0 = Instant::now();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            remote.cancel();
+        });
+        let err = with_cancel(&token, || {
+            run("sh", &sh("sleep 30"), Limits::PROBE, discard)
+        })
+        .unwrap_err();
+        canceller.join().unwrap();
+        assert!(matches!(err, IngestError::Cancelled), "{err}");
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert!(err.is_retryable());
+        let again =
+            with_cancel(&token, || run("sh", &sh("true"), Limits::PROBE, discard)).unwrap_err();
+        assert!(matches!(again, IngestError::Cancelled));
+        // Outside the scope the token no longer applies.
+        assert!(run("sh", &sh("true"), Limits::PROBE, discard).is_ok());
     }
 
     #[test]

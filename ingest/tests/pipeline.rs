@@ -162,3 +162,14 @@ fn damaged_bytes_mid_file_are_ingested_with_a_decode_error_finding() {
     assert_eq!(f.severity, Severity::Warn);
     assert_ne!(out.qc.verdict, Verdict::Pass);
 }
+
+#[test]
+fn cancelled_ingest_stops_with_a_retryable_error() {
+    let dir = scratch();
+    let src = generate(dir.path(), "a.wav", None, Some("sine=d=2"), &[]);
+    let opts = ProcessOptions::default();
+    opts.cancel.cancel();
+    let err = process(&src, &dir.path().join("w"), &opts).unwrap_err();
+    assert!(matches!(err, ingest::IngestError::Cancelled), "{err}");
+    assert!(err.is_retryable());
+}
