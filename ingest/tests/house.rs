@@ -228,3 +228,26 @@ fn video_without_audio_gets_a_silent_stereo_track_of_the_same_length() {
     assert!((num(&v["duration"]) - num(&a["duration"])).abs() <= 0.08);
     assert!(out.house_loudness.unwrap().integrated_lufs.is_none());
 }
+
+#[test]
+fn matroska_with_audio_longer_than_video_ends_both_streams_together() {
+    let dir = scratch();
+    // Matroska declares no per-stream duration; the audio runs 1 s past the picture.
+    let src = generate(
+        dir.path(),
+        "long-audio.mkv",
+        Some("testsrc2=s=640x360:r=25:d=4"),
+        Some("sine=d=5"),
+        &["-c:v", "libx264", "-c:a", "aac"],
+    );
+    let out = make_house(&src, dir.path(), HouseKind::Tv);
+    let p = ffprobe(&out.path);
+    let (v, a) = (
+        num(&stream(&p, "video")["duration"]),
+        num(&stream(&p, "audio")["duration"]),
+    );
+    assert!((v - 4.0).abs() <= 0.08, "video {v}");
+    assert!((v - a).abs() <= 0.08, "video {v} s, audio {a} s");
+    assert!(moov_before_mdat(&out.path), "faststart kept after the cut");
+    assert!(!dir.path().join(".house.cut.mp4.part").exists());
+}

@@ -103,7 +103,7 @@ pub fn ffmpeg_args(
             // -shortest alone lets up to a few AAC frames of padding through; cutting both
             // streams at the video's whole-frame duration makes them end together. -shortest
             // stays as the guard for files whose header overstates the video.
-            if let Some(d) = video.duration_s.or(probe.duration_s).filter(|d| *d > 0.0) {
+            if let Some(d) = video.duration_s.filter(|d| *d > 0.0) {
                 let frames = (d * f64::from(spec.fps)).round();
                 a.extend([
                     s("-t"),

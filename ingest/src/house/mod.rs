@@ -187,6 +187,12 @@ pub fn transcode(
             return Err(e);
         }
     };
+    if kind == HouseKind::Tv {
+        if let Err(e) = align_audio_to_video(&tmp, work_dir, spec.fps) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    }
     std::fs::rename(&tmp, &out).map_err(|e| IngestError::io(&out, e))?;
     let house_audio = match kind {
         HouseKind::Tv => 1,
@@ -214,6 +220,43 @@ pub fn transcode(
         decode_errors: errors.iter().take(20).map(|l| l.to_string()).collect(),
         decode_error_count: errors.len(),
     })
+}
+
+/// Cuts the audio of a TV house file back to its video when FFmpeg's `-shortest` let it run
+/// past the last frame (by a few AAC frames, or more when the source's container declares no
+/// video duration, as Matroska does). A stream copy, so the cut falls on an AAC frame
+/// boundary: within 21 ms, under one video frame.
+fn align_audio_to_video(file: &Path, work_dir: &Path, fps: u32) -> Result<(), IngestError> {
+    let facts = crate::probe::probe_facts(file)?;
+    let (Some(v), Some(a)) = (
+        facts.video().and_then(|s| s.duration_s),
+        facts.audio().and_then(|s| s.duration_s),
+    ) else {
+        return Ok(());
+    };
+    if a <= v + 1.0 / f64::from(fps.max(1)) {
+        return Ok(());
+    }
+    let cut = work_dir.join(".house.cut.mp4.part");
+    let mut args: Vec<std::ffi::OsString> =
+        ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
+            .map(Into::into)
+            .into();
+    args.extend(sandbox::untrusted_input(file));
+    args.extend(["-map", "0", "-c", "copy", "-t"].map(Into::into));
+    args.push(format!("{v:.6}").into());
+    args.extend(["-movflags", "+faststart", "-f", "mp4"].map(Into::into));
+    args.push(cut.clone().into());
+    if let Err(e) = sandbox::run(
+        "ffmpeg",
+        &args,
+        Limits::for_media(v, 1.0, 2),
+        sandbox::discard,
+    ) {
+        let _ = std::fs::remove_file(&cut);
+        return Err(e);
+    }
+    std::fs::rename(&cut, file).map_err(|e| IngestError::io(file, e))
 }
 
 /// Turns ffmpeg's `-progress` key=value lines into fractions of `duration_s`.
