@@ -106,7 +106,7 @@ const STDERR_CAP: usize = 4 << 20;
 pub struct Finished<T> {
     /// The consumer's result.
     pub output: T,
-    /// The last [`STDERR_CAP`] bytes of stderr, lossily decoded.
+    /// The last 4 MiB of stderr, lossily decoded.
     pub stderr: String,
 }
 
