@@ -80,6 +80,42 @@ pub struct ProcessOutcome {
     pub proxy: ProxyOutcome,
 }
 
+/// One file an ingest produced, for the media store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Asset {
+    /// `house`, `proxy`, `poster` or `strip`.
+    pub kind: &'static str,
+    /// Where it is in the work directory.
+    pub path: std::path::PathBuf,
+}
+
+impl ProcessOutcome {
+    /// The files to store, house file first.
+    pub fn assets(&self) -> Vec<Asset> {
+        let mut v = vec![
+            Asset {
+                kind: "house",
+                path: self.house.path.clone(),
+            },
+            Asset {
+                kind: "proxy",
+                path: self.proxy.proxy.clone(),
+            },
+            Asset {
+                kind: "poster",
+                path: self.proxy.poster.clone(),
+            },
+        ];
+        if let Some(strip) = &self.proxy.strip {
+            v.push(Asset {
+                kind: "strip",
+                path: strip.clone(),
+            });
+        }
+        v
+    }
+}
+
 /// Runs the whole ingest without progress reports. See [`process_with_progress`].
 ///
 /// # Errors

@@ -101,6 +101,13 @@ fn clip_with_black_freeze_and_silence_is_ingested_with_timed_findings_and_proxie
         (Some(1920), Some(108))
     );
 
+    let kinds: Vec<&str> = out.assets().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, ["house", "proxy", "poster", "strip"]);
+    assert!(out
+        .assets()
+        .iter()
+        .all(|a| a.path.is_file() && a.path.starts_with(&work)));
+
     let json = serde_json::to_value(&out).unwrap();
     assert_eq!(json["qc"]["verdict"], "warn");
     assert!(json["house"]["plan"]["gain_db"].is_number());
