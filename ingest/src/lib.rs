@@ -1,1 +1,25 @@
-//! ingest
+//! Kapok ingest: turns an uploaded file into a house-format programme.
+//!
+//! Stages: [`probe`] (media facts and loudness of the source) → [`house`] (transcode to the
+//! house format with the planned [`gain`] applied, then re-measure) → [`qc`] (black, freeze,
+//! silence, loudness, A/V sync, decode errors) → [`proxy`] (browse proxy, poster, thumbnail
+//! strip); [`pipeline::process`] runs them in order.
+//!
+//! Untrusted media is never decoded in this process: every decode runs in an `ffprobe` or
+//! `ffmpeg` child under a wall-clock and an address-space limit (see [`sandbox`]), so a crash,
+//! hang or memory blow-up caused by a hostile file becomes an [`IngestError`], not a dead
+//! worker. Loudness maths ([`loudness`], [`gain`]) and report parsing are pure Rust.
+
+pub mod error;
+pub mod gain;
+pub mod house;
+pub mod loudness;
+pub mod normalise;
+pub mod pcm;
+pub mod pipeline;
+pub mod probe;
+pub mod proxy;
+pub mod qc;
+pub mod sandbox;
+
+pub use error::{ErrorKind, IngestError};
