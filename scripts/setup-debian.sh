@@ -19,6 +19,8 @@ PACKAGES=(
   srt-tools espeak-ng xmltv-util
   # a venv for the S3-compatible test server (moto)
   python3 python3-venv
+  # prlimit/taskset (util-linux) and kill (procps) sandbox the FFmpeg children of ingest
+  util-linux procps
 )
 
 as_root() {

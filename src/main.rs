@@ -25,6 +25,35 @@ enum Command {
         #[arg(long, default_value = "all")]
         role: String,
     },
+    /// Run an ingest worker against the configured database and store.
+    Worker {
+        /// Jobs processed at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
+    /// Queue a file for ingest; print the programme as JSON.
+    Ingest {
+        file: PathBuf,
+        /// Producing centre's GB/T 2260 code, e.g. 510421.
+        #[arg(long)]
+        centre: String,
+        #[arg(long)]
+        title: String,
+        /// Category from the controlled list, e.g. 涉农, 新闻.
+        #[arg(long, default_value = "新闻")]
+        category: String,
+        /// Wait until the programme is ready (exit 0) or failed (exit 1), processing it here
+        /// when no other worker does.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Media facts and loudness of a file.
+    Probe {
+        file: PathBuf,
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+    },
     /// Playout engine commands.
     Playout {
         #[command(subcommand)]
@@ -81,8 +110,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Serve { role } => {
-            let runtime =
-                tokio::runtime::Runtime::new().map_err(|e| Failure { code: 1, message: format!("tokio: {e}") })?;
+            let runtime = runtime()?;
             if role != "all" && role != "api" {
                 return Err(Failure { code: 2, message: format!("--role: {role:?} is not all or api") });
             }
@@ -91,9 +119,51 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             runtime.block_on(async {
                 let shutdown = web::shutdown_signal();
                 let app = web::Application::build(&config).await?;
+                let app = if role == "all" { app.with_in_process_components(&config) } else { app };
                 app.run(shutdown).await.map_err(|e| Failure { code: 1, message: format!("server: {e}") })
             })?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Probe { file, json: _ } => {
+            let report = ingest::probe::probe_file(&file).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            print_json(&report)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker { concurrency } => {
+            let config = web::Config::load(cli.config.as_deref(), env)?;
+            web::telemetry::init(config.log_format);
+            runtime()?.block_on(async {
+                let shutdown = web::shutdown_signal();
+                let (store, media) = web::server::connect(&config).await?;
+                let worker = web::components::ingest_worker(&config, store, media, concurrency);
+                worker.run(shutdown).await;
+                Ok::<(), Failure>(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { file, centre, title, category, wait } => {
+            let config = web::Config::load(cli.config.as_deref(), env)?;
+            let bad =
+                |setting: &str, e: &dyn std::fmt::Display| Failure { code: 2, message: format!("{setting}: {e}") };
+            let centre = catalog::ids::CentreCode::parse(&centre).map_err(|e| bad("--centre", &e))?;
+            let category = catalog::programme::Category::parse(&category).map_err(|e| bad("--category", &e))?;
+            let new = catalog::programme::NewProgramme::new(centre, title, category);
+            runtime()?.block_on(async {
+                let (store, media) = web::server::connect(&config).await?;
+                let actor = catalog::audit::Actor::system("cli");
+                let fail = |e: &dyn std::fmt::Display| Failure { code: 1, message: e.to_string() };
+                let mut programme =
+                    ingest::submit::submit_file(&store, &media, &actor, &file, &new).await.map_err(|e| fail(&e))?;
+                if wait {
+                    let worker = web::components::ingest_worker(&config, store.clone(), media.clone(), 1);
+                    programme =
+                        ingest::wait::until_settled(&store, &worker, programme.id).await.map_err(|e| fail(&e))?;
+                }
+                let view = ingest::wait::programme_json(&store, &programme).await.map_err(|e| fail(&e))?;
+                print_json(&view)?;
+                let failed = programme.status == catalog::programme::ProgrammeStatus::Failed;
+                Ok::<ExitCode, Failure>(if wait && failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            })
         }
         Command::Playout { command: PlayoutCommand::Render { playlist, output } } => {
             web::telemetry::init(web::config::LogFormat::Text);
@@ -109,6 +179,10 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Runtime::new().map_err(|e| Failure { code: 1, message: format!("tokio: {e}") })
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {

@@ -93,3 +93,32 @@ fn alert_validate_exits_zero_for_a_valid_cap_and_one_with_reasons_for_an_invalid
     let missing = kapok(&["alert", "validate", "/nonexistent.xml"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn probe_prints_media_facts_and_loudness_as_json_and_refuses_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("tone.mp4");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000:duration=2"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = kapok(&["probe", clip.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((p["duration_s"].as_f64().unwrap() - 2.0).abs() < 0.1, "{p}");
+    assert!(p["format"].is_string(), "{p}");
+    assert_eq!(p["streams"].as_array().unwrap().len(), 2);
+    assert!(p["loudness"]["integrated_lufs"].is_number());
+    assert!(p["loudness"]["true_peak_dbtp"].is_number());
+    assert!(p["loudness"]["range_lu"].is_number());
+
+    let garbage = dir.path().join("garbage.mp4");
+    std::fs::write(&garbage, vec![0x42u8; 4096]).unwrap();
+    let out = kapok(&["probe", garbage.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!out.stderr.is_empty());
+}

@@ -1,52 +1,30 @@
 //! `kapok serve` as an operator runs it: the real binary, a fresh data directory, port 0.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod common;
+
 struct Server {
-    child: Child,
+    _server: common::Server,
+    child_id: u32,
     base: String,
     _data: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Server {
+    fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self._server.child.try_wait().unwrap()
     }
 }
 
-/// Starts the binary and reads the bound address from its log.
 fn start(extra_env: &[(&str, &str)]) -> Server {
     let data = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
-    cmd.arg("serve")
-        .env("KAPOK_DATA", data.path())
-        .env("KAPOK_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server log line");
-        if let Some(pos) = line.find("addr=") {
-            let addr = line[pos + 5..].split_whitespace().next().unwrap().to_string();
-            return Server { child, base: format!("http://{addr}"), _data: data };
-        }
-    }
+    let mut env = vec![("KAPOK_DATA", data.path().display().to_string())];
+    env.extend(extra_env.iter().map(|(k, v)| (*k, v.to_string())));
+    let server = common::serve(&env);
+    Server { child_id: server.child.id(), base: server.base.clone(), _server: server, _data: data }
 }
 
 #[tokio::test]
@@ -88,11 +66,11 @@ async fn unknown_routes_and_methods_answer_json_errors() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let mut server = start(&[]);
-    let status = Command::new("kill").arg("-TERM").arg(server.child.id().to_string()).status().unwrap();
+    let status = Command::new("kill").arg("-TERM").arg(server.child_id.to_string()).status().unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(code) = server.child.try_wait().unwrap() {
+        if let Some(code) = server.try_wait() {
             assert!(code.success(), "exit status {code:?}");
             break;
         }

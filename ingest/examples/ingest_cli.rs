@@ -10,28 +10,21 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["probe", file] => ingest::probe::probe_file(Path::new(file)).and_then(|r| json(&r)),
         ["house", file, dir] => house(Path::new(file), Path::new(dir)),
-        ["process", file, dir] => ingest::pipeline::process(
-            Path::new(file),
-            Path::new(dir),
-            &ingest::pipeline::ProcessOptions::default(),
-        )
-        .and_then(|r| json(&r)),
+        ["process", file, dir] => {
+            ingest::pipeline::process(Path::new(file), Path::new(dir), &ingest::pipeline::ProcessOptions::default())
+                .and_then(|r| json(&r))
+        }
         ["bench-loudness", secs] => match secs.parse() {
             Ok(n) => bench_loudness(n),
-            Err(_) => Err(ingest::IngestError::InvalidOptions(
-                "SECONDS must be a number".into(),
-            )),
+            Err(_) => Err(ingest::IngestError::InvalidOptions("SECONDS must be a number".into())),
         },
         _ => {
-            eprintln!("usage: ingest_cli probe FILE | house FILE WORK_DIR | process FILE WORK_DIR | bench-loudness SECONDS");
+            eprintln!(
+                "usage: ingest_cli probe FILE | house FILE WORK_DIR | process FILE WORK_DIR | bench-loudness SECONDS"
+            );
             return ExitCode::from(2);
         }
     };
@@ -84,10 +77,7 @@ fn bench_loudness(seconds: u32) -> Result<String, ingest::IngestError> {
         samples.push(0.2 * noise - 0.1 * tone);
     }
     let modes = [
-        (
-            "I+LRA+TRUE_PEAK (kapok)",
-            Mode::I | Mode::LRA | Mode::TRUE_PEAK,
-        ),
+        ("I+LRA+TRUE_PEAK (kapok)", Mode::I | Mode::LRA | Mode::TRUE_PEAK),
         ("I+LRA+SAMPLE_PEAK", Mode::I | Mode::LRA | Mode::SAMPLE_PEAK),
         ("I+LRA", Mode::I | Mode::LRA),
         ("TRUE_PEAK only", Mode::TRUE_PEAK),
@@ -103,10 +93,7 @@ fn bench_loudness(seconds: u32) -> Result<String, ingest::IngestError> {
         }
         let _ = m.loudness_global();
         let secs = t0.elapsed().as_secs_f64();
-        out.insert(
-            name.into(),
-            serde_json::json!({ "wall_s": secs, "x_realtime": f64::from(seconds) / secs }),
-        );
+        out.insert(name.into(), serde_json::json!({ "wall_s": secs, "x_realtime": f64::from(seconds) / secs }));
     }
     json(&out)
 }

@@ -82,17 +82,12 @@ pub enum IngestError {
 impl IngestError {
     /// Shorthand for [`IngestError::BadMedia`].
     pub fn bad_media(reason: impl Into<String>) -> Self {
-        Self::BadMedia {
-            reason: reason.into(),
-        }
+        Self::BadMedia { reason: reason.into() }
     }
 
     /// Shorthand for [`IngestError::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io { path: path.into(), source }
     }
 
     /// How the job worker should treat this failure.
@@ -124,11 +119,7 @@ mod tests {
     #[test]
     fn media_faults_are_not_retryable_but_io_faults_are() {
         assert!(!IngestError::bad_media("empty").is_retryable());
-        assert!(!IngestError::Timeout {
-            tool: "ffprobe",
-            limit_s: 5
-        }
-        .is_retryable());
+        assert!(!IngestError::Timeout { tool: "ffprobe", limit_s: 5 }.is_retryable());
         let io = IngestError::io("/x", std::io::Error::other("disk"));
         assert!(io.is_retryable());
         let full = IngestError::Tool {

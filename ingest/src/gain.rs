@@ -30,23 +30,13 @@ impl Default for LoudnessTarget {
 impl LoudnessTarget {
     /// GY/T 282-2014 (China, television): −24 LKFS, true peak ≤ −2 dBTP, ±1 LU.
     pub fn gy_t_282() -> Self {
-        Self {
-            integrated_lufs: -24.0,
-            true_peak_ceiling_dbtp: -2.0,
-            max_gain_db: 20.0,
-            tolerance_lu: 1.0,
-        }
+        Self { integrated_lufs: -24.0, true_peak_ceiling_dbtp: -2.0, max_gain_db: 20.0, tolerance_lu: 1.0 }
     }
 
     /// EBU R128: −23 LUFS, true peak ≤ −1 dBTP, ±1 LU (the file-based tolerance is ±0.5 LU;
     /// ±1 LU is what R128 allows where exact normalisation is not possible).
     pub fn ebu_r128() -> Self {
-        Self {
-            integrated_lufs: -23.0,
-            true_peak_ceiling_dbtp: -1.0,
-            max_gain_db: 20.0,
-            tolerance_lu: 1.0,
-        }
+        Self { integrated_lufs: -23.0, true_peak_ceiling_dbtp: -1.0, max_gain_db: 20.0, tolerance_lu: 1.0 }
     }
 
     /// A custom target.
@@ -68,28 +58,11 @@ impl LoudnessTarget {
                 Err(IngestError::InvalidOptions(what.to_string()))
             }
         };
-        check(
-            (-40.0..=-5.0).contains(&integrated_lufs),
-            "loudness target must be −40…−5 LUFS",
-        )?;
-        check(
-            (-12.0..=0.0).contains(&true_peak_ceiling_dbtp),
-            "true-peak ceiling must be −12…0 dBTP",
-        )?;
-        check(
-            (0.0..=40.0).contains(&max_gain_db),
-            "gain cap must be 0…40 dB",
-        )?;
-        check(
-            (0.1..=6.0).contains(&tolerance_lu),
-            "tolerance must be 0.1…6 LU",
-        )?;
-        Ok(Self {
-            integrated_lufs,
-            true_peak_ceiling_dbtp,
-            max_gain_db,
-            tolerance_lu,
-        })
+        check((-40.0..=-5.0).contains(&integrated_lufs), "loudness target must be −40…−5 LUFS")?;
+        check((-12.0..=0.0).contains(&true_peak_ceiling_dbtp), "true-peak ceiling must be −12…0 dBTP")?;
+        check((0.0..=40.0).contains(&max_gain_db), "gain cap must be 0…40 dB")?;
+        check((0.1..=6.0).contains(&tolerance_lu), "tolerance must be 0.1…6 LU")?;
+        Ok(Self { integrated_lufs, true_peak_ceiling_dbtp, max_gain_db, tolerance_lu })
     }
 
     /// Target integrated loudness in LUFS.
@@ -164,16 +137,8 @@ pub fn plan(measured: &Loudness, target: &LoudnessTarget) -> GainPlan {
     let predicted = measured.true_peak_dbtp.map(|tp| tp + gain_db);
     let limiter = predicted
         .filter(|tp| *tp > target.true_peak_ceiling_dbtp)
-        .map(|_| Limiter {
-            threshold_dbfs: target.true_peak_ceiling_dbtp - Limiter::MARGIN_DB,
-        });
-    GainPlan {
-        gain_db,
-        gain_capped,
-        predicted_true_peak_dbtp: predicted,
-        limiter,
-        limiter_makeup_db: 0.0,
-    }
+        .map(|_| Limiter { threshold_dbfs: target.true_peak_ceiling_dbtp - Limiter::MARGIN_DB });
+    GainPlan { gain_db, gain_capped, predicted_true_peak_dbtp: predicted, limiter, limiter_makeup_db: 0.0 }
 }
 
 /// Limited signals come out quieter than `gain_db` predicts. Given the integrated loudness
@@ -210,11 +175,7 @@ mod tests {
     use super::*;
 
     fn l(i: Option<f64>, tp: Option<f64>) -> Loudness {
-        Loudness {
-            integrated_lufs: i,
-            true_peak_dbtp: tp,
-            range_lu: None,
-        }
+        Loudness { integrated_lufs: i, true_peak_dbtp: tp, range_lu: None }
     }
 
     #[test]
@@ -230,12 +191,7 @@ mod tests {
     fn gain_that_pushes_true_peak_over_ceiling_adds_a_limiter_below_it() {
         let p = plan(&l(Some(-30.0), Some(-3.0)), &LoudnessTarget::gy_t_282());
         assert_eq!(p.predicted_true_peak_dbtp, Some(3.0));
-        assert_eq!(
-            p.limiter,
-            Some(Limiter {
-                threshold_dbfs: -2.5
-            })
-        );
+        assert_eq!(p.limiter, Some(Limiter { threshold_dbfs: -2.5 }));
     }
 
     #[test]

@@ -9,6 +9,9 @@
 //! `ffmpeg` child under a wall-clock and an address-space limit (see [`sandbox`]), so a crash,
 //! hang or memory blow-up caused by a hostile file becomes an [`IngestError`], not a dead
 //! worker. Loudness maths ([`loudness`], [`gain`]) and report parsing are pure Rust.
+//!
+//! [`submit`] stores an upload and queues its job; [`worker`] runs jobs from the catalog's
+//! queue against the media store; [`wait`] waits for a programme to settle.
 
 pub mod error;
 pub mod gain;
@@ -21,5 +24,8 @@ pub mod probe;
 pub mod proxy;
 pub mod qc;
 pub mod sandbox;
+pub mod submit;
+pub mod wait;
+pub mod worker;
 
 pub use error::{ErrorKind, IngestError};

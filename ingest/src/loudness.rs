@@ -70,12 +70,7 @@ impl Meter {
         })?;
         let mut inner = EbuR128::new(channels, rate, Mode::I | Mode::LRA | Mode::TRUE_PEAK)?;
         inner.set_channel_map(map)?;
-        Ok(Self {
-            inner,
-            channels,
-            rate,
-            frames: 0,
-        })
+        Ok(Self { inner, channels, rate, frames: 0 })
     }
 
     /// Adds interleaved samples (full scale = ±1.0). A trailing partial frame is ignored.
@@ -129,11 +124,7 @@ fn finite(v: f64) -> Option<f64> {
 ///
 /// # Errors
 /// As [`Meter::new`] and [`Meter::add_interleaved`].
-pub fn measure_interleaved(
-    samples: &[f32],
-    channels: u32,
-    rate: u32,
-) -> Result<Loudness, IngestError> {
+pub fn measure_interleaved(samples: &[f32], channels: u32, rate: u32) -> Result<Loudness, IngestError> {
     let mut meter = Meter::new(channels, rate)?;
     meter.add_interleaved(samples)?;
     meter.loudness()
@@ -154,14 +145,7 @@ mod tests {
 
     /// Appends `secs` of a sine at `dbfs` peak level to every channel in `gains_db`
     /// (per-channel offsets; `None` = silent channel).
-    fn sine(
-        out: &mut Vec<f32>,
-        freq: f64,
-        dbfs: f64,
-        secs: f64,
-        phase_deg: f64,
-        chans: &[Option<f64>],
-    ) {
+    fn sine(out: &mut Vec<f32>, freq: f64, dbfs: f64, secs: f64, phase_deg: f64, chans: &[Option<f64>]) {
         let n = (secs * f64::from(FS)).round() as usize;
         let phase = phase_deg.to_radians();
         for i in 0..n {
@@ -185,18 +169,12 @@ mod tests {
 
     fn assert_integrated(l: &Loudness, want: f64) {
         let got = l.integrated_lufs.unwrap();
-        assert!(
-            (got - want).abs() <= 0.1,
-            "integrated {got} LUFS, want {want} ±0.1"
-        );
+        assert!((got - want).abs() <= 0.1, "integrated {got} LUFS, want {want} ±0.1");
     }
 
     fn assert_true_peak(l: &Loudness, want: f64) {
         let got = l.true_peak_dbtp.unwrap();
-        assert!(
-            got <= want + 0.2 && got >= want - 0.4,
-            "true peak {got} dBTP, want {want} +0.2/−0.4"
-        );
+        assert!(got <= want + 0.2 && got >= want - 0.4, "true peak {got} dBTP, want {want} +0.2/−0.4");
     }
 
     #[test]
@@ -217,13 +195,7 @@ mod tests {
 
     #[test]
     fn tech3341_case4_absolute_and_relative_gates_together() {
-        let l = stereo_sequence(&[
-            (-72.0, 10.0),
-            (-36.0, 10.0),
-            (-23.0, 60.0),
-            (-36.0, 10.0),
-            (-72.0, 10.0),
-        ]);
+        let l = stereo_sequence(&[(-72.0, 10.0), (-36.0, 10.0), (-23.0, 60.0), (-36.0, 10.0), (-72.0, 10.0)]);
         assert_integrated(&l, -23.0);
     }
 
@@ -236,14 +208,7 @@ mod tests {
     #[test]
     fn tech3341_case6_five_one_channel_weights_read_minus23() {
         // L, R −28 dBFS; C −24; LFE silent; Ls, Rs −30 (surround weight +1.5 dB).
-        let chans = [
-            Some(-28.0),
-            Some(-28.0),
-            Some(-24.0),
-            None,
-            Some(-30.0),
-            Some(-30.0),
-        ];
+        let chans = [Some(-28.0), Some(-28.0), Some(-24.0), None, Some(-30.0), Some(-30.0)];
         let mut s = Vec::new();
         sine(&mut s, 1000.0, 0.0, 20.0, 0.0, &chans);
         assert_integrated(&measure_interleaved(&s, 6, FS).unwrap(), -23.0);
@@ -268,13 +233,7 @@ mod tests {
 
     #[test]
     fn tech3342_case4_five_steps_have_range_15_lu() {
-        let l = stereo_sequence(&[
-            (-50.0, 20.0),
-            (-35.0, 20.0),
-            (-20.0, 20.0),
-            (-35.0, 20.0),
-            (-50.0, 20.0),
-        ]);
+        let l = stereo_sequence(&[(-50.0, 20.0), (-35.0, 20.0), (-20.0, 20.0), (-35.0, 20.0), (-50.0, 20.0)]);
         assert!((l.range_lu.unwrap() - 15.0).abs() <= 1.0, "{l:?}");
     }
 
@@ -282,14 +241,7 @@ mod tests {
     /// given phase, so sample peak understates true peak by up to 3 dB.
     fn quarter_rate_sine(peak_dbfs: f64, phase_deg: f64) -> Loudness {
         let mut s = Vec::new();
-        sine(
-            &mut s,
-            f64::from(FS) / 4.0,
-            peak_dbfs,
-            1.0,
-            phase_deg,
-            &STEREO,
-        );
+        sine(&mut s, f64::from(FS) / 4.0, peak_dbfs, 1.0, phase_deg, &STEREO);
         measure_interleaved(&s, 2, FS).unwrap()
     }
 
@@ -330,10 +282,7 @@ mod tests {
 
     #[test]
     fn unsupported_channel_count_is_an_error_not_a_panic() {
-        assert!(matches!(
-            Meter::new(3, FS),
-            Err(IngestError::InvalidOptions(_))
-        ));
+        assert!(matches!(Meter::new(3, FS), Err(IngestError::InvalidOptions(_))));
     }
 
     #[test]

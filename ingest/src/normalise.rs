@@ -34,12 +34,8 @@ pub fn plan_for_stream(
         if plan.limiter.is_none() {
             break;
         }
-        let limited = pcm::measure_filtered(
-            source,
-            stream,
-            &audio_filter(&plan),
-            Limits::for_media(duration_s, 2.0, 2),
-        )?;
+        let limited =
+            pcm::measure_filtered(source, stream, &audio_filter(&plan), Limits::for_media(duration_s, 2.0, 2))?;
         let Some(lufs) = limited.loudness.integrated_lufs else {
             break;
         };
@@ -53,12 +49,5 @@ pub fn plan_for_stream(
 
 /// The plan for a programme without sound: nothing to do.
 pub fn silent_plan(target: &LoudnessTarget) -> GainPlan {
-    gain::plan(
-        &Loudness {
-            integrated_lufs: None,
-            true_peak_dbtp: None,
-            range_lu: None,
-        },
-        target,
-    )
+    gain::plan(&Loudness { integrated_lufs: None, true_peak_dbtp: None, range_lu: None }, target)
 }

@@ -28,20 +28,9 @@ pub enum Layout {
 impl Layout {
     fn resolved(self) -> (u32, u32, bool) {
         match self {
-            Layout::Native {
-                channels,
-                sample_rate,
-            } => {
-                let ch = if channel_map(channels).is_some() {
-                    channels
-                } else {
-                    2
-                };
-                let rate = if (8_000..=192_000).contains(&sample_rate) {
-                    sample_rate
-                } else {
-                    48_000
-                };
+            Layout::Native { channels, sample_rate } => {
+                let ch = if channel_map(channels).is_some() { channels } else { 2 };
+                let rate = if (8_000..=192_000).contains(&sample_rate) { sample_rate } else { 48_000 };
                 (ch, rate, ch != channels || rate != sample_rate)
             }
             Layout::HouseStereo => (2, 48_000, true),
@@ -63,12 +52,7 @@ pub struct Measured {
 /// # Errors
 /// [`IngestError::Timeout`]/[`IngestError::Tool`] when the decoder hangs or fails,
 /// [`IngestError::Spawn`] when ffmpeg is missing.
-pub fn measure_stream(
-    path: &Path,
-    stream: u32,
-    layout: Layout,
-    limits: Limits,
-) -> Result<Measured, IngestError> {
+pub fn measure_stream(path: &Path, stream: u32, layout: Layout, limits: Limits) -> Result<Measured, IngestError> {
     measure_with(path, stream, layout, None, limits)
 }
 
@@ -77,12 +61,7 @@ pub fn measure_stream(
 ///
 /// # Errors
 /// As [`measure_stream`].
-pub fn measure_filtered(
-    path: &Path,
-    stream: u32,
-    filter: &str,
-    limits: Limits,
-) -> Result<Measured, IngestError> {
+pub fn measure_filtered(path: &Path, stream: u32, filter: &str, limits: Limits) -> Result<Measured, IngestError> {
     measure_with(path, stream, Layout::HouseStereo, Some(filter), limits)
 }
 
@@ -94,31 +73,21 @@ fn measure_with(
     limits: Limits,
 ) -> Result<Measured, IngestError> {
     let (channels, rate, convert) = layout.resolved();
-    let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "error"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
+    let mut args: Vec<OsString> =
+        ["-nostdin", "-hide_banner", "-nostats", "-v", "error"].into_iter().map(OsString::from).collect();
     args.extend(sandbox::untrusted_input(path));
     args.extend(["-map".into(), format!("0:{stream}").into()]);
     if let Some(f) = filter {
         args.extend(["-af".into(), f.into()]);
     }
     if convert {
-        args.extend([
-            "-ac".into(),
-            channels.to_string().into(),
-            "-ar".into(),
-            rate.to_string().into(),
-        ]);
+        args.extend(["-ac".into(), channels.to_string().into(), "-ar".into(), rate.to_string().into()]);
     }
     args.extend(["-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"].map(OsString::from));
     let mut meter = Meter::new(channels, rate)?;
     let feed = |out: std::process::ChildStdout| feed_meter(out, &mut meter);
     sandbox::run("ffmpeg", &args, limits, feed)?;
-    Ok(Measured {
-        loudness: meter.loudness()?,
-        decoded_s: meter.duration_s(),
-    })
+    Ok(Measured { loudness: meter.loudness()?, decoded_s: meter.duration_s() })
 }
 
 /// Reads little-endian f32 samples from `r` into the meter, carrying partial frames over.
@@ -131,11 +100,7 @@ pub fn feed_meter(mut r: impl Read, meter: &mut Meter) -> Result<(), IngestError
         let n = match r.read(&mut bytes[filled..]) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(IngestError::bad_media(format!(
-                    "reading decoded audio: {e}"
-                )))
-            }
+            Err(e) => return Err(IngestError::bad_media(format!("reading decoded audio: {e}"))),
         };
         if n == 0 {
             break;
@@ -186,17 +151,9 @@ mod tests {
 
     #[test]
     fn odd_layouts_are_downmixed_and_odd_rates_resampled() {
-        let (c, r, conv) = Layout::Native {
-            channels: 8,
-            sample_rate: 48_000,
-        }
-        .resolved();
+        let (c, r, conv) = Layout::Native { channels: 8, sample_rate: 48_000 }.resolved();
         assert_eq!((c, r, conv), (2, 48_000, true));
-        let (c, r, conv) = Layout::Native {
-            channels: 1,
-            sample_rate: 44_100,
-        }
-        .resolved();
+        let (c, r, conv) = Layout::Native { channels: 1, sample_rate: 44_100 }.resolved();
         assert_eq!((c, r, conv), (1, 44_100, false));
     }
 }

@@ -93,24 +93,12 @@ impl ProcessOutcome {
     /// The files to store, house file first.
     pub fn assets(&self) -> Vec<Asset> {
         let mut v = vec![
-            Asset {
-                kind: "house",
-                path: self.house.path.clone(),
-            },
-            Asset {
-                kind: "proxy",
-                path: self.proxy.proxy.clone(),
-            },
-            Asset {
-                kind: "poster",
-                path: self.proxy.poster.clone(),
-            },
+            Asset { kind: "house", path: self.house.path.clone() },
+            Asset { kind: "proxy", path: self.proxy.proxy.clone() },
+            Asset { kind: "poster", path: self.proxy.poster.clone() },
         ];
         if let Some(strip) = &self.proxy.strip {
-            v.push(Asset {
-                kind: "strip",
-                path: strip.clone(),
-            });
+            v.push(Asset { kind: "strip", path: strip.clone() });
         }
         v
     }
@@ -120,11 +108,7 @@ impl ProcessOutcome {
 ///
 /// # Errors
 /// As [`process_with_progress`].
-pub fn process(
-    source: &Path,
-    work_dir: &Path,
-    opts: &ProcessOptions,
-) -> Result<ProcessOutcome, IngestError> {
+pub fn process(source: &Path, work_dir: &Path, opts: &ProcessOptions) -> Result<ProcessOutcome, IngestError> {
     process_with_progress(source, work_dir, opts, &mut |_, _| {})
 }
 
@@ -141,9 +125,7 @@ pub fn process_with_progress(
     opts: &ProcessOptions,
     progress: &mut (dyn FnMut(Stage, f64) + Send),
 ) -> Result<ProcessOutcome, IngestError> {
-    sandbox::with_cancel(&opts.cancel, || {
-        run_stages(source, work_dir, opts, progress)
-    })
+    sandbox::with_cancel(&opts.cancel, || run_stages(source, work_dir, opts, progress))
 }
 
 fn run_stages(
@@ -157,11 +139,7 @@ fn run_stages(
     progress(Stage::Probe, 0.0);
     let src = probe::probe_file(source)?;
     if src.video().is_none() && src.audio().is_none() {
-        let kinds: Vec<String> = src
-            .streams
-            .iter()
-            .map(|s| format!("{:?}", s.kind).to_lowercase())
-            .collect();
+        let kinds: Vec<String> = src.streams.iter().map(|s| format!("{:?}", s.kind).to_lowercase()).collect();
         return Err(IngestError::bad_media(format!(
             "no audio or video stream to ingest (the file holds only: {})",
             kinds.join(", ")
@@ -179,15 +157,7 @@ fn run_stages(
 
     progress(Stage::Transcode, 5.0);
     let mut on_transcode = |f: f64| progress(Stage::Transcode, 5.0 + 70.0 * f);
-    let made = house::transcode(
-        source,
-        &src,
-        kind,
-        &opts.house,
-        &opts.target,
-        work_dir,
-        &mut on_transcode,
-    )?;
+    let made = house::transcode(source, &src, kind, &opts.house, &opts.target, work_dir, &mut on_transcode)?;
     let house_probe = probe::probe_facts(&made.path)?;
     let house_s = house_probe.duration_s.unwrap_or(0.0);
     probe::check_not_truncated(src.duration_s, house_s, "media")?;
@@ -195,12 +165,7 @@ fn run_stages(
     progress(Stage::Qc, 75.0);
     let has_video = kind == HouseKind::Tv;
     let detections = qc::detect::detect(&made.path, has_video, &opts.qc, house_s)?;
-    let stream_s = |r: &ProbeReport, k: StreamKind| {
-        r.streams
-            .iter()
-            .find(|s| s.kind == k)
-            .and_then(|s| s.duration_s)
-    };
+    let stream_s = |r: &ProbeReport, k: StreamKind| r.streams.iter().find(|s| s.kind == k).and_then(|s| s.duration_s);
     let fps = f64::from(opts.house.fps);
     let inputs = QcInputs {
         detections: &detections,
@@ -208,33 +173,16 @@ fn run_stages(
         fps,
         house_loudness: made.house_loudness,
         target: &opts.target,
-        source_av_s: (
-            stream_s(&src, StreamKind::Video),
-            stream_s(&src, StreamKind::Audio),
-        ),
-        house_av_s: (
-            stream_s(&house_probe, StreamKind::Video),
-            stream_s(&house_probe, StreamKind::Audio),
-        ),
+        source_av_s: (stream_s(&src, StreamKind::Video), stream_s(&src, StreamKind::Audio)),
+        house_av_s: (stream_s(&house_probe, StreamKind::Video), stream_s(&house_probe, StreamKind::Audio)),
         decode_errors: (made.decode_error_count, &made.decode_errors),
         source_interlaced: src.video().and_then(|v| v.interlaced) == Some(true),
     };
     let report = qc::evaluate(&inputs, &opts.qc);
 
     progress(Stage::Proxy, 85.0);
-    let avoid: Vec<_> = detections
-        .black
-        .iter()
-        .chain(&detections.freeze)
-        .copied()
-        .collect();
+    let avoid: Vec<_> = detections.black.iter().chain(&detections.freeze).copied().collect();
     let rendered = proxy::render(&made.path, kind, house_s, &avoid, work_dir)?;
     progress(Stage::Done, 100.0);
-    Ok(ProcessOutcome {
-        source: src,
-        house: made,
-        house_probe,
-        qc: report,
-        proxy: rendered,
-    })
+    Ok(ProcessOutcome { source: src, house: made, house_probe, qc: report, proxy: rendered })
 }

@@ -102,10 +102,8 @@ impl ProbeReport {
 pub fn probe_file(path: &Path) -> Result<ProbeReport, IngestError> {
     let mut report = probe_facts(path)?;
     if let Some(audio) = report.audio().cloned() {
-        let layout = Layout::Native {
-            channels: audio.channels.unwrap_or(2),
-            sample_rate: audio.sample_rate.unwrap_or(48_000),
-        };
+        let layout =
+            Layout::Native { channels: audio.channels.unwrap_or(2), sample_rate: audio.sample_rate.unwrap_or(48_000) };
         let declared = audio.duration_s.or(report.duration_s);
         let limits = Limits::for_media(declared.unwrap_or(0.0), 1.0, 2);
         let measured = pcm::measure_stream(path, audio.index, layout, limits)?;
@@ -121,11 +119,7 @@ pub fn probe_file(path: &Path) -> Result<ProbeReport, IngestError> {
 /// # Errors
 /// [`IngestError::BadMedia`] when `decoded_s` falls short of `declared` by more than 2 s
 /// and 5 %.
-pub fn check_not_truncated(
-    declared: Option<f64>,
-    decoded_s: f64,
-    what: &str,
-) -> Result<(), IngestError> {
+pub fn check_not_truncated(declared: Option<f64>, decoded_s: f64, what: &str) -> Result<(), IngestError> {
     if let Some(declared) = declared {
         let short = declared - decoded_s;
         if short > 2.0 && short > 0.05 * declared {
@@ -144,39 +138,19 @@ pub fn check_not_truncated(
 pub fn probe_facts(path: &Path) -> Result<ProbeReport, IngestError> {
     let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
     if !meta.is_file() {
-        return Err(IngestError::bad_media(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
+        return Err(IngestError::bad_media(format!("{} is not a regular file", path.display())));
     }
     if meta.len() == 0 {
         return Err(IngestError::bad_media("file is empty (0 bytes)"));
     }
-    let mut args: Vec<OsString> = [
-        "-v",
-        "error",
-        "-hide_banner",
-        "-of",
-        "json",
-        "-show_format",
-        "-show_streams",
-    ]
-    .into_iter()
-    .map(OsString::from)
-    .collect();
+    let mut args: Vec<OsString> = ["-v", "error", "-hide_banner", "-of", "json", "-show_format", "-show_streams"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
     args.extend(sandbox::untrusted_input(path));
-    let out = match sandbox::run(
-        "ffprobe",
-        &args,
-        Limits::PROBE,
-        sandbox::collect_capped(4 << 20),
-    ) {
+    let out = match sandbox::run("ffprobe", &args, Limits::PROBE, sandbox::collect_capped(4 << 20)) {
         Ok(out) => out,
-        Err(IngestError::Tool {
-            detail,
-            environmental: false,
-            ..
-        }) => {
+        Err(IngestError::Tool { detail, environmental: false, .. }) => {
             return Err(IngestError::bad_media(format!(
                 "not a media file FFmpeg can read ({})",
                 detail.replace("file:", "")
@@ -228,11 +202,10 @@ struct RawDisposition {
 /// # Errors
 /// [`IngestError::BadMedia`] when the JSON is garbage or describes an unusable file.
 pub fn parse_ffprobe_json(bytes: &[u8]) -> Result<ProbeReport, IngestError> {
-    let raw: RawProbe = serde_json::from_slice(bytes)
-        .map_err(|e| IngestError::bad_media(format!("unreadable probe output: {e}")))?;
-    let format = raw.format.ok_or_else(|| {
-        IngestError::bad_media("not a media file FFmpeg can read (no container found)")
-    })?;
+    let raw: RawProbe =
+        serde_json::from_slice(bytes).map_err(|e| IngestError::bad_media(format!("unreadable probe output: {e}")))?;
+    let format =
+        raw.format.ok_or_else(|| IngestError::bad_media("not a media file FFmpeg can read (no container found)"))?;
     if raw.streams.is_empty() {
         return Err(IngestError::bad_media("the file contains no streams"));
     }
@@ -245,21 +218,12 @@ pub fn parse_ffprobe_json(bytes: &[u8]) -> Result<ProbeReport, IngestError> {
     let duration_s = seconds(format.duration.as_deref());
     if let Some(d) = duration_s {
         if d > MAX_DURATION_S {
-            return Err(IngestError::bad_media(format!(
-                "the file declares a duration of {d:.0} s, more than 24 h"
-            )));
+            return Err(IngestError::bad_media(format!("the file declares a duration of {d:.0} s, more than 24 h")));
         }
     }
-    let streams = raw
-        .streams
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| stream_info(i, s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let longest_stream = streams
-        .iter()
-        .filter_map(|s| s.duration_s)
-        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+    let streams = raw.streams.into_iter().enumerate().map(|(i, s)| stream_info(i, s)).collect::<Result<Vec<_>, _>>()?;
+    let longest_stream =
+        streams.iter().filter_map(|s| s.duration_s).fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
     if let Some(longest) = longest_stream {
         check_not_truncated(duration_s, longest, "stream data").map_err(|_| {
             IngestError::bad_media(format!(
@@ -311,8 +275,7 @@ fn stream_info(position: usize, s: RawStream) -> Result<StreamInfo, IngestError>
             }
             info.width = Some(w);
             info.height = Some(h);
-            info.fps =
-                rate(s.avg_frame_rate.as_deref()).or_else(|| rate(s.r_frame_rate.as_deref()));
+            info.fps = rate(s.avg_frame_rate.as_deref()).or_else(|| rate(s.r_frame_rate.as_deref()));
             if let Some(fps) = info.fps {
                 if !(1.0..=300.0).contains(&fps) {
                     info.fps = None;
@@ -327,11 +290,7 @@ fn stream_info(position: usize, s: RawStream) -> Result<StreamInfo, IngestError>
             info.sample_aspect = ratio(s.sample_aspect_ratio.as_deref()).filter(|&(n, d)| n != d);
         }
         StreamKind::Audio => {
-            let sr = s
-                .sample_rate
-                .as_deref()
-                .and_then(|r| r.parse::<u32>().ok())
-                .unwrap_or(0);
+            let sr = s.sample_rate.as_deref().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
             let ch = s.channels.unwrap_or(0);
             if !(1_000..=768_000).contains(&sr) || !(1..=64).contains(&ch) {
                 return Err(IngestError::bad_media(format!(
@@ -347,8 +306,7 @@ fn stream_info(position: usize, s: RawStream) -> Result<StreamInfo, IngestError>
 }
 
 fn seconds(v: Option<&str>) -> Option<f64> {
-    v.and_then(|s| s.parse::<f64>().ok())
-        .filter(|d| d.is_finite() && *d >= 0.0)
+    v.and_then(|s| s.parse::<f64>().ok()).filter(|d| d.is_finite() && *d >= 0.0)
 }
 
 fn ratio(v: Option<&str>) -> Option<(u32, u32)> {
@@ -378,16 +336,10 @@ mod tests {
         let r = parse_ffprobe_json(SAMPLE.as_bytes()).unwrap();
         assert_eq!(r.duration_s, Some(2.01));
         let v = r.video().unwrap();
-        assert_eq!(
-            (v.width, v.height, v.fps, v.interlaced),
-            (Some(720), Some(576), Some(25.0), Some(true))
-        );
+        assert_eq!((v.width, v.height, v.fps, v.interlaced), (Some(720), Some(576), Some(25.0), Some(true)));
         assert_eq!(v.sample_aspect, Some((16, 15)));
         let a = r.audio().unwrap();
-        assert_eq!(
-            (a.index, a.sample_rate, a.channels),
-            (1, Some(48_000), Some(2))
-        );
+        assert_eq!((a.index, a.sample_rate, a.channels), (1, Some(48_000), Some(2)));
         assert_eq!(r.streams[2].kind, StreamKind::Data);
     }
 
@@ -427,27 +379,15 @@ mod tests {
 
     #[test]
     fn garbage_and_empty_probe_output_are_bad_media() {
-        assert!(matches!(
-            parse_ffprobe_json(b"\x00\xffnot json"),
-            Err(IngestError::BadMedia { .. })
-        ));
-        assert!(matches!(
-            parse_ffprobe_json(b"{}"),
-            Err(IngestError::BadMedia { .. })
-        ));
-        assert!(matches!(
-            parse_ffprobe_json(br#"{"streams":[],"format":{}}"#),
-            Err(IngestError::BadMedia { .. })
-        ));
+        assert!(matches!(parse_ffprobe_json(b"\x00\xffnot json"), Err(IngestError::BadMedia { .. })));
+        assert!(matches!(parse_ffprobe_json(b"{}"), Err(IngestError::BadMedia { .. })));
+        assert!(matches!(parse_ffprobe_json(br#"{"streams":[],"format":{}}"#), Err(IngestError::BadMedia { .. })));
     }
 
     #[test]
     fn cover_art_is_an_attachment_not_video() {
         let j = r#"{"streams":[{"index":0,"codec_type":"video","width":500,"height":500,"disposition":{"attached_pic":1}}],"format":{}}"#;
-        assert_eq!(
-            parse_ffprobe_json(j.as_bytes()).unwrap().streams[0].kind,
-            StreamKind::Attachment
-        );
+        assert_eq!(parse_ffprobe_json(j.as_bytes()).unwrap().streams[0].kind, StreamKind::Attachment);
     }
 
     #[test]
@@ -461,11 +401,7 @@ mod tests {
         let j = r#"{"streams":[{"index":0,"codec_type":"audio","sample_rate":"48000","channels":1,"duration":"1.0"}],
                    "format":{"duration":"36000.0"}}"#;
         let e = parse_ffprobe_json(j.as_bytes()).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("declares 36000.0 s but its streams hold only 1.0 s"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("declares 36000.0 s but its streams hold only 1.0 s"), "{e}");
     }
 
     #[test]

@@ -56,9 +56,7 @@ pub fn render(
 ) -> Result<ProxyOutcome, IngestError> {
     let limits = Limits::for_media(duration_s, 5.0, 4);
     let s = |v: &str| OsString::from(v);
-    let base: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
-        .map(s)
-        .into();
+    let base: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"].map(s).into();
     let poster = work_dir.join("poster.jpg");
     match kind {
         HouseKind::Tv => {
@@ -70,14 +68,7 @@ pub fn render(
             );
             let mut a = base.clone();
             a.extend(sandbox::untrusted_input(house));
-            a.extend([
-                s("-filter_complex"),
-                graph.into(),
-                s("-map"),
-                s("[pv]"),
-                s("-map"),
-                s("0:a:0?"),
-            ]);
+            a.extend([s("-filter_complex"), graph.into(), s("-map"), s("[pv]"), s("-map"), s("0:a:0?")]);
             a.extend(
                 [
                     "-c:v",
@@ -112,51 +103,18 @@ pub fn render(
             a.push(strip.clone().into());
             sandbox::run("ffmpeg", &a, limits, sandbox::discard)?;
             let mut p = base;
-            p.extend([
-                s("-ss"),
-                format!("{:.3}", poster_time(duration_s, avoid)).into(),
-            ]);
+            p.extend([s("-ss"), format!("{:.3}", poster_time(duration_s, avoid)).into()]);
             p.extend(sandbox::untrusted_input(house));
-            p.extend(
-                [
-                    "-frames:v",
-                    "1",
-                    "-vf",
-                    "scale=-2:540",
-                    "-q:v",
-                    "3",
-                    "-update",
-                    "1",
-                ]
-                .map(s),
-            );
+            p.extend(["-frames:v", "1", "-vf", "scale=-2:540", "-q:v", "3", "-update", "1"].map(s));
             p.push(poster.clone().into());
             sandbox::run("ffmpeg", &p, Limits::PROBE, sandbox::discard)?;
-            Ok(ProxyOutcome {
-                proxy,
-                poster,
-                strip: Some(strip),
-            })
+            Ok(ProxyOutcome { proxy, poster, strip: Some(strip) })
         }
         HouseKind::Radio => {
             let proxy = work_dir.join("proxy.m4a");
             let mut a = base;
             a.extend(sandbox::untrusted_input(house));
-            a.extend(
-                [
-                    "-map",
-                    "0:a:0",
-                    "-c:a",
-                    "aac",
-                    "-b:a",
-                    "128k",
-                    "-movflags",
-                    "+faststart",
-                    "-f",
-                    "mp4",
-                ]
-                .map(s),
-            );
+            a.extend(["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4"].map(s));
             a.push(proxy.clone().into());
             a.extend(
                 [
@@ -175,11 +133,7 @@ pub fn render(
             );
             a.push(poster.clone().into());
             sandbox::run("ffmpeg", &a, limits, sandbox::discard)?;
-            Ok(ProxyOutcome {
-                proxy,
-                poster,
-                strip: None,
-            })
+            Ok(ProxyOutcome { proxy, poster, strip: None })
         }
     }
 }
@@ -195,25 +149,13 @@ mod tests {
 
     #[test]
     fn poster_skips_black_and_frozen_runs() {
-        let avoid = [
-            Segment {
-                start_s: 20.0,
-                end_s: 35.0,
-            },
-            Segment {
-                start_s: 35.0,
-                end_s: 40.0,
-            },
-        ];
+        let avoid = [Segment { start_s: 20.0, end_s: 35.0 }, Segment { start_s: 35.0, end_s: 40.0 }];
         assert!((poster_time(90.0, &avoid) - 40.5).abs() < 1e-9);
     }
 
     #[test]
     fn poster_stays_inside_the_programme() {
-        let avoid = [Segment {
-            start_s: 0.0,
-            end_s: 10.0,
-        }];
+        let avoid = [Segment { start_s: 0.0, end_s: 10.0 }];
         let t = poster_time(10.0, &avoid);
         assert!((0.0..10.0).contains(&t));
     }

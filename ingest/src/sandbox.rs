@@ -29,19 +29,13 @@ pub struct Limits {
 
 impl Limits {
     /// Limits for `ffprobe` reading headers: 60 s, 1 GiB.
-    pub const PROBE: Limits = Limits {
-        wall: Duration::from_secs(60),
-        address_space: 1 << 30,
-    };
+    pub const PROBE: Limits = Limits { wall: Duration::from_secs(60), address_space: 1 << 30 };
 
     /// Limits for a decode or transcode of a programme of `media_s` seconds: 120 s plus
     /// `per_media_s` seconds per second of media, and `gib` GiB of address space.
     pub fn for_media(media_s: f64, per_media_s: f64, gib: u64) -> Limits {
         let secs = 120.0 + media_s.max(0.0) * per_media_s;
-        Limits {
-            wall: Duration::from_secs_f64(secs.min(7.0 * 24.0 * 3600.0)),
-            address_space: gib << 30,
-        }
+        Limits { wall: Duration::from_secs_f64(secs.min(7.0 * 24.0 * 3600.0)), address_space: gib << 30 }
     }
 }
 
@@ -118,12 +112,7 @@ pub struct Finished<T> {
 /// [`IngestError::Spawn`] if it cannot start, [`IngestError::Timeout`] if it ran past the
 /// wall limit, [`IngestError::Tool`] on a non-zero exit or a signal (the memory limit shows
 /// up as an allocation failure or SIGSEGV/SIGABRT), or the consumer's own error.
-pub fn run<T, F>(
-    tool: &'static str,
-    args: &[OsString],
-    limits: Limits,
-    consume: F,
-) -> Result<Finished<T>, IngestError>
+pub fn run<T, F>(tool: &'static str, args: &[OsString], limits: Limits, consume: F) -> Result<Finished<T>, IngestError>
 where
     T: Send,
     F: FnOnce(ChildStdout) -> Result<T, IngestError> + Send,
@@ -148,32 +137,19 @@ where
         // Own process group, so a timeout kills the tool and anything it forked.
         .process_group(0);
     tracing::debug!(tool, ?args, "spawning media tool");
-    let mut child = cmd
-        .spawn()
-        .map_err(|source| IngestError::Spawn { tool, source })?;
+    let mut child = cmd.spawn().map_err(|source| IngestError::Spawn { tool, source })?;
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(IngestError::Spawn {
-            tool,
-            source: std::io::Error::other("child pipes missing"),
-        });
+        return Err(IngestError::Spawn { tool, source: std::io::Error::other("child pipes missing") });
     };
     let timed_out = AtomicBool::new(false);
     let cancelled = AtomicBool::new(false);
     let (status, output, tail) = std::thread::scope(|s| {
         let out = s.spawn(move || consume(stdout));
         let err = s.spawn(move || read_tail(stderr));
-        let status = supervise(
-            &mut child,
-            limits.wall,
-            cancel.as_ref(),
-            &timed_out,
-            &cancelled,
-        );
-        let output = out
-            .join()
-            .unwrap_or_else(|_| Err(IngestError::bad_media("output reader panicked")));
+        let status = supervise(&mut child, limits.wall, cancel.as_ref(), &timed_out, &cancelled);
+        let output = out.join().unwrap_or_else(|_| Err(IngestError::bad_media("output reader panicked")));
         let tail = err.join().unwrap_or_default();
         (status, output, tail)
     });
@@ -181,10 +157,7 @@ where
         return Err(IngestError::Cancelled);
     }
     if timed_out.load(Ordering::SeqCst) {
-        return Err(IngestError::Timeout {
-            tool,
-            limit_s: limits.wall.as_secs(),
-        });
+        return Err(IngestError::Timeout { tool, limit_s: limits.wall.as_secs() });
     }
     let status = status.map_err(|source| IngestError::Spawn { tool, source })?;
     if !status.success() {
@@ -194,10 +167,7 @@ where
             _ => tool_failure(tool, status, &tail),
         });
     }
-    Ok(Finished {
-        output: output?,
-        stderr: tail,
-    })
+    Ok(Finished { output: output?, stderr: tail })
 }
 
 /// Waits for the child, killing it at the deadline or on cancellation.
@@ -267,21 +237,12 @@ fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str) -> IngestE
     let environmental = stderr.contains("No space left on device")
         || stderr.contains("Read-only file system")
         || stderr.contains("Permission denied");
-    IngestError::Tool {
-        tool,
-        status: status_text,
-        detail: last_lines(stderr, 3),
-        environmental,
-    }
+    IngestError::Tool { tool, status: status_text, detail: last_lines(stderr, 3), environmental }
 }
 
 /// The last `n` non-empty lines of `text`, joined by " | " (for one-line reasons).
 pub fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let start = lines.len().saturating_sub(n);
     let joined = lines[start..].join(" | ");
     if joined.is_empty() {
@@ -292,9 +253,7 @@ pub fn last_lines(text: &str, n: usize) -> String {
 }
 
 /// A consumer that keeps at most `cap` bytes of stdout and fails beyond that.
-pub fn collect_capped(
-    cap: usize,
-) -> impl FnOnce(ChildStdout) -> Result<Vec<u8>, IngestError> + Send {
+pub fn collect_capped(cap: usize) -> impl FnOnce(ChildStdout) -> Result<Vec<u8>, IngestError> + Send {
     move |out| {
         let mut buf = Vec::new();
         let n = out
@@ -302,9 +261,7 @@ pub fn collect_capped(
             .read_to_end(&mut buf)
             .map_err(|e| IngestError::bad_media(format!("reading tool output: {e}")))?;
         if n > cap {
-            return Err(IngestError::bad_media(format!(
-                "tool output larger than {cap} bytes"
-            )));
+            return Err(IngestError::bad_media(format!("tool output larger than {cap} bytes")));
         }
         Ok(buf)
     }
@@ -346,62 +303,33 @@ mod tests {
 
     #[test]
     fn a_hanging_child_is_killed_at_the_wall_limit() {
-        let limits = Limits {
-            wall: Duration::from_millis(300),
-            address_space: 1 << 30,
-        };
+        let limits = Limits { wall: Duration::from_millis(300), address_space: 1 << 30 };
         let t0 = Instant::now();
         let err = run("sh", &sh("sleep 30"), limits, discard).unwrap_err();
-        assert!(
-            matches!(err, IngestError::Timeout { tool: "sh", .. }),
-            "{err}"
-        );
+        assert!(matches!(err, IngestError::Timeout { tool: "sh", .. }), "{err}");
         assert!(t0.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
     fn a_failing_child_reports_its_last_stderr_lines() {
-        let err = run(
-            "sh",
-            &sh("echo one >&2; echo 'the reason' >&2; exit 3"),
-            Limits::PROBE,
-            discard,
-        )
-        .unwrap_err();
+        let err = run("sh", &sh("echo one >&2; echo 'the reason' >&2; exit 3"), Limits::PROBE, discard).unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("exit status 3") && text.contains("the reason"),
-            "{text}"
-        );
+        assert!(text.contains("exit status 3") && text.contains("the reason"), "{text}");
         assert!(!err.is_retryable());
     }
 
     #[test]
     fn the_memory_limit_applies_to_the_child() {
-        let limits = Limits {
-            wall: Duration::from_secs(10),
-            address_space: 64 << 20,
-        };
+        let limits = Limits { wall: Duration::from_secs(10), address_space: 64 << 20 };
         // `head -c` of 200 MB into a shell variable needs more than 64 MiB.
-        let err = run(
-            "sh",
-            &sh("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}"),
-            limits,
-            discard,
-        )
-        .unwrap_err();
+        let err =
+            run("sh", &sh("x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}"), limits, discard).unwrap_err();
         assert!(matches!(err, IngestError::Tool { .. }), "{err}");
     }
 
     #[test]
     fn stdout_beyond_the_cap_is_refused() {
-        let err = run(
-            "sh",
-            &sh("head -c 5000 /dev/zero"),
-            Limits::PROBE,
-            collect_capped(100),
-        )
-        .unwrap_err();
+        let err = run("sh", &sh("head -c 5000 /dev/zero"), Limits::PROBE, collect_capped(100)).unwrap_err();
         assert!(err.to_string().contains("larger than 100 bytes"), "{err}");
     }
 
@@ -409,10 +337,7 @@ mod tests {
     fn missing_tool_is_a_retryable_spawn_error() {
         let err = run("kapok-no-such-tool", &[], Limits::PROBE, discard).unwrap_err();
         // prlimit starts, then fails to exec the tool: exit status 127 or similar.
-        assert!(
-            matches!(err, IngestError::Tool { .. } | IngestError::Spawn { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, IngestError::Tool { .. } | IngestError::Spawn { .. }), "{err}");
     }
 
     #[test]
@@ -424,16 +349,12 @@ mod tests {
             std::thread::sleep(Duration::from_millis(300));
             remote.cancel();
         });
-        let err = with_cancel(&token, || {
-            run("sh", &sh("sleep 30"), Limits::PROBE, discard)
-        })
-        .unwrap_err();
+        let err = with_cancel(&token, || run("sh", &sh("sleep 30"), Limits::PROBE, discard)).unwrap_err();
         canceller.join().unwrap();
         assert!(matches!(err, IngestError::Cancelled), "{err}");
         assert!(t0.elapsed() < Duration::from_secs(5));
         assert!(err.is_retryable());
-        let again =
-            with_cancel(&token, || run("sh", &sh("true"), Limits::PROBE, discard)).unwrap_err();
+        let again = with_cancel(&token, || run("sh", &sh("true"), Limits::PROBE, discard)).unwrap_err();
         assert!(matches!(again, IngestError::Cancelled));
         // Outside the scope the token no longer applies.
         assert!(run("sh", &sh("true"), Limits::PROBE, discard).is_ok());

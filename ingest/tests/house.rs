@@ -12,24 +12,11 @@ use ingest::probe::probe_facts;
 
 fn make_house(src: &Path, dir: &Path, kind: HouseKind) -> ingest::house::HouseOutcome {
     let p = probe_facts(src).unwrap();
-    house::transcode(
-        src,
-        &p,
-        kind,
-        &HouseSpec::default(),
-        &LoudnessTarget::default(),
-        dir,
-        &mut |_| {},
-    )
-    .unwrap()
+    house::transcode(src, &p, kind, &HouseSpec::default(), &LoudnessTarget::default(), dir, &mut |_| {}).unwrap()
 }
 
 fn gst_decodes(pipeline: &str) {
-    let out = Command::new("gst-launch-1.0")
-        .arg("-q")
-        .args(pipeline.split_whitespace())
-        .output()
-        .unwrap();
+    let out = Command::new("gst-launch-1.0").arg("-q").args(pipeline.split_whitespace()).output().unwrap();
     assert!(
         out.status.success(),
         "gst-launch {pipeline}: {}{}",
@@ -74,40 +61,19 @@ fn interlaced_4x3_sd_becomes_pillarboxed_1080p25_h264_high_closed_gop_with_aac_o
     assert_eq!(v["codec_name"], "h264");
     assert_eq!(v["profile"], "High");
     assert_eq!(v["pix_fmt"], "yuv420p");
-    assert_eq!(
-        (v["width"].as_u64(), v["height"].as_u64()),
-        (Some(1920), Some(1080))
-    );
+    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(1920), Some(1080)));
     assert_eq!(v["r_frame_rate"], "25/1");
     assert_eq!(v["avg_frame_rate"], "25/1");
     assert_ne!(v["field_order"], "tt");
     let a = stream(&p, "audio");
-    assert_eq!(
-        (a["codec_name"].as_str(), a["profile"].as_str()),
-        (Some("aac"), Some("LC"))
-    );
-    assert_eq!(
-        (a["sample_rate"].as_str(), a["channels"].as_u64()),
-        (Some("48000"), Some(2))
-    );
-    assert!(
-        (num(&v["duration"]) - num(&a["duration"])).abs() <= 0.08,
-        "A/V within 2 frames"
-    );
+    assert_eq!((a["codec_name"].as_str(), a["profile"].as_str()), (Some("aac"), Some("LC")));
+    assert_eq!((a["sample_rate"].as_str(), a["channels"].as_u64()), (Some("48000"), Some(2)));
+    assert!((num(&v["duration"]) - num(&a["duration"])).abs() <= 0.08, "A/V within 2 frames");
     assert!(moov_before_mdat(&out.path), "faststart");
 
     // Keyframe packets exactly every 25 (a GOP holds 25 packets in decode order) (closed GOP: x264 with +cgop, no scenecut).
     let frames = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v",
-            "-show_entries",
-            "packet=flags",
-            "-of",
-            "csv=p=0",
-        ])
+        .args(["-v", "error", "-select_streams", "v", "-show_entries", "packet=flags", "-of", "csv=p=0"])
         .arg(&out.path)
         .output()
         .unwrap();
@@ -123,23 +89,11 @@ fn interlaced_4x3_sd_becomes_pillarboxed_1080p25_h264_high_closed_gop_with_aac_o
     let crop = Command::new("ffmpeg")
         .args(["-hide_banner", "-nostats", "-i"])
         .arg(&out.path)
-        .args([
-            "-vf",
-            "cropdetect=limit=24:round=2",
-            "-frames:v",
-            "30",
-            "-f",
-            "null",
-            "-",
-        ])
+        .args(["-vf", "cropdetect=limit=24:round=2", "-frames:v", "30", "-f", "null", "-"])
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&crop.stderr);
-    assert!(
-        log.contains("crop=1440:1080:240:0"),
-        "{}",
-        log.lines().rev().take(3).collect::<Vec<_>>().join("\n")
-    );
+    assert!(log.contains("crop=1440:1080:240:0"), "{}", log.lines().rev().take(3).collect::<Vec<_>>().join("\n"));
 
     // Loudness: gain to −24 LKFS, confirmed by FFmpeg's own meter, and by our re-measure.
     let (i, tp) = ffmpeg_loudness(&out.path);
@@ -183,42 +137,24 @@ fn gain_that_would_clip_goes_through_the_true_peak_limiter() {
 #[test]
 fn mono_44k1_radio_source_becomes_48k_stereo_24bit_flac_on_target() {
     let dir = scratch();
-    let src = generate(
-        dir.path(),
-        "mono.wav",
-        None,
-        Some("sine=f=500:r=44100:d=5"),
-        &["-c:a", "pcm_s16le"],
-    );
+    let src = generate(dir.path(), "mono.wav", None, Some("sine=f=500:r=44100:d=5"), &["-c:a", "pcm_s16le"]);
     let out = make_house(&src, dir.path(), HouseKind::Radio);
     assert_eq!(out.path, dir.path().join("house.flac"));
     let p = ffprobe(&out.path);
     let a = stream(&p, "audio");
     assert_eq!(a["codec_name"], "flac");
-    assert_eq!(
-        (a["sample_rate"].as_str(), a["channels"].as_u64()),
-        (Some("48000"), Some(2))
-    );
+    assert_eq!((a["sample_rate"].as_str(), a["channels"].as_u64()), (Some("48000"), Some(2)));
     assert_eq!(a["bits_per_raw_sample"], "24");
     let (i, _) = ffmpeg_loudness(&out.path);
     assert!((i + 24.0).abs() <= 0.5, "{i}");
     assert!((num(&p["format"]["duration"]) - 5.0).abs() < 0.01);
-    gst_decodes(&format!(
-        "filesrc location={} ! flacparse ! flacdec ! fakesink",
-        out.path.display()
-    ));
+    gst_decodes(&format!("filesrc location={} ! flacparse ! flacdec ! fakesink", out.path.display()));
 }
 
 #[test]
 fn video_without_audio_gets_a_silent_stereo_track_of_the_same_length() {
     let dir = scratch();
-    let src = generate(
-        dir.path(),
-        "v.mp4",
-        Some("testsrc2=s=1280x720:r=50:d=2"),
-        None,
-        &["-c:v", "libx264"],
-    );
+    let src = generate(dir.path(), "v.mp4", Some("testsrc2=s=1280x720:r=50:d=2"), None, &["-c:v", "libx264"]);
     let out = make_house(&src, dir.path(), HouseKind::Tv);
     let p = ffprobe(&out.path);
     let (v, a) = (stream(&p, "video"), stream(&p, "audio"));
@@ -242,10 +178,7 @@ fn matroska_with_audio_longer_than_video_ends_both_streams_together() {
     );
     let out = make_house(&src, dir.path(), HouseKind::Tv);
     let p = ffprobe(&out.path);
-    let (v, a) = (
-        num(&stream(&p, "video")["duration"]),
-        num(&stream(&p, "audio")["duration"]),
-    );
+    let (v, a) = (num(&stream(&p, "video")["duration"]), num(&stream(&p, "audio")["duration"]));
     assert!((v - 4.0).abs() <= 0.08, "video {v}");
     assert!((v - a).abs() <= 0.08, "video {v} s, audio {a} s");
     assert!(moov_before_mdat(&out.path), "faststart kept after the cut");

@@ -18,59 +18,33 @@ fn clip_with_black_freeze_and_silence_is_ingested_with_timed_findings_and_proxie
         "src.mp4",
         Some("testsrc2=s=640x360:r=25:d=4"),
         Some("aevalsrc=if(lt(t\\,2)\\,0.1*sin(2*PI*440*t)\\,0):s=48000:d=10"),
-        &[
-            "-vf",
-            "tpad=start_duration=3:color=black:stop_mode=clone:stop_duration=3",
-            "-c:v",
-            "libx264",
-            "-c:a",
-            "aac",
-        ],
+        &["-vf", "tpad=start_duration=3:color=black:stop_mode=clone:stop_duration=3", "-c:v", "libx264", "-c:a", "aac"],
     );
     let work = dir.path().join("work");
     let seen = Mutex::new(Vec::new());
-    let out = process_with_progress(
-        &src,
-        &work,
-        &ProcessOptions::default(),
-        &mut |stage, pct| {
-            seen.lock().unwrap().push((stage, pct));
-        },
-    )
+    let out = process_with_progress(&src, &work, &ProcessOptions::default(), &mut |stage, pct| {
+        seen.lock().unwrap().push((stage, pct));
+    })
     .unwrap();
 
     let seen = seen.into_inner().unwrap();
-    assert!(
-        seen.windows(2).all(|w| w[0].1 <= w[1].1),
-        "progress never goes back: {seen:?}"
-    );
+    assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1), "progress never goes back: {seen:?}");
     assert_eq!(seen.last(), Some(&(Stage::Done, 100.0)));
     assert!(seen.iter().any(|(s, _)| *s == Stage::Qc));
 
     assert_eq!(out.house.kind, HouseKind::Tv);
     let find = |check: &str| {
-        out.qc
-            .findings
-            .iter()
-            .find(|f| f.check == check)
-            .unwrap_or_else(|| panic!("{check}: {:?}", out.qc))
+        out.qc.findings.iter().find(|f| f.check == check).unwrap_or_else(|| panic!("{check}: {:?}", out.qc))
     };
     let black = find("black");
     assert_eq!(black.start_tc.as_deref(), Some("00:00:00:00"));
     assert_eq!(black.end_tc.as_deref(), Some("00:00:03:00"));
     let freeze = find("freeze");
-    assert!(
-        (freeze.start_s.unwrap() - 7.0).abs() <= 0.1 && (freeze.end_s.unwrap() - 10.0).abs() <= 0.1,
-        "{freeze:?}"
-    );
+    assert!((freeze.start_s.unwrap() - 7.0).abs() <= 0.1 && (freeze.end_s.unwrap() - 10.0).abs() <= 0.1, "{freeze:?}");
     let silence = find("silence");
     assert!((silence.start_s.unwrap() - 2.0).abs() <= 0.1, "{silence:?}");
     assert_eq!(out.qc.verdict, Verdict::Warn);
-    assert!(
-        out.qc.findings.iter().all(|f| f.severity != Severity::Fail),
-        "{:?}",
-        out.qc
-    );
+    assert!(out.qc.findings.iter().all(|f| f.severity != Severity::Fail), "{:?}", out.qc);
 
     let house = ffprobe(&out.house.path);
     assert!((num(&house["format"]["duration"]) - 10.0).abs() < 0.05);
@@ -81,11 +55,7 @@ fn clip_with_black_freeze_and_silence_is_ingested_with_timed_findings_and_proxie
     let proxy = ffprobe(&out.proxy.proxy);
     let v = stream(&proxy, "video");
     assert_eq!(
-        (
-            v["codec_name"].as_str(),
-            v["height"].as_u64(),
-            v["width"].as_u64()
-        ),
+        (v["codec_name"].as_str(), v["height"].as_u64(), v["width"].as_u64()),
         (Some("h264"), Some(540), Some(960))
     );
     let kbps = num(&v["bit_rate"]) / 1000.0;
@@ -96,17 +66,11 @@ fn clip_with_black_freeze_and_silence_is_ingested_with_timed_findings_and_proxie
     assert_eq!(stream(&poster, "video")["height"].as_u64(), Some(540));
     let strip = ffprobe(out.proxy.strip.as_ref().unwrap());
     let s = stream(&strip, "video");
-    assert_eq!(
-        (s["width"].as_u64(), s["height"].as_u64()),
-        (Some(1920), Some(108))
-    );
+    assert_eq!((s["width"].as_u64(), s["height"].as_u64()), (Some(1920), Some(108)));
 
     let kinds: Vec<&str> = out.assets().iter().map(|a| a.kind).collect();
     assert_eq!(kinds, ["house", "proxy", "poster", "strip"]);
-    assert!(out
-        .assets()
-        .iter()
-        .all(|a| a.path.is_file() && a.path.starts_with(&work)));
+    assert!(out.assets().iter().all(|a| a.path.is_file() && a.path.starts_with(&work)));
 
     let json = serde_json::to_value(&out).unwrap();
     assert_eq!(json["qc"]["verdict"], "warn");
@@ -116,23 +80,11 @@ fn clip_with_black_freeze_and_silence_is_ingested_with_timed_findings_and_proxie
 #[test]
 fn audio_only_upload_becomes_a_radio_programme() {
     let dir = scratch();
-    let src = generate(
-        dir.path(),
-        "talk.mp3",
-        None,
-        Some("sine=f=300:r=44100:d=4"),
-        &["-c:a", "libmp3lame"],
-    );
+    let src = generate(dir.path(), "talk.mp3", None, Some("sine=f=300:r=44100:d=4"), &["-c:a", "libmp3lame"]);
     let out = process(&src, &dir.path().join("w"), &ProcessOptions::default()).unwrap();
     assert_eq!(out.house.kind, HouseKind::Radio);
-    assert_eq!(
-        stream(&ffprobe(&out.house.path), "audio")["codec_name"],
-        "flac"
-    );
-    assert_eq!(
-        stream(&ffprobe(&out.proxy.proxy), "audio")["codec_name"],
-        "aac"
-    );
+    assert_eq!(stream(&ffprobe(&out.house.path), "audio")["codec_name"], "flac");
+    assert_eq!(stream(&ffprobe(&out.proxy.proxy), "audio")["codec_name"], "aac");
     assert!(out.proxy.strip.is_none());
     assert_eq!(out.qc.verdict, Verdict::Pass, "{:?}", out.qc);
 }
@@ -160,12 +112,7 @@ fn damaged_bytes_mid_file_are_ingested_with_a_decode_error_finding() {
     std::fs::write(&damaged, bytes).unwrap();
     let out = process(&damaged, &dir.path().join("w"), &ProcessOptions::default()).unwrap();
     assert!(out.house.decode_error_count > 0);
-    let f = out
-        .qc
-        .findings
-        .iter()
-        .find(|f| f.check == "decode_errors")
-        .expect("decode_errors finding");
+    let f = out.qc.findings.iter().find(|f| f.check == "decode_errors").expect("decode_errors finding");
     assert_eq!(f.severity, Severity::Warn);
     assert_ne!(out.qc.verdict, Verdict::Pass);
 }

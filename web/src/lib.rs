@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod centres;
+pub mod components;
 pub mod config;
 pub mod error;
 pub mod health;

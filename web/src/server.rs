@@ -13,6 +13,21 @@ use crate::state::AppState;
 pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
+    worker: Option<ingest::worker::Worker>,
+}
+
+/// Connects the catalog database and the media store named by the configuration.
+///
+/// # Errors
+/// A `ConfigError` naming the setting whose target cannot be used.
+pub async fn connect(config: &Config) -> Result<(Store, MediaStore), ConfigError> {
+    std::fs::create_dir_all(&config.data)
+        .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("{}: {e}", config.data.display())))?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
+    let media = connect_media(config).await?;
+    Ok((store, media))
 }
 
 impl Application {
@@ -22,16 +37,18 @@ impl Application {
     /// A `ConfigError` naming the setting whose target cannot be used (database unreachable,
     /// store not writable, port taken).
     pub async fn build(config: &Config) -> Result<Self, ConfigError> {
-        std::fs::create_dir_all(&config.data)
-            .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("{}: {e}", config.data.display())))?;
-        let store = Store::connect(&config.database_url)
-            .await
-            .map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
-        let media = connect_media(config).await?;
+        let (store, media) = connect(config).await?;
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
-        Ok(Self { listener, state: AppState { store, media } })
+        Ok(Self { listener, state: AppState { store, media }, worker: None })
+    }
+
+    /// Adds what the all-in-one server runs beside the API: an ingest worker.
+    pub fn with_in_process_components(mut self, config: &Config) -> Self {
+        let (store, media) = (self.state.store.clone(), self.state.media.clone());
+        self.worker = Some(crate::components::ingest_worker(config, store, media, 1));
+        self
     }
 
     /// The address actually bound (useful with port 0).
@@ -50,10 +67,23 @@ impl Application {
     /// An I/O error of the listener.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr()?;
+        // One shutdown signal fans out to the server and every in-process component.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|v| *v).await;
+        };
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
         let app = crate::app::router(self.state);
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(stopped(stop_rx)).await;
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
         store.close().await;
         tracing::info!("kapok stopped");
         served

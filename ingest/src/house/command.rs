@@ -31,11 +31,7 @@ pub fn video_filter(video: &StreamInfo, spec: &HouseSpec) -> String {
     let (w, h, fps) = (spec.width, spec.height, spec.fps);
     // Streams flagged interlaced are deinterlaced whole; otherwise only frames that carry the
     // interlaced flag are (bwdif passes progressive frames through untouched).
-    let deint = if video.interlaced == Some(true) {
-        "all"
-    } else {
-        "interlaced"
-    };
+    let deint = if video.interlaced == Some(true) { "all" } else { "interlaced" };
     let mut f = format!("bwdif=mode=send_frame:parity=auto:deint={deint},fps={fps}");
     if video.sample_aspect.is_some() {
         // Anamorphic source: make pixels square first so the fit below keeps the shape.
@@ -61,28 +57,16 @@ pub fn ffmpeg_args(
     plan: &GainPlan,
     out: &Path,
 ) -> Result<Vec<OsString>, IngestError> {
-    let mut a: Vec<OsString> = [
-        "-nostdin",
-        "-hide_banner",
-        "-nostats",
-        "-v",
-        "error",
-        "-progress",
-        "pipe:1",
-        "-y",
-    ]
-    .map(OsString::from)
-    .into();
+    let mut a: Vec<OsString> =
+        ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-progress", "pipe:1", "-y"].map(OsString::from).into();
     a.extend(sandbox::untrusted_input(source));
     let audio = probe.audio();
     let s = |v: &str| OsString::from(v);
     match kind {
         HouseKind::Tv => {
-            let video = probe.video().ok_or_else(|| {
-                IngestError::bad_media(
-                    "the TV house format needs a video stream; the file has none",
-                )
-            })?;
+            let video = probe
+                .video()
+                .ok_or_else(|| IngestError::bad_media("the TV house format needs a video stream; the file has none"))?;
             let (audio_in, silent) = match audio {
                 Some(a) => (format!("0:{}", a.index), false),
                 None => ("1:a".to_string(), true),
@@ -92,12 +76,7 @@ pub fn ffmpeg_args(
             }
             // Simple filtergraphs (-vf/-af), not -filter_complex: FFmpeg 5.1 ends an infinite
             // `apad` at the video's end with -shortest only for simple graphs.
-            a.extend([
-                s("-map"),
-                format!("0:{}", video.index).into(),
-                s("-map"),
-                audio_in.into(),
-            ]);
+            a.extend([s("-map"), format!("0:{}", video.index).into(), s("-map"), audio_in.into()]);
             a.extend([s("-vf"), video_filter(video, spec).into()]);
             a.extend([s("-af"), format!("{},apad", audio_filter(plan)).into()]);
             // -shortest alone lets up to a few AAC frames of padding through; cutting both
@@ -105,10 +84,7 @@ pub fn ffmpeg_args(
             // stays as the guard for files whose header overstates the video.
             if let Some(d) = video.duration_s.filter(|d| *d > 0.0) {
                 let frames = (d * f64::from(spec.fps)).round();
-                a.extend([
-                    s("-t"),
-                    format!("{:.6}", frames / f64::from(spec.fps)).into(),
-                ]);
+                a.extend([s("-t"), format!("{:.6}", frames / f64::from(spec.fps)).into()]);
             }
             let gop = spec.fps.to_string();
             a.extend(
@@ -163,14 +139,8 @@ pub fn ffmpeg_args(
             );
         }
         HouseKind::Radio => {
-            let audio =
-                audio.ok_or_else(|| IngestError::bad_media("the file has no audio stream"))?;
-            a.extend([
-                s("-map"),
-                format!("0:{}", audio.index).into(),
-                s("-af"),
-                audio_filter(plan).into(),
-            ]);
+            let audio = audio.ok_or_else(|| IngestError::bad_media("the file has no audio stream"))?;
+            a.extend([s("-map"), format!("0:{}", audio.index).into(), s("-af"), audio_filter(plan).into()]);
             a.extend(
                 [
                     "-c:a",
@@ -235,14 +205,8 @@ mod tests {
     #[test]
     fn interlaced_sources_are_deinterlaced_whole_then_fitted_and_padded() {
         let f = video_filter(&video(Some(true), None), &HouseSpec::default());
-        assert!(
-            f.starts_with("bwdif=mode=send_frame:parity=auto:deint=all,fps=25"),
-            "{f}"
-        );
-        assert!(
-            f.contains("scale=1920:1080:force_original_aspect_ratio=decrease"),
-            "{f}"
-        );
+        assert!(f.starts_with("bwdif=mode=send_frame:parity=auto:deint=all,fps=25"), "{f}");
+        assert!(f.contains("scale=1920:1080:force_original_aspect_ratio=decrease"), "{f}");
         assert!(f.contains("pad=1920:1080:(ow-iw)/2:(oh-ih)/2"), "{f}");
         assert!(f.ends_with("format=yuv420p"));
     }
@@ -251,10 +215,7 @@ mod tests {
     fn anamorphic_sources_get_square_pixels_before_the_fit() {
         let f = video_filter(&video(Some(false), Some((64, 45))), &HouseSpec::default());
         assert!(f.contains("deint=interlaced"));
-        assert!(
-            f.contains("scale=trunc(iw*sar/2)*2:ih,setsar=1,scale=1920"),
-            "{f}"
-        );
+        assert!(f.contains("scale=trunc(iw*sar/2)*2:ih,setsar=1,scale=1920"), "{f}");
     }
 
     #[test]
@@ -268,18 +229,12 @@ mod tests {
     fn limiter_runs_oversampled_with_latency_compensation_and_no_auto_level() {
         let f = audio_filter(&plan(6.0, Some(-2.5)));
         assert!(f.contains("aresample=192000,alimiter=limit=0.7499:"), "{f}");
-        assert!(
-            f.contains("level=false:latency=true,aresample=48000"),
-            "{f}"
-        );
+        assert!(f.contains("level=false:latency=true,aresample=48000"), "{f}");
     }
 
     #[test]
     fn odd_sizes_and_unknown_presets_are_refused() {
-        let mut s = HouseSpec {
-            width: 1921,
-            ..HouseSpec::default()
-        };
+        let mut s = HouseSpec { width: 1921, ..HouseSpec::default() };
         assert!(s.validate().is_err());
         s.width = 1920;
         s.x264_preset = "ludicrous".into();

@@ -77,10 +77,7 @@ impl HouseSpec {
     pub fn validate(&self) -> Result<(), IngestError> {
         let bad = |m: String| Err(IngestError::InvalidOptions(m));
         if !(16..=7680).contains(&self.width) || !(16..=4320).contains(&self.height) {
-            return bad(format!(
-                "house size {}x{} out of range",
-                self.width, self.height
-            ));
+            return bad(format!("house size {}x{} out of range", self.width, self.height));
         }
         if (self.width | self.height) & 1 == 1 {
             return bad("house width and height must be even (4:2:0)".into());
@@ -88,17 +85,8 @@ impl HouseSpec {
         if !(1..=60).contains(&self.fps) || self.crf > 51 {
             return bad("house fps must be 1…60 and crf 0…51".into());
         }
-        const PRESETS: [&str; 9] = [
-            "ultrafast",
-            "superfast",
-            "veryfast",
-            "faster",
-            "fast",
-            "medium",
-            "slow",
-            "slower",
-            "veryslow",
-        ];
+        const PRESETS: [&str; 9] =
+            ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
         if !PRESETS.contains(&self.x264_preset.as_str()) {
             return bad(format!("unknown x264 preset {}", self.x264_preset));
         }
@@ -198,18 +186,8 @@ pub fn transcode(
         HouseKind::Tv => 1,
         HouseKind::Radio => 0,
     };
-    let remeasured = pcm::measure_stream(
-        &out,
-        house_audio,
-        Layout::HouseStereo,
-        Limits::for_media(duration, 1.0, 2),
-    )?;
-    let errors: Vec<&str> = finished
-        .stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let remeasured = pcm::measure_stream(&out, house_audio, Layout::HouseStereo, Limits::for_media(duration, 1.0, 2))?;
+    let errors: Vec<&str> = finished.stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     Ok(HouseOutcome {
         path: out,
         kind,
@@ -228,10 +206,8 @@ pub fn transcode(
 /// boundary: within 21 ms, under one video frame.
 fn align_audio_to_video(file: &Path, work_dir: &Path, fps: u32) -> Result<(), IngestError> {
     let facts = crate::probe::probe_facts(file)?;
-    let (Some(v), Some(a)) = (
-        facts.video().and_then(|s| s.duration_s),
-        facts.audio().and_then(|s| s.duration_s),
-    ) else {
+    let (Some(v), Some(a)) = (facts.video().and_then(|s| s.duration_s), facts.audio().and_then(|s| s.duration_s))
+    else {
         return Ok(());
     };
     if a <= v + 1.0 / f64::from(fps.max(1)) {
@@ -239,20 +215,13 @@ fn align_audio_to_video(file: &Path, work_dir: &Path, fps: u32) -> Result<(), In
     }
     let cut = work_dir.join(".house.cut.mp4.part");
     let mut args: Vec<std::ffi::OsString> =
-        ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"]
-            .map(Into::into)
-            .into();
+        ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"].map(Into::into).into();
     args.extend(sandbox::untrusted_input(file));
     args.extend(["-map", "0", "-c", "copy", "-t"].map(Into::into));
     args.push(format!("{v:.6}").into());
     args.extend(["-movflags", "+faststart", "-f", "mp4"].map(Into::into));
     args.push(cut.clone().into());
-    if let Err(e) = sandbox::run(
-        "ffmpeg",
-        &args,
-        Limits::for_media(v, 1.0, 2),
-        sandbox::discard,
-    ) {
+    if let Err(e) = sandbox::run("ffmpeg", &args, Limits::for_media(v, 1.0, 2), sandbox::discard) {
         let _ = std::fs::remove_file(&cut);
         return Err(e);
     }
@@ -260,11 +229,7 @@ fn align_audio_to_video(file: &Path, work_dir: &Path, fps: u32) -> Result<(), In
 }
 
 /// Turns ffmpeg's `-progress` key=value lines into fractions of `duration_s`.
-pub fn report_progress(
-    stdout: impl std::io::Read,
-    duration_s: f64,
-    progress: &mut (dyn FnMut(f64) + Send),
-) {
+pub fn report_progress(stdout: impl std::io::Read, duration_s: f64, progress: &mut (dyn FnMut(f64) + Send)) {
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
         if let Some(us) = line.strip_prefix("out_time_us=") {
@@ -283,8 +248,7 @@ mod tests {
 
     #[test]
     fn progress_lines_become_fractions() {
-        let text =
-            "frame=1\nout_time_us=1000000\nprogress=continue\nout_time_us=N/A\nprogress=end\n";
+        let text = "frame=1\nout_time_us=1000000\nprogress=continue\nout_time_us=N/A\nprogress=end\n";
         let mut seen = Vec::new();
         report_progress(text.as_bytes(), 4.0, &mut |p| seen.push(p));
         assert_eq!(seen, vec![0.25, 1.0]);

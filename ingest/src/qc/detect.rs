@@ -76,50 +76,28 @@ pub fn parse_log(log: &str, duration_s: f64) -> Detections {
     let (mut freeze_open, mut silence_open) = (None::<f64>, None::<f64>);
     for line in log.lines() {
         if line.contains("[blackdetect") {
-            if let (Some(s), Some(e)) = (
-                value_after(line, "black_start:"),
-                value_after(line, "black_end:"),
-            ) {
-                d.black.push(Segment {
-                    start_s: s,
-                    end_s: e,
-                });
+            if let (Some(s), Some(e)) = (value_after(line, "black_start:"), value_after(line, "black_end:")) {
+                d.black.push(Segment { start_s: s, end_s: e });
             }
         } else if line.contains("[freezedetect") {
             if let Some(s) = value_after(line, "freeze_start:") {
                 freeze_open = Some(s);
-            } else if let (Some(e), Some(s)) =
-                (value_after(line, "freeze_end:"), freeze_open.take())
-            {
-                d.freeze.push(Segment {
-                    start_s: s,
-                    end_s: e,
-                });
+            } else if let (Some(e), Some(s)) = (value_after(line, "freeze_end:"), freeze_open.take()) {
+                d.freeze.push(Segment { start_s: s, end_s: e });
             }
         } else if line.contains("[silencedetect") {
             if let Some(s) = value_after(line, "silence_start:") {
                 silence_open = Some(s);
-            } else if let (Some(e), Some(s)) =
-                (value_after(line, "silence_end:"), silence_open.take())
-            {
-                d.silence.push(Segment {
-                    start_s: s,
-                    end_s: e,
-                });
+            } else if let (Some(e), Some(s)) = (value_after(line, "silence_end:"), silence_open.take()) {
+                d.silence.push(Segment { start_s: s, end_s: e });
             }
         }
     }
     if let Some(s) = freeze_open {
-        d.freeze.push(Segment {
-            start_s: s,
-            end_s: duration_s.max(s),
-        });
+        d.freeze.push(Segment { start_s: s, end_s: duration_s.max(s) });
     }
     if let Some(s) = silence_open {
-        d.silence.push(Segment {
-            start_s: s,
-            end_s: duration_s.max(s),
-        });
+        d.silence.push(Segment { start_s: s, end_s: duration_s.max(s) });
     }
     let black = d.black.clone();
     d.freeze.retain(|f| !black.iter().any(|b| f.within(b)));
@@ -129,25 +107,15 @@ pub fn parse_log(log: &str, duration_s: f64) -> Detections {
 fn value_after(line: &str, key: &str) -> Option<f64> {
     let rest = &line[line.find(key)? + key.len()..];
     let token = rest.split_whitespace().next()?;
-    token
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v >= 0.0)
+    token.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// Runs the detectors over `path` (video detectors only when `has_video`).
 ///
 /// # Errors
 /// [`IngestError::Tool`]/[`IngestError::Timeout`] when the decode fails or hangs.
-pub fn detect(
-    path: &Path,
-    has_video: bool,
-    t: &Thresholds,
-    duration_s: f64,
-) -> Result<Detections, IngestError> {
-    let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "info"]
-        .map(OsString::from)
-        .into();
+pub fn detect(path: &Path, has_video: bool, t: &Thresholds, duration_s: f64) -> Result<Detections, IngestError> {
+    let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "info"].map(OsString::from).into();
     args.extend(sandbox::untrusted_input(path));
     if has_video {
         // Detect on a small picture: the same runs are found at a fraction of the cost.
@@ -161,12 +129,7 @@ pub fn detect(
     args.extend(["-map", "0:a:0?", "-af"].map(OsString::from));
     args.push(af.into());
     args.extend(["-f", "null", "-"].map(OsString::from));
-    let out = sandbox::run(
-        "ffmpeg",
-        &args,
-        Limits::for_media(duration_s, 5.0, 2),
-        sandbox::discard,
-    )?;
+    let out = sandbox::run("ffmpeg", &args, Limits::for_media(duration_s, 5.0, 2), sandbox::discard)?;
     Ok(parse_log(&out.stderr, duration_s))
 }
 
@@ -188,44 +151,23 @@ mod tests {
     #[test]
     fn detector_lines_become_segments_and_open_runs_close_at_the_end() {
         let d = parse_log(LOG, 10.0);
-        assert_eq!(
-            d.black,
-            vec![Segment {
-                start_s: 0.0,
-                end_s: 3.0
-            }]
-        );
-        assert_eq!(
-            d.freeze,
-            vec![Segment {
-                start_s: 6.96,
-                end_s: 10.0
-            }]
-        );
-        assert_eq!(
-            d.silence,
-            vec![Segment {
-                start_s: 2.00087,
-                end_s: 10.0053
-            }]
-        );
+        assert_eq!(d.black, vec![Segment { start_s: 0.0, end_s: 3.0 }]);
+        assert_eq!(d.freeze, vec![Segment { start_s: 6.96, end_s: 10.0 }]);
+        assert_eq!(d.silence, vec![Segment { start_s: 2.00087, end_s: 10.0053 }]);
     }
 
     #[test]
     fn silence_still_open_at_eof_ends_at_the_programme_end() {
         let d = parse_log("[silencedetect @ 0x1] silence_start: 4.5\n", 12.0);
-        assert_eq!(
-            d.silence,
-            vec![Segment {
-                start_s: 4.5,
-                end_s: 12.0
-            }]
-        );
+        assert_eq!(d.silence, vec![Segment { start_s: 4.5, end_s: 12.0 }]);
     }
 
     #[test]
     fn garbage_lines_are_ignored() {
-        let d = parse_log("[blackdetect @ x] black_start:nan black_end:\n[silencedetect @ y] silence_end: 3\nrandom\n", 5.0);
+        let d = parse_log(
+            "[blackdetect @ x] black_start:nan black_end:\n[silencedetect @ y] silence_end: 3\nrandom\n",
+            5.0,
+        );
         assert_eq!(d, Detections::default());
     }
 }

@@ -121,22 +121,13 @@ pub fn evaluate(i: &QcInputs<'_>, t: &Thresholds) -> QcReport {
         f.push(segment("freeze", "frozen picture", s, sev_for(s)));
     }
     for s in &i.detections.silence {
-        f.push(segment(
-            "silence",
-            &format!("silence below {} dBFS", t.silence_dbfs),
-            s,
-            sev_for(s),
-        ));
+        f.push(segment("silence", &format!("silence below {} dBFS", t.silence_dbfs), s, sev_for(s)));
     }
     loudness_findings(i, &mut f);
     av_findings(i, t, &mut f);
     let (count, sample) = i.decode_errors;
     if count > 0 {
-        let sev = if count >= 100 {
-            Severity::Fail
-        } else {
-            Severity::Warn
-        };
+        let sev = if count >= 100 { Severity::Fail } else { Severity::Warn };
         let first = sample.first().map(String::as_str).unwrap_or("");
         f.push(plain(
             "decode_errors",
@@ -145,33 +136,18 @@ pub fn evaluate(i: &QcInputs<'_>, t: &Thresholds) -> QcReport {
         ));
     }
     if i.source_interlaced {
-        f.push(plain(
-            "interlaced",
-            Severity::Info,
-            "source is interlaced; deinterlaced with bwdif".into(),
-        ));
+        f.push(plain("interlaced", Severity::Info, "source is interlaced; deinterlaced with bwdif".into()));
     }
     let verdict = match f.iter().map(|x| x.severity).max() {
         Some(Severity::Fail) => Verdict::Fail,
         Some(Severity::Warn) => Verdict::Warn,
         _ => Verdict::Pass,
     };
-    QcReport {
-        verdict,
-        findings: f,
-    }
+    QcReport { verdict, findings: f }
 }
 
 fn plain(check: &str, severity: Severity, message: String) -> Finding {
-    Finding {
-        check: check.into(),
-        severity,
-        message,
-        start_s: None,
-        end_s: None,
-        start_tc: None,
-        end_tc: None,
-    }
+    Finding { check: check.into(), severity, message, start_s: None, end_s: None, start_tc: None, end_tc: None }
 }
 
 fn loudness_findings(i: &QcInputs<'_>, f: &mut Vec<Finding>) {
@@ -181,11 +157,7 @@ fn loudness_findings(i: &QcInputs<'_>, f: &mut Vec<Finding>) {
         Some(lufs) => {
             let dev = lufs - tgt.integrated_lufs();
             if dev.abs() > tgt.tolerance_lu() {
-                let sev = if dev.abs() > 2.0 * tgt.tolerance_lu() {
-                    Severity::Fail
-                } else {
-                    Severity::Warn
-                };
+                let sev = if dev.abs() > 2.0 * tgt.tolerance_lu() { Severity::Fail } else { Severity::Warn };
                 f.push(plain(
                     "loudness",
                     sev,
@@ -197,27 +169,16 @@ fn loudness_findings(i: &QcInputs<'_>, f: &mut Vec<Finding>) {
                 ));
             }
         }
-        None => f.push(plain(
-            "loudness",
-            Severity::Warn,
-            "no measurable programme loudness (silent)".into(),
-        )),
+        None => f.push(plain("loudness", Severity::Warn, "no measurable programme loudness (silent)".into())),
     }
     if let Some(tp) = l.true_peak_dbtp {
         let over = tp - tgt.true_peak_ceiling_dbtp();
         if over > 0.0 {
-            let sev = if over > 0.5 {
-                Severity::Fail
-            } else {
-                Severity::Warn
-            };
+            let sev = if over > 0.5 { Severity::Fail } else { Severity::Warn };
             f.push(plain(
                 "true_peak",
                 sev,
-                format!(
-                    "true peak {tp:.1} dBTP over the {:.1} dBTP ceiling",
-                    tgt.true_peak_ceiling_dbtp()
-                ),
+                format!("true peak {tp:.1} dBTP over the {:.1} dBTP ceiling", tgt.true_peak_ceiling_dbtp()),
             ));
         }
     }
@@ -236,11 +197,7 @@ fn av_findings(i: &QcInputs<'_>, t: &Thresholds, f: &mut Vec<Finding>) {
     }
     if let (Some(v), Some(a)) = i.house_av_s {
         if (v - a).abs() > tol {
-            f.push(plain(
-                "av_sync",
-                Severity::Fail,
-                format!("house video lasts {v:.2} s but its audio {a:.2} s"),
-            ));
+            f.push(plain("av_sync", Severity::Fail, format!("house video lasts {v:.2} s but its audio {a:.2} s")));
         }
     }
 }
@@ -249,12 +206,7 @@ fn av_findings(i: &QcInputs<'_>, t: &Thresholds, f: &mut Vec<Finding>) {
 mod tests {
     use super::*;
 
-    fn inputs<'a>(
-        d: &'a Detections,
-        target: &'a LoudnessTarget,
-        lufs: f64,
-        tp: f64,
-    ) -> QcInputs<'a> {
+    fn inputs<'a>(d: &'a Detections, target: &'a LoudnessTarget, lufs: f64, tp: f64) -> QcInputs<'a> {
         QcInputs {
             detections: d,
             duration_s: 60.0,
@@ -282,13 +234,7 @@ mod tests {
 
     #[test]
     fn black_segment_warns_with_timecodes() {
-        let d = Detections {
-            black: vec![Segment {
-                start_s: 10.0,
-                end_s: 13.52,
-            }],
-            ..Default::default()
-        };
+        let d = Detections { black: vec![Segment { start_s: 10.0, end_s: 13.52 }], ..Default::default() };
         let t = LoudnessTarget::gy_t_282();
         let r = evaluate(&inputs(&d, &t, -24.0, -3.0), &Thresholds::default());
         assert_eq!(r.verdict, Verdict::Warn);
@@ -298,36 +244,18 @@ mod tests {
 
     #[test]
     fn silence_over_the_whole_programme_fails() {
-        let d = Detections {
-            silence: vec![Segment {
-                start_s: 0.0,
-                end_s: 60.0,
-            }],
-            ..Default::default()
-        };
+        let d = Detections { silence: vec![Segment { start_s: 0.0, end_s: 60.0 }], ..Default::default() };
         let t = LoudnessTarget::gy_t_282();
-        assert_eq!(
-            evaluate(&inputs(&d, &t, -24.0, -3.0), &Thresholds::default()).verdict,
-            Verdict::Fail
-        );
+        assert_eq!(evaluate(&inputs(&d, &t, -24.0, -3.0), &Thresholds::default()).verdict, Verdict::Fail);
     }
 
     #[test]
     fn loudness_off_target_warns_then_fails_and_peaks_over_ceiling_fail() {
         let (d, t) = (Detections::default(), LoudnessTarget::gy_t_282());
         let th = Thresholds::default();
-        assert_eq!(
-            evaluate(&inputs(&d, &t, -25.5, -3.0), &th).verdict,
-            Verdict::Warn
-        );
-        assert_eq!(
-            evaluate(&inputs(&d, &t, -27.0, -3.0), &th).verdict,
-            Verdict::Fail
-        );
-        assert_eq!(
-            evaluate(&inputs(&d, &t, -24.0, -1.0), &th).verdict,
-            Verdict::Fail
-        );
+        assert_eq!(evaluate(&inputs(&d, &t, -25.5, -3.0), &th).verdict, Verdict::Warn);
+        assert_eq!(evaluate(&inputs(&d, &t, -27.0, -3.0), &th).verdict, Verdict::Fail);
+        assert_eq!(evaluate(&inputs(&d, &t, -24.0, -1.0), &th).verdict, Verdict::Fail);
     }
 
     #[test]
@@ -351,10 +279,7 @@ mod tests {
         i.source_interlaced = true;
         let r = evaluate(&i, &Thresholds::default());
         assert_eq!(r.verdict, Verdict::Warn);
-        assert!(r
-            .findings
-            .iter()
-            .any(|f| f.check == "interlaced" && f.severity == Severity::Info));
+        assert!(r.findings.iter().any(|f| f.check == "interlaced" && f.severity == Severity::Info));
     }
 
     #[test]

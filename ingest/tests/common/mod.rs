@@ -13,21 +13,11 @@ pub fn ffmpeg(args: &[&str]) {
         .args(args)
         .output()
         .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Generates a file at `dir/name` from lavfi video and audio sources.
-pub fn generate(
-    dir: &Path,
-    name: &str,
-    video: Option<&str>,
-    audio: Option<&str>,
-    extra: &[&str],
-) -> PathBuf {
+pub fn generate(dir: &Path, name: &str, video: Option<&str>, audio: Option<&str>, extra: &[&str]) -> PathBuf {
     let out = dir.join(name);
     let mut args: Vec<&str> = Vec::new();
     if let Some(v) = video {
@@ -46,23 +36,11 @@ pub fn generate(
 /// ffprobe's JSON (`-show_format -show_streams`) of `path`.
 pub fn ffprobe(path: &Path) -> serde_json::Value {
     let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-of",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
+        .args(["-v", "error", "-of", "json", "-show_format", "-show_streams"])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(
-        out.status.success(),
-        "ffprobe {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -78,10 +56,7 @@ pub fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> &'a serde_json::V
 
 /// Parses a float field that ffprobe prints as a string.
 pub fn num(v: &serde_json::Value) -> f64 {
-    v.as_str()
-        .map(|s| s.parse().unwrap())
-        .or_else(|| v.as_f64())
-        .unwrap()
+    v.as_str().map(|s| s.parse().unwrap()).or_else(|| v.as_f64()).unwrap()
 }
 
 /// Integrated loudness and true peak of `path` according to FFmpeg's `ebur128` filter.
@@ -89,15 +64,7 @@ pub fn ffmpeg_loudness(path: &Path) -> (f64, f64) {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-nostats", "-i"])
         .arg(path)
-        .args([
-            "-map",
-            "0:a:0",
-            "-af",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ])
+        .args(["-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);

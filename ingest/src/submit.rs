@@ -1,0 +1,99 @@
+//! Submitting a file for ingest: the programme is created, the source streamed into the media
+//! store (hashed on the way, never held whole in memory), recorded as its source asset, and an
+//! ingest job queued. Identical content already stored is reused rather than stored twice.
+
+use std::path::Path;
+
+use catalog::asset::AssetKind;
+use catalog::audit::Actor;
+use catalog::job::NewJob;
+use catalog::media::{layout, MediaStore};
+use catalog::programme::{NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+use catalog::Store;
+
+use crate::worker::{IngestJob, WorkerError, JOB_KIND};
+
+/// Creates the programme, stores `file` as its source and queues the ingest.
+///
+/// # Errors
+/// `Catalog` for refused metadata (nothing is stored then); `Media` or `Io` when the file
+/// cannot be read or stored (the programme is left `failed` with the reason).
+pub async fn submit_file(
+    store: &Store,
+    media: &MediaStore,
+    actor: &Actor,
+    file: &Path,
+    new: &NewProgramme,
+) -> Result<Programme, WorkerError> {
+    new.check()?;
+    let reader = tokio::fs::File::open(file).await.map_err(|e| WorkerError::Io(format!("{}: {e}", file.display())))?;
+    let programme = store.create_programme(actor, new, ProgrammeStatus::Uploading).await?;
+    match store_source(store, media, &programme, reader).await {
+        Ok(()) => {}
+        Err(e) => {
+            let reason = ProgrammeProgress { reason: Some(format!("upload failed: {e}")), ..Default::default() };
+            store.set_programme_status(actor, programme.id, ProgrammeStatus::Failed, &reason).await?;
+            return Err(e);
+        }
+    }
+    queue(store, actor, &programme).await
+}
+
+/// Streams `reader` to a temporary upload key, then files it under the programme (or points at
+/// an identical object already stored) and records the source asset.
+///
+/// # Errors
+/// `Media` when the store fails; the temporary object is removed.
+pub async fn store_source<R>(
+    store: &Store,
+    media: &MediaStore,
+    programme: &Programme,
+    reader: R,
+) -> Result<(), WorkerError>
+where
+    R: tokio::io::AsyncRead + Unpin + Send,
+{
+    let temp = layout::upload(uuid_like(programme))?;
+    let put = media.put_stream(&temp, reader).await?;
+    if put.size == 0 {
+        media.delete(&temp).await?;
+        return Err(WorkerError::BadInput("the file is empty (0 bytes)".into()));
+    }
+    let key = match store.find_asset_by_sha256(AssetKind::Source, &put.sha256).await? {
+        Some(existing) => {
+            media.delete(&temp).await?;
+            existing.key
+        }
+        None => {
+            let key = layout::programme_source(programme.id, &put.sha256)?;
+            media.copy(&temp, &key).await?;
+            media.delete(&temp).await?;
+            key.as_str().to_string()
+        }
+    };
+    let size = i64::try_from(put.size).unwrap_or(i64::MAX);
+    store.add_asset(programme.id, AssetKind::Source, &key, &put.sha256, size).await?;
+    Ok(())
+}
+
+/// Marks the programme queued and enqueues its ingest job.
+///
+/// # Errors
+/// `Catalog` when the database fails.
+pub async fn queue(store: &Store, actor: &Actor, programme: &Programme) -> Result<Programme, WorkerError> {
+    let source = store
+        .list_assets(programme.id)
+        .await?
+        .into_iter()
+        .find(|a| a.kind == AssetKind::Source)
+        .ok_or_else(|| WorkerError::BadInput("the programme has no source file".into()))?;
+    let job = IngestJob { programme_id: programme.id, source_key: source.key };
+    let payload = serde_json::to_value(&job).map_err(|e| WorkerError::Io(e.to_string()))?;
+    let queued = store.set_programme_status(actor, programme.id, ProgrammeStatus::Queued, &Default::default()).await?;
+    store.enqueue(&NewJob::new(JOB_KIND, payload)).await?;
+    Ok(queued)
+}
+
+fn uuid_like(p: &Programme) -> String {
+    format!("{}-{}", p.id, p.version)
+}

@@ -1,0 +1,317 @@
+//! The ingest job worker: leases `ingest` jobs from the catalog queue and turns a stored source
+//! into a ready programme. The source is fetched to a private work directory, processed by
+//! [`crate::pipeline`] (FFmpeg children, never in-process decoding), every product is stored and
+//! recorded, and only then is the programme marked ready. Bad media fails the programme with
+//! its reason and the job for good; storage faults are retried with backoff; a worker that
+//! dies leaves a lease that expires, and the job runs again elsewhere.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use catalog::asset::AssetKind;
+use catalog::audit::Actor;
+use catalog::ids::ProgrammeId;
+use catalog::job::{Failure, Lease};
+use catalog::media::{layout, Key, MediaError, MediaStore};
+use catalog::programme::{ProgrammeProgress, ProgrammeStatus};
+use catalog::{CatalogError, Store};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use crate::error::ErrorKind;
+use crate::pipeline::{self, ProcessOptions, ProcessOutcome, Stage};
+use crate::qc::Verdict;
+
+/// The queue's name for ingest jobs.
+pub const JOB_KIND: &str = "ingest";
+
+/// The payload of an ingest job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestJob {
+    pub programme_id: ProgrammeId,
+    /// Media-store key of the source file.
+    pub source_key: String,
+}
+
+/// What can stop a job or a submission.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("{0}")]
+    Io(String),
+    #[error("{0}")]
+    BadInput(String),
+}
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Name of this worker in leases and logs (host and process, say).
+    pub owner: String,
+    /// Jobs processed at once.
+    pub concurrency: usize,
+    /// Lease length; heartbeats renew it every third of it.
+    pub lease: Duration,
+    /// Where work directories are made (one per job, removed after).
+    pub work_root: PathBuf,
+    /// How long to wait before asking again when the queue is empty.
+    pub idle_poll: Duration,
+    pub options: ProcessOptions,
+}
+
+impl WorkerConfig {
+    /// One job at a time, 60 s leases, work under `work_root`.
+    pub fn new(owner: impl Into<String>, work_root: impl Into<PathBuf>) -> Self {
+        Self {
+            owner: owner.into(),
+            concurrency: 1,
+            lease: Duration::from_secs(60),
+            work_root: work_root.into(),
+            idle_poll: Duration::from_millis(500),
+            options: ProcessOptions::default(),
+        }
+    }
+}
+
+/// Called with each progress step: programme, stage, overall percent.
+pub type ProgressFn = Arc<dyn Fn(ProgrammeId, Stage, f64) + Send + Sync>;
+
+/// The outcome of one processed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub programme_id: Option<ProgrammeId>,
+    pub status: ProgrammeStatus,
+}
+
+/// An ingest worker over a catalog and a media store.
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    media: MediaStore,
+    config: WorkerConfig,
+    progress: Option<ProgressFn>,
+}
+
+impl Worker {
+    pub fn new(store: Store, media: MediaStore, config: WorkerConfig) -> Self {
+        Self { store, media, config, progress: None }
+    }
+
+    /// Reports progress (e.g. to the event stream) as well as to the job row.
+    pub fn on_progress(mut self, f: ProgressFn) -> Self {
+        self.progress = Some(f);
+        self
+    }
+
+    /// Runs `concurrency` job loops until `shutdown` completes; a job in progress at shutdown
+    /// is cancelled (its FFmpeg children killed) and handed back to the queue for retry.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut loops = Vec::new();
+        for n in 0..self.config.concurrency.max(1) {
+            let worker = self.clone();
+            let mut stop = stop_rx.clone();
+            loops.push(tokio::spawn(async move {
+                let owner = format!("{}#{n}", worker.config.owner);
+                loop {
+                    if *stop.borrow() {
+                        break;
+                    }
+                    match worker.run_one_as(&owner, Some(stop.clone())).await {
+                        Ok(Some(_)) => continue,
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "ingest worker: queue error"),
+                    }
+                    tokio::select! {
+                        _ = stop.changed() => {}
+                        () = tokio::time::sleep(worker.config.idle_poll) => {}
+                    }
+                }
+            }));
+        }
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        for l in loops {
+            let _ = l.await;
+        }
+    }
+
+    /// Leases and processes one job, if there is one.
+    ///
+    /// # Errors
+    /// When the queue itself cannot be reached; a failing job is not an error here.
+    pub async fn run_one(&self) -> Result<Option<Processed>, WorkerError> {
+        self.run_one_as(&self.config.owner, None).await
+    }
+
+    async fn run_one_as(
+        &self,
+        owner: &str,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<Option<Processed>, WorkerError> {
+        let Some(lease) = self.store.lease(JOB_KIND, owner, self.config.lease).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.process(lease, stop).await))
+    }
+
+    async fn process(&self, lease: Lease, stop: Option<tokio::sync::watch::Receiver<bool>>) -> Processed {
+        let actor = Actor::system("ingest");
+        let job: IngestJob = match serde_json::from_value(lease.job.payload.clone()) {
+            Ok(j) => j,
+            Err(e) => {
+                let _ = self.store.fail(&lease, &format!("bad job payload: {e}"), Failure::Permanent).await;
+                return Processed { programme_id: None, status: ProgrammeStatus::Failed };
+            }
+        };
+        let id = job.programme_id;
+        let work = self.config.work_root.join(format!("job-{}", lease.job.id));
+        let _ = self.store.set_programme_status(&actor, id, ProgrammeStatus::Processing, &Default::default()).await;
+        let result = self.attempt(&lease, &job, &work, stop).await;
+        let _ = tokio::fs::remove_dir_all(&work).await;
+        let (status, progress, failure) = match result {
+            Ok(outcome) => {
+                let (status, progress) = verdict(&outcome);
+                if let Err(e) = self.store.complete(&lease).await {
+                    tracing::warn!(job = %lease.job.id, error = %e, "ingest finished but the lease was lost");
+                }
+                (status, progress, None)
+            }
+            Err((reason, failure)) => {
+                tracing::warn!(programme = %id, %reason, "ingest failed");
+                let job_after = self.store.fail(&lease, &reason, failure).await;
+                let dead = matches!(&job_after, Ok(j) if j.status == catalog::job::JobStatus::Dead);
+                let status = if dead { ProgrammeStatus::Failed } else { ProgrammeStatus::Queued };
+                let reason = if dead { reason } else { format!("will retry: {reason}") };
+                (status, ProgrammeProgress { reason: Some(reason), ..Default::default() }, Some(failure))
+            }
+        };
+        if let Err(e) = self.store.set_programme_status(&actor, id, status, &progress).await {
+            tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome");
+        }
+        Processed { programme_id: Some(id), status }
+    }
+
+    /// Fetch, process and store; the error carries the reason and whether to retry.
+    async fn attempt(
+        &self,
+        lease: &Lease,
+        job: &IngestJob,
+        work: &Path,
+        stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<ProcessOutcome, (String, Failure)> {
+        let transient = |e: &dyn std::fmt::Display| (e.to_string(), Failure::Transient);
+        tokio::fs::create_dir_all(work).await.map_err(|e| transient(&e))?;
+        let source = work.join("source");
+        self.fetch(&job.source_key, &source).await.map_err(|e| match e {
+            WorkerError::Media(MediaError::NotFound { .. }) => {
+                ("the source file is missing from the store".into(), Failure::Permanent)
+            }
+            other => transient(&other),
+        })?;
+
+        // Progress flows from the blocking pipeline to heartbeats through this cell.
+        let state: Arc<Mutex<(Stage, f64)>> = Arc::new(Mutex::new((Stage::Probe, 0.0)));
+        let options = self.config.options.clone();
+        let cancel = options.cancel.clone();
+        let (src, dir, cell, progress, id) =
+            (source.clone(), work.join("out"), state.clone(), self.progress.clone(), job.programme_id);
+        let mut task = tokio::task::spawn_blocking(move || {
+            pipeline::process_with_progress(&src, &dir, &options, &mut |stage, pct| {
+                if let Ok(mut s) = cell.lock() {
+                    *s = (stage, pct);
+                }
+                if let Some(f) = &progress {
+                    f(id, stage, pct);
+                }
+            })
+        });
+        let mut lease = lease.clone();
+        let beat = self.config.lease / 3;
+        let outcome = loop {
+            let stopped = async {
+                match stop.clone() {
+                    Some(mut s) => {
+                        let _ = s.wait_for(|v| *v).await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                done = &mut task => break done,
+                () = tokio::time::sleep(beat) => {
+                    let (stage, pct) = state.lock().map(|s| *s).unwrap_or((Stage::Probe, 0.0));
+                    let p = serde_json::json!({ "stage": stage, "percent": pct });
+                    if self.store.heartbeat(&mut lease, self.config.lease, Some(&p)).await.is_err() {
+                        cancel.cancel();
+                    }
+                }
+                () = stopped => cancel.cancel(),
+            }
+        };
+        let outcome = match outcome {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => {
+                let failure = if e.kind() == ErrorKind::Retryable { Failure::Transient } else { Failure::Permanent };
+                return Err((e.to_string(), failure));
+            }
+            Err(join) => return Err((format!("the ingest task failed: {join}"), Failure::Transient)),
+        };
+        self.store_products(job.programme_id, &outcome).await.map_err(|e| transient(&e))?;
+        Ok(outcome)
+    }
+
+    async fn fetch(&self, key: &str, dest: &Path) -> Result<(), WorkerError> {
+        let key = Key::parse(key)?;
+        let mut reader = self.media.get(&key).await?.into_reader();
+        let mut file = tokio::fs::File::create(dest).await.map_err(|e| WorkerError::Io(e.to_string()))?;
+        tokio::io::copy_buf(&mut reader, &mut file).await.map_err(|e| WorkerError::Io(e.to_string()))?;
+        file.flush().await.map_err(|e| WorkerError::Io(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Stores every product and records it; a product already recorded by an earlier attempt
+    /// (same kind and key) is accepted as it is, which makes a re-run idempotent.
+    async fn store_products(&self, id: ProgrammeId, outcome: &ProcessOutcome) -> Result<(), WorkerError> {
+        for asset in outcome.assets() {
+            let (kind, key) = match asset.kind {
+                "house" => (AssetKind::House, layout::programme_house(id)?),
+                "proxy" => (AssetKind::Proxy, layout::programme_proxy(id)?),
+                "poster" => (AssetKind::Poster, layout::programme(id)?.join("poster.jpg")?),
+                _ => (AssetKind::Thumbnail, layout::programme_thumbnail(id, 0)?),
+            };
+            let file = tokio::fs::File::open(&asset.path)
+                .await
+                .map_err(|e| WorkerError::Io(format!("{}: {e}", asset.path.display())))?;
+            let put = self.media.put_stream(&key, file).await?;
+            let size = i64::try_from(put.size).unwrap_or(i64::MAX);
+            match self.store.add_asset(id, kind, key.as_str(), &put.sha256, size).await {
+                Ok(_) | Err(CatalogError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The programme's status after a finished pipeline: ready unless QC failed.
+fn verdict(outcome: &ProcessOutcome) -> (ProgrammeStatus, ProgrammeProgress) {
+    let qc = serde_json::to_value(&outcome.qc).ok();
+    let loudness = serde_json::json!({
+        "source": outcome.house.source_loudness,
+        "house": outcome.house.house_loudness,
+        "gain": outcome.house.plan,
+    });
+    let duration_ms = outcome.house_probe.duration_s.map(|d| (d * 1000.0).round() as i64);
+    let (status, reason) = match outcome.qc.verdict {
+        Verdict::Fail => (ProgrammeStatus::Failed, Some("QC failed: an editor must review the findings".to_string())),
+        _ => (ProgrammeStatus::Ready, None),
+    };
+    (status, ProgrammeProgress { reason, duration_ms, qc, loudness: Some(loudness) })
+}

@@ -1,0 +1,161 @@
+//! `kapok ingest` from a county's file to a ready programme, as an operator runs it: on the
+//! all-in-one defaults (SQLite, local store) and on the network deployment's parts
+//! (PostgreSQL, S3), with bad input, duplicate content and a running server doing the work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{ffprobe, kapok, make_clip};
+
+fn ingest(file: &Path, title: &str, env: &[(&str, String)], wait: bool) -> (Option<i32>, serde_json::Value, String) {
+    let mut args = vec!["ingest", file.to_str().unwrap(), "--centre", "510421", "--title", title, "--category", "涉农"];
+    if wait {
+        args.push("--wait");
+    }
+    let out = kapok(&args, env);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), json, stderr)
+}
+
+fn asset<'a>(p: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    p["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} asset in {p}"))
+}
+
+#[test]
+fn a_clip_becomes_a_ready_house_programme_at_the_loudness_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("mango.mp4");
+    make_clip(&clip, 2, "640x360", 440);
+    let data = dir.path().join("data");
+    let env = [("KAPOK_DATA", data.display().to_string())];
+    let (code, p, stderr) = ingest(&clip, "攀枝花芒果种植技术", &env, true);
+    assert_eq!(code, Some(0), "{stderr}\n{p}");
+    assert_eq!(p["status"], "ready", "{p}");
+    for kind in ["source", "house", "proxy", "poster"] {
+        let a = asset(&p, kind);
+        assert_eq!(a["sha256"].as_str().unwrap().len(), 64, "{kind}");
+    }
+    let house_lufs = p["loudness"]["house"]["integrated_lufs"].as_f64().unwrap();
+    assert!((house_lufs + 24.0).abs() <= 0.5, "house loudness {house_lufs} LUFS, target -24");
+    assert!(p["loudness"]["source"]["integrated_lufs"].is_number());
+    assert!(p["qc"]["verdict"].is_string());
+
+    // The house file in the local store, checked by ffprobe: 1920x1080 25p H.264 + AAC 48 kHz.
+    let house = data.join("media").join(asset(&p, "house")["key"].as_str().unwrap());
+    let probe = ffprobe(&house);
+    let streams = probe["streams"].as_array().unwrap();
+    let v = streams.iter().find(|s| s["codec_type"] == "video").unwrap();
+    let a = streams.iter().find(|s| s["codec_type"] == "audio").unwrap();
+    assert_eq!(
+        (v["codec_name"].as_str(), v["width"].as_u64(), v["height"].as_u64()),
+        (Some("h264"), Some(1920), Some(1080))
+    );
+    assert_eq!(v["r_frame_rate"], "25/1");
+    assert_eq!((a["codec_name"].as_str(), a["sample_rate"].as_str()), (Some("aac"), Some("48000")));
+}
+
+#[test]
+fn bad_files_end_with_a_clear_reason_and_identical_content_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("KAPOK_DATA", dir.path().join("data").display().to_string())];
+
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let (code, _, stderr) = ingest(&empty, "空文件", &env, true);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("empty"), "{stderr}");
+
+    let text = dir.path().join("notes.mp4");
+    std::fs::write(&text, "这不是视频文件 this is not a video\n".repeat(100)).unwrap();
+    let (code, p, stderr) = ingest(&text, "文本冒充视频", &env, true);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(p["status"], "failed");
+    assert!(p["reason"].as_str().is_some_and(|r| !r.is_empty()), "{p}");
+    assert!(
+        p["assets"].as_array().unwrap().iter().all(|a| a["kind"] == "source"),
+        "nothing half-made is recorded: {p}"
+    );
+
+    let missing = dir.path().join("nope.mp4");
+    let (code, _, stderr) = ingest(&missing, "不存在", &env, false);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("nope.mp4"), "{stderr}");
+
+    let clip = dir.path().join("clip.mp4");
+    make_clip(&clip, 1, "320x240", 600);
+    let (_, first, _) = ingest(&clip, "第一次", &env, false);
+    let (_, second, _) = ingest(&clip, "第二次", &env, false);
+    assert_eq!(first["status"], "queued");
+    assert_ne!(first["id"], second["id"]);
+    assert_eq!(asset(&first, "source")["key"], asset(&second, "source")["key"], "the same bytes are stored once");
+}
+
+#[test]
+fn a_running_server_picks_up_what_the_cli_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [("KAPOK_DATA", data.display().to_string())];
+    let _server = common::serve(&env);
+    let clip = dir.path().join("news.mp4");
+    make_clip(&clip, 2, "320x240", 880);
+    let (code, p, stderr) = ingest(&clip, "仁和新闻", &env, false);
+    assert_eq!((code, p["status"].as_str()), (Some(0), Some("queued")), "{stderr}");
+    let db = format!("sqlite://{}", data.join("kapok.db").display());
+    let id = catalog::ids::ProgrammeId::parse(p["id"].as_str().unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let store = catalog::Store::connect(&db).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let p = store.get_programme(id).await.unwrap();
+            if matches!(p.status.as_str(), "ready" | "failed") || Instant::now() > deadline {
+                return p.status;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    assert_eq!(status.as_str(), "ready");
+}
+
+#[test]
+fn the_network_deployment_ingests_into_postgresql_and_s3() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (db, s3) = rt.block_on(async {
+        let s3 = catalog::media::testing::S3TestServer::start()
+            .await
+            .expect("S3 test server (moto): scripts/setup-debian.sh");
+        (catalog::testing::postgres_database_url().await, s3)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("county.mp4");
+    make_clip(&clip, 2, "640x360", 500);
+    let cfg = s3.config("kapok");
+    let env = [
+        ("KAPOK_DATA", dir.path().join("data").display().to_string()),
+        ("KAPOK_DATABASE_URL", db),
+        ("KAPOK_STORAGE_URL", cfg.url.clone()),
+        ("KAPOK_S3_ENDPOINT", s3.endpoint()),
+        ("KAPOK_S3_REGION", cfg.s3_region.clone().unwrap()),
+        ("KAPOK_S3_ACCESS_KEY_ID", cfg.s3_access_key_id.clone().unwrap()),
+        ("KAPOK_S3_SECRET_ACCESS_KEY", cfg.s3_secret_access_key.clone().unwrap()),
+        ("KAPOK_S3_ALLOW_HTTP", "true".to_string()),
+    ];
+    let (code, p, stderr) = ingest(&clip, "盐边县农技推广", &env, true);
+    assert_eq!(code, Some(0), "{stderr}\n{p}");
+    assert_eq!(p["status"], "ready");
+    let house_key = asset(&p, "house")["key"].as_str().unwrap().to_string();
+    let size = rt.block_on(async {
+        let store = catalog::media::MediaStore::open(&cfg).unwrap();
+        store.head(&catalog::media::Key::parse(house_key).unwrap()).await.unwrap().map(|m| m.size)
+    });
+    assert!(size.unwrap_or(0) > 10_000, "the house file is in the S3 bucket");
+}
