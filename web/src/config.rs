@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use catalog::media::MediaStoreConfig;
 use serde::Deserialize;
 
 /// Log line format.
@@ -16,18 +17,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where media objects live and how to reach an S3-compatible server.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StorageSettings {
-    /// `file:///abs/dir` or `s3://bucket/prefix`.
-    pub url: String,
-    pub s3_endpoint: Option<String>,
-    pub s3_region: Option<String>,
-    pub s3_access_key_id: Option<String>,
-    pub s3_secret_access_key: Option<String>,
-    pub s3_allow_http: bool,
-}
-
 /// The resolved configuration of a Kapok process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -36,7 +25,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `sqlite://PATH` or `postgres://…`.
     pub database_url: String,
-    pub storage: StorageSettings,
+    /// Where media objects live (`file://` or `s3://`) and how to reach an S3 server.
+    pub storage: MediaStoreConfig,
     pub log_format: LogFormat,
 }
 
@@ -159,7 +149,7 @@ impl Config {
             data: data_abs,
             listen,
             database_url,
-            storage: StorageSettings {
+            storage: MediaStoreConfig {
                 url: storage_url,
                 s3_endpoint: f.s3_endpoint,
                 s3_region: f.s3_region,

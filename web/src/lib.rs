@@ -5,6 +5,7 @@ pub mod app;
 pub mod centres;
 pub mod components;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod health;
 pub mod server;

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use catalog::media::{MediaStore, MediaStoreConfig};
+use catalog::media::MediaStore;
 use catalog::Store;
 
 use crate::config::{Config, ConfigError};
@@ -95,17 +95,8 @@ impl Application {
 /// # Errors
 /// A `ConfigError` naming `KAPOK_STORAGE_URL` with the store's reason.
 pub async fn connect_media(config: &Config) -> Result<MediaStore, ConfigError> {
-    let s = &config.storage;
-    let media_config = MediaStoreConfig {
-        url: s.url.clone(),
-        s3_endpoint: s.s3_endpoint.clone(),
-        s3_region: s.s3_region.clone(),
-        s3_access_key_id: s.s3_access_key_id.clone(),
-        s3_secret_access_key: s.s3_secret_access_key.clone(),
-        s3_allow_http: s.s3_allow_http,
-    };
     let setting = "KAPOK_STORAGE_URL (storage_url)";
-    let media = MediaStore::open(&media_config).map_err(|e| ConfigError::new(setting, e.to_string()))?;
+    let media = MediaStore::open(&config.storage).map_err(|e| ConfigError::new(setting, e.to_string()))?;
     // A store that does not answer must not hang start-up in the client's retry loop.
     match tokio::time::timeout(std::time::Duration::from_secs(15), media.check()).await {
         Ok(Ok(())) => {}

@@ -1,0 +1,151 @@
+//! The first-run demo: on an empty catalog, `kapok serve` creates a TV and a radio channel for
+//! the city centre with a few programmes it generates locally (FFmpeg test patterns and tones,
+//! already in the house format, so no ingest wait), so a newcomer sees both on air at once.
+//! No internet and no downloaded media.
+
+use std::path::{Path, PathBuf};
+
+use catalog::asset::AssetKind;
+use catalog::audit::Actor;
+use catalog::channel::{Channel, ChannelFormat, ChannelKind, NewChannel};
+use catalog::ids::CentreCode;
+use catalog::media::{layout, MediaStore};
+use catalog::programme::{Category, NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus, Sharing};
+use catalog::{CatalogError, Store};
+
+/// A demo channel and the programmes it cycles through.
+#[derive(Debug, Clone)]
+pub struct DemoChannel {
+    pub channel: Channel,
+    /// Programmes with their house-file key and exact duration in seconds.
+    pub programmes: Vec<(Programme, String, f64)>,
+}
+
+/// What could stop the demo from being made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Media(#[from] catalog::media::MediaError),
+    #[error("generating demo media: {0}")]
+    Generate(String),
+}
+
+const CLIP_SECONDS: u32 = 30;
+
+struct Spec {
+    title: &'static str,
+    category: Category,
+    pattern: &'static str,
+    tone_hz: u32,
+}
+
+const TV: &[Spec] = &[
+    Spec {
+        title: "攀枝花芒果种植技术（演示）", category: Category::Agriculture, pattern: "testsrc2", tone_hz: 440
+    },
+    Spec { title: "米易县新闻（演示）", category: Category::News, pattern: "smptehdbars", tone_hz: 1000 },
+    Spec {
+        title: "盐边县防汛应急科普（演示）",
+        category: Category::EmergencyScience,
+        pattern: "rgbtestsrc",
+        tone_hz: 660,
+    },
+    Spec { title: "仁和区文化之旅（演示）", category: Category::Culture, pattern: "testsrc", tone_hz: 523 },
+];
+
+const RADIO: &[Spec] = &[
+    Spec { title: "农业科技广播（演示）", category: Category::Agriculture, pattern: "", tone_hz: 392 },
+    Spec { title: "攀枝花新闻联播（演示）", category: Category::News, pattern: "", tone_hz: 587 },
+    Spec { title: "音乐时间（演示）", category: Category::Music, pattern: "", tone_hz: 784 },
+];
+
+/// Creates the demo channels and programmes when the catalog has no channels yet; returns
+/// `None` on any later start (the demo is made once).
+///
+/// # Errors
+/// When FFmpeg, the catalog or the media store fails.
+pub async fn seed_if_empty(
+    store: &Store,
+    media: &MediaStore,
+    work: &Path,
+) -> Result<Option<Vec<DemoChannel>>, DemoError> {
+    if !store.list_channels(true).await?.is_empty() {
+        return Ok(None);
+    }
+    tokio::fs::create_dir_all(work).await.map_err(|e| DemoError::Generate(e.to_string()))?;
+    let actor = Actor::system("demo");
+    let city = CentreCode::parse(CentreCode::CITY)?;
+    let tv_format = ChannelFormat {
+        width: Some(1280),
+        height: Some(720),
+        fps: Some("25/1".into()),
+        sample_rate: 48_000,
+        channels: 2,
+    };
+    let mut out = Vec::new();
+    for (slug, name, kind, format, specs) in [
+        ("pzh-demo-tv", "攀枝花电视台·演示频道", ChannelKind::Tv, tv_format, TV),
+        ("pzh-demo-radio", "攀枝花人民广播电台·演示频率", ChannelKind::Radio, ChannelFormat::radio(), RADIO),
+    ] {
+        let channel = store
+            .create_channel(
+                &actor,
+                &NewChannel {
+                    centre: city.clone(),
+                    slug: slug.into(),
+                    name: name.into(),
+                    kind,
+                    format,
+                    day_start: "06:00".into(),
+                    time_zone: "Asia/Shanghai".into(),
+                },
+            )
+            .await?;
+        let mut programmes = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let file = work.join(format!("{slug}-{i}.{}", if kind == ChannelKind::Tv { "mp4" } else { "m4a" }));
+            generate(&file, kind, spec).await?;
+            let mut new = NewProgramme::new(city.clone(), spec.title, spec.category);
+            new.sharing = Sharing::Network;
+            new.tags = vec!["演示".into()];
+            new.description = "木棉首次运行时在本机生成的演示节目".into();
+            let p = store.create_programme(&actor, &new, ProgrammeStatus::Processing).await?;
+            let key = layout::programme_house(p.id)?;
+            let reader = tokio::fs::File::open(&file).await.map_err(|e| DemoError::Generate(e.to_string()))?;
+            let put = media.put_stream(&key, reader).await?;
+            store.add_asset(p.id, AssetKind::House, key.as_str(), &put.sha256, put.size as i64).await?;
+            let duration = f64::from(CLIP_SECONDS);
+            let progress =
+                ProgrammeProgress { duration_ms: Some(i64::from(CLIP_SECONDS) * 1000), ..Default::default() };
+            let p = store.set_programme_status(&actor, p.id, ProgrammeStatus::Ready, &progress).await?;
+            let _ = tokio::fs::remove_file(&file).await;
+            programmes.push((p, key.as_str().to_string(), duration));
+        }
+        out.push(DemoChannel { channel, programmes });
+    }
+    Ok(Some(out))
+}
+
+/// One clip in the house format of its kind: a test pattern and a tone, or a tone alone.
+async fn generate(file: &PathBuf, kind: ChannelKind, spec: &Spec) -> Result<(), DemoError> {
+    let mut cmd = tokio::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-y", "-nostdin"]);
+    if kind == ChannelKind::Tv {
+        cmd.args(["-f", "lavfi", "-i"]).arg(format!("{}=size=1280x720:rate=25:duration={CLIP_SECONDS}", spec.pattern));
+    }
+    cmd.args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={}:sample_rate=48000:duration={CLIP_SECONDS},volume=-18dB", spec.tone_hz));
+    if kind == ChannelKind::Tv {
+        cmd.args(["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50"]);
+    }
+    cmd.args(["-c:a", "aac", "-b:a", "128k", "-ac", "2", "-shortest", "-movflags", "+faststart"]).arg(file);
+    let status = cmd.status().await.map_err(|e| DemoError::Generate(format!("ffmpeg: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(DemoError::Generate(format!("ffmpeg failed ({status}) for {}", file.display())))
+    }
+}
