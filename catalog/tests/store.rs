@@ -258,3 +258,36 @@ both_backends!(an_edit_on_a_stale_version_conflicts_and_search_follows_the_new_t
     let audit = store.audit_for_object("programme", &p.id.to_string()).await.unwrap();
     assert_eq!(audit.last().unwrap().before.as_ref().unwrap()["title"], "枇杷种植");
 });
+
+both_backends!(as_run_is_stored_and_read_back_by_channel_and_time, |store: Store| async move {
+    use catalog::asrun::AsRunEntry;
+    let t0 = chrono::Utc::now();
+    let entry = |channel: &str, secs: i64, outcome: &str| AsRunEntry {
+        id: 0,
+        channel: channel.into(),
+        item_id: Some("p1".into()),
+        title: Some("芒果种植".into()),
+        source: Some("media://k?sha256=00".into()),
+        scheduled_start: Some(t0 + chrono::Duration::seconds(secs)),
+        actual_start: t0 + chrono::Duration::seconds(secs),
+        duration_ms: 30_000,
+        outcome: outcome.into(),
+        reason: (outcome != "played").then(|| "file not found".to_string()),
+        detail: serde_json::json!({ "frames": 750 }),
+    };
+    store.record_as_run(&entry("pzh-tv", 0, "played")).await.unwrap();
+    store.record_as_run(&entry("pzh-tv", 30, "fallback")).await.unwrap();
+    store.record_as_run(&entry("miyi-radio", 0, "played")).await.unwrap();
+    let day = store
+        .list_as_run("pzh-tv", t0 - chrono::Duration::hours(1), t0 + chrono::Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(day.iter().map(|e| e.outcome.as_str()).collect::<Vec<_>>(), ["played", "fallback"]);
+    assert_eq!(day[1].reason.as_deref(), Some("file not found"));
+    assert_eq!(day[0].detail["frames"], 750);
+    let later = store
+        .list_as_run("pzh-tv", t0 + chrono::Duration::seconds(10), t0 + chrono::Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 1);
+});
