@@ -4,6 +4,8 @@
 //!
 //! Pure: samples are computed, not read, so the signal exists the moment an alert arrives.
 
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 
 use super::AlertError;
@@ -87,6 +89,33 @@ impl AttentionSignal {
             out.extend(std::iter::repeat_n(s, channels as usize));
         }
         Ok(out)
+    }
+}
+
+/// Signals already computed, by (settings, rate, channels): an alert's programme reuses them
+/// instead of computing 8 s of sines while the channel waits.
+type Cache = Vec<(AttentionSignal, u32, u32, Arc<Vec<i16>>)>;
+static CACHE: Mutex<Cache> = Mutex::new(Vec::new());
+
+impl AttentionSignal {
+    /// As [`AttentionSignal::samples`], computed once per process for each setting, rate and
+    /// channel count; call it when a channel starts so the first alert finds it ready.
+    ///
+    /// # Errors
+    /// As [`AttentionSignal::samples`].
+    pub fn cached_samples(&self, rate: u32, channels: u32) -> Result<Arc<Vec<i16>>, AlertError> {
+        let hit = |c: &Cache| c.iter().find(|e| e.0 == *self && e.1 == rate && e.2 == channels).map(|e| e.3.clone());
+        if let Some(found) = CACHE.lock().ok().and_then(|c| hit(&c)) {
+            return Ok(found);
+        }
+        let samples = Arc::new(self.samples(rate, channels)?);
+        if let Ok(mut c) = CACHE.lock() {
+            if c.len() >= 16 {
+                c.remove(0);
+            }
+            c.push((self.clone(), rate, channels, samples.clone()));
+        }
+        Ok(samples)
     }
 }
 
@@ -191,6 +220,10 @@ mod tests {
             assert!(matches!(c.samples(48_000, 2), Err(AlertError::Attention(_))), "{c:?}");
         }
         assert!(AttentionSignal::default().samples(48_000, 0).is_err());
+        let a = AttentionSignal::default().cached_samples(44_100, 2).unwrap();
+        let b = AttentionSignal::default().cached_samples(44_100, 2).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(*a, AttentionSignal::default().samples(44_100, 2).unwrap());
         let json: AttentionSignal = serde_json::from_str(r#"{"duration_s": 4}"#).unwrap();
         assert_eq!(json.tones_hz, [853.0, 960.0]);
         assert_eq!(json.duration_s, 4.0);

@@ -70,7 +70,7 @@ struct Slate {
 struct Shared {
     label: String,
     format: ChannelFormat,
-    attention: Vec<i16>,
+    attention: Arc<Vec<i16>>,
     /// Message audio, interleaved at the channel format; `Err` when there is none.
     message: Slot<Result<Arc<Vec<i16>>, String>>,
     slate: Slot<Arc<Slate>>,
@@ -108,8 +108,8 @@ impl AlertProgramme {
     pub fn build(alert: &Alert, format: &ChannelFormat, media: &AlertMedia) -> Result<AlertProgramme, AlertError> {
         let (rate, channels) = (format.audio.rate, format.audio.channels);
         let attention = match &media.attention {
-            Some(signal) => signal.samples(rate, channels)?,
-            None => Vec::new(),
+            Some(signal) => signal.cached_samples(rate, channels)?,
+            None => Arc::new(Vec::new()),
         };
         let text = SlateText::of(alert);
         let placeholder = match format.video {

@@ -1,5 +1,9 @@
 //! Speech for an alert without its own audio: headline, description and instruction read by
-//! espeak-ng (Mandarin voice `cmn`) in a child process with a timeout, written to a WAV.
+//! espeak-ng (Mandarin) in a child process with a timeout, written to a WAV.
+//!
+//! The default voice is `cmn-latn-pinyin`, not `cmn`: espeak-ng 1.51 (Debian 12) with `cmn`
+//! turns many characters into tone-numbered pinyin and then reads that *as English*
+//! (米 → "mi three"); `cmn-latn-pinyin` reads the same pinyin as Mandarin.
 //!
 //! espeak-ng is a formant synthesiser: intelligible but robotic, with no tone sandhi and
 //! weak polyphone (多音字) choice — see `docs/emergency-on-air.md`. An alert's own audio,
@@ -24,7 +28,7 @@ pub const MAX_SPEECH_CHARS: usize = 1500;
 pub struct SpeechSettings {
     /// The espeak-ng program.
     pub program: PathBuf,
-    /// The voice (`cmn`: Mandarin; `cmn-latn-pinyin` reads Latin text as pinyin).
+    /// The voice (`cmn-latn-pinyin`: Mandarin; plain `cmn` misreads much Chinese in 1.51).
     pub voice: String,
     /// Words (syllables, for Mandarin) per minute; espeak-ng's default is 175.
     pub words_per_minute: u32,
@@ -36,7 +40,7 @@ impl Default for SpeechSettings {
     fn default() -> Self {
         SpeechSettings {
             program: PathBuf::from("espeak-ng"),
-            voice: "cmn".to_owned(),
+            voice: "cmn-latn-pinyin".to_owned(),
             words_per_minute: 150,
             timeout_s: 15.0,
         }
