@@ -144,7 +144,8 @@ impl AlertProgramme {
     }
 
     /// A fresh source for one airing; `on_end` runs (on the engine's thread) when its last
-    /// sample has been handed out — the place to release the override.
+    /// sample has been handed out — the place to release the override, which then lands
+    /// exactly at the programme's end.
     pub fn source(&self, on_end: Option<Box<dyn FnOnce() + Send>>) -> Source {
         let cursor = Cursor { shared: self.shared.clone(), sample: 0, frame: 0, message_at: None, total: None, on_end };
         Source::Generated(Generated::new(self.shared.label.clone(), Box::new(cursor)))
@@ -380,6 +381,12 @@ impl Generator for Cursor {
             }
         };
         self.sample += n;
+        if self.total.is_some_and(|t| self.sample >= t) {
+            // The last sample is out: the release lands before the engine's next frame/tick.
+            if let Some(end) = self.on_end.take() {
+                end();
+            }
+        }
         Pull::Buffer(buffer)
     }
 }
