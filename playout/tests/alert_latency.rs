@@ -165,7 +165,7 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
     let alert = schedules::emergency::validate_document(&alert_json()).alert.unwrap();
     let programme = AlertProgramme::build(&alert, &channel_format, &media).unwrap();
     let plan = AlertPolicy::default().plan(&alert, Utc::now());
-    let airing = air_alert(channel.handle().clone(), programme, &plan, ResumePolicy::ResumeItem);
+    let airing = air_alert(channel.handle().clone(), programme, &plan, ResumePolicy::ResumeItem, 3);
     let built = t.elapsed();
 
     std::thread::sleep(Duration::from_millis(4000));

@@ -31,8 +31,10 @@ pub enum AiringKind {
     Cancelled,
     /// The alert expired: taken off air (or never put on).
     Expired,
-    /// Not aired: the policy is crawl only, which the engine cannot overlay yet.
-    CrawlOnlyNotAired,
+    /// Crawl only (Minor): the crawl went over the programme (TV).
+    CrawlOn,
+    /// Crawl only on a channel without pictures (radio), or no font to draw it: nothing aired.
+    NotAired,
 }
 
 /// One timestamped step of an alert on one channel.
@@ -57,16 +59,26 @@ pub struct AlertOnAir {
 }
 
 /// Starts airing `programme` on the channel of `handle` per `plan`, resuming with `resume`
-/// after each airing. Returns at once.
+/// after each airing; a crawl-only plan runs the crawl `crawl_passes` times across the
+/// picture. Returns at once.
 pub fn air_alert(
     handle: EngineHandle,
     programme: AlertProgramme,
     plan: &InsertionPlan,
     resume: ResumePolicy,
+    crawl_passes: u32,
 ) -> AlertOnAir {
     let cancel = Arc::new(AtomicBool::new(false));
     let events: Arc<Mutex<Vec<AiringEvent>>> = Arc::default();
-    let run = Runner { handle, programme, plan: plan.clone(), resume, cancel: cancel.clone(), events: events.clone() };
+    let run = Runner {
+        handle,
+        programme,
+        plan: plan.clone(),
+        resume,
+        crawl_passes,
+        cancel: cancel.clone(),
+        events: events.clone(),
+    };
     let thread = std::thread::Builder::new().name("alert-airing".to_owned()).spawn(move || run.run()).ok();
     if thread.is_none() {
         tracing::error!("cannot start the alert airing thread");
@@ -108,6 +120,7 @@ struct Runner {
     programme: AlertProgramme,
     plan: InsertionPlan,
     resume: ResumePolicy,
+    crawl_passes: u32,
     cancel: Arc<AtomicBool>,
     events: Arc<Mutex<Vec<AiringEvent>>>,
 }
@@ -143,18 +156,45 @@ impl Runner {
         }
     }
 
-    fn run(self) {
-        if self.plan.interrupt == Interrupt::CrawlOnly {
-            if !self.plan.airings.is_empty() {
-                self.event(0, AiringKind::CrawlOnlyNotAired, Some("crawl only: the engine has no overlay yet".into()));
+    /// One crawl-only airing; false when it ended the alert (cancel, expiry).
+    fn crawl(&self, k: usize) -> bool {
+        let Some((overlay, length)) = self.programme.crawl_overlay(self.crawl_passes) else {
+            self.event(k, AiringKind::NotAired, Some("crawl only, and no picture or font to draw it".into()));
+            return true;
+        };
+        self.handle.set_overlay(Some(overlay));
+        self.event(k, AiringKind::CrawlOn, None);
+        let end = Utc::now() + chrono::TimeDelta::from_std(length).unwrap_or(chrono::TimeDelta::zero());
+        match self.wait(Some(end), || false) {
+            Wait::Reached => {
+                self.event(k, AiringKind::Completed, None);
+                true
             }
-            return;
+            Wait::Cancelled => {
+                self.handle.set_overlay(None);
+                self.event(k, AiringKind::Cancelled, Some("crawl removed".into()));
+                false
+            }
+            Wait::Expired => {
+                self.handle.set_overlay(None);
+                self.event(k, AiringKind::Expired, Some("crawl removed".into()));
+                false
+            }
         }
+    }
+
+    fn run(self) {
         for (k, &at) in self.plan.airings.iter().enumerate() {
             match self.wait(Some(at), || false) {
                 Wait::Reached => {}
                 Wait::Cancelled => return self.event(k, AiringKind::Cancelled, Some("before airing".into())),
                 Wait::Expired => return self.event(k, AiringKind::Expired, Some("before airing".into())),
+            }
+            if self.plan.interrupt == Interrupt::CrawlOnly {
+                if !self.crawl(k) {
+                    return;
+                }
+                continue;
             }
             let mut note = None;
             if let Interrupt::NextItemBoundary { max_wait_s } = self.plan.interrupt {

@@ -20,6 +20,7 @@ use super::decode::decode_audio;
 use super::slate::{render_slate, Crawl, SlateText};
 use super::speech::{speech_text, SpeechSettings};
 use super::AlertError;
+use crate::engine::Overlay;
 use crate::input::{Generated, Generator, Pull};
 use crate::playlist::Source;
 use crate::timeline::{ChannelFormat, MediaTime};
@@ -168,6 +169,26 @@ impl AlertProgramme {
         }
     }
 
+    /// The crawl alone as an overlay over the programme, for `passes` crossings of the
+    /// picture (Minor alerts on TV), and how long that takes. `None` on radio or when no
+    /// font could draw the text. Waits (at most 2 s) for the slate thread.
+    pub fn crawl_overlay(&self, passes: u32) -> Option<(Box<dyn Overlay>, Duration)> {
+        let v = self.shared.format.video?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        let slate = loop {
+            if let Some(slate) = self.shared.slate.lock().ok().and_then(|g| g.clone()) {
+                break slate;
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let frames = slate.crawl.as_ref()?.pass_frames() * u64::from(passes.max(1));
+        let length = v.fps.frames_to_time(frames);
+        Some((Box::new(CrawlOverlay { slate, frame: 0, frames }), Duration::from_nanos(length.nanos())))
+    }
+
     /// The programme's length once its message is known.
     pub fn duration(&self) -> Option<MediaTime> {
         let s = &self.shared;
@@ -270,6 +291,25 @@ fn solid_i420(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
     out.resize(luma + luma / 4, px[4]);
     out.resize(luma + luma / 2, px[5]);
     out
+}
+
+/// A crawl drawn over the scheduled programme.
+struct CrawlOverlay {
+    slate: Arc<Slate>,
+    frame: u64,
+    frames: u64,
+}
+
+impl Overlay for CrawlOverlay {
+    fn draw(&mut self, frame: &mut [u8], _width: u32, height: u32) -> bool {
+        let Some(crawl) = &self.slate.crawl else { return false };
+        if self.frame >= self.frames {
+            return false;
+        }
+        crawl.draw(frame, self.frame, height);
+        self.frame += 1;
+        true
+    }
 }
 
 /// One airing's position in the programme.

@@ -187,10 +187,20 @@ impl Crawl {
         Crawl { top: height - band_h, strip, strip_i420, picture_width: width, speed }
     }
 
-    /// Writes the crawl of frame `n` (counted from its start) into the I420 `frame`; the
-    /// text enters from the right edge.
+    /// Frames for the text to cross the picture once, entering at the right and leaving at
+    /// the left.
+    pub fn pass_frames(&self) -> u64 {
+        u64::from(self.strip.width.div_ceil(self.speed))
+    }
+
+    /// Writes the crawl of frame `n` (counted from its start) into the I420 `frame` of a
+    /// picture `height` lines high; the text enters from the right edge. A frame of another
+    /// size is left alone.
     pub fn draw(&self, frame: &mut [u8], n: u64, height: u32) {
         let (w, sw, bh) = (self.picture_width as usize, self.strip.width as usize, self.strip.height as usize);
+        if frame.len() != w * height as usize * 3 / 2 || self.top as usize + bh > height as usize {
+            return;
+        }
         // Offset into the strip of the picture's left edge; the strip starts with the text,
         // so begin `w` pixels "before" it (a blank screen-width first).
         let offset = ((n * u64::from(self.speed) + (sw - w) as u64) % sw as u64) as usize & !1;
