@@ -48,13 +48,15 @@ pub trait Generator: Send {
 #[derive(Clone)]
 pub struct Generated {
     label: String,
+    format: ChannelFormat,
     slot: Arc<Mutex<Option<Box<dyn Generator>>>>,
 }
 
 impl Generated {
-    /// Wraps `generator`; `label` names it in the as-run (e.g. `alert:ID`).
-    pub fn new(label: impl Into<String>, generator: Box<dyn Generator>) -> Self {
-        Generated { label: label.into(), slot: Arc::new(Mutex::new(Some(generator))) }
+    /// Wraps `generator`, which makes frames and samples of `format`; `label` names it in the
+    /// as-run (e.g. `alert:ID`). A channel of another format refuses it.
+    pub fn new(label: impl Into<String>, format: ChannelFormat, generator: Box<dyn Generator>) -> Self {
+        Generated { label: label.into(), format, slot: Arc::new(Mutex::new(Some(generator))) }
     }
 
     /// The as-run label.
@@ -215,6 +217,9 @@ impl Input {
     /// The reason text when the source cannot be opened or prerolled within `timeout`.
     pub fn open(item: &Item, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
         if let Source::Generated(g) = &item.source {
+            if g.format != *format {
+                return Err(format!("{} was made for another channel format", g.label()));
+            }
             let generator = g.take().ok_or_else(|| format!("{} has already aired", g.label()))?;
             return Ok(Input {
                 pipeline: gst::Pipeline::new(),

@@ -149,7 +149,7 @@ impl AlertProgramme {
     /// exactly at the programme's end.
     pub fn source(&self, on_end: Option<Box<dyn FnOnce() + Send>>) -> Source {
         let cursor = Cursor { shared: self.shared.clone(), sample: 0, frame: 0, message_at: None, total: None, on_end };
-        Source::Generated(Generated::new(self.shared.label.clone(), Box::new(cursor)))
+        Source::Generated(Generated::new(self.shared.label.clone(), self.shared.format, Box::new(cursor)))
     }
 
     /// Waits until the message audio (and the slate) are prepared; false on timeout.
@@ -557,5 +557,20 @@ mod tests {
         assert_eq!(pcm.len(), 12 * 48_000 * 2 + 48_000);
         assert_eq!(frames, 313); // 12.5 s at 25 fps, rounded up to cover the last samples
         assert!(p.source(None) != p.source(None));
+        // A programme made for another channel format is refused, not aired garbled.
+        let Source::Generated(g) = p.source(None) else { panic!() };
+        let item = crate::playlist::Item {
+            source: Source::Generated(g),
+            in_point: MediaTime::ZERO,
+            duration: MediaTime::from_nanos(1),
+            kind: crate::playlist::ItemKind::Live,
+            title: None,
+            id: None,
+            start: None,
+            offset: None,
+            hard: false,
+        };
+        let err = crate::input::Input::open(&item, &radio(), Duration::from_secs(1)).err().unwrap();
+        assert!(err.contains("another channel format"), "{err}");
     }
 }
