@@ -16,7 +16,7 @@ trap 'rm -f "$lines"' EXIT
 for i in $(seq "$RUNS"); do
   # A run over the 1 s limit fails the test but still prints its figures: keep them.
   cargo test --release -q -p playout --test alert_latency -- --nocapture --test-threads=1 2>&1 \
-    | grep '^ALERT-LATENCY' | tee -a "$lines" || true
+    | grep -o 'ALERT-LATENCY.*' | tee -a "$lines" || true
 done
 summary() { # kind field → "min median max"
   grep "^ALERT-LATENCY $1:" "$lines" | sed -E "s/.* $2 ([0-9.]+) s.*/\1/" | sort -n \
