@@ -29,7 +29,7 @@ use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 mod control;
 
 use control::{Command, Override};
-pub use control::{EngineHandle, ResumePolicy};
+pub use control::{EngineHandle, Overlay, ResumePolicy};
 
 /// Runtime settings of an engine.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +78,7 @@ pub struct Engine<C: PlayoutClock> {
     queued: VecDeque<Command>,
     overriding: Option<Override>,
     extra_records: Vec<AsRunRecord>,
+    overlay: Option<Box<dyn Overlay>>,
 }
 
 /// Where the current segment stands.
@@ -116,6 +117,7 @@ impl<C: PlayoutClock> Engine<C> {
             queued: VecDeque::new(),
             overriding: None,
             extra_records: Vec::new(),
+            overlay: None,
         }
     }
 
@@ -346,6 +348,7 @@ impl<C: PlayoutClock> Engine<C> {
                 let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
                 self.clock.wait_until(pts);
                 if let Some(frame) = cur.video.next(cur.input, self.slate.as_ref(), rec) {
+                    let frame = self.overlaid(frame);
                     self.output.push_video(frame, pts, duration)?;
                 }
                 self.frames_out += 1;
@@ -407,6 +410,19 @@ impl<C: PlayoutClock> Engine<C> {
             self.samples_out += n;
         }
         Ok(())
+    }
+
+    /// `frame` with the overlay drawn on it (a copy when the buffer is shared).
+    fn overlaid(&mut self, mut frame: gst::Buffer) -> gst::Buffer {
+        let (Some(overlay), Some(v)) = (self.overlay.as_mut(), self.format.video) else { return frame };
+        let keep = match frame.make_mut().map_writable() {
+            Ok(mut map) => overlay.draw(map.as_mut_slice(), v.width, v.height),
+            Err(_) => false,
+        };
+        if !keep {
+            self.overlay = None;
+        }
+        frame
     }
 
     fn publish_position(&self) {

@@ -32,6 +32,57 @@ pub enum Pull {
 
 type Slot = Arc<Mutex<Option<gst_app::AppSink>>>;
 
+/// A source that makes conformed frames (I420 at the channel size) and samples (S16LE
+/// interleaved at the channel rate and channel count) in process, pulled by the engine.
+pub trait Generator: Send {
+    /// True when it makes pictures (it is never asked on radio).
+    fn has_video(&self) -> bool;
+    /// The next video frame.
+    fn pull_video(&mut self) -> Pull;
+    /// The next audio samples (any count).
+    fn pull_audio(&mut self) -> Pull;
+}
+
+/// A [`Generator`] wrapped for a [`Source::Generated`]: clones share it, and the first input
+/// opened from it takes it (a generated programme airs once).
+#[derive(Clone)]
+pub struct Generated {
+    label: String,
+    format: ChannelFormat,
+    slot: Arc<Mutex<Option<Box<dyn Generator>>>>,
+}
+
+impl Generated {
+    /// Wraps `generator`, which makes frames and samples of `format`; `label` names it in the
+    /// as-run (e.g. `alert:ID`). A channel of another format refuses it.
+    pub fn new(label: impl Into<String>, format: ChannelFormat, generator: Box<dyn Generator>) -> Self {
+        Generated { label: label.into(), format, slot: Arc::new(Mutex::new(Some(generator))) }
+    }
+
+    /// The as-run label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn take(&self) -> Option<Box<dyn Generator>> {
+        self.slot.lock().ok().and_then(|mut g| g.take())
+    }
+}
+
+impl std::fmt::Debug for Generated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generated").field("label", &self.label).finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Generated {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.slot, &other.slot)
+    }
+}
+
+impl Eq for Generated {}
+
 /// An item's decoding pipeline, prerolled and playing into its appsinks.
 pub struct Input {
     pipeline: gst::Pipeline,
@@ -45,6 +96,8 @@ pub struct Input {
     stalled_since: Mutex<Option<Instant>>,
     /// Set at the first fault, so the other stream stops at once too.
     failure: Mutex<Option<String>>,
+    /// An in-process source instead of the pipeline.
+    generated: Option<Mutex<Box<dyn Generator>>>,
 }
 
 /// An input being opened on a helper thread.
@@ -79,6 +132,7 @@ impl Pending {
 fn uri_of(source: &Source) -> Result<String, String> {
     match source {
         Source::Uri(u) => Ok(u.clone()),
+        Source::Generated(g) => Err(format!("{} is not a URI", g.label())),
         Source::Path(p) => {
             if !p.exists() {
                 return Err(format!("file not found: {}", p.display()));
@@ -162,6 +216,22 @@ impl Input {
     /// # Errors
     /// The reason text when the source cannot be opened or prerolled within `timeout`.
     pub fn open(item: &Item, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
+        if let Source::Generated(g) = &item.source {
+            if g.format != *format {
+                return Err(format!("{} was made for another channel format", g.label()));
+            }
+            let generator = g.take().ok_or_else(|| format!("{} has already aired", g.label()))?;
+            return Ok(Input {
+                pipeline: gst::Pipeline::new(),
+                video: None,
+                audio: None,
+                timeout,
+                patience: None,
+                stalled_since: Mutex::new(None),
+                failure: Mutex::new(None),
+                generated: Some(Mutex::new(generator)),
+            });
+        }
         let uri = uri_of(&item.source)?;
         let pipeline = gst::Pipeline::new();
         let decode = gst::ElementFactory::make("uridecodebin")
@@ -215,6 +285,7 @@ impl Input {
             patience: None,
             stalled_since: Mutex::new(None),
             failure: Mutex::new(None),
+            generated: None,
         };
         if input.preroll(item, timeout)? {
             input.wait_streams(&exposed, timeout)?;
@@ -289,22 +360,31 @@ impl Input {
 
     /// True when the source has a video stream (always false on radio).
     pub fn has_video(&self) -> bool {
-        self.video.is_some()
+        match &self.generated {
+            Some(g) => g.lock().is_ok_and(|g| g.has_video()),
+            None => self.video.is_some(),
+        }
     }
 
     /// True when the source has an audio stream.
     pub fn has_audio(&self) -> bool {
-        self.audio.is_some()
+        self.generated.is_some() || self.audio.is_some()
     }
 
     /// The next conformed video frame.
     pub fn pull_video(&self) -> Pull {
-        self.pull(self.video.as_ref())
+        match &self.generated {
+            Some(g) => g.lock().map_or_else(|_| Pull::Failed("generator poisoned".to_owned()), |mut g| g.pull_video()),
+            None => self.pull(self.video.as_ref()),
+        }
     }
 
     /// The next conformed audio buffer.
     pub fn pull_audio(&self) -> Pull {
-        self.pull(self.audio.as_ref())
+        match &self.generated {
+            Some(g) => g.lock().map_or_else(|_| Pull::Failed("generator poisoned".to_owned()), |mut g| g.pull_audio()),
+            None => self.pull(self.audio.as_ref()),
+        }
     }
 
     fn pull(&self, sink: Option<&gst_app::AppSink>) -> Pull {

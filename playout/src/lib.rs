@@ -8,6 +8,7 @@
 //! Pure parts: [`timeline`], [`playlist`], [`asrun`]. GStreamer parts: [`input`], [`output`],
 //! [`engine`]. Entry point for rendering: [`render::render_playlist`].
 
+pub mod alert;
 pub mod asrun;
 pub mod clock;
 pub mod engine;

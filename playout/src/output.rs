@@ -86,7 +86,7 @@ impl Output {
             desc.push_str(&format!(
                 "appsrc name=vsrc format=time ! queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 \
                  ! x264enc speed-preset=veryfast pass=cbr bitrate={} vbv-buf-capacity=1000 \
-                 key-int-max={gop} bframes=2 b-adapt=false \
+                 key-int-max={gop} bframes=2 b-adapt=false rc-lookahead=5 sync-lookahead=0 \
                  option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
                  ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! mux. ",
                 video_bitrate_kbps(v.width, v.height)

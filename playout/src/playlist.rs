@@ -53,6 +53,9 @@ pub enum Source {
     Path(PathBuf),
     /// A URI with a scheme (`file://`, `udp://`, `srt://`, `http://` …).
     Uri(String),
+    /// Frames and samples made in process (an emergency alert programme): nothing to open or
+    /// decode, so an override with it is on air at the next frame. Never parsed from JSON.
+    Generated(crate::input::Generated),
 }
 
 impl Source {
@@ -76,6 +79,7 @@ impl fmt::Display for Source {
         match self {
             Source::Path(p) => write!(f, "{}", p.display()),
             Source::Uri(u) => f.write_str(u),
+            Source::Generated(g) => f.write_str(g.label()),
         }
     }
 }

@@ -28,13 +28,24 @@ pub enum ResumePolicy {
 pub(super) enum Command {
     Override(Source, Option<MediaTime>),
     Release(ResumePolicy, Option<MediaTime>),
+    Overlay(Option<Box<dyn Overlay>>),
 }
 
 impl Command {
     pub(super) fn due(&self, now: MediaTime) -> bool {
-        let (Command::Override(_, at) | Command::Release(_, at)) = self;
-        !at.is_some_and(|at| at > now)
+        match self {
+            Command::Override(_, at) | Command::Release(_, at) => !at.is_some_and(|at| at > now),
+            Command::Overlay(_) => true,
+        }
     }
+}
+
+/// Graphics drawn over the scheduled programme's pictures (not over overrides), e.g. an
+/// emergency crawl. Called once per frame on the engine's thread.
+pub trait Overlay: Send {
+    /// Draws into one I420 frame of the channel's size; returns false when finished (the
+    /// engine then drops it).
+    fn draw(&mut self, frame: &mut [u8], width: u32, height: u32) -> bool;
 }
 
 /// Controls a running engine from another thread (API, alert handler, tests).
@@ -64,6 +75,12 @@ impl EngineHandle {
     /// Ends the override at channel time `at`.
     pub fn release_at(&self, at: MediaTime, policy: ResumePolicy) {
         let _ = self.tx.send(Command::Release(policy, Some(at)));
+    }
+
+    /// Puts `overlay` over the programme from the next frame (replacing any other); `None`
+    /// removes it. Ignored on radio.
+    pub fn set_overlay(&self, overlay: Option<Box<dyn Overlay>>) {
+        let _ = self.tx.send(Command::Overlay(overlay));
     }
 
     /// Asks the engine to stop after the current frame.
@@ -179,6 +196,12 @@ impl<C: PlayoutClock> Engine<C> {
                     });
                 }
                 Command::Release(policy, _) => self.release(policy, cur, rec),
+                Command::Overlay(overlay) => {
+                    if overlay.is_some() {
+                        rec.note("overlay on the programme");
+                    }
+                    self.overlay = overlay;
+                }
             }
         }
         // An override opens in the background and goes on air at the first frame after.
