@@ -15,8 +15,8 @@ PACKAGES=(
   libavfilter-dev libavdevice-dev ffmpeg
   # PostgreSQL server binaries: the test harness starts throwaway clusters
   postgresql
-  # live-source tests, speech for alerts, XMLTV validation
-  srt-tools espeak-ng xmltv-util
+  # live-source tests, speech and a CJK font for alerts, XMLTV validation
+  srt-tools espeak-ng fonts-wqy-zenhei xmltv-util
   # a venv for the S3-compatible test server (moto)
   python3 python3-venv
   # prlimit/taskset (util-linux) and kill (procps) sandbox the FFmpeg children of ingest
