@@ -17,8 +17,16 @@ use catalog::{CatalogError, Store};
 #[derive(Debug, Clone)]
 pub struct DemoChannel {
     pub channel: Channel,
-    /// Programmes with their house-file key and exact duration in seconds.
-    pub programmes: Vec<(Programme, String, f64)>,
+    pub programmes: Vec<DemoProgramme>,
+}
+
+/// A demo programme with what playout needs of its house file.
+#[derive(Debug, Clone)]
+pub struct DemoProgramme {
+    pub programme: Programme,
+    pub key: String,
+    pub sha256: String,
+    pub seconds: f64,
 }
 
 /// What could stop the demo from being made.
@@ -122,7 +130,12 @@ pub async fn seed_if_empty(
                 ProgrammeProgress { duration_ms: Some(i64::from(CLIP_SECONDS) * 1000), ..Default::default() };
             let p = store.set_programme_status(&actor, p.id, ProgrammeStatus::Ready, &progress).await?;
             let _ = tokio::fs::remove_file(&file).await;
-            programmes.push((p, key.as_str().to_string(), duration));
+            programmes.push(DemoProgramme {
+                programme: p,
+                key: key.as_str().to_string(),
+                sha256: put.sha256,
+                seconds: duration,
+            });
         }
         out.push(DemoChannel { channel, programmes });
     }

@@ -6,6 +6,7 @@ pub mod centres;
 pub mod components;
 pub mod config;
 pub mod demo;
+pub mod emergency;
 pub mod error;
 pub mod health;
 pub mod server;
