@@ -9,6 +9,8 @@
 //! [`engine`]. Entry point for rendering: [`render::render_playlist`].
 
 pub mod asrun;
+pub mod cache;
+pub mod channel;
 pub mod clock;
 pub mod engine;
 pub mod error;
@@ -25,7 +27,7 @@ pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
 pub use clock::{PlayoutClock, SystemClock, VirtualClock};
-pub use engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
+pub use engine::{AsRunObserver, Engine, EngineConfig, EngineHandle, ResumePolicy};
 pub use error::PlayoutError;
 pub use live::{start_live, LiveChannel, LiveReport};
 pub use playlist::{Playlist, PlaylistError};

@@ -2,7 +2,7 @@
 //! resume policy, stop. Commands are applied at frame boundaries, so an override is on air at
 //! the first frame after its source is open (at once on the virtual clock, which waits).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::asrun::{AsRunRecord, Outcome};
@@ -43,6 +43,7 @@ pub struct EngineHandle {
     pub(super) tx: mpsc::Sender<Command>,
     pub(super) stop: Arc<AtomicBool>,
     pub(super) status: Arc<Mutex<Status>>,
+    pub(super) returning: Arc<AtomicU8>,
 }
 
 impl EngineHandle {
@@ -69,6 +70,20 @@ impl EngineHandle {
     /// Asks the engine to stop after the current frame.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Asks [`Engine::run`] to return once the item on air has ended (at once during a gap or
+    /// a fill): the item is not touched, and the input already opened for the next item is kept
+    /// for the next run when it starts with the same media. How a channel applies a new
+    /// schedule.
+    pub fn return_after_item(&self) {
+        let _ = self.returning.compare_exchange(0, super::RETURN_AFTER_ITEM, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// Asks [`Engine::run`] (or [`Engine::fill_until_stopped`]) to return at the next frame,
+    /// ending the item on air there (skip).
+    pub fn return_now(&self) {
+        self.returning.store(super::RETURN_NOW, Ordering::SeqCst);
     }
 
     /// True once [`EngineHandle::stop`] was called.
@@ -226,6 +241,9 @@ impl<C: PlayoutClock> Engine<C> {
             }
         }
         record.actual_duration_s = self.now().as_secs_f64() - record.actual_start_s;
+        if let Some(observer) = self.observer.as_mut() {
+            observer(&record);
+        }
         self.extra_records.push(record);
         if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
             // Local position `cur.at` is where the item stopped: map it onto now.
