@@ -14,6 +14,37 @@ mod store;
 
 pub use store::{MediaCache, PrefetchReport};
 
+/// A [`Fetcher`] over a local directory laid out by store key (the `file://` media store of
+/// an all-in-one server, or a mounted share).
+#[derive(Debug, Clone)]
+pub struct DirFetcher {
+    root: std::path::PathBuf,
+}
+
+impl DirFetcher {
+    /// Fetches `key` from `root/key`.
+    pub fn new(root: impl Into<std::path::PathBuf>) -> DirFetcher {
+        DirFetcher { root: root.into() }
+    }
+}
+
+impl Fetcher for DirFetcher {
+    fn fetch(&self, key: &str, dest: &mut dyn Write) -> Result<(), FetchError> {
+        if key.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(FetchError::NotFound(key.to_owned()));
+        }
+        if !self.root.is_dir() {
+            return Err(FetchError::Unavailable(format!("{} is not reachable", self.root.display())));
+        }
+        let mut file = std::fs::File::open(self.root.join(key)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => FetchError::NotFound(key.to_owned()),
+            _ => FetchError::Unavailable(e.to_string()),
+        })?;
+        std::io::copy(&mut file, dest)?;
+        Ok(())
+    }
+}
+
 /// Why a fetch from the object store failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -20,6 +20,9 @@ const TEMP_PREFIX: &str = ".part-";
 struct Meta {
     size: u64,
     used: SystemTime,
+    /// Hashed since this process opened the cache (files found at start are not, until the
+    /// next prefetch re-hashes them).
+    verified: bool,
 }
 
 /// A size-capped, checksum-verified local copy of stored media. Safe to share between
@@ -62,7 +65,8 @@ impl MediaCache {
             let meta = entry.metadata()?;
             match parse_name(&name) {
                 Some((sha, size)) if meta.is_file() && meta.len() == size => {
-                    index.insert(sha, Meta { size, used: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH) });
+                    let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                    index.insert(sha, Meta { size, used, verified: false });
                 }
                 _ if meta.is_file() => {
                     tracing::warn!(file = %path.display(), "removing a partial or unknown file from the media cache");
@@ -163,7 +167,7 @@ impl MediaCache {
         }
         let path = self.path_of(media.sha256(), bytes);
         std::fs::rename(temp, &path)?;
-        index.insert(media.sha256().to_owned(), Meta { size: bytes, used: SystemTime::now() });
+        index.insert(media.sha256().to_owned(), Meta { size: bytes, used: SystemTime::now(), verified: true });
         tracing::info!(key = media.key(), bytes, "media cached");
         Ok(path)
     }
@@ -187,8 +191,37 @@ impl MediaCache {
         true
     }
 
+    /// Re-hashes the cached file of `media` in full; a file whose content changed on disk is
+    /// removed (the next fetch replaces it). False when it is not (or no longer) cached.
+    pub fn verify(&self, media: &MediaRef) -> bool {
+        let Some(path) = self.get(media) else { return false };
+        let good = File::open(&path)
+            .and_then(|mut f| {
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut f, &mut hasher)?;
+                Ok(hex::encode(hasher.finalize()) == media.sha256())
+            })
+            .unwrap_or(false);
+        let mut index = self.lock();
+        if good {
+            if let Some(meta) = index.get_mut(media.sha256()) {
+                meta.verified = true;
+            }
+        } else {
+            tracing::warn!(key = media.key(), "cached media corrupt: removed, will be fetched again");
+            index.remove(media.sha256());
+            let _ = std::fs::remove_file(&path);
+        }
+        good
+    }
+
+    fn is_verified(&self, media: &MediaRef) -> bool {
+        self.lock().get(media.sha256()).is_some_and(|m| m.verified)
+    }
+
     /// Makes sure `media` (the next hours, soonest first) is cached: fetches what is missing,
-    /// never evicting media of this list for later media of it. Failures are reported, not
+    /// re-hashes files found on disk at start, never evicts media of this list for later
+    /// media of it. Failures are reported, not
     /// fatal: what is cached stays cached.
     pub fn prefetch(&self, media: &[MediaRef]) -> PrefetchReport {
         let mut report = PrefetchReport::default();
@@ -198,7 +231,8 @@ impl MediaCache {
             if protect.contains(m.sha256()) {
                 continue;
             }
-            if self.get(m).is_some() {
+            let intact = self.get(m).is_some() && (self.is_verified(m) || self.verify(m));
+            if intact {
                 report.present += 1;
             } else if full {
                 report.failed.push((m.key().to_owned(), "cache full".to_owned()));
