@@ -67,12 +67,13 @@ pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Op
     let Some(first) = playlists.first() else { return (None, problems) };
     let zero = first.origin;
     let mut items = Vec::new();
-    for (n, p) in playlists.iter().enumerate() {
+    for p in &playlists {
         for (k, item) in p.items.iter().enumerate() {
             let mut item = item.clone();
             if k == 0 {
+                // A playlist starts at its time: slate before it, the day before cut by it.
                 item.start = item.start.or(p.origin);
-                item.hard |= n > 0;
+                item.hard = true;
             }
             items.push(item);
         }
@@ -132,8 +133,13 @@ pub(crate) fn live_at(
     let joined =
         current.filter(|e| published > e.start).map(|e| Joined { scheduled: e.start, into: published - e.start });
     if slip > chrono::Duration::zero() {
-        // Joining the published schedule at a hard item's start: it still waits for its time.
         if let (Some(e), Some(first)) = (current, live.items.first_mut()) {
+            // Run early, an item cut by the next hard start in the published plan may fit whole.
+            let into = MediaTime::from_nanos(
+                (published - e.start).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).unwrap_or_default(),
+            );
+            first.duration = e.item.duration.saturating_sub(into);
+            // Joining the published schedule at a hard item's start: it still waits for its time.
             if e.item.hard && e.start == published {
                 first.start = e.item.start;
                 first.hard = true;
