@@ -88,12 +88,12 @@ fn a_store_outage_leaves_what_is_cached_usable() {
     let b = put(store.path(), "b", &[2; 1000]);
     let cache = MediaCache::open(dir.path(), 1 << 20, Arc::new(DirFetcher::new(store.path().join("up")))).unwrap();
     // Nothing reachable yet.
-    let report = cache.prefetch(&[a.clone()]);
+    let report = cache.prefetch(std::slice::from_ref(&a));
     assert_eq!(report.failed.len(), 1);
     assert!(report.failed[0].1.contains("unavailable"), "{report:?}");
 
     let cache = MediaCache::open(dir.path(), 1 << 20, Arc::new(DirFetcher::new(store.path()))).unwrap();
-    assert_eq!(cache.prefetch(&[a.clone()]).fetched, 1);
+    assert_eq!(cache.prefetch(std::slice::from_ref(&a)).fetched, 1);
     // The store goes away: b cannot come, a stays.
     let gone = store.path().with_extension("gone");
     std::fs::rename(store.path(), &gone).unwrap();
