@@ -91,6 +91,8 @@ pub struct Engine<C: PlayoutClock> {
     /// The next item's input, opened before a run returned early, for the next run to reuse.
     carry: Option<(Item, Pending)>,
     observer: Option<AsRunObserver>,
+    /// Frames and samples aired as stand-ins for late real-time sources, in finished segments.
+    late: (u64, u64),
 }
 
 /// Where the current segment stands.
@@ -132,6 +134,7 @@ impl<C: PlayoutClock> Engine<C> {
             returning: Arc::default(),
             carry: None,
             observer: None,
+            late: (0, 0),
         }
     }
 
@@ -370,11 +373,13 @@ impl<C: PlayoutClock> Engine<C> {
         };
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
         let mut ticks = 0u64;
+        self.publish_health(0, 0);
         loop {
             ticks += 1;
             if ticks == 50 {
                 ticks = 0;
                 self.output.check()?; // about every 2 s: a failed target is logged when it fails
+                self.publish_health(cur.video.late, cur.audio.late);
             }
             self.poll_commands(&mut cur, rec);
             if self.stop.load(Ordering::SeqCst) {
@@ -432,6 +437,8 @@ impl<C: PlayoutClock> Engine<C> {
             self.publish_position();
         }
         rec.slate_frames += cur.video.slate;
+        self.late = (self.late.0 + cur.video.late, self.late.1 + cur.audio.late);
+        self.publish_health(0, 0);
         if cur.video.held > 0 {
             rec.note(format!("source short: last frame held for {} frames", cur.video.held));
         }
@@ -482,6 +489,16 @@ impl<C: PlayoutClock> Engine<C> {
             self.samples_out += n;
         }
         Ok(())
+    }
+
+    /// Late counters (plus those of the segment on air) and each output target's state.
+    fn publish_health(&self, late_frames: u64, late_samples: u64) {
+        let outputs = self.output.target_states();
+        if let Ok(mut s) = self.status.lock() {
+            s.late_frames = self.late.0 + late_frames;
+            s.late_samples = self.late.1 + late_samples;
+            s.outputs = outputs;
+        }
     }
 
     fn publish_position(&self) {

@@ -32,5 +32,5 @@ pub use error::PlayoutError;
 pub use live::{start_live, LiveChannel, LiveReport};
 pub use playlist::{Playlist, PlaylistError};
 pub use render::{render_playlist, render_playlist_file, RenderReport};
-pub use status::Status;
+pub use status::{OutputStatus, Status};
 pub use target::OutputTarget;

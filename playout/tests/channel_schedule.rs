@@ -53,6 +53,12 @@ fn a_restarted_channel_rejoins_the_item_due_now_at_the_right_offset() {
     let (second, sink, file, to_air) = start(dir.path(), &playlist, "second.ts");
     let epoch = second.handle().epoch();
     std::thread::sleep(Duration::from_millis(2500));
+    let metrics = second.handle().prometheus();
+    assert!(metrics.contains("kapok_playout_output_up{channel=\"test\",target=\"file "), "{metrics}");
+    assert!(metrics.contains("kapok_playout_late_frames_total{channel=\"test\"} "), "{metrics}");
+    let status = second.handle().status();
+    assert_eq!(status.outputs.len(), 1);
+    assert!(status.outputs[0].failed.is_none());
     second.stop().unwrap();
     eprintln!("restart: on air {:.3} s after start", to_air.as_secs_f64());
     assert!(to_air < Duration::from_secs(2), "rejoined in {to_air:?}");
