@@ -173,3 +173,37 @@ fn skip_moves_on_at_once_and_the_next_hard_start_keeps_its_time() {
     let off = secs(wall(blue) - (t0 + chrono::Duration::seconds(6)));
     assert!(off.abs() <= 0.04, "hard start off by {off:.3} s");
 }
+
+#[test]
+fn a_schedule_source_outage_keeps_the_loaded_schedule_on_air() {
+    let dir = tempfile::tempdir().unwrap();
+    let red = clip(dir.path(), "red.mp4", &["red"; 3]);
+    let blue = clip(dir.path(), "blue.mp4", &["blue"; 2]);
+    let t0 = Utc::now() + chrono::Duration::milliseconds(1500);
+    let playlist = dir.path().join("day.json");
+    write_playlist(
+        &playlist,
+        t0,
+        serde_json::json!([
+            { "source": red, "duration": 3.0, "title": "red" },
+            { "source": blue, "duration": 2.0, "title": "blue" },
+        ]),
+    );
+    let (runner, sink, file, _) = start(dir.path(), &playlist, "air.ts");
+    sleep_until(t0 + chrono::Duration::milliseconds(500));
+    // The source goes away (API down, file gone); then the operator skips, so the channel
+    // must rejoin from what it holds.
+    std::fs::remove_file(&playlist).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    runner.handle().skip();
+    sleep_until(t0 + chrono::Duration::milliseconds(3500));
+    runner.stop().unwrap();
+
+    let colours = runs(&frame_colours(&file));
+    eprintln!("outage: {colours:?}");
+    let names: Vec<&str> = colours.iter().map(|(c, _)| *c).collect();
+    assert_eq!(names, ["black", "red", "blue", "black"], "{colours:?}");
+    assert!(colours[2].1.abs_diff(50) <= 1, "blue aired whole after the skip: {colours:?}");
+    let recs = records(&sink);
+    assert!(recs.iter().any(|r| r.title.as_deref() == Some("blue") && r.outcome == Outcome::Played), "{recs:?}");
+}

@@ -280,6 +280,16 @@ impl ChannelRunner {
         self.handle.clone()
     }
 
+    /// Airs until `shutdown` returns (a blocking wait on the process's shutdown signal), then
+    /// stops and drains as [`ChannelRunner::stop`].
+    ///
+    /// # Errors
+    /// As [`ChannelRunner::stop`].
+    pub fn run_until(self, shutdown: impl FnOnce()) -> Result<ChannelReport, ChannelError> {
+        shutdown();
+        self.stop()
+    }
+
     /// Stops at the next frame, drains the outputs (files complete), delivers the last as-run
     /// records to the sink and returns the totals. Blocking: from async code call it on a
     /// blocking thread once the shutdown signal fired.
