@@ -58,6 +58,9 @@ pub enum FetchError {
     /// Writing the data locally failed.
     #[error("writing fetched media: {0}")]
     Io(#[from] std::io::Error),
+    /// Any other failure of the store (bad key, protocol error…).
+    #[error("fetching media: {0}")]
+    Other(String),
 }
 
 /// Copies media from the object store. Implemented by the server over its media store.

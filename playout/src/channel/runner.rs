@@ -280,6 +280,13 @@ impl ChannelRunner {
         self.handle.clone()
     }
 
+    /// True when the channel has ended on its own: every output target failed (or the engine
+    /// panicked). [`ChannelRunner::stop`] then returns the error; a supervisor restarts the
+    /// channel, which rejoins the schedule.
+    pub fn is_finished(&self) -> bool {
+        self.engine.is_finished()
+    }
+
     /// Airs until `shutdown` returns (a blocking wait on the process's shutdown signal), then
     /// stops and drains as [`ChannelRunner::stop`].
     ///
@@ -398,8 +405,9 @@ fn resolve(shared: &Shared, mut playlist: Playlist) -> Playlist {
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
 fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>) {
+    let mut first = true;
     loop {
-        {
+        if !first {
             let guard = lock(&shared.wake.0);
             let _ = shared.wake.1.wait_timeout_while(guard, poll, |()| !shared.stopping.load(Ordering::SeqCst));
         }
@@ -410,7 +418,8 @@ fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>
         let merged = shared.refresh(now);
         let fresh = merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
         let loaded = ahead(&lock(&shared.loaded), now, now + shared.window);
-        if fresh != loaded {
+        // The first round only starts the prefetch: the engine is loading the same schedule.
+        if !std::mem::take(&mut first) && fresh != loaded {
             tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
             shared.engine.return_after_item();
         }

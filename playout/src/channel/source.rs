@@ -135,7 +135,7 @@ pub struct JsonLinesAsRun {
 }
 
 impl JsonLinesAsRun {
-    /// Appends to `path` (created when missing).
+    /// Appends to `path` (created, with its directory, when missing).
     pub fn new(path: impl Into<PathBuf>) -> JsonLinesAsRun {
         JsonLinesAsRun { path: path.into(), lock: Mutex::new(()) }
     }
@@ -145,8 +145,12 @@ impl AsRunSink for JsonLinesAsRun {
     fn record(&self, channel: &str, record: &AsRunRecord) {
         let _guard = self.lock.lock();
         let line = serde_json::json!({ "channel": channel, "record": record });
-        let written =
-            OpenOptions::new().create(true).append(true).open(&self.path).and_then(|mut f| writeln!(f, "{line}"));
+        let open = || OpenOptions::new().create(true).append(true).open(&self.path);
+        let file = open().or_else(|e| match self.path.parent() {
+            Some(dir) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir).and_then(|()| open()),
+            _ => Err(e),
+        });
+        let written = file.and_then(|mut f| writeln!(f, "{line}"));
         if let Err(e) = written {
             tracing::error!(path = %self.path.display(), error = %e, "cannot write the as-run log");
         }
@@ -171,5 +175,71 @@ impl AsRunSink for MemoryAsRun {
         if let Ok(mut r) = self.records.lock() {
             r.push((channel.to_owned(), record.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(start: &str, source: &str) -> String {
+        format!(
+            r#"{{"format":{{"kind":"radio"}},"start":"{start}","items":[{{"source":"{source}","duration":3600}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_directory_of_days_is_read_and_re_read_when_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("d1.json"), day("2026-11-26T08:00:00Z", "a.wav")).unwrap();
+        std::fs::write(dir.path().join("d2.json"), day("2026-11-27T08:00:00Z", "b.wav")).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a playlist").unwrap();
+        let source = FileSource::new(dir.path());
+        let (from, until) = (at("2026-11-26T08:30:00Z"), at("2026-11-28T00:00:00Z"));
+        assert_eq!(source.published("c", from, until).unwrap().len(), 2);
+        // Only what overlaps the window.
+        assert_eq!(source.published("c", from, at("2026-11-26T10:00:00Z")).unwrap().len(), 1);
+        std::fs::write(dir.path().join("d1.json"), day("2026-11-26T08:00:00Z", "changed.wav")).unwrap();
+        let p = source.published("c", from, at("2026-11-26T10:00:00Z")).unwrap();
+        assert_eq!(p[0].items[0].source.to_string(), dir.path().join("changed.wav").display().to_string());
+    }
+
+    #[test]
+    fn half_written_or_timeless_playlists_are_errors_and_a_missing_file_is_an_outage() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("day.json");
+        let source = FileSource::new(&file);
+        let (from, until) = (at("2026-11-26T08:00:00Z"), at("2026-11-27T08:00:00Z"));
+        assert!(matches!(source.published("c", from, until), Err(SourceError::Unavailable(_))));
+        std::fs::write(&file, &day("2026-11-26T08:00:00Z", "a.wav")[..40]).unwrap();
+        assert!(matches!(source.published("c", from, until), Err(SourceError::Playlist(_))));
+        std::fs::write(&file, r#"{"format":{"kind":"radio"},"items":[{"source":"a","duration":1}]}"#).unwrap();
+        assert!(matches!(source.published("c", from, until), Err(SourceError::NoStart(_))));
+    }
+
+    #[test]
+    fn json_lines_as_run_creates_its_directory_and_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("asrun/tv.jsonl");
+        let sink = JsonLinesAsRun::new(&path);
+        let seg = crate::timeline::Segment {
+            kind: crate::timeline::SegmentKind::Gap,
+            scheduled: crate::timeline::MediaTime::ZERO,
+            start: crate::timeline::Boundary { frame: 0, sample: 0, time: crate::timeline::MediaTime::ZERO },
+            end: crate::timeline::Boundary { frame: 0, sample: 0, time: crate::timeline::MediaTime::ZERO },
+            cut_by: None,
+        };
+        let record = AsRunRecord::for_segment(&seg);
+        sink.record("tv", &record);
+        sink.record("tv", &record);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(line["channel"], "tv");
+        assert_eq!(line["record"]["outcome"], "played");
     }
 }
