@@ -6,10 +6,12 @@
 //! The schedule comes through [`PlaylistSource`] and the as-run goes through [`AsRunSink`]:
 //! the server implements both over the catalog, a remote node over the API.
 
+mod http;
 mod runner;
 mod source;
 pub(crate) mod window;
 
+pub use http::{HttpAsRunSink, HttpSource};
 pub use runner::{ChannelConfig, ChannelHandle, ChannelReport, ChannelRunner};
 pub use source::{AsRunSink, FileSource, JsonLinesAsRun, MemoryAsRun, PlaylistSource, SourceError};
 
