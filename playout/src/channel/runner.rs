@@ -318,8 +318,11 @@ impl ChannelRunner {
 /// Fills in what only the channel knows: wall-clock times, how an item was joined, skips.
 fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
     let mut rec = record.clone();
-    let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
-    rec.actual_wall = Some((shared.epoch + to_chrono(at)).to_rfc3339());
+    if rec.outcome != Outcome::Skipped {
+        // (A skipped item never aired: it has no actual start.)
+        let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
+        rec.actual_wall = Some((shared.epoch + to_chrono(at)).to_rfc3339());
+    }
     let mut notes = lock(&shared.notes);
     if rec.item == Some(0) {
         if let Some(j) = notes.joined.take() {

@@ -99,7 +99,8 @@ pub(crate) fn agenda(p: &Playlist) -> Vec<Entry> {
             SegmentKind::Item(i) => Some(Entry {
                 start: zero + to_chrono(s.start.time),
                 end: zero + to_chrono(s.end.time),
-                item: p.items[i].clone(),
+                // The slot says when; the offset only depends on which playlist came first.
+                item: Item { offset: None, ..p.items[i].clone() },
             }),
             SegmentKind::Gap => None,
         })
