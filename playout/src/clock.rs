@@ -37,9 +37,7 @@ impl SystemClock {
     pub fn new(lead: Duration) -> Self {
         SystemClock { anchor: None, lead }
     }
-}
 
-impl SystemClock {
     /// A system clock whose timeline zero is `zero` (not the first push): a channel that joins
     /// its schedule at `zero` stays locked to it however long its first input takes to open.
     pub fn anchored(zero: Instant, lead: Duration) -> Self {
