@@ -9,6 +9,7 @@
 mod http;
 mod runner;
 mod source;
+mod watch;
 pub(crate) mod window;
 
 pub use http::{HttpAsRunSink, HttpSource};

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::source::{AsRunSink, PlaylistSource};
+use super::watch::{prefetch_loop, watch};
 use super::window::{agenda, ahead, live_at, merge, to_chrono, Entry, Joined};
 use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
@@ -74,7 +75,7 @@ pub struct ChannelReport {
 }
 
 #[derive(Default)]
-struct Slip {
+pub(super) struct Slip {
     /// How far ahead of the published schedule soft items run (after skips).
     ahead: chrono::Duration,
     /// When the slip ends: the next hard start.
@@ -84,36 +85,36 @@ struct Slip {
 }
 
 #[derive(Default)]
-struct Notes {
+pub(super) struct Notes {
     joined: Option<Joined>,
     skipping: bool,
 }
 
-struct Shared {
-    channel: String,
-    format: ChannelFormat,
-    window: chrono::Duration,
-    source: Arc<dyn PlaylistSource>,
-    cache: Option<Arc<MediaCache>>,
-    epoch: DateTime<Utc>,
-    engine: EngineHandle,
-    latest: Mutex<Option<Playlist>>,
-    loaded: Mutex<Vec<Entry>>,
-    slip: Mutex<Slip>,
-    notes: Mutex<Notes>,
-    missing: Mutex<HashSet<MediaRef>>,
-    stopping: AtomicBool,
-    wake: (Mutex<()>, Condvar),
+pub(super) struct Shared {
+    pub(super) channel: String,
+    pub(super) format: ChannelFormat,
+    pub(super) window: chrono::Duration,
+    pub(super) source: Arc<dyn PlaylistSource>,
+    pub(super) cache: Option<Arc<MediaCache>>,
+    pub(super) epoch: DateTime<Utc>,
+    pub(super) engine: EngineHandle,
+    pub(super) latest: Mutex<Option<Playlist>>,
+    pub(super) loaded: Mutex<Vec<Entry>>,
+    pub(super) slip: Mutex<Slip>,
+    pub(super) notes: Mutex<Notes>,
+    pub(super) missing: Mutex<HashSet<MediaRef>>,
+    pub(super) stopping: AtomicBool,
+    pub(super) wake: (Mutex<()>, Condvar),
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every value behind these locks is replaced whole, so a poisoned one is still consistent.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Shared {
     /// Reads the published schedule around `now`; on failure keeps (and returns) the last one.
-    fn refresh(&self, now: DateTime<Utc>) -> Option<Playlist> {
+    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<Playlist> {
         match self.source.published(&self.channel, now, now + self.window) {
             Ok(playlists) => {
                 let (merged, problems) = merge(&self.format, playlists);
@@ -404,54 +405,4 @@ fn resolve(shared: &Shared, mut playlist: Playlist) -> Playlist {
     }
     *lock(&shared.missing) = missing;
     playlist
-}
-
-/// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
-fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>) {
-    let mut first = true;
-    loop {
-        if !first {
-            let guard = lock(&shared.wake.0);
-            let _ = shared.wake.1.wait_timeout_while(guard, poll, |()| !shared.stopping.load(Ordering::SeqCst));
-        }
-        if shared.stopping.load(Ordering::SeqCst) {
-            return;
-        }
-        let now = Utc::now();
-        let merged = shared.refresh(now);
-        let fresh = merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
-        let loaded = ahead(&lock(&shared.loaded), now, now + shared.window);
-        // The first round only starts the prefetch: the engine is loading the same schedule.
-        if !std::mem::take(&mut first) && fresh != loaded {
-            tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
-            shared.engine.return_after_item();
-        }
-        let media: Vec<MediaRef> = fresh
-            .iter()
-            .filter_map(|e| match &e.item.source {
-                Source::Uri(u) => MediaRef::parse(u).ok(),
-                Source::Path(_) => None,
-            })
-            .collect();
-        if !media.is_empty() {
-            let _ = prefetch.send(media);
-        }
-    }
-}
-
-/// The prefetch thread: fetch what the window needs; replan when media the run lacked arrived.
-fn prefetch_loop(shared: &Shared, cache: &MediaCache, rx: &mpsc::Receiver<Vec<MediaRef>>) {
-    while let Ok(mut media) = rx.recv() {
-        while let Ok(newer) = rx.try_recv() {
-            media = newer;
-        }
-        let report = cache.prefetch(&media);
-        for (key, reason) in &report.failed {
-            tracing::warn!(channel = %shared.channel, key, reason, "prefetch failed: cached media still airs");
-        }
-        let arrived = lock(&shared.missing).iter().any(|m| cache.get(m).is_some());
-        if arrived {
-            shared.engine.return_after_item();
-        }
-    }
 }
