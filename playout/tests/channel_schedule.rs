@@ -99,12 +99,14 @@ fn a_reload_replaces_what_follows_and_leaves_the_item_on_air_alone() {
     write_playlist(
         &playlist,
         t0,
-        serde_json::json!([red_item.clone(), { "source": green, "duration": 3.0, "title": "green" }]),
+        serde_json::json!([red_item, { "source": green, "duration": 3.0, "title": "green" }]),
     );
     let (runner, sink, file, _) = start(dir.path(), &playlist, "air.ts");
     sleep_until(t0 + chrono::Duration::seconds(1));
-    // While red airs, green is replaced by blue (and red's own entry is rewritten unchanged).
-    write_playlist(&playlist, t0, serde_json::json!([red_item, { "source": blue, "duration": 3.0, "title": "blue" }]));
+    // While red airs, green is replaced by blue, and red's own entry is renamed: red airs on
+    // exactly as it was, the change applies from its end.
+    let renamed = serde_json::json!({ "source": red, "duration": 3.0, "title": "red, renamed" });
+    write_playlist(&playlist, t0, serde_json::json!([renamed, { "source": blue, "duration": 3.0, "title": "blue" }]));
     sleep_until(t0 + chrono::Duration::milliseconds(7000));
     let report = runner.stop().unwrap();
     assert!(report.failed_targets.is_empty());
@@ -206,4 +208,36 @@ fn a_schedule_source_outage_keeps_the_loaded_schedule_on_air() {
     assert!(colours[2].1.abs_diff(50) <= 1, "blue aired whole after the skip: {colours:?}");
     let recs = records(&sink);
     assert!(recs.iter().any(|r| r.title.as_deref() == Some("blue") && r.outcome == Outcome::Played), "{recs:?}");
+}
+
+#[test]
+fn an_override_goes_to_air_and_the_channel_rejoins_the_schedule_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let red = clip(dir.path(), "red.mp4", &["red"; 5]);
+    let alert = clip(dir.path(), "alert.mp4", &["yellow"; 5]);
+    let t0 = Utc::now() + chrono::Duration::milliseconds(1500);
+    let playlist = dir.path().join("day.json");
+    write_playlist(&playlist, t0, serde_json::json!([{ "source": red, "duration": 5.0, "title": "red" }]));
+    let (runner, sink, file, _) = start(dir.path(), &playlist, "air.ts");
+    sleep_until(t0 + chrono::Duration::seconds(1));
+    let handle = runner.handle();
+    handle.override_with(playout::playlist::Source::Path(alert));
+    wait_for(Duration::from_secs(5), || handle.status().now.as_deref().is_some_and(|n| n.starts_with("override")))
+        .expect("override on air");
+    std::thread::sleep(Duration::from_millis(1000));
+    handle.release(playout::ResumePolicy::RejoinSchedule);
+    sleep_until(t0 + chrono::Duration::milliseconds(5500));
+    runner.stop().unwrap();
+
+    let colours = runs(&frame_colours(&file));
+    eprintln!("override: {colours:?}");
+    let names: Vec<&str> = colours.iter().map(|(c, _)| *c).collect();
+    assert_eq!(names, ["black", "red", "yellow", "red", "black"], "{colours:?}");
+    // Rejoining the schedule: red's slot still ends at t0 + 5 s, whatever the override took.
+    assert!((colours[1].1 + colours[2].1 + colours[3].1).abs_diff(125) <= 1, "{colours:?}");
+    let recs = records(&sink);
+    let over = recs.iter().find(|r| r.title.as_deref() == Some("override")).unwrap();
+    assert!(over.actual_wall.is_some() && over.frames > 0, "{over:?}");
+    let red = recs.iter().find(|r| r.title.as_deref() == Some("red")).unwrap();
+    assert!(red.reason.as_deref().unwrap().contains("interrupted by an override"), "{red:?}");
 }
