@@ -90,6 +90,8 @@ pub struct Engine<C: PlayoutClock> {
     returning: Arc<AtomicU8>,
     /// The next item's input, opened before a run returned early, for the next run to reuse.
     carry: Option<(Item, Pending)>,
+    /// An input opened on request ([`EngineHandle::prepare`]) for the next run.
+    prepared: Option<(Item, Pending)>,
     observer: Option<AsRunObserver>,
     /// Frames and samples aired as stand-ins for late real-time sources, in finished segments.
     late: (u64, u64),
@@ -133,6 +135,7 @@ impl<C: PlayoutClock> Engine<C> {
             extra_records: Vec::new(),
             returning: Arc::default(),
             carry: None,
+            prepared: None,
             observer: None,
             late: (0, 0),
         }
@@ -204,12 +207,15 @@ impl<C: PlayoutClock> Engine<C> {
         let airs = |s: &Segment| matches!(s.kind, SegmentKind::Item(_)) && !s.is_empty();
         let next_from = |from: usize| segments.iter().skip(from).position(airs).map(|p| p + from);
         let first = next_from(0);
-        let carried = match (self.carry.take(), first.map(|k| segments[k].kind)) {
-            (Some((item, p)), Some(SegmentKind::Item(i))) if same_input(&item, &playlist.items[i]) => {
-                first.map(|k| (k, p))
+        // Reuse an input already open for the first item (kept by the last run or prepared);
+        // any other is stale and closed.
+        let opened = [self.carry.take(), self.prepared.take()];
+        let carried = first.and_then(|k| match segments[k].kind {
+            SegmentKind::Item(i) => {
+                opened.into_iter().flatten().find(|(item, _)| same_input(item, &playlist.items[i])).map(|(_, p)| (k, p))
             }
-            _ => None,
-        };
+            SegmentKind::Gap => None,
+        });
         let mut pending = carried.or_else(|| first.and_then(open));
         let mut records = Vec::with_capacity(segments.len());
         for (k, seg) in segments.iter().enumerate() {
@@ -260,7 +266,14 @@ impl<C: PlayoutClock> Engine<C> {
                             open(k).map(|(_, p)| p)
                         }
                     };
-                    mine.map(Pending::wait)
+                    let asked = std::time::Instant::now();
+                    let input = mine.map(Pending::wait);
+                    let waited = asked.elapsed();
+                    // In real time the output has ~100 ms of lead; waiting longer delays delivery.
+                    if self.clock.is_live() && waited > Duration::from_millis(100) {
+                        rec.note(format!("waited {:.3} s for the input to open", waited.as_secs_f64()));
+                    }
+                    input
                 }
             };
             // Open the next item while this one airs.

@@ -125,6 +125,8 @@ fn a_reload_replaces_what_follows_and_leaves_the_item_on_air_alone() {
     assert_eq!(recs.iter().filter(|r| r.title.as_deref() == Some("red")).count(), 1, "red aired once: {recs:?}");
     let blue = recs.iter().find(|r| r.title.as_deref() == Some("blue")).unwrap();
     assert!(secs(wall(blue) - (t0 + chrono::Duration::seconds(3))).abs() <= 0.04, "{blue:?}");
+    // The watcher had blue opened before red ended: the switch did not wait for it.
+    assert!(!blue.reason.as_deref().unwrap_or("").contains("waited"), "{blue:?}");
     // Before and after the schedule: slate, and the as-run says why.
     let fills: Vec<&AsRunRecord> = recs.iter().filter(|r| r.item.is_none() && r.title.is_none()).collect();
     assert!(fills.iter().any(|r| r.reason.as_deref().unwrap_or("").contains("nothing scheduled")), "{fills:?}");

@@ -77,7 +77,7 @@ pub struct ChannelReport {
 #[derive(Default)]
 pub(super) struct Slip {
     /// How far ahead of the published schedule soft items run (after skips).
-    ahead: chrono::Duration,
+    pub(super) ahead: chrono::Duration,
     /// When the slip ends: the next hard start.
     until: Option<DateTime<Utc>>,
     /// A skip asked for: the published time to jump to at the next (re)join.
@@ -131,7 +131,7 @@ impl Shared {
         }
     }
 
-    fn tolerance(&self) -> chrono::Duration {
+    pub(super) fn tolerance(&self) -> chrono::Duration {
         match self.format.video {
             Some(v) => to_chrono(v.fps.frames_to_time(1)),
             None => chrono::Duration::milliseconds(20),
@@ -386,7 +386,14 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
 }
 
 /// `media://` sources replaced by their cached files; media not cached airs as slate.
-fn resolve(shared: &Shared, mut playlist: Playlist) -> Playlist {
+fn resolve(shared: &Shared, playlist: Playlist) -> Playlist {
+    let (playlist, missing) = resolved(shared, playlist);
+    *lock(&shared.missing) = missing;
+    playlist
+}
+
+/// `playlist` with `media://` sources resolved, and the media it lacks.
+pub(super) fn resolved(shared: &Shared, mut playlist: Playlist) -> (Playlist, HashSet<MediaRef>) {
     let mut missing = HashSet::new();
     for item in &mut playlist.items {
         let Source::Uri(uri) = &item.source else { continue };
@@ -403,6 +410,5 @@ fn resolve(shared: &Shared, mut playlist: Playlist) -> Playlist {
             }
         };
     }
-    *lock(&shared.missing) = missing;
-    playlist
+    (playlist, missing)
 }

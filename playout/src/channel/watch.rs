@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::runner::{lock, Shared};
-use super::window::{agenda, ahead};
+use super::runner::{lock, resolved, Shared};
+use super::window::{agenda, ahead, live_at, Entry};
 use crate::cache::{MediaCache, MediaRef};
-use crate::playlist::Source;
+use crate::playlist::{Playlist, Source};
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
 pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>) {
@@ -31,6 +31,9 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
         // The first round only starts the prefetch: the engine is loading the same schedule.
         if !std::mem::take(&mut first) && fresh != loaded {
             tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
+            if let Some(merged) = &merged {
+                prepare_next(shared, merged, &loaded, now);
+            }
             shared.engine.return_after_item();
         }
         let media: Vec<MediaRef> = fresh
@@ -43,6 +46,19 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
         if !media.is_empty() {
             let _ = prefetch.send(media);
         }
+    }
+}
+
+/// Opens, ahead, the item the changed schedule airs when the item on air ends, so the switch
+/// does not wait for it to open.
+fn prepare_next(shared: &Shared, merged: &Playlist, loaded: &[Entry], now: chrono::DateTime<Utc>) {
+    let slip = lock(&shared.slip).ahead;
+    let published = now + slip;
+    let Some(current) = loaded.iter().find(|e| e.start <= published && e.end > published) else { return };
+    let Some((live, _)) = live_at(merged, current.end - slip, slip, shared.tolerance()) else { return };
+    let (live, _) = resolved(shared, live);
+    if let Some(first) = live.items.into_iter().next() {
+        shared.engine.prepare(first);
     }
 }
 

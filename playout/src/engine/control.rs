@@ -28,12 +28,15 @@ pub enum ResumePolicy {
 pub(super) enum Command {
     Override(Source, Option<MediaTime>),
     Release(ResumePolicy, Option<MediaTime>),
+    Prepare(Box<Item>),
 }
 
 impl Command {
     pub(super) fn due(&self, now: MediaTime) -> bool {
-        let (Command::Override(_, at) | Command::Release(_, at)) = self;
-        !at.is_some_and(|at| at > now)
+        match self {
+            Command::Override(_, at) | Command::Release(_, at) => !at.is_some_and(|at| at > now),
+            Command::Prepare(_) => true,
+        }
     }
 }
 
@@ -70,6 +73,13 @@ impl EngineHandle {
     /// Asks the engine to stop after the current frame.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Opens `item`'s input now, in the background: the next [`Engine::run`] that starts with
+    /// the same media (source, in-point) airs it without waiting for it to open. How a channel
+    /// pre-rolls the item a schedule change puts after the item on air.
+    pub fn prepare(&self, item: Item) {
+        let _ = self.tx.send(Command::Prepare(Box::new(item)));
     }
 
     /// Asks [`Engine::run`] to return once the item on air has ended (at once during a gap or
@@ -194,6 +204,10 @@ impl<C: PlayoutClock> Engine<C> {
                     });
                 }
                 Command::Release(policy, _) => self.release(policy, cur, rec),
+                Command::Prepare(item) => {
+                    let pending = Pending::open(&item, self.format, self.config.input_timeout, self.config.patience);
+                    self.prepared = Some((*item, pending));
+                }
             }
         }
         // An override opens in the background and goes on air at the first frame after.
