@@ -36,6 +36,10 @@ pub struct AsRunRecord {
     pub scheduled_wall: Option<String>,
     /// Where it actually started on the timeline, seconds.
     pub actual_start_s: f64,
+    /// Wall-clock actual start (RFC 3339), when the channel knows its timeline's wall time
+    /// (a [`crate::channel::ChannelRunner`] does; a render does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_wall: Option<String>,
     /// How long it actually aired, seconds.
     pub actual_duration_s: f64,
     /// First channel frame of the item.
@@ -69,6 +73,7 @@ impl AsRunRecord {
             scheduled_start_s: segment.scheduled.as_secs_f64(),
             scheduled_wall: None,
             actual_start_s: segment.start.time.as_secs_f64(),
+            actual_wall: None,
             actual_duration_s: (segment.end.time.saturating_sub(segment.start.time)).as_secs_f64(),
             start_frame: segment.start.frame,
             frames: segment.frames(),

@@ -37,6 +37,12 @@ impl SystemClock {
     pub fn new(lead: Duration) -> Self {
         SystemClock { anchor: None, lead }
     }
+
+    /// A system clock whose timeline zero is `zero` (not the first push): a channel that joins
+    /// its schedule at `zero` stays locked to it however long its first input takes to open.
+    pub fn anchored(zero: Instant, lead: Duration) -> Self {
+        SystemClock { anchor: Some(zero), lead }
+    }
 }
 
 impl Default for SystemClock {

@@ -10,7 +10,7 @@
 //! only when an override is released with [`ResumePolicy::ResumeItem`] (the schedule slips).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::Playlist;
+use crate::playlist::{Item, Playlist};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
@@ -30,6 +30,14 @@ mod control;
 
 use control::{Command, Override};
 pub use control::{EngineHandle, Overlay, ResumePolicy};
+
+/// Called with each as-run record as soon as its item (or gap, or override) has aired.
+pub type AsRunObserver = Box<dyn FnMut(&AsRunRecord) + Send>;
+
+/// [`EngineHandle::return_after_item`] was asked.
+const RETURN_AFTER_ITEM: u8 = 1;
+/// [`EngineHandle::return_now`] was asked.
+const RETURN_NOW: u8 = 2;
 
 /// Runtime settings of an engine.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +87,15 @@ pub struct Engine<C: PlayoutClock> {
     overriding: Option<Override>,
     extra_records: Vec<AsRunRecord>,
     overlay: Option<Box<dyn Overlay>>,
+    /// 0, [`RETURN_AFTER_ITEM`] or [`RETURN_NOW`]: asks [`Engine::run`] to hand back early.
+    returning: Arc<AtomicU8>,
+    /// The next item's input, opened before a run returned early, for the next run to reuse.
+    carry: Option<(Item, Pending)>,
+    /// An input opened on request ([`EngineHandle::prepare`]) for the next run.
+    prepared: Option<(Item, Pending)>,
+    observer: Option<AsRunObserver>,
+    /// Frames and samples aired as stand-ins for late real-time sources, in finished segments.
+    late: (u64, u64),
 }
 
 /// Where the current segment stands.
@@ -118,12 +135,34 @@ impl<C: PlayoutClock> Engine<C> {
             overriding: None,
             extra_records: Vec::new(),
             overlay: None,
+            returning: Arc::default(),
+            carry: None,
+            prepared: None,
+            observer: None,
+            late: (0, 0),
         }
     }
 
     /// A handle to control the engine from other threads.
     pub fn handle(&self) -> EngineHandle {
-        EngineHandle { tx: self.tx.clone(), stop: self.stop.clone(), status: self.status.clone() }
+        EngineHandle {
+            tx: self.tx.clone(),
+            stop: self.stop.clone(),
+            status: self.status.clone(),
+            returning: self.returning.clone(),
+        }
+    }
+
+    /// Sets a function called with each as-run record as soon as it is complete (a channel
+    /// that runs for days reports item by item, not when a run returns).
+    pub fn set_observer(&mut self, observer: AsRunObserver) {
+        self.observer = Some(observer);
+    }
+
+    fn observe(&mut self, record: &AsRunRecord) {
+        if let Some(observer) = self.observer.as_mut() {
+            observer(record);
+        }
     }
 
     /// Video frames and audio samples emitted so far.
@@ -169,7 +208,17 @@ impl<C: PlayoutClock> Engine<C> {
         };
         let airs = |s: &Segment| matches!(s.kind, SegmentKind::Item(_)) && !s.is_empty();
         let next_from = |from: usize| segments.iter().skip(from).position(airs).map(|p| p + from);
-        let mut pending = next_from(0).and_then(open);
+        let first = next_from(0);
+        // Reuse an input already open for the first item (kept by the last run or prepared);
+        // any other is stale and closed.
+        let opened = [self.carry.take(), self.prepared.take()];
+        let carried = first.and_then(|k| match segments[k].kind {
+            SegmentKind::Item(i) => {
+                opened.into_iter().flatten().find(|(item, _)| same_input(item, &playlist.items[i])).map(|(_, p)| (k, p))
+            }
+            SegmentKind::Gap => None,
+        });
+        let mut pending = carried.or_else(|| first.and_then(open));
         let mut records = Vec::with_capacity(segments.len());
         for (k, seg) in segments.iter().enumerate() {
             let mut rec = AsRunRecord::for_segment(seg);
@@ -181,6 +230,15 @@ impl<C: PlayoutClock> Engine<C> {
                 rec.source = Some(item.source.to_string());
                 rec.scheduled_wall = item.start.map(|s| s.to_rfc3339());
             }
+            if self.returning.swap(0, Ordering::SeqCst) != 0 {
+                // Hand back at this boundary; the input opened for this segment is kept.
+                if let Some((pk, p)) = pending.take() {
+                    if let SegmentKind::Item(i) = segments[pk].kind {
+                        self.carry = Some((playlist.items[i].clone(), p));
+                    }
+                }
+                break;
+            }
             let local_now = self.global_unit() - self.base_unit();
             let stopped = self.stop.load(Ordering::SeqCst);
             if seg.is_empty() || stopped || local_now >= unit(&seg.end) {
@@ -190,6 +248,9 @@ impl<C: PlayoutClock> Engine<C> {
                 }
                 if pending.as_ref().is_some_and(|(pk, _)| *pk == k) {
                     pending = next_from(k + 1).and_then(open);
+                }
+                if !stopped && !seg.is_empty() || seg.is_empty() && seg.cut_by.is_some() {
+                    self.observe(&rec);
                 }
                 records.push(rec);
                 continue;
@@ -207,7 +268,14 @@ impl<C: PlayoutClock> Engine<C> {
                             open(k).map(|(_, p)| p)
                         }
                     };
-                    mine.map(Pending::wait)
+                    let asked = std::time::Instant::now();
+                    let input = mine.map(Pending::wait);
+                    let waited = asked.elapsed();
+                    // In real time the output has ~100 ms of lead; waiting longer delays delivery.
+                    if self.clock.is_live() && waited > Duration::from_millis(100) {
+                        rec.note(format!("waited {:.3} s for the input to open", waited.as_secs_f64()));
+                    }
+                    input
                 }
             };
             // Open the next item while this one airs.
@@ -238,15 +306,20 @@ impl<C: PlayoutClock> Engine<C> {
                 }
             }
             tracing::info!(item = ?rec.item, outcome = ?rec.outcome, reason = ?rec.reason, "as-run");
+            self.observe(&rec);
             records.push(rec);
+        }
+        if self.stop.load(Ordering::SeqCst) {
+            self.returning.store(0, Ordering::SeqCst);
         }
         records.append(&mut self.extra_records);
         records.sort_by(|a, b| a.actual_start_s.total_cmp(&b.actual_start_s));
         Ok(records)
     }
 
-    /// Fills slate and silence (overrides still apply) until [`EngineHandle::stop`]: what a
-    /// channel airs when its playlist has run out.
+    /// Fills slate and silence (overrides still apply) until [`EngineHandle::stop`] (or
+    /// [`EngineHandle::return_now`] / [`EngineHandle::return_after_item`]): what a channel airs
+    /// when its playlist has run out.
     ///
     /// # Errors
     /// [`PlayoutError::Output`] when the output fails.
@@ -262,9 +335,11 @@ impl<C: PlayoutClock> Engine<C> {
         rec.actual_start_s = self.now().as_secs_f64();
         rec.start_frame = self.frames_out;
         self.air(&seg, None, &mut rec)?;
+        self.returning.store(0, Ordering::SeqCst);
         rec.frames = self.frames_out - before.0;
         rec.samples = self.samples_out - before.1;
         rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
+        self.observe(&rec);
         let mut records = std::mem::take(&mut self.extra_records);
         records.insert(0, rec);
         Ok(records)
@@ -313,16 +388,34 @@ impl<C: PlayoutClock> Engine<C> {
         };
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
         let mut ticks = 0u64;
+        self.publish_health(0, 0);
         loop {
             ticks += 1;
             if ticks == 50 {
                 ticks = 0;
                 self.output.check()?; // about every 2 s: a failed target is logged when it fails
+                self.publish_health(cur.video.late, cur.audio.late);
             }
             self.poll_commands(&mut cur, rec);
             if self.stop.load(Ordering::SeqCst) {
                 rec.note("engine stopped");
                 break;
+            }
+            match self.returning.load(Ordering::SeqCst) {
+                RETURN_NOW => {
+                    if seg.kind != SegmentKind::Gap {
+                        rec.note("ended early: the channel replanned");
+                    }
+                    break;
+                }
+                // A gap, a fill or an item airing slate is not a programme: it gives way at once.
+                RETURN_AFTER_ITEM if input.is_none() => {
+                    if seg.kind != SegmentKind::Gap {
+                        rec.note("ended early: the channel replanned");
+                    }
+                    break;
+                }
+                _ => {}
             }
             if self.overriding.as_ref().is_some_and(|o| o.input.is_some() || o.pending.is_none()) {
                 self.tick_override()?;
@@ -360,6 +453,8 @@ impl<C: PlayoutClock> Engine<C> {
             self.publish_position();
         }
         rec.slate_frames += cur.video.slate;
+        self.late = (self.late.0 + cur.video.late, self.late.1 + cur.audio.late);
+        self.publish_health(0, 0);
         if cur.video.held > 0 {
             rec.note(format!("source short: last frame held for {} frames", cur.video.held));
         }
@@ -425,6 +520,16 @@ impl<C: PlayoutClock> Engine<C> {
         frame
     }
 
+    /// Late counters (plus those of the segment on air) and each output target's state.
+    fn publish_health(&self, late_frames: u64, late_samples: u64) {
+        let outputs = self.output.target_states();
+        if let Ok(mut s) = self.status.lock() {
+            s.late_frames = self.late.0 + late_frames;
+            s.late_samples = self.late.1 + late_samples;
+            s.outputs = outputs;
+        }
+    }
+
     fn publish_position(&self) {
         if let Ok(mut s) = self.status.lock() {
             s.frames_out = self.frames_out;
@@ -432,4 +537,9 @@ impl<C: PlayoutClock> Engine<C> {
             s.position_s = self.now().as_secs_f64();
         }
     }
+}
+
+/// True when an input opened for `a` serves `b` (same media from the same point).
+fn same_input(a: &Item, b: &Item) -> bool {
+    a.source == b.source && a.in_point == b.in_point && a.kind == b.kind
 }

@@ -10,6 +10,8 @@
 
 pub mod alert;
 pub mod asrun;
+pub mod cache;
+pub mod channel;
 pub mod clock;
 pub mod engine;
 pub mod error;
@@ -26,10 +28,10 @@ pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
 pub use clock::{PlayoutClock, SystemClock, VirtualClock};
-pub use engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
+pub use engine::{AsRunObserver, Engine, EngineConfig, EngineHandle, ResumePolicy};
 pub use error::PlayoutError;
 pub use live::{start_live, LiveChannel, LiveReport};
 pub use playlist::{Playlist, PlaylistError};
 pub use render::{render_playlist, render_playlist_file, RenderReport};
-pub use status::Status;
+pub use status::{OutputStatus, Status};
 pub use target::OutputTarget;

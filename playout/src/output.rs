@@ -194,6 +194,22 @@ impl Output {
         Ok(())
     }
 
+    /// Every target's state, in configuration order.
+    pub fn target_states(&self) -> Vec<crate::status::OutputStatus> {
+        self.targets
+            .lock()
+            .map(|t| {
+                t.iter()
+                    .map(|t| crate::status::OutputStatus {
+                        target: t.name.clone(),
+                        failed: t.failed.clone(),
+                        dropped_buffers: t.dropped,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Targets that have failed, as (target, reason).
     pub fn failed_targets(&self) -> Vec<(String, String)> {
         self.targets

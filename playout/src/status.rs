@@ -19,23 +19,76 @@ pub struct Status {
     pub samples_out: u64,
     /// Items (and gaps) that needed fallback.
     pub fallbacks: u64,
+    /// Video frames aired as stand-ins (last frame repeated) because a real-time source was
+    /// late: the output never waits, so these are the channel's late frames.
+    pub late_frames: u64,
+    /// Audio samples of silence aired because a real-time source was late.
+    pub late_samples: u64,
+    /// Each output target, updated about every 2 s.
+    pub outputs: Vec<OutputStatus>,
+}
+
+/// The state of one output target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OutputStatus {
+    /// The target as configured (`file …`, `udp://host:port`, `hls …`).
+    pub target: String,
+    /// Why it stopped, when it has failed (the others go on).
+    pub failed: Option<String>,
+    /// TS buffers dropped because the target fell behind (its oldest data goes first).
+    pub dropped_buffers: u64,
 }
 
 impl Status {
     /// Prometheus text exposition (version 0.0.4) for `channel`.
     pub fn prometheus(&self, channel: &str) -> String {
-        let label = channel.replace('\\', "\\\\").replace('"', "\\\"");
+        let label = escape(channel);
         let mut out = String::new();
         for (name, kind, help, value) in [
             ("kapok_playout_position_seconds", "gauge", "Channel timeline position.", self.position_s),
             ("kapok_playout_frames_total", "counter", "Video frames emitted.", self.frames_out as f64),
             ("kapok_playout_samples_total", "counter", "Audio samples emitted per channel.", self.samples_out as f64),
             ("kapok_playout_fallbacks_total", "counter", "Items that needed slate or silence.", self.fallbacks as f64),
+            (
+                "kapok_playout_late_frames_total",
+                "counter",
+                "Frames repeated for a late source.",
+                self.late_frames as f64,
+            ),
+            (
+                "kapok_playout_late_samples_total",
+                "counter",
+                "Silent samples for a late source.",
+                self.late_samples as f64,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{channel=\"{label}\"}} {value}");
         }
+        if !self.outputs.is_empty() {
+            out.push_str("# HELP kapok_playout_output_up Output target working (1) or failed (0).\n");
+            out.push_str("# TYPE kapok_playout_output_up gauge\n");
+            for o in &self.outputs {
+                let target = escape(&o.target);
+                let up = u8::from(o.failed.is_none());
+                let _ = writeln!(out, "kapok_playout_output_up{{channel=\"{label}\",target=\"{target}\"}} {up}");
+            }
+            out.push_str("# HELP kapok_playout_output_dropped_buffers_total TS buffers a lagging target dropped.\n");
+            out.push_str("# TYPE kapok_playout_output_dropped_buffers_total counter\n");
+            for o in &self.outputs {
+                let (target, n) = (escape(&o.target), o.dropped_buffers);
+                let _ = writeln!(
+                    out,
+                    "kapok_playout_output_dropped_buffers_total{{channel=\"{label}\",target=\"{target}\"}} {n}"
+                );
+            }
+        }
         out
     }
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -49,6 +102,23 @@ mod tests {
         assert!(text.contains("kapok_playout_frames_total{channel=\"tv\\\"1\"} 250\n"));
         assert!(text.contains("# TYPE kapok_playout_fallbacks_total counter\n"));
         assert!(text.contains("kapok_playout_position_seconds{channel=\"tv\\\"1\"} 10\n"));
-        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 4);
+        assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 6);
+    }
+
+    #[test]
+    fn each_output_has_its_state_and_drops() {
+        let s = Status {
+            outputs: vec![
+                OutputStatus { target: "udp://239.1.1.1:5000".into(), failed: None, dropped_buffers: 3 },
+                OutputStatus { target: "hls /x".into(), failed: Some("gone".into()), dropped_buffers: 0 },
+            ],
+            ..Status::default()
+        };
+        let text = s.prometheus("tv");
+        assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 1\n"));
+        assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"hls /x\"} 0\n"));
+        assert!(text.contains(
+            "kapok_playout_output_dropped_buffers_total{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 3\n"
+        ));
     }
 }

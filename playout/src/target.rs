@@ -43,6 +43,9 @@ pub(crate) struct Target {
     pipeline: gst::Pipeline,
     src: gst_app::AppSrc,
     pub(crate) failed: Option<String>,
+    /// Buffers pushed while the queue was full (a leaky target then drops its oldest data).
+    pub(crate) dropped: u64,
+    max_bytes: u64,
 }
 
 impl Target {
@@ -78,7 +81,8 @@ impl Target {
         src.set_caps(Some(
             &gst::Caps::builder("video/mpegts").field("systemstream", true).field("packetsize", 188).build(),
         ));
-        src.set_max_bytes(if lossless { 4 << 20 } else { 2 << 20 });
+        let max_bytes = if lossless { 4 << 20 } else { 2 << 20 };
+        src.set_max_bytes(max_bytes);
         src.set_block(lossless);
         if !lossless {
             src.set_leaky_type(gst_app::AppLeakyType::Downstream);
@@ -86,13 +90,16 @@ impl Target {
         pipeline.set_state(gst::State::Playing).map_err(|_| {
             PlayoutError::Pipeline(format!("{target}: cannot start ({})", first_error(&pipeline).unwrap_or_default()))
         })?;
-        Ok(Target { name: target.to_string(), pipeline, src, failed: None })
+        Ok(Target { name: target.to_string(), pipeline, src, failed: None, dropped: 0, max_bytes })
     }
 
     /// Hands one TS buffer to the target; a failed target ignores it.
     pub(crate) fn push(&mut self, buffer: gst::Buffer) {
         if self.failed.is_some() {
             return;
+        }
+        if self.src.current_level_bytes() + buffer.size() as u64 > self.max_bytes {
+            self.dropped += 1;
         }
         if let Err(e) = self.src.push_buffer(buffer) {
             self.fail(format!("refused data: {e:?}"));

@@ -2,7 +2,7 @@
 //! resume policy, stop. Commands are applied at frame boundaries, so an override is on air at
 //! the first frame after its source is open (at once on the virtual clock, which waits).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::asrun::{AsRunRecord, Outcome};
@@ -29,6 +29,7 @@ pub(super) enum Command {
     Override(Source, Option<MediaTime>),
     Release(ResumePolicy, Option<MediaTime>),
     Overlay(Option<Box<dyn Overlay>>),
+    Prepare(Box<Item>),
 }
 
 impl Command {
@@ -36,6 +37,7 @@ impl Command {
         match self {
             Command::Override(_, at) | Command::Release(_, at) => !at.is_some_and(|at| at > now),
             Command::Overlay(_) => true,
+            Command::Prepare(_) => true,
         }
     }
 }
@@ -54,6 +56,7 @@ pub struct EngineHandle {
     pub(super) tx: mpsc::Sender<Command>,
     pub(super) stop: Arc<AtomicBool>,
     pub(super) status: Arc<Mutex<Status>>,
+    pub(super) returning: Arc<AtomicU8>,
 }
 
 impl EngineHandle {
@@ -86,6 +89,27 @@ impl EngineHandle {
     /// Asks the engine to stop after the current frame.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Opens `item`'s input now, in the background: the next [`Engine::run`] that starts with
+    /// the same media (source, in-point) airs it without waiting for it to open. How a channel
+    /// pre-rolls the item a schedule change puts after the item on air.
+    pub fn prepare(&self, item: Item) {
+        let _ = self.tx.send(Command::Prepare(Box::new(item)));
+    }
+
+    /// Asks [`Engine::run`] to return once the item on air has ended (at once during a gap or
+    /// a fill): the item is not touched, and the input already opened for the next item is kept
+    /// for the next run when it starts with the same media. How a channel applies a new
+    /// schedule.
+    pub fn return_after_item(&self) {
+        let _ = self.returning.compare_exchange(0, super::RETURN_AFTER_ITEM, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// Asks [`Engine::run`] (or [`Engine::fill_until_stopped`]) to return at the next frame,
+    /// ending the item on air there (skip).
+    pub fn return_now(&self) {
+        self.returning.store(super::RETURN_NOW, Ordering::SeqCst);
     }
 
     /// True once [`EngineHandle::stop`] was called.
@@ -202,6 +226,10 @@ impl<C: PlayoutClock> Engine<C> {
                     }
                     self.overlay = overlay;
                 }
+                Command::Prepare(item) => {
+                    let pending = Pending::open(&item, self.format, self.config.input_timeout, self.config.patience);
+                    self.prepared = Some((*item, pending));
+                }
             }
         }
         // An override opens in the background and goes on air at the first frame after.
@@ -249,6 +277,9 @@ impl<C: PlayoutClock> Engine<C> {
             }
         }
         record.actual_duration_s = self.now().as_secs_f64() - record.actual_start_s;
+        if let Some(observer) = self.observer.as_mut() {
+            observer(&record);
+        }
         self.extra_records.push(record);
         if ov.ticks > 0 && policy == ResumePolicy::ResumeItem {
             // Local position `cur.at` is where the item stopped: map it onto now.

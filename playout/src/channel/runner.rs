@@ -1,0 +1,414 @@
+//! [`ChannelRunner`]: one channel on air in real time for as long as the process runs.
+//!
+//! Three threads: the engine (frames, never blocks on anything else), the watcher (polls the
+//! schedule source, asks the engine to replan when what lies ahead changed, feeds the cache
+//! prefetcher) and the as-run writer (hands records to the sink, so a slow sink never delays
+//! a frame). The engine's timeline is anchored to the wall clock at start, so every (re)join
+//! is computed from the engine's exact position, not from a sleeping thread's idea of "now".
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::source::{AsRunSink, PlaylistSource};
+use super::watch::{prefetch_loop, watch};
+use super::window::{agenda, ahead, live_at, merge, to_chrono, Entry, Joined};
+use super::ChannelError;
+use crate::asrun::{AsRunRecord, Outcome};
+use crate::cache::{MediaCache, MediaRef};
+use crate::clock::SystemClock;
+use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
+use crate::output::Output;
+use crate::playlist::{Playlist, Source};
+use crate::status::Status;
+use crate::target::OutputTarget;
+use crate::timeline::{ChannelFormat, MediaTime};
+
+/// How buffers are released ahead of their wall-clock time (encoder and sink headroom).
+const LEAD: Duration = Duration::from_millis(100);
+
+/// What a channel needs besides its schedule.
+#[derive(Clone)]
+pub struct ChannelConfig {
+    /// Channel id (as-run, metrics, logs).
+    pub channel: String,
+    /// The output format; published playlists of another format are refused (logged).
+    pub format: ChannelFormat,
+    /// Where the output goes; built once at start.
+    pub targets: Vec<OutputTarget>,
+    /// How far ahead the schedule is loaded and its media prefetched.
+    pub window: Duration,
+    /// How often the schedule source is polled for changes.
+    pub poll: Duration,
+    /// Local media cache resolving `media://` sources; without it they air as slate.
+    pub cache: Option<Arc<MediaCache>>,
+}
+
+impl ChannelConfig {
+    /// A channel `channel` of `format` into `targets`, with a 48 h window polled every 5 s.
+    pub fn new(channel: impl Into<String>, format: ChannelFormat, targets: Vec<OutputTarget>) -> ChannelConfig {
+        ChannelConfig {
+            channel: channel.into(),
+            format,
+            targets,
+            window: Duration::from_secs(48 * 3600),
+            poll: Duration::from_secs(5),
+            cache: None,
+        }
+    }
+}
+
+/// What a channel aired, returned when it stops.
+#[derive(Debug, Clone)]
+pub struct ChannelReport {
+    /// Video frames emitted (0 on radio).
+    pub frames_out: u64,
+    /// Audio samples (per channel) emitted.
+    pub samples_out: u64,
+    /// Targets that failed while the others went on, as (target, reason).
+    pub failed_targets: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+pub(super) struct Slip {
+    /// How far ahead of the published schedule soft items run (after skips).
+    pub(super) ahead: chrono::Duration,
+    /// When the slip ends: the next hard start.
+    until: Option<DateTime<Utc>>,
+    /// A skip asked for: the published time to jump to at the next (re)join.
+    target: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub(super) struct Notes {
+    joined: Option<Joined>,
+    skipping: bool,
+}
+
+pub(super) struct Shared {
+    pub(super) channel: String,
+    pub(super) format: ChannelFormat,
+    pub(super) window: chrono::Duration,
+    pub(super) source: Arc<dyn PlaylistSource>,
+    pub(super) cache: Option<Arc<MediaCache>>,
+    pub(super) epoch: DateTime<Utc>,
+    pub(super) engine: EngineHandle,
+    pub(super) latest: Mutex<Option<Playlist>>,
+    pub(super) loaded: Mutex<Vec<Entry>>,
+    pub(super) slip: Mutex<Slip>,
+    pub(super) notes: Mutex<Notes>,
+    pub(super) missing: Mutex<HashSet<MediaRef>>,
+    pub(super) stopping: AtomicBool,
+    pub(super) wake: (Mutex<()>, Condvar),
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every value behind these locks is replaced whole, so a poisoned one is still consistent.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Reads the published schedule around `now`; on failure keeps (and returns) the last one.
+    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<Playlist> {
+        match self.source.published(&self.channel, now, now + self.window) {
+            Ok(playlists) => {
+                let (merged, problems) = merge(&self.format, playlists);
+                for p in problems {
+                    tracing::warn!(channel = %self.channel, "{p}");
+                }
+                lock(&self.latest).clone_from(&merged);
+                merged
+            }
+            Err(e) => {
+                tracing::warn!(channel = %self.channel, error = %e, "schedule source failed: airing what is loaded");
+                lock(&self.latest).clone()
+            }
+        }
+    }
+
+    pub(super) fn tolerance(&self) -> chrono::Duration {
+        match self.format.video {
+            Some(v) => to_chrono(v.fps.frames_to_time(1)),
+            None => chrono::Duration::milliseconds(20),
+        }
+    }
+}
+
+/// Controls a running channel from other threads (API, alert handler, tests).
+#[derive(Clone)]
+pub struct ChannelHandle {
+    shared: Arc<Shared>,
+}
+
+impl ChannelHandle {
+    /// Puts `source` on air at the next frame once it is open (see [`EngineHandle::override_with`]).
+    pub fn override_with(&self, source: Source) {
+        self.shared.engine.override_with(source);
+    }
+
+    /// Ends the override. With [`ResumePolicy::ResumeItem`] the interrupted item finishes
+    /// and the channel then rejoins the schedule at the wall clock.
+    pub fn release(&self, policy: ResumePolicy) {
+        self.shared.engine.release(policy);
+    }
+
+    /// Ends the item on air at the next frame; the next item starts now and the soft items
+    /// after it run early until the next hard start, which keeps its time (slate fills up
+    /// to it if the list runs out).
+    pub fn skip(&self) {
+        let shared = &self.shared;
+        let mut slip = lock(&shared.slip);
+        let published = Utc::now() + slip.ahead;
+        let loaded = lock(&shared.loaded);
+        let Some(current) = loaded.iter().find(|e| e.start <= published && e.end > published) else {
+            return; // a gap: nothing to skip
+        };
+        slip.target = Some(current.end);
+        slip.until = loaded.iter().find(|e| e.item.hard && e.start >= current.end).map(|e| e.start);
+        lock(&shared.notes).skipping = true;
+        shared.engine.return_now();
+        tracing::info!(channel = %shared.channel, "skip");
+    }
+
+    /// What is on air, what is next, counters.
+    pub fn status(&self) -> Status {
+        self.shared.engine.status()
+    }
+
+    /// The channel's metrics in Prometheus text format.
+    pub fn prometheus(&self) -> String {
+        self.status().prometheus(&self.shared.channel)
+    }
+
+    /// Wall-clock time of the channel's timeline zero.
+    pub fn epoch(&self) -> DateTime<Utc> {
+        self.shared.epoch
+    }
+
+    /// The engine's own handle (timed overrides, stop).
+    pub fn engine(&self) -> &EngineHandle {
+        &self.shared.engine
+    }
+}
+
+/// One channel on air: see the module docs.
+pub struct ChannelRunner {
+    handle: ChannelHandle,
+    engine: JoinHandle<Result<ChannelReport, ChannelError>>,
+    watcher: JoinHandle<()>,
+    as_run: JoinHandle<()>,
+}
+
+impl ChannelRunner {
+    /// Builds the output and puts the channel on air: it joins the schedule at the item due
+    /// now, at the right offset, and follows it until [`ChannelRunner::stop`].
+    ///
+    /// # Errors
+    /// [`ChannelError::Playout`] when the output cannot be built (missing GStreamer elements,
+    /// a bad target), [`ChannelError::Thread`] when a thread cannot start. Schedule and media
+    /// problems are not errors: they air as slate and are logged and recorded.
+    pub fn start(
+        config: ChannelConfig,
+        source: Arc<dyn PlaylistSource>,
+        sink: Arc<dyn AsRunSink>,
+    ) -> Result<ChannelRunner, ChannelError> {
+        let output = Output::start(&config.format, &config.targets, true)?;
+        let (zero, epoch) = (Instant::now(), Utc::now());
+        let clock = SystemClock::anchored(zero, LEAD);
+        let mut engine = Engine::new(config.format, output, clock, EngineConfig::real_time());
+        let shared = Arc::new(Shared {
+            channel: config.channel.clone(),
+            format: config.format,
+            window: chrono::Duration::from_std(config.window).unwrap_or(chrono::Duration::hours(48)),
+            source,
+            cache: config.cache.clone(),
+            epoch,
+            engine: engine.handle(),
+            latest: Mutex::new(None),
+            loaded: Mutex::new(Vec::new()),
+            slip: Mutex::new(Slip::default()),
+            notes: Mutex::new(Notes::default()),
+            missing: Mutex::new(HashSet::new()),
+            stopping: AtomicBool::new(false),
+            wake: (Mutex::new(()), Condvar::new()),
+        });
+        let (tx, rx) = mpsc::channel::<AsRunRecord>();
+        let notes = shared.clone();
+        engine.set_observer(Box::new(move |record| {
+            let _ = tx.send(annotate(&notes, record));
+        }));
+        let spawn = |name: &'static str| std::thread::Builder::new().name(format!("playout-{name}"));
+        let channel = config.channel.clone();
+        let as_run = spawn("as-run")
+            .spawn(move || {
+                for record in rx {
+                    sink.record(&channel, &record);
+                }
+            })
+            .map_err(|e| ChannelError::Thread("as-run", e))?;
+        let (prefetch_tx, prefetch_rx) = mpsc::channel::<Vec<MediaRef>>();
+        if let Some(cache) = config.cache.clone() {
+            let shared = shared.clone();
+            spawn("prefetch")
+                .spawn(move || prefetch_loop(&shared, &cache, &prefetch_rx))
+                .map_err(|e| ChannelError::Thread("prefetch", e))?;
+        }
+        let watched = shared.clone();
+        let poll = config.poll;
+        let watcher = spawn("watcher")
+            .spawn(move || watch(&watched, poll, &prefetch_tx))
+            .map_err(|e| ChannelError::Thread("watcher", e))?;
+        let on_air = shared.clone();
+        let engine = spawn("engine")
+            .spawn(move || {
+                let result = air(&on_air, &mut engine);
+                let (frames_out, samples_out) = engine.counters();
+                let failed_targets = engine.finish()?;
+                result?;
+                Ok(ChannelReport { frames_out, samples_out, failed_targets })
+            })
+            .map_err(|e| ChannelError::Thread("engine", e))?;
+        Ok(ChannelRunner { handle: ChannelHandle { shared }, engine, watcher, as_run })
+    }
+
+    /// Controls: override, release, skip, status.
+    pub fn handle(&self) -> ChannelHandle {
+        self.handle.clone()
+    }
+
+    /// True when the channel has ended on its own: every output target failed (or the engine
+    /// panicked). [`ChannelRunner::stop`] then returns the error; a supervisor restarts the
+    /// channel, which rejoins the schedule.
+    pub fn is_finished(&self) -> bool {
+        self.engine.is_finished()
+    }
+
+    /// Airs until `shutdown` returns (a blocking wait on the process's shutdown signal), then
+    /// stops and drains as [`ChannelRunner::stop`].
+    ///
+    /// # Errors
+    /// As [`ChannelRunner::stop`].
+    pub fn run_until(self, shutdown: impl FnOnce()) -> Result<ChannelReport, ChannelError> {
+        shutdown();
+        self.stop()
+    }
+
+    /// Stops at the next frame, drains the outputs (files complete), delivers the last as-run
+    /// records to the sink and returns the totals. Blocking: from async code call it on a
+    /// blocking thread once the shutdown signal fired.
+    ///
+    /// # Errors
+    /// [`ChannelError::Playout`] when the output failed; [`ChannelError::Panicked`].
+    pub fn stop(self) -> Result<ChannelReport, ChannelError> {
+        let shared = &self.handle.shared;
+        shared.stopping.store(true, Ordering::SeqCst);
+        shared.engine.stop();
+        shared.wake.1.notify_all();
+        let report = self.engine.join().unwrap_or(Err(ChannelError::Panicked));
+        let _ = self.watcher.join();
+        let _ = self.as_run.join();
+        report
+    }
+}
+
+/// Fills in what only the channel knows: wall-clock times, how an item was joined, skips.
+fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
+    let mut rec = record.clone();
+    if rec.outcome != Outcome::Skipped {
+        // (A skipped item never aired: it has no actual start.)
+        let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
+        rec.actual_wall = Some((shared.epoch + to_chrono(at)).to_rfc3339());
+    }
+    let mut notes = lock(&shared.notes);
+    if rec.item == Some(0) {
+        if let Some(j) = notes.joined.take() {
+            rec.scheduled_wall = Some(j.scheduled.to_rfc3339());
+            let into = j.into.num_nanoseconds().unwrap_or_default() as f64 / 1e9;
+            rec.note(format!("joined {into:.3} s into the item"));
+        }
+    }
+    if notes.skipping && rec.reason.as_deref().is_some_and(|r| r.contains("ended early")) {
+        notes.skipping = false;
+        rec.outcome = Outcome::Cut;
+        rec.note("skipped by the operator");
+    }
+    rec
+}
+
+/// The engine thread: (re)join the schedule, run it until it ends or must be replanned.
+fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelError> {
+    let tolerance = shared.tolerance();
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let before = engine.counters();
+        let position = match shared.format.video {
+            Some(v) => v.fps.frames_to_time(before.0),
+            None => shared.format.sample_time(before.1),
+        };
+        let now = shared.epoch + to_chrono(position);
+        let merged = shared.refresh(now);
+        let slip = {
+            let mut slip = lock(&shared.slip);
+            if let Some(target) = slip.target.take() {
+                slip.ahead = (target - now).max(chrono::Duration::zero());
+            }
+            if slip.until.is_some_and(|u| u <= now) {
+                *slip = Slip::default();
+            }
+            slip.ahead
+        };
+        let live = merged.as_ref().and_then(|m| live_at(m, now, slip, tolerance));
+        *lock(&shared.loaded) =
+            merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
+        match live {
+            Some((playlist, joined)) => {
+                let playlist = resolve(shared, playlist);
+                lock(&shared.notes).joined = joined;
+                if let Some(j) = joined {
+                    tracing::info!(channel = %shared.channel, into = %j.into, "joined the schedule mid-item");
+                }
+                engine.run(&playlist)?;
+            }
+            None => {
+                tracing::info!(channel = %shared.channel, "nothing scheduled: slate until something is");
+                engine.fill_until_stopped()?;
+            }
+        }
+        if engine.counters() == before {
+            std::thread::sleep(Duration::from_millis(20)); // nothing aired: do not spin
+        }
+    }
+    Ok(())
+}
+
+/// `media://` sources replaced by their cached files; media not cached airs as slate.
+fn resolve(shared: &Shared, playlist: Playlist) -> Playlist {
+    let (playlist, missing) = resolved(shared, playlist);
+    *lock(&shared.missing) = missing;
+    playlist
+}
+
+/// `playlist` with `media://` sources resolved, and the media it lacks.
+pub(super) fn resolved(shared: &Shared, mut playlist: Playlist) -> (Playlist, HashSet<MediaRef>) {
+    let mut missing = HashSet::new();
+    for item in &mut playlist.items {
+        let Source::Uri(uri) = &item.source else { continue };
+        if !uri.starts_with(MediaRef::SCHEME) {
+            continue;
+        }
+        let Ok(media) = MediaRef::parse(uri) else { continue }; // the input reports it
+        item.source = match shared.cache.as_ref().and_then(|c| c.get(&media)) {
+            Some(path) => Source::Path(path),
+            None => {
+                let path = PathBuf::from(format!("(not in the media cache) {}", media.key()));
+                missing.insert(media);
+                Source::Path(path)
+            }
+        };
+    }
+    (playlist, missing)
+}

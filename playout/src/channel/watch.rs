@@ -1,0 +1,80 @@
+//! The runner's helper threads: the watcher (polls the schedule source, asks the engine to
+//! replan when what lies ahead changed, feeds the prefetcher) and the prefetcher (fills the
+//! media cache, replans when media the run lacked has arrived).
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::runner::{lock, resolved, Shared};
+use super::window::{agenda, ahead, live_at, Entry};
+use crate::cache::{MediaCache, MediaRef};
+use crate::playlist::{Playlist, Source};
+
+/// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
+pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>) {
+    let mut first = true;
+    loop {
+        if !first {
+            let guard = lock(&shared.wake.0);
+            let _ = shared.wake.1.wait_timeout_while(guard, poll, |()| !shared.stopping.load(Ordering::SeqCst));
+        }
+        if shared.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let now = Utc::now();
+        let merged = shared.refresh(now);
+        let fresh = merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
+        let loaded = ahead(&lock(&shared.loaded), now, now + shared.window);
+        // The first round only starts the prefetch: the engine is loading the same schedule.
+        if !std::mem::take(&mut first) && fresh != loaded {
+            tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
+            if let Some(merged) = &merged {
+                prepare_next(shared, merged, &loaded, now);
+            }
+            shared.engine.return_after_item();
+        }
+        let media: Vec<MediaRef> = fresh
+            .iter()
+            .filter_map(|e| match &e.item.source {
+                Source::Uri(u) => MediaRef::parse(u).ok(),
+                Source::Path(_) | Source::Generated(_) => None,
+            })
+            .collect();
+        if !media.is_empty() {
+            let _ = prefetch.send(media);
+        }
+    }
+}
+
+/// Opens, ahead, the item the changed schedule airs when the item on air ends, so the switch
+/// does not wait for it to open.
+fn prepare_next(shared: &Shared, merged: &Playlist, loaded: &[Entry], now: chrono::DateTime<Utc>) {
+    let slip = lock(&shared.slip).ahead;
+    let published = now + slip;
+    let Some(current) = loaded.iter().find(|e| e.start <= published && e.end > published) else { return };
+    let Some((live, _)) = live_at(merged, current.end - slip, slip, shared.tolerance()) else { return };
+    let (live, _) = resolved(shared, live);
+    if let Some(first) = live.items.into_iter().next() {
+        shared.engine.prepare(first);
+    }
+}
+
+/// The prefetch thread: fetch what the window needs; replan when media the run lacked arrived.
+pub(super) fn prefetch_loop(shared: &Shared, cache: &MediaCache, rx: &mpsc::Receiver<Vec<MediaRef>>) {
+    while let Ok(mut media) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            media = newer;
+        }
+        let report = cache.prefetch(&media);
+        for (key, reason) in &report.failed {
+            tracing::warn!(channel = %shared.channel, key, reason, "prefetch failed: cached media still airs");
+        }
+        let arrived = lock(&shared.missing).iter().any(|m| cache.get(m).is_some());
+        if arrived {
+            shared.engine.return_after_item();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The schedule a channel holds, in wall-clock terms, and how it is joined at "now".
+//!
+//! Pure: published playlists in, one merged wall-clock playlist out; its agenda (what airs
+//! when) for detecting changes; the playlist to run from a given instant. No GStreamer.
+
+use chrono::{DateTime, Utc};
+
+use crate::playlist::{Item, Playlist};
+use crate::timeline::{plan, ChannelFormat, MediaTime, SegmentKind};
+
+/// One item of the merged schedule with its planned wall-clock slot.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
+    pub(crate) item: Item,
+}
+
+/// How the first item of a run was joined: its scheduled start and how far in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Joined {
+    pub(crate) scheduled: DateTime<Utc>,
+    pub(crate) into: chrono::Duration,
+}
+
+pub(crate) fn to_chrono(t: MediaTime) -> chrono::Duration {
+    chrono::Duration::nanoseconds(i64::try_from(t.nanos()).unwrap_or(i64::MAX))
+}
+
+fn origin(p: &Playlist) -> Option<DateTime<Utc>> {
+    p.origin.map(|o| o.with_timezone(&Utc))
+}
+
+/// Wall-clock end of `p`'s last item (its origin when it has no wall-clock time).
+pub(crate) fn end_of(p: &Playlist) -> Option<DateTime<Utc>> {
+    let start = origin(p)?;
+    let last = plan(&p.format, &p.plan_items()).last().map(|s| s.end.time).unwrap_or_default();
+    Some(start + to_chrono(last))
+}
+
+/// True when `p` airs something between `from` and `until`.
+pub(crate) fn overlaps(p: &Playlist, from: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    match (origin(p), end_of(p)) {
+        (Some(start), Some(end)) => start < until && end > from,
+        _ => false,
+    }
+}
+
+/// One playlist of every published playlist of `format`, in start order. Each playlist's
+/// first item starts hard at its playlist's start, so a day begins on time whatever the day
+/// before did. Playlists of another format (the output cannot change) are left out and
+/// reported.
+pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Option<Playlist>, Vec<String>) {
+    let mut problems = Vec::new();
+    playlists.retain(|p| {
+        let keep = p.format == *format && p.origin.is_some();
+        if !keep {
+            problems.push(format!(
+                "playlist {:?} left out: {}",
+                p.title.as_deref().unwrap_or("untitled"),
+                if p.origin.is_none() { "no wall-clock start" } else { "not the channel's format" }
+            ));
+        }
+        keep
+    });
+    playlists.sort_by_key(|p| p.origin);
+    let Some(first) = playlists.first() else { return (None, problems) };
+    let zero = first.origin;
+    let mut items = Vec::new();
+    for p in &playlists {
+        for (k, item) in p.items.iter().enumerate() {
+            let mut item = item.clone();
+            if k == 0 {
+                // A playlist starts at its time: slate before it, the day before cut by it.
+                item.start = item.start.or(p.origin);
+                item.hard = true;
+            }
+            items.push(item);
+        }
+    }
+    for item in &mut items {
+        item.offset = match (item.start, zero) {
+            (Some(s), Some(z)) => {
+                (s - z).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).map(MediaTime::from_nanos)
+            }
+            _ => None,
+        };
+    }
+    (Some(Playlist { title: first.title.clone(), format: *format, origin: zero, items }), problems)
+}
+
+/// What `p` airs when, item by item (gaps left out).
+pub(crate) fn agenda(p: &Playlist) -> Vec<Entry> {
+    let Some(zero) = origin(p) else { return Vec::new() };
+    plan(&p.format, &p.plan_items())
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| match s.kind {
+            SegmentKind::Item(i) => Some(Entry {
+                start: zero + to_chrono(s.start.time),
+                end: zero + to_chrono(s.end.time),
+                // The slot says when; the offset only depends on which playlist came first.
+                item: Item { offset: None, ..p.items[i].clone() },
+            }),
+            SegmentKind::Gap => None,
+        })
+        .collect()
+}
+
+/// The entries that matter between `from` and `until`: what a change must touch to count.
+pub(crate) fn ahead(agenda: &[Entry], from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Entry> {
+    agenda.iter().filter(|e| e.end > from && e.start < until).cloned().collect()
+}
+
+/// `t` moved onto an item boundary when it is within `tolerance` of one, so that rejoining at
+/// the end of an item starts the next one at its beginning, not a frame before.
+pub(crate) fn snap(t: DateTime<Utc>, agenda: &[Entry], tolerance: chrono::Duration) -> DateTime<Utc> {
+    agenda.iter().flat_map(|e| [e.start, e.end]).find(|b| (*b - t).abs() <= tolerance).unwrap_or(t)
+}
+
+/// The playlist to run from wall-clock `at` (its timeline zero), `slip` ahead of the
+/// published schedule (after a skip, soft items run early; hard items keep their time), and
+/// how its first item was joined.
+pub(crate) fn live_at(
+    merged: &Playlist,
+    at: DateTime<Utc>,
+    slip: chrono::Duration,
+    tolerance: chrono::Duration,
+) -> Option<(Playlist, Option<Joined>)> {
+    let entries = agenda(merged);
+    let published = snap(at + slip, &entries, tolerance);
+    let mut live = merged.joined_at(published.fixed_offset())?;
+    let current = entries.iter().find(|e| e.start <= published && e.end > published);
+    let joined =
+        current.filter(|e| published > e.start).map(|e| Joined { scheduled: e.start, into: published - e.start });
+    if slip > chrono::Duration::zero() {
+        if let (Some(e), Some(first)) = (current, live.items.first_mut()) {
+            // Run early, an item cut by the next hard start in the published plan may fit whole.
+            let into = MediaTime::from_nanos(
+                (published - e.start).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).unwrap_or_default(),
+            );
+            first.duration = e.item.duration.saturating_sub(into);
+            // Joining the published schedule at a hard item's start: it still waits for its time.
+            if e.item.hard && e.start == published {
+                first.start = e.item.start;
+                first.hard = true;
+            }
+        }
+    }
+    live.origin = Some(at.fixed_offset());
+    for item in &mut live.items {
+        item.offset = item
+            .start
+            .and_then(|s| (s.with_timezone(&Utc) - at).num_nanoseconds())
+            .and_then(|ns| u64::try_from(ns).ok())
+            .map(MediaTime::from_nanos);
+    }
+    Some((live, joined))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(start: &str, items: &str) -> Playlist {
+        Playlist::from_json(&format!(
+            r#"{{"format":{{"kind":"tv","width":320,"height":180,"fps":"25/1"}},"start":"{start}","items":[{items}]}}"#
+        ))
+        .unwrap()
+    }
+
+    fn sources(p: &Playlist) -> Vec<String> {
+        p.items.iter().map(|i| i.source.to_string()).collect()
+    }
+
+    #[test]
+    fn merged_days_start_hard_at_their_own_start() {
+        let d1 = day("2026-11-26T23:59:00Z", r#"{"source":"a","duration":90}"#);
+        let d2 = day("2026-11-27T00:00:00Z", r#"{"source":"b","duration":60}"#);
+        let format = d1.format;
+        let (merged, problems) = merge(&format, vec![d2, d1]);
+        let merged = merged.unwrap();
+        assert!(problems.is_empty());
+        assert_eq!(sources(&merged), ["a", "b"]);
+        let entries = agenda(&merged);
+        assert_eq!(entries[0].end, at("2026-11-27T00:00:00Z"), "a is cut by the next day's hard start");
+        assert_eq!(entries[1].start, at("2026-11-27T00:00:00Z"));
+    }
+
+    #[test]
+    fn playlists_of_another_format_are_left_out_and_reported() {
+        let tv = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10}"#);
+        let radio = Playlist::from_json(
+            r#"{"format":{"kind":"radio"},"start":"2026-11-26T09:00:00Z","items":[{"source":"r","duration":5}]}"#,
+        )
+        .unwrap();
+        let (merged, problems) = merge(&tv.format, vec![tv.clone(), radio]);
+        assert_eq!(sources(&merged.unwrap()), ["a"]);
+        assert_eq!(problems.len(), 1);
+        assert!(merge(&tv.format, Vec::new()).0.is_none());
+    }
+
+    #[test]
+    fn joining_mid_item_reports_how_far_in() {
+        let p = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10},{"source":"b","duration":10}"#);
+        let (live, joined) =
+            live_at(&p, at("2026-11-26T08:00:13.5Z"), chrono::Duration::zero(), chrono::Duration::milliseconds(40))
+                .unwrap();
+        assert_eq!(sources(&live), ["b"]);
+        assert_eq!(live.items[0].in_point, MediaTime::from_nanos(3_500_000_000));
+        let joined = joined.unwrap();
+        assert_eq!(joined.scheduled, at("2026-11-26T08:00:10Z"));
+        assert_eq!(joined.into, chrono::Duration::milliseconds(3500));
+    }
+
+    #[test]
+    fn rejoining_a_hair_before_a_boundary_starts_the_next_item_clean() {
+        let p = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10},{"source":"b","duration":10}"#);
+        let nearly = at("2026-11-26T08:00:09.999Z");
+        let (live, joined) = live_at(&p, nearly, chrono::Duration::zero(), chrono::Duration::milliseconds(40)).unwrap();
+        assert_eq!(sources(&live), ["b"]);
+        assert_eq!(live.items[0].in_point, MediaTime::ZERO);
+        assert!(joined.is_none());
+    }
+
+    #[test]
+    fn a_skip_slips_soft_items_but_not_the_next_hard_one() {
+        let p = day(
+            "2026-11-26T08:00:00Z",
+            r#"{"source":"a","duration":10},{"source":"b","duration":10},
+               {"source":"c","duration":10,"start":"2026-11-26T08:00:30Z","hard":true}"#,
+        );
+        // At 08:00:04 "a" is skipped: slip 6 s, so "b" airs now and "c" still at 08:00:30.
+        let now = at("2026-11-26T08:00:04Z");
+        let (live, joined) =
+            live_at(&p, now, chrono::Duration::seconds(6), chrono::Duration::milliseconds(40)).unwrap();
+        assert!(joined.is_none());
+        assert_eq!(sources(&live), ["b", "c"]);
+        let segs = plan(&live.format, &live.plan_items());
+        assert_eq!(segs[0].frames(), 250);
+        assert_eq!(segs[1].kind, SegmentKind::Gap);
+        assert_eq!(segs[2].start.frame, 26 * 25);
+        // Skipping "b" too (slip 16 s) lands on "c"'s start: it still waits until 08:00:30.
+        let (live, _) = live_at(&p, now, chrono::Duration::seconds(26), chrono::Duration::milliseconds(40)).unwrap();
+        assert_eq!(sources(&live), ["c"]);
+        assert_eq!(live.items[0].offset, Some(MediaTime::from_nanos(26_000_000_000)));
+        assert!(live.items[0].hard);
+    }
+
+    #[test]
+    fn changes_are_seen_only_where_they_air() {
+        let p = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10},{"source":"b","duration":10}"#);
+        let q = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10},{"source":"x","duration":10}"#);
+        let (from, until) = (at("2026-11-26T08:00:05Z"), at("2026-11-26T09:00:00Z"));
+        assert_ne!(ahead(&agenda(&p), from, until), ahead(&agenda(&q), from, until));
+        let later = at("2026-11-26T08:00:25Z");
+        assert_eq!(ahead(&agenda(&p), later, until), ahead(&agenda(&q), later, until));
+        assert!(overlaps(&p, from, until) && !overlaps(&p, later, until));
+    }
+}
