@@ -118,7 +118,7 @@ pub async fn seed_if_empty(
             generate(&file, kind, spec).await?;
             let mut new = NewProgramme::new(city.clone(), spec.title, spec.category);
             new.sharing = Sharing::Network;
-            new.tags = vec!["演示".into()];
+            new.tags = vec!["演示".into(), slug.to_string()];
             new.description = "木棉首次运行时在本机生成的演示节目".into();
             let p = store.create_programme(&actor, &new, ProgrammeStatus::Processing).await?;
             let key = layout::programme_house(p.id)?;
@@ -140,6 +140,33 @@ pub async fn seed_if_empty(
         out.push(DemoChannel { channel, programmes });
     }
     Ok(Some(out))
+}
+
+/// The demo channels made on an earlier first run, with their programmes (found by the tag
+/// that names their channel), so a restarted server puts them back on air.
+///
+/// # Errors
+/// When the catalog fails.
+pub async fn load(store: &Store) -> Result<Vec<DemoChannel>, DemoError> {
+    let mut out = Vec::new();
+    for channel in store.list_channels(false).await?.into_iter().filter(|c| c.slug.starts_with("pzh-demo-")) {
+        let filter = catalog::store::ProgrammeFilter {
+            centre: Some(channel.centre.clone()),
+            status: Some(ProgrammeStatus::Ready),
+            limit: 200,
+            ..Default::default()
+        };
+        let mut programmes = Vec::new();
+        for p in store.list_programmes(&filter).await?.into_iter().filter(|p| p.tags.contains(&channel.slug)) {
+            let house = store.list_assets(p.id).await?.into_iter().find(|a| a.kind == AssetKind::House);
+            if let Some(a) = house {
+                let seconds = p.duration_ms.unwrap_or(0) as f64 / 1000.0;
+                programmes.push(DemoProgramme { programme: p, key: a.key, sha256: a.sha256, seconds });
+            }
+        }
+        out.push(DemoChannel { channel, programmes });
+    }
+    Ok(out)
 }
 
 /// One clip in the house format of its kind: a test pattern and a tone, or a tone alone.

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod emergency;
 pub mod error;
 pub mod health;
+pub mod onair;
 pub mod server;
 pub mod state;
 pub mod telemetry;

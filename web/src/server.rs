@@ -13,7 +13,10 @@ use crate::state::AppState;
 pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
+    data: std::path::PathBuf,
     worker: Option<ingest::worker::Worker>,
+    on_air: bool,
+    desk: crate::emergency::EmergencyDesk,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -41,14 +44,29 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
-        Ok(Self { listener, state: AppState { store, media }, worker: None })
+        let desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
+        Ok(Self {
+            listener,
+            state: AppState { store, media },
+            data: config.data.clone(),
+            worker: None,
+            on_air: false,
+            desk,
+        })
     }
 
-    /// Adds what the all-in-one server runs beside the API: an ingest worker.
+    /// Adds what the all-in-one server runs beside the API: an ingest worker, and its
+    /// channels on air (the demo channels, made on the first run).
     pub fn with_in_process_components(mut self, config: &Config) -> Self {
         let (store, media) = (self.state.store.clone(), self.state.media.clone());
         self.worker = Some(crate::components::ingest_worker(config, store, media, 1));
+        self.on_air = true;
         self
+    }
+
+    /// The emergency desk of this server.
+    pub fn desk(&self) -> &crate::emergency::EmergencyDesk {
+        &self.desk
     }
 
     /// The address actually bound (useful with port 0).
@@ -77,12 +95,21 @@ impl Application {
             let _ = rx.wait_for(|v| *v).await;
         };
         let worker = self.worker.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
+        let on_air = self.on_air.then(|| {
+            let (data, store, media, desk) =
+                (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.desk.clone());
+            tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
+        });
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
-        let app = crate::app::router(self.state);
+        let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
+        let app = crate::app::router(self.state).nest_service("/hls", hls);
         let served = axum::serve(self.listener, app).with_graceful_shutdown(stopped(stop_rx)).await;
         if let Some(w) = worker {
             let _ = w.await;
+        }
+        if let Some(c) = on_air {
+            let _ = c.await;
         }
         store.close().await;
         tracing::info!("kapok stopped");
