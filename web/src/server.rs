@@ -31,7 +31,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
-        Ok(Self { listener, state: AppState { store, media } })
+        Ok(Self { listener, state: AppState::new(store, media) })
     }
 
     /// The address actually bound (useful with port 0).

@@ -13,6 +13,7 @@ mod programmes;
 mod rows;
 mod sessions;
 mod users;
+pub mod web_lookups;
 
 use std::str::FromStr;
 use std::time::Duration;
