@@ -57,7 +57,8 @@ fn range_body(media: MediaStore, key: Key, range: std::ops::Range<u64>) -> Body 
                 return None;
             }
             let end = (pos + CHUNK).min(range.end);
-            let next: Result<Bytes, std::io::Error> = media.get_range(&key, pos..end).await.map_err(std::io::Error::other);
+            let next: Result<Bytes, std::io::Error> =
+                media.get_range(&key, pos..end).await.map_err(std::io::Error::other);
             Some((next, end))
         }
     });

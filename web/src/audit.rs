@@ -36,13 +36,17 @@ async fn owner(state: &AppState, otype: &str, oid: &str) -> Option<(Option<Centr
             let p = s.get_programme(ProgrammeId::parse(oid).ok()?).await.ok()?;
             Some((Some(p.centre), p.sharing == Sharing::Network, Permission::ReadProgramme))
         }
-        "channel" => Some((Some(s.get_channel(ChannelId::parse(oid).ok()?).await.ok()?.centre), true, Permission::ReadChannel)),
+        "channel" => {
+            Some((Some(s.get_channel(ChannelId::parse(oid).ok()?).await.ok()?.centre), true, Permission::ReadChannel))
+        }
         "job" => {
             let j = s.get_job(JobId::parse(oid).ok()?).await.ok()?;
             Some((crate::jobs::job_centre(s, &j).await, false, Permission::ReadJob))
         }
         "user" => Some((Some(s.get_user(UserId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers)),
-        "token" => Some((Some(s.get_token(TokenId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers)),
+        "token" => {
+            Some((Some(s.get_token(TokenId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers))
+        }
         _ => None,
     }
 }
@@ -74,7 +78,8 @@ pub async fn audit(
     match (&q.object_type, &q.object_id, &q.actor) {
         (Some(t), Some(id), None) => {
             if !admin {
-                let (centre, shared, read) = owner(&state, t, id).await.ok_or_else(|| ApiError::not_found("no such object"))?;
+                let (centre, shared, read) =
+                    owner(&state, t, id).await.ok_or_else(|| ApiError::not_found("no such object"))?;
                 check(centre.as_ref(), shared, read)?;
             }
             Ok(Json(state.store.audit_for_object(t, id).await?))

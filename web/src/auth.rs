@@ -55,7 +55,8 @@ pub fn check_password(password: &str) -> Result<(), ApiError> {
 }
 
 fn hash_now(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| ApiError::internal(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| ApiError::internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())

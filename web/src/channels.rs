@@ -64,9 +64,7 @@ pub async fn list_channels(
 ) -> Result<Json<Vec<Channel>>, ApiError> {
     let all = state.store.list_channels(q.retired.unwrap_or(false)).await?;
     Ok(Json(
-        all.into_iter()
-            .filter(|c| allows(&p, Permission::ReadChannel, Some(&c.centre), CHANNELS_SHARED))
-            .collect(),
+        all.into_iter().filter(|c| allows(&p, Permission::ReadChannel, Some(&c.centre), CHANNELS_SHARED)).collect(),
     ))
 }
 

@@ -81,7 +81,10 @@ impl Bus {
 }
 
 /// The events stream, filtered for the caller.
-pub fn stream_for(p: Principal, rx: broadcast::Receiver<Arc<Event>>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+pub fn stream_for(
+    p: Principal,
+    rx: broadcast::Receiver<Arc<Event>>,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     futures::stream::unfold((p, rx), |(p, mut rx)| async move {
         loop {
             match rx.recv().await {

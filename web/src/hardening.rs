@@ -2,7 +2,9 @@
 //! error is JSON (errors produced below the handlers, such as a body-limit 413 or a 405,
 //! arrive as plain text and are rewritten here into the API's error shape).
 
-use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -39,11 +41,8 @@ pub async fn json_errors(r: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return r;
     }
-    let is_json = r
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json =
+        r.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     if is_json {
         return r;
     }

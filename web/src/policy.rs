@@ -86,9 +86,7 @@ pub fn allows(p: &Principal, perm: Permission, owner_centre: Option<&CentreCode>
         P::WriteSchedule => own && matches!(p.role, R::CentreAdmin | R::Scheduler),
         P::WriteAsRun => own && matches!(p.role, R::CentreAdmin | R::PlayoutNode),
         P::ReadJob => own && p.role != R::PlayoutNode,
-        P::SendAlert => {
-            matches!(p.role, R::CentreAdmin | R::EmergencyOperator) && (own || p.centre.is_city())
-        }
+        P::SendAlert => matches!(p.role, R::CentreAdmin | R::EmergencyOperator) && (own || p.centre.is_city()),
     }
 }
 

@@ -96,7 +96,11 @@ pub fn actor(p: &Principal) -> Actor {
     Actor::user(&p.username)
 }
 
-fn parse_or_400<T>(what: &str, v: Option<&str>, parse: impl Fn(&str) -> catalog::Result<T>) -> Result<Option<T>, ApiError> {
+fn parse_or_400<T>(
+    what: &str,
+    v: Option<&str>,
+    parse: impl Fn(&str) -> catalog::Result<T>,
+) -> Result<Option<T>, ApiError> {
     v.map(|s| parse(s).map_err(|e| ApiError::bad_request(format!("{what}: {e}")))).transpose()
 }
 

@@ -1,14 +1,19 @@
 //! Login rate limiting with exponential backoff, per username and per client address, in
-//! memory. After [`FREE_FAILURES`] failed logins a key is locked for 1 s, then 2 s, 4 s, …
-//! up to [`MAX_LOCK`]; a successful login clears the username's record. Time is passed in, so
+//! memory. After [`FREE_FAILURES`] failed logins for a username (or [`FREE_FAILURES_PER_IP`]
+//! from one address, which may be a whole office behind NAT) the key is locked for 5 s, then
+//! 10 s, 20 s, … up to [`MAX_LOCK`]; a successful login clears the username's record. Time is passed in, so
 //! the rules are tested without sleeping.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures allowed before the first lock.
+/// Failures allowed for a username before the first lock.
 pub const FREE_FAILURES: u32 = 5;
+/// Failures allowed from one client address before the first lock.
+pub const FREE_FAILURES_PER_IP: u32 = 20;
+/// The first lock.
+pub const FIRST_LOCK: Duration = Duration::from_secs(5);
 /// The longest lock.
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 /// Records idle this long are forgotten.
@@ -24,11 +29,19 @@ struct Record {
     last: Instant,
 }
 
-/// The lock after `failures` failed attempts, if any.
-pub fn lock_for(failures: u32) -> Option<Duration> {
-    let over = failures.checked_sub(FREE_FAILURES)?;
-    let secs = 1u64.checked_shl(over.min(20)).unwrap_or(u64::MAX);
-    Some(Duration::from_secs(secs).min(MAX_LOCK))
+/// The lock after `failures` failed attempts when `free` are allowed, if any.
+pub fn lock_for(failures: u32, free: u32) -> Option<Duration> {
+    let over = failures.checked_sub(free)?;
+    let factor = 1u32.checked_shl(over.min(20)).unwrap_or(u32::MAX);
+    Some(FIRST_LOCK.saturating_mul(factor).min(MAX_LOCK))
+}
+
+fn free_for(key: &str) -> u32 {
+    if key.starts_with("ip:") {
+        FREE_FAILURES_PER_IP
+    } else {
+        FREE_FAILURES
+    }
 }
 
 /// Failure counts per key (`user:NAME`, `ip:ADDR`).
@@ -68,7 +81,7 @@ impl LoginLimiter {
             }
             r.failures = r.failures.saturating_add(1);
             r.last = now;
-            r.locked_until = lock_for(r.failures).map(|d| now + d);
+            r.locked_until = lock_for(r.failures, free_for(k)).map(|d| now + d);
         }
     }
 
@@ -85,9 +98,10 @@ mod tests {
 
     #[test]
     fn five_failures_are_free_then_the_lock_doubles_up_to_fifteen_minutes() {
-        let locks: Vec<Option<u64>> = (1..=8).map(|n| lock_for(n).map(|d| d.as_secs())).collect();
-        assert_eq!(locks, vec![None, None, None, None, Some(1), Some(2), Some(4), Some(8)]);
-        assert_eq!(lock_for(u32::MAX), Some(MAX_LOCK));
+        let locks: Vec<Option<u64>> = (1..=8).map(|n| lock_for(n, 5).map(|d| d.as_secs())).collect();
+        assert_eq!(locks, vec![None, None, None, None, Some(5), Some(10), Some(20), Some(40)]);
+        assert_eq!(lock_for(u32::MAX, 5), Some(MAX_LOCK));
+        assert_eq!(lock_for(19, FREE_FAILURES_PER_IP), None);
     }
 
     #[test]
@@ -99,10 +113,14 @@ mod tests {
             assert_eq!(l.retry_after(&keys, t0), None);
             l.failed(&keys, t0);
         }
-        assert_eq!(l.retry_after(&keys, t0), Some(Duration::from_secs(1)));
-        assert_eq!(l.retry_after(&keys, t0 + Duration::from_secs(2)), None);
-        // Another username from the same address is still held back by the address.
-        assert!(l.retry_after(&["user:b".into(), "ip:1.2.3.4".into()], t0).is_some());
+        assert_eq!(l.retry_after(&keys, t0), Some(FIRST_LOCK));
+        assert_eq!(l.retry_after(&keys, t0 + Duration::from_secs(6)), None);
+        // The address is not locked yet: another username from it may still try.
+        assert!(l.retry_after(&["user:b".into(), "ip:1.2.3.4".into()], t0).is_none());
+        for i in 0..15 {
+            l.failed(&[format!("user:n{i}"), "ip:1.2.3.4".into()], t0);
+        }
+        assert!(l.retry_after(&["user:b".into(), "ip:1.2.3.4".into()], t0).is_some(), "20 failures lock the address");
         l.succeeded("user:a");
         assert!(l.retry_after(&["user:a".into()], t0).is_none());
     }

@@ -34,7 +34,8 @@ both!(a_browser_session_needs_its_csrf_token_for_changes_and_ends_at_logout, |ap
     assert_eq!(body["user"]["role"], "editor");
     assert_eq!(body["user"]["centre"], OWN);
 
-    let me: Value = app.http.get(app.url("/api/auth/me")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let me: Value =
+        app.http.get(app.url("/api/auth/me")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["username"], "editor-user");
 
     let new = json!({ "centre": OWN, "title": "米易县新闻", "category": "新闻" });
@@ -115,7 +116,7 @@ both!(failed_logins_back_off_per_username_with_retry_after, |app| {
         .unwrap();
     assert_eq!(r.status(), 429, "locked even with the right password");
     let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=2).contains(&wait), "{wait}");
+    assert!((1..=5).contains(&wait), "{wait}");
     let (_, code, _) = error_of(r).await;
     assert_eq!(code, "too_many_requests");
     // Unknown users fail the same way (and take as long).
@@ -220,16 +221,8 @@ both!(the_first_run_creates_an_admin_once_and_the_cli_adds_users_and_tokens, |ap
     assert_eq!(u.role, Role::Scheduler);
     assert!(web::cli::user_add(app.store(), "x", "", "wizard", OWN, PASSWORD).await.is_err());
     let secret = web::cli::token_create(app.store(), "sched-miyi", "playout", None, None, Some(7)).await.unwrap();
-    let me: Value = app
-        .http
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value =
+        app.http.get(app.url("/api/auth/me")).bearer_auth(&secret).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["role"], "scheduler");
     let err = web::cli::token_create(app.store(), "sched-miyi", "t", None, Some("510422"), None).await.unwrap_err();
     assert!(err.to_string().contains("510421"), "{err}");

@@ -17,14 +17,49 @@ both!(malformed_bodies_are_4xx_json_naming_the_problem, |app| {
     let cases: Vec<(Vec<u8>, &str, u16, &str)> = vec![
         (b"{\"centre\": ".to_vec(), "application/json", 400, "malformed_json"),
         (b"not json at all".to_vec(), "application/json", 400, "malformed_json"),
-        (r#"{"centre":"510421","title":42,"category":"新闻"}"#.as_bytes().to_vec(), "application/json", 422, "invalid_body"),
+        (
+            r#"{"centre":"510421","title":42,"category":"新闻"}"#.as_bytes().to_vec(),
+            "application/json",
+            422,
+            "invalid_body",
+        ),
         (br#"{"centre":"510421","title":"x","category":"farming"}"#.to_vec(), "application/json", 422, "invalid_body"),
-        (r#"{"centre":"510421","title":"x","category":"新闻","colour":"red"}"#.as_bytes().to_vec(), "application/json", 422, "invalid_body"),
-        (b"{\"centre\":\"510421\",\"title\":\"\xff\xfe\",\"category\":\"\xe6\x96\xb0\xe9\x97\xbb\"}".to_vec(), "application/json", 400, "malformed_json"),
-        (r#"{"centre":"510421","title":"x","category":"新闻"}"#.as_bytes().to_vec(), "text/plain", 415, "unsupported_media_type"),
-        (r#"{"centre":"510421","title":"  ","category":"新闻"}"#.as_bytes().to_vec(), "application/json", 422, "invalid"),
-        (r#"{"centre":"510421","title":"x","category":"新闻","episode":-3}"#.as_bytes().to_vec(), "application/json", 422, "invalid"),
-        (r#"{"centre":"5104","title":"x","category":"新闻"}"#.as_bytes().to_vec(), "application/json", 422, "invalid_body"),
+        (
+            r#"{"centre":"510421","title":"x","category":"新闻","colour":"red"}"#.as_bytes().to_vec(),
+            "application/json",
+            422,
+            "invalid_body",
+        ),
+        (
+            b"{\"centre\":\"510421\",\"title\":\"\xff\xfe\",\"category\":\"\xe6\x96\xb0\xe9\x97\xbb\"}".to_vec(),
+            "application/json",
+            400,
+            "malformed_json",
+        ),
+        (
+            r#"{"centre":"510421","title":"x","category":"新闻"}"#.as_bytes().to_vec(),
+            "text/plain",
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            r#"{"centre":"510421","title":"  ","category":"新闻"}"#.as_bytes().to_vec(),
+            "application/json",
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"centre":"510421","title":"x","category":"新闻","episode":-3}"#.as_bytes().to_vec(),
+            "application/json",
+            422,
+            "invalid",
+        ),
+        (
+            r#"{"centre":"5104","title":"x","category":"新闻"}"#.as_bytes().to_vec(),
+            "application/json",
+            422,
+            "invalid_body",
+        ),
         (br#"[]"#.to_vec(), "application/json", 422, "invalid_body"),
     ];
     for (body, ct, want, code) in cases {
@@ -33,13 +68,17 @@ both!(malformed_bodies_are_4xx_json_naming_the_problem, |app| {
         assert_eq!((status, got_code.as_str()), (want, code), "{shown}: {message}");
     }
     // The unknown field is named.
-    let r = post(r#"{"centre":"510421","title":"x","category":"新闻","colour":"red"}"#.as_bytes().to_vec(), "application/json");
+    let r = post(
+        r#"{"centre":"510421","title":"x","category":"新闻","colour":"red"}"#.as_bytes().to_vec(),
+        "application/json",
+    );
     assert!(error_of(r.await.unwrap()).await.2.contains("colour"));
     // Oversized bodies: 413 JSON, with or without a Content-Length.
     let big = vec![b' '; 5 * 1024 * 1024];
     let (status, code, _) = error_of(post(big.clone(), "application/json").await.unwrap()).await;
     assert_eq!((status, code.as_str()), (413, "too_large"));
-    let stream = futures::stream::iter(big.chunks(64 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>());
+    let stream =
+        futures::stream::iter(big.chunks(64 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>());
     let r = app
         .as_role(Role::Editor, Method::POST, "/api/programmes")
         .header("content-type", "application/json")
@@ -55,9 +94,19 @@ both!(malformed_bodies_are_4xx_json_naming_the_problem, |app| {
     let (s, _, m) = error_of(r).await;
     assert_eq!(s, 422);
     assert!(m.contains("version"), "{m}");
-    let r = app.as_role(Role::Editor, Method::PATCH, &path).json(&json!({ "version": 1, "title": "一" })).send().await.unwrap();
+    let r = app
+        .as_role(Role::Editor, Method::PATCH, &path)
+        .json(&json!({ "version": 1, "title": "一" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let r = app.as_role(Role::Editor, Method::PATCH, &path).json(&json!({ "version": 1, "title": "二" })).send().await.unwrap();
+    let r = app
+        .as_role(Role::Editor, Method::PATCH, &path)
+        .json(&json!({ "version": 1, "title": "二" }))
+        .send()
+        .await
+        .unwrap();
     let (s, code, _) = error_of(r).await;
     assert_eq!((s, code.as_str()), (409, "conflict"));
 });
@@ -103,7 +152,12 @@ both!(bad_query_strings_and_ids_are_4xx_and_page_size_is_clamped, |app| {
 });
 
 both!(metacharacters_and_emoji_are_just_text_in_titles_and_search, |app| {
-    let titles = ["'; DROP TABLE programmes; --", "<script>alert(1)</script> 芒果", "🥭 芒果丰收 🎉", "100% \"quoted\" \\ back_slash"];
+    let titles = [
+        "'; DROP TABLE programmes; --",
+        "<script>alert(1)</script> 芒果",
+        "🥭 芒果丰收 🎉",
+        "100% \"quoted\" \\ back_slash",
+    ];
     for t in titles {
         let r = app
             .as_role(Role::Editor, Method::POST, "/api/programmes")
@@ -115,7 +169,8 @@ both!(metacharacters_and_emoji_are_just_text_in_titles_and_search, |app| {
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["title"], t, "stored verbatim");
     }
-    for q in ["'; DROP TABLE programmes; --", "<script>", "🥭", "\" OR 1=1 --", "NEAR(芒果", "*", "%", "芒果 AND", ")"] {
+    for q in ["'; DROP TABLE programmes; --", "<script>", "🥭", "\" OR 1=1 --", "NEAR(芒果", "*", "%", "芒果 AND", ")"]
+    {
         let r = app.as_role(Role::Viewer, Method::GET, "/api/programmes").query(&[("q", q)]).send().await.unwrap();
         assert_eq!(r.status(), 200, "{q}");
     }
@@ -145,8 +200,14 @@ both!(another_centres_private_programme_is_404_its_shared_one_readable_not_writa
         .await
         .unwrap();
     assert_eq!(error_of(r).await.0, 403);
-    let list: Value =
-        app.as_role(Role::Viewer, Method::GET, "/api/programmes?centre=510422").send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .as_role(Role::Viewer, Method::GET, "/api/programmes?centre=510422")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let ids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [shared.id.to_string()]);
     // Its asset content follows the programme's visibility.
@@ -190,16 +251,10 @@ both!(events_reach_only_those_who_may_read_them, |app| {
     use futures::StreamExt;
     let open = |role: Role| app.as_role(role, Method::GET, "/api/events").send();
     let other_editor = app.user("editor-yanbian", Role::Editor, OTHER).await;
-    let (_, other_secret) = web::users::issue(
-        app.store(),
-        &catalog::audit::Actor::system("test"),
-        &other_editor,
-        "t",
-        Role::Editor,
-        None,
-    )
-    .await
-    .unwrap();
+    let (_, other_secret) =
+        web::users::issue(app.store(), &catalog::audit::Actor::system("test"), &other_editor, "t", Role::Editor, None)
+            .await
+            .unwrap();
     let own_stream = open(Role::Viewer).await.unwrap();
     assert_eq!(own_stream.headers()["content-type"], "text/event-stream");
     let other_stream = app.http.get(app.url("/api/events")).bearer_auth(&other_secret).send().await.unwrap();
@@ -217,7 +272,8 @@ both!(events_reach_only_those_who_may_read_them, |app| {
         let mut s = resp.bytes_stream();
         let mut text = String::new();
         while !text.contains(needle) {
-            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), s.next()).await.unwrap().unwrap().unwrap();
+            let chunk =
+                tokio::time::timeout(std::time::Duration::from_secs(10), s.next()).await.unwrap().unwrap().unwrap();
             text.push_str(&String::from_utf8_lossy(&chunk));
         }
         text

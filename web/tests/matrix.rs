@@ -137,7 +137,14 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
 }
 
 /// The request for a route on fixture `f`.
-async fn request(app: &App, method: &str, path: &str, caller: Caller, f: &Fixture, n: usize) -> reqwest::RequestBuilder {
+async fn request(
+    app: &App,
+    method: &str,
+    path: &str,
+    caller: Caller,
+    f: &Fixture,
+    n: usize,
+) -> reqwest::RequestBuilder {
     let id = match path {
         p if p.starts_with("/api/programmes/") => f.programme.clone(),
         p if p.starts_with("/api/assets/") => f.asset.clone(),
@@ -149,7 +156,9 @@ async fn request(app: &App, method: &str, path: &str, caller: Caller, f: &Fixtur
     let mut url = path.replace("{id}", &id);
     let body = match (method, path) {
         ("POST", "/api/auth/login") => Some(json!({ "username": "viewer-user", "password": common::PASSWORD })),
-        ("POST", "/api/programmes") => Some(json!({ "centre": f.centre, "title": format!("新节目 {n}"), "category": "新闻" })),
+        ("POST", "/api/programmes") => {
+            Some(json!({ "centre": f.centre, "title": format!("新节目 {n}"), "category": "新闻" }))
+        }
         ("PATCH", "/api/programmes/{id}") => {
             let pid = catalog::ids::ProgrammeId::parse(&f.programme).unwrap();
             let version = app.store().get_programme(pid).await.unwrap().version;
