@@ -51,6 +51,18 @@ pub fn visible_to(p: &Principal, e: &Event) -> bool {
     }
 }
 
+/// A job event (`job.queued`, `job.progress`, `job.done`, `job.dead`) for the centre the job
+/// belongs to (see [`crate::jobs::job_centre`]).
+pub fn job_event(kind: &str, job: &catalog::job::Job, centre: Option<CentreCode>) -> Event {
+    Event {
+        kind: kind.into(),
+        centre,
+        shared: false,
+        payload: serde_json::json!({ "id": job.id, "kind": job.kind, "status": job.status, "progress": job.progress,
+            "attempts": job.attempts, "last_error": job.last_error }),
+    }
+}
+
 /// The event bus: cheap to clone; publishing with no subscriber is fine.
 #[derive(Clone, Debug)]
 pub struct Bus {

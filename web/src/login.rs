@@ -82,7 +82,11 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let user_key = format!("user:{}", req.username.trim().to_lowercase());
-    let keys = [user_key.clone(), format!("ip:{ip}")];
+    // Without connect info every client would share one address bucket: limit by user only.
+    let mut keys = vec![user_key.clone()];
+    if ip != "unknown" {
+        keys.push(format!("ip:{ip}"));
+    }
     let now = Instant::now();
     if let Some(wait) = state.logins.retry_after(&keys, now) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -10,6 +10,7 @@ use axum::Json;
 use catalog::audit::{Actor, AuditEntry};
 use catalog::ids::{CentreCode, ProgrammeId};
 use catalog::programme::{Category, NewProgramme, Programme, ProgrammeEdit, ProgrammeStatus, Sharing};
+use catalog::store::programme_query::ProgrammeQuery;
 use catalog::store::ProgrammeFilter;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -42,6 +43,18 @@ pub struct ListQuery {
     pub after: Option<String>,
     /// Page size, 1-100 (larger values are clamped to 100).
     pub limit: Option<i64>,
+    /// `true`: only programmes shared with the network; `false`: only private ones.
+    pub shared: Option<bool>,
+    /// Shortest duration, milliseconds (programmes without a duration yet are left out).
+    pub min_duration_ms: Option<i64>,
+    /// Longest duration, milliseconds.
+    pub max_duration_ms: Option<i64>,
+    /// Created at or after this instant (RFC 3339, e.g. `2026-11-01T00:00:00+08:00`).
+    pub from: Option<String>,
+    /// Created before this instant (RFC 3339).
+    pub until: Option<String>,
+    /// `oldest` (default) or `newest` first; a text search is ranked by relevance instead.
+    pub sort: Option<String>,
 }
 
 /// A new programme's metadata; the media is uploaded separately.
@@ -108,7 +121,7 @@ fn parse_or_400<T>(
 ///
 /// # Errors
 /// 400 naming the bad parameter.
-pub fn filter_for(p: &Principal, q: &ListQuery) -> Result<ProgrammeFilter, ApiError> {
+pub fn filter_for(p: &Principal, q: &ListQuery) -> Result<ProgrammeQuery, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if limit < 1 {
         return Err(ApiError::bad_request("limit must be at least 1"));
@@ -116,7 +129,30 @@ pub fn filter_for(p: &Principal, q: &ListQuery) -> Result<ProgrammeFilter, ApiEr
     if q.q.as_ref().is_some_and(|t| t.chars().count() > MAX_QUERY_CHARS) {
         return Err(ApiError::bad_request(format!("q is longer than {MAX_QUERY_CHARS} characters")));
     }
-    Ok(ProgrammeFilter {
+    for (name, v) in [("min_duration_ms", q.min_duration_ms), ("max_duration_ms", q.max_duration_ms)] {
+        if v.is_some_and(|d| d < 0) {
+            return Err(ApiError::bad_request(format!("{name} must not be negative")));
+        }
+    }
+    if let (Some(a), Some(b)) = (q.min_duration_ms, q.max_duration_ms) {
+        if a > b {
+            return Err(ApiError::bad_request("min_duration_ms is greater than max_duration_ms"));
+        }
+    }
+    let instant = |name: &str, v: Option<&str>| -> Result<Option<DateTime<Utc>>, ApiError> {
+        v.map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| ApiError::bad_request(format!("{name}: {s:?} is not an RFC 3339 instant ({e})")))
+        })
+        .transpose()
+    };
+    let newest_first = match q.sort.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("sort: {other:?} is not oldest or newest"))),
+    };
+    let filter = ProgrammeFilter {
         centre: parse_or_400("centre", q.centre.as_deref(), CentreCode::parse)?,
         visible_to: (p.role != catalog::user::Role::NetworkAdmin).then(|| p.centre.clone()),
         status: parse_or_400("status", q.status.as_deref(), ProgrammeStatus::parse)?,
@@ -124,6 +160,15 @@ pub fn filter_for(p: &Principal, q: &ListQuery) -> Result<ProgrammeFilter, ApiEr
         query: q.q.clone().filter(|t| !t.trim().is_empty()),
         after: parse_or_400("after", q.after.as_deref(), ProgrammeId::parse)?,
         limit: limit.min(MAX_PAGE),
+    };
+    Ok(ProgrammeQuery {
+        filter,
+        sharing: q.shared.map(|s| if s { Sharing::Network } else { Sharing::Private }),
+        min_duration_ms: q.min_duration_ms,
+        max_duration_ms: q.max_duration_ms,
+        created_from: instant("from", q.from.as_deref())?,
+        created_until: instant("until", q.until.as_deref())?,
+        newest_first,
     })
 }
 
@@ -136,8 +181,9 @@ pub async fn list_programmes(
     p: Principal,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let f = filter_for(&p, &q)?;
-    let items = state.store.list_programmes(&f).await?;
+    let pq = filter_for(&p, &q)?;
+    let items = state.store.query_programmes(&pq).await?;
+    let f = &pq.filter;
     let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
     Ok(Json(serde_json::json!({ "items": items, "next": next.flatten() })))
 }
@@ -265,13 +311,17 @@ mod tests {
     #[test]
     fn page_size_is_clamped_and_bad_filters_are_named() {
         let q = ListQuery { limit: Some(1_000_000_000), ..Default::default() };
-        assert_eq!(filter_for(&who(Role::Viewer), &q).unwrap().limit, MAX_PAGE);
+        assert_eq!(filter_for(&who(Role::Viewer), &q).unwrap().filter.limit, MAX_PAGE);
         for (q, named) in [
             (ListQuery { limit: Some(-1), ..Default::default() }, "limit"),
             (ListQuery { centre: Some("5104".into()), ..Default::default() }, "centre"),
             (ListQuery { category: Some("farming".into()), ..Default::default() }, "category"),
             (ListQuery { after: Some("x".into()), ..Default::default() }, "after"),
             (ListQuery { q: Some("芒".repeat(201)), ..Default::default() }, "q"),
+            (ListQuery { min_duration_ms: Some(-1), ..Default::default() }, "min_duration_ms"),
+            (ListQuery { min_duration_ms: Some(9), max_duration_ms: Some(1), ..Default::default() }, "min_duration_ms"),
+            (ListQuery { from: Some("yesterday".into()), ..Default::default() }, "from"),
+            (ListQuery { sort: Some("title".into()), ..Default::default() }, "sort"),
         ] {
             let e = filter_for(&who(Role::Viewer), &q).unwrap_err();
             assert!(e.message.starts_with(named), "{}", e.message);
@@ -281,7 +331,7 @@ mod tests {
     #[test]
     fn only_the_network_admin_lists_without_the_visibility_filter() {
         let q = ListQuery::default();
-        assert!(filter_for(&who(Role::NetworkAdmin), &q).unwrap().visible_to.is_none());
-        assert!(filter_for(&who(Role::CentreAdmin), &q).unwrap().visible_to.is_some());
+        assert!(filter_for(&who(Role::NetworkAdmin), &q).unwrap().filter.visible_to.is_none());
+        assert!(filter_for(&who(Role::CentreAdmin), &q).unwrap().filter.visible_to.is_some());
     }
 }

@@ -6,9 +6,11 @@
 //! (`catalog/tests/store.rs`) runs every query on both backends.
 
 mod audit;
+mod bulk;
 mod centres;
 mod channels;
 mod jobs;
+pub mod programme_query;
 mod programmes;
 mod rows;
 mod sessions;
