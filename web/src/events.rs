@@ -67,6 +67,7 @@ pub fn job_event(kind: &str, job: &catalog::job::Job, centre: Option<CentreCode>
 #[derive(Clone, Debug)]
 pub struct Bus {
     tx: broadcast::Sender<Arc<Event>>,
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Bus {
@@ -78,7 +79,13 @@ impl Default for Bus {
 impl Bus {
     /// A bus keeping the last 1024 events for slow subscribers.
     pub fn new() -> Self {
-        Self { tx: broadcast::channel(1024).0 }
+        Self { tx: broadcast::channel(1024).0, closed: tokio::sync::watch::channel(false).0 }
+    }
+
+    /// Ends every event stream (at shutdown: an open stream would otherwise hold a graceful
+    /// shutdown open forever). New subscribers get an empty stream.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
     }
 
     /// Publishes an event to every current subscriber.
@@ -86,31 +93,51 @@ impl Bus {
         let _ = self.tx.send(Arc::new(event));
     }
 
-    /// A new subscription, from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
+    /// A new subscription, from now on, with the signal that ends it.
+    pub fn subscribe(&self) -> Subscription {
+        Subscription { rx: self.tx.subscribe(), closed: self.closed.subscribe() }
     }
 }
 
-/// The events stream, filtered for the caller.
-pub fn stream_for(
-    p: Principal,
+/// One subscriber's view of the bus.
+pub struct Subscription {
     rx: broadcast::Receiver<Arc<Event>>,
-) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    futures::stream::unfold((p, rx), |(p, mut rx)| async move {
+    closed: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Subscription {
+    /// The next event, `Err(n)` when `n` events were missed by a slow reader, `None` once the
+    /// bus is closed.
+    pub async fn next(&mut self) -> Option<Result<Arc<Event>, u64>> {
+        if *self.closed.borrow() {
+            return None;
+        }
+        tokio::select! {
+            r = self.rx.recv() => match r {
+                Ok(e) => Some(Ok(e)),
+                Err(broadcast::error::RecvError::Lagged(n)) => Some(Err(n)),
+                Err(broadcast::error::RecvError::Closed) => None,
+            },
+            _ = self.closed.wait_for(|c| *c) => None,
+        }
+    }
+}
+
+/// The events stream, filtered for the caller; it ends when the bus is closed.
+pub fn stream_for(p: Principal, sub: Subscription) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    futures::stream::unfold((p, sub), |(p, mut sub)| async move {
         loop {
-            match rx.recv().await {
+            match sub.next().await? {
                 Ok(e) if visible_to(&p, &e) => {
                     let data = serde_json::json!({ "centre": e.centre, "payload": e.payload });
                     let sse = SseEvent::default().event(e.kind.clone()).data(data.to_string());
-                    return Some((Ok(sse), (p, rx)));
+                    return Some((Ok(sse), (p, sub)));
                 }
                 Ok(_) => continue,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
+                Err(n) => {
                     let sse = SseEvent::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
-                    return Some((Ok(sse), (p, rx)));
+                    return Some((Ok(sse), (p, sub)));
                 }
-                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     })
@@ -167,7 +194,7 @@ mod tests {
         let mut s = Box::pin(s);
         let first = s.next().await;
         assert!(first.is_some());
-        drop(bus);
+        bus.close();
         assert!(s.next().await.is_none(), "only one visible event, then the bus closed");
     }
 }
