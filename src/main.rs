@@ -54,6 +54,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for machines (playout nodes, scripts).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Playout engine commands.
     Playout {
         #[command(subcommand)]
@@ -63,6 +73,38 @@ enum Command {
     Alert {
         #[command(subcommand)]
         command: AlertCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line).
+    Add {
+        username: String,
+        /// network_admin, centre_admin, editor, scheduler, emergency_operator, viewer, playout_node
+        #[arg(long)]
+        role: String,
+        /// The user's centre (GB/T 2260 code, e.g. 510421).
+        #[arg(long)]
+        centre: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the secret is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Defaults to the user's role.
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        expires_days: Option<u32>,
     },
 }
 
@@ -119,6 +161,14 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             runtime.block_on(async {
                 let shutdown = web::shutdown_signal();
                 let app = web::Application::build(&config).await?;
+                let password = env.get("KAPOK_ADMIN_PASSWORD").cloned();
+                match web::cli::bootstrap_admin(&app.state().store, password).await {
+                    Ok(Some(generated)) => eprintln!(
+                        "kapok: first run: created user `admin` (network administrator) with password {generated}\n       (shown once; set KAPOK_ADMIN_PASSWORD to choose it)"
+                    ),
+                    Ok(None) => {}
+                    Err(e) => return Err(Failure { code: 2, message: format!("KAPOK_ADMIN_PASSWORD: {e}") }),
+                }
                 let app = if role == "all" { app.with_in_process_components(&config) } else { app };
                 app.run(shutdown).await.map_err(|e| Failure { code: 1, message: format!("server: {e}") })
             })?;
@@ -164,6 +214,33 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 let failed = programme.status == catalog::programme::ProgrammeStatus::Failed;
                 Ok::<ExitCode, Failure>(if wait && failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
             })
+        }
+        Command::User { command: UserCommand::Add { username, role, centre, display_name } } => {
+            let config = web::Config::load(cli.config.as_deref(), env)?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| Failure { code: 2, message: format!("password on stdin: {e}") })?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            runtime()?.block_on(async {
+                let (store, _) = web::server::connect(&config).await?;
+                let user = web::cli::user_add(&store, &username, &display_name, &role, &centre, &password)
+                    .await
+                    .map_err(|e| Failure { code: 1, message: e.to_string() })?;
+                print_json(&user)
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command: TokenCommand::Create { user, name, role, expires_days } } => {
+            let config = web::Config::load(cli.config.as_deref(), env)?;
+            runtime()?.block_on(async {
+                let (store, _) = web::server::connect(&config).await?;
+                let secret = web::cli::token_create(&store, &user, &name, role.as_deref(), None, expires_days)
+                    .await
+                    .map_err(|e| Failure { code: 1, message: e.to_string() })?;
+                print_json(&serde_json::json!({ "token": secret }))
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Playout { command: PlayoutCommand::Render { playlist, output } } => {
             web::telemetry::init(web::config::LogFormat::Text);

@@ -11,12 +11,20 @@ use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{centres, health};
+use crate::{alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, users};
+
+/// The largest request body buffered by any JSON route.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kapok API", description = "Media pipeline of the Panzhihua 1+5 broadcast network"),
-    tags((name = "system", description = "Health and metadata"), (name = "catalog", description = "Centres and programmes"))
+    info(title = "Kapok API", description = "Media pipeline of the Panzhihua 1+5 broadcast network. \
+        Authenticate with the kapok_session cookie (POST /api/auth/login; send X-CSRF-Token on changes) \
+        or Authorization: Bearer kpk_…. Another centre's private objects answer 404; objects you may \
+        read but not change answer 403."),
+    tags((name = "system", description = "Health and metadata"), (name = "catalog", description = "Centres and programmes"),
+         (name = "auth", description = "Sessions"), (name = "channels"), (name = "jobs"), (name = "audit"),
+         (name = "users", description = "Accounts and API tokens"), (name = "events", description = "Server-sent events"))
 )]
 struct ApiDoc;
 
@@ -25,6 +33,29 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(centres::list_centres))
+        .routes(routes!(login::login))
+        .routes(routes!(login::logout))
+        .routes(routes!(login::me))
+        .routes(routes!(programmes::list_programmes, programmes::create_programme))
+        .routes(routes!(programmes::get_programme, programmes::update_programme))
+        .routes(routes!(programmes::programme_audit))
+        .routes(routes!(programmes::programme_assets))
+        .routes(routes!(assets::asset_content))
+        .routes(routes!(channels::list_channels, channels::create_channel))
+        .routes(routes!(channels::update_channel))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(audit::audit))
+        .routes(routes!(users::create_user))
+        .routes(routes!(users::create_token))
+        .routes(routes!(users::revoke_token))
+        .routes(routes!(events::events))
+        .routes(routes!(alerts::list_alerts, alerts::send_alert))
+}
+
+/// The OpenAPI document of [`api`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
 }
 
 /// The whole HTTP application.
@@ -35,8 +66,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::map_response(hardening::json_errors))
+        .layer(axum::middleware::map_response(hardening::secure_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
         .with_state(state)
 }
 

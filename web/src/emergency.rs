@@ -14,7 +14,7 @@ use playout::{EngineHandle, ResumePolicy};
 use schedules::emergency::lifecycle::{AlertState, Lifecycle, Received, Transition};
 use schedules::emergency::policy::AlertPolicy;
 use schedules::emergency::targeting::{ChannelCoverage, Network, Targeting};
-use schedules::emergency::{validate_document, DedupeKey, Reason};
+use schedules::emergency::{validate_document, DedupeKey, Reason, ReasonCode};
 use serde::Serialize;
 
 /// A channel the desk can interrupt.
@@ -48,6 +48,9 @@ pub enum DeskError {
     Invalid(Vec<Reason>),
     #[error("{0}")]
     Refused(String),
+    /// The sender may not send for the alert's areas.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 #[derive(Default)]
@@ -64,20 +67,37 @@ pub struct EmergencyDesk {
     policy: AlertPolicy,
     network: Network,
     work: PathBuf,
-    font: Option<Arc<SlateFont>>,
+    /// Loaded on the first alert (a CJK font is several MB).
+    font: Arc<std::sync::OnceLock<Option<Arc<SlateFont>>>>,
 }
 
 impl EmergencyDesk {
     /// A desk for the Panzhihua network working under `work`, with the default policy.
     pub fn new(work: PathBuf) -> Self {
-        let font = match SlateFont::find() {
-            Ok(f) => Some(Arc::new(f)),
-            Err(e) => {
-                tracing::warn!(error = %e, "no CJK font: alert slates will carry no text (install fonts-wqy-zenhei)");
-                None
-            }
-        };
-        Self { state: Arc::default(), policy: AlertPolicy::default(), network: Network::panzhihua(), work, font }
+        Self {
+            state: Arc::default(),
+            policy: AlertPolicy::default(),
+            network: Network::panzhihua(),
+            work,
+            font: Arc::default(),
+        }
+    }
+
+    fn font(&self) -> Option<Arc<SlateFont>> {
+        self.font
+            .get_or_init(|| match SlateFont::find() {
+                Ok(f) => Some(Arc::new(f)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no CJK font: alert slates carry no text (install fonts-wqy-zenhei)");
+                    None
+                }
+            })
+            .clone()
+    }
+
+    /// Every alert this desk knows, with its state and history.
+    pub fn alerts(&self) -> Vec<schedules::emergency::lifecycle::Tracked> {
+        self.state.lock().map(|s| s.lifecycle.live().cloned().collect()).unwrap_or_default()
     }
 
     /// Makes a running channel reachable by alerts.
@@ -92,14 +112,28 @@ impl EmergencyDesk {
     /// # Errors
     /// `Invalid` with every reason; `Refused` for an alert the lifecycle rejects (unknown
     /// reference, post-dated …) or an area outside the network. Nothing airs then.
-    pub fn receive(&self, document: &[u8], now: DateTime<Utc>) -> Result<Receipt, DeskError> {
+    pub fn receive(
+        &self,
+        document: &[u8],
+        now: DateTime<Utc>,
+        authorize: impl FnOnce(&schedules::emergency::Alert) -> Result<(), String>,
+    ) -> Result<Receipt, DeskError> {
         let report = validate_document(document);
         let alert = match (report.valid, report.alert) {
             (true, Some(a)) => a,
             _ => return Err(DeskError::Invalid(report.reasons)),
         };
+        authorize(&alert).map_err(DeskError::Forbidden)?;
         let key = alert.key();
         let mut state = self.state.lock().map_err(|_| DeskError::Refused("the desk is unavailable".into()))?;
+        // Refuse before the lifecycle records anything, so a corrected resend is not a duplicate.
+        let coverages: Vec<ChannelCoverage> = state.channels.iter().map(|c| c.coverage.clone()).collect();
+        let targeting = self.network.targets(&alert, &coverages);
+        let unknown: Vec<Reason> =
+            targeting.reasons.iter().filter(|r| r.code == ReasonCode::UnknownArea).cloned().collect();
+        if !unknown.is_empty() {
+            return Err(DeskError::Invalid(unknown));
+        }
         let transitions =
             match state.lifecycle.receive(alert.clone(), now).map_err(|e| DeskError::Refused(e.to_string()))? {
                 Received::Duplicate => {
@@ -123,8 +157,6 @@ impl EmergencyDesk {
                 }
             }
         }
-        let coverages: Vec<ChannelCoverage> = state.channels.iter().map(|c| c.coverage.clone()).collect();
-        let targeting = self.network.targets(&alert, &coverages);
         let mut aired = Vec::new();
         if targeting.withheld.is_none() && !targeting.channels.is_empty() {
             let _ = state.lifecycle.advance(&key, AlertState::Verified, now);
@@ -134,7 +166,7 @@ impl EmergencyDesk {
                 state.channels.iter().filter(|c| targeting.channels.contains(&c.coverage.id)).cloned().collect();
             for channel in targets {
                 let mut media = AlertMedia::new(self.work.join("alerts"));
-                media.font = self.font.clone();
+                media.font = self.font();
                 match AlertProgramme::build(&alert, &channel.format, &media) {
                     Ok(programme) => {
                         let on_air = air_alert(channel.engine.clone(), programme, &plan, channel.resume, 3);
@@ -151,10 +183,6 @@ impl EmergencyDesk {
             if !aired.is_empty() {
                 let _ = state.lifecycle.advance(&key, AlertState::OnAir, now);
             }
-        } else if targeting.withheld.is_none() && !targeting.reasons.is_empty() {
-            return Err(DeskError::Refused(
-                targeting.reasons.iter().map(|r| r.message.clone()).collect::<Vec<_>>().join("; "),
-            ));
         }
         Ok(Receipt {
             key: key.as_str().to_string(),

@@ -16,7 +16,6 @@ pub struct Application {
     data: std::path::PathBuf,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
-    desk: crate::emergency::EmergencyDesk,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -44,15 +43,9 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
-        let desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
-        Ok(Self {
-            listener,
-            state: AppState { store, media },
-            data: config.data.clone(),
-            worker: None,
-            on_air: false,
-            desk,
-        })
+        let mut state = AppState::new(store, media);
+        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
+        Ok(Self { listener, state, data: config.data.clone(), worker: None, on_air: false })
     }
 
     /// Adds what the all-in-one server runs beside the API: an ingest worker, and its
@@ -62,11 +55,6 @@ impl Application {
         self.worker = Some(crate::components::ingest_worker(config, store, media, 1));
         self.on_air = true;
         self
-    }
-
-    /// The emergency desk of this server.
-    pub fn desk(&self) -> &crate::emergency::EmergencyDesk {
-        &self.desk
     }
 
     /// The address actually bound (useful with port 0).
@@ -97,11 +85,18 @@ impl Application {
         let worker = self.worker.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         let on_air = self.on_air.then(|| {
             let (data, store, media, desk) =
-                (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.desk.clone());
+                (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.state.desk.clone());
             tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
         });
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
+        let events = self.state.events.clone();
+        let stop_rx_sse = stop_rx.clone();
+        // Open event streams would hold a graceful shutdown open: end them when it starts.
+        tokio::spawn(async move {
+            stopped(stop_rx_sse).await;
+            events.close();
+        });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = crate::app::router(self.state).nest_service("/hls", hls);
         let served = axum::serve(self.listener, app).with_graceful_shutdown(stopped(stop_rx)).await;

@@ -1,12 +1,30 @@
 //! What every handler can reach.
 
-use catalog::Store;
+use std::sync::Arc;
 
 use catalog::media::MediaStore;
+use catalog::Store;
+
+use crate::events::Bus;
+use crate::ratelimit::LoginLimiter;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub media: MediaStore,
+    /// Server-sent events: publish here from any component (`state.events.publish(…)`).
+    pub events: Bus,
+    /// Failed-login counts per username and per client address.
+    pub logins: Arc<LoginLimiter>,
+    /// Receives emergency alerts and puts them on the channels that run in this process.
+    pub desk: crate::emergency::EmergencyDesk,
+}
+
+impl AppState {
+    /// State over a store and a media store, with a fresh event bus and login limiter.
+    pub fn new(store: Store, media: MediaStore) -> Self {
+        let desk = crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts"));
+        Self { store, media, events: Bus::new(), logins: Arc::new(LoginLimiter::new()), desk }
+    }
 }

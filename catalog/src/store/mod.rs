@@ -7,13 +7,16 @@
 
 mod asrun;
 mod audit;
+mod bulk;
 mod centres;
 mod channels;
 mod jobs;
+pub mod programme_query;
 mod programmes;
 mod rows;
 mod sessions;
 mod users;
+pub mod web_lookups;
 
 use std::str::FromStr;
 use std::time::Duration;

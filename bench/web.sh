@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Load test of the catalog web API (issue 5): 100,000 programmes, 64 connections over
+# loopback, wrk --latency. Cases: a trivial axum handler (the ceiling), get-by-id (random
+# readable ids), a list page (50 items), a Chinese search (芒果, ranked). Run from the
+# workspace root:  bench/web.sh [sqlite|postgres] [N] [DURATION]
+# Needs: wrk (Debian package `wrk`). PostgreSQL: the test harness's throwaway cluster
+# (Debian postgresql packages), as in the catalog tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BACKEND=${1:-sqlite}
+N=${2:-100000}
+DURATION=${3:-15s}
+CONNS=64
+THREADS=2
+PORT=18080
+TRIVIAL_PORT=18081
+INFO=$(mktemp -d)
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$INFO"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release -q -p web --example web_bench_server
+target/release/examples/web_bench_server "$BACKEND" "$N" "$PORT" "$TRIVIAL_PORT" "$INFO" &
+SERVER=$!
+for _ in $(seq 1 1200); do [ -f "$INFO/ready" ] && break; sleep 0.5; done
+[ -f "$INFO/ready" ] || { echo "server did not start" >&2; exit 1; }
+TOKEN=$(cat "$INFO/token")
+
+# get-by-id: each request picks one of ~1,000 readable ids at random.
+{
+  echo 'ids = {'
+  sed 's/.*/"&",/' "$INFO/ids"
+  echo '}'
+  echo 'request = function() return wrk.format("GET", "/api/programmes/" .. ids[math.random(#ids)]) end'
+} > "$INFO/byid.lua"
+
+run() { # name, url, [script]
+  echo "== $1 ($BACKEND, $N programmes, $CONNS connections, $DURATION)"
+  local extra=()
+  [ -n "${3:-}" ] && extra=(-s "$3")
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "${extra[@]}" "$2" \
+    | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors|Latency  '
+}
+
+run trivial "http://127.0.0.1:$TRIVIAL_PORT/trivial"
+run get-by-id "http://127.0.0.1:$PORT/api/programmes" "$INFO/byid.lua"
+run list-page "http://127.0.0.1:$PORT/api/programmes?limit=50"
+run search-芒果 "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+run search-暴雨预警 "http://127.0.0.1:$PORT/api/programmes?q=%E6%9A%B4%E9%9B%A8%E9%A2%84%E8%AD%A6&limit=20"

@@ -1,0 +1,80 @@
+//! Look-ups and edits the web API needs beyond the core store: one asset or token by id, and
+//! editing or retiring a channel (audited with before and after).
+
+use chrono::Utc;
+
+use super::rows::{AssetRow, TokenRow};
+use super::{record_audit, with_pool, Store};
+use crate::asset::Asset;
+use crate::audit::Actor;
+use crate::channel::Channel;
+use crate::error::{CatalogError, Result};
+use crate::ids::{AssetId, ChannelId, TokenId};
+use crate::user::ApiToken;
+
+/// An edit of a channel: a new name or day start, or retiring (or returning to service).
+#[derive(Debug, Clone, Default)]
+pub struct ChannelEdit {
+    pub name: Option<String>,
+    pub day_start: Option<String>,
+    /// `Some(true)` retires the channel now, `Some(false)` returns it to service.
+    pub retired: Option<bool>,
+}
+
+impl Store {
+    /// One asset by id.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such asset.
+    pub async fn get_asset(&self, id: AssetId) -> Result<Asset> {
+        let sql = "SELECT id, programme_id, kind, key, sha256, size_bytes, created_at FROM assets WHERE id = $1";
+        let row: Option<AssetRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await)?;
+        row.ok_or_else(|| CatalogError::not_found("asset", id))?.try_into()
+    }
+
+    /// One API token by id, usable or not.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such token.
+    pub async fn get_token(&self, id: TokenId) -> Result<ApiToken> {
+        let sql = "SELECT id, user_id, name, token_hash, role, centre_code, created_at, expires_at, revoked_at \
+                   FROM api_tokens WHERE id = $1";
+        let row: Option<TokenRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await)?;
+        row.ok_or_else(|| CatalogError::not_found("token", id))?.try_into()
+    }
+
+    /// Renames, moves the day start of, retires or un-retires a channel, audited.
+    ///
+    /// # Errors
+    /// `NotFound`; `Invalid` for an empty name or a day start that is not `HH:MM`.
+    pub async fn update_channel(&self, actor: &Actor, id: ChannelId, edit: &ChannelEdit) -> Result<Channel> {
+        let before = self.get_channel(id).await?;
+        let name = edit.name.as_deref().map(str::trim).unwrap_or(&before.name).to_string();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(CatalogError::invalid("name", "1-100 characters without control characters"));
+        }
+        let day_start = edit.day_start.clone().unwrap_or_else(|| before.day_start.clone());
+        if chrono::NaiveTime::parse_from_str(&day_start, "%H:%M").is_err() {
+            return Err(CatalogError::invalid("day_start", "must be HH:MM"));
+        }
+        let retired_at = match edit.retired {
+            None => before.retired_at,
+            Some(true) => before.retired_at.or_else(|| Some(Utc::now())),
+            Some(false) => None,
+        };
+        let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3 WHERE id = $4";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(id.to_string())
+                .execute(&mut *tx).await?;
+            let b = serde_json::json!({ "name": before.name, "day_start": before.day_start, "retired_at": before.retired_at });
+            let a = serde_json::json!({ "name": name, "day_start": day_start, "retired_at": retired_at });
+            let action = if edit.retired == Some(true) && before.retired_at.is_none() { "channel.retire" } else { "channel.update" };
+            record_audit!(&mut *tx, actor, action, "channel", id.to_string(), Some(b), Some(a))?;
+            tx.commit().await?;
+        });
+        self.get_channel(id).await
+    }
+}

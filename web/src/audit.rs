@@ -1,0 +1,113 @@
+//! `/api/audit`: the audit log by object or by actor, for admins. A centre admin sees the
+//! history of its own centre's objects and users; the network admin sees everything.
+
+use axum::extract::State;
+use axum::Json;
+use catalog::audit::{Actor, AuditEntry};
+use catalog::ids::{CentreCode, ChannelId, JobId, ProgrammeId, TokenId, UserId};
+use catalog::programme::Sharing;
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiQuery;
+use crate::policy::{decide, role_may, Decision, Permission, Principal};
+use crate::state::AppState;
+
+/// By object (`object_type` and `object_id`) or by actor (`user:NAME`, `token:NAME`, `system:…`).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// `programme`, `channel`, `job`, `user` or `token`.
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// e.g. `user:editor-miyi`.
+    pub actor: Option<String>,
+    /// For actor queries: at most this many, newest first (1-1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// The owner of an audited object, whether it is shared, and the permission that reads it.
+/// `None` when there is no such object (or the type is unknown).
+async fn owner(state: &AppState, otype: &str, oid: &str) -> Option<(Option<CentreCode>, bool, Permission)> {
+    let s = &state.store;
+    match otype {
+        "programme" => {
+            let p = s.get_programme(ProgrammeId::parse(oid).ok()?).await.ok()?;
+            Some((Some(p.centre), p.sharing == Sharing::Network, Permission::ReadProgramme))
+        }
+        "channel" => {
+            Some((Some(s.get_channel(ChannelId::parse(oid).ok()?).await.ok()?.centre), true, Permission::ReadChannel))
+        }
+        "job" => {
+            let j = s.get_job(JobId::parse(oid).ok()?).await.ok()?;
+            Some((crate::jobs::job_centre(s, &j).await, false, Permission::ReadJob))
+        }
+        "user" => Some((Some(s.get_user(UserId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers)),
+        "token" => {
+            Some((Some(s.get_token(TokenId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers))
+        }
+        _ => None,
+    }
+}
+
+/// Audit entries of one object (oldest first) or of one actor (newest first).
+#[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    if !role_may(&p, Permission::ReadAudit) {
+        return Err(ApiError::forbidden(format!("{} may not read the audit log", p.role)));
+    }
+    let admin = p.role == catalog::user::Role::NetworkAdmin;
+    let check = |owner: Option<&CentreCode>, shared: bool, read: Permission| match decide(
+        &p,
+        Permission::ReadAudit,
+        read,
+        owner,
+        shared,
+    ) {
+        Decision::Allow => Ok(()),
+        Decision::Hidden => Err(ApiError::not_found("no such object")),
+        Decision::Forbidden => Err(ApiError::forbidden("this history belongs to another centre")),
+    };
+    match (&q.object_type, &q.object_id, &q.actor) {
+        (Some(t), Some(id), None) => {
+            if !admin {
+                let (centre, shared, read) =
+                    owner(&state, t, id).await.ok_or_else(|| ApiError::not_found("no such object"))?;
+                check(centre.as_ref(), shared, read)?;
+            }
+            Ok(Json(state.store.audit_for_object(t, id).await?))
+        }
+        (None, None, Some(a)) => {
+            if !admin {
+                let name = a.strip_prefix("user:").ok_or_else(|| {
+                    ApiError::forbidden("only the network admin reads the history of tokens and the system")
+                })?;
+                let user = state.store.find_user(name).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+                check(Some(&user.centre), false, Permission::ManageUsers)?;
+            }
+            let limit = q.limit.unwrap_or(100);
+            if limit < 1 {
+                return Err(ApiError::bad_request("limit must be at least 1"));
+            }
+            let actor = actor_from(a)?;
+            Ok(Json(state.store.audit_by_actor(&actor, limit.min(1000)).await?))
+        }
+        _ => Err(ApiError::bad_request("give object_type and object_id, or actor")),
+    }
+}
+
+fn actor_from(a: &str) -> Result<Actor, ApiError> {
+    match a.split_once(':') {
+        Some(("user", n)) => Ok(Actor::user(n)),
+        Some(("token", n)) => Ok(Actor::token(n)),
+        Some(("system", n)) => Ok(Actor::system(n)),
+        _ => Err(ApiError::bad_request("actor must be user:NAME, token:NAME or system:NAME")),
+    }
+}

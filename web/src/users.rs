@@ -1,0 +1,155 @@
+//! `/api/users` and `/api/tokens`: accounts and API tokens, managed by the network admin and
+//! by each centre's admin for its own centre. A token's secret is shown once, at creation.
+//! Nobody but the network admin creates network admins (or tokens with that role).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use catalog::ids::{CentreCode, TokenId};
+use catalog::user::{ApiToken, NewApiToken, NewUser, Role, User};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{check_password, digest, hash_password, new_token_secret};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{parse_id, ApiJson, ApiPath};
+use crate::policy::{allows, decide, Decision, Permission, Principal};
+use crate::programmes::actor;
+use crate::state::AppState;
+
+/// A new account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserCreate {
+    pub username: String,
+    pub display_name: Option<String>,
+    /// 10-256 characters; stored as an argon2id hash only.
+    pub password: String,
+    #[schema(value_type = String, example = "editor")]
+    pub role: Role,
+    #[schema(value_type = String, example = "510421")]
+    pub centre: CentreCode,
+}
+
+/// A new API token for an existing user, scoped to a role (default: the user's) and to the
+/// user's centre.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCreate {
+    pub username: String,
+    pub name: String,
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
+    /// Days until it expires (1-3650); none: until revoked.
+    pub expires_days: Option<u32>,
+}
+
+/// A created token: `secret` is shown this once and never again.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    #[schema(value_type = Object)]
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+fn grants(p: &Principal, role: Role, centre: &CentreCode) -> Result<(), ApiError> {
+    if !allows(p, Permission::ManageUsers, Some(centre), false) {
+        return Err(ApiError::forbidden(format!("{} of {} may not manage accounts of {centre}", p.role, p.centre)));
+    }
+    if role == Role::NetworkAdmin && p.role != Role::NetworkAdmin {
+        return Err(ApiError::forbidden("only a network admin grants the network_admin role"));
+    }
+    Ok(())
+}
+
+/// Creates an account.
+#[utoipa::path(post, path = "/api/users", tag = "users", request_body = UserCreate,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(b): ApiJson<UserCreate>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    grants(&p, b.role, &b.centre)?;
+    check_password(&b.password)?;
+    let new = NewUser {
+        display_name: b.display_name.unwrap_or_else(|| b.username.clone()),
+        username: b.username,
+        password_hash: hash_password(b.password).await?,
+        role: b.role,
+        centre: b.centre,
+    };
+    Ok((StatusCode::CREATED, Json(state.store.create_user(&actor(&p), &new).await?)))
+}
+
+/// Creates an API token; the answer holds the secret, shown only this once.
+#[utoipa::path(post, path = "/api/tokens", tag = "users", request_body = TokenCreate,
+    responses((status = 201, body = TokenCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiJson(b): ApiJson<TokenCreate>,
+) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
+    let user = state.store.find_user(&b.username).await?;
+    let user = user.ok_or_else(|| ApiError::not_found(format!("no user {:?}", b.username)))?;
+    match decide(&p, Permission::ManageUsers, Permission::ManageUsers, Some(&user.centre), false) {
+        Decision::Allow => {}
+        Decision::Hidden => return Err(ApiError::not_found(format!("no user {:?}", b.username))),
+        Decision::Forbidden => return Err(ApiError::forbidden(format!("{} may not create API tokens", p.role))),
+    }
+    let role = b.role.unwrap_or(user.role);
+    grants(&p, role, &user.centre)?;
+    let (token, secret) = issue(&state.store, &actor(&p), &user, &b.name, role, b.expires_days).await?;
+    Ok((StatusCode::CREATED, Json(TokenCreated { token, secret })))
+}
+
+/// Creates a token for `user` and returns it with its secret.
+///
+/// # Errors
+/// 422 for an empty name or a bad expiry; store errors.
+pub async fn issue(
+    store: &catalog::Store,
+    by: &catalog::audit::Actor,
+    user: &User,
+    name: &str,
+    role: Role,
+    expires_days: Option<u32>,
+) -> Result<(ApiToken, String), ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ApiError::unprocessable("a token name has 1-64 characters"));
+    }
+    if matches!(expires_days, Some(d) if d == 0 || d > 3650) {
+        return Err(ApiError::unprocessable("expires_days must be 1-3650"));
+    }
+    let secret = new_token_secret();
+    let new = NewApiToken {
+        user_id: user.id,
+        name: name.to_string(),
+        token_hash: digest(&secret),
+        role,
+        centre: user.centre.clone(),
+        expires_at: expires_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d))),
+    };
+    Ok((store.create_token(by, &new).await?, secret))
+}
+
+/// Revokes an API token at once (revoking twice is harmless).
+#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let tid = parse_id("token", &id, TokenId::parse)?;
+    let token = state.store.get_token(tid).await?;
+    match decide(&p, Permission::ManageUsers, Permission::ManageUsers, Some(&token.centre), false) {
+        Decision::Allow => {}
+        Decision::Hidden => return Err(ApiError::not_found(format!("token not found: {tid}"))),
+        Decision::Forbidden => return Err(ApiError::forbidden(format!("{} may not revoke API tokens", p.role))),
+    }
+    state.store.revoke_token(&actor(&p), tid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

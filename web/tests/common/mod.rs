@@ -1,0 +1,162 @@
+//! The real application on 127.0.0.1:0 over a fresh catalog (SQLite or PostgreSQL) and a
+//! local media store in a temp dir, with users and tokens for every role.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use catalog::audit::Actor;
+use catalog::ids::CentreCode;
+use catalog::media::{layout, MediaStore};
+use catalog::programme::{Category, NewProgramme, Programme, ProgrammeStatus, Sharing};
+use catalog::testing::TestStore;
+use catalog::user::{NewUser, Role, User};
+use web::state::AppState;
+
+pub const OWN: &str = "510421";
+pub const OTHER: &str = "510422";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// One argon2 hash of [`PASSWORD`] shared by every fixture user (hashing is slow in debug).
+pub async fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    if let Some(h) = HASH.get() {
+        return h.clone();
+    }
+    let h = web::auth::hash_password(PASSWORD.into()).await.unwrap();
+    HASH.get_or_init(|| h).clone()
+}
+
+pub fn code(s: &str) -> CentreCode {
+    CentreCode::parse(s).unwrap()
+}
+
+pub struct App {
+    pub base: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    /// API token secret per role; every role's user belongs to [`OWN`] except the network
+    /// admin, who belongs to the city centre.
+    pub tokens: HashMap<Role, String>,
+    pub users: HashMap<Role, User>,
+    _store: TestStore,
+    _media_dir: tempfile::TempDir,
+}
+
+impl App {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn token(&self, role: Role) -> &str {
+        &self.tokens[&role]
+    }
+
+    /// A request with `role`'s bearer token.
+    pub fn as_role(&self, role: Role, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(self.token(role))
+    }
+
+    pub fn store(&self) -> &catalog::Store {
+        &self.state.store
+    }
+
+    /// A programme of `centre` created directly in the store.
+    pub async fn programme(&self, centre: &str, title: &str, sharing: Sharing) -> Programme {
+        let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
+        n.sharing = sharing;
+        self.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Ready).await.unwrap()
+    }
+
+    /// An asset of `p` with `data` stored in the media store.
+    pub async fn asset(&self, p: &Programme, data: &[u8]) -> catalog::asset::Asset {
+        let key = layout::programme_house(p.id).unwrap();
+        self.state.media.put_bytes(&key, bytes::Bytes::copy_from_slice(data)).await.unwrap();
+        let sha = web::auth::digest(&String::from_utf8_lossy(data));
+        self.store()
+            .add_asset(p.id, catalog::asset::AssetKind::House, key.as_str(), &sha, data.len() as i64)
+            .await
+            .unwrap()
+    }
+
+    /// A user with [`PASSWORD`].
+    pub async fn user(&self, username: &str, role: Role, centre: &str) -> User {
+        let new = NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: password_hash().await,
+            role,
+            centre: code(centre),
+        };
+        self.store().create_user(&Actor::system("test"), &new).await.unwrap()
+    }
+}
+
+/// Starts the app over `store`, serving with client addresses (for the login rate limit).
+pub async fn start(store: TestStore) -> App {
+    let media_dir = tempfile::tempdir().unwrap();
+    let media = MediaStore::local(media_dir.path()).unwrap();
+    let state = AppState::new(store.store.clone(), media);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = web::app::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut app = App {
+        base: format!("http://{addr}"),
+        state,
+        http,
+        tokens: HashMap::new(),
+        users: HashMap::new(),
+        _store: store,
+        _media_dir: media_dir,
+    };
+    for &role in Role::ALL {
+        let centre = if role == Role::NetworkAdmin { CentreCode::CITY } else { OWN };
+        let user = app.user(&format!("{role}-user"), role, centre).await;
+        let (_, secret) =
+            web::users::issue(app.store(), &Actor::system("test"), &user, "fixture", role, None).await.unwrap();
+        app.tokens.insert(role, secret);
+        app.users.insert(role, user);
+    }
+    app
+}
+
+/// Runs `body` on an app over SQLite and over PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = common::start(catalog::testing::sqlite_store().await).await;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let $app = common::start(catalog::testing::postgres_store().await).await;
+                $body
+            }
+        }
+    };
+}
+
+/// The JSON error body of a response, asserting its shape.
+pub async fn error_of(r: reqwest::Response) -> (u16, String, String) {
+    let status = r.status().as_u16();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let text = r.text().await.unwrap();
+    assert!(ct.starts_with("application/json"), "{status} answered {ct:?}: {text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let code = v["error"]["code"].as_str().unwrap_or_else(|| panic!("no error.code in {text}")).to_string();
+    let message = v["error"]["message"].as_str().unwrap().to_string();
+    assert!(!message.is_empty());
+    (status, code, message)
+}

@@ -1,0 +1,248 @@
+//! Every route of the OpenAPI document × every role (and no credentials) × an object of the
+//! caller's own centre vs another centre's private object, against a table of expected
+//! statuses. A route missing from the table fails the test, so a new route cannot ship
+//! without its access rules being stated here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use catalog::audit::Actor;
+use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+use catalog::job::NewJob;
+use catalog::programme::Sharing;
+use catalog::user::Role;
+use common::{App, OTHER, OWN};
+use reqwest::Method;
+use serde_json::json;
+
+/// Objects of one centre that routes act on.
+struct Fixture {
+    centre: &'static str,
+    programme: String,
+    asset: String,
+    channel: String,
+    job: String,
+    token: String,
+    user: String,
+}
+
+async fn fixture(app: &App, centre: &'static str) -> Fixture {
+    let p = app.programme(centre, &format!("{centre} 芒果种植"), Sharing::Private).await;
+    let asset = app.asset(&p, b"0123456789").await;
+    let channel = app
+        .store()
+        .create_channel(
+            &Actor::system("test"),
+            &NewChannel {
+                centre: common::code(centre),
+                slug: format!("ch-{centre}"),
+                name: format!("频道 {centre}"),
+                kind: ChannelKind::Tv,
+                format: ChannelFormat::tv_hd(),
+                day_start: "06:00".into(),
+                time_zone: "Asia/Shanghai".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let job = app.store().enqueue(&NewJob::new("ingest", json!({ "centre": centre }))).await.unwrap();
+    let target = app.user(&format!("target-{centre}"), Role::Viewer, centre).await;
+    let (token, _) =
+        web::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None).await.unwrap();
+    Fixture {
+        centre,
+        programme: p.id.to_string(),
+        asset: asset.id.to_string(),
+        channel: channel.id.to_string(),
+        job: job.id.to_string(),
+        token: token.id.to_string(),
+        user: target.username,
+    }
+}
+
+/// Who calls: a role's token, or nobody.
+type Caller = Option<Role>;
+
+/// The expected status of `method path` for `caller` on an own (`own`) or another centre's
+/// private object. `None`: the route is not in the table.
+fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> {
+    use Role as R;
+    let Some(role) = caller else {
+        return Some(match (method, path) {
+            ("GET", "/healthz") | ("GET", "/api/centres") | ("POST", "/api/auth/login") => 200,
+            _ => 401,
+        });
+    };
+    let na = role == R::NetworkAdmin;
+    let admin = na || role == R::CentreAdmin;
+    // Another centre's private object: the network admin may; a role that may act at all but
+    // not see it gets 404; a role that may never act gets 403.
+    let scoped = |allowed_own: bool, hidden_to: bool, ok: u16| -> u16 {
+        if na || (own && allowed_own) {
+            ok
+        } else if !allowed_own {
+            403
+        } else if hidden_to {
+            404
+        } else {
+            403
+        }
+    };
+    let read = |ok: u16| if own || na { ok } else { 404 };
+    Some(match (method, path) {
+        ("GET", "/healthz") | ("GET", "/api/centres") | ("POST", "/api/auth/login") => 200,
+        ("POST", "/api/auth/logout") => 204,
+        ("GET", "/api/auth/me") | ("GET", "/api/programmes") | ("GET", "/api/channels") | ("GET", "/api/events") => 200,
+        ("POST", "/api/programmes") => {
+            if na || (own && matches!(role, R::CentreAdmin | R::Editor)) {
+                201
+            } else {
+                403
+            }
+        }
+        ("GET", "/api/programmes/{id}")
+        | ("GET", "/api/programmes/{id}/audit")
+        | ("GET", "/api/programmes/{id}/assets")
+        | ("GET", "/api/assets/{id}/content") => read(200),
+        ("PATCH", "/api/programmes/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 200),
+        ("POST", "/api/channels") => {
+            if na || (own && admin) {
+                201
+            } else {
+                403
+            }
+        }
+        // Channels are visible network-wide, so another centre's is 403, not 404.
+        ("PATCH", "/api/channels/{id}") => scoped(admin, false, 200),
+        ("GET", "/api/jobs") => {
+            if role == R::PlayoutNode {
+                403
+            } else {
+                200
+            }
+        }
+        ("GET", "/api/jobs/{id}") => scoped(role != R::PlayoutNode, true, 200),
+        ("GET", "/api/audit") => scoped(admin, true, 200),
+        ("POST", "/api/users") => {
+            if na || (own && admin) {
+                201
+            } else {
+                403
+            }
+        }
+        ("POST", "/api/tokens") => scoped(admin, true, 201),
+        ("GET", "/api/alerts") => 200,
+        // An alert for the fixture centre's area: only its own senders (and the network admin).
+        ("POST", "/api/alerts") => scoped(matches!(role, R::CentreAdmin | R::EmergencyOperator), false, 202),
+        ("DELETE", "/api/tokens/{id}") => scoped(admin, true, 204),
+        _ => return None,
+    })
+}
+
+/// The request for a route on fixture `f`.
+async fn request(
+    app: &App,
+    method: &str,
+    path: &str,
+    caller: Caller,
+    f: &Fixture,
+    n: usize,
+) -> reqwest::RequestBuilder {
+    let id = match path {
+        p if p.starts_with("/api/programmes/") => f.programme.clone(),
+        p if p.starts_with("/api/assets/") => f.asset.clone(),
+        p if p.starts_with("/api/channels/") => f.channel.clone(),
+        p if p.starts_with("/api/jobs/") => f.job.clone(),
+        p if p.starts_with("/api/tokens/") => f.token.clone(),
+        _ => String::new(),
+    };
+    let mut url = path.replace("{id}", &id);
+    let body = match (method, path) {
+        ("POST", "/api/auth/login") => Some(json!({ "username": "viewer-user", "password": common::PASSWORD })),
+        ("POST", "/api/programmes") => {
+            Some(json!({ "centre": f.centre, "title": format!("新节目 {n}"), "category": "新闻" }))
+        }
+        ("PATCH", "/api/programmes/{id}") => {
+            let pid = catalog::ids::ProgrammeId::parse(&f.programme).unwrap();
+            let version = app.store().get_programme(pid).await.unwrap().version;
+            Some(json!({ "version": version, "description": format!("edit {n}") }))
+        }
+        ("POST", "/api/channels") => Some(json!({ "centre": f.centre, "slug": format!("new-{n}"), "name": "新频道",
+            "kind": "radio", "format": { "sample_rate": 48000, "channels": 2 } })),
+        ("PATCH", "/api/channels/{id}") => Some(json!({ "name": format!("频道 {n}") })),
+        ("POST", "/api/users") => Some(json!({ "username": format!("new-{n}"), "password": common::PASSWORD,
+            "role": "viewer", "centre": f.centre })),
+        ("POST", "/api/tokens") => Some(json!({ "username": f.user, "name": format!("t{n}") })),
+        ("POST", "/api/alerts") => {
+            let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+            let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+            Some(json!({ "id": format!("MATRIX-{n}"), "sender": "matrix@510400", "sent": fmt(now),
+                "status": "Actual", "msg_type": "Alert", "severity": "Severe", "urgency": "Immediate",
+                "certainty": "Observed", "event": "暴雨", "headline": "暴雨橙色预警", "description": "测试",
+                "areas": [{ "desc": "辖区", "codes": [f.centre] }],
+                "effective": fmt(now), "expires": fmt(now + chrono::Duration::hours(1)), "resources": [], "language": "zh-CN" }))
+        }
+        _ => None,
+    };
+    match path {
+        "/api/programmes" if method == "GET" => url.push_str(&format!("?centre={}", f.centre)),
+        "/api/audit" => url.push_str(&format!("?object_type=programme&object_id={}", f.programme)),
+        _ => {}
+    }
+    let m = Method::from_bytes(method.as_bytes()).unwrap();
+    let mut rb = app.http.request(m, app.url(&url));
+    if let Some(role) = caller {
+        rb = rb.bearer_auth(app.token(role));
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    rb
+}
+
+async fn walk(app: App) {
+    let own = fixture(&app, OWN).await;
+    let other = fixture(&app, OTHER).await;
+    let doc: serde_json::Value = app.http.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() >= 20, "only {} routes in the document", routes.len());
+    let callers: Vec<Caller> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (method, path) in &routes {
+        for &caller in &callers {
+            for (is_own, f) in [(true, &own), (false, &other)] {
+                n += 1;
+                let Some(want) = expected(method, path, caller, is_own) else {
+                    panic!("{method} {path} is not in the access table: add its expected statuses");
+                };
+                let r = request(&app, method, path, caller, f, n).await.send().await.unwrap();
+                let got = r.status().as_u16();
+                if got >= 400 {
+                    let (_, _, _) = common::error_of(r).await;
+                }
+                if got != want {
+                    failures.push(format!("{method} {path} as {caller:?} on {}: got {got}, want {want}", f.centre));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {n} cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_by_every_role_by_centre_answers_as_the_table_says_on_sqlite() {
+    walk(common::start(catalog::testing::sqlite_store().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_by_every_role_by_centre_answers_as_the_table_says_on_postgres() {
+    walk(common::start(catalog::testing::postgres_store().await).await).await;
+}
