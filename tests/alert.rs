@@ -127,8 +127,9 @@ fn an_operators_alert_interrupts_every_city_channel_and_bad_ones_air_nowhere() {
     assert!(no_csrf.status() == 403 || no_csrf.status() == 401, "{}", no_csrf.status());
     assert!(!attention_in_preview(&base, "pzh-demo-tv"), "nothing aired yet");
 
+    let first = alert_json("KAPOK-E2E-1", "Alert", &["510400"], None);
     let sent = Instant::now();
-    let r = post(alert_json("KAPOK-E2E-1", "Alert", &["510400"], None).to_string());
+    let r = post(first.to_string());
     let answered = sent.elapsed();
     assert_eq!(r.status(), 202);
     let receipt: serde_json::Value = r.json().unwrap();
@@ -136,7 +137,7 @@ fn an_operators_alert_interrupts_every_city_channel_and_bad_ones_air_nowhere() {
     channels.sort_unstable();
     assert_eq!(channels, ["pzh-demo-radio", "pzh-demo-tv"], "{receipt}");
     eprintln!("alert accepted and handed to both engines {:.0} ms after the request", answered.as_secs_f64() * 1000.0);
-    let duplicate = post(alert_json("KAPOK-E2E-1", "Alert", &["510400"], None).to_string());
+    let duplicate = post(first.to_string());
     let dup: serde_json::Value = duplicate.json().unwrap();
     assert_eq!(dup["outcome"], "duplicate");
 
