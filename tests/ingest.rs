@@ -103,8 +103,31 @@ fn bad_files_end_with_a_clear_reason_and_identical_content_is_stored_once() {
 fn a_running_server_picks_up_what_the_cli_queued() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let env = [("KAPOK_DATA", data.display().to_string())];
-    let _server = common::serve(&env);
+    let env = [("KAPOK_DATA", data.display().to_string()), ("KAPOK_ADMIN_PASSWORD", "进度-事件-测试-2026".to_string())];
+    let server = common::serve(&env);
+    // Watch the event stream as the network admin while the server works.
+    let login = reqwest::blocking::Client::new()
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&serde_json::json!({ "username": "admin", "password": "进度-事件-测试-2026" }))
+        .send()
+        .unwrap();
+    let cookie = login.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    {
+        let (events, url, cookie) = (events.clone(), format!("{}/api/events", server.base), cookie.clone());
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let client = reqwest::blocking::Client::builder().timeout(None).build().unwrap();
+            let Ok(mut r) = client.get(url).header("cookie", cookie).send() else { return };
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                events.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
     let clip = dir.path().join("news.mp4");
     make_clip(&clip, 2, "320x240", 880);
     let (code, p, stderr) = ingest(&clip, "仁和新闻", &env, false);
@@ -124,6 +147,11 @@ fn a_running_server_picks_up_what_the_cli_queued() {
         }
     });
     assert_eq!(status.as_str(), "ready");
+    let seen = events.lock().unwrap().clone();
+    assert!(
+        seen.contains("job.progress") && seen.contains(&id.to_string()),
+        "no progress events for {id}: {seen:.300}"
+    );
 }
 
 #[test]

@@ -87,7 +87,8 @@ pub async fn queue(store: &Store, actor: &Actor, programme: &Programme) -> Resul
         .into_iter()
         .find(|a| a.kind == AssetKind::Source)
         .ok_or_else(|| WorkerError::BadInput("the programme has no source file".into()))?;
-    let job = IngestJob { programme_id: programme.id, source_key: source.key };
+    let job =
+        IngestJob { programme_id: programme.id, source_key: source.key, centre: Some(programme.centre.to_string()) };
     let payload = serde_json::to_value(&job).map_err(|e| WorkerError::Io(e.to_string()))?;
     let queued = store.set_programme_status(actor, programme.id, ProgrammeStatus::Queued, &Default::default()).await?;
     store.enqueue(&NewJob::new(JOB_KIND, payload)).await?;

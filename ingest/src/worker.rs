@@ -33,6 +33,9 @@ pub struct IngestJob {
     pub programme_id: ProgrammeId,
     /// Media-store key of the source file.
     pub source_key: String,
+    /// The producing centre (also what decides who may see the job and its progress).
+    #[serde(default)]
+    pub centre: Option<String>,
 }
 
 /// What can stop a job or a submission.
@@ -79,8 +82,8 @@ impl WorkerConfig {
     }
 }
 
-/// Called with each progress step: programme, stage, overall percent.
-pub type ProgressFn = Arc<dyn Fn(ProgrammeId, Stage, f64) + Send + Sync>;
+/// Called with each progress step: programme, its centre, stage, overall percent.
+pub type ProgressFn = Arc<dyn Fn(ProgrammeId, Option<&str>, Stage, f64) + Send + Sync>;
 
 /// The outcome of one processed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,13 +225,14 @@ impl Worker {
         let cancel = options.cancel.clone();
         let (src, dir, cell, progress, id) =
             (source.clone(), work.join("out"), state.clone(), self.progress.clone(), job.programme_id);
+        let centre = job.centre.clone();
         let mut task = tokio::task::spawn_blocking(move || {
             pipeline::process_with_progress(&src, &dir, &options, &mut |stage, pct| {
                 if let Ok(mut s) = cell.lock() {
                     *s = (stage, pct);
                 }
                 if let Some(f) = &progress {
-                    f(id, stage, pct);
+                    f(id, centre.as_deref(), stage, pct);
                 }
             })
         });

@@ -52,7 +52,16 @@ impl Application {
     /// channels on air (the demo channels, made on the first run).
     pub fn with_in_process_components(mut self, config: &Config) -> Self {
         let (store, media) = (self.state.store.clone(), self.state.media.clone());
-        self.worker = Some(crate::components::ingest_worker(config, store, media, 1));
+        let events = self.state.events.clone();
+        let progress: ingest::worker::ProgressFn = std::sync::Arc::new(move |id, centre, stage, percent| {
+            events.publish(crate::events::Event {
+                kind: "job.progress".into(),
+                centre: centre.and_then(|c| catalog::ids::CentreCode::parse(c).ok()),
+                shared: false,
+                payload: serde_json::json!({ "programme_id": id, "stage": stage, "percent": percent }),
+            });
+        });
+        self.worker = Some(crate::components::ingest_worker(config, store, media, 1).on_progress(progress));
         self.on_air = true;
         self
     }
