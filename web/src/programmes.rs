@@ -4,8 +4,6 @@
 //! Another centre's private programme answers 404, as if it did not exist; another centre's
 //! shared programme can be read but answers 403 to a change (see [`crate::policy`]).
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
@@ -187,22 +185,22 @@ pub async fn list_programmes(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let pq = filter_for(&p, &q)?;
+    let run = || async {
+        let items = state.store.query_programmes(&pq).await?;
+        let f = &pq.filter;
+        let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
+        let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(Bytes::from(body))
+    };
     // Only ranked searches are cached: they are the expensive ones.
-    let key = pq.filter.query.as_ref().map(|_| format!("{:?}|{q:?}", pq.filter.visible_to));
-    let now = Instant::now();
-    if let Some(body) = key.as_ref().and_then(|k| state.search_cache.get(k, now)) {
-        return Ok(json_bytes(body));
-    }
-    let generation = state.search_cache.generation();
-    let items = state.store.query_programmes(&pq).await?;
-    let f = &pq.filter;
-    let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
-    let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
-        .map_err(ApiError::internal)?;
-    let body = Bytes::from(body);
-    if let Some(k) = key {
-        state.search_cache.put(k, generation, body.clone(), now);
-    }
+    let body = match pq.filter.query {
+        Some(_) => {
+            let key = format!("{:?}|{q:?}", pq.filter.visible_to);
+            state.search_cache.get_or_compute(&key, run).await?
+        }
+        None => run().await?,
+    };
     Ok(json_bytes(body))
 }
 

@@ -6,8 +6,9 @@
 //! writers, such as the ingest worker, may call it too; otherwise the TTL bounds staleness).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,12 +29,52 @@ pub struct SearchCache {
     ttl: Duration,
     generation: AtomicU64,
     entries: Mutex<HashMap<String, Entry>>,
+    /// One gate per key being computed, so a burst of the same search runs the query once
+    /// (the others wait for its answer) instead of stampeding the database.
+    inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl SearchCache {
     /// A cache keeping answers for `ttl` (zero: caching off).
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
+        Self {
+            ttl,
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The cached answer for `key`, or the one `compute` makes (given the generation it runs
+    /// under), computed once however many callers ask at the same moment.
+    ///
+    /// # Errors
+    /// Whatever `compute` fails with (failures are not cached).
+    pub async fn get_or_compute<E, Fut>(&self, key: &str, compute: impl FnOnce() -> Fut) -> Result<Bytes, E>
+    where
+        Fut: Future<Output = Result<Bytes, E>>,
+    {
+        if let Some(b) = self.get(key, Instant::now()) {
+            return Ok(b);
+        }
+        if self.ttl.is_zero() {
+            return compute().await;
+        }
+        let gate = {
+            let mut m = self.inflight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            m.entry(key.to_string()).or_default().clone()
+        };
+        let _turn = gate.lock().await;
+        if let Some(b) = self.get(key, Instant::now()) {
+            return Ok(b);
+        }
+        let generation = self.generation();
+        let result = compute().await;
+        if let Ok(b) = &result {
+            self.put(key.to_string(), generation, b.clone(), Instant::now());
+        }
+        self.inflight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+        result
     }
 
     /// The cached answer for `key`, if fresh.
@@ -76,6 +117,29 @@ impl SearchCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_the_same_search_computes_once() {
+        let c = Arc::new(SearchCache::new(Duration::from_secs(5)));
+        let runs = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (c, runs) = (c.clone(), runs.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_compute::<(), _>("k", || async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(Bytes::from_static(b"x"))
+                })
+                .await
+                .unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Bytes::from_static(b"x"));
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn answers_expire_and_are_dropped_by_a_change() {
