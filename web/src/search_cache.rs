@@ -64,7 +64,15 @@ impl SearchCache {
             let mut m = self.inflight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             m.entry(key.to_string()).or_default().clone()
         };
-        let _turn = gate.lock().await;
+        // While one caller refreshes an expired answer, the others get the stale one (of the
+        // current generation only) rather than queueing behind the query.
+        let _turn = match gate.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => match self.get_stale(key) {
+                Some(b) => return Ok(b),
+                None => gate.lock().await,
+            },
+        };
         if let Some(b) = self.get(key, Instant::now()) {
             return Ok(b);
         }
@@ -88,6 +96,13 @@ impl SearchCache {
             .get(key)
             .filter(|e| e.generation == generation && now.saturating_duration_since(e.at) < self.ttl)
             .map(|e| e.body.clone())
+    }
+
+    /// The answer for `key` of the current generation, however old.
+    fn get_stale(&self, key: &str) -> Option<Bytes> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(key).filter(|e| e.generation == generation).map(|e| e.body.clone())
     }
 
     /// Keeps `body` as the answer for `key`, computed under `generation` (read before the query,
