@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BACKEND=${1:-sqlite}
 N=${2:-100000}
 DURATION=${3:-15s}
-CONNS=64
+CONNS=${CONNS:-64}
 THREADS=2
 PORT=18080
 TRIVIAL_PORT=18081
@@ -34,7 +34,7 @@ TOKEN=$(cat "$INFO/token")
 } > "$INFO/byid.lua"
 
 run() { # name, url, [script]
-  echo "== $1 ($BACKEND, $N programmes, $CONNS connections, $DURATION)"
+  echo "== $1 ($BACKEND, $N programmes, ${CONNS} connections, $DURATION)"
   local extra=()
   [ -n "${3:-}" ] && extra=(-s "$3")
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "${extra[@]}" "$2" \
@@ -44,5 +44,19 @@ run() { # name, url, [script]
 run trivial "http://127.0.0.1:$TRIVIAL_PORT/trivial"
 run get-by-id "http://127.0.0.1:$PORT/api/programmes" "$INFO/byid.lua"
 run list-page "http://127.0.0.1:$PORT/api/programmes?limit=50"
-run search-芒果 "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
-run search-暴雨预警 "http://127.0.0.1:$PORT/api/programmes?q=%E6%9A%B4%E9%9B%A8%E9%A2%84%E8%AD%A6&limit=20"
+# Searches: the same query again and again (answered from the 10 s search cache after the
+# first), a mix of 24 queries (cached after each one's first), and the cache switched off
+# (every request ranks all matches: 芒果 matches ~12,000 of the 100,000).
+run search-芒果-cached "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+{
+  echo 'qs = {'
+  for q in 芒果 玉米 暴雨 预警 彝族 火把节 少儿 安全 新闻 4K 纪录片 CCTV 2024年 春耕 枇杷 森林防火 乡村振兴 钒钛 康养 石榴 交通 米易 盐边 格萨拉; do
+    printf '"%s",\n' "$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$q")"
+  done
+  echo '}'
+  echo 'request = function() return wrk.format("GET", "/api/programmes?limit=20&q=" .. qs[math.random(#qs)]) end'
+} > "$INFO/search.lua"
+run search-mix-cached "http://127.0.0.1:$PORT/api/programmes" "$INFO/search.lua"
+run search-芒果-uncached "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+run search-暴雨预警-uncached "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E6%9A%B4%E9%9B%A8%E9%A2%84%E8%AD%A6&limit=20"
+CONNS=4 run search-芒果-uncached-4conns "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"

@@ -17,6 +17,8 @@ PACKAGES=(
   postgresql
   # live-source tests, speech and a CJK font for alerts, XMLTV validation
   srt-tools espeak-ng fonts-wqy-zenhei xmltv-util
+  # load generator for bench/web.sh
+  wrk
   # a venv for the S3-compatible test server (moto)
   python3 python3-venv
   # prlimit/taskset (util-linux) and kill (procps) sandbox the FFmpeg children of ingest

@@ -1,6 +1,7 @@
 //! The API under load (bench/web.sh): loads N programmes into a fresh SQLite or PostgreSQL
 //! catalog, creates a viewer token, writes what the load generator needs, and serves the real
-//! router; a trivial axum handler is served beside it as the ceiling.
+//! router (and the same router with the search cache off on PORT+2); a trivial axum handler
+//! is served beside it as the ceiling.
 //!
 //! `web_bench_server sqlite|postgres N PORT TRIVIAL_PORT INFO_DIR`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -44,9 +45,12 @@ async fn main() {
     let info = std::path::PathBuf::from(args.get(5).cloned().unwrap_or_else(|| "/tmp/kapok-web-bench".into()));
     std::fs::create_dir_all(&info).unwrap();
     let data = tempfile::tempdir().unwrap();
+    // KAPOK_BENCH_DB: keep the SQLite file there (for looking at query plans afterwards).
+    let db =
+        std::env::var("KAPOK_BENCH_DB").map(std::path::PathBuf::from).unwrap_or_else(|_| data.path().join("kapok.db"));
     let url = match backend {
         "postgres" => catalog::testing::postgres_database_url().await,
-        _ => format!("sqlite://{}", data.path().join("kapok.db").display()),
+        _ => format!("sqlite://{}", db.display()),
     };
     let store = catalog::Store::connect(&url).await.unwrap();
 
@@ -98,12 +102,18 @@ async fn main() {
     std::fs::write(info.join("ids"), readable.join("\n")).unwrap();
 
     let media = catalog::media::MediaStore::local(data.path().join("media")).unwrap();
-    let app = web::app::router(web::state::AppState::new(store, media));
+    let state = web::state::AppState::new(store, media);
+    let mut uncached = state.clone();
+    uncached.search_cache = std::sync::Arc::new(web::search_cache::SearchCache::new(std::time::Duration::ZERO));
+    let app = web::app::router(state);
+    let app_uncached = web::app::router(uncached);
     let trivial = axum::Router::new().route("/trivial", axum::routing::get(|| async { "ok" }));
     let l1 = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let l2 = tokio::net::TcpListener::bind(("127.0.0.1", trivial_port)).await.unwrap();
+    let l3 = tokio::net::TcpListener::bind(("127.0.0.1", port + 2)).await.unwrap();
     std::fs::write(info.join("ready"), "1").unwrap();
-    eprintln!("serving on {port} (api) and {trivial_port} (trivial)");
+    eprintln!("serving on {port} (api), {} (api, search cache off) and {trivial_port} (trivial)", port + 2);
     let api = axum::serve(l1, app.into_make_service_with_connect_info::<SocketAddr>());
-    tokio::try_join!(api.into_future(), axum::serve(l2, trivial).into_future()).unwrap();
+    let api_uncached = axum::serve(l3, app_uncached.into_make_service_with_connect_info::<SocketAddr>());
+    tokio::try_join!(api.into_future(), api_uncached.into_future(), axum::serve(l2, trivial).into_future()).unwrap();
 }

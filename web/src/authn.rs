@@ -62,19 +62,18 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
 
 async fn by_token(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
     let hash = digest(secret);
-    let token = state.store.find_token(&hash).await?;
+    let found = state.store.find_token_with_user(&hash).await?;
     // The look-up is by digest; the final comparison is constant-time all the same.
-    let token = token
-        .filter(|t| secrets_equal(&t.token_hash, &hash))
+    let (token, username, disabled) = found
+        .filter(|(t, _, _)| secrets_equal(&t.token_hash, &hash))
         .ok_or_else(|| ApiError::unauthorized("unknown API token"))?;
     if !token.is_usable(Utc::now()) {
         return Err(ApiError::unauthorized("this API token has expired or been revoked"));
     }
-    let user = state.store.get_user(token.user_id).await?;
-    if user.disabled {
+    if disabled {
         return Err(ApiError::unauthorized("the account of this API token is disabled"));
     }
-    Ok(Principal { user_id: user.id, username: user.username, role: token.role, centre: token.centre })
+    Ok(Principal { user_id: token.user_id, username, role: token.role, centre: token.centre })
 }
 
 async fn by_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Principal, ApiError> {

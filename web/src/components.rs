@@ -25,30 +25,35 @@ pub async fn run_channels(
     desk: crate::emergency::EmergencyDesk,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let channels = match crate::demo::seed_if_empty(&store, &media, &data.join("work").join("demo")).await {
-        Ok(Some(made)) => {
-            tracing::info!(channels = made.len(), "first run: demo channels and programmes made");
-            Ok(made)
-        }
-        Ok(None) => crate::demo::load(&store).await,
-        Err(e) => Err(e),
+    tokio::pin!(shutdown);
+    let prepare = async {
+        let made = crate::demo::seed_if_empty(&store, &media, &data.join("work").join("demo")).await;
+        let channels = match made {
+            Ok(Some(made)) => {
+                tracing::info!(channels = made.len(), "first run: demo channels and programmes made");
+                made
+            }
+            Ok(None) => crate::demo::load(&store).await.map_err(|e| e.to_string())?,
+            Err(e) => return Err(e.to_string()),
+        };
+        tokio::task::spawn_blocking(move || crate::onair::OnAir::start_demo(&data, &store, &media, &channels, &desk))
+            .await
+            .map_err(|e| e.to_string())?
     };
-    let channels = match channels {
-        Ok(c) => c,
+    // A shutdown while the channels are still being prepared wins: the preparation is dropped
+    // (its FFmpeg children are killed) and an unfinished first run is redone on the next start.
+    let on_air = tokio::select! {
+        prepared = prepare => prepared,
+        () = &mut shutdown => return,
+    };
+    match on_air {
+        Ok(on_air) => {
+            shutdown.await;
+            let _ = tokio::task::spawn_blocking(move || on_air.stop()).await;
+        }
         Err(e) => {
-            tracing::error!(error = %e, "channels not started");
-            return shutdown.await;
+            tracing::error!(error = %e, "channels not started; the API stays up");
+            shutdown.await;
         }
-    };
-    let started =
-        tokio::task::spawn_blocking(move || crate::onair::OnAir::start_demo(&data, &store, &media, &channels, &desk));
-    let on_air = match started.await.map_err(|e| e.to_string()).and_then(|r| r) {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "channels not started");
-            return shutdown.await;
-        }
-    };
-    shutdown.await;
-    let _ = tokio::task::spawn_blocking(move || on_air.stop()).await;
+    }
 }

@@ -98,20 +98,6 @@ pub async fn seed_if_empty(
         ("pzh-demo-tv", "攀枝花电视台·演示频道", ChannelKind::Tv, tv_format, TV),
         ("pzh-demo-radio", "攀枝花人民广播电台·演示频率", ChannelKind::Radio, ChannelFormat::radio(), RADIO),
     ] {
-        let channel = store
-            .create_channel(
-                &actor,
-                &NewChannel {
-                    centre: city.clone(),
-                    slug: slug.into(),
-                    name: name.into(),
-                    kind,
-                    format,
-                    day_start: "06:00".into(),
-                    time_zone: "Asia/Shanghai".into(),
-                },
-            )
-            .await?;
         let mut programmes = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
             let file = work.join(format!("{slug}-{i}.{}", if kind == ChannelKind::Tv { "mp4" } else { "m4a" }));
@@ -137,6 +123,21 @@ pub async fn seed_if_empty(
                 seconds: duration,
             });
         }
+        // The channel is recorded last: an interrupted first run leaves no half-made channel.
+        let channel = store
+            .create_channel(
+                &actor,
+                &NewChannel {
+                    centre: city.clone(),
+                    slug: slug.into(),
+                    name: name.into(),
+                    kind,
+                    format,
+                    day_start: "06:00".into(),
+                    time_zone: "Asia/Shanghai".into(),
+                },
+            )
+            .await?;
         out.push(DemoChannel { channel, programmes });
     }
     Ok(Some(out))
@@ -172,7 +173,7 @@ pub async fn load(store: &Store) -> Result<Vec<DemoChannel>, DemoError> {
 /// One clip in the house format of its kind: a test pattern and a tone, or a tone alone.
 async fn generate(file: &PathBuf, kind: ChannelKind, spec: &Spec) -> Result<(), DemoError> {
     let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-y", "-nostdin"]);
+    cmd.kill_on_drop(true).args(["-v", "error", "-y", "-nostdin"]);
     if kind == ChannelKind::Tv {
         cmd.args(["-f", "lavfi", "-i"]).arg(format!("{}=size=1280x720:rate=25:duration={CLIP_SECONDS}", spec.pattern));
     }

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod programmes;
 pub mod range;
 pub mod ratelimit;
+pub mod search_cache;
 pub mod server;
 pub mod state;
 pub mod telemetry;

@@ -5,8 +5,11 @@
 //! shared programme can be read but answers 403 to a change (see [`crate::policy`]).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bytes::Bytes;
 use catalog::audit::{Actor, AuditEntry};
 use catalog::ids::{CentreCode, ProgrammeId};
 use catalog::programme::{Category, NewProgramme, Programme, ProgrammeEdit, ProgrammeStatus, Sharing};
@@ -180,12 +183,29 @@ pub async fn list_programmes(
     State(state): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let pq = filter_for(&p, &q)?;
-    let items = state.store.query_programmes(&pq).await?;
-    let f = &pq.filter;
-    let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
-    Ok(Json(serde_json::json!({ "items": items, "next": next.flatten() })))
+    let run = || async {
+        let items = state.store.query_programmes(&pq).await?;
+        let f = &pq.filter;
+        let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
+        let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(Bytes::from(body))
+    };
+    // Only ranked searches are cached: they are the expensive ones.
+    let body = match pq.filter.query {
+        Some(_) => {
+            let key = format!("{:?}|{q:?}", pq.filter.visible_to);
+            state.search_cache.get_or_compute(&key, run).await?
+        }
+        None => run().await?,
+    };
+    Ok(json_bytes(body))
+}
+
+fn json_bytes(body: Bytes) -> Response {
+    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 fn shared(pr: &Programme) -> bool {
@@ -228,6 +248,7 @@ pub async fn create_programme(
         return Err(ApiError::forbidden(format!("{} may not create programmes for centre {}", p.role, body.centre)));
     }
     let pr = state.store.create_programme(&actor(&p), &body.into_new(), ProgrammeStatus::Uploading).await?;
+    state.search_cache.invalidate();
     state.events.publish(programme_event("programme.created", &pr));
     Ok((StatusCode::CREATED, Json(pr)))
 }
@@ -266,6 +287,7 @@ pub async fn update_programme(
     }
     // Making a programme private to another centre is also a change of who may see it.
     let pr = state.store.update_programme(&actor(&p), pid, &edit).await?;
+    state.search_cache.invalidate();
     state.events.publish(programme_event("programme.updated", &pr));
     Ok(Json(pr))
 }

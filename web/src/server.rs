@@ -108,7 +108,9 @@ impl Application {
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = crate::app::router(self.state).nest_service("/hls", hls);
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(stopped(stop_rx)).await;
+        // Client addresses reach the login limiter (per-address allowance).
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped(stop_rx)).await;
         if let Some(w) = worker {
             let _ = w.await;
         }

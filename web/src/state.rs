@@ -7,6 +7,10 @@ use catalog::Store;
 
 use crate::events::Bus;
 use crate::ratelimit::LoginLimiter;
+use crate::search_cache::SearchCache;
+
+/// How long a search answer is reused.
+pub const SEARCH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
@@ -17,6 +21,8 @@ pub struct AppState {
     pub events: Bus,
     /// Failed-login counts per username and per client address.
     pub logins: Arc<LoginLimiter>,
+    /// Recent search answers; call `invalidate()` after changing programmes outside the API.
+    pub search_cache: Arc<SearchCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
 }
@@ -24,7 +30,13 @@ pub struct AppState {
 impl AppState {
     /// State over a store and a media store, with a fresh event bus and login limiter.
     pub fn new(store: Store, media: MediaStore) -> Self {
-        let desk = crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts"));
-        Self { store, media, events: Bus::new(), logins: Arc::new(LoginLimiter::new()), desk }
+        Self {
+            store,
+            media,
+            events: Bus::new(),
+            logins: Arc::new(LoginLimiter::new()),
+            search_cache: Arc::new(SearchCache::new(SEARCH_CACHE_TTL)),
+            desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
+        }
     }
 }

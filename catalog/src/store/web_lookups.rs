@@ -21,7 +21,33 @@ pub struct ChannelEdit {
     pub retired: Option<bool>,
 }
 
+/// A token row with the two facts of its user that authentication needs.
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    username: String,
+    disabled: bool,
+}
+
 impl Store {
+    /// The token with this hash and its user's name and disabled flag, in one round trip
+    /// (authentication runs on every API request).
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn find_token_with_user(&self, token_hash: &str) -> Result<Option<(ApiToken, String, bool)>> {
+        let sql = "SELECT t.id, t.user_id, t.name, t.token_hash, t.role, t.centre_code, t.created_at, t.expires_at, \
+                   t.revoked_at, u.username, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                   WHERE t.token_hash = $1";
+        let row: Option<TokenUserRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)?;
+        match row {
+            Some(r) => Ok(Some((r.token.try_into()?, r.username, r.disabled))),
+            None => Ok(None),
+        }
+    }
+
     /// One asset by id.
     ///
     /// # Errors
