@@ -80,6 +80,9 @@ const zh = {
   refused: "警报被拒绝",
   unknownArea: "未知区域",
   wholeNetwork: "全网",
+  alertStatus: "类型",
+  areaCodes: "区域代码",
+  drillTag: "演练",
 } as const;
 
 export type Key = keyof typeof zh;
@@ -162,6 +165,9 @@ const en: Record<Key, string> = {
   refused: "Alert refused",
   unknownArea: "unknown area",
   wholeNetwork: "whole network",
+  alertStatus: "Status",
+  areaCodes: "Area codes",
+  drillTag: "drill",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };

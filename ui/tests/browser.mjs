@@ -9,7 +9,7 @@
 // KAPOK_UI_URL (optional), KAPOK_UI_ARTIFACTS (default ../tests/artifacts/ui).
 // Screenshots of each step are written to the artefacts directory.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -37,10 +37,31 @@ const fail = (msg) => {
   throw new Error(msg);
 };
 
-/** Starts `kapok serve` on port 0 in a fresh data dir; resolves with its base URL. */
+export const INGESTED_TITLE = "攀枝花芒果测试片";
+
+/** Ingests a generated 3 s clip (poster, proxy, QC and loudness) into the catalog of `data`. */
+function ingestClip(data) {
+  const clip = path.join(data, "clip.mp4");
+  execFileSync("ffmpeg", [
+    "-v", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
+    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
+    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", clip,
+  ]);
+  const out = execFileSync(bin, ["ingest", clip, "--centre", "510400", "--title", INGESTED_TITLE, "--category", "涉农", "--wait"], {
+    env: { ...process.env, KAPOK_DATA: data },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const p = JSON.parse(out.toString());
+  if (p.status !== "ready") fail(`the ingested clip is ${p.status}: ${p.reason}`);
+}
+
+/** Starts `kapok serve` on port 0 in a fresh data dir (one clip ingested first); resolves with its base URL. */
 function startKapok() {
   if (!existsSync(bin)) fail(`kapok binary not found at ${bin} (cargo build first, or set KAPOK_BIN)`);
   const data = mkdtempSync(path.join(tmpdir(), "kapok-ui-"));
+  cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+  ingestClip(data);
   const child = spawn(bin, ["serve"], {
     env: {
       ...process.env,
@@ -51,10 +72,7 @@ function startKapok() {
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  cleanups.push(() => {
-    child.kill("SIGTERM");
-    rmSync(data, { recursive: true, force: true });
-  });
+  cleanups.push(() => child.kill("SIGTERM"));
   const log = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kapok serve did not start:\n${log.join("\n")}`)), 90_000);
@@ -180,23 +198,32 @@ async function main() {
   await page.locator("#lang-switch").click();
   await page.getByRole("heading", { name: "播出监看" }).waitFor();
 
-  // 4. Catalog search in Chinese.
+  // 4. Catalog search in Chinese: the demo programme and the ingested clip, with its poster.
   await page.getByRole("link", { name: "节目库" }).click();
   await page.getByLabel("搜索节目（中文）").fill("芒果");
   await page.getByRole("button", { name: "搜索" }).click();
-  const hit = page.locator("ul.results a.title", { hasText: "芒果" });
-  await hit.first().waitFor();
+  const hit = page.locator("ul.results li", { hasText: INGESTED_TITLE });
+  await hit.waitFor();
+  await page.locator("ul.results a.title", { hasText: "攀枝花芒果种植技术" }).waitFor();
   const titles = await page.locator("ul.results a.title").allTextContents();
   if (!titles.every((t) => t.includes("芒果"))) fail(`search 芒果 returned other titles: ${titles.join(", ")}`);
+  await page.waitForFunction((title) => {
+    const li = [...document.querySelectorAll("ul.results li")].find((x) => x.textContent?.includes(title));
+    const img = li?.querySelector("img");
+    return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
+  }, INGESTED_TITLE);
   await shot("catalog-search");
 
-  // 5. The programme, its media in the player.
-  await hit.first().click();
-  await page.getByRole("heading", { name: /芒果/ }).waitFor();
+  // 5. The programme: its proxy in the player, the QC verdict and the loudness figures.
+  await hit.locator("a.title").click();
+  await page.getByRole("heading", { name: INGESTED_TITLE }).waitFor();
   await page.waitForFunction(() => {
     const v = document.querySelector("#player");
-    return v instanceof HTMLVideoElement && v.readyState >= 1 && v.duration > 1;
+    return v instanceof HTMLVideoElement && v.readyState >= 1 && v.duration > 2 && v.src.includes("/api/assets/");
   });
+  await page.locator(".verdict.pass", { hasText: "通过" }).waitFor();
+  const loud = await page.locator("table.loudness").textContent();
+  if (!/-24\.0 LUFS/.test(loud ?? "")) fail(`the house loudness is not shown as -24.0 LUFS: ${loud}`);
   await shot("programme");
 
   // 6. Emergency console: drill mode is marked; an actual JSON alert for 510400 goes out.

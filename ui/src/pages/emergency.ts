@@ -96,7 +96,7 @@ export function emergencyPage(): Page {
           h(
             "thead",
             {},
-            h("tr", {}, [t("sent"), t("event"), "status", t("areas"), t("state")].map((x) => h("th", { scope: "col" }, x))),
+            h("tr", {}, [t("sent"), t("event"), t("alertStatus"), t("areaCodes"), t("state")].map((x) => h("th", { scope: "col" }, x))),
           ),
           h(
             "tbody",
@@ -110,7 +110,7 @@ export function emergencyPage(): Page {
                   { class: a.alert.status === "Exercise" ? "drill" : "" },
                   h("td", {}, a.alert.sent),
                   h("td", {}, a.alert.headline ?? a.alert.event),
-                  h("td", {}, a.alert.status === "Exercise" ? `${a.alert.status} 演练` : a.alert.status),
+                  h("td", {}, a.alert.status === "Exercise" ? `${a.alert.status} · ${t("drillTag")}` : a.alert.status),
                   h("td", {}, a.alert.areas.flatMap((x) => x.codes).join(", ")),
                   h("td", { class: `state-${a.state}` }, a.state),
                 ),
