@@ -83,6 +83,8 @@ const zh = {
   alertStatus: "类型",
   areaCodes: "区域代码",
   drillTag: "演练",
+  sourceFile: "源文件",
+  houseFile: "播出文件",
 } as const;
 
 export type Key = keyof typeof zh;
@@ -168,6 +170,8 @@ const en: Record<Key, string> = {
   alertStatus: "Status",
   areaCodes: "Area codes",
   drillTag: "drill",
+  sourceFile: "Source",
+  houseFile: "House",
 };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
@@ -225,4 +229,17 @@ export const CATEGORIES: Array<{ value: string; en: string }> = [
 export function categoryName(value: string): string {
   const c = CATEGORIES.find((x) => x.value === value);
   return c && current === "en" ? c.en : value;
+}
+
+const STATUS_ZH: Record<string, string> = {
+  uploading: "上传中",
+  queued: "排队中",
+  processing: "处理中",
+  ready: "就绪",
+  failed: "失败",
+};
+
+/** A programme status in the current language. */
+export function statusName(s: string): string {
+  return current === "en" ? s : (STATUS_ZH[s] ?? s);
 }

@@ -1,12 +1,14 @@
 // End-to-end test of the browser UI in Debian's headless Chromium, driven by playwright-core,
 // against a real `kapok serve` (its first run makes the demo channels on air).
 //
-// Until `kapok serve` serves ui/dist itself, this script serves ui/dist with a tiny static
-// server (same CSP as the API's, index.html fallback) that proxies /api and /hls to kapok.
-// With KAPOK_UI_URL set (a kapok that serves the UI at `/`), the static server is skipped.
+// When kapok serves ui/dist at `/` itself (GET / answers the UI's index.html), the browser
+// talks to kapok directly. Until then, this script serves ui/dist with a tiny static server
+// (the same CSP as kapok's, index.html fallback) that proxies /api and /hls to kapok.
+// KAPOK_UI_REQUIRE_ROUTE=1 makes the fallback an error (set it once the route is wired).
+// kapok runs with its working directory at the repository root and KAPOK_UI_DIR=<repo>/ui/dist.
 //
 // Environment: KAPOK_BIN (default ../target/debug/kapok), CHROMIUM (default /usr/bin/chromium),
-// KAPOK_UI_URL (optional), KAPOK_UI_ARTIFACTS (default ../tests/artifacts/ui).
+// KAPOK_UI_ARTIFACTS (default ../tests/artifacts/ui), KAPOK_UI_REQUIRE_ROUTE.
 // Screenshots of each step are written to the artefacts directory.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -63,7 +65,9 @@ function startKapok() {
   cleanups.push(() => rmSync(data, { recursive: true, force: true }));
   ingestClip(data);
   const child = spawn(bin, ["serve"], {
+    cwd: repo,
     env: {
+      KAPOK_UI_DIR: dist,
       ...process.env,
       KAPOK_DATA: data,
       KAPOK_LISTEN: "127.0.0.1:0",
@@ -129,9 +133,17 @@ async function main() {
   }
   if (!existsSync(path.join(dist, "index.html"))) fail("ui/dist is not built: run `npm run build` in ui/");
   mkdirSync(artifacts, { recursive: true });
-  let base = process.env.KAPOK_UI_URL;
-  if (!base) base = await startStatic(await startKapok());
-  console.log(`ui test against ${base}`);
+  const kapok = await startKapok();
+  const index = await fetch(`${kapok}/`).then((r) => (r.ok ? r.text() : ""), () => "");
+  let base = kapok;
+  if (index.includes('<div id="app">')) {
+    console.log(`ui test against ${base} (kapok serves ui/dist)`);
+  } else if (process.env.KAPOK_UI_REQUIRE_ROUTE) {
+    fail(`kapok serve does not serve the UI at ${kapok}/ (KAPOK_UI_REQUIRE_ROUTE is set)`);
+  } else {
+    base = await startStatic(kapok);
+    console.log(`ui test against ${base} (ui/dist served by the test, /api and /hls proxied to ${kapok})`);
+  }
 
   const profile = mkdtempSync(path.join(tmpdir(), "kapok-ui-chromium-"));
   cleanups.push(() => rmSync(profile, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
-import { CATEGORIES, categoryName, centreName, lang, t } from "../i18n";
+import { CATEGORIES, categoryName, centreName, lang, statusName, t } from "../i18n";
 import type { Page } from "../page";
 
 /** The poster (or thumbnail) of a programme into `img`'s box, or a "no poster" note. */
@@ -52,7 +52,7 @@ export function catalogPage(): Page {
               h(
                 "p",
                 { class: "meta" },
-                `${categoryName(p.category)} · ${centreName(p.centre)} · ${duration(p.duration_ms)} · ${p.status}`,
+                `${categoryName(p.category)} · ${centreName(p.centre)} · ${duration(p.duration_ms)} · ${statusName(p.status)}`,
               ),
             ),
           );

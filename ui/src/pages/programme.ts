@@ -1,6 +1,6 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
-import { categoryName, centreName, t } from "../i18n";
+import { categoryName, centreName, statusName, t } from "../i18n";
 import type { Page } from "../page";
 
 interface Loud {
@@ -26,7 +26,7 @@ function loudnessTable(l: unknown): HTMLElement {
       return h(
         "tr",
         {},
-        h("th", { scope: "row" }, k),
+        h("th", { scope: "row" }, k === "source" ? t("sourceFile") : t("houseFile")),
         h("td", {}, fmt(m.integrated_lufs, "LUFS")),
         h("td", {}, fmt(m.true_peak_dbtp, "dBTP")),
         h("td", {}, fmt(m.range_lu, "LU")),
@@ -98,7 +98,7 @@ export function programmePage(id: string): Page {
           h("dt", {}, t("duration")),
           h("dd", {}, duration(p.duration_ms)),
           h("dt", {}, t("status")),
-          h("dd", {}, p.reason ? `${p.status} — ${p.reason}` : p.status),
+          h("dd", {}, p.reason ? `${statusName(p.status)} — ${p.reason}` : statusName(p.status)),
           h("dt", {}, t("description")),
           h("dd", {}, p.description || "—"),
         ),
