@@ -13,7 +13,7 @@ repo="$(cd "$here/.." && pwd)"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
   echo "ui/test.sh: Chromium not found at $chromium." >&2
-  echo "  Install it with: apt-get install -y --no-install-recommends chromium fonts-noto-cjk" >&2
+  echo "  Install it with: apt-get install -y --no-install-recommends chromium" >&2
   echo "  (scripts/setup-debian.sh does), or point CHROMIUM at a Chromium binary." >&2
   exit 1
 fi
