@@ -138,6 +138,7 @@ export interface Receipt {
   state: string | null;
   channels: string[];
   targeting: unknown;
+  transitions: Array<{ at: string; key: string; from: string | null; to: string }>;
 }
 
 export interface Tracked {

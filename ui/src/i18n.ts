@@ -83,6 +83,9 @@ const zh = {
   alertStatus: "类型",
   areaCodes: "区域代码",
   drillTag: "演练",
+  cancelAlert: "撤销",
+  cancelConfirm: "确定撤销这条警报？",
+  actions: "操作",
   sourceFile: "源文件",
   houseFile: "播出文件",
 } as const;
@@ -170,6 +173,9 @@ const en: Record<Key, string> = {
   alertStatus: "Status",
   areaCodes: "Area codes",
   drillTag: "drill",
+  cancelAlert: "Cancel",
+  cancelConfirm: "Cancel this alert?",
+  actions: "Actions",
   sourceFile: "Source",
   houseFile: "House",
 };

@@ -258,6 +258,15 @@ async function main() {
   await page.locator("#alert-list tbody tr").first().waitFor();
   await shot("emergency-receipt");
 
+  // 7. Cancel it from the list: a Cancel message referencing it; the receipt shows the alert
+  // cancelled, and it leaves the list of live alerts.
+  const key = await page.locator("#receipt-key").textContent();
+  page.once("dialog", (d) => void d.accept());
+  await page.locator("#alert-list button.cancel-alert").first().click();
+  await page.locator('#receipt-transitions li[data-to="cancelled"]', { hasText: key ?? "?" }).waitFor();
+  await page.locator("#alert-list button.cancel-alert").waitFor({ state: "detached" });
+  await shot("emergency-cancelled");
+
   if (problems.length) fail(`browser reported problems:\n${problems.join("\n")}`);
   console.log("ui browser test passed");
 }

@@ -83,6 +83,26 @@ export function emergencyPage(): Page {
     return { body: JSON.stringify(alert), xml: false };
   };
 
+  /** A Cancel message referencing `a` (CAP sender,identifier,sent). */
+  const cancelDoc = (a: api.Tracked): string => {
+    const now = new Date();
+    return JSON.stringify({
+      id: `KAPOK-UI-CANCEL-${now.getTime()}`,
+      sender: a.alert.sender,
+      sent: cst(now),
+      status: a.alert.status,
+      msg_type: "Cancel",
+      references: [{ sender: a.alert.sender, identifier: a.alert.id, sent: a.alert.sent }],
+      severity: "Unknown",
+      urgency: "Unknown",
+      certainty: "Unknown",
+      event: a.alert.event,
+      language: "zh-CN",
+    });
+  };
+
+  const LIVE = ["received", "verified", "scheduled", "on_air"];
+
   const loadList = async () => {
     try {
       const all = await api.alerts();
@@ -96,7 +116,7 @@ export function emergencyPage(): Page {
           h(
             "thead",
             {},
-            h("tr", {}, [t("sent"), t("event"), t("alertStatus"), t("areaCodes"), t("state")].map((x) => h("th", { scope: "col" }, x))),
+            h("tr", {}, [t("sent"), t("event"), t("alertStatus"), t("areaCodes"), t("state"), t("actions")].map((x) => h("th", { scope: "col" }, x))),
           ),
           h(
             "tbody",
@@ -113,6 +133,31 @@ export function emergencyPage(): Page {
                   h("td", {}, a.alert.status === "Exercise" ? `${a.alert.status} · ${t("drillTag")}` : a.alert.status),
                   h("td", {}, a.alert.areas.flatMap((x) => x.codes).join(", ")),
                   h("td", { class: `state-${a.state}` }, a.state),
+                  h(
+                    "td",
+                    {},
+                    a.alert.msg_type !== "Cancel" && LIVE.includes(a.state)
+                      ? h(
+                          "button",
+                          {
+                            type: "button",
+                            class: "cancel-alert",
+                            "aria-label": `${t("cancelAlert")}: ${a.alert.headline ?? a.alert.event}`,
+                            onclick: () => {
+                              if (!confirm(t("cancelConfirm"))) return;
+                              void api
+                                .sendAlert(cancelDoc(a), false)
+                                .then(showReceipt)
+                                .then(loadList)
+                                .catch((e: Error) =>
+                                  mount(result, h("p", { class: "error", role: "alert" }, `${t("refused")}: ${e.message}`)),
+                                );
+                            },
+                          },
+                          t("cancelAlert"),
+                        )
+                      : null,
+                  ),
                 ),
               ),
           ),
@@ -123,27 +168,34 @@ export function emergencyPage(): Page {
     }
   };
 
+  const showReceipt = (r: api.Receipt) =>
+    mount(
+      result,
+      h("h2", {}, t("receipt")),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "key"),
+        h("dd", { id: "receipt-key" }, r.key),
+        h("dt", {}, t("outcome")),
+        h("dd", { id: "receipt-outcome" }, r.outcome),
+        h("dt", {}, t("state")),
+        h("dd", {}, r.state ?? "—"),
+        h("dt", {}, t("channels")),
+        h("dd", { id: "receipt-channels" }, r.channels.join(", ") || "—"),
+      ),
+      h(
+        "ul",
+        { id: "receipt-transitions" },
+        (r.transitions ?? []).map((x) => h("li", { "data-to": x.to }, `${x.key}: ${x.from ?? "—"} → ${x.to}`)),
+      ),
+    );
+
   const send = async () => {
     const doc = document_();
     mount(result, t("loading"));
     try {
-      const r = await api.sendAlert(doc.body, doc.xml);
-      mount(
-        result,
-        h("h2", {}, t("receipt")),
-        h(
-          "dl",
-          { class: "facts" },
-          h("dt", {}, "key"),
-          h("dd", { id: "receipt-key" }, r.key),
-          h("dt", {}, t("outcome")),
-          h("dd", { id: "receipt-outcome" }, r.outcome),
-          h("dt", {}, t("state")),
-          h("dd", {}, r.state ?? "—"),
-          h("dt", {}, t("channels")),
-          h("dd", { id: "receipt-channels" }, r.channels.join(", ") || "—"),
-        ),
-      );
+      showReceipt(await api.sendAlert(doc.body, doc.xml));
     } catch (e) {
       const reasons = ((e as api.ApiError).body as { reasons?: Array<{ message: string; path: string }> } | undefined)
         ?.reasons;
