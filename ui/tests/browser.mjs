@@ -183,10 +183,14 @@ async function main() {
 
   // 1. Sign in (the page is in Chinese by default).
   await page.goto(`${base}/`);
-  await page.getByLabel("用户名").fill("admin");
-  await page.getByLabel("密码").fill(PASSWORD);
+  // By keyboard only: the username field has the focus, Tab to the password, Enter submits.
+  await page.getByLabel("用户名").waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === "username");
+  await page.keyboard.type("admin");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(PASSWORD);
   await shot("sign-in");
-  await page.getByRole("button", { name: "登录" }).click();
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "播出监看" }).waitFor();
 
   // 2. Both demo channels in the monitor, each preview playing (HLS through hls.js).
@@ -207,6 +211,8 @@ async function main() {
   // 3. The English switch, then back to Chinese.
   await page.locator("#lang-switch").click();
   await page.getByRole("heading", { name: "On-air monitor" }).waitFor();
+  await page.getByRole("link", { name: "Catalog" }).waitFor();
+  await shot("monitor-english");
   await page.locator("#lang-switch").click();
   await page.getByRole("heading", { name: "播出监看" }).waitFor();
 
