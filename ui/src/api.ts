@@ -1,0 +1,157 @@
+// The Kapok API client: cookie session, CSRF token on every change, JSON errors.
+
+export interface Principal {
+  user_id: string;
+  username: string;
+  role: string;
+  centre: string;
+}
+
+export interface Channel {
+  id: string;
+  centre: string;
+  slug: string;
+  name: string;
+  kind: string;
+  day_start: string;
+}
+
+export interface Programme {
+  id: string;
+  centre: string;
+  title: string;
+  series: string | null;
+  description: string;
+  category: string;
+  language: string;
+  status: string;
+  reason: string | null;
+  duration_ms: number | null;
+  qc: unknown;
+  loudness: unknown;
+  version: number;
+}
+
+export interface Asset {
+  id: string;
+  kind: string;
+  key: string;
+  size_bytes: number;
+}
+
+/** An API error with the server's code and message (and, for alerts, its reasons). */
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const CSRF_KEY = "kapok.csrf";
+
+async function request<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (type) headers["Content-Type"] = type;
+  if (method !== "GET") {
+    const csrf = sessionStorage.getItem(CSRF_KEY);
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  const res = await fetch(path, { method, headers, body, credentials: "same-origin" });
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? "http", e?.message ?? `${res.status} ${res.statusText}`, json);
+  }
+  return json as T;
+}
+
+/** Signs in; remembers the CSRF token for this tab. */
+export async function login(username: string, password: string): Promise<Principal> {
+  const r = await request<{ user: Principal; csrf_token: string }>(
+    "POST",
+    "/api/auth/login",
+    JSON.stringify({ username, password }),
+    "application/json",
+  );
+  sessionStorage.setItem(CSRF_KEY, r.csrf_token);
+  return r.user;
+}
+
+/** Signs out. */
+export async function logout(): Promise<void> {
+  try {
+    await request<void>("POST", "/api/auth/logout");
+  } finally {
+    sessionStorage.removeItem(CSRF_KEY);
+  }
+}
+
+/** Who is signed in, or null. A session without a CSRF token in this tab counts as signed out. */
+export async function me(): Promise<Principal | null> {
+  if (!sessionStorage.getItem(CSRF_KEY)) return null;
+  try {
+    return await request<Principal>("GET", "/api/auth/me");
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+export const channels = (): Promise<Channel[]> => request("GET", "/api/channels");
+
+/** Programme search: free text (Chinese), category. */
+export function programmes(q: string, category: string): Promise<{ items: Programme[]; next: string | null }> {
+  const p = new URLSearchParams({ limit: "50" });
+  if (q.trim()) p.set("q", q.trim());
+  if (category) p.set("category", category);
+  return request("GET", `/api/programmes?${p}`);
+}
+
+export const programme = (id: string): Promise<Programme> => request("GET", `/api/programmes/${encodeURIComponent(id)}`);
+
+export const assets = (id: string): Promise<Asset[]> =>
+  request("GET", `/api/programmes/${encodeURIComponent(id)}/assets`);
+
+/** The URL of an asset's content (Range-capable). */
+export const assetUrl = (id: string): string => `/api/assets/${encodeURIComponent(id)}/content`;
+
+/** Sends an alert document (JSON or CAP XML). */
+export function sendAlert(body: string, xml: boolean): Promise<Receipt> {
+  return request("POST", "/api/alerts", body, xml ? "application/xml" : "application/json");
+}
+
+export const alerts = (): Promise<Tracked[]> => request("GET", "/api/alerts");
+
+export interface Receipt {
+  key: string;
+  outcome: string;
+  state: string | null;
+  channels: string[];
+  targeting: unknown;
+  transitions: Array<{ at: string; key: string; from: string | null; to: string }>;
+}
+
+export interface Tracked {
+  alert: {
+    id: string;
+    sender: string;
+    sent: string;
+    status: string;
+    msg_type: string;
+    event: string;
+    headline?: string;
+    areas: Array<{ desc: string; codes: string[] }>;
+  };
+  state: string;
+  history: Array<{ at: string; to: string }>;
+}

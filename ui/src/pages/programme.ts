@@ -1,0 +1,112 @@
+import * as api from "../api";
+import { duration, h, mount } from "../dom";
+import { categoryName, centreName, statusName, t } from "../i18n";
+import type { Page } from "../page";
+
+interface Loud {
+  integrated_lufs?: number | null;
+  true_peak_dbtp?: number | null;
+  range_lu?: number | null;
+}
+
+interface Qc {
+  verdict?: string;
+  findings?: Array<{ check: string; severity: string; message: string; start_tc?: string | null }>;
+}
+
+const fmt = (v: number | null | undefined, unit: string) => (v == null ? "—" : `${v.toFixed(1)} ${unit}`);
+
+function loudnessTable(l: unknown): HTMLElement {
+  const all = l as { source?: Loud | null; house?: Loud | null } | null;
+  if (!all || (!all.source && !all.house)) return h("p", { class: "meta" }, t("noLoudness"));
+  const rows = (["source", "house"] as const)
+    .filter((k) => all[k])
+    .map((k) => {
+      const m = all[k] as Loud;
+      return h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, k === "source" ? t("sourceFile") : t("houseFile")),
+        h("td", {}, fmt(m.integrated_lufs, "LUFS")),
+        h("td", {}, fmt(m.true_peak_dbtp, "dBTP")),
+        h("td", {}, fmt(m.range_lu, "LU")),
+      );
+    });
+  return h(
+    "table",
+    { class: "loudness" },
+    h("caption", {}, t("loudness")),
+    h(
+      "thead",
+      {},
+      h("tr", {}, h("td", {}), h("th", { scope: "col" }, t("integrated")), h("th", { scope: "col" }, t("truePeak")), h("th", { scope: "col" }, t("range"))),
+    ),
+    h("tbody", {}, rows),
+  );
+}
+
+function qcBlock(q: unknown): HTMLElement {
+  const qc = q as Qc | null;
+  if (!qc || !qc.verdict) return h("p", { class: "meta" }, t("qcNone"));
+  const label = qc.verdict === "fail" ? t("qcFail") : `${t("qcPass")}${qc.verdict === "warn" ? " (warn)" : ""}`;
+  return h(
+    "div",
+    {},
+    h("p", { class: `verdict ${qc.verdict}` }, `${t("qc")}: ${label}`),
+    h(
+      "ul",
+      {},
+      (qc.findings ?? []).map((f) => h("li", {}, `[${f.severity}] ${f.check}: ${f.message}${f.start_tc ? ` @ ${f.start_tc}` : ""}`)),
+    ),
+  );
+}
+
+/** A programme: the proxy in a player, metadata, QC verdict and loudness figures. */
+export function programmePage(id: string): Page {
+  const body = h("div", { class: "detail" }, t("loading"));
+  const el = h(
+    "section",
+    { "aria-labelledby": "programme-title" },
+    h("a", { href: "#/catalog", class: "back" }, `← ${t("back")}`),
+    body,
+  );
+  Promise.all([api.programme(id), api.assets(id).catch(() => [] as api.Asset[])])
+    .then(([p, assets]) => {
+      const media = assets.find((a) => a.kind === "proxy") ?? assets.find((a) => a.kind === "house");
+      const poster = assets.find((a) => a.kind === "poster");
+      const player = media
+        ? h("video", {
+            id: "player",
+            controls: true,
+            preload: "metadata",
+            src: api.assetUrl(media.id),
+            poster: poster ? api.assetUrl(poster.id) : undefined,
+            "aria-label": `${t("preview")}: ${p.title}`,
+          })
+        : h("p", { class: "meta" }, t("noProxy"));
+      mount(
+        body,
+        h("h1", { id: "programme-title" }, p.title),
+        player,
+        h(
+          "dl",
+          { class: "facts" },
+          h("dt", {}, t("category")),
+          h("dd", {}, categoryName(p.category)),
+          h("dt", {}, t("centre")),
+          h("dd", {}, centreName(p.centre)),
+          h("dt", {}, t("duration")),
+          h("dd", {}, duration(p.duration_ms)),
+          h("dt", {}, t("status")),
+          h("dd", {}, p.reason ? `${statusName(p.status)} — ${p.reason}` : statusName(p.status)),
+          h("dt", {}, t("description")),
+          h("dd", {}, p.description || "—"),
+        ),
+        h("h2", {}, t("qc")),
+        qcBlock(p.qc),
+        loudnessTable(p.loudness),
+      );
+    })
+    .catch((e: Error) => mount(body, h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`)));
+  return { el };
+}
