@@ -9,6 +9,7 @@ case "${1:-}" in
   serve)
     shift
     scripts/setup-debian.sh
+    (cd ui && npm ci --no-audit --no-fund && npm run build)
     cargo build --release --bin kapok
     exec target/release/kapok serve "$@"
     ;;

@@ -19,6 +19,8 @@ PACKAGES=(
   srt-tools espeak-ng fonts-wqy-zenhei xmltv-util
   # load generator for bench/web.sh
   wrk
+  # the browser UI's tests (driven by playwright-core from npm)
+  chromium
   # a venv for the S3-compatible test server (moto)
   python3 python3-venv
   # prlimit/taskset (util-linux) and kill (procps) sandbox the FFmpeg children of ingest
@@ -48,6 +50,13 @@ if [ ! -x "$tools/moto/bin/moto_server" ]; then
   mkdir -p "$tools"
   python3 -m venv "$tools/moto"
   "$tools/moto/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+fi
+
+# The browser UI builds with Vite 7, which needs Node.js 20.19 or newer (Debian 12's own
+# nodejs is 18: use the machine's Node 20+, e.g. from NodeSource).
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' 2>/dev/null; then
+  echo "setup: Node.js >= 20.19 with npm is needed for the browser UI (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
 fi
 
 # The Rust gates need rustfmt and clippy.

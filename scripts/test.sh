@@ -16,4 +16,6 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace --no-fail-fast "$@"
+step "browser UI in headless Chromium (ui/test.sh)"
+KAPOK_UI_REQUIRE_ROUTE=1 ui/test.sh
 step "done"

@@ -58,13 +58,26 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().split_for_parts().1
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application (API only).
 pub fn router(state: AppState) -> Router {
+    router_with_ui(state, None)
+}
+
+/// The whole HTTP application, serving the built browser UI from `ui` (its `index.html` for
+/// any path that is not the API's) when that directory holds one. Unknown `/api` paths keep
+/// their JSON 404.
+pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
     let (router, doc) = api().split_for_parts();
     let doc = std::sync::Arc::new(doc);
+    let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
+    let router = match ui.filter(|dir| dir.join("index.html").is_file()) {
+        Some(dir) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
+        ),
+        None => router.fallback(not_found),
+    };
     router
-        .route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(hardening::json_errors))

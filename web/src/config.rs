@@ -28,6 +28,8 @@ pub struct Config {
     /// Where media objects live (`file://` or `s3://`) and how to reach an S3 server.
     pub storage: MediaStoreConfig,
     pub log_format: LogFormat,
+    /// The built browser UI (`ui/dist` of a checkout); not served when it holds no index.html.
+    pub ui_dir: PathBuf,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -58,6 +60,7 @@ struct FileConfig {
     s3_secret_access_key: Option<String>,
     s3_allow_http: Option<bool>,
     log_format: Option<String>,
+    ui_dir: Option<PathBuf>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -72,6 +75,7 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_S3_SECRET_ACCESS_KEY", "s3_secret_access_key"),
     ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
     ("KAPOK_LOG_FORMAT", "log_format"),
+    ("KAPOK_UI_DIR", "ui_dir"),
 ];
 
 impl Config {
@@ -120,6 +124,7 @@ impl Config {
                 "s3_access_key_id" => f.s3_access_key_id = v,
                 "s3_secret_access_key" => f.s3_secret_access_key = v,
                 "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
+                "ui_dir" => f.ui_dir = Some(PathBuf::from(value)),
                 _ => f.log_format = v,
             }
         }
@@ -158,6 +163,7 @@ impl Config {
                 s3_allow_http: f.s3_allow_http.unwrap_or(false),
             },
             log_format,
+            ui_dir: f.ui_dir.unwrap_or_else(|| PathBuf::from("ui/dist")),
         })
     }
 }

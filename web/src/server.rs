@@ -14,6 +14,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
     data: std::path::PathBuf,
+    ui_dir: std::path::PathBuf,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
 }
@@ -45,7 +46,14 @@ impl Application {
         })?;
         let mut state = AppState::new(store, media);
         state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
-        Ok(Self { listener, state, data: config.data.clone(), worker: None, on_air: false })
+        Ok(Self {
+            listener,
+            state,
+            data: config.data.clone(),
+            ui_dir: config.ui_dir.clone(),
+            worker: None,
+            on_air: false,
+        })
     }
 
     /// Adds what the all-in-one server runs beside the API: an ingest worker, and its
@@ -107,7 +115,7 @@ impl Application {
             events.close();
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
-        let app = crate::app::router(self.state).nest_service("/hls", hls);
+        let app = crate::app::router_with_ui(self.state, Some(&self.ui_dir)).nest_service("/hls", hls);
         // Client addresses reach the login limiter (per-address allowance).
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped(stop_rx)).await;
