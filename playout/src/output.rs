@@ -188,7 +188,7 @@ impl Output {
         }
         let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
         targets.iter_mut().for_each(Target::poll);
-        if !targets.is_empty() && targets.iter().all(|t| t.failed.is_some()) {
+        if !targets.is_empty() && targets.iter().all(|t| t.state == crate::status::OutputState::Failed) {
             return Err(PlayoutError::Output(format!("every output target failed: {}", failures(&targets))));
         }
         Ok(())
@@ -204,6 +204,8 @@ impl Output {
                         target: t.name.clone(),
                         failed: t.failed.clone(),
                         dropped_buffers: t.dropped,
+                        state: t.state,
+                        reconnects: t.reconnects,
                     })
                     .collect()
             })
