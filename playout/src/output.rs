@@ -69,6 +69,19 @@ impl Output {
     /// # Errors
     /// [`PlayoutError::MissingElement`] or [`PlayoutError::Pipeline`] when it cannot be built.
     pub fn start(format: &ChannelFormat, targets: &[OutputTarget], live: bool) -> Result<Output, PlayoutError> {
+        Output::start_with_logo(format, targets, live, None)
+    }
+
+    /// As [`Output::start`], with `logo` burnt into every frame (TV; ignored on radio).
+    ///
+    /// # Errors
+    /// As [`Output::start`]; [`PlayoutError::MissingElement`] without `gdkpixbufoverlay`.
+    pub fn start_with_logo(
+        format: &ChannelFormat,
+        targets: &[OutputTarget],
+        live: bool,
+        logo: Option<&crate::output_logo::Logo>,
+    ) -> Result<Output, PlayoutError> {
         gst::init().map_err(PlayoutError::Init)?;
         require(NEEDED)?;
         let aac = aac_encoder()?;
@@ -80,12 +93,19 @@ impl Output {
         );
         if let Some(v) = format.video {
             require(VIDEO_NEEDED)?;
+            let logo = match logo {
+                Some(l) => {
+                    require(&[("gdkpixbufoverlay", "gstreamer1.0-plugins-good")])?;
+                    format!("{} ! ", l.element())
+                }
+                None => String::new(),
+            };
             // Fixed 2 s closed GOP, no scene-cut I-frames, CBR with a 1 s VBV and HRD
             // signalling; veryfast holds real time for 1080p25 on two cores.
             let gop = (2 * u64::from(v.fps.num())).div_ceil(u64::from(v.fps.den()));
             desc.push_str(&format!(
                 "appsrc name=vsrc format=time ! queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 \
-                 ! x264enc speed-preset=veryfast pass=cbr bitrate={} vbv-buf-capacity=1000 \
+                 ! {logo}x264enc speed-preset=veryfast pass=cbr bitrate={} vbv-buf-capacity=1000 \
                  key-int-max={gop} bframes=2 b-adapt=false rc-lookahead=5 sync-lookahead=0 \
                  option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
                  ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! mux. ",
@@ -188,7 +208,7 @@ impl Output {
         }
         let mut targets = self.targets.lock().map_err(|_| PlayoutError::Output("targets poisoned".to_owned()))?;
         targets.iter_mut().for_each(Target::poll);
-        if !targets.is_empty() && targets.iter().all(|t| t.failed.is_some()) {
+        if !targets.is_empty() && targets.iter().all(|t| t.state == crate::status::OutputState::Failed) {
             return Err(PlayoutError::Output(format!("every output target failed: {}", failures(&targets))));
         }
         Ok(())
@@ -204,6 +224,8 @@ impl Output {
                         target: t.name.clone(),
                         failed: t.failed.clone(),
                         dropped_buffers: t.dropped,
+                        state: t.state,
+                        reconnects: t.reconnects,
                     })
                     .collect()
             })

@@ -37,6 +37,34 @@ pub struct OutputStatus {
     pub failed: Option<String>,
     /// TS buffers dropped because the target fell behind (its oldest data goes first).
     pub dropped_buffers: u64,
+    /// Up, reconnecting (a network peer gone; retried with backoff) or failed for good.
+    pub state: OutputState,
+    /// Times the target came back after a failure.
+    pub reconnects: u64,
+}
+
+/// Where an output target stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputState {
+    /// Sending.
+    #[default]
+    Up,
+    /// Down; being restarted with backoff (network targets).
+    Reconnecting,
+    /// Down for good (a file or HLS target that failed).
+    Failed,
+}
+
+impl OutputState {
+    /// The lowercase name used in JSON and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputState::Up => "up",
+            OutputState::Reconnecting => "reconnecting",
+            OutputState::Failed => "failed",
+        }
+    }
 }
 
 impl Status {
@@ -69,8 +97,29 @@ impl Status {
             out.push_str("# TYPE kapok_playout_output_up gauge\n");
             for o in &self.outputs {
                 let target = escape(&o.target);
-                let up = u8::from(o.failed.is_none());
+                let up = u8::from(o.state == OutputState::Up);
                 let _ = writeln!(out, "kapok_playout_output_up{{channel=\"{label}\",target=\"{target}\"}} {up}");
+            }
+            out.push_str("# HELP kapok_playout_output_state Output target state (1 for the current one).\n");
+            out.push_str("# TYPE kapok_playout_output_state gauge\n");
+            for o in &self.outputs {
+                let target = escape(&o.target);
+                for state in [OutputState::Up, OutputState::Reconnecting, OutputState::Failed] {
+                    let (name, v) = (state.as_str(), u8::from(o.state == state));
+                    let _ = writeln!(
+                        out,
+                        "kapok_playout_output_state{{channel=\"{label}\",target=\"{target}\",state=\"{name}\"}} {v}"
+                    );
+                }
+            }
+            out.push_str("# HELP kapok_playout_output_reconnects_total Times a target came back after failing.\n");
+            out.push_str("# TYPE kapok_playout_output_reconnects_total counter\n");
+            for o in &self.outputs {
+                let (target, n) = (escape(&o.target), o.reconnects);
+                let _ = writeln!(
+                    out,
+                    "kapok_playout_output_reconnects_total{{channel=\"{label}\",target=\"{target}\"}} {n}"
+                );
             }
             out.push_str("# HELP kapok_playout_output_dropped_buffers_total TS buffers a lagging target dropped.\n");
             out.push_str("# TYPE kapok_playout_output_dropped_buffers_total counter\n");
@@ -109,14 +158,31 @@ mod tests {
     fn each_output_has_its_state_and_drops() {
         let s = Status {
             outputs: vec![
-                OutputStatus { target: "udp://239.1.1.1:5000".into(), failed: None, dropped_buffers: 3 },
-                OutputStatus { target: "hls /x".into(), failed: Some("gone".into()), dropped_buffers: 0 },
+                OutputStatus {
+                    target: "udp://239.1.1.1:5000".into(),
+                    failed: None,
+                    dropped_buffers: 3,
+                    state: OutputState::Up,
+                    reconnects: 2,
+                },
+                OutputStatus {
+                    target: "hls /x".into(),
+                    failed: Some("gone".into()),
+                    dropped_buffers: 0,
+                    state: OutputState::Failed,
+                    reconnects: 0,
+                },
             ],
             ..Status::default()
         };
         let text = s.prometheus("tv");
         assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 1\n"));
         assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"hls /x\"} 0\n"));
+        assert!(text.contains("kapok_playout_output_state{channel=\"tv\",target=\"hls /x\",state=\"failed\"} 1\n"));
+        assert!(text.contains("kapok_playout_output_state{channel=\"tv\",target=\"hls /x\",state=\"up\"} 0\n"));
+        assert!(
+            text.contains("kapok_playout_output_reconnects_total{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 2\n")
+        );
         assert!(text.contains(
             "kapok_playout_output_dropped_buffers_total{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 3\n"
         ));

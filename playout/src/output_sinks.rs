@@ -1,0 +1,161 @@
+//! The GStreamer description of each output target's sink side (after the `appsrc` that
+//! carries the channel's MPEG-TS), and the reconnect backoff of network targets.
+//!
+//! Plain string building with unit tests; the pipelines themselves run in [`crate::target`].
+
+use std::time::Duration;
+
+use crate::error::PlayoutError;
+use crate::target::OutputTarget;
+
+/// Elements a target kind needs, with the Debian package that provides them.
+pub(crate) fn needed(target: &OutputTarget) -> &'static [(&'static str, &'static str)] {
+    match target {
+        OutputTarget::File(_) => &[("filesink", "libgstreamer1.0-0")],
+        OutputTarget::Udp { .. } => &[("udpsink", "gstreamer1.0-plugins-good")],
+        OutputTarget::Hls(_) => &[("hlssink2", "gstreamer1.0-plugins-good"), ("tsdemux", "gstreamer1.0-plugins-bad")],
+        OutputTarget::Srt { .. } => &[("srtsink", "gstreamer1.0-plugins-bad")],
+        OutputTarget::Rtmp { .. } => &[
+            ("tsdemux", "gstreamer1.0-plugins-bad"),
+            ("flvmux", "gstreamer1.0-plugins-good"),
+            ("rtmp2sink", "gstreamer1.0-plugins-bad"),
+        ],
+        OutputTarget::Icecast { .. } => &[
+            ("tsdemux", "gstreamer1.0-plugins-bad"),
+            ("avdec_aac", "gstreamer1.0-libav"),
+            ("lamemp3enc", "gstreamer1.0-plugins-good"),
+            ("shout2send", "gstreamer1.0-plugins-good"),
+        ],
+    }
+}
+
+/// Quotes a value for `gst::parse::launch` (inside double quotes).
+fn quote(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// `host` and `port` of an Icecast server URL (`http://host:port`, port 8000 when absent).
+///
+/// # Errors
+/// [`PlayoutError::Pipeline`] when the URL has no host or a bad port.
+pub(crate) fn icecast_server(url: &str) -> Result<(String, u16), PlayoutError> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => {
+            let port =
+                p.parse::<u16>().map_err(|_| PlayoutError::Pipeline(format!("icecast {url}: bad port {p:?}")))?;
+            (h, port)
+        }
+        None => (authority, 8000),
+    };
+    if host.is_empty() || port == 0 {
+        return Err(PlayoutError::Pipeline(format!("icecast {url}: no host or port")));
+    }
+    Ok((host.to_owned(), port))
+}
+
+/// The sink side of `target`'s pipeline, fed by `appsrc name=src` carrying MPEG-TS.
+///
+/// # Errors
+/// [`PlayoutError::Pipeline`] when the target is unusable (an Icecast URL without host; a
+/// mount not starting with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`).
+pub(crate) fn sink_description(target: &OutputTarget, has_video: bool) -> Result<String, PlayoutError> {
+    let q = |p: &std::path::Path| quote(&p.to_string_lossy());
+    Ok(match target {
+        OutputTarget::File(p) => format!("filesink location=\"{}\" sync=false", q(p)),
+        OutputTarget::Udp { host, port } => {
+            format!("udpsink host=\"{}\" port={port} sync=false async=false", host.replace('"', ""))
+        }
+        OutputTarget::Hls(dir) => {
+            let hls = format!(
+                "hlssink2 name=hls location=\"{}\" playlist-location=\"{}\" target-duration=2 \
+                 max-files=10 playlist-length=6 send-keyframe-requests=false",
+                q(&dir.join("segment%05d.ts")),
+                q(&dir.join("index.m3u8"))
+            );
+            let video = if has_video { "d. ! queue ! h264parse ! hls.video " } else { "" };
+            format!("tsdemux name=d {video}d. ! queue ! aacparse ! hls.audio {hls}")
+        }
+        OutputTarget::Srt { uri } => {
+            if !uri.starts_with("srt://") {
+                return Err(PlayoutError::Pipeline(format!("srt output {uri:?}: not an srt:// URI")));
+            }
+            // No built-in reconnect and no waiting for a peer: a caller whose peer is gone
+            // errors and is restarted with backoff; a listener discards until a caller comes.
+            format!(
+                "srtsink uri=\"{}\" wait-for-connection=false auto-reconnect=false sync=false async=false",
+                quote(uri)
+            )
+        }
+        OutputTarget::Rtmp { url } => {
+            if !(url.starts_with("rtmp://") || url.starts_with("rtmps://")) {
+                return Err(PlayoutError::Pipeline(format!("rtmp output {url:?}: not an rtmp:// URL")));
+            }
+            let video = if has_video { "d. ! queue ! h264parse ! flv.video " } else { "" };
+            format!(
+                "tsdemux name=d {video}d. ! queue ! aacparse ! flv.audio \
+                 flvmux name=flv streamable=true ! rtmp2sink location=\"{}\" sync=false async=false",
+                quote(url)
+            )
+        }
+        OutputTarget::Icecast { url, mount, password } => {
+            let (host, port) = icecast_server(url)?;
+            if !mount.starts_with('/') {
+                return Err(PlayoutError::Pipeline(format!("icecast mount {mount:?}: must start with /")));
+            }
+            // Icecast listeners expect MP3: the channel's AAC is decoded and re-encoded at
+            // 128 kbit/s CBR; the video (TV) is left unlinked.
+            format!(
+                "tsdemux name=d d. ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample \
+                 ! lamemp3enc target=bitrate bitrate=128 cbr=true ! mpegaudioparse \
+                 ! shout2send ip=\"{}\" port={port} mount=\"{}\" password=\"{}\" sync=false async=false",
+                quote(&host),
+                quote(mount),
+                quote(password)
+            )
+        }
+    })
+}
+
+/// Wait before reconnect attempt `attempt` (1-based): 1 s, doubling, at most 30 s.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1u64 << attempt.saturating_sub(1).min(5)).min(Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_thirty_seconds() {
+        let secs: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(0).as_secs(), 1);
+        assert_eq!(backoff(u32::MAX).as_secs(), 30);
+    }
+
+    #[test]
+    fn icecast_urls_give_host_and_port() {
+        assert_eq!(icecast_server("http://radio.local:8001").unwrap(), ("radio.local".into(), 8001));
+        assert_eq!(icecast_server("http://source@10.0.0.5:9000/").unwrap(), ("10.0.0.5".into(), 9000));
+        assert_eq!(icecast_server("icecast.example").unwrap(), ("icecast.example".into(), 8000));
+        assert!(icecast_server("http://:8000").is_err());
+        assert!(icecast_server("http://host:port").is_err());
+    }
+
+    #[test]
+    fn network_sinks_are_quoted_and_checked() {
+        let srt = OutputTarget::Srt { uri: "srt://:9000?mode=listener".into() };
+        let d = sink_description(&srt, true).unwrap();
+        assert!(d.contains("srtsink uri=\"srt://:9000?mode=listener\""), "{d}");
+        assert!(sink_description(&OutputTarget::Srt { uri: "udp://x:1".into() }, true).is_err());
+        let rtmp = OutputTarget::Rtmp { url: "rtmp://h/live/a\"b".into() };
+        let d = sink_description(&rtmp, false).unwrap();
+        assert!(d.contains("location=\"rtmp://h/live/a\\\"b\""), "{d}");
+        assert!(!d.contains("flv.video"), "radio has no video: {d}");
+        let ice = OutputTarget::Icecast { url: "http://h:8000".into(), mount: "radio".into(), password: "p".into() };
+        assert!(sink_description(&ice, false).is_err());
+    }
+}
