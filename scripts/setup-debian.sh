@@ -21,6 +21,8 @@ PACKAGES=(
   wrk
   # the browser UI's tests (driven by playwright-core from npm)
   chromium
+  # RTMP and Icecast servers the playout output tests start on loopback (no service is enabled)
+  nginx-light libnginx-mod-rtmp icecast2
   # a venv for the S3-compatible test server (moto)
   python3 python3-venv
   # prlimit/taskset (util-linux) and kill (procps) sandbox the FFmpeg children of ingest
@@ -38,7 +40,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  # RUNLEVEL=1: packages with services (nginx, icecast2) must not start them; tests start their own.
+  as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "${missing[@]}"
 fi
 
 # The S3-compatible server the media-store tests start on loopback: moto, pinned, in its own
