@@ -205,7 +205,8 @@ async fn request(
                 "effective": fmt(now), "expires": fmt(now + chrono::Duration::hours(1)), "resources": [], "language": "zh-CN" }))
         }
         ("PUT", "/api/channels/{id}/template") => Some(json!({ "name": format!("t{n}"), "week": { "default": {
-            "blocks": [{ "start": "19:00", "length": "00:30", "type": "live", "uri": "srt://relay:9000", "title": "新闻联播" }] } } })),
+            "blocks": [{ "start": "19:00", "length": "00:30", "type": "live", "uri": "srt://relay:9000", "title": "新闻联播" }] } },
+            "fillers": { "categories": ["台标宣传"] } })),
         ("POST", "/api/channels/{id}/days/{date}/generate") => Some(json!({ "seed": n })),
         ("POST", "/api/channels/{id}/days/{date}/edits") => Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } })),
         ("POST", "/api/channels/{id}/days/{date}/undo") | ("POST", "/api/channels/{id}/days/{date}/publish") => {
