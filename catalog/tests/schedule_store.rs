@@ -52,20 +52,35 @@ both_backends!(day_versions_append_with_optimistic_concurrency, |store: Store| a
     assert!(store.latest_day_version(ch, day(26)).await.unwrap().is_none());
     let p1 = json!({ "items": [1] });
     let v1 = store
-        .append_day_version(&actor(), ch, day(26), &NewDayVersion { expected: 0, parent: None, change: "generated", playlist: &p1 })
+        .append_day_version(
+            &actor(),
+            ch,
+            day(26),
+            &NewDayVersion { expected: 0, parent: None, change: "generated", playlist: &p1 },
+        )
         .await
         .unwrap();
     assert_eq!(v1.version, 1);
     let p2 = json!({ "items": [1, 2] });
     let v2 = store
-        .append_day_version(&actor(), ch, day(26), &NewDayVersion { expected: 1, parent: Some(1), change: "insert at 1", playlist: &p2 })
+        .append_day_version(
+            &actor(),
+            ch,
+            day(26),
+            &NewDayVersion { expected: 1, parent: Some(1), change: "insert at 1", playlist: &p2 },
+        )
         .await
         .unwrap();
     assert_eq!((v2.version, v2.parent), (2, Some(1)));
     // A stale or future expected version is refused and writes nothing.
     for expected in [1, 5] {
         let r = store
-            .append_day_version(&actor(), ch, day(26), &NewDayVersion { expected, parent: None, change: "x", playlist: &p1 })
+            .append_day_version(
+                &actor(),
+                ch,
+                day(26),
+                &NewDayVersion { expected, parent: None, change: "x", playlist: &p1 },
+            )
             .await;
         assert!(matches!(r, Err(CatalogError::Conflict(_))), "{r:?}");
     }

@@ -10,9 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::schedule_routes as sched;
 use crate::state::AppState;
 use crate::{alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, users};
-use crate::schedule_routes as sched;
 
 /// The largest request body buffered by any JSON route.
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;

@@ -56,7 +56,10 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
     ch.day_start = match (h.parse(), m.parse()) {
         (Ok(h), Ok(m)) => TimeOfDay::hms(h, m, 0).map_err(bad)?,
         _ => {
-            return Err(ApiError::unprocessable(format!("channel {}: day start {:?} is not HH:MM", c.slug, c.day_start)))
+            return Err(ApiError::unprocessable(format!(
+                "channel {}: day start {:?} is not HH:MM",
+                c.slug, c.day_start
+            )))
         }
     };
     ch.utc_offset_secs = offset_of(&c.time_zone).ok_or_else(|| {
@@ -187,7 +190,9 @@ pub async fn published_playout_json(
             items.push(item);
         }
         if !items.is_empty() {
-            out.push(json!({ "format": format, "title": format!("{} {}", channel.name, playlist.date), "items": items }));
+            out.push(
+                json!({ "format": format, "title": format!("{} {}", channel.name, playlist.date), "items": items }),
+            );
         }
     }
     Ok(out)
@@ -196,5 +201,8 @@ pub async fn published_playout_json(
 async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {
     let Ok(pid) = catalog::ids::ProgrammeId::parse(id.as_str()) else { return Ok(None) };
     let assets = store.list_assets(pid).await?;
-    Ok(assets.into_iter().find(|a| a.kind == AssetKind::House).map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
+    Ok(assets
+        .into_iter()
+        .find(|a| a.kind == AssetKind::House)
+        .map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
 }

@@ -82,8 +82,12 @@ fn detailed(status: StatusCode, code: &'static str, message: String, key: &str, 
 fn schedule_error(e: ScheduleError) -> Response {
     let msg = e.to_string();
     match e {
-        ScheduleError::Template(p) => detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_template", msg, "problems", json!(p)),
-        ScheduleError::Import(errs) => detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv", msg, "errors", json!(errs)),
+        ScheduleError::Template(p) => {
+            detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_template", msg, "problems", json!(p))
+        }
+        ScheduleError::Import(errs) => {
+            detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv", msg, "errors", json!(errs))
+        }
         ScheduleError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", msg).into_response(),
         ScheduleError::Locked { .. } => ApiError::new(StatusCode::CONFLICT, "locked", msg).into_response(),
         ScheduleError::NothingToUndo(_) => ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).into_response(),
@@ -223,7 +227,8 @@ pub async fn generate(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let t = template_of(&state, &c).await?.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
+    let t =
+        template_of(&state, &c).await?.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
     let index = candidates(&state.store, &c.centre).await?;
     let generator = match Generator::new(&ch, &t, &index) {
         Ok(g) => g,
@@ -341,8 +346,8 @@ pub async fn publish_day(
     let earlier = state.store.published_versions(c.id, day).await?;
     let records: Vec<Value> = earlier.iter().map(|e| e.record.clone()).collect();
     let expected = earlier.last().map_or(0, |e| e.version);
-    let mut days: PublishedDays =
-        serde_json::from_value(json!({ "channel": ch.id, "date": day, "versions": records })).map_err(ApiError::internal)?;
+    let mut days: PublishedDays = serde_json::from_value(json!({ "channel": ch.id, "date": day, "versions": records }))
+        .map_err(ApiError::internal)?;
     let published = match days.publish(playlist, &findings, Some(b.version), Utc::now()) {
         Ok(d) => d.clone(),
         Err(e) => return Ok(schedule_error(e)),

@@ -208,7 +208,9 @@ async fn request(
             "blocks": [{ "start": "19:00", "length": "00:30", "type": "live", "uri": "srt://relay:9000", "title": "新闻联播" }] } },
             "fillers": { "categories": ["台标宣传"] } })),
         ("POST", "/api/channels/{id}/days/{date}/generate") => Some(json!({ "seed": n })),
-        ("POST", "/api/channels/{id}/days/{date}/edits") => Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } })),
+        ("POST", "/api/channels/{id}/days/{date}/edits") => {
+            Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } }))
+        }
         ("POST", "/api/channels/{id}/days/{date}/undo") | ("POST", "/api/channels/{id}/days/{date}/publish") => {
             Some(json!({ "version": 1 }))
         }

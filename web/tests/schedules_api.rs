@@ -32,16 +32,25 @@ async fn setup(app: &App) -> Channel {
         )
         .await
         .unwrap();
-    for (i, (category, secs)) in
-        [(Category::Agriculture, 1500), (Category::Agriculture, 1500), (Category::Agriculture, 1500), (Category::Ident, 30), (Category::Ident, 20)]
-            .into_iter()
-            .enumerate()
+    for (i, (category, secs)) in [
+        (Category::Agriculture, 1500),
+        (Category::Agriculture, 1500),
+        (Category::Agriculture, 1500),
+        (Category::Ident, 30),
+        (Category::Ident, 20),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut n = NewProgramme::new(common::code(OWN), format!("节目 {i}"), category);
         n.sharing = Sharing::Private;
         let p = app.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Queued).await.unwrap();
         let progress = ProgrammeProgress { reason: None, duration_ms: Some(secs * 1000), qc: None, loudness: None };
-        let p = app.store().set_programme_status(&Actor::system("test"), p.id, ProgrammeStatus::Ready, &progress).await.unwrap();
+        let p = app
+            .store()
+            .set_programme_status(&Actor::system("test"), p.id, ProgrammeStatus::Ready, &progress)
+            .await
+            .unwrap();
         app.asset(&p, format!("media {i}").as_bytes()).await;
     }
     ch
@@ -128,11 +137,21 @@ both!(generate_edit_publish_and_read_back, |app| {
     let lock = json!({ "version": 3, "op": { "op": "lock", "index": 1, "locked": true } });
     let (s, _) = call(&app, Method::POST, &format!("{dp}/edits"), Some(lock)).await;
     assert_eq!(s, 201);
-    let (s, b) =
-        call(&app, Method::POST, &format!("{dp}/edits"), Some(json!({ "version": 4, "op": { "op": "delete", "index": 1 } }))).await;
+    let (s, b) = call(
+        &app,
+        Method::POST,
+        &format!("{dp}/edits"),
+        Some(json!({ "version": 4, "op": { "op": "delete", "index": 1 } })),
+    )
+    .await;
     assert_eq!((s, b["error"]["code"].as_str()), (409, Some("locked")), "{b}");
-    let (s, b) =
-        call(&app, Method::POST, &format!("{dp}/edits"), Some(json!({ "version": 4, "op": { "op": "delete", "index": 99999 } }))).await;
+    let (s, b) = call(
+        &app,
+        Method::POST,
+        &format!("{dp}/edits"),
+        Some(json!({ "version": 4, "op": { "op": "delete", "index": 99999 } })),
+    )
+    .await;
     assert_eq!(s, 422, "{b}");
 
     // Undo the lock, then the delete: back to the generated day.
@@ -186,15 +205,17 @@ both!(generate_edit_publish_and_read_back, |app| {
     assert_eq!(live["hard"], true);
     assert!(live["start"].as_str().unwrap().ends_with("T19:00:00+08:00"), "{live}");
     assert!(
-        items.iter().any(|i| i["source"].as_str().unwrap().starts_with("media://") && i["source"].as_str().unwrap().contains("?sha256=")),
+        items.iter().any(|i| i["source"].as_str().unwrap().starts_with("media://")
+            && i["source"].as_str().unwrap().contains("?sha256=")),
         "programme items name their house asset"
     );
     let total: f64 = items.iter().map(|i| i["duration"].as_f64().unwrap()).sum();
     assert!((total - 86_400.0).abs() < 1e-6, "the day is tiled: {total}");
     // Outside the published days: nothing.
-    let none = web::published::published_playout_json(app.store(), &ch, until + Duration::days(3), until + Duration::days(4))
-        .await
-        .unwrap();
+    let none =
+        web::published::published_playout_json(app.store(), &ch, until + Duration::days(3), until + Duration::days(4))
+            .await
+            .unwrap();
     assert!(none.is_empty());
 });
 
@@ -209,10 +230,9 @@ both!(bad_input_gets_clear_errors_or_recorded_breaks, |app| {
 
     // Overlapping hard events.
     let mut t = template();
-    t["week"]["default"]["blocks"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({ "start": "19:15", "length": "00:30", "type": "live", "uri": "srt://other:9000", "title": "重叠" }));
+    t["week"]["default"]["blocks"].as_array_mut().unwrap().push(
+        json!({ "start": "19:15", "length": "00:30", "type": "live", "uri": "srt://other:9000", "title": "重叠" }),
+    );
     let (s, b) = call(&app, Method::PUT, &format!("{base}/template"), Some(t)).await;
     assert_eq!((s, b["error"]["code"].as_str()), (422, Some("invalid_template")), "{b}");
     assert!(problems(&b).contains(&"hard_overlap".to_string()), "{b}");
