@@ -206,3 +206,27 @@ async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>,
         .find(|a| a.kind == AssetKind::House)
         .map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rates_and_time_zones_map_or_refuse() {
+        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
+        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
+        assert!(rate_of(Some("fast")).is_err());
+        assert!(rate_of(Some("25/0")).is_err());
+        assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
+        assert_eq!(offset_of("Europe/Berlin"), None);
+    }
+
+    #[test]
+    fn the_catalog_categories_are_the_known_ones() {
+        let known = known_categories();
+        assert!(known.contains(&"涉农") && known.contains(&"台标宣传"));
+        assert!(!known.contains(&"已删除"));
+    }
+}

@@ -185,6 +185,16 @@ both!(generate_edit_publish_and_read_back, |app| {
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
     let xml = r.text().await.unwrap();
     assert!(xml.contains("<programme") && xml.contains("新闻联播"), "{xml}");
+    // Checked by the independent XMLTV validator (Debian xmltv-util).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("epg.xml");
+    std::fs::write(&file, &xml).unwrap();
+    let out = std::process::Command::new("tv_validate_file")
+        .args(["--dtd-file", "/usr/share/xmltv/xmltv.dtd"])
+        .arg(&file)
+        .output()
+        .expect("tv_validate_file (Debian xmltv-util) is installed");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let r = app
         .as_role(Role::Viewer, Method::GET, &format!("{base}/now-next"))
         .query(&[("at", at_1910(d).to_rfc3339())])
