@@ -10,12 +10,13 @@ use catalog::store::ProgrammeFilter;
 use catalog::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    CandidateIndex, CentreCode, Channel, ChannelKind, FrameRate, MediaTime, Playlist, ProgrammeCandidate, ProgrammeId,
-    PublishedDay, Source, TimeOfDay,
+    validate, CandidateIndex, CentreCode, Channel, ChannelKind, Finding, FrameRate, MediaTime, Playlist,
+    ProgrammeCandidate, ProgrammeId, PublishedDay, Source, Template, TimeOfDay, VersionedPlaylist,
 };
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The categories a template may name: the catalog's category list (a category that is not
 /// in it, e.g. one since removed, is reported by `check_template` as `unknown_category`).
@@ -205,6 +206,40 @@ async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>,
         .into_iter()
         .find(|a| a.kind == AssetKind::House)
         .map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
+}
+
+/// The channel's stored template, if any.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or the stored template does not decode.
+pub async fn template_of(state: &AppState, c: &CatalogChannel) -> Result<Option<Template>, ApiError> {
+    let Some(t) = state.store.get_schedule_template(c.id).await? else { return Ok(None) };
+    serde_json::from_value(t.template)
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
+}
+
+/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
+pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
+    let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
+    validate(playlist, ch, quotas, index, Utc::now())
+}
+
+/// The day's whole editing history, for applying an edit or an undo.
+///
+/// # Errors
+/// 404 when the day has no version; 500 when the catalog cannot be read.
+pub async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) -> Result<VersionedPlaylist, ApiError> {
+    let versions = state.store.day_versions(c.id, day).await?;
+    if versions.is_empty() {
+        return Err(ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)));
+    }
+    let raw: Vec<Value> = versions
+        .into_iter()
+        .map(|v| json!({ "number": v.version, "parent": v.parent, "change": v.change, "playlist": v.playlist }))
+        .collect();
+    serde_json::from_value(json!({ "versions": raw }))
+        .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use catalog::ids::ChannelId;
 use catalog::schedule::NewDayVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    check_template, now_next, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator,
-    PlayHistory, Playlist, PublishedDays, ScheduleError, Template, VersionedPlaylist,
+    check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, PublishedDays,
+    ScheduleError, Template,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,7 +22,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::policy::{decide, Decision, Permission, Principal};
 use crate::programmes::actor;
-use crate::published::{candidates, known_categories, published_playlists, schedule_channel};
+use crate::published::{
+    candidates, findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of,
+};
 use crate::state::AppState;
 
 /// Schedules are readable network-wide, like channels.
@@ -118,32 +120,6 @@ async fn channel_for(
 fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| ApiError::unprocessable(format!("date {text:?} is not YYYY-MM-DD")))
-}
-
-async fn template_of(state: &AppState, c: &CatalogChannel) -> Result<Option<Template>, ApiError> {
-    let Some(t) = state.store.get_schedule_template(c.id).await? else { return Ok(None) };
-    serde_json::from_value(t.template)
-        .map(Some)
-        .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
-}
-
-fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
-    let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
-    validate(playlist, ch, quotas, index, Utc::now())
-}
-
-/// The day's whole editing history, for applying an edit or an undo.
-async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) -> Result<VersionedPlaylist, ApiError> {
-    let versions = state.store.day_versions(c.id, day).await?;
-    if versions.is_empty() {
-        return Err(ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)));
-    }
-    let raw: Vec<Value> = versions
-        .into_iter()
-        .map(|v| json!({ "number": v.version, "parent": v.parent, "change": v.change, "playlist": v.playlist }))
-        .collect();
-    serde_json::from_value(json!({ "versions": raw }))
-        .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }
 
 /// Stores `playlist` as the next version and answers it with its findings.
