@@ -12,8 +12,8 @@ use catalog::ids::ChannelId;
 use catalog::schedule::NewDayVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, PublishedDays,
-    ScheduleError, Template,
+    check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, ProgrammeLookup,
+    PublishedDays, ScheduleError, Template,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -210,7 +210,15 @@ pub async fn generate(
         Ok(g) => g,
         Err(e) => return Ok(schedule_error(e)),
     };
-    let g = generator.day(day, &PlayHistory::new(), b.seed);
+    // Rotation and separation carry over from the published days before this one.
+    let start = ch.day(day).instant(schedules::Frames::ZERO).with_timezone(&Utc);
+    let mut history = PlayHistory::new();
+    for earlier in published_playlists(&state.store, &c, start - Duration::days(2), start).await? {
+        if earlier.date < day {
+            history.record_playlist(&earlier, |id| index.by_id(id).and_then(|p| p.series.clone()));
+        }
+    }
+    let g = generator.day(day, &history, b.seed);
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
     let change = format!("generated (seed {})", b.seed);
     let exceptions = json!({ "exceptions": g.exceptions });

@@ -227,6 +227,16 @@ both!(generate_edit_publish_and_read_back, |app| {
             .await
             .unwrap();
     assert!(none.is_empty());
+    // The next day generates with the published day as rotation history.
+    let (s, next) = call(
+        &app,
+        Method::POST,
+        &format!("{base}/days/{}/generate", d + Duration::days(1)),
+        Some(json!({ "seed": 7 })),
+    )
+    .await;
+    assert_eq!(s, 201, "{next}");
+    assert!(errors(&next["findings"]).is_empty(), "{}", next["findings"]);
 });
 
 both!(bad_input_gets_clear_errors_or_recorded_breaks, |app| {
