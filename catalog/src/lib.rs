@@ -14,6 +14,7 @@ pub mod ids;
 pub mod job;
 pub mod media;
 pub mod programme;
+pub mod schedule;
 pub mod search;
 pub mod store;
 pub mod user;

@@ -10,6 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::schedule_routes as sched;
 use crate::state::AppState;
 use crate::{alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, users};
 
@@ -24,7 +25,8 @@ pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
         read but not change answer 403."),
     tags((name = "system", description = "Health and metadata"), (name = "catalog", description = "Centres and programmes"),
          (name = "auth", description = "Sessions"), (name = "channels"), (name = "jobs"), (name = "audit"),
-         (name = "users", description = "Accounts and API tokens"), (name = "events", description = "Server-sent events"))
+         (name = "users", description = "Accounts and API tokens"), (name = "events", description = "Server-sent events"),
+         (name = "schedules", description = "Templates, day playlists, publishing, EPG"))
 )]
 struct ApiDoc;
 
@@ -51,6 +53,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(events::events))
         .routes(routes!(alerts::list_alerts, alerts::send_alert))
+        .routes(routes!(sched::get_template, sched::put_template))
+        .routes(routes!(sched::generate))
+        .routes(routes!(sched::get_day))
+        .routes(routes!(sched::edit_day))
+        .routes(routes!(sched::undo_day))
+        .routes(routes!(sched::publish_day))
+        .routes(routes!(sched::import_day))
+        .routes(routes!(sched::epg))
+        .routes(routes!(sched::now_next_route))
 }
 
 /// The OpenAPI document of [`api`].

@@ -135,6 +135,28 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         // An alert for the fixture centre's area: only its own senders (and the network admin).
         ("POST", "/api/alerts") => scoped(matches!(role, R::CentreAdmin | R::EmergencyOperator), false, 202),
         ("DELETE", "/api/tokens/{id}") => scoped(admin, true, 204),
+        // Schedules: readable network-wide (a playout node only its own centre's); changed by
+        // the owning centre's schedulers and admins. The walk runs paths in order, so the days
+        // routes run before any template exists: generate, edit, undo and publish find nothing
+        // (404), the import body is a bad CSV (422) and the template GET precedes its PUT.
+        ("GET", "/api/channels/{id}/template") | ("GET", "/api/channels/{id}/days/{date}") => 404,
+        ("PUT", "/api/channels/{id}/template") => scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 200),
+        ("POST", "/api/channels/{id}/days/{date}/generate")
+        | ("POST", "/api/channels/{id}/days/{date}/edits")
+        | ("POST", "/api/channels/{id}/days/{date}/undo")
+        | ("POST", "/api/channels/{id}/days/{date}/publish") => {
+            scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 404)
+        }
+        ("POST", "/api/channels/{id}/days/{date}/import") => {
+            scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 422)
+        }
+        ("GET", "/api/channels/{id}/epg.xml") | ("GET", "/api/channels/{id}/now-next") => {
+            if own || role != R::PlayoutNode {
+                200
+            } else {
+                404
+            }
+        }
         _ => return None,
     })
 }
@@ -156,7 +178,7 @@ async fn request(
         p if p.starts_with("/api/tokens/") => f.token.clone(),
         _ => String::new(),
     };
-    let mut url = path.replace("{id}", &id);
+    let mut url = path.replace("{id}", &id).replace("{date}", "2026-11-27");
     let body = match (method, path) {
         ("POST", "/api/auth/login") => Some(json!({ "username": "viewer-user", "password": common::PASSWORD })),
         ("POST", "/api/programmes") => {
@@ -182,8 +204,26 @@ async fn request(
                 "areas": [{ "desc": "辖区", "codes": [f.centre] }],
                 "effective": fmt(now), "expires": fmt(now + chrono::Duration::hours(1)), "resources": [], "language": "zh-CN" }))
         }
+        ("PUT", "/api/channels/{id}/template") => Some(json!({ "name": format!("t{n}"), "week": { "default": {
+            "blocks": [{ "start": "19:00", "length": "00:30", "type": "live", "uri": "srt://relay:9000", "title": "新闻联播" }] } },
+            "fillers": { "categories": ["台标宣传"] } })),
+        ("POST", "/api/channels/{id}/days/{date}/generate") => Some(json!({ "seed": n })),
+        ("POST", "/api/channels/{id}/days/{date}/edits") => {
+            Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } }))
+        }
+        ("POST", "/api/channels/{id}/days/{date}/undo") | ("POST", "/api/channels/{id}/days/{date}/publish") => {
+            Some(json!({ "version": 1 }))
+        }
         _ => None,
     };
+    if path == "/api/channels/{id}/days/{date}/import" {
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = app.http.request(m, app.url(&url)).body("start,programme,duration\n25:61:00,x,00:00:10\n");
+        if let Some(role) = caller {
+            rb = rb.bearer_auth(app.token(role));
+        }
+        return rb;
+    }
     match path {
         "/api/programmes" if method == "GET" => url.push_str(&format!("?centre={}", f.centre)),
         "/api/audit" => url.push_str(&format!("?object_type=programme&object_id={}", f.programme)),

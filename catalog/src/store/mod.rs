@@ -14,6 +14,7 @@ mod jobs;
 pub mod programme_query;
 mod programmes;
 mod rows;
+mod schedules;
 mod sessions;
 mod users;
 pub mod web_lookups;

@@ -1,0 +1,57 @@
+//! Stored schedules: a channel's template, every editing version of a channel day, and the
+//! immutable published versions playout runs. The documents themselves (templates,
+//! playlists, published days) are JSON of the `schedules` crate; the catalog keeps them,
+//! numbers them and audits every change without interpreting them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::ids::ChannelId;
+
+/// A channel's template (JSON of `schedules::Template`) with its version (1, 2, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTemplate {
+    pub channel: ChannelId,
+    pub template: serde_json::Value,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One editing version of a channel day (JSON of `schedules::Playlist`). Versions are
+/// numbered 1, 2, 3, ... per channel day and never change once written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayVersion {
+    pub channel: ChannelId,
+    pub day: NaiveDate,
+    pub version: i64,
+    /// The version it was derived from (None for a fresh generation or import).
+    pub parent: Option<i64>,
+    /// What produced it (`generated`, `insert at 3`, `undo of 5`, `imported`).
+    pub change: String,
+    pub playlist: serde_json::Value,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new editing version to append after `expected` (0 when the day has none yet).
+#[derive(Debug, Clone)]
+pub struct NewDayVersion<'a> {
+    pub expected: i64,
+    pub parent: Option<i64>,
+    pub change: &'a str,
+    pub playlist: &'a serde_json::Value,
+}
+
+/// One published version of a channel day (JSON of `schedules::PublishedDay`). Immutable:
+/// publishing again makes version n + 1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishedVersion {
+    pub channel: ChannelId,
+    pub day: NaiveDate,
+    pub version: i64,
+    /// The editing version it was published from.
+    pub source_version: Option<i64>,
+    pub record: serde_json::Value,
+    pub published_by: String,
+    pub published_at: DateTime<Utc>,
+}

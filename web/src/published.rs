@@ -1,0 +1,267 @@
+//! The bridge between the catalog and the pure `schedules` crate: catalog channels become
+//! scheduler channels, catalog programmes become `ProgrammeCandidate`s (docs/schedules.md,
+//! "Mapping from the catalog"), and published days become playout playlists in the JSON
+//! format of docs/playlist.md.
+
+use catalog::asset::AssetKind;
+use catalog::channel::{Channel as CatalogChannel, ChannelKind as CatalogKind};
+use catalog::programme::{Category, ProgrammeStatus, Sharing};
+use catalog::store::ProgrammeFilter;
+use catalog::Store;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use schedules::{
+    validate, CandidateIndex, CentreCode, Channel, ChannelKind, Finding, FrameRate, MediaTime, Playlist,
+    ProgrammeCandidate, ProgrammeId, PublishedDay, Source, Template, TimeOfDay, VersionedPlaylist,
+};
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The categories a template may name: the catalog's category list (a category that is not
+/// in it, e.g. one since removed, is reported by `check_template` as `unknown_category`).
+pub fn known_categories() -> Vec<&'static str> {
+    Category::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+fn offset_of(time_zone: &str) -> Option<i32> {
+    match time_zone {
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Chungking" | "PRC" | "+08:00" => Some(8 * 3600),
+        "UTC" | "Etc/UTC" | "+00:00" => Some(0),
+        _ => None,
+    }
+}
+
+fn rate_of(fps: Option<&str>) -> Result<FrameRate, ApiError> {
+    let Some(text) = fps else { return Ok(FrameRate::PAL) };
+    let (n, d) = text.split_once('/').unwrap_or((text, "1"));
+    let parse = |s: &str| s.trim().parse::<u32>().ok();
+    match (parse(n), parse(d)) {
+        (Some(n), Some(d)) => FrameRate::new(n, d).map_err(|e| ApiError::unprocessable(e.to_string())),
+        _ => Err(ApiError::unprocessable(format!("channel frame rate {text:?} is not N/D"))),
+    }
+}
+
+/// The scheduler's view of a catalog channel: id = slug, the channel's frame rate (radio:
+/// 25 fps, the cutting grid), day start and UTC offset (China: +08:00, no DST).
+///
+/// # Errors
+/// 422 when the channel's frame rate, day start or time zone cannot be used.
+pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
+    let bad = |e: schedules::ScheduleError| ApiError::unprocessable(format!("channel {}: {e}", c.slug));
+    let kind = if c.kind == CatalogKind::Radio { ChannelKind::Radio } else { ChannelKind::Tv };
+    let centre = CentreCode::parse(c.centre.as_str()).map_err(bad)?;
+    let mut ch = Channel::new(&c.slug, &c.name, kind, centre).map_err(bad)?;
+    ch.rate = rate_of(c.format.fps.as_deref())?;
+    let (h, m) = c.day_start.split_once(':').unwrap_or(("x", "x"));
+    ch.day_start = match (h.parse(), m.parse()) {
+        (Ok(h), Ok(m)) => TimeOfDay::hms(h, m, 0).map_err(bad)?,
+        _ => {
+            return Err(ApiError::unprocessable(format!(
+                "channel {}: day start {:?} is not HH:MM",
+                c.slug, c.day_start
+            )))
+        }
+    };
+    ch.utc_offset_secs = offset_of(&c.time_zone).ok_or_else(|| {
+        ApiError::unprocessable(format!(
+            "channel {}: time zone {:?} is not supported (use Asia/Shanghai)",
+            c.slug, c.time_zone
+        ))
+    })?;
+    Ok(ch)
+}
+
+/// Every programme visible to `centre` (its own and the network's) as a scheduling
+/// candidate. Programmes without a known duration are left out (nothing could be cut to
+/// them); `ready` is the catalog status. The catalog does not record stream layout, so every
+/// programme counts as having video and standing alone as audio.
+///
+/// # Errors
+/// 500 when the catalog cannot be read.
+pub async fn candidates(store: &Store, centre: &catalog::ids::CentreCode) -> Result<CandidateIndex, ApiError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let f = ProgrammeFilter { visible_to: Some(centre.clone()), after, limit: 500, ..ProgrammeFilter::default() };
+        let page = store.list_programmes(&f).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let full = page.len() == 500;
+        for p in page {
+            let (Some(ms), Ok(id), Ok(c)) =
+                (p.duration_ms, ProgrammeId::parse(&p.id.to_string()), CentreCode::parse(p.centre.as_str()))
+            else {
+                continue;
+            };
+            out.push(ProgrammeCandidate {
+                id,
+                title: p.title,
+                duration: MediaTime::from_millis(ms),
+                category: p.category.as_str().to_string(),
+                tags: p.tags,
+                centre: c,
+                shared: p.sharing == Sharing::Network,
+                language: p.language,
+                series: p.series,
+                rights_from: p.rights_from,
+                rights_until: p.rights_until,
+                ready: p.status == ProgrammeStatus::Ready,
+                video: true,
+                radio: true,
+            });
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(CandidateIndex::new(out))
+}
+
+/// The latest published playlist of every broadcast day that can overlap `[from, until)`.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or a stored day does not decode.
+pub async fn published_playlists(
+    store: &Store,
+    channel: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Playlist>, ApiError> {
+    let first: NaiveDate = (from - Duration::days(1)).date_naive();
+    let last: NaiveDate = (until + Duration::days(1)).date_naive();
+    let days = store.latest_published_days(channel.id, first, last).await?;
+    days.into_iter()
+        .map(|d| {
+            serde_json::from_value::<PublishedDay>(d.record)
+                .map(|p| p.playlist)
+                .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", d.day, channel.slug)))
+        })
+        .collect()
+}
+
+/// What playout runs for `channel` between `from` and `until`: one playlist document per
+/// published broadcast day overlapping the window (latest published version), in the JSON
+/// format of docs/playlist.md. Items carry their wall-clock `start`, `duration` and `in`
+/// (seconds), `hard`, `title`, `id` and `source`: `media://<house key>?sha256=<sha>` for
+/// programmes (the house asset in the catalog), the relay URI (and `kind: live`) for live
+/// items, `slate` for the slate and for a programme without a house asset.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or a stored day does not decode.
+pub async fn published_playout_json(
+    store: &Store,
+    channel: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Value>, ApiError> {
+    let f = &channel.format;
+    let format = match channel.kind {
+        CatalogKind::Radio => json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels }),
+        _ => json!({ "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
+                     "sample_rate": f.sample_rate, "channels": f.channels }),
+    };
+    let mut out = Vec::new();
+    for playlist in published_playlists(store, channel, from, until).await? {
+        let mut items = Vec::new();
+        for (i, it) in playlist.playout().into_iter().enumerate() {
+            let start = it.start.with_timezone(&Utc);
+            let end = start + Duration::nanoseconds(it.duration_ns.0);
+            if end <= from || start >= until {
+                continue;
+            }
+            let mut item = json!({
+                "start": it.start.to_rfc3339(),
+                "duration": it.duration_ns.as_secs_f64(),
+                "hard": it.hard,
+                "title": it.title,
+                "id": format!("{}/{}/{i}", channel.slug, playlist.date),
+            });
+            match &it.source {
+                Source::Programme { id } => {
+                    item["source"] = json!(house_source(store, id).await?.unwrap_or_else(|| "slate".into()));
+                    item["in"] = json!(it.in_point_ns.as_secs_f64());
+                }
+                Source::Live { uri } => {
+                    item["source"] = json!(uri);
+                    item["kind"] = json!("live");
+                }
+                Source::Slate => item["source"] = json!("slate"),
+            }
+            items.push(item);
+        }
+        if !items.is_empty() {
+            out.push(
+                json!({ "format": format, "title": format!("{} {}", channel.name, playlist.date), "items": items }),
+            );
+        }
+    }
+    Ok(out)
+}
+
+async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {
+    let Ok(pid) = catalog::ids::ProgrammeId::parse(id.as_str()) else { return Ok(None) };
+    let assets = store.list_assets(pid).await?;
+    Ok(assets
+        .into_iter()
+        .find(|a| a.kind == AssetKind::House)
+        .map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
+}
+
+/// The channel's stored template, if any.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or the stored template does not decode.
+pub async fn template_of(state: &AppState, c: &CatalogChannel) -> Result<Option<Template>, ApiError> {
+    let Some(t) = state.store.get_schedule_template(c.id).await? else { return Ok(None) };
+    serde_json::from_value(t.template)
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
+}
+
+/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
+pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
+    let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
+    validate(playlist, ch, quotas, index, Utc::now())
+}
+
+/// The day's whole editing history, for applying an edit or an undo.
+///
+/// # Errors
+/// 404 when the day has no version; 500 when the catalog cannot be read.
+pub async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) -> Result<VersionedPlaylist, ApiError> {
+    let versions = state.store.day_versions(c.id, day).await?;
+    if versions.is_empty() {
+        return Err(ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)));
+    }
+    let raw: Vec<Value> = versions
+        .into_iter()
+        .map(|v| json!({ "number": v.version, "parent": v.parent, "change": v.change, "playlist": v.playlist }))
+        .collect();
+    serde_json::from_value(json!({ "versions": raw }))
+        .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rates_and_time_zones_map_or_refuse() {
+        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
+        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
+        assert!(rate_of(Some("fast")).is_err());
+        assert!(rate_of(Some("25/0")).is_err());
+        assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
+        assert_eq!(offset_of("Europe/Berlin"), None);
+    }
+
+    #[test]
+    fn the_catalog_categories_are_the_known_ones() {
+        let known = known_categories();
+        assert!(known.contains(&"涉农") && known.contains(&"台标宣传"));
+        assert!(!known.contains(&"已删除"));
+    }
+}

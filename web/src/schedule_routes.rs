@@ -1,0 +1,407 @@
+//! `/api/channels/{id}/…` schedules: the channel's template, generating, editing (versioned,
+//! 409 on a stale version, undo), validating, importing and publishing a broadcast day, and
+//! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
+//! changing needs `WriteSchedule` on the owning centre.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use catalog::channel::Channel as CatalogChannel;
+use catalog::ids::ChannelId;
+use catalog::schedule::NewDayVersion;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use schedules::{
+    check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, ProgrammeLookup,
+    PublishedDays, ScheduleError, Template,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
+use crate::policy::{decide, Decision, Permission, Principal};
+use crate::programmes::actor;
+use crate::published::{
+    candidates, findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of,
+};
+use crate::state::AppState;
+
+/// Schedules are readable network-wide, like channels.
+const SCHEDULES_SHARED: bool = true;
+
+/// Generation options.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateBody {
+    /// Same seed, template and catalog → same day.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// An edit of the current version.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    /// The version the edit is based on (409 when it is no longer current).
+    pub version: u64,
+    /// `{"op": "insert"|"move"|"replace"|"delete"|"trim"|"retime"|"lock", ...}`.
+    #[schema(value_type = Object)]
+    pub op: EditOp,
+}
+
+/// Names the version an undo or publish is based on.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionBody {
+    pub version: u64,
+}
+
+/// A guide window (RFC 3339; default: now to 7 days on; at most 31 days).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EpgQuery {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The instant to ask about (default: now).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AtQuery {
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A 4xx answer in the API's error shape with the details (`problems`, `findings`, `errors`).
+fn detailed(status: StatusCode, code: &'static str, message: String, key: &str, details: Value) -> Response {
+    let mut body = json!({ "error": { "code": code, "message": message } });
+    body[key] = details;
+    (status, Json(body)).into_response()
+}
+
+fn schedule_error(e: ScheduleError) -> Response {
+    let msg = e.to_string();
+    match e {
+        ScheduleError::Template(p) => {
+            detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_template", msg, "problems", json!(p))
+        }
+        ScheduleError::Import(errs) => {
+            detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv", msg, "errors", json!(errs))
+        }
+        ScheduleError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", msg).into_response(),
+        ScheduleError::Locked { .. } => ApiError::new(StatusCode::CONFLICT, "locked", msg).into_response(),
+        ScheduleError::NothingToUndo(_) => ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).into_response(),
+        _ => ApiError::unprocessable(msg).into_response(),
+    }
+}
+
+/// The channel, its scheduler view, checked for `perm`.
+async fn channel_for(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    perm: Permission,
+) -> Result<(CatalogChannel, Channel), ApiError> {
+    let cid = parse_id("channel", id, ChannelId::parse)?;
+    let c = state.store.get_channel(cid).await?;
+    match decide(p, perm, Permission::ReadSchedule, Some(&c.centre), SCHEDULES_SHARED) {
+        Decision::Allow => {}
+        Decision::Hidden => return Err(ApiError::not_found(format!("channel not found: {cid}"))),
+        Decision::Forbidden => {
+            return Err(ApiError::forbidden(format!("{} of {} may not change this schedule", p.role, p.centre)))
+        }
+    }
+    let ch = schedule_channel(&c)?;
+    Ok((c, ch))
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| ApiError::unprocessable(format!("date {text:?} is not YYYY-MM-DD")))
+}
+
+/// Stores `playlist` as the next version and answers it with its findings.
+#[allow(clippy::too_many_arguments)]
+async fn store_version(
+    state: &AppState,
+    p: &Principal,
+    c: &CatalogChannel,
+    ch: &Channel,
+    day: NaiveDate,
+    expected: i64,
+    parent: Option<i64>,
+    change: &str,
+    playlist: &Playlist,
+    extra: Value,
+) -> Result<Response, ApiError> {
+    let doc = serde_json::to_value(playlist).map_err(ApiError::internal)?;
+    let new = NewDayVersion { expected, parent, change, playlist: &doc };
+    let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
+    let t = template_of(state, c).await?;
+    let index = candidates(&state.store, &c.centre).await?;
+    let findings = findings_of(playlist, ch, t.as_ref(), &index);
+    let mut body = json!({ "version": v.version, "change": v.change, "playlist": doc, "findings": findings });
+    if let (Some(b), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(extra.clone());
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Replaces the channel's template (JSON of a `schedules::Template`, docs/schedules.md).
+/// 422 with `problems` when it has any.
+#[utoipa::path(put, path = "/api/channels/{id}/template", tag = "schedules", params(("id" = String, Path)),
+    request_body = Object,
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn put_template(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let t: Template = serde_json::from_value(body).map_err(|e| ApiError::unprocessable(format!("template: {e}")))?;
+    let problems = check_template(&t, &ch, &known_categories());
+    if !problems.is_empty() {
+        return Ok(schedule_error(ScheduleError::Template(problems)));
+    }
+    let doc = serde_json::to_value(&t).map_err(ApiError::internal)?;
+    let stored = state.store.put_schedule_template(&actor(&p), c.id, &doc).await?;
+    Ok(Json(json!({ "version": stored.version, "updated_at": stored.updated_at, "template": stored.template }))
+        .into_response())
+}
+
+/// The channel's template.
+#[utoipa::path(get, path = "/api/channels/{id}/template", tag = "schedules", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (c, _) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
+    let t = state.store.get_schedule_template(c.id).await?;
+    let t = t.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
+    Ok(Json(json!({ "version": t.version, "updated_at": t.updated_at, "template": t.template })))
+}
+
+/// Generates the day from the template and the catalog (programmes visible to the channel's
+/// centre) and stores it as a new version: 201 with `playlist`, `findings`, `exceptions`
+/// (rules broken, and why) and `version`.
+#[utoipa::path(post, path = "/api/channels/{id}/days/{date}/generate", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path, description = "broadcast day YYYY-MM-DD")),
+    request_body = GenerateBody,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn generate(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<GenerateBody>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let day = parse_date(&date)?;
+    let t =
+        template_of(&state, &c).await?.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
+    let index = candidates(&state.store, &c.centre).await?;
+    let generator = match Generator::new(&ch, &t, &index) {
+        Ok(g) => g,
+        Err(e) => return Ok(schedule_error(e)),
+    };
+    // Rotation and separation carry over from the published days before this one.
+    let start = ch.day(day).instant(schedules::Frames::ZERO).with_timezone(&Utc);
+    let mut history = PlayHistory::new();
+    for earlier in published_playlists(&state.store, &c, start - Duration::days(2), start).await? {
+        if earlier.date < day {
+            history.record_playlist(&earlier, |id| index.by_id(id).and_then(|p| p.series.clone()));
+        }
+    }
+    let g = generator.day(day, &history, b.seed);
+    let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
+    let change = format!("generated (seed {})", b.seed);
+    let exceptions = json!({ "exceptions": g.exceptions });
+    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, &change, &g.playlist, exceptions).await
+}
+
+/// The day's latest version with its validation findings and the latest published version.
+#[utoipa::path(get, path = "/api/channels/{id}/days/{date}", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn get_day(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
+    let day = parse_date(&date)?;
+    let v = state.store.latest_day_version(c.id, day).await?;
+    let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
+    let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
+    let t = template_of(&state, &c).await?;
+    let index = candidates(&state.store, &c.centre).await?;
+    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
+    Ok(Json(json!({ "version": v.version, "parent": v.parent, "change": v.change, "created_by": v.created_by,
+        "created_at": v.created_at, "playlist": v.playlist, "findings": findings, "published_version": published })))
+}
+
+/// Applies one edit to the current version (`version` must be current: 409 otherwise; a
+/// locked item refuses with 409 `locked`).
+#[utoipa::path(post, path = "/api/channels/{id}/days/{date}/edits", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path)), request_body = EditBody,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit_day(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<EditBody>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let day = parse_date(&date)?;
+    let mut vp = history_of(&state, &c, day).await?;
+    let before = vp.version();
+    if let Err(e) = vp.apply(b.version, b.op) {
+        return Ok(schedule_error(e));
+    }
+    let Some(last) = vp.versions().last() else { return Err(ApiError::internal("edit produced no version")) };
+    let parent = last.parent.map(|n| n as i64);
+    store_version(&state, &p, &c, &ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
+}
+
+/// Undoes the change that produced the current version (as a new version).
+#[utoipa::path(post, path = "/api/channels/{id}/days/{date}/undo", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path)), request_body = VersionBody,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn undo_day(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<VersionBody>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let day = parse_date(&date)?;
+    let mut vp = history_of(&state, &c, day).await?;
+    let before = vp.version();
+    if let Err(e) = vp.undo(b.version) {
+        return Ok(schedule_error(e));
+    }
+    let Some(last) = vp.versions().last() else { return Err(ApiError::internal("undo produced no version")) };
+    let parent = last.parent.map(|n| n as i64);
+    store_version(&state, &p, &c, &ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
+}
+
+/// Publishes editing version `version` (which must be current). Validation errors block
+/// publishing (422 with `findings`); warnings are kept with the published version. Each
+/// publish is a new immutable published version; on air, it takes effect from the next item.
+#[utoipa::path(post, path = "/api/channels/{id}/days/{date}/publish", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path)), request_body = VersionBody,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish_day(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<VersionBody>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let day = parse_date(&date)?;
+    let v = state.store.latest_day_version(c.id, day).await?;
+    let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
+    if v.version as u64 != b.version {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("version {} is not current (the day is at version {})", b.version, v.version),
+        ));
+    }
+    let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
+    let t = template_of(&state, &c).await?;
+    let index = candidates(&state.store, &c.centre).await?;
+    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    if schedules::has_errors(&findings) {
+        let n = findings.iter().filter(|f| f.severity == schedules::Severity::Error).count();
+        let msg = format!("publishing blocked by {n} validation error(s)");
+        return Ok(detailed(StatusCode::UNPROCESSABLE_ENTITY, "publish_blocked", msg, "findings", json!(findings)));
+    }
+    let earlier = state.store.published_versions(c.id, day).await?;
+    let records: Vec<Value> = earlier.iter().map(|e| e.record.clone()).collect();
+    let expected = earlier.last().map_or(0, |e| e.version);
+    let mut days: PublishedDays = serde_json::from_value(json!({ "channel": ch.id, "date": day, "versions": records }))
+        .map_err(ApiError::internal)?;
+    let published = match days.publish(playlist, &findings, Some(b.version), Utc::now()) {
+        Ok(d) => d.clone(),
+        Err(e) => return Ok(schedule_error(e)),
+    };
+    let record = serde_json::to_value(&published).map_err(ApiError::internal)?;
+    let stored = state.store.publish_day(&actor(&p), c.id, day, expected, Some(v.version), &record).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "published_version": stored.version, "source_version": v.version,
+            "published_at": stored.published_at, "on_air_item": published.on_air_item, "warnings": published.warnings })),
+    )
+        .into_response())
+}
+
+/// Imports the day from CSV (`start,programme,duration[,timing]`, text body) as a new
+/// version. All or nothing: 422 with line-numbered `errors`.
+#[utoipa::path(post, path = "/api/channels/{id}/days/{date}/import", tag = "schedules",
+    params(("id" = String, Path), ("date" = String, Path)), request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn import_day(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath((id, date)): ApiPath<(String, String)>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
+    let day = parse_date(&date)?;
+    let index = candidates(&state.store, &c.centre).await?;
+    let playlist = match schedules::import_day_csv(&body, &ch, day, &index) {
+        Ok(pl) => pl,
+        Err(e) => return Ok(schedule_error(e)),
+    };
+    let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
+    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, json!({})).await
+}
+
+/// The published guide as XMLTV (programmes and live relays of the latest published
+/// versions).
+#[utoipa::path(get, path = "/api/channels/{id}/epg.xml", tag = "schedules", params(("id" = String, Path), EpgQuery),
+    responses((status = 200, body = String, content_type = "application/xml"), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn epg(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<EpgQuery>,
+) -> Result<Response, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
+    let from = q.from.unwrap_or_else(Utc::now);
+    let until = q.until.unwrap_or(from + Duration::days(7));
+    if until <= from || until - from > Duration::days(31) {
+        return Err(ApiError::unprocessable("the window must be from < until, at most 31 days"));
+    }
+    let playlists = published_playlists(&state.store, &c, from, until).await?;
+    let xml = xmltv(&[EpgChannel { channel: &ch, playlists: &playlists }], from, until);
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
+}
+
+/// What is on air now and next, from the published days.
+#[utoipa::path(get, path = "/api/channels/{id}/now-next", tag = "schedules", params(("id" = String, Path), AtQuery),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn now_next_route(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AtQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
+    let at = q.at.unwrap_or_else(Utc::now);
+    let playlists = published_playlists(&state.store, &c, at, at + Duration::days(1)).await?;
+    serde_json::to_value(now_next(&ch, &playlists, at)).map(Json).map_err(ApiError::internal)
+}
