@@ -2,8 +2,9 @@
 //! channel, its HLS preview written under `<data>/hls/<slug>/` (served at `/hls/<slug>/`), media
 //! fetched from the media store into a local cache, as-run written beside it.
 //!
-//! Until published playlists are stored in the catalog, a channel's schedule here is its demo
-//! cycle: the channel's programmes back to back from the start of the broadcast day, repeated.
+//! A channel plays the days published for it in the catalog; where nothing is published for
+//! the window, its demo cycle (its programmes back to back from the start of the broadcast
+//! day, repeated), so a fresh install is on air before anyone has scheduled anything.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,28 @@ impl PlaylistSource for CycleSource {
     }
 }
 
+/// What a channel plays: the days published for it in the catalog (issue 6's publishing), or
+/// its demo cycle where nothing is published for the window asked.
+struct CatalogSource {
+    store: catalog::Store,
+    channel: catalog::channel::Channel,
+    runtime: tokio::runtime::Handle,
+    fallback: CycleSource,
+}
+
+impl PlaylistSource for CatalogSource {
+    fn published(&self, name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+        let docs = self
+            .runtime
+            .block_on(crate::published::published_playout_json(&self.store, &self.channel, from, until))
+            .map_err(|e| SourceError::Unavailable(e.message))?;
+        if docs.is_empty() {
+            return self.fallback.published(name, from, until);
+        }
+        docs.iter().map(|d| Playlist::from_json(&d.to_string()).map_err(SourceError::from)).collect()
+    }
+}
+
 /// The channels on air in this process.
 pub struct OnAir {
     runners: Vec<(String, ChannelRunner)>,
@@ -175,7 +198,12 @@ impl OnAir {
                     (uri, d.seconds, d.programme.title.clone(), d.programme.id.to_string())
                 })
                 .collect();
-            let source = Arc::new(CycleSource { format_json, items, epoch: day_start() });
+            let source = Arc::new(CatalogSource {
+                store: store.clone(),
+                channel: demo.channel.clone(),
+                runtime: runtime.clone(),
+                fallback: CycleSource { format_json, items, epoch: day_start() },
+            });
             let epoch = Arc::new(std::sync::OnceLock::new());
             let sink = Arc::new(CatalogAsRun { store: store.clone(), runtime: runtime.clone(), epoch: epoch.clone() });
             let mut config = ChannelConfig::new(slug.clone(), format.format, vec![OutputTarget::Hls(hls)]);
