@@ -84,44 +84,7 @@ impl Store {
     /// # Errors
     /// `Database` when the query fails.
     pub async fn list_programmes(&self, f: &ProgrammeFilter) -> Result<Vec<Programme>> {
-        let terms = f.query.as_deref().map(search::query_terms);
-        if terms.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new()); // only punctuation or emoji: nothing can match
-        }
-        let filters = "($1 IS NULL OR p.centre_code = $1) AND ($2 IS NULL OR p.status = $2) \
-             AND ($3 IS NULL OR p.category = $3) AND ($4 IS NULL OR p.centre_code = $4 OR p.sharing = 'network')";
-        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
-        let (sql, text) = match (&terms, self.backend()) {
-            (None, _) => (
-                format!("SELECT {cols} FROM programmes p WHERE {filters} AND ($5 IS NULL OR p.id > $5) ORDER BY p.id LIMIT $6"),
-                None,
-            ),
-            (Some(t), crate::Backend::Sqlite) => (
-                format!(
-                    "SELECT {cols} FROM programme_fts f JOIN programmes p ON p.id = f.programme_id \
-                     WHERE programme_fts MATCH $5 AND {filters} ORDER BY bm25(programme_fts), p.id LIMIT $6"
-                ),
-                Some(t.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ")),
-            ),
-            (Some(t), crate::Backend::Postgres) => (
-                format!(
-                    "SELECT {cols} FROM programmes p, plainto_tsquery('simple', $5) q \
-                     WHERE to_tsvector('simple', p.search_terms) @@ q AND {filters} \
-                     ORDER BY ts_rank(to_tsvector('simple', p.search_terms), q) DESC, p.id LIMIT $6"
-                ),
-                Some(t.join(" ")),
-            ),
-        };
-        let fifth = text.or_else(|| f.after.map(|a| a.to_string()));
-        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
-            .bind(f.status.map(|s| s.as_str().to_string()))
-            .bind(f.category.map(|c| c.as_str().to_string()))
-            .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
-            .bind(fifth)
-            .bind(f.limit.clamp(1, 500))
-            .fetch_all(pool).await)?;
-        convert(rows)
+        self.query_programmes(&super::programme_query::ProgrammeQuery { filter: f.clone(), ..Default::default() }).await
     }
 
     /// Applies a metadata edit if `edit.version` is still current, audited with before and
