@@ -192,6 +192,20 @@ impl MediaTime {
 ///
 /// # Errors
 /// `Time` with the reason when the text is not one of those forms.
+/// Writes milliseconds as `HH:MM:SS` (with `.mmm` when not whole seconds): the form
+/// [`parse_hms_millis`] reads.
+///
+/// # Errors
+/// Only the formatter's.
+pub fn write_hms_millis(f: &mut fmt::Formatter<'_>, ms: u32) -> fmt::Result {
+    let s = ms / 1000;
+    write!(f, "{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)?;
+    if !ms.is_multiple_of(1000) {
+        write!(f, ".{:03}", ms % 1000)?;
+    }
+    Ok(())
+}
+
 pub fn parse_hms_millis(text: &str) -> Result<i64> {
     let bad = |reason: &str| ScheduleError::Time { text: text.to_owned(), reason: reason.to_owned() };
     let t = text.trim();
@@ -311,12 +325,7 @@ impl From<TimeOfDay> for String {
 
 impl fmt::Display for TimeOfDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0 / 1000;
-        write!(f, "{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)?;
-        if !self.0.is_multiple_of(1000) {
-            write!(f, ".{:03}", self.0 % 1000)?;
-        }
-        Ok(())
+        write_hms_millis(f, self.0)
     }
 }
 

@@ -266,9 +266,22 @@ pub async fn edit_day(
     if let Err(e) = vp.apply(b.version, b.op) {
         return Ok(schedule_error(e));
     }
-    let Some(last) = vp.versions().last() else { return Err(ApiError::internal("edit produced no version")) };
+    store_latest(&state, &p, &c, &ch, day, &vp, before).await
+}
+
+/// Stores the newest version of `vp` (made by an edit or undo of version `before`).
+async fn store_latest(
+    state: &AppState,
+    p: &Principal,
+    c: &catalog::channel::Channel,
+    ch: &schedules::Channel,
+    day: chrono::NaiveDate,
+    vp: &schedules::VersionedPlaylist,
+    before: u64,
+) -> Result<Response, ApiError> {
+    let Some(last) = vp.versions().last() else { return Err(ApiError::internal("the change produced no version")) };
     let parent = last.parent.map(|n| n as i64);
-    store_version(&state, &p, &c, &ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
+    store_version(state, p, c, ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
 }
 
 /// Undoes the change that produced the current version (as a new version).
@@ -289,9 +302,7 @@ pub async fn undo_day(
     if let Err(e) = vp.undo(b.version) {
         return Ok(schedule_error(e));
     }
-    let Some(last) = vp.versions().last() else { return Err(ApiError::internal("undo produced no version")) };
-    let parent = last.parent.map(|n| n as i64);
-    store_version(&state, &p, &c, &ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
+    store_latest(&state, &p, &c, &ch, day, &vp, before).await
 }
 
 /// Publishes editing version `version` (which must be current). Validation errors block
