@@ -162,6 +162,8 @@ pub async fn published_playout_json(
                      "sample_rate": f.sample_rate, "channels": f.channels }),
     };
     let mut out = Vec::new();
+    // Programmes recur through a day: look each one's house file up once per call.
+    let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for playlist in published_playlists(store, channel, from, until).await? {
         let mut items = Vec::new();
         for (i, it) in playlist.playout().into_iter().enumerate() {
@@ -179,7 +181,15 @@ pub async fn published_playout_json(
             });
             match &it.source {
                 Source::Programme { id } => {
-                    item["source"] = json!(house_source(store, id).await?.unwrap_or_else(|| "slate".into()));
+                    let source = match sources.get(id.as_str()) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let s = house_source(store, id).await?.unwrap_or_else(|| "slate".into());
+                            sources.insert(id.as_str().to_string(), s.clone());
+                            s
+                        }
+                    };
+                    item["source"] = json!(source);
                     item["in"] = json!(it.in_point_ns.as_secs_f64());
                 }
                 Source::Live { uri } => {
