@@ -62,6 +62,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::import_day))
         .routes(routes!(sched::epg))
         .routes(routes!(sched::now_next_route))
+        .routes(routes!(crate::schedule_history::day_versions))
+        .routes(routes!(crate::reports::as_run))
+        .routes(routes!(crate::reports::airtime))
 }
 
 /// The OpenAPI document of [`api`].

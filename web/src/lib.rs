@@ -27,6 +27,8 @@ pub mod programmes;
 pub mod published;
 pub mod range;
 pub mod ratelimit;
+pub mod reports;
+pub mod schedule_history;
 pub mod schedule_routes;
 pub mod search_cache;
 pub mod server;

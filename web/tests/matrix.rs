@@ -150,6 +150,15 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         ("POST", "/api/channels/{id}/days/{date}/import") => {
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 422)
         }
+        // Version history and as-run read like the guide; airtime filters to what the caller reads.
+        ("GET", "/api/channels/{id}/days/{date}/versions") | ("GET", "/api/channels/{id}/as-run") => {
+            if own || role != R::PlayoutNode {
+                200
+            } else {
+                404
+            }
+        }
+        ("GET", "/api/reports/airtime") => 200,
         ("GET", "/api/channels/{id}/epg.xml") | ("GET", "/api/channels/{id}/now-next") => {
             if own || role != R::PlayoutNode {
                 200
