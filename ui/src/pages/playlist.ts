@@ -276,7 +276,7 @@ export function playlistPage(channelId: string, date: string): Page {
     head,
     status,
     h("div", { class: "pl-layout" }, catalogPanel((d) => void insertAtTime(d).catch(failed)), h("div", { class: "pl-main" }, body)),
-    h("details", { class: "card" }, h("summary", {}, t("history")), history),
+    h("details", { class: "card history" }, h("summary", {}, t("history")), history),
   );
   void (async () => {
     chan = (await api.channels().catch(() => [])).find((c) => c.id === channelId);

@@ -35,8 +35,8 @@ export async function auditInto(id: string, box: HTMLElement): Promise<void> {
   );
 }
 
-/** The edit form; `changed(p)` gets the programme as stored after a save (or a reload). */
-export function editForm(p0: api.Programme, changed: (p: api.Programme) => void): HTMLElement {
+/** The edit form (showing `note`); `changed(p, note)` gets the programme as stored after a save (or a reload). */
+export function editForm(p0: api.Programme, changed: (p: api.Programme, note: string) => void, note = ""): HTMLElement {
   let p = p0 as Editable;
   const title = h("input", { id: "ed-title", value: p.title, required: true });
   const cat = h(
@@ -49,7 +49,7 @@ export function editForm(p0: api.Programme, changed: (p: api.Programme) => void)
   const language = h("input", { id: "ed-language", value: p.language });
   const tags = h("input", { id: "ed-tags", value: (p.tags ?? []).join(", ") });
   const shared = h("input", { id: "ed-shared", type: "checkbox", checked: p.sharing === "network" });
-  const status = h("p", { role: "status", "aria-live": "polite", id: "ed-status" });
+  const status = h("p", { role: "status", "aria-live": "polite", id: "ed-status" }, note);
   const form = h(
     "form",
     {
@@ -70,13 +70,11 @@ export function editForm(p0: api.Programme, changed: (p: api.Programme) => void)
         };
         try {
           p = await api.request<Editable>("PATCH", `/api/programmes/${encodeURIComponent(p.id)}`, JSON.stringify(body), "application/json");
-          status.textContent = t("saved");
-          changed(p);
+          changed(p, t("saved"));
         } catch (err) {
           if (err instanceof api.ApiError && err.status === 409) {
             p = (await api.programme(p.id)) as Editable;
-            status.textContent = t("versionConflict");
-            changed(p);
+            changed(p, t("versionConflict"));
           } else {
             status.textContent = `${t("error")}: ${(err as Error).message}`;
           }

@@ -72,7 +72,7 @@ export function programmePage(id: string): Page {
     body,
   );
   const audit = h("div", { class: "audit-box" });
-  const show = (p: api.Programme, assets: api.Asset[]) => {
+  const show = (p: api.Programme, assets: api.Asset[], note = "") => {
       const media = assets.find((a) => a.kind === "proxy") ?? assets.find((a) => a.kind === "house");
       const poster = assets.find((a) => a.kind === "poster");
       const player = media
@@ -106,7 +106,7 @@ export function programmePage(id: string): Page {
         h("h2", {}, t("qc")),
         qcBlock(p.qc),
         loudnessTable(p.loudness),
-        editForm(p, (np) => show(np, assets)),
+        editForm(p, (np, msg) => show(np, assets, msg), note),
         audit,
       );
       void auditInto(p.id, audit);

@@ -3,12 +3,14 @@
 
 import * as api from "../api";
 import { stackedBars } from "../chart";
-import { h, mount } from "../dom";
+import { duration, h, mount } from "../dom";
 import { CENTRES, categoryName, centreName, t } from "../i18n";
 import type { Page } from "../page";
 import * as s from "../schedule";
 import { asRunTable } from "./asrun";
 
+/** Hours as H:MM:SS. */
+const hms = (hours: number) => duration(hours * 3600_000);
 const dayText = (d: Date) => d.toISOString().slice(0, 10);
 
 export function reportsPage(): Page {
@@ -54,10 +56,10 @@ export function reportsPage(): Page {
                       "tr",
                       { "data-centre": c.centre },
                       h("th", { scope: "row" }, centreName(c.centre)),
-                      cats.map((k) => h("td", {}, (c.categories[k] ?? 0).toFixed(2))),
-                      h("td", { class: "agri" }, c.agricultural_hours.toFixed(2)),
-                      h("td", { class: "local" }, c.local_hours.toFixed(2)),
-                      h("td", {}, c.total_hours.toFixed(2)),
+                      cats.map((k) => h("td", {}, hms(c.categories[k] ?? 0))),
+                      h("td", { class: "agri", "data-hours": c.agricultural_hours }, hms(c.agricultural_hours)),
+                      h("td", { class: "local", "data-hours": c.local_hours }, hms(c.local_hours)),
+                      h("td", {}, hms(c.total_hours)),
                     ),
                   ),
                 ),
