@@ -257,7 +257,8 @@ async function main() {
   // 5c. Today's playlist of the demo TV channel: generate, drag the clip in, publish; the
   // monitor shows it in now/next; the reports count its 涉农 airtime.
   await page.getByRole("link", { name: "播出监看" }).click();
-  await steps.schedule(page, shot, INGESTED_TITLE);
+  const tvId = await steps.schedule(page, shot, INGESTED_TITLE);
+  await steps.conflictBlockUndo(page, shot, tvId);
   await steps.onAir(page, shot, INGESTED_TITLE);
   await steps.reports(page, shot);
 

@@ -104,6 +104,34 @@ export async function schedule(page, shot, title) {
   return tv.id;
 }
 
+/**
+ * Someone else's edit in between: the editor's next edit gets 409, says so and reloads; the
+ * reloaded day (the trailing slate deleted: dead air) cannot be published (422, the blocking
+ * finding listed); undo restores it.
+ */
+export async function conflictBlockUndo(page, shot, channelId) {
+  const date = await page.locator("#pl-date").inputValue();
+  const day = JSON.parse((await api(page, "GET", `/api/channels/${channelId}/days/${date}`)).body);
+  const last = day.playlist.items.length - 1;
+  const r = await api(page, "POST", `/api/channels/${channelId}/days/${date}/edits`, {
+    version: day.version,
+    op: { op: "delete", index: last },
+  });
+  if (r.status !== 201) fail(`concurrent edit: ${r.status} ${r.body}`);
+  await page.locator(`ol.timeline li.item[data-index="0"] button.lock`).click();
+  await page.locator("#pl-alert.error", { hasText: "已被他人修改" }).waitFor();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 1}` }).waitFor();
+  await page.locator("#pl-summary.error").waitFor();
+  await shot("playlist-conflict");
+  await page.locator("#publish").click();
+  await page.locator("#blocking li", { hasText: "dead air" }).waitFor();
+  await shot("playlist-publish-blocked");
+  await page.locator("#undo").click();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();
+  await page.locator(`ol.timeline li.item[data-index="${last}"]`).waitFor();
+  await shot("playlist-undone");
+}
+
 /** The monitor shows the clip in the TV channel's now/next. */
 export async function onAir(page, shot, title) {
   await page.getByRole("link", { name: "播出监看" }).click();

@@ -16,7 +16,7 @@ const dayText = (d: Date) => d.toISOString().slice(0, 10);
 export function reportsPage(): Page {
   const now = new Date();
   const from = h("input", { id: "rp-from", type: "date", value: dayText(new Date(now.getTime() - 6 * 86400_000)) });
-  const until = h("input", { id: "rp-until", type: "date", value: dayText(new Date(now.getTime() + 86400_000)) });
+  const until = h("input", { id: "rp-until", type: "date", value: dayText(now) });
   const centre = h(
     "select",
     { id: "rp-centre" },
@@ -26,7 +26,11 @@ export function reportsPage(): Page {
   const channel = h("select", { id: "rp-channel" });
   const out = h("div", { id: "rp-airtime", "aria-live": "polite" });
   const runs = h("div", { id: "rp-asrun", "aria-live": "polite" });
-  const range = (): [Date, Date] => [new Date(`${from.value}T00:00:00+08:00`), new Date(`${until.value}T00:00:00+08:00`)];
+  // Both dates count whole days (UTC+8): "until" is the last day shown.
+  const range = (): [Date, Date] => [
+    new Date(`${from.value}T00:00:00+08:00`),
+    new Date(new Date(`${until.value}T00:00:00+08:00`).getTime() + 86400_000),
+  ];
   const show = async () => {
     const [f, u] = range();
     try {
