@@ -130,7 +130,8 @@ pub async fn airtime(
     let mut owners: HashMap<String, Option<String>> = HashMap::new();
     let mut aired = Vec::new();
     for c in state.store.list_channels(false).await? {
-        if !allows(&p, Permission::ReadSchedule, Some(&c.centre), true) || centre.as_ref().is_some_and(|x| *x != c.centre)
+        if !allows(&p, Permission::ReadSchedule, Some(&c.centre), true)
+            || centre.as_ref().is_some_and(|x| *x != c.centre)
         {
             continue;
         }
