@@ -98,6 +98,8 @@ uuid_id!(/// A user account.
     UserId, "user id");
 uuid_id!(/// An API token.
     TokenId, "token id");
+uuid_id!(/// A resumable upload in progress.
+    UploadId, "upload id");
 uuid_id!(/// A radio or TV channel.
     ChannelId, "channel id");
 uuid_id!(/// A queued unit of work.

@@ -25,6 +25,7 @@ pub mod proxy;
 pub mod qc;
 pub mod sandbox;
 pub mod submit;
+pub mod upload;
 pub mod wait;
 pub mod worker;
 

@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::schedule_routes as sched;
 use crate::state::AppState;
-use crate::{alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, users};
+use crate::{
+    alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, uploads, users,
+};
 
 /// The largest request body buffered by any JSON route.
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -26,7 +28,8 @@ pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
     tags((name = "system", description = "Health and metadata"), (name = "catalog", description = "Centres and programmes"),
          (name = "auth", description = "Sessions"), (name = "channels"), (name = "jobs"), (name = "audit"),
          (name = "users", description = "Accounts and API tokens"), (name = "events", description = "Server-sent events"),
-         (name = "schedules", description = "Templates, day playlists, publishing, EPG"))
+         (name = "schedules", description = "Templates, day playlists, publishing, EPG"),
+         (name = "uploads", description = "Resumable uploads (tus 1.0)"))
 )]
 struct ApiDoc;
 
@@ -67,9 +70,20 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::reports::airtime))
 }
 
-/// The OpenAPI document of [`api`].
+/// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].
+pub fn upload_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(uploads::upload_options, uploads::create_upload)).routes(routes!(
+        uploads::upload_status,
+        uploads::append_upload,
+        uploads::cancel_upload
+    ))
+}
+
+/// The OpenAPI document of [`api`] and [`upload_api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    doc.merge(upload_api().split_for_parts().1);
+    doc
 }
 
 /// The whole HTTP application (API only).
@@ -81,8 +95,14 @@ pub fn router(state: AppState) -> Router {
 /// any path that is not the API's) when that directory holds one. Unknown `/api` paths keep
 /// their JSON 404.
 pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
-    let (router, doc) = api().split_for_parts();
+    let (router, mut doc) = api().split_for_parts();
+    let (uploads, upload_doc) = upload_api().split_for_parts();
+    doc.merge(upload_doc);
     let doc = std::sync::Arc::new(doc);
+    // Every route but the uploads' buffers at most BODY_LIMIT; upload bodies stream.
+    let router = router
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads.layer(axum::middleware::map_response(uploads::tus_resumable)));
     let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
     let router = match ui.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(
@@ -93,7 +113,6 @@ pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
     };
     router
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::map_response(hardening::json_errors))
         .layer(axum::middleware::map_response(hardening::secure_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -30,6 +30,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The built browser UI (`ui/dist` of a checkout); not served when it holds no index.html.
     pub ui_dir: PathBuf,
+    /// An unfinished upload receiving nothing for this long is swept away (default 24 h).
+    pub upload_expiry: std::time::Duration,
+    /// The largest upload accepted, bytes (default 200 GiB).
+    pub upload_max_bytes: u64,
+    /// Watch folders: `<watch_dir>/<centre code>/` per centre (none when unset).
+    pub watch_dir: Option<PathBuf>,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -61,6 +67,9 @@ struct FileConfig {
     s3_allow_http: Option<bool>,
     log_format: Option<String>,
     ui_dir: Option<PathBuf>,
+    upload_expiry_s: Option<u64>,
+    upload_max_bytes: Option<u64>,
+    watch_dir: Option<PathBuf>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -76,6 +85,9 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
     ("KAPOK_LOG_FORMAT", "log_format"),
     ("KAPOK_UI_DIR", "ui_dir"),
+    ("KAPOK_UPLOAD_EXPIRY_S", "upload_expiry_s"),
+    ("KAPOK_UPLOAD_MAX_BYTES", "upload_max_bytes"),
+    ("KAPOK_WATCH_DIR", "watch_dir"),
 ];
 
 impl Config {
@@ -125,6 +137,9 @@ impl Config {
                 "s3_secret_access_key" => f.s3_secret_access_key = v,
                 "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
                 "ui_dir" => f.ui_dir = Some(PathBuf::from(value)),
+                "upload_expiry_s" => f.upload_expiry_s = Some(parse_u64(var, value)?),
+                "upload_max_bytes" => f.upload_max_bytes = Some(parse_u64(var, value)?),
+                "watch_dir" => f.watch_dir = Some(PathBuf::from(value)),
                 _ => f.log_format = v,
             }
         }
@@ -164,8 +179,21 @@ impl Config {
             },
             log_format,
             ui_dir: f.ui_dir.unwrap_or_else(|| PathBuf::from("ui/dist")),
+            upload_expiry: std::time::Duration::from_secs(match f.upload_expiry_s {
+                Some(0) => {
+                    return Err(ConfigError::new("KAPOK_UPLOAD_EXPIRY_S (upload_expiry_s)", "must be at least 1"))
+                }
+                Some(s) => s,
+                None => 24 * 3600,
+            }),
+            upload_max_bytes: f.upload_max_bytes.unwrap_or(200 * 1024 * 1024 * 1024),
+            watch_dir: f.watch_dir.map(|d| std::path::absolute(&d).unwrap_or(d)),
         })
     }
+}
+
+fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::new(setting, format!("{v:?} is not a whole number")))
 }
 
 fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {

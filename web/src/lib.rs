@@ -34,6 +34,8 @@ pub mod search_cache;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod tus;
+pub mod uploads;
 pub mod users;
 
 pub use config::{Config, ConfigError};

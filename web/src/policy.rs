@@ -119,6 +119,18 @@ pub fn decide(p: &Principal, perm: Permission, read: Permission, owner: Option<&
     }
 }
 
+/// Whether `p` may start an upload that creates a programme for `centre`: exactly the rule
+/// for creating a programme there.
+pub fn may_start_upload(p: &Principal, centre: &CentreCode) -> bool {
+    allows(p, Permission::WriteProgramme, Some(centre), false)
+}
+
+/// The decision on an upload in progress for `centre` (reading its offset, appending,
+/// cancelling): a programme write, and an unfinished upload is private to its centre.
+pub fn upload_decision(p: &Principal, centre: &CentreCode) -> Decision {
+    decide(p, Permission::WriteProgramme, Permission::ReadProgramme, Some(centre), false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

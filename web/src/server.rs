@@ -45,6 +45,8 @@ impl Application {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
         let mut state = AppState::new(store, media);
+        state.uploads.settings.expiry = config.upload_expiry;
+        state.uploads.settings.max_size = config.upload_max_bytes;
         state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
         Ok(Self {
             listener,
@@ -105,6 +107,9 @@ impl Application {
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.state.desk.clone());
             tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
         });
+        // Abandoned uploads are swept by every API node (each upload is taken once).
+        let uploads = self.state.uploads.clone();
+        let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
         let events = self.state.events.clone();
@@ -125,6 +130,7 @@ impl Application {
         if let Some(c) = on_air {
             let _ = c.await;
         }
+        let _ = sweeper.await;
         store.close().await;
         tracing::info!("kapok stopped");
         served

@@ -25,12 +25,15 @@ pub struct AppState {
     pub search_cache: Arc<SearchCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
+    /// Resumable uploads (tus): the engine and its limits.
+    pub uploads: ingest::upload::Uploads,
 }
 
 impl AppState {
     /// State over a store and a media store, with a fresh event bus and login limiter.
     pub fn new(store: Store, media: MediaStore) -> Self {
         Self {
+            uploads: ingest::upload::Uploads::new(store.clone(), media.clone(), Default::default()),
             store,
             media,
             events: Bus::new(),

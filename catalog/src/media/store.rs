@@ -183,6 +183,20 @@ impl MediaStore {
         Ok(outcome)
     }
 
+    /// Stores `data` under `key` in one request without hashing it (for segments whose digest
+    /// is computed later, when they are joined).
+    ///
+    /// # Errors
+    /// [`MediaError::Backend`] if the store fails.
+    pub async fn put_segment(&self, key: &Key, data: Bytes) -> Result<(), MediaError> {
+        self.inner
+            .store
+            .put(&self.path(key.as_str()), PutPayload::from(data))
+            .await
+            .map_err(|e| MediaError::backend("put", key.as_str(), e))?;
+        Ok(())
+    }
+
     /// Opens the object `key` for reading.
     ///
     /// # Errors

@@ -16,6 +16,7 @@ mod programmes;
 mod rows;
 mod schedules;
 mod sessions;
+mod uploads;
 mod users;
 pub mod web_lookups;
 
@@ -28,6 +29,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use programmes::ProgrammeFilter;
 pub use sessions::Session;
+pub use uploads::{NewUpload, Upload};
 
 use crate::error::{CatalogError, Result};
 

@@ -1,0 +1,180 @@
+//! Resumable uploads (the engine behind the API's tus 1.0 routes), free of HTTP.
+//!
+//! Creating an upload creates its programme at once (status `uploading`). Each append streams
+//! the request body into segment objects of at most [`UploadSettings::segment_size`] bytes
+//! under `uploads/{id}/` in the media store, recording the new offset in the catalog after each
+//! segment, so any API node can take the next request and a dropped connection loses at most
+//! the segment being received. After the last byte the segments are joined, in order, into
+//! the programme's source (SHA-256 computed on the way, identical content re-using the stored
+//! source as [`crate::submit`] does), the segments are deleted and the ingest job is queued.
+//! Memory per request stays near one segment whatever the file size.
+
+mod append;
+pub mod chain;
+mod sweep;
+
+use std::time::Duration;
+
+use catalog::audit::Actor;
+use catalog::ids::UploadId;
+use catalog::media::{layout, MediaError, MediaStore};
+use catalog::programme::{NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
+use catalog::store::{NewUpload, Upload};
+use catalog::{CatalogError, Store};
+
+pub use append::Appended;
+
+use crate::worker::WorkerError;
+
+/// Limits of the upload service.
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    /// The largest file accepted, bytes.
+    pub max_size: u64,
+    /// An incomplete upload that receives nothing for this long is swept away.
+    pub expiry: Duration,
+    /// Bytes buffered before they are stored as one segment.
+    pub segment_size: usize,
+    /// How long one request's claim on an upload lasts without progress.
+    pub claim: Duration,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 200 * 1024 * 1024 * 1024,
+            expiry: Duration::from_secs(24 * 3600),
+            segment_size: 8 * 1024 * 1024,
+            claim: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why an upload request was refused or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    /// The client's offset is not what the server holds.
+    #[error("Upload-Offset {got} does not match the {expected} bytes received so far")]
+    OffsetMismatch { expected: i64, got: i64 },
+    /// Another request is writing this upload now.
+    #[error("another request is writing this upload; retry after it ends")]
+    Busy,
+    /// Every byte has arrived already.
+    #[error("the upload is complete")]
+    Complete,
+    /// The body went past the announced length (the bytes up to it were kept).
+    #[error("the body goes past Upload-Length {length}")]
+    TooLong { length: i64 },
+    /// The announced length is over the limit.
+    #[error("Upload-Length {length} is over the limit of {max} bytes")]
+    TooLarge { length: u64, max: u64 },
+    /// The announced length is zero.
+    #[error("the file is empty (Upload-Length 0)")]
+    Empty,
+    /// The client's body stopped with an error (usually a dropped connection); the bytes
+    /// stored before it are kept and the upload can be resumed.
+    #[error("the request body stopped: {0}")]
+    Interrupted(String),
+}
+
+/// The upload service over a catalog and a media store.
+#[derive(Clone)]
+pub struct Uploads {
+    pub store: Store,
+    pub media: MediaStore,
+    pub settings: UploadSettings,
+}
+
+impl Uploads {
+    pub fn new(store: Store, media: MediaStore, settings: UploadSettings) -> Self {
+        Self { store, media, settings }
+    }
+
+    /// Creates the programme (status `uploading`) and its upload of `length` bytes. Refused
+    /// metadata creates nothing.
+    ///
+    /// # Errors
+    /// `Empty`/`TooLarge` for the length; `Catalog` (`Invalid`) for refused metadata.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        new: &NewProgramme,
+        filename: &str,
+        length: u64,
+    ) -> Result<(Programme, Upload), UploadError> {
+        if length == 0 {
+            return Err(UploadError::Empty);
+        }
+        if length > self.settings.max_size {
+            return Err(UploadError::TooLarge { length, max: self.settings.max_size });
+        }
+        new.check()?;
+        self.store.get_centre(&new.centre).await?;
+        let length =
+            i64::try_from(length).map_err(|_| UploadError::TooLarge { length, max: self.settings.max_size })?;
+        let programme = self.store.create_programme(actor, new, ProgrammeStatus::Uploading).await?;
+        let upload = self
+            .store
+            .create_upload(&NewUpload {
+                programme_id: programme.id,
+                centre: programme.centre.clone(),
+                filename: filename.to_string(),
+                length,
+                created_by: actor.as_str().to_string(),
+                expires_at: self.expiry_from_now(),
+            })
+            .await?;
+        Ok((programme, upload))
+    }
+
+    /// Ends an upload at the client's request: its segments are deleted and its programme is
+    /// marked failed ("upload cancelled").
+    ///
+    /// # Errors
+    /// `Complete` when every byte had arrived (the programme is being ingested); `Catalog`
+    /// `NotFound` when there is no such upload.
+    pub async fn cancel(&self, actor: &Actor, id: UploadId) -> Result<Programme, UploadError> {
+        let upload = self.store.get_upload(id).await?;
+        if upload.completed_at.is_some() || upload.received == upload.length {
+            return Err(UploadError::Complete);
+        }
+        self.discard(actor, &upload, "upload cancelled").await
+    }
+
+    /// Forgets an incomplete upload: row, segments, and the programme marked failed.
+    async fn discard(&self, actor: &Actor, upload: &Upload, reason: &str) -> Result<Programme, UploadError> {
+        if !self.store.delete_upload(upload.id).await? {
+            return Err(CatalogError::NotFound { what: "upload", id: upload.id.to_string() }.into());
+        }
+        self.delete_segments(upload.id).await;
+        let progress = ProgrammeProgress { reason: Some(reason.to_string()), ..Default::default() };
+        Ok(self.store.set_programme_status(actor, upload.programme_id, ProgrammeStatus::Failed, &progress).await?)
+    }
+
+    /// Deletes every stored segment of an upload; failures are logged (the sweeper's next
+    /// pass or the store's lifecycle rules catch what is left).
+    async fn delete_segments(&self, id: UploadId) {
+        let Ok(prefix) = layout::upload(id) else { return };
+        match self.media.list(Some(&prefix)).await {
+            Ok(entries) => {
+                for e in entries {
+                    if let Err(err) = self.media.delete(&e.key).await {
+                        tracing::warn!(key = %e.key, error = %err, "deleting an upload segment failed");
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(upload = %id, error = %err, "listing upload segments failed"),
+        }
+    }
+
+    fn expiry_from_now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + chrono::Duration::from_std(self.settings.expiry).unwrap_or(chrono::Duration::days(1))
+    }
+}
