@@ -41,6 +41,7 @@ const fail = (msg) => {
 };
 
 export const INGESTED_TITLE = "攀枝花芒果测试片";
+export const UPLOADED_TITLE = "芒果上传测试片";
 
 const clipPath = (data) => path.join(data, "clip.mp4");
 let dataDir = "";
@@ -251,15 +252,17 @@ async function main() {
   await steps.editProgramme(page, shot);
 
   // 5b. Upload page (through tus when the server has /api/uploads), jobs and channels.
-  await steps.upload(page, shot, clipPath(dataDir), `${INGESTED_TITLE} 上传`);
+  const uploaded = await steps.upload(page, shot, path.join(dataDir, "upload.mp4"), UPLOADED_TITLE);
   await steps.jobsAndChannels(page, shot);
+  // The programme scheduled: the uploaded one when the upload route exists.
+  const onAirTitle = uploaded ? UPLOADED_TITLE : INGESTED_TITLE;
 
   // 5c. Today's playlist of the demo TV channel: generate, drag the clip in, publish; the
   // monitor shows it in now/next; the reports count its 涉农 airtime.
   await page.getByRole("link", { name: "播出监看" }).click();
-  const tvId = await steps.schedule(page, shot, INGESTED_TITLE);
+  const tvId = await steps.schedule(page, shot, onAirTitle);
   await steps.conflictBlockUndo(page, shot, tvId);
-  await steps.onAir(page, shot, INGESTED_TITLE);
+  await steps.onAir(page, shot, onAirTitle);
   await steps.reports(page, shot);
 
   // 6. Emergency console: drill mode is marked; an actual JSON alert for 510400 goes out.

@@ -3,6 +3,8 @@
 // today's playlist of the demo TV channel, publish), the monitor's now/next and alert state,
 // jobs, channels and reports. Each takes the Playwright page and a `shot(name)`.
 
+import { execFileSync } from "node:child_process";
+
 const fail = (msg) => {
   throw new Error(msg);
 };
@@ -31,6 +33,12 @@ export async function editProgramme(page, shot) {
 
 /** Uploads a clip through the upload page when the server has the tus route; returns whether it did. */
 export async function upload(page, shot, clipPath, title) {
+  execFileSync("ffmpeg", [
+    "-v", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4",
+    "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000:duration=4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", clipPath,
+  ]);
   const doc = JSON.parse((await api(page, "GET", "/api/openapi.json")).body);
   await page.getByRole("link", { name: "上传" }).click();
   await page.locator("#up-zone").waitFor();
