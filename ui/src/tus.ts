@@ -120,6 +120,33 @@ export async function send(
   }
 }
 
+const keyOf = (f: File) => `kapok.upload:${f.name}:${f.size}:${f.lastModified}`;
+
+/**
+ * The upload of the same file (name, size, modification time) begun earlier in this browser
+ * and still held by the server, or a new one: a reload or a closed tab resumes too.
+ */
+export async function createOrResume(file: File, meta: Meta): Promise<Upload> {
+  const saved = localStorage.getItem(keyOf(file));
+  if (saved) {
+    try {
+      const up = JSON.parse(saved) as Upload;
+      await offsetOf(up.url);
+      return up;
+    } catch {
+      localStorage.removeItem(keyOf(file));
+    }
+  }
+  const up = await create(file, meta);
+  localStorage.setItem(keyOf(file), JSON.stringify(up));
+  return up;
+}
+
+/** Forgets a finished or cancelled upload of `file`. */
+export function forget(file: File): void {
+  localStorage.removeItem(keyOf(file));
+}
+
 /** Cancels the upload on the server. */
 export async function cancel(up: Upload): Promise<void> {
   await fetch(up.url, { method: "DELETE", credentials: "same-origin", headers: headers({}) }).catch(() => undefined);

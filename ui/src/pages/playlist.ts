@@ -200,14 +200,17 @@ export function playlistPage(channelId: string, date: string): Page {
     const cur = p.items[k] as s.Item;
     if (cur.start === T) return run(t("insert"), { op: "insert", index: k, item });
     const head = T - cur.start;
-    const rest = cur.duration - head - item.duration;
+    // A programme resumes where it was cut and runs to its end (later soft items move on);
+    // slate, fillers and relays give up the inserted length, so the day keeps its length.
+    const whole = cur.kind === "programme";
+    const rest = cur.duration - head - (whole ? 0 : item.duration);
     const ops: s.EditOp[] = [
       { op: "trim", index: k, in_point: cur.in_point, duration: head },
       { op: "insert", index: k + 1, item },
     ];
     if (rest > 0) {
-      const skip = cur.kind === "slate" || cur.kind === "live" ? 0 : cur.in_point + head + item.duration;
-      ops.push({ op: "insert", index: k + 2, item: { ...cur, start: 0, timing: "soft", locked: false, in_point: skip, duration: rest } });
+      const resume = cur.kind === "slate" || cur.kind === "live" ? 0 : cur.in_point + head;
+      ops.push({ op: "insert", index: k + 2, item: { ...cur, start: 0, timing: "soft", locked: false, in_point: resume, duration: rest } });
     }
     await run(t("insert"), ...ops);
   };

@@ -73,12 +73,13 @@ export function uploadPage(): Page {
     let up: tus.Upload | null = null;
     stop.addEventListener("click", () => {
       ctl.abort();
+      tus.forget(f);
       if (up) void tus.cancel(up);
       note.textContent = t("cancelled");
     });
     try {
       const name = files.length > 1 ? `${title.value} · ${f.name}` : title.value;
-      up = await tus.create(f, {
+      up = await tus.createOrResume(f, {
         filename: f.name,
         title: name,
         category: cat.value,
@@ -96,6 +97,7 @@ export function uploadPage(): Page {
         },
         ctl.signal,
       );
+      tus.forget(f);
       bar.value = f.size || 1;
       note.textContent = t("uploadDone");
       li.classList.add("done");
