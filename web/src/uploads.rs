@@ -131,6 +131,15 @@ async fn create(state: &AppState, p: &Principal, headers: &HeaderMap) -> Result<
     let meta = tus::parse_metadata(header(headers, "upload-metadata").unwrap_or_default()).map_err(bad)?;
     let request = tus::upload_request(&meta, &p.centre).map_err(bad)?;
     let centre = &request.programme.centre;
+    match state.store.get_centre(centre).await {
+        Ok(_) => {}
+        Err(catalog::CatalogError::NotFound { .. }) => {
+            return Err(ApiError::unprocessable(format!(
+                "Upload-Metadata centre {centre} is not a centre of the network"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    }
     if !policy::may_start_upload(p, centre) {
         return Err(ApiError::forbidden(format!(
             "{} of {} may not upload programmes for centre {centre}",

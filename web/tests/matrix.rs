@@ -24,6 +24,7 @@ struct Fixture {
     job: String,
     token: String,
     user: String,
+    upload: String,
 }
 
 async fn fixture(app: &App, centre: &'static str) -> Fixture {
@@ -49,7 +50,9 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
     let target = app.user(&format!("target-{centre}"), Role::Viewer, centre).await;
     let (token, _) =
         web::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None).await.unwrap();
+    let upload = new_upload(app, centre).await;
     Fixture {
+        upload,
         centre,
         programme: p.id.to_string(),
         asset: asset.id.to_string(),
@@ -58,6 +61,13 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
         token: token.id.to_string(),
         user: target.username,
     }
+}
+
+/// A fresh upload of 1000 bytes for a programme of `centre`.
+async fn new_upload(app: &App, centre: &str) -> String {
+    let new = catalog::programme::NewProgramme::new(common::code(centre), "上传中", catalog::programme::Category::News);
+    let (_, upload) = app.state.uploads.create(&Actor::system("test"), &new, "a.mp4", 1000).await.unwrap();
+    upload.id.to_string()
 }
 
 /// Who calls: a role's token, or nobody.
@@ -166,6 +176,17 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 404
             }
         }
+        // Uploads: whoever may create the centre's programmes; an unfinished upload is private
+        // to its centre. Each PATCH sends one byte at the current offset; each DELETE a fresh upload.
+        ("POST", "/api/uploads") => {
+            if na || (own && matches!(role, R::CentreAdmin | R::Editor)) {
+                201
+            } else {
+                403
+            }
+        }
+        ("PATCH", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
+        ("DELETE", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
         _ => return None,
     })
 }
@@ -185,6 +206,8 @@ async fn request(
         p if p.starts_with("/api/channels/") => f.channel.clone(),
         p if p.starts_with("/api/jobs/") => f.job.clone(),
         p if p.starts_with("/api/tokens/") => f.token.clone(),
+        "/api/uploads/{id}" if method == "DELETE" => new_upload(app, f.centre).await,
+        p if p.starts_with("/api/uploads/") => f.upload.clone(),
         _ => String::new(),
     };
     let mut url = path.replace("{id}", &id).replace("{date}", "2026-11-27");
@@ -225,6 +248,29 @@ async fn request(
         }
         _ => None,
     };
+    if path.starts_with("/api/uploads") {
+        let m = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = app.http.request(m, app.url(&url)).header("Tus-Resumable", "1.0.0");
+        if let Some(role) = caller {
+            rb = rb.bearer_auth(app.token(role));
+        }
+        return match method {
+            "POST" => {
+                use base64::Engine;
+                let b = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+                let meta = format!("filename {},title {},centre {}", b("a.mp4"), b(&format!("上传 {n}")), b(f.centre));
+                rb.header("Upload-Length", "1000").header("Upload-Metadata", meta)
+            }
+            "PATCH" => {
+                let uid = catalog::ids::UploadId::parse(&id).unwrap();
+                let at = app.store().get_upload(uid).await.unwrap().received;
+                rb.header("Content-Type", "application/offset+octet-stream")
+                    .header("Upload-Offset", at.to_string())
+                    .body(vec![7u8])
+            }
+            _ => rb,
+        };
+    }
     if path == "/api/channels/{id}/days/{date}/import" {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = app.http.request(m, app.url(&url)).body("start,programme,duration\n25:61:00,x,00:00:10\n");

@@ -123,7 +123,8 @@ impl Uploads {
                         }
                     }
                     if over {
-                        self.flush(upload, writer, at, &mut buf).await?;
+                        // Nothing of a body that goes too far is kept beyond the segments
+                        // already stored: the client resends from the last offset.
                         return Err(UploadError::TooLong { length: upload.length });
                     }
                 }
