@@ -51,8 +51,17 @@ export async function upload(page, shot, clipPath, title) {
     console.log("  - /api/uploads is not served yet: the clip came in by `kapok ingest`");
     return false;
   }
+  // The first PATCH's connection drops: the page asks HEAD for the offset and resumes.
+  let patches = 0;
+  const uploadUrl = /\/api\/uploads\/[^/?]+$/;
+  await page.route(uploadUrl, (route) => {
+    if (route.request().method() === "PATCH" && patches++ === 0) return route.abort("connectionreset");
+    return route.continue();
+  });
   await page.locator("#up-start").click();
   await page.locator("#up-list li.done").first().waitFor({ timeout: 60_000 });
+  await page.unroute(uploadUrl);
+  if (patches < 2) fail(`the upload did not resume after the dropped PATCH (${patches} PATCH requests)`);
   await shot("upload-done");
   const link = page.locator("#up-list li.done a");
   const href = await link.getAttribute("href");
