@@ -64,6 +64,8 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   const nowNext = h("dl", { class: "now-next", "aria-live": "polite" });
   const alarm = h("p", { class: "alert-state", role: "status", hidden: true });
   const runs = h("div", { class: "asrun-box" });
+  // Fallbacks (slate, a missing file, a dead relay) of the last two hours, outside the folded as-run.
+  const fallback = h("p", { class: "alarm fallback-alarm", role: "status", hidden: true });
   const poll = async () => {
     const nn = await sch.nowNext(c.id).catch(() => null);
     const entry = (e: sch.GuideEntry | null | undefined) => (e ? `${hhmm(e.start)}–${hhmm(e.stop)} ${e.title}` : t("nothing"));
@@ -74,7 +76,10 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   };
   const pollRuns = async () => {
     const a = await sch.asRun(c.id, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() + 60_000)).catch(() => null);
-    if (a) mount(runs, asRunTable(a.entries, a.fallbacks, 8));
+    if (!a) return;
+    mount(runs, asRunTable(a.entries, a.fallbacks, 8));
+    fallback.hidden = a.fallbacks === 0;
+    fallback.textContent = `${t("fallbackAlarm")}: ${a.fallbacks}`;
   };
   void poll();
   void pollRuns();
@@ -88,6 +93,7 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
     video,
     state,
     alarm,
+    fallback,
     nowNext,
     h("a", { href: `#/channel/${encodeURIComponent(c.id)}/day/today`, class: "edit-day" }, t("edit")),
     h("details", {}, h("summary", {}, t("asRun")), runs),
