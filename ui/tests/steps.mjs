@@ -147,6 +147,14 @@ export async function conflictBlockUndo(page, shot, channelId) {
   await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();
   await page.locator(`ol.timeline li.item[data-index="${last}"]`).waitFor();
   await shot("playlist-undone");
+  // The editor in English, then back.
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^Playlist editor/ }).waitFor();
+  await page.getByRole("button", { name: "Generate from template" }).waitFor();
+  await page.locator("ol.timeline li.item").first().waitFor();
+  await shot("playlist-english");
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^节目单编排/ }).waitFor();
 }
 
 /** The monitor shows the clip in the TV channel's now/next. */
