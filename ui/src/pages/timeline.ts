@@ -1,7 +1,7 @@
 // The playlist editor's day timeline: a proportional 24-hour strip (inline SVG) with the
 // hard-time markers, and the item list with its findings, each row a drop target.
 
-import { h } from "../dom";
+import { duration, h } from "../dom";
 import { t } from "../i18n";
 import * as s from "../schedule";
 
@@ -14,6 +14,9 @@ function svg(tag: string, attrs: Record<string, string | number>, text?: string)
   return el;
 }
 
+/** Seconds as "4.00 s" under a minute, H:MM:SS above. */
+const length = (secs: number) => (secs < 60 ? `${secs.toFixed(2)} s` : duration(secs * 1000));
+
 const COLOURS: Record<string, string> = { programme: "#1f5fa8", live: "#7b1fa2", filler: "#9e9e9e", slate: "#333" };
 
 /** The whole day as a strip: one rectangle per item, red where an item has an error, a mark per hard start. */
@@ -24,7 +27,8 @@ export function strip(p: s.Playlist, findings: s.Finding[], onPick: (i: number) 
   const bad = new Set(findings.filter((f) => f.severity === "error" && f.item != null).map((f) => f.item));
   p.items.forEach((it, i) => {
     const x = (it.start / len) * w;
-    const width = Math.max(0.5, (it.duration / len) * w);
+    // Programmes stay visible however short they are.
+    const width = Math.max(it.kind === "programme" ? 2 : 0.5, (it.duration / len) * w);
     const r = svg("rect", { x, y: 8, width, height: 24, fill: bad.has(i) ? "#b3261e" : (COLOURS[it.kind] ?? "#555") });
     r.append(svg("title", {}, `${s.clockOf(p, it.start)} ${it.title}`));
     r.addEventListener("click", () => onPick(i));
@@ -82,7 +86,7 @@ function row(p: s.Playlist, it: s.Item, i: number, findings: s.Finding[], act: R
       it.timing === "hard" ? h("span", { class: "hard-mark", title: t("hardTime") }, `⏱ ${t("hardTime")}`) : null,
       it.locked ? h("span", { class: "lock-mark" }, `🔒 ${t("locked")}`) : null,
       h("span", { class: "title" }, it.title),
-      h("span", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${secs(it.duration)} s`),
+      h("span", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${length(it.duration / rate)}`),
     ),
     mine.length
       ? h(
