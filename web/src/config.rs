@@ -30,6 +30,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The built browser UI (`ui/dist` of a checkout); not served when it holds no index.html.
     pub ui_dir: PathBuf,
+    /// Signed emergency-alert sources (see `alert_sources`).
+    pub alerts: crate::alert_sources::AlertSources,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -61,6 +63,9 @@ struct FileConfig {
     s3_allow_http: Option<bool>,
     log_format: Option<String>,
     ui_dir: Option<PathBuf>,
+    alert_cap_keys: Option<Vec<String>>,
+    alert_sm2_keys: Option<Vec<String>>,
+    alert_replay_max_age_s: Option<u32>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -76,6 +81,9 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
     ("KAPOK_LOG_FORMAT", "log_format"),
     ("KAPOK_UI_DIR", "ui_dir"),
+    ("KAPOK_ALERT_CAP_KEYS", "alert_cap_keys"),
+    ("KAPOK_ALERT_SM2_KEYS", "alert_sm2_keys"),
+    ("KAPOK_ALERT_REPLAY_MAX_AGE_S", "alert_replay_max_age_s"),
 ];
 
 impl Config {
@@ -111,6 +119,7 @@ impl Config {
     }
 
     fn resolve(mut f: FileConfig, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut replay_age = f.alert_replay_max_age_s.map(|s| s.to_string());
         for (var, value) in env.iter().filter(|(k, _)| k.starts_with("KAPOK_")) {
             let Some((_, key)) = ENV.iter().find(|(v, _)| v == var) else { continue };
             let v = Some(value.clone());
@@ -125,6 +134,9 @@ impl Config {
                 "s3_secret_access_key" => f.s3_secret_access_key = v,
                 "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
                 "ui_dir" => f.ui_dir = Some(PathBuf::from(value)),
+                "alert_cap_keys" => f.alert_cap_keys = Some(split_list(value)),
+                "alert_sm2_keys" => f.alert_sm2_keys = Some(split_list(value)),
+                "alert_replay_max_age_s" => replay_age = v,
                 _ => f.log_format = v,
             }
         }
@@ -164,8 +176,18 @@ impl Config {
             },
             log_format,
             ui_dir: f.ui_dir.unwrap_or_else(|| PathBuf::from("ui/dist")),
+            alerts: crate::alert_sources::AlertSources::parse(
+                &f.alert_cap_keys.unwrap_or_default(),
+                &f.alert_sm2_keys.unwrap_or_default(),
+                replay_age.as_deref(),
+            )?,
         })
     }
+}
+
+/// A comma-separated environment list, blanks dropped.
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {

@@ -45,7 +45,13 @@ impl Application {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
         let mut state = AppState::new(store, media);
-        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
+        let authority = config.alerts.authority()?;
+        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work")).with_authority(authority);
+        // Alerts known before a restart stay known (Cancel and Update find them); see
+        // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
+        if let Err(e) = crate::alert_log::restore(&state.desk, &state.store, chrono::Utc::now()).await {
+            tracing::error!(error = %e, "emergency alerts not restored from the catalog");
+        }
         Ok(Self {
             listener,
             state,
@@ -105,6 +111,10 @@ impl Application {
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.state.desk.clone());
             tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
         });
+        let alert_timer = {
+            let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
+            tokio::spawn(crate::alert_log::run_timer(desk, store, stopped(stop_rx.clone())))
+        };
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
         let events = self.state.events.clone();
@@ -125,6 +135,7 @@ impl Application {
         if let Some(c) = on_air {
             let _ = c.await;
         }
+        let _ = alert_timer.await;
         store.close().await;
         tracing::info!("kapok stopped");
         served

@@ -24,6 +24,8 @@ struct Fixture {
     job: String,
     token: String,
     user: String,
+    /// The key of an alert for the centre's area, received by the desk.
+    alert: String,
 }
 
 async fn fixture(app: &App, centre: &'static str) -> Fixture {
@@ -49,7 +51,15 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
     let target = app.user(&format!("target-{centre}"), Role::Viewer, centre).await;
     let (token, _) =
         web::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None).await.unwrap();
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let doc = json!({ "id": format!("FIXTURE-{centre}"), "sender": "matrix@510400", "sent": fmt(now),
+        "status": "Actual", "msg_type": "Alert", "severity": "Minor", "urgency": "Future", "certainty": "Possible",
+        "event": "大雾", "areas": [{ "desc": "辖区", "codes": [centre] }], "language": "zh-CN" });
+    let receipt = app.state.desk.receive(doc.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    web::alert_log::flush(&app.state.desk, app.store()).await;
     Fixture {
+        alert: receipt.key,
         centre,
         programme: p.id.to_string(),
         asset: asset.id.to_string(),
@@ -132,6 +142,8 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         }
         ("POST", "/api/tokens") => scoped(admin, true, 201),
         ("GET", "/api/alerts") => 200,
+        // Alerts are network-wide: every role reads any alert's history and report.
+        ("GET", "/api/alerts/{id}") | ("GET", "/api/alerts/{id}/report") => 200,
         // An alert for the fixture centre's area: only its own senders (and the network admin).
         ("POST", "/api/alerts") => scoped(matches!(role, R::CentreAdmin | R::EmergencyOperator), false, 202),
         ("DELETE", "/api/tokens/{id}") => scoped(admin, true, 204),
@@ -176,6 +188,7 @@ async fn request(
         p if p.starts_with("/api/channels/") => f.channel.clone(),
         p if p.starts_with("/api/jobs/") => f.job.clone(),
         p if p.starts_with("/api/tokens/") => f.token.clone(),
+        p if p.starts_with("/api/alerts/") => f.alert.clone(),
         _ => String::new(),
     };
     let mut url = path.replace("{id}", &id).replace("{date}", "2026-11-27");

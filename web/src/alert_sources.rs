@@ -1,0 +1,105 @@
+//! Configured signed alert sources: the CAP signing keys (RSA public keys in PEM, by
+//! `KeyName`), the GY/T 385 SM2 public keys (hex SEC1, by `CertSN`) and the replay window.
+//! Settings `alert_cap_keys` / `KAPOK_ALERT_CAP_KEYS` (`NAME=PATH.pem`, comma-separated in the
+//! environment), `alert_sm2_keys` / `KAPOK_ALERT_SM2_KEYS` (`CERTSN=HEX`), and
+//! `alert_replay_max_age_s` / `KAPOK_ALERT_REPLAY_MAX_AGE_S` (default 3600).
+
+use std::path::PathBuf;
+
+use schedules::emergency::authenticate::Authority;
+use schedules::emergency::replay::ReplayWindow;
+
+use crate::config::ConfigError;
+
+const CAP: &str = "KAPOK_ALERT_CAP_KEYS (alert_cap_keys)";
+const SM2: &str = "KAPOK_ALERT_SM2_KEYS (alert_sm2_keys)";
+const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
+
+/// The signed sources as configured (keys not yet read).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertSources {
+    /// CAP XML-DSig keys: key name and PEM file.
+    pub cap_keys: Vec<(String, PathBuf)>,
+    /// EBD SM2 keys: certificate serial and hex SEC1 public key.
+    pub sm2_keys: Vec<(String, String)>,
+    /// Oldest accepted `sent` of a signed message, in seconds.
+    pub replay_max_age_s: u32,
+}
+
+fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
+    entries
+        .iter()
+        .map(|e| {
+            let (name, value) = e.split_once('=').map(|(n, v)| (n.trim(), v.trim())).unwrap_or(("", ""));
+            if name.is_empty() || value.is_empty() {
+                return Err(ConfigError::new(setting, format!("{e:?} is not NAME=VALUE")));
+            }
+            Ok((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+impl AlertSources {
+    /// Parses the settings: `cap`/`sm2` entries `NAME=VALUE`, `max_age` seconds.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the setting of an entry that is not `NAME=VALUE`, or of a
+    /// maximum age that is not a number of seconds.
+    pub fn parse(cap: &[String], sm2: &[String], max_age: Option<&str>) -> Result<Self, ConfigError> {
+        let replay_max_age_s = match max_age {
+            None => ReplayWindow::default().max_age_s,
+            Some(s) => s.trim().parse().map_err(|_| ConfigError::new(AGE, format!("{s:?} is not a number of seconds")))?,
+        };
+        Ok(Self {
+            cap_keys: pairs(CAP, cap)?.into_iter().map(|(n, p)| (n, PathBuf::from(p))).collect(),
+            sm2_keys: pairs(SM2, sm2)?,
+            replay_max_age_s,
+        })
+    }
+
+    /// The authority these sources make: every key read and checked. Signatures are then
+    /// required of unauthenticated senders (the API vouches for users and tokens).
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the setting of a key file that cannot be read or a key that
+    /// does not parse.
+    pub fn authority(&self) -> Result<Authority, ConfigError> {
+        let mut a = Authority { require_signature: true, ..Authority::default() };
+        a.replay.max_age_s = self.replay_max_age_s;
+        for (name, path) in &self.cap_keys {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(CAP, format!("{name}: {}: {e}", path.display())))?;
+            a.cap_keys.add_pem(name, &pem).map_err(|e| ConfigError::new(CAP, e.to_string()))?;
+        }
+        for (sn, key) in &self.sm2_keys {
+            a.ebd_keys.add_sec1_hex(sn, key, None).map_err(|e| ConfigError::new(SM2, e.to_string()))?;
+        }
+        Ok(a)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_must_be_name_equals_value_and_ages_numbers() {
+        let ok = AlertSources::parse(&["pzh-cap-01=/etc/kapok/cap.pem".into()], &[], Some("600")).unwrap();
+        assert_eq!(ok.cap_keys[0].0, "pzh-cap-01");
+        assert_eq!(ok.replay_max_age_s, 600);
+        let err = AlertSources::parse(&["/etc/kapok/cap.pem".into()], &[], None).unwrap_err();
+        assert!(err.setting.contains("KAPOK_ALERT_CAP_KEYS"), "{err}");
+        let err = AlertSources::parse(&[], &[], Some("an hour")).unwrap_err();
+        assert!(err.setting.contains("REPLAY"), "{err}");
+    }
+
+    #[test]
+    fn unreadable_or_malformed_keys_name_their_setting() {
+        let missing = AlertSources::parse(&["k=/nonexistent/key.pem".into()], &[], None).unwrap();
+        assert!(missing.authority().unwrap_err().setting.contains("CAP"));
+        let bad = AlertSources::parse(&[], &["sn=zz".into()], None).unwrap();
+        assert!(bad.authority().unwrap_err().setting.contains("SM2"));
+        assert!(AlertSources::default().authority().unwrap().require_signature);
+    }
+}
