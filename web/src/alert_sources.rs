@@ -2,7 +2,9 @@
 //! `KeyName`), the GY/T 385 SM2 public keys (hex SEC1, by `CertSN`) and the replay window.
 //! Settings `alert_cap_keys` / `KAPOK_ALERT_CAP_KEYS` (`NAME=PATH.pem`, comma-separated in the
 //! environment), `alert_sm2_keys` / `KAPOK_ALERT_SM2_KEYS` (`CERTSN=HEX`), and
-//! `alert_replay_max_age_s` / `KAPOK_ALERT_REPLAY_MAX_AGE_S` (default 3600).
+//! `alert_replay_max_age_s` / `KAPOK_ALERT_REPLAY_MAX_AGE_S` (default 3600); CAP feeds
+//! `alert_feeds` / `KAPOK_ALERT_FEEDS` (URLs), `alert_feed_interval_s` (default 60) and
+//! `alert_feed_allow_unsigned` (default false: feed alerts must be signed).
 
 use std::path::PathBuf;
 
@@ -14,6 +16,7 @@ use crate::config::ConfigError;
 const CAP: &str = "KAPOK_ALERT_CAP_KEYS (alert_cap_keys)";
 const SM2: &str = "KAPOK_ALERT_SM2_KEYS (alert_sm2_keys)";
 const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
+const FEEDS: &str = "KAPOK_ALERT_FEEDS (alert_feeds)";
 
 /// The signed sources as configured (keys not yet read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +27,12 @@ pub struct AlertSources {
     pub sm2_keys: Vec<(String, String)>,
     /// Oldest accepted `sent` of a signed message, in seconds.
     pub replay_max_age_s: u32,
+    /// CAP feeds (Atom/RSS) to poll.
+    pub feeds: Vec<String>,
+    /// Seconds between polls (default 60).
+    pub feed_interval_s: u32,
+    /// Accept unsigned CAP from the feeds (default: signatures required).
+    pub feed_allow_unsigned: bool,
 }
 
 fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -54,7 +63,41 @@ impl AlertSources {
             cap_keys: pairs(CAP, cap)?.into_iter().map(|(n, p)| (n, PathBuf::from(p))).collect(),
             sm2_keys: pairs(SM2, sm2)?,
             replay_max_age_s,
+            feeds: Vec::new(),
+            feed_interval_s: 60,
+            feed_allow_unsigned: false,
         })
+    }
+
+    /// These sources with CAP feeds to poll every `interval_s` (default 60).
+    ///
+    /// # Errors
+    /// A `ConfigError` naming `KAPOK_ALERT_FEEDS` for a URL that is not http(s).
+    pub fn with_feeds(
+        mut self,
+        feeds: Vec<String>,
+        interval_s: Option<u32>,
+        allow_unsigned: bool,
+    ) -> Result<Self, ConfigError> {
+        for f in &feeds {
+            let ok = url::Url::parse(f).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(ConfigError::new(FEEDS, format!("{f:?} is not an http:// or https:// URL")));
+            }
+        }
+        self.feeds = feeds;
+        self.feed_interval_s = interval_s.unwrap_or(60).max(1);
+        self.feed_allow_unsigned = allow_unsigned;
+        Ok(self)
+    }
+
+    /// How the feeds are polled.
+    pub fn feed_settings(&self) -> crate::alert_feed::FeedSettings {
+        crate::alert_feed::FeedSettings {
+            urls: self.feeds.clone(),
+            interval: std::time::Duration::from_secs(u64::from(self.feed_interval_s)),
+            allow_unsigned: self.feed_allow_unsigned,
+        }
     }
 
     /// The authority these sources make: every key read and checked. Signatures are then
@@ -101,5 +144,13 @@ mod tests {
         let bad = AlertSources::parse(&[], &["sn=zz".into()], None).unwrap();
         assert!(bad.authority().unwrap_err().setting.contains("SM2"));
         assert!(AlertSources::default().authority().unwrap().require_signature);
+    }
+
+    #[test]
+    fn feeds_must_be_http_urls() {
+        let s = AlertSources::default().with_feeds(vec!["https://a.example/cap.atom".into()], None, false).unwrap();
+        assert_eq!(s.feed_settings().interval, std::time::Duration::from_secs(60));
+        let err = AlertSources::default().with_feeds(vec!["file:///etc/passwd".into()], None, false).unwrap_err();
+        assert!(err.setting.contains("KAPOK_ALERT_FEEDS"), "{err}");
     }
 }

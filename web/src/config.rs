@@ -66,6 +66,9 @@ struct FileConfig {
     alert_cap_keys: Option<Vec<String>>,
     alert_sm2_keys: Option<Vec<String>>,
     alert_replay_max_age_s: Option<u32>,
+    alert_feeds: Option<Vec<String>>,
+    alert_feed_interval_s: Option<u32>,
+    alert_feed_allow_unsigned: Option<bool>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -84,6 +87,9 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_CAP_KEYS", "alert_cap_keys"),
     ("KAPOK_ALERT_SM2_KEYS", "alert_sm2_keys"),
     ("KAPOK_ALERT_REPLAY_MAX_AGE_S", "alert_replay_max_age_s"),
+    ("KAPOK_ALERT_FEEDS", "alert_feeds"),
+    ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
+    ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
 ];
 
 impl Config {
@@ -137,6 +143,12 @@ impl Config {
                 "alert_cap_keys" => f.alert_cap_keys = Some(split_list(value)),
                 "alert_sm2_keys" => f.alert_sm2_keys = Some(split_list(value)),
                 "alert_replay_max_age_s" => replay_age = v,
+                "alert_feeds" => f.alert_feeds = Some(split_list(value)),
+                "alert_feed_interval_s" => {
+                    let n = value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
+                    f.alert_feed_interval_s = Some(n);
+                }
+                "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
                 _ => f.log_format = v,
             }
         }
@@ -180,6 +192,11 @@ impl Config {
                 &f.alert_cap_keys.unwrap_or_default(),
                 &f.alert_sm2_keys.unwrap_or_default(),
                 replay_age.as_deref(),
+            )?
+            .with_feeds(
+                f.alert_feeds.unwrap_or_default(),
+                f.alert_feed_interval_s,
+                f.alert_feed_allow_unsigned.unwrap_or(false),
             )?,
         })
     }

@@ -17,6 +17,8 @@ pub struct Application {
     ui_dir: std::path::PathBuf,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
+    /// CAP feeds polled into the emergency desk.
+    feeds: crate::alert_feed::FeedSettings,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -59,6 +61,7 @@ impl Application {
             ui_dir: config.ui_dir.clone(),
             worker: None,
             on_air: false,
+            feeds: config.alerts.feed_settings(),
         })
     }
 
@@ -111,6 +114,10 @@ impl Application {
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.state.desk.clone());
             tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
         });
+        let feeds = {
+            let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
+            tokio::spawn(crate::alert_feed::run_feeds(desk, store, self.feeds.clone(), stopped(stop_rx.clone())))
+        };
         let alert_timer = {
             let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
             tokio::spawn(crate::alert_log::run_timer(desk, store, stopped(stop_rx.clone())))
@@ -136,6 +143,7 @@ impl Application {
             let _ = c.await;
         }
         let _ = alert_timer.await;
+        let _ = feeds.await;
         store.close().await;
         tracing::info!("kapok stopped");
         served
