@@ -34,7 +34,13 @@ fn alert(id: &str, msg_type: &str, expires_in: chrono::Duration, references: Opt
 
 fn encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -134,11 +140,8 @@ fn an_alert_airs_expires_and_is_reported_and_a_restart_keeps_it_known() {
     let (from, until) = (chrono::Utc::now() - chrono::Duration::minutes(10), chrono::Utc::now());
     for slug in CHANNELS {
         let lines = rt.block_on(store.list_as_run(slug, from, until, 5000)).unwrap();
-        let mine: Vec<&str> = lines
-            .iter()
-            .filter(|l| l.item_id.as_deref() == Some(key.as_str()))
-            .map(|l| l.outcome.as_str())
-            .collect();
+        let mine: Vec<&str> =
+            lines.iter().filter(|l| l.item_id.as_deref() == Some(key.as_str())).map(|l| l.outcome.as_str()).collect();
         assert_eq!(mine.first(), Some(&"interrupted"), "{slug}: {mine:?}");
         assert!(mine.contains(&"resumed"), "{slug}: {mine:?}");
     }

@@ -34,7 +34,9 @@ async fn load(
     crate::alert_log::flush(&state.desk, &state.store).await;
     let record = match state.store.get_alert(key).await {
         Err(catalog::CatalogError::NotFound { .. }) => {
-            return Err(ApiError::not_found(format!("no alert with key {key:?} (use the key POST /api/alerts answered)")))
+            return Err(ApiError::not_found(format!(
+                "no alert with key {key:?} (use the key POST /api/alerts answered)"
+            )))
         }
         other => other?,
     };

@@ -57,7 +57,9 @@ impl AlertSources {
     pub fn parse(cap: &[String], sm2: &[String], max_age: Option<&str>) -> Result<Self, ConfigError> {
         let replay_max_age_s = match max_age {
             None => ReplayWindow::default().max_age_s,
-            Some(s) => s.trim().parse().map_err(|_| ConfigError::new(AGE, format!("{s:?} is not a number of seconds")))?,
+            Some(s) => {
+                s.trim().parse().map_err(|_| ConfigError::new(AGE, format!("{s:?} is not a number of seconds")))?
+            }
         };
         Ok(Self {
             cap_keys: pairs(CAP, cap)?.into_iter().map(|(n, p)| (n, PathBuf::from(p))).collect(),

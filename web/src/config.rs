@@ -145,7 +145,8 @@ impl Config {
                 "alert_replay_max_age_s" => replay_age = v,
                 "alert_feeds" => f.alert_feeds = Some(split_list(value)),
                 "alert_feed_interval_s" => {
-                    let n = value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
+                    let n =
+                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
                     f.alert_feed_interval_s = Some(n);
                 }
                 "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),

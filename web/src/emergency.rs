@@ -270,7 +270,8 @@ impl EmergencyDesk {
         }
         let mut aired = Vec::new();
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
-            let by = signer.map_or_else(|| "sent by an authorised user".into(), |k| format!("signed by configured key {k}"));
+            let by =
+                signer.map_or_else(|| "sent by an authorised user".into(), |k| format!("signed by configured key {k}"));
             state.advance(&key, AlertState::Verified, now, Some(&by));
         }
         if targeting.withheld.is_none() && !targeting.channels.is_empty() {

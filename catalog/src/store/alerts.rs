@@ -142,8 +142,7 @@ impl Store {
             "SELECT {COLUMNS} FROM alerts WHERE state NOT IN ('completed', 'expired', 'cancelled', 'superseded') \
              OR sent >= $1 ORDER BY sent, key LIMIT 10000"
         );
-        let rows: Vec<Row> =
-            with_pool!(self, pool => sqlx::query_as(&sql).bind(sent_since).fetch_all(pool).await)?;
+        let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(&sql).bind(sent_since).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(record).collect())
     }
 }

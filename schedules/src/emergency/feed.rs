@@ -86,7 +86,8 @@ fn inline_alerts(text: &str, tag: &str) -> Vec<Option<String>> {
 /// The first `<alert …>…</alert>` (or `<p:alert …>…</p:alert>`) in `chunk`.
 fn find_alert(chunk: &str) -> Option<String> {
     let start = chunk.match_indices('<').map(|(i, _)| i).find(|&i| {
-        let name: String = chunk[i + 1..].chars().take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/').collect();
+        let name: String =
+            chunk[i + 1..].chars().take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/').collect();
         name == "alert" || name.ends_with(":alert")
     })?;
     let name: String = chunk[start + 1..].chars().take_while(|c| !c.is_whitespace() && *c != '>').collect();

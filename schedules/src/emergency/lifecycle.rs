@@ -59,7 +59,9 @@ impl AlertState {
     /// The state named `s` (as [`Self::as_str`] writes it).
     pub fn parse(s: &str) -> Option<Self> {
         use AlertState::*;
-        [Received, Verified, Scheduled, OnAir, Completed, Expired, Cancelled, Superseded].into_iter().find(|v| v.as_str() == s)
+        [Received, Verified, Scheduled, OnAir, Completed, Expired, Cancelled, Superseded]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 
     fn may_become(self, to: AlertState) -> bool {
