@@ -149,6 +149,7 @@ both!(a_flood_of_one_alert_is_stored_once_and_the_rest_are_duplicates, |app| {
     let a = alert("FLOOD-1", "Alert", chrono::Duration::hours(1), None);
     let mut accepted = 0;
     let mut duplicates = 0;
+    let started = Instant::now();
     for _ in 0..1000 {
         let r: Value = send(&app, &a).await.json().await.unwrap();
         match r["outcome"].as_str().unwrap() {
@@ -157,6 +158,9 @@ both!(a_flood_of_one_alert_is_stored_once_and_the_rest_are_duplicates, |app| {
             other => panic!("{other}"),
         }
     }
+    let took = started.elapsed().as_secs_f64();
+    // Read by bench/alert-store.sh; not asserted (speed is measured there, not tested).
+    eprintln!("ALERT-FLOOD {:?}: 1000 POSTs of one alert in {took:.2} s ({:.0}/s)", app.store().backend(), 1000.0 / took);
     assert_eq!((accepted, duplicates), (1, 999));
     let key = app.state.desk.alerts()[0].alert.key().to_string();
     let h = history(&app, &key).await;
@@ -171,4 +175,35 @@ both!(an_oversized_alert_is_refused_with_a_reason_and_stores_nothing, |app| {
     assert!(status == 413 || status == 422, "{status} {code} {message}");
     assert!(app.state.desk.alerts().is_empty());
     assert!(app.store().alerts_to_restore(chrono::Utc::now() - chrono::Duration::hours(1)).await.unwrap().is_empty());
+});
+
+both!(an_alert_already_expired_when_it_arrives_is_stored_as_expired_and_never_scheduled, |app| {
+    let mut a = alert("LATE-1", "Alert", chrono::Duration::hours(1), None);
+    let sent = chrono::Utc::now() - chrono::Duration::hours(2);
+    a["sent"] = json!(fmt(sent));
+    a["effective"] = json!(fmt(sent));
+    a["expires"] = json!(fmt(sent + chrono::Duration::hours(1)));
+    let r = send(&app, &a).await;
+    assert_eq!(r.status(), 202);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(receipt["state"], "expired");
+    assert_eq!(receipt["channels"], json!([]));
+    let h = history(&app, receipt["key"].as_str().unwrap()).await;
+    let steps: Vec<&str> = h["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["expired"], "born expired: never verified, scheduled or aired");
+    assert!(app.state.desk.alerts().is_empty());
+});
+
+both!(a_body_over_the_request_limit_is_413_json_and_stores_nothing, |app| {
+    let body = vec![b'x'; web::app::BODY_LIMIT + 1];
+    let r = app
+        .as_role(Role::EmergencyOperator, Method::POST, "/api/alerts")
+        .header("content-type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (413, "too_large"));
+    assert!(app.state.desk.alerts().is_empty());
 });
