@@ -4,11 +4,13 @@
 //! environment), `alert_sm2_keys` / `KAPOK_ALERT_SM2_KEYS` (`CERTSN=HEX`), and
 //! `alert_replay_max_age_s` / `KAPOK_ALERT_REPLAY_MAX_AGE_S` (default 3600); CAP feeds
 //! `alert_feeds` / `KAPOK_ALERT_FEEDS` (URLs), `alert_feed_interval_s` (default 60) and
-//! `alert_feed_allow_unsigned` (default false: feed alerts must be signed).
+//! `alert_feed_allow_unsigned` (default false: feed alerts must be signed); the insertion
+//! policy `alert_policy_file` / `KAPOK_ALERT_POLICY_FILE` (JSON; repeats per severity).
 
 use std::path::PathBuf;
 
 use schedules::emergency::authenticate::Authority;
+use schedules::emergency::policy::AlertPolicy;
 use schedules::emergency::replay::ReplayWindow;
 
 use crate::config::ConfigError;
@@ -17,6 +19,7 @@ const CAP: &str = "KAPOK_ALERT_CAP_KEYS (alert_cap_keys)";
 const SM2: &str = "KAPOK_ALERT_SM2_KEYS (alert_sm2_keys)";
 const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
 const FEEDS: &str = "KAPOK_ALERT_FEEDS (alert_feeds)";
+const POLICY: &str = "KAPOK_ALERT_POLICY_FILE (alert_policy_file)";
 
 /// The signed sources as configured (keys not yet read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -33,6 +36,9 @@ pub struct AlertSources {
     pub feed_interval_s: u32,
     /// Accept unsigned CAP from the feeds (default: signatures required).
     pub feed_allow_unsigned: bool,
+    /// A JSON file of `schedules::emergency::policy::AlertPolicy` (interrupt mode, attention
+    /// signal, repeat count and interval per severity; keys left out keep their defaults).
+    pub policy_file: Option<PathBuf>,
 }
 
 fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -68,6 +74,7 @@ impl AlertSources {
             feeds: Vec::new(),
             feed_interval_s: 60,
             feed_allow_unsigned: false,
+            policy_file: None,
         })
     }
 
@@ -91,6 +98,24 @@ impl AlertSources {
         self.feed_interval_s = interval_s.unwrap_or(60).max(1);
         self.feed_allow_unsigned = allow_unsigned;
         Ok(self)
+    }
+
+    /// These sources with the insertion policy read from `path` (when given).
+    pub fn with_policy_file(mut self, path: Option<PathBuf>) -> Self {
+        self.policy_file = path;
+        self
+    }
+
+    /// The insertion policy: the configured file's, else the default.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming `KAPOK_ALERT_POLICY_FILE` when the file cannot be read or is
+    /// not a policy.
+    pub fn policy(&self) -> Result<AlertPolicy, ConfigError> {
+        let Some(path) = &self.policy_file else { return Ok(AlertPolicy::default()) };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::new(POLICY, format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| ConfigError::new(POLICY, format!("{}: {e}", path.display())))
     }
 
     /// How the feeds are polled.
@@ -146,6 +171,20 @@ mod tests {
         let bad = AlertSources::parse(&[], &["sn=zz".into()], None).unwrap();
         assert!(bad.authority().unwrap_err().setting.contains("SM2"));
         assert!(AlertSources::default().authority().unwrap().require_signature);
+    }
+
+    #[test]
+    fn a_policy_file_sets_repeats_and_a_bad_one_names_its_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.json");
+        std::fs::write(&path, r#"{"extreme":{"interrupt":{"mode":"next_frame"},"attention_signal":true,"repeat_count":5,"repeat_interval_s":120}}"#).unwrap();
+        let s = AlertSources { policy_file: Some(path.clone()), ..AlertSources::default() };
+        let p = s.policy().unwrap();
+        assert_eq!((p.extreme.repeat_count, p.extreme.repeat_interval_s), (5, 120));
+        assert_eq!(p.minor, AlertPolicy::default().minor);
+        std::fs::write(&path, "{\"extreme\": 3}").unwrap();
+        assert!(s.policy().unwrap_err().setting.contains("KAPOK_ALERT_POLICY_FILE"));
+        assert_eq!(AlertSources::default().policy().unwrap(), AlertPolicy::default());
     }
 
     #[test]

@@ -69,6 +69,7 @@ struct FileConfig {
     alert_feeds: Option<Vec<String>>,
     alert_feed_interval_s: Option<u32>,
     alert_feed_allow_unsigned: Option<bool>,
+    alert_policy_file: Option<PathBuf>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -90,6 +91,7 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_FEEDS", "alert_feeds"),
     ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
     ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
+    ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
 ];
 
 impl Config {
@@ -150,6 +152,7 @@ impl Config {
                     f.alert_feed_interval_s = Some(n);
                 }
                 "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
+                "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
                 _ => f.log_format = v,
             }
         }
@@ -198,7 +201,8 @@ impl Config {
                 f.alert_feeds.unwrap_or_default(),
                 f.alert_feed_interval_s,
                 f.alert_feed_allow_unsigned.unwrap_or(false),
-            )?,
+            )?
+            .with_policy_file(f.alert_policy_file),
         })
     }
 }

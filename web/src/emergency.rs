@@ -223,6 +223,12 @@ impl EmergencyDesk {
         self
     }
 
+    /// This desk, airing by `policy` (interrupt mode, repeats per severity).
+    pub fn with_policy(mut self, policy: AlertPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Trusts the signing keys (and replay window) of `authority` from now on (every clone
     /// of this desk).
     pub fn set_authority(&self, authority: Authority) {

@@ -48,7 +48,10 @@ impl Application {
         })?;
         let mut state = AppState::new(store, media);
         let authority = config.alerts.authority()?;
-        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work")).with_authority(authority);
+        let policy = config.alerts.policy()?;
+        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"))
+            .with_authority(authority)
+            .with_policy(policy);
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::alert_log::restore(&state.desk, &state.store, chrono::Utc::now()).await {

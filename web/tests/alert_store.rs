@@ -160,7 +160,11 @@ both!(a_flood_of_one_alert_is_stored_once_and_the_rest_are_duplicates, |app| {
     }
     let took = started.elapsed().as_secs_f64();
     // Read by bench/alert-store.sh; not asserted (speed is measured there, not tested).
-    eprintln!("ALERT-FLOOD {:?}: 1000 POSTs of one alert in {took:.2} s ({:.0}/s)", app.store().backend(), 1000.0 / took);
+    eprintln!(
+        "ALERT-FLOOD {:?}: 1000 POSTs of one alert in {took:.2} s ({:.0}/s)",
+        app.store().backend(),
+        1000.0 / took
+    );
     assert_eq!((accepted, duplicates), (1, 999));
     let key = app.state.desk.alerts()[0].alert.key().to_string();
     let h = history(&app, &key).await;
