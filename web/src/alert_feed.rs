@@ -120,7 +120,7 @@ impl Poller {
             let now = chrono::Utc::now();
             let result = tokio::task::spawn_blocking(move || {
                 if unsigned {
-                    desk.receive(&doc, now, |_| Ok(()))
+                    desk.receive_as(&doc, now, catalog::audit::Actor::system("cap-feed"), |_| Ok(()))
                 } else {
                     desk.receive_signed(&doc, None, now)
                 }

@@ -25,17 +25,18 @@ pub const REMEMBER: TimeDelta = TimeDelta::hours(2);
 /// still written: the desk keeps working (and airing) when the catalog does not answer.
 pub async fn flush(desk: &EmergencyDesk, store: &Store) {
     let _order = desk.flush_lock.lock().await;
-    let actor = Actor::system("emergency");
+    let desk_actor = Actor::system("emergency");
     for r in desk.take_records() {
+        let actor = r.actor.as_ref().unwrap_or(&desk_actor);
         if let Some(new) = &r.new {
-            match store.insert_alert(&actor, new).await {
+            match store.insert_alert(actor, new).await {
                 Ok(true) => {}
                 Ok(false) => tracing::info!(alert = %r.key, "alert already stored"),
                 Err(e) => tracing::error!(alert = %r.key, error = %e, "alert not stored"),
             }
         }
         if !r.events.is_empty() {
-            if let Err(e) = store.record_alert_events(&actor, &r.key, &r.events).await {
+            if let Err(e) = store.record_alert_events(actor, &r.key, &r.events).await {
                 tracing::error!(alert = %r.key, error = %e, steps = r.events.len(), "alert steps not stored");
             }
         }

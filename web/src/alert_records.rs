@@ -18,6 +18,8 @@ use schedules::emergency::{Alert, DedupeKey};
 pub struct DeskRecord {
     /// The alert's dedupe key.
     pub key: String,
+    /// Who caused these steps, for the audit log (`None`: the desk itself, `system:emergency`).
+    pub actor: Option<catalog::audit::Actor>,
     /// The alert when first received.
     pub new: Option<NewAlertRecord>,
     /// State changes and airing events.

@@ -58,9 +58,11 @@ pub async fn send_alert(
         Ok(())
     };
     let desk = state.desk.clone();
+    let sender = catalog::audit::Actor::user(&p.username);
     let now = chrono::Utc::now();
-    let result =
-        tokio::task::spawn_blocking(move || desk.receive(&body, now, authorize)).await.map_err(ApiError::internal)?;
+    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, authorize))
+        .await
+        .map_err(ApiError::internal)?;
     // Stored (with its audit) before the sender hears it was accepted.
     crate::alert_log::flush(&state.desk, &state.store).await;
     answer(result, &p.username)

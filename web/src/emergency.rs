@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use catalog::audit::Actor;
 use chrono::{DateTime, Utc};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, SlateFont};
 use playout::timeline::ChannelFormat;
@@ -70,9 +71,10 @@ struct DeskState {
 
 impl DeskState {
     /// Queues the transitions `ts` (the alert of a first step, `from == None`, is `new`).
-    fn record_transitions(&mut self, ts: &[Transition], new: Option<&schedules::emergency::Alert>) {
+    fn record_transitions(&mut self, ts: &[Transition], new: Option<&schedules::emergency::Alert>, by: Option<&Actor>) {
         for t in ts {
             let mut r = DeskRecord::for_key(&t.key);
+            r.actor = by.cloned();
             match (t.from, new) {
                 (None, Some(a)) => r.new = Some(new_record(a, t)),
                 _ => r.events.push(transition_event(t)),
@@ -170,13 +172,29 @@ impl EmergencyDesk {
         now: DateTime<Utc>,
         authorize: impl FnOnce(&schedules::emergency::Alert) -> Result<(), String>,
     ) -> Result<Receipt, DeskError> {
+        self.receive_as(document, now, Actor::system("emergency"), authorize)
+    }
+
+    /// [`Self::receive`] on behalf of `sender`, who is named in the audit log and in the
+    /// alert's `verified` step.
+    ///
+    /// # Errors
+    /// As [`Self::receive`].
+    pub fn receive_as(
+        &self,
+        document: &[u8],
+        now: DateTime<Utc>,
+        sender: Actor,
+        authorize: impl FnOnce(&schedules::emergency::Alert) -> Result<(), String>,
+    ) -> Result<Receipt, DeskError> {
         let report = validate_document(document);
         let alert = match (report.valid, report.alert) {
             (true, Some(a)) => a,
             _ => return Err(DeskError::Invalid(report.reasons)),
         };
         authorize(&alert).map_err(DeskError::Forbidden)?;
-        self.take_in(alert, now, None)
+        let note = format!("sent by {}", sender.as_str());
+        self.take_in(alert, now, sender, note)
     }
 
     /// Like [`Self::receive`] for a sender without a session or token: the document must
@@ -209,7 +227,8 @@ impl EmergencyDesk {
             Err(reasons) => return Err(DeskError::Unauthenticated(reasons)),
         };
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
-        self.take_in(alert, now, Some(signer))
+        let note = format!("signed by configured key {signer}");
+        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note)
     }
 
     /// The configured signed sources and replay window.
@@ -241,7 +260,8 @@ impl EmergencyDesk {
         &self,
         alert: schedules::emergency::Alert,
         now: DateTime<Utc>,
-        signer: Option<String>,
+        sender: Actor,
+        verified_note: String,
     ) -> Result<Receipt, DeskError> {
         let key = alert.key();
         let mut state = self.state.lock().map_err(|_| DeskError::Refused("the desk is unavailable".into()))?;
@@ -267,7 +287,7 @@ impl EmergencyDesk {
                 }
                 Received::Accepted(t) => t,
             };
-        state.record_transitions(&transitions, Some(&alert));
+        state.record_transitions(&transitions, Some(&alert), Some(&sender));
         // What a Cancel or Update ended comes off air at once.
         for t in &transitions {
             if t.key != key && matches!(t.to, AlertState::Cancelled | AlertState::Superseded) {
@@ -276,9 +296,7 @@ impl EmergencyDesk {
         }
         let mut aired = Vec::new();
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
-            let by =
-                signer.map_or_else(|| "sent by an authorised user".into(), |k| format!("signed by configured key {k}"));
-            state.advance(&key, AlertState::Verified, now, Some(&by));
+            state.advance(&key, AlertState::Verified, now, Some(&verified_note));
         }
         if targeting.withheld.is_none() && !targeting.channels.is_empty() {
             state.advance(&key, AlertState::Scheduled, now, None);
@@ -322,7 +340,7 @@ impl EmergencyDesk {
     pub fn tick(&self, now: DateTime<Utc>) {
         let Ok(mut state) = self.state.lock() else { return };
         let expired = state.lifecycle.expire_due(now);
-        state.record_transitions(&expired, None);
+        state.record_transitions(&expired, None, None);
         for t in &expired {
             tracing::warn!(alert = t.key.as_str(), "alert expired");
             state.take_off_air(&t.key);

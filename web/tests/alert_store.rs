@@ -69,6 +69,8 @@ both!(an_accepted_alert_is_stored_with_its_history_and_audited, |app| {
     assert_eq!(h["history"][0]["event"], "received");
     let audit = app.store().audit_for_object("alert", &key).await.unwrap();
     assert_eq!(audit[0].action, "alert.receive");
+    assert_eq!(audit[0].actor.as_str(), "user:emergency_operator-user", "the sender is audited");
+    assert_eq!(h["history"][1]["note"], "sent by user:emergency_operator-user");
     let report: Value = app
         .as_role(Role::Viewer, Method::GET, &format!("/api/alerts/{}/report", urlencode(&key)))
         .send()
