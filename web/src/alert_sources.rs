@@ -5,11 +5,13 @@
 //! `alert_replay_max_age_s` / `KAPOK_ALERT_REPLAY_MAX_AGE_S` (default 3600); CAP feeds
 //! `alert_feeds` / `KAPOK_ALERT_FEEDS` (URLs), `alert_feed_interval_s` (default 60) and
 //! `alert_feed_allow_unsigned` (default false: feed alerts must be signed); the insertion
-//! policy `alert_policy_file` / `KAPOK_ALERT_POLICY_FILE` (JSON; repeats per severity).
+//! policy `alert_policy_file` / `KAPOK_ALERT_POLICY_FILE` (JSON; repeats per severity); channel
+//! coverage polygons `alert_coverage_file` / `KAPOK_ALERT_COVERAGE_FILE`.
 
 use std::path::PathBuf;
 
 use schedules::emergency::authenticate::Authority;
+use schedules::emergency::geo::Polygon;
 use schedules::emergency::policy::AlertPolicy;
 use schedules::emergency::replay::ReplayWindow;
 
@@ -20,6 +22,7 @@ const SM2: &str = "KAPOK_ALERT_SM2_KEYS (alert_sm2_keys)";
 const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
 const FEEDS: &str = "KAPOK_ALERT_FEEDS (alert_feeds)";
 const POLICY: &str = "KAPOK_ALERT_POLICY_FILE (alert_policy_file)";
+const COVERAGE: &str = "KAPOK_ALERT_COVERAGE_FILE (alert_coverage_file)";
 
 /// The signed sources as configured (keys not yet read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -39,6 +42,9 @@ pub struct AlertSources {
     /// A JSON file of `schedules::emergency::policy::AlertPolicy` (interrupt mode, attention
     /// signal, repeat count and interval per severity; keys left out keep their defaults).
     pub policy_file: Option<PathBuf>,
+    /// A JSON file `{ "CHANNEL": "lat,lon lat,lon …" }`: each channel's coverage polygon (CAP
+    /// polygon form), so alerts given by polygon or circle reach the channels they overlap.
+    pub coverage_file: Option<PathBuf>,
 }
 
 fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -75,6 +81,7 @@ impl AlertSources {
             feed_interval_s: 60,
             feed_allow_unsigned: false,
             policy_file: None,
+            coverage_file: None,
         })
     }
 
@@ -104,6 +111,28 @@ impl AlertSources {
     pub fn with_policy_file(mut self, path: Option<PathBuf>) -> Self {
         self.policy_file = path;
         self
+    }
+
+    /// These sources with channel coverage polygons read from `path` (when given).
+    pub fn with_coverage_file(mut self, path: Option<PathBuf>) -> Self {
+        self.coverage_file = path;
+        self
+    }
+
+    /// The configured coverage polygon of each channel (by channel id / slug).
+    ///
+    /// # Errors
+    /// A `ConfigError` naming `KAPOK_ALERT_COVERAGE_FILE` when the file cannot be read, is
+    /// not a JSON object of strings, or a polygon is malformed or not closed.
+    pub fn coverage(&self) -> Result<std::collections::HashMap<String, Polygon>, ConfigError> {
+        let Some(path) = &self.coverage_file else { return Ok(Default::default()) };
+        let err = |m: String| ConfigError::new(COVERAGE, format!("{}: {m}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let raw: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        raw.into_iter()
+            .map(|(ch, p)| Polygon::parse_cap(&p).map(|poly| (ch.clone(), poly)).map_err(|m| err(format!("{ch}: {m}"))))
+            .collect()
     }
 
     /// The insertion policy: the configured file's, else the default.
@@ -185,6 +214,20 @@ mod tests {
         std::fs::write(&path, "{\"extreme\": 3}").unwrap();
         assert!(s.policy().unwrap_err().setting.contains("KAPOK_ALERT_POLICY_FILE"));
         assert_eq!(AlertSources::default().policy().unwrap(), AlertPolicy::default());
+    }
+
+    #[test]
+    fn coverage_polygons_are_read_per_channel_and_an_open_ring_names_its_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coverage.json");
+        let ring = "26.80,101.90 26.80,102.30 27.10,102.30 27.10,101.90 26.80,101.90";
+        std::fs::write(&path, format!(r#"{{"miyi-tv": "{ring}"}}"#)).unwrap();
+        let s = AlertSources::default().with_coverage_file(Some(path.clone()));
+        let c = s.coverage().unwrap();
+        assert_eq!(c["miyi-tv"].points().len(), 5);
+        std::fs::write(&path, r#"{"miyi-tv": "26.80,101.90 26.80,102.30 27.10,102.30 27.10,101.90"}"#).unwrap();
+        let err = s.coverage().unwrap_err();
+        assert!(err.setting.contains("COVERAGE") && err.message.contains("miyi-tv"), "{err}");
     }
 
     #[test]

@@ -70,6 +70,7 @@ struct FileConfig {
     alert_feed_interval_s: Option<u32>,
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
+    alert_coverage_file: Option<PathBuf>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -92,6 +93,7 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
     ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
     ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
+    ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
 ];
 
 impl Config {
@@ -153,6 +155,7 @@ impl Config {
                 }
                 "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
                 "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
+                "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
                 _ => f.log_format = v,
             }
         }
@@ -202,7 +205,8 @@ impl Config {
                 f.alert_feed_interval_s,
                 f.alert_feed_allow_unsigned.unwrap_or(false),
             )?
-            .with_policy_file(f.alert_policy_file),
+            .with_policy_file(f.alert_policy_file)
+            .with_coverage_file(f.alert_coverage_file),
         })
     }
 }

@@ -119,6 +119,8 @@ pub struct EmergencyDesk {
     font: Arc<std::sync::OnceLock<Option<Arc<SlateFont>>>>,
     /// Held while records are written, so that they reach the catalog in order.
     pub(crate) flush_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Configured coverage polygons by channel id.
+    coverage: Arc<HashMap<String, schedules::emergency::geo::Polygon>>,
     /// Signing keys of configured sources, and the replay window (replaceable at run time).
     authority: Arc<Mutex<Arc<Authority>>>,
 }
@@ -133,6 +135,7 @@ impl EmergencyDesk {
             work,
             font: Arc::default(),
             flush_lock: Arc::default(),
+            coverage: Arc::default(),
             authority: Arc::default(),
         }
     }
@@ -154,11 +157,21 @@ impl EmergencyDesk {
         self.state.lock().map(|s| s.lifecycle.live().cloned().collect()).unwrap_or_default()
     }
 
-    /// Makes a running channel reachable by alerts.
-    pub fn add_channel(&self, channel: DeskChannel) {
+    /// Makes a running channel reachable by alerts (with its configured coverage polygon,
+    /// when [`Self::with_coverage`] gave one for its id).
+    pub fn add_channel(&self, mut channel: DeskChannel) {
+        if let Some(p) = self.coverage.get(&channel.coverage.id.0) {
+            channel.coverage.polygon = Some(p.clone());
+        }
         if let Ok(mut s) = self.state.lock() {
             s.channels.push(channel);
         }
+    }
+
+    /// This desk, giving channels these coverage polygons (by channel id) as they are added.
+    pub fn with_coverage(mut self, coverage: HashMap<String, schedules::emergency::geo::Polygon>) -> Self {
+        self.coverage = Arc::new(coverage);
+        self
     }
 
     /// Validates, de-duplicates, targets and airs `document` (CAP 1.2, GY/T 385 EBM or JSON).

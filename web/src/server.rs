@@ -51,7 +51,8 @@ impl Application {
         let policy = config.alerts.policy()?;
         state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"))
             .with_authority(authority)
-            .with_policy(policy);
+            .with_policy(policy)
+            .with_coverage(config.alerts.coverage()?);
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::alert_log::restore(&state.desk, &state.store, chrono::Utc::now()).await {
