@@ -56,6 +56,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(events::events))
         .routes(routes!(alerts::list_alerts, alerts::send_alert))
+        .routes(routes!(crate::alert_routes::get_alert))
+        .routes(routes!(crate::alert_routes::alert_report))
         .routes(routes!(sched::get_template, sched::put_template))
         .routes(routes!(sched::generate))
         .routes(routes!(sched::get_day))

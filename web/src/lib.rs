@@ -1,6 +1,13 @@
 //! Kapok's web side: configuration, the HTTP API (with its OpenAPI document), authentication
 //! and the access policy, server-sent events, and server start-up and shutdown.
 
+pub mod alert_feed;
+pub mod alert_log;
+pub mod alert_records;
+pub mod alert_report;
+pub mod alert_routes;
+pub mod alert_signed;
+pub mod alert_sources;
 pub mod alerts;
 pub mod app;
 pub mod assets;
