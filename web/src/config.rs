@@ -237,6 +237,8 @@ impl Config {
 
 fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::new(setting, format!("{v:?} is not a whole number")))
+}
+
 /// A comma-separated environment list, blanks dropped.
 fn split_list(v: &str) -> Vec<String> {
     v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
