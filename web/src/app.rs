@@ -62,6 +62,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::import_day))
         .routes(routes!(sched::epg))
         .routes(routes!(sched::now_next_route))
+        .routes(routes!(crate::playout_routes::playlists))
+        .routes(routes!(crate::playout_routes::post_as_run))
+        .routes(routes!(crate::playout_routes::media))
+        .routes(routes!(crate::playout_routes::active_alerts))
 }
 
 /// The OpenAPI document of [`api`].
