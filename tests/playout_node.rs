@@ -284,4 +284,18 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         assert!(Instant::now() < deadline, "no attention signal in the node's UDP output\n{}", log());
     }
     eprintln!("attention signal in the node's UDP output {:.1} s after the POST", sent.elapsed().as_secs_f64());
+
+    // A Cancel at the server takes it off the node's air too.
+    let mut cancel = alert.clone();
+    cancel["id"] = json!("KAPOK-NODE-1-CANCEL");
+    cancel["msg_type"] = json!("Cancel");
+    cancel["sent"] = json!(fmt(Utc::now().with_timezone(&tz)));
+    cancel["references"] = json!([{ "sender": alert["sender"], "identifier": alert["id"], "sent": alert["sent"] }]);
+    let r = http.post(format!("{}/api/alerts", server.base)).bearer_auth(&admin).json(&cancel).send().unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().unwrap_or_default());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(log().contains("ended upstream") && log().contains("alert taken off air")) {
+        assert!(Instant::now() < deadline, "the node did not take the cancelled alert off air\n{}", log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

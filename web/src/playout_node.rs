@@ -15,12 +15,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use catalog::channel::Channel;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
 use playout::channel::{AsRunSink, SourceError};
 use playout::playlist::Source;
 use playout::{OutputTarget, Playlist};
+use serde_json::Value;
 
 use crate::emergency::{DeskChannel, EmergencyDesk};
 
@@ -254,7 +255,7 @@ impl Node {
         });
         let (st, a, path) = (stopping.clone(), api.clone(), format!("/api/channels/{id}/alerts/active"));
         let alerts = spawn("alerts").spawn(move || {
-            let mut seen = HashSet::new();
+            let mut seen = HashMap::new();
             while !nap(&st, Duration::from_millis(500)) {
                 poll_alerts(&a, &path, &desk, &mut seen);
             }
@@ -304,10 +305,11 @@ fn nap(stopping: &AtomicBool, d: Duration) -> bool {
 }
 
 /// Hands every alert not seen before to the local desk (which de-duplicates, targets, airs,
-/// and lets an Update or Cancel replace what it ends).
-fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashSet<String>) {
+/// and lets an Update or Cancel replace what it ends). An alert that leaves the server's
+/// active list (cancelled there, superseded, expired) is ended here by a Cancel naming it.
+fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<String, Option<Value>>) {
     let list = api.get(path).and_then(|r| {
-        serde_json::from_reader::<_, Vec<serde_json::Value>>(r.into_reader().take(16 << 20)).map_err(|e| e.to_string())
+        serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(16 << 20)).map_err(|e| e.to_string())
     });
     let list = match list {
         Ok(l) => l,
@@ -316,23 +318,55 @@ fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashSet<S
             return;
         }
     };
+    let mut active = HashSet::new();
     for entry in list {
         let key = entry["key"].as_str().unwrap_or_default().to_owned();
-        if key.is_empty() || seen.contains(&key) {
+        if key.is_empty() {
             continue;
         }
-        let document = entry["alert"].to_string();
-        match desk.receive(document.as_bytes(), Utc::now(), |_| Ok(())) {
-            Ok(receipt) => {
-                tracing::warn!(alert = %key, outcome = receipt.outcome, channels = ?receipt.channels, "alert from the API");
-                seen.insert(key);
-            }
-            Err(e) => {
-                tracing::error!(alert = %key, error = %e, "alert from the API refused by the local desk");
-                seen.insert(key);
-            }
+        active.insert(key.clone());
+        if seen.contains_key(&key) {
+            continue;
+        }
+        let aired = receive(desk, &key, &entry["alert"]);
+        seen.insert(key, aired.then(|| entry["alert"].clone()));
+    }
+    let ended: Vec<(String, Value)> = seen
+        .iter_mut()
+        .filter(|(key, _)| !active.contains(*key))
+        .filter_map(|(key, alert)| alert.take().map(|a| (key.clone(), a)))
+        .collect();
+    for (key, alert) in ended {
+        receive(desk, &format!("{key} (ended upstream)"), &cancel_of(&alert));
+    }
+}
+
+fn receive(desk: &EmergencyDesk, key: &str, alert: &Value) -> bool {
+    match desk.receive(alert.to_string().as_bytes(), Utc::now(), |_| Ok(())) {
+        Ok(receipt) => {
+            tracing::warn!(alert = %key, outcome = receipt.outcome, channels = ?receipt.channels, "alert from the API");
+            true
+        }
+        Err(e) => {
+            tracing::error!(alert = %key, error = %e, "alert from the API refused by the local desk");
+            false
         }
     }
+}
+
+/// A Cancel (JSON alert form) of `alert`, from its sender.
+fn cancel_of(alert: &Value) -> Value {
+    let mut cancel = alert.clone();
+    let reference = match alert["origin"].as_str() {
+        Some("ebm") => serde_json::json!({ "ebm_id": alert["id"] }),
+        _ => serde_json::json!({ "sender": alert["sender"], "identifier": alert["id"], "sent": alert["sent"] }),
+    };
+    cancel["id"] = Value::String(format!("{}-ended-upstream", alert["id"].as_str().unwrap_or_default()));
+    cancel["msg_type"] = Value::String("Cancel".into());
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
+    cancel["sent"] = Value::String(Utc::now().with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+    cancel["references"] = Value::Array(vec![reference]);
+    cancel
 }
 
 /// An output target from its command-line form: `udp://HOST:PORT`, `srt://…`, `rtmp://…`,
@@ -373,5 +407,23 @@ mod tests {
         assert!(parse_target("udp://host").unwrap_err().contains("HOST:PORT"));
         assert!(parse_target("udp://host:http").unwrap_err().contains("not a port"));
         assert!(parse_target("ftp://x").unwrap_err().contains("expected"));
+    }
+
+    #[test]
+    fn an_alert_that_ended_upstream_is_cancelled_by_a_valid_cancel_naming_it() {
+        let now = Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        let alert = serde_json::json!({ "id": "A-1", "sender": "ops@510400", "sent": fmt(now - chrono::Duration::minutes(1)),
+            "status": "Actual", "msg_type": "Alert", "severity": "Severe", "urgency": "Immediate",
+            "certainty": "Observed", "event": "暴雨", "areas": [{ "desc": "市", "codes": ["510400"] }],
+            "expires": fmt(now + chrono::Duration::hours(1)), "resources": [], "language": "zh-CN" });
+        let report = schedules::emergency::validate_document(alert.to_string().as_bytes());
+        let original = report.alert.expect("valid alert");
+        let cancel = cancel_of(&serde_json::to_value(&original).unwrap());
+        let report = schedules::emergency::validate_document(cancel.to_string().as_bytes());
+        assert!(report.valid, "{:?}", report.reasons);
+        let cancel = report.alert.unwrap();
+        assert_eq!(cancel.msg_type, schedules::emergency::vocab::MsgType::Cancel);
+        assert_eq!(cancel.references[0].key(), original.key());
     }
 }
