@@ -22,7 +22,7 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::{Item, Playlist};
+use crate::playlist::{Item, ItemKind, Playlist};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
@@ -278,9 +278,21 @@ impl<C: PlayoutClock> Engine<C> {
                     input
                 }
             };
-            // Open the next item while this one airs.
+            // Open the next item while this one airs — except the same live source again: a
+            // relay (srt-live-transmit, an encoder's listener) may serve one connection at a
+            // time, and one that dropped must be called afresh, so it is reconnected at the boundary.
             if pending.is_none() {
-                pending = next_from(k + 1).and_then(open);
+                let next = next_from(k + 1);
+                let relay_again = match (seg.kind, next.map(|n| segments[n].kind)) {
+                    (SegmentKind::Item(a), Some(SegmentKind::Item(b))) => {
+                        let (a, b) = (&playlist.items[a], &playlist.items[b]);
+                        a.kind == ItemKind::Live && same_input(a, b)
+                    }
+                    _ => false,
+                };
+                if !relay_again {
+                    pending = next.and_then(open);
+                }
             }
             let input = match input {
                 Some(Ok(input)) => Some(input),
