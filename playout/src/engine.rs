@@ -87,6 +87,8 @@ pub struct Engine<C: PlayoutClock> {
     overriding: Option<Override>,
     extra_records: Vec<AsRunRecord>,
     overlay: Option<Box<dyn Overlay>>,
+    /// The channel's own graphics (a text crawl), drawn after `overlay`, never dropped.
+    ticker: Option<Box<dyn Overlay>>,
     /// 0, [`RETURN_AFTER_ITEM`] or [`RETURN_NOW`]: asks [`Engine::run`] to hand back early.
     returning: Arc<AtomicU8>,
     /// The next item's input, opened before a run returned early, for the next run to reuse.
@@ -135,6 +137,7 @@ impl<C: PlayoutClock> Engine<C> {
             overriding: None,
             extra_records: Vec::new(),
             overlay: None,
+            ticker: None,
             returning: Arc::default(),
             carry: None,
             prepared: None,
@@ -157,6 +160,12 @@ impl<C: PlayoutClock> Engine<C> {
     /// that runs for days reports item by item, not when a run returns).
     pub fn set_observer(&mut self, observer: AsRunObserver) {
         self.observer = Some(observer);
+    }
+
+    /// Draws `ticker` (e.g. [`crate::ticker::Ticker`]) into every frame of the scheduled
+    /// programme from now on, under any overlay such as an alert crawl; `None` removes it.
+    pub fn set_ticker(&mut self, ticker: Option<Box<dyn Overlay>>) {
+        self.ticker = ticker;
     }
 
     fn observe(&mut self, record: &AsRunRecord) {
@@ -521,14 +530,23 @@ impl<C: PlayoutClock> Engine<C> {
 
     /// `frame` with the overlay drawn on it (a copy when the buffer is shared).
     fn overlaid(&mut self, mut frame: gst::Buffer) -> gst::Buffer {
-        let (Some(overlay), Some(v)) = (self.overlay.as_mut(), self.format.video) else { return frame };
-        let keep = match frame.make_mut().map_writable() {
-            Ok(mut map) => overlay.draw(map.as_mut_slice(), v.width, v.height),
-            Err(_) => false,
-        };
-        if !keep {
-            self.overlay = None;
+        let Some(v) = self.format.video else { return frame };
+        if self.overlay.is_none() && self.ticker.is_none() {
+            return frame;
         }
+        let Ok(mut map) = frame.make_mut().map_writable() else {
+            self.overlay = None;
+            return frame;
+        };
+        if let Some(ticker) = self.ticker.as_mut() {
+            ticker.draw(map.as_mut_slice(), v.width, v.height);
+        }
+        if let Some(overlay) = self.overlay.as_mut() {
+            if !overlay.draw(map.as_mut_slice(), v.width, v.height) {
+                self.overlay = None;
+            }
+        }
+        drop(map);
         frame
     }
 

@@ -26,6 +26,7 @@ pub mod playlist;
 pub mod render;
 pub mod status;
 pub mod target;
+pub mod ticker;
 pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};
