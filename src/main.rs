@@ -131,6 +131,9 @@ struct NodeArgs {
     /// Media cache size in GiB.
     #[arg(long, default_value_t = 20)]
     cache_gib: u64,
+    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
+    #[arg(long, value_name = "TEXT")]
+    crawl: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -296,6 +299,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 data: config.data.join("playout"),
                 outputs,
                 cache_bytes: node.cache_gib.saturating_mul(1 << 30),
+                crawl: node.crawl,
             };
             let runtime = runtime()?;
             let running = web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;

@@ -27,6 +27,7 @@ use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
 mod control;
+mod fill;
 
 use control::{Command, Override};
 pub use control::{EngineHandle, Overlay, ResumePolicy};
@@ -89,6 +90,8 @@ pub struct Engine<C: PlayoutClock> {
     overlay: Option<Box<dyn Overlay>>,
     /// The channel's own graphics (a text crawl), drawn after `overlay`, never dropped.
     ticker: Option<Box<dyn Overlay>>,
+    /// Filler programmes aired instead of the slate.
+    fillers: fill::Fillers,
     /// 0, [`RETURN_AFTER_ITEM`] or [`RETURN_NOW`]: asks [`Engine::run`] to hand back early.
     returning: Arc<AtomicU8>,
     /// The next item's input, opened before a run returned early, for the next run to reuse.
@@ -138,6 +141,7 @@ impl<C: PlayoutClock> Engine<C> {
             extra_records: Vec::new(),
             overlay: None,
             ticker: None,
+            fillers: fill::Fillers::default(),
             returning: Arc::default(),
             carry: None,
             prepared: None,
@@ -407,6 +411,7 @@ impl<C: PlayoutClock> Engine<C> {
             audio: AudioFeed::new(feed_state(has_audio), self.format.audio.channels),
             at: start,
         };
+        let mut filler: Option<fill::Filler> = None;
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
         let mut ticks = 0u64;
         self.publish_health(0, 0);
@@ -449,27 +454,47 @@ impl<C: PlayoutClock> Engine<C> {
             if local > cur.at {
                 self.skip(&mut cur, local, rec);
             }
+            // The schedule cannot air (no input, or its picture/sound failed): filler if any.
+            let failed = if radio {
+                has_audio && cur.audio.state == State::Failed
+            } else {
+                has_video && cur.video.state == State::Failed
+            };
+            let filling = cur.input.is_none() || failed;
+            if filling && self.has_fillers() && filler.as_ref().is_none_or(|f| f.done(radio)) {
+                filler = self.next_filler(rec);
+            }
             if radio {
                 let to = (local + chunk).min(end);
                 self.clock.wait_until(self.now());
                 let target = self.base.1 + to;
-                let (audio, input) = (&mut cur.audio, cur.input);
-                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                let (audio, source) = match filler.as_mut() {
+                    Some(f) if filling => (&mut f.audio, Some(&f.input)),
+                    _ => (&mut cur.audio, cur.input),
+                };
+                self.audio_until(target, |n, r| audio.take(source, n, r), rec)?;
                 cur.at = to;
             } else {
                 let Some(v) = self.format.video else { break };
                 let pts = v.fps.frames_to_time(self.frames_out);
                 let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
                 self.clock.wait_until(pts);
-                if let Some(frame) = cur.video.next(cur.input, self.slate.as_ref(), rec) {
+                let frame = match filler.is_some() && filling {
+                    true => self.filler_frame(&mut filler, rec),
+                    false => cur.video.next(cur.input, self.slate.as_ref(), rec),
+                };
+                if let Some(frame) = frame {
                     let frame = self.overlaid(frame);
                     self.output.push_video(frame, pts, duration)?;
                 }
                 self.frames_out += 1;
                 cur.at = local + 1;
                 let target = self.base.1 + self.format.sample_at_frame(cur.at);
-                let (audio, input) = (&mut cur.audio, cur.input);
-                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                let (audio, source) = match filler.as_mut() {
+                    Some(f) if filling => (&mut f.audio, Some(&f.input)),
+                    _ => (&mut cur.audio, cur.input),
+                };
+                self.audio_until(target, |n, r| audio.take(source, n, r), rec)?;
             }
             self.publish_position();
         }

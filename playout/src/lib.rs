@@ -15,6 +15,7 @@ pub mod channel;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod filler;
 mod feed;
 pub mod input;
 mod join;

@@ -40,6 +40,8 @@ pub struct NodeOptions {
     pub outputs: Vec<OutputTarget>,
     /// Media cache size cap in bytes.
     pub cache_bytes: u64,
+    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
+    pub crawl: Option<String>,
 }
 
 /// Why a node cannot start.
@@ -236,6 +238,7 @@ impl Node {
         }
         let mut config = ChannelConfig::new(id.clone(), format, targets);
         config.cache = Some(Arc::new(cache));
+        config.crawl.clone_from(&opts.crawl);
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
         desk.add_channel(DeskChannel {

@@ -49,6 +49,9 @@ pub struct ChannelConfig {
     pub cache: Option<Arc<MediaCache>>,
     /// A text crawl across the bottom of the programme (TV), e.g. a weather ticker.
     pub crawl: Option<String>,
+    /// Filler programmes (local files: idents, short programmes) aired in rotation instead of
+    /// the slate when media is missing, a live source drops or nothing is scheduled.
+    pub fillers: Vec<crate::playlist::Item>,
 }
 
 impl ChannelConfig {
@@ -62,6 +65,7 @@ impl ChannelConfig {
             poll: Duration::from_secs(5),
             cache: None,
             crawl: None,
+            fillers: Vec::new(),
         }
     }
 }
@@ -224,6 +228,9 @@ impl ChannelRunner {
         let (zero, epoch) = (Instant::now(), Utc::now());
         let clock = SystemClock::anchored(zero, LEAD);
         let mut engine = Engine::new(config.format, output, clock, EngineConfig::real_time());
+        if !config.fillers.is_empty() {
+            engine.set_fillers(config.fillers.clone());
+        }
         if let Some(text) = config.crawl.as_deref() {
             let ticker = crate::alert::SlateFont::find()
                 .map_err(|e| e.to_string())
