@@ -134,6 +134,9 @@ struct NodeArgs {
     /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
     #[arg(long, value_name = "TEXT")]
     crawl: Option<String>,
+    /// A filler file aired instead of the slate (repeatable; in rotation).
+    #[arg(long = "filler", value_name = "FILE")]
+    fillers: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -282,7 +285,10 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
         }
         Command::Playout { command: None, node } => {
             let Some(channel) = node.channel else {
-                return Err(Failure { code: 2, message: "playout: give --channel ID (or a subcommand: render)".into() });
+                return Err(Failure {
+                    code: 2,
+                    message: "playout: give --channel ID (or a subcommand: render)".into(),
+                });
             };
             let config = web::Config::load(cli.config.as_deref(), env)?;
             web::telemetry::init(config.log_format);
@@ -300,9 +306,11 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 outputs,
                 cache_bytes: node.cache_gib.saturating_mul(1 << 30),
                 crawl: node.crawl,
+                fillers: node.fillers,
             };
             let runtime = runtime()?;
-            let running = web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            let running =
+                web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
             runtime.block_on(async { web::shutdown_signal().await });
             let report = running.stop().map_err(|e| Failure { code: 1, message: e.to_string() })?;
             print_json(&serde_json::json!({ "frames_out": report.frames_out, "samples_out": report.samples_out }))?;

@@ -20,6 +20,9 @@ use serde_json::{json, Value};
 
 const PASSWORD: &str = "节点-测试-2026-kapok";
 
+/// A UDP datagram of the node's output and when it arrived.
+type Datagram = (Instant, Vec<u8>);
+
 struct Killed(Child);
 
 impl Drop for Killed {
@@ -58,9 +61,9 @@ fn attention_in(ts: &[u8], dir: &Path) -> bool {
         .output()
         .expect("ffmpeg");
     let samples: Vec<f32> = out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    samples.chunks(4800).any(|w| {
-        w.len() == 4800 && tone_share(w, 48000.0, 853.0) > 0.2 && tone_share(w, 48000.0, 960.0) > 0.2
-    })
+    samples
+        .chunks(4800)
+        .any(|w| w.len() == 4800 && tone_share(w, 48000.0, 853.0) > 0.2 && tone_share(w, 48000.0, 960.0) > 0.2)
 }
 
 fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
@@ -79,7 +82,8 @@ fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
 }
 
 fn token(data: &Path, user: &str) -> String {
-    let out: Value = serde_json::from_str(&cli(data, &["token", "create", "--user", user, "--name", "e2e"], "")).unwrap();
+    let out: Value =
+        serde_json::from_str(&cli(data, &["token", "create", "--user", user, "--name", "e2e"], "")).unwrap();
     out["token"].as_str().unwrap().to_string()
 }
 
@@ -121,7 +125,11 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let base = server.base.clone();
     let addr = base.trim_start_matches("http://").to_string();
     let admin = token(&data, "admin");
-    cli(&data, &["user", "add", "node-510400", "--role", "playout_node", "--centre", "510400"], &format!("{PASSWORD}\n"));
+    cli(
+        &data,
+        &["user", "add", "node-510400", "--role", "playout_node", "--centre", "510400"],
+        &format!("{PASSWORD}\n"),
+    );
     let node_token = token(&data, "node-510400");
     let http = reqwest::blocking::Client::new();
     let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
@@ -162,7 +170,8 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let id = channel["id"].as_str().unwrap().to_string();
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();
     let now = Utc::now().with_timezone(&tz);
-    let mut day_start = now.with_hour(6).unwrap().with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap();
+    let mut day_start =
+        now.with_hour(6).unwrap().with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap();
     if day_start > now {
         day_start -= Span::days(1);
     }
@@ -188,7 +197,7 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = udp.local_addr().unwrap().port();
     udp.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-    let received: Arc<Mutex<Vec<(Instant, Vec<u8>)>>> = Arc::default();
+    let received: Arc<Mutex<Vec<Datagram>>> = Arc::default();
     let sink = received.clone();
     std::thread::spawn(move || {
         let mut buf = [0u8; 65536];

@@ -46,7 +46,8 @@ fn colour_names(file: &Path) -> Vec<&'static str> {
 }
 
 fn render(playlist: &Playlist, fillers: &[PathBuf], out: &Path) -> Vec<playout::AsRunRecord> {
-    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
+    let output =
+        playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
     if !fillers.is_empty() {
         let items: Vec<_> = fillers.iter().map(|f| serde_json::json!({ "source": f, "duration": 3600 })).collect();

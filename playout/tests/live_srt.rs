@@ -124,7 +124,10 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
     assert_eq!(colours.len(), 225, "ffprobe-independent decode: every frame present");
     assert!(colours[..20].contains(&"red"), "{colours:?}");
     assert!(colours[100..125].iter().all(|c| *c == "black"), "slate before relay 1 ends: {colours:?}");
-    assert!(colours[150..200].iter().filter(|c| **c == "green").count() >= 40, "relay 2 on the restarted relay: {colours:?}");
+    assert!(
+        colours[150..200].iter().filter(|c| **c == "green").count() >= 40,
+        "relay 2 on the restarted relay: {colours:?}"
+    );
     assert!(colours[200..].iter().all(|c| *c == "blue"), "{colours:?}");
 
     // PTS continuous: one frame duration between every pair of frames.
@@ -134,8 +137,7 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
         .output()
         .unwrap();
     let probe: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
-    let mut pts: Vec<i64> =
-        probe["packets"].as_array().unwrap().iter().filter_map(|p| p["pts"].as_i64()).collect();
+    let mut pts: Vec<i64> = probe["packets"].as_array().unwrap().iter().filter_map(|p| p["pts"].as_i64()).collect();
     pts.sort_unstable();
     assert_eq!(pts.len(), 225);
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "a PTS gap in the output");

@@ -32,7 +32,8 @@ fn render(clip: &Path, out: &Path, crawl: Option<&str>) {
         "items": [ { "source": clip, "duration": 3.0 } ],
     });
     let playlist = Playlist::from_json(&json.to_string()).unwrap();
-    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
+    let output =
+        playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
     if let Some(text) = crawl {
         let font = SlateFont::find().expect("a CJK font (fonts-wqy-zenhei, scripts/setup-debian.sh)");

@@ -17,8 +17,8 @@ use std::time::Duration;
 use catalog::channel::Channel;
 use chrono::{DateTime, Offset, Utc};
 use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
-use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
 use playout::channel::{AsRunSink, SourceError};
+use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
 use playout::playlist::Source;
 use playout::{OutputTarget, Playlist};
 use serde_json::Value;
@@ -42,6 +42,8 @@ pub struct NodeOptions {
     pub cache_bytes: u64,
     /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
     pub crawl: Option<String>,
+    /// Local filler files (idents, short programmes) aired instead of the slate.
+    pub fillers: Vec<PathBuf>,
 }
 
 /// Why a node cannot start.
@@ -154,7 +156,12 @@ struct NotingSource {
 }
 
 impl PlaylistSource for NotingSource {
-    fn published(&self, channel: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+    fn published(
+        &self,
+        channel: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Playlist>, SourceError> {
         let playlists = self.inner.published(channel, from, until)?;
         if let Ok(mut map) = self.checksums.lock() {
             for item in playlists.iter().flat_map(|p| p.items.iter()) {
@@ -239,6 +246,7 @@ impl Node {
         let mut config = ChannelConfig::new(id.clone(), format, targets);
         config.cache = Some(Arc::new(cache));
         config.crawl.clone_from(&opts.crawl);
+        config.fillers = filler_items(&channel, &opts.fillers)?;
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
         desk.add_channel(DeskChannel {
@@ -291,6 +299,16 @@ impl Node {
         }
         Ok(report?)
     }
+}
+
+/// The filler files as playlist items (each aired to its end).
+fn filler_items(channel: &Channel, files: &[PathBuf]) -> Result<Vec<playout::playlist::Item>, NodeError> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<Value> = files.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
+    let doc = serde_json::json!({ "format": crate::onair::format_json(channel), "items": items });
+    Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| NodeError::Local(format!("--filler: {e}")))
 }
 
 /// Sleeps `d` in short steps; true when the node is stopping.
@@ -404,7 +422,10 @@ mod tests {
 
     #[test]
     fn output_targets_parse_from_their_command_line_forms_and_bad_ones_say_why() {
-        assert_eq!(parse_target("udp://239.1.1.1:5000").unwrap(), OutputTarget::Udp { host: "239.1.1.1".into(), port: 5000 });
+        assert_eq!(
+            parse_target("udp://239.1.1.1:5000").unwrap(),
+            OutputTarget::Udp { host: "239.1.1.1".into(), port: 5000 }
+        );
         assert_eq!(parse_target("file:/tmp/a.ts").unwrap(), OutputTarget::File("/tmp/a.ts".into()));
         assert_eq!(parse_target("hls:/tmp/h").unwrap(), OutputTarget::Hls("/tmp/h".into()));
         assert!(parse_target("udp://host").unwrap_err().contains("HOST:PORT"));

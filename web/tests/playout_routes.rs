@@ -76,9 +76,16 @@ both!(a_nodes_as_run_is_stored_under_the_channel_and_bad_records_are_refused, |a
     }
     let (s, _) = send(app.as_role(Role::PlayoutNode, Method::POST, &path).body("{ not json")).await;
     assert!((400..500).contains(&s));
-    let (s, b) = send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/playlists?from=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", c.id))).await;
+    let (s, b) = send(app.as_role(
+        Role::PlayoutNode,
+        Method::GET,
+        &format!("/api/channels/{}/playlists?from=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", c.id),
+    ))
+    .await;
     assert_eq!(s, 422, "{b}");
-    let (s, b) = send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/playlists?from=yesterday", c.id))).await;
+    let (s, b) =
+        send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/playlists?from=yesterday", c.id)))
+            .await;
     assert!((400..500).contains(&s), "{b}");
 });
 
@@ -96,7 +103,9 @@ both!(house_media_is_served_by_checksum_with_ranges_and_bad_checksums_say_why, |
     let (s, b) = send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/media/abc", c.id))).await;
     assert_eq!(s, 422, "{b}");
     assert!(b["error"]["message"].as_str().unwrap().contains("SHA-256"), "{b}");
-    let (s, _) = send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/media/{}", c.id, "f".repeat(64)))).await;
+    let (s, _) =
+        send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/media/{}", c.id, "f".repeat(64))))
+            .await;
     assert_eq!(s, 404);
 });
 
@@ -105,9 +114,11 @@ both!(active_alerts_list_what_targets_the_channel_and_not_another_countys, |app|
     let (s, b) = send(app.as_role(Role::NetworkAdmin, Method::POST, "/api/alerts").json(&alert("MIYI-1", OWN))).await;
     assert_eq!(s, 202, "{b}");
     let (s, b) =
-        send(app.as_role(Role::NetworkAdmin, Method::POST, "/api/alerts").json(&alert("YANBIAN-1", common::OTHER))).await;
+        send(app.as_role(Role::NetworkAdmin, Method::POST, "/api/alerts").json(&alert("YANBIAN-1", common::OTHER)))
+            .await;
     assert_eq!(s, 202, "{b}");
-    let (s, b) = send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/alerts/active", c.id))).await;
+    let (s, b) =
+        send(app.as_role(Role::PlayoutNode, Method::GET, &format!("/api/channels/{}/alerts/active", c.id))).await;
     assert_eq!(s, 200, "{b}");
     let list = b.as_array().unwrap();
     assert_eq!(list.len(), 1, "{b}");
