@@ -322,7 +322,14 @@ impl<C: PlayoutClock> Engine<C> {
             if local_now > unit(&seg.start) {
                 rec.note("joined late after an override");
             }
+            // A live relay that drops (or never connects) is called again while its slot lasts.
+            self.fillers.relay = match seg.kind {
+                SegmentKind::Item(i) if playlist.items[i].kind == ItemKind::Live => Some(playlist.items[i].clone()),
+                _ => None,
+            };
             self.air(seg, input.as_ref(), &mut rec)?;
+            self.fillers.relay = None;
+            self.fillers.retry = None;
             drop(input);
             self.output.check()?;
             if rec.outcome == Outcome::Fallback {
@@ -461,6 +468,11 @@ impl<C: PlayoutClock> Engine<C> {
                 has_video && cur.video.state == State::Failed
             };
             let filling = cur.input.is_none() || failed;
+            if filling && !filler.as_ref().is_some_and(|f| f.relay && !f.done(radio)) {
+                if let Some(back) = self.relay_back(rec) {
+                    filler = Some(back);
+                }
+            }
             if filling && self.has_fillers() && filler.as_ref().is_none_or(|f| f.done(radio)) {
                 filler = self.next_filler(rec);
             }
@@ -479,7 +491,7 @@ impl<C: PlayoutClock> Engine<C> {
                 let pts = v.fps.frames_to_time(self.frames_out);
                 let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
                 self.clock.wait_until(pts);
-                let frame = match filler.is_some() && filling {
+                let frame = match filler.as_ref().is_some_and(|f| !f.relay || !f.done(false)) && filling {
                     true => self.filler_frame(&mut filler, rec),
                     false => cur.video.next(cur.input, self.slate.as_ref(), rec),
                 };

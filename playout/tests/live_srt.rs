@@ -2,7 +2,8 @@
 //! A live SRT relay (the engine calls an `srt-live-transmit` listener fed with a generated TS)
 //! that is killed mid-item and restarted: the rest of the item is slate and silence with the
 //! reason in the as-run, the output never stops (every frame of the schedule is there, PTS
-//! continuous, checked by ffprobe), and the next relay item is back on the restarted source.
+//! continuous, checked by ffprobe), and the relay is back on air as soon as it returns —
+//! within the same item in real time, at the next relay item on the virtual clock.
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -141,4 +142,49 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
     pts.sort_unstable();
     assert_eq!(pts.len(), 225);
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "a PTS gap in the output");
+}
+
+#[test]
+fn in_real_time_an_srt_relay_that_comes_back_mid_item_is_back_on_air_within_the_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let red = std::fs::read(clip(dir.path(), "red.ts", "red", 10.0)).unwrap();
+    let green = std::fs::read(clip(dir.path(), "green.ts", "green", 10.0)).unwrap();
+    let (udp_in, srt_port) = (free_port(), free_port());
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+        "items": [ { "source": format!("srt://127.0.0.1:{srt_port}?mode=caller"), "kind": "live", "duration": 10.0,
+                     "title": "relay" } ],
+    });
+    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let mut first = relay(udp_in, srt_port);
+    let feeder = std::thread::spawn(move || {
+        send(&red, udp_in, 10.0, 2.5);
+        let _ = first.kill();
+        let _ = first.wait();
+        std::thread::sleep(Duration::from_millis(1500));
+        let mut second = relay(udp_in, srt_port);
+        send(&green, udp_in, 10.0, 7.0);
+        let _ = second.kill();
+        let _ = second.wait();
+    });
+    let out = dir.path().join("air.ts");
+    let channel = playout::start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();
+    std::thread::sleep(Duration::from_secs(10));
+    let report = channel.stop().unwrap();
+    feeder.join().unwrap();
+
+    let relay = &report.as_run[0];
+    let reason = relay.reason.as_deref().unwrap_or("");
+    assert_eq!(relay.outcome, Outcome::Fallback, "{relay:#?}");
+    assert!(reason.contains("stalled") || reason.contains("source late"), "why it dropped: {reason}");
+    assert!(reason.contains("live source back"), "the as-run says it came back: {reason}");
+    let colours = colour_names(&out);
+    assert_eq!(colours.len() as u64, report.frames_out, "every frame the engine aired is in the file");
+    assert!(report.frames_out >= 240, "the output never stopped: {} frames in 10 s", report.frames_out);
+    let first_black = colours.iter().position(|c| *c == "black").expect("slate while the relay is down");
+    let back = colours.iter().skip(first_black).position(|c| *c == "green").map(|p| p + first_black);
+    let back = back.unwrap_or_else(|| panic!("never back on the relay: {colours:?}"));
+    assert!(colours[..first_black].contains(&"red"), "{colours:?}");
+    assert!(back < 250, "back on the relay within its 10 s slot (frame {back})");
+    assert!(colours[back..250.min(colours.len())].iter().filter(|c| **c == "green").count() > 50, "{colours:?}");
 }

@@ -16,6 +16,8 @@ use super::Engine;
 
 /// A filler on air: its input and feeds.
 pub(super) struct Filler {
+    /// True for the segment's own live relay, called again after it dropped.
+    pub(super) relay: bool,
     pub(super) input: Input,
     pub(super) video: VideoFeed,
     pub(super) audio: AudioFeed,
@@ -38,6 +40,10 @@ pub(super) struct Fillers {
     items: Vec<Item>,
     rotation: FillerRotation,
     ahead: Option<(usize, Pending)>,
+    /// The live item on air, while it airs.
+    pub(super) relay: Option<Item>,
+    /// A call to it in progress (after it dropped or never connected).
+    pub(super) retry: Option<Pending>,
 }
 
 impl<C: PlayoutClock> Engine<C> {
@@ -46,7 +52,7 @@ impl<C: PlayoutClock> Engine<C> {
     /// scheduled; the slate airs only when no filler opens. The as-run of such a segment is
     /// `fallback` with the reason and `filler <source>` for each one aired.
     pub fn set_fillers(&mut self, fillers: Vec<Item>) {
-        self.fillers = Fillers { rotation: FillerRotation::new(fillers.len()), items: fillers, ahead: None };
+        self.fillers = Fillers { rotation: FillerRotation::new(fillers.len()), items: fillers, ..Fillers::default() };
         self.open_filler_ahead();
     }
 
@@ -63,6 +69,31 @@ impl<C: PlayoutClock> Engine<C> {
             let pending = Pending::open(&self.fillers.items[i], self.format, timeout, patience);
             self.fillers.ahead = Some((i, pending));
         }
+    }
+
+    /// The live relay of the segment on air, when a call to it (made on a helper thread while
+    /// slate or filler airs) has brought its stream back; the as-run notes it.
+    pub(super) fn relay_back(&mut self, rec: &mut AsRunRecord) -> Option<Filler> {
+        let item = self.fillers.relay.as_ref()?;
+        let Some(pending) = self.fillers.retry.take() else {
+            let (timeout, patience) = (self.config.input_timeout, self.config.patience);
+            self.fillers.retry = Some(Pending::open(item, self.format, timeout, patience));
+            return None;
+        };
+        if !pending.is_finished() {
+            self.fillers.retry = Some(pending);
+            return None;
+        }
+        let input = pending.wait().ok().filter(|i| self.usable(i))?;
+        let at = self.now().as_secs_f64();
+        rec.note(format!("live source back at {at:.3} s"));
+        let state = |present: bool| if present { State::Flowing } else { State::Failed };
+        Some(Filler {
+            relay: true,
+            video: VideoFeed::new(state(input.has_video())),
+            audio: AudioFeed::new(state(input.has_audio()), self.format.audio.channels),
+            input,
+        })
     }
 
     /// A TV filler needs a picture, a radio filler sound (else it would be swapped every frame).
@@ -110,6 +141,7 @@ impl<C: PlayoutClock> Engine<C> {
                     let (v, a) = (input.has_video(), input.has_audio());
                     rec.note(format!("filler {source}"));
                     return Some(Filler {
+                        relay: false,
                         video: VideoFeed::new(state(v)),
                         audio: AudioFeed::new(state(a), self.format.audio.channels),
                         input,
