@@ -70,6 +70,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::schedule_history::day_versions))
         .routes(routes!(crate::reports::as_run))
         .routes(routes!(crate::reports::airtime))
+        .routes(routes!(crate::playout_routes::playlists))
+        .routes(routes!(crate::playout_routes::post_as_run))
+        .routes(routes!(crate::playout_routes::media))
+        .routes(routes!(crate::playout_routes::active_alerts))
 }
 
 /// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].

@@ -29,6 +29,8 @@ pub mod health;
 pub mod jobs;
 pub mod login;
 pub mod onair;
+pub mod playout_node;
+pub mod playout_routes;
 pub mod policy;
 pub mod programmes;
 pub mod published;

@@ -197,6 +197,25 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 403
             }
         }
+        // Remote playout nodes: read like schedules; as-run written by the centre's node or admin.
+        ("GET", "/api/channels/{id}/playlists") | ("GET", "/api/channels/{id}/alerts/active") => {
+            if own || role != R::PlayoutNode {
+                200
+            } else {
+                404
+            }
+        }
+        // No house file has the all-zero checksum.
+        ("GET", "/api/channels/{id}/media/{sha256}") => 404,
+        ("POST", "/api/channels/{id}/as-run") => {
+            if na || (own && matches!(role, R::CentreAdmin | R::PlayoutNode)) {
+                201
+            } else if role == R::PlayoutNode {
+                404
+            } else {
+                403
+            }
+        }
         ("PATCH", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
         ("DELETE", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
         _ => return None,
@@ -259,8 +278,10 @@ async fn request(
         ("POST", "/api/channels/{id}/days/{date}/undo") | ("POST", "/api/channels/{id}/days/{date}/publish") => {
             Some(json!({ "version": 1 }))
         }
+        ("POST", "/api/channels/{id}/as-run") => Some(json!({ "outcome": "played", "actual_duration_s": 1.5 })),
         _ => None,
     };
+    url = url.replace("{sha256}", &"0".repeat(64));
     if path.starts_with("/api/uploads") {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = app.http.request(m, app.url(&url)).header("Tus-Resumable", "1.0.0");
