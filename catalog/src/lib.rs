@@ -23,4 +23,4 @@ pub mod user;
 pub mod testing;
 
 pub use error::{CatalogError, Result};
-pub use store::{Backend, Store};
+pub use store::{Backend, ProgrammeChanges, Store};

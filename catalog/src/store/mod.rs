@@ -12,6 +12,7 @@ mod centres;
 mod channels;
 mod jobs;
 pub mod programme_query;
+mod programme_search;
 mod programmes;
 mod rows;
 mod schedules;
@@ -35,12 +36,31 @@ use crate::error::{CatalogError, Result};
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    changes: ProgrammeChanges,
 }
 
 #[derive(Clone, Debug)]
 enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// A counter that moves whenever a programme is created, edited, imported or changes status
+/// through the store, so that caches of programme data (search answers, schedule candidates)
+/// can tell cheaply whether what they hold is still current.
+#[derive(Clone, Debug, Default)]
+pub struct ProgrammeChanges(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ProgrammeChanges {
+    /// How many programme changes have been made so far.
+    pub fn current(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records one change (after its transaction committed).
+    pub(crate) fn bump(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// Which database a store talks to.
@@ -124,7 +144,15 @@ impl Store {
         } else {
             return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
         };
-        Ok(Self { db })
+        let store = Self { db, changes: ProgrammeChanges::default() };
+        store.index_unindexed().await?;
+        Ok(store)
+    }
+
+    /// The programme change signal of this store (shared by all its clones): it moves on every
+    /// programme write made through any clone, by the API or by the ingest worker alike.
+    pub fn programme_changes(&self) -> ProgrammeChanges {
+        self.changes.clone()
     }
 
     /// Which backend this store uses.
