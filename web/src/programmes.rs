@@ -188,7 +188,8 @@ pub async fn list_programmes(
     let run = || async {
         let items = state.store.query_programmes(&pq).await?;
         let f = &pq.filter;
-        let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
+        // A full page has a next one, listed or ranked alike (`after` continues either order).
+        let next = (items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
         let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
             .map_err(ApiError::internal)?;
         Ok::<_, ApiError>(Bytes::from(body))

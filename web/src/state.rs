@@ -21,7 +21,7 @@ pub struct AppState {
     pub events: Bus,
     /// Failed-login counts per username and per client address.
     pub logins: Arc<LoginLimiter>,
-    /// Recent search answers; call `invalidate()` after changing programmes outside the API.
+    /// Recent search answers, dropped on every programme change made through the store.
     pub search_cache: Arc<SearchCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
@@ -31,11 +31,11 @@ impl AppState {
     /// State over a store and a media store, with a fresh event bus and login limiter.
     pub fn new(store: Store, media: MediaStore) -> Self {
         Self {
+            search_cache: Arc::new(SearchCache::following(SEARCH_CACHE_TTL, store.programme_changes())),
             store,
             media,
             events: Bus::new(),
             logins: Arc::new(LoginLimiter::new()),
-            search_cache: Arc::new(SearchCache::new(SEARCH_CACHE_TTL)),
             desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
         }
     }
