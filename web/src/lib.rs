@@ -33,6 +33,7 @@ pub mod server;
 pub mod state;
 pub mod telemetry;
 pub mod users;
+pub mod user_lists;
 
 pub use config::{Config, ConfigError};
 pub use server::{shutdown_signal, Application};

@@ -107,9 +107,12 @@ impl ProgrammeCreate {
     }
 }
 
-/// The audit actor for a principal.
+/// The audit actor for a principal: the user, and the API token when it came with one.
 pub fn actor(p: &Principal) -> Actor {
-    Actor::user(&p.username)
+    match &p.token {
+        Some(token) => Actor::user_via_token(&p.username, token),
+        None => Actor::user(&p.username),
+    }
 }
 
 fn parse_or_400<T>(
@@ -328,6 +331,7 @@ mod tests {
             username: "u".into(),
             role,
             centre: CentreCode::parse("510421").unwrap(),
+            token: None,
         }
     }
 

@@ -155,6 +155,16 @@ impl Store {
         self.changes.clone()
     }
 
+    /// Refreshes the query planner's statistics (after a bulk import: PostgreSQL otherwise
+    /// plans searches with the word frequencies of an empty table until autovacuum runs).
+    ///
+    /// # Errors
+    /// `Database` when the statement fails.
+    pub async fn analyze(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
     /// Which backend this store uses.
     pub fn backend(&self) -> Backend {
         match self.db {
