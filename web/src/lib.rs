@@ -29,6 +29,7 @@ pub mod range;
 pub mod ratelimit;
 pub mod schedule_routes;
 pub mod search_cache;
+pub mod candidate_cache;
 pub mod server;
 pub mod state;
 pub mod telemetry;

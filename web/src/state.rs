@@ -23,6 +23,8 @@ pub struct AppState {
     pub logins: Arc<LoginLimiter>,
     /// Recent search answers, dropped on every programme change made through the store.
     pub search_cache: Arc<SearchCache>,
+    /// Scheduling candidates per centre, rebuilt after a programme change.
+    pub candidates: Arc<crate::candidate_cache::CandidateCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
 }
@@ -36,6 +38,7 @@ impl AppState {
             media,
             events: Bus::new(),
             logins: Arc::new(LoginLimiter::new()),
+            candidates: Arc::default(),
             desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
         }
     }

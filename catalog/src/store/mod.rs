@@ -15,6 +15,7 @@ pub mod programme_query;
 mod programme_search;
 mod programmes;
 mod rows;
+mod schedule_candidates;
 mod schedules;
 mod sessions;
 mod users;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use programmes::ProgrammeFilter;
+pub use schedule_candidates::{ScheduleCandidate, StreamLayout};
 pub use sessions::Session;
 
 use crate::error::{CatalogError, Result};
