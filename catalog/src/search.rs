@@ -124,6 +124,15 @@ mod tests {
     }
 
     #[test]
+    fn the_title_tier_needs_every_query_term_in_the_title() {
+        let ix = index("攀枝花芒果种植技术", &["", "介绍玉米", "少儿"]);
+        assert!(title_matches(&ix.title, &query_terms("芒果 种植")));
+        assert!(!title_matches(&ix.title, &query_terms("芒果 玉米")), "玉米 is only in the description");
+        assert!(ix.body.contains("玉米") && !ix.body.contains("芒果"), "{ix:?}");
+        assert!(ix.document.contains("玉米") && ix.document.contains("芒果"));
+    }
+
+    #[test]
     fn a_two_character_query_is_one_word() {
         assert_eq!(query_terms("芒果"), vec!["芒果".to_string()]);
         assert_eq!(query_terms("玉米"), vec!["玉米".to_string()]);

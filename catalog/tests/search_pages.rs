@@ -69,7 +69,8 @@ both_backends!(ranked_search_pages_through_every_match_once_title_matches_first,
     assert_eq!(titles[0], "芒果种植 第6期", "newest first within a tier: {titles:?}");
     assert_eq!(titles[7], "果园管理 第5期", "newest first within a tier: {titles:?}");
 
-    let unknown = ProgrammeFilter { query: Some("芒果".into()), after: Some(ProgrammeId::new()), ..Default::default() };
+    let unknown =
+        ProgrammeFilter { query: Some("芒果".into()), after: Some(ProgrammeId::new()), ..Default::default() };
     let err = store.list_programmes(&unknown).await;
     assert!(matches!(err, Err(CatalogError::Invalid { what: "after", .. })), "{err:?}");
 });
@@ -94,6 +95,9 @@ both_backends!(every_programme_write_moves_the_change_signal_shared_by_clones, |
     let edit = catalog::programme::ProgrammeEdit { version: 2, title: Some("石榴".into()), ..Default::default() };
     store.update_programme(&actor, p.id, &edit).await.unwrap();
     moved("edit");
-    store.import_programmes(&actor, &[new("510421", "玉米", "", Sharing::Network)], ProgrammeStatus::Ready).await.unwrap();
+    store
+        .import_programmes(&actor, &[new("510421", "玉米", "", Sharing::Network)], ProgrammeStatus::Ready)
+        .await
+        .unwrap();
     moved("import");
 });

@@ -101,7 +101,8 @@ async fn main() {
     rename(&mut template);
     let mut channels = Vec::new();
     for centre in schedules::demo::CENTRES {
-        for (kind, format) in [(ChannelKind::Tv, ChannelFormat::tv_hd()), (ChannelKind::Radio, ChannelFormat::radio())] {
+        for (kind, format) in [(ChannelKind::Tv, ChannelFormat::tv_hd()), (ChannelKind::Radio, ChannelFormat::radio())]
+        {
             let c = store
                 .create_channel(
                     &actor,

@@ -22,9 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::policy::{decide, Decision, Permission, Principal};
 use crate::programmes::actor;
-use crate::published::{
-    findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of,
-};
+use crate::published::{findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of};
 use crate::state::AppState;
 
 /// Schedules are readable network-wide, like channels.

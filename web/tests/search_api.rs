@@ -61,7 +61,11 @@ both!(ranked_search_pages_follow_next_through_every_match, |app| {
     assert!(all[..5].iter().all(|t| t.starts_with("芒果种植")), "title matches first: {all:?}");
     assert!(all[5..].iter().all(|t| t.starts_with("果园管理")), "{all:?}");
     let r = app
-        .as_role(Role::Viewer, Method::GET, "/api/programmes?q=%E8%8A%92%E6%9E%9C&after=00000000-0000-0000-0000-000000000000")
+        .as_role(
+            Role::Viewer,
+            Method::GET,
+            "/api/programmes?q=%E8%8A%92%E6%9E%9C&after=00000000-0000-0000-0000-000000000000",
+        )
         .send()
         .await
         .unwrap();

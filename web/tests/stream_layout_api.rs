@@ -34,7 +34,11 @@ async fn programme(app: &App, title: &str, tv: bool) {
     let n = NewProgramme::new(common::code(OWN), title, Category::Agriculture);
     let p = app.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Queued).await.unwrap();
     let progress = ProgrammeProgress { duration_ms: Some(1_500_000), ..Default::default() };
-    let p = app.store().set_programme_status(&Actor::system("ingest"), p.id, ProgrammeStatus::Ready, &progress).await.unwrap();
+    let p = app
+        .store()
+        .set_programme_status(&Actor::system("ingest"), p.id, ProgrammeStatus::Ready, &progress)
+        .await
+        .unwrap();
     app.asset(&p, title.as_bytes()).await;
     if tv {
         let key = layout::programme_thumbnail(p.id, 0).unwrap();

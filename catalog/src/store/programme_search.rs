@@ -81,10 +81,12 @@ impl Store {
                     .fetch_optional(pool)
                     .await?
             }
-            Db::Postgres(pool) => sqlx::query_as("SELECT title_terms, NULL::BIGINT FROM programmes WHERE id = $1")
-                .bind(after.to_string())
-                .fetch_optional(pool)
-                .await?,
+            Db::Postgres(pool) => {
+                sqlx::query_as("SELECT title_terms, NULL::BIGINT FROM programmes WHERE id = $1")
+                    .bind(after.to_string())
+                    .fetch_optional(pool)
+                    .await?
+            }
         };
         let (title_terms, rowid) =
             row.ok_or_else(|| CatalogError::invalid("after", format!("no programme {after} to continue after")))?;

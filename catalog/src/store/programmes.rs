@@ -3,8 +3,8 @@
 use chrono::Utc;
 use sqlx::types::Json;
 
-use super::rows::{convert, AssetRow, ProgrammeRow, PROGRAMME_COLUMNS};
 use super::programme_search::{SQLITE_INSERT, SQLITE_NUMBER, SQLITE_UPDATE};
+use super::rows::{convert, AssetRow, ProgrammeRow, PROGRAMME_COLUMNS};
 use super::{record_audit, with_pool, Store};
 use crate::asset::{Asset, AssetKind};
 use crate::audit::Actor;

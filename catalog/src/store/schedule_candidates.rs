@@ -79,8 +79,7 @@ impl Store {
                    EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = p.id AND a.kind = 'thumbnail') \
                    FROM programmes p WHERE p.duration_ms IS NOT NULL AND (p.centre_code = $1 OR p.sharing = 'network') \
                    ORDER BY p.id";
-        let rows: Vec<Row> =
-            with_pool!(self, pool => sqlx::query_as(sql).bind(centre.as_str()).fetch_all(pool).await)?;
+        let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(sql).bind(centre.as_str()).fetch_all(pool).await)?;
         rows.into_iter()
             .map(|r| {
                 Ok(ScheduleCandidate {
