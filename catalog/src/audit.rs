@@ -15,6 +15,11 @@ impl Actor {
     pub fn token(name: &str) -> Self {
         Self(format!("token:{name}"))
     }
+    /// A user acting through one of their API tokens: `user:NAME token:TOKEN`, found by
+    /// [`crate::Store::audit_by_actor`] under either the user or the token.
+    pub fn user_via_token(username: &str, token: &str) -> Self {
+        Self(format!("user:{username} token:{token}"))
+    }
     pub fn system(component: &str) -> Self {
         Self(format!("system:{component}"))
     }

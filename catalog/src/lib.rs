@@ -24,4 +24,4 @@ pub mod user;
 pub mod testing;
 
 pub use error::{CatalogError, Result};
-pub use store::{Backend, Store};
+pub use store::{Backend, ProgrammeChanges, Store};

@@ -59,6 +59,27 @@ pub fn document(title: &str, others: &[&str]) -> String {
     doc.join(" ")
 }
 
+/// What the store indexes for one programme: the title's terms, the other parts' terms, and
+/// the whole [`document`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indexed {
+    pub title: String,
+    pub body: String,
+    pub document: String,
+}
+
+/// The index entries of a programme with `title` and `others` (series, description, tags).
+pub fn index(title: &str, others: &[&str]) -> Indexed {
+    let body = others.iter().map(|p| terms(p).join(" ")).filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" ");
+    Indexed { title: terms(title).join(" "), body, document: document(title, others) }
+}
+
+/// Whether every query term is one of the space-separated `title_terms` (the first tier of a
+/// ranked search).
+pub fn title_matches(title_terms: &str, query: &[String]) -> bool {
+    query.iter().all(|q| title_terms.split(' ').any(|t| t == q))
+}
+
 /// The terms a query must all match, at most 16 (a longer query adds nothing but cost).
 /// Single CJK characters are dropped when the query also has longer words, so 芒果 matches
 /// as a word rather than as 芒 and 果 anywhere.
@@ -100,6 +121,15 @@ mod tests {
         assert!(t.iter().all(|w| w.chars().all(char::is_alphanumeric)), "{t:?}");
         assert!(t.contains(&"芒果".to_string()));
         assert!(query_terms("🥭 !!! ").is_empty());
+    }
+
+    #[test]
+    fn the_title_tier_needs_every_query_term_in_the_title() {
+        let ix = index("攀枝花芒果种植技术", &["", "介绍玉米", "少儿"]);
+        assert!(title_matches(&ix.title, &query_terms("芒果 种植")));
+        assert!(!title_matches(&ix.title, &query_terms("芒果 玉米")), "玉米 is only in the description");
+        assert!(ix.body.contains("玉米") && !ix.body.contains("芒果"), "{ix:?}");
+        assert!(ix.document.contains("玉米") && ix.document.contains("芒果"));
     }
 
     #[test]

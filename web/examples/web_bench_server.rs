@@ -73,6 +73,7 @@ async fn main() {
         let got = store.import_programmes(&Actor::system("bench"), &news, ProgrammeStatus::Ready).await.unwrap();
         ids.extend(got.into_iter().step_by(97));
     }
+    store.analyze().await.unwrap();
     eprintln!("loaded {n} programmes into {backend} in {:.1} s", started.elapsed().as_secs_f64());
 
     let user = store

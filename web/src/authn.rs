@@ -73,7 +73,7 @@ async fn by_token(state: &AppState, secret: &str) -> Result<Principal, ApiError>
     if disabled {
         return Err(ApiError::unauthorized("the account of this API token is disabled"));
     }
-    Ok(Principal { user_id: token.user_id, username, role: token.role, centre: token.centre })
+    Ok(Principal { user_id: token.user_id, username, role: token.role, centre: token.centre, token: Some(token.name) })
 }
 
 async fn by_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Principal, ApiError> {
@@ -92,7 +92,7 @@ async fn by_session(parts: &Parts, state: &AppState, secret: &str) -> Result<Pri
     if user.disabled {
         return Err(ApiError::unauthorized("this account is disabled"));
     }
-    Ok(Principal { user_id: user.id, username: user.username, role: user.role, centre: user.centre })
+    Ok(Principal { user_id: user.id, username: user.username, role: user.role, centre: user.centre, token: None })
 }
 
 #[cfg(test)]

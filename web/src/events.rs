@@ -165,6 +165,7 @@ mod tests {
             username: "u".into(),
             role,
             centre: CentreCode::parse(centre).unwrap(),
+            token: None,
         }
     }
 

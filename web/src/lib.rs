@@ -14,6 +14,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod authn;
+pub mod candidate_cache;
 pub mod centres;
 pub mod channels;
 pub mod cli;
@@ -45,6 +46,7 @@ pub mod state;
 pub mod telemetry;
 pub mod tus;
 pub mod uploads;
+pub mod user_lists;
 pub mod users;
 
 pub use config::{Config, ConfigError};

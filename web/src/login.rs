@@ -114,7 +114,13 @@ pub async fn login(
     state.store.create_session(&digest(&secret), user.id, &csrf, expires).await?;
     tracing::info!(username = %user.username, "signed in");
     let body = LoginResponse {
-        user: Principal { user_id: user.id, username: user.username, role: user.role, centre: user.centre },
+        user: Principal {
+            user_id: user.id,
+            username: user.username,
+            role: user.role,
+            centre: user.centre,
+            token: None,
+        },
         csrf_token: csrf,
     };
     Ok(with_cookie(Json(body).into_response(), &session_cookie(Some(&secret), over_tls(&headers))))

@@ -31,6 +31,10 @@ pub struct Principal {
     pub role: Role,
     #[schema(value_type = String)]
     pub centre: CentreCode,
+    /// The name of the API token the request came with (none for a browser session); changes
+    /// made through a token are audited as `user:NAME token:TOKEN`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// An action, checked against the owner centre of the object it touches.
@@ -143,6 +147,7 @@ mod tests {
             username: "u".into(),
             role,
             centre: CentreCode::parse(centre).unwrap(),
+            token: None,
         }
     }
 

@@ -107,9 +107,12 @@ impl ProgrammeCreate {
     }
 }
 
-/// The audit actor for a principal.
+/// The audit actor for a principal: the user, and the API token when it came with one.
 pub fn actor(p: &Principal) -> Actor {
-    Actor::user(&p.username)
+    match &p.token {
+        Some(token) => Actor::user_via_token(&p.username, token),
+        None => Actor::user(&p.username),
+    }
 }
 
 fn parse_or_400<T>(
@@ -188,7 +191,8 @@ pub async fn list_programmes(
     let run = || async {
         let items = state.store.query_programmes(&pq).await?;
         let f = &pq.filter;
-        let next = (f.query.is_none() && items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
+        // A full page has a next one, listed or ranked alike (`after` continues either order).
+        let next = (items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
         let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
             .map_err(ApiError::internal)?;
         Ok::<_, ApiError>(Bytes::from(body))
@@ -327,6 +331,7 @@ mod tests {
             username: "u".into(),
             role,
             centre: CentreCode::parse("510421").unwrap(),
+            token: None,
         }
     }
 

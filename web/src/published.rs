@@ -5,8 +5,8 @@
 
 use catalog::asset::AssetKind;
 use catalog::channel::{Channel as CatalogChannel, ChannelKind as CatalogKind};
-use catalog::programme::{Category, ProgrammeStatus, Sharing};
-use catalog::store::ProgrammeFilter;
+use catalog::programme::Category;
+use catalog::store::StreamLayout;
 use catalog::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
@@ -73,47 +73,42 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
 }
 
 /// Every programme visible to `centre` (its own and the network's) as a scheduling
-/// candidate. Programmes without a known duration are left out (nothing could be cut to
-/// them); `ready` is the catalog status. The catalog does not record stream layout, so every
-/// programme counts as having video and standing alone as audio.
+/// candidate, read in one query of only the columns the generator needs. Programmes without a
+/// known duration are left out (nothing could be cut to them); `ready` is the catalog status.
+/// The stream layout comes from what ingest stored ([`catalog::store::StreamLayout`]): a
+/// programme ingested as TV (it has a thumbnail strip) has video and is TV-only (its sound is
+/// not made to stand alone on radio); any other counts as both, since nothing stored tells a
+/// radio house file from one recorded without ingest.
 ///
 /// # Errors
 /// 500 when the catalog cannot be read.
 pub async fn candidates(store: &Store, centre: &catalog::ids::CentreCode) -> Result<CandidateIndex, ApiError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let f = ProgrammeFilter { visible_to: Some(centre.clone()), after, limit: 500, ..ProgrammeFilter::default() };
-        let page = store.list_programmes(&f).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        let full = page.len() == 500;
-        for p in page {
-            let (Some(ms), Ok(id), Ok(c)) =
-                (p.duration_ms, ProgrammeId::parse(&p.id.to_string()), CentreCode::parse(p.centre.as_str()))
-            else {
-                continue;
-            };
-            out.push(ProgrammeCandidate {
-                id,
-                title: p.title,
-                duration: MediaTime::from_millis(ms),
-                category: p.category.as_str().to_string(),
-                tags: p.tags,
-                centre: c,
-                shared: p.sharing == Sharing::Network,
-                language: p.language,
-                series: p.series,
-                rights_from: p.rights_from,
-                rights_until: p.rights_until,
-                ready: p.status == ProgrammeStatus::Ready,
-                video: true,
-                radio: true,
-            });
-        }
-        if !full {
-            break;
-        }
+    let rows = store.schedule_candidates(centre).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        let (Ok(id), Ok(c)) = (ProgrammeId::parse(&p.id.to_string()), CentreCode::parse(p.centre.as_str())) else {
+            continue;
+        };
+        let (video, radio) = match p.layout {
+            StreamLayout::Video => (true, false),
+            StreamLayout::Unknown => (true, true),
+        };
+        out.push(ProgrammeCandidate {
+            id,
+            title: p.title,
+            duration: MediaTime::from_millis(p.duration_ms),
+            category: p.category,
+            tags: p.tags,
+            centre: c,
+            shared: p.shared,
+            language: p.language,
+            series: p.series,
+            rights_from: p.rights_from,
+            rights_until: p.rights_until,
+            ready: p.ready,
+            video,
+            radio,
+        });
     }
     Ok(CandidateIndex::new(out))
 }

@@ -22,9 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::policy::{decide, Decision, Permission, Principal};
 use crate::programmes::actor;
-use crate::published::{
-    candidates, findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of,
-};
+use crate::published::{findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of};
 use crate::state::AppState;
 
 /// Schedules are readable network-wide, like channels.
@@ -140,7 +138,7 @@ async fn store_version(
     let new = NewDayVersion { expected, parent, change, playlist: &doc };
     let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
     let t = template_of(state, c).await?;
-    let index = candidates(&state.store, &c.centre).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(playlist, ch, t.as_ref(), &index);
     let mut body = json!({ "version": v.version, "change": v.change, "playlist": doc, "findings": findings });
     if let (Some(b), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
@@ -205,7 +203,7 @@ pub async fn generate(
     let day = parse_date(&date)?;
     let t =
         template_of(&state, &c).await?.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
-    let index = candidates(&state.store, &c.centre).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
     let generator = match Generator::new(&ch, &t, &index) {
         Ok(g) => g,
         Err(e) => return Ok(schedule_error(e)),
@@ -240,7 +238,7 @@ pub async fn get_day(
     let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
     let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
     let t = template_of(&state, &c).await?;
-    let index = candidates(&state.store, &c.centre).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
     Ok(Json(json!({ "version": v.version, "parent": v.parent, "change": v.change, "created_by": v.created_by,
@@ -331,7 +329,7 @@ pub async fn publish_day(
     }
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
     let t = template_of(&state, &c).await?;
-    let index = candidates(&state.store, &c.centre).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
     if schedules::has_errors(&findings) {
         let n = findings.iter().filter(|f| f.severity == schedules::Severity::Error).count();
@@ -371,8 +369,8 @@ pub async fn import_day(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let index = candidates(&state.store, &c.centre).await?;
-    let playlist = match schedules::import_day_csv(&body, &ch, day, &index) {
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    let playlist = match schedules::import_day_csv(&body, &ch, day, &*index) {
         Ok(pl) => pl,
         Err(e) => return Ok(schedule_error(e)),
     };

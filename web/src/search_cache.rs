@@ -1,9 +1,10 @@
 //! A short-lived cache of search answers. Ranking every match of a common word (芒果 in
 //! 100,000 programmes matches about 12,000) costs tens of milliseconds; popular searches repeat,
 //! so their answers are kept for a few seconds. Entries are per visibility scope (what one
-//! centre may see differs from another), dropped after the TTL, and all dropped at once by
-//! [`SearchCache::invalidate`], which the API calls on every programme change it makes (other
-//! writers, such as the ingest worker, may call it too; otherwise the TTL bounds staleness).
+//! centre may see differs from another), dropped after the TTL, and all dropped at once when
+//! a programme changes: the cache follows the catalog's change signal
+//! ([`catalog::ProgrammeChanges`]), which every programme write through the store moves —
+//! the API's and the ingest worker's alike — and [`SearchCache::invalidate`] drops them too.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -28,6 +29,8 @@ struct Entry {
 pub struct SearchCache {
     ttl: Duration,
     generation: AtomicU64,
+    /// The catalog's programme change counter, added to `generation`.
+    changes: Option<catalog::ProgrammeChanges>,
     entries: Mutex<HashMap<String, Entry>>,
     /// One gate per key being computed, so a burst of the same search runs the query once
     /// (the others wait for its answer) instead of stampeding the database.
@@ -37,9 +40,19 @@ pub struct SearchCache {
 impl SearchCache {
     /// A cache keeping answers for `ttl` (zero: caching off).
     pub fn new(ttl: Duration) -> Self {
+        Self::build(ttl, None)
+    }
+
+    /// A cache keeping answers for `ttl` and none across a change `changes` reports.
+    pub fn following(ttl: Duration, changes: catalog::ProgrammeChanges) -> Self {
+        Self::build(ttl, Some(changes))
+    }
+
+    fn build(ttl: Duration, changes: Option<catalog::ProgrammeChanges>) -> Self {
         Self {
             ttl,
             generation: AtomicU64::new(0),
+            changes,
             entries: Mutex::new(HashMap::new()),
             inflight: Mutex::new(HashMap::new()),
         }
@@ -90,7 +103,7 @@ impl SearchCache {
         if self.ttl.is_zero() {
             return None;
         }
-        let generation = self.generation.load(Ordering::Acquire);
+        let generation = self.generation();
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries
             .get(key)
@@ -100,7 +113,7 @@ impl SearchCache {
 
     /// The answer for `key` of the current generation, however old.
     fn get_stale(&self, key: &str) -> Option<Bytes> {
-        let generation = self.generation.load(Ordering::Acquire);
+        let generation = self.generation();
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.get(key).filter(|e| e.generation == generation).map(|e| e.body.clone())
     }
@@ -120,7 +133,9 @@ impl SearchCache {
 
     /// The current generation, to pass to [`SearchCache::put`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        // Both counters only grow, so their sum moves whenever either does.
+        let catalog = self.changes.as_ref().map_or(0, catalog::ProgrammeChanges::current);
+        self.generation.load(Ordering::Acquire).wrapping_add(catalog)
     }
 
     /// Forgets every answer (a programme changed).

@@ -21,8 +21,10 @@ pub struct AppState {
     pub events: Bus,
     /// Failed-login counts per username and per client address.
     pub logins: Arc<LoginLimiter>,
-    /// Recent search answers; call `invalidate()` after changing programmes outside the API.
+    /// Recent search answers, dropped on every programme change made through the store.
     pub search_cache: Arc<SearchCache>,
+    /// Scheduling candidates per centre, rebuilt after a programme change.
+    pub candidates: Arc<crate::candidate_cache::CandidateCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
     /// Resumable uploads (tus): the engine and its limits.
@@ -34,11 +36,12 @@ impl AppState {
     pub fn new(store: Store, media: MediaStore) -> Self {
         Self {
             uploads: ingest::upload::Uploads::new(store.clone(), media.clone(), Default::default()),
+            search_cache: Arc::new(SearchCache::following(SEARCH_CACHE_TTL, store.programme_changes())),
             store,
             media,
             events: Bus::new(),
             logins: Arc::new(LoginLimiter::new()),
-            search_cache: Arc::new(SearchCache::new(SEARCH_CACHE_TTL)),
+            candidates: Arc::default(),
             desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
         }
     }

@@ -151,6 +151,14 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         ("POST", "/api/tokens") => scoped(admin, true, 201),
+        // Listed per centre (`?centre=` of the fixture): admins of that centre and the network admin.
+        ("GET", "/api/users") | ("GET", "/api/tokens") => {
+            if na || (own && admin) {
+                200
+            } else {
+                403
+            }
+        }
         ("GET", "/api/alerts") => 200,
         // Alerts are network-wide: every role reads any alert's history and report.
         ("GET", "/api/alerts/{id}") | ("GET", "/api/alerts/{id}/report") => 200,
@@ -315,6 +323,7 @@ async fn request(
     }
     match path {
         "/api/programmes" if method == "GET" => url.push_str(&format!("?centre={}", f.centre)),
+        "/api/users" | "/api/tokens" if method == "GET" => url.push_str(&format!("?centre={}", f.centre)),
         "/api/audit" => url.push_str(&format!("?object_type=programme&object_id={}", f.programme)),
         _ => {}
     }

@@ -13,8 +13,10 @@ mod centres;
 mod channels;
 mod jobs;
 pub mod programme_query;
+mod programme_search;
 mod programmes;
 mod rows;
+mod schedule_candidates;
 mod schedules;
 mod sessions;
 mod uploads;
@@ -29,6 +31,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use programmes::ProgrammeFilter;
+pub use schedule_candidates::{ScheduleCandidate, StreamLayout};
 pub use sessions::Session;
 pub use uploads::{NewUpload, Upload};
 
@@ -38,12 +41,31 @@ use crate::error::{CatalogError, Result};
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    changes: ProgrammeChanges,
 }
 
 #[derive(Clone, Debug)]
 enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// A counter that moves whenever a programme is created, edited, imported or changes status
+/// through the store, so that caches of programme data (search answers, schedule candidates)
+/// can tell cheaply whether what they hold is still current.
+#[derive(Clone, Debug, Default)]
+pub struct ProgrammeChanges(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl ProgrammeChanges {
+    /// How many programme changes have been made so far.
+    pub fn current(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records one change (after its transaction committed).
+    pub(crate) fn bump(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// Which database a store talks to.
@@ -127,7 +149,25 @@ impl Store {
         } else {
             return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
         };
-        Ok(Self { db })
+        let store = Self { db, changes: ProgrammeChanges::default() };
+        store.index_unindexed().await?;
+        Ok(store)
+    }
+
+    /// The programme change signal of this store (shared by all its clones): it moves on every
+    /// programme write made through any clone, by the API or by the ingest worker alike.
+    pub fn programme_changes(&self) -> ProgrammeChanges {
+        self.changes.clone()
+    }
+
+    /// Refreshes the query planner's statistics (after a bulk import: PostgreSQL otherwise
+    /// plans searches with the word frequencies of an empty table until autovacuum runs).
+    ///
+    /// # Errors
+    /// `Database` when the statement fails.
+    pub async fn analyze(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 
     /// Which backend this store uses.

@@ -1,7 +1,7 @@
 //! Programme listing with the web API's full set of filters: everything of
 //! [`ProgrammeFilter`] plus sharing, a duration range, a creation-date range and newest-first
 //! order. Keyset pages on the time-ordered id in either direction; a text query ranks instead
-//! (one page, `after` ignored), exactly as [`Store::list_programmes`] does.
+//! (title matches first, newest first within a tier), `after` continuing the ranked order.
 
 use chrono::{DateTime, Utc};
 
@@ -26,55 +26,42 @@ pub struct ProgrammeQuery {
     pub newest_first: bool,
 }
 
+/// The filters every listing applies, on `programmes p`: $1 centre, $2 status, $3 category,
+/// $4 visible to, $7 sharing, $8/$9 duration range, $10/$11 creation range ($5 and $6 are the
+/// cursor or search text and the limit).
+pub(super) const FILTERS: &str = "($1 IS NULL OR p.centre_code = $1) AND ($2 IS NULL OR p.status = $2) \
+     AND ($3 IS NULL OR p.category = $3) AND ($4 IS NULL OR p.centre_code = $4 OR p.sharing = 'network') \
+     AND ($7 IS NULL OR p.sharing = $7) AND ($8 IS NULL OR p.duration_ms >= $8) \
+     AND ($9 IS NULL OR p.duration_ms <= $9) AND ($10 IS NULL OR p.created_at >= $10) \
+     AND ($11 IS NULL OR p.created_at < $11)";
+
 impl Store {
-    /// A page of programmes matching every given filter.
+    /// A page of programmes matching every given filter; with a text query, a page of the
+    /// ranked search (see [`super::programme_search`]), `after` continuing it.
     ///
     /// # Errors
-    /// `Database` when the query fails.
+    /// `Invalid` for a search cursor that is not a programme; `Database` when the query fails.
     pub async fn query_programmes(&self, q: &ProgrammeQuery) -> Result<Vec<Programme>> {
         let f = &q.filter;
-        let terms = f.query.as_deref().map(search::query_terms);
-        if terms.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Vec::new());
+        if let Some(text) = f.query.as_deref() {
+            let terms = search::query_terms(text);
+            if terms.is_empty() {
+                return Ok(Vec::new());
+            }
+            return self.search_programmes(q, &terms).await;
         }
-        let filters = "($1 IS NULL OR p.centre_code = $1) AND ($2 IS NULL OR p.status = $2) \
-             AND ($3 IS NULL OR p.category = $3) AND ($4 IS NULL OR p.centre_code = $4 OR p.sharing = 'network') \
-             AND ($7 IS NULL OR p.sharing = $7) AND ($8 IS NULL OR p.duration_ms >= $8) \
-             AND ($9 IS NULL OR p.duration_ms <= $9) AND ($10 IS NULL OR p.created_at >= $10) \
-             AND ($11 IS NULL OR p.created_at < $11)";
         let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
         let (cmp, order) = if q.newest_first { ("<", "DESC") } else { (">", "ASC") };
-        let (sql, text) = match (&terms, self.backend()) {
-            (None, _) => (
-                format!(
-                    "SELECT {cols} FROM programmes p WHERE {filters} AND ($5 IS NULL OR p.id {cmp} $5) \
-                     ORDER BY p.id {order} LIMIT $6"
-                ),
-                None,
-            ),
-            (Some(t), crate::Backend::Sqlite) => (
-                format!(
-                    "SELECT {cols} FROM programme_fts f JOIN programmes p ON p.id = f.programme_id \
-                     WHERE programme_fts MATCH $5 AND {filters} ORDER BY bm25(programme_fts), p.id LIMIT $6"
-                ),
-                Some(t.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ")),
-            ),
-            (Some(t), crate::Backend::Postgres) => (
-                format!(
-                    "SELECT {cols} FROM programmes p, plainto_tsquery('simple', $5) q \
-                     WHERE to_tsvector('simple', p.search_terms) @@ q AND {filters} \
-                     ORDER BY ts_rank(to_tsvector('simple', p.search_terms), q) DESC, p.id LIMIT $6"
-                ),
-                Some(t.join(" ")),
-            ),
-        };
-        let fifth = text.or_else(|| f.after.map(|a| a.to_string()));
+        let sql = format!(
+            "SELECT {cols} FROM programmes p WHERE {FILTERS} AND ($5 IS NULL OR p.id {cmp} $5) \
+             ORDER BY p.id {order} LIMIT $6"
+        );
         let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(&sql)
             .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
             .bind(f.status.map(|s| s.as_str().to_string()))
             .bind(f.category.map(|c| c.as_str().to_string()))
             .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
-            .bind(fifth)
+            .bind(f.after.map(|a| a.to_string()))
             .bind(f.limit.clamp(1, 500))
             .bind(q.sharing.map(|s| s.as_str().to_string()))
             .bind(q.min_duration_ms)

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use sqlx::types::Json;
 
+use super::programme_search::{SQLITE_INSERT, SQLITE_NUMBER, SQLITE_UPDATE};
 use super::rows::{convert, AssetRow, ProgrammeRow, PROGRAMME_COLUMNS};
 use super::{record_audit, with_pool, Store};
 use crate::asset::{Asset, AssetKind};
@@ -46,25 +47,26 @@ impl Store {
         let id = ProgrammeId::new();
         let now = Utc::now();
         let sql = "INSERT INTO programmes (id, centre_code, title, series, episode, description, category, language, \
-                   tags, sharing, status, rights_from, rights_until, created_at, updated_at, search_terms) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)";
-        let terms = search_document(new);
+                   tags, sharing, status, rights_from, rights_until, created_at, updated_at, search_terms, title_terms) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)";
+        let ix = search_index(new);
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(sql)
                 .bind(id.to_string()).bind(new.centre.as_str()).bind(new.title.trim()).bind(&new.series)
                 .bind(new.episode).bind(&new.description).bind(new.category.as_str()).bind(&new.language)
                 .bind(Json(&new.tags)).bind(new.sharing.as_str()).bind(status.as_str())
-                .bind(new.rights_from).bind(new.rights_until).bind(now).bind(&terms)
+                .bind(new.rights_from).bind(new.rights_until).bind(now).bind(&ix.document).bind(&ix.title)
                 .execute(&mut *tx).await?;
             if self.backend() == crate::Backend::Sqlite {
-                sqlx::query("INSERT INTO programme_fts (programme_id, terms) VALUES ($1, $2)")
-                    .bind(id.to_string()).bind(&terms).execute(&mut *tx).await?;
+                sqlx::query(SQLITE_NUMBER).bind(id.to_string()).execute(&mut *tx).await?;
+                sqlx::query(SQLITE_INSERT).bind(id.to_string()).bind(&ix.title).bind(&ix.body).execute(&mut *tx).await?;
             }
             let after = serde_json::json!({ "title": new.title.trim(), "centre": new.centre, "status": status });
             record_audit!(&mut *tx, actor, "programme.create", "programme", id.to_string(), None::<serde_json::Value>, Some(after))?;
             tx.commit().await?;
         });
+        self.changes.bump();
         self.get_programme(id).await
     }
 
@@ -95,16 +97,16 @@ impl Store {
     pub async fn update_programme(&self, actor: &Actor, id: ProgrammeId, edit: &ProgrammeEdit) -> Result<Programme> {
         let before = self.get_programme(id).await?;
         let n = edit.apply(&before)?;
-        let terms = search_document(&n);
+        let ix = search_index(&n);
         let sql = "UPDATE programmes SET title = $1, series = $2, episode = $3, description = $4, category = $5, \
                    language = $6, tags = $7, sharing = $8, rights_from = $9, rights_until = $10, search_terms = $11, \
-                   updated_at = $12, version = version + 1 WHERE id = $13 AND version = $14";
+                   updated_at = $12, version = version + 1, title_terms = $15 WHERE id = $13 AND version = $14";
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(sql)
                 .bind(n.title.trim()).bind(&n.series).bind(n.episode).bind(&n.description).bind(n.category.as_str())
                 .bind(&n.language).bind(Json(&n.tags)).bind(n.sharing.as_str()).bind(n.rights_from).bind(n.rights_until)
-                .bind(&terms).bind(Utc::now()).bind(id.to_string()).bind(edit.version)
+                .bind(&ix.document).bind(Utc::now()).bind(id.to_string()).bind(edit.version).bind(&ix.title)
                 .execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Err(CatalogError::Conflict(format!(
@@ -112,8 +114,7 @@ impl Store {
                 )));
             }
             if self.backend() == crate::Backend::Sqlite {
-                sqlx::query("UPDATE programme_fts SET terms = $1 WHERE programme_id = $2")
-                    .bind(&terms).bind(id.to_string()).execute(&mut *tx).await?;
+                sqlx::query(SQLITE_UPDATE).bind(id.to_string()).bind(&ix.title).bind(&ix.body).execute(&mut *tx).await?;
             }
             let b = serde_json::to_value(&before).ok();
             let a = serde_json::json!({ "title": n.title.trim(), "category": n.category, "sharing": n.sharing,
@@ -121,6 +122,7 @@ impl Store {
             record_audit!(&mut *tx, actor, "programme.update", "programme", id.to_string(), b, Some(a))?;
             tx.commit().await?;
         });
+        self.changes.bump();
         self.get_programme(id).await
     }
 
@@ -155,6 +157,7 @@ impl Store {
             record_audit!(&mut *tx, actor, "programme.status", "programme", id.to_string(), Some(b), Some(a))?;
             tx.commit().await?;
         });
+        self.changes.bump();
         self.get_programme(id).await
     }
 
@@ -180,6 +183,7 @@ impl Store {
             .bind(id.to_string()).bind(programme_id.to_string()).bind(kind.as_str()).bind(key)
             .bind(sha256).bind(size_bytes).bind(Utc::now())
             .fetch_one(pool).await)?;
+        self.changes.bump();
         row.try_into()
     }
 
@@ -206,8 +210,8 @@ impl Store {
     }
 }
 
-/// The search document of a programme: its title, series, description and tags.
-fn search_document(p: &NewProgramme) -> String {
+/// The search index entries of a programme: its title, series, description and tags.
+fn search_index(p: &NewProgramme) -> search::Indexed {
     let tags = p.tags.join(" ");
-    search::document(&p.title, &[p.series.as_deref().unwrap_or(""), &p.description, &tags])
+    search::index(&p.title, &[p.series.as_deref().unwrap_or(""), &p.description, &tags])
 }

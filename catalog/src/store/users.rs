@@ -6,7 +6,7 @@ use super::rows::{convert, TokenRow, UserRow};
 use super::{record_audit, with_pool, Store};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
-use crate::ids::{TokenId, UserId};
+use crate::ids::{CentreCode, TokenId, UserId};
 use crate::user::{ApiToken, NewApiToken, NewUser, User};
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, centre_code, disabled, created_at";
@@ -68,6 +68,31 @@ impl Store {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
         let rows: Vec<UserRow> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
         convert(rows)
+    }
+
+    /// The users of one centre (every user when `centre` is `None`), by username.
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn list_users_of(&self, centre: Option<&CentreCode>) -> Result<Vec<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE ($1 IS NULL OR centre_code = $1) ORDER BY username");
+        let rows: Vec<UserRow> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(centre.map(|c| c.as_str().to_string())).fetch_all(pool).await)?;
+        convert(rows)
+    }
+
+    /// The API tokens of one centre (all when `centre` is `None`), oldest first; revoked and
+    /// expired ones included. Only hashes are stored, so no secret can be listed.
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn list_tokens(&self, centre: Option<&CentreCode>) -> Result<Vec<ApiToken>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE ($1 IS NULL OR centre_code = $1) ORDER BY created_at, id"
+        );
+        let rows: Vec<TokenRow> = with_pool!(self, pool => sqlx::query_as(&sql)
+            .bind(centre.map(|c| c.as_str().to_string())).fetch_all(pool).await)?;
+        rows.into_iter().map(ApiToken::try_from).collect()
     }
 
     /// Stores a new API token (its hash only), audited.

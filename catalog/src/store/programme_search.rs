@@ -1,0 +1,203 @@
+//! Ranked text search in bounded time, and the index rows behind it.
+//!
+//! The rank is in two tiers: programmes whose title holds every query term, then those that
+//! match only with their series, description or tags. Within a tier the newest come first. Each
+//! tier is read newest first straight from the index and stops at the page size. SQLite reads
+//! the FTS5 table in rowid order. PostgreSQL walks the primary key for a common word or takes
+//! the GIN index for a rare one. So a word that matches 12,000 programmes costs what a rare one
+//! costs, instead of scoring every match before the LIMIT. Pages go on from a cursor, which is
+//! the last programme of the previous page. Its tier is found again from its stored title terms.
+
+use sqlx::types::Json;
+
+use super::programme_query::{ProgrammeQuery, FILTERS};
+use super::rows::{convert, ProgrammeRow, PROGRAMME_COLUMNS};
+use super::{with_pool, Db, Store};
+use crate::error::{CatalogError, Result};
+use crate::ids::ProgrammeId;
+use crate::programme::Programme;
+use crate::search;
+
+/// SQLite: gives a new programme the next row number of the search table (kept in the
+/// programme, so a cursor finds its place in O(log n)).
+pub(super) const SQLITE_NUMBER: &str = "UPDATE programmes SET search_rowid = \
+    (SELECT COALESCE(MAX(search_rowid), 0) + 1 FROM programmes) WHERE id = $1";
+/// SQLite: the search row of a programme numbered by [`SQLITE_NUMBER`] ($1 id, $2 title, $3 body).
+pub(super) const SQLITE_INSERT: &str = "INSERT INTO programme_search (rowid, programme_id, title, body) \
+    SELECT search_rowid, id, $2, $3 FROM programmes WHERE id = $1";
+/// SQLite: re-indexes an edited programme ($1 id, $2 title, $3 body).
+pub(super) const SQLITE_UPDATE: &str = "UPDATE programme_search SET title = $2, body = $3 \
+    WHERE rowid = (SELECT search_rowid FROM programmes WHERE id = $1)";
+
+/// Where a page of a ranked search starts.
+#[derive(Debug, Clone, PartialEq)]
+enum Start {
+    /// At the top.
+    Top,
+    /// After a programme of the title tier (SQLite: its search row; PostgreSQL: its id).
+    InTitles(Key),
+    /// After a programme of the second tier.
+    InRest(Key),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Row(i64),
+    Id(String),
+}
+
+impl Store {
+    /// A page of a ranked search for `terms` (non-empty) with every filter of `q`.
+    ///
+    /// # Errors
+    /// `Invalid` when the cursor is not a programme; `Database` when a query fails.
+    pub(super) async fn search_programmes(&self, q: &ProgrammeQuery, terms: &[String]) -> Result<Vec<Programme>> {
+        let limit = q.filter.limit.clamp(1, 500);
+        let start = match q.filter.after {
+            None => Start::Top,
+            Some(after) => self.search_start(after, terms).await?,
+        };
+        let mut page = match &start {
+            Start::Top => self.search_tier(q, terms, true, None, limit).await?,
+            Start::InTitles(k) => self.search_tier(q, terms, true, Some(k), limit).await?,
+            Start::InRest(_) => Vec::new(),
+        };
+        let missing = limit - page.len() as i64;
+        if missing > 0 {
+            let key = match &start {
+                Start::InRest(k) => Some(k),
+                _ => None,
+            };
+            page.extend(self.search_tier(q, terms, false, key, missing).await?);
+        }
+        Ok(page)
+    }
+
+    async fn search_start(&self, after: ProgrammeId, terms: &[String]) -> Result<Start> {
+        let row: Option<(Option<String>, Option<i64>)> = match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query_as("SELECT title_terms, search_rowid FROM programmes WHERE id = $1")
+                    .bind(after.to_string())
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as("SELECT title_terms, NULL::BIGINT FROM programmes WHERE id = $1")
+                    .bind(after.to_string())
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        let (title_terms, rowid) =
+            row.ok_or_else(|| CatalogError::invalid("after", format!("no programme {after} to continue after")))?;
+        let key = match (self.backend(), rowid) {
+            (crate::Backend::Sqlite, Some(r)) => Key::Row(r),
+            (crate::Backend::Sqlite, None) => {
+                return Err(CatalogError::invalid("after", format!("programme {after} is not indexed for search")))
+            }
+            (crate::Backend::Postgres, _) => Key::Id(after.to_string()),
+        };
+        Ok(if search::title_matches(title_terms.as_deref().unwrap_or(""), terms) {
+            Start::InTitles(key)
+        } else {
+            Start::InRest(key)
+        })
+    }
+
+    /// One tier, newest first, after `key`, at most `limit` rows.
+    async fn search_tier(
+        &self,
+        q: &ProgrammeQuery,
+        terms: &[String],
+        titles: bool,
+        key: Option<&Key>,
+        limit: i64,
+    ) -> Result<Vec<Programme>> {
+        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let (sql, text) = match self.backend() {
+            crate::Backend::Sqlite => {
+                let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
+                let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
+                let text = if titles { in_title } else { format!("({all}) NOT ({in_title})") };
+                let after = if key.is_some() { " AND f.rowid < $12" } else { "" };
+                // CROSS JOIN keeps the FTS table outermost, read in rowid order up to the LIMIT.
+                let sql = format!(
+                    "SELECT {cols} FROM programme_search f CROSS JOIN programmes p ON p.id = f.programme_id \
+                     WHERE programme_search MATCH $5 AND {FILTERS}{after} ORDER BY f.rowid DESC LIMIT $6"
+                );
+                (sql, text)
+            }
+            crate::Backend::Postgres => {
+                let matches = if titles {
+                    "p.title_tsv @@ plainto_tsquery('simple', $5)"
+                } else {
+                    "p.search_tsv @@ plainto_tsquery('simple', $5) AND NOT p.title_tsv @@ plainto_tsquery('simple', $5)"
+                };
+                let after = if key.is_some() { " AND p.id < $12" } else { "" };
+                let sql = format!(
+                    "SELECT {cols} FROM programmes p WHERE {matches} AND {FILTERS}{after} ORDER BY p.id DESC LIMIT $6"
+                );
+                (sql, terms.join(" "))
+            }
+        };
+        let f = &q.filter;
+        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => {
+            let query = sqlx::query_as(&sql)
+                // Planned with this query's words (a common word walks the ids, a rare one the
+                // GIN index), never as a generic plan cached for any word.
+                .persistent(false)
+                .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
+                .bind(f.status.map(|s| s.as_str().to_string()))
+                .bind(f.category.map(|c| c.as_str().to_string()))
+                .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
+                .bind(&text)
+                .bind(limit)
+                .bind(q.sharing.map(|s| s.as_str().to_string()))
+                .bind(q.min_duration_ms)
+                .bind(q.max_duration_ms)
+                .bind(q.created_from)
+                .bind(q.created_until);
+            let query = match key {
+                None => query,
+                Some(Key::Row(r)) => query.bind(*r),
+                Some(Key::Id(id)) => query.bind(id.clone()),
+            };
+            query.fetch_all(pool).await
+        })?;
+        convert(rows)
+    }
+
+    /// Indexes programmes stored before the ranked index existed (`title_terms` NULL), in
+    /// batches. Run by [`Store::connect`] after migrating; a no-op once everything is indexed.
+    ///
+    /// # Errors
+    /// `Database` when a query fails.
+    pub(super) async fn index_unindexed(&self) -> Result<u64> {
+        type Unindexed = (String, String, Option<String>, String, Json<Vec<String>>);
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let mut done = 0;
+        loop {
+            let rows: Vec<Unindexed> = with_pool!(self, pool => sqlx::query_as(
+                "SELECT id, title, series, description, tags FROM programmes WHERE title_terms IS NULL LIMIT 1000")
+                .fetch_all(pool).await)?;
+            if rows.is_empty() {
+                return Ok(done);
+            }
+            with_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                for (id, title, series, description, tags) in &rows {
+                    let tags = tags.0.join(" ");
+                    let ix = search::index(title, &[series.as_deref().unwrap_or(""), description, &tags]);
+                    sqlx::query("UPDATE programmes SET title_terms = $2, search_terms = $3 WHERE id = $1")
+                        .bind(id).bind(&ix.title).bind(&ix.document).execute(&mut *tx).await?;
+                    if sqlite {
+                        sqlx::query(SQLITE_NUMBER).bind(id).execute(&mut *tx).await?;
+                        sqlx::query(SQLITE_INSERT).bind(id).bind(&ix.title).bind(&ix.body).execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+            });
+            done += rows.len() as u64;
+        }
+    }
+}
