@@ -25,6 +25,7 @@ pub mod onair;
 pub mod policy;
 pub mod programmes;
 pub mod published;
+pub mod qc_override;
 pub mod range;
 pub mod ratelimit;
 pub mod schedule_routes;

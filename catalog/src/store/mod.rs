@@ -13,6 +13,7 @@ mod channels;
 mod jobs;
 pub mod programme_query;
 mod programmes;
+mod qc_override;
 mod rows;
 mod schedules;
 mod sessions;
