@@ -22,7 +22,7 @@ len=$(stat -c %s "$file")
 data="$work/data"; rm -rf "$data"
 port=$((20000 + RANDOM % 20000))
 KAPOK_DATA="$data" KAPOK_LISTEN="127.0.0.1:$port" KAPOK_ADMIN_PASSWORD="bench password 123" \
-  RUST_LOG=warn "$kapok" serve --role api > "$work/serve.log" 2>&1 &
+  RUST_LOG=warn env ${KAPOK_BENCH_MALLOC:+MALLOC_ARENA_MAX=$KAPOK_BENCH_MALLOC} "$kapok" serve --role api > "$work/serve.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 base="http://127.0.0.1:$port"
