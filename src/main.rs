@@ -64,10 +64,14 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Playout engine commands.
+    /// Playout: `kapok playout --channel ID --api URL` runs a remote playout node for one
+    /// channel; `kapok playout render …` renders a playlist on the virtual clock.
+    #[command(args_conflicts_with_subcommands = true)]
     Playout {
         #[command(subcommand)]
-        command: PlayoutCommand,
+        command: Option<PlayoutCommand>,
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// Emergency alert commands.
     Alert {
@@ -106,6 +110,33 @@ enum TokenCommand {
         #[arg(long)]
         expires_days: Option<u32>,
     },
+}
+
+/// A remote playout node (see docs/playout-node.md).
+#[derive(clap::Args)]
+struct NodeArgs {
+    /// The channel's id or slug.
+    #[arg(long)]
+    channel: Option<String>,
+    /// The server's base URL.
+    #[arg(long, env = "KAPOK_API", default_value = "http://127.0.0.1:8080")]
+    api: String,
+    /// A playout_node token of the channel's centre (see `kapok token create`).
+    #[arg(long, env = "KAPOK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Outputs, repeatable: udp://HOST:PORT, srt://…, rtmp://…, file:PATH.ts, hls:DIR
+    /// (default: HLS under <data>/hls/<slug>/).
+    #[arg(long = "output", value_name = "TARGET")]
+    outputs: Vec<String>,
+    /// Media cache size in GiB.
+    #[arg(long, default_value_t = 20)]
+    cache_gib: u64,
+    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
+    #[arg(long, value_name = "TEXT")]
+    crawl: Option<String>,
+    /// A filler file aired instead of the slate (repeatable; in rotation).
+    #[arg(long = "filler", value_name = "FILE")]
+    fillers: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -265,7 +296,40 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Playout { command: PlayoutCommand::Render { playlist, output } } => {
+        Command::Playout { command: None, node } => {
+            let Some(channel) = node.channel else {
+                return Err(Failure {
+                    code: 2,
+                    message: "playout: give --channel ID (or a subcommand: render)".into(),
+                });
+            };
+            let config = web::Config::load(cli.config.as_deref(), env)?;
+            web::telemetry::init(config.log_format);
+            let outputs = node
+                .outputs
+                .iter()
+                .map(|t| web::playout_node::parse_target(t))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
+            let opts = web::playout_node::NodeOptions {
+                api: node.api,
+                token: node.token,
+                channel,
+                data: config.data.join("playout"),
+                outputs,
+                cache_bytes: node.cache_gib.saturating_mul(1 << 30),
+                crawl: node.crawl,
+                fillers: node.fillers,
+            };
+            let runtime = runtime()?;
+            let running =
+                web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            runtime.block_on(async { web::shutdown_signal().await });
+            let report = running.stop().map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            print_json(&serde_json::json!({ "frames_out": report.frames_out, "samples_out": report.samples_out }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Playout { command: Some(PlayoutCommand::Render { playlist, output }), .. } => {
             web::telemetry::init(web::config::LogFormat::Text);
             let report = playout::render_playlist_file(&playlist, &output)
                 .map_err(|e| Failure { code: 1, message: e.to_string() })?;

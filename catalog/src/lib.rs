@@ -4,6 +4,7 @@
 
 mod text_enum;
 
+pub mod alert;
 pub mod asrun;
 pub mod asset;
 pub mod audit;

@@ -22,11 +22,12 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::{Item, Playlist};
+use crate::playlist::{Item, ItemKind, Playlist};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
 mod control;
+mod fill;
 
 use control::{Command, Override};
 pub use control::{EngineHandle, Overlay, ResumePolicy};
@@ -87,6 +88,10 @@ pub struct Engine<C: PlayoutClock> {
     overriding: Option<Override>,
     extra_records: Vec<AsRunRecord>,
     overlay: Option<Box<dyn Overlay>>,
+    /// The channel's own graphics (a text crawl), drawn after `overlay`, never dropped.
+    ticker: Option<Box<dyn Overlay>>,
+    /// Filler programmes aired instead of the slate.
+    fillers: fill::Fillers,
     /// 0, [`RETURN_AFTER_ITEM`] or [`RETURN_NOW`]: asks [`Engine::run`] to hand back early.
     returning: Arc<AtomicU8>,
     /// The next item's input, opened before a run returned early, for the next run to reuse.
@@ -135,6 +140,8 @@ impl<C: PlayoutClock> Engine<C> {
             overriding: None,
             extra_records: Vec::new(),
             overlay: None,
+            ticker: None,
+            fillers: fill::Fillers::default(),
             returning: Arc::default(),
             carry: None,
             prepared: None,
@@ -157,6 +164,12 @@ impl<C: PlayoutClock> Engine<C> {
     /// that runs for days reports item by item, not when a run returns).
     pub fn set_observer(&mut self, observer: AsRunObserver) {
         self.observer = Some(observer);
+    }
+
+    /// Draws `ticker` (e.g. [`crate::ticker::Ticker`]) into every frame of the scheduled
+    /// programme from now on, under any overlay such as an alert crawl; `None` removes it.
+    pub fn set_ticker(&mut self, ticker: Option<Box<dyn Overlay>>) {
+        self.ticker = ticker;
     }
 
     fn observe(&mut self, record: &AsRunRecord) {
@@ -278,9 +291,21 @@ impl<C: PlayoutClock> Engine<C> {
                     input
                 }
             };
-            // Open the next item while this one airs.
+            // Open the next item while this one airs — except the same live source again: a
+            // relay (srt-live-transmit, an encoder's listener) may serve one connection at a
+            // time, and one that dropped must be called afresh, so it is reconnected at the boundary.
             if pending.is_none() {
-                pending = next_from(k + 1).and_then(open);
+                let next = next_from(k + 1);
+                let relay_again = match (seg.kind, next.map(|n| segments[n].kind)) {
+                    (SegmentKind::Item(a), Some(SegmentKind::Item(b))) => {
+                        let (a, b) = (&playlist.items[a], &playlist.items[b]);
+                        a.kind == ItemKind::Live && same_input(a, b)
+                    }
+                    _ => false,
+                };
+                if !relay_again {
+                    pending = next.and_then(open);
+                }
             }
             let input = match input {
                 Some(Ok(input)) => Some(input),
@@ -297,7 +322,14 @@ impl<C: PlayoutClock> Engine<C> {
             if local_now > unit(&seg.start) {
                 rec.note("joined late after an override");
             }
+            // A live relay that drops (or never connects) is called again while its slot lasts.
+            self.fillers.relay = match seg.kind {
+                SegmentKind::Item(i) if playlist.items[i].kind == ItemKind::Live => Some(playlist.items[i].clone()),
+                _ => None,
+            };
             self.air(seg, input.as_ref(), &mut rec)?;
+            self.fillers.relay = None;
+            self.fillers.retry = None;
             drop(input);
             self.output.check()?;
             if rec.outcome == Outcome::Fallback {
@@ -386,6 +418,7 @@ impl<C: PlayoutClock> Engine<C> {
             audio: AudioFeed::new(feed_state(has_audio), self.format.audio.channels),
             at: start,
         };
+        let mut filler: Option<fill::Filler> = None;
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
         let mut ticks = 0u64;
         self.publish_health(0, 0);
@@ -428,27 +461,52 @@ impl<C: PlayoutClock> Engine<C> {
             if local > cur.at {
                 self.skip(&mut cur, local, rec);
             }
+            // The schedule cannot air (no input, or its picture/sound failed): filler if any.
+            let failed = if radio {
+                has_audio && cur.audio.state == State::Failed
+            } else {
+                has_video && cur.video.state == State::Failed
+            };
+            let filling = cur.input.is_none() || failed;
+            if filling && !filler.as_ref().is_some_and(|f| f.relay && !f.done(radio)) {
+                if let Some(back) = self.relay_back(rec) {
+                    filler = Some(back);
+                }
+            }
+            if filling && self.has_fillers() && filler.as_ref().is_none_or(|f| f.done(radio)) {
+                filler = self.next_filler(rec);
+            }
             if radio {
                 let to = (local + chunk).min(end);
                 self.clock.wait_until(self.now());
                 let target = self.base.1 + to;
-                let (audio, input) = (&mut cur.audio, cur.input);
-                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                let (audio, source) = match filler.as_mut() {
+                    Some(f) if filling => (&mut f.audio, Some(&f.input)),
+                    _ => (&mut cur.audio, cur.input),
+                };
+                self.audio_until(target, |n, r| audio.take(source, n, r), rec)?;
                 cur.at = to;
             } else {
                 let Some(v) = self.format.video else { break };
                 let pts = v.fps.frames_to_time(self.frames_out);
                 let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
                 self.clock.wait_until(pts);
-                if let Some(frame) = cur.video.next(cur.input, self.slate.as_ref(), rec) {
+                let frame = match filler.as_ref().is_some_and(|f| !f.relay || !f.done(false)) && filling {
+                    true => self.filler_frame(&mut filler, rec),
+                    false => cur.video.next(cur.input, self.slate.as_ref(), rec),
+                };
+                if let Some(frame) = frame {
                     let frame = self.overlaid(frame);
                     self.output.push_video(frame, pts, duration)?;
                 }
                 self.frames_out += 1;
                 cur.at = local + 1;
                 let target = self.base.1 + self.format.sample_at_frame(cur.at);
-                let (audio, input) = (&mut cur.audio, cur.input);
-                self.audio_until(target, |n, r| audio.take(input, n, r), rec)?;
+                let (audio, source) = match filler.as_mut() {
+                    Some(f) if filling => (&mut f.audio, Some(&f.input)),
+                    _ => (&mut cur.audio, cur.input),
+                };
+                self.audio_until(target, |n, r| audio.take(source, n, r), rec)?;
             }
             self.publish_position();
         }
@@ -509,14 +567,23 @@ impl<C: PlayoutClock> Engine<C> {
 
     /// `frame` with the overlay drawn on it (a copy when the buffer is shared).
     fn overlaid(&mut self, mut frame: gst::Buffer) -> gst::Buffer {
-        let (Some(overlay), Some(v)) = (self.overlay.as_mut(), self.format.video) else { return frame };
-        let keep = match frame.make_mut().map_writable() {
-            Ok(mut map) => overlay.draw(map.as_mut_slice(), v.width, v.height),
-            Err(_) => false,
-        };
-        if !keep {
-            self.overlay = None;
+        let Some(v) = self.format.video else { return frame };
+        if self.overlay.is_none() && self.ticker.is_none() {
+            return frame;
         }
+        let Ok(mut map) = frame.make_mut().map_writable() else {
+            self.overlay = None;
+            return frame;
+        };
+        if let Some(ticker) = self.ticker.as_mut() {
+            ticker.draw(map.as_mut_slice(), v.width, v.height);
+        }
+        if let Some(overlay) = self.overlay.as_mut() {
+            if !overlay.draw(map.as_mut_slice(), v.width, v.height) {
+                self.overlay = None;
+            }
+        }
+        drop(map);
         frame
     }
 

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 mod feed;
+pub mod filler;
 pub mod input;
 mod join;
 pub mod live;
@@ -26,6 +27,7 @@ pub mod playlist;
 pub mod render;
 pub mod status;
 pub mod target;
+pub mod ticker;
 pub mod timeline;
 
 pub use asrun::{AsRunRecord, Outcome};

@@ -80,10 +80,12 @@ fn update_supersedes_and_cancel_stops_both() {
 }
 
 #[test]
-fn cancel_of_unknown_alert_is_an_error() {
+fn cancel_or_update_of_unknown_alert_is_an_error() {
     let mut lc = Lifecycle::new();
     let err = lc.receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap_err();
     assert!(matches!(err, EmergencyError::UnknownReference(_)), "{err}");
+    let err = lc.receive(alert("cap_update.xml"), at("2026-07-01T10:30:01+08:00")).unwrap_err();
+    assert!(matches!(err, EmergencyError::UnknownReference(_)), "an update of nothing known: {err}");
     let err = lc.receive(alert("ebm_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap_err();
     assert!(matches!(err, EmergencyError::UnknownReference(_)), "{err}");
 }
@@ -129,4 +131,28 @@ fn ended_alerts_older_than_the_cutoff_are_forgotten_live_ones_kept() {
     assert_eq!(lc.forget_ended_before(at("2026-07-01T12:00:00+08:00")), 1);
     assert_eq!(lc.state(&ko), None);
     assert_eq!(lc.state(&ku), Some(AlertState::Received));
+}
+
+#[test]
+fn an_alert_restored_from_its_stored_json_is_known_to_cancel_and_duplicates() {
+    let original = alert("cap_update.xml");
+    let stored = serde_json::to_value(&original).unwrap();
+    let back: Alert = serde_json::from_value(stored).unwrap();
+    assert_eq!(back, original, "the JSON form round-trips");
+    let mut lc = Lifecycle::new();
+    let key = back.key();
+    let received = at("2026-07-01T10:30:01+08:00");
+    let history = vec![schedules::emergency::lifecycle::Transition {
+        at: received,
+        key: key.clone(),
+        from: None,
+        to: AlertState::Received,
+    }];
+    let state = AlertState::parse(AlertState::Scheduled.as_str()).unwrap();
+    lc.restore(schedules::emergency::lifecycle::Tracked { alert: back, state, history });
+    assert_eq!(lc.receive(alert("cap_update.xml"), received).unwrap(), Received::Duplicate);
+    let steps = accepted(lc.receive(alert("cap_cancel.xml"), at("2026-07-01T15:00:01+08:00")).unwrap());
+    assert_eq!(steps[0], (Some(AlertState::Scheduled), AlertState::Cancelled));
+    assert_eq!(AlertState::parse("on_air"), Some(AlertState::OnAir));
+    assert_eq!(AlertState::parse("bogus"), None);
 }

@@ -53,7 +53,7 @@ export class ApiError extends Error {
 
 const CSRF_KEY = "kapok.csrf";
 
-async function request<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
+export async function request<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (type) headers["Content-Type"] = type;
   if (method !== "GET") {

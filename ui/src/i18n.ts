@@ -1,8 +1,10 @@
 // A small translation table: zh-CN by default, English by the switch in the header.
 
+import { enPages, zhPages } from "./i18n-pages";
+
 export type Lang = "zh-CN" | "en";
 
-const zh = {
+const zhBase = {
   app: "木棉 · 攀枝花融媒体播出系统",
   skip: "跳到主要内容",
   nav: "主导航",
@@ -90,9 +92,11 @@ const zh = {
   houseFile: "播出文件",
 } as const;
 
+const zh = { ...zhBase, ...zhPages };
+
 export type Key = keyof typeof zh;
 
-const en: Record<Key, string> = {
+const enBase: Record<keyof typeof zhBase, string> = {
   app: "Kapok · Panzhihua broadcast network",
   skip: "Skip to main content",
   nav: "Main navigation",
@@ -179,6 +183,8 @@ const en: Record<Key, string> = {
   sourceFile: "Source",
   houseFile: "House",
 };
+
+const en: Record<Key, string> = { ...enBase, ...enPages };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
 

@@ -1,4 +1,4 @@
-// Kapok's browser UI: a hash router over four pages, a header with navigation and the
+// Kapok's browser UI: a hash router over its pages, a header with navigation and the
 // language switch. Served from ui/dist by `kapok serve`; the API is same-origin under /api.
 
 import "./style.css";
@@ -10,6 +10,11 @@ import { monitorPage } from "./pages/monitor";
 import { catalogPage } from "./pages/catalog";
 import { programmePage } from "./pages/programme";
 import { emergencyPage } from "./pages/emergency";
+import { playlistPage } from "./pages/playlist";
+import { uploadPage } from "./pages/upload";
+import { jobsPage } from "./pages/jobs";
+import { channelsPage } from "./pages/channels";
+import { reportsPage } from "./pages/reports";
 import type { Page } from "./page";
 
 let user: api.Principal | null = null;
@@ -36,6 +41,10 @@ function header(): HTMLElement {
           { "aria-label": t("nav") },
           link("#/monitor", t("monitor")),
           link("#/catalog", t("catalog")),
+          link("#/upload", t("uploadNav")),
+          link("#/jobs", t("jobsNav")),
+          link("#/channels", t("channelsNav")),
+          link("#/reports", t("reportsNav")),
           link("#/emergency", t("emergency")),
         )
       : null,
@@ -97,6 +106,17 @@ async function render(): Promise<void> {
     current = catalogPage();
   } else if (route.startsWith("#/programme/")) {
     current = programmePage(decodeURIComponent(route.slice("#/programme/".length)));
+  } else if (route.startsWith("#/channel/")) {
+    const m = /^#\/channel\/([^/]+)\/day\/([^/]+)$/.exec(route);
+    current = m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
+  } else if (route.startsWith("#/channels")) {
+    current = channelsPage(user?.centre ?? "");
+  } else if (route.startsWith("#/upload")) {
+    current = uploadPage();
+  } else if (route.startsWith("#/jobs")) {
+    current = jobsPage();
+  } else if (route.startsWith("#/reports")) {
+    current = reportsPage();
   } else if (route.startsWith("#/emergency")) {
     current = emergencyPage();
   } else {

@@ -19,6 +19,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import * as steps from "./steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const uiDir = path.resolve(here, "..");
@@ -40,10 +41,14 @@ const fail = (msg) => {
 };
 
 export const INGESTED_TITLE = "攀枝花芒果测试片";
+export const UPLOADED_TITLE = "芒果上传测试片";
+
+const clipPath = (data) => path.join(data, "clip.mp4");
+let dataDir = "";
 
 /** Ingests a generated 3 s clip (poster, proxy, QC and loudness) into the catalog of `data`. */
 function ingestClip(data) {
-  const clip = path.join(data, "clip.mp4");
+  const clip = clipPath(data);
   execFileSync("ffmpeg", [
     "-v", "error", "-y",
     "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
@@ -63,6 +68,7 @@ function startKapok() {
   if (!existsSync(bin)) fail(`kapok binary not found at ${bin} (cargo build first, or set KAPOK_BIN)`);
   const data = mkdtempSync(path.join(tmpdir(), "kapok-ui-"));
   cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+  dataDir = data;
   ingestClip(data);
   const child = spawn(bin, ["serve"], {
     cwd: repo,
@@ -243,6 +249,21 @@ async function main() {
   const loud = await page.locator("table.loudness").textContent();
   if (!/-24\.0 LUFS/.test(loud ?? "")) fail(`the house loudness is not shown as -24.0 LUFS: ${loud}`);
   await shot("programme");
+  await steps.editProgramme(page, shot);
+
+  // 5b. Upload page (through tus when the server has /api/uploads), jobs and channels.
+  const uploaded = await steps.upload(page, shot, path.join(dataDir, "upload.mp4"), UPLOADED_TITLE);
+  await steps.jobsAndChannels(page, shot);
+  // The programme scheduled: the uploaded one when the upload route exists.
+  const onAirTitle = uploaded ? UPLOADED_TITLE : INGESTED_TITLE;
+
+  // 5c. Today's playlist of the demo TV channel: generate, drag the clip in, publish; the
+  // monitor shows it in now/next; the reports count its 涉农 airtime.
+  await page.getByRole("link", { name: "播出监看" }).click();
+  const tvId = await steps.schedule(page, shot, onAirTitle);
+  await steps.conflictBlockUndo(page, shot, tvId);
+  await steps.onAir(page, shot, onAirTitle);
+  await steps.reports(page, shot);
 
   // 6. Emergency console: drill mode is marked; an actual JSON alert for 510400 goes out.
   await page.getByRole("link", { name: "应急广播" }).click();
@@ -263,10 +284,14 @@ async function main() {
   }
   await page.locator("#alert-list tbody tr").first().waitFor();
   await shot("emergency-receipt");
+  const key0 = await page.locator("#receipt-key").textContent();
+  await steps.alertOnMonitor(page, shot);
+  await page.getByRole("link", { name: "应急广播" }).click();
+  await page.locator("#alert-list button.cancel-alert").first().waitFor();
 
   // 7. Cancel it from the list: a Cancel message referencing it; the receipt shows the alert
   // cancelled, and it leaves the list of live alerts.
-  const key = await page.locator("#receipt-key").textContent();
+  const key = key0;
   page.once("dialog", (d) => void d.accept());
   await page.locator("#alert-list button.cancel-alert").first().click();
   await page.locator('#receipt-transitions li[data-to="cancelled"]', { hasText: key ?? "?" }).waitFor();

@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -25,11 +25,23 @@ pub struct InvalidAlert {
     pub reasons: Vec<schedules::emergency::Reason>,
 }
 
-/// Receives an alert document and puts it on air on the channels it targets.
+/// Receives an alert document and puts it on air on the channels it targets. Without a
+/// session or token, only a message signed by a configured source is accepted (401 otherwise).
 #[utoipa::path(post, path = "/api/alerts", tag = "alerts",
     request_body(content = String, description = "CAP 1.2 XML, GY/T 385 EBD/EBM XML, or JSON alert"),
-    responses((status = 202, body = Object), (status = 403, body = ErrorBody), (status = 422, body = InvalidAlert)))]
-pub async fn send_alert(State(state): State<AppState>, p: Principal, body: Bytes) -> Result<Response, ApiError> {
+    responses((status = 202, body = Object), (status = 401, body = InvalidAlert), (status = 403, body = ErrorBody), (status = 422, body = InvalidAlert)))]
+pub async fn send_alert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    p: Result<Principal, ApiError>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let p = match p {
+        Ok(p) => p,
+        // No credentials at all: only a configured signed source may send.
+        Err(_) if !has_credentials(&headers) => return crate::alert_signed::send_signed(state, &headers, body).await,
+        Err(e) => return Err(e),
+    };
     if !role_may(&p, Permission::SendAlert) {
         return Err(ApiError::forbidden(format!("{} may not send alerts", p.role)));
     }
@@ -46,21 +58,44 @@ pub async fn send_alert(State(state): State<AppState>, p: Principal, body: Bytes
         Ok(())
     };
     let desk = state.desk.clone();
+    let sender = catalog::audit::Actor::user(&p.username);
     let now = chrono::Utc::now();
-    let result =
-        tokio::task::spawn_blocking(move || desk.receive(&body, now, authorize)).await.map_err(ApiError::internal)?;
+    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, authorize))
+        .await
+        .map_err(ApiError::internal)?;
+    // Stored (with its audit) before the sender hears it was accepted.
+    crate::alert_log::flush(&state.desk, &state.store).await;
+    answer(result, &p.username)
+}
+
+/// Whether the request carries a token or a session cookie (valid or not).
+fn has_credentials(headers: &HeaderMap) -> bool {
+    headers.contains_key(axum::http::header::AUTHORIZATION)
+        || crate::authn::cookie(headers, crate::auth::SESSION_COOKIE).is_some()
+}
+
+/// The answer to what the desk did with an alert from `sender`.
+pub(crate) fn answer(result: Result<Receipt, DeskError>, sender: &str) -> Result<Response, ApiError> {
+    let refused = |status: StatusCode, code: &str, reasons: Vec<schedules::emergency::Reason>| {
+        let detail = crate::error::ErrorDetail {
+            code: code.into(),
+            message: reasons.first().map(|r| r.message.clone()).unwrap_or_else(|| code.replace('_', " ")),
+        };
+        (status, Json(InvalidAlert { error: detail, reasons })).into_response()
+    };
     match result {
         Ok(receipt) => {
-            tracing::warn!(user = %p.username, alert = %receipt.key, outcome = receipt.outcome, channels = ?receipt.channels, "alert received");
+            tracing::warn!(%sender, alert = %receipt.key, outcome = receipt.outcome, channels = ?receipt.channels, "alert received");
             Ok((StatusCode::ACCEPTED, Json::<Receipt>(receipt)).into_response())
         }
         Err(DeskError::Invalid(reasons)) => {
-            tracing::warn!(user = %p.username, reasons = reasons.len(), "alert refused as invalid");
-            let detail = crate::error::ErrorDetail {
-                code: "invalid_alert".into(),
-                message: reasons.first().map(|r| r.message.clone()).unwrap_or_else(|| "invalid alert".into()),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(InvalidAlert { error: detail, reasons })).into_response())
+            tracing::warn!(%sender, reasons = reasons.len(), "alert refused as invalid");
+            Ok(refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_alert", reasons))
+        }
+        Err(DeskError::Unauthenticated(reasons)) => {
+            let first = reasons.first().map(|r| r.message.clone()).unwrap_or_default();
+            tracing::warn!(%sender, reason = %first, "alert refused: not signed by a configured source");
+            Ok(refused(StatusCode::UNAUTHORIZED, "unauthenticated_alert", reasons))
         }
         Err(DeskError::Forbidden(m)) => Err(ApiError::forbidden(m)),
         Err(e) => Err(ApiError::unprocessable(e.to_string())),

@@ -57,6 +57,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(events::events))
         .routes(routes!(alerts::list_alerts, alerts::send_alert))
+        .routes(routes!(crate::alert_routes::get_alert))
+        .routes(routes!(crate::alert_routes::alert_report))
         .routes(routes!(sched::get_template, sched::put_template))
         .routes(routes!(sched::generate))
         .routes(routes!(sched::get_day))
@@ -66,6 +68,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::import_day))
         .routes(routes!(sched::epg))
         .routes(routes!(sched::now_next_route))
+        .routes(routes!(crate::schedule_history::day_versions))
+        .routes(routes!(crate::reports::as_run))
+        .routes(routes!(crate::reports::airtime))
+        .routes(routes!(crate::playout_routes::playlists))
+        .routes(routes!(crate::playout_routes::post_as_run))
+        .routes(routes!(crate::playout_routes::media))
+        .routes(routes!(crate::playout_routes::active_alerts))
 }
 
 /// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].

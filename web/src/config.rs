@@ -36,6 +36,8 @@ pub struct Config {
     pub upload_max_bytes: u64,
     /// Watch folders: `<watch_dir>/<centre code>/` per centre (none when unset).
     pub watch_dir: Option<PathBuf>,
+    /// Signed emergency-alert sources (see `alert_sources`).
+    pub alerts: crate::alert_sources::AlertSources,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -70,6 +72,14 @@ struct FileConfig {
     upload_expiry_s: Option<u64>,
     upload_max_bytes: Option<u64>,
     watch_dir: Option<PathBuf>,
+    alert_cap_keys: Option<Vec<String>>,
+    alert_sm2_keys: Option<Vec<String>>,
+    alert_replay_max_age_s: Option<u32>,
+    alert_feeds: Option<Vec<String>>,
+    alert_feed_interval_s: Option<u32>,
+    alert_feed_allow_unsigned: Option<bool>,
+    alert_policy_file: Option<PathBuf>,
+    alert_coverage_file: Option<PathBuf>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -88,6 +98,14 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_UPLOAD_EXPIRY_S", "upload_expiry_s"),
     ("KAPOK_UPLOAD_MAX_BYTES", "upload_max_bytes"),
     ("KAPOK_WATCH_DIR", "watch_dir"),
+    ("KAPOK_ALERT_CAP_KEYS", "alert_cap_keys"),
+    ("KAPOK_ALERT_SM2_KEYS", "alert_sm2_keys"),
+    ("KAPOK_ALERT_REPLAY_MAX_AGE_S", "alert_replay_max_age_s"),
+    ("KAPOK_ALERT_FEEDS", "alert_feeds"),
+    ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
+    ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
+    ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
+    ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
 ];
 
 impl Config {
@@ -123,6 +141,7 @@ impl Config {
     }
 
     fn resolve(mut f: FileConfig, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut replay_age = f.alert_replay_max_age_s.map(|s| s.to_string());
         for (var, value) in env.iter().filter(|(k, _)| k.starts_with("KAPOK_")) {
             let Some((_, key)) = ENV.iter().find(|(v, _)| v == var) else { continue };
             let v = Some(value.clone());
@@ -140,6 +159,18 @@ impl Config {
                 "upload_expiry_s" => f.upload_expiry_s = Some(parse_u64(var, value)?),
                 "upload_max_bytes" => f.upload_max_bytes = Some(parse_u64(var, value)?),
                 "watch_dir" => f.watch_dir = Some(PathBuf::from(value)),
+                "alert_cap_keys" => f.alert_cap_keys = Some(split_list(value)),
+                "alert_sm2_keys" => f.alert_sm2_keys = Some(split_list(value)),
+                "alert_replay_max_age_s" => replay_age = v,
+                "alert_feeds" => f.alert_feeds = Some(split_list(value)),
+                "alert_feed_interval_s" => {
+                    let n =
+                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
+                    f.alert_feed_interval_s = Some(n);
+                }
+                "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
+                "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
+                "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
                 _ => f.log_format = v,
             }
         }
@@ -188,12 +219,29 @@ impl Config {
             }),
             upload_max_bytes: f.upload_max_bytes.unwrap_or(200 * 1024 * 1024 * 1024),
             watch_dir: f.watch_dir.map(|d| std::path::absolute(&d).unwrap_or(d)),
+            alerts: crate::alert_sources::AlertSources::parse(
+                &f.alert_cap_keys.unwrap_or_default(),
+                &f.alert_sm2_keys.unwrap_or_default(),
+                replay_age.as_deref(),
+            )?
+            .with_feeds(
+                f.alert_feeds.unwrap_or_default(),
+                f.alert_feed_interval_s,
+                f.alert_feed_allow_unsigned.unwrap_or(false),
+            )?
+            .with_policy_file(f.alert_policy_file)
+            .with_coverage_file(f.alert_coverage_file),
         })
     }
 }
 
 fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
     v.trim().parse().map_err(|_| ConfigError::new(setting, format!("{v:?} is not a whole number")))
+}
+
+/// A comma-separated environment list, blanks dropped.
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {

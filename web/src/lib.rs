@@ -1,6 +1,13 @@
 //! Kapok's web side: configuration, the HTTP API (with its OpenAPI document), authentication
 //! and the access policy, server-sent events, and server start-up and shutdown.
 
+pub mod alert_feed;
+pub mod alert_log;
+pub mod alert_records;
+pub mod alert_report;
+pub mod alert_routes;
+pub mod alert_signed;
+pub mod alert_sources;
 pub mod alerts;
 pub mod app;
 pub mod assets;
@@ -22,12 +29,16 @@ pub mod health;
 pub mod jobs;
 pub mod login;
 pub mod onair;
+pub mod playout_node;
+pub mod playout_routes;
 pub mod policy;
 pub mod programmes;
 pub mod published;
 pub mod qc_override;
 pub mod range;
 pub mod ratelimit;
+pub mod reports;
+pub mod schedule_history;
 pub mod schedule_routes;
 pub mod search_cache;
 pub mod server;

@@ -248,7 +248,7 @@ pub fn hls_dir(data: &Path, slug: &str) -> PathBuf {
     data.join("hls").join(slug)
 }
 
-fn format_json(c: &catalog::channel::Channel) -> serde_json::Value {
+pub(crate) fn format_json(c: &catalog::channel::Channel) -> serde_json::Value {
     match c.kind {
         ChannelKind::Tv => serde_json::json!({
             "kind": "tv", "width": c.format.width, "height": c.format.height, "fps": c.format.fps,

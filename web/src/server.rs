@@ -18,6 +18,8 @@ pub struct Application {
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
     watch: Option<ingest::watch::Watcher>,
+    /// CAP feeds polled into the emergency desk.
+    feeds: crate::alert_feed::FeedSettings,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -49,7 +51,17 @@ impl Application {
         let mut state = AppState::new(store, media);
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
-        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"));
+        let authority = config.alerts.authority()?;
+        let policy = config.alerts.policy()?;
+        state.desk = crate::emergency::EmergencyDesk::new(config.data.join("work"))
+            .with_authority(authority)
+            .with_policy(policy)
+            .with_coverage(config.alerts.coverage()?);
+        // Alerts known before a restart stay known (Cancel and Update find them); see
+        // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
+        if let Err(e) = crate::alert_log::restore(&state.desk, &state.store, chrono::Utc::now()).await {
+            tracing::error!(error = %e, "emergency alerts not restored from the catalog");
+        }
         Ok(Self {
             listener,
             state,
@@ -58,6 +70,7 @@ impl Application {
             worker: None,
             on_air: false,
             watch,
+            feeds: config.alerts.feed_settings(),
         })
     }
 
@@ -116,6 +129,14 @@ impl Application {
         let uploads = self.state.uploads.clone();
         let watch = self.watch.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
+        let feeds = {
+            let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
+            tokio::spawn(crate::alert_feed::run_feeds(desk, store, self.feeds.clone(), stopped(stop_rx.clone())))
+        };
+        let alert_timer = {
+            let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
+            tokio::spawn(crate::alert_log::run_timer(desk, store, stopped(stop_rx.clone())))
+        };
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
         let events = self.state.events.clone();
@@ -140,6 +161,8 @@ impl Application {
         if let Some(w) = watch {
             let _ = w.await;
         }
+        let _ = alert_timer.await;
+        let _ = feeds.await;
         store.close().await;
         tracing::info!("kapok stopped");
         served

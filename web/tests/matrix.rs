@@ -25,6 +25,8 @@ struct Fixture {
     token: String,
     user: String,
     upload: String,
+    /// The key of an alert for the centre's area, received by the desk.
+    alert: String,
 }
 
 async fn fixture(app: &App, centre: &'static str) -> Fixture {
@@ -51,8 +53,16 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
     let (token, _) =
         web::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None).await.unwrap();
     let upload = new_upload(app, centre).await;
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    let doc = json!({ "id": format!("FIXTURE-{centre}"), "sender": "matrix@510400", "sent": fmt(now),
+        "status": "Actual", "msg_type": "Alert", "severity": "Minor", "urgency": "Future", "certainty": "Possible",
+        "event": "大雾", "areas": [{ "desc": "辖区", "codes": [centre] }], "language": "zh-CN" });
+    let receipt = app.state.desk.receive(doc.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    web::alert_log::flush(&app.state.desk, app.store()).await;
     Fixture {
         upload,
+        alert: receipt.key,
         centre,
         programme: p.id.to_string(),
         asset: asset.id.to_string(),
@@ -144,6 +154,8 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         }
         ("POST", "/api/tokens") => scoped(admin, true, 201),
         ("GET", "/api/alerts") => 200,
+        // Alerts are network-wide: every role reads any alert's history and report.
+        ("GET", "/api/alerts/{id}") | ("GET", "/api/alerts/{id}/report") => 200,
         // An alert for the fixture centre's area: only its own senders (and the network admin).
         ("POST", "/api/alerts") => scoped(matches!(role, R::CentreAdmin | R::EmergencyOperator), false, 202),
         ("DELETE", "/api/tokens/{id}") => scoped(admin, true, 204),
@@ -162,6 +174,15 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         ("POST", "/api/channels/{id}/days/{date}/import") => {
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 422)
         }
+        // Version history and as-run read like the guide; airtime filters to what the caller reads.
+        ("GET", "/api/channels/{id}/days/{date}/versions") | ("GET", "/api/channels/{id}/as-run") => {
+            if own || role != R::PlayoutNode {
+                200
+            } else {
+                404
+            }
+        }
+        ("GET", "/api/reports/airtime") => 200,
         ("GET", "/api/channels/{id}/epg.xml") | ("GET", "/api/channels/{id}/now-next") => {
             if own || role != R::PlayoutNode {
                 200
@@ -174,6 +195,25 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         ("POST", "/api/uploads") => {
             if na || (own && matches!(role, R::CentreAdmin | R::Editor)) {
                 201
+            } else {
+                403
+            }
+        }
+        // Remote playout nodes: read like schedules; as-run written by the centre's node or admin.
+        ("GET", "/api/channels/{id}/playlists") | ("GET", "/api/channels/{id}/alerts/active") => {
+            if own || role != R::PlayoutNode {
+                200
+            } else {
+                404
+            }
+        }
+        // No house file has the all-zero checksum.
+        ("GET", "/api/channels/{id}/media/{sha256}") => 404,
+        ("POST", "/api/channels/{id}/as-run") => {
+            if na || (own && matches!(role, R::CentreAdmin | R::PlayoutNode)) {
+                201
+            } else if role == R::PlayoutNode {
+                404
             } else {
                 403
             }
@@ -201,6 +241,7 @@ async fn request(
         p if p.starts_with("/api/tokens/") => f.token.clone(),
         "/api/uploads/{id}" if method == "DELETE" => new_upload(app, f.centre).await,
         p if p.starts_with("/api/uploads/") => f.upload.clone(),
+        p if p.starts_with("/api/alerts/") => f.alert.clone(),
         _ => String::new(),
     };
     let mut url = path.replace("{id}", &id).replace("{date}", "2026-11-27");
@@ -240,8 +281,10 @@ async fn request(
         ("POST", "/api/channels/{id}/days/{date}/undo") | ("POST", "/api/channels/{id}/days/{date}/publish") => {
             Some(json!({ "version": 1 }))
         }
+        ("POST", "/api/channels/{id}/as-run") => Some(json!({ "outcome": "played", "actual_duration_s": 1.5 })),
         _ => None,
     };
+    url = url.replace("{sha256}", &"0".repeat(64));
     if path.starts_with("/api/uploads") {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = app.http.request(m, app.url(&url)).header("Tus-Resumable", "1.0.0");

@@ -5,6 +5,7 @@
 //! differ (job leasing), the SQL differs explicitly. The shared test suite
 //! (`catalog/tests/store.rs`) runs every query on both backends.
 
+mod alerts;
 mod asrun;
 mod audit;
 mod bulk;

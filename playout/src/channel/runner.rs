@@ -47,6 +47,11 @@ pub struct ChannelConfig {
     pub poll: Duration,
     /// Local media cache resolving `media://` sources; without it they air as slate.
     pub cache: Option<Arc<MediaCache>>,
+    /// A text crawl across the bottom of the programme (TV), e.g. a weather ticker.
+    pub crawl: Option<String>,
+    /// Filler programmes (local files: idents, short programmes) aired in rotation instead of
+    /// the slate when media is missing, a live source drops or nothing is scheduled.
+    pub fillers: Vec<crate::playlist::Item>,
 }
 
 impl ChannelConfig {
@@ -59,6 +64,8 @@ impl ChannelConfig {
             window: Duration::from_secs(48 * 3600),
             poll: Duration::from_secs(5),
             cache: None,
+            crawl: None,
+            fillers: Vec::new(),
         }
     }
 }
@@ -221,6 +228,18 @@ impl ChannelRunner {
         let (zero, epoch) = (Instant::now(), Utc::now());
         let clock = SystemClock::anchored(zero, LEAD);
         let mut engine = Engine::new(config.format, output, clock, EngineConfig::real_time());
+        if !config.fillers.is_empty() {
+            engine.set_fillers(config.fillers.clone());
+        }
+        if let Some(text) = config.crawl.as_deref() {
+            let ticker = crate::alert::SlateFont::find()
+                .map_err(|e| e.to_string())
+                .and_then(|font| crate::ticker::Ticker::new(text, &config.format, &font).map_err(|e| e.to_string()));
+            match ticker {
+                Ok(t) => engine.set_ticker(Some(Box::new(t))),
+                Err(e) => tracing::warn!(channel = %config.channel, error = %e, "text crawl not drawn"),
+            }
+        }
         let shared = Arc::new(Shared {
             channel: config.channel.clone(),
             format: config.format,

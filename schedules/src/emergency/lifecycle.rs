@@ -2,7 +2,7 @@
 //! as expired, cancelled or superseded; with de-duplication by [`DedupeKey`].
 //!
 //! Pure: every step takes `now`, so the playout engine's virtual clock drives it in tests.
-//! An Update supersedes what it references; a Cancel stops what it references and is an
+//! An Update supersedes what it references; a Cancel stops what it references; either is an
 //! error when it references nothing known; expiry is checked by [`Lifecycle::expire_due`].
 
 use std::collections::BTreeMap;
@@ -40,6 +40,28 @@ impl AlertState {
     /// Whether nothing more can happen to it.
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Completed | Self::Expired | Self::Cancelled | Self::Superseded)
+    }
+
+    /// The state's name as serialised (`on_air`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Verified => "verified",
+            Self::Scheduled => "scheduled",
+            Self::OnAir => "on_air",
+            Self::Completed => "completed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    /// The state named `s` (as [`Self::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Self> {
+        use AlertState::*;
+        [Received, Verified, Scheduled, OnAir, Completed, Expired, Cancelled, Superseded]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 
     fn may_become(self, to: AlertState) -> bool {
@@ -104,7 +126,8 @@ impl Lifecycle {
     /// Takes in a validated alert.
     ///
     /// # Errors
-    /// [`EmergencyError::UnknownReference`] for a Cancel that references no known alert.
+    /// [`EmergencyError::UnknownReference`] for a Cancel or Update that references no known
+    /// alert.
     pub fn receive(&mut self, alert: Alert, now: DateTime<Utc>) -> Result<Received, EmergencyError> {
         let key = alert.key();
         // An EBM cancel carries the EBM ID of the message it stops, which is its own key.
@@ -121,14 +144,16 @@ impl Lifecycle {
         }
         let mut out = Vec::new();
         let referenced: Vec<DedupeKey> = alert.references.iter().map(|r| r.key()).collect();
+        // A Cancel or Update that refers to nothing known is refused: it may be a forgery or
+        // meant for another network, and airing an "update" of nothing would mislead.
+        if matches!(alert.msg_type, MsgType::Cancel | MsgType::Update)
+            && !referenced.iter().any(|k| self.entries.contains_key(k))
+        {
+            let list: Vec<&str> = referenced.iter().map(DedupeKey::as_str).collect();
+            return Err(EmergencyError::UnknownReference(list.join(" ")));
+        }
         match alert.msg_type {
-            MsgType::Cancel => {
-                if !referenced.iter().any(|k| self.entries.contains_key(k)) {
-                    let list: Vec<&str> = referenced.iter().map(DedupeKey::as_str).collect();
-                    return Err(EmergencyError::UnknownReference(list.join(" ")));
-                }
-                out.extend(self.end_all(&referenced, AlertState::Cancelled, now));
-            }
+            MsgType::Cancel => out.extend(self.end_all(&referenced, AlertState::Cancelled, now)),
             MsgType::Update => out.extend(self.end_all(&referenced, AlertState::Superseded, now)),
             MsgType::Alert | MsgType::Ack | MsgType::Error => {}
         }
@@ -194,6 +219,12 @@ impl Lifecycle {
         let before = self.entries.len();
         self.entries.retain(|_, t| !(t.state.is_terminal() && t.alert.sent.utc() < cutoff));
         before - self.entries.len()
+    }
+
+    /// Takes back an alert known before a restart, in the state and with the history stored
+    /// for it (its key is computed from the alert). A key already known is left as it is.
+    pub fn restore(&mut self, tracked: Tracked) {
+        self.entries.entry(tracked.alert.key()).or_insert(tracked);
     }
 
     /// A tracked alert.

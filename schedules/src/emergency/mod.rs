@@ -17,6 +17,7 @@ mod c14n;
 pub mod cap;
 pub mod ebm;
 mod error;
+pub mod feed;
 pub mod gbt35965;
 pub mod geo;
 pub mod json;

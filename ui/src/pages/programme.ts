@@ -2,6 +2,7 @@ import * as api from "../api";
 import { duration, h, mount } from "../dom";
 import { categoryName, centreName, statusName, t } from "../i18n";
 import type { Page } from "../page";
+import { auditInto, editForm } from "./programme-edit";
 
 interface Loud {
   integrated_lufs?: number | null;
@@ -70,8 +71,8 @@ export function programmePage(id: string): Page {
     h("a", { href: "#/catalog", class: "back" }, `← ${t("back")}`),
     body,
   );
-  Promise.all([api.programme(id), api.assets(id).catch(() => [] as api.Asset[])])
-    .then(([p, assets]) => {
+  const audit = h("div", { class: "audit-box" });
+  const show = (p: api.Programme, assets: api.Asset[], note = "") => {
       const media = assets.find((a) => a.kind === "proxy") ?? assets.find((a) => a.kind === "house");
       const poster = assets.find((a) => a.kind === "poster");
       const player = media
@@ -105,8 +106,13 @@ export function programmePage(id: string): Page {
         h("h2", {}, t("qc")),
         qcBlock(p.qc),
         loudnessTable(p.loudness),
+        editForm(p, (np, msg) => show(np, assets, msg), note),
+        audit,
       );
-    })
+      void auditInto(p.id, audit);
+  };
+  Promise.all([api.programme(id), api.assets(id).catch(() => [] as api.Asset[])])
+    .then(([p, assets]) => show(p, assets))
     .catch((e: Error) => mount(body, h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`)));
   return { el };
 }

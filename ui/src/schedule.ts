@@ -1,0 +1,173 @@
+// Schedules, reports and channel administration over the API (docs/schedules.md).
+
+import { request, type Channel } from "./api";
+
+export interface Rate {
+  num: number;
+  den: number;
+}
+
+export interface Item {
+  start: number;
+  duration: number;
+  timing: "hard" | "soft";
+  source: { type: "programme"; id: string } | { type: "live"; uri: string } | { type: "slate" };
+  in_point: number;
+  title: string;
+  kind: "programme" | "live" | "filler" | "slate";
+  category: string;
+  locked: boolean;
+  why?: string;
+}
+
+export interface Playlist {
+  channel: string;
+  date: string;
+  rate: Rate;
+  day_start: string;
+  utc_offset_secs: number;
+  items: Item[];
+}
+
+export interface Finding {
+  severity: "error" | "warning";
+  code: string;
+  message: string;
+  item: number | null;
+}
+
+export interface Day {
+  version: number;
+  change: string;
+  playlist: Playlist;
+  findings: Finding[];
+  published_version?: number | null;
+  created_by?: string;
+  created_at?: string;
+}
+
+export interface VersionInfo {
+  version: number;
+  parent: number | null;
+  change: string;
+  created_by: string;
+  created_at: string;
+  items: number;
+  published: number[];
+}
+
+export type EditOp =
+  | { op: "insert"; index: number; item: Item }
+  | { op: "move"; from: number; to: number }
+  | { op: "delete"; index: number }
+  | { op: "trim"; index: number; in_point: number; duration: number }
+  | { op: "retime"; index: number; start: number; hard: boolean }
+  | { op: "lock"; index: number; locked: boolean };
+
+const base = (id: string, date: string) => `/api/channels/${encodeURIComponent(id)}/days/${encodeURIComponent(date)}`;
+const json = (v: unknown) => JSON.stringify(v);
+const JSON_TYPE = "application/json";
+
+export const day = (id: string, date: string): Promise<Day> => request("GET", base(id, date));
+export const edit = (id: string, date: string, version: number, op: EditOp): Promise<Day> =>
+  request("POST", `${base(id, date)}/edits`, json({ version, op }), JSON_TYPE);
+export const undo = (id: string, date: string, version: number): Promise<Day> =>
+  request("POST", `${base(id, date)}/undo`, json({ version }), JSON_TYPE);
+export const generate = (id: string, date: string, seed: number): Promise<Day> =>
+  request("POST", `${base(id, date)}/generate`, json({ seed }), JSON_TYPE);
+/** An empty day to fill by hand: an import of a CSV with no rows. */
+export const emptyDay = (id: string, date: string): Promise<Day> =>
+  request("POST", `${base(id, date)}/import`, "start,programme,duration\n", "text/csv");
+export const publish = (id: string, date: string, version: number): Promise<{ published_version: number }> =>
+  request("POST", `${base(id, date)}/publish`, json({ version }), JSON_TYPE);
+export const versions = (id: string, date: string): Promise<{ versions: VersionInfo[] }> =>
+  request("GET", `${base(id, date)}/versions`);
+
+export interface GuideEntry {
+  title: string;
+  category: string;
+  kind: string;
+  start: string;
+  stop: string;
+}
+
+export const nowNext = (id: string): Promise<{ now: GuideEntry | null; next: GuideEntry | null }> =>
+  request("GET", `/api/channels/${encodeURIComponent(id)}/now-next`);
+
+export interface AsRun {
+  id: number;
+  item_id: string | null;
+  title: string | null;
+  source: string | null;
+  scheduled_start: string | null;
+  actual_start: string;
+  duration_ms: number;
+  outcome: string;
+  reason: string | null;
+}
+
+export function asRun(id: string, from: Date, until: Date): Promise<{ fallbacks: number; entries: AsRun[] }> {
+  const p = new URLSearchParams({ from: from.toISOString(), until: until.toISOString() });
+  return request("GET", `/api/channels/${encodeURIComponent(id)}/as-run?${p}`);
+}
+
+export interface CentreAirtime {
+  centre: string;
+  categories: Record<string, number>;
+  total_hours: number;
+  agricultural_hours: number;
+  local_hours: number;
+}
+
+export function airtime(from: Date, until: Date, centre: string): Promise<{ centres: CentreAirtime[] }> {
+  const p = new URLSearchParams({ from: from.toISOString(), until: until.toISOString() });
+  if (centre) p.set("centre", centre);
+  return request("GET", `/api/reports/airtime?${p}`);
+}
+
+export interface ChannelFull extends Channel {
+  time_zone: string;
+  retired_at: string | null;
+  format: Record<string, unknown>;
+}
+
+export const allChannels = (retired: boolean): Promise<ChannelFull[]> =>
+  request("GET", `/api/channels${retired ? "?retired=true" : ""}`);
+export const createChannel = (body: unknown): Promise<ChannelFull> => request("POST", "/api/channels", json(body), JSON_TYPE);
+export const updateChannel = (id: string, body: unknown): Promise<ChannelFull> =>
+  request("PATCH", `/api/channels/${encodeURIComponent(id)}`, json(body), JSON_TYPE);
+
+/** Frames per second of a rate. */
+export const fps = (r: Rate): number => r.num / r.den;
+
+/** "HH:MM:SS" of a frame offset from the day start `day_start` ("06:00:00"). */
+export function clockOf(p: Playlist, frames: number): string {
+  const [hh, mm, ss] = p.day_start.split(":").map((x) => parseFloat(x));
+  const s = Math.floor((hh ?? 0) * 3600 + (mm ?? 0) * 60 + (ss ?? 0) + frames / fps(p.rate));
+  const d = ((s % 86400) + 86400) % 86400;
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(Math.floor(d / 3600))}:${two(Math.floor((d % 3600) / 60))}:${two(d % 60)}`;
+}
+
+/** The frame offset of wall-clock "HH:MM[:SS]" in the day (times before the day start are the next morning). */
+export function framesAt(p: Playlist, clock: string): number | null {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(clock.trim());
+  if (!m) return null;
+  const [hh, mm, ss] = p.day_start.split(":").map((x) => parseFloat(x));
+  const start = (hh ?? 0) * 3600 + (mm ?? 0) * 60 + (ss ?? 0);
+  let s = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0) - start;
+  if (s < 0) s += 86400;
+  return Math.round(s * fps(p.rate));
+}
+
+/** The broadcast day (YYYY-MM-DD) on air at `at` for a channel at UTC+8 starting at `dayStart`. */
+export function broadcastDay(at: Date, dayStart: string, offsetSecs = 8 * 3600): string {
+  const [hh, mm] = dayStart.split(":").map((x) => parseInt(x, 10));
+  const local = new Date(at.getTime() + offsetSecs * 1000 - ((hh ?? 0) * 3600 + (mm ?? 0) * 60) * 1000);
+  return local.toISOString().slice(0, 10);
+}
+
+/** "HH:MM:SS" in UTC+8 of an instant. */
+export function localClock(at: Date, offsetSecs = 8 * 3600): string {
+  return new Date(at.getTime() + offsetSecs * 1000).toISOString().slice(11, 19);
+}

@@ -1,0 +1,184 @@
+// The browser test's steps for the pages added after the first five: programme editing,
+// upload (when the server has /api/uploads), the playlist editor (drag a programme into
+// today's playlist of the demo TV channel, publish), the monitor's now/next and alert state,
+// jobs, channels and reports. Each takes the Playwright page and a `shot(name)`.
+
+import { execFileSync } from "node:child_process";
+
+const fail = (msg) => {
+  throw new Error(msg);
+};
+
+/** Calls the API from the signed-in page (cookie + the tab's CSRF token). */
+export function api(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const headers = { Accept: "application/json", "X-CSRF-Token": sessionStorage.getItem("kapok.csrf") ?? "" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: r.status, body: await r.text() };
+    },
+    [method, path, body],
+  );
+}
+
+/** Edits the open programme's description; the save and its audit entry show. */
+export async function editProgramme(page, shot) {
+  await page.locator("#ed-description").fill("浏览器测试修改的简介");
+  await page.locator("#ed-save").click();
+  await page.locator("#ed-status", { hasText: "已保存" }).waitFor();
+  await page.locator("#audit tbody tr", { hasText: "programme.update" }).first().waitFor();
+  await shot("programme-edited");
+}
+
+/** Uploads a clip through the upload page when the server has the tus route; returns whether it did. */
+export async function upload(page, shot, clipPath, title) {
+  execFileSync("ffmpeg", [
+    "-v", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4",
+    "-f", "lavfi", "-i", "sine=frequency=660:sample_rate=48000:duration=4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", clipPath,
+  ]);
+  const doc = JSON.parse((await api(page, "GET", "/api/openapi.json")).body);
+  await page.getByRole("link", { name: "上传" }).click();
+  await page.locator("#up-zone").waitFor();
+  await page.locator("#up-files").setInputFiles(clipPath);
+  await page.locator("#up-list li").first().waitFor();
+  await page.locator("#up-title").fill(title);
+  await page.locator("#up-category").selectOption("涉农");
+  if (!doc.paths?.["/api/uploads"]) {
+    await shot("upload-form");
+    console.log("  - /api/uploads is not served yet: the clip came in by `kapok ingest`");
+    return false;
+  }
+  // The first PATCH's connection drops: the page asks HEAD for the offset and resumes.
+  let patches = 0;
+  const uploadUrl = /\/api\/uploads\/[^/?]+$/;
+  await page.route(uploadUrl, (route) => {
+    if (route.request().method() === "PATCH" && patches++ === 0) return route.abort("connectionreset");
+    return route.continue();
+  });
+  await page.locator("#up-start").click();
+  await page.locator("#up-list li.done").first().waitFor({ timeout: 60_000 });
+  await page.unroute(uploadUrl);
+  if (patches < 2) fail(`the upload did not resume after the dropped PATCH (${patches} PATCH requests)`);
+  await shot("upload-done");
+  const link = page.locator("#up-list li.done a");
+  const href = await link.getAttribute("href");
+  const id = decodeURIComponent((href ?? "").split("/").pop() ?? "");
+  // Ready once its ingest job has run.
+  for (let i = 0; i < 120; i++) {
+    const p = JSON.parse((await api(page, "GET", `/api/programmes/${id}`)).body);
+    if (p.status === "ready") return true;
+    if (p.status === "failed") fail(`the uploaded clip failed: ${p.reason}`);
+    await page.waitForTimeout(1000);
+  }
+  fail("the uploaded clip was not ready within 2 minutes");
+}
+
+/** Jobs (live) and channels pages render. */
+export async function jobsAndChannels(page, shot) {
+  await page.getByRole("link", { name: "转码任务" }).click();
+  await page.locator("table.jobs tbody tr").first().waitFor();
+  await page.locator("#jobs-live.on").waitFor();
+  await shot("jobs");
+  await page.getByRole("link", { name: "频道", exact: true }).click();
+  await page.locator('table.channels tr[data-slug="pzh-demo-tv"]').waitFor();
+  await shot("channels");
+}
+
+/**
+ * Today's playlist of the demo TV channel: a template is stored, the day generated from it in
+ * the editor, the clip dragged from the catalog panel onto the timeline (inserted at now + 2
+ * min), published. Returns the channel id.
+ */
+export async function schedule(page, shot, title) {
+  const channels = JSON.parse((await api(page, "GET", "/api/channels")).body);
+  const tv = channels.find((c) => c.slug === "pzh-demo-tv") ?? fail("no pzh-demo-tv channel");
+  const tpl = { name: "ui-test", week: { default: { blocks: [] } }, fillers: { categories: [] } };
+  const put = await api(page, "PUT", `/api/channels/${tv.id}/template`, tpl);
+  if (put.status !== 200) fail(`template PUT: ${put.status} ${put.body}`);
+  await page.locator(`article[data-slug="pzh-demo-tv"] a.edit-day`).click();
+  await page.locator("#generate").waitFor();
+  await page.locator("#pl-version", { hasText: /./ }).waitFor();
+  await page.locator("#generate").click();
+  await page.locator("ol.timeline li.item").first().waitFor();
+  await page.locator("#pl-search").fill("芒果");
+  await page.locator("aside.pl-catalog button[type=submit]").click();
+  const card = page.locator("aside.pl-catalog li", { hasText: title });
+  await card.waitFor();
+  await shot("playlist-generated");
+  await card.dragTo(page.locator("#drop-zone"));
+  const placed = page.locator("ol.timeline li.item", { hasText: title });
+  await placed.waitFor();
+  await placed.scrollIntoViewIfNeeded();
+  await shot("playlist-dropped");
+  await page.locator("#publish").click();
+  await page.locator("#pl-alert.ok", { hasText: "已发布" }).waitFor();
+  await page.locator("details.history summary").click();
+  await page.locator("#pl-versions li", { hasText: "已发布" }).first().waitFor();
+  await shot("playlist-published");
+  return tv.id;
+}
+
+/**
+ * Someone else's edit in between: the editor's next edit gets 409, says so and reloads; the
+ * reloaded day (the trailing slate deleted: dead air) cannot be published (422, the blocking
+ * finding listed); undo restores it.
+ */
+export async function conflictBlockUndo(page, shot, channelId) {
+  const date = await page.locator("#pl-date").inputValue();
+  const day = JSON.parse((await api(page, "GET", `/api/channels/${channelId}/days/${date}`)).body);
+  const last = day.playlist.items.length - 1;
+  const r = await api(page, "POST", `/api/channels/${channelId}/days/${date}/edits`, {
+    version: day.version,
+    op: { op: "delete", index: last },
+  });
+  if (r.status !== 201) fail(`concurrent edit: ${r.status} ${r.body}`);
+  await page.locator(`ol.timeline li.item[data-index="0"] button.lock`).click();
+  await page.locator("#pl-alert.error", { hasText: "已被他人修改" }).waitFor();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 1}` }).waitFor();
+  await page.locator("#pl-summary.error").waitFor();
+  await shot("playlist-conflict");
+  await page.locator("#publish").click();
+  await page.locator("#blocking li", { hasText: "dead air" }).waitFor();
+  await shot("playlist-publish-blocked");
+  await page.locator("#undo").click();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();
+  await page.locator(`ol.timeline li.item[data-index="${last}"]`).waitFor();
+  await shot("playlist-undone");
+  // The editor in English, then back.
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^Playlist editor/ }).waitFor();
+  await page.getByRole("button", { name: "Generate from template" }).waitFor();
+  await page.locator("ol.timeline li.item").first().waitFor();
+  await shot("playlist-english");
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^节目单编排/ }).waitFor();
+}
+
+/** The monitor shows the clip in the TV channel's now/next. */
+export async function onAir(page, shot, title) {
+  await page.getByRole("link", { name: "播出监看" }).click();
+  const tv = page.locator('article[data-slug="pzh-demo-tv"]');
+  await tv.locator("dl.now-next dd", { hasText: title }).waitFor({ timeout: 30_000 });
+  await shot("monitor-now-next");
+}
+
+/** The monitor shows a live alert on both demo channels. */
+export async function alertOnMonitor(page, shot) {
+  await page.getByRole("link", { name: "播出监看" }).click();
+  for (const slug of ["pzh-demo-tv", "pzh-demo-radio"]) {
+    await page.locator(`article[data-slug="${slug}"] .alert-state .alert-badge`).waitFor({ timeout: 20_000 });
+  }
+  await shot("monitor-alert");
+}
+
+/** Reports: the airtime chart and table with the clip's 涉农 seconds for the network centre. */
+export async function reports(page, shot) {
+  await page.getByRole("link", { name: "报表" }).click();
+  await page.locator("#rp-airtime svg.chart").waitFor();
+  const agri = await page.locator('#rp-airtime tr[data-centre="510400"] td.agri').getAttribute("data-hours");
+  if (!(Number(agri) > 0)) fail(`no agricultural airtime reported: ${agri}`);
+  await shot("reports");
+}
