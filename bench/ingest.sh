@@ -2,7 +2,8 @@
 # Ingest benchmarks (figures go to bench/ingest.md):
 #  (a) house transcode of a generated 60 s 1920x1080@25 clip: Kapok (measure + transcode +
 #      re-measure) vs the equivalent ffmpeg command of docs/house-format.md, same run;
-#  (b) loudness measurement throughput, 48 kHz stereo, pinned to one core.
+#  (b) loudness measurement throughput, 48 kHz stereo, pinned to one core;
+#  (c) tus upload over loopback to the local store, with the server's peak RSS (ingest-upload.sh).
 # Usage: bench/ingest.sh [WORK_DIR]   (run from the workspace root)
 set -euo pipefail
 work="${1:-$(mktemp -d)}"
@@ -69,3 +70,5 @@ t1=$(now)
 probe_s=$(elapsed "$t0" "$t1")
 echo "    end to end (ffprobe + AAC decode + pipe + meter, one core): 600 s in ${probe_s} s = $(awk -v p="$probe_s" 'BEGIN { printf "%.0f", 600 / p }')x real time"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# (c) tus upload over loopback: a separate script, so it can be run alone.
+bash "$(dirname "$0")/ingest-upload.sh" "$work" "${KAPOK_BENCH_UPLOAD_MIB:-1024}"

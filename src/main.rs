@@ -226,8 +226,21 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             runtime()?.block_on(async {
                 let shutdown = web::shutdown_signal();
                 let (store, media) = web::server::connect(&config).await?;
+                let watch = web::components::watcher(&config, store.clone(), media.clone());
                 let worker = web::components::ingest_worker(&config, store, media, concurrency);
-                worker.run(shutdown).await;
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                };
+                let watching = watch.map(|w| tokio::spawn(w.run(until(stopped.clone()))));
+                tokio::spawn(async move {
+                    shutdown.await;
+                    let _ = stop.send(true);
+                });
+                worker.run(until(stopped)).await;
+                if let Some(w) = watching {
+                    let _ = w.await;
+                }
                 Ok::<(), Failure>(())
             })?;
             Ok(ExitCode::SUCCESS)

@@ -27,6 +27,7 @@ pub mod sandbox;
 pub mod submit;
 pub mod upload;
 pub mod wait;
+pub mod watch;
 pub mod worker;
 
 pub use error::{ErrorKind, IngestError};

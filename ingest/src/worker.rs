@@ -85,6 +85,10 @@ impl WorkerConfig {
 /// Called with each progress step: programme, its centre, stage, overall percent.
 pub type ProgressFn = Arc<dyn Fn(ProgrammeId, Option<&str>, Stage, f64) + Send + Sync>;
 
+/// Called once a programme has settled as ready or failed (not for a retry), with the
+/// programme as stored.
+pub type SettledFn = Arc<dyn Fn(&catalog::programme::Programme) + Send + Sync>;
+
 /// The outcome of one processed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processed {
@@ -99,11 +103,18 @@ pub struct Worker {
     media: MediaStore,
     config: WorkerConfig,
     progress: Option<ProgressFn>,
+    settled: Option<SettledFn>,
 }
 
 impl Worker {
     pub fn new(store: Store, media: MediaStore, config: WorkerConfig) -> Self {
-        Self { store, media, config, progress: None }
+        Self { store, media, config, progress: None, settled: None }
+    }
+
+    /// Reports each programme that settles as ready or failed (e.g. to the event stream).
+    pub fn on_settled(mut self, f: SettledFn) -> Self {
+        self.settled = Some(f);
+        self
     }
 
     /// Reports progress (e.g. to the event stream) as well as to the job row.
@@ -195,8 +206,14 @@ impl Worker {
                 (status, ProgrammeProgress { reason: Some(reason), ..Default::default() }, Some(failure))
             }
         };
-        if let Err(e) = self.store.set_programme_status(&actor, id, status, &progress).await {
-            tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome");
+        match self.store.set_programme_status(&actor, id, status, &progress).await {
+            Ok(p) if matches!(status, ProgrammeStatus::Ready | ProgrammeStatus::Failed) => {
+                if let Some(f) = &self.settled {
+                    f(&p);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome"),
         }
         Processed { programme_id: Some(id), status }
     }

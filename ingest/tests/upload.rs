@@ -33,7 +33,10 @@ fn body(chunks: Vec<Vec<u8>>, fail: bool) -> impl futures::Stream<Item = Result<
 }
 
 async fn service(t: &TestStore, dir: &tempfile::TempDir, expiry: Duration) -> Uploads {
-    let media = MediaStore::local(dir.path()).unwrap();
+    service_on(t, MediaStore::local(dir.path()).unwrap(), expiry)
+}
+
+fn service_on(t: &TestStore, media: MediaStore, expiry: Duration) -> Uploads {
     let settings = UploadSettings { segment_size: 1000, expiry, max_size: 1 << 20, ..Default::default() };
     Uploads::new(t.store.clone(), media, settings)
 }
@@ -41,6 +44,21 @@ async fn service(t: &TestStore, dir: &tempfile::TempDir, expiry: Duration) -> Up
 async fn interrupted_upload_resumes_and_files_the_source_once(t: TestStore) {
     let dir = tempfile::tempdir().unwrap();
     let up = service(&t, &dir, Duration::from_secs(3600)).await;
+    resumes_and_files(t, up).await;
+}
+
+/// The network deployment's parts: PostgreSQL and an S3 store (moto), segments and all.
+#[tokio::test]
+async fn on_postgres_and_s3_an_interrupted_upload_resumes_and_files_the_source_once() {
+    let server = catalog::media::testing::S3TestServer::start().await.expect("S3 test server");
+    let media = MediaStore::open(&server.config("uploads-test")).unwrap();
+    let t = catalog::testing::postgres_store().await;
+    let up = service_on(&t, media, Duration::from_secs(3600));
+    resumes_and_files(t, up).await;
+    assert_eq!(server.open_multipart_uploads(catalog::media::testing::BUCKET).await.unwrap(), 0);
+}
+
+async fn resumes_and_files(t: TestStore, up: Uploads) {
     let actor = Actor::system("test");
     let file = data(4321);
     let (programme, upload) = up.create(&actor, &new_programme("芒果"), "mango.mp4", file.len() as u64).await.unwrap();
@@ -63,7 +81,8 @@ async fn interrupted_upload_resumes_and_files_the_source_once(t: TestStore) {
     let source = t.store.list_assets(programme.id).await.unwrap().into_iter().find(|a| a.kind == AssetKind::Source);
     let source = source.expect("a source asset");
     assert_eq!(source.sha256, hex::encode(sha2::Sha256::digest(&file)));
-    assert_eq!(std::fs::read(dir.path().join(&source.key)).unwrap(), file, "the source holds every byte in order");
+    let stored = up.media.get(&catalog::media::Key::parse(source.key.clone()).unwrap()).await.unwrap();
+    assert_eq!(stored.bytes().await.unwrap().to_vec(), file, "the source holds every byte in order");
     assert!(up.media.list(Some(&layout::upload(upload.id).unwrap())).await.unwrap().is_empty(), "segments deleted");
 
     // The same content again re-uses the stored source.
@@ -80,11 +99,24 @@ async fn bytes_past_the_length_are_refused_and_an_empty_or_huge_length_creates_n
     let (_, upload) = up.create(&actor, &new_programme("t"), "a.wav", 10).await.unwrap();
     let e = up.append(&actor, upload.id, 0, body(vec![data(15)], false)).await.unwrap_err();
     assert!(matches!(e, UploadError::TooLong { length: 10 }), "{e}");
-    let before = t.store.list_programmes(&Default::default()).await.unwrap().len();
+    let before = t
+        .store
+        .list_programmes(&catalog::store::ProgrammeFilter { limit: 1000, ..Default::default() })
+        .await
+        .unwrap()
+        .len();
     assert!(matches!(up.create(&actor, &new_programme("t"), "a", 0).await, Err(UploadError::Empty)));
     assert!(matches!(up.create(&actor, &new_programme("t"), "a", 2 << 20).await, Err(UploadError::TooLarge { .. })));
     assert!(up.create(&actor, &new_programme(" "), "a", 5).await.is_err(), "no title");
-    assert_eq!(t.store.list_programmes(&Default::default()).await.unwrap().len(), before, "nothing half-made");
+    assert_eq!(
+        t.store
+            .list_programmes(&catalog::store::ProgrammeFilter { limit: 1000, ..Default::default() })
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing half-made"
+    );
 }
 
 async fn an_abandoned_upload_is_swept_after_its_expiry_and_a_cancelled_one_fails(t: TestStore) {

@@ -21,8 +21,14 @@ impl Drop for Server {
 
 /// Starts `kapok serve` on port 0 with `env` and reads the bound address from its log.
 pub fn serve(env: &[(&str, String)]) -> Server {
+    serve_with_args(&[], env)
+}
+
+/// Starts `kapok serve ARGS…` (e.g. `--role api`) like [`serve`].
+pub fn serve_with_args(args: &[&str], env: &[(&str, String)]) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
     cmd.arg("serve")
+        .args(args)
         .env("KAPOK_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())

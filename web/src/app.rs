@@ -45,6 +45,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(programmes::get_programme, programmes::update_programme))
         .routes(routes!(programmes::programme_audit))
         .routes(routes!(programmes::programme_assets))
+        .routes(routes!(crate::qc_override::qc_override))
         .routes(routes!(assets::asset_content))
         .routes(routes!(channels::list_channels, channels::create_channel))
         .routes(routes!(channels::update_channel))

@@ -57,3 +57,22 @@ pub async fn run_channels(
         }
     }
 }
+
+/// The watch folders of `config.watch_dir` (`<watch_dir>/<centre code>/`), if configured.
+pub fn watcher(config: &Config, store: Store, media: MediaStore) -> Option<ingest::watch::Watcher> {
+    let root = config.watch_dir.clone()?;
+    Some(ingest::watch::Watcher::new(root, store, media, ingest::watch::WatchSettings::default()))
+}
+
+/// Publishes `programme.ready` / `programme.failed` on the state's event bus when a worker
+/// settles a programme (and drops cached searches, which show statuses).
+pub fn settled_events(state: &crate::state::AppState) -> ingest::worker::SettledFn {
+    let events = state.events.clone();
+    let search_cache = state.search_cache.clone();
+    std::sync::Arc::new(move |p| {
+        let kind =
+            if p.status == catalog::programme::ProgrammeStatus::Ready { "programme.ready" } else { "programme.failed" };
+        search_cache.invalidate();
+        events.publish(crate::programmes::programme_event(kind, p));
+    })
+}

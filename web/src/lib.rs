@@ -35,6 +35,7 @@ pub mod playout_routes;
 pub mod policy;
 pub mod programmes;
 pub mod published;
+pub mod qc_override;
 pub mod range;
 pub mod ratelimit;
 pub mod reports;

@@ -236,7 +236,8 @@ pub fn programme_event(kind: &str, pr: &Programme) -> Event {
         kind: kind.into(),
         centre: Some(pr.centre.clone()),
         shared: shared(pr),
-        payload: serde_json::json!({ "id": pr.id, "title": pr.title, "status": pr.status, "version": pr.version }),
+        payload: serde_json::json!({ "id": pr.id, "title": pr.title, "status": pr.status, "version": pr.version,
+            "reason": pr.reason }),
     }
 }
 

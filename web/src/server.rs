@@ -17,6 +17,7 @@ pub struct Application {
     ui_dir: std::path::PathBuf,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
+    watch: Option<ingest::watch::Watcher>,
     /// CAP feeds polled into the emergency desk.
     feeds: crate::alert_feed::FeedSettings,
 }
@@ -46,6 +47,7 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
             ConfigError::new("KAPOK_LISTEN (listen)", format!("cannot listen on {}: {e}", config.listen))
         })?;
+        let watch = crate::components::watcher(config, store.clone(), media.clone());
         let mut state = AppState::new(store, media);
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
@@ -67,6 +69,7 @@ impl Application {
             ui_dir: config.ui_dir.clone(),
             worker: None,
             on_air: false,
+            watch,
             feeds: config.alerts.feed_settings(),
         })
     }
@@ -84,7 +87,9 @@ impl Application {
                 payload: serde_json::json!({ "programme_id": id, "stage": stage, "percent": percent }),
             });
         });
-        self.worker = Some(crate::components::ingest_worker(config, store, media, 1).on_progress(progress));
+        let settled = crate::components::settled_events(&self.state);
+        self.worker =
+            Some(crate::components::ingest_worker(config, store, media, 1).on_progress(progress).on_settled(settled));
         self.on_air = true;
         self
     }
@@ -122,6 +127,7 @@ impl Application {
         });
         // Abandoned uploads are swept by every API node (each upload is taken once).
         let uploads = self.state.uploads.clone();
+        let watch = self.watch.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
         let feeds = {
             let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
@@ -152,6 +158,9 @@ impl Application {
             let _ = c.await;
         }
         let _ = sweeper.await;
+        if let Some(w) = watch {
+            let _ = w.await;
+        }
         let _ = alert_timer.await;
         let _ = feeds.await;
         store.close().await;

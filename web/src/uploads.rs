@@ -45,10 +45,10 @@ fn http_date(t: chrono::DateTime<chrono::Utc>) -> HeaderValue {
     value(t.format("%a, %d %b %Y %H:%M:%S GMT"))
 }
 
-/// 412 unless the client speaks tus 1.0.0.
-fn check_version(headers: &HeaderMap) -> Result<(), Response> {
+/// The 412 answer unless the client speaks tus 1.0.0.
+fn version_refusal(headers: &HeaderMap) -> Option<Response> {
     match header(headers, "tus-resumable") {
-        Some(tus::VERSION) => Ok(()),
+        Some(tus::VERSION) => None,
         other => {
             let e = ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
@@ -57,7 +57,7 @@ fn check_version(headers: &HeaderMap) -> Result<(), Response> {
             );
             let mut r = e.into_response();
             r.headers_mut().insert("tus-version", HeaderValue::from_static(tus::VERSION));
-            Err(r)
+            Some(r)
         }
     }
 }
@@ -114,7 +114,7 @@ pub async fn upload_options(State(state): State<AppState>) -> Response {
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 412, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_upload(State(state): State<AppState>, p: Principal, headers: HeaderMap) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = version_refusal(&headers) {
         return r;
     }
     match create(&state, &p, &headers).await {
@@ -190,7 +190,7 @@ pub async fn append_upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = version_refusal(&headers) {
         return r;
     }
     match append(&state, &p, &id, &headers, body).await {
@@ -239,7 +239,7 @@ pub async fn cancel_upload(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = check_version(&headers) {
+    if let Some(r) = version_refusal(&headers) {
         return r;
     }
     let run = async {

@@ -125,6 +125,8 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         | ("GET", "/api/programmes/{id}/assets")
         | ("GET", "/api/assets/{id}/content") => read(200),
         ("PATCH", "/api/programmes/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 200),
+        // The fixture programme has not failed QC: those allowed get 409.
+        ("POST", "/api/programmes/{id}/qc-override") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 409),
         ("POST", "/api/channels") => {
             if na || (own && admin) {
                 201
@@ -261,6 +263,7 @@ async fn request(
             let version = app.store().get_programme(pid).await.unwrap().version;
             Some(json!({ "version": version, "description": format!("edit {n}") }))
         }
+        ("POST", "/api/programmes/{id}/qc-override") => Some(json!({ "reason": format!("checked {n}") })),
         ("POST", "/api/channels") => Some(json!({ "centre": f.centre, "slug": format!("new-{n}"), "name": "新频道",
             "kind": "radio", "format": { "sample_rate": 48000, "channels": 2 } })),
         ("PATCH", "/api/channels/{id}") => Some(json!({ "name": format!("频道 {n}") })),

@@ -160,11 +160,13 @@ both!(a_clip_sent_in_chunks_survives_a_dropped_connection_and_becomes_ready, |ap
 
     // A real worker takes it to ready.
     let work = tempfile::tempdir().unwrap();
+    let mut events = app.state.events.subscribe();
     let worker = ingest::worker::Worker::new(
         app.state.store.clone(),
         app.state.media.clone(),
         ingest::worker::WorkerConfig::new("test-worker", work.path()),
-    );
+    )
+    .on_settled(web::components::settled_events(&app.state));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(async {
         let _ = stopped.await;
@@ -181,6 +183,13 @@ both!(a_clip_sent_in_chunks_survives_a_dropped_connection_and_becomes_ready, |ap
     let _ = stop.send(());
     running.await.unwrap();
     assert_eq!(p["status"], "ready", "{p}");
+    let ready = loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap().unwrap();
+        if e.kind.starts_with("programme.ready") || e.kind == "programme.failed" {
+            break e;
+        }
+    };
+    assert_eq!((ready.kind.as_str(), ready.payload["id"].as_str()), ("programme.ready", Some(pid.as_str())));
     let assets: serde_json::Value = app
         .as_role(Role::Editor, Method::GET, &format!("/api/programmes/{pid}/assets"))
         .send()
@@ -196,7 +205,12 @@ both!(a_clip_sent_in_chunks_survives_a_dropped_connection_and_becomes_ready, |ap
 
 both!(bad_metadata_and_bad_headers_answer_4xx_and_create_nothing, |app| {
     let good = [("filename", "a.mp4"), ("title", "标题")];
-    let before = app.store().list_programmes(&Default::default()).await.unwrap().len();
+    let before = app
+        .store()
+        .list_programmes(&catalog::store::ProgrammeFilter { limit: 1000, ..Default::default() })
+        .await
+        .unwrap()
+        .len();
     let cases: Vec<(String, usize, u16, &str)> = vec![
         (metadata(&[("filename", "../../etc/passwd"), ("title", "t")]), 10, 400, "filename"),
         (metadata(&[("filename", "a\0.mp4"), ("title", "t")]), 10, 400, "filename"),
@@ -235,7 +249,15 @@ both!(bad_metadata_and_bad_headers_answer_4xx_and_create_nothing, |app| {
     assert_eq!(old.headers()["tus-version"], "1.0.0");
     assert_eq!(common::error_of(old).await.0, 412);
     assert_eq!(create(&app, Role::Viewer, 10, &metadata(&good)).await.status(), 403);
-    assert_eq!(app.store().list_programmes(&Default::default()).await.unwrap().len(), before, "nothing half-made");
+    assert_eq!(
+        app.store()
+            .list_programmes(&catalog::store::ProgrammeFilter { limit: 1000, ..Default::default() })
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing half-made"
+    );
 
     // Wrong body type; an unknown upload; cancelling.
     let r = create(&app, Role::Editor, 10, &metadata(&good)).await;

@@ -15,6 +15,7 @@ mod jobs;
 pub mod programme_query;
 mod programme_search;
 mod programmes;
+mod qc_override;
 mod rows;
 mod schedule_candidates;
 mod schedules;

@@ -142,10 +142,13 @@ impl Uploads {
         if buf.is_empty() {
             return Ok(at);
         }
-        let data = buf.split().freeze();
+        let data = std::mem::take(buf).freeze();
         let end = at + i64::try_from(data.len()).unwrap_or(i64::MAX);
         let key = layout::upload(upload.id)?.join(&segment_name(at, end))?;
-        self.media.put_segment(&key, data).await?;
+        self.media.put_segment(&key, data.clone()).await?;
+        // The store has let go of its handle: the same allocation takes the next segment.
+        *buf = data.try_into_mut().unwrap_or_default();
+        buf.clear();
         if !self.store.advance_upload(upload.id, writer, (at, end), self.claim_until(), self.expiry_from_now()).await? {
             // The claim was lost (expired, another request took over): our segment is a stray
             // the joiner steps around, or sweeps.
