@@ -113,7 +113,9 @@ fn an_alert_airs_expires_and_is_reported_and_a_restart_keeps_it_known() {
     let server = common::serve(&env);
     let desk = Desk::open(&server.base);
 
-    let short = desk.send(&alert("MEMORY-EXPIRES", "Alert", chrono::Duration::seconds(20), None));
+    // 12 s: the TV airing (attention signal, speech, slate) lasts ~20 s, so the expiry, not the
+    // end of the airings, takes it off air.
+    let short = desk.send(&alert("MEMORY-EXPIRES", "Alert", chrono::Duration::seconds(12), None));
     let key = short["key"].as_str().unwrap().to_string();
     let mut channels: Vec<&str> = short["channels"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     channels.sort_unstable();
