@@ -53,6 +53,16 @@ pub fn video_bitrate_kbps(width: u32, height: u32) -> u32 {
     }
 }
 
+/// Encoder options beyond the bitrate. FFmpeg's AAC encoder in gst-libav defaults to the
+/// `twoloop` coder; `fast` (FFmpeg's own default) costs ~35 % less CPU for the same 128 kbit/s.
+fn aac_options(encoder: &str) -> &'static str {
+    if encoder == "avenc_aac" {
+        "aac-coder=fast"
+    } else {
+        ""
+    }
+}
+
 /// The running output pipeline and its two entry points.
 pub struct Output {
     pipeline: gst::Pipeline,
@@ -87,9 +97,10 @@ impl Output {
         let aac = aac_encoder()?;
         let mut desc = format!(
             "appsrc name=asrc format=time ! queue max-size-time=2000000000 max-size-bytes=0 max-size-buffers=0 \
-             ! audioconvert ! {aac} bitrate={} ! aacparse ! queue ! mux. \
+             ! audioconvert ! {aac} bitrate={} {} ! aacparse ! queue ! mux. \
              mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
-            if format.audio.channels == 1 { 96_000 } else { 128_000 }
+            if format.audio.channels == 1 { 96_000 } else { 128_000 },
+            aac_options(aac)
         );
         if let Some(v) = format.video {
             require(VIDEO_NEEDED)?;
