@@ -6,7 +6,8 @@
 #   SECONDS_PER_FORMAT=60 LIVE_SECONDS=30 bench/playout.sh
 #
 # Sources are house-format H.264/AAC clips (moving testsrc2 pattern + 1 kHz tone, 10 s, at the
-# channel's size), generated here. Output: x264enc speed-preset=veryfast CBR + AAC in MPEG-TS.
+# channel's size), generated here. Output: x264enc CBR (speed-preset veryfast for SD and 720p,
+# superfast for 1080p: playout::output::x264_preset) + AAC in MPEG-TS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LEN=${SECONDS_PER_FORMAT:-30}
@@ -38,7 +39,9 @@ playlist() { # channel → $WORK/p.json of LEN seconds (10 s items)
   echo "{\"format\":$format,\"items\":[$items]}" > "$WORK/p.json"
 }
 
-echo "## Virtual clock: ${LEN} s of channel per format, $(nproc) cores, x264 veryfast"
+echo "Load before: $(uptime)"
+echo
+echo "## Virtual clock: ${LEN} s of channel per format, $(nproc) cores, x264 veryfast (SD, 720p) / superfast (1080p)"
 echo
 echo "| channel | wall s | × real time | CPU s (user+sys) |"
 echo "|---|---|---|---|"
@@ -51,7 +54,7 @@ for f in "${FORMATS[@]}"; do
 done
 
 echo
-echo "## Real time (system clock): ${LIVE_SECONDS} s on air into a .ts file, x264 veryfast"
+echo "## Real time (system clock): ${LIVE_SECONDS} s on air into a .ts file, x264 veryfast (SD, 720p) / superfast (1080p)"
 echo
 echo "| channel | CPU % of one core | frames out | expected |"
 echo "|---|---|---|---|"
@@ -63,3 +66,5 @@ for f in "${FORMATS[@]}"; do
   expected=$([ "$f" = radio ] && echo 0 || echo $((LIVE_SECONDS * 25)))
   echo "| $f@25 | $(python3 -c "print(round(100*($user+$sys)/$wall))") | $frames | $expected |"
 done
+echo
+echo "Load after: $(uptime)"
