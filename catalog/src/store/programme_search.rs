@@ -18,16 +18,43 @@ use crate::ids::ProgrammeId;
 use crate::programme::Programme;
 use crate::search;
 
+/// SQLite: the scope tokens of a programme, made from its stored row and nowhere else: its
+/// sharing (`network` or `private`) and its centre (`c510421`). A search matches them together
+/// with its words (see [`scope_match`]), so the index hands back only rows the viewer may see.
+/// Both writes below read them from the stored row, so they follow every change of `sharing`.
+macro_rules! sqlite_scope {
+    () => {
+        "sharing || ' c' || centre_code"
+    };
+}
+
 /// SQLite: gives a new programme the next row number of the search table (kept in the
 /// programme, so a cursor finds its place in O(log n)).
 pub(super) const SQLITE_NUMBER: &str = "UPDATE programmes SET search_rowid = \
     (SELECT COALESCE(MAX(search_rowid), 0) + 1 FROM programmes) WHERE id = $1";
 /// SQLite: the search row of a programme numbered by [`SQLITE_NUMBER`] ($1 id, $2 title, $3 body).
-pub(super) const SQLITE_INSERT: &str = "INSERT INTO programme_search (rowid, programme_id, title, body) \
-    SELECT search_rowid, id, $2, $3 FROM programmes WHERE id = $1";
-/// SQLite: re-indexes an edited programme ($1 id, $2 title, $3 body).
-pub(super) const SQLITE_UPDATE: &str = "UPDATE programme_search SET title = $2, body = $3 \
-    WHERE rowid = (SELECT search_rowid FROM programmes WHERE id = $1)";
+pub(super) const SQLITE_INSERT: &str = concat!(
+    "INSERT INTO programme_search (rowid, programme_id, title, body, scope) SELECT search_rowid, id, $2, $3, ",
+    sqlite_scope!(),
+    " FROM programmes WHERE id = $1"
+);
+/// SQLite: re-indexes an edited programme ($1 id, $2 title, $3 body), scope included.
+pub(super) const SQLITE_UPDATE: &str = concat!(
+    "UPDATE programme_search SET title = $2, body = $3, scope = (SELECT ",
+    sqlite_scope!(),
+    " FROM programmes WHERE id = $1) WHERE rowid = (SELECT search_rowid FROM programmes WHERE id = $1)"
+);
+
+/// The scope a viewer may read, as index terms: everything shared with the network, and its
+/// own centre's programmes. `None` (no visibility limit, e.g. the network admin): no scope term.
+/// PostgreSQL spells the terms with a space (`'scope network'`), which no parsed word can hold.
+fn scope_match(backend: crate::Backend, visible_to: Option<&crate::ids::CentreCode>) -> Option<String> {
+    let c = visible_to?.as_str();
+    Some(match backend {
+        crate::Backend::Sqlite => format!("scope : (network OR c{c})"),
+        crate::Backend::Postgres => format!("'scope network' | 'scope c{c}'"),
+    })
+}
 
 /// Where a page of a ranked search starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,11 +141,22 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Programme>> {
         let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        // The index reads only what the viewer may see; FILTERS still checks it on the row.
+        let scope = scope_match(self.backend(), q.filter.visible_to.as_ref());
         let (sql, text) = match self.backend() {
             crate::Backend::Sqlite => {
                 let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
                 let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
-                let text = if titles { in_title } else { format!("({all}) NOT ({in_title})") };
+                // Words never match the scope column: only the title and body hold them.
+                let text = if titles {
+                    format!("({in_title})")
+                } else {
+                    format!("({{title body}} : ({all})) NOT ({in_title})")
+                };
+                let text = match &scope {
+                    Some(s) => format!("({text}) AND ({s})"),
+                    None => text,
+                };
                 let after = if key.is_some() { " AND f.rowid < $12" } else { "" };
                 // CROSS JOIN keeps the FTS table outermost, read in rowid order up to the LIMIT.
                 let sql = format!(
@@ -128,14 +166,23 @@ impl Store {
                 (sql, text)
             }
             crate::Backend::Postgres => {
-                let matches = if titles {
-                    "p.title_tsv @@ plainto_tsquery('simple', $5)"
+                let (matches, tsv) = if titles {
+                    ("p.title_tsv @@ plainto_tsquery('simple', $5)", "p.title_tsv")
                 } else {
-                    "p.search_tsv @@ plainto_tsquery('simple', $5) AND NOT p.title_tsv @@ plainto_tsquery('simple', $5)"
+                    (
+                        "p.search_tsv @@ plainto_tsquery('simple', $5) AND NOT p.title_tsv @@ plainto_tsquery('simple', $5)",
+                        "p.search_tsv",
+                    )
+                };
+                // A second condition on the same tsvector, not `&&`: an empty word query
+                // (nothing the parser keeps) must still match nothing, not every visible row.
+                let visible = match &scope {
+                    Some(s) => format!(" AND {tsv} @@ '{}'::tsquery", s.replace('\'', "''")),
+                    None => String::new(),
                 };
                 let after = if key.is_some() { " AND p.id < $12" } else { "" };
                 let sql = format!(
-                    "SELECT {cols} FROM programmes p WHERE {matches} AND {FILTERS}{after} ORDER BY p.id DESC LIMIT $6"
+                    "SELECT {cols} FROM programmes p WHERE {matches}{visible} AND {FILTERS}{after} ORDER BY p.id DESC LIMIT $6"
                 );
                 (sql, terms.join(" "))
             }

@@ -1,0 +1,84 @@
+//! Visibility inside the search index: a centre's search reads only the network's shared
+//! programmes and its own, the scope follows every change of sharing, and the scope terms are
+//! never matched by a viewer's words. On SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
+
+use catalog::audit::Actor;
+use catalog::both_backends;
+use catalog::ids::CentreCode;
+use catalog::programme::{Category, NewProgramme, ProgrammeEdit, ProgrammeStatus, Sharing};
+use catalog::store::ProgrammeFilter;
+use catalog::Store;
+
+fn code(s: &str) -> CentreCode {
+    CentreCode::parse(s).unwrap()
+}
+
+fn new(centre: &str, title: &str, description: &str, sharing: Sharing) -> NewProgramme {
+    let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
+    n.description = description.into();
+    n.sharing = sharing;
+    n
+}
+
+async fn titles(store: &Store, q: &str, visible_to: Option<&str>) -> Vec<String> {
+    let f =
+        ProgrammeFilter { query: Some(q.into()), visible_to: visible_to.map(code), limit: 50, ..Default::default() };
+    let mut t: Vec<String> = store.list_programmes(&f).await.unwrap().into_iter().map(|p| p.title).collect();
+    t.sort();
+    t
+}
+
+both_backends!(
+    a_centre_search_finds_shared_and_own_programmes_in_both_tiers_never_another_centres_private,
+    |store: Store| async move {
+        let actor = Actor::system("test");
+        let news = [
+            new("510400", "米易 共享", "", Sharing::Network),
+            new("510421", "米易 本站", "", Sharing::Private),
+            new("510422", "米易 他站", "", Sharing::Private),
+            new("510400", "果园 共享", "介绍米易", Sharing::Network),
+            new("510421", "果园 本站", "介绍米易", Sharing::Private),
+            new("510422", "果园 他站", "介绍米易", Sharing::Private),
+        ];
+        store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.unwrap();
+        let own = titles(&store, "米易", Some("510421")).await;
+        assert_eq!(own, ["果园 共享", "果园 本站", "米易 共享", "米易 本站"], "shared and own, both tiers");
+        let other = titles(&store, "米易", Some("510422")).await;
+        assert_eq!(other, ["果园 他站", "果园 共享", "米易 他站", "米易 共享"], "the other centre sees its own");
+        let admin = titles(&store, "米易", None).await;
+        assert_eq!(admin.len(), 6, "no visibility limit sees everything: {admin:?}");
+    }
+);
+
+both_backends!(changing_sharing_moves_a_programme_into_and_out_of_other_centres_searches, |store: Store| async move {
+    let actor = Actor::system("test");
+    let p = store
+        .create_programme(&actor, &new("510422", "格萨拉 杜鹃", "", Sharing::Private), ProgrammeStatus::Ready)
+        .await
+        .unwrap();
+    assert!(titles(&store, "格萨拉", Some("510421")).await.is_empty(), "private to 510422 at first");
+    assert_eq!(titles(&store, "格萨拉", Some("510422")).await, ["格萨拉 杜鹃"], "its own centre finds it");
+    let share = ProgrammeEdit { version: p.version, sharing: Some(Sharing::Network), ..Default::default() };
+    let p = store.update_programme(&actor, p.id, &share).await.unwrap();
+    assert_eq!(titles(&store, "格萨拉", Some("510421")).await, ["格萨拉 杜鹃"], "shared: another centre finds it");
+    let unshare = ProgrammeEdit { version: p.version, sharing: Some(Sharing::Private), ..Default::default() };
+    store.update_programme(&actor, p.id, &unshare).await.unwrap();
+    assert!(titles(&store, "格萨拉", Some("510421")).await.is_empty(), "private again: hidden again");
+    assert_eq!(titles(&store, "格萨拉", Some("510422")).await, ["格萨拉 杜鹃"], "still found by its own centre");
+});
+
+both_backends!(searching_for_the_scope_words_finds_only_programmes_whose_text_holds_them, |store: Store| async move {
+    let actor = Actor::system("test");
+    let news = [
+        new("510421", "network news", "", Sharing::Network),
+        new("510421", "玉米", "private c510421 scope", Sharing::Private),
+        new("510421", "芒果", "", Sharing::Network),
+        new("510422", "石榴", "", Sharing::Private),
+    ];
+    store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.unwrap();
+    assert_eq!(titles(&store, "network", None).await, ["network news"], "not every shared programme");
+    assert_eq!(titles(&store, "private", None).await, ["玉米"], "not every private programme");
+    assert_eq!(titles(&store, "c510421", Some("510421")).await, ["玉米"], "not every programme of the centre");
+    assert_eq!(titles(&store, "scope network", None).await, Vec::<String>::new(), "the index's own spelling");
+});
