@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 - <<'PY'
 import pathlib
-areas = ["playout", "ingest", "schedules", "emergency", "media", "web", "alert"]
+areas = ["playout", "ingest", "schedules", "emergency", "media", "web", "alert", "alert-store"]
 out = ["# Kapok benchmarks", "",
        "Every figure below was measured on the project's 2-core, 24 GiB Debian 12 machine, with",
        "the command given beside it. Absolute times on a shared machine are noisy; where an issue",
