@@ -207,9 +207,16 @@ both!(a_body_over_the_request_limit_is_413_json_and_stores_nothing, |app| {
         .header("content-type", "application/xml")
         .body(body)
         .send()
-        .await
-        .unwrap();
-    let (status, code, _) = error_of(r).await;
-    assert_eq!((status, code.as_str()), (413, "too_large"));
+        .await;
+    // The server may answer 413 and close while the client is still writing the body; the
+    // client then sees the connection end (broken pipe) instead of the answer. Either way
+    // nothing is accepted.
+    match r {
+        Ok(r) => {
+            let (status, code, _) = error_of(r).await;
+            assert_eq!((status, code.as_str()), (413, "too_large"));
+        }
+        Err(e) => assert!(e.is_request() && !e.is_timeout(), "{e}"),
+    }
     assert!(app.state.desk.alerts().is_empty());
 });
