@@ -9,20 +9,8 @@ use std::time::{Duration, Instant};
 
 use playout::{start_live, Outcome, OutputTarget, Playlist};
 
-fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> std::path::PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("color=c={colour}:s=320x180:r=25:d={secs}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=500:sample_rate=48000:duration={secs}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    path
-}
+mod media_common;
+use media_common::clip;
 
 #[test]
 fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_target() {

@@ -12,40 +12,12 @@ use std::time::{Duration, Instant};
 
 use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
 
-fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("color=c={colour}:s=320x180:r=25:d={secs}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=500:sample_rate=48000:duration={secs}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "5", "-c:a", "aac"])
-        .args(["-f", "mpegts"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    path
-}
+mod media_common;
+use media_common::colour_names;
 
-fn colour_names(file: &Path) -> Vec<&'static str> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-i"])
-        .arg(file)
-        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-vf", "crop=iw/8:ih/8,scale=1:1", "-f", "rawvideo"])
-        .args(["-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    out.stdout
-        .chunks_exact(3)
-        .map(|c| match (c[0] > 128, c[1] > 64, c[2] > 128) {
-            (true, false, false) => "red",
-            (false, true, false) => "green",
-            (false, false, true) => "blue",
-            (false, false, false) => "black",
-            _ => "?",
-        })
-        .collect()
+/// A clip with short GOPs in MPEG-TS, so a live source can be joined mid-stream.
+fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
+    media_common::clip_with(dir, name, colour, secs, &["-g", "5", "-f", "mpegts"])
 }
 
 fn free_port() -> u16 {
