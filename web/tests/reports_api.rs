@@ -6,9 +6,8 @@
 mod common;
 
 use catalog::asrun::AsRunEntry;
-use catalog::audit::Actor;
-use catalog::channel::{Channel, ChannelFormat, ChannelKind, NewChannel};
-use catalog::programme::{Category, NewProgramme, ProgrammeProgress, ProgrammeStatus, Sharing};
+use catalog::channel::Channel;
+use catalog::programme::Category;
 use catalog::user::Role;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::{App, OTHER, OWN};
@@ -16,37 +15,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn setup(app: &App) -> Channel {
-    let ch = app
-        .store()
-        .create_channel(
-            &Actor::system("test"),
-            &NewChannel {
-                centre: common::code(OWN),
-                slug: "miyi-tv".into(),
-                name: "米易电视台".into(),
-                kind: ChannelKind::Tv,
-                format: ChannelFormat::tv_hd(),
-                day_start: "06:00".into(),
-                time_zone: "Asia/Shanghai".into(),
-            },
-        )
+    common::miyi_tv_with(app, &[(Category::Agriculture, 1500), (Category::Agriculture, 1500), (Category::Ident, 30)])
         .await
-        .unwrap();
-    for (i, (category, secs)) in
-        [(Category::Agriculture, 1500), (Category::Agriculture, 1500), (Category::Ident, 30)].into_iter().enumerate()
-    {
-        let mut n = NewProgramme::new(common::code(OWN), format!("节目 {i}"), category);
-        n.sharing = Sharing::Private;
-        let p = app.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Queued).await.unwrap();
-        let progress = ProgrammeProgress { reason: None, duration_ms: Some(secs * 1000), qc: None, loudness: None };
-        let p = app
-            .store()
-            .set_programme_status(&Actor::system("test"), p.id, ProgrammeStatus::Ready, &progress)
-            .await
-            .unwrap();
-        app.asset(&p, format!("media {i}").as_bytes()).await;
-    }
-    ch
 }
 
 fn template() -> Value {

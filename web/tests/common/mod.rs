@@ -160,3 +160,43 @@ pub async fn error_of(r: reqwest::Response) -> (u16, String, String) {
     assert!(!message.is_empty());
     (status, code, message)
 }
+
+/// The own centre's TV channel `miyi-tv` (1080p, day start 06:00) and one ready private
+/// programme with a house asset per `(category, seconds)`, titled `节目 {i}`.
+pub async fn miyi_tv_with(app: &App, programmes: &[(Category, i64)]) -> catalog::channel::Channel {
+    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+    let ch = app
+        .store()
+        .create_channel(
+            &Actor::system("test"),
+            &NewChannel {
+                centre: code(OWN),
+                slug: "miyi-tv".into(),
+                name: "米易电视台".into(),
+                kind: ChannelKind::Tv,
+                format: ChannelFormat::tv_hd(),
+                day_start: "06:00".into(),
+                time_zone: "Asia/Shanghai".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for (i, &(category, secs)) in programmes.iter().enumerate() {
+        let mut n = NewProgramme::new(code(OWN), format!("节目 {i}"), category);
+        n.sharing = Sharing::Private;
+        let p = app.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Queued).await.unwrap();
+        let progress = catalog::programme::ProgrammeProgress {
+            reason: None,
+            duration_ms: Some(secs * 1000),
+            qc: None,
+            loudness: None,
+        };
+        let p = app
+            .store()
+            .set_programme_status(&Actor::system("test"), p.id, ProgrammeStatus::Ready, &progress)
+            .await
+            .unwrap();
+        app.asset(&p, format!("media {i}").as_bytes()).await;
+    }
+    ch
+}
