@@ -62,7 +62,17 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
 
 async fn by_token(state: &AppState, secret: &str) -> Result<Principal, ApiError> {
     let hash = digest(secret);
-    let found = state.store.find_token_with_user(&hash).await?;
+    let found = match state.tokens.get(&hash, std::time::Instant::now()) {
+        Some(kept) => Some(kept),
+        None => {
+            let generation = state.tokens.generation();
+            let found = state.store.find_token_with_user(&hash).await?;
+            if let Some(f) = &found {
+                state.tokens.put(&hash, f.clone(), generation, std::time::Instant::now());
+            }
+            found
+        }
+    };
     // The look-up is by digest; the final comparison is constant-time all the same.
     let (token, username, disabled) = found
         .filter(|(t, _, _)| secrets_equal(&t.token_hash, &hash))

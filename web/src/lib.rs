@@ -45,6 +45,7 @@ pub mod search_cache;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod token_cache;
 pub mod tus;
 pub mod uploads;
 pub mod user_lists;

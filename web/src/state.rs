@@ -29,6 +29,8 @@ pub struct AppState {
     pub desk: crate::emergency::EmergencyDesk,
     /// Resumable uploads (tus): the engine and its limits.
     pub uploads: ingest::upload::Uploads,
+    /// API-token look-ups of the last second, dropped when a token is revoked.
+    pub tokens: Arc<crate::token_cache::TokenCache>,
 }
 
 impl AppState {
@@ -37,6 +39,10 @@ impl AppState {
         Self {
             uploads: ingest::upload::Uploads::new(store.clone(), media.clone(), Default::default()),
             search_cache: Arc::new(SearchCache::following(SEARCH_CACHE_TTL, store.programme_changes())),
+            tokens: Arc::new(crate::token_cache::TokenCache::following(
+                crate::token_cache::TOKEN_CACHE_TTL,
+                store.credential_changes(),
+            )),
             store,
             media,
             events: Bus::new(),

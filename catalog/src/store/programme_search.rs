@@ -3,9 +3,12 @@
 //! The rank is in two tiers: programmes whose title holds every query term, then those that
 //! match only with their series, description or tags. Within a tier the newest come first. Each
 //! tier is read newest first straight from the index and stops at the page size. SQLite reads
-//! the FTS5 table in rowid order. PostgreSQL walks the primary key for a common word or takes
-//! the GIN index for a rare one. So a word that matches 12,000 programmes costs what a rare one
-//! costs, instead of scoring every match before the LIMIT. Pages go on from a cursor, which is
+//! the FTS5 table in rowid order. PostgreSQL walks the newest programmes by primary key, and
+//! asks its GIN index only for what that window did not fill (the planner's own choice, made
+//! from word frequencies, walked all 100,000 rows for a common word the viewer could not see,
+//! and sorted thousands of matches for two words that always come together). So a word that
+//! matches 12,000 programmes costs what a rare one costs, instead of scoring every match before
+//! the LIMIT. Pages go on from a cursor, which is
 //! the last programme of the previous page. Its tier is found again from its stored title terms.
 
 use sqlx::types::Json;
@@ -29,9 +32,10 @@ macro_rules! sqlite_scope {
 }
 
 /// SQLite: gives a new programme the next row number of the search table (kept in the
-/// programme, so a cursor finds its place in O(log n)).
+/// programme, so a cursor finds its place in O(log n)). Numbers go down: the newest row has the
+/// smallest, so FTS5 reads newest first forwards (migration 0010).
 pub(super) const SQLITE_NUMBER: &str = "UPDATE programmes SET search_rowid = \
-    (SELECT COALESCE(MAX(search_rowid), 0) + 1 FROM programmes) WHERE id = $1";
+    (SELECT COALESCE(MIN(search_rowid), 0) - 1 FROM programmes) WHERE id = $1";
 /// SQLite: the search row of a programme numbered by [`SQLITE_NUMBER`] ($1 id, $2 title, $3 body).
 pub(super) const SQLITE_INSERT: &str = concat!(
     "INSERT INTO programme_search (rowid, programme_id, title, body, scope) SELECT search_rowid, id, $2, $3, ",
@@ -55,6 +59,9 @@ fn scope_match(backend: crate::Backend, visible_to: Option<&crate::ids::CentreCo
         crate::Backend::Postgres => format!("'scope network' | 'scope c{c}'"),
     })
 }
+
+/// PostgreSQL: how many of the newest programmes a tier walks before asking the GIN index.
+const PG_WINDOW: i64 = 1_000;
 
 /// Where a page of a ranked search starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +138,8 @@ impl Store {
         })
     }
 
-    /// One tier, newest first, after `key`, at most `limit` rows.
+    /// One tier, newest first, after `key`, at most `limit` rows. SQLite asks its FTS5 table,
+    /// read in rowid order; PostgreSQL goes to [`Store::search_tier_postgres`].
     async fn search_tier(
         &self,
         q: &ProgrammeQuery,
@@ -140,59 +148,33 @@ impl Store {
         key: Option<&Key>,
         limit: i64,
     ) -> Result<Vec<Programme>> {
+        if self.backend() == crate::Backend::Postgres {
+            return self.search_tier_postgres(q, terms, titles, key, limit).await;
+        }
         let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
         // The index reads only what the viewer may see; FILTERS still checks it on the row.
         let scope = scope_match(self.backend(), q.filter.visible_to.as_ref());
-        let (sql, text) = match self.backend() {
-            crate::Backend::Sqlite => {
-                let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
-                let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
-                // Words never match the scope column: only the title and body hold them.
-                let text = if titles {
-                    format!("({in_title})")
-                } else {
-                    format!("({{title body}} : ({all})) NOT ({in_title})")
-                };
-                let text = match &scope {
-                    Some(s) => format!("({text}) AND ({s})"),
-                    None => text,
-                };
-                let after = if key.is_some() { " AND f.rowid < $12" } else { "" };
-                // CROSS JOIN keeps the FTS table outermost, read in rowid order up to the LIMIT.
-                let sql = format!(
-                    "SELECT {cols} FROM programme_search f CROSS JOIN programmes p ON p.id = f.programme_id \
-                     WHERE programme_search MATCH $5 AND {FILTERS}{after} ORDER BY f.rowid DESC LIMIT $6"
-                );
-                (sql, text)
-            }
-            crate::Backend::Postgres => {
-                let (matches, tsv) = if titles {
-                    ("p.title_tsv @@ plainto_tsquery('simple', $5)", "p.title_tsv")
-                } else {
-                    (
-                        "p.search_tsv @@ plainto_tsquery('simple', $5) AND NOT p.title_tsv @@ plainto_tsquery('simple', $5)",
-                        "p.search_tsv",
-                    )
-                };
-                // A second condition on the same tsvector, not `&&`: an empty word query
-                // (nothing the parser keeps) must still match nothing, not every visible row.
-                let visible = match &scope {
-                    Some(s) => format!(" AND {tsv} @@ '{}'::tsquery", s.replace('\'', "''")),
-                    None => String::new(),
-                };
-                let after = if key.is_some() { " AND p.id < $12" } else { "" };
-                let sql = format!(
-                    "SELECT {cols} FROM programmes p WHERE {matches}{visible} AND {FILTERS}{after} ORDER BY p.id DESC LIMIT $6"
-                );
-                (sql, terms.join(" "))
-            }
+        let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
+        let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
+        // Words never match the scope column: only the title and body hold them.
+        let text =
+            if titles { format!("({in_title})") } else { format!("({{title body}} : ({all})) NOT ({in_title})") };
+        let text = match &scope {
+            Some(s) => format!("({text}) AND ({s})"),
+            None => text,
         };
+        let after = if key.is_some() { " AND f.rowid > $12" } else { "" };
+        // CROSS JOIN keeps the FTS table outermost, read in rowid order (newest first: row
+        // numbers go down) up to the LIMIT.
+        let sql = format!(
+            "SELECT {cols} FROM programme_search f CROSS JOIN programmes p ON p.id = f.programme_id \
+             WHERE programme_search MATCH $5 AND {FILTERS}{after} ORDER BY f.rowid LIMIT $6"
+        );
         let f = &q.filter;
         let rows: Vec<ProgrammeRow> = with_pool!(self, pool => {
+            // Kept prepared: the words are a bound MATCH argument, which SQLite's plan does not
+            // depend on, and only a handful of texts exist (tier, cursor or not).
             let query = sqlx::query_as(&sql)
-                // Planned with this query's words (a common word walks the ids, a rare one the
-                // GIN index), never as a generic plan cached for any word.
-                .persistent(false)
                 .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
                 .bind(f.status.map(|s| s.as_str().to_string()))
                 .bind(f.category.map(|c| c.as_str().to_string()))
@@ -212,6 +194,83 @@ impl Store {
             query.fetch_all(pool).await
         })?;
         convert(rows)
+    }
+
+    /// PostgreSQL: one tier in two bounded steps, so neither a common word hidden from the viewer
+    /// nor several words that always come together costs a scan of every match or every row.
+    /// First the newest [`PG_WINDOW`] programmes (after `key`) are walked by primary key and
+    /// checked: a word that matches densely fills the page there. Only when it does not, the
+    /// rest are asked through the GIN index (the sort expression keeps the planner off the
+    /// primary-key walk): few visible matches are left then, since fewer than one in
+    /// `PG_WINDOW / limit` of the newest matched.
+    async fn search_tier_postgres(
+        &self,
+        q: &ProgrammeQuery,
+        terms: &[String],
+        titles: bool,
+        key: Option<&Key>,
+        limit: i64,
+    ) -> Result<Vec<Programme>> {
+        let Db::Postgres(pool) = &self.db else {
+            return Err(CatalogError::invalid("backend", "not a PostgreSQL catalog"));
+        };
+        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let (matches, tsv) = if titles {
+            ("p.title_tsv @@ plainto_tsquery('simple', $5)", "p.title_tsv")
+        } else {
+            (
+                "p.search_tsv @@ plainto_tsquery('simple', $5) AND NOT p.title_tsv @@ plainto_tsquery('simple', $5)",
+                "p.search_tsv",
+            )
+        };
+        // A second condition on the same tsvector, not `&&`: an empty word query (nothing the
+        // parser keeps) must still match nothing, not every visible row.
+        let visible = match scope_match(self.backend(), q.filter.visible_to.as_ref()) {
+            Some(s) => format!(" AND {tsv} @@ '{}'::tsquery", s.replace('\'', "''")),
+            None => String::new(),
+        };
+        let window =
+            "SELECT w.id FROM programmes w WHERE ($12::text IS NULL OR w.id < $12) ORDER BY w.id DESC LIMIT $13";
+        let recent = format!(
+            "SELECT {cols} FROM (SELECT * FROM programmes w WHERE ($12::text IS NULL OR w.id < $12) \
+             ORDER BY w.id DESC LIMIT $13) p WHERE {matches}{visible} AND {FILTERS} ORDER BY p.id DESC LIMIT $6"
+        );
+        let older = format!(
+            "SELECT {cols} FROM programmes p WHERE {matches}{visible} AND {FILTERS} \
+             AND p.id < (SELECT min(id) FROM ({window}) b) ORDER BY p.id || '' DESC LIMIT $6"
+        );
+        let after = match key {
+            Some(Key::Id(id)) => Some(id.clone()),
+            _ => None,
+        };
+        let f = &q.filter;
+        let mut page: Vec<ProgrammeRow> = Vec::new();
+        for sql in [&recent, &older] {
+            let missing = limit - page.len() as i64;
+            if missing <= 0 {
+                break;
+            }
+            let rows: Vec<ProgrammeRow> = sqlx::query_as(sql)
+                // Planned with this query's words, never as a generic plan cached for any word.
+                .persistent(false)
+                .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
+                .bind(f.status.map(|s| s.as_str().to_string()))
+                .bind(f.category.map(|c| c.as_str().to_string()))
+                .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
+                .bind(terms.join(" "))
+                .bind(missing)
+                .bind(q.sharing.map(|s| s.as_str().to_string()))
+                .bind(q.min_duration_ms)
+                .bind(q.max_duration_ms)
+                .bind(q.created_from)
+                .bind(q.created_until)
+                .bind(after.clone())
+                .bind(PG_WINDOW)
+                .fetch_all(pool)
+                .await?;
+            page.extend(rows);
+        }
+        convert(page)
     }
 
     /// Indexes programmes stored before the ranked index existed (`title_terms` NULL), in

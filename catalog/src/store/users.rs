@@ -145,6 +145,7 @@ impl Store {
             record_audit!(&mut *tx, actor, "token.revoke", "token", id.to_string(), None::<serde_json::Value>, None::<serde_json::Value>)?;
             tx.commit().await?;
         });
+        self.credentials.bump();
         Ok(())
     }
 }
