@@ -36,9 +36,12 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
             }
             shared.engine.return_after_item();
         }
+        let fillers = lock(&shared.extras).fillers.clone();
         let media: Vec<MediaRef> = fresh
             .iter()
-            .filter_map(|e| match &e.item.source {
+            .map(|e| &e.item)
+            .chain(&fillers)
+            .filter_map(|item| match &item.source {
                 Source::Uri(u) => MediaRef::parse(u).ok(),
                 Source::Path(_) | Source::Generated(_) => None,
             })
@@ -72,7 +75,7 @@ pub(super) fn prefetch_loop(shared: &Shared, cache: &MediaCache, rx: &mpsc::Rece
         for (key, reason) in &report.failed {
             tracing::warn!(channel = %shared.channel, key, reason, "prefetch failed: cached media still airs");
         }
-        let arrived = lock(&shared.missing).iter().any(|m| cache.get(m).is_some());
+        let arrived = lock(&shared.missing).iter().chain(&lock(&shared.extras).missing).any(|m| cache.get(m).is_some());
         if arrived {
             shared.engine.return_after_item();
         }
