@@ -99,6 +99,8 @@ pub struct Engine<C: PlayoutClock> {
     /// An input opened on request ([`EngineHandle::prepare`]) for the next run.
     prepared: Option<(Item, Pending)>,
     observer: Option<AsRunObserver>,
+    /// Since when every output target has been down.
+    off_air: crate::off_air::OffAirClock,
     /// Frames and samples aired as stand-ins for late real-time sources, in finished segments.
     late: (u64, u64),
 }
@@ -146,6 +148,7 @@ impl<C: PlayoutClock> Engine<C> {
             carry: None,
             prepared: None,
             observer: None,
+            off_air: crate::off_air::OffAirClock::default(),
             late: (0, 0),
         }
     }
@@ -588,9 +591,12 @@ impl<C: PlayoutClock> Engine<C> {
     }
 
     /// Late counters (plus those of the segment on air) and each output target's state.
-    fn publish_health(&self, late_frames: u64, late_samples: u64) {
+    fn publish_health(&mut self, late_frames: u64, late_samples: u64) {
         let outputs = self.output.target_states();
+        let now = std::time::Duration::from_nanos(self.now().nanos());
+        let off_air = self.off_air.observe(crate::off_air::all_down(&outputs), now);
         if let Ok(mut s) = self.status.lock() {
+            s.off_air_s = off_air.map(|d| d.as_secs_f64());
             s.late_frames = self.late.0 + late_frames;
             s.late_samples = self.late.1 + late_samples;
             s.outputs = outputs;

@@ -46,6 +46,10 @@ pub struct NodeOptions {
     /// Local filler files (idents, short programmes) aired instead of the slate; empty: the
     /// channel's filler programmes (from the API, their media through the cache).
     pub fillers: Vec<PathBuf>,
+    /// Give up (see [`Node::gave_up`]) when every output has been down this long: a
+    /// supervisor (systemd `Restart=always`) then starts the node afresh, outputs rebuilt.
+    /// `None`: never; stay up retrying.
+    pub off_air_exit_after: Option<Duration>,
 }
 
 /// Why a node cannot start.
@@ -213,6 +217,7 @@ impl Fetcher for ApiFetcher {
 /// One channel on air from a remote API: see the module docs.
 pub struct Node {
     runner: ChannelRunner,
+    off_air_exit_after: Option<Duration>,
     stopping: Arc<AtomicBool>,
     helpers: Vec<std::thread::JoinHandle<()>>,
     sink: Arc<HttpAsRunSink>,
@@ -295,12 +300,25 @@ impl Node {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
         tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
-        Ok(Node { runner, stopping, helpers, sink })
+        Ok(Node { runner, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
     }
 
     /// The channel's controls and status.
     pub fn handle(&self) -> playout::channel::ChannelHandle {
         self.runner.handle()
+    }
+
+    /// Why the node should end now, if it should: every output has been down for longer
+    /// than [`NodeOptions::off_air_exit_after`], or the channel ended on its own (every
+    /// output failed for good). The caller stops it and exits non-zero.
+    pub fn gave_up(&self) -> Option<String> {
+        if self.runner.is_finished() {
+            return Some("the channel ended: every output target failed".into());
+        }
+        let grace = self.off_air_exit_after?;
+        let status = self.runner.handle().status();
+        let off = status.off_air_s.filter(|s| *s >= grace.as_secs_f64())?;
+        Some(format!("off air for {off:.0} s (limit {} s): every output target is down", grace.as_secs()))
     }
 
     /// Stops the channel, then tries once more to deliver the spooled as-run.
