@@ -435,7 +435,7 @@ impl<C: PlayoutClock> Engine<C> {
         self.publish_health(0, 0);
         loop {
             ticks += 1;
-            if ticks == 50 {
+            if ticks >= 50 {
                 ticks = 0;
                 self.output.check()?; // about every 2 s: a failed target is logged when it fails
                 self.publish_health(cur.video.late, cur.audio.late);
@@ -488,7 +488,11 @@ impl<C: PlayoutClock> Engine<C> {
                 filler = self.next_filler(rec);
             }
             if radio {
-                let to = (local + chunk).min(end);
+                // 100 ms steps while nothing is about to change (no command queued, no
+                // override, no filler), 20 ms otherwise; `end` still cuts to the sample.
+                let quiet = !filling && self.overriding.is_none() && self.queued.is_empty();
+                let to = (local + if quiet { 5 * chunk } else { chunk }).min(end);
+                ticks += ((to - local) / chunk).saturating_sub(1);
                 self.clock.wait_until(self.now());
                 let target = self.base.1 + to;
                 let (audio, source) = match filler.as_mut() {
