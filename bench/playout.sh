@@ -4,6 +4,7 @@
 #
 #   bench/playout.sh                          # from anywhere; needs ffmpeg, GStreamer 1.22
 #   SECONDS_PER_FORMAT=60 LIVE_SECONDS=30 bench/playout.sh
+#   FORMATS=radio LIVE_SECONDS=60 bench/playout.sh   # only some formats (space-separated)
 #
 # Sources are house-format H.264/AAC clips (moving testsrc2 pattern + 1 kHz tone, 10 s, at the
 # channel's size), generated here. Output: x264enc CBR (speed-preset veryfast for SD and 720p,
@@ -17,7 +18,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 cargo build --release -q -p playout --example render --example live
 BIN=target/release/examples
-FORMATS=("720x576" "1280x720" "1920x1080" "radio")
+read -r -a FORMATS <<< "${FORMATS:-720x576 1280x720 1920x1080 radio}"
 
 clip() { # WxH
   [ -f "$WORK/src-$1.mp4" ] && return
@@ -64,7 +65,7 @@ for f in "${FORMATS[@]}"; do
   read -r wall user sys < "$WORK/time"
   frames=$(python3 -c "import json;print(json.load(open('$WORK/report.json'))['frames_out'])")
   expected=$([ "$f" = radio ] && echo 0 || echo $((LIVE_SECONDS * 25)))
-  echo "| $f@25 | $(python3 -c "print(round(100*($user+$sys)/$wall))") | $frames | $expected |"
+  echo "| $f@25 | $(python3 -c "print(round(100*($user+$sys)/$wall, 1))") | $frames | $expected |"
 done
 echo
 echo "Load after: $(uptime)"

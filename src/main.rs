@@ -137,6 +137,10 @@ struct NodeArgs {
     /// A filler file aired instead of the slate (repeatable; in rotation).
     #[arg(long = "filler", value_name = "FILE")]
     fillers: Vec<PathBuf>,
+    /// Exit with code 3 once every output has been down this many seconds, so a supervisor
+    /// restarts the node with its outputs rebuilt (0: never, stay up retrying).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    off_air_exit_after: u64,
 }
 
 #[derive(Subcommand)]
@@ -320,11 +324,31 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 cache_bytes: node.cache_gib.saturating_mul(1 << 30),
                 crawl: node.crawl,
                 fillers: node.fillers,
+                off_air_exit_after: (node.off_air_exit_after > 0)
+                    .then(|| std::time::Duration::from_secs(node.off_air_exit_after)),
             };
             let runtime = runtime()?;
             let running =
                 web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
-            runtime.block_on(async { web::shutdown_signal().await });
+            let gave_up = runtime.block_on(async {
+                let watch = async {
+                    loop {
+                        if let Some(why) = running.gave_up() {
+                            return Some(why);
+                        }
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                };
+                tokio::select! {
+                    () = web::shutdown_signal() => None,
+                    why = watch => why,
+                }
+            });
+            if let Some(why) = gave_up {
+                tracing::error!(reason = %why, "playout node giving up: exit 3 for the supervisor to restart it");
+                let _ = running.stop();
+                return Err(Failure { code: 3, message: format!("playout: {why}") });
+            }
             let report = running.stop().map_err(|e| Failure { code: 1, message: e.to_string() })?;
             print_json(&serde_json::json!({ "frames_out": report.frames_out, "samples_out": report.samples_out }))?;
             Ok(ExitCode::SUCCESS)

@@ -178,6 +178,10 @@ fn add_branch(
         // deinterlace is a passthrough on progressive input; videoscale adds borders to keep
         // the picture's aspect (PAR 1/1 in the caps forces it); videorate makes CFR.
         &["queue", "videoconvert", "deinterlace", "videoconvert", "videoscale", "videorate"]
+    } else if format.is_radio() {
+        // Radio has one stream: decodebin's multiqueue already decouples it from the demuxer,
+        // so no queue (and no thread to wake per buffer) of its own.
+        &["audioconvert", "audioresample"]
     } else {
         &["queue", "audioconvert", "audioresample"]
     };
@@ -196,7 +200,7 @@ fn add_branch(
     for e in &elements {
         e.sync_state_with_parent().map_err(err)?;
     }
-    let sinkpad = elements[0].static_pad("sink").ok_or("queue without sink pad")?;
+    let sinkpad = elements[0].static_pad("sink").ok_or("conform branch without sink pad")?;
     pad.link(&sinkpad).map_err(|e| format!("cannot link decoded stream: {e:?}"))?;
     Ok(sink)
 }

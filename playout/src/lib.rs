@@ -20,6 +20,7 @@ pub mod filler;
 pub mod input;
 mod join;
 pub mod live;
+pub mod off_air;
 pub mod output;
 pub mod output_logo;
 mod output_sinks;

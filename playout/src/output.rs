@@ -106,12 +106,21 @@ impl Output {
         gst::init().map_err(PlayoutError::Init)?;
         require(NEEDED)?;
         let aac = aac_encoder()?;
+        // TV: queues decouple audio from the video encoder's latency (the mux waits for both).
+        // Radio: no queue at all, so the chain runs in appsrc's thread and the mux's — two
+        // threads woken per 100 ms push instead of four.
+        let queue = if format.video.is_some() {
+            ("queue max-size-time=2000000000 max-size-bytes=0 max-size-buffers=0 !", "! queue")
+        } else {
+            ("", "")
+        };
         let mut desc = format!(
-            "appsrc name=asrc format=time ! queue max-size-time=2000000000 max-size-bytes=0 max-size-buffers=0 \
-             ! audioconvert ! {aac} bitrate={} {} ! aacparse ! queue ! mux. \
+            "appsrc name=asrc format=time ! {} audioconvert ! {aac} bitrate={} {} ! aacparse {} ! mux. \
              mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
+            queue.0,
             if format.audio.channels == 1 { 96_000 } else { 128_000 },
-            aac_options(aac)
+            aac_options(aac),
+            queue.1
         );
         if let Some(v) = format.video {
             require(VIDEO_NEEDED)?;

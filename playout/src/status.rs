@@ -26,6 +26,9 @@ pub struct Status {
     pub late_samples: u64,
     /// Each output target, updated about every 2 s.
     pub outputs: Vec<OutputStatus>,
+    /// Seconds since every output target went down (reconnecting or failed): the channel is
+    /// OFF AIR although its timeline runs on. `None` while any target is up.
+    pub off_air_s: Option<f64>,
 }
 
 /// The state of one output target.
@@ -93,6 +96,14 @@ impl Status {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{channel=\"{label}\"}} {value}");
         }
         if !self.outputs.is_empty() {
+            let (off, secs) = (u8::from(self.off_air_s.is_some()), self.off_air_s.unwrap_or(0.0));
+            let _ = writeln!(
+                out,
+                "# HELP kapok_playout_off_air Every output target is down (1): nothing leaves the channel.\n\
+                 # TYPE kapok_playout_off_air gauge\nkapok_playout_off_air{{channel=\"{label}\"}} {off}\n\
+                 # HELP kapok_playout_off_air_seconds How long every output target has been down.\n\
+                 # TYPE kapok_playout_off_air_seconds gauge\nkapok_playout_off_air_seconds{{channel=\"{label}\"}} {secs}"
+            );
             out.push_str("# HELP kapok_playout_output_up Output target working (1) or failed (0).\n");
             out.push_str("# TYPE kapok_playout_output_up gauge\n");
             for o in &self.outputs {
@@ -176,6 +187,10 @@ mod tests {
             ..Status::default()
         };
         let text = s.prometheus("tv");
+        assert!(text.contains("kapok_playout_off_air{channel=\"tv\"} 0\n"), "{text}");
+        let off = Status { off_air_s: Some(61.5), ..s.clone() }.prometheus("tv");
+        assert!(off.contains("kapok_playout_off_air{channel=\"tv\"} 1\n"), "{off}");
+        assert!(off.contains("kapok_playout_off_air_seconds{channel=\"tv\"} 61.5\n"), "{off}");
         assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 1\n"));
         assert!(text.contains("kapok_playout_output_up{channel=\"tv\",target=\"hls /x\"} 0\n"));
         assert!(text.contains("kapok_playout_output_state{channel=\"tv\",target=\"hls /x\",state=\"failed\"} 1\n"));

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use catalog::channel::{Channel, ChannelFormat, ChannelKind, NewChannel};
-use catalog::ids::{CentreCode, ChannelId};
+use catalog::channel::{Channel, ChannelFormat, ChannelKind, ChannelLogo, NewChannel};
+use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
 use catalog::store::web_lookups::ChannelEdit;
 use serde::Deserialize;
 
@@ -45,13 +45,33 @@ pub struct ChannelCreate {
 }
 
 /// A change to a channel: rename, move the day start, retire (`retired: true`) or return to
-/// service (`retired: false`).
+/// service (`retired: false`), or set what it airs besides its schedule (docs/channels.md).
+/// Fields left out are kept.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelPatch {
     pub name: Option<String>,
     pub day_start: Option<String>,
     pub retired: Option<bool>,
+    /// Programme ids aired in rotation when the schedule cannot air (its centre's own or
+    /// shared with the network; at most 50); replaces the list, `[]` clears it.
+    pub fillers: Option<Vec<String>>,
+    /// One line of text crawling across the bottom of the picture (TV), at most 500
+    /// characters, no control characters; `null` or `""` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub crawl: Option<Option<String>>,
+    /// The logo burnt into the picture (TV): `{ "path": "/abs/logo.png", "corner":
+    /// "top-left|top-right|bottom-left|bottom-right", "margin": 24, "opacity_percent": 100 }`;
+    /// `null` removes it. Applied when the channel's output is next built.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
+    pub logo: Option<Option<ChannelLogo>>,
+}
+
+/// A field that is present (`null` included): `Some(value)`; absent fields stay `None`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// The channels the caller may read, by slug.
@@ -93,7 +113,8 @@ pub async fn create_channel(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-/// Renames, re-times, retires or un-retires a channel of the caller's centre.
+/// Renames, re-times, retires or un-retires a channel of the caller's centre, or sets its
+/// fillers, crawl and logo.
 #[utoipa::path(patch, path = "/api/channels/{id}", tag = "channels", params(("id" = String, Path)),
     request_body = ChannelPatch,
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -113,6 +134,17 @@ pub async fn update_channel(
             return Err(ApiError::forbidden(format!("{} of {} may not change this channel", p.role, p.centre)))
         }
     }
-    let edit = ChannelEdit { name: b.name, day_start: b.day_start, retired: b.retired };
+    let fillers = match b.fillers {
+        Some(ids) => Some(
+            ids.iter()
+                .map(|t| {
+                    ProgrammeId::parse(t).map_err(|_| ApiError::unprocessable(format!("fillers: no programme {t:?}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => None,
+    };
+    let edit =
+        ChannelEdit { name: b.name, day_start: b.day_start, retired: b.retired, fillers, crawl: b.crawl, logo: b.logo };
     Ok(Json(state.store.update_channel(&actor(&p), cid, &edit).await?))
 }

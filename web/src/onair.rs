@@ -125,17 +125,136 @@ impl PlaylistSource for CycleSource {
     }
 }
 
+/// What a catalog channel airs besides its schedule (its fillers, crawl and logo, migration
+/// 0008), in playout's terms.
+#[derive(Clone, Default)]
+pub struct ChannelExtras {
+    /// The filler programmes' house files as `media://` items, in the channel's order
+    /// (a programme without a house file is left out, logged).
+    pub fillers: Vec<playout::playlist::Item>,
+    pub crawl: Option<String>,
+    /// The logo, when the channel is TV and its PNG exists on this machine (else logged).
+    pub logo: Option<playout::Logo>,
+}
+
+impl ChannelExtras {
+    /// The fillers' media, for the cache.
+    pub fn media(&self) -> Vec<playout::cache::MediaRef> {
+        self.fillers
+            .iter()
+            .filter_map(|i| match &i.source {
+                playout::playlist::Source::Uri(u) => playout::cache::MediaRef::parse(u).ok(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Puts them into a channel's playout configuration.
+    pub fn apply(&self, config: &mut ChannelConfig) {
+        config.fillers.clone_from(&self.fillers);
+        config.crawl.clone_from(&self.crawl);
+        config.logo.clone_from(&self.logo);
+    }
+}
+
+/// The fillers, crawl and logo of `channel` as its playout engine needs them.
+///
+/// # Errors
+/// When the catalog cannot be read.
+pub async fn extras_of(
+    store: &catalog::Store,
+    channel: &catalog::channel::Channel,
+) -> Result<ChannelExtras, catalog::CatalogError> {
+    let mut sources = Vec::new();
+    for id in &channel.fillers {
+        let house = store.list_assets(*id).await?.into_iter().find(|a| a.kind == catalog::asset::AssetKind::House);
+        match house {
+            Some(a) => sources.push(format!("media://{}?sha256={}", a.key, a.sha256)),
+            None => tracing::warn!(channel = %channel.slug, programme = %id, "filler has no house file: left out"),
+        }
+    }
+    let fillers = filler_items(channel, &sources).unwrap_or_else(|e| {
+        tracing::warn!(channel = %channel.slug, error = %e, "fillers not usable");
+        Vec::new()
+    });
+    Ok(ChannelExtras { fillers, crawl: channel.crawl.clone(), logo: logo_of(channel) })
+}
+
+/// Filler sources (paths, URIs, `media://…`) as playlist items of `channel`'s format, each
+/// aired to its end.
+///
+/// # Errors
+/// A message naming the source the playlist format refuses.
+pub(crate) fn filler_items(
+    channel: &catalog::channel::Channel,
+    sources: &[String],
+) -> Result<Vec<playout::playlist::Item>, String> {
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<serde_json::Value> =
+        sources.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
+    let doc = serde_json::json!({ "format": format_json(channel), "items": items });
+    Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| e.to_string())
+}
+
+/// The channel's logo for playout: TV only, and only when its PNG exists here.
+pub(crate) fn logo_of(channel: &catalog::channel::Channel) -> Option<playout::Logo> {
+    use catalog::channel::LogoCorner as C;
+    let l = channel.logo.as_ref().filter(|_| channel.kind == ChannelKind::Tv)?;
+    let corner = match l.corner {
+        C::TopLeft => playout::LogoCorner::TopLeft,
+        C::TopRight => playout::LogoCorner::TopRight,
+        C::BottomLeft => playout::LogoCorner::BottomLeft,
+        C::BottomRight => playout::LogoCorner::BottomRight,
+    };
+    match playout::Logo::new(&l.path, corner, l.margin, f64::from(l.opacity_percent) / 100.0) {
+        Ok(logo) => Some(logo),
+        Err(e) => {
+            tracing::warn!(channel = %channel.slug, error = %e, "logo not drawn");
+            None
+        }
+    }
+}
+
 /// What a channel plays: the days published for it in the catalog (issue 6's publishing), or
-/// its demo cycle where nothing is published for the window asked.
+/// its demo cycle where nothing is published for the window asked. Each poll also re-reads
+/// the channel, so fillers and crawl edited while it is on air apply after the item on air.
 struct CatalogSource {
     store: catalog::Store,
     channel: catalog::channel::Channel,
     runtime: tokio::runtime::Handle,
     fallback: CycleSource,
+    /// The runner, once started.
+    handle: Arc<std::sync::OnceLock<playout::channel::ChannelHandle>>,
+    /// The fillers and crawl the runner has.
+    applied: std::sync::Mutex<(Vec<catalog::ids::ProgrammeId>, Option<String>)>,
+}
+
+impl CatalogSource {
+    /// Hands changed fillers or crawl to the runner.
+    fn reload_extras(&self) {
+        let Some(handle) = self.handle.get() else { return };
+        let Ok(now) = self.runtime.block_on(self.store.get_channel(self.channel.id)) else { return };
+        let Ok(mut applied) = self.applied.lock() else { return };
+        if applied.0 == now.fillers && applied.1 == now.crawl {
+            return;
+        }
+        match self.runtime.block_on(extras_of(&self.store, &now)) {
+            Ok(extras) => {
+                tracing::info!(channel = %now.slug, fillers = extras.fillers.len(), crawl = extras.crawl.is_some(),
+                    "fillers and crawl changed: applied after the item on air");
+                handle.set_fillers_and_crawl(extras.fillers, extras.crawl);
+                *applied = (now.fillers, now.crawl);
+            }
+            Err(e) => tracing::warn!(channel = %now.slug, error = %e, "channel extras not reloaded"),
+        }
+    }
 }
 
 impl PlaylistSource for CatalogSource {
     fn published(&self, name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+        self.reload_extras();
         let docs = self
             .runtime
             .block_on(crate::published::published_playout_json(&self.store, &self.channel, from, until))
@@ -170,16 +289,25 @@ impl OnAir {
         let cache =
             MediaCache::open(data.join("cache"), 20 * 1024 * 1024 * 1024, fetcher).map_err(|e| e.to_string())?;
         let cache = Arc::new(cache);
-        // Fetch what the channels will air before they start, so the first item is not slate.
+        // Fetch what the channels will air (and their fillers) before they start, so the
+        // first item is not slate.
+        let mut extras = Vec::new();
+        for demo in channels {
+            // The channel as stored now: edits since the demo was made count.
+            let channel = runtime.block_on(store.get_channel(demo.channel.id)).unwrap_or_else(|_| demo.channel.clone());
+            let e = runtime.block_on(extras_of(store, &channel)).map_err(|e| e.to_string())?;
+            extras.push((channel, e));
+        }
         let refs: Vec<playout::cache::MediaRef> = channels
             .iter()
             .flat_map(|c| c.programmes.iter())
             .filter_map(|d| playout::cache::MediaRef::new(&d.key, &d.sha256).ok())
+            .chain(extras.iter().flat_map(|(_, e)| e.media()))
             .collect();
         let report = cache.prefetch(&refs);
         tracing::info!(?report, "media prefetched");
         let mut runners = Vec::new();
-        for demo in channels {
+        for (demo, (stored, extras)) in channels.iter().zip(extras) {
             let slug = demo.channel.slug.clone();
             let hls = hls_dir(data, &slug);
             let _ = std::fs::remove_dir_all(&hls);
@@ -198,20 +326,25 @@ impl OnAir {
                     (uri, d.seconds, d.programme.title.clone(), d.programme.id.to_string())
                 })
                 .collect();
+            let handle = Arc::new(std::sync::OnceLock::new());
             let source = Arc::new(CatalogSource {
                 store: store.clone(),
                 channel: demo.channel.clone(),
                 runtime: runtime.clone(),
                 fallback: CycleSource { format_json, items, epoch: day_start() },
+                handle: handle.clone(),
+                applied: std::sync::Mutex::new((stored.fillers.clone(), stored.crawl.clone())),
             });
             let epoch = Arc::new(std::sync::OnceLock::new());
             let sink = Arc::new(CatalogAsRun { store: store.clone(), runtime: runtime.clone(), epoch: epoch.clone() });
             let mut config = ChannelConfig::new(slug.clone(), format.format, vec![OutputTarget::Hls(hls)]);
             config.cache = Some(cache.clone());
             config.window = std::time::Duration::from_secs(3 * 3600);
+            extras.apply(&mut config);
             let playout_format = config.format;
             let runner = ChannelRunner::start(config, source, sink).map_err(|e| format!("{slug}: {e}"))?;
             let _ = epoch.set(runner.handle().epoch());
+            let _ = handle.set(runner.handle());
             desk.add_channel(crate::emergency::DeskChannel {
                 coverage: ChannelCoverage {
                     id: ChannelId(slug.clone()),

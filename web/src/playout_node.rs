@@ -40,10 +40,16 @@ pub struct NodeOptions {
     pub outputs: Vec<OutputTarget>,
     /// Media cache size cap in bytes.
     pub cache_bytes: u64,
-    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker.
+    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker; `None`:
+    /// the channel's own (from the API).
     pub crawl: Option<String>,
-    /// Local filler files (idents, short programmes) aired instead of the slate.
+    /// Local filler files (idents, short programmes) aired instead of the slate; empty: the
+    /// channel's filler programmes (from the API, their media through the cache).
     pub fillers: Vec<PathBuf>,
+    /// Give up (see [`Node::gave_up`]) when every output has been down this long: a
+    /// supervisor (systemd `Restart=always`) then starts the node afresh, outputs rebuilt.
+    /// `None`: never; stay up retrying.
+    pub off_air_exit_after: Option<Duration>,
 }
 
 /// Why a node cannot start.
@@ -126,6 +132,12 @@ fn channel_from_json(v: &serde_json::Value) -> Result<Channel, String> {
         day_start: String,
         time_zone: String,
         created_at: DateTime<Utc>,
+        #[serde(default)]
+        fillers: Vec<catalog::ids::ProgrammeId>,
+        #[serde(default)]
+        crawl: Option<String>,
+        #[serde(default)]
+        logo: Option<catalog::channel::ChannelLogo>,
     }
     let w: Wire = serde_json::from_value(v.clone()).map_err(|e| format!("channel JSON: {e}"))?;
     Ok(Channel {
@@ -139,6 +151,9 @@ fn channel_from_json(v: &serde_json::Value) -> Result<Channel, String> {
         time_zone: w.time_zone,
         retired_at: None,
         created_at: w.created_at,
+        fillers: w.fillers,
+        crawl: w.crawl,
+        logo: w.logo,
     })
 }
 
@@ -202,6 +217,7 @@ impl Fetcher for ApiFetcher {
 /// One channel on air from a remote API: see the module docs.
 pub struct Node {
     runner: ChannelRunner,
+    off_air_exit_after: Option<Duration>,
     stopping: Arc<AtomicBool>,
     helpers: Vec<std::thread::JoinHandle<()>>,
     sink: Arc<HttpAsRunSink>,
@@ -234,7 +250,10 @@ impl Node {
         let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
         let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)
             .map_err(|e| NodeError::Local(e.to_string()))?;
-        let source = Arc::new(NotingSource { inner: HttpSource::new(&api.base, api.token.clone()), checksums });
+        let source = Arc::new(NotingSource {
+            inner: HttpSource::new(&api.base, api.token.clone()),
+            checksums: checksums.clone(),
+        });
         let spool = opts.data.join("asrun").join(format!("{}.jsonl", sanitize(&channel.slug)));
         let sink = Arc::new(HttpAsRunSink::new(&api.base, api.token.clone(), spool));
         let mut targets = opts.outputs.clone();
@@ -245,8 +264,14 @@ impl Node {
         }
         let mut config = ChannelConfig::new(id.clone(), format, targets);
         config.cache = Some(Arc::new(cache));
-        config.crawl.clone_from(&opts.crawl);
-        config.fillers = filler_items(&channel, &opts.fillers)?;
+        config.crawl = opts.crawl.clone().or_else(|| channel.crawl.clone());
+        config.fillers = if opts.fillers.is_empty() {
+            channel_fillers(&api, &channel, &checksums)
+        } else {
+            let files: Vec<String> = opts.fillers.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+            crate::onair::filler_items(&channel, &files).map_err(|e| NodeError::Local(format!("--filler: {e}")))?
+        };
+        config.logo = crate::onair::logo_of(&channel);
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
         desk.add_channel(DeskChannel {
@@ -275,12 +300,25 @@ impl Node {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
         tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
-        Ok(Node { runner, stopping, helpers, sink })
+        Ok(Node { runner, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
     }
 
     /// The channel's controls and status.
     pub fn handle(&self) -> playout::channel::ChannelHandle {
         self.runner.handle()
+    }
+
+    /// Why the node should end now, if it should: every output has been down for longer
+    /// than [`NodeOptions::off_air_exit_after`], or the channel ended on its own (every
+    /// output failed for good). The caller stops it and exits non-zero.
+    pub fn gave_up(&self) -> Option<String> {
+        if self.runner.is_finished() {
+            return Some("the channel ended: every output target failed".into());
+        }
+        let grace = self.off_air_exit_after?;
+        let status = self.runner.handle().status();
+        let off = status.off_air_s.filter(|s| *s >= grace.as_secs_f64())?;
+        Some(format!("off air for {off:.0} s (limit {} s): every output target is down", grace.as_secs()))
     }
 
     /// Stops the channel, then tries once more to deliver the spooled as-run.
@@ -301,14 +339,32 @@ impl Node {
     }
 }
 
-/// The filler files as playlist items (each aired to its end).
-fn filler_items(channel: &Channel, files: &[PathBuf]) -> Result<Vec<playout::playlist::Item>, NodeError> {
-    if files.is_empty() {
-        return Ok(Vec::new());
+/// The channel's filler programmes as `media://` items of their house files, read through the
+/// API (`GET /api/programmes/{id}/assets`), their checksums noted for [`ApiFetcher`]. A filler
+/// the API does not answer for is left out (logged): the node still goes on air.
+fn channel_fillers(api: &Api, channel: &Channel, checksums: &Checksums) -> Vec<playout::playlist::Item> {
+    let mut sources = Vec::new();
+    for id in &channel.fillers {
+        let assets = api.get(&format!("/api/programmes/{id}/assets")).and_then(|r| {
+            serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(1 << 20)).map_err(|e| e.to_string())
+        });
+        let house = assets.map(|list| list.into_iter().find(|a| a["kind"] == "house"));
+        match house {
+            Ok(Some(a)) => {
+                let (key, sha) = (a["key"].as_str().unwrap_or_default(), a["sha256"].as_str().unwrap_or_default());
+                if let Ok(mut map) = checksums.lock() {
+                    map.insert(key.to_owned(), sha.to_owned());
+                }
+                sources.push(format!("media://{key}?sha256={sha}"));
+            }
+            Ok(None) => tracing::warn!(programme = %id, "filler has no house file: left out"),
+            Err(e) => tracing::warn!(programme = %id, error = %e, "filler not read from the API: left out"),
+        }
     }
-    let items: Vec<Value> = files.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
-    let doc = serde_json::json!({ "format": crate::onair::format_json(channel), "items": items });
-    Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| NodeError::Local(format!("--filler: {e}")))
+    crate::onair::filler_items(channel, &sources).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "fillers not usable");
+        Vec::new()
+    })
 }
 
 /// Sleeps `d` in short steps; true when the node is stopping.

@@ -10,7 +10,8 @@ use crate::channel::{Channel, NewChannel};
 use crate::error::{CatalogError, Result};
 use crate::ids::ChannelId;
 
-const COLUMNS: &str = "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at";
+const COLUMNS: &str =
+    "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at, fillers, crawl, logo";
 
 impl Store {
     /// Creates a channel, audited.

@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use crate::asset::{Asset, AssetKind};
 use crate::audit::{Actor, AuditEntry};
 use crate::centre::Centre;
-use crate::channel::{Channel, ChannelFormat, ChannelKind};
+use crate::channel::{Channel, ChannelFormat, ChannelKind, ChannelLogo};
 use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, CentreCode, ChannelId, JobId, ProgrammeId, TokenId, UserId};
 use crate::job::{Job, JobStatus};
@@ -135,6 +135,9 @@ pub(super) struct ChannelRow {
     time_zone: String,
     retired_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    fillers: Json<Vec<ProgrammeId>>,
+    crawl: Option<String>,
+    logo: Option<Json<ChannelLogo>>,
 }
 
 impl TryFrom<ChannelRow> for Channel {
@@ -151,6 +154,9 @@ impl TryFrom<ChannelRow> for Channel {
             time_zone: r.time_zone,
             retired_at: r.retired_at,
             created_at: r.created_at,
+            fillers: r.fillers.0,
+            crawl: r.crawl,
+            logo: r.logo.map(|l| l.0),
         })
     }
 }

@@ -2,23 +2,32 @@
 //! editing or retiring a channel (audited with before and after).
 
 use chrono::Utc;
+use sqlx::types::Json;
 
 use super::rows::{AssetRow, TokenRow};
 use super::{record_audit, with_pool, Store};
 use crate::asset::Asset;
 use crate::audit::Actor;
-use crate::channel::Channel;
+use crate::channel::{check_crawl, Channel, ChannelLogo, MAX_FILLERS};
 use crate::error::{CatalogError, Result};
-use crate::ids::{AssetId, ChannelId, TokenId};
+use crate::ids::{AssetId, ChannelId, ProgrammeId, TokenId};
+use crate::programme::Sharing;
 use crate::user::ApiToken;
 
-/// An edit of a channel: a new name or day start, or retiring (or returning to service).
+/// An edit of a channel: a new name or day start, retiring (or returning to service), or what
+/// it airs besides its schedule (fillers, crawl, logo).
 #[derive(Debug, Clone, Default)]
 pub struct ChannelEdit {
     pub name: Option<String>,
     pub day_start: Option<String>,
     /// `Some(true)` retires the channel now, `Some(false)` returns it to service.
     pub retired: Option<bool>,
+    /// The filler programmes, replacing the list (`Some(vec![])` clears it).
+    pub fillers: Option<Vec<ProgrammeId>>,
+    /// `Some(None)` or an empty text removes the crawl.
+    pub crawl: Option<Option<String>>,
+    /// `Some(None)` removes the logo.
+    pub logo: Option<Option<ChannelLogo>>,
 }
 
 /// A token row with the two facts of its user that authentication needs.
@@ -71,10 +80,13 @@ impl Store {
         row.ok_or_else(|| CatalogError::not_found("token", id))?.try_into()
     }
 
-    /// Renames, moves the day start of, retires or un-retires a channel, audited.
+    /// Renames, moves the day start of, retires or un-retires a channel, or sets its fillers,
+    /// crawl and logo; audited.
     ///
     /// # Errors
-    /// `NotFound`; `Invalid` for an empty name or a day start that is not `HH:MM`.
+    /// `NotFound`; `Invalid` for an empty name, a day start that is not `HH:MM`, a filler that
+    /// is unknown or another centre's private programme, too many fillers, or a bad crawl or
+    /// logo (see [`check_crawl`], [`ChannelLogo::check`]).
     pub async fn update_channel(&self, actor: &Actor, id: ChannelId, edit: &ChannelEdit) -> Result<Channel> {
         let before = self.get_channel(id).await?;
         let name = edit.name.as_deref().map(str::trim).unwrap_or(&before.name).to_string();
@@ -90,17 +102,57 @@ impl Store {
             Some(true) => before.retired_at.or_else(|| Some(Utc::now())),
             Some(false) => None,
         };
-        let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3 WHERE id = $4";
+        let fillers = match &edit.fillers {
+            Some(f) => self.check_fillers(&before, f).await?,
+            None => before.fillers.clone(),
+        };
+        let crawl = match &edit.crawl {
+            Some(text) => check_crawl(text.as_deref().unwrap_or_default())?,
+            None => before.crawl.clone(),
+        };
+        let logo = edit.logo.clone().unwrap_or_else(|| before.logo.clone());
+        if let Some(l) = &logo {
+            l.check()?;
+        }
+        let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3, fillers = $4, crawl = $5, \
+                   logo = $6 WHERE id = $7";
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(id.to_string())
+            sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(Json(&fillers)).bind(&crawl)
+                .bind(logo.as_ref().map(Json)).bind(id.to_string())
                 .execute(&mut *tx).await?;
-            let b = serde_json::json!({ "name": before.name, "day_start": before.day_start, "retired_at": before.retired_at });
-            let a = serde_json::json!({ "name": name, "day_start": day_start, "retired_at": retired_at });
+            let b = serde_json::json!({ "name": before.name, "day_start": before.day_start, "retired_at": before.retired_at,
+                "fillers": before.fillers, "crawl": before.crawl, "logo": before.logo });
+            let a = serde_json::json!({ "name": name, "day_start": day_start, "retired_at": retired_at,
+                "fillers": fillers, "crawl": crawl, "logo": logo });
             let action = if edit.retired == Some(true) && before.retired_at.is_none() { "channel.retire" } else { "channel.update" };
             record_audit!(&mut *tx, actor, action, "channel", id.to_string(), Some(b), Some(a))?;
             tx.commit().await?;
         });
         self.get_channel(id).await
+    }
+
+    /// `fillers` if each is a programme `channel` may air: its centre's own, or shared with
+    /// the network.
+    async fn check_fillers(&self, channel: &Channel, fillers: &[ProgrammeId]) -> Result<Vec<ProgrammeId>> {
+        if fillers.len() > MAX_FILLERS {
+            return Err(CatalogError::invalid("fillers", format!("at most {MAX_FILLERS} programmes")));
+        }
+        for id in fillers {
+            let p = match self.get_programme(*id).await {
+                Ok(p) => p,
+                Err(CatalogError::NotFound { .. }) => {
+                    return Err(CatalogError::invalid("fillers", format!("no programme {id}")));
+                }
+                Err(e) => return Err(e),
+            };
+            if p.centre != channel.centre && p.sharing != Sharing::Network {
+                return Err(CatalogError::invalid(
+                    "fillers",
+                    format!("programme {id} belongs to centre {} and is not shared with the network", p.centre),
+                ));
+            }
+        }
+        Ok(fillers.to_vec())
     }
 }

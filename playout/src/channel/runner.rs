@@ -49,9 +49,13 @@ pub struct ChannelConfig {
     pub cache: Option<Arc<MediaCache>>,
     /// A text crawl across the bottom of the programme (TV), e.g. a weather ticker.
     pub crawl: Option<String>,
-    /// Filler programmes (local files: idents, short programmes) aired in rotation instead of
-    /// the slate when media is missing, a live source drops or nothing is scheduled.
+    /// Filler programmes (local files or `media://` sources of the cache: idents, short
+    /// programmes) aired in rotation instead of the slate when media is missing, a live
+    /// source drops or nothing is scheduled. `media://` fillers are prefetched with the
+    /// schedule's media and air once cached.
     pub fillers: Vec<crate::playlist::Item>,
+    /// The station logo burnt into every frame (TV), fixed for the life of the output.
+    pub logo: Option<crate::output_logo::Logo>,
 }
 
 impl ChannelConfig {
@@ -66,8 +70,20 @@ impl ChannelConfig {
             cache: None,
             crawl: None,
             fillers: Vec::new(),
+            logo: None,
         }
     }
+}
+
+/// Fillers and crawl asked for while the channel runs, applied at the next (re)plan.
+#[derive(Default)]
+pub(super) struct Extras {
+    /// A new filler list and crawl not applied yet.
+    pending: Option<(Vec<crate::playlist::Item>, Option<String>)>,
+    /// The filler list as configured (`media://` sources unresolved).
+    pub(super) fillers: Vec<crate::playlist::Item>,
+    /// Filler media not in the cache when the list was last applied.
+    pub(super) missing: HashSet<MediaRef>,
 }
 
 /// What a channel aired, returned when it stops.
@@ -110,6 +126,7 @@ pub(super) struct Shared {
     pub(super) slip: Mutex<Slip>,
     pub(super) notes: Mutex<Notes>,
     pub(super) missing: Mutex<HashSet<MediaRef>>,
+    pub(super) extras: Mutex<Extras>,
     pub(super) stopping: AtomicBool,
     pub(super) wake: (Mutex<()>, Condvar),
 }
@@ -201,6 +218,14 @@ impl ChannelHandle {
     pub fn engine(&self) -> &EngineHandle {
         &self.shared.engine
     }
+
+    /// Replaces the fillers and the crawl (a channel edited while on air): they apply when
+    /// the item on air ends (`media://` fillers once their media is cached).
+    pub fn set_fillers_and_crawl(&self, fillers: Vec<crate::playlist::Item>, crawl: Option<String>) {
+        lock(&self.shared.extras).pending = Some((fillers, crawl));
+        self.shared.wake.1.notify_all();
+        self.shared.engine.return_after_item();
+    }
 }
 
 /// One channel on air: see the module docs.
@@ -224,22 +249,11 @@ impl ChannelRunner {
         source: Arc<dyn PlaylistSource>,
         sink: Arc<dyn AsRunSink>,
     ) -> Result<ChannelRunner, ChannelError> {
-        let output = Output::start(&config.format, &config.targets, true)?;
+        let output = Output::start_with_logo(&config.format, &config.targets, true, config.logo.as_ref())?;
         let (zero, epoch) = (Instant::now(), Utc::now());
         let clock = SystemClock::anchored(zero, LEAD);
         let mut engine = Engine::new(config.format, output, clock, EngineConfig::real_time());
-        if !config.fillers.is_empty() {
-            engine.set_fillers(config.fillers.clone());
-        }
-        if let Some(text) = config.crawl.as_deref() {
-            let ticker = crate::alert::SlateFont::find()
-                .map_err(|e| e.to_string())
-                .and_then(|font| crate::ticker::Ticker::new(text, &config.format, &font).map_err(|e| e.to_string()));
-            match ticker {
-                Ok(t) => engine.set_ticker(Some(Box::new(t))),
-                Err(e) => tracing::warn!(channel = %config.channel, error = %e, "text crawl not drawn"),
-            }
-        }
+        let extras = Extras { pending: Some((config.fillers.clone(), config.crawl.clone())), ..Extras::default() };
         let shared = Arc::new(Shared {
             channel: config.channel.clone(),
             format: config.format,
@@ -253,6 +267,7 @@ impl ChannelRunner {
             slip: Mutex::new(Slip::default()),
             notes: Mutex::new(Notes::default()),
             missing: Mutex::new(HashSet::new()),
+            extras: Mutex::new(extras),
             stopping: AtomicBool::new(false),
             wake: (Mutex::new(()), Condvar::new()),
         });
@@ -359,10 +374,64 @@ fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
     rec
 }
 
+/// Applies a new filler list and crawl, or the fillers whose media has since been cached.
+fn apply_extras(shared: &Shared, engine: &mut Engine<SystemClock>) {
+    let mut extras = lock(&shared.extras);
+    let arrived = shared.cache.as_ref().is_some_and(|c| extras.missing.iter().any(|m| c.get(m).is_some()));
+    let crawl = match extras.pending.take() {
+        Some((fillers, crawl)) => {
+            extras.fillers = fillers;
+            Some(crawl)
+        }
+        None if arrived => None,
+        None => return,
+    };
+    let mut missing = HashSet::new();
+    let mut usable = Vec::new();
+    for wanted in &extras.fillers {
+        let mut item = wanted.clone();
+        if let Source::Uri(uri) = &wanted.source {
+            if let Ok(media) = MediaRef::parse(uri) {
+                match shared.cache.as_ref().and_then(|c| c.get(&media)) {
+                    Some(path) => item.source = Source::Path(path),
+                    None => {
+                        missing.insert(media);
+                        continue;
+                    }
+                }
+            }
+        }
+        usable.push(item);
+    }
+    if !missing.is_empty() {
+        tracing::warn!(channel = %shared.channel, missing = missing.len(), "filler media not cached yet: airing the others");
+    }
+    extras.missing = missing;
+    engine.set_fillers(usable);
+    if let Some(crawl) = crawl {
+        engine.set_ticker(crawl.as_deref().and_then(|text| ticker(&shared.channel, &shared.format, text)));
+    }
+}
+
+/// The crawl `text` drawn for `format`, or `None` (logged) when no font is installed.
+fn ticker(channel: &str, format: &ChannelFormat, text: &str) -> Option<Box<dyn crate::engine::Overlay>> {
+    let ticker = crate::alert::SlateFont::find()
+        .map_err(|e| e.to_string())
+        .and_then(|font| crate::ticker::Ticker::new(text, format, &font).map_err(|e| e.to_string()));
+    match ticker {
+        Ok(t) => Some(Box::new(t)),
+        Err(e) => {
+            tracing::warn!(%channel, error = %e, "text crawl not drawn");
+            None
+        }
+    }
+}
+
 /// The engine thread: (re)join the schedule, run it until it ends or must be replanned.
 fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelError> {
     let tolerance = shared.tolerance();
     while !shared.stopping.load(Ordering::SeqCst) {
+        apply_extras(shared, engine);
         let before = engine.counters();
         let position = match shared.format.video {
             Some(v) => v.fps.frames_to_time(before.0),

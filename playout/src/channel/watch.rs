@@ -11,11 +11,15 @@ use chrono::Utc;
 use super::runner::{lock, resolved, Shared};
 use super::window::{agenda, ahead, live_at, Entry};
 use crate::cache::{MediaCache, MediaRef};
+use crate::off_air::OffAirAlarm;
 use crate::playlist::{Playlist, Source};
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
+/// Also raises the off-air alarm: an error line at once and every minute while every output
+/// target is down.
 pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec<MediaRef>>) {
     let mut first = true;
+    let (started, mut alarm) = (std::time::Instant::now(), OffAirAlarm::default());
     loop {
         if !first {
             let guard = lock(&shared.wake.0);
@@ -23,6 +27,16 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
         }
         if shared.stopping.load(Ordering::SeqCst) {
             return;
+        }
+        let status = shared.engine.status();
+        if alarm.due(status.off_air_s.is_some(), started.elapsed()) {
+            let down: Vec<String> = status
+                .outputs
+                .iter()
+                .map(|o| format!("{} {}: {}", o.target, o.state.as_str(), o.failed.as_deref().unwrap_or("-")))
+                .collect();
+            tracing::error!(channel = %shared.channel, off_air_s = status.off_air_s.unwrap_or_default(),
+                outputs = %down.join("; "), "OFF AIR: every output target is down; retrying them");
         }
         let now = Utc::now();
         let merged = shared.refresh(now);
@@ -36,9 +50,12 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
             }
             shared.engine.return_after_item();
         }
+        let fillers = lock(&shared.extras).fillers.clone();
         let media: Vec<MediaRef> = fresh
             .iter()
-            .filter_map(|e| match &e.item.source {
+            .map(|e| &e.item)
+            .chain(&fillers)
+            .filter_map(|item| match &item.source {
                 Source::Uri(u) => MediaRef::parse(u).ok(),
                 Source::Path(_) | Source::Generated(_) => None,
             })
@@ -72,7 +89,7 @@ pub(super) fn prefetch_loop(shared: &Shared, cache: &MediaCache, rx: &mpsc::Rece
         for (key, reason) in &report.failed {
             tracing::warn!(channel = %shared.channel, key, reason, "prefetch failed: cached media still airs");
         }
-        let arrived = lock(&shared.missing).iter().any(|m| cache.get(m).is_some());
+        let arrived = lock(&shared.missing).iter().chain(&lock(&shared.extras).missing).any(|m| cache.get(m).is_some());
         if arrived {
             shared.engine.return_after_item();
         }
