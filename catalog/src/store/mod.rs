@@ -12,6 +12,7 @@ mod bulk;
 mod centres;
 mod channels;
 mod jobs;
+mod programme_events;
 pub mod programme_query;
 mod programme_search;
 mod programmes;
@@ -31,6 +32,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
+pub use programme_events::ProgrammeEventRow;
 pub use programmes::ProgrammeFilter;
 pub use schedule_candidates::{ScheduleCandidate, StreamLayout};
 pub use sessions::Session;
@@ -43,6 +45,8 @@ use crate::error::{CatalogError, Result};
 pub struct Store {
     db: Db,
     changes: ProgrammeChanges,
+    /// Names this process's store in the programme event outbox (see [`Store::origin`]).
+    origin: std::sync::Arc<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -150,7 +154,8 @@ impl Store {
         } else {
             return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
         };
-        let store = Self { db, changes: ProgrammeChanges::default() };
+        let origin = uuid::Uuid::new_v4().to_string().into();
+        let store = Self { db, changes: ProgrammeChanges::default(), origin };
         store.index_unindexed().await?;
         Ok(store)
     }
