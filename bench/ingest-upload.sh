@@ -6,6 +6,8 @@
 # (SHA-256 on the way). Reports MB/s and the server's peak RSS (VmHWM).
 # Usage: bench/ingest-upload.sh [WORK_DIR] [SIZE_MIB]   (run from the workspace root)
 # KAPOK_BENCH_PROFILE=debug uses target/debug/kapok (default: release, built here).
+# KAPOK_BENCH_MALLOC=N starts the server with MALLOC_ARENA_MAX=N, which also makes kapok skip its
+# own malloc tuning (ingest::allocator); N=16 is glibc's default on 2 cores (the "before" figure).
 set -euo pipefail
 work="${1:-$(mktemp -d)}"
 mib="${2:-1024}"

@@ -183,6 +183,8 @@ impl From<web::ConfigError> for Failure {
 }
 
 fn main() -> ExitCode {
+    // Before any thread exists: bounded malloc arenas, large buffers given back on free.
+    ingest::allocator::bound_allocator();
     let cli = Cli::parse();
     let env: BTreeMap<String, String> = std::env::vars().collect();
     match run(cli, &env) {

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as Span, FixedOffset, Timelike, Utc};
+use common::{cli, token};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "节点-测试-2026-kapok";
@@ -64,27 +64,6 @@ fn attention_in(ts: &[u8], dir: &Path) -> bool {
     samples
         .chunks(4800)
         .any(|w| w.len() == 4800 && tone_share(w, 48000.0, 853.0) > 0.2 && tone_share(w, 48000.0, 960.0) > 0.2)
-}
-
-fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kapok"))
-        .args(args)
-        .env("KAPOK_DATA", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "kapok {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn token(data: &Path, user: &str) -> String {
-    let out: Value =
-        serde_json::from_str(&cli(data, &["token", "create", "--user", user, "--name", "e2e"], "")).unwrap();
-    out["token"].as_str().unwrap().to_string()
 }
 
 fn as_run_rows(data: &Path, slug: &str) -> Vec<catalog::asrun::AsRunEntry> {

@@ -291,3 +291,36 @@ both_backends!(as_run_is_stored_and_read_back_by_channel_and_time, |store: Store
         .unwrap();
     assert_eq!(later.len(), 1);
 });
+
+both_backends!(settling_a_programme_records_an_outbox_event_with_its_origin, |store: Store| async move {
+    let t0 = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let start = store.last_programme_event().await.unwrap();
+    let p = store
+        .create_programme(
+            &admin(),
+            &NewProgramme::new(code("510421"), "出库事件", Category::News),
+            ProgrammeStatus::Queued,
+        )
+        .await
+        .unwrap();
+    let worker = Actor::system("ingest");
+    let none = ProgrammeProgress::default();
+    store.set_programme_status(&worker, p.id, ProgrammeStatus::Processing, &none).await.unwrap();
+    assert_eq!(store.last_programme_event().await.unwrap(), start, "processing is not an outbox event");
+    store.set_programme_status(&worker, p.id, ProgrammeStatus::Ready, &none).await.unwrap();
+    store.set_programme_status(&worker, p.id, ProgrammeStatus::Failed, &none).await.unwrap();
+
+    let far = chrono::Utc::now() + chrono::Duration::hours(1);
+    let by_seq = store.programme_events_after(start, far, 100).await.unwrap();
+    let kinds: Vec<&str> = by_seq.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["programme.ready", "programme.failed"]);
+    assert!(by_seq.iter().all(|e| e.programme_id == p.id && e.origin == store.origin()));
+    assert!(by_seq[0].seq < by_seq[1].seq);
+    let by_time = store.programme_events_after(i64::MAX, t0, 100).await.unwrap();
+    assert_eq!(by_time, by_seq, "rows written after `since` come back whatever their number");
+    assert_eq!(store.programme_events_after(start, far, 1).await.unwrap().len(), 1, "limit");
+
+    assert_eq!(store.prune_programme_events(t0).await.unwrap(), 0);
+    assert_eq!(store.prune_programme_events(far).await.unwrap(), 2);
+    assert!(store.programme_events_after(start, t0, 100).await.unwrap().is_empty());
+});

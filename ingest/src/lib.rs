@@ -13,6 +13,7 @@
 //! [`submit`] stores an upload and queues its job; [`worker`] runs jobs from the catalog's
 //! queue against the media store; [`wait`] waits for a programme to settle.
 
+pub mod allocator;
 pub mod error;
 pub mod gain;
 pub mod house;

@@ -5,9 +5,11 @@
 //! `NAME.reason.txt`.
 //!
 //! [`Stability`] decides "stopped growing" from observations alone (no clock or filesystem of
-//! its own), so it is tested without racing a writer. Files being processed are remembered in
-//! memory: a process restarted mid-ingest submits them again (the source content is then
-//! re-used, but a second programme is made).
+//! its own), so it is tested without racing a writer. A file submitted is remembered by a
+//! [`Marker`] beside it (`.NAME.kapok-watch.json`: its programme, size and modification
+//! time), so a process restarted before the programme settles picks the programme up again
+//! instead of submitting the file a second time; a file replaced meanwhile (other size or
+//! time) is submitted afresh.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -19,7 +21,7 @@ use catalog::ids::{CentreCode, ProgrammeId};
 use catalog::media::MediaStore;
 use catalog::programme::{Category, NewProgramme, ProgrammeStatus, Sharing};
 use catalog::Store;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::submit;
 
@@ -71,6 +73,58 @@ impl Stability {
     /// Forgets every file not in `present`.
     pub fn retain(&mut self, present: &std::collections::HashSet<PathBuf>) {
         self.files.retain(|p, _| present.contains(p));
+    }
+}
+
+/// What a watcher remembers of a file it submitted, kept next to the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    pub programme: ProgrammeId,
+    pub size: u64,
+    /// Modification time as (seconds, nanoseconds) since the Unix epoch.
+    pub modified: Option<(u64, u32)>,
+}
+
+impl Marker {
+    /// The marker for a file `seen` as it was when submitted as `programme`.
+    pub fn new(programme: ProgrammeId, seen: Seen) -> Self {
+        let modified = seen
+            .modified
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| (d.as_secs(), d.subsec_nanos()));
+        Self { programme, size: seen.size, modified }
+    }
+
+    /// The programme, if the file is still the one submitted (same size and time).
+    pub fn programme_for(&self, seen: Seen) -> Option<ProgrammeId> {
+        (Self::new(self.programme, seen) == *self).then_some(self.programme)
+    }
+}
+
+/// Where the marker of `file` lives (a dot name: never taken as media).
+pub fn marker_path(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?.to_string_lossy();
+    Some(file.with_file_name(format!(".{name}.kapok-watch.json")))
+}
+
+async fn recall(file: &Path, seen: Seen) -> Option<ProgrammeId> {
+    let text = tokio::fs::read_to_string(marker_path(file)?).await.ok()?;
+    serde_json::from_str::<Marker>(&text).ok()?.programme_for(seen)
+}
+
+/// Writes the marker (to a temporary name, then renamed: a crash leaves no torn marker).
+async fn remember(file: &Path, marker: &Marker) {
+    let Some(path) = marker_path(file) else { return };
+    let temp = path.with_extension("json.part");
+    let written = match serde_json::to_vec(marker) {
+        Ok(text) => match tokio::fs::write(&temp, text).await {
+            Ok(()) => tokio::fs::rename(&temp, &path).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(std::io::Error::other(e)),
+    };
+    if let Err(e) = written {
+        tracing::warn!(file = %file.display(), error = %e, "watch folder: cannot write the marker; a restart would resubmit");
     }
 }
 
@@ -184,14 +238,19 @@ impl Watcher {
                 let seen = Seen { size: meta.len(), modified: meta.modified().ok() };
                 if self.stability.observe(&path, seen, now, self.settings.settle) {
                     self.stability.forget(&path);
-                    self.take(&code, &path).await;
+                    self.take(&code, &path, seen).await;
                 }
             }
         }
         self.stability.retain(&present);
     }
 
-    async fn take(&mut self, centre: &CentreCode, file: &Path) {
+    async fn take(&mut self, centre: &CentreCode, file: &Path, seen: Seen) {
+        if let Some(id) = recall(file, seen).await {
+            tracing::info!(file = %file.display(), programme = %id, "watch folder file already submitted");
+            self.pending.insert(file.to_path_buf(), id);
+            return;
+        }
         let new = match read_sidecar(file).await.and_then(|s| s.programme(centre.clone(), file)) {
             Ok(n) => n,
             Err(reason) => return finish(file, false, &reason).await,
@@ -200,6 +259,7 @@ impl Watcher {
         match submit::submit_file(&self.store, &self.media, &actor, file, &new).await {
             Ok(p) => {
                 tracing::info!(file = %file.display(), programme = %p.id, "watch folder file queued");
+                remember(file, &Marker::new(p.id, seen)).await;
                 self.pending.insert(file.to_path_buf(), p.id);
             }
             Err(e) => finish(file, false, &e.to_string()).await,
@@ -262,6 +322,8 @@ async fn finish(file: &Path, ok: bool, reason: &str) {
     }
     if let Err(e) = tokio::fs::rename(file, to.join(name)).await {
         tracing::warn!(file = %file.display(), error = %e, "watch folder: cannot move the file");
+    } else if let Some(marker) = marker_path(file) {
+        let _ = tokio::fs::remove_file(marker).await;
     }
     if !ok {
         let reason_file = to.join(format!("{}.reason.txt", name.to_string_lossy()));
@@ -292,6 +354,20 @@ mod tests {
         assert!(s.observe(p, seen(20), t0 + Duration::from_secs(5), settle), "3 s unchanged");
         let touched = Seen { size: 20, modified: Some(SystemTime::UNIX_EPOCH) };
         assert!(!s.observe(p, touched, t0 + Duration::from_secs(6), settle), "rewritten in place");
+    }
+
+    #[test]
+    fn a_marker_recalls_its_programme_only_for_the_same_size_and_time() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_nanos(1_764_000_000_123_456_789);
+        let at = Seen { size: 10, modified: Some(t) };
+        let m = Marker::new(ProgrammeId::new(), at);
+        let back: Marker = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back.programme_for(at), Some(m.programme));
+        assert_eq!(back.programme_for(Seen { size: 11, ..at }), None, "grown or replaced");
+        assert_eq!(back.programme_for(Seen { modified: Some(t + Duration::from_nanos(1)), ..at }), None, "rewritten");
+        let p = marker_path(Path::new("/w/510421/芒果.mp4")).unwrap();
+        assert_eq!(p, Path::new("/w/510421/.芒果.mp4.kapok-watch.json"));
+        assert!(!is_candidate(&p.file_name().unwrap().to_string_lossy()));
     }
 
     #[test]

@@ -66,6 +66,31 @@ pub fn kapok(args: &[&str], env: &[(&str, String)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// Runs `kapok ARGS` on the data directory `data` with `stdin` fed in; its stdout (the run
+/// must succeed).
+pub fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .args(args)
+        .env("KAPOK_DATA", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "kapok {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A new API token of `user` (`kapok token create`).
+pub fn token(data: &Path, user: &str) -> String {
+    let out: serde_json::Value =
+        serde_json::from_str(&cli(data, &["token", "create", "--user", user, "--name", "e2e"], "")).unwrap();
+    out["token"].as_str().unwrap().to_string()
+}
+
 /// A short H.264/AAC clip made with FFmpeg's test sources.
 pub fn make_clip(path: &Path, seconds: u32, size: &str, tone_hz: u32) {
     let ok = Command::new("ffmpeg")

@@ -33,6 +33,7 @@ pub mod onair;
 pub mod playout_node;
 pub mod playout_routes;
 pub mod policy;
+pub mod programme_feed;
 pub mod programmes;
 pub mod published;
 pub mod qc_override;

@@ -129,6 +129,8 @@ impl Application {
         let uploads = self.state.uploads.clone();
         let watch = self.watch.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
+        // What other processes (a `kapok worker`, other API nodes) settled reaches /api/events.
+        let programme_feed = tokio::spawn(crate::programme_feed::run(self.state.clone(), stopped(stop_rx.clone())));
         let feeds = {
             let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
             tokio::spawn(crate::alert_feed::run_feeds(desk, store, self.feeds.clone(), stopped(stop_rx.clone())))
@@ -158,6 +160,7 @@ impl Application {
             let _ = c.await;
         }
         let _ = sweeper.await;
+        let _ = programme_feed.await;
         if let Some(w) = watch {
             let _ = w.await;
         }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectMeta, ObjectStore, PutPayload};
+use object_store::{GetResultPayload, ObjectMeta, ObjectStore, PutPayload};
 use tokio::io::{AsyncBufRead, AsyncRead};
 use tokio_util::io::StreamReader;
 
@@ -210,7 +210,10 @@ impl MediaStore {
             .map_err(|e| MediaError::backend("get", key.as_str(), e))?;
         let meta = to_meta(&result.meta);
         let key_text = key.to_string();
-        let stream = result.into_stream().map_err(move |e| MediaError::backend("get", &key_text, e)).boxed();
+        let stream = match result.payload {
+            GetResultPayload::File(file, _) => file_chunks(file, key_text, result.range.clone()),
+            GetResultPayload::Stream(s) => s.map_err(move |e| MediaError::backend("get", &key_text, e)).boxed(),
+        };
         Ok(MediaObject { meta, stream })
     }
 
@@ -357,6 +360,34 @@ impl MediaStore {
             Ok(Some(Err(e))) => Err(unavailable(probe_reason(&e), Some(e))),
         }
     }
+}
+
+/// Bytes read from a local file at a time. object_store's own stream reads 8 KiB per
+/// blocking task, which made joining an upload's segments cost one task switch per 8 KiB.
+const FILE_CHUNK: u64 = 256 * 1024;
+
+/// Bytes `range` of `file` as a stream of [`FILE_CHUNK`] reads, each on the blocking pool.
+fn file_chunks(file: std::fs::File, key: String, range: Range<u64>) -> BoxStream<'static, Result<Bytes, MediaError>> {
+    let file = Arc::new(file);
+    futures::stream::try_unfold((file, key, range), |(file, key, range)| async move {
+        if range.start >= range.end {
+            return Ok(None);
+        }
+        let want = (range.end - range.start).min(FILE_CHUNK);
+        let reader = Arc::clone(&file);
+        let read = tokio::task::spawn_blocking(move || {
+            use std::os::unix::fs::FileExt;
+            // `want` is at most FILE_CHUNK: it fits in usize.
+            let mut buf = vec![0; usize::try_from(want).unwrap_or(0)];
+            reader.read_exact_at(&mut buf, range.start).map(|()| buf)
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        let buf = read.map_err(|source| MediaError::Io { key: key.clone(), source })?;
+        let next = range.start + want..range.end;
+        Ok(Some((Bytes::from(buf), (file, key, next))))
+    })
+    .boxed()
 }
 
 /// A short, actionable reading of a failed probe.

@@ -12,6 +12,7 @@ mod bulk;
 mod centres;
 mod channels;
 mod jobs;
+mod programme_events;
 pub mod programme_query;
 mod programme_search;
 mod programmes;
@@ -31,6 +32,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
+pub use programme_events::ProgrammeEventRow;
 pub use programmes::ProgrammeFilter;
 pub use schedule_candidates::{ScheduleCandidate, StreamLayout};
 pub use sessions::Session;
@@ -45,6 +47,8 @@ pub struct Store {
     changes: ProgrammeChanges,
     /// Moves on every change to an API token (a revocation), for caches of credentials.
     credentials: ProgrammeChanges,
+    /// Names this process's store in the programme event outbox (see [`Store::origin`]).
+    origin: std::sync::Arc<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -179,7 +183,9 @@ impl Store {
         } else {
             return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
         };
-        let store = Self { db, changes: ProgrammeChanges::default(), credentials: ProgrammeChanges::default() };
+        let origin = uuid::Uuid::new_v4().to_string().into();
+        let store =
+            Self { db, changes: ProgrammeChanges::default(), credentials: ProgrammeChanges::default(), origin };
         store.index_unindexed().await?;
         Ok(store)
     }

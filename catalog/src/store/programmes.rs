@@ -155,6 +155,11 @@ impl Store {
             let b = serde_json::json!({ "status": before.status, "reason": before.reason });
             let a = serde_json::json!({ "status": status, "reason": progress.reason });
             record_audit!(&mut *tx, actor, "programme.status", "programme", id.to_string(), Some(b), Some(a))?;
+            if let Some(kind) = super::programme_events::settled_kind(status) {
+                sqlx::query(super::programme_events::INSERT)
+                    .bind(id.to_string()).bind(kind).bind(&*self.origin).bind(Utc::now())
+                    .execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
         self.changes.bump();
