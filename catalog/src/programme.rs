@@ -42,7 +42,7 @@ text_enum!(
 );
 
 /// A programme as the catalog holds it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Programme {
     pub id: ProgrammeId,
     pub centre: CentreCode,
