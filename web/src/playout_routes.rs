@@ -92,17 +92,24 @@ pub async fn playlists(
     crate::published::published_playout_json(&state.store, &c, from, until).await.map(Json)
 }
 
+/// A stored as-run record: its row id and the channel's slug.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AsRunStored {
+    pub id: i64,
+    pub channel: String,
+}
+
 /// Stores one as-run record of the channel (from its playout node).
 #[utoipa::path(post, path = "/api/channels/{id}/as-run", tag = "schedules", params(("id" = String, Path)),
     request_body = AsRunBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = AsRunStored), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn post_as_run(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
     ApiJson(detail): ApiJson<Value>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AsRunStored>), ApiError> {
     let c = channel_for(&state, &p, &id, Permission::WriteAsRun).await?;
     let r: AsRunBody = serde_json::from_value(detail.clone())
         .map_err(|e| ApiError::unprocessable(format!("not an as-run record: {e}")))?;
@@ -126,7 +133,7 @@ pub async fn post_as_run(
         detail,
     };
     let stored = state.store.record_as_run(&entry).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": stored, "channel": c.slug }))))
+    Ok((StatusCode::CREATED, Json(AsRunStored { id: stored, channel: c.slug })))
 }
 
 /// A house file aired by the channel, by its SHA-256 (the `sha256` of a `media://` source);

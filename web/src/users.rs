@@ -46,7 +46,6 @@ pub struct TokenCreate {
 /// A created token: `secret` is shown this once and never again.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenCreated {
-    #[schema(value_type = Object)]
     pub token: ApiToken,
     pub secret: String,
 }
@@ -63,7 +62,7 @@ fn grants(p: &Principal, role: Role, centre: &CentreCode) -> Result<(), ApiError
 
 /// Creates an account.
 #[utoipa::path(post, path = "/api/users", tag = "users", request_body = UserCreate,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,

@@ -1,0 +1,92 @@
+//! OpenAPI schemas of answers serialised from `schedules` types, which carry no schema of
+//! their own (that crate stays free of the HTTP layer's derive). Each mirrors one type's JSON
+//! field for field; `tests/openapi_schemas.rs` validates the real answers against them, so a
+//! change on either side fails there.
+
+use serde::Serialize;
+
+/// `schedules::Severity`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityDoc {
+    Warning,
+    Error,
+}
+
+/// `schedules::Finding`: one validation finding of a playlist.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FindingDoc {
+    pub severity: SeverityDoc,
+    /// Stable code, e.g. `gap`, `overlap`, `rights_expired`, `quota_unmet`.
+    pub code: String,
+    pub message: String,
+    /// Index of the item concerned.
+    pub item: Option<usize>,
+}
+
+/// `schedules::ItemKind`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKindDoc {
+    Programme,
+    Live,
+    Filler,
+    Slate,
+}
+
+/// `schedules::GuideEntry`: a programme or live relay in the guide.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GuideEntryDoc {
+    pub title: String,
+    pub category: String,
+    pub kind: ItemKindDoc,
+    /// Wall-clock start, with the channel's offset.
+    pub start: chrono::DateTime<chrono::FixedOffset>,
+    pub stop: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// `schedules::NowNext`: what is on air now and next.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NowNextDoc {
+    /// Channel id.
+    pub channel: String,
+    /// None during fillers or outside the published days.
+    pub now: Option<GuideEntryDoc>,
+    pub next: Option<GuideEntryDoc>,
+}
+
+/// `schedules::emergency::lifecycle::AlertState`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStateDoc {
+    Received,
+    Verified,
+    Scheduled,
+    OnAir,
+    Completed,
+    Expired,
+    Cancelled,
+    Superseded,
+}
+
+/// `schedules::emergency::lifecycle::Transition`: one step of an alert.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TransitionDoc {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The alert's key (`cap:sender,identifier,sent` or `ebm:ID`).
+    pub key: String,
+    /// None when first received.
+    pub from: Option<AlertStateDoc>,
+    pub to: AlertStateDoc,
+}
+
+/// `schedules::emergency::lifecycle::Tracked`: an alert this server knows, with its state.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrackedAlertDoc {
+    /// The alert as received (JSON of `schedules::emergency::Alert`).
+    #[schema(value_type = Object)]
+    pub alert: serde_json::Value,
+    pub state: AlertStateDoc,
+    /// Every step, oldest first.
+    pub history: Vec<TransitionDoc>,
+}
