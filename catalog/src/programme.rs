@@ -159,7 +159,7 @@ impl NewProgramme {
 
 /// An edit of a programme's metadata. `version` must be the version the editor saw: a
 /// concurrent change makes the edit a `Conflict` instead of silently overwriting it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeEdit {
     pub version: i64,

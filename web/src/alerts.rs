@@ -21,7 +21,7 @@ pub struct InvalidAlert {
     /// `{ "code": "invalid_alert", "message" }`.
     pub error: crate::error::ErrorDetail,
     /// Each problem: `code`, `message`, `path`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schema_docs::ReasonDoc>)]
     pub reasons: Vec<schedules::emergency::Reason>,
 }
 

@@ -64,7 +64,6 @@ pub struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeCreate {
-    #[schema(value_type = String, example = "510421")]
     pub centre: CentreCode,
     pub title: String,
     #[serde(default)]
@@ -73,14 +72,12 @@ pub struct ProgrammeCreate {
     pub episode: Option<i32>,
     #[serde(default)]
     pub description: String,
-    #[schema(value_type = String, example = "涉农")]
     pub category: Category,
     #[serde(default)]
     pub language: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "network")]
     pub sharing: Option<Sharing>,
     #[serde(default)]
     pub rights_from: Option<DateTime<Utc>>,
@@ -279,7 +276,7 @@ pub async fn get_programme(
 /// Edits a programme's metadata. `version` must be the version read: a concurrent change
 /// answers 409 instead of being overwritten. Unknown fields are refused.
 #[utoipa::path(patch, path = "/api/programmes/{id}", tag = "catalog", params(("id" = String, Path)),
-    request_body(content = Object, description = "{version, title?, series?, episode?, description?, category?, language?, tags?, sharing?, rights_from?, rights_until?}"),
+    request_body = ProgrammeEdit,
     responses((status = 200, body = Programme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_programme(

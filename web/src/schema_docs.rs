@@ -90,3 +90,13 @@ pub struct TrackedAlertDoc {
     /// Every step, oldest first.
     pub history: Vec<TransitionDoc>,
 }
+
+/// `schedules::emergency::Reason`: one problem of a refused alert.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReasonDoc {
+    /// Stable `snake_case` code (`schedules::emergency::ReasonCode`), e.g. `missing`, `invalid_time`.
+    pub code: String,
+    pub message: String,
+    /// Where: an XPath-like location or a JSON pointer.
+    pub path: String,
+}

@@ -24,9 +24,7 @@ pub struct UserCreate {
     pub display_name: Option<String>,
     /// 10-256 characters; stored as an argon2id hash only.
     pub password: String,
-    #[schema(value_type = String, example = "editor")]
     pub role: Role,
-    #[schema(value_type = String, example = "510421")]
     pub centre: CentreCode,
 }
 
@@ -37,7 +35,6 @@ pub struct UserCreate {
 pub struct TokenCreate {
     pub username: String,
     pub name: String,
-    #[schema(value_type = Option<String>)]
     pub role: Option<Role>,
     /// Days until it expires (1-3650); none: until revoked.
     pub expires_days: Option<u32>,
