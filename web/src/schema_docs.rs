@@ -1,6 +1,6 @@
 //! OpenAPI schemas of answers serialised from `schedules` types, which carry no schema of
-//! their own (that crate stays free of the HTTP layer's derive). Each mirrors one type's JSON
-//! field for field; `tests/openapi_schemas.rs` validates the real answers against them, so a
+//! their own (that crate stays free of the HTTP layer's derive), and of the playout playlists
+//! `crate::published::published_playout_json` builds. Each mirrors its JSON field for field; `tests/openapi_schemas.rs` validates the real answers against them, so a
 //! change on either side fails there.
 
 use serde::Serialize;
@@ -99,4 +99,45 @@ pub struct ReasonDoc {
     pub message: String,
     /// Where: an XPath-like location or a JSON pointer.
     pub path: String,
+}
+
+/// A channel's output format in a playout playlist (docs/playlist.md); radio has no video fields.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlayoutFormatDoc {
+    /// `tv` or `radio`.
+    pub kind: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Frame rate as a rational, e.g. `25/1`.
+    pub fps: Option<String>,
+    pub sample_rate: u32,
+    pub channels: u32,
+}
+
+/// One item of a playout playlist.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlayoutItemDoc {
+    /// Wall-clock start (RFC 3339, the channel's offset).
+    pub start: chrono::DateTime<chrono::FixedOffset>,
+    /// Seconds on air.
+    pub duration: f64,
+    pub hard: bool,
+    pub title: String,
+    /// `{slug}/{date}/{index}`.
+    pub id: String,
+    /// `media://KEY?sha256=…`, a live URI, or `slate`.
+    pub source: String,
+    /// Seconds into the media (programmes only).
+    #[serde(rename = "in")]
+    pub in_point: Option<f64>,
+    /// `live` for a relay.
+    pub kind: Option<String>,
+}
+
+/// A published day as a playout playlist (docs/playlist.md).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PlayoutPlaylistDoc {
+    pub format: PlayoutFormatDoc,
+    pub title: String,
+    pub items: Vec<PlayoutItemDoc>,
 }

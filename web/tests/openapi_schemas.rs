@@ -219,10 +219,13 @@ fn declared_schema<'d>(doc: &'d Value, method: &str, path: &str, status: u16) ->
     schema
 }
 
-/// Whether a 2xx schema says nothing about the answer: `{}`, or a bare `object` with no
-/// properties, items, composition or reference.
+/// Whether a 2xx schema says nothing about the answer: `{}`, a bare `object` with no
+/// properties, items, composition or reference, or an array of such.
 fn untyped(schema: &Value) -> bool {
     let Some(o) = schema.as_object() else { return true };
+    if o.get("type").is_some_and(|t| t == "array") {
+        return o.get("items").is_none_or(untyped);
+    }
     let shaped = ["$ref", "properties", "items", "oneOf", "anyOf", "allOf", "additionalProperties", "enum"];
     let is_object_or_any = o.get("type").is_none_or(|t| t == "object");
     is_object_or_any && !shaped.iter().any(|k| o.contains_key(*k))
@@ -508,6 +511,34 @@ async fn the_main_answers_match_the_schemas_the_document_declares() {
     )
     .await;
     assert!(nn["now"].is_object() || nn["next"].is_object(), "the published day is on the guide: {nn}");
+    let window = format!(
+        "from={}&until={}",
+        day.and_hms_opt(0, 0, 0).unwrap().and_utc().to_rfc3339(),
+        (day.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::days(1)).to_rfc3339()
+    )
+    .replace('+', "%2B");
+    let pl = checked(
+        &app,
+        &doc,
+        Role::PlayoutNode,
+        Method::GET,
+        &format!("{base}/playlists?{window}"),
+        "/api/channels/{id}/playlists",
+        None,
+    )
+    .await;
+    assert!(pl.as_array().is_some_and(|p| !p.is_empty()), "the published day is a playout playlist: {pl}");
+    let active = checked(
+        &app,
+        &doc,
+        Role::PlayoutNode,
+        Method::GET,
+        &format!("{base}/alerts/active"),
+        "/api/channels/{id}/alerts/active",
+        None,
+    )
+    .await;
+    assert!(active.as_array().is_some_and(|a| !a.is_empty()), "the alert targets the own centre's channel: {active}");
 
     // Reports: an as-run entry posted by the playout node and one stored directly.
     let posted = json!({ "id": pid.to_string(), "title": "芒果种植技术", "actual_duration_s": 12.5, "outcome": "played",
