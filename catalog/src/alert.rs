@@ -28,7 +28,7 @@ pub struct NewAlertRecord {
 }
 
 /// A stored alert.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AlertRecord {
     pub key: String,
     pub kind: String,
@@ -52,7 +52,7 @@ impl AlertRecord {
 /// One step of an alert: a state change (no channel; `event` is the new state, `from_state`
 /// the old one) or an airing event on one channel (`event` = `on_air`, `completed`,
 /// `cancelled`, `expired`, `crawl_on`, `not_aired`; `airing` counts repeats from 0).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AlertEvent {
     /// Row id; 0 before it is stored.
     pub id: i64,

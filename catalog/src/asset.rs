@@ -18,7 +18,7 @@ text_enum!(
 );
 
 /// One object in the media store, recorded with its checksum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Asset {
     pub id: AssetId,
     pub programme_id: ProgrammeId,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::ids::CentreCode;
 
 /// A media centre: the city centre or one of the five county/district centres.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Centre {
     pub code: CentreCode,
     /// The centre's name, e.g. 米易县融媒体中心.

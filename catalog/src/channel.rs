@@ -15,7 +15,7 @@ text_enum!(
 );
 
 /// A channel's output format. Radio channels carry no video fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChannelFormat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<u32>,
@@ -40,7 +40,7 @@ impl ChannelFormat {
 }
 
 /// A channel as the catalog holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Channel {
     pub id: ChannelId,
     pub centre: CentreCode,

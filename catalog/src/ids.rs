@@ -48,6 +48,19 @@ impl From<CentreCode> for String {
     }
 }
 
+/// OpenAPI: six digits, as [`CentreCode::parse`] accepts.
+impl utoipa::PartialSchema for CentreCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9]{6}$"))
+            .examples([Self::CITY])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CentreCode {}
+
 impl fmt::Display for CentreCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -57,7 +70,7 @@ impl fmt::Display for CentreCode {
 macro_rules! uuid_id {
     ($(#[$m:meta])* $name:ident, $what:literal) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(pub uuid::Uuid);
 

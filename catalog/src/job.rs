@@ -19,7 +19,7 @@ text_enum!(
 );
 
 /// A unit of work as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: JobId,
     /// What the job does, e.g. `ingest`.

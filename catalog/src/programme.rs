@@ -42,7 +42,7 @@ text_enum!(
 );
 
 /// A programme as the catalog holds it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Programme {
     pub id: ProgrammeId,
     pub centre: CentreCode,
@@ -159,7 +159,7 @@ impl NewProgramme {
 
 /// An edit of a programme's metadata. `version` must be the version the editor saw: a
 /// concurrent change makes the edit a `Conflict` instead of silently overwriting it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeEdit {
     pub version: i64,

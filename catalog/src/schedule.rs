@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::ids::ChannelId;
 
 /// A channel's template (JSON of `schedules::Template`) with its version (1, 2, ...).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredTemplate {
     pub channel: ChannelId,
     pub template: serde_json::Value,
@@ -19,7 +19,7 @@ pub struct StoredTemplate {
 
 /// One editing version of a channel day (JSON of `schedules::Playlist`). Versions are
 /// numbered 1, 2, 3, ... per channel day and never change once written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DayVersion {
     pub channel: ChannelId,
     pub day: NaiveDate,
@@ -44,7 +44,7 @@ pub struct NewDayVersion<'a> {
 
 /// One published version of a channel day (JSON of `schedules::PublishedDay`). Immutable:
 /// publishing again makes version n + 1.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PublishedVersion {
     pub channel: ChannelId,
     pub day: NaiveDate,

@@ -1,7 +1,8 @@
 //! Enums stored and served as fixed strings, parsed once at the edge.
 
 /// Defines an enum whose variants have a stable text form (for SQL columns, JSON and URLs),
-/// with `as_str`, `parse` (a clear error listing the allowed values), `ALL`, serde and Display.
+/// with `as_str`, `parse` (a clear error listing the allowed values), `ALL`, serde, Display and an
+/// OpenAPI schema (a string enum of the same texts).
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident, $what:literal { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -43,6 +44,18 @@ macro_rules! text_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
         }
+
+        // The OpenAPI schema is the text form, so it lists exactly what `as_str` serves.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -20,7 +20,7 @@ text_enum!(
 );
 
 /// A person (or service identity) who signs in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub username: String,
@@ -45,7 +45,7 @@ pub struct NewUser {
 }
 
 /// A machine credential: stored only as a hash of the secret, scoped to a role and centre.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: TokenId,
     pub user_id: UserId,

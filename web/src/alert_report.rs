@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One airing of an alert on one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AiringReport {
     /// Which airing (0 = first, then the repeats).
     pub airing: i64,
@@ -23,7 +23,7 @@ pub struct AiringReport {
 }
 
 /// An alert on one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChannelReport {
     pub channel: String,
     /// How many airings went on air.
@@ -34,7 +34,7 @@ pub struct ChannelReport {
 }
 
 /// The report of `GET /api/alerts/{id}/report`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AlertReport {
     pub key: String,
     pub state: String,

@@ -14,7 +14,7 @@ use crate::policy::{role_may, Permission, Principal};
 use crate::state::AppState;
 
 /// A stored alert with every step.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertHistory {
     #[serde(flatten)]
     pub alert: catalog::alert::AlertRecord,
@@ -46,7 +46,7 @@ async fn load(
 
 /// One alert: its stored form, current state and every timestamped step.
 #[utoipa::path(get, path = "/api/alerts/{id}", tag = "alerts", params(("id" = String, Path, description = "the alert's key")),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AlertHistory), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_alert(
     State(state): State<AppState>,
     p: Principal,
@@ -59,7 +59,8 @@ pub async fn get_alert(
 /// Which channels aired an alert, when (start and end of each airing), how many times, and
 /// with what outcome.
 #[utoipa::path(get, path = "/api/alerts/{id}/report", tag = "alerts", params(("id" = String, Path, description = "the alert's key")),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = crate::alert_report::AlertReport), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn alert_report(
     State(state): State<AppState>,
     p: Principal,

@@ -21,7 +21,7 @@ pub struct InvalidAlert {
     /// `{ "code": "invalid_alert", "message" }`.
     pub error: crate::error::ErrorDetail,
     /// Each problem: `code`, `message`, `path`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schema_docs::ReasonDoc>)]
     pub reasons: Vec<schedules::emergency::Reason>,
 }
 
@@ -29,7 +29,7 @@ pub struct InvalidAlert {
 /// session or token, only a message signed by a configured source is accepted (401 otherwise).
 #[utoipa::path(post, path = "/api/alerts", tag = "alerts",
     request_body(content = String, description = "CAP 1.2 XML, GY/T 385 EBD/EBM XML, or JSON alert"),
-    responses((status = 202, body = Object), (status = 401, body = InvalidAlert), (status = 403, body = ErrorBody), (status = 422, body = InvalidAlert)))]
+    responses((status = 202, body = Receipt), (status = 401, body = InvalidAlert), (status = 403, body = ErrorBody), (status = 422, body = InvalidAlert)))]
 pub async fn send_alert(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -103,7 +103,8 @@ pub(crate) fn answer(result: Result<Receipt, DeskError>, sender: &str) -> Result
 }
 
 /// The alerts this server knows and their states.
-#[utoipa::path(get, path = "/api/alerts", tag = "alerts", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/alerts", tag = "alerts",
+    responses((status = 200, body = Vec<crate::schema_docs::TrackedAlertDoc>), (status = 403, body = ErrorBody)))]
 pub async fn list_alerts(State(state): State<AppState>, p: Principal) -> Result<Response, ApiError> {
     if !role_may(&p, Permission::ReadAlert) {
         return Err(ApiError::forbidden(format!("{} may not read alerts", p.role)));

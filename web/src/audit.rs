@@ -53,7 +53,7 @@ async fn owner(state: &AppState, otype: &str, oid: &str) -> Option<(Option<Centr
 
 /// Audit entries of one object (oldest first) or of one actor (newest first).
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,

@@ -31,16 +31,20 @@ pub struct DeskChannel {
 }
 
 /// What the desk did with a document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     /// The alert's identity (CAP sender,identifier,sent or EBM id).
     pub key: String,
     /// `accepted` or `duplicate`.
     pub outcome: &'static str,
+    #[schema(value_type = Option<crate::schema_docs::AlertStateDoc>)]
     pub state: Option<AlertState>,
     /// Channels it went to air on (or will, per its policy).
     pub channels: Vec<String>,
+    /// Channels chosen, why an alert airs nowhere, and problems (`schedules::emergency::targeting::Targeting`).
+    #[schema(value_type = Option<Object>)]
     pub targeting: Option<Targeting>,
+    #[schema(value_type = Vec<crate::schema_docs::TransitionDoc>)]
     pub transitions: Vec<Transition>,
 }
 

@@ -36,7 +36,7 @@ pub async fn job_centre(store: &Store, job: &Job) -> Option<CentreCode> {
 
 /// Jobs of the caller's centre, newest first.
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobQuery),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Job>), (status = 403, body = ErrorBody)))]
 pub async fn list_jobs(
     State(state): State<AppState>,
     p: Principal,
@@ -68,7 +68,7 @@ pub async fn list_jobs(
 
 /// One job of the caller's centre.
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Job), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_job(
     State(state): State<AppState>,
     p: Principal,

@@ -42,6 +42,7 @@ pub mod ratelimit;
 pub mod reports;
 pub mod schedule_history;
 pub mod schedule_routes;
+pub mod schema_docs;
 pub mod search_cache;
 pub mod server;
 pub mod state;

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use schedules::emergency::targeting::{ChannelCoverage, ChannelId as CoverageId, ChannelKind as CoverageKind};
 use schedules::emergency::AreaCode;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
@@ -74,7 +74,8 @@ async fn channel_for(state: &AppState, p: &Principal, id: &str, perm: Permission
 /// item with its wall-clock `start`); `media://` sources name house files by key and sha256.
 #[utoipa::path(get, path = "/api/channels/{id}/playlists", tag = "schedules",
     params(("id" = String, Path), WindowQuery),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Vec<crate::schema_docs::PlayoutPlaylistDoc>), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 pub async fn playlists(
     State(state): State<AppState>,
     p: Principal,
@@ -92,17 +93,24 @@ pub async fn playlists(
     crate::published::published_playout_json(&state.store, &c, from, until).await.map(Json)
 }
 
+/// A stored as-run record: its row id and the channel's slug.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AsRunStored {
+    pub id: i64,
+    pub channel: String,
+}
+
 /// Stores one as-run record of the channel (from its playout node).
 #[utoipa::path(post, path = "/api/channels/{id}/as-run", tag = "schedules", params(("id" = String, Path)),
     request_body = AsRunBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = AsRunStored), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn post_as_run(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
     ApiJson(detail): ApiJson<Value>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AsRunStored>), ApiError> {
     let c = channel_for(&state, &p, &id, Permission::WriteAsRun).await?;
     let r: AsRunBody = serde_json::from_value(detail.clone())
         .map_err(|e| ApiError::unprocessable(format!("not an as-run record: {e}")))?;
@@ -126,7 +134,7 @@ pub async fn post_as_run(
         detail,
     };
     let stored = state.store.record_as_run(&entry).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": stored, "channel": c.slug }))))
+    Ok((StatusCode::CREATED, Json(AsRunStored { id: stored, channel: c.slug })))
 }
 
 /// A house file aired by the channel, by its SHA-256 (the `sha256` of a `media://` source);
@@ -169,19 +177,30 @@ pub fn coverage(c: &Channel) -> ChannelCoverage {
     }
 }
 
-/// The alerts not yet ended that target the channel, oldest first, each as `{ key, state,
-/// alert }` with `alert` in Kapok's JSON alert form (what `POST /api/alerts` accepts), so a
-/// remote node hands it to its own emergency desk.
+/// An alert not yet ended that targets a channel.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ActiveAlert {
+    pub key: String,
+    #[schema(value_type = crate::schema_docs::AlertStateDoc)]
+    pub state: schedules::emergency::lifecycle::AlertState,
+    /// Kapok's JSON alert form (what `POST /api/alerts` accepts).
+    #[schema(value_type = Object)]
+    pub alert: Value,
+}
+
+/// The alerts not yet ended that target the channel, oldest first, each with `alert` in
+/// Kapok's JSON alert form (what `POST /api/alerts` accepts), so a remote node hands it to its
+/// own emergency desk.
 #[utoipa::path(get, path = "/api/channels/{id}/alerts/active", tag = "alerts", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ActiveAlert>), (status = 404, body = ErrorBody)))]
 pub async fn active_alerts(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<ActiveAlert>>, ApiError> {
     let c = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let cov = [coverage(&c)];
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out: Vec<(String, ActiveAlert)> = Vec::new();
     for t in state.desk.alerts() {
         let targeting = schedules::emergency::targeting::targets(&t.alert, &cov);
         if targeting.withheld.is_some() || targeting.channels.is_empty() {
@@ -189,7 +208,7 @@ pub async fn active_alerts(
         }
         let alert = serde_json::to_value(&t.alert).map_err(ApiError::internal)?;
         let sent = alert["sent"].as_str().unwrap_or_default().to_string();
-        out.push((sent, json!({ "key": t.alert.key().as_str(), "state": t.state, "alert": alert })));
+        out.push((sent, ActiveAlert { key: t.alert.key().as_str().to_string(), state: t.state, alert }));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Json(out.into_iter().map(|(_, v)| v).collect()))

@@ -24,12 +24,9 @@ use serde::Serialize;
 /// The authenticated caller: a signed-in user or an API token's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Principal {
-    #[schema(value_type = String)]
     pub user_id: catalog::ids::UserId,
     pub username: String,
-    #[schema(value_type = String)]
     pub role: Role,
-    #[schema(value_type = String)]
     pub centre: CentreCode,
     /// The name of the API token the request came with (none for a browser session); changes
     /// made through a token are audited as `user:NAME token:TOKEN`.

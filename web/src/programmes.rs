@@ -16,7 +16,7 @@ use catalog::programme::{Category, NewProgramme, Programme, ProgrammeEdit, Progr
 use catalog::store::programme_query::ProgrammeQuery;
 use catalog::store::ProgrammeFilter;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::events::Event;
@@ -64,7 +64,6 @@ pub struct ListQuery {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeCreate {
-    #[schema(value_type = String, example = "510421")]
     pub centre: CentreCode,
     pub title: String,
     #[serde(default)]
@@ -73,14 +72,12 @@ pub struct ProgrammeCreate {
     pub episode: Option<i32>,
     #[serde(default)]
     pub description: String,
-    #[schema(value_type = String, example = "涉农")]
     pub category: Category,
     #[serde(default)]
     pub language: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "network")]
     pub sharing: Option<Sharing>,
     #[serde(default)]
     pub rights_from: Option<DateTime<Utc>>,
@@ -178,9 +175,17 @@ pub fn filter_for(p: &Principal, q: &ListQuery) -> Result<ProgrammeQuery, ApiErr
     })
 }
 
+/// One page of a programme listing or search.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProgrammePage {
+    pub items: Vec<Programme>,
+    /// The `after` cursor of the next page; null on the last one.
+    pub next: Option<String>,
+}
+
 /// Programmes the caller may read: its centre's and those shared with the network.
 #[utoipa::path(get, path = "/api/programmes", tag = "catalog", params(ListQuery),
-    responses((status = 200, body = Object, description = "{items: [programme], next: cursor|null}"),
+    responses((status = 200, body = ProgrammePage),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_programmes(
     State(state): State<AppState>,
@@ -192,9 +197,8 @@ pub async fn list_programmes(
         let items = state.store.query_programmes(&pq).await?;
         let f = &pq.filter;
         // A full page has a next one, listed or ranked alike (`after` continues either order).
-        let next = (items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string()));
-        let body = serde_json::to_vec(&serde_json::json!({ "items": items, "next": next.flatten() }))
-            .map_err(ApiError::internal)?;
+        let next = (items.len() as i64 == f.limit).then(|| items.last().map(|x| x.id.to_string())).flatten();
+        let body = serde_json::to_vec(&ProgrammePage { items, next }).map_err(ApiError::internal)?;
         Ok::<_, ApiError>(Bytes::from(body))
     };
     // Only ranked searches are cached: they are the expensive ones.
@@ -243,7 +247,7 @@ pub fn programme_event(kind: &str, pr: &Programme) -> Event {
 
 /// Creates a programme's metadata (status `uploading`) in the caller's centre.
 #[utoipa::path(post, path = "/api/programmes", tag = "catalog", request_body = ProgrammeCreate,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Programme), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_programme(
     State(state): State<AppState>,
     p: Principal,
@@ -260,7 +264,7 @@ pub async fn create_programme(
 
 /// One programme.
 #[utoipa::path(get, path = "/api/programmes/{id}", tag = "catalog", params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Programme), (status = 404, body = ErrorBody)))]
 pub async fn get_programme(
     State(state): State<AppState>,
     p: Principal,
@@ -272,8 +276,8 @@ pub async fn get_programme(
 /// Edits a programme's metadata. `version` must be the version read: a concurrent change
 /// answers 409 instead of being overwritten. Unknown fields are refused.
 #[utoipa::path(patch, path = "/api/programmes/{id}", tag = "catalog", params(("id" = String, Path)),
-    request_body(content = Object, description = "{version, title?, series?, episode?, description?, category?, language?, tags?, sharing?, rights_from?, rights_until?}"),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    request_body = ProgrammeEdit,
+    responses((status = 200, body = Programme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_programme(
     State(state): State<AppState>,
@@ -299,7 +303,7 @@ pub async fn update_programme(
 
 /// The audit trail of a programme, oldest first.
 #[utoipa::path(get, path = "/api/programmes/{id}/audit", tag = "audit", params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AuditEntry>), (status = 404, body = ErrorBody)))]
 pub async fn programme_audit(
     State(state): State<AppState>,
     p: Principal,
@@ -311,7 +315,7 @@ pub async fn programme_audit(
 
 /// The stored media objects of a programme.
 #[utoipa::path(get, path = "/api/programmes/{id}/assets", tag = "catalog", params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<catalog::asset::Asset>), (status = 404, body = ErrorBody)))]
 pub async fn programme_assets(
     State(state): State<AppState>,
     p: Principal,

@@ -30,7 +30,7 @@ pub struct QcOverride {
 /// Makes a QC-failed programme ready.
 #[utoipa::path(post, path = "/api/programmes/{id}/qc-override", tag = "catalog", params(("id" = String, Path)),
     request_body = QcOverride,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = Programme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn qc_override(
     State(state): State<AppState>,

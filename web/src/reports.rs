@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::State;
 use axum::Json;
+use catalog::asrun::AsRunEntry;
 use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath, ApiQuery};
@@ -41,17 +41,39 @@ fn window(q: &WindowQuery) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     Ok((from, until))
 }
 
+/// A channel's as-run log over a window.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AsRunReport {
+    pub channel: ChannelId,
+    pub slug: String,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// Entries whose outcome is not `played`.
+    pub fallbacks: usize,
+    /// Oldest first.
+    pub entries: Vec<AsRunEntry>,
+}
+
+/// Scheduled airtime per centre over a window.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AirtimeReport {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// By centre code.
+    pub centres: Vec<CentreAirtime>,
+}
+
 /// What a channel aired between `from` and `until` (by actual start, at most 5000 entries),
 /// oldest first, and how many entries were fallbacks (slate, a missing file, a dead relay).
 #[utoipa::path(get, path = "/api/channels/{id}/as-run", tag = "schedules",
     params(("id" = String, Path), WindowQuery),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = AsRunReport), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn as_run(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<WindowQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AsRunReport>, ApiError> {
     if q.centre.is_some() {
         return Err(ApiError::unprocessable("centre applies to /api/reports/airtime, not to a channel's as-run"));
     }
@@ -63,8 +85,7 @@ pub async fn as_run(
     let (from, until) = window(&q)?;
     let entries = state.store.list_as_run(&c.slug, from, until, 5000).await?;
     let fallbacks = entries.iter().filter(|e| e.outcome != "played").count();
-    Ok(Json(json!({ "channel": c.id, "slug": c.slug, "from": from, "until": until,
-        "fallbacks": fallbacks, "entries": entries })))
+    Ok(Json(AsRunReport { channel: c.id, slug: c.slug, from, until, fallbacks, entries }))
 }
 
 /// One aired stretch for the airtime tally.
@@ -79,7 +100,7 @@ pub struct Aired {
 }
 
 /// Airtime of one centre.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CentreAirtime {
     pub centre: String,
     /// Hours per category ("" → `其他`).
@@ -116,12 +137,12 @@ pub fn tally(aired: &[Aired]) -> Vec<CentreAirtime> {
 /// the caller may read, clipped to the window: hours per category, total, agricultural
 /// (涉农) and local (the centre's own programmes).
 #[utoipa::path(get, path = "/api/reports/airtime", tag = "schedules", params(WindowQuery),
-    responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = AirtimeReport), (status = 422, body = ErrorBody)))]
 pub async fn airtime(
     State(state): State<AppState>,
     p: Principal,
     ApiQuery(q): ApiQuery<WindowQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AirtimeReport>, ApiError> {
     let (from, until) = window(&q)?;
     let centre = match q.centre.as_deref() {
         Some(c) => Some(CentreCode::parse(c).map_err(|e| ApiError::unprocessable(format!("centre: {e}")))?),
@@ -166,7 +187,7 @@ pub async fn airtime(
             }
         }
     }
-    Ok(Json(json!({ "from": from, "until": until, "centres": tally(&aired) })))
+    Ok(Json(AirtimeReport { from, until, centres: tally(&aired) }))
 }
 
 #[cfg(test)]

@@ -5,24 +5,52 @@
 use axum::extract::State;
 use axum::Json;
 use catalog::ids::ChannelId;
-use serde_json::{json, Value};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath};
 use crate::policy::{allows, Permission, Principal};
 use crate::state::AppState;
 
+/// The editing versions of one channel day.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DayVersions {
+    pub channel: ChannelId,
+    pub date: NaiveDate,
+    /// Oldest first.
+    pub versions: Vec<DayVersionSummary>,
+}
+
+/// One editing version of a day, with the published versions made from it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DayVersionSummary {
+    pub version: i64,
+    pub parent: Option<i64>,
+    pub change: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// How many items its playlist has.
+    pub items: usize,
+    /// The published versions made from it.
+    pub published: Vec<i64>,
+    /// The playlist (JSON of `schedules::Playlist`, docs/schedules.md).
+    #[schema(value_type = Object)]
+    pub playlist: Value,
+}
+
 /// Every editing version of the day (an empty list when it has none yet), each with
 /// `version`, `parent`, `change`, `created_by`, `created_at`, `items` (how many) and
 /// `published` (the published versions made from it), and the `playlist` itself.
 #[utoipa::path(get, path = "/api/channels/{id}/days/{date}/versions", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path, description = "broadcast day YYYY-MM-DD")),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DayVersions), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn day_versions(
     State(state): State<AppState>,
     p: Principal,
     ApiPath((id, date)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DayVersions>, ApiError> {
     let cid = parse_id("channel", &id, ChannelId::parse)?;
     let c = state.store.get_channel(cid).await?;
     // Schedules are readable network-wide (a playout node: its own centre only), as in
@@ -33,7 +61,7 @@ pub async fn day_versions(
     let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| ApiError::unprocessable(format!("date {date:?} is not YYYY-MM-DD")))?;
     let published = state.store.published_versions(c.id, day).await?;
-    let versions: Vec<Value> = state
+    let versions = state
         .store
         .day_versions(c.id, day)
         .await?
@@ -42,9 +70,17 @@ pub async fn day_versions(
             let items = v.playlist.get("items").and_then(Value::as_array).map_or(0, Vec::len);
             let from_it: Vec<i64> =
                 published.iter().filter(|p| p.source_version == Some(v.version)).map(|p| p.version).collect();
-            json!({ "version": v.version, "parent": v.parent, "change": v.change, "created_by": v.created_by,
-                "created_at": v.created_at, "items": items, "published": from_it, "playlist": v.playlist })
+            DayVersionSummary {
+                version: v.version,
+                parent: v.parent,
+                change: v.change,
+                created_by: v.created_by,
+                created_at: v.created_at,
+                items,
+                published: from_it,
+                playlist: v.playlist,
+            }
         })
         .collect();
-    Ok(Json(json!({ "channel": c.id, "date": day, "versions": versions })))
+    Ok(Json(DayVersions { channel: c.id, date: day, versions }))
 }

@@ -15,7 +15,7 @@ use schedules::{
     check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, ProgrammeLookup,
     PublishedDays, ScheduleError, Template,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ErrorBody};
@@ -70,6 +70,60 @@ pub struct EpgQuery {
 #[into_params(parameter_in = Query)]
 pub struct AtQuery {
     pub at: Option<DateTime<Utc>>,
+}
+
+/// A channel's stored template.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TemplateAnswer {
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// JSON of a `schedules::Template` (docs/schedules.md).
+    #[schema(value_type = Object)]
+    pub template: Value,
+}
+
+/// A day version just stored (generated, edited, undone or imported), with its findings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StoredDay {
+    pub version: i64,
+    pub change: String,
+    /// JSON of a `schedules::Playlist` (docs/schedules.md).
+    #[schema(value_type = Object)]
+    pub playlist: Value,
+    #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
+    pub findings: Vec<schedules::Finding>,
+    /// Rules the generator broke, and why (generation only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub exceptions: Option<Vec<schedules::RuleBreak>>,
+}
+
+/// A day's latest editing version with its findings and latest published version.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DayAnswer {
+    pub version: i64,
+    pub parent: Option<i64>,
+    pub change: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// JSON of a `schedules::Playlist` (docs/schedules.md).
+    #[schema(value_type = Object)]
+    pub playlist: Value,
+    #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
+    pub findings: Vec<schedules::Finding>,
+    pub published_version: Option<i64>,
+}
+
+/// A published version just made.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublishedAnswer {
+    pub published_version: i64,
+    pub source_version: i64,
+    pub published_at: DateTime<Utc>,
+    /// The item on air when it was published (it takes effect from the next one).
+    pub on_air_item: Option<usize>,
+    #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
+    pub warnings: Vec<schedules::Finding>,
 }
 
 /// A 4xx answer in the API's error shape with the details (`problems`, `findings`, `errors`).
@@ -132,7 +186,7 @@ async fn store_version(
     parent: Option<i64>,
     change: &str,
     playlist: &Playlist,
-    extra: Value,
+    exceptions: Option<Vec<schedules::RuleBreak>>,
 ) -> Result<Response, ApiError> {
     let doc = serde_json::to_value(playlist).map_err(ApiError::internal)?;
     let new = NewDayVersion { expected, parent, change, playlist: &doc };
@@ -140,18 +194,15 @@ async fn store_version(
     let t = template_of(state, c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(playlist, ch, t.as_ref(), &index);
-    let mut body = json!({ "version": v.version, "change": v.change, "playlist": doc, "findings": findings });
-    if let (Some(b), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        b.extend(extra.clone());
-    }
+    let body = StoredDay { version: v.version, change: v.change, playlist: doc, findings, exceptions };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Replaces the channel's template (JSON of a `schedules::Template`, docs/schedules.md).
 /// 422 with `problems` when it has any.
 #[utoipa::path(put, path = "/api/channels/{id}/template", tag = "schedules", params(("id" = String, Path)),
-    request_body = Object,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    request_body(content = Object, description = "JSON of a `schedules::Template` (docs/schedules.md)"),
+    responses((status = 200, body = TemplateAnswer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn put_template(
     State(state): State<AppState>,
@@ -167,22 +218,22 @@ pub async fn put_template(
     }
     let doc = serde_json::to_value(&t).map_err(ApiError::internal)?;
     let stored = state.store.put_schedule_template(&actor(&p), c.id, &doc).await?;
-    Ok(Json(json!({ "version": stored.version, "updated_at": stored.updated_at, "template": stored.template }))
+    Ok(Json(TemplateAnswer { version: stored.version, updated_at: stored.updated_at, template: stored.template })
         .into_response())
 }
 
 /// The channel's template.
 #[utoipa::path(get, path = "/api/channels/{id}/template", tag = "schedules", params(("id" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TemplateAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TemplateAnswer>, ApiError> {
     let (c, _) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let t = state.store.get_schedule_template(c.id).await?;
     let t = t.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
-    Ok(Json(json!({ "version": t.version, "updated_at": t.updated_at, "template": t.template })))
+    Ok(Json(TemplateAnswer { version: t.version, updated_at: t.updated_at, template: t.template }))
 }
 
 /// Generates the day from the template and the catalog (programmes visible to the channel's
@@ -191,7 +242,7 @@ pub async fn get_template(
 #[utoipa::path(post, path = "/api/channels/{id}/days/{date}/generate", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path, description = "broadcast day YYYY-MM-DD")),
     request_body = GenerateBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = StoredDay), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
@@ -219,19 +270,19 @@ pub async fn generate(
     let g = generator.day(day, &history, b.seed);
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
     let change = format!("generated (seed {})", b.seed);
-    let exceptions = json!({ "exceptions": g.exceptions });
+    let exceptions = Some(g.exceptions);
     store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, &change, &g.playlist, exceptions).await
 }
 
 /// The day's latest version with its validation findings and the latest published version.
 #[utoipa::path(get, path = "/api/channels/{id}/days/{date}", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DayAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get_day(
     State(state): State<AppState>,
     p: Principal,
     ApiPath((id, date)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DayAnswer>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let day = parse_date(&date)?;
     let v = state.store.latest_day_version(c.id, day).await?;
@@ -241,15 +292,23 @@ pub async fn get_day(
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
-    Ok(Json(json!({ "version": v.version, "parent": v.parent, "change": v.change, "created_by": v.created_by,
-        "created_at": v.created_at, "playlist": v.playlist, "findings": findings, "published_version": published })))
+    Ok(Json(DayAnswer {
+        version: v.version,
+        parent: v.parent,
+        change: v.change,
+        created_by: v.created_by,
+        created_at: v.created_at,
+        playlist: v.playlist,
+        findings,
+        published_version: published,
+    }))
 }
 
 /// Applies one edit to the current version (`version` must be current: 409 otherwise; a
 /// locked item refuses with 409 `locked`).
 #[utoipa::path(post, path = "/api/channels/{id}/days/{date}/edits", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path)), request_body = EditBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = StoredDay), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn edit_day(
     State(state): State<AppState>,
@@ -279,13 +338,13 @@ async fn store_latest(
 ) -> Result<Response, ApiError> {
     let Some(last) = vp.versions().last() else { return Err(ApiError::internal("the change produced no version")) };
     let parent = last.parent.map(|n| n as i64);
-    store_version(state, p, c, ch, day, before as i64, parent, &last.change, &last.playlist, json!({})).await
+    store_version(state, p, c, ch, day, before as i64, parent, &last.change, &last.playlist, None).await
 }
 
 /// Undoes the change that produced the current version (as a new version).
 #[utoipa::path(post, path = "/api/channels/{id}/days/{date}/undo", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path)), request_body = VersionBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = StoredDay), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 pub async fn undo_day(
     State(state): State<AppState>,
@@ -308,7 +367,7 @@ pub async fn undo_day(
 /// publish is a new immutable published version; on air, it takes effect from the next item.
 #[utoipa::path(post, path = "/api/channels/{id}/days/{date}/publish", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path)), request_body = VersionBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = PublishedAnswer), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_day(
     State(state): State<AppState>,
@@ -349,8 +408,13 @@ pub async fn publish_day(
     let stored = state.store.publish_day(&actor(&p), c.id, day, expected, Some(v.version), &record).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "published_version": stored.version, "source_version": v.version,
-            "published_at": stored.published_at, "on_air_item": published.on_air_item, "warnings": published.warnings })),
+        Json(PublishedAnswer {
+            published_version: stored.version,
+            source_version: v.version,
+            published_at: stored.published_at,
+            on_air_item: published.on_air_item,
+            warnings: published.warnings,
+        }),
     )
         .into_response())
 }
@@ -359,7 +423,7 @@ pub async fn publish_day(
 /// version. All or nothing: 422 with line-numbered `errors`.
 #[utoipa::path(post, path = "/api/channels/{id}/days/{date}/import", tag = "schedules",
     params(("id" = String, Path), ("date" = String, Path)), request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = StoredDay), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn import_day(
     State(state): State<AppState>,
@@ -375,7 +439,7 @@ pub async fn import_day(
         Err(e) => return Ok(schedule_error(e)),
     };
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
-    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, json!({})).await
+    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, None).await
 }
 
 /// The published guide as XMLTV (programmes and live relays of the latest published
@@ -402,15 +466,15 @@ pub async fn epg(
 
 /// What is on air now and next, from the published days.
 #[utoipa::path(get, path = "/api/channels/{id}/now-next", tag = "schedules", params(("id" = String, Path), AtQuery),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = crate::schema_docs::NowNextDoc), (status = 404, body = ErrorBody)))]
 pub async fn now_next_route(
     State(state): State<AppState>,
     p: Principal,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<schedules::NowNext>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let at = q.at.unwrap_or_else(Utc::now);
     let playlists = published_playlists(&state.store, &c, at, at + Duration::days(1)).await?;
-    serde_json::to_value(now_next(&ch, &playlists, at)).map(Json).map_err(ApiError::internal)
+    Ok(Json(now_next(&ch, &playlists, at)))
 }

@@ -47,7 +47,7 @@ fn scope(p: &Principal, q: &CentreQuery) -> Result<Option<CentreCode>, ApiError>
 
 /// Accounts, by username.
 #[utoipa::path(get, path = "/api/users", tag = "users", params(CentreQuery),
-    responses((status = 200, body = Object, description = "[user]"), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Vec<User>), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn list_users(
 
 /// API tokens (never their secrets), oldest first, revoked and expired ones included.
 #[utoipa::path(get, path = "/api/tokens", tag = "users", params(CentreQuery),
-    responses((status = 200, body = Object, description = "[token]"), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Vec<ApiToken>), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,

@@ -24,9 +24,7 @@ pub struct UserCreate {
     pub display_name: Option<String>,
     /// 10-256 characters; stored as an argon2id hash only.
     pub password: String,
-    #[schema(value_type = String, example = "editor")]
     pub role: Role,
-    #[schema(value_type = String, example = "510421")]
     pub centre: CentreCode,
 }
 
@@ -37,7 +35,6 @@ pub struct UserCreate {
 pub struct TokenCreate {
     pub username: String,
     pub name: String,
-    #[schema(value_type = Option<String>)]
     pub role: Option<Role>,
     /// Days until it expires (1-3650); none: until revoked.
     pub expires_days: Option<u32>,
@@ -46,7 +43,6 @@ pub struct TokenCreate {
 /// A created token: `secret` is shown this once and never again.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenCreated {
-    #[schema(value_type = Object)]
     pub token: ApiToken,
     pub secret: String,
 }
@@ -63,7 +59,7 @@ fn grants(p: &Principal, role: Role, centre: &CentreCode) -> Result<(), ApiError
 
 /// Creates an account.
 #[utoipa::path(post, path = "/api/users", tag = "users", request_body = UserCreate,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,

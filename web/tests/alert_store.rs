@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use catalog::user::Role;
-use common::{error_of, OWN};
+use common::{error_of, urlencode, OWN};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -43,18 +43,6 @@ async fn history(app: &common::App, key: &str) -> Value {
     let r = app.as_role(Role::Viewer, Method::GET, &format!("/api/alerts/{}", urlencode(key))).send().await.unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 both!(an_accepted_alert_is_stored_with_its_history_and_audited, |app| {

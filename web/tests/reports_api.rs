@@ -19,17 +19,6 @@ async fn setup(app: &App) -> Channel {
         .await
 }
 
-fn template() -> Value {
-    json!({
-        "name": "agri mornings",
-        "clocks": [{ "name": "agri", "segments": [
-            { "at": "00:00", "length": "01:00", "type": "category", "label": "涉农", "filter": { "categories": ["涉农"] } }
-        ]}],
-        "week": { "default": { "clocks": [{ "clock": "agri", "hours": [6, 7] }], "blocks": [] } },
-        "fillers": { "categories": ["台标宣传"] }
-    })
-}
-
 async fn call(app: &App, role: Role, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut rb = app.as_role(role, method, path);
     if let Some(b) = body {
@@ -50,8 +39,14 @@ both!(version_history_lists_every_version_and_marks_the_published_one, |app| {
     let dp = format!("/api/channels/{}/days/{}", ch.id, day());
     let (s, b) = call(&app, Role::Scheduler, Method::GET, &format!("{dp}/versions"), None).await;
     assert_eq!((s, b["versions"].as_array().map(Vec::len)), (200, Some(0)), "no versions yet: {b}");
-    let (s, _) =
-        call(&app, Role::Scheduler, Method::PUT, &format!("/api/channels/{}/template", ch.id), Some(template())).await;
+    let (s, _) = call(
+        &app,
+        Role::Scheduler,
+        Method::PUT,
+        &format!("/api/channels/{}/template", ch.id),
+        Some(common::agri_template()),
+    )
+    .await;
     assert_eq!(s, 200);
     let (s, g) = call(&app, Role::Scheduler, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 1 }))).await;
     assert_eq!(s, 201, "{g}");
@@ -82,7 +77,14 @@ both!(airtime_counts_agricultural_and_local_hours_of_the_published_day_per_centr
     let ch = setup(&app).await;
     let d = day();
     let dp = format!("/api/channels/{}/days/{d}", ch.id);
-    call(&app, Role::Scheduler, Method::PUT, &format!("/api/channels/{}/template", ch.id), Some(template())).await;
+    call(
+        &app,
+        Role::Scheduler,
+        Method::PUT,
+        &format!("/api/channels/{}/template", ch.id),
+        Some(common::agri_template()),
+    )
+    .await;
     let (s, g) = call(&app, Role::Scheduler, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 3 }))).await;
     assert_eq!(s, 201, "{g}");
     let (s, b) =

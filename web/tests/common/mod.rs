@@ -200,3 +200,28 @@ pub async fn miyi_tv_with(app: &App, programmes: &[(Category, i64)]) -> catalog:
     }
     ch
 }
+
+/// A template of two 涉农 hours (06:00-08:00) with 台标宣传 fillers, for [`miyi_tv_with`]'s channel.
+pub fn agri_template() -> serde_json::Value {
+    serde_json::json!({
+        "name": "agri mornings",
+        "clocks": [{ "name": "agri", "segments": [
+            { "at": "00:00", "length": "01:00", "type": "category", "label": "涉农", "filter": { "categories": ["涉农"] } }
+        ]}],
+        "week": { "default": { "clocks": [{ "clock": "agri", "hours": [6, 7] }], "blocks": [] } },
+        "fillers": { "categories": ["台标宣传"] }
+    })
+}
+
+/// `s` percent-encoded as one path segment (an alert key holds `:`, `,` and `@`).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
