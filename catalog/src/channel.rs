@@ -76,7 +76,7 @@ text_enum!(
 
 /// A channel's logo: a PNG file on the playout machine (the `kapok serve` host, or a remote
 /// playout node, which must hold the same path), placed at a corner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelLogo {
     /// Absolute path of the PNG (with alpha if wanted).

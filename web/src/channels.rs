@@ -76,7 +76,7 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
 
 /// The channels the caller may read, by slug.
 #[utoipa::path(get, path = "/api/channels", tag = "channels", params(ChannelQuery),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Channel>), (status = 401, body = ErrorBody)))]
 pub async fn list_channels(
     State(state): State<AppState>,
     p: Principal,
@@ -90,7 +90,7 @@ pub async fn list_channels(
 
 /// Creates a channel of the caller's centre.
 #[utoipa::path(post, path = "/api/channels", tag = "channels", request_body = ChannelCreate,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = Channel), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn create_channel(
     State(state): State<AppState>,
@@ -117,7 +117,7 @@ pub async fn create_channel(
 /// fillers, crawl and logo.
 #[utoipa::path(patch, path = "/api/channels/{id}", tag = "channels", params(("id" = String, Path)),
     request_body = ChannelPatch,
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = Channel), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn update_channel(
     State(state): State<AppState>,
