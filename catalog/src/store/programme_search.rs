@@ -200,8 +200,8 @@ impl Store {
     /// nor several words that always come together costs a scan of every match or every row.
     /// First the newest [`PG_WINDOW`] programmes (after `key`) are walked by primary key and
     /// checked: a word that matches densely fills the page there. Only when it does not, the
-    /// rest are asked through the GIN index (the sort expression keeps the planner off the
-    /// primary-key walk): few visible matches are left then, since fewer than one in
+    /// rest are asked through the GIN index (comparing and sorting `id || ''`, which no index
+    /// holds, keeps the planner off the primary key): few visible matches are left then, since fewer than one in
     /// `PG_WINDOW / limit` of the newest matched.
     async fn search_tier_postgres(
         &self,
@@ -237,7 +237,7 @@ impl Store {
         );
         let older = format!(
             "SELECT {cols} FROM programmes p WHERE {matches}{visible} AND {FILTERS} \
-             AND p.id < (SELECT min(id) FROM ({window}) b) ORDER BY p.id || '' DESC LIMIT $6"
+             AND (p.id || '') < (SELECT min(id) FROM ({window}) b) ORDER BY p.id || '' DESC LIMIT $6"
         );
         let after = match key {
             Some(Key::Id(id)) => Some(id.clone()),
