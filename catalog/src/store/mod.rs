@@ -184,8 +184,7 @@ impl Store {
             return Err(config_err("use sqlite://PATH or postgres://USER@HOST/DB".into()));
         };
         let origin = uuid::Uuid::new_v4().to_string().into();
-        let store =
-            Self { db, changes: ProgrammeChanges::default(), credentials: ProgrammeChanges::default(), origin };
+        let store = Self { db, changes: ProgrammeChanges::default(), credentials: ProgrammeChanges::default(), origin };
         store.index_unindexed().await?;
         Ok(store)
     }
