@@ -35,6 +35,33 @@ pub(super) const FILTERS: &str = "($1 IS NULL OR p.centre_code = $1) AND ($2 IS 
      AND ($9 IS NULL OR p.duration_ms <= $9) AND ($10 IS NULL OR p.created_at >= $10) \
      AND ($11 IS NULL OR p.created_at < $11)";
 
+/// Binds $1–$11 of [`FILTERS`] from `q` onto `query`, with `five` and `six` as $5 and $6 (the
+/// cursor or search text, and the limit). A macro: each backend's query type differs.
+macro_rules! bind_filters {
+    ($query:expr, $q:expr, $five:expr, $six:expr) => {{
+        let q: &ProgrammeQuery = $q;
+        let f = &q.filter;
+        $query
+            .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
+            .bind(f.status.map(|s| s.as_str().to_string()))
+            .bind(f.category.map(|c| c.as_str().to_string()))
+            .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
+            .bind($five)
+            .bind($six)
+            .bind(q.sharing.map(|s| s.as_str().to_string()))
+            .bind(q.min_duration_ms)
+            .bind(q.max_duration_ms)
+            .bind(q.created_from)
+            .bind(q.created_until)
+    }};
+}
+pub(super) use bind_filters;
+
+/// The programme columns of `programmes p`, for `SELECT` lists of joins and subqueries.
+pub(super) fn p_columns() -> String {
+    PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 impl Store {
     /// A page of programmes matching every given filter; with a text query, a page of the
     /// ranked search (see [`super::programme_search`]), `after` continuing it.
@@ -50,24 +77,14 @@ impl Store {
             }
             return self.search_programmes(q, &terms).await;
         }
-        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let cols = p_columns();
         let (cmp, order) = if q.newest_first { ("<", "DESC") } else { (">", "ASC") };
         let sql = format!(
             "SELECT {cols} FROM programmes p WHERE {FILTERS} AND ($5 IS NULL OR p.id {cmp} $5) \
              ORDER BY p.id {order} LIMIT $6"
         );
-        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
-            .bind(f.status.map(|s| s.as_str().to_string()))
-            .bind(f.category.map(|c| c.as_str().to_string()))
-            .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
-            .bind(f.after.map(|a| a.to_string()))
-            .bind(f.limit.clamp(1, 500))
-            .bind(q.sharing.map(|s| s.as_str().to_string()))
-            .bind(q.min_duration_ms)
-            .bind(q.max_duration_ms)
-            .bind(q.created_from)
-            .bind(q.created_until)
+        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => bind_filters!(
+            sqlx::query_as(&sql), q, f.after.map(|a| a.to_string()), f.limit.clamp(1, 500))
             .fetch_all(pool).await)?;
         convert(rows)
     }

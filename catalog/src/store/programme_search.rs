@@ -13,8 +13,8 @@
 
 use sqlx::types::Json;
 
-use super::programme_query::{ProgrammeQuery, FILTERS};
-use super::rows::{convert, ProgrammeRow, PROGRAMME_COLUMNS};
+use super::programme_query::{bind_filters, p_columns, ProgrammeQuery, FILTERS};
+use super::rows::{convert, ProgrammeRow};
 use super::{with_pool, Db, Store};
 use crate::error::{CatalogError, Result};
 use crate::ids::ProgrammeId;
@@ -148,51 +148,40 @@ impl Store {
         key: Option<&Key>,
         limit: i64,
     ) -> Result<Vec<Programme>> {
-        if self.backend() == crate::Backend::Postgres {
-            return self.search_tier_postgres(q, terms, titles, key, limit).await;
-        }
-        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
-        // The index reads only what the viewer may see; FILTERS still checks it on the row.
-        let scope = scope_match(self.backend(), q.filter.visible_to.as_ref());
+        let pool = match &self.db {
+            Db::Sqlite(pool) => pool,
+            Db::Postgres(pool) => return self.search_tier_postgres(pool, q, terms, titles, key, limit).await,
+        };
+        let cols = p_columns();
         let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
         let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
         // Words never match the scope column: only the title and body hold them.
         let text =
             if titles { format!("({in_title})") } else { format!("({{title body}} : ({all})) NOT ({in_title})") };
-        let text = match &scope {
+        // The index reads only what the viewer may see; FILTERS still checks it on the row.
+        let text = match scope_match(self.backend(), q.filter.visible_to.as_ref()) {
             Some(s) => format!("({text}) AND ({s})"),
             None => text,
         };
-        let after = if key.is_some() { " AND f.rowid > $12" } else { "" };
+        let after = match key {
+            Some(Key::Row(r)) => Some(*r),
+            _ => None,
+        };
+        let cursor = if after.is_some() { " AND f.rowid > $12" } else { "" };
         // CROSS JOIN keeps the FTS table outermost, read in rowid order (newest first: row
         // numbers go down) up to the LIMIT.
         let sql = format!(
             "SELECT {cols} FROM programme_search f CROSS JOIN programmes p ON p.id = f.programme_id \
-             WHERE programme_search MATCH $5 AND {FILTERS}{after} ORDER BY f.rowid LIMIT $6"
+             WHERE programme_search MATCH $5 AND {FILTERS}{cursor} ORDER BY f.rowid LIMIT $6"
         );
-        let f = &q.filter;
-        let rows: Vec<ProgrammeRow> = with_pool!(self, pool => {
-            // Kept prepared: the words are a bound MATCH argument, which SQLite's plan does not
-            // depend on, and only a handful of texts exist (tier, cursor or not).
-            let query = sqlx::query_as(&sql)
-                .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
-                .bind(f.status.map(|s| s.as_str().to_string()))
-                .bind(f.category.map(|c| c.as_str().to_string()))
-                .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
-                .bind(&text)
-                .bind(limit)
-                .bind(q.sharing.map(|s| s.as_str().to_string()))
-                .bind(q.min_duration_ms)
-                .bind(q.max_duration_ms)
-                .bind(q.created_from)
-                .bind(q.created_until);
-            let query = match key {
-                None => query,
-                Some(Key::Row(r)) => query.bind(*r),
-                Some(Key::Id(id)) => query.bind(id.clone()),
-            };
-            query.fetch_all(pool).await
-        })?;
+        // Kept prepared: the words are a bound MATCH argument, which SQLite's plan does not
+        // depend on, and only a handful of texts exist (tier, cursor or not).
+        let query = bind_filters!(sqlx::query_as(&sql), q, &text, limit);
+        let query = match after {
+            None => query,
+            Some(r) => query.bind(r),
+        };
+        let rows: Vec<ProgrammeRow> = query.fetch_all(pool).await?;
         convert(rows)
     }
 
@@ -201,20 +190,18 @@ impl Store {
     /// First the newest [`PG_WINDOW`] programmes (after `key`) are walked by primary key and
     /// checked: a word that matches densely fills the page there. Only when it does not, the
     /// rest are asked through the GIN index (comparing and sorting `id || ''`, which no index
-    /// holds, keeps the planner off the primary key): few visible matches are left then, since fewer than one in
-    /// `PG_WINDOW / limit` of the newest matched.
+    /// holds, keeps the planner off the primary key): few visible matches are left then, since
+    /// fewer than one in `PG_WINDOW / limit` of the newest matched.
     async fn search_tier_postgres(
         &self,
+        pool: &sqlx::PgPool,
         q: &ProgrammeQuery,
         terms: &[String],
         titles: bool,
         key: Option<&Key>,
         limit: i64,
     ) -> Result<Vec<Programme>> {
-        let Db::Postgres(pool) = &self.db else {
-            return Err(CatalogError::invalid("backend", "not a PostgreSQL catalog"));
-        };
-        let cols = PROGRAMME_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let cols = p_columns();
         let (matches, tsv) = if titles {
             ("p.title_tsv @@ plainto_tsquery('simple', $5)", "p.title_tsv")
         } else {
@@ -240,31 +227,19 @@ impl Store {
              AND (p.id || '') < (SELECT min(id) FROM ({window}) b) ORDER BY p.id || '' DESC LIMIT $6"
         );
         let after = match key {
-            Some(Key::Id(id)) => Some(id.clone()),
+            Some(Key::Id(id)) => Some(id.as_str()),
             _ => None,
         };
-        let f = &q.filter;
+        let text = terms.join(" ");
         let mut page: Vec<ProgrammeRow> = Vec::new();
         for sql in [&recent, &older] {
             let missing = limit - page.len() as i64;
             if missing <= 0 {
                 break;
             }
-            let rows: Vec<ProgrammeRow> = sqlx::query_as(sql)
-                // Planned with this query's words, never as a generic plan cached for any word.
-                .persistent(false)
-                .bind(f.centre.as_ref().map(|c| c.as_str().to_string()))
-                .bind(f.status.map(|s| s.as_str().to_string()))
-                .bind(f.category.map(|c| c.as_str().to_string()))
-                .bind(f.visible_to.as_ref().map(|c| c.as_str().to_string()))
-                .bind(terms.join(" "))
-                .bind(missing)
-                .bind(q.sharing.map(|s| s.as_str().to_string()))
-                .bind(q.min_duration_ms)
-                .bind(q.max_duration_ms)
-                .bind(q.created_from)
-                .bind(q.created_until)
-                .bind(after.clone())
+            // Planned with this query's words, never as a generic plan cached for any word.
+            let rows: Vec<ProgrammeRow> = bind_filters!(sqlx::query_as(sql).persistent(false), q, &text, missing)
+                .bind(after)
                 .bind(PG_WINDOW)
                 .fetch_all(pool)
                 .await?;
