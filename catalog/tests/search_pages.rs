@@ -3,21 +3,13 @@
 
 use catalog::audit::Actor;
 use catalog::both_backends;
-use catalog::ids::{CentreCode, ProgrammeId};
-use catalog::programme::{Category, NewProgramme, ProgrammeProgress, ProgrammeStatus, Sharing};
+use catalog::ids::ProgrammeId;
+use catalog::programme::{ProgrammeProgress, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::{CatalogError, Store};
 
-fn code(s: &str) -> CentreCode {
-    CentreCode::parse(s).unwrap()
-}
-
-fn new(centre: &str, title: &str, description: &str, sharing: Sharing) -> NewProgramme {
-    let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
-    n.description = description.into();
-    n.sharing = sharing;
-    n
-}
+mod common;
+use common::{code, new};
 
 both_backends!(ranked_search_pages_through_every_match_once_title_matches_first, |store: Store| async move {
     let actor = Actor::system("test");

@@ -5,21 +5,12 @@
 
 use catalog::audit::Actor;
 use catalog::both_backends;
-use catalog::ids::CentreCode;
-use catalog::programme::{Category, NewProgramme, ProgrammeEdit, ProgrammeStatus, Sharing};
+use catalog::programme::{ProgrammeEdit, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::Store;
 
-fn code(s: &str) -> CentreCode {
-    CentreCode::parse(s).unwrap()
-}
-
-fn new(centre: &str, title: &str, description: &str, sharing: Sharing) -> NewProgramme {
-    let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
-    n.description = description.into();
-    n.sharing = sharing;
-    n
-}
+mod common;
+use common::{code, new};
 
 async fn titles(store: &Store, q: &str, visible_to: Option<&str>) -> Vec<String> {
     let f =

@@ -6,21 +6,13 @@
 
 use catalog::audit::Actor;
 use catalog::both_backends;
-use catalog::ids::{CentreCode, ProgrammeId};
-use catalog::programme::{Category, NewProgramme, Programme, ProgrammeStatus, Sharing};
+use catalog::ids::ProgrammeId;
+use catalog::programme::{Programme, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::Store;
 
-fn code(s: &str) -> CentreCode {
-    CentreCode::parse(s).unwrap()
-}
-
-fn new(centre: &str, title: &str, description: &str, sharing: Sharing) -> NewProgramme {
-    let mut n = NewProgramme::new(code(centre), title, Category::Agriculture);
-    n.description = description.into();
-    n.sharing = sharing;
-    n
-}
+mod common;
+use common::{code, new};
 
 /// Every page of the search for `q` as `viewer`, 20 at a time, following `next` to the end.
 async fn all_pages(store: &Store, q: &str, viewer: &str) -> Vec<Programme> {
