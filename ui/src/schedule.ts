@@ -167,6 +167,11 @@ export function broadcastDay(at: Date, dayStart: string, offsetSecs = 8 * 3600):
   return local.toISOString().slice(0, 10);
 }
 
+/** The calendar day (YYYY-MM-DD) in UTC+8 of an instant, whatever the browser's own time zone. */
+export function localDay(at: Date, offsetSecs = 8 * 3600): string {
+  return new Date(at.getTime() + offsetSecs * 1000).toISOString().slice(0, 10);
+}
+
 /** "HH:MM:SS" in UTC+8 of an instant. */
 export function localClock(at: Date, offsetSecs = 8 * 3600): string {
   return new Date(at.getTime() + offsetSecs * 1000).toISOString().slice(11, 19);

@@ -11,7 +11,9 @@ import { asRunTable } from "./asrun";
 
 /** Hours as H:MM:SS. */
 const hms = (hours: number) => duration(hours * 3600_000);
-const dayText = (d: Date) => d.toISOString().slice(0, 10);
+// The date fields are days in UTC+8 (as `range` reads them back), not UTC days: between 00:00
+// and 08:00 in Panzhihua the UTC day is still yesterday and today's airtime would fall outside.
+const dayText = (d: Date) => s.localDay(d);
 
 export function reportsPage(): Page {
   const now = new Date();
