@@ -232,13 +232,16 @@ impl Store {
         };
         let text = terms.join(" ");
         let mut page: Vec<ProgrammeRow> = Vec::new();
-        for sql in [&recent, &older] {
+        // The walk of the newest rows has one plan whatever the words (the subquery fixes it), so
+        // it stays prepared: parsing and planning it again cost as much as running it (0.4 of
+        // 0.9 ms per search). The GIN step is planned with this query's words, never as a
+        // generic plan cached for any word.
+        for (sql, prepared) in [(&recent, true), (&older, false)] {
             let missing = limit - page.len() as i64;
             if missing <= 0 {
                 break;
             }
-            // Planned with this query's words, never as a generic plan cached for any word.
-            let rows: Vec<ProgrammeRow> = bind_filters!(sqlx::query_as(sql).persistent(false), q, &text, missing)
+            let rows: Vec<ProgrammeRow> = bind_filters!(sqlx::query_as(sql).persistent(prepared), q, &text, missing)
                 .bind(after)
                 .bind(PG_WINDOW)
                 .fetch_all(pool)
