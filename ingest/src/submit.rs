@@ -7,7 +7,7 @@ use std::path::Path;
 use catalog::asset::AssetKind;
 use catalog::audit::Actor;
 use catalog::job::NewJob;
-use catalog::media::{layout, MediaStore};
+use catalog::media::{layout, Key, MediaStore};
 use catalog::programme::{NewProgramme, Programme, ProgrammeProgress, ProgrammeStatus};
 use catalog::Store;
 
@@ -28,7 +28,7 @@ pub async fn submit_file(
     new.check()?;
     let reader = tokio::fs::File::open(file).await.map_err(|e| WorkerError::Io(format!("{}: {e}", file.display())))?;
     let programme = store.create_programme(actor, new, ProgrammeStatus::Uploading).await?;
-    match store_source(store, media, &programme, reader).await {
+    match store_source(store, media, &programme, reader, None).await {
         Ok(()) => {}
         Err(e) => {
             let reason = ProgrammeProgress { reason: Some(format!("upload failed: {e}")), ..Default::default() };
@@ -40,7 +40,8 @@ pub async fn submit_file(
 }
 
 /// Streams `reader` to a temporary upload key, then files it under the programme (or points at
-/// an identical object already stored) and records the source asset.
+/// an identical object already stored) and records the source asset. With `expect`, the digest
+/// the bytes must have: a join that does not reproduce it stores nothing.
 ///
 /// # Errors
 /// `Media` when the store fails; the temporary object is removed.
@@ -49,6 +50,7 @@ pub async fn store_source<R>(
     media: &MediaStore,
     programme: &Programme,
     reader: R,
+    expect: Option<&str>,
 ) -> Result<(), WorkerError>
 where
     R: tokio::io::AsyncRead + Unpin + Send,
@@ -59,20 +61,43 @@ where
         media.delete(&temp).await?;
         return Err(WorkerError::BadInput("the file is empty (0 bytes)".into()));
     }
-    let key = match store.find_asset_by_sha256(AssetKind::Source, &put.sha256).await? {
+    if let Some(want) = expect.filter(|want| *want != put.sha256) {
+        media.delete(&temp).await?;
+        return Err(WorkerError::Io(format!(
+            "the stored upload reads back as SHA-256 {}, not the {want} received",
+            put.sha256
+        )));
+    }
+    file_stored(store, media, programme, &temp, &put.sha256, put.size).await
+}
+
+/// Files the stored object `temp` (of `size` bytes with digest `sha256`) as the programme's
+/// source: moved to its place (a rename on the local store: no byte is copied), or deleted when
+/// identical content is stored already; then records the source asset.
+///
+/// # Errors
+/// `Media` when the store fails, `Catalog` when the database does.
+pub async fn file_stored(
+    store: &Store,
+    media: &MediaStore,
+    programme: &Programme,
+    temp: &Key,
+    sha256: &str,
+    size: u64,
+) -> Result<(), WorkerError> {
+    let key = match store.find_asset_by_sha256(AssetKind::Source, sha256).await? {
         Some(existing) => {
-            media.delete(&temp).await?;
+            media.delete(temp).await?;
             existing.key
         }
         None => {
-            let key = layout::programme_source(programme.id, &put.sha256)?;
-            media.copy(&temp, &key).await?;
-            media.delete(&temp).await?;
+            let key = layout::programme_source(programme.id, sha256)?;
+            media.rename(temp, &key).await?;
             key.as_str().to_string()
         }
     };
-    let size = i64::try_from(put.size).unwrap_or(i64::MAX);
-    store.add_asset(programme.id, AssetKind::Source, &key, &put.sha256, size).await?;
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    store.add_asset(programme.id, AssetKind::Source, &key, sha256, size).await?;
     Ok(())
 }
 

@@ -69,6 +69,20 @@ async fn resumes_and_files(t: TestStore, up: Uploads) {
     let e = up.append(&actor, upload.id, 0, body(first, true)).await.unwrap_err();
     assert!(matches!(e, UploadError::Interrupted(_)), "{e}");
     assert_eq!(t.store.get_upload(upload.id).await.unwrap().received, 2500);
+    let stored: Vec<String> = up
+        .media
+        .list(Some(&layout::upload(upload.id).unwrap()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key.as_str().rsplit('/').next().unwrap().to_string())
+        .collect();
+    if up.media.local_path(&layout::upload(upload.id).unwrap()).is_some() {
+        // The local store writes each byte once, in place: one data file, no segments.
+        assert_eq!(stored, ["data"]);
+    } else {
+        assert_eq!(stored.len(), 3, "segments of 1000 bytes on S3: {stored:?}");
+    }
 
     // A stale offset is refused and changes nothing.
     let e = up.append(&actor, upload.id, 1000, body(vec![file[1000..1200].to_vec()], false)).await.unwrap_err();
@@ -142,6 +156,72 @@ async fn an_abandoned_upload_is_swept_after_its_expiry_and_a_cancelled_one_fails
     assert!(matches!(up.append(&actor, u2.id, 100, body(vec![], false)).await, Err(UploadError::Catalog(_))));
 }
 
+/// The data file of an upload on the local store, as the store lays it out.
+fn data_file(up: &Uploads, id: catalog::ids::UploadId) -> std::path::PathBuf {
+    up.media.local_path(&layout::upload(id).unwrap().join("data").unwrap()).unwrap()
+}
+
+/// A request that wrote bytes but stopped before recording them (the server killed, say) leaves
+/// them past the recorded offset: the next request cuts them off and the digest stays right. A
+/// data file that lost recorded bytes is refused with a reason, and nothing else breaks.
+async fn bytes_left_past_the_offset_are_cut_and_lost_bytes_are_refused(t: TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let up = service(&t, &dir, Duration::from_secs(3600)).await;
+    let actor = Actor::system("test");
+    let file = data(3000);
+    let (programme, upload) = up.create(&actor, &new_programme("断点"), "r.mp4", 3000).await.unwrap();
+    up.append(&actor, upload.id, 0, body(vec![file[..1000].to_vec()], false)).await.unwrap();
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(data_file(&up, upload.id)).unwrap();
+        f.write_all(&[0xee; 2500]).unwrap(); // past the end of the file: cut, or the size is wrong
+    }
+    let done = up.append(&actor, upload.id, 1000, body(vec![file[1000..].to_vec()], false)).await.unwrap();
+    assert!(done.programme.is_some());
+    let source = t.store.list_assets(programme.id).await.unwrap().into_iter().find(|a| a.kind == AssetKind::Source);
+    let source = source.unwrap();
+    assert_eq!(source.sha256, hex::encode(sha2::Sha256::digest(&file)));
+    let stored = up.media.get(&catalog::media::Key::parse(source.key).unwrap()).await.unwrap();
+    assert_eq!(stored.bytes().await.unwrap().to_vec(), file);
+
+    let (_, lost) = up.create(&actor, &new_programme("丢失"), "l.mp4", 3000).await.unwrap();
+    up.append(&actor, lost.id, 0, body(vec![data(2000)], false)).await.unwrap();
+    std::fs::OpenOptions::new().write(true).open(data_file(&up, lost.id)).unwrap().set_len(500).unwrap();
+    let e = up.append(&actor, lost.id, 2000, body(vec![data(1000)], false)).await.unwrap_err();
+    assert!(e.to_string().contains("fewer than the 2000 recorded"), "{e}");
+    assert_eq!(t.store.get_upload(lost.id).await.unwrap().received, 2000, "nothing recorded");
+}
+
+/// An upload begun before digests were kept (no digest in its row) goes on as it began: in
+/// segments, joined and hashed when the last byte arrives.
+async fn an_upload_begun_without_a_digest_is_finished_from_its_segments(t: TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let up = service(&t, &dir, Duration::from_secs(3600)).await;
+    let actor = Actor::system("test");
+    let file = data(2500);
+    let programme = t.store.create_programme(&actor, &new_programme("旧"), ProgrammeStatus::Uploading).await.unwrap();
+    let upload = t
+        .store
+        .create_upload(&catalog::store::NewUpload {
+            programme_id: programme.id,
+            centre: programme.centre.clone(),
+            filename: "old.mp4".into(),
+            length: 2500,
+            created_by: actor.as_str().to_string(),
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+            digest: None,
+        })
+        .await
+        .unwrap();
+    up.append(&actor, upload.id, 0, body(vec![file[..1200].to_vec()], false)).await.unwrap();
+    let names = up.media.list(Some(&layout::upload(upload.id).unwrap())).await.unwrap();
+    assert_eq!(names.len(), 2, "segments, no data file: {names:?}");
+    let done = up.append(&actor, upload.id, 1200, body(vec![file[1200..].to_vec()], false)).await.unwrap();
+    assert!(done.programme.is_some());
+    let source = t.store.list_assets(programme.id).await.unwrap().into_iter().find(|a| a.kind == AssetKind::Source);
+    assert_eq!(source.unwrap().sha256, hex::encode(sha2::Sha256::digest(&file)));
+}
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -160,3 +240,5 @@ macro_rules! both {
 both!(interrupted_upload_resumes_and_files_the_source_once);
 both!(bytes_past_the_length_are_refused_and_an_empty_or_huge_length_creates_nothing);
 both!(an_abandoned_upload_is_swept_after_its_expiry_and_a_cancelled_one_fails);
+both!(bytes_left_past_the_offset_are_cut_and_lost_bytes_are_refused);
+both!(an_upload_begun_without_a_digest_is_finished_from_its_segments);

@@ -144,6 +144,13 @@ impl MediaStore {
         self.inner.local_root.as_deref()
     }
 
+    /// The file holding `key`, for a `file://` store (keys map one-to-one onto file paths);
+    /// `None` for S3. For writers that must write in place (an upload appended at offsets);
+    /// everything else goes through the methods below.
+    pub fn local_path(&self, key: &Key) -> Option<PathBuf> {
+        self.inner.local_root.as_ref().map(|root| root.join(key.as_str()))
+    }
+
     fn path(&self, key: &str) -> Path {
         match self.inner.prefix.as_str() {
             "" => Path::from(key),
@@ -286,6 +293,21 @@ impl MediaStore {
             Ok(()) => Ok(()),
             Err(object_store::Error::NotFound { .. }) => Err(MediaError::NotFound { key: from.to_string() }),
             Err(e) => Err(MediaError::backend("copy", from.as_str(), e)),
+        }
+    }
+
+    /// Moves `from` to `to`, replacing any object at `to`. On the local store this is one
+    /// atomic rename (no byte is copied); on S3 a server-side copy (at most 5 GiB) and a delete.
+    ///
+    /// # Errors
+    /// [`MediaError::NotFound`] naming `from` if it does not exist,
+    /// [`MediaError::Backend`] if the store fails.
+    pub async fn rename(&self, from: &Key, to: &Key) -> Result<(), MediaError> {
+        let source = self.path(from.as_str());
+        match self.inner.store.rename(&source, &self.path(to.as_str())).await {
+            Ok(()) => Ok(()),
+            Err(object_store::Error::NotFound { .. }) => Err(MediaError::NotFound { key: from.to_string() }),
+            Err(e) => Err(MediaError::backend("rename", from.as_str(), e)),
         }
     }
 

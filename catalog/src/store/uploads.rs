@@ -27,6 +27,9 @@ pub struct Upload {
     pub expires_at: DateTime<Utc>,
     /// Set once every byte arrived and the source was filed.
     pub completed_at: Option<DateTime<Utc>>,
+    /// The running digest of the bytes received so far, as its uploader saved it (opaque here);
+    /// `None` for an upload begun before digests were kept.
+    pub digest: Option<String>,
 }
 
 /// What creating an upload needs.
@@ -38,6 +41,8 @@ pub struct NewUpload {
     pub length: i64,
     pub created_by: String,
     pub expires_at: DateTime<Utc>,
+    /// The running digest of no bytes (opaque here).
+    pub digest: Option<String>,
 }
 
 type Row = (
@@ -52,10 +57,11 @@ type Row = (
     DateTime<Utc>,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
+    Option<String>,
 );
 
 const COLUMNS: &str = "id, programme_id, centre_code, filename, length, received, created_by, created_at, \
-                       updated_at, expires_at, completed_at";
+                       updated_at, expires_at, completed_at, digest";
 
 fn from_row(r: Row) -> Result<Upload> {
     Ok(Upload {
@@ -70,6 +76,7 @@ fn from_row(r: Row) -> Result<Upload> {
         updated_at: r.8,
         expires_at: r.9,
         completed_at: r.10,
+        digest: r.11,
     })
 }
 
@@ -85,11 +92,11 @@ impl Store {
         let id = UploadId::new();
         let now = Utc::now();
         let sql = "INSERT INTO uploads (id, programme_id, centre_code, filename, length, received, created_by, \
-                   created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, $8)";
+                   created_at, updated_at, expires_at, digest) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, $8, $9)";
         with_pool!(self, pool => sqlx::query(sql)
             .bind(id.to_string()).bind(new.programme_id.to_string()).bind(new.centre.as_str())
             .bind(&new.filename).bind(new.length).bind(&new.created_by).bind(now).bind(new.expires_at)
-            .execute(pool).await.map(|_| ()))?;
+            .bind(&new.digest).execute(pool).await.map(|_| ()))?;
         self.get_upload(id).await
     }
 
@@ -118,8 +125,9 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Moves the received count from `from` to `to` for the claim holder `writer`, renewing its
-    /// claim to `until` and the upload's expiry to `expires_at`. `false` when the claim was lost.
+    /// Moves the received count from `from` to `to` for the claim holder `writer`, with the
+    /// running digest of the bytes up to `to`, renewing its claim to `until` and the upload's
+    /// expiry to `expires_at`. `false` when the claim was lost.
     ///
     /// # Errors
     /// `Database` when the query fails.
@@ -128,14 +136,16 @@ impl Store {
         id: UploadId,
         writer: &str,
         (from, to): (i64, i64),
+        digest: Option<&str>,
         until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<bool> {
-        let sql = "UPDATE uploads SET received = $1, updated_at = $2, expires_at = $3, writer_until = $4 \
-                   WHERE id = $5 AND received = $6 AND writer = $7 AND completed_at IS NULL AND $1 <= length";
+        let sql = "UPDATE uploads SET received = $1, updated_at = $2, expires_at = $3, writer_until = $4, \
+                   digest = $8 WHERE id = $5 AND received = $6 AND writer = $7 AND completed_at IS NULL \
+                   AND $1 <= length";
         let done = with_pool!(self, pool => sqlx::query(sql)
             .bind(to).bind(Utc::now()).bind(expires_at).bind(until).bind(id.to_string()).bind(from).bind(writer)
-            .execute(pool).await.map(|d| d.rows_affected()))?;
+            .bind(digest).execute(pool).await.map(|d| d.rows_affected()))?;
         Ok(done == 1)
     }
 

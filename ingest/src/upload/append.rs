@@ -1,6 +1,8 @@
 //! Appending a request body to an upload, segment by segment, and filing the source once the
 //! last byte has arrived.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use catalog::audit::Actor;
 use catalog::ids::UploadId;
@@ -11,6 +13,7 @@ use catalog::Store;
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use super::chain::{chain, parse_segment_name, segment_name};
+use super::digest::RunningSha256;
 use super::{UploadError, Uploads};
 use crate::submit;
 use crate::worker::WorkerError;
@@ -99,12 +102,14 @@ impl Uploads {
         outcome
     }
 
-    /// Streams `body` into segments from `upload.received`; the offset reached.
+    /// Streams `body` from `upload.received`; the offset reached (and recorded). Bytes are
+    /// buffered up to a segment, then written while the next segment is received.
     async fn receive<S, E>(&self, upload: &Upload, writer: &str, mut body: S) -> Result<i64, UploadError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin + Send,
         E: std::fmt::Display,
     {
+        let mut out = self.open_sink(upload).await?;
         let size = self.settings.segment_size.max(1);
         let mut at = upload.received;
         let mut buf = BytesMut::with_capacity(size);
@@ -119,43 +124,105 @@ impl Uploads {
                         buf.extend_from_slice(&rest[..take]);
                         rest = &rest[take..];
                         if buf.len() == size {
-                            at = self.flush(upload, writer, at, &mut buf).await?;
+                            at = self.flush(upload, writer, &mut out, at, &mut buf).await?;
                         }
                     }
                     if over {
                         // Nothing of a body that goes too far is kept beyond the segments
                         // already stored: the client resends from the last offset.
+                        self.settle(upload, writer, &mut out).await?;
                         return Err(UploadError::TooLong { length: upload.length });
                     }
                 }
                 Some(Err(e)) => {
-                    self.flush(upload, writer, at, &mut buf).await?;
+                    self.flush(upload, writer, &mut out, at, &mut buf).await?;
+                    self.settle(upload, writer, &mut out).await?;
                     return Err(UploadError::Interrupted(e.to_string()));
                 }
-                None => return self.flush(upload, writer, at, &mut buf).await,
+                None => {
+                    let end = self.flush(upload, writer, &mut out, at, &mut buf).await?;
+                    self.settle(upload, writer, &mut out).await?;
+                    return Ok(end);
+                }
             }
         }
     }
 
-    /// Stores the buffered bytes as the segment starting at `at` and records the new offset.
-    async fn flush(&self, upload: &Upload, writer: &str, at: i64, buf: &mut BytesMut) -> Result<i64, UploadError> {
+    /// Where this request's bytes go: the upload's one data file, written in place, on a local
+    /// store; segment objects on S3 (and for an upload begun before digests were kept).
+    async fn open_sink(&self, upload: &Upload) -> Result<Output, UploadError> {
+        let digest = match upload.digest.as_deref() {
+            Some(text) => Some(RunningSha256::restore(text).map_err(WorkerError::Io)?),
+            None => None,
+        };
+        let data = layout::upload(upload.id)?.join(DATA_FILE)?;
+        let sink = match (self.media.local_path(&data), &digest) {
+            (Some(path), Some(_)) => Sink::File(Arc::new(open_data_file(path, upload.received).await?)),
+            _ => Sink::Segments,
+        };
+        Ok(Output { sink, digest, in_flight: None })
+    }
+
+    /// Starts writing the buffered bytes at `at`, after recording the write before it; the
+    /// offset after them.
+    async fn flush(
+        &self,
+        upload: &Upload,
+        writer: &str,
+        out: &mut Output,
+        at: i64,
+        buf: &mut BytesMut,
+    ) -> Result<i64, UploadError> {
         if buf.is_empty() {
             return Ok(at);
         }
-        let data = std::mem::take(buf).freeze();
+        // The buffer of the write before comes back and takes the next segment.
+        let mut spare = self.settle(upload, writer, out).await?.unwrap_or_default();
+        spare.clear();
+        spare.reserve(self.settings.segment_size);
+        let data = std::mem::replace(buf, spare).freeze();
         let end = at + i64::try_from(data.len()).unwrap_or(i64::MAX);
         let key = layout::upload(upload.id)?.join(&segment_name(at, end))?;
-        self.media.put_segment(&key, data.clone()).await?;
-        // The store has let go of its handle: the same allocation takes the next segment.
-        *buf = data.try_into_mut().unwrap_or_default();
-        buf.clear();
-        if !self.store.advance_upload(upload.id, writer, (at, end), self.claim_until(), self.expiry_from_now()).await? {
-            // The claim was lost (expired, another request took over): our segment is a stray
-            // the joiner steps around, or sweeps.
+        let (sink, digest, media) = (out.sink.clone(), out.digest.take(), self.media.clone());
+        let task = tokio::spawn(async move {
+            match sink {
+                Sink::File(file) => blocking(move || {
+                    use std::os::unix::fs::FileExt;
+                    // `at` is a received count: never negative.
+                    file.write_all_at(&data, u64::try_from(at).unwrap_or(0))?;
+                    Ok((hashed(digest, &data), data))
+                })
+                .await
+                .map_err(|e| WorkerError::Io(format!("writing upload bytes {at}..{end}: {e}")).into()),
+                Sink::Segments => {
+                    let (digest, data) = blocking(move || Ok((hashed(digest, &data), data)))
+                        .await
+                        .map_err(|e| WorkerError::Io(e.to_string()))?;
+                    media.put_segment(&key, data.clone()).await?;
+                    Ok((digest, data))
+                }
+            }
+        });
+        out.in_flight = Some(InFlight { range: (at, end), task });
+        Ok(end)
+    }
+
+    /// Waits for the write in flight, if any, and records its bytes and digest; its buffer.
+    async fn settle(&self, upload: &Upload, writer: &str, out: &mut Output) -> Result<Option<BytesMut>, UploadError> {
+        let Some(flight) = out.in_flight.take() else { return Ok(None) };
+        let (digest, data) = flight
+            .task
+            .await
+            .unwrap_or_else(|e| Err(WorkerError::Io(format!("storing upload bytes stopped: {e}")).into()))?;
+        let saved = digest.as_ref().map(RunningSha256::save);
+        let (until, expires) = (self.claim_until(), self.expiry_from_now());
+        if !self.store.advance_upload(upload.id, writer, flight.range, saved.as_deref(), until, expires).await? {
+            // The claim was lost (expired, another request took over): what we wrote is the
+            // same bytes at the same offsets, or a stray segment the joiner steps around.
             return Err(UploadError::Busy);
         }
-        buf.reserve(self.settings.segment_size);
-        Ok(end)
+        out.digest = digest;
+        Ok(data.try_into_mut().ok())
     }
 
     /// Joins the segments into the programme's source, marks the upload complete, deletes the
@@ -163,7 +230,7 @@ impl Uploads {
     async fn finish(&self, actor: &Actor, id: UploadId) -> Result<Appended, UploadError> {
         let upload = self.store.get_upload(id).await?;
         let programme = self.store.get_programme(upload.programme_id).await?;
-        // Joined on its own task: the stream of segment readers is 'static there.
+        // Filed on its own task: the stream of segment readers is 'static there.
         let filing = tokio::spawn(file_source(self.clone(), upload.clone(), programme.clone()));
         let filed =
             filing.await.unwrap_or_else(|e| Err(WorkerError::Io(format!("filing the upload stopped: {e}")).into()));
@@ -183,8 +250,31 @@ impl Uploads {
     }
 }
 
+/// Files the received bytes as the programme's source: the data file as it is (renamed, its
+/// digest the one computed on the way in), or else the segments joined and hashed again (and
+/// checked against the running digest when there is one).
 async fn file_source(this: Uploads, upload: Upload, programme: Programme) -> Result<(), UploadError> {
     let prefix = layout::upload(upload.id)?;
+    let data = prefix.join(DATA_FILE)?;
+    let digest = match upload.digest.as_deref() {
+        Some(text) => Some(RunningSha256::restore(text).map_err(WorkerError::Io)?),
+        None => None,
+    };
+    if let (Some(meta), Some(digest)) = (this.media.head(&data).await?, &digest) {
+        if i64::try_from(meta.size).ok() != Some(upload.length) || digest.length() != meta.size {
+            return Err(WorkerError::Io(format!(
+                "upload {} holds {} bytes ({} hashed), not the {} announced",
+                upload.id,
+                meta.size,
+                digest.length(),
+                upload.length
+            ))
+            .into());
+        }
+        let sha256 = digest.clone().finish();
+        submit::file_stored(&this.store, &this.media, &programme, &data, &sha256, meta.size).await?;
+        return Ok(());
+    }
     let entries = this.media.list(Some(&prefix)).await?;
     let segments: Vec<((i64, i64), u64)> = entries
         .iter()
@@ -203,8 +293,70 @@ async fn file_source(this: Uploads, upload: Upload, programme: Programme) -> Res
         .try_flatten()
         .map_err(std::io::Error::other);
     let reader = tokio_util::io::StreamReader::new(Box::pin(stream));
-    submit::store_source(&this.store, &this.media, &programme, reader).await?;
+    let expect = digest.map(RunningSha256::finish);
+    submit::store_source(&this.store, &this.media, &programme, reader, expect.as_deref()).await?;
     Ok(())
+}
+
+/// The name of an upload's data file on a local store, beside (never among) its segments.
+const DATA_FILE: &str = "data";
+
+/// Where one request writes.
+#[derive(Clone)]
+enum Sink {
+    /// The upload's data file, written in place at each offset.
+    File(Arc<std::fs::File>),
+    /// One segment object per buffer.
+    Segments,
+}
+
+/// One request's writing: the sink, the digest up to the last recorded byte, and the write
+/// being made.
+struct Output {
+    sink: Sink,
+    digest: Option<RunningSha256>,
+    in_flight: Option<InFlight>,
+}
+
+type Written = Result<(Option<RunningSha256>, Bytes), UploadError>;
+
+struct InFlight {
+    range: (i64, i64),
+    task: tokio::task::JoinHandle<Written>,
+}
+
+fn hashed(digest: Option<RunningSha256>, data: &[u8]) -> Option<RunningSha256> {
+    digest.map(|mut d| {
+        d.update(data);
+        d
+    })
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+}
+
+/// Opens (or makes) the data file at `path` to carry on at `received`: anything past it, left
+/// by a request that stopped before recording it, is cut off. A file shorter than what was
+/// recorded (its bytes lost, say, by the machine going down before they reached the disk) is
+/// refused rather than filled with zeros.
+async fn open_data_file(path: std::path::PathBuf, received: i64) -> Result<std::fs::File, UploadError> {
+    let shown = path.display().to_string();
+    let received = u64::try_from(received).unwrap_or(0);
+    let opened = blocking(move || {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(&path)?;
+        let len = file.metadata()?.len();
+        if len < received {
+            return Err(std::io::Error::other(format!("it holds {len} bytes, fewer than the {received} recorded")));
+        }
+        file.set_len(received)?;
+        Ok(file)
+    })
+    .await;
+    opened.map_err(|e| WorkerError::Io(format!("the upload file {shown}: {e}")).into())
 }
 
 async fn open_segment(

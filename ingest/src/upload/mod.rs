@@ -1,16 +1,19 @@
 //! Resumable uploads (the engine behind the API's tus 1.0 routes), free of HTTP.
 //!
 //! Creating an upload creates its programme at once (status `uploading`). Each append streams
-//! the request body into segment objects of at most [`UploadSettings::segment_size`] bytes
-//! under `uploads/{id}/` in the media store, recording the new offset in the catalog after each
-//! segment, so any API node can take the next request and a dropped connection loses at most
-//! the segment being received. After the last byte the segments are joined, in order, into
-//! the programme's source (SHA-256 computed on the way, identical content re-using the stored
-//! source as [`crate::submit`] does), the segments are deleted and the ingest job is queued.
-//! Memory per request stays near one segment whatever the file size.
+//! the request body into the media store [`UploadSettings::segment_size`] bytes at a time — in
+//! place into the upload's one data file on a local store, as segment objects under
+//! `uploads/{id}/` on S3 — recording after each the new offset and the running SHA-256 of every
+//! byte so far ([`digest`]) in the catalog. So any API node can take the next request, a dropped
+//! connection loses at most the bytes being received, and each byte is written once. After the
+//! last byte the data file is renamed into the programme's source (S3: the segments are joined,
+//! hashed again and checked), identical content re-using the stored source as [`crate::submit`]
+//! does, and the ingest job is queued. Memory per request stays near two segments whatever the
+//! file size.
 
 mod append;
 pub mod chain;
+pub mod digest;
 mod sweep;
 
 use std::time::Duration;
@@ -129,6 +132,7 @@ impl Uploads {
                 length,
                 created_by: actor.as_str().to_string(),
                 expires_at: self.expiry_from_now(),
+                digest: Some(digest::RunningSha256::default().save()),
             })
             .await?;
         Ok((programme, upload))
