@@ -186,14 +186,22 @@ impl Uploads {
         let (sink, digest, media) = (out.sink.clone(), out.digest.take(), self.media.clone());
         let task = tokio::spawn(async move {
             match sink {
-                Sink::File(file) => blocking(move || {
-                    use std::os::unix::fs::FileExt;
-                    // `at` is a received count: never negative.
-                    file.write_all_at(&data, u64::try_from(at).unwrap_or(0))?;
-                    Ok((hashed(digest, &data), data))
-                })
-                .await
-                .map_err(|e| WorkerError::Io(format!("writing upload bytes {at}..{end}: {e}")).into()),
+                Sink::File(file) => {
+                    // Written and hashed side by side (page-cache writes and SHA-256 cost about
+                    // the same here), each on a blocking thread.
+                    let bytes = data.clone();
+                    let write = blocking(move || {
+                        use std::os::unix::fs::FileExt;
+                        // `at` is a received count: never negative.
+                        file.write_all_at(&bytes, u64::try_from(at).unwrap_or(0))
+                    });
+                    let bytes = data.clone();
+                    let hash = blocking(move || Ok(hashed(digest, &bytes)));
+                    let (written, digest) = tokio::join!(write, hash);
+                    let fail = |e: std::io::Error| WorkerError::Io(format!("writing upload bytes {at}..{end}: {e}"));
+                    written.map_err(fail)?;
+                    Ok((digest.map_err(fail)?, data))
+                }
                 Sink::Segments => {
                     let (digest, data) = blocking(move || Ok((hashed(digest, &data), data)))
                         .await
