@@ -73,3 +73,93 @@ both_backends!(searching_for_the_scope_words_finds_only_programmes_whose_text_ho
     assert_eq!(titles(&store, "c510421", Some("510421")).await, ["玉米"], "not every programme of the centre");
     assert_eq!(titles(&store, "scope network", None).await, Vec::<String>::new(), "the index's own spelling");
 });
+
+async fn pages(store: &Store, q: &str, visible_to: &str, limit: i64) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let f = ProgrammeFilter {
+            query: Some(q.into()),
+            visible_to: Some(code(visible_to)),
+            after,
+            limit,
+            ..Default::default()
+        };
+        let got = store.list_programmes(&f).await.unwrap();
+        assert!(got.len() as i64 <= limit);
+        seen.extend(got.iter().map(|p| p.title.clone()));
+        match got.last() {
+            Some(last) if got.len() as i64 == limit => after = Some(last.id),
+            _ => return seen,
+        }
+    }
+}
+
+both_backends!(
+    a_word_whose_title_matches_are_all_hidden_pages_through_what_the_viewer_may_see_newest_first,
+    |store: Store| async move {
+        let actor = Actor::system("test");
+        // 米易 in 12 titles private to 510422 (hidden from 510421), in 2 of 510421's own titles,
+        // and in the description of 5 shared and 3 own programmes; 石榴 alone is unrelated.
+        let (mut news, mut titles, mut rest) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..12 {
+            news.push(new("510422", &format!("米易 他站 第{i}期"), "", Sharing::Private));
+            if i < 5 {
+                let t = format!("果园 共享 第{i}期");
+                news.push(new("510400", &t, "介绍米易", Sharing::Network));
+                rest.push(t);
+            }
+            if i < 3 {
+                let t = format!("果园 本站 第{i}期");
+                news.push(new("510421", &t, "介绍米易", Sharing::Private));
+                rest.push(t);
+            }
+            if i < 2 {
+                let t = format!("米易 本站 第{i}期");
+                news.push(new("510421", &t, "", Sharing::Private));
+                titles.push(t);
+            }
+            news.push(new("510421", &format!("石榴 第{i}期"), "", Sharing::Private));
+        }
+        store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.unwrap();
+        titles.reverse();
+        rest.reverse();
+        let want: Vec<String> = titles.into_iter().chain(rest.iter().cloned()).collect();
+        for limit in [1, 2, 3, 20] {
+            assert_eq!(pages(&store, "米易", "510421", limit).await, want, "pages of {limit}");
+        }
+        // Two words, each in the title or the body: only the 果园 programmes hold both.
+        assert_eq!(pages(&store, "果园 米易", "510421", 2).await, rest, "two words");
+        let other = pages(&store, "米易", "510422", 5).await;
+        assert_eq!(other.len(), 12 + 5, "510422 sees its own 12 and the 5 shared: {other:?}");
+        assert!(other[..12].iter().all(|t| t.starts_with("米易 他站")), "{other:?}");
+    }
+);
+
+both_backends!(
+    changing_sharing_or_text_keeps_a_description_match_in_the_right_centres_searches,
+    |store: Store| async move {
+        let actor = Actor::system("test");
+        let p = store
+            .create_programme(
+                &actor,
+                &new("510422", "杜鹃花", "格萨拉的春天", Sharing::Private),
+                ProgrammeStatus::Ready,
+            )
+            .await
+            .unwrap();
+        assert!(titles(&store, "格萨拉", Some("510421")).await.is_empty(), "private to 510422 at first");
+        let retitle = ProgrammeEdit { version: p.version, title: Some("杜鹃花开".into()), ..Default::default() };
+        let p = store.update_programme(&actor, p.id, &retitle).await.unwrap();
+        assert!(titles(&store, "格萨拉", Some("510421")).await.is_empty(), "a text edit keeps it private");
+        assert_eq!(titles(&store, "格萨拉", Some("510422")).await, ["杜鹃花开"], "and found by its centre");
+        let share = ProgrammeEdit { version: p.version, sharing: Some(Sharing::Network), ..Default::default() };
+        let p = store.update_programme(&actor, p.id, &share).await.unwrap();
+        assert_eq!(titles(&store, "格萨拉", Some("510421")).await, ["杜鹃花开"], "shared: found in the second tier");
+        assert_eq!(titles(&store, "格萨拉 杜鹃", Some("510421")).await, ["杜鹃花开"], "title and body words");
+        let unshare = ProgrammeEdit { version: p.version, sharing: Some(Sharing::Private), ..Default::default() };
+        store.update_programme(&actor, p.id, &unshare).await.unwrap();
+        assert!(titles(&store, "格萨拉", Some("510421")).await.is_empty(), "private again: hidden again");
+        assert_eq!(titles(&store, "格萨拉", None).await, ["杜鹃花开"], "no visibility limit still finds it");
+    }
+);

@@ -21,13 +21,24 @@ use crate::ids::ProgrammeId;
 use crate::programme::Programme;
 use crate::search;
 
-/// SQLite: the scope tokens of a programme, made from its stored row and nowhere else: its
-/// sharing (`network` or `private`) and its centre (`c510421`). A search matches them together
-/// with its words (see [`scope_match`]), so the index hands back only rows the viewer may see.
-/// Both writes below read them from the stored row, so they follow every change of `sharing`.
+/// SQLite: the scope of a programme as a term suffix, made from its stored row and nowhere
+/// else: `_network` when it is shared, else `_c` and its centre (`_c510421`). Every title and
+/// body term is indexed twice, as itself and with this suffix (migration 0012), so a viewer's
+/// search asks only for `米易_network OR 米易_c510421` (see [`sqlite_term`]) and FTS5 reads just
+/// the postings it may see: a word whose every match is hidden costs what a rare word costs.
+/// Both writes below take the suffix from the stored row, so they follow every change of
+/// `sharing`.
 macro_rules! sqlite_scope {
     () => {
-        "sharing || ' c' || centre_code"
+        "'_' || CASE sharing WHEN 'network' THEN 'network' ELSE 'c' || centre_code END"
+    };
+}
+
+/// SQLite: the indexed text of one column: the terms `$n` (space-separated) and each of them
+/// again with the scope suffix `s` (empty stays empty).
+macro_rules! sqlite_scoped {
+    ($n:literal) => {
+        concat!("CASE WHEN ", $n, " = '' THEN '' ELSE ", $n, " || ' ' || replace(", $n, ", ' ', s || ' ') || s END")
     };
 }
 
@@ -38,26 +49,42 @@ pub(super) const SQLITE_NUMBER: &str = "UPDATE programmes SET search_rowid = \
     (SELECT COALESCE(MIN(search_rowid), 0) - 1 FROM programmes) WHERE id = $1";
 /// SQLite: the search row of a programme numbered by [`SQLITE_NUMBER`] ($1 id, $2 title, $3 body).
 pub(super) const SQLITE_INSERT: &str = concat!(
-    "INSERT INTO programme_search (rowid, programme_id, title, body, scope) SELECT search_rowid, id, $2, $3, ",
+    "INSERT INTO programme_search (rowid, programme_id, title, body) SELECT search_rowid, id, ",
+    sqlite_scoped!("$2"),
+    ", ",
+    sqlite_scoped!("$3"),
+    " FROM (SELECT search_rowid, id, ",
     sqlite_scope!(),
-    " FROM programmes WHERE id = $1"
+    " AS s FROM programmes WHERE id = $1)"
 );
 /// SQLite: re-indexes an edited programme ($1 id, $2 title, $3 body), scope included.
 pub(super) const SQLITE_UPDATE: &str = concat!(
-    "UPDATE programme_search SET title = $2, body = $3, scope = (SELECT ",
+    "UPDATE programme_search SET (title, body) = (SELECT ",
+    sqlite_scoped!("$2"),
+    ", ",
+    sqlite_scoped!("$3"),
+    " FROM (SELECT ",
     sqlite_scope!(),
-    " FROM programmes WHERE id = $1) WHERE rowid = (SELECT search_rowid FROM programmes WHERE id = $1)"
+    " AS s FROM programmes WHERE id = $1)) WHERE rowid = (SELECT search_rowid FROM programmes WHERE id = $1)"
 );
 
-/// The scope a viewer may read, as index terms: everything shared with the network, and its
-/// own centre's programmes. `None` (no visibility limit, e.g. the network admin): no scope term.
-/// PostgreSQL spells the terms with a space (`'scope network'`), which no parsed word can hold.
-fn scope_match(backend: crate::Backend, visible_to: Option<&crate::ids::CentreCode>) -> Option<String> {
+/// SQLite: the FTS5 query for one term as seen by `visible_to`: the term itself when there is
+/// no visibility limit, else the term in each scope the viewer may read (the network's shared
+/// programmes and its own centre's).
+fn sqlite_term(term: &str, visible_to: Option<&crate::ids::CentreCode>) -> String {
+    match visible_to {
+        None => format!("\"{term}\""),
+        Some(c) => format!("(\"{term}_network\" OR \"{term}_c{c}\")", c = c.as_str()),
+    }
+}
+
+/// PostgreSQL: the scope a viewer may read, as index terms: everything shared with the network,
+/// and its own centre's programmes. `None` (no visibility limit, e.g. the network admin): no
+/// scope term. The terms are spelt with a space (`'scope network'`), which no parsed word can
+/// hold.
+fn pg_scope_match(visible_to: Option<&crate::ids::CentreCode>) -> Option<String> {
     let c = visible_to?.as_str();
-    Some(match backend {
-        crate::Backend::Sqlite => format!("scope : (network OR c{c})"),
-        crate::Backend::Postgres => format!("'scope network' | 'scope c{c}'"),
-    })
+    Some(format!("'scope network' | 'scope c{c}'"))
 }
 
 /// PostgreSQL: how many of the newest programmes a tier walks before asking the GIN index.
@@ -153,15 +180,14 @@ impl Store {
             Db::Postgres(pool) => return self.search_tier_postgres(pool, q, terms, titles, key, limit).await,
         };
         let cols = p_columns();
-        let all = terms.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
-        let in_title = terms.iter().map(|w| format!("title : \"{w}\"")).collect::<Vec<_>>().join(" AND ");
-        // Words never match the scope column: only the title and body hold them.
-        let text =
-            if titles { format!("({in_title})") } else { format!("({{title body}} : ({all})) NOT ({in_title})") };
-        // The index reads only what the viewer may see; FILTERS still checks it on the row.
-        let text = match scope_match(self.backend(), q.filter.visible_to.as_ref()) {
-            Some(s) => format!("({text}) AND ({s})"),
-            None => text,
+        // The index reads only what the viewer may see (scoped terms); FILTERS still checks it on
+        // the row.
+        let visible_to = q.filter.visible_to.as_ref();
+        let all = terms.iter().map(|w| sqlite_term(w, visible_to)).collect::<Vec<_>>().join(" AND ");
+        let text = if titles {
+            format!("title : ({all})")
+        } else {
+            format!("({{title body}} : ({all})) NOT (title : ({all}))")
         };
         let after = match key {
             Some(Key::Row(r)) => Some(*r),
@@ -212,7 +238,7 @@ impl Store {
         };
         // A second condition on the same tsvector, not `&&`: an empty word query (nothing the
         // parser keeps) must still match nothing, not every visible row.
-        let visible = match scope_match(self.backend(), q.filter.visible_to.as_ref()) {
+        let visible = match pg_scope_match(q.filter.visible_to.as_ref()) {
             Some(s) => format!(" AND {tsv} @@ '{}'::tsquery", s.replace('\'', "''")),
             None => String::new(),
         };
