@@ -18,6 +18,7 @@ async fn the_search_gin_indexes_have_fastupdate_off_and_nothing_pending_after_an
     let actor = catalog::audit::Actor::system("test");
     t.store.import_programmes(&actor, &news, catalog::programme::ProgrammeStatus::Ready).await.unwrap();
     let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pgstattuple").execute(&pool).await.unwrap();
     for index in ["programmes_title_tsv_idx", "programmes_search_tsv_idx"] {
         let (options,): (Option<Vec<String>>,) = sqlx::query_as("SELECT reloptions FROM pg_class WHERE relname = $1")
             .bind(index)
@@ -25,7 +26,6 @@ async fn the_search_gin_indexes_have_fastupdate_off_and_nothing_pending_after_an
             .await
             .unwrap();
         assert_eq!(options, Some(vec!["fastupdate=off".to_string()]), "{index}");
-        sqlx::query("CREATE EXTENSION IF NOT EXISTS pgstattuple").execute(&pool).await.unwrap();
         let (pending,): (i32,) = sqlx::query_as("SELECT pending_pages FROM pgstatginindex($1::regclass)")
             .bind(index)
             .fetch_one(&pool)

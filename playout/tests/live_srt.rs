@@ -104,16 +104,22 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
     assert!(colours[200..].iter().all(|c| *c == "blue"), "{colours:?}");
 
     // PTS continuous: one frame duration between every pair of frames.
+    let pts = video_pts(&out);
+    assert_eq!(pts.len(), 225);
+    assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "a PTS gap in the output");
+}
+
+/// The video packets' PTS in `file`, sorted, as ffprobe reads them.
+fn video_pts(file: &std::path::Path) -> Vec<i64> {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "json"])
-        .arg(&out)
+        .arg(file)
         .output()
         .unwrap();
     let probe: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
     let mut pts: Vec<i64> = probe["packets"].as_array().unwrap().iter().filter_map(|p| p["pts"].as_i64()).collect();
     pts.sort_unstable();
-    assert_eq!(pts.len(), 225);
-    assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "a PTS gap in the output");
+    pts
 }
 
 #[test]
@@ -156,14 +162,7 @@ fn in_real_time_an_srt_relay_that_comes_back_mid_item_is_back_on_air_within_the_
     // 0.3-0.5 s for a debug build on a busy 2-core machine). A relay outage that stopped the
     // output would cost its whole 1.5 s or more; the PTS check below proves there is no gap.
     assert!(report.frames_out >= 230, "the output never stopped: {} frames in 10 s", report.frames_out);
-    let probe = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "json"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let probe: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
-    let mut pts: Vec<i64> = probe["packets"].as_array().unwrap().iter().filter_map(|p| p["pts"].as_i64()).collect();
-    pts.sort_unstable();
+    let pts = video_pts(&out);
     assert_eq!(pts.len() as u64, report.frames_out);
     assert!(pts.windows(2).all(|w| w[1] - w[0] == 3600), "a PTS gap in the output while the relay was down");
     // The channel may open on a few frames of slate while the SRT caller connects (it never waits

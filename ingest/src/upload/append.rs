@@ -151,10 +151,7 @@ impl Uploads {
     /// Where this request's bytes go: the upload's one data file, written in place, on a local
     /// store; segment objects on S3 (and for an upload begun before digests were kept).
     async fn open_sink(&self, upload: &Upload) -> Result<Output, UploadError> {
-        let digest = match upload.digest.as_deref() {
-            Some(text) => Some(RunningSha256::restore(text).map_err(WorkerError::Io)?),
-            None => None,
-        };
+        let digest = saved_digest(upload)?;
         let data = layout::upload(upload.id)?.join(DATA_FILE)?;
         let sink = match (self.media.local_path(&data), &digest) {
             (Some(path), Some(_)) => Sink::File(Arc::new(open_data_file(path, upload.received).await?)),
@@ -182,8 +179,7 @@ impl Uploads {
         spare.reserve(self.settings.segment_size);
         let data = std::mem::replace(buf, spare).freeze();
         let end = at + i64::try_from(data.len()).unwrap_or(i64::MAX);
-        let key = layout::upload(upload.id)?.join(&segment_name(at, end))?;
-        let (sink, digest, media) = (out.sink.clone(), out.digest.take(), self.media.clone());
+        let (sink, digest, media, id) = (out.sink.clone(), out.digest.take(), self.media.clone(), upload.id);
         let task = tokio::spawn(async move {
             match sink {
                 Sink::File(file) => {
@@ -203,6 +199,7 @@ impl Uploads {
                     Ok((digest.map_err(fail)?, data))
                 }
                 Sink::Segments => {
+                    let key = layout::upload(id)?.join(&segment_name(at, end))?;
                     let (digest, data) = blocking(move || Ok((hashed(digest, &data), data)))
                         .await
                         .map_err(|e| WorkerError::Io(e.to_string()))?;
@@ -264,10 +261,7 @@ impl Uploads {
 async fn file_source(this: Uploads, upload: Upload, programme: Programme) -> Result<(), UploadError> {
     let prefix = layout::upload(upload.id)?;
     let data = prefix.join(DATA_FILE)?;
-    let digest = match upload.digest.as_deref() {
-        Some(text) => Some(RunningSha256::restore(text).map_err(WorkerError::Io)?),
-        None => None,
-    };
+    let digest = saved_digest(&upload)?;
     if let (Some(meta), Some(digest)) = (this.media.head(&data).await?, &digest) {
         if i64::try_from(meta.size).ok() != Some(upload.length) || digest.length() != meta.size {
             return Err(WorkerError::Io(format!(
@@ -331,6 +325,11 @@ type Written = Result<(Option<RunningSha256>, Bytes), UploadError>;
 struct InFlight {
     range: (i64, i64),
     task: tokio::task::JoinHandle<Written>,
+}
+
+/// The running digest saved in the upload's row (`None` for an upload begun without one).
+fn saved_digest(upload: &Upload) -> Result<Option<RunningSha256>, UploadError> {
+    upload.digest.as_deref().map(|text| RunningSha256::restore(text).map_err(|e| WorkerError::Io(e).into())).transpose()
 }
 
 fn hashed(digest: Option<RunningSha256>, data: &[u8]) -> Option<RunningSha256> {

@@ -43,25 +43,12 @@ impl RunningSha256 {
             if self.pending.len() < BLOCK {
                 return;
             }
-            let block = std::mem::take(&mut self.pending);
-            self.compress(&block);
-            self.pending = block;
+            compress(&mut self.state, &self.pending);
             self.pending.clear();
         }
         let whole = data.len() - data.len() % BLOCK;
-        self.compress(&data[..whole]);
+        compress(&mut self.state, &data[..whole]);
         self.pending.extend_from_slice(&data[whole..]);
-    }
-
-    /// Runs the block function over `blocks` (a whole number of 64-byte blocks).
-    // sha2 0.10's block function takes generic-array 0.14 blocks, which that crate now marks
-    // deprecated in favour of 1.x; sha2 0.10 has no other form.
-    #[allow(deprecated)]
-    fn compress(&mut self, blocks: &[u8]) {
-        use sha2::digest::generic_array::GenericArray;
-        for block in blocks.chunks_exact(BLOCK) {
-            sha2::compress256(&mut self.state, std::slice::from_ref(GenericArray::from_slice(block)));
-        }
     }
 
     /// The digest of everything hashed, as lowercase hexadecimal.
@@ -73,7 +60,7 @@ impl RunningSha256 {
             tail.push(0);
         }
         tail.extend_from_slice(&bits.to_be_bytes());
-        self.compress(&tail);
+        compress(&mut self.state, &tail);
         let bytes: Vec<u8> = self.state.iter().flat_map(|w| w.to_be_bytes()).collect();
         hex::encode(bytes)
     }
@@ -110,6 +97,17 @@ impl RunningSha256 {
             *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         }
         Ok(Self { state, length, pending })
+    }
+}
+
+/// Runs SHA-256's block function over `blocks` (a whole number of 64-byte blocks).
+// sha2 0.10's block function takes generic-array 0.14 blocks, which that crate now marks
+// deprecated in favour of 1.x; sha2 0.10 has no other form.
+#[allow(deprecated)]
+fn compress(state: &mut [u32; 8], blocks: &[u8]) {
+    use sha2::digest::generic_array::GenericArray;
+    for block in blocks.chunks_exact(BLOCK) {
+        sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
     }
 }
 
