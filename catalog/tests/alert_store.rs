@@ -82,3 +82,62 @@ both_backends!(live_and_recent_alerts_are_restored_and_old_ended_ones_are_not, |
     assert!(!restored[0].is_terminal());
     assert!(restored[1].is_terminal());
 });
+
+// A step reads the alert's state before it writes. On SQLite a transaction that reads first
+// and writes later fails at once with SQLITE_BUSY when another connection wrote in between
+// (its WAL snapshot is stale, and no busy timeout applies), so every write transaction takes
+// the write lock when it begins. Here as-run lines are written from other connections all
+// the while; every step must be kept.
+both_backends!(steps_written_while_others_write_are_all_kept, |store: Store| async move {
+    let actor = Actor::system("emergency");
+    let key = "cap:busy,1,2026";
+    store.insert_alert(&actor, &new_alert(key, 0, "received")).await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (store, stop) = (store.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let line = catalog::asrun::AsRunEntry {
+                        id: 0,
+                        channel: format!("busy-{w}"),
+                        item_id: None,
+                        title: None,
+                        source: None,
+                        scheduled_start: None,
+                        actual_start: Utc::now(),
+                        duration_ms: 0,
+                        outcome: "played".into(),
+                        reason: None,
+                        detail: serde_json::json!({}),
+                    };
+                    store.record_as_run(&line).await.unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let steps = 150;
+    let mut failed = Vec::new();
+    for i in 0..steps {
+        let step = AlertEvent::airing(Utc::now(), "miyi-tv", i, "on_air", None);
+        if let Err(e) = store.record_alert_events(&actor, key, &[step]).await {
+            failed.push(e.to_string());
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut written = 0;
+    for w in writers {
+        written += w.await.unwrap();
+    }
+    assert!(written > 0, "the other writers ran");
+    assert!(
+        failed.is_empty(),
+        "{} of {steps} steps failed beside {written} as-run writes: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    assert_eq!(store.alert_events(key).await.unwrap().len(), 1 + steps as usize);
+});

@@ -7,6 +7,7 @@ use super::{record_audit, with_pool, Store};
 use crate::alert::{AlertEvent, AlertRecord, NewAlertRecord};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
+use crate::store::BeginWrite;
 
 const COLUMNS: &str = "key, kind, msg_type, sender, sent, expires, state, alert, received_at, updated_at";
 
@@ -54,7 +55,7 @@ impl Store {
         let event = "INSERT INTO alert_events (alert_key, at, event) VALUES ($1, $2, $3)";
         let after = Some(serde_json::json!({ "state": a.state, "msg_type": a.msg_type, "sender": a.sender }));
         let inserted = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(&sql)
                 .bind(&a.key).bind(&a.kind).bind(&a.msg_type).bind(&a.sender).bind(a.sent).bind(a.expires)
                 .bind(&a.state).bind(Json(&a.alert)).bind(a.received_at)
@@ -80,7 +81,7 @@ impl Store {
                       VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let update = "UPDATE alerts SET state = $2, updated_at = $3 WHERE key = $1";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let found: Option<(String,)> = sqlx::query_as("SELECT state FROM alerts WHERE key = $1")
                 .bind(key).fetch_optional(&mut *tx).await?;
             if found.is_none() {

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::ids::ProgrammeId;
 use crate::programme::{NewProgramme, ProgrammeStatus};
 use crate::search;
+use crate::store::BeginWrite;
 
 impl Store {
     /// Imports `news` in one transaction (all or nothing), in `status`, returning their ids.
@@ -51,7 +52,7 @@ impl Store {
         let sqlite = self.backend() == crate::Backend::Sqlite;
         let mut ids = Vec::with_capacity(news.len());
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for (k, new) in news.iter().enumerate() {
                 let id = ProgrammeId::new();
                 let tags = new.tags.join(" ");

@@ -9,6 +9,7 @@ use crate::audit::Actor;
 use crate::channel::{Channel, NewChannel};
 use crate::error::{CatalogError, Result};
 use crate::ids::ChannelId;
+use crate::store::BeginWrite;
 
 const COLUMNS: &str =
     "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at, fillers, crawl, logo";
@@ -24,7 +25,7 @@ impl Store {
         let sql = "INSERT INTO channels (id, centre_code, slug, name, kind, format, day_start, time_zone, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
                 .bind(id.to_string()).bind(new.centre.as_str()).bind(&new.slug).bind(&new.name)
                 .bind(new.kind.as_str()).bind(Json(&new.format)).bind(&new.day_start).bind(&new.time_zone)

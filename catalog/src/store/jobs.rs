@@ -15,6 +15,7 @@ use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::JobId;
 use crate::job::{after_failure, backoff, Failure, Job, JobStatus, Lease, NewJob};
+use crate::store::BeginWrite;
 
 fn until(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
@@ -78,7 +79,7 @@ impl Store {
                    WHERE kind = $2 AND status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts \
                    RETURNING id";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let dead: Vec<(String,)> = sqlx::query_as(sql).bind(now).bind(kind).fetch_all(&mut *tx).await?;
             for (id,) in dead {
                 record_audit!(&mut *tx, Actor::system("queue"), "job.dead", "job", id, None::<serde_json::Value>,
@@ -142,7 +143,7 @@ impl Store {
              updated_at = $4 WHERE id = $5 AND lease_token = $6 AND status = 'running' RETURNING {JOB_COLUMNS}"
         );
         let row: Option<JobRow> = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<JobRow> = sqlx::query_as(&sql)
                 .bind(status.as_str()).bind(run_at).bind(error).bind(now)
                 .bind(lease.job.id.to_string()).bind(&lease.token)

@@ -93,6 +93,34 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// A transaction for writing, begun the same way on either pool.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock when the transaction begins
+/// (waiting out the busy timeout). A deferred `BEGIN` takes it at the first write instead, and
+/// a transaction that has read by then fails at once with `SQLITE_BUSY` if another connection
+/// wrote in between — its WAL snapshot is stale and no busy timeout applies — so a step read
+/// then written under load was lost. PostgreSQL's `BEGIN` is unchanged.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = std::result::Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> std::result::Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// Inserts one audit row on the given executor (a transaction, so the change and its audit
 /// entry commit together).
 macro_rules! record_audit {

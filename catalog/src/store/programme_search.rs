@@ -20,6 +20,7 @@ use crate::error::{CatalogError, Result};
 use crate::ids::ProgrammeId;
 use crate::programme::Programme;
 use crate::search;
+use crate::store::BeginWrite;
 
 /// SQLite: the scope of a programme as a term suffix, made from its stored row and nowhere
 /// else: `_network` when it is shared, else `_c` and its centre (`_c510421`). Every title and
@@ -294,7 +295,7 @@ impl Store {
                 return Ok(done);
             }
             with_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for (id, title, series, description, tags) in &rows {
                     let tags = tags.0.join(" ");
                     let ix = search::index(title, &[series.as_deref().unwrap_or(""), description, &tags]);

@@ -12,6 +12,7 @@ use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, CentreCode, ProgrammeId};
 use crate::programme::{Category, NewProgramme, Programme, ProgrammeEdit, ProgrammeProgress, ProgrammeStatus};
 use crate::search;
+use crate::store::BeginWrite;
 
 /// Which programmes to list. Pages are keyset-based on the (time-ordered) id: pass the last id
 /// of a page as `after` to get the next one. With `query`, results are ranked by relevance
@@ -51,7 +52,7 @@ impl Store {
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)";
         let ix = search_index(new);
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
                 .bind(id.to_string()).bind(new.centre.as_str()).bind(new.title.trim()).bind(&new.series)
                 .bind(new.episode).bind(&new.description).bind(new.category.as_str()).bind(&new.language)
@@ -102,7 +103,7 @@ impl Store {
                    language = $6, tags = $7, sharing = $8, rights_from = $9, rights_until = $10, search_terms = $11, \
                    updated_at = $12, version = version + 1, title_terms = $15 WHERE id = $13 AND version = $14";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sql)
                 .bind(n.title.trim()).bind(&n.series).bind(n.episode).bind(&n.description).bind(n.category.as_str())
                 .bind(&n.language).bind(Json(&n.tags)).bind(n.sharing.as_str()).bind(n.rights_from).bind(n.rights_until)
@@ -143,7 +144,7 @@ impl Store {
                    qc = COALESCE($4, qc), loudness = COALESCE($5, loudness), updated_at = $6, version = version + 1 \
                    WHERE id = $7";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sql)
                 .bind(status.as_str()).bind(&progress.reason).bind(progress.duration_ms)
                 .bind(progress.qc.as_ref().map(Json)).bind(progress.loudness.as_ref().map(Json))

@@ -8,6 +8,7 @@ use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::ProgrammeId;
 use crate::programme::Programme;
+use crate::store::BeginWrite;
 
 impl Store {
     /// Moves `before` (a failed programme, as read by the caller) to ready, recording the
@@ -24,7 +25,7 @@ impl Store {
         let b = serde_json::json!({ "status": before.status, "reason": before.reason, "qc_verdict": verdict });
         let a = serde_json::json!({ "status": "ready", "override_reason": reason });
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sql).bind(Utc::now()).bind(id.to_string()).bind(before.version)
                 .execute(&mut *tx).await?;
             if done.rows_affected() == 0 {

@@ -11,6 +11,7 @@ use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::ChannelId;
 use crate::schedule::{DayVersion, NewDayVersion, PublishedVersion, StoredTemplate};
+use crate::store::BeginWrite;
 
 type VersionRow = (i64, Option<i64>, String, Json<serde_json::Value>, String, DateTime<Utc>);
 type PublishedRow = (String, i64, Option<i64>, Json<serde_json::Value>, String, DateTime<Utc>);
@@ -48,7 +49,7 @@ impl Store {
             ("INSERT INTO schedule_templates (channel_id, template, version, updated_at) VALUES ($1, $2, $3, $4)", 0)
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut q = sqlx::query(sql).bind(channel.to_string()).bind(Json(template)).bind(version).bind(now);
             if expect > 0 {
                 q = q.bind(expect);
@@ -91,7 +92,7 @@ impl Store {
         let now = Utc::now();
         let who = actor.as_str().to_string();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (latest,): (Option<i64>,) = sqlx::query_as(
                 "SELECT MAX(version) FROM schedule_versions WHERE channel_id = $1 AND day = $2")
                 .bind(channel.to_string()).bind(day_text(day)).fetch_one(&mut *tx).await?;
@@ -186,7 +187,7 @@ impl Store {
         let now = Utc::now();
         let who = actor.as_str().to_string();
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (latest,): (Option<i64>,) = sqlx::query_as(
                 "SELECT MAX(version) FROM schedule_published WHERE channel_id = $1 AND day = $2")
                 .bind(channel.to_string()).bind(day_text(day)).fetch_one(&mut *tx).await?;

@@ -7,6 +7,7 @@ use super::{record_audit, with_pool, Store};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::{CentreCode, TokenId, UserId};
+use crate::store::BeginWrite;
 use crate::user::{ApiToken, NewApiToken, NewUser, User};
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, centre_code, disabled, created_at";
@@ -26,7 +27,7 @@ impl Store {
         let sql = "INSERT INTO users (id, username, display_name, password_hash, role, centre_code, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql)
                 .bind(id.to_string()).bind(name).bind(&new.display_name).bind(&new.password_hash)
                 .bind(new.role.as_str()).bind(new.centre.as_str()).bind(Utc::now())
@@ -106,7 +107,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {TOKEN_COLUMNS}"
         );
         let row: TokenRow = with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: TokenRow = sqlx::query_as(&sql)
                 .bind(id.to_string()).bind(new.user_id.to_string()).bind(&new.name).bind(&new.token_hash)
                 .bind(new.role.as_str()).bind(new.centre.as_str()).bind(Utc::now()).bind(new.expires_at)
@@ -137,7 +138,7 @@ impl Store {
     pub async fn revoke_token(&self, actor: &Actor, id: TokenId) -> Result<()> {
         let sql = "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(sql).bind(Utc::now()).bind(id.to_string()).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Err(CatalogError::not_found("token", id));

@@ -12,6 +12,7 @@ use crate::channel::{check_crawl, Channel, ChannelLogo, MAX_FILLERS};
 use crate::error::{CatalogError, Result};
 use crate::ids::{AssetId, ChannelId, ProgrammeId, TokenId};
 use crate::programme::Sharing;
+use crate::store::BeginWrite;
 use crate::user::ApiToken;
 
 /// An edit of a channel: a new name or day start, retiring (or returning to service), or what
@@ -117,7 +118,7 @@ impl Store {
         let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3, fillers = $4, crawl = $5, \
                    logo = $6 WHERE id = $7";
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(Json(&fillers)).bind(&crawl)
                 .bind(logo.as_ref().map(Json)).bind(id.to_string())
                 .execute(&mut *tx).await?;
