@@ -12,6 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use schedules::emergency::lifecycle::{AlertState, Tracked, Transition};
 use schedules::emergency::Alert;
 
+use crate::alert_records::DeskRecord;
 use crate::emergency::EmergencyDesk;
 
 /// How often the timer expires alerts and records airing events.
@@ -21,31 +22,62 @@ pub const TICK: Duration = Duration::from_millis(250);
 /// the replay window would still accept.
 pub const REMEMBER: TimeDelta = TimeDelta::hours(2);
 
-/// Writes everything the desk has queued, in order. A failed write is logged and the rest
-/// still written: the desk keeps working (and airing) when the catalog does not answer.
+/// Writes everything the desk has queued, in order. A write the catalog refuses for good (an
+/// unknown alert, say) is logged and dropped. When the database does not answer, the record
+/// (what of it was not yet written) and every later one go back to the front of the desk's
+/// queue for the next flush (the timer's, every [`TICK`]), in order: the desk keeps working
+/// and airing through an outage, and what it did is stored once the catalog is back.
 pub async fn flush(desk: &EmergencyDesk, store: &Store) {
     let _order = desk.flush_lock.lock().await;
     let desk_actor = Actor::system("emergency");
-    for r in desk.take_records() {
-        let actor = r.actor.as_ref().unwrap_or(&desk_actor);
-        if let Some(new) = &r.new {
-            match store.insert_alert(actor, new).await {
-                Ok(true) => {}
-                Ok(false) => tracing::info!(alert = %r.key, "alert already stored"),
-                Err(e) => tracing::error!(alert = %r.key, error = %e, "alert not stored"),
-            }
-        }
-        if !r.events.is_empty() {
-            if let Err(e) = store.record_alert_events(actor, &r.key, &r.events).await {
-                tracing::error!(alert = %r.key, error = %e, steps = r.events.len(), "alert steps not stored");
-            }
-        }
-        for line in &r.as_run {
-            if let Err(e) = store.record_as_run(line).await {
-                tracing::error!(alert = %r.key, channel = %line.channel, error = %e, "alert as-run not stored");
-            }
+    let mut records = desk.take_records().into_iter();
+    while let Some(mut r) = records.next() {
+        if let Err(e) = write(store, &desk_actor, &mut r).await {
+            let mut kept = vec![r];
+            kept.extend(records);
+            tracing::error!(error = %e, records = kept.len(), "alert records not stored; kept for the next try");
+            desk.requeue(kept);
+            return;
         }
     }
+}
+
+/// Writes one record, taking out each part once it is stored. `Err` only when the database
+/// did not answer; the part that failed is still in `r`.
+async fn write(store: &Store, desk_actor: &Actor, r: &mut DeskRecord) -> catalog::Result<()> {
+    let actor = r.actor.clone().unwrap_or_else(|| desk_actor.clone());
+    if let Some(new) = &r.new {
+        match store.insert_alert(&actor, new).await {
+            Ok(true) => {}
+            Ok(false) => tracing::info!(alert = %r.key, "alert already stored"),
+            Err(e) if unanswered(&e) => return Err(e),
+            Err(e) => tracing::error!(alert = %r.key, error = %e, "alert not stored"),
+        }
+        r.new = None;
+    }
+    if !r.events.is_empty() {
+        match store.record_alert_events(&actor, &r.key, &r.events).await {
+            Ok(()) => {}
+            Err(e) if unanswered(&e) => return Err(e),
+            Err(e) => tracing::error!(alert = %r.key, error = %e, steps = r.events.len(), "alert steps not stored"),
+        }
+        r.events.clear();
+    }
+    while let Some(line) = r.as_run.first() {
+        match store.record_as_run(line).await {
+            Ok(_) => {}
+            Err(e) if unanswered(&e) => return Err(e),
+            Err(e) => tracing::error!(alert = %r.key, channel = %line.channel, error = %e, "alert as-run not stored"),
+        }
+        r.as_run.remove(0);
+    }
+    Ok(())
+}
+
+/// Whether a write failed because the database did not answer (worth trying again), not
+/// because it refused the write.
+fn unanswered(e: &catalog::CatalogError) -> bool {
+    matches!(e, catalog::CatalogError::Database(_))
 }
 
 /// An alert as the desk tracks it, rebuilt from its stored row and steps.

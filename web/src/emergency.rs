@@ -390,6 +390,15 @@ impl EmergencyDesk {
         self.state.lock().map(|mut s| std::mem::take(&mut s.outbox)).unwrap_or_default()
     }
 
+    /// Puts `records` (taken by [`Self::take_records`] and not written) back before whatever
+    /// was queued since, so the next flush writes them first, in their order.
+    pub fn requeue(&self, mut records: Vec<DeskRecord>) {
+        if let Ok(mut s) = self.state.lock() {
+            records.append(&mut s.outbox);
+            s.outbox = records;
+        }
+    }
+
     /// Takes back alerts stored before a restart. An alert that was on air when the server
     /// stopped is not re-aired: the restart took it off air, so it goes back to `scheduled`
     /// (recorded, with the reason) and stays known until it expires, is cancelled or is

@@ -208,3 +208,27 @@ both!(a_body_over_the_request_limit_is_413_json_and_stores_nothing, |app| {
     }
     assert!(app.state.desk.alerts().is_empty());
 });
+
+both!(steps_the_catalog_could_not_take_are_written_in_order_once_it_answers, |app| {
+    let desk = web::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alert-outage"));
+    let down = catalog::testing::sqlite_store().await;
+    down.store.close().await;
+    let a = alert("OUTAGE-1", "Alert", chrono::Duration::hours(1), None);
+    let receipt = desk.receive(a.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    assert_eq!(receipt.outcome, "accepted");
+    web::alert_log::flush(&desk, &down.store).await;
+    web::alert_log::flush(&desk, &down.store).await;
+    let missing = app.as_role(Role::Viewer, Method::GET, &format!("/api/alerts/{}", urlencode(&receipt.key)));
+    assert_eq!(missing.send().await.unwrap().status(), 404, "nothing could be stored yet");
+    // Steps queued during the outage come after those kept from before it.
+    let cancel = alert("OUTAGE-1-CANCEL", "Cancel", chrono::Duration::hours(1), Some(reference(&a)));
+    assert_eq!(
+        desk.receive(cancel.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap().outcome,
+        "accepted"
+    );
+    web::alert_log::flush(&desk, app.store()).await;
+    let h = history(&app, &receipt.key).await;
+    let steps: Vec<&str> = h["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["received", "verified", "cancelled"], "{h}");
+    assert!(desk.take_records().is_empty(), "nothing left queued");
+});
