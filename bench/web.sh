@@ -42,13 +42,18 @@ run() { # name, url, [script]
     | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors|Latency  '
 }
 
-run trivial "http://127.0.0.1:$TRIVIAL_PORT/trivial"
-run get-by-id "http://127.0.0.1:$PORT/api/programmes" "$INFO/byid.lua"
-run list-page "http://127.0.0.1:$PORT/api/programmes?limit=50"
+# SEARCH_ONLY=1: only the uncached searches (gated and ungated), for a quick A/B.
+if [ -z "${SEARCH_ONLY:-}" ]; then
+  run trivial "http://127.0.0.1:$TRIVIAL_PORT/trivial"
+  run get-by-id "http://127.0.0.1:$PORT/api/programmes" "$INFO/byid.lua"
+  run list-page "http://127.0.0.1:$PORT/api/programmes?limit=50"
+fi
 # Searches: the same query again and again (answered from the 10 s search cache after the
 # first), a mix of 24 queries (cached after each one's first), and the cache switched off
 # (every request asks the index: 芒果 matches ~12,000 of the 100,000, title matches first).
-run search-芒果-cached "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+# Uncached, each case runs twice, on PORT+2 (searches admitted through the store's search
+# gate, as `kapok serve` runs them) and on PORT+3 (ungated: every request in the database at
+# once, as before the gate), one after the other on the same database.
 {
   echo 'qs = {'
   for q in 芒果 玉米 暴雨 预警 彝族 火把节 少儿 安全 新闻 4K 纪录片 CCTV 2024年 春耕 枇杷 森林防火 乡村振兴 钒钛 康养 石榴 交通 米易 盐边 格萨拉; do
@@ -57,8 +62,18 @@ run search-芒果-cached "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9
   echo '}'
   echo 'request = function() return wrk.format("GET", "/api/programmes?limit=20&q=" .. qs[math.random(#qs)]) end'
 } > "$INFO/search.lua"
-run search-mix-cached "http://127.0.0.1:$PORT/api/programmes" "$INFO/search.lua"
-run search-芒果-uncached "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
-run search-暴雨预警-uncached "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E6%9A%B4%E9%9B%A8%E9%A2%84%E8%AD%A6&limit=20"
-run search-mix-uncached "http://127.0.0.1:$((PORT + 2))/api/programmes" "$INFO/search.lua"
-CONNS=4 run search-芒果-uncached-4conns "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+if [ -z "${SEARCH_ONLY:-}" ]; then
+  run search-芒果-cached "http://127.0.0.1:$PORT/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+  run search-mix-cached "http://127.0.0.1:$PORT/api/programmes" "$INFO/search.lua"
+fi
+for round in $(seq 1 "${ROUNDS:-1}"); do
+  for gate in gated ungated; do
+    port=$((PORT + 2)); [ "$gate" = ungated ] && port=$((PORT + 3))
+    run "search-芒果-uncached-$gate" "http://127.0.0.1:$port/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+    run "search-暴雨预警-uncached-$gate" "http://127.0.0.1:$port/api/programmes?q=%E6%9A%B4%E9%9B%A8%E9%A2%84%E8%AD%A6&limit=20"
+    run "search-mix-uncached-$gate" "http://127.0.0.1:$port/api/programmes" "$INFO/search.lua"
+  done
+done
+[ -n "${SEARCH_ONLY:-}" ] || CONNS=4 run search-芒果-uncached-4conns "http://127.0.0.1:$((PORT + 2))/api/programmes?q=%E8%8A%92%E6%9E%9C&limit=20"
+# KEEP=1: leave the server running for word-by-word timing (Ctrl-C ends it).
+[ -z "${KEEP:-}" ] || { echo "server on $PORT..$((PORT + 3)), token $TOKEN"; wait "$SERVER"; }

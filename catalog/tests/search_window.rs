@@ -75,3 +75,68 @@ both_backends!(matches_older_than_the_newest_thousand_come_back_in_order_on_ever
     let other = all_pages(&store, "钒钛", "510422").await;
     assert_eq!(other.len(), 51, "6 new + 45 old title matches");
 });
+
+both_backends!(searches_admitted_one_at_a_time_answer_as_ungated_ones, |store: Store| async move {
+    let actor = Actor::system("test");
+    let news: Vec<_> = (0..300)
+        .map(|i| {
+            let (centre, sharing) =
+                if i % 2 == 0 { ("510400", Sharing::Network) } else { ("510422", Sharing::Private) };
+            new(centre, &format!("芒果 第{i}期"), if i % 5 == 0 { "介绍玉米" } else { "" }, sharing)
+        })
+        .collect();
+    store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.unwrap();
+    let mut gated = store.clone();
+    gated.set_search_concurrency(0); // taken as 1: never a gate nobody passes
+    let expect_mango = all_pages(&store, "芒果", "510421").await;
+    let expect_corn = all_pages(&store, "玉米", "510422").await;
+    assert_eq!((expect_mango.len(), expect_corn.len()), (150, 60));
+    // 16 searches at once through a gate of one: each waits its turn and none is lost.
+    let runs = (0..16).map(|i| {
+        let gated = gated.clone();
+        tokio::spawn(async move {
+            if i % 2 == 0 {
+                all_pages(&gated, "芒果", "510421").await
+            } else {
+                all_pages(&gated, "玉米", "510422").await
+            }
+        })
+    });
+    for (i, got) in futures::future::join_all(runs).await.into_iter().enumerate() {
+        let want = if i % 2 == 0 { &expect_mango } else { &expect_corn };
+        let ids = |v: &[Programme]| v.iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(ids(&got.unwrap()), ids(want), "search {i}");
+    }
+});
+
+both_backends!(
+    a_filter_that_rejects_the_newest_thousand_title_matches_still_finds_older_ones,
+    |store: Store| async move {
+        // PostgreSQL reads the title tier from its postings, at most 1,000 per scope; here the
+        // filter rejects all 1,000 newest, so the three older agricultural ones must come from the
+        // tsvector path, newest first, whichever path answers.
+        let actor = Actor::system("test");
+        let mut news = Vec::new();
+        for i in 0..1_100 {
+            let mut n = new("510400", &format!("芒果 第{i}期"), "", Sharing::Network);
+            if i >= 3 {
+                n.category = catalog::programme::Category::News;
+            }
+            news.push(n);
+        }
+        for chunk in news.chunks(550) {
+            store.import_programmes(&actor, chunk, ProgrammeStatus::Ready).await.unwrap();
+        }
+        store.analyze().await.unwrap();
+        let f = ProgrammeFilter {
+            query: Some("芒果".into()),
+            category: Some(catalog::programme::Category::Agriculture),
+            visible_to: Some(code("510421")),
+            limit: 20,
+            ..Default::default()
+        };
+        let got = store.list_programmes(&f).await.unwrap();
+        let titles: Vec<&str> = got.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["芒果 第2期", "芒果 第1期", "芒果 第0期"]);
+    }
+);

@@ -52,7 +52,11 @@ async fn main() {
         "postgres" => catalog::testing::postgres_database_url().await,
         _ => format!("sqlite://{}", db.display()),
     };
-    let store = catalog::Store::connect(&url).await.unwrap();
+    let mut store = catalog::Store::connect(&url).await.unwrap();
+    // KAPOK_SEARCH_CONCURRENCY: as `kapok serve` takes it (bench/web.md compares settings).
+    if let Some(n) = std::env::var("KAPOK_SEARCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()) {
+        store.set_search_concurrency(n);
+    }
 
     let started = Instant::now();
     let centres = ["510400", "510402", "510403", "510411", "510421", "510422"];
@@ -103,18 +107,36 @@ async fn main() {
     std::fs::write(info.join("ids"), readable.join("\n")).unwrap();
 
     let media = catalog::media::MediaStore::local(data.path().join("media")).unwrap();
+    // PORT+3: the uncached router with searches ungated (as before the search gate), so one run
+    // compares the two on the same database in the same minute.
+    let mut ungated_store = store.clone();
+    ungated_store.set_search_concurrency(4096);
     let state = web::state::AppState::new(store, media);
     let mut uncached = state.clone();
     uncached.search_cache = std::sync::Arc::new(web::search_cache::SearchCache::new(std::time::Duration::ZERO));
+    let mut ungated = uncached.clone();
+    ungated.store = ungated_store;
     let app = web::app::router(state);
     let app_uncached = web::app::router(uncached);
+    let app_ungated = web::app::router(ungated);
     let trivial = axum::Router::new().route("/trivial", axum::routing::get(|| async { "ok" }));
     let l1 = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let l2 = tokio::net::TcpListener::bind(("127.0.0.1", trivial_port)).await.unwrap();
     let l3 = tokio::net::TcpListener::bind(("127.0.0.1", port + 2)).await.unwrap();
+    let l4 = tokio::net::TcpListener::bind(("127.0.0.1", port + 3)).await.unwrap();
     std::fs::write(info.join("ready"), "1").unwrap();
-    eprintln!("serving on {port} (api), {} (api, search cache off) and {trivial_port} (trivial)", port + 2);
-    let api = axum::serve(l1, app.into_make_service_with_connect_info::<SocketAddr>());
-    let api_uncached = axum::serve(l3, app_uncached.into_make_service_with_connect_info::<SocketAddr>());
-    tokio::try_join!(api.into_future(), api_uncached.into_future(), axum::serve(l2, trivial).into_future()).unwrap();
+    eprintln!(
+        "serving on {port} (api), {} (api, search cache off), {} (cache off, searches ungated) and {trivial_port} \
+         (trivial)",
+        port + 2,
+        port + 3
+    );
+    let serve = |l, app: axum::Router| axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>());
+    tokio::try_join!(
+        serve(l1, app).into_future(),
+        serve(l3, app_uncached).into_future(),
+        serve(l4, app_ungated).into_future(),
+        axum::serve(l2, trivial).into_future()
+    )
+    .unwrap();
 }

@@ -38,6 +38,9 @@ pub struct Config {
     pub watch_dir: Option<PathBuf>,
     /// Signed emergency-alert sources (see `alert_sources`).
     pub alerts: crate::alert_sources::AlertSources,
+    /// Ranked searches run in the database at once, the rest waiting their turn (default
+    /// `cores × 3 / 2 + 1`; see [`catalog::Store::set_search_concurrency`]).
+    pub search_concurrency: usize,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -80,6 +83,7 @@ struct FileConfig {
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
     alert_coverage_file: Option<PathBuf>,
+    search_concurrency: Option<u64>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -106,6 +110,7 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
     ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
     ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
+    ("KAPOK_SEARCH_CONCURRENCY", "search_concurrency"),
 ];
 
 impl Config {
@@ -171,6 +176,7 @@ impl Config {
                 "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
                 "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
                 "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
+                "search_concurrency" => f.search_concurrency = Some(parse_u64(var, value)?),
                 _ => f.log_format = v,
             }
         }
@@ -218,6 +224,16 @@ impl Config {
                 None => 24 * 3600,
             }),
             upload_max_bytes: f.upload_max_bytes.unwrap_or(200 * 1024 * 1024 * 1024),
+            search_concurrency: match f.search_concurrency {
+                None => catalog::store::default_search_concurrency(),
+                Some(n @ 1..=1024) => n as usize,
+                Some(n) => {
+                    return Err(ConfigError::new(
+                        "KAPOK_SEARCH_CONCURRENCY (search_concurrency)",
+                        format!("{n} is not between 1 and 1024"),
+                    ))
+                }
+            },
             watch_dir: f.watch_dir.map(|d| std::path::absolute(&d).unwrap_or(d)),
             alerts: crate::alert_sources::AlertSources::parse(
                 &f.alert_cap_keys.unwrap_or_default(),
@@ -298,6 +314,9 @@ mod tests {
             ("KAPOK_S3_ALLOW_HTTP", "perhaps", "KAPOK_S3_ALLOW_HTTP"),
             ("KAPOK_LOG_FORMAT", "xml", "KAPOK_LOG_FORMAT"),
             ("KAPOK_DATA", "", "KAPOK_DATA"),
+            ("KAPOK_SEARCH_CONCURRENCY", "0", "KAPOK_SEARCH_CONCURRENCY"),
+            ("KAPOK_SEARCH_CONCURRENCY", "many", "KAPOK_SEARCH_CONCURRENCY"),
+            ("KAPOK_SEARCH_CONCURRENCY", "100000", "KAPOK_SEARCH_CONCURRENCY"),
         ];
         for (var, value, named) in cases {
             let err = Config::from_env(&env(&[(var, value)])).unwrap_err();

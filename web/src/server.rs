@@ -29,9 +29,10 @@ pub struct Application {
 pub async fn connect(config: &Config) -> Result<(Store, MediaStore), ConfigError> {
     std::fs::create_dir_all(&config.data)
         .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("{}: {e}", config.data.display())))?;
-    let store = Store::connect(&config.database_url)
+    let mut store = Store::connect(&config.database_url)
         .await
         .map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
+    store.set_search_concurrency(config.search_concurrency);
     let media = connect_media(config).await?;
     Ok((store, media))
 }

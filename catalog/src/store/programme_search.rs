@@ -88,8 +88,19 @@ fn pg_scope_match(visible_to: Option<&crate::ids::CentreCode>) -> Option<String>
     Some(format!("'scope network' | 'scope c{c}'"))
 }
 
-/// PostgreSQL: how many of the newest programmes a tier walks before asking the GIN index.
+/// PostgreSQL: how many of the newest programmes a tier walks before asking the GIN index, and
+/// how many title postings of each scope the title tier reads before giving up on them.
 const PG_WINDOW: i64 = 1_000;
+
+/// PostgreSQL: the title postings (migration 0013) that a viewer's title tier reads: the query's
+/// longest word (the rarest, as a rule) in each scope the viewer may read. `None` when the tier
+/// cannot be read from postings: no visibility limit (every scope; rare, the network admin), or
+/// only one-character words (not posted).
+fn pg_posting_keys(terms: &[String], visible_to: Option<&crate::ids::CentreCode>) -> Option<[String; 2]> {
+    let c = visible_to?.as_str();
+    let word = terms.iter().max_by_key(|t| t.chars().count())?;
+    (word.chars().count() > 1).then(|| [format!("network {word}"), format!("c{c} {word}")])
+}
 
 /// Where a page of a ranked search starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +126,8 @@ impl Store {
     /// `Invalid` when the cursor is not a programme; `Database` when a query fails.
     pub(super) async fn search_programmes(&self, q: &ProgrammeQuery, terms: &[String]) -> Result<Vec<Programme>> {
         let limit = q.filter.limit.clamp(1, 500);
+        // The gate is never closed, so acquiring fails only if it were: then run ungated.
+        let _turn = self.search_gate.acquire().await.ok();
         let start = match q.filter.after {
             None => Start::Top,
             Some(after) => self.search_start(after, terms).await?,
@@ -228,6 +241,16 @@ impl Store {
         key: Option<&Key>,
         limit: i64,
     ) -> Result<Vec<Programme>> {
+        let after = match key {
+            Some(Key::Id(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        let text = terms.join(" ");
+        if let Some(keys) = pg_posting_keys(terms, q.filter.visible_to.as_ref()).filter(|_| titles) {
+            if let Some(rows) = Self::pg_titles_from_postings(pool, q, &text, &keys, after, limit).await? {
+                return convert(rows);
+            }
+        }
         let cols = p_columns();
         let (matches, tsv) = if titles {
             ("p.title_tsv @@ plainto_tsquery('simple', $5)", "p.title_tsv")
@@ -253,11 +276,6 @@ impl Store {
             "SELECT {cols} FROM programmes p WHERE {matches}{visible} AND {FILTERS} \
              AND (p.id || '') < (SELECT min(id) FROM ({window}) b) ORDER BY p.id || '' DESC LIMIT $6"
         );
-        let after = match key {
-            Some(Key::Id(id)) => Some(id.as_str()),
-            _ => None,
-        };
-        let text = terms.join(" ");
         let mut page: Vec<ProgrammeRow> = Vec::new();
         // The walk of the newest rows has one plan whatever the words (the subquery fixes it), so
         // it stays prepared: parsing and planning it again cost as much as running it (0.4 of
@@ -276,6 +294,66 @@ impl Store {
             page.extend(rows);
         }
         convert(page)
+    }
+
+    /// PostgreSQL: the title tier from the title postings of the viewer's two scopes. Each scope's
+    /// postings are read newest first from the btree, joined to their programmes and checked
+    /// (every word in the title, every filter), up to the page; the two pages are merged. So a
+    /// common word costs its first page, and a word the viewer may not see costs two empty
+    /// index ranges. `None` when the page is short but a scope had more than [`PG_WINDOW`]
+    /// postings (filters or other words rejected most of them): then the tsvector path answers.
+    async fn pg_titles_from_postings(
+        pool: &sqlx::PgPool,
+        q: &ProgrammeQuery,
+        text: &str,
+        keys: &[String; 2],
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Option<Vec<ProgrammeRow>>> {
+        let cols = p_columns();
+        // Two texts (first page or after a cursor), each with one plan whatever the words:
+        // kept prepared.
+        let cut = |n: u8| match after {
+            Some(_) => format!(" AND x.programme_id < ${n}"),
+            None => format!(" AND ${n}::text IS NULL"),
+        };
+        let branch = |key: &str| {
+            format!(
+                "(SELECT {cols} FROM (SELECT x.programme_id FROM programme_postings x WHERE x.key = {key}{} \
+                 ORDER BY x.programme_id DESC LIMIT $13) c JOIN programmes p ON p.id = c.programme_id \
+                 WHERE p.title_tsv @@ plainto_tsquery('simple', $5) AND {FILTERS} ORDER BY c.programme_id DESC LIMIT $6)",
+                cut(12)
+            )
+        };
+        let sql =
+            format!("SELECT * FROM ({} UNION ALL {}) u ORDER BY u.id DESC LIMIT $6", branch("$14"), branch("$15"));
+        let rows: Vec<ProgrammeRow> = bind_filters!(sqlx::query_as(&sql).persistent(true), q, text, limit)
+            .bind(after)
+            .bind(PG_WINDOW)
+            .bind(&keys[0])
+            .bind(&keys[1])
+            .fetch_all(pool)
+            .await?;
+        if rows.len() as i64 >= limit {
+            return Ok(Some(rows));
+        }
+        // A short page is the whole tier unless a scope's window ended before its postings did.
+        let more = |key: u8| {
+            format!(
+                "EXISTS (SELECT 1 FROM programme_postings x WHERE x.key = ${key}{} \
+                 ORDER BY x.programme_id DESC OFFSET $3 - 1 LIMIT 1)",
+                cut(4)
+            )
+        };
+        let (cut_short,): (bool,) = sqlx::query_as(&format!("SELECT {} OR {}", more(1), more(2)))
+            .persistent(true)
+            .bind(&keys[0])
+            .bind(&keys[1])
+            .bind(PG_WINDOW)
+            .bind(after)
+            .fetch_one(pool)
+            .await?;
+        Ok((!cut_short).then_some(rows))
     }
 
     /// Indexes programmes stored before the ranked index existed (`title_terms` NULL), in
