@@ -141,6 +141,10 @@ struct NodeArgs {
     /// restarts the node with its outputs rebuilt (0: never, stay up retrying).
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     off_air_exit_after: u64,
+    /// The audio codec on air instead of the channel's own: aac or mp2 (TV); aac, mp3 or
+    /// opus (radio).
+    #[arg(long, value_name = "CODEC")]
+    audio_codec: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -317,6 +321,12 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 .map(|t| web::playout_node::parse_target(t))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
+            let audio_codec = node
+                .audio_codec
+                .as_deref()
+                .map(catalog::channel::AudioCodec::parse)
+                .transpose()
+                .map_err(|e| Failure { code: 2, message: format!("--audio-codec: {e}") })?;
             let opts = web::playout_node::NodeOptions {
                 api: node.api,
                 token: node.token,
@@ -328,6 +338,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 fillers: node.fillers,
                 off_air_exit_after: (node.off_air_exit_after > 0)
                     .then(|| std::time::Duration::from_secs(node.off_air_exit_after)),
+                audio_codec,
             };
             let runtime = runtime()?;
             let running =

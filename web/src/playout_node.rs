@@ -50,6 +50,9 @@ pub struct NodeOptions {
     /// supervisor (systemd `Restart=always`) then starts the node afresh, outputs rebuilt.
     /// `None`: never; stay up retrying.
     pub off_air_exit_after: Option<Duration>,
+    /// The audio codec on air instead of the channel's own (`--audio-codec`); `None`: the
+    /// channel's (AAC unless set).
+    pub audio_codec: Option<catalog::channel::AudioCodec>,
 }
 
 /// Why a node cannot start.
@@ -239,13 +242,10 @@ impl Node {
         let id = channel.id.to_string();
         let local = |e: std::io::Error| NodeError::Local(format!("{}: {e}", opts.data.display()));
         std::fs::create_dir_all(&opts.data).map_err(local)?;
-        let format = Playlist::from_json(
-            &serde_json::json!({ "format": crate::onair::format_json(&channel),
-                "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] })
-            .to_string(),
-        )
-        .map_err(|e| NodeError::Channel(opts.channel.clone(), e.to_string()))?
-        .format;
+        let mut wanted = channel.format.clone();
+        wanted.audio_codec = opts.audio_codec.or(wanted.audio_codec);
+        let format = crate::onair::playout_format(channel.kind, &wanted)
+            .map_err(|e| NodeError::Channel(opts.channel.clone(), e))?;
         let checksums = Checksums::default();
         let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
         let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)
