@@ -124,7 +124,8 @@ struct NodeArgs {
     /// A playout_node token of the channel's centre (see `kapok token create`).
     #[arg(long, env = "KAPOK_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Outputs, repeatable: udp://HOST:PORT, srt://…, rtmp://…, file:PATH.ts, hls:DIR
+    /// Outputs, repeatable: udp://HOST:PORT, srt://…, rtmp://…,
+    /// icecast://source:PASSWORD@HOST:PORT/MOUNT, file:PATH.ts, hls:DIR
     /// (default: HLS under <data>/hls/<slug>/).
     #[arg(long = "output", value_name = "TARGET")]
     outputs: Vec<String>,
