@@ -146,6 +146,10 @@ struct NodeArgs {
     /// opus (radio).
     #[arg(long, value_name = "CODEC")]
     audio_codec: Option<String>,
+    /// Serve the channel's Prometheus metrics at http://ADDR/metrics (no authentication:
+    /// bind it where only the scraper reaches, e.g. 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -342,8 +346,27 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 audio_codec,
             };
             let runtime = runtime()?;
+            // Bound before going on air, so a port taken is a start-up error, not a silent gap.
+            let metrics = node
+                .metrics_listen
+                .map(|addr| {
+                    runtime.block_on(tokio::net::TcpListener::bind(addr)).map_err(|e| Failure {
+                        code: 2,
+                        message: format!("--metrics-listen: cannot listen on {addr}: {e}"),
+                    })
+                })
+                .transpose()?;
             let running =
                 web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            if let Some(listener) = metrics {
+                let channels = web::metrics::OnAirChannels::default();
+                channels.add(running.slug(), running.handle());
+                runtime.spawn(async move {
+                    if let Err(e) = web::metrics::serve(listener, channels, std::future::pending()).await {
+                        tracing::error!(error = %e, "metrics listener failed");
+                    }
+                });
+            }
             let gave_up = runtime.block_on(async {
                 let watch = async {
                     loop {

@@ -362,6 +362,11 @@ impl OnAir {
         Ok(Self { runners })
     }
 
+    /// Each channel's slug and controls.
+    pub fn handles(&self) -> Vec<(String, playout::channel::ChannelHandle)> {
+        self.runners.iter().map(|(slug, r)| (slug.clone(), r.handle())).collect()
+    }
+
     /// Stops every channel (their outputs finish cleanly).
     pub fn stop(self) {
         for (slug, runner) in self.runners {

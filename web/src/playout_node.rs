@@ -220,6 +220,7 @@ impl Fetcher for ApiFetcher {
 /// One channel on air from a remote API: see the module docs.
 pub struct Node {
     runner: ChannelRunner,
+    slug: String,
     off_air_exit_after: Option<Duration>,
     stopping: Arc<AtomicBool>,
     helpers: Vec<std::thread::JoinHandle<()>>,
@@ -300,12 +301,17 @@ impl Node {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
         tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
-        Ok(Node { runner, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
+        Ok(Node { runner, slug: channel.slug, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
     }
 
     /// The channel's controls and status.
     pub fn handle(&self) -> playout::channel::ChannelHandle {
         self.runner.handle()
+    }
+
+    /// The channel's slug (its `channel` label in `/metrics`).
+    pub fn slug(&self) -> &str {
+        &self.slug
     }
 
     /// Why the node should end now, if it should: every output has been down for longer
