@@ -17,6 +17,9 @@ pub enum Outcome {
     Cut,
     /// Never aired: a hard start took its whole slot.
     Skipped,
+    /// An override (an emergency alert, a live relay) took the air during the item; `reason`
+    /// names it and says how the item came back (resumed, or rejoined at the wall clock).
+    Interrupted,
 }
 
 /// One line of the as-run log.
