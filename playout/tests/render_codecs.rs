@@ -1,6 +1,7 @@
 //! Each audio codec a channel can choose (TV: AAC or MP2; radio: AAC, MP3 or Opus), rendered
 //! on the virtual clock and checked by ffprobe: the codec, rate and channels on air, and an
-//! audio length equal to the playlist's within one video frame (40 ms).
+//! audio length equal to the playlist's within one video frame (40 ms); and the HLS preview
+//! of a channel of another codec, which carries AAC made from it (browsers play AAC).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod media_common;
@@ -9,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use playout::timeline::AudioCodec;
-use playout::{render_playlist, Playlist};
+use playout::{render_playlist, Engine, EngineConfig, OutputTarget, Playlist, VirtualClock};
 
 /// `entries` of stream `stream` of `file`, one line each.
 fn probe(file: &Path, stream: &str, entries: &str) -> Vec<String> {
@@ -79,4 +80,37 @@ fn mono_radio_channel_airs_mp3() {
 #[test]
 fn radio_channel_airs_opus_at_48_khz() {
     renders(radio("opus", 48_000, 2), "opus", 48_000, 2);
+}
+
+/// Renders 3 s of `format` into a file and an HLS directory; the HLS audio's codec and length.
+fn hls_audio(format: serde_json::Value) -> (String, f64) {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = media_common::clip(dir.path(), "a.mp4", "red", 3.0);
+    let json = serde_json::json!({ "format": format, "items": [{ "source": clip, "duration": 3.0 }] });
+    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let hls = dir.path().join("hls");
+    std::fs::create_dir_all(&hls).unwrap();
+    let targets = [OutputTarget::File(dir.path().join("out.ts")), OutputTarget::Hls(hls.clone())];
+    let output = playout::output::Output::start(&playlist.format, &targets, false).unwrap();
+    let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
+    engine.run(&playlist).unwrap();
+    assert_eq!(engine.finish().unwrap(), []);
+    let index = hls.join("index.m3u8");
+    let codec = probe(&index, "a:0", "stream=codec_name").swap_remove(0);
+    let samples: u64 = probe(&index, "a:0", "frame=nb_samples").iter().map(|n| n.parse::<u64>().unwrap()).sum();
+    (codec, samples as f64 / 48_000.0)
+}
+
+#[test]
+fn the_hls_preview_of_an_mp2_tv_channel_carries_aac() {
+    let (codec, seconds) = hls_audio(tv("mp2"));
+    assert_eq!(codec, "aac");
+    assert!((seconds - 3.0).abs() <= 0.1, "{seconds} s of preview audio");
+}
+
+#[test]
+fn the_hls_preview_of_an_opus_radio_channel_carries_aac() {
+    let (codec, seconds) = hls_audio(radio("opus", 48_000, 2));
+    assert_eq!(codec, "aac");
+    assert!((seconds - 3.0).abs() <= 0.1, "{seconds} s of preview audio");
 }
