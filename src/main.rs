@@ -124,7 +124,8 @@ struct NodeArgs {
     /// A playout_node token of the channel's centre (see `kapok token create`).
     #[arg(long, env = "KAPOK_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Outputs, repeatable: udp://HOST:PORT, srt://…, rtmp://…, file:PATH.ts, hls:DIR
+    /// Outputs, repeatable: udp://HOST:PORT, srt://…, rtmp://…,
+    /// icecast://source:PASSWORD@HOST:PORT/MOUNT, file:PATH.ts, hls:DIR
     /// (default: HLS under <data>/hls/<slug>/).
     #[arg(long = "output", value_name = "TARGET")]
     outputs: Vec<String>,
@@ -141,6 +142,14 @@ struct NodeArgs {
     /// restarts the node with its outputs rebuilt (0: never, stay up retrying).
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     off_air_exit_after: u64,
+    /// The audio codec on air instead of the channel's own: aac or mp2 (TV); aac, mp3 or
+    /// opus (radio).
+    #[arg(long, value_name = "CODEC")]
+    audio_codec: Option<String>,
+    /// Serve the channel's Prometheus metrics at http://ADDR/metrics (no authentication:
+    /// bind it where only the scraper reaches, e.g. 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -317,6 +326,12 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 .map(|t| web::playout_node::parse_target(t))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
+            let audio_codec = node
+                .audio_codec
+                .as_deref()
+                .map(catalog::channel::AudioCodec::parse)
+                .transpose()
+                .map_err(|e| Failure { code: 2, message: format!("--audio-codec: {e}") })?;
             let opts = web::playout_node::NodeOptions {
                 api: node.api,
                 token: node.token,
@@ -328,10 +343,30 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 fillers: node.fillers,
                 off_air_exit_after: (node.off_air_exit_after > 0)
                     .then(|| std::time::Duration::from_secs(node.off_air_exit_after)),
+                audio_codec,
             };
             let runtime = runtime()?;
+            // Bound before going on air, so a port taken is a start-up error, not a silent gap.
+            let metrics = node
+                .metrics_listen
+                .map(|addr| {
+                    runtime.block_on(tokio::net::TcpListener::bind(addr)).map_err(|e| Failure {
+                        code: 2,
+                        message: format!("--metrics-listen: cannot listen on {addr}: {e}"),
+                    })
+                })
+                .transpose()?;
             let running =
                 web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            if let Some(listener) = metrics {
+                let channels = web::metrics::OnAirChannels::default();
+                channels.add(running.slug(), running.handle());
+                runtime.spawn(async move {
+                    if let Err(e) = web::metrics::serve(listener, channels, std::future::pending()).await {
+                        tracing::error!(error = %e, "metrics listener failed");
+                    }
+                });
+            }
             let gave_up = runtime.block_on(async {
                 let watch = async {
                     loop {

@@ -1,6 +1,7 @@
 //! The first run as a newcomer sees it: `kapok serve` on an empty data directory puts a demo
 //! TV and a demo radio channel on air, their HLS previews are served over HTTP and decode
-//! (checked by ffprobe, independent of the engine), and what aired is in the as-run log.
+//! (checked by ffprobe, independent of the engine), their metrics are at `/metrics`, and
+//! what aired is in the as-run log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -32,6 +33,18 @@ fn a_first_run_puts_a_tv_and_a_radio_channel_on_air_with_hls_previews() {
     }
     let on_air_after = started.elapsed();
     eprintln!("both previews on air {:.1} s after start", on_air_after.as_secs_f64());
+
+    // Prometheus scrapes both channels at /metrics, without a token.
+    let metrics = client.get(format!("{}/metrics", server.base)).send().unwrap();
+    assert_eq!(metrics.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    let metrics = metrics.text().unwrap();
+    for line in [
+        "kapok_playout_frames_total{channel=\"pzh-demo-tv\"} ",
+        "kapok_playout_samples_total{channel=\"pzh-demo-radio\"} ",
+    ] {
+        let value = metrics.lines().find_map(|l| l.strip_prefix(line)).and_then(|v| v.parse::<f64>().ok());
+        assert!(value.is_some_and(|v| v > 0.0), "{line}: {value:?} in\n{metrics}");
+    }
 
     let tv = probe_url(&format!("{}/hls/pzh-demo-tv/index.m3u8", server.base));
     let streams = tv["streams"].as_array().expect("tv streams");

@@ -187,9 +187,12 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         }
     });
     let node_data = dir.path().join("node");
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let node = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .args(["playout", "--channel", "node-radio", "--api", &base, "--output"])
         .arg(format!("udp://127.0.0.1:{port}"))
+        .arg("--metrics-listen")
+        .arg(format!("127.0.0.1:{metrics_port}"))
         .env("KAPOK_TOKEN", &node_token)
         .env("KAPOK_DATA", &node_data)
         .env("RUST_LOG", "info")
@@ -211,6 +214,14 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let probe = common::ffprobe(&capture);
     let streams = probe["streams"].as_array().unwrap_or_else(|| panic!("no streams: {probe}\n{}", log()));
     assert!(streams.iter().any(|s| s["codec_name"] == "aac" && s["sample_rate"] == "48000"), "{probe}");
+
+    // Prometheus scrapes the node on its own metrics listener.
+    let metrics = reqwest::blocking::get(format!("http://127.0.0.1:{metrics_port}/metrics")).unwrap().text().unwrap();
+    let samples = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kapok_playout_samples_total{channel=\"node-radio\"} "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(samples.is_some_and(|s| s > 48_000.0), "{samples:?} in\n{metrics}");
 
     // As-run of the published items reaches the catalog, with media fetched through the API.
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -14,6 +14,17 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// The codec of a channel's audio on air: TV carries `aac` or `mp2` (MPEG-1 Layer II),
+    /// radio `aac`, `mp3` or `opus` (48 kHz only); MPEG audio runs at 32, 44.1 or 48 kHz.
+    AudioCodec, "audio codec" {
+        Aac = "aac",
+        Mp2 = "mp2",
+        Mp3 = "mp3",
+        Opus = "opus",
+    }
+);
+
 /// A channel's output format. Radio channels carry no video fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChannelFormat {
@@ -26,16 +37,27 @@ pub struct ChannelFormat {
     pub fps: Option<String>,
     pub sample_rate: u32,
     pub channels: u32,
+    /// The audio codec on air; absent: AAC. Which codec fits which kind and rate is the
+    /// playout engine's rule (`playout::audio_codec`), checked where a channel is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_codec: Option<AudioCodec>,
 }
 
 impl ChannelFormat {
-    /// 1920x1080@25, 48 kHz stereo.
+    /// 1920x1080@25, 48 kHz stereo, AAC.
     pub fn tv_hd() -> Self {
-        Self { width: Some(1920), height: Some(1080), fps: Some("25/1".into()), sample_rate: 48_000, channels: 2 }
+        Self {
+            width: Some(1920),
+            height: Some(1080),
+            fps: Some("25/1".into()),
+            sample_rate: 48_000,
+            channels: 2,
+            audio_codec: None,
+        }
     }
-    /// 48 kHz stereo, no video.
+    /// 48 kHz stereo, no video, AAC.
     pub fn radio() -> Self {
-        Self { width: None, height: None, fps: None, sample_rate: 48_000, channels: 2 }
+        Self { width: None, height: None, fps: None, sample_rate: 48_000, channels: 2, audio_codec: None }
     }
 }
 
@@ -194,6 +216,17 @@ impl NewChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_audio_codec_is_optional_and_named() {
+        let json: ChannelFormat = serde_json::from_str(r#"{"sample_rate":48000,"channels":2}"#).unwrap();
+        assert_eq!(json.audio_codec, None);
+        let mp2: ChannelFormat =
+            serde_json::from_str(r#"{"sample_rate":48000,"channels":2,"audio_codec":"mp2"}"#).unwrap();
+        assert_eq!(mp2.audio_codec, Some(AudioCodec::Mp2));
+        let bad = r#"{"sample_rate":48000,"channels":2,"audio_codec":"ac3"}"#;
+        assert!(serde_json::from_str::<ChannelFormat>(bad).is_err());
+    }
 
     #[test]
     fn crawls_are_one_bounded_line_and_empty_clears() {

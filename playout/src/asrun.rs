@@ -17,6 +17,9 @@ pub enum Outcome {
     Cut,
     /// Never aired: a hard start took its whole slot.
     Skipped,
+    /// An override (an emergency alert, a live relay) took the air during the item; `reason`
+    /// names it and says how the item came back (resumed, or rejoined at the wall clock).
+    Interrupted,
 }
 
 /// One line of the as-run log.
@@ -110,7 +113,11 @@ mod tests {
 
     #[test]
     fn plan_outcomes_and_json_shape() {
-        let f = ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } };
+        let f = ChannelFormat {
+            video: None,
+            audio: AudioFormat { rate: 48_000, channels: 2 },
+            audio_codec: crate::timeline::AudioCodec::Aac,
+        };
         let item = |d: u64, start: Option<u64>| PlanItem {
             duration: MediaTime::from_nanos(d * 1_000_000_000),
             start: start.map(|s| MediaTime::from_nanos(s * 1_000_000_000)),

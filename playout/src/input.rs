@@ -221,7 +221,7 @@ impl Input {
     /// The reason text when the source cannot be opened or prerolled within `timeout`.
     pub fn open(item: &Item, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
         if let Source::Generated(g) = &item.source {
-            if g.format != *format {
+            if !g.format.same_raw(format) {
                 return Err(format!("{} was made for another channel format", g.label()));
             }
             let generator = g.take().ok_or_else(|| format!("{} has already aired", g.label()))?;

@@ -10,6 +10,7 @@
 
 pub mod alert;
 pub mod asrun;
+pub mod audio_codec;
 pub mod cache;
 pub mod channel;
 pub mod clock;

@@ -1,7 +1,7 @@
 //! The channel's output: built once, never stopped while the channel is on air.
 //!
 //! `appsrc` (raw video) → x264enc → h264parse ┐
-//! `appsrc` (raw audio) → AAC encoder → aacparse ┴→ mpegtsmux → appsink → each target's pipeline
+//! `appsrc` (raw audio) → the channel's audio encoder and parser ┴→ mpegtsmux → appsink → each target's pipeline
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,7 +20,6 @@ const NEEDED: &[(&str, &str)] = &[
     ("queue", "libgstreamer1.0-0"),
     ("appsink", "gstreamer1.0-plugins-base"),
     ("audioconvert", "gstreamer1.0-plugins-base"),
-    ("aacparse", "gstreamer1.0-plugins-good"),
     ("mpegtsmux", "gstreamer1.0-plugins-bad"),
 ];
 
@@ -34,14 +33,6 @@ fn require(list: &[(&'static str, &'static str)]) -> Result<(), PlayoutError> {
         }
     }
     Ok(())
-}
-
-/// The AAC encoder installed: FFmpeg's (gstreamer1.0-libav) or VisualOn's (plugins-bad).
-fn aac_encoder() -> Result<&'static str, PlayoutError> {
-    ["avenc_aac", "voaacenc", "fdkaacenc"]
-        .into_iter()
-        .find(|f| gst::ElementFactory::find(f).is_some())
-        .ok_or(PlayoutError::MissingElement("avenc_aac", "gstreamer1.0-libav"))
 }
 
 /// Video bitrate (kbit/s) for a picture size: CBR budgets typical of SD/HD contribution.
@@ -61,16 +52,6 @@ pub fn x264_preset(width: u32, height: u32) -> &'static str {
         "superfast"
     } else {
         "veryfast"
-    }
-}
-
-/// Encoder options beyond the bitrate. FFmpeg's AAC encoder in gst-libav defaults to the
-/// `twoloop` coder; `fast` (FFmpeg's own default) costs ~35 % less CPU for the same 128 kbit/s.
-fn aac_options(encoder: &str) -> &'static str {
-    if encoder == "avenc_aac" {
-        "aac-coder=fast"
-    } else {
-        ""
     }
 }
 
@@ -105,7 +86,7 @@ impl Output {
     ) -> Result<Output, PlayoutError> {
         gst::init().map_err(PlayoutError::Init)?;
         require(NEEDED)?;
-        let aac = aac_encoder()?;
+        let encoder = format.audio_codec.encoder(format.audio.channels)?;
         // TV: queues decouple audio from the video encoder's latency (the mux waits for both).
         // Radio: no queue at all, so the chain runs in appsrc's thread and the mux's — two
         // threads woken per 100 ms push instead of four.
@@ -115,12 +96,9 @@ impl Output {
             ("", "")
         };
         let mut desc = format!(
-            "appsrc name=asrc format=time ! {} audioconvert ! {aac} bitrate={} {} ! aacparse {} ! mux. \
+            "appsrc name=asrc format=time ! {} audioconvert ! {encoder} {} ! mux. \
              mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
-            queue.0,
-            if format.audio.channels == 1 { 96_000 } else { 128_000 },
-            aac_options(aac),
-            queue.1
+            queue.0, queue.1
         );
         if let Some(v) = format.video {
             require(VIDEO_NEEDED)?;
@@ -181,8 +159,7 @@ impl Output {
             }
             None => None,
         };
-        let started =
-            targets.iter().map(|t| Target::start(t, format.video.is_some(), !live)).collect::<Result<Vec<_>, _>>()?;
+        let started = targets.iter().map(|t| Target::start(t, format, !live)).collect::<Result<Vec<_>, _>>()?;
         let targets = Arc::new(Mutex::new(started));
         let sink = pipeline
             .by_name("ts")
@@ -349,11 +326,5 @@ mod tests {
         assert_eq!(x264_preset(720, 576), "veryfast");
         assert_eq!(x264_preset(1280, 720), "veryfast");
         assert_eq!(x264_preset(1920, 1080), "superfast");
-    }
-
-    #[test]
-    fn only_ffmpegs_aac_encoder_gets_the_fast_coder() {
-        assert_eq!(aac_options("avenc_aac"), "aac-coder=fast");
-        assert_eq!(aac_options("voaacenc"), "");
     }
 }

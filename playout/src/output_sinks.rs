@@ -5,12 +5,19 @@
 
 use std::time::Duration;
 
+use crate::audio_codec::AudioCodec;
 use crate::error::PlayoutError;
 use crate::target::OutputTarget;
 
-/// Elements a target kind needs, with the Debian package that provides them.
-pub(crate) fn needed(target: &OutputTarget) -> &'static [(&'static str, &'static str)] {
-    match target {
+/// Elements a target kind needs on a channel of `codec`, with the Debian package of each.
+pub(crate) fn needed(target: &OutputTarget, codec: AudioCodec) -> Vec<(&'static str, &'static str)> {
+    let transcodes = match target {
+        OutputTarget::Hls(_) | OutputTarget::Rtmp { .. } => codec != AudioCodec::Aac,
+        OutputTarget::Icecast { .. } => codec != AudioCodec::Mp3,
+        _ => false,
+    };
+    let decoder = if transcodes { codec.decoder_needs() } else { &[] };
+    let own: &[(&str, &str)] = match target {
         OutputTarget::File(_) => &[("filesink", "libgstreamer1.0-0")],
         OutputTarget::Udp { .. } => &[("udpsink", "gstreamer1.0-plugins-good")],
         OutputTarget::Hls(_) => &[("hlssink2", "gstreamer1.0-plugins-good"), ("tsdemux", "gstreamer1.0-plugins-bad")],
@@ -22,11 +29,11 @@ pub(crate) fn needed(target: &OutputTarget) -> &'static [(&'static str, &'static
         ],
         OutputTarget::Icecast { .. } => &[
             ("tsdemux", "gstreamer1.0-plugins-bad"),
-            ("avdec_aac", "gstreamer1.0-libav"),
             ("lamemp3enc", "gstreamer1.0-plugins-good"),
             ("shout2send", "gstreamer1.0-plugins-good"),
         ],
-    }
+    };
+    own.iter().chain(decoder).copied().collect()
 }
 
 /// Quotes a value for `gst::parse::launch` (inside double quotes).
@@ -56,12 +63,18 @@ pub(crate) fn icecast_server(url: &str) -> Result<(String, u16), PlayoutError> {
     Ok((host.to_owned(), port))
 }
 
-/// The sink side of `target`'s pipeline, fed by `appsrc name=src` carrying MPEG-TS.
+/// The sink side of `target`'s pipeline, fed by `appsrc name=src` carrying MPEG-TS whose
+/// audio is `codec`.
 ///
 /// # Errors
 /// [`PlayoutError::Pipeline`] when the target is unusable (an Icecast URL without host; a
-/// mount not starting with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`).
-pub(crate) fn sink_description(target: &OutputTarget, has_video: bool) -> Result<String, PlayoutError> {
+/// mount not starting with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`);
+/// [`PlayoutError::MissingElement`] when the AAC an HLS or RTMP target needs has no encoder.
+pub(crate) fn sink_description(
+    target: &OutputTarget,
+    has_video: bool,
+    codec: AudioCodec,
+) -> Result<String, PlayoutError> {
     let q = |p: &std::path::Path| quote(&p.to_string_lossy());
     Ok(match target {
         OutputTarget::File(p) => format!("filesink location=\"{}\" sync=false", q(p)),
@@ -76,7 +89,7 @@ pub(crate) fn sink_description(target: &OutputTarget, has_video: bool) -> Result
                 q(&dir.join("index.m3u8"))
             );
             let video = if has_video { "d. ! queue ! h264parse ! hls.video " } else { "" };
-            format!("tsdemux name=d {video}d. ! queue ! aacparse ! hls.audio {hls}")
+            format!("tsdemux name=d {video}d. ! queue ! {} ! hls.audio {hls}", codec.to_aac()?)
         }
         OutputTarget::Srt { uri } => {
             if !uri.starts_with("srt://") {
@@ -95,8 +108,9 @@ pub(crate) fn sink_description(target: &OutputTarget, has_video: bool) -> Result
             }
             let video = if has_video { "d. ! queue ! h264parse ! flv.video " } else { "" };
             format!(
-                "tsdemux name=d {video}d. ! queue ! aacparse ! flv.audio \
+                "tsdemux name=d {video}d. ! queue ! {} ! flv.audio \
                  flvmux name=flv streamable=true ! rtmp2sink location=\"{}\" sync=false async=false",
+                codec.to_aac()?,
                 quote(url)
             )
         }
@@ -105,12 +119,11 @@ pub(crate) fn sink_description(target: &OutputTarget, has_video: bool) -> Result
             if !mount.starts_with('/') {
                 return Err(PlayoutError::Pipeline(format!("icecast mount {mount:?}: must start with /")));
             }
-            // Icecast listeners expect MP3: the channel's AAC is decoded and re-encoded at
-            // 128 kbit/s CBR; the video (TV) is left unlinked.
+            // Icecast listeners expect MP3 at 128 kbit/s CBR; the video (TV) is left unlinked.
             format!(
-                "tsdemux name=d d. ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample \
-                 ! lamemp3enc target=bitrate bitrate=128 cbr=true ! mpegaudioparse \
+                "tsdemux name=d d. ! queue ! {} \
                  ! shout2send ip=\"{}\" port={port} mount=\"{}\" password=\"{}\" sync=false async=false",
+                codec.to_mp3(),
                 quote(&host),
                 quote(mount),
                 quote(password)
@@ -148,14 +161,26 @@ mod tests {
     #[test]
     fn network_sinks_are_quoted_and_checked() {
         let srt = OutputTarget::Srt { uri: "srt://:9000?mode=listener".into() };
-        let d = sink_description(&srt, true).unwrap();
+        let d = sink_description(&srt, true, AudioCodec::Aac).unwrap();
         assert!(d.contains("srtsink uri=\"srt://:9000?mode=listener\""), "{d}");
-        assert!(sink_description(&OutputTarget::Srt { uri: "udp://x:1".into() }, true).is_err());
+        assert!(sink_description(&OutputTarget::Srt { uri: "udp://x:1".into() }, true, AudioCodec::Aac).is_err());
         let rtmp = OutputTarget::Rtmp { url: "rtmp://h/live/a\"b".into() };
-        let d = sink_description(&rtmp, false).unwrap();
+        let d = sink_description(&rtmp, false, AudioCodec::Aac).unwrap();
         assert!(d.contains("location=\"rtmp://h/live/a\\\"b\""), "{d}");
         assert!(!d.contains("flv.video"), "radio has no video: {d}");
         let ice = OutputTarget::Icecast { url: "http://h:8000".into(), mount: "radio".into(), password: "p".into() };
-        assert!(sink_description(&ice, false).is_err());
+        assert!(sink_description(&ice, false, AudioCodec::Aac).is_err());
+    }
+
+    #[test]
+    fn icecast_passes_an_mp3_channel_through_and_needs_a_decoder_only_to_transcode() {
+        let ice = OutputTarget::Icecast { url: "http://h:8000".into(), mount: "/r.mp3".into(), password: "p".into() };
+        let d = sink_description(&ice, false, AudioCodec::Mp3).unwrap();
+        assert!(d.contains("queue ! mpegaudioparse ! shout2send"), "{d}");
+        assert!(!needed(&ice, AudioCodec::Mp3).iter().any(|(e, _)| e.contains("dec")));
+        assert!(needed(&ice, AudioCodec::Aac).contains(&("avdec_aac", "gstreamer1.0-libav")));
+        let hls = OutputTarget::Hls("/tmp/h".into());
+        assert!(needed(&hls, AudioCodec::Opus).contains(&("opusdec", "gstreamer1.0-plugins-base")));
+        assert!(needed(&OutputTarget::File("/tmp/a.ts".into()), AudioCodec::Mp2).len() == 1);
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
-use crate::timeline::{AudioFormat, ChannelFormat, FrameRate, MediaTime, PlanItem, VideoFormat};
+use crate::timeline::{AudioCodec, AudioFormat, ChannelFormat, FrameRate, MediaTime, PlanItem, VideoFormat};
 
 /// Longest item accepted (48 h): longer is a typo, not a programme.
 const MAX_ITEM_S: f64 = 48.0 * 3600.0;
@@ -142,6 +142,8 @@ struct RawFormat {
     sample_rate: u32,
     #[serde(default = "default_channels")]
     channels: u32,
+    #[serde(default)]
+    audio_codec: Option<String>,
 }
 
 fn default_rate() -> u32 {
@@ -309,10 +311,28 @@ fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFo
             None
         }
     };
+    let radio = match raw.kind.as_str() {
+        "radio" => Some(true),
+        "tv" => Some(false),
+        _ => None,
+    };
+    let audio_codec = match raw.audio_codec.as_deref().map(str::parse::<AudioCodec>).transpose() {
+        Ok(codec) => {
+            let codec = codec.unwrap_or_default();
+            if let Some(why) = radio.and_then(|radio| codec.unfit(radio, raw.sample_rate)) {
+                problems.push(format!("format.audio_codec: {why}"));
+            }
+            codec
+        }
+        Err(e) => {
+            problems.push(format!("format.audio_codec: {e}"));
+            AudioCodec::Aac
+        }
+    };
     if problems.len() > before {
         return None;
     }
-    Some(ChannelFormat { video, audio })
+    Some(ChannelFormat { video, audio, audio_codec })
 }
 
 #[cfg(test)]
@@ -376,6 +396,31 @@ mod tests {
         assert!(Playlist::from_json(&typo).unwrap_err().to_string().contains("durration"));
         let empty = r#"{"format":{"kind":"radio"},"items":[]}"#;
         assert!(Playlist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
+    }
+
+    #[test]
+    fn the_audio_codec_is_chosen_per_kind_and_aac_by_default() {
+        assert_eq!(Playlist::from_json(MINIMAL).unwrap().format.audio_codec, AudioCodec::Aac);
+        let tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp2\"");
+        assert_eq!(Playlist::from_json(&tv).unwrap().format.audio_codec, AudioCodec::Mp2);
+        let radio = |codec: &str, rate: u32| {
+            Playlist::from_json(&format!(
+                r#"{{"format":{{"kind":"radio","sample_rate":{rate},"audio_codec":"{codec}"}},
+                   "items":[{{"source":"a.wav","duration":1}}]}}"#
+            ))
+        };
+        assert_eq!(radio("opus", 48_000).unwrap().format.audio_codec, AudioCodec::Opus);
+        assert_eq!(radio("mp3", 44_100).unwrap().format.audio_codec, AudioCodec::Mp3);
+        for (codec, rate, needle) in [
+            ("opus", 44_100, "format.audio_codec: opus runs at [48000] Hz"),
+            ("mp2", 48_000, "format.audio_codec: a radio channel carries aac, mp3, opus"),
+            ("ac3", 48_000, "format.audio_codec: audio codec \"ac3\""),
+        ] {
+            let err = radio(codec, rate).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle:?} missing from {err}");
+        }
+        let mp3_tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp3\"");
+        assert!(Playlist::from_json(&mp3_tv).unwrap_err().to_string().contains("a tv channel carries aac, mp2"));
     }
 
     #[test]

@@ -73,76 +73,85 @@ impl OutputState {
 impl Status {
     /// Prometheus text exposition (version 0.0.4) for `channel`.
     pub fn prometheus(&self, channel: &str) -> String {
-        let label = escape(channel);
-        let mut out = String::new();
-        for (name, kind, help, value) in [
-            ("kapok_playout_position_seconds", "gauge", "Channel timeline position.", self.position_s),
-            ("kapok_playout_frames_total", "counter", "Video frames emitted.", self.frames_out as f64),
-            ("kapok_playout_samples_total", "counter", "Audio samples emitted per channel.", self.samples_out as f64),
-            ("kapok_playout_fallbacks_total", "counter", "Items that needed slate or silence.", self.fallbacks as f64),
-            (
-                "kapok_playout_late_frames_total",
-                "counter",
-                "Frames repeated for a late source.",
-                self.late_frames as f64,
-            ),
-            (
-                "kapok_playout_late_samples_total",
-                "counter",
-                "Silent samples for a late source.",
-                self.late_samples as f64,
-            ),
-        ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{channel=\"{label}\"}} {value}");
-        }
-        if !self.outputs.is_empty() {
-            let (off, secs) = (u8::from(self.off_air_s.is_some()), self.off_air_s.unwrap_or(0.0));
-            let _ = writeln!(
-                out,
-                "# HELP kapok_playout_off_air Every output target is down (1): nothing leaves the channel.\n\
-                 # TYPE kapok_playout_off_air gauge\nkapok_playout_off_air{{channel=\"{label}\"}} {off}\n\
-                 # HELP kapok_playout_off_air_seconds How long every output target has been down.\n\
-                 # TYPE kapok_playout_off_air_seconds gauge\nkapok_playout_off_air_seconds{{channel=\"{label}\"}} {secs}"
-            );
-            out.push_str("# HELP kapok_playout_output_up Output target working (1) or failed (0).\n");
-            out.push_str("# TYPE kapok_playout_output_up gauge\n");
-            for o in &self.outputs {
-                let target = escape(&o.target);
-                let up = u8::from(o.state == OutputState::Up);
-                let _ = writeln!(out, "kapok_playout_output_up{{channel=\"{label}\",target=\"{target}\"}} {up}");
-            }
-            out.push_str("# HELP kapok_playout_output_state Output target state (1 for the current one).\n");
-            out.push_str("# TYPE kapok_playout_output_state gauge\n");
-            for o in &self.outputs {
-                let target = escape(&o.target);
-                for state in [OutputState::Up, OutputState::Reconnecting, OutputState::Failed] {
-                    let (name, v) = (state.as_str(), u8::from(o.state == state));
-                    let _ = writeln!(
-                        out,
-                        "kapok_playout_output_state{{channel=\"{label}\",target=\"{target}\",state=\"{name}\"}} {v}"
-                    );
-                }
-            }
-            out.push_str("# HELP kapok_playout_output_reconnects_total Times a target came back after failing.\n");
-            out.push_str("# TYPE kapok_playout_output_reconnects_total counter\n");
-            for o in &self.outputs {
-                let (target, n) = (escape(&o.target), o.reconnects);
-                let _ = writeln!(
-                    out,
-                    "kapok_playout_output_reconnects_total{{channel=\"{label}\",target=\"{target}\"}} {n}"
-                );
-            }
-            out.push_str("# HELP kapok_playout_output_dropped_buffers_total TS buffers a lagging target dropped.\n");
-            out.push_str("# TYPE kapok_playout_output_dropped_buffers_total counter\n");
-            for o in &self.outputs {
-                let (target, n) = (escape(&o.target), o.dropped_buffers);
-                let _ = writeln!(
-                    out,
-                    "kapok_playout_output_dropped_buffers_total{{channel=\"{label}\",target=\"{target}\"}} {n}"
-                );
+        prometheus_text(&[(channel, self)])
+    }
+}
+
+/// Prometheus text exposition (version 0.0.4) of several channels, label `channel`. Each
+/// metric family appears once — its `HELP` and `TYPE`, then every channel's samples — as the
+/// format requires (a family repeated per channel is refused by Prometheus' parser).
+pub fn prometheus_text(channels: &[(&str, &Status)]) -> String {
+    type Scalar = fn(&Status) -> f64;
+    const SCALARS: [(&str, &str, &str, Scalar); 6] = [
+        ("kapok_playout_position_seconds", "gauge", "Channel timeline position.", |s| s.position_s),
+        ("kapok_playout_frames_total", "counter", "Video frames emitted.", |s| s.frames_out as f64),
+        ("kapok_playout_samples_total", "counter", "Audio samples emitted per channel.", |s| s.samples_out as f64),
+        ("kapok_playout_fallbacks_total", "counter", "Items that needed slate or silence.", |s| s.fallbacks as f64),
+        ("kapok_playout_late_frames_total", "counter", "Frames repeated for a late source.", |s| s.late_frames as f64),
+        ("kapok_playout_late_samples_total", "counter", "Silent samples for a late source.", |s| s.late_samples as f64),
+    ];
+    let mut out = String::new();
+    for (name, kind, help, value) in SCALARS {
+        let samples = channels.iter().map(|(c, s)| (format!("channel=\"{}\"", escape(c)), value(s))).collect();
+        family(&mut out, name, kind, help, samples);
+    }
+    // Off-air and per-target families only for channels with targets.
+    let targeted: Vec<&(&str, &Status)> = channels.iter().filter(|(_, s)| !s.outputs.is_empty()).collect();
+    let channel_samples = |value: fn(&Status) -> f64| {
+        targeted.iter().map(|(c, s)| (format!("channel=\"{}\"", escape(c)), value(s))).collect::<Vec<_>>()
+    };
+    let off_air = channel_samples(|s| f64::from(u8::from(s.off_air_s.is_some())));
+    let off_air_s = channel_samples(|s| s.off_air_s.unwrap_or(0.0));
+    family(
+        &mut out,
+        "kapok_playout_off_air",
+        "gauge",
+        "Every output target is down (1): nothing leaves the channel.",
+        off_air,
+    );
+    family(
+        &mut out,
+        "kapok_playout_off_air_seconds",
+        "gauge",
+        "How long every output target has been down.",
+        off_air_s,
+    );
+    let target_samples = |value: &dyn Fn(&OutputStatus) -> Vec<(String, f64)>| {
+        let mut samples = Vec::new();
+        for (c, s) in &targeted {
+            for o in &s.outputs {
+                let labels = format!("channel=\"{}\",target=\"{}\"", escape(c), escape(&o.target));
+                samples.extend(value(o).into_iter().map(|(extra, v)| (format!("{labels}{extra}"), v)));
             }
         }
-        out
+        samples
+    };
+    let up = target_samples(&|o| vec![(String::new(), f64::from(u8::from(o.state == OutputState::Up)))]);
+    family(&mut out, "kapok_playout_output_up", "gauge", "Output target working (1) or failed (0).", up);
+    let states = target_samples(&|o| {
+        [OutputState::Up, OutputState::Reconnecting, OutputState::Failed]
+            .into_iter()
+            .map(|st| (format!(",state=\"{}\"", st.as_str()), f64::from(u8::from(o.state == st))))
+            .collect()
+    });
+    family(&mut out, "kapok_playout_output_state", "gauge", "Output target state (1 for the current one).", states);
+    let reconnects = target_samples(&|o| vec![(String::new(), o.reconnects as f64)]);
+    let help = "Times a target came back after failing.";
+    family(&mut out, "kapok_playout_output_reconnects_total", "counter", help, reconnects);
+    let dropped = target_samples(&|o| vec![(String::new(), o.dropped_buffers as f64)]);
+    let help = "TS buffers a lagging target dropped.";
+    family(&mut out, "kapok_playout_output_dropped_buffers_total", "counter", help, dropped);
+    out
+}
+
+/// One metric family: `HELP`, `TYPE` and its samples (label text, value); nothing without samples.
+fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: Vec<(String, f64)>) {
+    if samples.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{{{labels}}} {value}");
     }
 }
 
@@ -201,5 +210,24 @@ mod tests {
         assert!(text.contains(
             "kapok_playout_output_dropped_buffers_total{channel=\"tv\",target=\"udp://239.1.1.1:5000\"} 3\n"
         ));
+    }
+
+    #[test]
+    fn several_channels_share_each_family_once() {
+        let tv = Status { frames_out: 25, ..Status::default() };
+        let up = OutputStatus { target: "hls /r".into(), ..OutputStatus::default() };
+        let radio = Status { samples_out: 48_000, outputs: vec![up], ..Status::default() };
+        let text = prometheus_text(&[("tv", &tv), ("radio", &radio)]);
+        for family in ["kapok_playout_frames_total", "kapok_playout_off_air", "kapok_playout_output_up"] {
+            let typed = text.lines().filter(|l| l.starts_with(&format!("# TYPE {family} "))).count();
+            assert_eq!(typed, 1, "{family} typed once in {text}");
+        }
+        assert!(text.contains(
+            "kapok_playout_frames_total{channel=\"tv\"} 25\nkapok_playout_frames_total{channel=\"radio\"} 0\n"
+        ));
+        assert!(text.contains("kapok_playout_samples_total{channel=\"radio\"} 48000\n"));
+        assert!(text.contains("kapok_playout_off_air{channel=\"radio\"} 0\n"));
+        assert!(!text.contains("kapok_playout_off_air{channel=\"tv\"}"), "tv has no targets: {text}");
+        assert_eq!(prometheus_text(&[]), "");
     }
 }

@@ -33,7 +33,9 @@ pub enum OutputTarget {
         /// Destination port.
         port: u16,
     },
-    /// HLS: `index.m3u8` and 2 s segments (`segment00000.ts` …) in a directory, cut at key frames.
+    /// HLS: `index.m3u8` and 2 s segments (`segment00000.ts` …) in a directory, cut at key
+    /// frames. The audio is AAC, which every browser plays: the channel's own, or encoded at
+    /// 128 kbit/s from MP2, MP3 or Opus.
     Hls(PathBuf),
     /// MPEG-TS over SRT: `srt://host:port?mode=caller` (we connect to a receiver) or
     /// `srt://:port?mode=listener` (receivers connect to us; any number of them). Other
@@ -42,12 +44,14 @@ pub enum OutputTarget {
         /// The `srt://` URI.
         uri: String,
     },
-    /// RTMP push (FLV with the channel's H.264 and AAC), e.g. `rtmp://host/live/stream`.
+    /// RTMP push (FLV with the channel's H.264 and AAC, encoded at 128 kbit/s from the
+    /// channel's audio when that is not AAC), e.g. `rtmp://host/live/stream`.
     Rtmp {
         /// The `rtmp://` or `rtmps://` URL including application and stream key.
         url: String,
     },
-    /// An Icecast mount (radio): the channel's audio as MP3 128 kbit/s CBR.
+    /// An Icecast mount (radio): the channel's audio as MP3 128 kbit/s CBR (passed through
+    /// when the channel's codec is MP3, otherwise decoded and encoded).
     Icecast {
         /// The server, `http://host:port` (port 8000 when absent).
         url: String,
@@ -144,13 +148,17 @@ impl Target {
     /// Starts the pipeline of `target`. `lossless` (rendering) blocks the channel when the
     /// target is slow; otherwise (on air) the target drops its oldest data past ~2 s.
     /// A network target that cannot start yet (peer down) starts in `reconnecting`.
-    pub(crate) fn start(target: &OutputTarget, has_video: bool, lossless: bool) -> Result<Target, PlayoutError> {
-        for (element, package) in needed(target) {
+    pub(crate) fn start(
+        target: &OutputTarget,
+        format: &crate::timeline::ChannelFormat,
+        lossless: bool,
+    ) -> Result<Target, PlayoutError> {
+        for (element, package) in needed(target, format.audio_codec) {
             if gst::ElementFactory::find(element).is_none() {
                 return Err(PlayoutError::MissingElement(element, package));
             }
         }
-        let desc = sink_description(target, has_video)?;
+        let desc = sink_description(target, format.video.is_some(), format.audio_codec)?;
         let max_bytes = if lossless { 4 << 20 } else { 2 << 20 };
         let name = target.to_string();
         let now = Instant::now();

@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::audio_codec::AudioCodec;
+
 const NS_PER_S: u128 = 1_000_000_000;
 
 /// A position or length on the channel timeline, in nanoseconds.
@@ -145,16 +147,26 @@ pub struct AudioFormat {
     pub channels: u32,
 }
 
-/// A channel's output format: TV (video + audio) or radio (audio only).
+/// A channel's output format: TV (video + audio) or radio (audio only), and the codec its
+/// audio is encoded with on air.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChannelFormat {
     /// `None` for radio.
     pub video: Option<VideoFormat>,
     /// Always present.
     pub audio: AudioFormat,
+    /// The audio codec on air (AAC unless chosen otherwise).
+    pub audio_codec: AudioCodec,
 }
 
 impl ChannelFormat {
+    /// True when `other` has the same pictures and sound before encoding (size, frame rate,
+    /// sample rate, channels): media made or planned for one fits the other, whatever codec
+    /// each puts on air.
+    pub fn same_raw(&self, other: &ChannelFormat) -> bool {
+        self.video == other.video && self.audio == other.audio
+    }
+
     /// True for an audio-only channel.
     pub fn is_radio(&self) -> bool {
         self.video.is_none()
@@ -317,11 +329,12 @@ mod tests {
         ChannelFormat {
             video: Some(VideoFormat { width: 1280, height: 720, fps: FrameRate::new(num, den).unwrap() }),
             audio: AudioFormat { rate: 48000, channels: 2 },
+            audio_codec: AudioCodec::Aac,
         }
     }
 
     fn radio() -> ChannelFormat {
-        ChannelFormat { video: None, audio: AudioFormat { rate: 44100, channels: 2 } }
+        ChannelFormat { video: None, audio: AudioFormat { rate: 44100, channels: 2 }, audio_codec: AudioCodec::Aac }
     }
 
     fn soft(secs: f64) -> PlanItem {

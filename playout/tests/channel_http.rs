@@ -117,7 +117,11 @@ fn the_source_asks_for_the_window_and_reports_outages() {
 }
 
 fn record(title: &str) -> AsRunRecord {
-    let format = ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } };
+    let format = ChannelFormat {
+        video: None,
+        audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
+    };
     let one_second = PlanItem { duration: MediaTime::from_nanos(1_000_000_000), start: None, hard: false };
     let mut r = AsRunRecord::for_segment(&plan(&format, &[one_second])[0]);
     r.title = Some(title.to_owned());
@@ -177,7 +181,11 @@ fn a_remote_node_airs_the_published_schedule_and_posts_its_as_run() {
     state.lock().unwrap().playlists =
         (200, serde_json::json!([radio_playlist(tone.to_str().unwrap(), start)]).to_string());
 
-    let format = ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } };
+    let format = ChannelFormat {
+        video: None,
+        audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
+    };
     let config = ChannelConfig::new("fm", format, vec![OutputTarget::File(dir.path().join("fm.ts"))]);
     let sink: Arc<dyn AsRunSink> = Arc::new(HttpAsRunSink::new(&api, None, dir.path().join("spool.jsonl")));
     let runner = ChannelRunner::start(config, Arc::new(HttpSource::new(&api, None)), sink).unwrap();

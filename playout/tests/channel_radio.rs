@@ -36,7 +36,11 @@ fn a_radio_channel_joins_mid_item_and_airs_every_sample() {
     std::fs::write(&playlist, json.to_string()).unwrap();
 
     let file = dir.path().join("radio.ts");
-    let format = ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } };
+    let format = ChannelFormat {
+        video: None,
+        audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
+    };
     let config = ChannelConfig::new("radio", format, vec![OutputTarget::File(file.clone())]);
     let sink = Arc::new(MemoryAsRun::default());
     let runner = ChannelRunner::start(config, Arc::new(FileSource::new(&playlist)), sink.clone()).unwrap();

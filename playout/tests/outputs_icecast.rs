@@ -38,6 +38,10 @@ fn icecast(dir: &Path, port: u16) -> Receiver {
     r
 }
 
+fn mount_target(port: u16, mount: &str) -> OutputTarget {
+    OutputTarget::Icecast { url: format!("http://127.0.0.1:{port}"), mount: mount.into(), password: PASSWORD.into() }
+}
+
 /// Listens to the mount for 3 s with ffmpeg; returns (codec, seconds) of what it got.
 fn listen(url: &str, out: &Path) -> (String, f64) {
     let st = Command::new("ffmpeg")
@@ -66,14 +70,7 @@ fn a_radio_channel_is_heard_on_icecast_before_and_after_a_server_restart() {
     let port = free_port();
     let server = icecast(dir.path(), port);
     let file = dir.path().join("record.ts");
-    let targets = [
-        OutputTarget::File(file.clone()),
-        OutputTarget::Icecast {
-            url: format!("http://127.0.0.1:{port}"),
-            mount: "/city.mp3".into(),
-            password: PASSWORD.into(),
-        },
-    ];
+    let targets = [OutputTarget::File(file.clone()), mount_target(port, "/city.mp3")];
     let feeder = Feeder::start(Output::start(&radio(), &targets, true).unwrap(), radio());
     feeder.wait_for(1, OutputState::Up, Duration::from_secs(5));
     std::thread::sleep(Duration::from_secs(1));
@@ -104,4 +101,28 @@ fn a_radio_channel_is_heard_on_icecast_before_and_after_a_server_restart() {
     let pushed = chunks as f64 / FPS as f64;
     let covered = times.len() as f64 * frame;
     assert!((covered - pushed).abs() < 0.1, "file holds {covered:.2} s of {pushed:.2} s pushed");
+}
+
+#[test]
+fn mp3_and_opus_radio_channels_are_heard_as_mp3_on_icecast() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::new("chmod").arg("777").arg(dir.path()).status().unwrap();
+    let port = free_port();
+    let server = icecast(dir.path(), port);
+    // MP3 passes through as it is on air; Opus is decoded and encoded as MP3.
+    for codec in [playout::timeline::AudioCodec::Mp3, playout::timeline::AudioCodec::Opus] {
+        let format = playout::timeline::ChannelFormat { audio_codec: codec, ..radio() };
+        let mount = format!("/{codec}.mp3");
+        let targets = [mount_target(port, &mount)];
+        let feeder = Feeder::start(Output::start(&format, &targets, true).unwrap(), format);
+        feeder.wait_for(0, OutputState::Up, Duration::from_secs(5));
+        std::thread::sleep(Duration::from_secs(1));
+        let (heard, secs) =
+            listen(&format!("http://127.0.0.1:{port}{mount}"), &dir.path().join(format!("{codec}.mp3")));
+        assert_eq!(heard, "mp3", "{codec} channel");
+        assert!(secs > 2.5, "{codec} channel: heard {secs} s");
+        let (_, failed) = feeder.finish();
+        assert!(failed.is_empty(), "{codec} channel: {failed:?}");
+    }
+    server.kill();
 }

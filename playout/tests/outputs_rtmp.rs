@@ -68,3 +68,30 @@ fn an_rtmp_output_reconnects_when_the_server_comes_back() {
         assert!(decoded_frames(flv, "a:0") > 50, "{} has AAC", flv.display());
     }
 }
+
+#[test]
+fn an_mp2_tv_channel_is_pushed_over_rtmp_with_aac_made_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rec")).unwrap();
+    let port = free_port();
+    let server = nginx(dir.path(), port);
+    let format = playout::timeline::ChannelFormat { audio_codec: playout::timeline::AudioCodec::Mp2, ..tv() };
+    let targets = [OutputTarget::Rtmp { url: format!("rtmp://127.0.0.1:{port}/live/mp2") }];
+    let feeder = Feeder::start(Output::start(&format, &targets, true).unwrap(), format);
+    feeder.wait_for(0, OutputState::Up, Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(3));
+    let (_, failed) = feeder.finish();
+    std::thread::sleep(Duration::from_millis(500));
+    server.kill();
+    assert!(failed.is_empty(), "{failed:?}");
+    let flvs: Vec<_> = std::fs::read_dir(dir.path().join("rec")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(flvs.len(), 1, "{flvs:?}");
+    let codecs = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0"])
+        .arg(&flvs[0])
+        .output()
+        .unwrap();
+    let codecs = String::from_utf8_lossy(&codecs.stdout).into_owned();
+    assert!(codecs.lines().any(|c| c == "aac") && codecs.lines().any(|c| c == "h264"), "{codecs}");
+    assert!(decoded_frames(&flvs[0], "a:0") > 50, "{} has AAC audio", flvs[0].display());
+}

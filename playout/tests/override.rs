@@ -94,10 +94,17 @@ fn override_airs_at_the_requested_frame_and_the_item_resumes_where_it_stopped() 
     assert_eq!(runs(&colours), [("red", 25), ("blue", 25), ("red", 25), ("green", 50)]);
     let summary: Vec<(Option<usize>, Outcome, u64)> =
         records.iter().map(|r| (r.item, r.outcome, r.start_frame)).collect();
-    assert_eq!(summary, [(Some(0), Outcome::Played, 0), (None, Outcome::Played, 25), (Some(1), Outcome::Played, 75)]);
+    assert_eq!(
+        summary,
+        [(Some(0), Outcome::Interrupted, 0), (None, Outcome::Played, 25), (Some(1), Outcome::Played, 75)]
+    );
     assert_eq!(records[1].frames, 25);
     assert_eq!(records[1].title.as_deref(), Some("override"));
-    assert!(records[0].reason.as_deref().unwrap_or("").contains("resumed"), "{:?}", records[0].reason);
+    // The interrupted item names what took the air and how it came back.
+    let reason = records[0].reason.as_deref().unwrap_or("");
+    assert!(reason.contains("interrupted by an override (") && reason.contains("blue.mp4)"), "{reason}");
+    assert!(reason.contains("resumed after the override"), "{reason}");
+    assert_eq!(serde_json::to_value(&records[0]).unwrap()["outcome"], "interrupted");
 }
 
 #[test]
@@ -112,5 +119,7 @@ fn override_released_to_the_schedule_joins_the_next_item_late() {
     assert_eq!(runs(&colours), [("red", 40), ("blue", 20), ("green", 40)]);
     assert_eq!(records.len(), 3);
     assert_eq!((records[1].item, records[1].start_frame, records[1].frames), (None, 40, 20));
+    assert_eq!(records[0].outcome, Outcome::Interrupted, "{:?}", records[0]);
+    assert!(records[0].reason.as_deref().unwrap_or("").contains("blue.mp4)"), "{:?}", records[0].reason);
     assert!(records[2].reason.as_deref().unwrap_or("").contains("joined late"), "{:?}", records[2].reason);
 }

@@ -111,6 +111,8 @@ pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(uploads.layer(axum::middleware::map_response(uploads::tus_resumable)));
     let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
+    // For Prometheus, outside /api and its document; unauthenticated (see `crate::metrics`).
+    let router = router.route("/metrics", get(crate::metrics::metrics));
     let router = match ui.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(
             tower_http::services::ServeDir::new(dir)

@@ -15,14 +15,15 @@ pub fn ingest_worker(config: &Config, store: Store, media: MediaStore, concurren
     Worker::new(store, media, wc)
 }
 
-/// Puts this server's channels on air (making the demo channels on a first run) and keeps
-/// them there until `shutdown`; then stops them cleanly. A failure is logged, not fatal: the
-/// API stays up.
+/// Puts this server's channels on air (making the demo channels on a first run), lists them
+/// in `on_air` (for `/metrics`) and keeps them there until `shutdown`; then stops them
+/// cleanly. A failure is logged, not fatal: the API stays up.
 pub async fn run_channels(
     data: std::path::PathBuf,
     store: Store,
     media: MediaStore,
     desk: crate::emergency::EmergencyDesk,
+    on_air_list: crate::metrics::OnAirChannels,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -48,7 +49,11 @@ pub async fn run_channels(
     };
     match on_air {
         Ok(on_air) => {
+            for (slug, handle) in on_air.handles() {
+                on_air_list.add(&slug, handle);
+            }
             shutdown.await;
+            on_air_list.clear();
             let _ = tokio::task::spawn_blocking(move || on_air.stop()).await;
         }
         Err(e) => {

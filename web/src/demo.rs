@@ -92,6 +92,7 @@ pub async fn seed_if_empty(
         fps: Some("25/1".into()),
         sample_rate: 48_000,
         channels: 2,
+        audio_codec: None,
     };
     let mut out = Vec::new();
     for (slug, name, kind, format, specs) in [

@@ -29,6 +29,7 @@ pub mod hardening;
 pub mod health;
 pub mod jobs;
 pub mod login;
+pub mod metrics;
 pub mod onair;
 pub mod playout_node;
 pub mod playout_routes;

@@ -194,7 +194,7 @@ pub(crate) fn filler_items(
     }
     let items: Vec<serde_json::Value> =
         sources.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
-    let doc = serde_json::json!({ "format": format_json(channel), "items": items });
+    let doc = serde_json::json!({ "format": format_json(channel.kind, &channel.format), "items": items });
     Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| e.to_string())
 }
 
@@ -312,12 +312,8 @@ impl OnAir {
             let hls = hls_dir(data, &slug);
             let _ = std::fs::remove_dir_all(&hls);
             std::fs::create_dir_all(&hls).map_err(|e| format!("{}: {e}", hls.display()))?;
-            let format_json = format_json(&demo.channel);
-            let format: Playlist = Playlist::from_json(
-                &serde_json::json!({ "format": format_json, "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] })
-                    .to_string(),
-            )
-            .map_err(|e| e.to_string())?;
+            let format_json = format_json(demo.channel.kind, &demo.channel.format);
+            let format = playout_format(demo.channel.kind, &demo.channel.format)?;
             let items = demo
                 .programmes
                 .iter()
@@ -337,7 +333,7 @@ impl OnAir {
             });
             let epoch = Arc::new(std::sync::OnceLock::new());
             let sink = Arc::new(CatalogAsRun { store: store.clone(), runtime: runtime.clone(), epoch: epoch.clone() });
-            let mut config = ChannelConfig::new(slug.clone(), format.format, vec![OutputTarget::Hls(hls)]);
+            let mut config = ChannelConfig::new(slug.clone(), format, vec![OutputTarget::Hls(hls)]);
             config.cache = Some(cache.clone());
             config.window = std::time::Duration::from_secs(3 * 3600);
             extras.apply(&mut config);
@@ -366,6 +362,11 @@ impl OnAir {
         Ok(Self { runners })
     }
 
+    /// Each channel's slug and controls.
+    pub fn handles(&self) -> Vec<(String, playout::channel::ChannelHandle)> {
+        self.runners.iter().map(|(slug, r)| (slug.clone(), r.handle())).collect()
+    }
+
     /// Stops every channel (their outputs finish cleanly).
     pub fn stop(self) {
         for (slug, runner) in self.runners {
@@ -381,15 +382,34 @@ pub fn hls_dir(data: &Path, slug: &str) -> PathBuf {
     data.join("hls").join(slug)
 }
 
-pub(crate) fn format_json(c: &catalog::channel::Channel) -> serde_json::Value {
-    match c.kind {
+/// A channel's format as the `format` object of a playout playlist (docs/playlist.md).
+pub(crate) fn format_json(kind: ChannelKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
+    let mut json = match kind {
         ChannelKind::Tv => serde_json::json!({
-            "kind": "tv", "width": c.format.width, "height": c.format.height, "fps": c.format.fps,
-            "sample_rate": c.format.sample_rate, "channels": c.format.channels }),
+            "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
+            "sample_rate": f.sample_rate, "channels": f.channels }),
         ChannelKind::Radio => {
-            serde_json::json!({ "kind": "radio", "sample_rate": c.format.sample_rate, "channels": c.format.channels })
+            serde_json::json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels })
         }
+    };
+    if let Some(codec) = f.audio_codec {
+        json["audio_codec"] = serde_json::Value::from(codec.as_str());
     }
+    json
+}
+
+/// A channel's format in playout's terms, validated by the playlist parser (the one place
+/// that knows which sizes, rates and codecs a channel can air).
+///
+/// # Errors
+/// The parser's message naming each field at fault.
+pub fn playout_format(
+    kind: ChannelKind,
+    f: &catalog::channel::ChannelFormat,
+) -> Result<playout::timeline::ChannelFormat, String> {
+    let doc = serde_json::json!({ "format": format_json(kind, f),
+        "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] });
+    Playlist::from_json(&doc.to_string()).map(|p| p.format).map_err(|e| e.to_string())
 }
 
 /// 06:00 today in Asia/Shanghai (+08:00, no daylight saving), or yesterday's before 06:00.

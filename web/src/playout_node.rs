@@ -50,6 +50,9 @@ pub struct NodeOptions {
     /// supervisor (systemd `Restart=always`) then starts the node afresh, outputs rebuilt.
     /// `None`: never; stay up retrying.
     pub off_air_exit_after: Option<Duration>,
+    /// The audio codec on air instead of the channel's own (`--audio-codec`); `None`: the
+    /// channel's (AAC unless set).
+    pub audio_codec: Option<catalog::channel::AudioCodec>,
 }
 
 /// Why a node cannot start.
@@ -217,6 +220,7 @@ impl Fetcher for ApiFetcher {
 /// One channel on air from a remote API: see the module docs.
 pub struct Node {
     runner: ChannelRunner,
+    slug: String,
     off_air_exit_after: Option<Duration>,
     stopping: Arc<AtomicBool>,
     helpers: Vec<std::thread::JoinHandle<()>>,
@@ -239,13 +243,10 @@ impl Node {
         let id = channel.id.to_string();
         let local = |e: std::io::Error| NodeError::Local(format!("{}: {e}", opts.data.display()));
         std::fs::create_dir_all(&opts.data).map_err(local)?;
-        let format = Playlist::from_json(
-            &serde_json::json!({ "format": crate::onair::format_json(&channel),
-                "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] })
-            .to_string(),
-        )
-        .map_err(|e| NodeError::Channel(opts.channel.clone(), e.to_string()))?
-        .format;
+        let mut wanted = channel.format.clone();
+        wanted.audio_codec = opts.audio_codec.or(wanted.audio_codec);
+        let format = crate::onair::playout_format(channel.kind, &wanted)
+            .map_err(|e| NodeError::Channel(opts.channel.clone(), e))?;
         let checksums = Checksums::default();
         let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
         let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)
@@ -300,12 +301,17 @@ impl Node {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
         tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
-        Ok(Node { runner, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
+        Ok(Node { runner, slug: channel.slug, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
     }
 
     /// The channel's controls and status.
     pub fn handle(&self) -> playout::channel::ChannelHandle {
         self.runner.handle()
+    }
+
+    /// The channel's slug (its `channel` label in `/metrics`).
+    pub fn slug(&self) -> &str {
+        &self.slug
     }
 
     /// Why the node should end now, if it should: every output has been down for longer
@@ -447,7 +453,8 @@ fn cancel_of(alert: &Value) -> Value {
 }
 
 /// An output target from its command-line form: `udp://HOST:PORT`, `srt://…`, `rtmp://…`,
-/// `rtmps://…`, `file:PATH` (MPEG-TS) or `hls:DIR`.
+/// `rtmps://…`, `icecast://source:PASSWORD@HOST[:PORT]/MOUNT`, `file:PATH` (MPEG-TS) or
+/// `hls:DIR`.
 ///
 /// # Errors
 /// A message saying which form was expected.
@@ -463,13 +470,69 @@ pub fn parse_target(text: &str) -> Result<OutputTarget, String> {
     if text.starts_with("rtmp://") || text.starts_with("rtmps://") {
         return Ok(OutputTarget::Rtmp { url: text.to_owned() });
     }
+    if let Some(rest) = text.strip_prefix("icecast://") {
+        return parse_icecast(rest);
+    }
     if let Some(path) = text.strip_prefix("file:") {
         return Ok(OutputTarget::File(PathBuf::from(path.trim_start_matches("//"))));
     }
     if let Some(dir) = text.strip_prefix("hls:") {
         return Ok(OutputTarget::Hls(PathBuf::from(dir)));
     }
-    Err(format!("{text:?}: expected udp://HOST:PORT, srt://…, rtmp://…, file:PATH.ts or hls:DIR"))
+    Err(format!(
+        "{text:?}: expected udp://HOST:PORT, srt://…, rtmp://…, icecast://source:PASSWORD@HOST:PORT/MOUNT, \
+         file:PATH.ts or hls:DIR"
+    ))
+}
+
+/// `source:PASSWORD@HOST[:PORT]/MOUNT` (after `icecast://`): Icecast's source login (the only
+/// user a source client logs in as), the server (port 8000 when absent) and the mount. The
+/// password is percent-decoded, so `%40` stands for `@` and `%2F` for `/`. Messages never
+/// repeat the password.
+fn parse_icecast(rest: &str) -> Result<OutputTarget, String> {
+    const FORM: &str = "expected icecast://source:PASSWORD@HOST[:PORT]/MOUNT";
+    let (login, place) = rest.rsplit_once('@').ok_or_else(|| format!("icecast: no source:PASSWORD@ ({FORM})"))?;
+    let (user, password) = login.split_once(':').ok_or_else(|| format!("icecast: no password ({FORM})"))?;
+    if user != "source" {
+        return Err(format!("icecast: the login is \"source\", not {user:?} ({FORM})"));
+    }
+    let password = percent_decode(password).ok_or_else(|| format!("icecast: bad %-escape in the password ({FORM})"))?;
+    if password.is_empty() {
+        return Err(format!("icecast: empty password ({FORM})"));
+    }
+    let (server, mount) = place.split_once('/').ok_or_else(|| format!("icecast {place:?}: no /MOUNT ({FORM})"))?;
+    let mount = format!("/{mount}");
+    if mount.len() < 2 || mount.chars().any(|c| c.is_control() || c.is_whitespace() || c == '"') {
+        return Err(format!("icecast {place:?}: the mount must be a name like /radio.mp3 ({FORM})"));
+    }
+    let (host, port) = match server.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse::<u16>().ok().filter(|p| *p > 0)),
+        None => (server, Some(8000)),
+    };
+    let port = port.ok_or_else(|| format!("icecast {server:?}: bad port ({FORM})"))?;
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+    if !host_ok {
+        return Err(format!("icecast {server:?}: bad host ({FORM})"));
+    }
+    Ok(OutputTarget::Icecast { url: format!("http://{host}:{port}"), mount, password })
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -487,6 +550,40 @@ mod tests {
         assert!(parse_target("udp://host").unwrap_err().contains("HOST:PORT"));
         assert!(parse_target("udp://host:http").unwrap_err().contains("not a port"));
         assert!(parse_target("ftp://x").unwrap_err().contains("expected"));
+    }
+
+    #[test]
+    fn icecast_targets_parse_with_their_source_login_and_bad_forms_say_why_without_the_password() {
+        let ice = |url: &str, mount: &str, password: &str| OutputTarget::Icecast {
+            url: url.into(),
+            mount: mount.into(),
+            password: password.into(),
+        };
+        assert_eq!(
+            parse_target("icecast://source:hackme@radio.local:8001/city.mp3").unwrap(),
+            ice("http://radio.local:8001", "/city.mp3", "hackme")
+        );
+        assert_eq!(
+            parse_target("icecast://source:p%40ss:w%2Fd@10.0.0.5/live/fm").unwrap(),
+            ice("http://10.0.0.5:8000", "/live/fm", "p@ss:w/d")
+        );
+        for (bad, why) in [
+            ("icecast://radio.local:8000/city.mp3", "no source:PASSWORD@"),
+            ("icecast://source@radio.local/city.mp3", "no password"),
+            ("icecast://admin:secret1@radio.local/city.mp3", "not \"admin\""),
+            ("icecast://source:@radio.local/city.mp3", "empty password"),
+            ("icecast://source:secret1%4@radio.local/city.mp3", "bad %-escape"),
+            ("icecast://source:secret1@radio.local:8000", "no /MOUNT"),
+            ("icecast://source:secret1@radio.local:8000/", "mount must be a name"),
+            ("icecast://source:secret1@radio.local:http/a.mp3", "bad port"),
+            ("icecast://source:secret1@radio.local:0/a.mp3", "bad port"),
+            ("icecast://source:secret1@:8000/a.mp3", "bad host"),
+            ("icecast://source:secret1@ra\"dio/a.mp3", "bad host"),
+        ] {
+            let err = parse_target(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+            assert!(!err.contains("secret1"), "{bad}: the password leaked into {err}");
+        }
     }
 
     #[test]

@@ -150,12 +150,7 @@ pub async fn published_playout_json(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Value>, ApiError> {
-    let f = &channel.format;
-    let format = match channel.kind {
-        CatalogKind::Radio => json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels }),
-        _ => json!({ "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
-                     "sample_rate": f.sample_rate, "channels": f.channels }),
-    };
+    let format = crate::onair::format_json(channel.kind, &channel.format);
     let mut out = Vec::new();
     // Programmes recur through a day: look each one's house file up once per call.
     let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();

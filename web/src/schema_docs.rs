@@ -112,6 +112,8 @@ pub struct PlayoutFormatDoc {
     pub fps: Option<String>,
     pub sample_rate: u32,
     pub channels: u32,
+    /// The audio codec on air when not AAC: `mp2` (TV), `mp3` or `opus` (radio).
+    pub audio_codec: Option<catalog::channel::AudioCodec>,
 }
 
 /// One item of a playout playlist.

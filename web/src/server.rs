@@ -124,7 +124,8 @@ impl Application {
         let on_air = self.on_air.then(|| {
             let (data, store, media, desk) =
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.state.desk.clone());
-            tokio::spawn(crate::components::run_channels(data, store, media, desk, stopped(stop_rx.clone())))
+            let list = self.state.on_air.clone();
+            tokio::spawn(crate::components::run_channels(data, store, media, desk, list, stopped(stop_rx.clone())))
         });
         // Abandoned uploads are swept by every API node (each upload is taken once).
         let uploads = self.state.uploads.clone();

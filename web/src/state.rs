@@ -31,6 +31,8 @@ pub struct AppState {
     pub uploads: ingest::upload::Uploads,
     /// API-token look-ups of the last second, dropped when a token is revoked.
     pub tokens: Arc<crate::token_cache::TokenCache>,
+    /// The channels on air in this process, whose metrics `GET /metrics` serves.
+    pub on_air: crate::metrics::OnAirChannels,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             logins: Arc::new(LoginLimiter::new()),
             candidates: Arc::default(),
             desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
+            on_air: crate::metrics::OnAirChannels::default(),
         }
     }
 }

@@ -88,6 +88,7 @@ both!(fillers_crawl_and_logo_are_set_checked_audited_and_reach_the_playout_confi
     let format = playout::timeline::ChannelFormat {
         video: None,
         audio: playout::timeline::AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
     };
     let mut config = playout::channel::ChannelConfig::new("miyi-tv", format, vec![]);
     extras.apply(&mut config);
@@ -117,4 +118,38 @@ both!(fillers_crawl_and_logo_are_set_checked_audited_and_reach_the_playout_confi
     let cleared = web::onair::extras_of(app.store(), &app.store().get_channel(channel.id).await.unwrap()).await;
     let cleared = cleared.unwrap();
     assert!(cleared.fillers.is_empty() && cleared.crawl.is_none() && cleared.logo.is_none());
+});
+
+both!(a_channels_audio_codec_is_checked_at_creation_and_reaches_the_playout_format, |app| {
+    let create = |kind: &str, format: Value| {
+        let body = json!({ "centre": OWN, "slug": format!("codec-{kind}-{}", format["audio_codec"].as_str().unwrap_or("x")),
+            "name": "编码测试", "kind": kind, "format": format });
+        app.as_role(Role::CentreAdmin, Method::POST, "/api/channels").json(&body).send()
+    };
+    let tv = |codec: &str| json!({ "width": 1280, "height": 720, "fps": "25/1", "sample_rate": 48000, "channels": 2, "audio_codec": codec });
+    let radio = |codec: &str, rate: u32| json!({ "sample_rate": rate, "channels": 2, "audio_codec": codec });
+
+    for (kind, format, says) in [
+        ("tv", tv("mp3"), "a tv channel carries aac, mp2"),
+        ("radio", radio("mp2", 48_000), "a radio channel carries aac, mp3, opus"),
+        ("radio", radio("opus", 44_100), "opus runs at [48000] Hz"),
+    ] {
+        let (status, _, message) = error_of(create(kind, format).await.unwrap()).await;
+        assert_eq!(status, 422, "{kind}: {message}");
+        assert!(message.contains("format.audio_codec") && message.contains(says), "{message}");
+    }
+    assert!(create("radio", radio("ac3", 48_000)).await.unwrap().status().is_client_error());
+
+    for (kind, format, codec) in [
+        ("tv", tv("mp2"), playout::timeline::AudioCodec::Mp2),
+        ("radio", radio("opus", 48_000), playout::timeline::AudioCodec::Opus),
+    ] {
+        let r = create(kind, format).await.unwrap();
+        assert_eq!(r.status(), 201);
+        let c: Value = r.json().await.unwrap();
+        assert_eq!(c["format"]["audio_codec"], codec.as_str());
+        let stored =
+            app.store().get_channel(catalog::ids::ChannelId::parse(c["id"].as_str().unwrap()).unwrap()).await.unwrap();
+        assert_eq!(web::onair::playout_format(stored.kind, &stored.format).unwrap().audio_codec, codec);
+    }
 });

@@ -64,6 +64,16 @@ both!(a_nodes_as_run_is_stored_under_the_channel_and_bad_records_are_refused, |a
     assert_eq!(rows[0].title.as_deref(), Some("芒果种植"));
     assert_eq!(rows[0].detail["samples"], 1438080);
 
+    // An item an override interrupted, with the engine's own outcome text.
+    let mut interrupted = record.clone();
+    interrupted["outcome"] = serde_json::to_value(playout::Outcome::Interrupted).unwrap();
+    interrupted["reason"] = json!("interrupted by an override (alert:A-1); resumed after the override");
+    interrupted["actual_wall"] = json!("2026-12-02T08:00:30+08:00");
+    let (s, b) = send(app.as_role(Role::PlayoutNode, Method::POST, &path).json(&interrupted)).await;
+    assert_eq!(s, 201, "{b}");
+    let rows = app.store().list_as_run("miyi-radio", at, at + Duration::days(1), 10).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["played", "interrupted"]);
+
     for (bad, why) in [
         (json!({ "outcome": "aired", "actual_duration_s": 1.0 }), "outcome"),
         (json!({ "outcome": "played", "actual_duration_s": -1.0 }), "actual_duration_s"),

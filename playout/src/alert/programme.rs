@@ -446,7 +446,11 @@ mod tests {
     }
 
     fn radio() -> ChannelFormat {
-        ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } }
+        ChannelFormat {
+            video: None,
+            audio: AudioFormat { rate: 48_000, channels: 2 },
+            audio_codec: crate::timeline::AudioCodec::Aac,
+        }
     }
 
     fn drain(source: Source, format: &ChannelFormat) -> (Vec<i16>, u64) {
@@ -543,6 +547,7 @@ mod tests {
         let tv = ChannelFormat {
             video: Some(VideoFormat { width: 320, height: 180, fps: FrameRate::new(25, 1).unwrap() }),
             audio: AudioFormat { rate: 48_000, channels: 2 },
+            audio_codec: crate::timeline::AudioCodec::Aac,
         };
         let mut media = AlertMedia::new(dir.path());
         media.attention = Some(AttentionSignal { duration_s: 1.0, ..AttentionSignal::default() });

@@ -48,12 +48,12 @@ pub(crate) fn overlaps(p: &Playlist, from: DateTime<Utc>, until: DateTime<Utc>) 
 
 /// One playlist of every published playlist of `format`, in start order. Each playlist's
 /// first item starts hard at its playlist's start, so a day begins on time whatever the day
-/// before did. Playlists of another format (the output cannot change) are left out and
-/// reported.
+/// before did. Playlists of another picture or sound format (the output cannot change) are
+/// left out and reported; the audio codec is the output's own, whatever a playlist says.
 pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Option<Playlist>, Vec<String>) {
     let mut problems = Vec::new();
     playlists.retain(|p| {
-        let keep = p.format == *format && p.origin.is_some();
+        let keep = p.format.same_raw(format) && p.origin.is_some();
         if !keep {
             problems.push(format!(
                 "playlist {:?} left out: {}",

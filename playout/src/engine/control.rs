@@ -254,8 +254,12 @@ impl<C: PlayoutClock> Engine<C> {
                         ov.previous_now =
                             status.now.replace(format!("override: {}", ov.record.source.as_deref().unwrap_or("")));
                     }
-                    // The interrupted segment's input is simply not pulled meanwhile.
-                    rec.note("interrupted by an override");
+                    // The interrupted segment's input is simply not pulled meanwhile. An item
+                    // that failed, or was cut or skipped by the plan, keeps that outcome.
+                    if rec.outcome == Outcome::Played {
+                        rec.outcome = Outcome::Interrupted;
+                    }
+                    rec.note(format!("interrupted by an override ({})", ov.record.source.as_deref().unwrap_or("")));
                 }
             }
         }

@@ -24,6 +24,7 @@ pub fn format() -> ChannelFormat {
     ChannelFormat {
         video: Some(VideoFormat { width: 320, height: 180, fps: FrameRate::new(25, 1).unwrap() }),
         audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
     }
 }
 

@@ -20,11 +20,16 @@ pub fn tv() -> ChannelFormat {
     ChannelFormat {
         video: Some(VideoFormat { width: 320, height: 240, fps: FrameRate::new(25, 1).unwrap() }),
         audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
     }
 }
 
 pub fn radio() -> ChannelFormat {
-    ChannelFormat { video: None, audio: AudioFormat { rate: 48_000, channels: 2 } }
+    ChannelFormat {
+        video: None,
+        audio: AudioFormat { rate: 48_000, channels: 2 },
+        audio_codec: playout::timeline::AudioCodec::Aac,
+    }
 }
 
 /// A free local port (TCP and UDP are both free at the time of the call, most likely).
