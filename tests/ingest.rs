@@ -11,7 +11,18 @@ use std::time::{Duration, Instant};
 use common::{ffprobe, kapok, make_clip};
 
 fn ingest(file: &Path, title: &str, env: &[(&str, String)], wait: bool) -> (Option<i32>, serde_json::Value, String) {
-    let mut args = vec!["ingest", file.to_str().unwrap(), "--centre", "510421", "--title", title, "--category", "涉农"];
+    ingest_for("510421", file, title, env, wait)
+}
+
+/// `kapok ingest` of `file` for `centre`: exit code, the programme as JSON, stderr.
+fn ingest_for(
+    centre: &str,
+    file: &Path,
+    title: &str,
+    env: &[(&str, String)],
+    wait: bool,
+) -> (Option<i32>, serde_json::Value, String) {
+    let mut args = vec!["ingest", file.to_str().unwrap(), "--centre", centre, "--title", title, "--category", "涉农"];
     if wait {
         args.push("--wait");
     }
@@ -64,6 +75,31 @@ fn a_clip_becomes_a_ready_house_programme_at_the_loudness_target() {
 }
 
 #[test]
+fn a_centre_configured_for_minus_23_gets_minus_23_while_the_others_keep_minus_24() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [("KAPOK_DATA", data.display().to_string()), ("KAPOK_LOUDNESS_TARGETS", "510421=-23".to_string())];
+    for (centre, tone, want) in [("510421", 440, -23.0), ("510402", 520, -24.0)] {
+        let clip = dir.path().join(format!("{centre}.mp4"));
+        make_clip(&clip, 3, "640x360", tone);
+        let (code, p, stderr) = ingest_for(centre, &clip, "农技讲座", &env, true);
+        assert_eq!((code, p["status"].as_str()), (Some(0), Some("ready")), "{centre}: {stderr}\n{p}");
+        // The programme records the target it was normalised to, beside both measurements.
+        assert_eq!(p["loudness"]["target"]["integrated_lufs"].as_f64(), Some(want), "{centre}: {p}");
+        assert_eq!(p["loudness"]["target"]["true_peak_ceiling_dbtp"].as_f64(), Some(-2.0));
+        let stored = p["loudness"]["house"]["integrated_lufs"].as_f64().unwrap();
+        assert!((stored - want).abs() <= 0.5, "{centre}: stored house loudness {stored}, target {want}");
+        let findings = p["qc"]["findings"].as_array().unwrap();
+        assert!(findings.iter().all(|f| f["check"] != "loudness"), "{centre}: QC judged another target: {p}");
+        // FFmpeg's own ebur128 filter on the house file in the store, independent of Kapok.
+        let house = data.join("media").join(asset(&p, "house")["key"].as_str().unwrap());
+        let (lufs, peak) = common::media::ffmpeg_loudness(&house);
+        assert!((lufs - want).abs() <= 0.5, "{centre}: house file measures {lufs} LUFS, target {want}");
+        assert!(peak <= -1.8, "{centre}: true peak {peak} dBTP over the -2 dBTP ceiling");
+    }
+}
+
+#[test]
 fn bad_files_end_with_a_clear_reason_and_identical_content_is_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let env = [("KAPOK_DATA", dir.path().join("data").display().to_string())];
@@ -103,7 +139,11 @@ fn bad_files_end_with_a_clear_reason_and_identical_content_is_stored_once() {
 fn a_running_server_picks_up_what_the_cli_queued() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let env = [("KAPOK_DATA", data.display().to_string()), ("KAPOK_ADMIN_PASSWORD", "进度-事件-测试-2026".to_string())];
+    let env = [
+        ("KAPOK_DATA", data.display().to_string()),
+        ("KAPOK_ADMIN_PASSWORD", "进度-事件-测试-2026".to_string()),
+        ("KAPOK_LOUDNESS_TARGETS", "510421=-23".to_string()),
+    ];
     let server = common::serve(&env);
     // Watch the event stream as the network admin while the server works.
     let login = reqwest::blocking::Client::new()
@@ -135,18 +175,20 @@ fn a_running_server_picks_up_what_the_cli_queued() {
     let db = format!("sqlite://{}", data.join("kapok.db").display());
     let id = catalog::ids::ProgrammeId::parse(p["id"].as_str().unwrap()).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async {
+    let settled = rt.block_on(async {
         let store = catalog::Store::connect(&db).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let p = store.get_programme(id).await.unwrap();
             if matches!(p.status.as_str(), "ready" | "failed") || Instant::now() > deadline {
-                return p.status;
+                return p;
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     });
-    assert_eq!(status.as_str(), "ready");
+    assert_eq!(settled.status.as_str(), "ready");
+    let loudness = settled.loudness.unwrap();
+    assert_eq!(loudness["target"]["integrated_lufs"].as_f64(), Some(-23.0), "the server's worker: {loudness}");
     let seen = events.lock().unwrap().clone();
     assert!(
         seen.contains("job.progress") && seen.contains(&id.to_string()),

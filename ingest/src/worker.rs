@@ -23,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 use crate::error::ErrorKind;
 use crate::pipeline::{self, ProcessOptions, ProcessOutcome, Stage};
 use crate::qc::Verdict;
+use crate::targets::LoudnessTargets;
 
 /// The queue's name for ingest jobs.
 pub const JOB_KIND: &str = "ingest";
@@ -65,7 +66,10 @@ pub struct WorkerConfig {
     pub work_root: PathBuf,
     /// How long to wait before asking again when the queue is empty.
     pub idle_poll: Duration,
+    /// Settings of each ingest; its `target` is replaced per job by `targets`.
     pub options: ProcessOptions,
+    /// The loudness target of each producing centre (default: GY/T 282 for all).
+    pub targets: LoudnessTargets,
 }
 
 impl WorkerConfig {
@@ -78,6 +82,7 @@ impl WorkerConfig {
             work_root: work_root.into(),
             idle_poll: Duration::from_millis(500),
             options: ProcessOptions::default(),
+            targets: LoudnessTargets::default(),
         }
     }
 }
@@ -177,7 +182,7 @@ impl Worker {
 
     async fn process(&self, lease: Lease, stop: Option<tokio::sync::watch::Receiver<bool>>) -> Processed {
         let actor = Actor::system("ingest");
-        let job: IngestJob = match serde_json::from_value(lease.job.payload.clone()) {
+        let mut job: IngestJob = match serde_json::from_value(lease.job.payload.clone()) {
             Ok(j) => j,
             Err(e) => {
                 let _ = self.store.fail(&lease, &format!("bad job payload: {e}"), Failure::Permanent).await;
@@ -185,6 +190,10 @@ impl Worker {
             }
         };
         let id = job.programme_id;
+        if job.centre.is_none() {
+            // Queued before jobs named their centre: the programme knows it (and its target).
+            job.centre = self.store.get_programme(id).await.ok().map(|p| p.centre.to_string());
+        }
         let work = self.config.work_root.join(format!("job-{}", lease.job.id));
         let _ = self.store.set_programme_status(&actor, id, ProgrammeStatus::Processing, &Default::default()).await;
         let result = self.attempt(&lease, &job, &work, stop).await;
@@ -238,7 +247,8 @@ impl Worker {
 
         // Progress flows from the blocking pipeline to heartbeats through this cell.
         let state: Arc<Mutex<(Stage, f64)>> = Arc::new(Mutex::new((Stage::Probe, 0.0)));
-        let options = self.config.options.clone();
+        let mut options = self.config.options.clone();
+        options.target = self.config.targets.for_centre(job.centre.as_deref());
         let cancel = options.cancel.clone();
         let (src, dir, cell, progress, id) =
             (source.clone(), work.join("out"), state.clone(), self.progress.clone(), job.programme_id);
@@ -328,6 +338,7 @@ fn verdict(outcome: &ProcessOutcome) -> (ProgrammeStatus, ProgrammeProgress) {
         "source": outcome.house.source_loudness,
         "house": outcome.house.house_loudness,
         "gain": outcome.house.plan,
+        "target": outcome.target,
     });
     let duration_ms = outcome.house_probe.duration_s.map(|d| (d * 1000.0).round() as i64);
     let (status, reason) = match outcome.qc.verdict {

@@ -6,6 +6,11 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Media generation and independent measurement (FFmpeg's `ebur128`), shared with the
+/// ingest crate's tests.
+#[path = "../../ingest/tests/common/mod.rs"]
+pub mod media;
+
 /// A running `kapok serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
