@@ -229,3 +229,54 @@ fn the_network_deployment_ingests_into_postgresql_and_s3() {
     });
     assert!(size.unwrap_or(0) > 10_000, "the house file is in the S3 bucket");
 }
+
+/// The statuses of `ids` in the catalog at `db`.
+fn statuses(rt: &tokio::runtime::Runtime, db: &str, ids: &[catalog::ids::ProgrammeId]) -> Vec<String> {
+    rt.block_on(async {
+        let store = catalog::Store::connect(db).await.unwrap();
+        let mut v = Vec::new();
+        for id in ids {
+            v.push(store.get_programme(*id).await.unwrap().status.as_str().to_string());
+        }
+        store.close().await;
+        v
+    })
+}
+
+#[test]
+fn a_server_runs_worker_concurrency_jobs_at_once_and_none_when_it_is_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = format!("sqlite://{}", data.join("kapok.db").display());
+    let env = |n: &str| [("KAPOK_DATA", data.display().to_string()), ("KAPOK_WORKER_CONCURRENCY", n.to_string())];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    // No worker in the server: what the CLI queued stays queued.
+    let server = common::serve(&env("0"));
+    let mut ids = Vec::new();
+    for (i, tone) in [430, 570].into_iter().enumerate() {
+        let clip = dir.path().join(format!("parallel-{i}.mp4"));
+        make_clip(&clip, 8, "640x360", tone);
+        let (code, p, stderr) = ingest(&clip, "并行入库", &env("0"), false);
+        assert_eq!((code, p["status"].as_str()), (Some(0), Some("queued")), "{stderr}");
+        ids.push(catalog::ids::ProgrammeId::parse(p["id"].as_str().unwrap()).unwrap());
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(statuses(&rt, &db, &ids), ["queued", "queued"], "a server with worker_concurrency 0 ingests nothing");
+    drop(server);
+
+    // Two at once: both programmes are processing together before both are ready.
+    let _server = common::serve(&env("2"));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut together = false;
+    loop {
+        let now = statuses(&rt, &db, &ids);
+        together |= now.iter().all(|s| s == "processing");
+        if now.iter().all(|s| s == "ready") {
+            break;
+        }
+        assert!(Instant::now() < deadline && !now.iter().any(|s| s == "failed"), "{now:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(together, "the two jobs never ran at the same time");
+}

@@ -42,6 +42,9 @@ pub struct Config {
     pub alerts: crate::alert_sources::AlertSources,
     /// The loudness each producing centre's programmes are normalised to at ingest.
     pub loudness: LoudnessTargets,
+    /// Ingest jobs `kapok serve` runs at once beside the API (default 1); 0 runs no worker
+    /// in the server, leaving ingest to `kapok worker` processes.
+    pub worker_concurrency: usize,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -87,6 +90,7 @@ struct FileConfig {
     loudness_target: Option<f64>,
     /// A table `{ 510421 = -23 }` or a list `["510421=-23"]`.
     loudness_targets: Option<toml::Value>,
+    worker_concurrency: Option<u64>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -115,7 +119,12 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
     ("KAPOK_LOUDNESS_TARGET", "loudness_target"),
     ("KAPOK_LOUDNESS_TARGETS", "loudness_targets"),
+    ("KAPOK_WORKER_CONCURRENCY", "worker_concurrency"),
 ];
+
+/// The most ingest jobs one process runs at once: each job's FFmpeg children use several
+/// cores, so more is a typo rather than a machine.
+pub const MAX_WORKER_CONCURRENCY: usize = 64;
 
 const LOUDNESS_TARGET: &str = "KAPOK_LOUDNESS_TARGET (loudness_target)";
 const LOUDNESS_TARGETS: &str = "KAPOK_LOUDNESS_TARGETS (loudness_targets)";
@@ -188,6 +197,7 @@ impl Config {
                         value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not LKFS")))?;
                     f.loudness_target = Some(n);
                 }
+                "worker_concurrency" => f.worker_concurrency = Some(parse_u64(var, value)?),
                 "loudness_targets" => {
                     let list = split_list(value).into_iter().map(toml::Value::String).collect();
                     f.loudness_targets = Some(toml::Value::Array(list));
@@ -211,6 +221,16 @@ impl Config {
         let storage_url = f.storage_url.unwrap_or_else(|| format!("file://{}", data_abs.join("media").display()));
         check_scheme("KAPOK_STORAGE_URL (storage_url)", &storage_url, &["file", "s3"])?;
         let loudness = loudness_targets(f.loudness_target, f.loudness_targets.as_ref())?;
+        let worker_concurrency = match f.worker_concurrency.map(usize::try_from) {
+            None => 1,
+            Some(Ok(n)) if n <= MAX_WORKER_CONCURRENCY => n,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "KAPOK_WORKER_CONCURRENCY (worker_concurrency)",
+                    format!("must be 0 (no worker in the server) to {MAX_WORKER_CONCURRENCY}"),
+                ))
+            }
+        };
         let log_format = match f.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -254,6 +274,7 @@ impl Config {
             .with_policy_file(f.alert_policy_file)
             .with_coverage_file(f.alert_coverage_file),
             loudness,
+            worker_concurrency,
         })
     }
 }
@@ -415,6 +436,20 @@ mod tests {
         for text in ["loudness_targets = { 510421 = \"loud\" }", "loudness_targets = 3", "loudness_targets = [-23]"] {
             let err = Config::resolve(toml::from_str(text).unwrap(), &env(&[])).unwrap_err();
             assert_eq!(err.setting, "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_concurrency_defaults_to_one_and_zero_means_no_worker_in_the_server() {
+        let n = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_concurrency);
+        assert_eq!(n(&[]), Ok(1));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "0")]), Ok(0));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "4")]), Ok(4));
+        let file: FileConfig = toml::from_str("worker_concurrency = 3").unwrap();
+        assert_eq!(Config::resolve(file, &env(&[])).unwrap().worker_concurrency, 3);
+        for bad in ["65", "-1", "two", "1.5"] {
+            let err = n(&[("KAPOK_WORKER_CONCURRENCY", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_CONCURRENCY"), "{bad}: {err}");
         }
     }
 

@@ -74,8 +74,9 @@ impl Application {
         })
     }
 
-    /// Adds what the all-in-one server runs beside the API: an ingest worker, and its
-    /// channels on air (the demo channels, made on the first run).
+    /// Adds what the all-in-one server runs beside the API: an ingest worker running
+    /// `worker_concurrency` jobs at once (none when it is 0), and its channels on air (the
+    /// demo channels, made on the first run).
     pub fn with_in_process_components(mut self, config: &Config) -> Self {
         let (store, media) = (self.state.store.clone(), self.state.media.clone());
         let events = self.state.events.clone();
@@ -88,8 +89,11 @@ impl Application {
             });
         });
         let settled = crate::components::settled_events(&self.state);
-        self.worker =
-            Some(crate::components::ingest_worker(config, store, media, 1).on_progress(progress).on_settled(settled));
+        self.worker = (config.worker_concurrency > 0).then(|| {
+            crate::components::ingest_worker(config, store, media, config.worker_concurrency)
+                .on_progress(progress)
+                .on_settled(settled)
+        });
         self.on_air = true;
         self
     }
