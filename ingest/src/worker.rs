@@ -308,7 +308,8 @@ impl Worker {
     }
 
     /// Stores every product and records it; a product already recorded by an earlier attempt
-    /// (same kind and key) is accepted as it is, which makes a re-run idempotent.
+    /// (same kind and key) gets the digest and size of what is stored now, so a re-run leaves
+    /// one row per product that describes its object.
     async fn store_products(&self, id: ProgrammeId, outcome: &ProcessOutcome) -> Result<(), WorkerError> {
         for asset in outcome.assets() {
             let (kind, key) = match asset.kind {
@@ -322,10 +323,7 @@ impl Worker {
                 .map_err(|e| WorkerError::Io(format!("{}: {e}", asset.path.display())))?;
             let put = self.media.put_stream(&key, file).await?;
             let size = i64::try_from(put.size).unwrap_or(i64::MAX);
-            match self.store.add_asset(id, kind, key.as_str(), &put.sha256, size).await {
-                Ok(_) | Err(CatalogError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.store.record_asset(id, kind, key.as_str(), &put.sha256, size).await?;
         }
         Ok(())
     }
