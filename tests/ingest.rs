@@ -280,3 +280,77 @@ fn a_server_runs_worker_concurrency_jobs_at_once_and_none_when_it_is_zero() {
     }
     assert!(together, "the two jobs never ran at the same time");
 }
+
+#[test]
+fn a_worker_killed_mid_ingest_leaves_a_lease_that_expires_and_another_worker_finishes_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [
+        ("KAPOK_DATA", data.display().to_string()),
+        ("KAPOK_WORKER_LEASE_S", "3".to_string()),
+        ("KAPOK_LOUDNESS_TARGETS", "510421=-23".to_string()),
+    ];
+    let clip = dir.path().join("long.mp4");
+    make_clip(&clip, 10, "640x360", 440);
+    let (code, p, stderr) = ingest(&clip, "断电也能完成", &env, false);
+    assert_eq!((code, p["status"].as_str()), (Some(0), Some("queued")), "{stderr}");
+    let id = catalog::ids::ProgrammeId::parse(p["id"].as_str().unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(catalog::Store::connect(&format!("sqlite://{}", data.join("kapok.db").display()))).unwrap();
+    let job = || {
+        let jobs = rt.block_on(store.list_jobs(None, 500)).unwrap();
+        jobs.into_iter().find(|j| j.payload["programme_id"] == id.to_string()).unwrap()
+    };
+
+    // The first worker is killed while it transcodes (its heartbeats have recorded the stage).
+    let mut first = common::WorkerProcess::start(&env);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let held = loop {
+        let j = job();
+        if j.status.as_str() == "running" && j.progress.as_ref().is_some_and(|p| p["stage"] == "transcode") {
+            break j;
+        }
+        assert!(Instant::now() < deadline && j.status.as_str() != "done", "never saw the transcode: {j:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let killed_at = chrono::Utc::now();
+    let left = job();
+    assert_eq!((left.status.as_str(), left.attempts), ("running", 1), "the dead worker's lease stays: {left:?}");
+    assert_eq!(left.lease_owner, held.lease_owner);
+    assert!(left.lease_expires_at.unwrap() > killed_at, "the lease had not run out when the worker died");
+    assert_eq!(rt.block_on(store.get_programme(id)).unwrap().status.as_str(), "processing");
+
+    // A second worker asks for work at once, but takes the job over only once the lease has
+    // run out; then it finishes it.
+    let _second = common::WorkerProcess::start(&env);
+    let expires = left.lease_expires_at.unwrap();
+    while chrono::Utc::now() < expires {
+        let j = job();
+        if chrono::Utc::now() < expires {
+            assert_eq!(j.attempts, 1, "taken over before the lease ran out: {j:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let done = loop {
+        let p = rt.block_on(store.get_programme(id)).unwrap();
+        if matches!(p.status.as_str(), "ready" | "failed") {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "never settled: {:?}", job());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(done.status.as_str(), "ready", "{:?}", done.reason);
+    let finished = job();
+    assert_eq!((finished.status.as_str(), finished.attempts), ("done", 2));
+    assert_ne!(finished.lease_owner, held.lease_owner, "finished by the other worker");
+    assert_eq!(done.loudness.unwrap()["target"]["integrated_lufs"].as_f64(), Some(-23.0), "kapok worker's target");
+    let mut kinds: Vec<String> =
+        rt.block_on(store.list_assets(id)).unwrap().iter().map(|a| a.kind.as_str().to_string()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["house", "poster", "proxy", "source", "thumbnail"], "one of each, none twice");
+    let work: Vec<_> = std::fs::read_dir(data.join("work")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(work.iter().all(|n| !n.to_string_lossy().starts_with("job-")), "attempts' scratch removed: {work:?}");
+}

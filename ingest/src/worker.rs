@@ -194,7 +194,7 @@ impl Worker {
             // Queued before jobs named their centre: the programme knows it (and its target).
             job.centre = self.store.get_programme(id).await.ok().map(|p| p.centre.to_string());
         }
-        let work = self.config.work_root.join(format!("job-{}", lease.job.id));
+        let work = self.work_dir(&lease).await;
         let _ = self.store.set_programme_status(&actor, id, ProgrammeStatus::Processing, &Default::default()).await;
         let result = self.attempt(&lease, &job, &work, stop).await;
         let _ = tokio::fs::remove_dir_all(&work).await;
@@ -296,6 +296,22 @@ impl Worker {
         };
         self.store_products(job.programme_id, &outcome).await.map_err(|e| transient(&e))?;
         Ok(outcome)
+    }
+
+    /// A work directory of this attempt alone, after removing those of earlier attempts of the
+    /// same job: a worker killed on this machine leaves its directory behind, and its FFmpeg
+    /// children (in their own process groups) may still be writing there, so a new attempt
+    /// must never share it.
+    async fn work_dir(&self, lease: &Lease) -> PathBuf {
+        let job = format!("job-{}", lease.job.id);
+        if let Ok(mut dir) = tokio::fs::read_dir(&self.config.work_root).await {
+            while let Ok(Some(entry)) = dir.next_entry().await {
+                if entry.file_name().to_str().is_some_and(|n| n == job || n.starts_with(&format!("{job}-"))) {
+                    let _ = tokio::fs::remove_dir_all(entry.path()).await;
+                }
+            }
+        }
+        self.config.work_root.join(format!("{job}-{}", lease.job.attempts))
     }
 
     async fn fetch(&self, key: &str, dest: &Path) -> Result<(), WorkerError> {

@@ -24,6 +24,27 @@ impl Drop for Server {
     }
 }
 
+/// A `kapok worker` on `env`; SIGKILLed when dropped, if still running.
+pub struct WorkerProcess(pub Child);
+
+impl WorkerProcess {
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+        cmd.arg("worker").env("RUST_LOG", "warn").stdout(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Self(cmd.spawn().unwrap())
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `kapok serve` on port 0 with `env` and reads the bound address from its log.
 pub fn serve(env: &[(&str, String)]) -> Server {
     serve_with_args(&[], env)

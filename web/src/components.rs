@@ -14,6 +14,7 @@ pub fn ingest_worker(config: &Config, store: Store, media: MediaStore, concurren
     let mut wc = WorkerConfig::new(format!("{host}:{}", std::process::id()), config.data.join("work"));
     wc.concurrency = concurrency.max(1);
     wc.targets = config.loudness.clone();
+    wc.lease = config.worker_lease;
     Worker::new(store, media, wc)
 }
 

@@ -45,6 +45,9 @@ pub struct Config {
     /// Ingest jobs `kapok serve` runs at once beside the API (default 1); 0 runs no worker
     /// in the server, leaving ingest to `kapok worker` processes.
     pub worker_concurrency: usize,
+    /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
+    /// the time a job of a worker that died waits before another worker takes it over.
+    pub worker_lease: std::time::Duration,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -91,6 +94,7 @@ struct FileConfig {
     /// A table `{ 510421 = -23 }` or a list `["510421=-23"]`.
     loudness_targets: Option<toml::Value>,
     worker_concurrency: Option<u64>,
+    worker_lease_s: Option<u64>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -120,6 +124,7 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_LOUDNESS_TARGET", "loudness_target"),
     ("KAPOK_LOUDNESS_TARGETS", "loudness_targets"),
     ("KAPOK_WORKER_CONCURRENCY", "worker_concurrency"),
+    ("KAPOK_WORKER_LEASE_S", "worker_lease_s"),
 ];
 
 /// The most ingest jobs one process runs at once: each job's FFmpeg children use several
@@ -198,6 +203,7 @@ impl Config {
                     f.loudness_target = Some(n);
                 }
                 "worker_concurrency" => f.worker_concurrency = Some(parse_u64(var, value)?),
+                "worker_lease_s" => f.worker_lease_s = Some(parse_u64(var, value)?),
                 "loudness_targets" => {
                     let list = split_list(value).into_iter().map(toml::Value::String).collect();
                     f.loudness_targets = Some(toml::Value::Array(list));
@@ -230,6 +236,11 @@ impl Config {
                     format!("must be 0 (no worker in the server) to {MAX_WORKER_CONCURRENCY}"),
                 ))
             }
+        };
+        // Heartbeats come every third of the lease: under 3 s a busy database could miss one.
+        let worker_lease = match f.worker_lease_s.unwrap_or(60) {
+            s @ 3..=3600 => std::time::Duration::from_secs(s),
+            _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
         };
         let log_format = match f.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -275,6 +286,7 @@ impl Config {
             .with_coverage_file(f.alert_coverage_file),
             loudness,
             worker_concurrency,
+            worker_lease,
         })
     }
 }
@@ -450,6 +462,17 @@ mod tests {
         for bad in ["65", "-1", "two", "1.5"] {
             let err = n(&[("KAPOK_WORKER_CONCURRENCY", bad)]).unwrap_err();
             assert!(err.setting.starts_with("KAPOK_WORKER_CONCURRENCY"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_leases_last_a_minute_unless_set_within_3_s_to_an_hour() {
+        let lease = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_lease.as_secs());
+        assert_eq!(lease(&[]), Ok(60));
+        assert_eq!(lease(&[("KAPOK_WORKER_LEASE_S", "3")]), Ok(3));
+        for bad in ["0", "2", "3601", "soon"] {
+            let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
         }
     }
 
