@@ -201,14 +201,21 @@ impl Worker {
         let (status, progress, failure) = match result {
             Ok(outcome) => {
                 let (status, progress) = verdict(&outcome);
-                if let Err(e) = self.store.complete(&lease).await {
-                    tracing::warn!(job = %lease.job.id, error = %e, "ingest finished but the lease was lost");
+                match self.store.complete(&lease).await {
+                    Err(CatalogError::Conflict(why)) => return self.superseded(id, &why).await,
+                    // The database stumbled: record the outcome all the same; the job, still
+                    // running, is run again when its lease expires, and a re-run is idempotent.
+                    Err(e) => tracing::warn!(job = %lease.job.id, error = %e, "ingest finished, job not marked done"),
+                    Ok(_) => {}
                 }
                 (status, progress, None)
             }
             Err((reason, failure)) => {
                 tracing::warn!(programme = %id, %reason, "ingest failed");
                 let job_after = self.store.fail(&lease, &reason, failure).await;
+                if let Err(CatalogError::Conflict(why)) = &job_after {
+                    return self.superseded(id, why).await;
+                }
                 let dead = matches!(&job_after, Ok(j) if j.status == catalog::job::JobStatus::Dead);
                 let status = if dead { ProgrammeStatus::Failed } else { ProgrammeStatus::Queued };
                 let reason = if dead { reason } else { format!("will retry: {reason}") };
@@ -224,6 +231,15 @@ impl Worker {
             Ok(_) => {}
             Err(e) => tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome"),
         }
+        Processed { programme_id: Some(id), status }
+    }
+
+    /// An attempt whose lease was taken over (it stalled past its lease) leaves the programme
+    /// to the attempt that holds the job now: writing its own outcome could turn a programme
+    /// the other attempt made ready back into "queued" with no job left to run.
+    async fn superseded(&self, id: ProgrammeId, why: &str) -> Processed {
+        tracing::warn!(programme = %id, reason = why, "ingest attempt superseded; the programme is left to the new one");
+        let status = self.store.get_programme(id).await.map_or(ProgrammeStatus::Processing, |p| p.status);
         Processed { programme_id: Some(id), status }
     }
 
@@ -294,6 +310,9 @@ impl Worker {
             }
             Err(join) => return Err((format!("the ingest task failed: {join}"), Failure::Transient)),
         };
+        // Only while the job is still ours: a stalled attempt must not overwrite the products
+        // of the one that took it over.
+        self.store.heartbeat(&mut lease, self.config.lease, None).await.map_err(|e| transient(&e))?;
         self.store_products(job.programme_id, &outcome).await.map_err(|e| transient(&e))?;
         Ok(outcome)
     }
@@ -360,4 +379,55 @@ fn verdict(outcome: &ProcessOutcome) -> (ProgrammeStatus, ProgrammeProgress) {
         _ => (ProgrammeStatus::Ready, None),
     };
     (status, ProgrammeProgress { reason, duration_ms, qc, loudness: Some(loudness) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use catalog::ids::CentreCode;
+    use catalog::job::JobStatus;
+    use catalog::programme::{Category, NewProgramme};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_attempt_whose_lease_was_taken_over_leaves_the_programme_and_its_products_alone() {
+        let t = catalog::testing::sqlite_store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let media = MediaStore::local(dir.path().join("media")).unwrap();
+        let clip = dir.path().join("clip.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1"])
+            .args(["-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-preset", "ultrafast", "-shortest"])
+            .arg(&clip)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let new = NewProgramme::new(CentreCode::parse("510421").unwrap(), "被接管", Category::parse("涉农").unwrap());
+        let p = crate::submit::submit_file(&t.store, &media, &Actor::system("test"), &clip, &new).await.unwrap();
+
+        // This attempt's lease runs out at once; while it checks quality, another worker takes
+        // the job over (and is still working on it when this attempt finishes).
+        let stale = t.store.lease(JOB_KIND, "stalled", Duration::from_millis(1)).await.unwrap().unwrap();
+        let (store, handle) = (t.store.clone(), tokio::runtime::Handle::current());
+        let taken = Arc::new(AtomicBool::new(false));
+        let took = taken.clone();
+        let worker = Worker::new(t.store.clone(), media, WorkerConfig::new("stalled", dir.path().join("work")))
+            .on_progress(Arc::new(move |_, _, stage, _| {
+                if stage == Stage::Qc && !took.load(Ordering::SeqCst) {
+                    let lease = handle.block_on(store.lease(JOB_KIND, "other", Duration::from_secs(60)));
+                    took.store(matches!(lease, Ok(Some(_))), Ordering::SeqCst);
+                }
+            }));
+        let done = worker.process(stale.clone(), None).await;
+        assert!(taken.load(Ordering::SeqCst), "the other worker took the job over");
+        assert_eq!(done.status, ProgrammeStatus::Processing);
+        let now = t.store.get_programme(p.id).await.unwrap();
+        assert_eq!((now.status, now.reason), (ProgrammeStatus::Processing, None), "left to the new attempt");
+        let kinds: Vec<AssetKind> = t.store.list_assets(p.id).await.unwrap().into_iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, [AssetKind::Source], "no product of the superseded attempt stored");
+        let job = t.store.get_job(stale.job.id).await.unwrap();
+        assert_eq!((job.status, job.attempts, job.lease_owner.as_deref()), (JobStatus::Running, 2, Some("other")));
+    }
 }
