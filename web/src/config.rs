@@ -132,7 +132,7 @@ const ENV: &[(&str, &str)] = &[
 pub const MAX_WORKER_CONCURRENCY: usize = 64;
 
 const LOUDNESS_TARGET: &str = "KAPOK_LOUDNESS_TARGET (loudness_target)";
-const LOUDNESS_TARGETS: &str = "KAPOK_LOUDNESS_TARGETS (loudness_targets)";
+pub(crate) const LOUDNESS_TARGETS: &str = "KAPOK_LOUDNESS_TARGETS (loudness_targets)";
 
 impl Config {
     /// Loads `file` (when given it must exist; otherwise `./kapok.toml` is read if present),

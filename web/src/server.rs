@@ -32,8 +32,25 @@ pub async fn connect(config: &Config) -> Result<(Store, MediaStore), ConfigError
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
+    check_centres(config, &store).await?;
     let media = connect_media(config).await?;
     Ok((store, media))
+}
+
+/// A setting naming a centre must name one of this network's: a typo would apply to nobody.
+async fn check_centres(config: &Config, store: &Store) -> Result<(), ConfigError> {
+    let known =
+        store.list_centres().await.map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
+    match config.loudness.centres().find(|(code, _)| !known.iter().any(|c| &c.code == *code)) {
+        None => Ok(()),
+        Some((code, _)) => {
+            let codes: Vec<&str> = known.iter().map(|c| c.code.as_str()).collect();
+            Err(ConfigError::new(
+                crate::config::LOUDNESS_TARGETS,
+                format!("{code} is not a centre of the network ({})", codes.join(", ")),
+            ))
+        }
+    }
 }
 
 impl Application {
