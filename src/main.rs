@@ -27,9 +27,9 @@ enum Command {
     },
     /// Run an ingest worker against the configured database and store.
     Worker {
-        /// Jobs processed at once.
-        #[arg(long, default_value_t = 1)]
-        concurrency: usize,
+        /// Jobs processed at once (default: the `worker_concurrency` setting, at least 1).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: Option<u16>,
     },
     /// Queue a file for ingest; print the programme as JSON.
     Ingest {
@@ -242,6 +242,9 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 let shutdown = web::shutdown_signal();
                 let (store, media) = web::server::connect(&config).await?;
                 let watch = web::components::watcher(&config, store.clone(), media.clone());
+                // A worker process exists to work: `worker_concurrency = 0` (no worker in the
+                // server) means one job at a time here.
+                let concurrency = concurrency.map_or(config.worker_concurrency.max(1), usize::from);
                 let worker = web::components::ingest_worker(&config, store, media, concurrency);
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

@@ -111,6 +111,9 @@ fn bad_settings_and_unreachable_services_stop_start_up_with_one_line_naming_the_
             "KAPOK_STORAGE_URL",
         ),
         (&[("KAPOK_LOG_FORMAT", "xml")], "KAPOK_LOG_FORMAT"),
+        (&[("KAPOK_LOUDNESS_TARGET", "24")], "KAPOK_LOUDNESS_TARGET"),
+        (&[("KAPOK_LOUDNESS_TARGETS", "510421=-40")], "KAPOK_LOUDNESS_TARGETS"),
+        (&[("KAPOK_LOUDNESS_TARGETS", "510412=-23")], "KAPOK_LOUDNESS_TARGETS"),
     ];
     for (env, setting) in cases {
         let stderr = refused(env);

@@ -5,20 +5,10 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{cli, kapok, make_clip, token};
-
-struct Worker(Child);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Everything the event stream sends to the holder of `token`, as it arrives.
 fn listen(base: &str, token: String) -> Arc<Mutex<String>> {
@@ -54,12 +44,7 @@ fn a_programme_settled_by_a_separate_worker_reaches_the_servers_event_stream_onc
     let admin = listen(&server.base, token(&data, "admin"));
     let other_centre = listen(&server.base, token(&data, "yanbian-viewer"));
 
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_kapok"));
-    worker.arg("worker").env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::null());
-    for (k, v) in &env {
-        worker.env(k, v);
-    }
-    let _worker = Worker(worker.spawn().unwrap());
+    let _worker = common::WorkerProcess::start(&env);
 
     let clip = dir.path().join("news.mp4");
     make_clip(&clip, 1, "320x240", 660);

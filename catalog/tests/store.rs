@@ -105,7 +105,14 @@ both_backends!(assets_are_recorded_once_and_found_by_checksum, |store: Store| as
     assert!(matches!(dup, Err(CatalogError::Conflict(_))), "{dup:?}");
     assert_eq!(store.find_asset_by_sha256(AssetKind::Source, &sha).await.unwrap(), Some(a.clone()));
     assert_eq!(store.find_asset_by_sha256(AssetKind::House, &sha).await.unwrap(), None);
-    assert_eq!(store.list_assets(p.id).await.unwrap(), vec![a]);
+    assert_eq!(store.list_assets(p.id).await.unwrap(), vec![a.clone()]);
+
+    // An ingest product recorded again (a re-run of the job) describes the bytes now stored.
+    let house = store.record_asset(p.id, AssetKind::House, "programmes/x/house.mp4", &sha, 10).await.unwrap();
+    let other = "cd".repeat(32);
+    let again = store.record_asset(p.id, AssetKind::House, "programmes/x/house.mp4", &other, 11).await.unwrap();
+    assert_eq!((again.id, again.sha256.as_str(), again.size_bytes), (house.id, other.as_str(), 11));
+    assert_eq!(store.list_assets(p.id).await.unwrap(), vec![a, again]);
 });
 
 both_backends!(users_and_tokens_are_unique_revocable_and_expire, |store: Store| async move {

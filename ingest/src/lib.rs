@@ -11,7 +11,8 @@
 //! worker. Loudness maths ([`loudness`], [`gain`]) and report parsing are pure Rust.
 //!
 //! [`submit`] stores an upload and queues its job; [`worker`] runs jobs from the catalog's
-//! queue against the media store; [`wait`] waits for a programme to settle.
+//! queue against the media store, each programme normalised to its centre's loudness target
+//! ([`targets`]); [`wait`] waits for a programme to settle.
 
 pub mod allocator;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod proxy;
 pub mod qc;
 pub mod sandbox;
 pub mod submit;
+pub mod targets;
 pub mod upload;
 pub mod wait;
 pub mod watch;

@@ -78,6 +78,8 @@ pub struct ProcessOutcome {
     pub qc: QcReport,
     /// Proxy, poster, strip.
     pub proxy: ProxyOutcome,
+    /// The loudness target the house file was normalised to and QC judged it against.
+    pub target: LoudnessTarget,
 }
 
 /// One file an ingest produced, for the media store.
@@ -184,5 +186,5 @@ fn run_stages(
     let avoid: Vec<_> = detections.black.iter().chain(&detections.freeze).copied().collect();
     let rendered = proxy::render(&made.path, kind, house_s, &avoid, work_dir)?;
     progress(Stage::Done, 100.0);
-    Ok(ProcessOutcome { source: src, house: made, house_probe, qc: report, proxy: rendered })
+    Ok(ProcessOutcome { source: src, house: made, house_probe, qc: report, proxy: rendered, target: opts.target })
 }

@@ -23,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 use crate::error::ErrorKind;
 use crate::pipeline::{self, ProcessOptions, ProcessOutcome, Stage};
 use crate::qc::Verdict;
+use crate::targets::LoudnessTargets;
 
 /// The queue's name for ingest jobs.
 pub const JOB_KIND: &str = "ingest";
@@ -65,7 +66,10 @@ pub struct WorkerConfig {
     pub work_root: PathBuf,
     /// How long to wait before asking again when the queue is empty.
     pub idle_poll: Duration,
+    /// Settings of each ingest; its `target` is replaced per job by `targets`.
     pub options: ProcessOptions,
+    /// The loudness target of each producing centre (default: GY/T 282 for all).
+    pub targets: LoudnessTargets,
 }
 
 impl WorkerConfig {
@@ -78,6 +82,7 @@ impl WorkerConfig {
             work_root: work_root.into(),
             idle_poll: Duration::from_millis(500),
             options: ProcessOptions::default(),
+            targets: LoudnessTargets::default(),
         }
     }
 }
@@ -177,7 +182,7 @@ impl Worker {
 
     async fn process(&self, lease: Lease, stop: Option<tokio::sync::watch::Receiver<bool>>) -> Processed {
         let actor = Actor::system("ingest");
-        let job: IngestJob = match serde_json::from_value(lease.job.payload.clone()) {
+        let mut job: IngestJob = match serde_json::from_value(lease.job.payload.clone()) {
             Ok(j) => j,
             Err(e) => {
                 let _ = self.store.fail(&lease, &format!("bad job payload: {e}"), Failure::Permanent).await;
@@ -185,21 +190,32 @@ impl Worker {
             }
         };
         let id = job.programme_id;
-        let work = self.config.work_root.join(format!("job-{}", lease.job.id));
+        if job.centre.is_none() {
+            // Queued before jobs named their centre: the programme knows it (and its target).
+            job.centre = self.store.get_programme(id).await.ok().map(|p| p.centre.to_string());
+        }
+        let work = self.work_dir(&lease).await;
         let _ = self.store.set_programme_status(&actor, id, ProgrammeStatus::Processing, &Default::default()).await;
         let result = self.attempt(&lease, &job, &work, stop).await;
         let _ = tokio::fs::remove_dir_all(&work).await;
         let (status, progress, failure) = match result {
             Ok(outcome) => {
                 let (status, progress) = verdict(&outcome);
-                if let Err(e) = self.store.complete(&lease).await {
-                    tracing::warn!(job = %lease.job.id, error = %e, "ingest finished but the lease was lost");
+                match self.store.complete(&lease).await {
+                    Err(CatalogError::Conflict(why)) => return self.superseded(id, &why).await,
+                    // The database stumbled: record the outcome all the same; the job, still
+                    // running, is run again when its lease expires, and a re-run is idempotent.
+                    Err(e) => tracing::warn!(job = %lease.job.id, error = %e, "ingest finished, job not marked done"),
+                    Ok(_) => {}
                 }
                 (status, progress, None)
             }
             Err((reason, failure)) => {
                 tracing::warn!(programme = %id, %reason, "ingest failed");
                 let job_after = self.store.fail(&lease, &reason, failure).await;
+                if let Err(CatalogError::Conflict(why)) = &job_after {
+                    return self.superseded(id, why).await;
+                }
                 let dead = matches!(&job_after, Ok(j) if j.status == catalog::job::JobStatus::Dead);
                 let status = if dead { ProgrammeStatus::Failed } else { ProgrammeStatus::Queued };
                 let reason = if dead { reason } else { format!("will retry: {reason}") };
@@ -215,6 +231,15 @@ impl Worker {
             Ok(_) => {}
             Err(e) => tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome"),
         }
+        Processed { programme_id: Some(id), status }
+    }
+
+    /// An attempt whose lease was taken over (it stalled past its lease) leaves the programme
+    /// to the attempt that holds the job now: writing its own outcome could turn a programme
+    /// the other attempt made ready back into "queued" with no job left to run.
+    async fn superseded(&self, id: ProgrammeId, why: &str) -> Processed {
+        tracing::warn!(programme = %id, reason = why, "ingest attempt superseded; the programme is left to the new one");
+        let status = self.store.get_programme(id).await.map_or(ProgrammeStatus::Processing, |p| p.status);
         Processed { programme_id: Some(id), status }
     }
 
@@ -238,7 +263,8 @@ impl Worker {
 
         // Progress flows from the blocking pipeline to heartbeats through this cell.
         let state: Arc<Mutex<(Stage, f64)>> = Arc::new(Mutex::new((Stage::Probe, 0.0)));
-        let options = self.config.options.clone();
+        let mut options = self.config.options.clone();
+        options.target = self.config.targets.for_centre(job.centre.as_deref());
         let cancel = options.cancel.clone();
         let (src, dir, cell, progress, id) =
             (source.clone(), work.join("out"), state.clone(), self.progress.clone(), job.programme_id);
@@ -284,8 +310,27 @@ impl Worker {
             }
             Err(join) => return Err((format!("the ingest task failed: {join}"), Failure::Transient)),
         };
+        // Only while the job is still ours: a stalled attempt must not overwrite the products
+        // of the one that took it over.
+        self.store.heartbeat(&mut lease, self.config.lease, None).await.map_err(|e| transient(&e))?;
         self.store_products(job.programme_id, &outcome).await.map_err(|e| transient(&e))?;
         Ok(outcome)
+    }
+
+    /// A work directory of this attempt alone, after removing those of earlier attempts of the
+    /// same job: a worker killed on this machine leaves its directory behind, and its FFmpeg
+    /// children (in their own process groups) may still be writing there, so a new attempt
+    /// must never share it.
+    async fn work_dir(&self, lease: &Lease) -> PathBuf {
+        let job = format!("job-{}", lease.job.id);
+        if let Ok(mut dir) = tokio::fs::read_dir(&self.config.work_root).await {
+            while let Ok(Some(entry)) = dir.next_entry().await {
+                if entry.file_name().to_str().is_some_and(|n| n == job || n.starts_with(&format!("{job}-"))) {
+                    let _ = tokio::fs::remove_dir_all(entry.path()).await;
+                }
+            }
+        }
+        self.config.work_root.join(format!("{job}-{}", lease.job.attempts))
     }
 
     async fn fetch(&self, key: &str, dest: &Path) -> Result<(), WorkerError> {
@@ -298,7 +343,8 @@ impl Worker {
     }
 
     /// Stores every product and records it; a product already recorded by an earlier attempt
-    /// (same kind and key) is accepted as it is, which makes a re-run idempotent.
+    /// (same kind and key) gets the digest and size of what is stored now, so a re-run leaves
+    /// one row per product that describes its object.
     async fn store_products(&self, id: ProgrammeId, outcome: &ProcessOutcome) -> Result<(), WorkerError> {
         for asset in outcome.assets() {
             let (kind, key) = match asset.kind {
@@ -312,10 +358,7 @@ impl Worker {
                 .map_err(|e| WorkerError::Io(format!("{}: {e}", asset.path.display())))?;
             let put = self.media.put_stream(&key, file).await?;
             let size = i64::try_from(put.size).unwrap_or(i64::MAX);
-            match self.store.add_asset(id, kind, key.as_str(), &put.sha256, size).await {
-                Ok(_) | Err(CatalogError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.store.record_asset(id, kind, key.as_str(), &put.sha256, size).await?;
         }
         Ok(())
     }
@@ -328,6 +371,7 @@ fn verdict(outcome: &ProcessOutcome) -> (ProgrammeStatus, ProgrammeProgress) {
         "source": outcome.house.source_loudness,
         "house": outcome.house.house_loudness,
         "gain": outcome.house.plan,
+        "target": outcome.target,
     });
     let duration_ms = outcome.house_probe.duration_s.map(|d| (d * 1000.0).round() as i64);
     let (status, reason) = match outcome.qc.verdict {
@@ -335,4 +379,55 @@ fn verdict(outcome: &ProcessOutcome) -> (ProgrammeStatus, ProgrammeProgress) {
         _ => (ProgrammeStatus::Ready, None),
     };
     (status, ProgrammeProgress { reason, duration_ms, qc, loudness: Some(loudness) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use catalog::ids::CentreCode;
+    use catalog::job::JobStatus;
+    use catalog::programme::{Category, NewProgramme};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_attempt_whose_lease_was_taken_over_leaves_the_programme_and_its_products_alone() {
+        let t = catalog::testing::sqlite_store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let media = MediaStore::local(dir.path().join("media")).unwrap();
+        let clip = dir.path().join("clip.mp4");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=1"])
+            .args(["-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-preset", "ultrafast", "-shortest"])
+            .arg(&clip)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let new = NewProgramme::new(CentreCode::parse("510421").unwrap(), "被接管", Category::parse("涉农").unwrap());
+        let p = crate::submit::submit_file(&t.store, &media, &Actor::system("test"), &clip, &new).await.unwrap();
+
+        // This attempt's lease runs out at once; while it checks quality, another worker takes
+        // the job over (and is still working on it when this attempt finishes).
+        let stale = t.store.lease(JOB_KIND, "stalled", Duration::from_millis(1)).await.unwrap().unwrap();
+        let (store, handle) = (t.store.clone(), tokio::runtime::Handle::current());
+        let taken = Arc::new(AtomicBool::new(false));
+        let took = taken.clone();
+        let worker = Worker::new(t.store.clone(), media, WorkerConfig::new("stalled", dir.path().join("work")))
+            .on_progress(Arc::new(move |_, _, stage, _| {
+                if stage == Stage::Qc && !took.load(Ordering::SeqCst) {
+                    let lease = handle.block_on(store.lease(JOB_KIND, "other", Duration::from_secs(60)));
+                    took.store(matches!(lease, Ok(Some(_))), Ordering::SeqCst);
+                }
+            }));
+        let done = worker.process(stale.clone(), None).await;
+        assert!(taken.load(Ordering::SeqCst), "the other worker took the job over");
+        assert_eq!(done.status, ProgrammeStatus::Processing);
+        let now = t.store.get_programme(p.id).await.unwrap();
+        assert_eq!((now.status, now.reason), (ProgrammeStatus::Processing, None), "left to the new attempt");
+        let kinds: Vec<AssetKind> = t.store.list_assets(p.id).await.unwrap().into_iter().map(|a| a.kind).collect();
+        assert_eq!(kinds, [AssetKind::Source], "no product of the superseded attempt stored");
+        let job = t.store.get_job(stale.job.id).await.unwrap();
+        assert_eq!((job.status, job.attempts, job.lease_owner.as_deref()), (JobStatus::Running, 2, Some("other")));
+    }
 }

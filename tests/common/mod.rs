@@ -6,6 +6,11 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Media generation and independent measurement (FFmpeg's `ebur128`), shared with the
+/// ingest crate's tests.
+#[path = "../../ingest/tests/common/mod.rs"]
+pub mod media;
+
 /// A running `kapok serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -16,6 +21,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A `kapok worker` on `env`; SIGKILLed when dropped, if still running.
+pub struct WorkerProcess(pub Child);
+
+impl WorkerProcess {
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+        cmd.arg("worker").env("RUST_LOG", "warn").stdout(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Self(cmd.spawn().unwrap())
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

@@ -6,12 +6,15 @@ use ingest::worker::{Worker, WorkerConfig};
 
 use crate::config::Config;
 
-/// An ingest worker named after this host and process, working under `<data>/work`.
+/// An ingest worker named after this host and process, working under `<data>/work`, normalising
+/// each programme to its centre's configured loudness target.
 pub fn ingest_worker(config: &Config, store: Store, media: MediaStore, concurrency: usize) -> Worker {
     let host =
         std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "kapok".into());
     let mut wc = WorkerConfig::new(format!("{host}:{}", std::process::id()), config.data.join("work"));
     wc.concurrency = concurrency.max(1);
+    wc.targets = config.loudness.clone();
+    wc.lease = config.worker_lease;
     Worker::new(store, media, wc)
 }
 

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use catalog::ids::CentreCode;
 use catalog::media::MediaStoreConfig;
+use ingest::targets::LoudnessTargets;
 use serde::Deserialize;
 
 /// Log line format.
@@ -18,7 +20,7 @@ pub enum LogFormat {
 }
 
 /// The resolved configuration of a Kapok process.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The data directory: SQLite file, local media, HLS previews, caches.
     pub data: PathBuf,
@@ -41,6 +43,14 @@ pub struct Config {
     /// Ranked searches run in the database at once, the rest waiting their turn (default
     /// `cores × 3 / 2 + 1`; see [`catalog::Store::set_search_concurrency`]).
     pub search_concurrency: usize,
+    /// The loudness each producing centre's programmes are normalised to at ingest.
+    pub loudness: LoudnessTargets,
+    /// Ingest jobs `kapok serve` runs at once beside the API (default 1); 0 runs no worker
+    /// in the server, leaving ingest to `kapok worker` processes.
+    pub worker_concurrency: usize,
+    /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
+    /// the time a job of a worker that died waits before another worker takes it over.
+    pub worker_lease: std::time::Duration,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -84,6 +94,11 @@ struct FileConfig {
     alert_policy_file: Option<PathBuf>,
     alert_coverage_file: Option<PathBuf>,
     search_concurrency: Option<u64>,
+    loudness_target: Option<f64>,
+    /// A table `{ 510421 = -23 }` or a list `["510421=-23"]`.
+    loudness_targets: Option<toml::Value>,
+    worker_concurrency: Option<u64>,
+    worker_lease_s: Option<u64>,
 }
 
 /// Environment variables Kapok reads, with the file key each overrides.
@@ -111,7 +126,18 @@ const ENV: &[(&str, &str)] = &[
     ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
     ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
     ("KAPOK_SEARCH_CONCURRENCY", "search_concurrency"),
+    ("KAPOK_LOUDNESS_TARGET", "loudness_target"),
+    ("KAPOK_LOUDNESS_TARGETS", "loudness_targets"),
+    ("KAPOK_WORKER_CONCURRENCY", "worker_concurrency"),
+    ("KAPOK_WORKER_LEASE_S", "worker_lease_s"),
 ];
+
+/// The most ingest jobs one process runs at once: each job's FFmpeg children use several
+/// cores, so more is a typo rather than a machine.
+pub const MAX_WORKER_CONCURRENCY: usize = 64;
+
+const LOUDNESS_TARGET: &str = "KAPOK_LOUDNESS_TARGET (loudness_target)";
+pub(crate) const LOUDNESS_TARGETS: &str = "KAPOK_LOUDNESS_TARGETS (loudness_targets)";
 
 impl Config {
     /// Loads `file` (when given it must exist; otherwise `./kapok.toml` is read if present),
@@ -177,6 +203,17 @@ impl Config {
                 "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
                 "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
                 "search_concurrency" => f.search_concurrency = Some(parse_u64(var, value)?),
+                "loudness_target" => {
+                    let n =
+                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not LKFS")))?;
+                    f.loudness_target = Some(n);
+                }
+                "worker_concurrency" => f.worker_concurrency = Some(parse_u64(var, value)?),
+                "worker_lease_s" => f.worker_lease_s = Some(parse_u64(var, value)?),
+                "loudness_targets" => {
+                    let list = split_list(value).into_iter().map(toml::Value::String).collect();
+                    f.loudness_targets = Some(toml::Value::Array(list));
+                }
                 _ => f.log_format = v,
             }
         }
@@ -195,6 +232,22 @@ impl Config {
         check_scheme("KAPOK_DATABASE_URL (database_url)", &database_url, &["sqlite", "postgres", "postgresql"])?;
         let storage_url = f.storage_url.unwrap_or_else(|| format!("file://{}", data_abs.join("media").display()));
         check_scheme("KAPOK_STORAGE_URL (storage_url)", &storage_url, &["file", "s3"])?;
+        let loudness = loudness_targets(f.loudness_target, f.loudness_targets.as_ref())?;
+        let worker_concurrency = match f.worker_concurrency.map(usize::try_from) {
+            None => 1,
+            Some(Ok(n)) if n <= MAX_WORKER_CONCURRENCY => n,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "KAPOK_WORKER_CONCURRENCY (worker_concurrency)",
+                    format!("must be 0 (no worker in the server) to {MAX_WORKER_CONCURRENCY}"),
+                ))
+            }
+        };
+        // Heartbeats come every third of the lease: under 3 s a busy database could miss one.
+        let worker_lease = match f.worker_lease_s.unwrap_or(60) {
+            s @ 3..=3600 => std::time::Duration::from_secs(s),
+            _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
+        };
         let log_format = match f.log_format.as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -247,8 +300,57 @@ impl Config {
             )?
             .with_policy_file(f.alert_policy_file)
             .with_coverage_file(f.alert_coverage_file),
+            loudness,
+            worker_concurrency,
+            worker_lease,
         })
     }
+}
+
+/// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
+/// own level (`loudness_targets`), each within [`LoudnessTargets::RANGE_LKFS`].
+fn loudness_targets(default: Option<f64>, centres: Option<&toml::Value>) -> Result<LoudnessTargets, ConfigError> {
+    let level = |setting: &str, lkfs: f64| {
+        LoudnessTargets::house_target(lkfs).map_err(|e| match e {
+            ingest::IngestError::InvalidOptions(m) => ConfigError::new(setting, m),
+            other => ConfigError::new(setting, other.to_string()),
+        })
+    };
+    let mut targets = match default {
+        Some(lkfs) => LoudnessTargets::new(level(LOUDNESS_TARGET, lkfs)?),
+        None => LoudnessTargets::default(),
+    };
+    let bad = |m: String| ConfigError::new(LOUDNESS_TARGETS, m);
+    let entries: Vec<(String, f64)> = match centres {
+        None => Vec::new(),
+        Some(toml::Value::Table(t)) => t
+            .iter()
+            .map(|(code, v)| match v {
+                toml::Value::Float(x) => Ok((code.clone(), *x)),
+                toml::Value::Integer(n) => Ok((code.clone(), *n as f64)),
+                other => Err(bad(format!("{code} = {other}: the level is not LKFS"))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|v| {
+                let entry = v.as_str().ok_or_else(|| bad(format!("{v} is not \"CODE=LKFS\"")))?;
+                let (code, lkfs) = entry.split_once('=').ok_or_else(|| bad(format!("{entry:?} is not CODE=LKFS")))?;
+                let lkfs = lkfs.trim().parse().map_err(|_| bad(format!("{entry:?}: {:?} is not LKFS", lkfs.trim())))?;
+                Ok((code.trim().to_string(), lkfs))
+            })
+            .collect::<Result<_, ConfigError>>()?,
+        Some(other) => return Err(bad(format!("{other} is neither a table nor a list"))),
+    };
+    for (code, lkfs) in entries {
+        let centre = CentreCode::parse(&code).map_err(|e| bad(e.to_string()))?;
+        if targets.centres().any(|(c, _)| *c == centre) {
+            return Err(bad(format!("{code} is given twice")));
+        }
+        let target = level(LOUDNESS_TARGETS, lkfs).map_err(|e| bad(format!("{code}: {}", e.message)))?;
+        targets = targets.with_centre(centre, target);
+    }
+    Ok(targets)
 }
 
 fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
@@ -321,6 +423,75 @@ mod tests {
         for (var, value, named) in cases {
             let err = Config::from_env(&env(&[(var, value)])).unwrap_err();
             assert!(err.to_string().starts_with(named), "{var}={value:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn loudness_targets_come_from_a_table_a_list_or_the_environment() {
+        let lkfs = |c: &Config, centre: &str| c.loudness.for_centre(Some(centre)).integrated_lufs();
+        let table: FileConfig = toml::from_str("[loudness_targets]\n510421 = -23\n510402 = -23.5").unwrap();
+        let c = Config::resolve(table, &env(&[])).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510422")), (-23.0, -23.5, -24.0));
+        assert_eq!(c.loudness.for_centre(Some("510421")).true_peak_ceiling_dbtp(), -2.0, "the ceiling stays");
+
+        let list: FileConfig = toml::from_str("loudness_target = -25\nloudness_targets = [\"510421=-23\"]").unwrap();
+        let c = Config::resolve(list, &env(&[])).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510400")), (-23.0, -25.0));
+
+        let file: FileConfig = toml::from_str("loudness_targets = [\"510421=-20\"]").unwrap();
+        let vars = [("KAPOK_LOUDNESS_TARGETS", "510421=-23, 510402=-23"), ("KAPOK_LOUDNESS_TARGET", "-24.5")];
+        let c = Config::resolve(file, &env(&vars)).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510411")), (-23.0, -23.0, -24.5));
+
+        let c = Config::from_env(&env(&[])).unwrap();
+        assert_eq!(c.loudness, ingest::targets::LoudnessTargets::default(), "GY/T 282 when unset");
+    }
+
+    #[test]
+    fn bad_loudness_targets_name_their_setting_and_the_entry() {
+        let cases = [
+            ("KAPOK_LOUDNESS_TARGET", "24", "KAPOK_LOUDNESS_TARGET (loudness_target)", "24"),
+            ("KAPOK_LOUDNESS_TARGET", "-40", "KAPOK_LOUDNESS_TARGET (loudness_target)", "-40"),
+            ("KAPOK_LOUDNESS_TARGET", "loud", "KAPOK_LOUDNESS_TARGET", "loud"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "CODE=LKFS"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-5", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "510421"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-23dB", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "-23dB"),
+            ("KAPOK_LOUDNESS_TARGETS", "5104=-23", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "5104"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-23,510421=-24", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "twice"),
+        ];
+        for (var, value, setting, names) in cases {
+            let err = Config::from_env(&env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(setting), "{var}={value:?} gave {err}");
+            assert!(err.message.contains(names), "{var}={value:?} gave {err}");
+        }
+        for text in ["loudness_targets = { 510421 = \"loud\" }", "loudness_targets = 3", "loudness_targets = [-23]"] {
+            let err = Config::resolve(toml::from_str(text).unwrap(), &env(&[])).unwrap_err();
+            assert_eq!(err.setting, "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_concurrency_defaults_to_one_and_zero_means_no_worker_in_the_server() {
+        let n = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_concurrency);
+        assert_eq!(n(&[]), Ok(1));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "0")]), Ok(0));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "4")]), Ok(4));
+        let file: FileConfig = toml::from_str("worker_concurrency = 3").unwrap();
+        assert_eq!(Config::resolve(file, &env(&[])).unwrap().worker_concurrency, 3);
+        for bad in ["65", "-1", "two", "1.5"] {
+            let err = n(&[("KAPOK_WORKER_CONCURRENCY", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_CONCURRENCY"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_leases_last_a_minute_unless_set_within_3_s_to_an_hour() {
+        let lease = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_lease.as_secs());
+        assert_eq!(lease(&[]), Ok(60));
+        assert_eq!(lease(&[("KAPOK_WORKER_LEASE_S", "3")]), Ok(3));
+        for bad in ["0", "2", "3601", "soon"] {
+            let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
         }
     }
 

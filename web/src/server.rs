@@ -33,8 +33,25 @@ pub async fn connect(config: &Config) -> Result<(Store, MediaStore), ConfigError
         .await
         .map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
     store.set_search_concurrency(config.search_concurrency);
+    check_centres(config, &store).await?;
     let media = connect_media(config).await?;
     Ok((store, media))
+}
+
+/// A setting naming a centre must name one of this network's: a typo would apply to nobody.
+async fn check_centres(config: &Config, store: &Store) -> Result<(), ConfigError> {
+    let known =
+        store.list_centres().await.map_err(|e| ConfigError::new("KAPOK_DATABASE_URL (database_url)", e.to_string()))?;
+    match config.loudness.centres().find(|(code, _)| !known.iter().any(|c| &c.code == *code)) {
+        None => Ok(()),
+        Some((code, _)) => {
+            let codes: Vec<&str> = known.iter().map(|c| c.code.as_str()).collect();
+            Err(ConfigError::new(
+                crate::config::LOUDNESS_TARGETS,
+                format!("{code} is not a centre of the network ({})", codes.join(", ")),
+            ))
+        }
+    }
 }
 
 impl Application {
@@ -75,8 +92,9 @@ impl Application {
         })
     }
 
-    /// Adds what the all-in-one server runs beside the API: an ingest worker, and its
-    /// channels on air (the demo channels, made on the first run).
+    /// Adds what the all-in-one server runs beside the API: an ingest worker running
+    /// `worker_concurrency` jobs at once (none when it is 0), and its channels on air (the
+    /// demo channels, made on the first run).
     pub fn with_in_process_components(mut self, config: &Config) -> Self {
         let (store, media) = (self.state.store.clone(), self.state.media.clone());
         let events = self.state.events.clone();
@@ -89,8 +107,11 @@ impl Application {
             });
         });
         let settled = crate::components::settled_events(&self.state);
-        self.worker =
-            Some(crate::components::ingest_worker(config, store, media, 1).on_progress(progress).on_settled(settled));
+        self.worker = (config.worker_concurrency > 0).then(|| {
+            crate::components::ingest_worker(config, store, media, config.worker_concurrency)
+                .on_progress(progress)
+                .on_settled(settled)
+        });
         self.on_air = true;
         self
     }

@@ -180,13 +180,44 @@ impl Store {
         sha256: &str,
         size_bytes: i64,
     ) -> Result<Asset> {
-        let id = AssetId::new();
+        self.insert_asset(programme_id, kind, key, sha256, size_bytes, "").await
+    }
+
+    /// Records a product of a programme's ingest, or — when the same (kind, key) is recorded
+    /// already, by an earlier attempt of the job — sets its digest and size to those of the
+    /// object now stored there: a re-run overwrites the key, possibly with other bytes (another
+    /// worker's FFmpeg build), and the row must describe what the key holds.
+    ///
+    /// # Errors
+    /// `Invalid` for an unknown programme; `Database` when the database fails.
+    pub async fn record_asset(
+        &self,
+        programme_id: ProgrammeId,
+        kind: AssetKind,
+        key: &str,
+        sha256: &str,
+        size_bytes: i64,
+    ) -> Result<Asset> {
+        let refresh = " ON CONFLICT (programme_id, kind, key) \
+                       DO UPDATE SET sha256 = excluded.sha256, size_bytes = excluded.size_bytes";
+        self.insert_asset(programme_id, kind, key, sha256, size_bytes, refresh).await
+    }
+
+    async fn insert_asset(
+        &self,
+        programme_id: ProgrammeId,
+        kind: AssetKind,
+        key: &str,
+        sha256: &str,
+        size_bytes: i64,
+        on_conflict: &str,
+    ) -> Result<Asset> {
         let sql = format!(
             "INSERT INTO assets (id, programme_id, kind, key, sha256, size_bytes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ASSET_COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7){on_conflict} RETURNING {ASSET_COLUMNS}"
         );
         let row: AssetRow = with_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(id.to_string()).bind(programme_id.to_string()).bind(kind.as_str()).bind(key)
+            .bind(AssetId::new().to_string()).bind(programme_id.to_string()).bind(kind.as_str()).bind(key)
             .bind(sha256).bind(size_bytes).bind(Utc::now())
             .fetch_one(pool).await)?;
         self.changes.bump();
