@@ -48,7 +48,9 @@ pub struct AsRunReport {
     pub slug: String,
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
-    /// Entries whose outcome is not `played`.
+    /// Entries whose outcome is `fallback`: the engine filled (slate, filler, a missing file, a
+    /// dead relay). An item cut by a hard start, skipped, or interrupted by an override or an
+    /// alert was meant to go that way and raises no alarm; its outcome says so in the entry.
     pub fallbacks: usize,
     /// Oldest first.
     pub entries: Vec<AsRunEntry>,
@@ -84,7 +86,7 @@ pub async fn as_run(
     }
     let (from, until) = window(&q)?;
     let entries = state.store.list_as_run(&c.slug, from, until, 5000).await?;
-    let fallbacks = entries.iter().filter(|e| e.outcome != "played").count();
+    let fallbacks = entries.iter().filter(|e| e.outcome == "fallback").count();
     Ok(Json(AsRunReport { channel: c.id, slug: c.slug, from, until, fallbacks, entries }))
 }
 

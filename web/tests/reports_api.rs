@@ -121,7 +121,8 @@ both!(airtime_counts_agricultural_and_local_hours_of_the_published_day_per_centr
 both!(as_run_lists_what_aired_with_the_fallback_count, |app| {
     let ch = setup(&app).await;
     let now = Utc::now();
-    for (i, outcome) in ["played", "fallback", "played"].into_iter().enumerate() {
+    // Only the fallback is an alarm: an override's interruption and a hard start's cut are not.
+    for (i, outcome) in ["played", "fallback", "played", "interrupted", "cut"].into_iter().enumerate() {
         let e = AsRunEntry {
             id: 0,
             channel: ch.slug.clone(),
@@ -141,7 +142,7 @@ both!(as_run_lists_what_aired_with_the_fallback_count, |app| {
     let (s, b) = call(&app, Role::Viewer, Method::GET, &path, None).await;
     assert_eq!(s, 200, "{b}");
     let entries = b["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 3);
+    assert_eq!(entries.len(), 5);
     assert_eq!(entries[0]["title"], "节目 0", "oldest first");
     assert_eq!(b["fallbacks"], 1);
     assert_eq!(entries[1]["reason"], "missing file");

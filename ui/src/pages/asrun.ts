@@ -1,5 +1,5 @@
 // The as-run table shared by the monitor and the reports: what aired, when, and the
-// fallback alarms (any outcome but `played`) highlighted.
+// fallback alarms (outcome `fallback`: the engine filled) highlighted.
 
 import { duration, h } from "../dom";
 import { t } from "../i18n";
@@ -24,7 +24,7 @@ export function asRunTable(entries: AsRun[], fallbacks: number, limit = 500): HT
         shown.map((e) =>
           h(
             "tr",
-            { class: e.outcome === "played" ? "" : "fallback" },
+            { class: e.outcome === "fallback" ? "fallback" : "" },
             h("td", {}, time(e.actual_start)),
             h("td", {}, time(e.scheduled_start)),
             h("td", {}, e.title ?? e.source ?? "—"),
