@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Playout channel benchmark: how fast a restarted channel is back on air (and where it joins),
-# and the media cache's fetch + SHA-256 verify throughput.
+# how soon after the call an override is on the channel's timeline (in frames), and the media
+# cache's fetch + SHA-256 verify throughput.
 #
 #   bench/playout-channel.sh            # from anywhere; needs ffmpeg, jq, GStreamer 1.22
 #   RESTARTS=10 CACHE_MB=500 bench/playout-channel.sh
@@ -30,6 +31,13 @@ for i in $(seq 1 "$RESTARTS"); do
   "$BIN" air "$WORK/day.json" 2 "$WORK/out-$i.ts" \
     | jq -r '"to_air_s=\(.to_air_s|.*1000|round/1000) expected_into_s=\(.expected_into_s) \(.joined)"'
 done
+
+echo "## override: call → the override's first frame on the timeline (720p25 in real time), ${OVERRIDES:-20} calls"
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i "smptebars=s=1280x720:r=25:d=5" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=5" \
+  -c:v libx264 -preset ultrafast -g 50 -pix_fmt yuv420p -c:a aac -ac 2 "$WORK/override.mp4"
+"$BIN" override "$WORK/day.json" "$WORK/override.mp4" "${OVERRIDES:-20}" "$WORK/out-override.ts" \
+  | jq -c '{frame_ms, overrides, within_next_frame, median_ms, max_ms, latency_ms_sorted}'
 
 echo "## cache: ${CACHE_MB} MB in 3 files, DirFetcher → cache (SHA-256 verified)"
 mkdir -p "$WORK/store/p" "$WORK/cache"

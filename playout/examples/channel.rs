@@ -1,10 +1,13 @@
 //! `cargo run --release -p playout --example channel -- air PLAYLIST SECONDS OUT.ts`
 //! `cargo run --release -p playout --example channel -- prefetch STORE CACHE KEY…`
+//! `cargo run --release -p playout --example channel -- override PLAYLIST SOURCE COUNT OUT.ts`
 //!
 //! `air`: a `ChannelRunner` on a `FileSource` (a playlist file or directory with wall-clock
 //! starts) for SECONDS into a `.ts` file; prints how long it took to get on air and how it
 //! joined. `prefetch`: fills an empty media cache from a directory store (SHA-256 verified),
-//! again (present), and after a reopen (re-hash); prints the throughput.
+//! again (present), and after a reopen (re-hash); prints the throughput. `override`: on air as
+//! for `air`, puts SOURCE on air COUNT times at uneven moments (0.5 s each, then resumes) and
+//! prints how long after each call the override's first frame is on the channel's timeline.
 //! Used by `bench/playout-channel.sh`.
 
 use std::path::{Path, PathBuf};
@@ -63,6 +66,62 @@ fn air(playlist: &Path, seconds: f64, out: &Path) -> Result<serde_json::Value> {
     }))
 }
 
+/// Override latency: the wall time of each override's first frame (its as-run `actual_wall`,
+/// the channel timeline's time of that frame) minus the wall time of the call.
+fn overrides(playlist: &Path, source: &Path, count: usize, out: &Path) -> Result<serde_json::Value> {
+    let format = Playlist::load(playlist)?.format;
+    let frame_ms = format.video.as_ref().map_or(20.0, |v| v.fps.frames_to_time(1).as_secs_f64() * 1000.0);
+    let config = ChannelConfig::new("bench", format, vec![OutputTarget::File(out.to_owned())]);
+    let sink = Arc::new(MemoryAsRun::default());
+    let runner = ChannelRunner::start(config, Arc::new(FileSource::new(playlist)), sink.clone())?;
+    let handle = runner.handle();
+    let on_override = |want: bool| {
+        let t = Instant::now();
+        while handle.status().now.as_deref().is_some_and(|n| n.starts_with("override")) != want {
+            if t.elapsed() > Duration::from_secs(5) {
+                return Err::<(), Box<dyn std::error::Error>>("override did not change within 5 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let mut calls = Vec::new();
+    for i in 0..count {
+        // Uneven moments, so calls fall anywhere within a frame.
+        std::thread::sleep(Duration::from_millis(500 + (i as u64 * 137) % 600));
+        calls.push(chrono::Utc::now());
+        handle.override_with(playout::playlist::Source::Path(source.to_owned()));
+        on_override(true)?;
+        std::thread::sleep(Duration::from_millis(500));
+        handle.release(playout::ResumePolicy::ResumeItem);
+        on_override(false)?;
+    }
+    runner.stop()?;
+    let starts: Vec<chrono::DateTime<chrono::Utc>> = sink
+        .records()
+        .into_iter()
+        .filter(|(_, r)| r.title.as_deref() == Some("override"))
+        .filter_map(|(_, r)| chrono::DateTime::parse_from_rfc3339(r.actual_wall.as_deref()?).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .collect();
+    if starts.len() != calls.len() {
+        return Err(format!("{} overrides called, {} in the as-run", calls.len(), starts.len()).into());
+    }
+    let mut ms: Vec<f64> =
+        calls.iter().zip(&starts).map(|(c, s)| (*s - *c).num_microseconds().unwrap_or(0) as f64 / 1e3).collect();
+    let within_next_frame = ms.iter().filter(|m| **m > -frame_ms && **m <= frame_ms).count();
+    ms.sort_by(f64::total_cmp);
+    Ok(json!({
+        "frame_ms": frame_ms,
+        "overrides": ms.len(),
+        "latency_ms_sorted": ms,
+        "median_ms": ms[ms.len() / 2],
+        "max_ms": ms.last(),
+        "within_next_frame": within_next_frame,
+    }))
+}
+
 fn prefetch(store: &Path, dir: &Path, keys: &[String]) -> Result<serde_json::Value> {
     let mut refs = Vec::new();
     let mut bytes = 0u64;
@@ -116,12 +175,19 @@ fn main() -> ExitCode {
             Ok(s) => air(Path::new(playlist), s, Path::new(out)),
             Err(_) => Err("SECONDS must be a number".into()),
         },
+        [_, "override", playlist, source, count, out] => match count.parse::<usize>() {
+            Ok(n) if n > 0 => overrides(Path::new(playlist), Path::new(source), n, Path::new(out)),
+            _ => Err("COUNT must be a whole number above 0".into()),
+        },
         [_, "prefetch", store, dir, keys @ ..] if !keys.is_empty() => {
             let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
             prefetch(Path::new(store), Path::new(dir), &keys)
         }
         _ => {
-            eprintln!("usage: channel air PLAYLIST SECONDS OUT.ts | channel prefetch STORE CACHE KEY…");
+            eprintln!(
+                "usage: channel air PLAYLIST SECONDS OUT.ts | channel prefetch STORE CACHE KEY… | \
+                 channel override PLAYLIST SOURCE COUNT OUT.ts"
+            );
             return ExitCode::from(2);
         }
     };
