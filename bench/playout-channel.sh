@@ -36,8 +36,12 @@ echo "## override: call → the override's first frame on the timeline (720p25 i
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i "smptebars=s=1280x720:r=25:d=5" \
   -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=5" \
   -c:v libx264 -preset ultrafast -g 50 -pix_fmt yuv420p -c:a aac -ac 2 "$WORK/override.mp4"
-"$BIN" override "$WORK/day.json" "$WORK/override.mp4" "${OVERRIDES:-20}" "$WORK/out-override.ts" \
-  | jq -c '{frame_ms, overrides, within_next_frame, median_ms, max_ms, latency_ms_sorted}'
+# Opened at the call, then armed ahead (ChannelHandle::arm_override) 0.4 s before each call.
+for mode in override override-armed; do
+  echo "# $mode"
+  "$BIN" "$mode" "$WORK/day.json" "$WORK/override.mp4" "${OVERRIDES:-20}" "$WORK/out-$mode.ts" \
+    | jq -c '{frame_ms, overrides, within_next_frame, frames_after_call_sorted, median_ms, max_ms, latency_ms_sorted}'
+done
 
 echo "## cache: ${CACHE_MB} MB in 3 files, DirFetcher → cache (SHA-256 verified)"
 mkdir -p "$WORK/store/p" "$WORK/cache"

@@ -1,13 +1,14 @@
 //! `cargo run --release -p playout --example channel -- air PLAYLIST SECONDS OUT.ts`
 //! `cargo run --release -p playout --example channel -- prefetch STORE CACHE KEY…`
-//! `cargo run --release -p playout --example channel -- override PLAYLIST SOURCE COUNT OUT.ts`
+//! `cargo run --release -p playout --example channel -- override[-armed] PLAYLIST SOURCE COUNT OUT.ts`
 //!
 //! `air`: a `ChannelRunner` on a `FileSource` (a playlist file or directory with wall-clock
 //! starts) for SECONDS into a `.ts` file; prints how long it took to get on air and how it
 //! joined. `prefetch`: fills an empty media cache from a directory store (SHA-256 verified),
 //! again (present), and after a reopen (re-hash); prints the throughput. `override`: on air as
 //! for `air`, puts SOURCE on air COUNT times at uneven moments (0.5 s each, then resumes) and
-//! prints how long after each call the override's first frame is on the channel's timeline.
+//! prints how long after each call the override's first frame is on the channel's timeline;
+//! `override-armed` arms SOURCE (`ChannelHandle::arm_override`) 0.4 s before each call.
 //! Used by `bench/playout-channel.sh`.
 
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ fn air(playlist: &Path, seconds: f64, out: &Path) -> Result<serde_json::Value> {
 
 /// Override latency: the wall time of each override's first frame (its as-run `actual_wall`,
 /// the channel timeline's time of that frame) minus the wall time of the call.
-fn overrides(playlist: &Path, source: &Path, count: usize, out: &Path) -> Result<serde_json::Value> {
+fn overrides(playlist: &Path, source: &Path, count: usize, armed: bool, out: &Path) -> Result<serde_json::Value> {
     let format = Playlist::load(playlist)?.format;
     let frame_ms = format.video.as_ref().map_or(20.0, |v| v.fps.frames_to_time(1).as_secs_f64() * 1000.0);
     let config = ChannelConfig::new("bench", format, vec![OutputTarget::File(out.to_owned())]);
@@ -90,7 +91,11 @@ fn overrides(playlist: &Path, source: &Path, count: usize, out: &Path) -> Result
     for i in 0..count {
         // Uneven moments, so calls fall anywhere within a frame.
         std::thread::sleep(Duration::from_millis(500 + (i as u64 * 137) % 600));
-        calls.push(chrono::Utc::now());
+        if armed {
+            handle.arm_override(playout::playlist::Source::Path(source.to_owned()));
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        calls.push((chrono::Utc::now(), handle.status().frames_out));
         handle.override_with(playout::playlist::Source::Path(source.to_owned()));
         on_override(true)?;
         std::thread::sleep(Duration::from_millis(500));
@@ -98,24 +103,31 @@ fn overrides(playlist: &Path, source: &Path, count: usize, out: &Path) -> Result
         on_override(false)?;
     }
     runner.stop()?;
-    let starts: Vec<chrono::DateTime<chrono::Utc>> = sink
+    let starts: Vec<(chrono::DateTime<chrono::Utc>, u64)> = sink
         .records()
         .into_iter()
         .filter(|(_, r)| r.title.as_deref() == Some("override"))
-        .filter_map(|(_, r)| chrono::DateTime::parse_from_rfc3339(r.actual_wall.as_deref()?).ok())
-        .map(|t| t.with_timezone(&chrono::Utc))
+        .filter_map(|(_, r)| {
+            let wall = chrono::DateTime::parse_from_rfc3339(r.actual_wall.as_deref()?).ok()?;
+            Some((wall.with_timezone(&chrono::Utc), r.start_frame))
+        })
         .collect();
     if starts.len() != calls.len() {
         return Err(format!("{} overrides called, {} in the as-run", calls.len(), starts.len()).into());
     }
     let mut ms: Vec<f64> =
-        calls.iter().zip(&starts).map(|(c, s)| (*s - *c).num_microseconds().unwrap_or(0) as f64 / 1e3).collect();
-    let within_next_frame = ms.iter().filter(|m| **m > -frame_ms && **m <= frame_ms).count();
+        calls.iter().zip(&starts).map(|(c, s)| (s.0 - c.0).num_microseconds().unwrap_or(0) as f64 / 1e3).collect();
+    // Frames the engine put out between the call and the override's first frame: 0 or 1 is
+    // "at the next frame" (the call lands while a frame is being made, or between two).
+    let mut frames_after: Vec<u64> = calls.iter().zip(&starts).map(|(c, s)| s.1.saturating_sub(c.1)).collect();
+    let within_next_frame = frames_after.iter().filter(|f| **f <= 1).count();
     ms.sort_by(f64::total_cmp);
+    frames_after.sort_unstable();
     Ok(json!({
         "frame_ms": frame_ms,
         "overrides": ms.len(),
         "latency_ms_sorted": ms,
+        "frames_after_call_sorted": frames_after,
         "median_ms": ms[ms.len() / 2],
         "max_ms": ms.last(),
         "within_next_frame": within_next_frame,
@@ -175,8 +187,10 @@ fn main() -> ExitCode {
             Ok(s) => air(Path::new(playlist), s, Path::new(out)),
             Err(_) => Err("SECONDS must be a number".into()),
         },
-        [_, "override", playlist, source, count, out] => match count.parse::<usize>() {
-            Ok(n) if n > 0 => overrides(Path::new(playlist), Path::new(source), n, Path::new(out)),
+        [_, mode @ ("override" | "override-armed"), playlist, source, count, out] => match count.parse::<usize>() {
+            Ok(n) if n > 0 => {
+                overrides(Path::new(playlist), Path::new(source), n, *mode == "override-armed", Path::new(out))
+            }
             _ => Err("COUNT must be a whole number above 0".into()),
         },
         [_, "prefetch", store, dir, keys @ ..] if !keys.is_empty() => {
@@ -186,7 +200,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: channel air PLAYLIST SECONDS OUT.ts | channel prefetch STORE CACHE KEY… | \
-                 channel override PLAYLIST SOURCE COUNT OUT.ts"
+                 channel override[-armed] PLAYLIST SOURCE COUNT OUT.ts"
             );
             return ExitCode::from(2);
         }

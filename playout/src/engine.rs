@@ -22,7 +22,7 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::{Item, ItemKind, Playlist};
+use crate::playlist::{Item, ItemKind, Playlist, Source};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
@@ -90,6 +90,8 @@ pub struct Engine<C: PlayoutClock> {
     tx: mpsc::Sender<Command>,
     queued: VecDeque<Command>,
     overriding: Option<Override>,
+    /// An override source opened ahead ([`EngineHandle::arm_override`]).
+    armed: Option<(Source, Pending)>,
     extra_records: Vec<AsRunRecord>,
     overlay: Option<Box<dyn Overlay>>,
     /// The channel's own graphics (a text crawl), drawn after `overlay`, never dropped.
@@ -146,6 +148,7 @@ impl<C: PlayoutClock> Engine<C> {
             tx,
             queued: VecDeque::new(),
             overriding: None,
+            armed: None,
             extra_records: Vec::new(),
             overlay: None,
             ticker: None,

@@ -123,3 +123,26 @@ fn override_released_to_the_schedule_joins_the_next_item_late() {
     assert!(records[0].reason.as_deref().unwrap_or("").contains("blue.mp4)"), "{:?}", records[0].reason);
     assert!(records[2].reason.as_deref().unwrap_or("").contains("joined late"), "{:?}", records[2].reason);
 }
+
+#[test]
+fn an_armed_source_is_taken_by_the_override_and_another_source_is_opened_as_usual() {
+    let dir = tempfile::tempdir().unwrap();
+    let blue = clip(dir.path(), "blue.mp4", "blue", 880, 3.0);
+    let green = clip(dir.path(), "green2.mp4", "green", 990, 3.0);
+    // Armed with blue, overridden with blue: the armed input airs, at the same frame as ever.
+    let (records, colours) = render_with(dir.path(), "armed.ts", |h| {
+        h.arm_override(Source::Path(blue.clone()));
+        h.override_at(secs(1.0), Source::Path(blue.clone()));
+        h.release_at(secs(2.0), ResumePolicy::ResumeItem);
+    });
+    assert_eq!(runs(&colours), [("red", 25), ("blue", 25), ("red", 25), ("green", 50)]);
+    assert!(records[1].reason.as_deref().unwrap_or("").contains("armed ahead"), "{:?}", records[1]);
+    // Armed with green, overridden with blue: blue is opened then and airs; green never does.
+    let (records, colours) = render_with(dir.path(), "other.ts", |h| {
+        h.arm_override(Source::Path(green));
+        h.override_at(secs(1.0), Source::Path(blue));
+        h.release_at(secs(2.0), ResumePolicy::ResumeItem);
+    });
+    assert_eq!(runs(&colours), [("red", 25), ("blue", 25), ("red", 25), ("green", 50)]);
+    assert!(!records[1].reason.as_deref().unwrap_or("").contains("armed"), "{:?}", records[1]);
+}

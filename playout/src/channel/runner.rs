@@ -175,6 +175,12 @@ impl ChannelHandle {
         self.shared.engine.override_with(source);
     }
 
+    /// Opens `source` ahead, so a later override with it is on air at the next frame (see
+    /// [`EngineHandle::arm_override`]).
+    pub fn arm_override(&self, source: Source) {
+        self.shared.engine.arm_override(source);
+    }
+
     /// Ends the override. With [`ResumePolicy::ResumeItem`] the interrupted item finishes
     /// and the channel then rejoins the schedule at the wall clock.
     pub fn release(&self, policy: ResumePolicy) {

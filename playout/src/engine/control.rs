@@ -30,6 +30,7 @@ pub(super) enum Command {
     Release(ResumePolicy, Option<MediaTime>),
     Overlay(Option<Box<dyn Overlay>>),
     Prepare(Box<Item>),
+    Arm(Source),
 }
 
 impl Command {
@@ -37,7 +38,7 @@ impl Command {
         match self {
             Command::Override(_, at) | Command::Release(_, at) => !at.is_some_and(|at| at > now),
             Command::Overlay(_) => true,
-            Command::Prepare(_) => true,
+            Command::Prepare(_) | Command::Arm(_) => true,
         }
     }
 }
@@ -63,6 +64,15 @@ impl EngineHandle {
     /// Puts `source` on air at the next frame once it is open (the schedule is held).
     pub fn override_with(&self, source: Source) {
         let _ = self.tx.send(Command::Override(source, None));
+    }
+
+    /// Opens `source` in the background now and keeps it ready, so that a later override with
+    /// the same source goes on air at the next frame after the call instead of at the first
+    /// frame after opening it (a file takes 5–7 frames to open and preroll). A standby source
+    /// (a studio feed, an emergency slate) is armed once and taken when needed; arming another
+    /// source replaces it, and an override takes what is armed.
+    pub fn arm_override(&self, source: Source) {
+        let _ = self.tx.send(Command::Arm(source));
     }
 
     /// As [`EngineHandle::override_with`], at channel time `at` (exact on the virtual clock).
@@ -180,16 +190,9 @@ impl<C: PlayoutClock> Engine<C> {
                     if self.overriding.is_some() {
                         self.release(ResumePolicy::ResumeItem, cur, rec);
                     }
-                    let item = Item {
-                        source: source.clone(),
-                        in_point: MediaTime::ZERO,
-                        duration: MediaTime::from_nanos(u64::MAX / 4),
-                        kind: ItemKind::Live,
-                        title: Some("override".to_owned()),
-                        id: None,
-                        start: None,
-                        offset: None,
-                        hard: true,
+                    let armed = match self.armed.take() {
+                        Some((s, pending)) if s == source => Some(pending),
+                        _ => None,
                     };
                     let mut record = AsRunRecord::for_segment(&Segment {
                         kind: SegmentKind::Gap,
@@ -202,14 +205,13 @@ impl<C: PlayoutClock> Engine<C> {
                     record.title = Some("override".to_owned());
                     record.outcome = Outcome::Played;
                     record.reason = Some("override".to_owned());
-                    tracing::info!(%source, "override requested");
+                    if armed.is_some() {
+                        record.note("armed ahead");
+                    }
+                    tracing::info!(%source, armed = armed.is_some(), "override requested");
+                    let pending = armed.unwrap_or_else(|| self.open_override(&source));
                     self.overriding = Some(Override {
-                        pending: Some(Pending::open(
-                            &item,
-                            self.format,
-                            self.config.input_timeout,
-                            self.config.patience,
-                        )),
+                        pending: Some(pending),
                         input: None,
                         video: VideoFeed::new(State::Failed),
                         audio: AudioFeed::new(State::Failed, self.format.audio.channels),
@@ -225,6 +227,11 @@ impl<C: PlayoutClock> Engine<C> {
                         rec.note("overlay on the programme");
                     }
                     self.overlay = overlay;
+                }
+                Command::Arm(source) => {
+                    tracing::info!(%source, "override armed");
+                    let pending = self.open_override(&source);
+                    self.armed = Some((source, pending));
                 }
                 Command::Prepare(item) => {
                     let pending = Pending::open(&item, self.format, self.config.input_timeout, self.config.patience);
@@ -263,6 +270,22 @@ impl<C: PlayoutClock> Engine<C> {
                 }
             }
         }
+    }
+
+    /// Starts opening an override source: a live item with no end, on air until released.
+    fn open_override(&self, source: &Source) -> Pending {
+        let item = Item {
+            source: source.clone(),
+            in_point: MediaTime::ZERO,
+            duration: MediaTime::from_nanos(u64::MAX / 4),
+            kind: ItemKind::Live,
+            title: Some("override".to_owned()),
+            id: None,
+            start: None,
+            offset: None,
+            hard: true,
+        };
+        Pending::open(&item, self.format, self.config.input_timeout, self.config.patience)
     }
 
     fn release(&mut self, policy: ResumePolicy, cur: &mut Cursor<'_>, rec: &mut AsRunRecord) {
