@@ -18,8 +18,13 @@ interface Qc {
 const fmt = (v: number | null | undefined, unit: string) => (v == null ? "—" : `${v.toFixed(1)} ${unit}`);
 
 function loudnessTable(l: unknown): HTMLElement {
-  const all = l as { source?: Loud | null; house?: Loud | null } | null;
+  const all = l as {
+    source?: Loud | null;
+    house?: Loud | null;
+    target?: { integrated_lufs?: number | null; true_peak_ceiling_dbtp?: number | null } | null;
+  } | null;
   if (!all || (!all.source && !all.house)) return h("p", { class: "meta" }, t("noLoudness"));
+  const target = all.target?.integrated_lufs;
   const rows = (["source", "house"] as const)
     .filter((k) => all[k])
     .map((k) => {
@@ -36,7 +41,7 @@ function loudnessTable(l: unknown): HTMLElement {
   return h(
     "table",
     { class: "loudness" },
-    h("caption", {}, t("loudness")),
+    h("caption", {}, target == null ? t("loudness") : `${t("loudness")} (${t("loudnessTarget")} ${target.toFixed(1)} LKFS)`),
     h(
       "thead",
       {},
