@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
-//! A live item (MPEG-TS over UDP) that stops sending mid-item: the engine waits its input
-//! timeout, then fills the rest of the slot with slate and silence and goes on to the next item.
+//! A live item (MPEG-TS over UDP) that stops sending mid-item, or never sends at all: the
+//! engine waits its input timeout, then fills the rest of the slot with slate and silence and
+//! goes on to the next item at its time.
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
@@ -113,4 +114,36 @@ fn in_real_time_a_stalled_live_source_never_stops_the_output() {
     assert_eq!(relay.outcome, Outcome::Fallback, "{relay:#?}");
     let reason = relay.reason.as_deref().unwrap_or("");
     assert!(reason.contains("source late") && reason.contains("stalled"), "{reason}");
+}
+
+#[test]
+fn a_live_source_that_never_sends_airs_slate_for_its_slot_and_the_next_item_is_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
+    // A port nobody sends to: the relay never connects.
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let json = serde_json::json!({
+        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+        "items": [
+            { "source": format!("udp://127.0.0.1:{port}"), "kind": "live", "duration": 3.0 },
+            { "source": blue, "duration": 1.0 },
+        ],
+    });
+    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let out = dir.path().join("out.ts");
+    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
+    let config = EngineConfig { input_timeout: Duration::from_millis(1000), ..EngineConfig::rendering() };
+    let mut engine = Engine::new(playlist.format, output, VirtualClock, config);
+    let records = engine.run(&playlist).unwrap();
+    assert_eq!(engine.counters().0, 100);
+    engine.finish().unwrap();
+
+    assert_eq!(records[0].outcome, Outcome::Fallback, "{records:#?}");
+    assert!(records[0].reason.as_deref().unwrap_or("").contains("no stream"), "{:?}", records[0].reason);
+    assert_eq!(records[1].outcome, Outcome::Played);
+    assert_eq!(records[1].start_frame, 75, "the next item keeps its time");
+    let colours = colour_names(&out);
+    assert_eq!(colours.len(), 100);
+    assert!(colours[..75].iter().all(|c| *c == "black"), "{colours:?}");
+    assert!(colours[75..].iter().all(|c| *c == "blue"), "{colours:?}");
 }
