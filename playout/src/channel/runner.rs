@@ -123,6 +123,8 @@ pub(super) struct Shared {
     pub(super) engine: EngineHandle,
     pub(super) latest: Mutex<Option<Playlist>>,
     pub(super) loaded: Mutex<Vec<Entry>>,
+    /// The end of the window `loaded` was taken from (`None` before the first load).
+    pub(super) loaded_until: Mutex<Option<DateTime<Utc>>>,
     pub(super) slip: Mutex<Slip>,
     pub(super) notes: Mutex<Notes>,
     pub(super) missing: Mutex<HashSet<MediaRef>>,
@@ -270,6 +272,7 @@ impl ChannelRunner {
             engine: engine.handle(),
             latest: Mutex::new(None),
             loaded: Mutex::new(Vec::new()),
+            loaded_until: Mutex::new(None),
             slip: Mutex::new(Slip::default()),
             notes: Mutex::new(Notes::default()),
             missing: Mutex::new(HashSet::new()),
@@ -458,6 +461,7 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
         let live = merged.as_ref().and_then(|m| live_at(m, now, slip, tolerance));
         *lock(&shared.loaded) =
             merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
+        *lock(&shared.loaded_until) = Some(now + shared.window);
         match live {
             Some((playlist, joined)) => {
                 let playlist = resolve(shared, playlist);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::runner::{lock, resolved, Shared};
-use super::window::{agenda, ahead, live_at, Entry};
+use super::window::{agenda, ahead, changed, live_at, Entry};
 use crate::cache::{MediaCache, MediaRef};
 use crate::off_air::OffAirAlarm;
 use crate::playlist::{Playlist, Source};
@@ -41,9 +41,10 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
         let now = Utc::now();
         let merged = shared.refresh(now);
         let fresh = merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
-        let loaded = ahead(&lock(&shared.loaded), now, now + shared.window);
+        let loaded = lock(&shared.loaded).clone();
+        let until = *lock(&shared.loaded_until);
         // The first round only starts the prefetch: the engine is loading the same schedule.
-        if !std::mem::take(&mut first) && fresh != loaded {
+        if !std::mem::take(&mut first) && changed(&fresh, &loaded, now, until, shared.window) {
             tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
             if let Some(merged) = &merged {
                 prepare_next(shared, merged, &loaded, now);

@@ -112,6 +112,26 @@ pub(crate) fn ahead(agenda: &[Entry], from: DateTime<Utc>, until: DateTime<Utc>)
     agenda.iter().filter(|e| e.end > from && e.start < until).cloned().collect()
 }
 
+/// Whether the schedule ahead changed since it was loaded for the window ending at
+/// `loaded_until`: `fresh` (the agenda now) and `loaded` are compared over what both cover,
+/// `[now, loaded_until)`, so an item that merely ended, or came into view because time moved
+/// on, is no change (compared over two different windows, every poll of a channel of short items
+/// looked like a change and replanned it). Once half the window is used up the load is renewed
+/// anyway, so the loaded window never runs out. Nothing loaded yet: any entry is a change.
+pub(crate) fn changed(
+    fresh: &[Entry],
+    loaded: &[Entry],
+    now: DateTime<Utc>,
+    loaded_until: Option<DateTime<Utc>>,
+    window: chrono::Duration,
+) -> bool {
+    match loaded_until {
+        None => ahead(fresh, now, now + window) != ahead(loaded, now, now + window),
+        Some(until) if now + window / 2 > until => true,
+        Some(until) => ahead(fresh, now, until) != ahead(loaded, now, until),
+    }
+}
+
 /// `t` moved onto an item boundary when it is within `tolerance` of one, so that rejoining at
 /// the end of an item starts the next one at its beginning, not a frame before.
 pub(crate) fn snap(t: DateTime<Utc>, agenda: &[Entry], tolerance: chrono::Duration) -> DateTime<Utc> {
@@ -175,6 +195,33 @@ mod tests {
 
     fn sources(p: &Playlist) -> Vec<String> {
         p.items.iter().map(|i| i.source.to_string()).collect()
+    }
+
+    #[test]
+    fn time_moving_on_is_no_change_and_an_edit_ahead_is() {
+        let p = day(
+            "2026-11-26T08:00:00Z",
+            r#"{"source":"a","duration":10},{"source":"b","duration":10},{"source":"c","duration":10}"#,
+        );
+        let w = chrono::Duration::seconds(15);
+        let t0 = at("2026-11-26T08:00:01Z");
+        let loaded = ahead(&agenda(&p), t0, t0 + w);
+        assert_eq!(loaded.len(), 2, "a and b are in the window loaded at 08:00:01");
+        // 7 s later c has come into view (the window moved on); nothing was edited.
+        let t1 = t0 + chrono::Duration::seconds(7);
+        let until = Some(t0 + w);
+        assert!(!changed(&agenda(&p), &loaded, t1, until, w));
+        // b edited: a change.
+        let edited = day(
+            "2026-11-26T08:00:00Z",
+            r#"{"source":"a","duration":10},{"source":"x","duration":10},{"source":"c","duration":10}"#,
+        );
+        assert!(changed(&agenda(&edited), &loaded, t1, until, w));
+        // Past half the window the load is renewed.
+        assert!(changed(&agenda(&p), &loaded, t0 + chrono::Duration::seconds(8), until, w));
+        // Nothing loaded: whatever is scheduled is a change, nothing scheduled is not.
+        assert!(changed(&agenda(&p), &[], t0, None, w));
+        assert!(!changed(&[], &[], t0, None, w));
     }
 
     #[test]
