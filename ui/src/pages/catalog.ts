@@ -30,11 +30,16 @@ export function catalogPage(): Page {
   );
   const results = h("ul", { class: "results", "aria-label": t("results") });
   const status = h("p", { class: "meta", role: "status", "aria-live": "polite" });
+  // Only the newest request's answer is shown: the page's first listing, answered after a
+  // search the user started meanwhile, must not replace that search's results.
+  let latest = 0;
   const run = async () => {
+    const mine = ++latest;
     sessionStorage.setItem("kapok.search", new URLSearchParams({ q: q.value, category: cat.value }).toString());
     status.textContent = t("loading");
     try {
       const page = await api.programmes(q.value, cat.value);
+      if (mine !== latest) return;
       status.textContent = page.items.length ? `${t("results")}: ${page.items.length}` : t("noResults");
       mount(
         results,
@@ -59,7 +64,7 @@ export function catalogPage(): Page {
         }),
       );
     } catch (e) {
-      status.textContent = `${t("error")}: ${(e as Error).message}`;
+      if (mine === latest) status.textContent = `${t("error")}: ${(e as Error).message}`;
     }
   };
   const form = h(
