@@ -17,12 +17,14 @@ fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
     media_common::clip_with(dir, name, colour, secs, &["-g", "5"])
 }
 
-#[test]
-fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
-    let dir = tempfile::tempdir().unwrap();
-    let red_ts = clip(dir.path(), "red.ts", "red", 3.0);
-    let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// A 3 s live item from UDP `port`, then 1 s of `blue`, rendered on the virtual clock with
+/// `timeout` as the input timeout: the as-run and the colour of every frame (100 expected).
+fn render_live_then_blue(
+    dir: &Path,
+    port: u16,
+    blue: &Path,
+    timeout: Duration,
+) -> (Vec<playout::AsRunRecord>, Vec<&'static str>) {
     let json = serde_json::json!({
         "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
         "items": [
@@ -31,6 +33,22 @@ fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
         ],
     });
     let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let out = dir.join("out.ts");
+    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
+    let config = EngineConfig { input_timeout: timeout, ..EngineConfig::rendering() };
+    let mut engine = Engine::new(playlist.format, output, VirtualClock, config);
+    let records = engine.run(&playlist).unwrap();
+    assert_eq!(engine.counters().0, 100);
+    engine.finish().unwrap();
+    (records, colour_names(&out))
+}
+
+#[test]
+fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let red_ts = clip(dir.path(), "red.ts", "red", 3.0);
+    let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
 
     // Send the first ~1 s of the red stream in real time, then go silent.
     let data = std::fs::read(&red_ts).unwrap();
@@ -45,20 +63,13 @@ fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
         }
     });
 
-    let out = dir.path().join("out.ts");
-    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
-    let config = EngineConfig { input_timeout: Duration::from_millis(1500), ..EngineConfig::rendering() };
-    let mut engine = Engine::new(playlist.format, output, VirtualClock, config);
-    let records = engine.run(&playlist).unwrap();
-    assert_eq!(engine.counters().0, 100);
-    engine.finish().unwrap();
+    let (records, colours) = render_live_then_blue(dir.path(), port, &blue, Duration::from_millis(1500));
     sender.join().unwrap();
 
     assert_eq!(records[0].outcome, Outcome::Fallback, "{records:#?}");
     assert!(records[0].reason.as_deref().unwrap_or("").contains("stalled"), "{:?}", records[0].reason);
     assert!(records[0].slate_frames >= 40, "{} slate frames", records[0].slate_frames);
     assert_eq!(records[1].outcome, Outcome::Played);
-    let colours = colour_names(&out);
     assert_eq!(colours.len(), 100);
     assert_eq!(colours[2], "red");
     assert!(colours[60..75].iter().all(|c| *c == "black"), "{colours:?}");
@@ -122,27 +133,12 @@ fn a_live_source_that_never_sends_airs_slate_for_its_slot_and_the_next_item_is_o
     let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
     // A port nobody sends to: the relay never connects.
     let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let json = serde_json::json!({
-        "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
-        "items": [
-            { "source": format!("udp://127.0.0.1:{port}"), "kind": "live", "duration": 3.0 },
-            { "source": blue, "duration": 1.0 },
-        ],
-    });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
-    let out = dir.path().join("out.ts");
-    let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
-    let config = EngineConfig { input_timeout: Duration::from_millis(1000), ..EngineConfig::rendering() };
-    let mut engine = Engine::new(playlist.format, output, VirtualClock, config);
-    let records = engine.run(&playlist).unwrap();
-    assert_eq!(engine.counters().0, 100);
-    engine.finish().unwrap();
+    let (records, colours) = render_live_then_blue(dir.path(), port, &blue, Duration::from_millis(1000));
 
     assert_eq!(records[0].outcome, Outcome::Fallback, "{records:#?}");
     assert!(records[0].reason.as_deref().unwrap_or("").contains("no stream"), "{:?}", records[0].reason);
     assert_eq!(records[1].outcome, Outcome::Played);
     assert_eq!(records[1].start_frame, 75, "the next item keeps its time");
-    let colours = colour_names(&out);
     assert_eq!(colours.len(), 100);
     assert!(colours[..75].iter().all(|c| *c == "black"), "{colours:?}");
     assert!(colours[75..].iter().all(|c| *c == "blue"), "{colours:?}");
