@@ -218,7 +218,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 let shutdown = web::shutdown_signal();
                 let app = web::Application::build(&config).await?;
                 let password = env.get("KAPOK_ADMIN_PASSWORD").cloned();
-                match web::cli::bootstrap_admin(&app.state().store, password).await {
+                match web::auth::accounts::bootstrap_admin(&app.state().store, password).await {
                     Ok(Some(generated)) => eprintln!(
                         "kapok: first run: created user `admin` (network administrator) with password {generated}\n       (shown once; set KAPOK_ADMIN_PASSWORD to choose it)"
                     ),
@@ -296,7 +296,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             let password = password.trim_end_matches(['\n', '\r']).to_string();
             runtime()?.block_on(async {
                 let (store, _) = web::server::connect(&config).await?;
-                let user = web::cli::user_add(&store, &username, &display_name, &role, &centre, &password)
+                let user = web::auth::accounts::user_add(&store, &username, &display_name, &role, &centre, &password)
                     .await
                     .map_err(|e| Failure { code: 1, message: e.to_string() })?;
                 print_json(&user)
@@ -307,9 +307,10 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             let config = web::Config::load(cli.config.as_deref(), env)?;
             runtime()?.block_on(async {
                 let (store, _) = web::server::connect(&config).await?;
-                let secret = web::cli::token_create(&store, &user, &name, role.as_deref(), None, expires_days)
-                    .await
-                    .map_err(|e| Failure { code: 1, message: e.to_string() })?;
+                let secret =
+                    web::auth::accounts::token_create(&store, &user, &name, role.as_deref(), None, expires_days)
+                        .await
+                        .map_err(|e| Failure { code: 1, message: e.to_string() })?;
                 print_json(&serde_json::json!({ "token": secret }))
             })?;
             Ok(ExitCode::SUCCESS)
@@ -362,10 +363,10 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             let running =
                 web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
             if let Some(listener) = metrics {
-                let channels = web::metrics::OnAirChannels::default();
+                let channels = web::routes::metrics::OnAirChannels::default();
                 channels.add(running.slug(), running.handle());
                 runtime.spawn(async move {
-                    if let Err(e) = web::metrics::serve(listener, channels, std::future::pending()).await {
+                    if let Err(e) = web::routes::metrics::serve(listener, channels, std::future::pending()).await {
                         tracing::error!(error = %e, "metrics listener failed");
                     }
                 });

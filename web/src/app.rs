@@ -10,11 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
-use crate::schedule_routes as sched;
-use crate::state::AppState;
-use crate::{
-    alerts, assets, audit, centres, channels, events, hardening, health, jobs, login, programmes, uploads, users,
+use crate::hardening;
+use crate::routes::schedules as sched;
+use crate::routes::{
+    alerts, assets, audit, centres, channels, health, jobs, programmes, sessions as login, uploads, users,
 };
+use crate::state::AppState;
 
 /// The largest request body buffered by any JSON route.
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -45,20 +46,20 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(programmes::get_programme, programmes::update_programme))
         .routes(routes!(programmes::programme_audit))
         .routes(routes!(programmes::programme_assets))
-        .routes(routes!(crate::qc_override::qc_override))
+        .routes(routes!(crate::routes::programmes::qc::qc_override))
         .routes(routes!(assets::asset_content))
         .routes(routes!(channels::list_channels, channels::create_channel))
         .routes(routes!(channels::update_channel))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
         .routes(routes!(audit::audit))
-        .routes(routes!(users::create_user, crate::user_lists::list_users))
-        .routes(routes!(users::create_token, crate::user_lists::list_tokens))
+        .routes(routes!(users::create_user, crate::routes::users::lists::list_users))
+        .routes(routes!(users::create_token, crate::routes::users::lists::list_tokens))
         .routes(routes!(users::revoke_token))
-        .routes(routes!(events::events))
+        .routes(routes!(crate::events::events))
         .routes(routes!(alerts::list_alerts, alerts::send_alert))
-        .routes(routes!(crate::alert_routes::get_alert))
-        .routes(routes!(crate::alert_routes::alert_report))
+        .routes(routes!(crate::routes::alerts::detail::get_alert))
+        .routes(routes!(crate::routes::alerts::detail::alert_report))
         .routes(routes!(sched::get_template, sched::put_template))
         .routes(routes!(sched::generate))
         .routes(routes!(sched::get_day))
@@ -68,13 +69,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::import_day))
         .routes(routes!(sched::epg))
         .routes(routes!(sched::now_next_route))
-        .routes(routes!(crate::schedule_history::day_versions))
-        .routes(routes!(crate::reports::as_run))
-        .routes(routes!(crate::reports::airtime))
-        .routes(routes!(crate::playout_routes::playlists))
-        .routes(routes!(crate::playout_routes::post_as_run))
-        .routes(routes!(crate::playout_routes::media))
-        .routes(routes!(crate::playout_routes::active_alerts))
+        .routes(routes!(crate::routes::schedules::history::day_versions))
+        .routes(routes!(crate::routes::reports::as_run))
+        .routes(routes!(crate::routes::reports::airtime))
+        .routes(routes!(crate::routes::playout::playlists))
+        .routes(routes!(crate::routes::playout::post_as_run))
+        .routes(routes!(crate::routes::playout::media))
+        .routes(routes!(crate::routes::playout::active_alerts))
 }
 
 /// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].
@@ -111,8 +112,8 @@ pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(uploads.layer(axum::middleware::map_response(uploads::tus_resumable)));
     let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
-    // For Prometheus, outside /api and its document; unauthenticated (see `crate::metrics`).
-    let router = router.route("/metrics", get(crate::metrics::metrics));
+    // For Prometheus, outside /api and its document; unauthenticated (see `crate::routes::metrics`).
+    let router = router.route("/metrics", get(crate::routes::metrics::metrics));
     let router = match ui.filter(|dir| dir.join("index.html").is_file()) {
         Some(dir) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(
             tower_http::services::ServeDir::new(dir)

@@ -26,7 +26,7 @@ pub async fn run_channels(
     store: Store,
     media: MediaStore,
     desk: crate::emergency::EmergencyDesk,
-    on_air_list: crate::metrics::OnAirChannels,
+    on_air_list: crate::routes::metrics::OnAirChannels,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -81,6 +81,6 @@ pub fn settled_events(state: &crate::state::AppState) -> ingest::worker::Settled
         let kind =
             if p.status == catalog::programme::ProgrammeStatus::Ready { "programme.ready" } else { "programme.failed" };
         search_cache.invalidate();
-        events.publish(crate::programmes::programme_event(kind, p));
+        events.publish(crate::routes::programmes::programme_event(kind, p));
     })
 }

@@ -3,7 +3,7 @@
 //! `HttpAsRunSink` (spooled while the API is away), media fetched through the API into the
 //! local cache, and the alerts that target the channel polled from
 //! `/api/channels/{id}/alerts/active` and handed to a local [`EmergencyDesk`], which airs them
-//! exactly as `kapok serve` airs its own channels' (see `crate::playout_routes`).
+//! exactly as `kapok serve` airs its own channels' (see `crate::routes::playout`).
 //!
 //! Blocking (`ureq`, threads): run it outside an async runtime.
 
@@ -276,7 +276,7 @@ impl Node {
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
         desk.add_channel(DeskChannel {
-            coverage: crate::playout_routes::coverage(&channel),
+            coverage: crate::routes::playout::coverage(&channel),
             format,
             engine: runner.handle().engine().clone(),
             resume: playout::ResumePolicy::ResumeItem,

@@ -153,7 +153,7 @@ impl Application {
         let watch = self.watch.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
         let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
         // What other processes (a `kapok worker`, other API nodes) settled reaches /api/events.
-        let programme_feed = tokio::spawn(crate::programme_feed::run(self.state.clone(), stopped(stop_rx.clone())));
+        let programme_feed = tokio::spawn(crate::events::outbox::run(self.state.clone(), stopped(stop_rx.clone())));
         let feeds = {
             let (desk, store) = (self.state.desk.clone(), self.state.store.clone());
             tokio::spawn(crate::alert_feed::run_feeds(desk, store, self.feeds.clone(), stopped(stop_rx.clone())))

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use catalog::media::MediaStore;
 use catalog::Store;
 
+use crate::auth::ratelimit::LoginLimiter;
+use crate::cache::search::SearchCache;
 use crate::events::Bus;
-use crate::ratelimit::LoginLimiter;
-use crate::search_cache::SearchCache;
 
 /// How long a search answer is reused.
 pub const SEARCH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
@@ -24,15 +24,15 @@ pub struct AppState {
     /// Recent search answers, dropped on every programme change made through the store.
     pub search_cache: Arc<SearchCache>,
     /// Scheduling candidates per centre, rebuilt after a programme change.
-    pub candidates: Arc<crate::candidate_cache::CandidateCache>,
+    pub candidates: Arc<crate::cache::candidates::CandidateCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: crate::emergency::EmergencyDesk,
     /// Resumable uploads (tus): the engine and its limits.
     pub uploads: ingest::upload::Uploads,
     /// API-token look-ups of the last second, dropped when a token is revoked.
-    pub tokens: Arc<crate::token_cache::TokenCache>,
+    pub tokens: Arc<crate::cache::tokens::TokenCache>,
     /// The channels on air in this process, whose metrics `GET /metrics` serves.
-    pub on_air: crate::metrics::OnAirChannels,
+    pub on_air: crate::routes::metrics::OnAirChannels,
 }
 
 impl AppState {
@@ -41,8 +41,8 @@ impl AppState {
         Self {
             uploads: ingest::upload::Uploads::new(store.clone(), media.clone(), Default::default()),
             search_cache: Arc::new(SearchCache::following(SEARCH_CACHE_TTL, store.programme_changes())),
-            tokens: Arc::new(crate::token_cache::TokenCache::following(
-                crate::token_cache::TOKEN_CACHE_TTL,
+            tokens: Arc::new(crate::cache::tokens::TokenCache::following(
+                crate::cache::tokens::TOKEN_CACHE_TTL,
                 store.credential_changes(),
             )),
             store,
@@ -51,7 +51,7 @@ impl AppState {
             logins: Arc::new(LoginLimiter::new()),
             candidates: Arc::default(),
             desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
-            on_air: crate::metrics::OnAirChannels::default(),
+            on_air: crate::routes::metrics::OnAirChannels::default(),
         }
     }
 }

@@ -132,14 +132,14 @@ both!(failed_logins_back_off_per_username_with_retry_after, |app| {
 
 both!(expired_revoked_and_malformed_tokens_are_401, |app| {
     let viewer = &app.users[&Role::Viewer];
-    let secret = web::auth::new_token_secret();
+    let secret = web::auth::credentials::new_token_secret();
     app.store()
         .create_token(
             &Actor::system("test"),
             &NewApiToken {
                 user_id: viewer.id,
                 name: "old".into(),
-                token_hash: web::auth::digest(&secret),
+                token_hash: web::auth::credentials::digest(&secret),
                 role: Role::Viewer,
                 centre: viewer.centre.clone(),
                 expires_at: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
@@ -205,25 +205,29 @@ both!(a_centre_admin_cannot_mint_network_admins, |app| {
 
 both!(the_first_run_creates_an_admin_once_and_the_cli_adds_users_and_tokens, |app| {
     // The fixture already has users: no admin is created.
-    assert_eq!(web::cli::bootstrap_admin(app.store(), None).await.unwrap(), None);
+    assert_eq!(web::auth::accounts::bootstrap_admin(app.store(), None).await.unwrap(), None);
     let fresh = catalog::testing::sqlite_store().await;
-    let generated = web::cli::bootstrap_admin(&fresh, None).await.unwrap().expect("a generated password");
+    let generated = web::auth::accounts::bootstrap_admin(&fresh, None).await.unwrap().expect("a generated password");
     assert!(generated.len() >= 20);
     let admin = fresh.find_user("admin").await.unwrap().unwrap();
     assert_eq!((admin.role, admin.centre.as_str()), (Role::NetworkAdmin, "510400"));
     assert!(!admin.password_hash.contains(&generated));
-    assert!(web::auth::verify_password(generated, Some(admin.password_hash)).await);
-    assert_eq!(web::cli::bootstrap_admin(&fresh, None).await.unwrap(), None, "only on the first run");
+    assert!(web::auth::credentials::verify_password(generated, Some(admin.password_hash)).await);
+    assert_eq!(web::auth::accounts::bootstrap_admin(&fresh, None).await.unwrap(), None, "only on the first run");
     let given = catalog::testing::sqlite_store().await;
-    assert_eq!(web::cli::bootstrap_admin(&given, Some("from the environment".into())).await.unwrap(), None);
+    assert_eq!(web::auth::accounts::bootstrap_admin(&given, Some("from the environment".into())).await.unwrap(), None);
 
-    let u = web::cli::user_add(app.store(), "sched-miyi", "米易排播", "scheduler", OWN, PASSWORD).await.unwrap();
+    let u =
+        web::auth::accounts::user_add(app.store(), "sched-miyi", "米易排播", "scheduler", OWN, PASSWORD).await.unwrap();
     assert_eq!(u.role, Role::Scheduler);
-    assert!(web::cli::user_add(app.store(), "x", "", "wizard", OWN, PASSWORD).await.is_err());
-    let secret = web::cli::token_create(app.store(), "sched-miyi", "playout", None, None, Some(7)).await.unwrap();
+    assert!(web::auth::accounts::user_add(app.store(), "x", "", "wizard", OWN, PASSWORD).await.is_err());
+    let secret =
+        web::auth::accounts::token_create(app.store(), "sched-miyi", "playout", None, None, Some(7)).await.unwrap();
     let me: Value =
         app.http.get(app.url("/api/auth/me")).bearer_auth(&secret).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["role"], "scheduler");
-    let err = web::cli::token_create(app.store(), "sched-miyi", "t", None, Some("510422"), None).await.unwrap_err();
+    let err = web::auth::accounts::token_create(app.store(), "sched-miyi", "t", None, Some("510422"), None)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("510421"), "{err}");
 });

@@ -280,10 +280,16 @@ both!(events_reach_only_those_who_may_read_them, |app| {
     use futures::StreamExt;
     let open = |role: Role| app.as_role(role, Method::GET, "/api/events").send();
     let other_editor = app.user("editor-yanbian", Role::Editor, OTHER).await;
-    let (_, other_secret) =
-        web::users::issue(app.store(), &catalog::audit::Actor::system("test"), &other_editor, "t", Role::Editor, None)
-            .await
-            .unwrap();
+    let (_, other_secret) = web::routes::users::issue(
+        app.store(),
+        &catalog::audit::Actor::system("test"),
+        &other_editor,
+        "t",
+        Role::Editor,
+        None,
+    )
+    .await
+    .unwrap();
     let own_stream = open(Role::Viewer).await.unwrap();
     assert_eq!(own_stream.headers()["content-type"], "text/event-stream");
     let other_stream = app.http.get(app.url("/api/events")).bearer_auth(&other_secret).send().await.unwrap();

@@ -51,7 +51,9 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
     let job = app.store().enqueue(&NewJob::new("ingest", json!({ "centre": centre }))).await.unwrap();
     let target = app.user(&format!("target-{centre}"), Role::Viewer, centre).await;
     let (token, _) =
-        web::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None).await.unwrap();
+        web::routes::users::issue(app.store(), &Actor::system("test"), &target, "victim", Role::Viewer, None)
+            .await
+            .unwrap();
     let upload = new_upload(app, centre).await;
     let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
     let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();

@@ -63,7 +63,7 @@ async fn metrics_answer_every_channel_on_air_without_a_token_outside_the_api() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let node = tokio::spawn(web::metrics::serve(listener, app.state.on_air.clone(), async move {
+    let node = tokio::spawn(web::routes::metrics::serve(listener, app.state.on_air.clone(), async move {
         let _ = stopped.await;
     }));
     let r = reqwest::get(format!("http://{addr}/metrics")).await.unwrap();

@@ -24,7 +24,7 @@ pub async fn password_hash() -> String {
     if let Some(h) = HASH.get() {
         return h.clone();
     }
-    let h = web::auth::hash_password(PASSWORD.into()).await.unwrap();
+    let h = web::auth::credentials::hash_password(PASSWORD.into()).await.unwrap();
     HASH.get_or_init(|| h).clone()
 }
 
@@ -73,7 +73,7 @@ impl App {
     pub async fn asset(&self, p: &Programme, data: &[u8]) -> catalog::asset::Asset {
         let key = layout::programme_house(p.id).unwrap();
         self.state.media.put_bytes(&key, bytes::Bytes::copy_from_slice(data)).await.unwrap();
-        let sha = web::auth::digest(&String::from_utf8_lossy(data));
+        let sha = web::auth::credentials::digest(&String::from_utf8_lossy(data));
         self.store()
             .add_asset(p.id, catalog::asset::AssetKind::House, key.as_str(), &sha, data.len() as i64)
             .await
@@ -118,7 +118,7 @@ pub async fn start(store: TestStore) -> App {
         let centre = if role == Role::NetworkAdmin { CentreCode::CITY } else { OWN };
         let user = app.user(&format!("{role}-user"), role, centre).await;
         let (_, secret) =
-            web::users::issue(app.store(), &Actor::system("test"), &user, "fixture", role, None).await.unwrap();
+            web::routes::users::issue(app.store(), &Actor::system("test"), &user, "fixture", role, None).await.unwrap();
         app.tokens.insert(role, secret);
         app.users.insert(role, user);
     }

@@ -20,9 +20,9 @@ use schedules::emergency::AreaCode;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::auth::policy::{decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
-use crate::policy::{decide, Decision, Permission, Principal};
 use crate::state::AppState;
 
 /// The longest playlist window a node may ask for.
@@ -160,7 +160,7 @@ pub async fn media(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no house file with sha256 {sha256}")))?;
     // Visibility and ranges are the asset route's.
-    crate::assets::asset_content(State(state), p, ApiPath(asset.id.to_string()), headers).await
+    crate::routes::assets::asset_content(State(state), p, ApiPath(asset.id.to_string()), headers).await
 }
 
 /// The channel as alert targeting sees it (as `kapok serve` registers its own channels).

@@ -9,9 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::auth::policy::{allows, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath};
-use crate::policy::{allows, Permission, Principal};
 use crate::state::AppState;
 
 /// The editing versions of one channel day.

@@ -3,6 +3,8 @@
 //! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
 //! changing needs `WriteSchedule` on the owning centre.
 
+pub mod history;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,11 +20,11 @@ use schedules::{
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::auth::policy::{decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
-use crate::policy::{decide, Decision, Permission, Principal};
-use crate::programmes::actor;
 use crate::published::{findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of};
+use crate::routes::programmes::actor;
 use crate::state::AppState;
 
 /// Schedules are readable network-wide, like channels.

@@ -34,5 +34,5 @@ pub async fn send_signed(state: AppState, headers: &HeaderMap, body: Bytes) -> R
         .await
         .map_err(ApiError::internal)?;
     crate::alert_log::flush(&state.desk, &state.store).await;
-    crate::alerts::answer(result, "signed source")
+    crate::routes::alerts::answer(result, "signed source")
 }

@@ -11,9 +11,9 @@ use catalog::ids::AssetId;
 use catalog::media::{Key, MediaError, MediaStore};
 use futures::stream::StreamExt;
 
+use crate::auth::policy::Principal;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath};
-use crate::policy::Principal;
 use crate::range::{decide, Served};
 use crate::state::AppState;
 
@@ -78,7 +78,7 @@ pub async fn asset_content(
     let aid = parse_id("asset", &id, AssetId::parse)?;
     let asset = state.store.get_asset(aid).await?;
     // Visibility is the programme's: an asset of an invisible programme does not exist.
-    crate::programmes::readable(&state, &p, &asset.programme_id.to_string())
+    crate::routes::programmes::readable(&state, &p, &asset.programme_id.to_string())
         .await
         .map_err(|_| ApiError::not_found(format!("asset not found: {aid}")))?;
     let key = Key::parse(asset.key.clone()).map_err(ApiError::internal)?;

@@ -111,7 +111,7 @@ pub async fn poll_once(state: &AppState, cursor: &mut Cursor) -> Result<usize, c
         match state.store.get_programme(row.programme_id).await {
             Ok(p) => {
                 state.search_cache.invalidate();
-                state.events.publish(crate::programmes::programme_event(&row.kind, &p));
+                state.events.publish(crate::routes::programmes::programme_event(&row.kind, &p));
                 published += 1;
             }
             // Deleted since: nothing left to tell.

@@ -2,6 +2,8 @@
 //! by each centre's admin for its own centre. A token's secret is shown once, at creation.
 //! Nobody but the network admin creates network admins (or tokens with that role).
 
+pub mod lists;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -9,11 +11,11 @@ use catalog::ids::{CentreCode, TokenId};
 use catalog::user::{ApiToken, NewApiToken, NewUser, Role, User};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{check_password, digest, hash_password, new_token_secret};
+use crate::auth::credentials::{check_password, digest, hash_password, new_token_secret};
+use crate::auth::policy::{allows, decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath};
-use crate::policy::{allows, decide, Decision, Permission, Principal};
-use crate::programmes::actor;
+use crate::routes::programmes::actor;
 use crate::state::AppState;
 
 /// A new account.

@@ -4,6 +4,8 @@
 //! These routes sit outside the API's 4 MiB body limit: a PATCH body is streamed into the
 //! media store segment by segment, never buffered whole.
 
+pub mod tus;
+
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
@@ -13,12 +15,11 @@ use catalog::ids::UploadId;
 use catalog::store::Upload;
 use ingest::upload::UploadError;
 
+use crate::auth::policy::{self, Decision, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath};
-use crate::policy::{self, Decision, Principal};
-use crate::programmes::{actor, programme_event};
+use crate::routes::programmes::{actor, programme_event};
 use crate::state::AppState;
-use crate::tus;
 
 const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");

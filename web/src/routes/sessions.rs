@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{digest, random_secret, verify_password, SESSION_COOKIE, SESSION_HOURS};
-use crate::authn::cookie;
+use crate::auth::credentials::{digest, random_secret, verify_password, SESSION_COOKIE, SESSION_HOURS};
+use crate::auth::policy::Principal;
+use crate::auth::principal::cookie;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::policy::Principal;
 use crate::state::AppState;
 
 /// A sign-in.

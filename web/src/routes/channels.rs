@@ -8,10 +8,10 @@ use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
 use catalog::store::web_lookups::ChannelEdit;
 use serde::Deserialize;
 
+use crate::auth::policy::{allows, decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
-use crate::policy::{allows, decide, Decision, Permission, Principal};
-use crate::programmes::actor;
+use crate::routes::programmes::actor;
 use crate::state::AppState;
 
 /// Channels are public within the network: the `shared` flag the policy sees for them.

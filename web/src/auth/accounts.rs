@@ -6,7 +6,7 @@ use catalog::ids::CentreCode;
 use catalog::user::{NewUser, Role, User};
 use catalog::Store;
 
-use crate::auth::{check_password, hash_password, random_secret};
+use crate::auth::credentials::{check_password, hash_password, random_secret};
 use crate::error::ApiError;
 
 /// The first admin's username.
@@ -103,6 +103,6 @@ pub async fn token_create(
         }
     }
     let role = role.map(Role::parse).transpose()?.unwrap_or(user.role);
-    let (_, secret) = crate::users::issue(store, &cli(), &user, name, role, expires_days).await?;
+    let (_, secret) = crate::routes::users::issue(store, &cli(), &user, name, role, expires_days).await?;
     Ok(secret)
 }

@@ -12,9 +12,9 @@ use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::policy::{allows, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath, ApiQuery};
-use crate::policy::{allows, Permission, Principal};
 use crate::published::published_playlists;
 use crate::state::AppState;
 

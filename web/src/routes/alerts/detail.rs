@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::auth::policy::{role_may, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiPath;
-use crate::policy::{role_may, Permission, Principal};
 use crate::state::AppState;
 
 /// A stored alert with every step.
@@ -59,7 +59,7 @@ pub async fn get_alert(
 /// Which channels aired an alert, when (start and end of each airing), how many times, and
 /// with what outcome.
 #[utoipa::path(get, path = "/api/alerts/{id}/report", tag = "alerts", params(("id" = String, Path, description = "the alert's key")),
-    responses((status = 200, body = crate::alert_report::AlertReport), (status = 403, body = ErrorBody),
+    responses((status = 200, body = crate::routes::alerts::report::AlertReport), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn alert_report(
     State(state): State<AppState>,
@@ -67,5 +67,5 @@ pub async fn alert_report(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let (record, events) = load(&state, &p, &key).await?;
-    Ok(Json(crate::alert_report::report(&record, &events)).into_response())
+    Ok(Json(crate::routes::alerts::report::report(&record, &events)).into_response())
 }

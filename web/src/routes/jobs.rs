@@ -9,9 +9,9 @@ use catalog::job::{Job, JobStatus};
 use catalog::Store;
 use serde::Deserialize;
 
+use crate::auth::policy::{allows, decide, role_may, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath, ApiQuery};
-use crate::policy::{allows, decide, role_may, Decision, Permission, Principal};
 use crate::state::AppState;
 
 /// Listing options.

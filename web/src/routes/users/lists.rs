@@ -9,9 +9,9 @@ use catalog::ids::CentreCode;
 use catalog::user::{ApiToken, Role, User};
 use serde::Deserialize;
 
+use crate::auth::policy::{role_may, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
-use crate::policy::{role_may, Permission, Principal};
 use crate::state::AppState;
 
 /// Which centre's accounts to list.

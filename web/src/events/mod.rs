@@ -6,6 +6,8 @@
 //! `asrun.*` need `ReadSchedule`; `alert.*` needs `ReadAlert`; any other kind reaches network
 //! admins only.
 
+pub mod outbox;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -16,7 +18,7 @@ use futures::stream::Stream;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::policy::{allows, Permission, Principal};
+use crate::auth::policy::{allows, Permission, Principal};
 use crate::state::AppState;
 
 /// Something that happened, published for those who may read it.
@@ -52,7 +54,7 @@ pub fn visible_to(p: &Principal, e: &Event) -> bool {
 }
 
 /// A job event (`job.queued`, `job.progress`, `job.done`, `job.dead`) for the centre the job
-/// belongs to (see [`crate::jobs::job_centre`]).
+/// belongs to (see [`crate::routes::jobs::job_centre`]).
 pub fn job_event(kind: &str, job: &catalog::job::Job, centre: Option<CentreCode>) -> Event {
     Event {
         kind: kind.into(),

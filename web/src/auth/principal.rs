@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use chrono::Utc;
 
-use crate::auth::{digest, secrets_equal, CSRF_HEADER, SESSION_COOKIE, TOKEN_PREFIX};
+use crate::auth::credentials::{digest, secrets_equal, CSRF_HEADER, SESSION_COOKIE, TOKEN_PREFIX};
+use crate::auth::policy::Principal;
 use crate::error::ApiError;
-use crate::policy::Principal;
 use crate::state::AppState;
 
 /// The value of cookie `name`, if the request carries it.

@@ -10,10 +10,10 @@ use catalog::ids::ProgrammeId;
 use catalog::programme::{Programme, ProgrammeStatus, Sharing};
 use serde::Deserialize;
 
+use crate::auth::policy::{decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath};
-use crate::policy::{decide, Decision, Permission, Principal};
-use crate::programmes::{actor, programme_event};
+use crate::routes::programmes::{actor, programme_event};
 use crate::state::AppState;
 
 /// The longest reason accepted, in characters.

@@ -3,6 +3,10 @@
 //! centre (the city centre's for the whole network), are accepted; everything else is refused
 //! before anything airs.
 
+pub mod detail;
+pub mod report;
+pub mod signed;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -10,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
+use crate::auth::policy::{role_may, Permission, Principal};
 use crate::emergency::{DeskError, Receipt};
 use crate::error::{ApiError, ErrorBody};
-use crate::policy::{role_may, Permission, Principal};
 use crate::state::AppState;
 
 /// An alert refused as invalid, with every reason.
@@ -39,7 +43,9 @@ pub async fn send_alert(
     let p = match p {
         Ok(p) => p,
         // No credentials at all: only a configured signed source may send.
-        Err(_) if !has_credentials(&headers) => return crate::alert_signed::send_signed(state, &headers, body).await,
+        Err(_) if !has_credentials(&headers) => {
+            return crate::routes::alerts::signed::send_signed(state, &headers, body).await
+        }
         Err(e) => return Err(e),
     };
     if !role_may(&p, Permission::SendAlert) {
@@ -71,7 +77,7 @@ pub async fn send_alert(
 /// Whether the request carries a token or a session cookie (valid or not).
 fn has_credentials(headers: &HeaderMap) -> bool {
     headers.contains_key(axum::http::header::AUTHORIZATION)
-        || crate::authn::cookie(headers, crate::auth::SESSION_COOKIE).is_some()
+        || crate::auth::principal::cookie(headers, crate::auth::credentials::SESSION_COOKIE).is_some()
 }
 
 /// The answer to what the desk did with an alert from `sender`.

@@ -8,9 +8,9 @@ use catalog::ids::{CentreCode, ChannelId, JobId, ProgrammeId, TokenId, UserId};
 use catalog::programme::Sharing;
 use serde::Deserialize;
 
+use crate::auth::policy::{decide, role_may, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
-use crate::policy::{decide, role_may, Decision, Permission, Principal};
 use crate::state::AppState;
 
 /// By object (`object_type` and `object_id`) or by actor (`user:NAME`, `token:NAME`, `system:…`).
@@ -41,7 +41,7 @@ async fn owner(state: &AppState, otype: &str, oid: &str) -> Option<(Option<Centr
         }
         "job" => {
             let j = s.get_job(JobId::parse(oid).ok()?).await.ok()?;
-            Some((crate::jobs::job_centre(s, &j).await, false, Permission::ReadJob))
+            Some((crate::routes::jobs::job_centre(s, &j).await, false, Permission::ReadJob))
         }
         "user" => Some((Some(s.get_user(UserId::parse(oid).ok()?).await.ok()?.centre), false, Permission::ManageUsers)),
         "token" => {

@@ -2,7 +2,9 @@
 //! editing with optimistic concurrency, a programme's audit trail and assets.
 //!
 //! Another centre's private programme answers 404, as if it did not exist; another centre's
-//! shared programme can be read but answers 403 to a change (see [`crate::policy`]).
+//! shared programme can be read but answers 403 to a change (see [`crate::auth::policy`]).
+
+pub mod qc;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -18,10 +20,10 @@ use catalog::store::ProgrammeFilter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::policy::{allows, decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::events::Event;
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
-use crate::policy::{allows, decide, Decision, Permission, Principal};
 use crate::state::AppState;
 
 /// The largest page.
