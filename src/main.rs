@@ -185,8 +185,8 @@ struct Failure {
     message: String,
 }
 
-impl From<web::ConfigError> for Failure {
-    fn from(e: web::ConfigError) -> Self {
+impl From<kapok::ConfigError> for Failure {
+    fn from(e: kapok::ConfigError) -> Self {
         Self { code: 2, message: e.to_string() }
     }
 }
@@ -212,11 +212,11 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             if role != "all" && role != "api" {
                 return Err(Failure { code: 2, message: format!("--role: {role:?} is not all or api") });
             }
-            let config = web::Config::load(cli.config.as_deref(), env)?;
-            web::telemetry::init(config.log_format);
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
+            kapok::telemetry::init(config.log_format);
             runtime.block_on(async {
-                let shutdown = web::shutdown_signal();
-                let app = web::Application::build(&config).await?;
+                let shutdown = kapok::shutdown_signal();
+                let app = kapok::Application::build(&config).await?;
                 let password = env.get("KAPOK_ADMIN_PASSWORD").cloned();
                 match web::auth::accounts::bootstrap_admin(&app.state().store, password).await {
                     Ok(Some(generated)) => eprintln!(
@@ -236,16 +236,16 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Worker { concurrency } => {
-            let config = web::Config::load(cli.config.as_deref(), env)?;
-            web::telemetry::init(config.log_format);
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
+            kapok::telemetry::init(config.log_format);
             runtime()?.block_on(async {
-                let shutdown = web::shutdown_signal();
-                let (store, media) = web::server::connect(&config).await?;
-                let watch = web::components::watcher(&config, store.clone(), media.clone());
+                let shutdown = kapok::shutdown_signal();
+                let (store, media) = kapok::server::connect(&config).await?;
+                let watch = kapok::components::watcher(&config, store.clone(), media.clone());
                 // A worker process exists to work: `worker_concurrency = 0` (no worker in the
                 // server) means one job at a time here.
                 let concurrency = concurrency.map_or(config.worker_concurrency.max(1), usize::from);
-                let worker = web::components::ingest_worker(&config, store, media, concurrency);
+                let worker = kapok::components::ingest_worker(&config, store, media, concurrency);
                 let (stop, stopped) = tokio::sync::watch::channel(false);
                 let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
                     let _ = rx.wait_for(|v| *v).await;
@@ -264,20 +264,20 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { file, centre, title, category, wait } => {
-            let config = web::Config::load(cli.config.as_deref(), env)?;
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
             let bad =
                 |setting: &str, e: &dyn std::fmt::Display| Failure { code: 2, message: format!("{setting}: {e}") };
             let centre = catalog::ids::CentreCode::parse(&centre).map_err(|e| bad("--centre", &e))?;
             let category = catalog::programme::Category::parse(&category).map_err(|e| bad("--category", &e))?;
             let new = catalog::programme::NewProgramme::new(centre, title, category);
             runtime()?.block_on(async {
-                let (store, media) = web::server::connect(&config).await?;
+                let (store, media) = kapok::server::connect(&config).await?;
                 let actor = catalog::audit::Actor::system("cli");
                 let fail = |e: &dyn std::fmt::Display| Failure { code: 1, message: e.to_string() };
                 let mut programme =
                     ingest::submit::submit_file(&store, &media, &actor, &file, &new).await.map_err(|e| fail(&e))?;
                 if wait {
-                    let worker = web::components::ingest_worker(&config, store.clone(), media.clone(), 1);
+                    let worker = kapok::components::ingest_worker(&config, store.clone(), media.clone(), 1);
                     programme =
                         ingest::wait::until_settled(&store, &worker, programme.id).await.map_err(|e| fail(&e))?;
                 }
@@ -288,14 +288,14 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             })
         }
         Command::User { command: UserCommand::Add { username, role, centre, display_name } } => {
-            let config = web::Config::load(cli.config.as_deref(), env)?;
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
             let mut password = String::new();
             std::io::stdin()
                 .read_line(&mut password)
                 .map_err(|e| Failure { code: 2, message: format!("password on stdin: {e}") })?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
             runtime()?.block_on(async {
-                let (store, _) = web::server::connect(&config).await?;
+                let (store, _) = kapok::server::connect(&config).await?;
                 let user = web::auth::accounts::user_add(&store, &username, &display_name, &role, &centre, &password)
                     .await
                     .map_err(|e| Failure { code: 1, message: e.to_string() })?;
@@ -304,9 +304,9 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command: TokenCommand::Create { user, name, role, expires_days } } => {
-            let config = web::Config::load(cli.config.as_deref(), env)?;
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
             runtime()?.block_on(async {
-                let (store, _) = web::server::connect(&config).await?;
+                let (store, _) = kapok::server::connect(&config).await?;
                 let secret =
                     web::auth::accounts::token_create(&store, &user, &name, role.as_deref(), None, expires_days)
                         .await
@@ -322,12 +322,12 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                     message: "playout: give --channel ID (or a subcommand: render)".into(),
                 });
             };
-            let config = web::Config::load(cli.config.as_deref(), env)?;
-            web::telemetry::init(config.log_format);
+            let config = kapok::Config::load(cli.config.as_deref(), env)?;
+            kapok::telemetry::init(config.log_format);
             let outputs = node
                 .outputs
                 .iter()
-                .map(|t| web::playout_node::parse_target(t))
+                .map(|t| kapok::node::parse_target(t))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
             let audio_codec = node
@@ -336,7 +336,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                 .map(catalog::channel::AudioCodec::parse)
                 .transpose()
                 .map_err(|e| Failure { code: 2, message: format!("--audio-codec: {e}") })?;
-            let opts = web::playout_node::NodeOptions {
+            let opts = kapok::node::NodeOptions {
                 api: node.api,
                 token: node.token,
                 channel,
@@ -360,13 +360,15 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                     })
                 })
                 .transpose()?;
-            let running =
-                web::playout_node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+            let running = kapok::node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
             if let Some(listener) = metrics {
-                let channels = web::routes::metrics::OnAirChannels::default();
+                let channels = kapok::metrics::OnAirChannels::default();
                 channels.add(running.slug(), running.handle());
                 runtime.spawn(async move {
-                    if let Err(e) = web::routes::metrics::serve(listener, channels, std::future::pending()).await {
+                    if let Err(e) =
+                        web::routes::metrics::serve(listener, std::sync::Arc::new(channels), std::future::pending())
+                            .await
+                    {
                         tracing::error!(error = %e, "metrics listener failed");
                     }
                 });
@@ -381,7 +383,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
                     }
                 };
                 tokio::select! {
-                    () = web::shutdown_signal() => None,
+                    () = kapok::shutdown_signal() => None,
                     why = watch => why,
                 }
             });
@@ -395,7 +397,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Playout { command: Some(PlayoutCommand::Render { playlist, output }), .. } => {
-            web::telemetry::init(web::config::LogFormat::Text);
+            kapok::telemetry::init(kapok::config::LogFormat::Text);
             let report = playout::render_playlist_file(&playlist, &output)
                 .map_err(|e| Failure { code: 1, message: e.to_string() })?;
             print_json(&report)?;

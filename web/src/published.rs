@@ -150,7 +150,7 @@ pub async fn published_playout_json(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Value>, ApiError> {
-    let format = crate::onair::format_json(channel.kind, &channel.format);
+    let format = format_json(channel.kind, &channel.format);
     let mut out = Vec::new();
     // Programmes recur through a day: look each one's house file up once per call.
     let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
@@ -264,4 +264,34 @@ mod tests {
         assert!(known.contains(&"涉农") && known.contains(&"台标宣传"));
         assert!(!known.contains(&"已删除"));
     }
+}
+
+/// A channel's format as the `format` object of a playout playlist (docs/playlist.md).
+pub fn format_json(kind: CatalogKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
+    let mut json = match kind {
+        CatalogKind::Tv => serde_json::json!({
+            "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
+            "sample_rate": f.sample_rate, "channels": f.channels }),
+        CatalogKind::Radio => {
+            serde_json::json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels })
+        }
+    };
+    if let Some(codec) = f.audio_codec {
+        json["audio_codec"] = serde_json::Value::from(codec.as_str());
+    }
+    json
+}
+
+/// A channel's format in playout's terms, validated by the playlist parser (the one place
+/// that knows which sizes, rates and codecs a channel can air).
+///
+/// # Errors
+/// The parser's message naming each field at fault.
+pub fn playout_format(
+    kind: CatalogKind,
+    f: &catalog::channel::ChannelFormat,
+) -> Result<playout::timeline::ChannelFormat, String> {
+    let doc = serde_json::json!({ "format": format_json(kind, f),
+        "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] });
+    playout::Playlist::from_json(&doc.to_string()).map(|p| p.format).map_err(|e| e.to_string())
 }

@@ -26,18 +26,19 @@ pub struct AppState {
     /// Scheduling candidates per centre, rebuilt after a programme change.
     pub candidates: Arc<crate::cache::candidates::CandidateCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
-    pub desk: crate::emergency::EmergencyDesk,
+    pub desk: Arc<dyn crate::desk::AlertDesk>,
     /// Resumable uploads (tus): the engine and its limits.
     pub uploads: ingest::upload::Uploads,
     /// API-token look-ups of the last second, dropped when a token is revoked.
     pub tokens: Arc<crate::cache::tokens::TokenCache>,
     /// The channels on air in this process, whose metrics `GET /metrics` serves.
-    pub on_air: crate::routes::metrics::OnAirChannels,
+    pub on_air: Arc<dyn crate::routes::metrics::ChannelMetrics>,
 }
 
 impl AppState {
-    /// State over a store and a media store, with a fresh event bus and login limiter.
-    pub fn new(store: Store, media: MediaStore) -> Self {
+    /// State over a store, a media store and the process's emergency desk, with a fresh event
+    /// bus and login limiter and no channels on air (see [`Self::with_channels`]).
+    pub fn new(store: Store, media: MediaStore, desk: Arc<dyn crate::desk::AlertDesk>) -> Self {
         Self {
             uploads: ingest::upload::Uploads::new(store.clone(), media.clone(), Default::default()),
             search_cache: Arc::new(SearchCache::following(SEARCH_CACHE_TTL, store.programme_changes())),
@@ -50,8 +51,14 @@ impl AppState {
             events: Bus::new(),
             logins: Arc::new(LoginLimiter::new()),
             candidates: Arc::default(),
-            desk: crate::emergency::EmergencyDesk::new(std::env::temp_dir().join("kapok-alerts")),
-            on_air: crate::routes::metrics::OnAirChannels::default(),
+            desk,
+            on_air: Arc::new(crate::routes::metrics::NoChannels),
         }
+    }
+
+    /// This state, serving the metrics of `channels` at `/metrics`.
+    pub fn with_channels(mut self, channels: Arc<dyn crate::routes::metrics::ChannelMetrics>) -> Self {
+        self.on_air = channels;
+        self
     }
 }

@@ -9,58 +9,48 @@
 //! (`--metrics-listen 127.0.0.1:9464` on a node) or blocks `/metrics` at the reverse proxy.
 
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use playout::channel::ChannelHandle;
 
 use crate::state::AppState;
 
 /// The content type of the Prometheus text exposition format.
 pub const CONTENT_TYPE_0_0_4: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The channels on air in this process, by slug; cheap to clone (shared).
-#[derive(Clone, Default)]
-pub struct OnAirChannels(Arc<RwLock<Vec<(String, ChannelHandle)>>>);
+/// The channels on air in this process, as `/metrics` reads them (the playout engines are
+/// composed in the `kapok` crate; an API-only process has none).
+pub trait ChannelMetrics: Send + Sync {
+    /// Every channel's metrics in the Prometheus text format, each metric family once.
+    fn prometheus(&self) -> String;
+}
 
-impl OnAirChannels {
-    /// Adds (or replaces) a channel.
-    pub fn add(&self, slug: &str, handle: ChannelHandle) {
-        if let Ok(mut list) = self.0.write() {
-            list.retain(|(s, _)| s != slug);
-            list.push((slug.to_owned(), handle));
-        }
-    }
+/// No channels: an API-only process.
+pub struct NoChannels;
 
-    /// Forgets every channel (they are being stopped).
-    pub fn clear(&self) {
-        if let Ok(mut list) = self.0.write() {
-            list.clear();
-        }
-    }
-
-    /// Every channel's metrics, each metric family once.
-    pub fn prometheus(&self) -> String {
-        let list = self.0.read().map(|l| l.clone()).unwrap_or_default();
-        let statuses: Vec<(String, playout::Status)> = list.iter().map(|(s, h)| (s.clone(), h.status())).collect();
-        let refs: Vec<(&str, &playout::Status)> = statuses.iter().map(|(s, st)| (s.as_str(), st)).collect();
-        playout::status::prometheus_text(&refs)
+impl ChannelMetrics for NoChannels {
+    fn prometheus(&self) -> String {
+        String::new()
     }
 }
 
-impl FromRef<AppState> for OnAirChannels {
+/// What `/metrics` serves from.
+#[derive(Clone)]
+pub struct Channels(pub Arc<dyn ChannelMetrics>);
+
+impl FromRef<AppState> for Channels {
     fn from_ref(state: &AppState) -> Self {
-        state.on_air.clone()
+        Channels(state.on_air.clone())
     }
 }
 
 /// `GET /metrics`.
-pub async fn metrics(State(channels): State<OnAirChannels>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, CONTENT_TYPE_0_0_4)], channels.prometheus())
+pub async fn metrics(State(channels): State<Channels>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, CONTENT_TYPE_0_0_4)], channels.0.prometheus())
 }
 
 /// Serves `GET /metrics` of `channels` alone on `listener` until `shutdown` (a remote node).
@@ -69,9 +59,9 @@ pub async fn metrics(State(channels): State<OnAirChannels>) -> impl IntoResponse
 /// An I/O error of the listener.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    channels: OnAirChannels,
+    channels: Arc<dyn ChannelMetrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = Router::new().route("/metrics", get(metrics)).with_state(channels);
+    let app = Router::new().route("/metrics", get(metrics)).with_state(Channels(channels));
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -31,7 +31,7 @@ async fn load(
         return Err(ApiError::forbidden(format!("{} may not read alerts", p.role)));
     }
     // What the desk queued (e.g. an airing that just ended) is written before reading.
-    crate::alert_log::flush(&state.desk, &state.store).await;
+    state.desk.flush(&state.store).await;
     let record = match state.store.get_alert(key).await {
         Err(catalog::CatalogError::NotFound { .. }) => {
             return Err(ApiError::not_found(format!(

@@ -15,7 +15,7 @@ use axum::Json;
 use serde::Serialize;
 
 use crate::auth::policy::{role_may, Permission, Principal};
-use crate::emergency::{DeskError, Receipt};
+use crate::desk::{DeskError, Receipt};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -66,11 +66,11 @@ pub async fn send_alert(
     let desk = state.desk.clone();
     let sender = catalog::audit::Actor::user(&p.username);
     let now = chrono::Utc::now();
-    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, authorize))
+    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, Box::new(authorize)))
         .await
         .map_err(ApiError::internal)?;
     // Stored (with its audit) before the sender hears it was accepted.
-    crate::alert_log::flush(&state.desk, &state.store).await;
+    state.desk.flush(&state.store).await;
     answer(result, &p.username)
 }
 

@@ -33,6 +33,6 @@ pub async fn send_signed(state: AppState, headers: &HeaderMap, body: Bytes) -> R
     let result = tokio::task::spawn_blocking(move || desk.receive_signed(&body, detached.as_deref(), now))
         .await
         .map_err(ApiError::internal)?;
-    crate::alert_log::flush(&state.desk, &state.store).await;
+    state.desk.flush(&state.store).await;
     crate::routes::alerts::answer(result, "signed source")
 }

@@ -1,0 +1,516 @@
+//! Configuration: `kapok.toml`, then `KAPOK_*` environment variables over it, then defaults
+//! derived from the data directory. Every problem names the setting it is about.
+
+pub mod alerts;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use catalog::ids::CentreCode;
+use catalog::media::MediaStoreConfig;
+use ingest::targets::LoudnessTargets;
+use serde::Deserialize;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The resolved configuration of a Kapok process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The data directory: SQLite file, local media, HLS previews, caches.
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Where media objects live (`file://` or `s3://`) and how to reach an S3 server.
+    pub storage: MediaStoreConfig,
+    pub log_format: LogFormat,
+    /// The built browser UI (`ui/dist` of a checkout); not served when it holds no index.html.
+    pub ui_dir: PathBuf,
+    /// An unfinished upload receiving nothing for this long is swept away (default 24 h).
+    pub upload_expiry: std::time::Duration,
+    /// The largest upload accepted, bytes (default 200 GiB).
+    pub upload_max_bytes: u64,
+    /// Watch folders: `<watch_dir>/<centre code>/` per centre (none when unset).
+    pub watch_dir: Option<PathBuf>,
+    /// Signed emergency-alert sources (see `alert_sources`).
+    pub alerts: crate::config::alerts::AlertSources,
+    /// Ranked searches run in the database at once, the rest waiting their turn (default
+    /// `cores × 3 / 2 + 1`; see [`catalog::Store::set_search_concurrency`]).
+    pub search_concurrency: usize,
+    /// The loudness each producing centre's programmes are normalised to at ingest.
+    pub loudness: LoudnessTargets,
+    /// Ingest jobs `kapok serve` runs at once beside the API (default 1); 0 runs no worker
+    /// in the server, leaving ingest to `kapok worker` processes.
+    pub worker_concurrency: usize,
+    /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
+    /// the time a job of a worker that died waits before another worker takes it over.
+    pub worker_lease: std::time::Duration,
+}
+
+/// A configuration problem, naming the setting (file key and environment variable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &str, message: impl Into<String>) -> Self {
+        Self { setting: setting.to_string(), message: message.into() }
+    }
+}
+
+/// The file form: every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    storage_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    s3_allow_http: Option<bool>,
+    log_format: Option<String>,
+    ui_dir: Option<PathBuf>,
+    upload_expiry_s: Option<u64>,
+    upload_max_bytes: Option<u64>,
+    watch_dir: Option<PathBuf>,
+    alert_cap_keys: Option<Vec<String>>,
+    alert_sm2_keys: Option<Vec<String>>,
+    alert_replay_max_age_s: Option<u32>,
+    alert_feeds: Option<Vec<String>>,
+    alert_feed_interval_s: Option<u32>,
+    alert_feed_allow_unsigned: Option<bool>,
+    alert_policy_file: Option<PathBuf>,
+    alert_coverage_file: Option<PathBuf>,
+    search_concurrency: Option<u64>,
+    loudness_target: Option<f64>,
+    /// A table `{ 510421 = -23 }` or a list `["510421=-23"]`.
+    loudness_targets: Option<toml::Value>,
+    worker_concurrency: Option<u64>,
+    worker_lease_s: Option<u64>,
+}
+
+/// Environment variables Kapok reads, with the file key each overrides.
+const ENV: &[(&str, &str)] = &[
+    ("KAPOK_DATA", "data"),
+    ("KAPOK_LISTEN", "listen"),
+    ("KAPOK_DATABASE_URL", "database_url"),
+    ("KAPOK_STORAGE_URL", "storage_url"),
+    ("KAPOK_S3_ENDPOINT", "s3_endpoint"),
+    ("KAPOK_S3_REGION", "s3_region"),
+    ("KAPOK_S3_ACCESS_KEY_ID", "s3_access_key_id"),
+    ("KAPOK_S3_SECRET_ACCESS_KEY", "s3_secret_access_key"),
+    ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
+    ("KAPOK_LOG_FORMAT", "log_format"),
+    ("KAPOK_UI_DIR", "ui_dir"),
+    ("KAPOK_UPLOAD_EXPIRY_S", "upload_expiry_s"),
+    ("KAPOK_UPLOAD_MAX_BYTES", "upload_max_bytes"),
+    ("KAPOK_WATCH_DIR", "watch_dir"),
+    ("KAPOK_ALERT_CAP_KEYS", "alert_cap_keys"),
+    ("KAPOK_ALERT_SM2_KEYS", "alert_sm2_keys"),
+    ("KAPOK_ALERT_REPLAY_MAX_AGE_S", "alert_replay_max_age_s"),
+    ("KAPOK_ALERT_FEEDS", "alert_feeds"),
+    ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
+    ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
+    ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
+    ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
+    ("KAPOK_SEARCH_CONCURRENCY", "search_concurrency"),
+    ("KAPOK_LOUDNESS_TARGET", "loudness_target"),
+    ("KAPOK_LOUDNESS_TARGETS", "loudness_targets"),
+    ("KAPOK_WORKER_CONCURRENCY", "worker_concurrency"),
+    ("KAPOK_WORKER_LEASE_S", "worker_lease_s"),
+];
+
+/// The most ingest jobs one process runs at once: each job's FFmpeg children use several
+/// cores, so more is a typo rather than a machine.
+pub const MAX_WORKER_CONCURRENCY: usize = 64;
+
+const LOUDNESS_TARGET: &str = "KAPOK_LOUDNESS_TARGET (loudness_target)";
+pub(crate) const LOUDNESS_TARGETS: &str = "KAPOK_LOUDNESS_TARGETS (loudness_targets)";
+
+impl Config {
+    /// Loads `file` (when given it must exist; otherwise `./kapok.toml` is read if present),
+    /// applies the `KAPOK_*` variables of `env`, and fills in defaults.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the first bad setting.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let (text, origin) = match file {
+            Some(p) => (
+                Some(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| ConfigError::new("--config", format!("{}: {e}", p.display())))?,
+                ),
+                p.display().to_string(),
+            ),
+            None => (std::fs::read_to_string("kapok.toml").ok(), "kapok.toml".to_string()),
+        };
+        let parsed: FileConfig = match text {
+            Some(t) => toml::from_str(&t).map_err(|e| ConfigError::new(&origin, e.message().to_string()))?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(parsed, env)
+    }
+
+    /// Defaults only (plus the environment): what `kapok serve` uses on a fresh machine.
+    ///
+    /// # Errors
+    /// A `ConfigError` naming the first bad setting.
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        Self::resolve(FileConfig::default(), env)
+    }
+
+    fn resolve(mut f: FileConfig, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut replay_age = f.alert_replay_max_age_s.map(|s| s.to_string());
+        for (var, value) in env.iter().filter(|(k, _)| k.starts_with("KAPOK_")) {
+            let Some((_, key)) = ENV.iter().find(|(v, _)| v == var) else { continue };
+            let v = Some(value.clone());
+            match *key {
+                "data" => f.data = Some(PathBuf::from(value)),
+                "listen" => f.listen = v,
+                "database_url" => f.database_url = v,
+                "storage_url" => f.storage_url = v,
+                "s3_endpoint" => f.s3_endpoint = v,
+                "s3_region" => f.s3_region = v,
+                "s3_access_key_id" => f.s3_access_key_id = v,
+                "s3_secret_access_key" => f.s3_secret_access_key = v,
+                "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
+                "ui_dir" => f.ui_dir = Some(PathBuf::from(value)),
+                "upload_expiry_s" => f.upload_expiry_s = Some(parse_u64(var, value)?),
+                "upload_max_bytes" => f.upload_max_bytes = Some(parse_u64(var, value)?),
+                "watch_dir" => f.watch_dir = Some(PathBuf::from(value)),
+                "alert_cap_keys" => f.alert_cap_keys = Some(split_list(value)),
+                "alert_sm2_keys" => f.alert_sm2_keys = Some(split_list(value)),
+                "alert_replay_max_age_s" => replay_age = v,
+                "alert_feeds" => f.alert_feeds = Some(split_list(value)),
+                "alert_feed_interval_s" => {
+                    let n =
+                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
+                    f.alert_feed_interval_s = Some(n);
+                }
+                "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
+                "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
+                "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
+                "search_concurrency" => f.search_concurrency = Some(parse_u64(var, value)?),
+                "loudness_target" => {
+                    let n =
+                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not LKFS")))?;
+                    f.loudness_target = Some(n);
+                }
+                "worker_concurrency" => f.worker_concurrency = Some(parse_u64(var, value)?),
+                "worker_lease_s" => f.worker_lease_s = Some(parse_u64(var, value)?),
+                "loudness_targets" => {
+                    let list = split_list(value).into_iter().map(toml::Value::String).collect();
+                    f.loudness_targets = Some(toml::Value::Array(list));
+                }
+                _ => f.log_format = v,
+            }
+        }
+        let data = f.data.unwrap_or_else(|| PathBuf::from("data"));
+        if data.as_os_str().is_empty() {
+            return Err(ConfigError::new("KAPOK_DATA (data)", "must not be empty"));
+        }
+        let data_abs = std::path::absolute(&data)
+            .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("{}: {e}", data.display())))?;
+        let listen_text = f.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|_| {
+            ConfigError::new("KAPOK_LISTEN (listen)", format!("{listen_text:?} is not an address like 127.0.0.1:8080"))
+        })?;
+        let database_url =
+            f.database_url.unwrap_or_else(|| format!("sqlite://{}", data_abs.join("kapok.db").display()));
+        check_scheme("KAPOK_DATABASE_URL (database_url)", &database_url, &["sqlite", "postgres", "postgresql"])?;
+        let storage_url = f.storage_url.unwrap_or_else(|| format!("file://{}", data_abs.join("media").display()));
+        check_scheme("KAPOK_STORAGE_URL (storage_url)", &storage_url, &["file", "s3"])?;
+        let loudness = loudness_targets(f.loudness_target, f.loudness_targets.as_ref())?;
+        let worker_concurrency = match f.worker_concurrency.map(usize::try_from) {
+            None => 1,
+            Some(Ok(n)) if n <= MAX_WORKER_CONCURRENCY => n,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "KAPOK_WORKER_CONCURRENCY (worker_concurrency)",
+                    format!("must be 0 (no worker in the server) to {MAX_WORKER_CONCURRENCY}"),
+                ))
+            }
+        };
+        // Heartbeats come every third of the lease: under 3 s a busy database could miss one.
+        let worker_lease = match f.worker_lease_s.unwrap_or(60) {
+            s @ 3..=3600 => std::time::Duration::from_secs(s),
+            _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
+        };
+        let log_format = match f.log_format.as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new("KAPOK_LOG_FORMAT (log_format)", format!("{other:?} is not text or json")))
+            }
+        };
+        Ok(Self {
+            data: data_abs,
+            listen,
+            database_url,
+            storage: MediaStoreConfig {
+                url: storage_url,
+                s3_endpoint: f.s3_endpoint,
+                s3_region: f.s3_region,
+                s3_access_key_id: f.s3_access_key_id,
+                s3_secret_access_key: f.s3_secret_access_key,
+                s3_allow_http: f.s3_allow_http.unwrap_or(false),
+            },
+            log_format,
+            ui_dir: f.ui_dir.unwrap_or_else(|| PathBuf::from("ui/dist")),
+            upload_expiry: std::time::Duration::from_secs(match f.upload_expiry_s {
+                Some(0) => {
+                    return Err(ConfigError::new("KAPOK_UPLOAD_EXPIRY_S (upload_expiry_s)", "must be at least 1"))
+                }
+                Some(s) => s,
+                None => 24 * 3600,
+            }),
+            upload_max_bytes: f.upload_max_bytes.unwrap_or(200 * 1024 * 1024 * 1024),
+            search_concurrency: match f.search_concurrency {
+                None => catalog::store::default_search_concurrency(),
+                Some(n @ 1..=1024) => n as usize,
+                Some(n) => {
+                    return Err(ConfigError::new(
+                        "KAPOK_SEARCH_CONCURRENCY (search_concurrency)",
+                        format!("{n} is not between 1 and 1024"),
+                    ))
+                }
+            },
+            watch_dir: f.watch_dir.map(|d| std::path::absolute(&d).unwrap_or(d)),
+            alerts: crate::config::alerts::AlertSources::parse(
+                &f.alert_cap_keys.unwrap_or_default(),
+                &f.alert_sm2_keys.unwrap_or_default(),
+                replay_age.as_deref(),
+            )?
+            .with_feeds(
+                f.alert_feeds.unwrap_or_default(),
+                f.alert_feed_interval_s,
+                f.alert_feed_allow_unsigned.unwrap_or(false),
+            )?
+            .with_policy_file(f.alert_policy_file)
+            .with_coverage_file(f.alert_coverage_file),
+            loudness,
+            worker_concurrency,
+            worker_lease,
+        })
+    }
+}
+
+/// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
+/// own level (`loudness_targets`), each within [`LoudnessTargets::RANGE_LKFS`].
+fn loudness_targets(default: Option<f64>, centres: Option<&toml::Value>) -> Result<LoudnessTargets, ConfigError> {
+    let level = |setting: &str, lkfs: f64| {
+        LoudnessTargets::house_target(lkfs).map_err(|e| match e {
+            ingest::IngestError::InvalidOptions(m) => ConfigError::new(setting, m),
+            other => ConfigError::new(setting, other.to_string()),
+        })
+    };
+    let mut targets = match default {
+        Some(lkfs) => LoudnessTargets::new(level(LOUDNESS_TARGET, lkfs)?),
+        None => LoudnessTargets::default(),
+    };
+    let bad = |m: String| ConfigError::new(LOUDNESS_TARGETS, m);
+    let entries: Vec<(String, f64)> = match centres {
+        None => Vec::new(),
+        Some(toml::Value::Table(t)) => t
+            .iter()
+            .map(|(code, v)| match v {
+                toml::Value::Float(x) => Ok((code.clone(), *x)),
+                toml::Value::Integer(n) => Ok((code.clone(), *n as f64)),
+                other => Err(bad(format!("{code} = {other}: the level is not LKFS"))),
+            })
+            .collect::<Result<_, _>>()?,
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|v| {
+                let entry = v.as_str().ok_or_else(|| bad(format!("{v} is not \"CODE=LKFS\"")))?;
+                let (code, lkfs) = entry.split_once('=').ok_or_else(|| bad(format!("{entry:?} is not CODE=LKFS")))?;
+                let lkfs = lkfs.trim().parse().map_err(|_| bad(format!("{entry:?}: {:?} is not LKFS", lkfs.trim())))?;
+                Ok((code.trim().to_string(), lkfs))
+            })
+            .collect::<Result<_, ConfigError>>()?,
+        Some(other) => return Err(bad(format!("{other} is neither a table nor a list"))),
+    };
+    for (code, lkfs) in entries {
+        let centre = CentreCode::parse(&code).map_err(|e| bad(e.to_string()))?;
+        if targets.centres().any(|(c, _)| *c == centre) {
+            return Err(bad(format!("{code} is given twice")));
+        }
+        let target = level(LOUDNESS_TARGETS, lkfs).map_err(|e| bad(format!("{code}: {}", e.message)))?;
+        targets = targets.with_centre(centre, target);
+    }
+    Ok(targets)
+}
+
+fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError::new(setting, format!("{v:?} is not a whole number")))
+}
+
+/// A comma-separated environment list, blanks dropped.
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::new(setting, format!("{v:?} is not true or false"))),
+    }
+}
+
+fn check_scheme(setting: &str, value: &str, allowed: &[&str]) -> Result<(), ConfigError> {
+    let scheme = value.split_once("://").map(|(s, _)| s).unwrap_or("");
+    if allowed.contains(&scheme) {
+        Ok(())
+    } else {
+        let shown = catalog::store::redact(value);
+        Err(ConfigError::new(setting, format!("{shown:?} must start with one of: {}", allowed.join("://, ") + "://")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_live_under_the_data_directory() {
+        let c = Config::from_env(&env(&[("KAPOK_DATA", "/srv/kapok")])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite:///srv/kapok/kapok.db");
+        assert_eq!(c.storage.url, "file:///srv/kapok/media");
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
+        let c = Config::resolve(file, &env(&[("KAPOK_LISTEN", "127.0.0.1:9001"), ("KAPOK_S3_ALLOW_HTTP", "true")]))
+            .unwrap();
+        assert_eq!(c.listen.port(), 9001);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(c.storage.s3_allow_http);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_setting() {
+        let cases = [
+            ("KAPOK_LISTEN", "localhost", "KAPOK_LISTEN"),
+            ("KAPOK_DATABASE_URL", "mysql://x/y", "KAPOK_DATABASE_URL"),
+            ("KAPOK_STORAGE_URL", "/tmp/media", "KAPOK_STORAGE_URL"),
+            ("KAPOK_S3_ALLOW_HTTP", "perhaps", "KAPOK_S3_ALLOW_HTTP"),
+            ("KAPOK_LOG_FORMAT", "xml", "KAPOK_LOG_FORMAT"),
+            ("KAPOK_DATA", "", "KAPOK_DATA"),
+            ("KAPOK_SEARCH_CONCURRENCY", "0", "KAPOK_SEARCH_CONCURRENCY"),
+            ("KAPOK_SEARCH_CONCURRENCY", "many", "KAPOK_SEARCH_CONCURRENCY"),
+            ("KAPOK_SEARCH_CONCURRENCY", "100000", "KAPOK_SEARCH_CONCURRENCY"),
+        ];
+        for (var, value, named) in cases {
+            let err = Config::from_env(&env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(named), "{var}={value:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn loudness_targets_come_from_a_table_a_list_or_the_environment() {
+        let lkfs = |c: &Config, centre: &str| c.loudness.for_centre(Some(centre)).integrated_lufs();
+        let table: FileConfig = toml::from_str("[loudness_targets]\n510421 = -23\n510402 = -23.5").unwrap();
+        let c = Config::resolve(table, &env(&[])).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510422")), (-23.0, -23.5, -24.0));
+        assert_eq!(c.loudness.for_centre(Some("510421")).true_peak_ceiling_dbtp(), -2.0, "the ceiling stays");
+
+        let list: FileConfig = toml::from_str("loudness_target = -25\nloudness_targets = [\"510421=-23\"]").unwrap();
+        let c = Config::resolve(list, &env(&[])).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510400")), (-23.0, -25.0));
+
+        let file: FileConfig = toml::from_str("loudness_targets = [\"510421=-20\"]").unwrap();
+        let vars = [("KAPOK_LOUDNESS_TARGETS", "510421=-23, 510402=-23"), ("KAPOK_LOUDNESS_TARGET", "-24.5")];
+        let c = Config::resolve(file, &env(&vars)).unwrap();
+        assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510411")), (-23.0, -23.0, -24.5));
+
+        let c = Config::from_env(&env(&[])).unwrap();
+        assert_eq!(c.loudness, ingest::targets::LoudnessTargets::default(), "GY/T 282 when unset");
+    }
+
+    #[test]
+    fn bad_loudness_targets_name_their_setting_and_the_entry() {
+        let cases = [
+            ("KAPOK_LOUDNESS_TARGET", "24", "KAPOK_LOUDNESS_TARGET (loudness_target)", "24"),
+            ("KAPOK_LOUDNESS_TARGET", "-40", "KAPOK_LOUDNESS_TARGET (loudness_target)", "-40"),
+            ("KAPOK_LOUDNESS_TARGET", "loud", "KAPOK_LOUDNESS_TARGET", "loud"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "CODE=LKFS"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-5", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "510421"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-23dB", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "-23dB"),
+            ("KAPOK_LOUDNESS_TARGETS", "5104=-23", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "5104"),
+            ("KAPOK_LOUDNESS_TARGETS", "510421=-23,510421=-24", "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "twice"),
+        ];
+        for (var, value, setting, names) in cases {
+            let err = Config::from_env(&env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(setting), "{var}={value:?} gave {err}");
+            assert!(err.message.contains(names), "{var}={value:?} gave {err}");
+        }
+        for text in ["loudness_targets = { 510421 = \"loud\" }", "loudness_targets = 3", "loudness_targets = [-23]"] {
+            let err = Config::resolve(toml::from_str(text).unwrap(), &env(&[])).unwrap_err();
+            assert_eq!(err.setting, "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_concurrency_defaults_to_one_and_zero_means_no_worker_in_the_server() {
+        let n = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_concurrency);
+        assert_eq!(n(&[]), Ok(1));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "0")]), Ok(0));
+        assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "4")]), Ok(4));
+        let file: FileConfig = toml::from_str("worker_concurrency = 3").unwrap();
+        assert_eq!(Config::resolve(file, &env(&[])).unwrap().worker_concurrency, 3);
+        for bad in ["65", "-1", "two", "1.5"] {
+            let err = n(&[("KAPOK_WORKER_CONCURRENCY", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_CONCURRENCY"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn worker_leases_last_a_minute_unless_set_within_3_s_to_an_hour() {
+        let lease = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.worker_lease.as_secs());
+        assert_eq!(lease(&[]), Ok(60));
+        assert_eq!(lease(&[("KAPOK_WORKER_LEASE_S", "3")]), Ok(3));
+        for bad in ["0", "2", "3601", "soon"] {
+            let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_in_a_bad_database_url_are_not_echoed() {
+        let err = Config::from_env(&env(&[("KAPOK_DATABASE_URL", "mysql://u:hunter2@h/db")])).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kapok.toml");
+        std::fs::write(&p, "lisen = \"x\"").unwrap();
+        let err = Config::load(Some(&p), &BTreeMap::new()).unwrap_err();
+        assert!(err.message.contains("lisen"), "{err}");
+        let missing = Config::load(Some(&dir.path().join("nope.toml")), &BTreeMap::new()).unwrap_err();
+        assert_eq!(missing.setting, "--config");
+    }
+}

@@ -1,0 +1,606 @@
+//! A remote playout node (`kapok playout --channel ID --api URL`): one channel on air from the
+//! API of a Kapok server — published days through `HttpSource`, as-run through
+//! `HttpAsRunSink` (spooled while the API is away), media fetched through the API into the
+//! local cache, and the alerts that target the channel polled from
+//! `/api/channels/{id}/alerts/active` and handed to a local [`EmergencyDesk`], which airs them
+//! exactly as `kapok serve` airs its own channels' (see `web::routes::playout`).
+//!
+//! Blocking (`ureq`, threads): run it outside an async runtime.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use catalog::channel::Channel;
+use chrono::{DateTime, Offset, Utc};
+use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
+use playout::channel::{AsRunSink, SourceError};
+use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
+use playout::playlist::Source;
+use playout::{OutputTarget, Playlist};
+use serde_json::Value;
+
+use crate::desk::{DeskChannel, EmergencyDesk};
+
+/// How a node is run.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    /// The server's base URL, e.g. `http://kapok.example:8080`.
+    pub api: String,
+    /// A `playout_node` token of the channel's centre.
+    pub token: Option<String>,
+    /// The channel's id or slug.
+    pub channel: String,
+    /// Local directory: media cache, as-run spool, HLS preview, alert work files.
+    pub data: PathBuf,
+    /// Where the output goes; empty: HLS under `<data>/hls/<slug>/`.
+    pub outputs: Vec<OutputTarget>,
+    /// Media cache size cap in bytes.
+    pub cache_bytes: u64,
+    /// A text crawl across the bottom of the picture (TV), e.g. a weather ticker; `None`:
+    /// the channel's own (from the API).
+    pub crawl: Option<String>,
+    /// Local filler files (idents, short programmes) aired instead of the slate; empty: the
+    /// channel's filler programmes (from the API, their media through the cache).
+    pub fillers: Vec<PathBuf>,
+    /// Give up (see [`Node::gave_up`]) when every output has been down this long: a
+    /// supervisor (systemd `Restart=always`) then starts the node afresh, outputs rebuilt.
+    /// `None`: never; stay up retrying.
+    pub off_air_exit_after: Option<Duration>,
+    /// The audio codec on air instead of the channel's own (`--audio-codec`); `None`: the
+    /// channel's (AAC unless set).
+    pub audio_codec: Option<catalog::channel::AudioCodec>,
+}
+
+/// Why a node cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The channel is unknown to the API (and not remembered from an earlier run).
+    #[error("channel {0}: {1}")]
+    Channel(String, String),
+    /// Local files (cache, spool) cannot be used.
+    #[error("{0}")]
+    Local(String),
+    /// The channel could not go on air.
+    #[error(transparent)]
+    Playout(#[from] playout::channel::ChannelError),
+}
+
+#[derive(Clone)]
+struct Api {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    fn get(&self, path: &str) -> Result<ureq::Response, String> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.agent.get(&url);
+        if let Some(t) = &self.token {
+            request = request.set("Authorization", &format!("Bearer {t}"));
+        }
+        request.call().map_err(|e| match e {
+            ureq::Error::Status(code, r) => {
+                let mut text = String::new();
+                let _ = r.into_reader().take(500).read_to_string(&mut text);
+                format!("{url}: HTTP {code} {}", text.trim())
+            }
+            ureq::Error::Transport(t) => format!("{url}: {t}"),
+        })
+    }
+}
+
+/// The channel from the API, remembered under `data` so a restart during an API outage still
+/// knows its format.
+fn channel_of(api: &Api, wanted: &str, data: &std::path::Path) -> Result<Channel, NodeError> {
+    let remembered = data.join(format!("channel-{}.json", sanitize(wanted)));
+    let fail = |m: String| NodeError::Channel(wanted.to_owned(), m);
+    let listed = api.get("/api/channels").and_then(|r| {
+        serde_json::from_reader::<_, Vec<serde_json::Value>>(r.into_reader().take(16 << 20)).map_err(|e| e.to_string())
+    });
+    let value = match listed {
+        Ok(list) => {
+            let found = list.into_iter().find(|c| c["id"] == wanted || c["slug"] == wanted);
+            let value = found.ok_or_else(|| fail("not among the channels this token may read".into()))?;
+            let _ = std::fs::create_dir_all(data);
+            if let Err(e) = std::fs::write(&remembered, value.to_string()) {
+                tracing::warn!(path = %remembered.display(), error = %e, "cannot remember the channel");
+            }
+            value
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "API unavailable: using the channel as remembered");
+            let text = std::fs::read_to_string(&remembered).map_err(|_| fail(format!("{e} (and not remembered)")))?;
+            serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?
+        }
+    };
+    channel_from_json(&value).map_err(fail)
+}
+
+/// A channel from its API JSON (the catalog type is serialise-only).
+fn channel_from_json(v: &serde_json::Value) -> Result<Channel, String> {
+    #[derive(serde::Deserialize)]
+    struct Wire {
+        id: String,
+        centre: String,
+        slug: String,
+        name: String,
+        kind: String,
+        format: catalog::channel::ChannelFormat,
+        day_start: String,
+        time_zone: String,
+        created_at: DateTime<Utc>,
+        #[serde(default)]
+        fillers: Vec<catalog::ids::ProgrammeId>,
+        #[serde(default)]
+        crawl: Option<String>,
+        #[serde(default)]
+        logo: Option<catalog::channel::ChannelLogo>,
+    }
+    let w: Wire = serde_json::from_value(v.clone()).map_err(|e| format!("channel JSON: {e}"))?;
+    Ok(Channel {
+        id: catalog::ids::ChannelId::parse(&w.id).map_err(|e| e.to_string())?,
+        centre: catalog::ids::CentreCode::parse(&w.centre).map_err(|e| e.to_string())?,
+        slug: w.slug,
+        name: w.name,
+        kind: catalog::channel::ChannelKind::parse(&w.kind).map_err(|e| e.to_string())?,
+        format: w.format,
+        day_start: w.day_start,
+        time_zone: w.time_zone,
+        retired_at: None,
+        created_at: w.created_at,
+        fillers: w.fillers,
+        crawl: w.crawl,
+        logo: w.logo,
+    })
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+/// `media://` keys seen in the schedule, with their checksums: the API serves media by checksum.
+type Checksums = Arc<Mutex<HashMap<String, String>>>;
+
+/// `HttpSource` that also notes each `media://` key's checksum for [`ApiFetcher`].
+struct NotingSource {
+    inner: HttpSource,
+    checksums: Checksums,
+}
+
+impl PlaylistSource for NotingSource {
+    fn published(
+        &self,
+        channel: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Playlist>, SourceError> {
+        let playlists = self.inner.published(channel, from, until)?;
+        if let Ok(mut map) = self.checksums.lock() {
+            for item in playlists.iter().flat_map(|p| p.items.iter()) {
+                if let Source::Uri(uri) = &item.source {
+                    if let Ok(m) = MediaRef::parse(uri) {
+                        map.insert(m.key().to_owned(), m.sha256().to_owned());
+                    }
+                }
+            }
+        }
+        Ok(playlists)
+    }
+}
+
+/// Media through `GET /api/channels/{id}/media/{sha256}`.
+struct ApiFetcher {
+    api: Api,
+    channel_id: String,
+    checksums: Checksums,
+}
+
+impl Fetcher for ApiFetcher {
+    fn fetch(&self, key: &str, dest: &mut dyn Write) -> Result<(), FetchError> {
+        let sha = self.checksums.lock().ok().and_then(|m| m.get(key).cloned());
+        let sha = sha.ok_or_else(|| FetchError::NotFound(format!("{key} (not in the schedule)")))?;
+        let response = self.api.get(&format!("/api/channels/{}/media/{sha}", self.channel_id)).map_err(|e| {
+            if e.contains("HTTP 404") {
+                FetchError::NotFound(e)
+            } else {
+                FetchError::Unavailable(e)
+            }
+        })?;
+        std::io::copy(&mut response.into_reader(), dest)?;
+        Ok(())
+    }
+}
+
+/// One channel on air from a remote API: see the module docs.
+pub struct Node {
+    runner: ChannelRunner,
+    slug: String,
+    off_air_exit_after: Option<Duration>,
+    stopping: Arc<AtomicBool>,
+    helpers: Vec<std::thread::JoinHandle<()>>,
+    sink: Arc<HttpAsRunSink>,
+}
+
+impl Node {
+    /// Resolves the channel through the API (or as remembered), fills the media cache through
+    /// it, and puts the channel on air.
+    ///
+    /// # Errors
+    /// [`NodeError`] when the channel is unknown, the local directory is unusable or the
+    /// output cannot be built. An API outage after start is not an error: the node airs what
+    /// it holds (slate when nothing) and spools its as-run.
+    pub fn start(opts: NodeOptions) -> Result<Node, NodeError> {
+        let agent =
+            ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(60)).build();
+        let api = Api { agent, base: opts.api.trim_end_matches('/').to_owned(), token: opts.token.clone() };
+        let channel = channel_of(&api, &opts.channel, &opts.data)?;
+        let id = channel.id.to_string();
+        let local = |e: std::io::Error| NodeError::Local(format!("{}: {e}", opts.data.display()));
+        std::fs::create_dir_all(&opts.data).map_err(local)?;
+        let mut wanted = channel.format.clone();
+        wanted.audio_codec = opts.audio_codec.or(wanted.audio_codec);
+        let format = web::published::playout_format(channel.kind, &wanted)
+            .map_err(|e| NodeError::Channel(opts.channel.clone(), e))?;
+        let checksums = Checksums::default();
+        let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
+        let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)
+            .map_err(|e| NodeError::Local(e.to_string()))?;
+        let source = Arc::new(NotingSource {
+            inner: HttpSource::new(&api.base, api.token.clone()),
+            checksums: checksums.clone(),
+        });
+        let spool = opts.data.join("asrun").join(format!("{}.jsonl", sanitize(&channel.slug)));
+        let sink = Arc::new(HttpAsRunSink::new(&api.base, api.token.clone(), spool));
+        let mut targets = opts.outputs.clone();
+        if targets.is_empty() {
+            let hls = crate::onair::hls_dir(&opts.data, &channel.slug);
+            std::fs::create_dir_all(&hls).map_err(local)?;
+            targets.push(OutputTarget::Hls(hls));
+        }
+        let mut config = ChannelConfig::new(id.clone(), format, targets);
+        config.cache = Some(Arc::new(cache));
+        config.crawl = opts.crawl.clone().or_else(|| channel.crawl.clone());
+        config.fillers = if opts.fillers.is_empty() {
+            channel_fillers(&api, &channel, &checksums)
+        } else {
+            let files: Vec<String> = opts.fillers.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+            crate::onair::filler_items(&channel, &files).map_err(|e| NodeError::Local(format!("--filler: {e}")))?
+        };
+        config.logo = crate::onair::logo_of(&channel);
+        let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
+        let desk = EmergencyDesk::new(opts.data.join("work"));
+        desk.add_channel(DeskChannel {
+            coverage: web::routes::playout::coverage(&channel),
+            format,
+            engine: runner.handle().engine().clone(),
+            resume: playout::ResumePolicy::ResumeItem,
+        });
+        let stopping = Arc::new(AtomicBool::new(false));
+        let spawn = |name: &str| std::thread::Builder::new().name(format!("node-{name}"));
+        let mut helpers = Vec::new();
+        let (st, s) = (stopping.clone(), sink.clone());
+        let flusher = spawn("as-run-flush").spawn(move || {
+            while !nap(&st, Duration::from_secs(2)) {
+                s.flush();
+            }
+        });
+        let (st, a, path) = (stopping.clone(), api.clone(), format!("/api/channels/{id}/alerts/active"));
+        let alerts = spawn("alerts").spawn(move || {
+            let mut seen = HashMap::new();
+            while !nap(&st, Duration::from_millis(500)) {
+                poll_alerts(&a, &path, &desk, &mut seen);
+            }
+        });
+        for thread in [flusher, alerts] {
+            helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
+        }
+        tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
+        Ok(Node { runner, slug: channel.slug, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
+    }
+
+    /// The channel's controls and status.
+    pub fn handle(&self) -> playout::channel::ChannelHandle {
+        self.runner.handle()
+    }
+
+    /// The channel's slug (its `channel` label in `/metrics`).
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    /// Why the node should end now, if it should: every output has been down for longer
+    /// than [`NodeOptions::off_air_exit_after`], or the channel ended on its own (every
+    /// output failed for good). The caller stops it and exits non-zero.
+    pub fn gave_up(&self) -> Option<String> {
+        if self.runner.is_finished() {
+            return Some("the channel ended: every output target failed".into());
+        }
+        let grace = self.off_air_exit_after?;
+        let status = self.runner.handle().status();
+        let off = status.off_air_s.filter(|s| *s >= grace.as_secs_f64())?;
+        Some(format!("off air for {off:.0} s (limit {} s): every output target is down", grace.as_secs()))
+    }
+
+    /// Stops the channel, then tries once more to deliver the spooled as-run.
+    ///
+    /// # Errors
+    /// As [`ChannelRunner::stop`].
+    pub fn stop(self) -> Result<ChannelReport, NodeError> {
+        self.stopping.store(true, Ordering::SeqCst);
+        let report = self.runner.stop();
+        for h in self.helpers {
+            let _ = h.join();
+        }
+        let left = self.sink.flush();
+        if left > 0 {
+            tracing::warn!(records = left, "as-run still spooled: sent at the next start");
+        }
+        Ok(report?)
+    }
+}
+
+/// The channel's filler programmes as `media://` items of their house files, read through the
+/// API (`GET /api/programmes/{id}/assets`), their checksums noted for [`ApiFetcher`]. A filler
+/// the API does not answer for is left out (logged): the node still goes on air.
+fn channel_fillers(api: &Api, channel: &Channel, checksums: &Checksums) -> Vec<playout::playlist::Item> {
+    let mut sources = Vec::new();
+    for id in &channel.fillers {
+        let assets = api.get(&format!("/api/programmes/{id}/assets")).and_then(|r| {
+            serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(1 << 20)).map_err(|e| e.to_string())
+        });
+        let house = assets.map(|list| list.into_iter().find(|a| a["kind"] == "house"));
+        match house {
+            Ok(Some(a)) => {
+                let (key, sha) = (a["key"].as_str().unwrap_or_default(), a["sha256"].as_str().unwrap_or_default());
+                if let Ok(mut map) = checksums.lock() {
+                    map.insert(key.to_owned(), sha.to_owned());
+                }
+                sources.push(format!("media://{key}?sha256={sha}"));
+            }
+            Ok(None) => tracing::warn!(programme = %id, "filler has no house file: left out"),
+            Err(e) => tracing::warn!(programme = %id, error = %e, "filler not read from the API: left out"),
+        }
+    }
+    crate::onair::filler_items(channel, &sources).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "fillers not usable");
+        Vec::new()
+    })
+}
+
+/// Sleeps `d` in short steps; true when the node is stopping.
+fn nap(stopping: &AtomicBool, d: Duration) -> bool {
+    let step = Duration::from_millis(100);
+    let mut left = d;
+    while !left.is_zero() {
+        if stopping.load(Ordering::SeqCst) {
+            return true;
+        }
+        std::thread::sleep(step.min(left));
+        left = left.saturating_sub(step);
+    }
+    stopping.load(Ordering::SeqCst)
+}
+
+/// Hands every alert not seen before to the local desk (which de-duplicates, targets, airs,
+/// and lets an Update or Cancel replace what it ends). An alert that leaves the server's
+/// active list (cancelled there, superseded, expired) is ended here by a Cancel naming it.
+fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<String, Option<Value>>) {
+    let list = api.get(path).and_then(|r| {
+        serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(16 << 20)).map_err(|e| e.to_string())
+    });
+    let list = match list {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::debug!(error = %e, "alerts not polled");
+            return;
+        }
+    };
+    let mut active = HashSet::new();
+    for entry in list {
+        let key = entry["key"].as_str().unwrap_or_default().to_owned();
+        if key.is_empty() {
+            continue;
+        }
+        active.insert(key.clone());
+        if seen.contains_key(&key) {
+            continue;
+        }
+        let aired = receive(desk, &key, &entry["alert"]);
+        seen.insert(key, aired.then(|| entry["alert"].clone()));
+    }
+    let ended: Vec<(String, Value)> = seen
+        .iter_mut()
+        .filter(|(key, _)| !active.contains(*key))
+        .filter_map(|(key, alert)| alert.take().map(|a| (key.clone(), a)))
+        .collect();
+    for (key, alert) in ended {
+        receive(desk, &format!("{key} (ended upstream)"), &cancel_of(&alert));
+    }
+}
+
+fn receive(desk: &EmergencyDesk, key: &str, alert: &Value) -> bool {
+    match desk.receive(alert.to_string().as_bytes(), Utc::now(), |_| Ok(())) {
+        Ok(receipt) => {
+            tracing::warn!(alert = %key, outcome = receipt.outcome, channels = ?receipt.channels, "alert from the API");
+            true
+        }
+        Err(e) => {
+            tracing::error!(alert = %key, error = %e, "alert from the API refused by the local desk");
+            false
+        }
+    }
+}
+
+/// A Cancel (JSON alert form) of `alert`, from its sender.
+fn cancel_of(alert: &Value) -> Value {
+    let mut cancel = alert.clone();
+    let reference = match alert["origin"].as_str() {
+        Some("ebm") => serde_json::json!({ "ebm_id": alert["id"] }),
+        _ => serde_json::json!({ "sender": alert["sender"], "identifier": alert["id"], "sent": alert["sent"] }),
+    };
+    cancel["id"] = Value::String(format!("{}-ended-upstream", alert["id"].as_str().unwrap_or_default()));
+    cancel["msg_type"] = Value::String("Cancel".into());
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
+    cancel["sent"] = Value::String(Utc::now().with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+    cancel["references"] = Value::Array(vec![reference]);
+    cancel
+}
+
+/// An output target from its command-line form: `udp://HOST:PORT`, `srt://…`, `rtmp://…`,
+/// `rtmps://…`, `icecast://source:PASSWORD@HOST[:PORT]/MOUNT`, `file:PATH` (MPEG-TS) or
+/// `hls:DIR`.
+///
+/// # Errors
+/// A message saying which form was expected.
+pub fn parse_target(text: &str) -> Result<OutputTarget, String> {
+    if let Some(rest) = text.strip_prefix("udp://") {
+        let (host, port) = rest.rsplit_once(':').ok_or_else(|| format!("{text:?}: expected udp://HOST:PORT"))?;
+        let port = port.parse().map_err(|_| format!("{text:?}: {port:?} is not a port"))?;
+        return Ok(OutputTarget::Udp { host: host.to_owned(), port });
+    }
+    if text.starts_with("srt://") {
+        return Ok(OutputTarget::Srt { uri: text.to_owned() });
+    }
+    if text.starts_with("rtmp://") || text.starts_with("rtmps://") {
+        return Ok(OutputTarget::Rtmp { url: text.to_owned() });
+    }
+    if let Some(rest) = text.strip_prefix("icecast://") {
+        return parse_icecast(rest);
+    }
+    if let Some(path) = text.strip_prefix("file:") {
+        return Ok(OutputTarget::File(PathBuf::from(path.trim_start_matches("//"))));
+    }
+    if let Some(dir) = text.strip_prefix("hls:") {
+        return Ok(OutputTarget::Hls(PathBuf::from(dir)));
+    }
+    Err(format!(
+        "{text:?}: expected udp://HOST:PORT, srt://…, rtmp://…, icecast://source:PASSWORD@HOST:PORT/MOUNT, \
+         file:PATH.ts or hls:DIR"
+    ))
+}
+
+/// `source:PASSWORD@HOST[:PORT]/MOUNT` (after `icecast://`): Icecast's source login (the only
+/// user a source client logs in as), the server (port 8000 when absent) and the mount. The
+/// password is percent-decoded, so `%40` stands for `@` and `%2F` for `/`. Messages never
+/// repeat the password.
+fn parse_icecast(rest: &str) -> Result<OutputTarget, String> {
+    const FORM: &str = "expected icecast://source:PASSWORD@HOST[:PORT]/MOUNT";
+    let (login, place) = rest.rsplit_once('@').ok_or_else(|| format!("icecast: no source:PASSWORD@ ({FORM})"))?;
+    let (user, password) = login.split_once(':').ok_or_else(|| format!("icecast: no password ({FORM})"))?;
+    if user != "source" {
+        return Err(format!("icecast: the login is \"source\", not {user:?} ({FORM})"));
+    }
+    let password = percent_decode(password).ok_or_else(|| format!("icecast: bad %-escape in the password ({FORM})"))?;
+    if password.is_empty() {
+        return Err(format!("icecast: empty password ({FORM})"));
+    }
+    let (server, mount) = place.split_once('/').ok_or_else(|| format!("icecast {place:?}: no /MOUNT ({FORM})"))?;
+    let mount = format!("/{mount}");
+    if mount.len() < 2 || mount.chars().any(|c| c.is_control() || c.is_whitespace() || c == '"') {
+        return Err(format!("icecast {place:?}: the mount must be a name like /radio.mp3 ({FORM})"));
+    }
+    let (host, port) = match server.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse::<u16>().ok().filter(|p| *p > 0)),
+        None => (server, Some(8000)),
+    };
+    let port = port.ok_or_else(|| format!("icecast {server:?}: bad port ({FORM})"))?;
+    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+    if !host_ok {
+        return Err(format!("icecast {server:?}: bad host ({FORM})"));
+    }
+    Ok(OutputTarget::Icecast { url: format!("http://{host}:{port}"), mount, password })
+}
+
+/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_targets_parse_from_their_command_line_forms_and_bad_ones_say_why() {
+        assert_eq!(
+            parse_target("udp://239.1.1.1:5000").unwrap(),
+            OutputTarget::Udp { host: "239.1.1.1".into(), port: 5000 }
+        );
+        assert_eq!(parse_target("file:/tmp/a.ts").unwrap(), OutputTarget::File("/tmp/a.ts".into()));
+        assert_eq!(parse_target("hls:/tmp/h").unwrap(), OutputTarget::Hls("/tmp/h".into()));
+        assert!(parse_target("udp://host").unwrap_err().contains("HOST:PORT"));
+        assert!(parse_target("udp://host:http").unwrap_err().contains("not a port"));
+        assert!(parse_target("ftp://x").unwrap_err().contains("expected"));
+    }
+
+    #[test]
+    fn icecast_targets_parse_with_their_source_login_and_bad_forms_say_why_without_the_password() {
+        let ice = |url: &str, mount: &str, password: &str| OutputTarget::Icecast {
+            url: url.into(),
+            mount: mount.into(),
+            password: password.into(),
+        };
+        assert_eq!(
+            parse_target("icecast://source:hackme@radio.local:8001/city.mp3").unwrap(),
+            ice("http://radio.local:8001", "/city.mp3", "hackme")
+        );
+        assert_eq!(
+            parse_target("icecast://source:p%40ss:w%2Fd@10.0.0.5/live/fm").unwrap(),
+            ice("http://10.0.0.5:8000", "/live/fm", "p@ss:w/d")
+        );
+        for (bad, why) in [
+            ("icecast://radio.local:8000/city.mp3", "no source:PASSWORD@"),
+            ("icecast://source@radio.local/city.mp3", "no password"),
+            ("icecast://admin:secret1@radio.local/city.mp3", "not \"admin\""),
+            ("icecast://source:@radio.local/city.mp3", "empty password"),
+            ("icecast://source:secret1%4@radio.local/city.mp3", "bad %-escape"),
+            ("icecast://source:secret1@radio.local:8000", "no /MOUNT"),
+            ("icecast://source:secret1@radio.local:8000/", "mount must be a name"),
+            ("icecast://source:secret1@radio.local:http/a.mp3", "bad port"),
+            ("icecast://source:secret1@radio.local:0/a.mp3", "bad port"),
+            ("icecast://source:secret1@:8000/a.mp3", "bad host"),
+            ("icecast://source:secret1@ra\"dio/a.mp3", "bad host"),
+        ] {
+            let err = parse_target(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+            assert!(!err.contains("secret1"), "{bad}: the password leaked into {err}");
+        }
+    }
+
+    #[test]
+    fn an_alert_that_ended_upstream_is_cancelled_by_a_valid_cancel_naming_it() {
+        let now = Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        let alert = serde_json::json!({ "id": "A-1", "sender": "ops@510400", "sent": fmt(now - chrono::Duration::minutes(1)),
+            "status": "Actual", "msg_type": "Alert", "severity": "Severe", "urgency": "Immediate",
+            "certainty": "Observed", "event": "暴雨", "areas": [{ "desc": "市", "codes": ["510400"] }],
+            "expires": fmt(now + chrono::Duration::hours(1)), "resources": [], "language": "zh-CN" });
+        let report = schedules::emergency::validate_document(alert.to_string().as_bytes());
+        let original = report.alert.expect("valid alert");
+        let cancel = cancel_of(&serde_json::to_value(&original).unwrap());
+        let report = schedules::emergency::validate_document(cancel.to_string().as_bytes());
+        assert!(report.valid, "{:?}", report.reasons);
+        let cancel = report.alert.unwrap();
+        assert_eq!(cancel.msg_type, schedules::emergency::vocab::MsgType::Cancel);
+        assert_eq!(cancel.references[0].key(), original.key());
+    }
+}

@@ -1,0 +1,396 @@
+//! The channels this server plays out in-process (`kapok serve`): one [`ChannelRunner`] per
+//! channel, its HLS preview written under `<data>/hls/<slug>/` (served at `/hls/<slug>/`), media
+//! fetched from the media store into a local cache, as-run written beside it.
+//!
+//! A channel plays the days published for it in the catalog; where nothing is published for
+//! the window, its demo cycle (its programmes back to back from the start of the broadcast
+//! day, repeated), so a fresh install is on air before anyone has scheduled anything.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use catalog::channel::ChannelKind;
+use catalog::media::{Key, MediaStore};
+use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, Offset, TimeZone, Utc};
+use playout::asrun::AsRunRecord;
+use playout::cache::{FetchError, Fetcher, MediaCache};
+use playout::channel::{AsRunSink, ChannelConfig, ChannelRunner, PlaylistSource, SourceError};
+use playout::{OutputTarget, Playlist};
+
+use schedules::emergency::targeting::{ChannelCoverage, ChannelId, ChannelKind as CoverageKind};
+use schedules::emergency::AreaCode;
+
+use crate::demo::DemoChannel;
+
+/// Reads objects from the media store for the playout cache (called on cache threads, which
+/// the async runtime does not own, so blocking on it is allowed).
+struct StoreFetcher {
+    media: MediaStore,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Fetcher for StoreFetcher {
+    fn fetch(&self, key: &str, dest: &mut dyn Write) -> Result<(), FetchError> {
+        use futures::StreamExt;
+        let key = Key::parse(key).map_err(|e| FetchError::Other(e.to_string()))?;
+        self.runtime.block_on(async {
+            let mut stream = self.media.get(&key).await.map_err(|e| FetchError::Other(e.to_string()))?.into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| FetchError::Other(e.to_string()))?;
+                dest.write_all(&chunk)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// As-run into the catalog (called on the runner's as-run thread, never the engine's).
+struct CatalogAsRun {
+    store: catalog::Store,
+    runtime: tokio::runtime::Handle,
+    /// Wall clock of the channel's timeline zero, known once the runner has started.
+    epoch: Arc<std::sync::OnceLock<DateTime<Utc>>>,
+}
+
+impl AsRunSink for CatalogAsRun {
+    fn record(&self, channel: &str, r: &AsRunRecord) {
+        let at = |secs: f64| {
+            self.epoch.get().map(|e| *e + ChronoDuration::milliseconds((secs * 1000.0) as i64)).unwrap_or_else(Utc::now)
+        };
+        let wall = |s: &Option<String>| {
+            s.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+        };
+        let entry = catalog::asrun::AsRunEntry {
+            id: 0,
+            channel: channel.to_string(),
+            item_id: r.id.clone(),
+            title: r.title.clone(),
+            source: r.source.clone(),
+            scheduled_start: wall(&r.scheduled_wall).or(Some(at(r.scheduled_start_s))),
+            actual_start: wall(&r.actual_wall).unwrap_or_else(|| at(r.actual_start_s)),
+            duration_ms: (r.actual_duration_s * 1000.0).round() as i64,
+            outcome: serde_json::to_value(r.outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            reason: r.reason.clone(),
+            detail: serde_json::to_value(r).unwrap_or_default(),
+        };
+        if let Err(e) = self.runtime.block_on(self.store.record_as_run(&entry)) {
+            tracing::warn!(%channel, error = %e, "as-run not recorded");
+        }
+    }
+}
+
+/// A channel's demo cycle as a playlist source.
+struct CycleSource {
+    format_json: serde_json::Value,
+    /// (media URI, seconds, title, programme id)
+    items: Vec<(String, f64, String, String)>,
+    epoch: DateTime<FixedOffset>,
+}
+
+impl CycleSource {
+    fn cycle_seconds(&self) -> f64 {
+        self.items.iter().map(|i| i.1).sum()
+    }
+}
+
+impl PlaylistSource for CycleSource {
+    fn published(
+        &self,
+        _channel: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Playlist>, SourceError> {
+        let cycle = self.cycle_seconds();
+        if self.items.is_empty() || cycle <= 0.0 {
+            return Ok(Vec::new());
+        }
+        // Start at the beginning of the cycle that contains `from`, end after `until`.
+        let since = (from - self.epoch.with_timezone(&Utc)).num_milliseconds() as f64 / 1000.0;
+        let first_cycle = (since / cycle).floor().max(0.0);
+        let start = self.epoch + ChronoDuration::milliseconds((first_cycle * cycle * 1000.0) as i64);
+        let span = (until - start.with_timezone(&Utc)).num_seconds().max(0) as f64;
+        let cycles = (span / cycle).ceil().max(1.0) as usize;
+        let mut items = Vec::new();
+        for _ in 0..cycles {
+            for (uri, secs, title, id) in &self.items {
+                items.push(serde_json::json!({ "source": uri, "in": 0.0, "duration": secs, "title": title, "id": id }));
+            }
+        }
+        let doc = serde_json::json!({ "format": self.format_json, "start": start.to_rfc3339(), "items": items });
+        Ok(vec![Playlist::from_json(&doc.to_string())?])
+    }
+}
+
+/// What a catalog channel airs besides its schedule (its fillers, crawl and logo, migration
+/// 0008), in playout's terms.
+#[derive(Clone, Default)]
+pub struct ChannelExtras {
+    /// The filler programmes' house files as `media://` items, in the channel's order
+    /// (a programme without a house file is left out, logged).
+    pub fillers: Vec<playout::playlist::Item>,
+    pub crawl: Option<String>,
+    /// The logo, when the channel is TV and its PNG exists on this machine (else logged).
+    pub logo: Option<playout::Logo>,
+}
+
+impl ChannelExtras {
+    /// The fillers' media, for the cache.
+    pub fn media(&self) -> Vec<playout::cache::MediaRef> {
+        self.fillers
+            .iter()
+            .filter_map(|i| match &i.source {
+                playout::playlist::Source::Uri(u) => playout::cache::MediaRef::parse(u).ok(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Puts them into a channel's playout configuration.
+    pub fn apply(&self, config: &mut ChannelConfig) {
+        config.fillers.clone_from(&self.fillers);
+        config.crawl.clone_from(&self.crawl);
+        config.logo.clone_from(&self.logo);
+    }
+}
+
+/// The fillers, crawl and logo of `channel` as its playout engine needs them.
+///
+/// # Errors
+/// When the catalog cannot be read.
+pub async fn extras_of(
+    store: &catalog::Store,
+    channel: &catalog::channel::Channel,
+) -> Result<ChannelExtras, catalog::CatalogError> {
+    let mut sources = Vec::new();
+    for id in &channel.fillers {
+        let house = store.list_assets(*id).await?.into_iter().find(|a| a.kind == catalog::asset::AssetKind::House);
+        match house {
+            Some(a) => sources.push(format!("media://{}?sha256={}", a.key, a.sha256)),
+            None => tracing::warn!(channel = %channel.slug, programme = %id, "filler has no house file: left out"),
+        }
+    }
+    let fillers = filler_items(channel, &sources).unwrap_or_else(|e| {
+        tracing::warn!(channel = %channel.slug, error = %e, "fillers not usable");
+        Vec::new()
+    });
+    Ok(ChannelExtras { fillers, crawl: channel.crawl.clone(), logo: logo_of(channel) })
+}
+
+/// Filler sources (paths, URIs, `media://…`) as playlist items of `channel`'s format, each
+/// aired to its end.
+///
+/// # Errors
+/// A message naming the source the playlist format refuses.
+pub(crate) fn filler_items(
+    channel: &catalog::channel::Channel,
+    sources: &[String],
+) -> Result<Vec<playout::playlist::Item>, String> {
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<serde_json::Value> =
+        sources.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
+    let doc =
+        serde_json::json!({ "format": web::published::format_json(channel.kind, &channel.format), "items": items });
+    Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| e.to_string())
+}
+
+/// The channel's logo for playout: TV only, and only when its PNG exists here.
+pub(crate) fn logo_of(channel: &catalog::channel::Channel) -> Option<playout::Logo> {
+    use catalog::channel::LogoCorner as C;
+    let l = channel.logo.as_ref().filter(|_| channel.kind == ChannelKind::Tv)?;
+    let corner = match l.corner {
+        C::TopLeft => playout::LogoCorner::TopLeft,
+        C::TopRight => playout::LogoCorner::TopRight,
+        C::BottomLeft => playout::LogoCorner::BottomLeft,
+        C::BottomRight => playout::LogoCorner::BottomRight,
+    };
+    match playout::Logo::new(&l.path, corner, l.margin, f64::from(l.opacity_percent) / 100.0) {
+        Ok(logo) => Some(logo),
+        Err(e) => {
+            tracing::warn!(channel = %channel.slug, error = %e, "logo not drawn");
+            None
+        }
+    }
+}
+
+/// What a channel plays: the days published for it in the catalog (issue 6's publishing), or
+/// its demo cycle where nothing is published for the window asked. Each poll also re-reads
+/// the channel, so fillers and crawl edited while it is on air apply after the item on air.
+struct CatalogSource {
+    store: catalog::Store,
+    channel: catalog::channel::Channel,
+    runtime: tokio::runtime::Handle,
+    fallback: CycleSource,
+    /// The runner, once started.
+    handle: Arc<std::sync::OnceLock<playout::channel::ChannelHandle>>,
+    /// The fillers and crawl the runner has.
+    applied: std::sync::Mutex<(Vec<catalog::ids::ProgrammeId>, Option<String>)>,
+}
+
+impl CatalogSource {
+    /// Hands changed fillers or crawl to the runner.
+    fn reload_extras(&self) {
+        let Some(handle) = self.handle.get() else { return };
+        let Ok(now) = self.runtime.block_on(self.store.get_channel(self.channel.id)) else { return };
+        let Ok(mut applied) = self.applied.lock() else { return };
+        if applied.0 == now.fillers && applied.1 == now.crawl {
+            return;
+        }
+        match self.runtime.block_on(extras_of(&self.store, &now)) {
+            Ok(extras) => {
+                tracing::info!(channel = %now.slug, fillers = extras.fillers.len(), crawl = extras.crawl.is_some(),
+                    "fillers and crawl changed: applied after the item on air");
+                handle.set_fillers_and_crawl(extras.fillers, extras.crawl);
+                *applied = (now.fillers, now.crawl);
+            }
+            Err(e) => tracing::warn!(channel = %now.slug, error = %e, "channel extras not reloaded"),
+        }
+    }
+}
+
+impl PlaylistSource for CatalogSource {
+    fn published(&self, name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+        self.reload_extras();
+        let docs = self
+            .runtime
+            .block_on(web::published::published_playout_json(&self.store, &self.channel, from, until))
+            .map_err(|e| SourceError::Unavailable(e.message))?;
+        if docs.is_empty() {
+            return self.fallback.published(name, from, until);
+        }
+        docs.iter().map(|d| Playlist::from_json(&d.to_string()).map_err(SourceError::from)).collect()
+    }
+}
+
+/// The channels on air in this process.
+pub struct OnAir {
+    runners: Vec<(String, ChannelRunner)>,
+}
+
+impl OnAir {
+    /// Puts the demo channels on air with HLS previews under `data/hls/<slug>`. Blocks while
+    /// media is prefetched: call it on a blocking thread (`spawn_blocking`) of the runtime.
+    ///
+    /// # Errors
+    /// A message when a channel's output cannot be built or its cache opened.
+    pub fn start_demo(
+        data: &Path,
+        store: &catalog::Store,
+        media: &MediaStore,
+        channels: &[DemoChannel],
+        desk: &crate::desk::EmergencyDesk,
+    ) -> Result<Self, String> {
+        let runtime = tokio::runtime::Handle::current();
+        let fetcher: Arc<dyn Fetcher> = Arc::new(StoreFetcher { media: media.clone(), runtime: runtime.clone() });
+        let cache =
+            MediaCache::open(data.join("cache"), 20 * 1024 * 1024 * 1024, fetcher).map_err(|e| e.to_string())?;
+        let cache = Arc::new(cache);
+        // Fetch what the channels will air (and their fillers) before they start, so the
+        // first item is not slate.
+        let mut extras = Vec::new();
+        for demo in channels {
+            // The channel as stored now: edits since the demo was made count.
+            let channel = runtime.block_on(store.get_channel(demo.channel.id)).unwrap_or_else(|_| demo.channel.clone());
+            let e = runtime.block_on(extras_of(store, &channel)).map_err(|e| e.to_string())?;
+            extras.push((channel, e));
+        }
+        let refs: Vec<playout::cache::MediaRef> = channels
+            .iter()
+            .flat_map(|c| c.programmes.iter())
+            .filter_map(|d| playout::cache::MediaRef::new(&d.key, &d.sha256).ok())
+            .chain(extras.iter().flat_map(|(_, e)| e.media()))
+            .collect();
+        let report = cache.prefetch(&refs);
+        tracing::info!(?report, "media prefetched");
+        let mut runners = Vec::new();
+        for (demo, (stored, extras)) in channels.iter().zip(extras) {
+            let slug = demo.channel.slug.clone();
+            let hls = hls_dir(data, &slug);
+            let _ = std::fs::remove_dir_all(&hls);
+            std::fs::create_dir_all(&hls).map_err(|e| format!("{}: {e}", hls.display()))?;
+            let format_json = web::published::format_json(demo.channel.kind, &demo.channel.format);
+            let format = web::published::playout_format(demo.channel.kind, &demo.channel.format)?;
+            let items = demo
+                .programmes
+                .iter()
+                .map(|d| {
+                    let uri = format!("media://{}?sha256={}", d.key, d.sha256);
+                    (uri, d.seconds, d.programme.title.clone(), d.programme.id.to_string())
+                })
+                .collect();
+            let handle = Arc::new(std::sync::OnceLock::new());
+            let source = Arc::new(CatalogSource {
+                store: store.clone(),
+                channel: demo.channel.clone(),
+                runtime: runtime.clone(),
+                fallback: CycleSource { format_json, items, epoch: day_start() },
+                handle: handle.clone(),
+                applied: std::sync::Mutex::new((stored.fillers.clone(), stored.crawl.clone())),
+            });
+            let epoch = Arc::new(std::sync::OnceLock::new());
+            let sink = Arc::new(CatalogAsRun { store: store.clone(), runtime: runtime.clone(), epoch: epoch.clone() });
+            let mut config = ChannelConfig::new(slug.clone(), format, vec![OutputTarget::Hls(hls)]);
+            config.cache = Some(cache.clone());
+            config.window = std::time::Duration::from_secs(3 * 3600);
+            extras.apply(&mut config);
+            let playout_format = config.format;
+            let runner = ChannelRunner::start(config, source, sink).map_err(|e| format!("{slug}: {e}"))?;
+            let _ = epoch.set(runner.handle().epoch());
+            let _ = handle.set(runner.handle());
+            desk.add_channel(crate::desk::DeskChannel {
+                coverage: ChannelCoverage {
+                    id: ChannelId(slug.clone()),
+                    kind: match demo.channel.kind {
+                        ChannelKind::Tv => CoverageKind::Tv,
+                        ChannelKind::Radio => CoverageKind::Radio,
+                    },
+                    area_codes: AreaCode::parse(demo.channel.centre.as_str()).into_iter().collect(),
+                    allows_drills: true,
+                    polygon: None,
+                },
+                format: playout_format,
+                engine: runner.handle().engine().clone(),
+                resume: playout::ResumePolicy::ResumeItem,
+            });
+            tracing::info!(channel = %slug, preview = %format!("/hls/{slug}/index.m3u8"), "on air");
+            runners.push((slug, runner));
+        }
+        Ok(Self { runners })
+    }
+
+    /// Each channel's slug and controls.
+    pub fn handles(&self) -> Vec<(String, playout::channel::ChannelHandle)> {
+        self.runners.iter().map(|(slug, r)| (slug.clone(), r.handle())).collect()
+    }
+
+    /// Stops every channel (their outputs finish cleanly).
+    pub fn stop(self) {
+        for (slug, runner) in self.runners {
+            if let Err(e) = runner.stop() {
+                tracing::warn!(channel = %slug, error = %e, "channel did not stop cleanly");
+            }
+        }
+    }
+}
+
+/// Where a channel's HLS preview is written.
+pub fn hls_dir(data: &Path, slug: &str) -> PathBuf {
+    data.join("hls").join(slug)
+}
+
+/// 06:00 today in Asia/Shanghai (+08:00, no daylight saving), or yesterday's before 06:00.
+fn day_start() -> DateTime<FixedOffset> {
+    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix());
+    let now = Utc::now().with_timezone(&tz);
+    let six = now.date_naive().and_hms_opt(6, 0, 0).and_then(|t| tz.from_local_datetime(&t).single()).unwrap_or(now);
+    if six > now {
+        six - ChronoDuration::days(1)
+    } else {
+        six
+    }
+}

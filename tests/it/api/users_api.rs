@@ -1,0 +1,63 @@
+//! Listing accounts and API tokens, and changes made with a token audited as the token.
+
+use super::common;
+
+use catalog::user::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use common::{OTHER, OWN};
+
+async fn get(app: &common::App, role: Role, path: &str) -> (u16, Value) {
+    let r = app.as_role(role, Method::GET, path).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+both!(a_centre_admin_lists_only_their_centres_users_and_tokens_without_secrets, |app| {
+    app.user("other-editor", Role::Editor, OTHER).await;
+    let (s, users) = get(&app, Role::CentreAdmin, "/api/users").await;
+    assert_eq!(s, 200);
+    let users = users.as_array().unwrap();
+    assert!(users.iter().all(|u| u["centre"] == OWN), "{users:?}");
+    assert!(users.iter().any(|u| u["username"] == "editor-user"));
+    assert!(users.iter().all(|u| u.get("password_hash").is_none()), "no password hashes");
+    let (s, all) = get(&app, Role::NetworkAdmin, "/api/users").await;
+    assert_eq!(s, 200);
+    assert!(all.as_array().unwrap().iter().any(|u| u["username"] == "other-editor"), "the network admin sees all");
+    assert_eq!(get(&app, Role::CentreAdmin, &format!("/api/users?centre={OTHER}")).await.0, 403);
+    assert_eq!(get(&app, Role::Editor, "/api/users").await.0, 403);
+    assert_eq!(get(&app, Role::CentreAdmin, "/api/users?centre=nope").await.0, 400);
+
+    let (s, tokens) = get(&app, Role::CentreAdmin, "/api/tokens").await;
+    assert_eq!(s, 200);
+    let tokens = tokens.as_array().unwrap();
+    assert!(tokens.iter().any(|t| t["name"] == "fixture" && t["role"] == "editor"), "{tokens:?}");
+    assert!(tokens.iter().all(|t| t["centre"] == OWN), "{tokens:?}");
+    let text = serde_json::to_string(tokens).unwrap();
+    for secret in app.tokens.values() {
+        assert!(!text.contains(secret.as_str()), "a token secret was listed");
+    }
+    assert!(tokens.iter().all(|t| t.get("token_hash").is_none()), "no hashes either");
+});
+
+both!(a_change_made_with_an_api_token_is_audited_as_the_token_and_its_user, |app| {
+    let r = app
+        .as_role(Role::Editor, Method::POST, "/api/programmes")
+        .json(&json!({ "centre": OWN, "title": "令牌创建的节目", "category": "新闻" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let (s, trail) = get(&app, Role::NetworkAdmin, &format!("/api/audit?object_type=programme&object_id={id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(trail[0]["actor"], "user:editor-user token:fixture", "{trail}");
+    for actor in ["user:editor-user", "token:fixture"] {
+        let (s, by) = get(&app, Role::NetworkAdmin, &format!("/api/audit?actor={actor}")).await;
+        assert_eq!(s, 200);
+        assert!(by.as_array().unwrap().iter().any(|e| e["object_id"] == id.as_str()), "{actor}: {by}");
+    }
+    let (_, by) = get(&app, Role::NetworkAdmin, "/api/audit?actor=token:other").await;
+    assert!(by.as_array().unwrap().is_empty(), "another token's name finds nothing: {by}");
+});

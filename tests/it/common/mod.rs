@@ -1,0 +1,141 @@
+//! Helpers shared by the end-to-end tests: the real `kapok` binary, generated media, ffprobe.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Media generation and independent measurement (FFmpeg's `ebur128`), shared with the
+/// ingest crate's tests.
+#[path = "../../../ingest/tests/common/mod.rs"]
+pub mod media;
+
+/// A running `kapok serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `kapok worker` on `env`; SIGKILLed when dropped, if still running.
+pub struct WorkerProcess(pub Child);
+
+impl WorkerProcess {
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+        cmd.arg("worker").env("RUST_LOG", "warn").stdout(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Self(cmd.spawn().unwrap())
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `kapok serve` on port 0 with `env` and reads the bound address from its log.
+pub fn serve(env: &[(&str, String)]) -> Server {
+    serve_with_args(&[], env)
+}
+
+/// Starts `kapok serve ARGS…` (e.g. `--role api`) like [`serve`].
+pub fn serve_with_args(args: &[&str], env: &[(&str, String)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+    cmd.arg("serve")
+        .args(args)
+        .env("KAPOK_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server log line");
+        if let Some(pos) = line.find("addr=") {
+            let addr = line[pos + 5..].split_whitespace().next().unwrap().to_string();
+            // Keep draining the log so the server never blocks on a full pipe.
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return Server { child, base: format!("http://{addr}") };
+        }
+    }
+}
+
+/// Runs `kapok ARGS` with `env` to completion.
+pub fn kapok(args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kapok"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Runs `kapok ARGS` on the data directory `data` with `stdin` fed in; its stdout (the run
+/// must succeed).
+pub fn cli(data: &Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kapok"))
+        .args(args)
+        .env("KAPOK_DATA", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "kapok {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A new API token of `user` (`kapok token create`).
+pub fn token(data: &Path, user: &str) -> String {
+    let out: serde_json::Value =
+        serde_json::from_str(&cli(data, &["token", "create", "--user", user, "--name", "e2e"], "")).unwrap();
+    out["token"].as_str().unwrap().to_string()
+}
+
+/// A short H.264/AAC clip made with FFmpeg's test sources.
+pub fn make_clip(path: &Path, seconds: u32, size: &str, tone_hz: u32) {
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate=25:duration={seconds}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={tone_hz}:sample_rate=44100:duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest"])
+        .arg(path)
+        .status()
+        .expect("ffmpeg (scripts/setup-debian.sh installs it)");
+    assert!(ok.success(), "ffmpeg could not make {}", path.display());
+}
+
+/// `ffprobe -show_streams -show_format` as JSON.
+pub fn ffprobe(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -1,0 +1,18 @@
+//! The `kapok` crate's integration tests, one binary: the real binary on a fresh data
+//! directory (`cli`, `serve`, `playout_node` …), the composed system in process (alerts on air,
+//! ingest) and, under [`api`], the HTTP API over the real application state on both databases.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes, dead_code)]
+
+mod alert;
+mod alert_coverage;
+mod alert_memory;
+mod api;
+mod cli;
+mod common;
+mod ingest;
+mod onair;
+mod playout_node;
+mod playout_node_exit;
+mod serve;
+mod upload_sweep;
+mod worker_events;
