@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 PROFILE=${PROFILE:-release}
 flag=(); [ "$PROFILE" = release ] && flag=(--release)
-cargo test "${flag[@]}" -q -p web --test alert_store --no-run
+cargo test "${flag[@]}" -q -p kapok --test it --no-run
 for i in $(seq "$RUNS"); do
-  cargo test "${flag[@]}" -q -p web --test alert_store a_flood_of_one_alert -- --nocapture --test-threads=1 2>&1 \
+  cargo test "${flag[@]}" -q -p kapok --test it a_flood_of_one_alert -- --nocapture --test-threads=1 2>&1 \
     | grep -o 'ALERT-FLOOD.*' || true
 done

@@ -10,5 +10,5 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 ./target/release/examples/bench_generate "${1:-100000}"
 # The stored path: the same catalog stored in the catalog database, each channel-day generated
 # through POST /api/channels/{id}/days/{date}/generate (STORED_BACKEND=sqlite|postgres).
-cargo build --release -q -p web --example schedule_bench_stored
+cargo build --release -q -p kapok --example schedule_bench_stored
 ./target/release/examples/schedule_bench_stored "${STORED_BACKEND:-sqlite}" "${1:-100000}"

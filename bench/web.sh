@@ -19,7 +19,7 @@ trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 # NO_BUILD=1: run the server binary already built (another engineer's build may be running).
-[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p web --example web_bench_server
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p kapok --example web_bench_server
 target/release/examples/web_bench_server "$BACKEND" "$N" "$PORT" "$TRIVIAL_PORT" "$INFO" &
 SERVER=$!
 for _ in $(seq 1 1200); do [ -f "$INFO/ready" ] && break; sleep 0.5; done

@@ -242,30 +242,6 @@ pub async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) ->
         .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frame_rates_and_time_zones_map_or_refuse() {
-        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
-        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
-        assert!(rate_of(Some("fast")).is_err());
-        assert!(rate_of(Some("25/0")).is_err());
-        assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
-        assert_eq!(offset_of("Europe/Berlin"), None);
-    }
-
-    #[test]
-    fn the_catalog_categories_are_the_known_ones() {
-        let known = known_categories();
-        assert!(known.contains(&"涉农") && known.contains(&"台标宣传"));
-        assert!(!known.contains(&"已删除"));
-    }
-}
-
 /// A channel's format as the `format` object of a playout playlist (docs/playlist.md).
 pub fn format_json(kind: CatalogKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
     let mut json = match kind {
@@ -294,4 +270,28 @@ pub fn playout_format(
     let doc = serde_json::json!({ "format": format_json(kind, f),
         "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] });
     playout::Playlist::from_json(&doc.to_string()).map(|p| p.format).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rates_and_time_zones_map_or_refuse() {
+        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
+        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
+        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
+        assert!(rate_of(Some("fast")).is_err());
+        assert!(rate_of(Some("25/0")).is_err());
+        assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
+        assert_eq!(offset_of("Europe/Berlin"), None);
+    }
+
+    #[test]
+    fn the_catalog_categories_are_the_known_ones() {
+        let known = known_categories();
+        assert!(known.contains(&"涉农") && known.contains(&"台标宣传"));
+        assert!(!known.contains(&"已删除"));
+    }
 }

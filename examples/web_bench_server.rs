@@ -94,7 +94,7 @@ async fn main() {
         .await
         .unwrap();
     let (_, secret) =
-        web::users::issue(&store, &Actor::system("bench"), &user, "bench", Role::Viewer, None).await.unwrap();
+        web::routes::users::issue(&store, &Actor::system("bench"), &user, "bench", Role::Viewer, None).await.unwrap();
     // Ids the viewer may read (own centre or shared), for random get-by-id.
     let mut readable = Vec::new();
     for id in ids {
@@ -111,9 +111,10 @@ async fn main() {
     // compares the two on the same database in the same minute.
     let mut ungated_store = store.clone();
     ungated_store.set_search_concurrency(4096);
-    let state = web::state::AppState::new(store, media);
+    let desk = kapok::desk::EmergencyDesk::new(data.path().join("work"));
+    let state = web::state::AppState::new(store, media, std::sync::Arc::new(desk));
     let mut uncached = state.clone();
-    uncached.search_cache = std::sync::Arc::new(web::search_cache::SearchCache::new(std::time::Duration::ZERO));
+    uncached.search_cache = std::sync::Arc::new(web::cache::search::SearchCache::new(std::time::Duration::ZERO));
     let mut ungated = uncached.clone();
     ungated.store = ungated_store;
     let app = web::app::router(state);

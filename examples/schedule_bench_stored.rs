@@ -96,7 +96,8 @@ async fn main() {
         )
         .await
         .unwrap();
-    let (_, token) = web::users::issue(&store, &actor, &admin, "bench", Role::NetworkAdmin, None).await.unwrap();
+    let (_, token) =
+        web::routes::users::issue(&store, &actor, &admin, "bench", Role::NetworkAdmin, None).await.unwrap();
     let mut template = serde_json::to_value(schedules::demo::template().unwrap()).unwrap();
     rename(&mut template);
     let mut channels = Vec::new();
@@ -123,7 +124,8 @@ async fn main() {
     }
 
     let media = catalog::media::MediaStore::local(data.path().join("media")).unwrap();
-    let app = web::app::router(web::state::AppState::new(store, media));
+    let desk = kapok::desk::EmergencyDesk::new(std::env::temp_dir().join("kapok-bench-desk"));
+    let app = web::app::router(web::state::AppState::new(store, media, std::sync::Arc::new(desk)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
