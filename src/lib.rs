@@ -4,6 +4,7 @@
 //! telemetry. The binary (`src/main.rs`) parses the command line and calls
 //! [`cmd`]; everything here is a library that tests call.
 
+pub mod cmd;
 pub mod components;
 pub mod config;
 pub mod demo;

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use catalog::media::MediaStore;
 use catalog::Store;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, ConfigError};
 use web::state::AppState;
@@ -140,63 +142,58 @@ impl Application {
     /// An I/O error of the listener.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr()?;
-        // One shutdown signal fans out to the server and every in-process component.
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        // One shutdown signal fans out to the server and every in-process component; the
+        // tracker waits for all of them before the pool is closed.
+        let stop = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let on_signal = stop.clone();
         tokio::spawn(async move {
             shutdown.await;
-            let _ = stop_tx.send(true);
+            on_signal.cancel();
         });
-        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|v| *v).await;
-        };
-        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
-        let on_air = self.on_air.then(|| {
+        let stopped = || stop.clone().cancelled_owned();
+        if let Some(w) = self.worker {
+            tasks.spawn(w.run(stopped()));
+        }
+        if self.on_air {
             let (data, store, media, desk) =
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.desk.clone());
             let list = self.on_air_list.clone();
-            tokio::spawn(crate::components::run_channels(data, store, media, desk, list, stopped(stop_rx.clone())))
-        });
+            tasks.spawn(crate::components::run_channels(data, store, media, desk, list, stopped()));
+        }
         // Abandoned uploads are swept by every API node (each upload is taken once).
         let uploads = self.state.uploads.clone();
-        let watch = self.watch.map(|w| tokio::spawn(w.run(stopped(stop_rx.clone()))));
-        let sweeper = tokio::spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped(stop_rx.clone())));
+        if let Some(w) = self.watch {
+            tasks.spawn(w.run(stopped()));
+        }
+        tasks.spawn(uploads.clone().run_sweeper(uploads.sweep_interval(), stopped()));
         // What other processes (a `kapok worker`, other API nodes) settled reaches /api/events.
-        let programme_feed = tokio::spawn(web::events::outbox::run(self.state.clone(), stopped(stop_rx.clone())));
-        let feeds = {
-            let (desk, store) = (self.desk.clone(), self.state.store.clone());
-            tokio::spawn(crate::desk::feed::run_feeds(desk, store, self.feeds.clone(), stopped(stop_rx.clone())))
-        };
-        let alert_timer = {
-            let (desk, store) = (self.desk.clone(), self.state.store.clone());
-            tokio::spawn(crate::desk::log::run_timer(desk, store, stopped(stop_rx.clone())))
-        };
+        tasks.spawn(web::events::outbox::run(self.state.clone(), stopped()));
+        tasks.spawn(crate::desk::feed::run_feeds(
+            self.desk.clone(),
+            self.state.store.clone(),
+            self.feeds.clone(),
+            stopped(),
+        ));
+        tasks.spawn(crate::desk::log::run_timer(self.desk.clone(), self.state.store.clone(), stopped()));
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();
         let events = self.state.events.clone();
-        let stop_rx_sse = stop_rx.clone();
         // Open event streams would hold a graceful shutdown open: end them when it starts.
+        let sse_end = stopped();
         tokio::spawn(async move {
-            stopped(stop_rx_sse).await;
+            sse_end.await;
             events.close();
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = web::app::router_with_ui(self.state, Some(&self.ui_dir)).nest_service("/hls", hls);
         // Client addresses reach the login limiter (per-address allowance).
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped(stop_rx)).await;
-        if let Some(w) = worker {
-            let _ = w.await;
-        }
-        if let Some(c) = on_air {
-            let _ = c.await;
-        }
-        let _ = sweeper.await;
-        let _ = programme_feed.await;
-        if let Some(w) = watch {
-            let _ = w.await;
-        }
-        let _ = alert_timer.await;
-        let _ = feeds.await;
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped()).await;
+        // A listener that failed ends the components too.
+        stop.cancel();
+        tasks.close();
+        tasks.wait().await;
         store.close().await;
         tracing::info!("kapok stopped");
         served

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 
 use catalog::ids::CentreCode;
 use catalog::media::MediaStoreConfig;
+use figment::providers::{Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 use ingest::targets::LoudnessTargets;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// Log line format.
@@ -69,7 +73,9 @@ impl ConfigError {
     }
 }
 
-/// The file form: every key optional, unknown keys refused.
+/// The layered form (defaults, then `kapok.toml`, then `KAPOK_*` variables): every key
+/// optional, unknown keys refused. Environment values arrive as text; [`lenient`] reads a
+/// number, a flag or a list from text or from its TOML form alike.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -80,59 +86,107 @@ struct FileConfig {
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
     s3_access_key_id: Option<String>,
-    s3_secret_access_key: Option<String>,
+    s3_secret_access_key: Option<SecretString>,
+    #[serde(default, deserialize_with = "lenient::flag")]
     s3_allow_http: Option<bool>,
-    log_format: Option<String>,
+    log_format: Option<LogFormat>,
     ui_dir: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::number")]
     upload_expiry_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
     upload_max_bytes: Option<u64>,
     watch_dir: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::list")]
     alert_cap_keys: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::list")]
     alert_sm2_keys: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::number")]
     alert_replay_max_age_s: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::list")]
     alert_feeds: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::number")]
     alert_feed_interval_s: Option<u32>,
+    #[serde(default, deserialize_with = "lenient::flag")]
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
     alert_coverage_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::number")]
     search_concurrency: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
     loudness_target: Option<f64>,
-    /// A table `{ 510421 = -23 }` or a list `["510421=-23"]`.
+    /// A table `{ 510421 = -23 }`, a list `["510421=-23"]`, or (environment) `510421=-23,…`.
     loudness_targets: Option<toml::Value>,
+    #[serde(default, deserialize_with = "lenient::number")]
     worker_concurrency: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
     worker_lease_s: Option<u64>,
 }
 
-/// Environment variables Kapok reads, with the file key each overrides.
-const ENV: &[(&str, &str)] = &[
-    ("KAPOK_DATA", "data"),
-    ("KAPOK_LISTEN", "listen"),
-    ("KAPOK_DATABASE_URL", "database_url"),
-    ("KAPOK_STORAGE_URL", "storage_url"),
-    ("KAPOK_S3_ENDPOINT", "s3_endpoint"),
-    ("KAPOK_S3_REGION", "s3_region"),
-    ("KAPOK_S3_ACCESS_KEY_ID", "s3_access_key_id"),
-    ("KAPOK_S3_SECRET_ACCESS_KEY", "s3_secret_access_key"),
-    ("KAPOK_S3_ALLOW_HTTP", "s3_allow_http"),
-    ("KAPOK_LOG_FORMAT", "log_format"),
-    ("KAPOK_UI_DIR", "ui_dir"),
-    ("KAPOK_UPLOAD_EXPIRY_S", "upload_expiry_s"),
-    ("KAPOK_UPLOAD_MAX_BYTES", "upload_max_bytes"),
-    ("KAPOK_WATCH_DIR", "watch_dir"),
-    ("KAPOK_ALERT_CAP_KEYS", "alert_cap_keys"),
-    ("KAPOK_ALERT_SM2_KEYS", "alert_sm2_keys"),
-    ("KAPOK_ALERT_REPLAY_MAX_AGE_S", "alert_replay_max_age_s"),
-    ("KAPOK_ALERT_FEEDS", "alert_feeds"),
-    ("KAPOK_ALERT_FEED_INTERVAL_S", "alert_feed_interval_s"),
-    ("KAPOK_ALERT_FEED_ALLOW_UNSIGNED", "alert_feed_allow_unsigned"),
-    ("KAPOK_ALERT_POLICY_FILE", "alert_policy_file"),
-    ("KAPOK_ALERT_COVERAGE_FILE", "alert_coverage_file"),
-    ("KAPOK_SEARCH_CONCURRENCY", "search_concurrency"),
-    ("KAPOK_LOUDNESS_TARGET", "loudness_target"),
-    ("KAPOK_LOUDNESS_TARGETS", "loudness_targets"),
-    ("KAPOK_WORKER_CONCURRENCY", "worker_concurrency"),
-    ("KAPOK_WORKER_LEASE_S", "worker_lease_s"),
+/// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
+pub const SETTINGS: &[&str] = &[
+    "data",
+    "listen",
+    "database_url",
+    "storage_url",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_allow_http",
+    "log_format",
+    "ui_dir",
+    "upload_expiry_s",
+    "upload_max_bytes",
+    "watch_dir",
+    "alert_cap_keys",
+    "alert_sm2_keys",
+    "alert_replay_max_age_s",
+    "alert_feeds",
+    "alert_feed_interval_s",
+    "alert_feed_allow_unsigned",
+    "alert_policy_file",
+    "alert_coverage_file",
+    "search_concurrency",
+    "loudness_target",
+    "loudness_targets",
+    "worker_concurrency",
+    "worker_lease_s",
 ];
+
+/// How an error names a setting: `KAPOK_LISTEN (listen)`.
+pub fn setting_name(key: &str) -> String {
+    format!("KAPOK_{} ({key})", key.to_ascii_uppercase())
+}
+
+/// The `KAPOK_*` variables of an environment, each as text under its file key.
+struct Environment<'a>(&'a BTreeMap<String, String>);
+
+impl Provider for Environment<'_> {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("KAPOK_* environment variables")
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let dict: Dict = SETTINGS
+            .iter()
+            .filter_map(|key| {
+                let value = self.0.get(&format!("KAPOK_{}", key.to_ascii_uppercase()))?;
+                Some((key.to_string(), Value::from(value.clone())))
+            })
+            .collect();
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// A layering error as a `ConfigError` naming the setting (or the file, for a key that is
+/// not a setting).
+fn layer_error(e: figment::Error, origin: &str) -> ConfigError {
+    let message = e.kind.to_string();
+    match e.path.last() {
+        Some(key) if SETTINGS.contains(&key.as_str()) => ConfigError::new(&setting_name(key), message),
+        _ => ConfigError::new(origin, message),
+    }
+}
 
 /// The most ingest jobs one process runs at once: each job's FFmpeg children use several
 /// cores, so more is a typo rather than a machine.
@@ -148,21 +202,21 @@ impl Config {
     /// # Errors
     /// A `ConfigError` naming the first bad setting.
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let (text, origin) = match file {
-            Some(p) => (
-                Some(
-                    std::fs::read_to_string(p)
-                        .map_err(|e| ConfigError::new("--config", format!("{}: {e}", p.display())))?,
-                ),
-                p.display().to_string(),
-            ),
-            None => (std::fs::read_to_string("kapok.toml").ok(), "kapok.toml".to_string()),
+        let (path, origin) = match file {
+            Some(p) if !p.is_file() => {
+                return Err(ConfigError::new("--config", format!("{}: no such file", p.display())))
+            }
+            Some(p) => (Some(p.to_path_buf()), p.display().to_string()),
+            None => {
+                let here = PathBuf::from("kapok.toml");
+                (here.is_file().then_some(here), "kapok.toml".to_string())
+            }
         };
-        let parsed: FileConfig = match text {
-            Some(t) => toml::from_str(&t).map_err(|e| ConfigError::new(&origin, e.message().to_string()))?,
-            None => FileConfig::default(),
+        let figment = match path {
+            Some(p) => Figment::from(Toml::file_exact(p)),
+            None => Figment::new(),
         };
-        Self::resolve(parsed, env)
+        Self::layered(figment, &origin, env)
     }
 
     /// Defaults only (plus the environment): what `kapok serve` uses on a fresh machine.
@@ -170,55 +224,17 @@ impl Config {
     /// # Errors
     /// A `ConfigError` naming the first bad setting.
     pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        Self::resolve(FileConfig::default(), env)
+        Self::layered(Figment::new(), "kapok.toml", env)
     }
 
-    fn resolve(mut f: FileConfig, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let mut replay_age = f.alert_replay_max_age_s.map(|s| s.to_string());
-        for (var, value) in env.iter().filter(|(k, _)| k.starts_with("KAPOK_")) {
-            let Some((_, key)) = ENV.iter().find(|(v, _)| v == var) else { continue };
-            let v = Some(value.clone());
-            match *key {
-                "data" => f.data = Some(PathBuf::from(value)),
-                "listen" => f.listen = v,
-                "database_url" => f.database_url = v,
-                "storage_url" => f.storage_url = v,
-                "s3_endpoint" => f.s3_endpoint = v,
-                "s3_region" => f.s3_region = v,
-                "s3_access_key_id" => f.s3_access_key_id = v,
-                "s3_secret_access_key" => f.s3_secret_access_key = v,
-                "s3_allow_http" => f.s3_allow_http = Some(parse_bool(var, value)?),
-                "ui_dir" => f.ui_dir = Some(PathBuf::from(value)),
-                "upload_expiry_s" => f.upload_expiry_s = Some(parse_u64(var, value)?),
-                "upload_max_bytes" => f.upload_max_bytes = Some(parse_u64(var, value)?),
-                "watch_dir" => f.watch_dir = Some(PathBuf::from(value)),
-                "alert_cap_keys" => f.alert_cap_keys = Some(split_list(value)),
-                "alert_sm2_keys" => f.alert_sm2_keys = Some(split_list(value)),
-                "alert_replay_max_age_s" => replay_age = v,
-                "alert_feeds" => f.alert_feeds = Some(split_list(value)),
-                "alert_feed_interval_s" => {
-                    let n =
-                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not seconds")))?;
-                    f.alert_feed_interval_s = Some(n);
-                }
-                "alert_feed_allow_unsigned" => f.alert_feed_allow_unsigned = Some(parse_bool(var, value)?),
-                "alert_policy_file" => f.alert_policy_file = Some(PathBuf::from(value)),
-                "alert_coverage_file" => f.alert_coverage_file = Some(PathBuf::from(value)),
-                "search_concurrency" => f.search_concurrency = Some(parse_u64(var, value)?),
-                "loudness_target" => {
-                    let n =
-                        value.trim().parse().map_err(|_| ConfigError::new(var, format!("{value:?} is not LKFS")))?;
-                    f.loudness_target = Some(n);
-                }
-                "worker_concurrency" => f.worker_concurrency = Some(parse_u64(var, value)?),
-                "worker_lease_s" => f.worker_lease_s = Some(parse_u64(var, value)?),
-                "loudness_targets" => {
-                    let list = split_list(value).into_iter().map(toml::Value::String).collect();
-                    f.loudness_targets = Some(toml::Value::Array(list));
-                }
-                _ => f.log_format = v,
-            }
-        }
+    /// `file` (a figment of the configuration file), the environment over it, then defaults.
+    fn layered(file: Figment, origin: &str, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let f: FileConfig = file.merge(Environment(env)).extract().map_err(|e| layer_error(e, origin))?;
+        Self::resolve(f)
+    }
+
+    fn resolve(f: FileConfig) -> Result<Self, ConfigError> {
+        let replay_age = f.alert_replay_max_age_s.map(|s| s.to_string());
         let data = f.data.unwrap_or_else(|| PathBuf::from("data"));
         if data.as_os_str().is_empty() {
             return Err(ConfigError::new("KAPOK_DATA (data)", "must not be empty"));
@@ -250,13 +266,7 @@ impl Config {
             s @ 3..=3600 => std::time::Duration::from_secs(s),
             _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
         };
-        let log_format = match f.log_format.as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError::new("KAPOK_LOG_FORMAT (log_format)", format!("{other:?} is not text or json")))
-            }
-        };
+        let log_format = f.log_format.unwrap_or_default();
         Ok(Self {
             data: data_abs,
             listen,
@@ -266,7 +276,7 @@ impl Config {
                 s3_endpoint: f.s3_endpoint,
                 s3_region: f.s3_region,
                 s3_access_key_id: f.s3_access_key_id,
-                s3_secret_access_key: f.s3_secret_access_key,
+                s3_secret_access_key: f.s3_secret_access_key.map(|s| s.expose_secret().to_string()),
                 s3_allow_http: f.s3_allow_http.unwrap_or(false),
             },
             log_format,
@@ -323,6 +333,14 @@ fn loudness_targets(default: Option<f64>, centres: Option<&toml::Value>) -> Resu
         None => LoudnessTargets::default(),
     };
     let bad = |m: String| ConfigError::new(LOUDNESS_TARGETS, m);
+    // The environment's form, `510421=-23, 510402=-23`, is the list's.
+    let (centres, split) = match centres {
+        Some(toml::Value::String(text)) => (
+            Some(&toml::Value::Array(Vec::new())),
+            lenient::split(text).into_iter().map(toml::Value::String).collect::<Vec<_>>(),
+        ),
+        other => (other, Vec::new()),
+    };
     let entries: Vec<(String, f64)> = match centres {
         None => Vec::new(),
         Some(toml::Value::Table(t)) => t
@@ -335,6 +353,7 @@ fn loudness_targets(default: Option<f64>, centres: Option<&toml::Value>) -> Resu
             .collect::<Result<_, _>>()?,
         Some(toml::Value::Array(list)) => list
             .iter()
+            .chain(&split)
             .map(|v| {
                 let entry = v.as_str().ok_or_else(|| bad(format!("{v} is not \"CODE=LKFS\"")))?;
                 let (code, lkfs) = entry.split_once('=').ok_or_else(|| bad(format!("{entry:?} is not CODE=LKFS")))?;
@@ -355,23 +374,6 @@ fn loudness_targets(default: Option<f64>, centres: Option<&toml::Value>) -> Resu
     Ok(targets)
 }
 
-fn parse_u64(setting: &str, v: &str) -> Result<u64, ConfigError> {
-    v.trim().parse().map_err(|_| ConfigError::new(setting, format!("{v:?} is not a whole number")))
-}
-
-/// A comma-separated environment list, blanks dropped.
-fn split_list(v: &str) -> Vec<String> {
-    v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
-}
-
-fn parse_bool(setting: &str, v: &str) -> Result<bool, ConfigError> {
-    match v.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(ConfigError::new(setting, format!("{v:?} is not true or false"))),
-    }
-}
-
 fn check_scheme(setting: &str, value: &str, allowed: &[&str]) -> Result<(), ConfigError> {
     let scheme = value.split_once("://").map(|(s, _)| s).unwrap_or("");
     if allowed.contains(&scheme) {
@@ -382,12 +384,73 @@ fn check_scheme(setting: &str, value: &str, allowed: &[&str]) -> Result<(), Conf
     }
 }
 
+/// Settings that arrive as text from the environment and typed from TOML: either form is
+/// read, and text that does not parse says what was expected.
+mod lenient {
+    use std::str::FromStr;
+
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Typed<T> {
+        Value(T),
+        Text(String),
+    }
+
+    /// A number: TOML's, or text that parses as one.
+    pub fn number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + FromStr,
+    {
+        match Option::<Typed<T>>::deserialize(d)? {
+            None => Ok(None),
+            Some(Typed::Value(v)) => Ok(Some(v)),
+            Some(Typed::Text(s)) => {
+                s.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("{s:?} is not a number")))
+            }
+        }
+    }
+
+    /// A flag: TOML's boolean, or `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0` (empty: false).
+    pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match Option::<Typed<bool>>::deserialize(d)? {
+            None => Ok(None),
+            Some(Typed::Value(v)) => Ok(Some(v)),
+            Some(Typed::Text(s)) => match s.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(Some(true)),
+                "0" | "false" | "no" | "off" | "" => Ok(Some(false)),
+                _ => Err(serde::de::Error::custom(format!("{s:?} is not true or false"))),
+            },
+        }
+    }
+
+    /// A list: TOML's, or comma-separated text (blanks dropped).
+    pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+        Ok(Option::<Typed<Vec<String>>>::deserialize(d)?.map(|l| match l {
+            Typed::Value(v) => v,
+            Typed::Text(s) => split(&s),
+        }))
+    }
+
+    /// A comma-separated list, blanks dropped.
+    pub fn split(text: &str) -> Vec<String> {
+        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// `file` as kapok.toml, with `env` over it.
+    fn resolve(file: &str, env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        Config::layered(Figment::from(Toml::string(file)), "kapok.toml", env)
     }
 
     #[test]
@@ -401,9 +464,8 @@ mod tests {
 
     #[test]
     fn environment_overrides_the_file() {
-        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
-        let c = Config::resolve(file, &env(&[("KAPOK_LISTEN", "127.0.0.1:9001"), ("KAPOK_S3_ALLOW_HTTP", "true")]))
-            .unwrap();
+        let file = "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"";
+        let c = resolve(file, &env(&[("KAPOK_LISTEN", "127.0.0.1:9001"), ("KAPOK_S3_ALLOW_HTTP", "true")])).unwrap();
         assert_eq!(c.listen.port(), 9001);
         assert_eq!(c.log_format, LogFormat::Json);
         assert!(c.storage.s3_allow_http);
@@ -431,18 +493,18 @@ mod tests {
     #[test]
     fn loudness_targets_come_from_a_table_a_list_or_the_environment() {
         let lkfs = |c: &Config, centre: &str| c.loudness.for_centre(Some(centre)).integrated_lufs();
-        let table: FileConfig = toml::from_str("[loudness_targets]\n510421 = -23\n510402 = -23.5").unwrap();
-        let c = Config::resolve(table, &env(&[])).unwrap();
+        let table = "[loudness_targets]\n510421 = -23\n510402 = -23.5";
+        let c = resolve(table, &env(&[])).unwrap();
         assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510422")), (-23.0, -23.5, -24.0));
         assert_eq!(c.loudness.for_centre(Some("510421")).true_peak_ceiling_dbtp(), -2.0, "the ceiling stays");
 
-        let list: FileConfig = toml::from_str("loudness_target = -25\nloudness_targets = [\"510421=-23\"]").unwrap();
-        let c = Config::resolve(list, &env(&[])).unwrap();
+        let list = "loudness_target = -25\nloudness_targets = [\"510421=-23\"]";
+        let c = resolve(list, &env(&[])).unwrap();
         assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510400")), (-23.0, -25.0));
 
-        let file: FileConfig = toml::from_str("loudness_targets = [\"510421=-20\"]").unwrap();
+        let file = "loudness_targets = [\"510421=-20\"]";
         let vars = [("KAPOK_LOUDNESS_TARGETS", "510421=-23, 510402=-23"), ("KAPOK_LOUDNESS_TARGET", "-24.5")];
-        let c = Config::resolve(file, &env(&vars)).unwrap();
+        let c = resolve(file, &env(&vars)).unwrap();
         assert_eq!((lkfs(&c, "510421"), lkfs(&c, "510402"), lkfs(&c, "510411")), (-23.0, -23.0, -24.5));
 
         let c = Config::from_env(&env(&[])).unwrap();
@@ -467,7 +529,7 @@ mod tests {
             assert!(err.message.contains(names), "{var}={value:?} gave {err}");
         }
         for text in ["loudness_targets = { 510421 = \"loud\" }", "loudness_targets = 3", "loudness_targets = [-23]"] {
-            let err = Config::resolve(toml::from_str(text).unwrap(), &env(&[])).unwrap_err();
+            let err = resolve(text, &env(&[])).unwrap_err();
             assert_eq!(err.setting, "KAPOK_LOUDNESS_TARGETS (loudness_targets)", "{text}: {err}");
         }
     }
@@ -478,8 +540,8 @@ mod tests {
         assert_eq!(n(&[]), Ok(1));
         assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "0")]), Ok(0));
         assert_eq!(n(&[("KAPOK_WORKER_CONCURRENCY", "4")]), Ok(4));
-        let file: FileConfig = toml::from_str("worker_concurrency = 3").unwrap();
-        assert_eq!(Config::resolve(file, &env(&[])).unwrap().worker_concurrency, 3);
+        let file = "worker_concurrency = 3";
+        assert_eq!(resolve(file, &env(&[])).unwrap().worker_concurrency, 3);
         for bad in ["65", "-1", "two", "1.5"] {
             let err = n(&[("KAPOK_WORKER_CONCURRENCY", bad)]).unwrap_err();
             assert!(err.setting.starts_with("KAPOK_WORKER_CONCURRENCY"), "{bad}: {err}");

@@ -14,7 +14,7 @@ fn cap(n: u32) -> String {
     let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
     let now = chrono::Utc::now().with_timezone(&tz);
     let f = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
-    let path = format!("{}/../schedules/tests/fixtures/alerts/cap_flood_extreme_miyi.xml", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/schedules/tests/fixtures/alerts/cap_flood_extreme_miyi.xml", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path)
         .unwrap()
         .replace("2026-07-01T08:30:00+08:00", &f(now))

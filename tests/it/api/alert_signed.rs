@@ -11,7 +11,7 @@ use serde_json::Value;
 use sm2::dsa::signature::Signer as _;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../schedules/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!("{}/schedules/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 /// Trusts the fixture CAP key as `pzh-cap-01` (and `sm2`, when given). The CAP fixtures were
