@@ -2,8 +2,6 @@
 //! by each centre's admin for its own centre. A token's secret is shown once, at creation.
 //! Nobody but the network admin creates network admins (or tokens with that role).
 
-pub mod lists;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -12,9 +10,9 @@ use catalog::user::{ApiToken, NewApiToken, NewUser, Role, User};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::credentials::{check_password, digest, hash_password, new_token_secret};
-use crate::auth::policy::{allows, decide, Decision, Permission, Principal};
+use crate::auth::policy::{allows, decide, role_may, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{parse_id, ApiJson, ApiPath};
+use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::routes::programmes::actor;
 use crate::state::AppState;
 
@@ -150,4 +148,61 @@ pub async fn revoke_token(
     }
     state.store.revoke_token(&actor(&p), tid).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which centre's accounts to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CentreQuery {
+    /// A centre code such as `510421`; a centre admin may give only their own. Default: the
+    /// caller's centre, or every centre for the network admin.
+    pub centre: Option<String>,
+}
+
+/// The centre whose accounts `p` may list for `q`.
+fn scope(p: &Principal, q: &CentreQuery) -> Result<Option<CentreCode>, ApiError> {
+    if !role_may(p, Permission::ManageUsers) {
+        return Err(ApiError::forbidden(format!("{} may not list accounts", p.role)));
+    }
+    let asked = q
+        .centre
+        .as_deref()
+        .map(|c| CentreCode::parse(c).map_err(|e| ApiError::bad_request(format!("centre: {e}"))))
+        .transpose()?;
+    if p.role == Role::NetworkAdmin {
+        return Ok(asked);
+    }
+    match asked {
+        Some(c) if c != p.centre => {
+            Err(ApiError::forbidden(format!("{} of {} may not list the accounts of {c}", p.role, p.centre)))
+        }
+        _ => Ok(Some(p.centre.clone())),
+    }
+}
+
+/// Accounts, by username.
+#[utoipa::path(get, path = "/api/users", tag = "users", params(CentreQuery),
+    responses((status = 200, body = Vec<User>), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<CentreQuery>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    let centre = scope(&p, &q)?;
+    Ok(Json(state.store.list_users_of(centre.as_ref()).await?))
+}
+
+/// API tokens (never their secrets), oldest first, revoked and expired ones included.
+#[utoipa::path(get, path = "/api/tokens", tag = "users", params(CentreQuery),
+    responses((status = 200, body = Vec<ApiToken>), (status = 400, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<CentreQuery>,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    let centre = scope(&p, &q)?;
+    Ok(Json(state.store.list_tokens(centre.as_ref()).await?))
 }
