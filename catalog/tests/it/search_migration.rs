@@ -1,7 +1,6 @@
 //! SQLite migration 0012 (scoped search terms) rebuilds the search index of a catalog indexed
 //! before it: every programme keeps its place (newest first) and is found by the centres that
 //! may see it, and only by them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -14,8 +13,7 @@ use catalog::Store;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
-mod common;
-use common::{code, new};
+use crate::common::{code, new};
 
 /// Programmes written as the store wrote them before 0012: plain terms and a `scope` column.
 async fn catalog_indexed_before_scoped_terms(url: &str, rows: &[(&str, &str, &str, &str)]) {

@@ -1,5 +1,4 @@
 //! The job queue on both backends: leases, retries, death, crashed workers, concurrency.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

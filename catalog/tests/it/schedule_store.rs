@@ -1,5 +1,4 @@
 //! Stored schedules (templates, editing versions, published days) on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use catalog::audit::Actor;
 use catalog::both_backends;

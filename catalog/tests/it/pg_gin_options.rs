@@ -1,6 +1,5 @@
 //! PostgreSQL's search indexes keep no pending list (migration 0012): a search must never read
 //! a backlog of unmerged entries after a bulk import.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[tokio::test]
 async fn the_search_gin_indexes_have_fastupdate_off_and_nothing_pending_after_an_import() {

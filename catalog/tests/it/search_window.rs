@@ -2,7 +2,6 @@
 //! tier by primary key and asks its GIN index for the rest, so matches older than that window
 //! (a rare word, or a common one that the viewer may mostly not see) must come back in the same
 //! order, page after page, as matches inside it. SQLite's FTS5 path must agree. Both backends.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use catalog::audit::Actor;
 use catalog::both_backends;
@@ -11,8 +10,7 @@ use catalog::programme::{Programme, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::Store;
 
-mod common;
-use common::{code, new};
+use crate::common::{code, new};
 
 /// Every page of the search for `q` as `viewer`, 20 at a time, following `next` to the end.
 async fn all_pages(store: &Store, q: &str, viewer: &str) -> Vec<Programme> {

@@ -1,6 +1,5 @@
 //! Emergency alerts in the catalog: stored once by key, every step kept in order and audited,
 //! live and recent alerts reloadable after a restart — on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use catalog::alert::{AlertEvent, NewAlertRecord};
 use catalog::audit::Actor;

@@ -3,7 +3,6 @@
 //! leftovers of failed uploads.
 
 // A failed expectation in a test is the test failing: say what was expected and panic.
-#![allow(clippy::expect_used)]
 
 use std::io::Write;
 use std::pin::Pin;

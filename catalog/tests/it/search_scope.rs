@@ -1,7 +1,6 @@
 //! Visibility inside the search index: a centre's search reads only the network's shared
 //! programmes and its own, the scope follows every change of sharing, and the scope terms are
 //! never matched by a viewer's words. On SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use catalog::audit::Actor;
 use catalog::both_backends;
@@ -9,8 +8,7 @@ use catalog::programme::{ProgrammeEdit, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::Store;
 
-mod common;
-use common::{code, new};
+use crate::common::{code, new};
 
 async fn titles(store: &Store, q: &str, visible_to: Option<&str>) -> Vec<String> {
     let f =

@@ -1,19 +1,16 @@
 //! The catalog store's behaviour, run identically on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use catalog::asset::AssetKind;
 use catalog::audit::Actor;
 use catalog::both_backends;
 use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
-use catalog::ids::{CentreCode, ProgrammeId};
+use catalog::ids::{AssetId, ProgrammeId, TokenId};
 use catalog::programme::{Category, NewProgramme, ProgrammeProgress, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::user::{NewApiToken, NewUser, Role};
 use catalog::{CatalogError, Store};
 
-fn code(s: &str) -> CentreCode {
-    CentreCode::parse(s).unwrap()
-}
+use crate::common::code;
 
 fn admin() -> Actor {
     Actor::user("admin")
@@ -330,4 +327,116 @@ both_backends!(settling_a_programme_records_an_outbox_event_with_its_origin, |st
     assert_eq!(store.prune_programme_events(t0).await.unwrap(), 0);
     assert_eq!(store.prune_programme_events(far).await.unwrap(), 2);
     assert!(store.programme_events_after(start, t0, 100).await.unwrap().is_empty());
+});
+
+both_backends!(assets_and_tokens_are_found_by_id, |store: Store| async move {
+    let actor = Actor::user("admin");
+    let p = store
+        .create_programme(
+            &actor,
+            &NewProgramme::new(code("510421"), "芒果", Category::Agriculture),
+            ProgrammeStatus::Ready,
+        )
+        .await
+        .unwrap();
+    let a = store.add_asset(p.id, AssetKind::House, "programmes/x/house.mp4", "ab", 10).await.unwrap();
+    assert_eq!(store.get_asset(a.id).await.unwrap(), a);
+    assert!(matches!(store.get_asset(AssetId::new()).await, Err(CatalogError::NotFound { .. })));
+
+    let u = store
+        .create_user(
+            &actor,
+            &NewUser {
+                username: "ed".into(),
+                display_name: "Ed".into(),
+                password_hash: "x".into(),
+                role: Role::Editor,
+                centre: code("510421"),
+            },
+        )
+        .await
+        .unwrap();
+    let t = store
+        .create_token(
+            &actor,
+            &NewApiToken {
+                user_id: u.id,
+                name: "n".into(),
+                token_hash: "h".into(),
+                role: Role::Editor,
+                centre: code("510421"),
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get_token(t.id).await.unwrap(), t);
+    assert!(matches!(store.get_token(TokenId::new()).await, Err(CatalogError::NotFound { .. })));
+});
+
+both_backends!(a_bulk_import_is_searchable_audited_and_all_or_nothing, |store: Store| async move {
+    let actor = Actor::system("import");
+    let mut news: Vec<NewProgramme> = (0..20)
+        .map(|i| NewProgramme::new(code("510422"), format!("盐边芒果 第{i}期"), Category::Agriculture))
+        .collect();
+    let ids = store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.unwrap();
+    assert_eq!(ids.len(), 20);
+    let found = store
+        .list_programmes(&catalog::store::ProgrammeFilter {
+            query: Some("芒果".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 20);
+    assert_eq!(store.audit_for_object("programme", &ids[0].to_string()).await.unwrap()[0].action, "programme.import");
+    news[5].title = " ".into();
+    assert!(store.import_programmes(&actor, &news, ProgrammeStatus::Ready).await.is_err());
+    let all =
+        store.list_programmes(&catalog::store::ProgrammeFilter { limit: 500, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 20, "nothing of the refused batch was imported");
+});
+
+both_backends!(the_full_query_filters_by_sharing_duration_and_date_and_sorts_both_ways, |store: Store| async move {
+    use catalog::programme::{ProgrammeProgress, Sharing};
+    use catalog::store::programme_query::ProgrammeQuery;
+    use catalog::store::ProgrammeFilter;
+    let actor = Actor::system("t");
+    let mut ids = Vec::new();
+    for (i, sharing) in [Sharing::Network, Sharing::Private, Sharing::Network].into_iter().enumerate() {
+        let mut n = NewProgramme::new(code("510421"), format!("玉米 {i}"), Category::Agriculture);
+        n.sharing = sharing;
+        let p = store.create_programme(&actor, &n, ProgrammeStatus::Queued).await.unwrap();
+        let progress = ProgrammeProgress { duration_ms: Some(60_000 * (i as i64 + 1)), ..Default::default() };
+        store.set_programme_status(&actor, p.id, ProgrammeStatus::Ready, &progress).await.unwrap();
+        ids.push(p.id);
+    }
+    let q = |f: fn(&mut ProgrammeQuery)| {
+        let mut q =
+            ProgrammeQuery { filter: ProgrammeFilter { limit: 100, ..Default::default() }, ..Default::default() };
+        f(&mut q);
+        let store = store.clone();
+        async move { store.query_programmes(&q).await.unwrap().into_iter().map(|p| p.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(q(|_| {}).await, ids);
+    assert_eq!(q(|q| q.newest_first = true).await, ids.iter().rev().copied().collect::<Vec<_>>());
+    assert_eq!(q(|q| q.sharing = Some(Sharing::Private)).await, [ids[1]]);
+    assert_eq!(q(|q| q.min_duration_ms = Some(90_000)).await, [ids[1], ids[2]]);
+    assert_eq!(q(|q| q.max_duration_ms = Some(60_000)).await, [ids[0]]);
+    assert_eq!(q(|q| q.created_from = Some(chrono::Utc::now() + chrono::Duration::hours(1))).await, []);
+    assert_eq!(q(|q| q.created_until = Some(chrono::Utc::now() + chrono::Duration::hours(1))).await.len(), 3);
+    assert_eq!(q(|q| q.created_until = Some(chrono::Utc::now() - chrono::Duration::hours(1))).await, []);
+    let searched = q(|q| {
+        q.filter.query = Some("玉米".into());
+        q.sharing = Some(Sharing::Network);
+    })
+    .await;
+    assert_eq!(searched.len(), 2);
+    let mut page = ProgrammeQuery { newest_first: true, ..Default::default() };
+    page.filter.limit = 2;
+    let first = store.query_programmes(&page).await.unwrap();
+    page.filter.after = Some(first[1].id);
+    let second = store.query_programmes(&page).await.unwrap();
+    assert_eq!(second.iter().map(|p| p.id).collect::<Vec<_>>(), [ids[0]]);
 });

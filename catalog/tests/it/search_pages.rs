@@ -1,5 +1,4 @@
 //! Ranked search pages and the programme change signal, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use catalog::audit::Actor;
 use catalog::both_backends;
@@ -8,8 +7,7 @@ use catalog::programme::{ProgrammeProgress, ProgrammeStatus, Sharing};
 use catalog::store::ProgrammeFilter;
 use catalog::{CatalogError, Store};
 
-mod common;
-use common::{code, new};
+use crate::common::{code, new};
 
 both_backends!(ranked_search_pages_through_every_match_once_title_matches_first, |store: Store| async move {
     let actor = Actor::system("test");

@@ -1,5 +1,4 @@
-//! What the search tests share: centre codes and agricultural programmes to import.
-#![allow(dead_code, clippy::unwrap_used)]
+//! What the catalog tests share: centre codes, and agricultural programmes to import.
 
 use catalog::ids::CentreCode;
 use catalog::programme::{Category, NewProgramme, Sharing};
