@@ -1,11 +1,9 @@
 //! Hostile and broken uploads: each gets a clear, non-retryable error — no panic, no hang.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use ingest::pipeline::{process, ProcessOptions};
 use ingest::{ErrorKind, IngestError};
 

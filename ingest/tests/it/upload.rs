@@ -1,7 +1,6 @@
 //! The resumable-upload engine against real catalogs (SQLite and PostgreSQL) and a real local
 //! media store: segments, interruption, resumption, filing with SHA-256 and de-duplication,
 //! cancellation and the sweeper.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

@@ -1,11 +1,9 @@
 //! House transcodes of generated media, checked with ffprobe, FFmpeg's ebur128 and GStreamer.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use ingest::gain::LoudnessTarget;
 use ingest::house::{self, HouseKind, HouseSpec};
 use ingest::probe::probe_facts;

@@ -2,9 +2,6 @@
 //! ingest job again — after it completed, or after a worker died between storing the products
 //! and marking the programme ready — ends in the same programme: ready, one source, one asset
 //! of each kind, and every recorded digest that of the object actually stored.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Duration;
 
@@ -17,6 +14,8 @@ use catalog::programme::{Category, NewProgramme, Programme, ProgrammeStatus};
 use catalog::{both_backends, Store};
 use ingest::worker::{Worker, WorkerConfig, JOB_KIND};
 use sha2::{Digest, Sha256};
+
+use crate::common;
 
 /// Submits a generated one-second clip for 米易 as `title`.
 async fn submitted(store: &Store, media: &MediaStore, dir: &std::path::Path, title: &str) -> Programme {

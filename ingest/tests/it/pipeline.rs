@@ -1,10 +1,8 @@
 //! The whole ingest of generated clips, outputs checked with ffprobe.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-mod common;
 
 use std::sync::Mutex;
 
-use common::*;
+use crate::common::*;
 use ingest::house::HouseKind;
 use ingest::pipeline::{process, process_with_progress, ProcessOptions, Stage};
 use ingest::qc::{Severity, Verdict};

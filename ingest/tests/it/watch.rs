@@ -2,9 +2,6 @@
 //! and a real worker: a clip with a sidecar ends ready in `done/`; an empty file, a text file
 //! named `.mp4` and a bad sidecar end in `failed/` with their reasons; a watcher restarted
 //! while a file's programme is still queued does not submit the file again.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,6 +11,8 @@ use catalog::programme::ProgrammeStatus;
 use catalog::testing::TestStore;
 use ingest::watch::{WatchSettings, Watcher};
 use ingest::worker::{Worker, WorkerConfig};
+
+use crate::common;
 
 async fn wait_for(path: &Path, secs: u64) {
     let deadline = Instant::now() + Duration::from_secs(secs);

@@ -1,8 +1,6 @@
 //! `probe_file` on real generated media, compared with ffprobe and FFmpeg's ebur128.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-mod common;
 
-use common::*;
+use crate::common::*;
 use ingest::probe::{probe_file, StreamKind};
 
 #[test]
