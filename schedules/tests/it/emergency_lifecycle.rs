@@ -1,15 +1,10 @@
 //! The lifecycle driven by the fixtures: alert, update, cancel, EBM cancel, expiry.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use chrono::{DateTime, Utc};
 use schedules::emergency::lifecycle::{AlertState, Lifecycle, Received};
-use schedules::emergency::{validate_document, Alert, AlertTime, EmergencyError};
+use schedules::emergency::{Alert, AlertTime, EmergencyError};
 
-fn alert(name: &str) -> Alert {
-    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
-    validate_document(&std::fs::read(path).unwrap()).alert.unwrap()
-}
+use crate::fixtures::alert;
 
 fn at(s: &str) -> DateTime<Utc> {
     AlertTime::parse_cap(s).unwrap().utc()

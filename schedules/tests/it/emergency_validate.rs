@@ -1,14 +1,9 @@
 //! `validate_document` against every fixture in tests/fixtures/alerts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use schedules::emergency::vocab::{MsgType, Severity, Status};
 use schedules::emergency::{validate_document, DocumentKind, ReasonCode, ValidationReport};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use crate::fixtures::alert_bytes as fixture;
 
 fn validate(name: &str) -> ValidationReport {
     validate_document(&fixture(name))
@@ -246,7 +241,7 @@ fn ebm_ending_before_it_was_sent_is_refused() {
 
 #[test]
 fn mutated_and_truncated_fixtures_never_panic_and_always_explain() {
-    let dir = format!("{}/tests/fixtures/alerts", env!("CARGO_MANIFEST_DIR"));
+    let dir = crate::fixtures::ALERTS;
     let mut seed: u64 = 0x5104_2100;
     let mut next = move || {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

@@ -1,7 +1,5 @@
 //! SM2/SM3 detached signatures over EBD files, with keys generated per test run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine as _;
 use sm2::dsa::signature::Signer as _;
 use sm2::dsa::{Signature, SigningKey};
@@ -11,8 +9,7 @@ use schedules::emergency::signature::{verify_detached, TrustedKeys, DEFAULT_DIST
 use schedules::emergency::ReasonCode;
 
 fn ebd() -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/alerts/ebm_publish_miyi.xml", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(path).unwrap()
+    crate::fixtures::alert_bytes("ebm_publish_miyi.xml")
 }
 
 fn keypair() -> (SigningKey, String) {

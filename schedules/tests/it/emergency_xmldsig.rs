@@ -1,14 +1,11 @@
 //! CAP XML-DSig verification against alerts signed by an independent implementation
 //! (xmlsec1 1.2.37, RSA-2048, rsa-sha256; see docs/emergency.md for how they were made).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use schedules::emergency::xmldsig::{verify_cap_signature, RsaKeys};
 use schedules::emergency::{validate_document, ReasonCode};
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path).unwrap()
+    String::from_utf8(crate::fixtures::alert_bytes(name)).unwrap()
 }
 
 fn keys() -> RsaKeys {

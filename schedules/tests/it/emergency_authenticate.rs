@@ -1,16 +1,12 @@
 //! The verified step: signatures and replay window over validated documents.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use chrono::{DateTime, Utc};
 use schedules::emergency::authenticate::{Authenticated, Authority};
 use schedules::emergency::signature::DEFAULT_DIST_ID;
 use schedules::emergency::{validate_document, AlertTime, ReasonCode};
 use sm2::dsa::signature::Signer as _;
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+use crate::fixtures::alert_bytes as fixture;
 
 fn at(s: &str) -> DateTime<Utc> {
     AlertTime::parse_cap(s).unwrap().utc()

@@ -2,7 +2,6 @@
 //! validated, published; a broken file is refused whole with every bad line named.
 
 // Helpers outside #[test] fns unwrap too: in a test, a panic is the failure report.
-#![allow(clippy::unwrap_used)]
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use schedules::{

@@ -1,17 +1,11 @@
 //! Targeting over the 1+5 network, with alerts parsed from the fixtures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use schedules::emergency::geo::Polygon;
 use schedules::emergency::targeting::{targets, ChannelCoverage, ChannelId, ChannelKind, Network, Withheld};
 use schedules::emergency::vocab::{MsgType, Status};
-use schedules::emergency::{validate_document, Alert, AreaCode, ReasonCode};
+use schedules::emergency::{Alert, AreaCode, ReasonCode};
 
-fn alert(name: &str) -> Alert {
-    let path = format!("{}/tests/fixtures/alerts/{name}", env!("CARGO_MANIFEST_DIR"));
-    let report = validate_document(&std::fs::read(path).unwrap());
-    report.alert.unwrap()
-}
+use crate::fixtures::alert;
 
 fn channel(id: &str, kind: ChannelKind, code: &str, drills: bool) -> ChannelCoverage {
     ChannelCoverage {
