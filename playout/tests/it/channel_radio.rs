@@ -1,14 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A radio channel (audio only) joining its schedule mid-item: the as-run says where it
 //! joined, and the output (checked with ffprobe) holds every sample the engine sent.
-
-mod channel_common;
 
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel_common::*;
+use crate::channel_common::*;
 use chrono::Utc;
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};
 use playout::timeline::{AudioFormat, ChannelFormat};

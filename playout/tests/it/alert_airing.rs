@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Airing an alert by its insertion plan on a radio channel in real time: repeats air the
 //! whole programme each time and the interrupted item resumes in between; expiry takes it
 //! off air; Moderate waits for the item boundary; Minor (crawl only) is a crawl over the
@@ -7,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -16,7 +15,6 @@ use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, Attentio
 use playout::{start_live, AsRunRecord, LiveChannel, OutputTarget, Playlist, ResumePolicy};
 use schedules::emergency::policy::{InsertionPlan, Interrupt};
 
-static SERIAL: Mutex<()> = Mutex::new(());
 const RATE: u32 = 48_000;
 
 fn tone(dir: &Path, name: &str, hz: u32, secs: f64) -> PathBuf {
@@ -109,7 +107,7 @@ fn runs_of(text: &str, c: char) -> Vec<usize> {
 
 #[test]
 fn repeats_air_the_whole_programme_each_time_and_the_item_resumes_in_between() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::ALERT_CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let clip = tone(dir.path(), "programme.wav", 440, 30.0);
     let (live, out, format) = channel(dir.path(), radio(), serde_json::json!([{ "source": clip, "duration": 30.0 }]));
@@ -155,7 +153,7 @@ fn repeats_air_the_whole_programme_each_time_and_the_item_resumes_in_between() {
 
 #[test]
 fn expiry_takes_the_alert_off_air_and_a_crawl_only_alert_airs_nothing_on_radio() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::ALERT_CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let clip = tone(dir.path(), "programme.wav", 440, 30.0);
     let (live, _out, format) = channel(dir.path(), radio(), serde_json::json!([{ "source": clip, "duration": 30.0 }]));
@@ -186,7 +184,7 @@ fn expiry_takes_the_alert_off_air_and_a_crawl_only_alert_airs_nothing_on_radio()
 
 #[test]
 fn moderate_alert_waits_for_the_next_item_boundary() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::ALERT_CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let a = tone(dir.path(), "a.wav", 440, 3.0);
     let b = tone(dir.path(), "b.wav", 440, 20.0);
@@ -238,7 +236,7 @@ fn bottom_is_black(ts: &Path) -> Vec<bool> {
 
 #[test]
 fn minor_alert_is_a_crawl_over_the_programme_on_tv_and_the_sound_is_untouched() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::ALERT_CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("green.mp4");
     let o = Command::new("ffmpeg")

@@ -1,16 +1,13 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A channel's fillers as `kapok serve` configures them from the catalog: a `media://`
 //! filler (a house file through the media cache, fetched by the channel's prefetcher) fills
 //! a scheduled item whose media is missing; the filler list changed while on air
 //! (`ChannelHandle::set_fillers_and_crawl`, a channel edited through the API) takes over
 //! without a restart. Frames checked by decoding the output with FFmpeg.
 
-mod channel_common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel_common::*;
+use crate::channel_common::*;
 use chrono::Utc;
 use playout::cache::{DirFetcher, MediaCache, MediaRef};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};

@@ -1,16 +1,12 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A channel whose every output has lost its receiver (RTMP to a closed port, an SRT caller
 //! with no listener) keeps its timeline and retries the outputs, and says it is OFF AIR:
 //! `Status::off_air_s` and the `kapok_playout_off_air` metric. With one output still up it is
 //! not off air.
 
-mod channel_common;
-mod outputs_common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel_common::{rfc3339, wait_for};
+use crate::channel_common::{rfc3339, wait_for};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};
 use playout::{OutputState, OutputTarget};
 
@@ -22,14 +18,14 @@ fn runner(dir: &std::path::Path, targets: Vec<OutputTarget>) -> ChannelRunner {
         "items": [{ "source": "slate", "duration": 3600.0, "title": "silence" }],
     });
     std::fs::write(&playlist, json.to_string()).unwrap();
-    let config = ChannelConfig::new("radio", outputs_common::radio(), targets);
+    let config = ChannelConfig::new("radio", crate::outputs_common::radio(), targets);
     ChannelRunner::start(config, Arc::new(FileSource::new(&playlist)), Arc::new(MemoryAsRun::default())).unwrap()
 }
 
 fn gone() -> Vec<OutputTarget> {
     vec![
-        OutputTarget::Rtmp { url: format!("rtmp://127.0.0.1:{}/live/radio", outputs_common::free_port()) },
-        OutputTarget::Srt { uri: format!("srt://127.0.0.1:{}?mode=caller", outputs_common::free_port()) },
+        OutputTarget::Rtmp { url: format!("rtmp://127.0.0.1:{}/live/radio", crate::outputs_common::free_port()) },
+        OutputTarget::Srt { uri: format!("srt://127.0.0.1:{}?mode=caller", crate::outputs_common::free_port()) },
     ]
 }
 

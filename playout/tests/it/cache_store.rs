@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! The media cache against a real directory store: LRU under the cap, checksums on insert and
 //! after a restart, damaged files refetched, a store outage leaving the cache intact, and
 //! concurrent fetches.

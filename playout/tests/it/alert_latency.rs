@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Alert latency on a real output: a channel on air in real time (start_live) sends MPEG-TS
 //! over UDP to this test; at time T an Extreme alert is put on air; the received stream is
 //! decoded by ffmpeg and the first block carrying the 853 + 960 Hz attention signal is found.
@@ -18,9 +17,6 @@ use playout::alert::attention::{detects, tone_power};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
 use playout::{start_live, OutputTarget, Playlist, ResumePolicy};
 use schedules::emergency::policy::AlertPolicy;
-
-/// One real-time channel at a time: they share two cores with everything else.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 const DATAGRAM: usize = 7 * 188;
 const RATE: u32 = 48_000;
@@ -132,7 +128,7 @@ struct Measured {
 }
 
 fn run(tv: Option<(u32, u32)>) -> Measured {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = crate::ALERT_CHANNELS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let clip = programme_clip(dir.path(), tv);
     let format = match tv {

@@ -1,14 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A channel airing `media://` items from its local cache through a storage outage: what is
 //! cached airs, what is not airs as slate (and the as-run says why), and media that arrives
 //! once the store is back goes to air at once, joined where the schedule is.
 
-mod channel_common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel_common::*;
+use crate::channel_common::*;
 use chrono::Utc;
 use playout::cache::{DirFetcher, MediaCache, MediaRef};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A live item (MPEG-TS over UDP) that stops sending mid-item, or never sends at all: the
 //! engine waits its input timeout, then fills the rest of the slot with slate and silence and
 //! goes on to the next item at its time.
@@ -9,12 +8,11 @@ use std::time::Duration;
 
 use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
 
-mod media_common;
-use media_common::colour_names;
+use crate::media_common::colour_names;
 
 /// A clip with short GOPs, so a live source can be joined mid-stream.
 fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
-    media_common::clip_with(dir, name, colour, secs, &["-g", "5"])
+    crate::media_common::clip_with(dir, name, colour, secs, &["-g", "5"])
 }
 
 /// A 3 s live item from UDP `port`, then 1 s of `blue`, rendered on the virtual clock with

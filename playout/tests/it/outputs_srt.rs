@@ -1,13 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! MPEG-TS over SRT, both modes, with the receiver vanishing (SIGKILL) and coming back: the
 //! file target beside it keeps a continuous stream and the SRT output resumes. Receivers are
 //! `srt-live-transmit` (Debian srt-tools); everything is checked with ffprobe.
 
-mod outputs_common;
-
 use std::time::Duration;
 
-use outputs_common::*;
+use crate::outputs_common::*;
 use playout::output::Output;
 use playout::{OutputState, OutputTarget};
 

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Filler programmes instead of the slate, rendered on the virtual clock: a missing file and
 //! a gap before a hard start are filled from the channel's filler list in rotation (a filler
 //! that does not open is skipped), the as-run says `fallback`, why, and which filler aired;
@@ -8,9 +7,8 @@ use std::path::{Path, PathBuf};
 
 use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
 
-mod media_common;
-use media_common::clip;
-use media_common::colour_names;
+use crate::media_common::clip;
+use crate::media_common::colour_names;
 
 fn render(playlist: &Playlist, fillers: &[PathBuf], out: &Path) -> Vec<playout::AsRunRecord> {
     let output =

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Renders playlists of generated clips (mixed sizes, rates, channel counts, a clip without
 //! audio, a corrupt and a missing file) on the virtual clock and checks the MPEG-TS with
 //! ffprobe/ffmpeg: frame and sample counts, continuous timestamps, and the colour and tone
@@ -8,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use playout::{render_playlist, Outcome, Playlist};
+use testkit::frames::{centre_rgb as centre_colours, nearest};
+use testkit::media;
 
 struct Clip {
     name: &'static str,
@@ -23,24 +24,15 @@ fn run(cmd: &mut Command) -> Vec<u8> {
 }
 
 fn make_clip(dir: &Path, clip: &Clip) -> PathBuf {
-    let path = dir.join(clip.name);
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-hide_banner", "-loglevel", "error", "-y"]);
-    if let Some((colour, w, h, fps)) = clip.video {
-        cmd.args(["-f", "lavfi", "-i", &format!("color=c={colour}:s={w}x{h}:r={fps}:d={}", clip.secs)]);
-    }
-    if let Some((hz, rate, _)) = clip.audio {
-        cmd.args(["-f", "lavfi", "-i", &format!("sine=frequency={hz}:sample_rate={rate}:duration={}", clip.secs)]);
-    }
-    if clip.video.is_some() {
-        cmd.args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
-    }
-    if let Some((_, _, channels)) = clip.audio {
-        cmd.args(["-c:a", "aac", "-ac", &channels.to_string()]);
-    }
-    cmd.arg(&path);
-    run(&mut cmd);
-    path
+    let mut spec = match clip.video {
+        Some((colour, w, h, fps)) => media::Clip::colour(colour, clip.secs).size(w, h).fps(fps),
+        None => media::Clip::audio_only(clip.secs),
+    };
+    spec = match clip.audio {
+        Some((hz, rate, channels)) => spec.tone(hz).sample_rate(rate).channels(channels),
+        None => spec.no_audio(),
+    };
+    spec.write(&dir.join(clip.name))
 }
 
 /// The streams of `file` as `index,value` lines of `entry`, each once (ffprobe repeats them per program).
@@ -60,24 +52,6 @@ fn ffprobe_lines(file: &Path, stream: &str, entries: &str) -> Vec<String> {
         .args(["-v", "error", "-select_streams", stream, "-show_entries", entries, "-of", "csv=p=0"])
         .arg(file));
     String::from_utf8_lossy(&out).lines().map(str::to_owned).filter(|l| !l.is_empty()).collect()
-}
-
-/// Centre colour (RGB) of every decoded frame, in presentation order.
-fn centre_colours(file: &Path) -> Vec<[u8; 3]> {
-    let out = run(Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "error", "-i"]).arg(file).args([
-        "-map",
-        "0:v:0",
-        "-fps_mode",
-        "passthrough",
-        "-vf",
-        "crop=iw/8:ih/8,scale=1:1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-",
-    ]));
-    out.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
 }
 
 /// Decoded audio, mono, at `rate`.
@@ -109,7 +83,7 @@ fn tone(pcm: &[i16], rate: u32, from: f64, to: f64) -> Option<f64> {
 }
 
 fn colour_name(rgb: [u8; 3]) -> &'static str {
-    let palette: [(&str, [i32; 3]); 8] = [
+    const PALETTE: [(&str, [u8; 3]); 8] = [
         ("black", [0, 0, 0]),
         ("red", [255, 0, 0]),
         ("green", [0, 128, 0]),
@@ -119,13 +93,7 @@ fn colour_name(rgb: [u8; 3]) -> &'static str {
         ("cyan", [0, 255, 255]),
         ("white", [255, 255, 255]),
     ];
-    let d = |p: [i32; 3]| (0..3).map(|i| (i32::from(rgb[i]) - p[i]).pow(2)).sum::<i32>();
-    let (name, best) = palette.iter().map(|(n, p)| (*n, d(*p))).min_by_key(|(_, d)| *d).unwrap_or(("?", 0));
-    if best > 3 * 60 * 60 {
-        "?"
-    } else {
-        name
-    }
+    nearest(rgb, &PALETTE, Some(3 * 60 * 60))
 }
 
 #[test]

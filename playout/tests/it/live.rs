@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Real time on the system clock: one channel into a file, UDP on 127.0.0.1 and HLS at once,
 //! plus an HLS target that cannot write: it fails alone and the others carry on.
 
@@ -9,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use playout::{start_live, Outcome, OutputTarget, Playlist};
 
-mod media_common;
-use media_common::clip;
+use crate::media_common::clip;
 
 #[test]
 fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_target() {

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)] // test code
 //! A live SRT relay (the engine calls an `srt-live-transmit` listener fed with a generated TS)
 //! that is killed mid-item and restarted: the rest of the item is slate and silence with the
 //! reason in the as-run, the output never stops (every frame of the schedule is there, PTS
@@ -12,16 +11,12 @@ use std::time::{Duration, Instant};
 
 use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
 
-mod media_common;
-use media_common::colour_names;
+use crate::media_common::colour_names;
+use testkit::net::free_port;
 
 /// A clip with short GOPs in MPEG-TS, so a live source can be joined mid-stream.
 fn clip(dir: &Path, name: &str, colour: &str, secs: f64) -> PathBuf {
-    media_common::clip_with(dir, name, colour, secs, &["-g", "5", "-f", "mpegts"])
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    crate::media_common::clip_with(dir, name, colour, secs, &["-g", "5", "-f", "mpegts"])
 }
 
 /// `srt-live-transmit` relaying UDP on `udp_in` to an SRT listener on `srt_port`.

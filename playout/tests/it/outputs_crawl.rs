@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A channel's text crawl on the normal TV output: rendered on the virtual clock over a blue
 //! clip, the output decoded by FFmpeg and its pixels read — yellow text on a black band at the
 //! bottom that moves from frame to frame, the picture above untouched, nothing without it.

@@ -1,15 +1,12 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A channel following a wall-clock schedule in real time: restart mid-item and rejoin at the
 //! right item and offset; hot reload that leaves the item on air untouched; skip; slate when
 //! nothing is scheduled. Checked on the output file (the colour of every frame, via ffmpeg)
 //! and on the as-run.
 
-mod channel_common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use channel_common::*;
+use crate::channel_common::*;
 use chrono::{DateTime, Utc};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};
 use playout::{AsRunRecord, Outcome, OutputTarget};

@@ -1,14 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! The channel logo burnt into the TV output: a red PNG at the top-right corner, checked by
 //! decoding a frame of the output with ffmpeg and reading its pixels.
-
-mod outputs_common;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use outputs_common::*;
+use crate::outputs_common::*;
 use playout::output::Output;
 use playout::{Logo, LogoCorner, OutputTarget};
 

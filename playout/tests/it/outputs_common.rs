@@ -1,6 +1,6 @@
 //! Shared helpers of the output tests: a real-time feeder pushing generated frames and tone
 //! into an [`Output`], receivers run as child processes, and ffprobe checks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)] // each test module uses some of them
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -13,6 +13,7 @@ use gstreamer as gst;
 use playout::output::Output;
 use playout::timeline::{AudioFormat, ChannelFormat, FrameRate, MediaTime, VideoFormat};
 use playout::{OutputState, OutputStatus};
+pub use testkit::net::free_port;
 
 pub const FPS: u64 = 25;
 
@@ -30,14 +31,6 @@ pub fn radio() -> ChannelFormat {
         audio: AudioFormat { rate: 48_000, channels: 2 },
         audio_codec: playout::timeline::AudioCodec::Aac,
     }
-}
-
-/// A free local port (TCP and UDP are both free at the time of the call, most likely).
-pub fn free_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = s.local_addr().unwrap().port();
-    drop(s);
-    port
 }
 
 /// Pushes 25 fps video (when the format has video) and 40 ms audio chunks in real time,

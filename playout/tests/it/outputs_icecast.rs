@@ -1,15 +1,12 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A radio channel on an Icecast mount (Debian icecast2, started here with a generated
 //! config): a listener (ffmpeg) reads MP3 back, the server is killed and restarted, the
 //! output reconnects and is heard again; the file target beside it stays continuous.
-
-mod outputs_common;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use outputs_common::*;
+use crate::outputs_common::*;
 use playout::output::Output;
 use playout::{OutputState, OutputTarget};
 

@@ -1,14 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! RTMP push to a local nginx with the RTMP module (Debian nginx + libnginx-mod-rtmp), which
 //! records what it receives; the server is killed and restarted mid-stream: the file target
 //! stays continuous, the RTMP output reconnects, and both recordings hold H.264 (ffprobe).
 
-mod outputs_common;
-
 use std::path::Path;
 use std::time::Duration;
 
-use outputs_common::*;
+use crate::outputs_common::*;
 use playout::output::Output;
 use playout::{OutputState, OutputTarget};
 

@@ -2,7 +2,6 @@
 //! an interlaced source is deinterlaced (its fields are not woven into combs), and a 4:3
 //! source on a 16:9 channel is pillarboxed (scaled to full height, black borders left and
 //! right), whether its pixels are square or not.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,8 +1,5 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! A remote node's schedule source and as-run sink against a small real HTTP server (std
 //! sockets): the request contract, outages, the as-run spool, and a channel running on both.
-
-mod channel_common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -10,7 +7,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use channel_common::rfc3339;
+use crate::channel_common::rfc3339;
 use chrono::Utc;
 use playout::channel::{
     AsRunSink, ChannelConfig, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource, SourceError,

@@ -2,9 +2,6 @@
 //! on the virtual clock and checked by ffprobe: the codec, rate and channels on air, and an
 //! audio length equal to the playlist's within one video frame (40 ms); and the HLS preview
 //! of a channel of another codec, which carries AAC made from it (browsers play AAC).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod media_common;
 
 use std::path::Path;
 use std::process::Command;
@@ -26,7 +23,7 @@ fn probe(file: &Path, stream: &str, entries: &str) -> Vec<String> {
 /// Renders two items (1.6 s + 1.4 s = 3 s) of a generated clip in `format` and checks the result.
 fn renders(format: serde_json::Value, codec: &str, rate: u32, channels: u32) {
     let dir = tempfile::tempdir().unwrap();
-    let clip = media_common::clip(dir.path(), "a.mp4", "red", 2.0);
+    let clip = crate::media_common::clip(dir.path(), "a.mp4", "red", 2.0);
     let playlist = serde_json::json!({ "format": format, "items": [
         { "source": clip, "duration": 1.6 }, { "source": clip, "in": 0.3, "duration": 1.4 } ] });
     let playlist = Playlist::from_json(&playlist.to_string()).unwrap();
@@ -85,7 +82,7 @@ fn radio_channel_airs_opus_at_48_khz() {
 /// Renders 3 s of `format` into a file and an HLS directory; the HLS audio's codec and length.
 fn hls_audio(format: serde_json::Value) -> (String, f64) {
     let dir = tempfile::tempdir().unwrap();
-    let clip = media_common::clip(dir.path(), "a.mp4", "red", 3.0);
+    let clip = crate::media_common::clip(dir.path(), "a.mp4", "red", 3.0);
     let json = serde_json::json!({ "format": format, "items": [{ "source": clip, "duration": 3.0 }] });
     let playlist = Playlist::from_json(&json.to_string()).unwrap();
     let hls = dir.path().join("hls");

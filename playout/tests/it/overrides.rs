@@ -1,60 +1,16 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 //! Overrides on the virtual clock: a generated source goes on air at the requested frame and
 //! the schedule resumes as the policy says; checked on the decoded output.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use playout::playlist::Source;
 use playout::timeline::MediaTime;
 use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, ResumePolicy, VirtualClock};
+use testkit::frames::{primaries as colours, runs};
+use testkit::media::Clip;
 
 fn clip(dir: &Path, name: &str, colour: &str, hz: u32, secs: f64) -> PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("color=c={colour}:s=320x180:r=25:d={secs}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency={hz}:sample_rate=48000:duration={secs}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    path
-}
-
-/// Red/green/blue/black name of each frame's centre.
-fn colours(file: &Path) -> Vec<&'static str> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-i"])
-        .arg(file)
-        .args(["-map", "0:v:0", "-fps_mode", "passthrough", "-vf", "crop=iw/8:ih/8,scale=1:1", "-f", "rawvideo"])
-        .args(["-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    out.stdout
-        .chunks_exact(3)
-        .map(|c| match (c[0] > 128, c[1] > 64, c[2] > 128) {
-            (true, false, false) => "red",
-            (false, true, false) => "green",
-            (false, false, true) => "blue",
-            (false, false, false) => "black",
-            _ => "?",
-        })
-        .collect()
-}
-
-fn runs(colours: &[&'static str]) -> Vec<(&'static str, usize)> {
-    let mut out: Vec<(&str, usize)> = Vec::new();
-    for c in colours {
-        match out.last_mut() {
-            Some((last, n)) if last == c => *n += 1,
-            _ => out.push((c, 1)),
-        }
-    }
-    out
+    Clip::colour(colour, secs).tone(hz).write(&dir.join(name))
 }
 
 fn secs(s: f64) -> MediaTime {
