@@ -240,19 +240,16 @@ fn colour_runs(ts: &Path) -> Vec<(&'static str, usize)> {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut runs: Vec<(&str, usize)> = Vec::new();
-    for c in o.stdout.chunks_exact(3) {
-        let name = match (c[0] > 128, c[1] > 100, c[2] > 128) {
+    let names: Vec<&'static str> = o
+        .stdout
+        .chunks_exact(3)
+        .map(|c| match (c[0] > 128, c[1] > 100, c[2] > 128) {
             (true, false, false) => "red",
             (false, true, false) => "green",
             _ => "other",
-        };
-        match runs.last_mut() {
-            Some((last, n)) if *last == name => *n += 1,
-            _ => runs.push((name, 1)),
-        }
-    }
-    runs
+        })
+        .collect();
+    testkit::frames::runs(&names)
 }
 
 fn tv_size() -> (u32, u32) {

@@ -1,6 +1,5 @@
 //! Helpers of the channel tests: generated clips whose colour tells the second, a playlist
 //! file written atomically, and the palette colour of every frame of an output (testkit).
-#![allow(dead_code)] // each test module uses some of them
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! Generated clips and a per-frame colour probe shared by the engine's render and live tests
 //! (filler, live, live_source, live_srt, render_codecs): a clip's colour tells which item is on
 //! air.
-#![allow(dead_code)] // each test module uses some of them
 
 use std::path::{Path, PathBuf};
 

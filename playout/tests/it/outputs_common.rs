@@ -1,6 +1,5 @@
 //! Shared helpers of the output tests: a real-time feeder pushing generated frames and tone
 //! into an [`Output`], receivers run as child processes, and ffprobe checks.
-#![allow(dead_code)] // each test module uses some of them
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
