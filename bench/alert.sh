@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Emergency alert latency per channel kind: from the moment an alert is accepted (T) to the
 # first attention-signal block arriving on the channel's UDP MPEG-TS output, and from a cancel
-# to the signal's end; measured by playout/tests/alert_latency.rs on a real-time channel
+# to the signal's end; measured by playout/tests/it/alert_latency.rs on a real-time channel
 # (start_live), the output decoded by ffmpeg. Figures go to bench/alert.md.
 #
 #   bench/alert.sh                      # 5 runs, TV 1280x720p25 and radio 48 kHz stereo
@@ -10,12 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 export KAPOK_ALERT_TV_SIZE=${KAPOK_ALERT_TV_SIZE:-1280x720}
-cargo test --release -q -p playout --test alert_latency --no-run
+cargo test --release -q -p playout --test it --no-run
 lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
 for i in $(seq "$RUNS"); do
   # A run over the 1 s limit fails the test but still prints its figures: keep them.
-  cargo test --release -q -p playout --test alert_latency -- --nocapture --test-threads=1 2>&1 \
+  cargo test --release -q -p playout --test it alert_latency:: -- --nocapture --test-threads=1 2>&1 \
     | grep -o 'ALERT-LATENCY.*' | tee -a "$lines" || true
 done
 summary() { # kind field → "min median max"

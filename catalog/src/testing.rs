@@ -1,18 +1,9 @@
 //! Test harnesses (feature `test-support`): a fresh catalog database per test on SQLite or
 //! on a throwaway PostgreSQL cluster.
 //!
-//! PostgreSQL: when `KAPOK_TEST_DATABASE_URL` is set (a superuser URL), each test gets a new
-//! database on that server. Otherwise the first test of a process starts a private cluster
-//! (initdb + postgres from Debian's packages, in a temp dir, on a free loopback port); a
-//! watchdog shell stops it and removes its files when the test process exits. Missing server
-//! binaries fail the test with the install command: no test skips silently.
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
-
-use sqlx::Connection;
+//! PostgreSQL: the server of `testkit::postgres` (`tests/kit/src/postgres.rs`), a private
+//! cluster or `KAPOK_TEST_DATABASE_URL`, with a new database per test. These are the parts
+//! that need catalog types; generic harnesses live in the `testkit` crate.
 
 use crate::Store;
 
@@ -57,141 +48,18 @@ pub async fn postgres_store() -> TestStore {
 ///
 /// # Panics
 /// When no PostgreSQL can be started or reached; the message says how to install it.
-#[allow(clippy::panic)]
 pub async fn postgres_database_url() -> String {
-    let admin = match std::env::var("KAPOK_TEST_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => match CLUSTER.get_or_init(start_cluster) {
-            Ok(url) => url.clone(),
-            Err(e) => panic!("{e}"),
-        },
-    };
-    let name = format!("kapok_t_{}", uuid::Uuid::new_v4().simple());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match create_database(&admin, &name).await {
-            Ok(()) => break,
-            Err(e) if Instant::now() < deadline => {
-                tracing::debug!("test postgres not ready: {e}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("cannot create a test database on {admin}: {e}"),
-        }
-    }
-    match admin.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("KAPOK_TEST_DATABASE_URL {admin:?} has no database path"),
-    }
+    postgres::database_url().await
 }
 
-async fn create_database(admin: &str, name: &str) -> Result<(), sqlx::Error> {
-    let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-    conn.close().await
-}
-
-static CLUSTER: OnceLock<Result<String, String>> = OnceLock::new();
-
-const INSTALL: &str = "install them with `sudo apt-get install -y postgresql` (or run scripts/setup-debian.sh)";
-
-/// Where Debian (or PATH) keeps `initdb` and `postgres`.
-fn pg_bin_dir() -> Result<PathBuf, String> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    if let Some(d) = dirs.into_iter().rev().find(|d| d.join("initdb").exists() && d.join("postgres").exists()) {
-        return Ok(d);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .find(|d| d.join("initdb").exists() && d.join("postgres").exists())
-        .ok_or_else(|| format!("PostgreSQL server binaries (initdb, postgres) not found: {INSTALL}"))
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
-}
-
-/// `initdb` refuses to run as root, so as root the cluster runs as the `postgres` user that
-/// Debian's package creates.
-fn command(bin: &Path, as_postgres: bool) -> Command {
-    if as_postgres {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    }
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
-}
-
-fn start_cluster() -> Result<String, String> {
-    let bin = pg_bin_dir()?;
-    let root = is_root();
-    let dir = tempfile::Builder::new().prefix("kapok-pg-").tempdir().map_err(|e| format!("temp dir: {e}"))?.keep();
-    let data = dir.join("data");
-    if root {
-        let ok = Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir).status();
-        if !ok.map(|s| s.success()).unwrap_or(false) {
-            return Err(format!(
-                "cannot hand {} to the postgres user (is PostgreSQL installed? {INSTALL})",
-                dir.display()
-            ));
-        }
-    }
-    let out = command(&bin.join("initdb"), root)
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "-N", "-D"])
-        .arg(&data)
-        .output()
-        .map_err(|e| format!("initdb: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let port = free_port()?;
-    // The watchdog runs postgres and stops it (and removes the cluster) once this test process
-    // is gone; /proc is checked rather than `kill -0`, which fails across users.
-    let script = r#"
-"$1/postgres" -D "$2" -p "$3" -k "$4" -c listen_addresses=127.0.0.1 -c fsync=off \
-  -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 >"$4/postgres.log" 2>&1 &
-pg=$!
-while [ -d "/proc/$5" ] && kill -0 "$pg" 2>/dev/null; do sleep 0.5; done
-kill -INT "$pg" 2>/dev/null; wait "$pg"; rm -rf "$4"
-"#;
-    let sh = Path::new("/bin/sh");
-    command(sh, root)
-        .arg("-c")
-        .arg(script)
-        .arg("sh")
-        .arg(&bin)
-        .arg(&data)
-        .arg(port.to_string())
-        .arg(&dir)
-        .arg(std::process::id().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("start postgres: {e}"))?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("postgres.log")).unwrap_or_default();
-            return Err(format!("postgres did not start on port {port} within 30 s: {log}"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
-}
+// The harness is `testkit`'s, compiled here from its source: catalog may not depend on the
+// dev-only testkit crate, and `web`'s and the root crate's tests still reach it through here.
+// One binary should use one of the two (each starts its own cluster on first use).
+#[allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#[path = "../../tests/kit/src/net.rs"]
+mod net;
+#[path = "../../tests/kit/src/postgres.rs"]
+mod postgres;
 
 /// Runs an async test body against a fresh store on each backend:
 /// `both_backends!(name, |store| async move { ... })` defines `name::sqlite` and

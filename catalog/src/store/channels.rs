@@ -1,4 +1,5 @@
-//! Channels: created, listed and retired by their centre.
+//! Channels: created, listed, edited (name, day start, fillers, crawl, logo) and retired by
+//! their centre.
 
 use chrono::Utc;
 use sqlx::types::Json;
@@ -6,13 +7,30 @@ use sqlx::types::Json;
 use super::rows::{convert, ChannelRow};
 use super::{record_audit, with_pool, Store};
 use crate::audit::Actor;
-use crate::channel::{Channel, NewChannel};
+use crate::channel::{check_crawl, Channel, ChannelLogo, NewChannel, MAX_FILLERS};
 use crate::error::{CatalogError, Result};
-use crate::ids::ChannelId;
+use crate::ids::{ChannelId, ProgrammeId};
+use crate::programme::Sharing;
 use crate::store::BeginWrite;
 
 const COLUMNS: &str =
     "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at, fillers, crawl, logo";
+
+/// An edit of a channel: a new name or day start, retiring (or returning to service), or what
+/// it airs besides its schedule (fillers, crawl, logo).
+#[derive(Debug, Clone, Default)]
+pub struct ChannelEdit {
+    pub name: Option<String>,
+    pub day_start: Option<String>,
+    /// `Some(true)` retires the channel now, `Some(false)` returns it to service.
+    pub retired: Option<bool>,
+    /// The filler programmes, replacing the list (`Some(vec![])` clears it).
+    pub fillers: Option<Vec<ProgrammeId>>,
+    /// `Some(None)` or an empty text removes the crawl.
+    pub crawl: Option<Option<String>>,
+    /// `Some(None)` removes the logo.
+    pub logo: Option<Option<ChannelLogo>>,
+}
 
 impl Store {
     /// Creates a channel, audited.
@@ -58,5 +76,81 @@ impl Store {
         let sql = format!("SELECT {COLUMNS} FROM channels {filter} ORDER BY slug");
         let rows: Vec<ChannelRow> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
         convert(rows)
+    }
+
+    /// Renames, moves the day start of, retires or un-retires a channel, or sets its fillers,
+    /// crawl and logo; audited.
+    ///
+    /// # Errors
+    /// `NotFound`; `Invalid` for an empty name, a day start that is not `HH:MM`, a filler that
+    /// is unknown or another centre's private programme, too many fillers, or a bad crawl or
+    /// logo (see [`check_crawl`], [`ChannelLogo::check`]).
+    pub async fn update_channel(&self, actor: &Actor, id: ChannelId, edit: &ChannelEdit) -> Result<Channel> {
+        let before = self.get_channel(id).await?;
+        let name = edit.name.as_deref().map(str::trim).unwrap_or(&before.name).to_string();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(CatalogError::invalid("name", "1-100 characters without control characters"));
+        }
+        let day_start = edit.day_start.clone().unwrap_or_else(|| before.day_start.clone());
+        if chrono::NaiveTime::parse_from_str(&day_start, "%H:%M").is_err() {
+            return Err(CatalogError::invalid("day_start", "must be HH:MM"));
+        }
+        let retired_at = match edit.retired {
+            None => before.retired_at,
+            Some(true) => before.retired_at.or_else(|| Some(Utc::now())),
+            Some(false) => None,
+        };
+        let fillers = match &edit.fillers {
+            Some(f) => self.check_fillers(&before, f).await?,
+            None => before.fillers.clone(),
+        };
+        let crawl = match &edit.crawl {
+            Some(text) => check_crawl(text.as_deref().unwrap_or_default())?,
+            None => before.crawl.clone(),
+        };
+        let logo = edit.logo.clone().unwrap_or_else(|| before.logo.clone());
+        if let Some(l) = &logo {
+            l.check()?;
+        }
+        let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3, fillers = $4, crawl = $5, \
+                   logo = $6 WHERE id = $7";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(Json(&fillers)).bind(&crawl)
+                .bind(logo.as_ref().map(Json)).bind(id.to_string())
+                .execute(&mut *tx).await?;
+            let b = serde_json::json!({ "name": before.name, "day_start": before.day_start, "retired_at": before.retired_at,
+                "fillers": before.fillers, "crawl": before.crawl, "logo": before.logo });
+            let a = serde_json::json!({ "name": name, "day_start": day_start, "retired_at": retired_at,
+                "fillers": fillers, "crawl": crawl, "logo": logo });
+            let action = if edit.retired == Some(true) && before.retired_at.is_none() { "channel.retire" } else { "channel.update" };
+            record_audit!(&mut *tx, actor, action, "channel", id.to_string(), Some(b), Some(a))?;
+            tx.commit().await?;
+        });
+        self.get_channel(id).await
+    }
+
+    /// `fillers` if each is a programme `channel` may air: its centre's own, or shared with
+    /// the network.
+    async fn check_fillers(&self, channel: &Channel, fillers: &[ProgrammeId]) -> Result<Vec<ProgrammeId>> {
+        if fillers.len() > MAX_FILLERS {
+            return Err(CatalogError::invalid("fillers", format!("at most {MAX_FILLERS} programmes")));
+        }
+        for id in fillers {
+            let p = match self.get_programme(*id).await {
+                Ok(p) => p,
+                Err(CatalogError::NotFound { .. }) => {
+                    return Err(CatalogError::invalid("fillers", format!("no programme {id}")));
+                }
+                Err(e) => return Err(e),
+            };
+            if p.centre != channel.centre && p.sharing != Sharing::Network {
+                return Err(CatalogError::invalid(
+                    "fillers",
+                    format!("programme {id} belongs to centre {} and is not shared with the network", p.centre),
+                ));
+            }
+        }
+        Ok(fillers.to_vec())
     }
 }

@@ -235,6 +235,17 @@ impl Store {
         convert(rows)
     }
 
+    /// One asset by id.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such asset.
+    pub async fn get_asset(&self, id: AssetId) -> Result<Asset> {
+        let sql = "SELECT id, programme_id, kind, key, sha256, size_bytes, created_at FROM assets WHERE id = $1";
+        let row: Option<AssetRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await)?;
+        row.ok_or_else(|| CatalogError::not_found("asset", id))?.try_into()
+    }
+
     /// An existing asset of `kind` with this content, so identical uploads reuse one object.
     ///
     /// # Errors

@@ -13,6 +13,15 @@ use crate::user::{ApiToken, NewApiToken, NewUser, User};
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, centre_code, disabled, created_at";
 const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, role, centre_code, created_at, expires_at, revoked_at";
 
+/// A token row with the two facts of its user that authentication needs.
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    #[sqlx(flatten)]
+    token: TokenRow,
+    username: String,
+    disabled: bool,
+}
+
 impl Store {
     /// Creates a user, audited (without the password hash).
     ///
@@ -148,5 +157,34 @@ impl Store {
         });
         self.credentials.bump();
         Ok(())
+    }
+
+    /// The token with this hash and its user's name and disabled flag, in one round trip
+    /// (authentication runs on every API request).
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn find_token_with_user(&self, token_hash: &str) -> Result<Option<(ApiToken, String, bool)>> {
+        let sql = "SELECT t.id, t.user_id, t.name, t.token_hash, t.role, t.centre_code, t.created_at, t.expires_at, \
+                   t.revoked_at, u.username, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                   WHERE t.token_hash = $1";
+        let row: Option<TokenUserRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)?;
+        match row {
+            Some(r) => Ok(Some((r.token.try_into()?, r.username, r.disabled))),
+            None => Ok(None),
+        }
+    }
+
+    /// One API token by id, usable or not.
+    ///
+    /// # Errors
+    /// `NotFound` when there is no such token.
+    pub async fn get_token(&self, id: TokenId) -> Result<ApiToken> {
+        let sql = "SELECT id, user_id, name, token_hash, role, centre_code, created_at, expires_at, revoked_at \
+                   FROM api_tokens WHERE id = $1";
+        let row: Option<TokenRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await)?;
+        row.ok_or_else(|| CatalogError::not_found("token", id))?.try_into()
     }
 }
