@@ -32,23 +32,7 @@ impl Drop for Killed {
     }
 }
 
-/// Energy share of `freq` in `x` (Goertzel), as tests/alert.rs.
-fn tone_share(x: &[f32], rate: f32, freq: f32) -> f32 {
-    let w = 2.0 * std::f32::consts::PI * freq / rate;
-    let (mut s1, mut s2) = (0.0f32, 0.0f32);
-    for &v in x {
-        let s0 = v + 2.0 * w.cos() * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
-    let total: f32 = x.iter().map(|v| v * v).sum::<f32>() * x.len() as f32 / 2.0;
-    if total > 0.0 {
-        power / total
-    } else {
-        0.0
-    }
-}
+use testkit::tone::tone_share;
 
 /// True when the TS bytes carry both attention tones (853 Hz + 960 Hz) somewhere.
 fn attention_in(ts: &[u8], dir: &Path) -> bool {

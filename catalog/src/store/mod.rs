@@ -40,13 +40,6 @@ pub use uploads::{NewUpload, Upload};
 
 use crate::error::{CatalogError, Result};
 
-/// The old path of [`ChannelEdit`], kept while `web` still imports it from here (issue 15
-/// moves `web` to `catalog::store::ChannelEdit`; then this goes).
-#[doc(hidden)]
-pub mod web_lookups {
-    pub use super::ChannelEdit;
-}
-
 /// Handle to the catalog database. Cheap to clone; all clones share one pool.
 #[derive(Clone, Debug)]
 pub struct Store {

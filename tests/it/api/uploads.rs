@@ -22,16 +22,7 @@ fn metadata(pairs: &[(&str, &str)]) -> String {
 }
 
 fn clip(dir: &std::path::Path) -> Vec<u8> {
-    let path = dir.join("mango.mp4");
-    let ok = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    std::fs::read(path).unwrap()
+    testkit::media::Clip::pattern(2.0).size(320, 240).tone(440).shortest().bytes(dir, "mango.mp4")
 }
 
 async fn create(app: &App, role: Role, length: usize, meta: &str) -> reqwest::Response {

@@ -5,10 +5,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Media generation and independent measurement (FFmpeg's `ebur128`), shared with the
-/// ingest crate's tests.
-#[path = "../../../ingest/tests/common/mod.rs"]
-pub mod media;
+/// Media generation and independent measurement (FFmpeg's `ebur128`), shared by every crate's tests.
+pub use testkit::media;
 
 /// A running `kapok serve`, killed when dropped.
 pub struct Server {
@@ -116,18 +114,10 @@ pub fn token(data: &Path, user: &str) -> String {
     out["token"].as_str().unwrap().to_string()
 }
 
-/// A short H.264/AAC clip made with FFmpeg's test sources.
+/// A short H.264/AAC clip of FFmpeg's test pattern and a tone at 44.1 kHz; `size` as `640x360`.
 pub fn make_clip(path: &Path, seconds: u32, size: &str, tone_hz: u32) {
-    let ok = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size={size}:rate=25:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency={tone_hz}:sample_rate=44100:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest"])
-        .arg(path)
-        .status()
-        .expect("ffmpeg (scripts/setup-debian.sh installs it)");
-    assert!(ok.success(), "ffmpeg could not make {}", path.display());
+    let (w, h) = size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?))).expect("WxH");
+    media::Clip::pattern(f64::from(seconds)).size(w, h).tone(tone_hz).sample_rate(44_100).shortest().write(path);
 }
 
 /// `ffprobe -show_streams -show_format` as JSON.

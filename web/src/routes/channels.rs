@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use catalog::channel::{Channel, ChannelFormat, ChannelKind, ChannelLogo, NewChannel};
 use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
-use catalog::store::web_lookups::ChannelEdit;
+use catalog::store::ChannelEdit;
 use serde::Deserialize;
 
 use crate::auth::policy::{allows, decide, Decision, Permission, Principal};
