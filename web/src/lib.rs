@@ -50,6 +50,7 @@ pub mod state;
 pub mod telemetry;
 pub mod token_cache;
 pub mod tus;
+pub mod ui;
 pub mod uploads;
 pub mod user_lists;
 pub mod users;

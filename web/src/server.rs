@@ -14,7 +14,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
     data: std::path::PathBuf,
-    ui_dir: std::path::PathBuf,
+    ui_dir: Option<std::path::PathBuf>,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
     watch: Option<ingest::watch::Watcher>,
@@ -172,7 +172,7 @@ impl Application {
             events.close();
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
-        let app = crate::app::router_with_ui(self.state, Some(&self.ui_dir)).nest_service("/hls", hls);
+        let app = crate::app::router_with_ui(self.state, self.ui_dir.as_deref()).nest_service("/hls", hls);
         // Client addresses reach the login limiter (per-address allowance).
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped(stop_rx)).await;
