@@ -25,7 +25,7 @@ async fn get(app: &Router, path: &str, if_none_match: Option<&str>) -> Answer {
     Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-fn header<'a>(a: &'a Answer, name: header::HeaderName) -> &'a str {
+fn header(a: &Answer, name: header::HeaderName) -> &str {
     a.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
