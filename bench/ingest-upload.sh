@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# (c) tus upload over loopback to the local store (figures go to bench/ingest.md):
+# (c) tus upload over loopback to the local store (figures go to bench/notes/ingest.md):
 # a generated random file (default 1 GiB) is created and sent in one streamed PATCH
 # (curl -T, never buffered) to `kapok serve --role api` on SQLite + the local store; the
 # wall time covers POST, PATCH and the server's join of the segments into the source

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ingest benchmarks (figures go to bench/ingest.md):
+# Ingest benchmarks (figures go to bench/notes/ingest.md):
 #  (a) house transcode of a generated 60 s 1920x1080@25 clip: Kapok (measure + transcode +
 #      re-measure) vs the equivalent ffmpeg command of docs/house-format.md, same run;
 #  (b) loudness measurement throughput, 48 kHz stereo, pinned to one core;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Streaming-put throughput and peak memory of the media store (results in bench/media.md).
+# Streaming-put throughput and peak memory of the media store (results in bench/notes/media.md).
 # Usage: bench/media.sh [MiB]   (default 1024; needs moto for the S3 run, see docs/storage.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."

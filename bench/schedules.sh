@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Schedules benchmark: generate 7 days x 12 channels (6 TV + 6 radio, one pair per centre)
 # against 100,000 synthetic programmes on one thread, then validate one day (mean of 100).
-# Usage: bench/schedules.sh [PROGRAMMES]   (default 100000). Figures go to bench/schedules.md.
+# Usage: bench/schedules.sh [PROGRAMMES]   (default 100000). Figures go to bench/notes/schedules.md.
 # Then the same through the catalog and the HTTP route (web/examples/schedule_bench_stored.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."

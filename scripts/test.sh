@@ -14,6 +14,9 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+step "Debian packaging (scripts/check-package.sh)"; scripts/check-package.sh
+step "unused dependencies (cargo machete)"
+cargo machete
 step "cargo test"
 cargo test --workspace --no-fail-fast "$@"
 step "browser UI in headless Chromium (ui/test.sh)"

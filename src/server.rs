@@ -20,7 +20,7 @@ pub struct Application {
     /// The channels on air behind `state.on_air`.
     on_air_list: crate::metrics::OnAirChannels,
     data: std::path::PathBuf,
-    ui_dir: std::path::PathBuf,
+    ui_dir: Option<std::path::PathBuf>,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
     watch: Option<ingest::watch::Watcher>,
@@ -186,7 +186,7 @@ impl Application {
             events.close();
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
-        let app = web::app::router_with_ui(self.state, Some(&self.ui_dir)).nest_service("/hls", hls);
+        let app = web::app::router_with_ui(self.state, self.ui_dir.as_deref()).nest_service("/hls", hls);
         // Client addresses reach the login limiter (per-address allowance).
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped()).await;

@@ -36,8 +36,9 @@ pub struct Config {
     /// Where media objects live (`file://` or `s3://`) and how to reach an S3 server.
     pub storage: MediaStoreConfig,
     pub log_format: LogFormat,
-    /// The built browser UI (`ui/dist` of a checkout); not served when it holds no index.html.
-    pub ui_dir: PathBuf,
+    /// A directory served as the browser UI in place of the one embedded in the binary (for UI
+    /// development: `ui/dist` of a checkout); `None`, the default: the embedded UI.
+    pub ui_dir: Option<PathBuf>,
     /// An unfinished upload receiving nothing for this long is swept away (default 24 h).
     pub upload_expiry: std::time::Duration,
     /// The largest upload accepted, bytes (default 200 GiB).
@@ -280,7 +281,7 @@ impl Config {
                 s3_allow_http: f.s3_allow_http.unwrap_or(false),
             },
             log_format,
-            ui_dir: f.ui_dir.unwrap_or_else(|| PathBuf::from("ui/dist")),
+            ui_dir: f.ui_dir,
             upload_expiry: std::time::Duration::from_secs(match f.upload_expiry_s {
                 Some(0) => {
                     return Err(ConfigError::new("KAPOK_UPLOAD_EXPIRY_S (upload_expiry_s)", "must be at least 1"))

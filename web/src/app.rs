@@ -96,13 +96,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP application (API only).
 pub fn router(state: AppState) -> Router {
-    router_with_ui(state, None)
+    assemble(state, None)
 }
 
-/// The whole HTTP application, serving the built browser UI from `ui` (its `index.html` for
-/// any path that is not the API's) when that directory holds one. Unknown `/api` paths keep
+/// The whole HTTP application with the browser UI (`crate::ui`): the one embedded in the
+/// binary when `ui` is `None`, else the files of that directory. Unknown `/api` paths keep
 /// their JSON 404.
 pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
+    assemble(state, Some(crate::ui::service(ui)))
+}
+
+fn assemble(state: AppState, ui: Option<axum::routing::MethodRouter>) -> Router {
     let (router, mut doc) = api().split_for_parts();
     let (uploads, upload_doc) = upload_api().split_for_parts();
     doc.merge(upload_doc);
@@ -114,11 +118,8 @@ pub fn router_with_ui(state: AppState, ui: Option<&std::path::Path>) -> Router {
     let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
     // For Prometheus, outside /api and its document; unauthenticated (see `crate::routes::metrics`).
     let router = router.route("/metrics", get(crate::routes::metrics::metrics));
-    let router = match ui.filter(|dir| dir.join("index.html").is_file()) {
-        Some(dir) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
-        ),
+    let router = match ui {
+        Some(ui) => router.route("/api/{*rest}", axum::routing::any(not_found)).fallback_service(ui),
         None => router.fallback(not_found),
     };
     router

@@ -16,3 +16,4 @@ pub mod range;
 pub mod routes;
 pub mod schema_docs;
 pub mod state;
+pub mod ui;

@@ -21,5 +21,6 @@ mod reports_api;
 mod schedules_api;
 mod search_api;
 mod stream_layout_api;
+mod ui_embedded;
 mod uploads;
 mod users_api;
