@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The emergency desk under a flood: 1,000 POSTs of one alert through the real API (token auth,
 # validation, de-duplication, the catalog write of the first) on SQLite and PostgreSQL, as
-# web/tests/alert_store.rs `a_flood_of_one_alert…` measures it. Figures go to bench/notes/alert-store.md.
+# tests/it/api/alert_store.rs `a_flood_of_one_alert…` measures it. Figures go to bench/notes/alert-store.md.
 #
 #   bench/alert-store.sh                  # release build, 3 runs
 #   PROFILE=dev RUNS=1 bench/alert-store.sh
