@@ -332,7 +332,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             let audio_codec = node
                 .audio_codec
                 .as_deref()
-                .map(catalog::channel::AudioCodec::parse)
+                .map(str::parse::<catalog::channel::AudioCodec>)
                 .transpose()
                 .map_err(|e| Failure { code: 2, message: format!("--audio-codec: {e}") })?;
             let opts = web::playout_node::NodeOptions {

@@ -28,7 +28,7 @@ impl Playlist {
                 }
             }
         } else {
-            let elapsed = MediaTime::from_nanos(elapsed_ns.unsigned_abs());
+            let elapsed = MediaTime::from_nanos(elapsed_ns);
             let segments = plan(&self.format, &self.plan_items());
             let current = segments.iter().find(|s| s.end.time > elapsed).map(|s| (s.kind, s.start.time, s.end.time));
             joined.items = match current {
@@ -44,12 +44,12 @@ impl Playlist {
                 }
                 Some((SegmentKind::Item(i), start, end)) => {
                     let mut items = self.items[i..].to_vec();
-                    let into = elapsed.saturating_sub(start);
+                    let into = elapsed.sub_or_zero(start);
                     let current = &mut items[0];
                     if current.kind == ItemKind::File {
                         current.in_point = current.in_point.saturating_add(into);
                     }
-                    current.duration = end.saturating_sub(elapsed);
+                    current.duration = end.sub_or_zero(elapsed);
                     current.start = None;
                     current.hard = false;
                     items
@@ -57,11 +57,8 @@ impl Playlist {
             };
         }
         for item in &mut joined.items {
-            item.offset = item
-                .start
-                .and_then(|s| (s - now).num_nanoseconds())
-                .and_then(|ns| u64::try_from(ns).ok())
-                .map(MediaTime::from_nanos);
+            item.offset =
+                item.start.and_then(|s| (s - now).num_nanoseconds()).filter(|ns| *ns >= 0).map(MediaTime::from_nanos);
         }
         (!joined.items.is_empty()).then_some(joined)
     }

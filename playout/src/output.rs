@@ -10,9 +10,11 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
+use crate::audio_codec::CodecElements;
 use crate::error::PlayoutError;
-use crate::target::{OutputTarget, Target};
 use crate::timeline::{ChannelFormat, MediaTime};
+
+use crate::target::{OutputTarget, Target};
 
 /// Every element the output needs, with the Debian package that provides it.
 const NEEDED: &[(&str, &str)] = &[
@@ -309,9 +311,9 @@ fn push(
 ) -> Result<(), PlayoutError> {
     {
         let b = buffer.make_mut();
-        b.set_pts(gst::ClockTime::from_nseconds(pts.nanos()));
+        b.set_pts(gst::ClockTime::from_nseconds(pts.unsigned_nanos()));
         b.set_dts(gst::ClockTime::NONE);
-        b.set_duration(gst::ClockTime::from_nseconds(duration.nanos()));
+        b.set_duration(gst::ClockTime::from_nseconds(duration.unsigned_nanos()));
         b.unset_flags(gst::BufferFlags::DISCONT | gst::BufferFlags::GAP);
     }
     src.push_buffer(buffer).map(|_| ()).map_err(|e| PlayoutError::Output(format!("output refused a buffer: {e:?}")))

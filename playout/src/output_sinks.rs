@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::audio_codec::AudioCodec;
+use crate::audio_codec::{AudioCodec, CodecElements};
 use crate::error::PlayoutError;
 use crate::target::OutputTarget;
 

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
-use crate::timeline::{AudioCodec, AudioFormat, ChannelFormat, FrameRate, MediaTime, PlanItem, VideoFormat};
+use schedules::format::FormatKind;
+
+use crate::timeline::{ChannelFormat, MediaTime, PlanItem};
 
 /// Longest item accepted (48 h): longer is a typo, not a programme.
 const MAX_ITEM_S: f64 = 48.0 * 3600.0;
@@ -229,7 +231,7 @@ impl Playlist {
             let offset = match (it.start, origin) {
                 (Some(s), Some(o)) => {
                     let ns = (s - o).num_nanoseconds();
-                    match ns.and_then(|ns| u64::try_from(ns).ok()) {
+                    match ns.filter(|ns| *ns >= 0) {
                         Some(ns) => Some(MediaTime::from_nanos(ns)),
                         None => {
                             problems.push(format!("{}: {s} is before the playlist start {o}", at("start")));
@@ -264,80 +266,31 @@ impl Playlist {
 }
 
 fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFormat> {
-    let before = problems.len();
-    if !(8_000..=192_000).contains(&raw.sample_rate) {
-        problems.push(format!("format.sample_rate: must be 8000..=192000 Hz (got {})", raw.sample_rate));
-    }
-    if !(1..=2).contains(&raw.channels) {
-        problems.push(format!("format.channels: must be 1 or 2 (got {})", raw.channels));
-    }
-    let audio = AudioFormat { rate: raw.sample_rate, channels: raw.channels };
-    let video = match raw.kind.as_str() {
-        "radio" => {
-            if raw.width.is_some() || raw.height.is_some() || raw.fps.is_some() {
-                problems.push("format: a radio channel has no width, height or fps".to_owned());
-            }
-            None
-        }
-        "tv" => {
-            let mut dim = |name: &str, v: Option<u32>, max: u32| match v {
-                Some(v) if v >= 16 && v <= max && v % 2 == 0 => v,
-                Some(v) => {
-                    problems.push(format!("format.{name}: must be even and 16..={max} (got {v})"));
-                    0
-                }
-                None => {
-                    problems.push(format!("format.{name}: required for a tv channel"));
-                    0
-                }
-            };
-            let width = dim("width", raw.width, 7680);
-            let height = dim("height", raw.height, 4320);
-            let fps = match raw.fps.as_deref().map(str::parse::<FrameRate>) {
-                Some(Ok(f)) => Some(f),
-                Some(Err(e)) => {
-                    problems.push(format!("format.fps: {e}"));
-                    None
-                }
-                None => {
-                    problems.push("format.fps: required for a tv channel (e.g. \"25/1\")".to_owned());
-                    None
-                }
-            };
-            fps.map(|fps| VideoFormat { width, height, fps })
-        }
+    let kind = match raw.kind.as_str() {
+        "radio" => FormatKind::Radio,
+        "tv" => FormatKind::Tv,
         other => {
             problems.push(format!("format.kind: must be \"tv\" or \"radio\" (got {other:?})"));
-            None
+            FormatKind::FromFields
         }
     };
-    let radio = match raw.kind.as_str() {
-        "radio" => Some(true),
-        "tv" => Some(false),
-        _ => None,
-    };
-    let audio_codec = match raw.audio_codec.as_deref().map(str::parse::<AudioCodec>).transpose() {
-        Ok(codec) => {
-            let codec = codec.unwrap_or_default();
-            if let Some(why) = radio.and_then(|radio| codec.unfit(radio, raw.sample_rate)) {
-                problems.push(format!("format.audio_codec: {why}"));
-            }
-            codec
-        }
-        Err(e) => {
-            problems.push(format!("format.audio_codec: {e}"));
-            AudioCodec::Aac
-        }
-    };
-    if problems.len() > before {
-        return None;
-    }
-    Some(ChannelFormat { video, audio, audio_codec })
+    ChannelFormat::from_fields(
+        kind,
+        raw.width,
+        raw.height,
+        raw.fps.as_deref(),
+        raw.sample_rate,
+        raw.channels,
+        raw.audio_codec.as_deref(),
+    )
+    .map_err(|bad| problems.extend(bad.0))
+    .ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::AudioCodec;
 
     const MINIMAL: &str = r#"{ "format": { "kind": "tv", "width": 1280, "height": 720, "fps": "25/1",
         "sample_rate": 48000, "channels": 2 },

@@ -313,7 +313,7 @@ impl OnAir {
             let _ = std::fs::remove_dir_all(&hls);
             std::fs::create_dir_all(&hls).map_err(|e| format!("{}: {e}", hls.display()))?;
             let format_json = format_json(demo.channel.kind, &demo.channel.format);
-            let format = playout_format(demo.channel.kind, &demo.channel.format)?;
+            let format = demo.channel.format;
             let items = demo
                 .programmes
                 .iter()
@@ -383,33 +383,15 @@ pub fn hls_dir(data: &Path, slug: &str) -> PathBuf {
 }
 
 /// A channel's format as the `format` object of a playout playlist (docs/playlist.md).
-pub(crate) fn format_json(kind: ChannelKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
-    let mut json = match kind {
-        ChannelKind::Tv => serde_json::json!({
-            "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
-            "sample_rate": f.sample_rate, "channels": f.channels }),
-        ChannelKind::Radio => {
-            serde_json::json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels })
-        }
+pub(crate) fn format_json(_kind: ChannelKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
+    let mut json = match f.video {
+        Some(v) => serde_json::json!({
+            "kind": "tv", "width": v.width, "height": v.height, "fps": v.fps.to_string(),
+            "sample_rate": f.audio.rate, "channels": f.audio.channels }),
+        None => serde_json::json!({ "kind": "radio", "sample_rate": f.audio.rate, "channels": f.audio.channels }),
     };
-    if let Some(codec) = f.audio_codec {
-        json["audio_codec"] = serde_json::Value::from(codec.as_str());
-    }
+    json["audio_codec"] = serde_json::Value::from(f.audio_codec.as_str());
     json
-}
-
-/// A channel's format in playout's terms, validated by the playlist parser (the one place
-/// that knows which sizes, rates and codecs a channel can air).
-///
-/// # Errors
-/// The parser's message naming each field at fault.
-pub fn playout_format(
-    kind: ChannelKind,
-    f: &catalog::channel::ChannelFormat,
-) -> Result<playout::timeline::ChannelFormat, String> {
-    let doc = serde_json::json!({ "format": format_json(kind, f),
-        "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] });
-    Playlist::from_json(&doc.to_string()).map(|p| p.format).map_err(|e| e.to_string())
 }
 
 /// 06:00 today in Asia/Shanghai (+08:00, no daylight saving), or yesterday's before 06:00.

@@ -243,10 +243,12 @@ impl Node {
         let id = channel.id.to_string();
         let local = |e: std::io::Error| NodeError::Local(format!("{}: {e}", opts.data.display()));
         std::fs::create_dir_all(&opts.data).map_err(local)?;
-        let mut wanted = channel.format.clone();
-        wanted.audio_codec = opts.audio_codec.or(wanted.audio_codec);
-        let format = crate::onair::playout_format(channel.kind, &wanted)
-            .map_err(|e| NodeError::Channel(opts.channel.clone(), e))?;
+        let bad = |e: schedules::format::BadFormat| NodeError::Channel(opts.channel.clone(), e.to_string());
+        channel.format.check_kind(channel.kind == catalog::channel::ChannelKind::Radio).map_err(bad)?;
+        let format = match opts.audio_codec {
+            Some(codec) => channel.format.with_audio_codec(codec).map_err(bad)?,
+            None => channel.format,
+        };
         let checksums = Checksums::default();
         let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
         let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)

@@ -32,16 +32,6 @@ fn offset_of(time_zone: &str) -> Option<i32> {
     }
 }
 
-fn rate_of(fps: Option<&str>) -> Result<FrameRate, ApiError> {
-    let Some(text) = fps else { return Ok(FrameRate::PAL) };
-    let (n, d) = text.split_once('/').unwrap_or((text, "1"));
-    let parse = |s: &str| s.trim().parse::<u32>().ok();
-    match (parse(n), parse(d)) {
-        (Some(n), Some(d)) => FrameRate::new(n, d).map_err(|e| ApiError::unprocessable(e.to_string())),
-        _ => Err(ApiError::unprocessable(format!("channel frame rate {text:?} is not N/D"))),
-    }
-}
-
 /// The scheduler's view of a catalog channel: id = slug, the channel's frame rate (radio:
 /// 25 fps, the cutting grid), day start and UTC offset (China: +08:00, no DST).
 ///
@@ -52,7 +42,7 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
     let kind = if c.kind == CatalogKind::Radio { ChannelKind::Radio } else { ChannelKind::Tv };
     let centre = CentreCode::parse(c.centre.as_str()).map_err(bad)?;
     let mut ch = Channel::new(&c.slug, &c.name, kind, centre).map_err(bad)?;
-    ch.rate = rate_of(c.format.fps.as_deref())?;
+    ch.rate = c.format.video.map_or(FrameRate::PAL, |v| v.fps);
     let (h, m) = c.day_start.split_once(':').unwrap_or(("x", "x"));
     ch.day_start = match (h.parse(), m.parse()) {
         (Ok(h), Ok(m)) => TimeOfDay::hms(h, m, 0).map_err(bad)?,
@@ -247,13 +237,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frame_rates_and_time_zones_map_or_refuse() {
-        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
-        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
-        assert!(rate_of(Some("fast")).is_err());
-        assert!(rate_of(Some("25/0")).is_err());
+    fn time_zones_map_or_refuse() {
         assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
         assert_eq!(offset_of("Europe/Berlin"), None);
     }

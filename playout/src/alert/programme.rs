@@ -186,7 +186,7 @@ impl AlertProgramme {
         };
         let frames = slate.crawl.as_ref()?.pass_frames() * u64::from(passes.max(1));
         let length = v.fps.frames_to_time(frames);
-        Some((Box::new(CrawlOverlay { slate, frame: 0, frames }), Duration::from_nanos(length.nanos())))
+        Some((Box::new(CrawlOverlay { slate, frame: 0, frames }), Duration::from_nanos(length.unsigned_nanos())))
     }
 
     /// The programme's length once its message is known.

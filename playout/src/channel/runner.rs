@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use super::source::{AsRunSink, PlaylistSource};
 use super::watch::{prefetch_loop, watch};
-use super::window::{agenda, ahead, live_at, merge, to_chrono, Entry, Joined};
+use super::window::{agenda, ahead, live_at, merge, Entry, Joined};
 use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
 use crate::cache::{MediaCache, MediaRef};
@@ -159,7 +159,7 @@ impl Shared {
 
     pub(super) fn tolerance(&self) -> chrono::Duration {
         match self.format.video {
-            Some(v) => to_chrono(v.fps.frames_to_time(1)),
+            Some(v) => v.fps.frames_to_time(1).to_chrono(),
             None => chrono::Duration::milliseconds(20),
         }
     }
@@ -365,7 +365,7 @@ fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
     if rec.outcome != Outcome::Skipped {
         // (A skipped item never aired: it has no actual start.)
         let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
-        rec.actual_wall = Some((shared.epoch + to_chrono(at)).to_rfc3339());
+        rec.actual_wall = Some((shared.epoch + at.to_chrono()).to_rfc3339());
     }
     let mut notes = lock(&shared.notes);
     if rec.item == Some(0) {
@@ -446,7 +446,7 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
             Some(v) => v.fps.frames_to_time(before.0),
             None => shared.format.sample_time(before.1),
         };
-        let now = shared.epoch + to_chrono(position);
+        let now = shared.epoch + position.to_chrono();
         let merged = shared.refresh(now);
         let slip = {
             let mut slip = lock(&shared.slip);

@@ -23,10 +23,6 @@ pub(crate) struct Joined {
     pub(crate) into: chrono::Duration,
 }
 
-pub(crate) fn to_chrono(t: MediaTime) -> chrono::Duration {
-    chrono::Duration::nanoseconds(i64::try_from(t.nanos()).unwrap_or(i64::MAX))
-}
-
 fn origin(p: &Playlist) -> Option<DateTime<Utc>> {
     p.origin.map(|o| o.with_timezone(&Utc))
 }
@@ -35,7 +31,7 @@ fn origin(p: &Playlist) -> Option<DateTime<Utc>> {
 pub(crate) fn end_of(p: &Playlist) -> Option<DateTime<Utc>> {
     let start = origin(p)?;
     let last = plan(&p.format, &p.plan_items()).last().map(|s| s.end.time).unwrap_or_default();
-    Some(start + to_chrono(last))
+    Some(start + last.to_chrono())
 }
 
 /// True when `p` airs something between `from` and `until`.
@@ -80,9 +76,7 @@ pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Op
     }
     for item in &mut items {
         item.offset = match (item.start, zero) {
-            (Some(s), Some(z)) => {
-                (s - z).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).map(MediaTime::from_nanos)
-            }
+            (Some(s), Some(z)) => (s - z).num_nanoseconds().filter(|ns| *ns >= 0).map(MediaTime::from_nanos),
             _ => None,
         };
     }
@@ -97,8 +91,8 @@ pub(crate) fn agenda(p: &Playlist) -> Vec<Entry> {
         .filter(|s| !s.is_empty())
         .filter_map(|s| match s.kind {
             SegmentKind::Item(i) => Some(Entry {
-                start: zero + to_chrono(s.start.time),
-                end: zero + to_chrono(s.end.time),
+                start: zero + s.start.time.to_chrono(),
+                end: zero + s.end.time.to_chrono(),
                 // The slot says when; the offset only depends on which playlist came first.
                 item: Item { offset: None, ..p.items[i].clone() },
             }),
@@ -157,9 +151,9 @@ pub(crate) fn live_at(
         if let (Some(e), Some(first)) = (current, live.items.first_mut()) {
             // Run early, an item cut by the next hard start in the published plan may fit whole.
             let into = MediaTime::from_nanos(
-                (published - e.start).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).unwrap_or_default(),
+                (published - e.start).num_nanoseconds().filter(|ns| *ns >= 0).unwrap_or_default(),
             );
-            first.duration = e.item.duration.saturating_sub(into);
+            first.duration = e.item.duration.sub_or_zero(into);
             // Joining the published schedule at a hard item's start: it still waits for its time.
             if e.item.hard && e.start == published {
                 first.start = e.item.start;
@@ -172,7 +166,7 @@ pub(crate) fn live_at(
         item.offset = item
             .start
             .and_then(|s| (s.with_timezone(&Utc) - at).num_nanoseconds())
-            .and_then(|ns| u64::try_from(ns).ok())
+            .filter(|ns| *ns >= 0)
             .map(MediaTime::from_nanos);
     }
     Some((live, joined))
