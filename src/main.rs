@@ -326,7 +326,7 @@ fn run(cli: Cli, env: &BTreeMap<String, String>) -> Result<ExitCode, Failure> {
             let outputs = node
                 .outputs
                 .iter()
-                .map(|t| web::playout_node::parse_target(t))
+                .map(|t| t.parse::<playout::OutputTarget>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
             let audio_codec = node

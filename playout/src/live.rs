@@ -10,8 +10,8 @@ use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle};
 use crate::error::PlayoutError;
 use crate::output::Output;
+use crate::output::OutputTarget;
 use crate::playlist::Playlist;
-use crate::target::OutputTarget;
 
 /// What a live run aired, returned when it stops.
 #[derive(Debug, Clone, Serialize)]

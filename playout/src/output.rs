@@ -2,6 +2,9 @@
 //!
 //! `appsrc` (raw video) → x264enc → h264parse ┐
 //! `appsrc` (raw audio) → the channel's audio encoder and parser ┴→ mpegtsmux → appsink → each target's pipeline
+//!
+//! The targets live in this folder: [`target`] (the types, their text forms), `sink` (each
+//! type's GStreamer sink), `running` (a target's pipeline on air, reconnected with backoff).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,7 +17,12 @@ use crate::audio_codec::CodecElements;
 use crate::error::PlayoutError;
 use crate::timeline::{ChannelFormat, MediaTime};
 
-use crate::target::{OutputTarget, Target};
+mod running;
+mod sink;
+pub mod target;
+
+use running::Target;
+pub use target::{BadTarget, OutputTarget};
 
 /// Every element the output needs, with the Debian package that provides it.
 const NEEDED: &[(&str, &str)] = &[

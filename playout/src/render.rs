@@ -10,8 +10,8 @@ use crate::clock::VirtualClock;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::PlayoutError;
 use crate::output::Output;
+use crate::output::OutputTarget;
 use crate::playlist::Playlist;
-use crate::target::OutputTarget;
 
 /// What a render produced.
 #[derive(Debug, Clone, Serialize)]

@@ -24,9 +24,9 @@ use crate::cache::{MediaCache, MediaRef};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 use crate::output::Output;
+use crate::output::OutputTarget;
 use crate::playlist::{Playlist, Source};
 use crate::status::Status;
-use crate::target::OutputTarget;
 use crate::timeline::{ChannelFormat, MediaTime};
 
 /// How buffers are released ahead of their wall-clock time (encoder and sink headroom).
