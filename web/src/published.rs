@@ -125,68 +125,66 @@ pub async fn published_playlists(
         .collect()
 }
 
-/// What playout runs for `channel` between `from` and `until`: one playlist document per
-/// published broadcast day overlapping the window (latest published version), in the JSON
-/// format of docs/playlist.md. Items carry their wall-clock `start`, `duration` and `in`
-/// (seconds), `hard`, `title`, `id` and `source`: `media://<house key>?sha256=<sha>` for
-/// programmes (the house asset in the catalog), the relay URI (and `kind: live`) for live
-/// items, `slate` for the slate and for a programme without a house asset.
+/// What playout runs for `channel` between `from` and `until`: one on-air playlist per
+/// published broadcast day overlapping the window (latest published version), holding the
+/// day's items that overlap it — each with its wall-clock start, exact duration and in-point,
+/// the house file (`media://KEY?sha256=…`) of its programme (the slate for a programme
+/// without one), the relay URI of a live item, the slate for the slate.
 ///
 /// # Errors
-/// 500 when the catalog cannot be read or a stored day does not decode.
+/// 500 when the catalog cannot be read or a stored day does not decode or air.
+pub async fn published_on_air(
+    store: &Store,
+    channel: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<playout::Playlist>, ApiError> {
+    let mut out = Vec::new();
+    // Programmes recur through a day: look each one's house file up once per call.
+    let mut sources: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+    for playlist in published_playlists(store, channel, from, until).await? {
+        let mut items = Vec::new();
+        for (i, it) in playlist.playout().into_iter().enumerate() {
+            let start = it.start.with_timezone(&Utc);
+            if start + it.duration_ns.to_chrono() <= from || start >= until {
+                continue;
+            }
+            let media = match &it.source {
+                Source::Programme { id } => match sources.get(id.as_str()) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = house_source(store, id).await?;
+                        sources.insert(id.as_str().to_string(), s.clone());
+                        s
+                    }
+                },
+                _ => None,
+            };
+            let item = playout::playlist::Item::scheduled(&it, media.as_deref());
+            items.push(playout::playlist::Item { id: Some(format!("{}/{}/{i}", channel.slug, playlist.date)), ..item });
+        }
+        if !items.is_empty() {
+            let title = format!("{} {}", channel.name, playlist.date);
+            let day = playout::Playlist::new(Some(title), channel.format, None, items)
+                .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", playlist.date, channel.slug)))?;
+            out.push(day);
+        }
+    }
+    Ok(out)
+}
+
+/// [`published_on_air`] in the playlist JSON of docs/playlist.md, as remote playout nodes
+/// read it (`GET /api/channels/{id}/playlists`).
+///
+/// # Errors
+/// As [`published_on_air`].
 pub async fn published_playout_json(
     store: &Store,
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Value>, ApiError> {
-    let format = crate::onair::format_json(channel.kind, &channel.format);
-    let mut out = Vec::new();
-    // Programmes recur through a day: look each one's house file up once per call.
-    let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for playlist in published_playlists(store, channel, from, until).await? {
-        let mut items = Vec::new();
-        for (i, it) in playlist.playout().into_iter().enumerate() {
-            let start = it.start.with_timezone(&Utc);
-            let end = start + Duration::nanoseconds(it.duration_ns.0);
-            if end <= from || start >= until {
-                continue;
-            }
-            let mut item = json!({
-                "start": it.start.to_rfc3339(),
-                "duration": it.duration_ns.as_secs_f64(),
-                "hard": it.hard,
-                "title": it.title,
-                "id": format!("{}/{}/{i}", channel.slug, playlist.date),
-            });
-            match &it.source {
-                Source::Programme { id } => {
-                    let source = match sources.get(id.as_str()) {
-                        Some(s) => s.clone(),
-                        None => {
-                            let s = house_source(store, id).await?.unwrap_or_else(|| "slate".into());
-                            sources.insert(id.as_str().to_string(), s.clone());
-                            s
-                        }
-                    };
-                    item["source"] = json!(source);
-                    item["in"] = json!(it.in_point_ns.as_secs_f64());
-                }
-                Source::Live { uri } => {
-                    item["source"] = json!(uri);
-                    item["kind"] = json!("live");
-                }
-                Source::Slate => item["source"] = json!("slate"),
-            }
-            items.push(item);
-        }
-        if !items.is_empty() {
-            out.push(
-                json!({ "format": format, "title": format!("{} {}", channel.name, playlist.date), "items": items }),
-            );
-        }
-    }
-    Ok(out)
+    Ok(published_on_air(store, channel, from, until).await?.iter().map(playout::Playlist::to_json).collect())
 }
 
 async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {
