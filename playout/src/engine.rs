@@ -22,7 +22,7 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::{Item, ItemKind, Playlist, Source};
+use crate::playlist::{Item, ItemKind, OnAirPlaylist, Source};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
@@ -221,7 +221,7 @@ impl<C: PlayoutClock> Engine<C> {
     ///
     /// # Errors
     /// Only an output failure ([`PlayoutError::Output`]); media faults become fallback records.
-    pub fn run(&mut self, playlist: &Playlist) -> Result<Vec<AsRunRecord>, PlayoutError> {
+    pub fn run(&mut self, playlist: &OnAirPlaylist) -> Result<Vec<AsRunRecord>, PlayoutError> {
         self.base = (self.frames_out, self.samples_out);
         let segments = plan(&self.format, &playlist.plan_items());
         let (format, timeout, patience) = (self.format, self.config.input_timeout, self.config.patience);
@@ -400,7 +400,7 @@ impl<C: PlayoutClock> Engine<C> {
         self.output.finish(self.config.drain_timeout)
     }
 
-    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &Playlist) {
+    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &OnAirPlaylist) {
         let label = |i: usize| {
             let item = &playlist.items[i];
             item.title.clone().unwrap_or_else(|| item.source.to_string())

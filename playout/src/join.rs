@@ -6,16 +6,16 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::playlist::{ItemKind, Playlist};
+use crate::playlist::{ItemKind, OnAirPlaylist};
 use crate::timeline::{plan, MediaTime, SegmentKind};
 
-impl Playlist {
+impl OnAirPlaylist {
     /// This playlist as seen from wall-clock `now`: items already over are dropped, the item
     /// on air is shortened and (for a file) its in-point moved on, and timeline zero becomes
     /// `now`. A playlist that starts after `now` gets a hard start at its origin, so slate fills
     /// until then. A playlist without wall-clock times is returned unchanged; one that is over
     /// gives `None`.
-    pub fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<Playlist> {
+    pub fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<OnAirPlaylist> {
         let Some(origin) = self.origin else { return Some(self.clone()) };
         let elapsed_ns = (now - origin).num_nanoseconds().unwrap_or(i64::MAX);
         let mut joined = self.clone();
@@ -72,8 +72,8 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
-    fn day() -> Playlist {
-        Playlist::from_json(
+    fn day() -> OnAirPlaylist {
+        OnAirPlaylist::from_json(
             r#"{"format":{"kind":"tv","width":320,"height":180,"fps":"25/1"},
                 "start":"2026-11-26T08:00:00+08:00","items":[
                 {"source":"a.mp4","duration":600,"in":10},
@@ -117,8 +117,8 @@ mod tests {
 
     #[test]
     fn a_playlist_without_wall_clock_is_unchanged() {
-        let p =
-            Playlist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":5}]}"#).unwrap();
+        let p = OnAirPlaylist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":5}]}"#)
+            .unwrap();
         assert_eq!(p.joined_at(at("2026-11-26T09:00:00+08:00")), Some(p));
     }
 }

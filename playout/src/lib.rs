@@ -37,6 +37,6 @@ pub use error::PlayoutError;
 pub use live::{start_live, LiveChannel, LiveReport};
 pub use output::{BadTarget, OutputTarget};
 pub use output_logo::{Logo, LogoCorner};
-pub use playlist::{Playlist, PlaylistError};
+pub use playlist::{OnAirPlaylist, PlaylistError};
 pub use render::{render_playlist, render_playlist_file, RenderReport};
 pub use status::{OutputState, OutputStatus, Status};

@@ -11,7 +11,7 @@ use crate::engine::{Engine, EngineConfig, EngineHandle};
 use crate::error::PlayoutError;
 use crate::output::Output;
 use crate::output::OutputTarget;
-use crate::playlist::Playlist;
+use crate::playlist::OnAirPlaylist;
 
 /// What a live run aired, returned when it stops.
 #[derive(Debug, Clone, Serialize)]
@@ -34,11 +34,11 @@ pub struct LiveChannel {
 
 /// Puts `playlist` on air in real time into `targets`; after its last item the channel airs
 /// slate and silence until [`LiveChannel::stop`]. A playlist with wall-clock times is joined
-/// at the current time ([`Playlist::joined_at`]): what is scheduled now airs now.
+/// at the current time ([`OnAirPlaylist::joined_at`]): what is scheduled now airs now.
 ///
 /// # Errors
 /// [`PlayoutError`] when the output cannot be built (missing elements, bad target).
-pub fn start_live(playlist: Playlist, targets: &[OutputTarget]) -> Result<LiveChannel, PlayoutError> {
+pub fn start_live(playlist: OnAirPlaylist, targets: &[OutputTarget]) -> Result<LiveChannel, PlayoutError> {
     let output = Output::start(&playlist.format, targets, true)?;
     let mut engine = Engine::new(playlist.format, output, SystemClock::default(), EngineConfig::real_time());
     let handle = engine.handle();

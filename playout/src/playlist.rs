@@ -1,6 +1,6 @@
-//! The engine's playlist: JSON in, a validated [`Playlist`] out (format in `docs/playlist.md`).
+//! The engine's playlist: JSON in, a validated [`OnAirPlaylist`] out (format in `docs/playlist.md`).
 //!
-//! A `Playlist` that exists is valid: every duration is positive, every frame rate exact,
+//! An `OnAirPlaylist` that exists is valid: every duration is positive, every frame rate exact,
 //! every wall-clock start placed on the timeline. Problems are all reported at once, each
 //! with the JSON path of the field at fault.
 
@@ -117,7 +117,7 @@ pub struct Item {
 
 impl Item {
     /// `source` airing for `duration` from its beginning: a file item, soft, without start,
-    /// title or id. Checked when it becomes part of a [`Playlist`].
+    /// title or id. Checked when it becomes part of an [`OnAirPlaylist`].
     pub fn new(source: Source, duration: MediaTime) -> Item {
         Item {
             source,
@@ -164,7 +164,7 @@ const SLATE: &str = "slate";
 /// A validated playlist: what a channel airs (the on-air contract of docs/playlist.md, as
 /// opposed to `schedules::Playlist`, the broadcast day people edit in frames).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Playlist {
+pub struct OnAirPlaylist {
     /// Optional title (for people and logs).
     pub title: Option<String>,
     /// The channel's output format.
@@ -227,7 +227,7 @@ struct RawItem {
     kind: ItemKind,
 }
 
-impl Playlist {
+impl OnAirPlaylist {
     /// A playlist of `items` on a channel of `format`, its timeline zero at `origin` (else
     /// the first item's start), checked exactly as a playlist file is; each item's timeline
     /// offset is set from its start.
@@ -239,18 +239,18 @@ impl Playlist {
         format: ChannelFormat,
         origin: Option<DateTime<FixedOffset>>,
         items: Vec<Item>,
-    ) -> Result<Playlist, PlaylistError> {
+    ) -> Result<OnAirPlaylist, PlaylistError> {
         let mut problems = Vec::new();
         let origin = origin.or_else(|| items.first().and_then(|i| i.start));
         let items = check_items(items, origin, &mut problems);
         match problems.is_empty() {
-            true => Ok(Playlist { title, format, origin, items }),
+            true => Ok(OnAirPlaylist { title, format, origin, items }),
             false => Err(PlaylistError::Invalid(problems)),
         }
     }
 
     /// The playlist in its JSON form (docs/playlist.md): what a remote playout node reads
-    /// and [`Playlist::from_json`] parses back to an equal playlist (times to the nanosecond
+    /// and [`OnAirPlaylist::from_json`] parses back to an equal playlist (times to the nanosecond
     /// as far as JSON numbers carry them).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::{json, Value};
@@ -299,21 +299,21 @@ impl Playlist {
     ///
     /// # Errors
     /// [`PlaylistError::Json`] for malformed JSON, [`PlaylistError::Invalid`] listing every bad value.
-    pub fn from_json(text: &str) -> Result<Playlist, PlaylistError> {
+    pub fn from_json(text: &str) -> Result<OnAirPlaylist, PlaylistError> {
         Self::parse(text, None)
     }
 
     /// Loads a playlist file; relative media paths are resolved against the file's directory.
     ///
     /// # Errors
-    /// [`PlaylistError::Io`] when unreadable, otherwise as [`Playlist::from_json`].
-    pub fn load(path: &Path) -> Result<Playlist, PlaylistError> {
+    /// [`PlaylistError::Io`] when unreadable, otherwise as [`OnAirPlaylist::from_json`].
+    pub fn load(path: &Path) -> Result<OnAirPlaylist, PlaylistError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| PlaylistError::Io { path: path.to_owned(), source })?;
         Self::parse(&text, path.parent())
     }
 
-    fn parse(text: &str, base: Option<&Path>) -> Result<Playlist, PlaylistError> {
+    fn parse(text: &str, base: Option<&Path>) -> Result<OnAirPlaylist, PlaylistError> {
         let raw: RawPlaylist = serde_json::from_str(text)?;
         let mut problems = Vec::new();
         let format = parse_format(&raw.format, &mut problems);
@@ -351,7 +351,7 @@ impl Playlist {
         }
         let items = check_items(items, origin, &mut problems);
         match (format, problems.is_empty()) {
-            (Some(format), true) => Ok(Playlist { title: raw.title, format, origin, items }),
+            (Some(format), true) => Ok(OnAirPlaylist { title: raw.title, format, origin, items }),
             _ => Err(PlaylistError::Invalid(problems)),
         }
     }
@@ -435,7 +435,7 @@ mod tests {
 
     #[test]
     fn the_minimal_tv_playlist_parses() {
-        let p = Playlist::from_json(MINIMAL).unwrap();
+        let p = OnAirPlaylist::from_json(MINIMAL).unwrap();
         let v = p.format.video.unwrap();
         assert_eq!((v.width, v.height, v.fps.to_string()), (1280, 720, "25/1".to_owned()));
         assert_eq!(p.items[0].source, Source::Path("/path/or/uri".into()));
@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn radio_has_no_video_and_uris_stay_uris() {
-        let p = Playlist::from_json(
+        let p = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"radio","sample_rate":44100,"channels":1},
                "items":[{"source":"udp://239.0.0.1:5000","duration":60,"kind":"live"}]}"#,
         )
@@ -458,7 +458,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_path() {
-        let err = Playlist::from_json(
+        let err = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"tv","width":1281,"fps":"0/1","sample_rate":7,"channels":6},
                "items":[{"source":"","duration":-1,"in":-2},{"source":"a","duration":1,"hard":true}]}"#,
         )
@@ -481,20 +481,20 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_json_are_refused() {
-        assert!(matches!(Playlist::from_json("{"), Err(PlaylistError::Json(_))));
+        assert!(matches!(OnAirPlaylist::from_json("{"), Err(PlaylistError::Json(_))));
         let typo = MINIMAL.replace("\"duration\"", "\"durration\"");
-        assert!(Playlist::from_json(&typo).unwrap_err().to_string().contains("durration"));
+        assert!(OnAirPlaylist::from_json(&typo).unwrap_err().to_string().contains("durration"));
         let empty = r#"{"format":{"kind":"radio"},"items":[]}"#;
-        assert!(Playlist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
+        assert!(OnAirPlaylist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
     }
 
     #[test]
     fn the_audio_codec_is_chosen_per_kind_and_aac_by_default() {
-        assert_eq!(Playlist::from_json(MINIMAL).unwrap().format.audio_codec, AudioCodec::Aac);
+        assert_eq!(OnAirPlaylist::from_json(MINIMAL).unwrap().format.audio_codec, AudioCodec::Aac);
         let tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp2\"");
-        assert_eq!(Playlist::from_json(&tv).unwrap().format.audio_codec, AudioCodec::Mp2);
+        assert_eq!(OnAirPlaylist::from_json(&tv).unwrap().format.audio_codec, AudioCodec::Mp2);
         let radio = |codec: &str, rate: u32| {
-            Playlist::from_json(&format!(
+            OnAirPlaylist::from_json(&format!(
                 r#"{{"format":{{"kind":"radio","sample_rate":{rate},"audio_codec":"{codec}"}},
                    "items":[{{"source":"a.wav","duration":1}}]}}"#
             ))
@@ -510,12 +510,12 @@ mod tests {
             assert!(err.contains(needle), "{needle:?} missing from {err}");
         }
         let mp3_tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp3\"");
-        assert!(Playlist::from_json(&mp3_tv).unwrap_err().to_string().contains("a tv channel carries aac, mp2"));
+        assert!(OnAirPlaylist::from_json(&mp3_tv).unwrap_err().to_string().contains("a tv channel carries aac, mp2"));
     }
 
     #[test]
     fn wall_clock_starts_become_timeline_offsets() {
-        let p = Playlist::from_json(
+        let p = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"radio"},"start":"2026-11-26T08:00:00+08:00","items":[
                 {"source":"a.wav","duration":10},
                 {"source":"b.wav","duration":5,"start":"2026-11-26T08:00:30+08:00","hard":true}]}"#,
@@ -526,22 +526,23 @@ mod tests {
         assert!(plan[1].hard && plan[0].start.is_none());
         let early = r#"{"format":{"kind":"radio"},"start":"2026-11-26T08:00:00Z","items":[
                 {"source":"a","duration":1,"start":"2026-11-26T07:00:00Z"}]}"#;
-        assert!(Playlist::from_json(early).unwrap_err().to_string().contains("before the playlist start"));
+        assert!(OnAirPlaylist::from_json(early).unwrap_err().to_string().contains("before the playlist start"));
     }
 
     #[test]
     fn a_playlist_written_as_json_parses_back_equal() {
-        let p = Playlist::from_json(
+        let p = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"tv","width":1280,"height":720,"fps":"30000/1001","audio_codec":"mp2"},
                "title":"day","start":"2026-11-26T08:00:00+08:00","items":[
                 {"source":"media://a.mp4?sha256=00","in":1.5,"duration":10,"title":"a","id":"x/1"},
                 {"source":"srt://relay:9000","kind":"live","duration":5,"start":"2026-11-26T08:00:30+08:00","hard":true}]}"#,
         )
         .unwrap();
-        assert_eq!(Playlist::from_json(&p.to_json().to_string()).unwrap(), p);
+        assert_eq!(OnAirPlaylist::from_json(&p.to_json().to_string()).unwrap(), p);
         let radio =
-            Playlist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":1}]}"#).unwrap();
-        assert_eq!(Playlist::from_json(&radio.to_json().to_string()).unwrap(), radio);
+            OnAirPlaylist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":1}]}"#)
+                .unwrap();
+        assert_eq!(OnAirPlaylist::from_json(&radio.to_json().to_string()).unwrap(), radio);
     }
 
     #[test]
@@ -571,11 +572,15 @@ mod tests {
         assert_eq!(Item::scheduled(&programme, None).source, Source::Path("slate".into()));
         let live = Item::scheduled(&it(schedules::Source::Live { uri: "srt://relay:9000".into() }), None);
         assert_eq!((live.kind, live.in_point), (ItemKind::Live, MediaTime::ZERO));
-        let p = Playlist::new(None, ChannelFormat::tv_hd(), None, vec![aired, live]).unwrap();
+        let p = OnAirPlaylist::new(None, ChannelFormat::tv_hd(), None, vec![aired, live]).unwrap();
         assert_eq!(p.origin, Some(start));
         assert_eq!(p.items[1].offset, Some(MediaTime::ZERO));
-        let empty =
-            Playlist::new(None, ChannelFormat::radio(), None, vec![Item::new(Source::from_text("a"), MediaTime::ZERO)]);
+        let empty = OnAirPlaylist::new(
+            None,
+            ChannelFormat::radio(),
+            None,
+            vec![Item::new(Source::from_text("a"), MediaTime::ZERO)],
+        );
         assert!(empty.unwrap_err().to_string().contains("items[0].duration: must be > 0"));
     }
 
@@ -584,8 +589,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("day.json");
         std::fs::write(&file, MINIMAL.replace("/path/or/uri", "clips/a.mp4")).unwrap();
-        let p = Playlist::load(&file).unwrap();
+        let p = OnAirPlaylist::load(&file).unwrap();
         assert_eq!(p.items[0].source, Source::Path(dir.path().join("clips/a.mp4")));
-        assert!(matches!(Playlist::load(&dir.path().join("nope.json")), Err(PlaylistError::Io { .. })));
+        assert!(matches!(OnAirPlaylist::load(&dir.path().join("nope.json")), Err(PlaylistError::Io { .. })));
     }
 }

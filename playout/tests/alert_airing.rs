@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use playout::alert::attention::{detects, tone_power};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
-use playout::{start_live, AsRunRecord, LiveChannel, OutputTarget, Playlist, ResumePolicy};
+use playout::{start_live, AsRunRecord, LiveChannel, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::{InsertionPlan, Interrupt};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -42,7 +42,7 @@ fn channel(
     items: serde_json::Value,
 ) -> (LiveChannel, PathBuf, playout::timeline::ChannelFormat) {
     let json = serde_json::json!({ "format": format, "items": items });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let format = playlist.format;
     let out = dir.join("air.ts");
     let live = start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use playout::alert::attention::{detects, tone_power};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
-use playout::{start_live, OutputTarget, Playlist, ResumePolicy};
+use playout::{start_live, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::AlertPolicy;
 
 /// One real-time channel at a time: they share two cores with everything else.
@@ -140,7 +140,7 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
         None => serde_json::json!({ "kind": "radio", "sample_rate": RATE, "channels": 2 }),
     };
     let json = serde_json::json!({ "format": format, "items": [ { "source": clip, "duration": 30.0, "title": "programme" } ] });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let channel_format = playlist.format;
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use playout::{start_live, Outcome, OutputTarget, Playlist};
+use playout::{start_live, OnAirPlaylist, Outcome, OutputTarget};
 
 mod media_common;
 use media_common::clip;
@@ -25,7 +25,7 @@ fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_targe
             { "source": green, "duration": 1.5, "title": "green" },
         ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use playout::alert::SlateFont;
 use playout::ticker::Ticker;
-use playout::{Engine, EngineConfig, OutputTarget, Playlist, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, OutputTarget, VirtualClock};
 
 const W: usize = 320;
 const H: usize = 240;
@@ -31,7 +31,7 @@ fn render(clip: &Path, out: &Path, crawl: Option<&str>) {
         "format": { "kind": "tv", "width": W, "height": H, "fps": "25/1" },
         "items": [ { "source": clip, "duration": 3.0 } ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let output =
         playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());

@@ -18,7 +18,7 @@ use playout::cache::{FetchError, Fetcher, MediaCache};
 use playout::channel::{AsRunSink, ChannelConfig, ChannelRunner, PlaylistSource, SourceError};
 use playout::playlist::{Item, Source};
 use playout::timeline::{ChannelFormat, MediaTime};
-use playout::{OutputTarget, Playlist};
+use playout::{OnAirPlaylist, OutputTarget};
 
 use schedules::emergency::targeting::{ChannelCoverage, ChannelId, ChannelKind as CoverageKind};
 use schedules::emergency::AreaCode;
@@ -106,7 +106,7 @@ impl PlaylistSource for CycleSource {
         _channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let cycle = self.cycle_seconds();
         if self.items.is_empty() || cycle <= 0.0 {
             return Ok(Vec::new());
@@ -118,7 +118,7 @@ impl PlaylistSource for CycleSource {
         let span = (until - start.with_timezone(&Utc)).num_seconds().max(0) as f64;
         let cycles = (span / cycle).ceil().max(1.0) as usize;
         let items = (0..cycles).flat_map(|_| self.items.iter().cloned()).collect();
-        Ok(vec![Playlist::new(None, self.format, Some(start), items)?])
+        Ok(vec![OnAirPlaylist::new(None, self.format, Some(start), items)?])
     }
 }
 
@@ -190,7 +190,7 @@ pub(crate) fn filler_items(
         return Ok(Vec::new());
     }
     let items = sources.iter().map(|f| Item::new(Source::from_text(f.trim()), MediaTime::from_secs(86_400))).collect();
-    Playlist::new(None, channel.format, None, items).map(|p| p.items).map_err(|e| e.to_string())
+    OnAirPlaylist::new(None, channel.format, None, items).map(|p| p.items).map_err(|e| e.to_string())
 }
 
 /// The channel's logo for playout: TV only, and only when its PNG exists here.
@@ -248,7 +248,12 @@ impl CatalogSource {
 }
 
 impl PlaylistSource for CatalogSource {
-    fn published(&self, name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+    fn published(
+        &self,
+        name: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         self.reload_extras();
         let days = self
             .runtime

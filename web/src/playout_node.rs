@@ -20,7 +20,7 @@ use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
 use playout::channel::{AsRunSink, SourceError};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
 use playout::playlist::Source;
-use playout::{OutputTarget, Playlist};
+use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::Value;
 
 use crate::emergency::{DeskChannel, EmergencyDesk};
@@ -179,7 +179,7 @@ impl PlaylistSource for NotingSource {
         channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let playlists = self.inner.published(channel, from, until)?;
         if let Ok(mut map) = self.checksums.lock() {
             for item in playlists.iter().flat_map(|p| p.items.iter()) {

@@ -25,7 +25,7 @@ use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 use crate::output::Output;
 use crate::output::OutputTarget;
-use crate::playlist::{Playlist, Source};
+use crate::playlist::{OnAirPlaylist, Source};
 use crate::status::Status;
 use crate::timeline::{ChannelFormat, MediaTime};
 
@@ -121,7 +121,7 @@ pub(super) struct Shared {
     pub(super) cache: Option<Arc<MediaCache>>,
     pub(super) epoch: DateTime<Utc>,
     pub(super) engine: EngineHandle,
-    pub(super) latest: Mutex<Option<Playlist>>,
+    pub(super) latest: Mutex<Option<OnAirPlaylist>>,
     pub(super) loaded: Mutex<Vec<Entry>>,
     /// The end of the window `loaded` was taken from (`None` before the first load).
     pub(super) loaded_until: Mutex<Option<DateTime<Utc>>>,
@@ -140,7 +140,7 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// Reads the published schedule around `now`; on failure keeps (and returns) the last one.
-    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<Playlist> {
+    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<OnAirPlaylist> {
         match self.source.published(&self.channel, now, now + self.window) {
             Ok(playlists) => {
                 let (merged, problems) = merge(&self.format, playlists);
@@ -484,14 +484,14 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
 }
 
 /// `media://` sources replaced by their cached files; media not cached airs as slate.
-fn resolve(shared: &Shared, playlist: Playlist) -> Playlist {
+fn resolve(shared: &Shared, playlist: OnAirPlaylist) -> OnAirPlaylist {
     let (playlist, missing) = resolved(shared, playlist);
     *lock(&shared.missing) = missing;
     playlist
 }
 
 /// `playlist` with `media://` sources resolved, and the media it lacks.
-pub(super) fn resolved(shared: &Shared, mut playlist: Playlist) -> (Playlist, HashSet<MediaRef>) {
+pub(super) fn resolved(shared: &Shared, mut playlist: OnAirPlaylist) -> (OnAirPlaylist, HashSet<MediaRef>) {
     let mut missing = HashSet::new();
     for item in &mut playlist.items {
         let Source::Uri(uri) = &item.source else { continue };
