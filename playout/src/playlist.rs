@@ -67,6 +67,15 @@ impl Source {
         Source::parse(text, None)
     }
 
+    /// The cached media this source names (`media://KEY?sha256=…`); `None` for any other
+    /// source, and for a malformed reference (the input reports it when it cannot open it).
+    pub fn media(&self) -> Option<crate::cache::MediaRef> {
+        match self {
+            Source::Uri(uri) => crate::cache::MediaRef::parse(uri).ok(),
+            Source::Path(_) | Source::Generated(_) => None,
+        }
+    }
+
     fn parse(text: &str, base: Option<&Path>) -> Source {
         let is_uri = text.split_once("://").is_some_and(|(scheme, _)| {
             !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')

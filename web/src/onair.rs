@@ -137,13 +137,7 @@ pub struct ChannelExtras {
 impl ChannelExtras {
     /// The fillers' media, for the cache.
     pub fn media(&self) -> Vec<playout::cache::MediaRef> {
-        self.fillers
-            .iter()
-            .filter_map(|i| match &i.source {
-                Source::Uri(u) => playout::cache::MediaRef::parse(u).ok(),
-                _ => None,
-            })
-            .collect()
+        self.fillers.iter().filter_map(|i| i.source.media()).collect()
     }
 
     /// Puts them into a channel's playout configuration.

@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use catalog::channel::Channel;
 use chrono::{DateTime, Offset, Utc};
-use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
+use playout::cache::{FetchError, Fetcher, MediaCache};
 use playout::channel::{AsRunSink, SourceError};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
-use playout::playlist::Source;
 use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::Value;
 
@@ -183,10 +182,8 @@ impl PlaylistSource for NotingSource {
         let playlists = self.inner.published(channel, from, until)?;
         if let Ok(mut map) = self.checksums.lock() {
             for item in playlists.iter().flat_map(|p| p.items.iter()) {
-                if let Source::Uri(uri) = &item.source {
-                    if let Ok(m) = MediaRef::parse(uri) {
-                        map.insert(m.key().to_owned(), m.sha256().to_owned());
-                    }
+                if let Some(m) = item.source.media() {
+                    map.insert(m.key().to_owned(), m.sha256().to_owned());
                 }
             }
         }

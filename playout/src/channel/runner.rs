@@ -25,7 +25,7 @@ use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 use crate::output::Output;
 use crate::output::OutputTarget;
-use crate::playlist::{OnAirPlaylist, Source};
+use crate::playlist::{Item, OnAirPlaylist, Source};
 use crate::status::Status;
 use crate::timeline::{ChannelFormat, MediaTime};
 
@@ -398,19 +398,12 @@ fn apply_extras(shared: &Shared, engine: &mut Engine<SystemClock>) {
     let mut missing = HashSet::new();
     let mut usable = Vec::new();
     for wanted in &extras.fillers {
-        let mut item = wanted.clone();
-        if let Source::Uri(uri) = &wanted.source {
-            if let Ok(media) = MediaRef::parse(uri) {
-                match shared.cache.as_ref().and_then(|c| c.get(&media)) {
-                    Some(path) => item.source = Source::Path(path),
-                    None => {
-                        missing.insert(media);
-                        continue;
-                    }
-                }
+        match from_cache(shared, wanted) {
+            Ok(item) => usable.push(item),
+            Err(media) => {
+                missing.insert(media);
             }
         }
-        usable.push(item);
     }
     if !missing.is_empty() {
         tracing::warn!(channel = %shared.channel, missing = missing.len(), "filler media not cached yet: airing the others");
@@ -494,19 +487,24 @@ fn resolve(shared: &Shared, playlist: OnAirPlaylist) -> OnAirPlaylist {
 pub(super) fn resolved(shared: &Shared, mut playlist: OnAirPlaylist) -> (OnAirPlaylist, HashSet<MediaRef>) {
     let mut missing = HashSet::new();
     for item in &mut playlist.items {
-        let Source::Uri(uri) = &item.source else { continue };
-        if !uri.starts_with(MediaRef::SCHEME) {
-            continue;
-        }
-        let Ok(media) = MediaRef::parse(uri) else { continue }; // the input reports it
-        item.source = match shared.cache.as_ref().and_then(|c| c.get(&media)) {
-            Some(path) => Source::Path(path),
-            None => {
-                let path = PathBuf::from(format!("(not in the media cache) {}", media.key()));
+        match from_cache(shared, item) {
+            Ok(cached) => *item = cached,
+            Err(media) => {
+                item.source = Source::Path(PathBuf::from(format!("(not in the media cache) {}", media.key())));
                 missing.insert(media);
-                Source::Path(path)
             }
-        };
+        }
     }
     (playlist, missing)
+}
+
+/// `item` with its `media://` source replaced by the cached file, or the media it needs when
+/// that is not cached (yet). Any other source passes as it is. The one place a schedule's
+/// or a filler's media reference becomes a file.
+fn from_cache(shared: &Shared, item: &Item) -> Result<Item, MediaRef> {
+    let Some(media) = item.source.media() else { return Ok(item.clone()) };
+    match shared.cache.as_ref().and_then(|c| c.get(&media)) {
+        Some(path) => Ok(Item { source: Source::Path(path), ..item.clone() }),
+        None => Err(media),
+    }
 }

@@ -12,7 +12,7 @@ use super::runner::{lock, resolved, Shared};
 use super::window::{agenda, ahead, changed, live_at, Entry};
 use crate::cache::{MediaCache, MediaRef};
 use crate::off_air::OffAirAlarm;
-use crate::playlist::{OnAirPlaylist, Source};
+use crate::playlist::OnAirPlaylist;
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
 /// Also raises the off-air alarm: an error line at once and every minute while every output
@@ -52,15 +52,8 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
             shared.engine.return_after_item();
         }
         let fillers = lock(&shared.extras).fillers.clone();
-        let media: Vec<MediaRef> = fresh
-            .iter()
-            .map(|e| &e.item)
-            .chain(&fillers)
-            .filter_map(|item| match &item.source {
-                Source::Uri(u) => MediaRef::parse(u).ok(),
-                Source::Path(_) | Source::Generated(_) => None,
-            })
-            .collect();
+        let media: Vec<MediaRef> =
+            fresh.iter().map(|e| &e.item).chain(&fillers).filter_map(|item| item.source.media()).collect();
         if !media.is_empty() {
             let _ = prefetch.send(media);
         }
