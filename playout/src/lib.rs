@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 mod feed;
 pub mod filler;
+pub mod font;
 pub mod input;
 mod join;
 pub mod live;

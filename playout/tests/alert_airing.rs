@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use playout::alert::attention::{detects, tone_power};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
+use playout::font::CjkFont;
 use playout::{start_live, AsRunRecord, LiveChannel, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::{InsertionPlan, Interrupt};
 
@@ -65,7 +66,7 @@ fn programme(dir: &Path, format: &playout::timeline::ChannelFormat) -> AlertProg
     let mut media = AlertMedia::new(dir);
     media.attention = Some(AttentionSignal { duration_s: 1.0, ..AttentionSignal::default() });
     media.audio = Some(tone(dir, "message.wav", 300, 1.0));
-    media.font = SlateFont::find().ok().map(Arc::new);
+    media.font = CjkFont::find().ok().map(Arc::new);
     let p = AlertProgramme::build(&alert, format, &media).unwrap();
     assert!(p.wait_ready(Duration::from_secs(20)), "{:?}", p.notes());
     p

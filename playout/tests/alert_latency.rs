@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use playout::alert::attention::{detects, tone_power};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
+use playout::font::CjkFont;
 use playout::{start_live, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::AlertPolicy;
 
@@ -157,7 +158,7 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
     // Loaded once when a channel starts (see docs/emergency-on-air.md).
     let mut media = AlertMedia::new(dir.path());
     media.attention = Some(AttentionSignal::default());
-    media.font = SlateFont::find().ok().map(Arc::new);
+    media.font = CjkFont::find().ok().map(Arc::new);
     AttentionSignal::default().cached_samples(RATE, 2).unwrap();
 
     // T: the alert is accepted. Everything from here counts.

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use playout::alert::SlateFont;
+use playout::font::CjkFont;
 use playout::ticker::Ticker;
 use playout::{Engine, EngineConfig, OnAirPlaylist, OutputTarget, VirtualClock};
 
@@ -36,7 +36,7 @@ fn render(clip: &Path, out: &Path, crawl: Option<&str>) {
         playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
     if let Some(text) = crawl {
-        let font = SlateFont::find().expect("a CJK font (fonts-wqy-zenhei, scripts/setup-debian.sh)");
+        let font = CjkFont::find().expect("a CJK font (fonts-wqy-zenhei, scripts/setup-debian.sh)");
         engine.set_ticker(Some(Box::new(Ticker::new(text, &playlist.format, &font).unwrap())));
     }
     engine.run(&playlist).unwrap();

@@ -417,7 +417,7 @@ fn apply_extras(shared: &Shared, engine: &mut Engine<SystemClock>) {
 
 /// The crawl `text` drawn for `format`, or `None` (logged) when no font is installed.
 fn ticker(channel: &str, format: &ChannelFormat, text: &str) -> Option<Box<dyn crate::engine::Overlay>> {
-    let ticker = crate::alert::SlateFont::find()
+    let ticker = crate::font::CjkFont::find()
         .map_err(|e| e.to_string())
         .and_then(|font| crate::ticker::Ticker::new(text, format, &font).map_err(|e| e.to_string()));
     match ticker {
