@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use playout::{start_live, OnAirPlaylist, OutputTarget};
+use playout::{start_realtime, OnAirPlaylist, OutputTarget};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     };
     let run = || -> Result<String, Box<dyn std::error::Error>> {
         let playlist = OnAirPlaylist::load(playlist.as_ref())?;
-        let channel = start_live(playlist, &[OutputTarget::File(PathBuf::from(output))])?;
+        let channel = start_realtime(playlist, &[OutputTarget::File(PathBuf::from(output))])?;
         std::thread::sleep(Duration::from_secs_f64(seconds));
         Ok(serde_json::to_string_pretty(&channel.stop()?)?)
     };

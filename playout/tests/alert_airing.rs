@@ -14,7 +14,7 @@ use chrono::{TimeDelta, Utc};
 use playout::alert::attention::{detects, tone_power};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
 use playout::font::CjkFont;
-use playout::{start_live, AsRunRecord, LiveChannel, OnAirPlaylist, OutputTarget, ResumePolicy};
+use playout::{start_realtime, AsRunRecord, OnAirPlaylist, OutputTarget, RealtimeChannel, ResumePolicy};
 use schedules::emergency::policy::{InsertionPlan, Interrupt};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -41,12 +41,12 @@ fn channel(
     dir: &Path,
     format: serde_json::Value,
     items: serde_json::Value,
-) -> (LiveChannel, PathBuf, playout::timeline::ChannelFormat) {
+) -> (RealtimeChannel, PathBuf, playout::timeline::ChannelFormat) {
     let json = serde_json::json!({ "format": format, "items": items });
     let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let format = playlist.format;
     let out = dir.join("air.ts");
-    let live = start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();
+    let live = start_realtime(playlist, &[OutputTarget::File(out.clone())]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     while live.handle().status().samples_out < u64::from(RATE) / 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

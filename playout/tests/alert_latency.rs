@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
-//! Alert latency on a real output: a channel on air in real time (start_live) sends MPEG-TS
+//! Alert latency on a real output: a channel on air in real time (start_realtime) sends MPEG-TS
 //! over UDP to this test; at time T an Extreme alert is put on air; the received stream is
 //! decoded by ffmpeg and the first block carrying the 853 + 960 Hz attention signal is found.
 //! Its arrival on the socket must be ≤ 1 s after T (issue 7). Then the alert is cancelled:
@@ -17,7 +17,7 @@ use chrono::Utc;
 use playout::alert::attention::{detects, tone_power};
 use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
 use playout::font::CjkFont;
-use playout::{start_live, OnAirPlaylist, OutputTarget, ResumePolicy};
+use playout::{start_realtime, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::AlertPolicy;
 
 /// One real-time channel at a time: they share two cores with everything else.
@@ -148,7 +148,7 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
     let port = socket.local_addr().unwrap().port();
     let stop = Arc::new(Mutex::new(false));
     let (received, receiver) = receive(socket, stop.clone());
-    let channel = start_live(playlist, &[OutputTarget::Udp { host: "127.0.0.1".to_owned(), port }]).unwrap();
+    let channel = start_realtime(playlist, &[OutputTarget::Udp { host: "127.0.0.1".to_owned(), port }]).unwrap();
     let on_air = Instant::now() + Duration::from_secs(15);
     while channel.handle().status().samples_out < u64::from(RATE) && Instant::now() < on_air {
         std::thread::sleep(Duration::from_millis(20));

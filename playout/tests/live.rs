@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use playout::{start_live, OnAirPlaylist, Outcome, OutputTarget};
+use playout::{start_realtime, OnAirPlaylist, Outcome, OutputTarget};
 
 mod media_common;
 use media_common::clip;
@@ -54,7 +54,7 @@ fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_targe
         OutputTarget::Hls(dir.path().join("no/such/dir")),
     ];
     let started = Instant::now();
-    let channel = start_live(playlist, &targets).unwrap();
+    let channel = start_realtime(playlist, &targets).unwrap();
     // Wait (bounded) for the first item to be on air: opening it may be slow on a busy machine.
     let on_air = Instant::now() + Duration::from_secs(10);
     while channel.handle().status().frames_out == 0 && Instant::now() < on_air {

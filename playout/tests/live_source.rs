@@ -98,7 +98,7 @@ fn in_real_time_a_stalled_live_source_never_stops_the_output() {
         }
     });
     let out = dir.path().join("air.ts");
-    let channel = playout::start_live(playlist, &[OutputTarget::File(out)]).unwrap();
+    let channel = playout::start_realtime(playlist, &[OutputTarget::File(out)]).unwrap();
     let handle = channel.handle().clone();
     let frames = || handle.status().frames_out;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

@@ -146,7 +146,7 @@ fn in_real_time_an_srt_relay_that_comes_back_mid_item_is_back_on_air_within_the_
         let _ = second.wait();
     });
     let out = dir.path().join("air.ts");
-    let channel = playout::start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();
+    let channel = playout::start_realtime(playlist, &[OutputTarget::File(out.clone())]).unwrap();
     std::thread::sleep(Duration::from_secs(10));
     let report = channel.stop().unwrap();
     feeder.join().unwrap();
