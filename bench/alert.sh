@@ -2,7 +2,7 @@
 # Emergency alert latency per channel kind: from the moment an alert is accepted (T) to the
 # first attention-signal block arriving on the channel's UDP MPEG-TS output, and from a cancel
 # to the signal's end; measured by playout/tests/it/alert_latency.rs on a real-time channel
-# (start_live), the output decoded by ffmpeg. Figures go to bench/notes/alert.md.
+# (start_realtime), the output decoded by ffmpeg. Figures go to bench/notes/alert.md.
 #
 #   bench/alert.sh                      # 5 runs, TV 1280x720p25 and radio 48 kHz stereo
 #   RUNS=10 KAPOK_ALERT_TV_SIZE=1920x1080 bench/alert.sh

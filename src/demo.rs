@@ -87,12 +87,8 @@ pub async fn seed_if_empty(
     let actor = Actor::system("demo");
     let city = CentreCode::parse(CentreCode::CITY)?;
     let tv_format = ChannelFormat {
-        width: Some(1280),
-        height: Some(720),
-        fps: Some("25/1".into()),
-        sample_rate: 48_000,
-        channels: 2,
-        audio_codec: None,
+        video: Some(schedules::VideoFormat { width: 1280, height: 720, fps: schedules::FrameRate::PAL }),
+        ..ChannelFormat::radio()
     };
     let mut out = Vec::new();
     for (slug, name, kind, format, specs) in [

@@ -16,11 +16,10 @@ use std::time::Duration;
 
 use catalog::channel::Channel;
 use chrono::{DateTime, Offset, Utc};
-use playout::cache::{FetchError, Fetcher, MediaCache, MediaRef};
+use playout::cache::{FetchError, Fetcher, MediaCache};
 use playout::channel::{AsRunSink, SourceError};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
-use playout::playlist::Source;
-use playout::{OutputTarget, Playlist};
+use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::Value;
 
 use crate::desk::{DeskChannel, EmergencyDesk};
@@ -179,14 +178,12 @@ impl PlaylistSource for NotingSource {
         channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let playlists = self.inner.published(channel, from, until)?;
         if let Ok(mut map) = self.checksums.lock() {
             for item in playlists.iter().flat_map(|p| p.items.iter()) {
-                if let Source::Uri(uri) = &item.source {
-                    if let Ok(m) = MediaRef::parse(uri) {
-                        map.insert(m.key().to_owned(), m.sha256().to_owned());
-                    }
+                if let Some(m) = item.source.media() {
+                    map.insert(m.key().to_owned(), m.sha256().to_owned());
                 }
             }
         }
@@ -243,10 +240,12 @@ impl Node {
         let id = channel.id.to_string();
         let local = |e: std::io::Error| NodeError::Local(format!("{}: {e}", opts.data.display()));
         std::fs::create_dir_all(&opts.data).map_err(local)?;
-        let mut wanted = channel.format.clone();
-        wanted.audio_codec = opts.audio_codec.or(wanted.audio_codec);
-        let format = web::published::playout_format(channel.kind, &wanted)
-            .map_err(|e| NodeError::Channel(opts.channel.clone(), e))?;
+        let bad = |e: schedules::format::BadFormat| NodeError::Channel(opts.channel.clone(), e.to_string());
+        channel.format.check_kind(channel.kind == catalog::channel::ChannelKind::Radio).map_err(bad)?;
+        let format = match opts.audio_codec {
+            Some(codec) => channel.format.with_audio_codec(codec).map_err(bad)?,
+            None => channel.format,
+        };
         let checksums = Checksums::default();
         let fetcher = Arc::new(ApiFetcher { api: api.clone(), channel_id: id.clone(), checksums: checksums.clone() });
         let cache = MediaCache::open(opts.data.join("cache"), opts.cache_bytes, fetcher)
@@ -452,139 +451,9 @@ fn cancel_of(alert: &Value) -> Value {
     cancel
 }
 
-/// An output target from its command-line form: `udp://HOST:PORT`, `srt://…`, `rtmp://…`,
-/// `rtmps://…`, `icecast://source:PASSWORD@HOST[:PORT]/MOUNT`, `file:PATH` (MPEG-TS) or
-/// `hls:DIR`.
-///
-/// # Errors
-/// A message saying which form was expected.
-pub fn parse_target(text: &str) -> Result<OutputTarget, String> {
-    if let Some(rest) = text.strip_prefix("udp://") {
-        let (host, port) = rest.rsplit_once(':').ok_or_else(|| format!("{text:?}: expected udp://HOST:PORT"))?;
-        let port = port.parse().map_err(|_| format!("{text:?}: {port:?} is not a port"))?;
-        return Ok(OutputTarget::Udp { host: host.to_owned(), port });
-    }
-    if text.starts_with("srt://") {
-        return Ok(OutputTarget::Srt { uri: text.to_owned() });
-    }
-    if text.starts_with("rtmp://") || text.starts_with("rtmps://") {
-        return Ok(OutputTarget::Rtmp { url: text.to_owned() });
-    }
-    if let Some(rest) = text.strip_prefix("icecast://") {
-        return parse_icecast(rest);
-    }
-    if let Some(path) = text.strip_prefix("file:") {
-        return Ok(OutputTarget::File(PathBuf::from(path.trim_start_matches("//"))));
-    }
-    if let Some(dir) = text.strip_prefix("hls:") {
-        return Ok(OutputTarget::Hls(PathBuf::from(dir)));
-    }
-    Err(format!(
-        "{text:?}: expected udp://HOST:PORT, srt://…, rtmp://…, icecast://source:PASSWORD@HOST:PORT/MOUNT, \
-         file:PATH.ts or hls:DIR"
-    ))
-}
-
-/// `source:PASSWORD@HOST[:PORT]/MOUNT` (after `icecast://`): Icecast's source login (the only
-/// user a source client logs in as), the server (port 8000 when absent) and the mount. The
-/// password is percent-decoded, so `%40` stands for `@` and `%2F` for `/`. Messages never
-/// repeat the password.
-fn parse_icecast(rest: &str) -> Result<OutputTarget, String> {
-    const FORM: &str = "expected icecast://source:PASSWORD@HOST[:PORT]/MOUNT";
-    let (login, place) = rest.rsplit_once('@').ok_or_else(|| format!("icecast: no source:PASSWORD@ ({FORM})"))?;
-    let (user, password) = login.split_once(':').ok_or_else(|| format!("icecast: no password ({FORM})"))?;
-    if user != "source" {
-        return Err(format!("icecast: the login is \"source\", not {user:?} ({FORM})"));
-    }
-    let password = percent_decode(password).ok_or_else(|| format!("icecast: bad %-escape in the password ({FORM})"))?;
-    if password.is_empty() {
-        return Err(format!("icecast: empty password ({FORM})"));
-    }
-    let (server, mount) = place.split_once('/').ok_or_else(|| format!("icecast {place:?}: no /MOUNT ({FORM})"))?;
-    let mount = format!("/{mount}");
-    if mount.len() < 2 || mount.chars().any(|c| c.is_control() || c.is_whitespace() || c == '"') {
-        return Err(format!("icecast {place:?}: the mount must be a name like /radio.mp3 ({FORM})"));
-    }
-    let (host, port) = match server.rsplit_once(':') {
-        Some((host, port)) => (host, port.parse::<u16>().ok().filter(|p| *p > 0)),
-        None => (server, Some(8000)),
-    };
-    let port = port.ok_or_else(|| format!("icecast {server:?}: bad port ({FORM})"))?;
-    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
-    if !host_ok {
-        return Err(format!("icecast {server:?}: bad host ({FORM})"));
-    }
-    Ok(OutputTarget::Icecast { url: format!("http://{host}:{port}"), mount, password })
-}
-
-/// `%XX` escapes decoded; `None` for a broken escape or bytes that are not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn output_targets_parse_from_their_command_line_forms_and_bad_ones_say_why() {
-        assert_eq!(
-            parse_target("udp://239.1.1.1:5000").unwrap(),
-            OutputTarget::Udp { host: "239.1.1.1".into(), port: 5000 }
-        );
-        assert_eq!(parse_target("file:/tmp/a.ts").unwrap(), OutputTarget::File("/tmp/a.ts".into()));
-        assert_eq!(parse_target("hls:/tmp/h").unwrap(), OutputTarget::Hls("/tmp/h".into()));
-        assert!(parse_target("udp://host").unwrap_err().contains("HOST:PORT"));
-        assert!(parse_target("udp://host:http").unwrap_err().contains("not a port"));
-        assert!(parse_target("ftp://x").unwrap_err().contains("expected"));
-    }
-
-    #[test]
-    fn icecast_targets_parse_with_their_source_login_and_bad_forms_say_why_without_the_password() {
-        let ice = |url: &str, mount: &str, password: &str| OutputTarget::Icecast {
-            url: url.into(),
-            mount: mount.into(),
-            password: password.into(),
-        };
-        assert_eq!(
-            parse_target("icecast://source:hackme@radio.local:8001/city.mp3").unwrap(),
-            ice("http://radio.local:8001", "/city.mp3", "hackme")
-        );
-        assert_eq!(
-            parse_target("icecast://source:p%40ss:w%2Fd@10.0.0.5/live/fm").unwrap(),
-            ice("http://10.0.0.5:8000", "/live/fm", "p@ss:w/d")
-        );
-        for (bad, why) in [
-            ("icecast://radio.local:8000/city.mp3", "no source:PASSWORD@"),
-            ("icecast://source@radio.local/city.mp3", "no password"),
-            ("icecast://admin:secret1@radio.local/city.mp3", "not \"admin\""),
-            ("icecast://source:@radio.local/city.mp3", "empty password"),
-            ("icecast://source:secret1%4@radio.local/city.mp3", "bad %-escape"),
-            ("icecast://source:secret1@radio.local:8000", "no /MOUNT"),
-            ("icecast://source:secret1@radio.local:8000/", "mount must be a name"),
-            ("icecast://source:secret1@radio.local:http/a.mp3", "bad port"),
-            ("icecast://source:secret1@radio.local:0/a.mp3", "bad port"),
-            ("icecast://source:secret1@:8000/a.mp3", "bad host"),
-            ("icecast://source:secret1@ra\"dio/a.mp3", "bad host"),
-        ] {
-            let err = parse_target(bad).unwrap_err();
-            assert!(err.contains(why), "{bad}: {err}");
-            assert!(!err.contains("secret1"), "{bad}: the password leaked into {err}");
-        }
-    }
 
     #[test]
     fn an_alert_that_ended_upstream_is_cancelled_by_a_valid_cancel_naming_it() {

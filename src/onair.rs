@@ -12,11 +12,13 @@ use std::sync::Arc;
 
 use catalog::channel::ChannelKind;
 use catalog::media::{Key, MediaStore};
-use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, Offset, TimeZone, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, Utc};
 use playout::asrun::AsRunRecord;
 use playout::cache::{FetchError, Fetcher, MediaCache};
 use playout::channel::{AsRunSink, ChannelConfig, ChannelRunner, PlaylistSource, SourceError};
-use playout::{OutputTarget, Playlist};
+use playout::playlist::{Item, Source};
+use playout::timeline::{ChannelFormat, MediaTime};
+use playout::{OnAirPlaylist, OutputTarget};
 
 use schedules::emergency::targeting::{ChannelCoverage, ChannelId, ChannelKind as CoverageKind};
 use schedules::emergency::AreaCode;
@@ -85,15 +87,16 @@ impl AsRunSink for CatalogAsRun {
 
 /// A channel's demo cycle as a playlist source.
 struct CycleSource {
-    format_json: serde_json::Value,
-    /// (media URI, seconds, title, programme id)
-    items: Vec<(String, f64, String, String)>,
+    format: ChannelFormat,
+    /// The channel's programmes, each aired whole.
+    items: Vec<Item>,
+    /// The start of the broadcast day the cycle first began in.
     epoch: DateTime<FixedOffset>,
 }
 
 impl CycleSource {
     fn cycle_seconds(&self) -> f64 {
-        self.items.iter().map(|i| i.1).sum()
+        self.items.iter().map(|i| i.duration.as_secs_f64()).sum()
     }
 }
 
@@ -103,7 +106,7 @@ impl PlaylistSource for CycleSource {
         _channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let cycle = self.cycle_seconds();
         if self.items.is_empty() || cycle <= 0.0 {
             return Ok(Vec::new());
@@ -114,14 +117,8 @@ impl PlaylistSource for CycleSource {
         let start = self.epoch + ChronoDuration::milliseconds((first_cycle * cycle * 1000.0) as i64);
         let span = (until - start.with_timezone(&Utc)).num_seconds().max(0) as f64;
         let cycles = (span / cycle).ceil().max(1.0) as usize;
-        let mut items = Vec::new();
-        for _ in 0..cycles {
-            for (uri, secs, title, id) in &self.items {
-                items.push(serde_json::json!({ "source": uri, "in": 0.0, "duration": secs, "title": title, "id": id }));
-            }
-        }
-        let doc = serde_json::json!({ "format": self.format_json, "start": start.to_rfc3339(), "items": items });
-        Ok(vec![Playlist::from_json(&doc.to_string())?])
+        let items = (0..cycles).flat_map(|_| self.items.iter().cloned()).collect();
+        Ok(vec![OnAirPlaylist::new(None, self.format, Some(start), items)?])
     }
 }
 
@@ -140,13 +137,7 @@ pub struct ChannelExtras {
 impl ChannelExtras {
     /// The fillers' media, for the cache.
     pub fn media(&self) -> Vec<playout::cache::MediaRef> {
-        self.fillers
-            .iter()
-            .filter_map(|i| match &i.source {
-                playout::playlist::Source::Uri(u) => playout::cache::MediaRef::parse(u).ok(),
-                _ => None,
-            })
-            .collect()
+        self.fillers.iter().filter_map(|i| i.source.media()).collect()
     }
 
     /// Puts them into a channel's playout configuration.
@@ -192,11 +183,8 @@ pub(crate) fn filler_items(
     if sources.is_empty() {
         return Ok(Vec::new());
     }
-    let items: Vec<serde_json::Value> =
-        sources.iter().map(|f| serde_json::json!({ "source": f, "duration": 86_400.0 })).collect();
-    let doc =
-        serde_json::json!({ "format": web::published::format_json(channel.kind, &channel.format), "items": items });
-    Playlist::from_json(&doc.to_string()).map(|p| p.items).map_err(|e| e.to_string())
+    let items = sources.iter().map(|f| Item::new(Source::from_text(f.trim()), MediaTime::from_secs(86_400))).collect();
+    OnAirPlaylist::new(None, channel.format, None, items).map(|p| p.items).map_err(|e| e.to_string())
 }
 
 /// The channel's logo for playout: TV only, and only when its PNG exists here.
@@ -254,16 +242,21 @@ impl CatalogSource {
 }
 
 impl PlaylistSource for CatalogSource {
-    fn published(&self, name: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Playlist>, SourceError> {
+    fn published(
+        &self,
+        name: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         self.reload_extras();
-        let docs = self
+        let days = self
             .runtime
-            .block_on(web::published::published_playout_json(&self.store, &self.channel, from, until))
+            .block_on(web::published::published_on_air(&self.store, &self.channel, from, until))
             .map_err(|e| SourceError::Unavailable(e.message))?;
-        if docs.is_empty() {
+        if days.is_empty() {
             return self.fallback.published(name, from, until);
         }
-        docs.iter().map(|d| Playlist::from_json(&d.to_string()).map_err(SourceError::from)).collect()
+        Ok(days)
     }
 }
 
@@ -313,22 +306,27 @@ impl OnAir {
             let hls = hls_dir(data, &slug);
             let _ = std::fs::remove_dir_all(&hls);
             std::fs::create_dir_all(&hls).map_err(|e| format!("{}: {e}", hls.display()))?;
-            let format_json = web::published::format_json(demo.channel.kind, &demo.channel.format);
-            let format = web::published::playout_format(demo.channel.kind, &demo.channel.format)?;
+            let format = demo.channel.format;
             let items = demo
                 .programmes
                 .iter()
                 .map(|d| {
                     let uri = format!("media://{}?sha256={}", d.key, d.sha256);
-                    (uri, d.seconds, d.programme.title.clone(), d.programme.id.to_string())
+                    let duration = MediaTime::from_secs_f64(d.seconds).unwrap_or(MediaTime::ZERO);
+                    let item = Item::new(Source::Uri(uri), duration);
+                    Item { title: Some(d.programme.title.clone()), id: Some(d.programme.id.to_string()), ..item }
                 })
                 .collect();
+            // The cycle starts at the channel's own day start, in its own time zone.
+            let day = web::published::schedule_channel(&demo.channel)
+                .map_err(|e| format!("{slug}: {}", e.message))?
+                .day_at(Utc::now());
             let handle = Arc::new(std::sync::OnceLock::new());
             let source = Arc::new(CatalogSource {
                 store: store.clone(),
                 channel: demo.channel.clone(),
                 runtime: runtime.clone(),
-                fallback: CycleSource { format_json, items, epoch: day_start() },
+                fallback: CycleSource { format, items, epoch: day.start },
                 handle: handle.clone(),
                 applied: std::sync::Mutex::new((stored.fillers.clone(), stored.crawl.clone())),
             });
@@ -381,16 +379,4 @@ impl OnAir {
 /// Where a channel's HLS preview is written.
 pub fn hls_dir(data: &Path, slug: &str) -> PathBuf {
     data.join("hls").join(slug)
-}
-
-/// 06:00 today in Asia/Shanghai (+08:00, no daylight saving), or yesterday's before 06:00.
-fn day_start() -> DateTime<FixedOffset> {
-    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix());
-    let now = Utc::now().with_timezone(&tz);
-    let six = now.date_naive().and_hms_opt(6, 0, 0).and_then(|t| tz.from_local_datetime(&t).single()).unwrap_or(now);
-    if six > now {
-        six - ChronoDuration::days(1)
-    } else {
-        six
-    }
 }

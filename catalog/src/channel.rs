@@ -14,52 +14,10 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// The codec of a channel's audio on air: TV carries `aac` or `mp2` (MPEG-1 Layer II),
-    /// radio `aac`, `mp3` or `opus` (48 kHz only); MPEG audio runs at 32, 44.1 or 48 kHz.
-    AudioCodec, "audio codec" {
-        Aac = "aac",
-        Mp2 = "mp2",
-        Mp3 = "mp3",
-        Opus = "opus",
-    }
-);
-
-/// A channel's output format. Radio channels carry no video fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ChannelFormat {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
-    /// Frame rate as a rational, e.g. `25/1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fps: Option<String>,
-    pub sample_rate: u32,
-    pub channels: u32,
-    /// The audio codec on air; absent: AAC. Which codec fits which kind and rate is the
-    /// playout engine's rule (`playout::audio_codec`), checked where a channel is created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audio_codec: Option<AudioCodec>,
-}
-
-impl ChannelFormat {
-    /// 1920x1080@25, 48 kHz stereo, AAC.
-    pub fn tv_hd() -> Self {
-        Self {
-            width: Some(1920),
-            height: Some(1080),
-            fps: Some("25/1".into()),
-            sample_rate: 48_000,
-            channels: 2,
-            audio_codec: None,
-        }
-    }
-    /// 48 kHz stereo, no video, AAC.
-    pub fn radio() -> Self {
-        Self { width: None, height: None, fps: None, sample_rate: 48_000, channels: 2, audio_codec: None }
-    }
-}
+/// A channel's output format and its audio codec: one definition for the catalog, the
+/// scheduler and playout (`schedules::format`); stored and served as
+/// `{width?, height?, fps?, sample_rate, channels, audio_codec?}` (radio: no picture fields).
+pub use schedules::format::{AudioCodec, ChannelFormat};
 
 /// A channel as the catalog holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -220,10 +178,12 @@ mod tests {
     #[test]
     fn the_audio_codec_is_optional_and_named() {
         let json: ChannelFormat = serde_json::from_str(r#"{"sample_rate":48000,"channels":2}"#).unwrap();
-        assert_eq!(json.audio_codec, None);
-        let mp2: ChannelFormat =
-            serde_json::from_str(r#"{"sample_rate":48000,"channels":2,"audio_codec":"mp2"}"#).unwrap();
-        assert_eq!(mp2.audio_codec, Some(AudioCodec::Mp2));
+        assert_eq!(json.audio_codec, AudioCodec::Aac);
+        let mp2: ChannelFormat = serde_json::from_str(
+            r#"{"width":1920,"height":1080,"fps":"25/1","sample_rate":48000,"channels":2,"audio_codec":"mp2"}"#,
+        )
+        .unwrap();
+        assert_eq!(mp2.audio_codec, AudioCodec::Mp2);
         let bad = r#"{"sample_rate":48000,"channels":2,"audio_codec":"ac3"}"#;
         assert!(serde_json::from_str::<ChannelFormat>(bad).is_err());
     }

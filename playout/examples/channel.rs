@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use playout::cache::{DirFetcher, MediaCache, MediaRef};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};
-use playout::{OutputTarget, Playlist};
+use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -35,7 +35,7 @@ fn air(playlist: &Path, seconds: f64, out: &Path) -> Result<serde_json::Value> {
     } else {
         playlist.to_owned()
     };
-    let format = Playlist::load(&first)?.format;
+    let format = OnAirPlaylist::load(&first)?.format;
     let config = ChannelConfig::new("bench", format, vec![OutputTarget::File(out.to_owned())]);
     let sink = Arc::new(MemoryAsRun::default());
     let called = Instant::now();
@@ -70,7 +70,7 @@ fn air(playlist: &Path, seconds: f64, out: &Path) -> Result<serde_json::Value> {
 /// Override latency: the wall time of each override's first frame (its as-run `actual_wall`,
 /// the channel timeline's time of that frame) minus the wall time of the call.
 fn overrides(playlist: &Path, source: &Path, count: usize, armed: bool, out: &Path) -> Result<serde_json::Value> {
-    let format = Playlist::load(playlist)?.format;
+    let format = OnAirPlaylist::load(playlist)?.format;
     let frame_ms = format.video.as_ref().map_or(20.0, |v| v.fps.frames_to_time(1).as_secs_f64() * 1000.0);
     let config = ChannelConfig::new("bench", format, vec![OutputTarget::File(out.to_owned())]);
     let sink = Arc::new(MemoryAsRun::default());

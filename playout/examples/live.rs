@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use playout::{start_live, OutputTarget, Playlist};
+use playout::{start_realtime, OnAirPlaylist, OutputTarget};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -20,8 +20,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let run = || -> Result<String, Box<dyn std::error::Error>> {
-        let playlist = Playlist::load(playlist.as_ref())?;
-        let channel = start_live(playlist, &[OutputTarget::File(PathBuf::from(output))])?;
+        let playlist = OnAirPlaylist::load(playlist.as_ref())?;
+        let channel = start_realtime(playlist, &[OutputTarget::File(PathBuf::from(output))])?;
         std::thread::sleep(Duration::from_secs_f64(seconds));
         Ok(serde_json::to_string_pretty(&channel.stop()?)?)
     };

@@ -77,7 +77,7 @@ impl AsRunRecord {
             scheduled_wall: None,
             actual_start_s: segment.start.time.as_secs_f64(),
             actual_wall: None,
-            actual_duration_s: (segment.end.time.saturating_sub(segment.start.time)).as_secs_f64(),
+            actual_duration_s: (segment.end.time.sub_or_zero(segment.start.time)).as_secs_f64(),
             start_frame: segment.start.frame,
             frames: segment.frames(),
             samples: segment.samples(),
@@ -118,7 +118,7 @@ mod tests {
             audio: AudioFormat { rate: 48_000, channels: 2 },
             audio_codec: crate::timeline::AudioCodec::Aac,
         };
-        let item = |d: u64, start: Option<u64>| PlanItem {
+        let item = |d: i64, start: Option<i64>| PlanItem {
             duration: MediaTime::from_nanos(d * 1_000_000_000),
             start: start.map(|s| MediaTime::from_nanos(s * 1_000_000_000)),
             hard: start.is_some(),

@@ -54,7 +54,7 @@ impl Default for SystemClock {
 impl PlayoutClock for SystemClock {
     fn wait_until(&mut self, at: MediaTime) {
         let anchor = *self.anchor.get_or_insert_with(Instant::now);
-        let due = anchor + Duration::from_nanos(at.nanos());
+        let due = anchor + Duration::from_nanos(at.unsigned_nanos());
         let wait = due.saturating_duration_since(Instant::now() + self.lead);
         if !wait.is_zero() {
             std::thread::sleep(wait);

@@ -22,7 +22,7 @@ use crate::error::PlayoutError;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::output::Output;
-use crate::playlist::{Item, ItemKind, Playlist, Source};
+use crate::playlist::{Item, ItemKind, OnAirPlaylist, Source};
 use crate::status::Status;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
@@ -221,7 +221,7 @@ impl<C: PlayoutClock> Engine<C> {
     ///
     /// # Errors
     /// Only an output failure ([`PlayoutError::Output`]); media faults become fallback records.
-    pub fn run(&mut self, playlist: &Playlist) -> Result<Vec<AsRunRecord>, PlayoutError> {
+    pub fn run(&mut self, playlist: &OnAirPlaylist) -> Result<Vec<AsRunRecord>, PlayoutError> {
         self.base = (self.frames_out, self.samples_out);
         let segments = plan(&self.format, &playlist.plan_items());
         let (format, timeout, patience) = (self.format, self.config.input_timeout, self.config.patience);
@@ -371,7 +371,7 @@ impl<C: PlayoutClock> Engine<C> {
     pub fn fill_until_stopped(&mut self) -> Result<Vec<AsRunRecord>, PlayoutError> {
         let start = self.format.boundary(MediaTime::ZERO);
         // Local units from here; the end is decades away.
-        let end = self.format.boundary(MediaTime::from_nanos(u64::MAX / 4));
+        let end = self.format.boundary(MediaTime::from_nanos(i64::MAX / 4));
         let seg = Segment { kind: SegmentKind::Gap, scheduled: start.time, start, end, cut_by: None };
         let mut rec = AsRunRecord::for_segment(&seg);
         rec.fallback("playlist ended: slate and silence");
@@ -400,7 +400,7 @@ impl<C: PlayoutClock> Engine<C> {
         self.output.finish(self.config.drain_timeout)
     }
 
-    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &Playlist) {
+    fn set_now(&self, item: Option<usize>, next: Option<&Segment>, playlist: &OnAirPlaylist) {
         let label = |i: usize| {
             let item = &playlist.items[i];
             item.title.clone().unwrap_or_else(|| item.source.to_string())
@@ -507,7 +507,7 @@ impl<C: PlayoutClock> Engine<C> {
             } else {
                 let Some(v) = self.format.video else { break };
                 let pts = v.fps.frames_to_time(self.frames_out);
-                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).sub_or_zero(pts);
                 self.clock.wait_until(pts);
                 let frame = match filler.as_ref().is_some_and(|f| !f.relay || !f.done(false)) && filling {
                     true => self.filler_frame(&mut filler, rec),
@@ -594,7 +594,7 @@ impl<C: PlayoutClock> Engine<C> {
     fn flush_audio(&mut self) -> Result<(), PlayoutError> {
         if let Some((buffer, first)) = self.audio_batch.take() {
             let pts = self.format.sample_time(first);
-            let duration = self.format.sample_time(self.samples_out).saturating_sub(pts);
+            let duration = self.format.sample_time(self.samples_out).sub_or_zero(pts);
             self.output.push_audio(buffer, pts, duration)?;
         }
         Ok(())
@@ -625,7 +625,7 @@ impl<C: PlayoutClock> Engine<C> {
     /// Late counters (plus those of the segment on air) and each output target's state.
     fn publish_health(&mut self, late_frames: u64, late_samples: u64) {
         let outputs = self.output.target_states();
-        let now = std::time::Duration::from_nanos(self.now().nanos());
+        let now = std::time::Duration::from_nanos(self.now().unsigned_nanos());
         let off_air = self.off_air.observe(crate::off_air::all_down(&outputs), now);
         if let Ok(mut s) = self.status.lock() {
             s.off_air_s = off_air.map(|d| d.as_secs_f64());

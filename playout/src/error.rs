@@ -10,7 +10,7 @@ use crate::playlist::PlaylistError;
 pub enum PlayoutError {
     /// The playlist is unusable.
     #[error(transparent)]
-    Playlist(#[from] PlaylistError),
+    OnAirPlaylist(#[from] PlaylistError),
     /// GStreamer could not be initialised.
     #[error("cannot initialise GStreamer: {0}")]
     Init(#[source] gstreamer::glib::Error),

@@ -318,7 +318,7 @@ impl Input {
             self.wait_async_done(&bus, timeout)?;
         }
         if item.kind == ItemKind::File && item.in_point > MediaTime::ZERO {
-            let at = gst::ClockTime::from_nseconds(item.in_point.nanos());
+            let at = gst::ClockTime::from_nseconds(item.in_point.unsigned_nanos());
             self.pipeline
                 .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE, at)
                 .map_err(|e| format!("cannot seek to in-point {}: {e}", item.in_point))?;

@@ -6,16 +6,16 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::playlist::{ItemKind, Playlist};
+use crate::playlist::{ItemKind, OnAirPlaylist};
 use crate::timeline::{plan, MediaTime, SegmentKind};
 
-impl Playlist {
+impl OnAirPlaylist {
     /// This playlist as seen from wall-clock `now`: items already over are dropped, the item
     /// on air is shortened and (for a file) its in-point moved on, and timeline zero becomes
     /// `now`. A playlist that starts after `now` gets a hard start at its origin, so slate fills
     /// until then. A playlist without wall-clock times is returned unchanged; one that is over
     /// gives `None`.
-    pub fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<Playlist> {
+    pub fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<OnAirPlaylist> {
         let Some(origin) = self.origin else { return Some(self.clone()) };
         let elapsed_ns = (now - origin).num_nanoseconds().unwrap_or(i64::MAX);
         let mut joined = self.clone();
@@ -28,7 +28,7 @@ impl Playlist {
                 }
             }
         } else {
-            let elapsed = MediaTime::from_nanos(elapsed_ns.unsigned_abs());
+            let elapsed = MediaTime::from_nanos(elapsed_ns);
             let segments = plan(&self.format, &self.plan_items());
             let current = segments.iter().find(|s| s.end.time > elapsed).map(|s| (s.kind, s.start.time, s.end.time));
             joined.items = match current {
@@ -44,12 +44,12 @@ impl Playlist {
                 }
                 Some((SegmentKind::Item(i), start, end)) => {
                     let mut items = self.items[i..].to_vec();
-                    let into = elapsed.saturating_sub(start);
+                    let into = elapsed.sub_or_zero(start);
                     let current = &mut items[0];
                     if current.kind == ItemKind::File {
                         current.in_point = current.in_point.saturating_add(into);
                     }
-                    current.duration = end.saturating_sub(elapsed);
+                    current.duration = end.sub_or_zero(elapsed);
                     current.start = None;
                     current.hard = false;
                     items
@@ -57,11 +57,8 @@ impl Playlist {
             };
         }
         for item in &mut joined.items {
-            item.offset = item
-                .start
-                .and_then(|s| (s - now).num_nanoseconds())
-                .and_then(|ns| u64::try_from(ns).ok())
-                .map(MediaTime::from_nanos);
+            item.offset =
+                item.start.and_then(|s| (s - now).num_nanoseconds()).filter(|ns| *ns >= 0).map(MediaTime::from_nanos);
         }
         (!joined.items.is_empty()).then_some(joined)
     }
@@ -75,8 +72,8 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap()
     }
 
-    fn day() -> Playlist {
-        Playlist::from_json(
+    fn day() -> OnAirPlaylist {
+        OnAirPlaylist::from_json(
             r#"{"format":{"kind":"tv","width":320,"height":180,"fps":"25/1"},
                 "start":"2026-11-26T08:00:00+08:00","items":[
                 {"source":"a.mp4","duration":600,"in":10},
@@ -120,8 +117,8 @@ mod tests {
 
     #[test]
     fn a_playlist_without_wall_clock_is_unchanged() {
-        let p =
-            Playlist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":5}]}"#).unwrap();
+        let p = OnAirPlaylist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":5}]}"#)
+            .unwrap();
         assert_eq!(p.joined_at(at("2026-11-26T09:00:00+08:00")), Some(p));
     }
 }

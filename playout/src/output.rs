@@ -2,6 +2,9 @@
 //!
 //! `appsrc` (raw video) → x264enc → h264parse ┐
 //! `appsrc` (raw audio) → the channel's audio encoder and parser ┴→ mpegtsmux → appsink → each target's pipeline
+//!
+//! The targets live in this folder: [`target`] (the types, their text forms), `sink` (each
+//! type's GStreamer sink), `running` (a target's pipeline on air, reconnected with backoff).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,9 +13,16 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
+use crate::audio_codec::CodecElements;
 use crate::error::PlayoutError;
-use crate::target::{OutputTarget, Target};
 use crate::timeline::{ChannelFormat, MediaTime};
+
+mod running;
+mod sink;
+pub mod target;
+
+use running::Target;
+pub use target::{BadTarget, OutputTarget};
 
 /// Every element the output needs, with the Debian package that provides it.
 const NEEDED: &[(&str, &str)] = &[
@@ -309,9 +319,9 @@ fn push(
 ) -> Result<(), PlayoutError> {
     {
         let b = buffer.make_mut();
-        b.set_pts(gst::ClockTime::from_nseconds(pts.nanos()));
+        b.set_pts(gst::ClockTime::from_nseconds(pts.unsigned_nanos()));
         b.set_dts(gst::ClockTime::NONE);
-        b.set_duration(gst::ClockTime::from_nseconds(duration.nanos()));
+        b.set_duration(gst::ClockTime::from_nseconds(duration.unsigned_nanos()));
         b.unset_flags(gst::BufferFlags::DISCONT | gst::BufferFlags::GAP);
     }
     src.push_buffer(buffer).map(|_| ()).map_err(|e| PlayoutError::Output(format!("output refused a buffer: {e:?}")))

@@ -1,6 +1,6 @@
-//! The engine's playlist: JSON in, a validated [`Playlist`] out (format in `docs/playlist.md`).
+//! The engine's playlist: JSON in, a validated [`OnAirPlaylist`] out (format in `docs/playlist.md`).
 //!
-//! A `Playlist` that exists is valid: every duration is positive, every frame rate exact,
+//! An `OnAirPlaylist` that exists is valid: every duration is positive, every frame rate exact,
 //! every wall-clock start placed on the timeline. Problems are all reported at once, each
 //! with the JSON path of the field at fault.
 
@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
-use crate::timeline::{AudioCodec, AudioFormat, ChannelFormat, FrameRate, MediaTime, PlanItem, VideoFormat};
+use schedules::format::FormatKind;
+
+use crate::timeline::{AudioCodec, ChannelFormat, MediaTime, PlanItem};
 
 /// Longest item accepted (48 h): longer is a typo, not a programme.
 const MAX_ITEM_S: f64 = 48.0 * 3600.0;
@@ -59,6 +61,21 @@ pub enum Source {
 }
 
 impl Source {
+    /// A source from its text in a playlist: a URI when it has a scheme (`media://…`,
+    /// `udp://…`), else a path (relative to the working directory).
+    pub fn from_text(text: &str) -> Source {
+        Source::parse(text, None)
+    }
+
+    /// The cached media this source names (`media://KEY?sha256=…`); `None` for any other
+    /// source, and for a malformed reference (the input reports it when it cannot open it).
+    pub fn media(&self) -> Option<crate::cache::MediaRef> {
+        match self {
+            Source::Uri(uri) => crate::cache::MediaRef::parse(uri).ok(),
+            Source::Path(_) | Source::Generated(_) => None,
+        }
+    }
+
     fn parse(text: &str, base: Option<&Path>) -> Source {
         let is_uri = text.split_once("://").is_some_and(|(scheme, _)| {
             !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
@@ -107,9 +124,56 @@ pub struct Item {
     pub hard: bool,
 }
 
-/// A validated playlist.
+impl Item {
+    /// `source` airing for `duration` from its beginning: a file item, soft, without start,
+    /// title or id. Checked when it becomes part of an [`OnAirPlaylist`].
+    pub fn new(source: Source, duration: MediaTime) -> Item {
+        Item {
+            source,
+            in_point: MediaTime::ZERO,
+            duration,
+            kind: ItemKind::File,
+            title: None,
+            id: None,
+            start: None,
+            offset: None,
+            hard: false,
+        }
+    }
+
+    /// An item of a published day (the day's flat form, [`schedules::PlayoutItem`]): its
+    /// wall-clock start, exact duration and in-point, hard or soft, and title. `media` is a
+    /// programme's media as the caller resolved it (`media://KEY?sha256=…`); without it the
+    /// slate stands in. A live relay airs its URI; the slate the slate.
+    pub fn scheduled(it: &schedules::PlayoutItem, media: Option<&str>) -> Item {
+        let (source, kind, in_point) = match &it.source {
+            schedules::Source::Programme { .. } => {
+                (Source::from_text(media.unwrap_or(SLATE)), ItemKind::File, it.in_point_ns)
+            }
+            schedules::Source::Live { uri } => (Source::from_text(uri), ItemKind::Live, MediaTime::ZERO),
+            schedules::Source::Slate => (Source::from_text(SLATE), ItemKind::File, MediaTime::ZERO),
+        };
+        Item {
+            source,
+            in_point,
+            duration: it.duration_ns,
+            kind,
+            title: Some(it.title.clone()),
+            id: None,
+            start: Some(it.start),
+            offset: None,
+            hard: it.hard,
+        }
+    }
+}
+
+/// The source text of the slate in a published day (nothing to open: black and silence).
+const SLATE: &str = "slate";
+
+/// A validated playlist: what a channel airs (the on-air contract of docs/playlist.md, as
+/// opposed to `schedules::Playlist`, the broadcast day people edit in frames).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Playlist {
+pub struct OnAirPlaylist {
     /// Optional title (for people and logs).
     pub title: Option<String>,
     /// The channel's output format.
@@ -172,39 +236,101 @@ struct RawItem {
     kind: ItemKind,
 }
 
-impl Playlist {
+impl OnAirPlaylist {
+    /// A playlist of `items` on a channel of `format`, its timeline zero at `origin` (else
+    /// the first item's start), checked exactly as a playlist file is; each item's timeline
+    /// offset is set from its start.
+    ///
+    /// # Errors
+    /// [`PlaylistError::Invalid`] listing every bad value with its path (`items[2].duration: …`).
+    pub fn new(
+        title: Option<String>,
+        format: ChannelFormat,
+        origin: Option<DateTime<FixedOffset>>,
+        items: Vec<Item>,
+    ) -> Result<OnAirPlaylist, PlaylistError> {
+        let mut problems = Vec::new();
+        let origin = origin.or_else(|| items.first().and_then(|i| i.start));
+        let items = check_items(items, origin, &mut problems);
+        match problems.is_empty() {
+            true => Ok(OnAirPlaylist { title, format, origin, items }),
+            false => Err(PlaylistError::Invalid(problems)),
+        }
+    }
+
+    /// The playlist in its JSON form (docs/playlist.md): what a remote playout node reads
+    /// and [`OnAirPlaylist::from_json`] parses back to an equal playlist (times to the nanosecond
+    /// as far as JSON numbers carry them).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Value};
+        let f = &self.format;
+        let mut format = match f.video {
+            Some(v) => json!({ "kind": "tv", "width": v.width, "height": v.height, "fps": v.fps.to_string(),
+                "sample_rate": f.audio.rate, "channels": f.audio.channels }),
+            None => json!({ "kind": "radio", "sample_rate": f.audio.rate, "channels": f.audio.channels }),
+        };
+        if f.audio_codec != AudioCodec::Aac {
+            format["audio_codec"] = Value::from(f.audio_codec.as_str());
+        }
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|i| {
+                let mut item = json!({ "source": i.source.to_string(), "duration": i.duration.as_secs_f64(),
+                    "hard": i.hard });
+                match i.kind {
+                    ItemKind::File => item["in"] = Value::from(i.in_point.as_secs_f64()),
+                    ItemKind::Live => item["kind"] = Value::from("live"),
+                }
+                if let Some(t) = &i.title {
+                    item["title"] = Value::from(t.as_str());
+                }
+                if let Some(id) = &i.id {
+                    item["id"] = Value::from(id.as_str());
+                }
+                if let Some(s) = i.start {
+                    item["start"] = Value::from(s.to_rfc3339());
+                }
+                item
+            })
+            .collect();
+        let mut doc = json!({ "format": format, "items": items });
+        if let Some(t) = &self.title {
+            doc["title"] = Value::from(t.as_str());
+        }
+        if let Some(o) = self.origin.filter(|o| Some(*o) != self.items.first().and_then(|i| i.start)) {
+            doc["start"] = Value::from(o.to_rfc3339());
+        }
+        doc
+    }
+
     /// Parses and validates playlist JSON. Relative paths stay relative to the working directory.
     ///
     /// # Errors
     /// [`PlaylistError::Json`] for malformed JSON, [`PlaylistError::Invalid`] listing every bad value.
-    pub fn from_json(text: &str) -> Result<Playlist, PlaylistError> {
+    pub fn from_json(text: &str) -> Result<OnAirPlaylist, PlaylistError> {
         Self::parse(text, None)
     }
 
     /// Loads a playlist file; relative media paths are resolved against the file's directory.
     ///
     /// # Errors
-    /// [`PlaylistError::Io`] when unreadable, otherwise as [`Playlist::from_json`].
-    pub fn load(path: &Path) -> Result<Playlist, PlaylistError> {
+    /// [`PlaylistError::Io`] when unreadable, otherwise as [`OnAirPlaylist::from_json`].
+    pub fn load(path: &Path) -> Result<OnAirPlaylist, PlaylistError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| PlaylistError::Io { path: path.to_owned(), source })?;
         Self::parse(&text, path.parent())
     }
 
-    fn parse(text: &str, base: Option<&Path>) -> Result<Playlist, PlaylistError> {
+    fn parse(text: &str, base: Option<&Path>) -> Result<OnAirPlaylist, PlaylistError> {
         let raw: RawPlaylist = serde_json::from_str(text)?;
         let mut problems = Vec::new();
         let format = parse_format(&raw.format, &mut problems);
-        if raw.items.is_empty() {
-            problems.push("items: at least one item is needed".to_owned());
-        }
         let origin = raw.start.or_else(|| raw.items.first().and_then(|i| i.start));
         let mut items = Vec::with_capacity(raw.items.len());
         for (n, it) in raw.items.into_iter().enumerate() {
             let at = |field: &str| format!("items[{n}].{field}");
-            if it.source.trim().is_empty() {
-                problems.push(format!("{}: must not be empty", at("source")));
-            }
+            // Seconds become exact times here; the rest is checked with typed items below.
             let duration = match MediaTime::from_secs_f64(it.duration) {
                 Some(d) if it.duration > 0.0 && it.duration <= MAX_ITEM_S => d,
                 _ => {
@@ -213,32 +339,13 @@ impl Playlist {
                         at("duration"),
                         it.duration
                     ));
-                    MediaTime::ZERO
+                    MediaTime::from_nanos(1)
                 }
             };
             let in_point = MediaTime::from_secs_f64(it.in_point).unwrap_or_else(|| {
                 problems.push(format!("{}: must be >= 0 seconds (got {})", at("in"), it.in_point));
                 MediaTime::ZERO
             });
-            if it.kind == ItemKind::Live && in_point != MediaTime::ZERO {
-                problems.push(format!("{}: a live item cannot have an in-point", at("in")));
-            }
-            if it.hard && it.start.is_none() {
-                problems.push(format!("{}: a hard item needs a start time", at("hard")));
-            }
-            let offset = match (it.start, origin) {
-                (Some(s), Some(o)) => {
-                    let ns = (s - o).num_nanoseconds();
-                    match ns.and_then(|ns| u64::try_from(ns).ok()) {
-                        Some(ns) => Some(MediaTime::from_nanos(ns)),
-                        None => {
-                            problems.push(format!("{}: {s} is before the playlist start {o}", at("start")));
-                            None
-                        }
-                    }
-                }
-                _ => None,
-            };
             items.push(Item {
                 source: Source::parse(it.source.trim(), base),
                 in_point,
@@ -247,12 +354,13 @@ impl Playlist {
                 title: it.title,
                 id: it.id,
                 start: it.start,
-                offset,
+                offset: None,
                 hard: it.hard,
             });
         }
+        let items = check_items(items, origin, &mut problems);
         match (format, problems.is_empty()) {
-            (Some(format), true) => Ok(Playlist { title: raw.title, format, origin, items }),
+            (Some(format), true) => Ok(OnAirPlaylist { title: raw.title, format, origin, items }),
             _ => Err(PlaylistError::Invalid(problems)),
         }
     }
@@ -263,76 +371,67 @@ impl Playlist {
     }
 }
 
+/// Checks `items` as one playlist whose timeline zero is `origin`, and sets their offsets.
+fn check_items(mut items: Vec<Item>, origin: Option<DateTime<FixedOffset>>, problems: &mut Vec<String>) -> Vec<Item> {
+    if items.is_empty() {
+        problems.push("items: at least one item is needed".to_owned());
+    }
+    let max = MediaTime::from_secs_f64(MAX_ITEM_S).unwrap_or(MediaTime::ZERO);
+    for (n, item) in items.iter_mut().enumerate() {
+        let at = |field: &str| format!("items[{n}].{field}");
+        if item.source.to_string().trim().is_empty() {
+            problems.push(format!("{}: must not be empty", at("source")));
+        }
+        if item.duration <= MediaTime::ZERO || item.duration > max {
+            problems.push(format!(
+                "{}: must be > 0 and <= {MAX_ITEM_S} seconds (got {})",
+                at("duration"),
+                item.duration.as_secs_f64()
+            ));
+        }
+        if item.in_point < MediaTime::ZERO {
+            problems.push(format!("{}: must be >= 0 seconds (got {})", at("in"), item.in_point.as_secs_f64()));
+        }
+        if item.kind == ItemKind::Live && item.in_point != MediaTime::ZERO {
+            problems.push(format!("{}: a live item cannot have an in-point", at("in")));
+        }
+        if item.hard && item.start.is_none() {
+            problems.push(format!("{}: a hard item needs a start time", at("hard")));
+        }
+        item.offset = match (item.start, origin) {
+            (Some(s), Some(o)) => match (s - o).num_nanoseconds().filter(|ns| *ns >= 0) {
+                Some(ns) => Some(MediaTime::from_nanos(ns)),
+                None => {
+                    problems.push(format!("{}: {s} is before the playlist start {o}", at("start")));
+                    None
+                }
+            },
+            _ => None,
+        };
+    }
+    items
+}
+
 fn parse_format(raw: &RawFormat, problems: &mut Vec<String>) -> Option<ChannelFormat> {
-    let before = problems.len();
-    if !(8_000..=192_000).contains(&raw.sample_rate) {
-        problems.push(format!("format.sample_rate: must be 8000..=192000 Hz (got {})", raw.sample_rate));
-    }
-    if !(1..=2).contains(&raw.channels) {
-        problems.push(format!("format.channels: must be 1 or 2 (got {})", raw.channels));
-    }
-    let audio = AudioFormat { rate: raw.sample_rate, channels: raw.channels };
-    let video = match raw.kind.as_str() {
-        "radio" => {
-            if raw.width.is_some() || raw.height.is_some() || raw.fps.is_some() {
-                problems.push("format: a radio channel has no width, height or fps".to_owned());
-            }
-            None
-        }
-        "tv" => {
-            let mut dim = |name: &str, v: Option<u32>, max: u32| match v {
-                Some(v) if v >= 16 && v <= max && v % 2 == 0 => v,
-                Some(v) => {
-                    problems.push(format!("format.{name}: must be even and 16..={max} (got {v})"));
-                    0
-                }
-                None => {
-                    problems.push(format!("format.{name}: required for a tv channel"));
-                    0
-                }
-            };
-            let width = dim("width", raw.width, 7680);
-            let height = dim("height", raw.height, 4320);
-            let fps = match raw.fps.as_deref().map(str::parse::<FrameRate>) {
-                Some(Ok(f)) => Some(f),
-                Some(Err(e)) => {
-                    problems.push(format!("format.fps: {e}"));
-                    None
-                }
-                None => {
-                    problems.push("format.fps: required for a tv channel (e.g. \"25/1\")".to_owned());
-                    None
-                }
-            };
-            fps.map(|fps| VideoFormat { width, height, fps })
-        }
+    let kind = match raw.kind.as_str() {
+        "radio" => FormatKind::Radio,
+        "tv" => FormatKind::Tv,
         other => {
             problems.push(format!("format.kind: must be \"tv\" or \"radio\" (got {other:?})"));
-            None
+            FormatKind::FromFields
         }
     };
-    let radio = match raw.kind.as_str() {
-        "radio" => Some(true),
-        "tv" => Some(false),
-        _ => None,
-    };
-    let audio_codec = match raw.audio_codec.as_deref().map(str::parse::<AudioCodec>).transpose() {
-        Ok(codec) => {
-            let codec = codec.unwrap_or_default();
-            if let Some(why) = radio.and_then(|radio| codec.unfit(radio, raw.sample_rate)) {
-                problems.push(format!("format.audio_codec: {why}"));
-            }
-            codec
-        }
-        Err(e) => {
-            problems.push(format!("format.audio_codec: {e}"));
-            AudioCodec::Aac
-        }
-    };
-    if problems.len() > before {
-        return None;
-    }
-    Some(ChannelFormat { video, audio, audio_codec })
+    ChannelFormat::from_fields(
+        kind,
+        raw.width,
+        raw.height,
+        raw.fps.as_deref(),
+        raw.sample_rate,
+        raw.channels,
+        raw.audio_codec.as_deref(),
+    )
+    .map_err(|bad| problems.extend(bad.0))
+    .ok()
 }
 
 #[cfg(test)]
@@ -345,7 +444,7 @@ mod tests {
 
     #[test]
     fn the_minimal_tv_playlist_parses() {
-        let p = Playlist::from_json(MINIMAL).unwrap();
+        let p = OnAirPlaylist::from_json(MINIMAL).unwrap();
         let v = p.format.video.unwrap();
         assert_eq!((v.width, v.height, v.fps.to_string()), (1280, 720, "25/1".to_owned()));
         assert_eq!(p.items[0].source, Source::Path("/path/or/uri".into()));
@@ -355,7 +454,7 @@ mod tests {
 
     #[test]
     fn radio_has_no_video_and_uris_stay_uris() {
-        let p = Playlist::from_json(
+        let p = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"radio","sample_rate":44100,"channels":1},
                "items":[{"source":"udp://239.0.0.1:5000","duration":60,"kind":"live"}]}"#,
         )
@@ -368,7 +467,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_path() {
-        let err = Playlist::from_json(
+        let err = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"tv","width":1281,"fps":"0/1","sample_rate":7,"channels":6},
                "items":[{"source":"","duration":-1,"in":-2},{"source":"a","duration":1,"hard":true}]}"#,
         )
@@ -391,20 +490,20 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_bad_json_are_refused() {
-        assert!(matches!(Playlist::from_json("{"), Err(PlaylistError::Json(_))));
+        assert!(matches!(OnAirPlaylist::from_json("{"), Err(PlaylistError::Json(_))));
         let typo = MINIMAL.replace("\"duration\"", "\"durration\"");
-        assert!(Playlist::from_json(&typo).unwrap_err().to_string().contains("durration"));
+        assert!(OnAirPlaylist::from_json(&typo).unwrap_err().to_string().contains("durration"));
         let empty = r#"{"format":{"kind":"radio"},"items":[]}"#;
-        assert!(Playlist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
+        assert!(OnAirPlaylist::from_json(empty).unwrap_err().to_string().contains("at least one item"));
     }
 
     #[test]
     fn the_audio_codec_is_chosen_per_kind_and_aac_by_default() {
-        assert_eq!(Playlist::from_json(MINIMAL).unwrap().format.audio_codec, AudioCodec::Aac);
+        assert_eq!(OnAirPlaylist::from_json(MINIMAL).unwrap().format.audio_codec, AudioCodec::Aac);
         let tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp2\"");
-        assert_eq!(Playlist::from_json(&tv).unwrap().format.audio_codec, AudioCodec::Mp2);
+        assert_eq!(OnAirPlaylist::from_json(&tv).unwrap().format.audio_codec, AudioCodec::Mp2);
         let radio = |codec: &str, rate: u32| {
-            Playlist::from_json(&format!(
+            OnAirPlaylist::from_json(&format!(
                 r#"{{"format":{{"kind":"radio","sample_rate":{rate},"audio_codec":"{codec}"}},
                    "items":[{{"source":"a.wav","duration":1}}]}}"#
             ))
@@ -420,12 +519,12 @@ mod tests {
             assert!(err.contains(needle), "{needle:?} missing from {err}");
         }
         let mp3_tv = MINIMAL.replace("\"channels\": 2", "\"channels\": 2, \"audio_codec\": \"mp3\"");
-        assert!(Playlist::from_json(&mp3_tv).unwrap_err().to_string().contains("a tv channel carries aac, mp2"));
+        assert!(OnAirPlaylist::from_json(&mp3_tv).unwrap_err().to_string().contains("a tv channel carries aac, mp2"));
     }
 
     #[test]
     fn wall_clock_starts_become_timeline_offsets() {
-        let p = Playlist::from_json(
+        let p = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"radio"},"start":"2026-11-26T08:00:00+08:00","items":[
                 {"source":"a.wav","duration":10},
                 {"source":"b.wav","duration":5,"start":"2026-11-26T08:00:30+08:00","hard":true}]}"#,
@@ -436,7 +535,62 @@ mod tests {
         assert!(plan[1].hard && plan[0].start.is_none());
         let early = r#"{"format":{"kind":"radio"},"start":"2026-11-26T08:00:00Z","items":[
                 {"source":"a","duration":1,"start":"2026-11-26T07:00:00Z"}]}"#;
-        assert!(Playlist::from_json(early).unwrap_err().to_string().contains("before the playlist start"));
+        assert!(OnAirPlaylist::from_json(early).unwrap_err().to_string().contains("before the playlist start"));
+    }
+
+    #[test]
+    fn a_playlist_written_as_json_parses_back_equal() {
+        let p = OnAirPlaylist::from_json(
+            r#"{"format":{"kind":"tv","width":1280,"height":720,"fps":"30000/1001","audio_codec":"mp2"},
+               "title":"day","start":"2026-11-26T08:00:00+08:00","items":[
+                {"source":"media://a.mp4?sha256=00","in":1.5,"duration":10,"title":"a","id":"x/1"},
+                {"source":"srt://relay:9000","kind":"live","duration":5,"start":"2026-11-26T08:00:30+08:00","hard":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(OnAirPlaylist::from_json(&p.to_json().to_string()).unwrap(), p);
+        let radio =
+            OnAirPlaylist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"a.wav","duration":1}]}"#)
+                .unwrap();
+        assert_eq!(OnAirPlaylist::from_json(&radio.to_json().to_string()).unwrap(), radio);
+    }
+
+    #[test]
+    fn a_published_days_items_air_their_media_their_relay_or_the_slate() {
+        use schedules::{Frames, PlayoutItem, ProgrammeId};
+        let start = DateTime::parse_from_rfc3339("2026-11-26T19:00:00+08:00").unwrap();
+        let it = |source| PlayoutItem {
+            start,
+            start_frame: Frames(0),
+            duration_frames: Frames(250),
+            duration_ns: MediaTime::from_secs(10),
+            hard: true,
+            source,
+            in_point_frames: Frames(25),
+            in_point_ns: MediaTime::from_secs(1),
+            title: "新闻".into(),
+            kind: schedules::ItemKind::Programme,
+        };
+        let programme = it(schedules::Source::Programme { id: ProgrammeId::parse("p1").unwrap() });
+        let aired = Item::scheduled(&programme, Some("media://k.mp4?sha256=00"));
+        assert_eq!(aired.source, Source::Uri("media://k.mp4?sha256=00".into()));
+        assert_eq!(
+            (aired.in_point, aired.duration, aired.hard),
+            (MediaTime::from_secs(1), MediaTime::from_secs(10), true)
+        );
+        assert_eq!((aired.start, aired.title.as_deref()), (Some(start), Some("新闻")));
+        assert_eq!(Item::scheduled(&programme, None).source, Source::Path("slate".into()));
+        let live = Item::scheduled(&it(schedules::Source::Live { uri: "srt://relay:9000".into() }), None);
+        assert_eq!((live.kind, live.in_point), (ItemKind::Live, MediaTime::ZERO));
+        let p = OnAirPlaylist::new(None, ChannelFormat::tv_hd(), None, vec![aired, live]).unwrap();
+        assert_eq!(p.origin, Some(start));
+        assert_eq!(p.items[1].offset, Some(MediaTime::ZERO));
+        let empty = OnAirPlaylist::new(
+            None,
+            ChannelFormat::radio(),
+            None,
+            vec![Item::new(Source::from_text("a"), MediaTime::ZERO)],
+        );
+        assert!(empty.unwrap_err().to_string().contains("items[0].duration: must be > 0"));
     }
 
     #[test]
@@ -444,8 +598,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("day.json");
         std::fs::write(&file, MINIMAL.replace("/path/or/uri", "clips/a.mp4")).unwrap();
-        let p = Playlist::load(&file).unwrap();
+        let p = OnAirPlaylist::load(&file).unwrap();
         assert_eq!(p.items[0].source, Source::Path(dir.path().join("clips/a.mp4")));
-        assert!(matches!(Playlist::load(&dir.path().join("nope.json")), Err(PlaylistError::Io { .. })));
+        assert!(matches!(OnAirPlaylist::load(&dir.path().join("nope.json")), Err(PlaylistError::Io { .. })));
     }
 }

@@ -10,8 +10,8 @@ use crate::clock::VirtualClock;
 use crate::engine::{Engine, EngineConfig};
 use crate::error::PlayoutError;
 use crate::output::Output;
-use crate::playlist::Playlist;
-use crate::target::OutputTarget;
+use crate::output::OutputTarget;
+use crate::playlist::OnAirPlaylist;
 
 /// What a render produced.
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +36,7 @@ pub struct RenderReport {
 /// [`PlayoutError::OutputPath`] when `output` cannot be created, [`PlayoutError::MissingElement`]
 /// when GStreamer plugins are missing, [`PlayoutError::Output`] when writing fails. Broken or
 /// missing media is not an error: it is filled and reported in the as-run.
-pub fn render_playlist(playlist: &Playlist, output: &Path) -> Result<RenderReport, PlayoutError> {
+pub fn render_playlist(playlist: &OnAirPlaylist, output: &Path) -> Result<RenderReport, PlayoutError> {
     std::fs::File::create(output)
         .map_err(|e| PlayoutError::OutputPath { path: output.to_owned(), reason: e.to_string() })?;
     gstreamer::init().map_err(PlayoutError::Init)?;
@@ -56,7 +56,7 @@ pub fn render_playlist(playlist: &Playlist, output: &Path) -> Result<RenderRepor
 /// Loads the playlist file at `playlist` (relative media paths resolved against it) and renders it.
 ///
 /// # Errors
-/// As [`Playlist::load`] and [`render_playlist`].
+/// As [`OnAirPlaylist::load`] and [`render_playlist`].
 pub fn render_playlist_file(playlist: &Path, output: &Path) -> Result<RenderReport, PlayoutError> {
-    render_playlist(&Playlist::load(playlist)?, output)
+    render_playlist(&OnAirPlaylist::load(playlist)?, output)
 }

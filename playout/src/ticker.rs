@@ -4,9 +4,9 @@
 //! Set with [`crate::Engine::set_ticker`] or `ChannelConfig::crawl`.
 
 use crate::alert::slate::Crawl;
-use crate::alert::SlateFont;
 use crate::engine::Overlay;
 use crate::error::PlayoutError;
+use crate::font::CjkFont;
 use crate::timeline::ChannelFormat;
 
 /// A looping crawl of one text across the bottom of the picture.
@@ -21,7 +21,7 @@ impl Ticker {
     ///
     /// # Errors
     /// [`PlayoutError::Pipeline`] on radio (no picture) or for empty text.
-    pub fn new(text: &str, format: &ChannelFormat, font: &SlateFont) -> Result<Ticker, PlayoutError> {
+    pub fn new(text: &str, format: &ChannelFormat, font: &CjkFont) -> Result<Ticker, PlayoutError> {
         let v = format.video.ok_or_else(|| PlayoutError::Pipeline("a text crawl needs a TV channel".into()))?;
         if text.trim().is_empty() {
             return Err(PlayoutError::Pipeline("the text crawl is empty".into()));

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{FixedOffset, NaiveDate, Offset};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ScheduleError};
@@ -119,6 +119,17 @@ impl Channel {
         DayClock::new(date, self.day_start, self.offset(), self.rate)
     }
 
+    /// The broadcast day on air at instant `t`: the one starting on `t`'s local date when
+    /// its day start has passed, else the day before's.
+    pub fn day_at(&self, t: DateTime<Utc>) -> DayClock {
+        let date = t.with_timezone(&self.offset()).date_naive();
+        let today = self.day(date);
+        match date.pred_opt() {
+            Some(before) if today.start > t => self.day(before),
+            _ => today,
+        }
+    }
+
     /// True for TV channels.
     pub fn is_tv(&self) -> bool {
         self.kind == ChannelKind::Tv
@@ -142,6 +153,18 @@ mod tests {
         let d = c.day(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
         assert_eq!(d.start.to_rfc3339(), "2026-01-01T06:00:00+08:00");
         assert!(Channel::new("bad id", "x", ChannelKind::Radio, c.centre.clone()).is_err());
+    }
+
+    #[test]
+    fn the_day_on_air_starts_at_the_channels_own_day_start_and_offset() {
+        let mut c =
+            Channel::new("pzh-fm", "攀枝花广播", ChannelKind::Radio, CentreCode::parse("510400").unwrap()).unwrap();
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(c.day_at(at("2026-11-26T07:00:00+08:00")).start.to_rfc3339(), "2026-11-26T06:00:00+08:00");
+        assert_eq!(c.day_at(at("2026-11-26T05:59:59+08:00")).start.to_rfc3339(), "2026-11-25T06:00:00+08:00");
+        c.day_start = TimeOfDay::hms(5, 0, 0).unwrap();
+        c.utc_offset_secs = 0;
+        assert_eq!(c.day_at(at("2026-11-26T05:30:00+00:00")).start.to_rfc3339(), "2026-11-26T05:00:00+00:00");
     }
 
     #[test]

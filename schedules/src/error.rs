@@ -9,8 +9,8 @@ use crate::template::Problem;
 #[non_exhaustive]
 pub enum ScheduleError {
     /// A frame rate with a zero numerator or denominator, or an absurd value.
-    #[error("invalid frame rate {num}/{den}")]
-    FrameRate { num: u32, den: u32 },
+    #[error(transparent)]
+    FrameRate(#[from] crate::time::BadFrameRate),
     /// A time of day, timecode or duration that could not be parsed.
     #[error("invalid time {text:?}: {reason}")]
     Time { text: String, reason: String },

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::str::FromStr;
 
 use chrono::{DateTime, Duration as ChronoDuration, FixedOffset, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,11 @@ use crate::error::{Result, ScheduleError};
 const NANOS_PER_SEC: i128 = 1_000_000_000;
 const SECS_PER_DAY: i64 = 86_400;
 
-/// A frame rate as an exact rational (`25/1`, `30000/1001`). Radio channels use a frame
-/// rate too: it is the grid their items are cut on (25 fps = 40 ms).
+/// A frame rate as an exact rational (`25/1`, `30000/1001`), 1 to 300 frames per second.
+/// Radio channels use a frame rate too: it is the grid their items are cut on (25 fps = 40 ms).
+///
+/// Text form `N/D` (or `N` for `N/1`); serialised as `{"num": N, "den": D}` where a schedule
+/// stores it (a published day), as the `"N/D"` text where a channel format carries it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawRate", into = "RawRate")]
 pub struct FrameRate {
@@ -33,8 +37,8 @@ struct RawRate {
 }
 
 impl TryFrom<RawRate> for FrameRate {
-    type Error = ScheduleError;
-    fn try_from(r: RawRate) -> Result<Self> {
+    type Error = BadFrameRate;
+    fn try_from(r: RawRate) -> std::result::Result<Self, BadFrameRate> {
         FrameRate::new(r.num, r.den)
     }
 }
@@ -45,6 +49,11 @@ impl From<FrameRate> for RawRate {
     }
 }
 
+/// Why a frame rate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("frame rate {0:?} is not N/D or N with 1 <= N/D <= 300 (e.g. \"25/1\", \"30000/1001\")")]
+pub struct BadFrameRate(pub String);
+
 impl FrameRate {
     /// 25 fps, the PAL rate Chinese broadcasters use.
     pub const PAL: FrameRate = FrameRate { num: 25, den: 1 };
@@ -52,21 +61,21 @@ impl FrameRate {
     /// A rate of `num/den` frames per second.
     ///
     /// # Errors
-    /// `FrameRate` when either part is zero or the rate exceeds 1000 fps.
-    pub fn new(num: u32, den: u32) -> Result<Self> {
-        if num == 0 || den == 0 || num / den > 1000 {
-            return Err(ScheduleError::FrameRate { num, den });
+    /// [`BadFrameRate`] when either part is zero or the rate is below 1 or above 300 fps.
+    pub fn new(num: u32, den: u32) -> std::result::Result<Self, BadFrameRate> {
+        if num == 0 || den == 0 || num < den || u64::from(num) > 300 * u64::from(den) {
+            return Err(BadFrameRate(format!("{num}/{den}")));
         }
         Ok(Self { num, den })
     }
 
     /// Numerator (frames).
-    pub fn num(self) -> u32 {
+    pub const fn num(self) -> u32 {
         self.num
     }
 
     /// Denominator (seconds).
-    pub fn den(self) -> u32 {
+    pub const fn den(self) -> u32 {
         self.den
     }
 
@@ -100,19 +109,44 @@ impl FrameRate {
         Frames(clamp_i64(if n.rem_euclid(d) == 0 { q } else { q + 1 }))
     }
 
+    /// The time of frame `frames` of a playout timeline (counted from 0), rounded down to the
+    /// nanosecond: the engine's buffer timestamps.
+    pub fn frames_to_time(self, frames: u64) -> MediaTime {
+        let n = i128::from(frames) * i128::from(self.den) * NANOS_PER_SEC;
+        MediaTime(clamp_i64(n / i128::from(self.num)))
+    }
+
+    /// The frame of a playout timeline nearest to `t` (half rounds up; 0 before the origin):
+    /// where the timeline snaps a boundary.
+    pub fn time_to_frame(self, t: MediaTime) -> u64 {
+        let n = i128::from(t.0.max(0)) * i128::from(self.num);
+        let d = i128::from(self.den) * NANOS_PER_SEC;
+        u64::try_from((n + d / 2) / d).unwrap_or(u64::MAX)
+    }
+
     /// Frames in one broadcast day (24 h), rounded up so that the grid covers the whole day.
     pub fn frames_per_day(self) -> Frames {
         self.frames_ceil(MediaTime::from_secs(SECS_PER_DAY))
     }
 }
 
+impl FromStr for FrameRate {
+    type Err = BadFrameRate;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let bad = || BadFrameRate(s.to_owned());
+        let (n, d) = match s.trim().split_once('/') {
+            Some((n, d)) => (n.trim(), d.trim()),
+            None => (s.trim(), "1"),
+        };
+        let num = n.parse::<u32>().map_err(|_| bad())?;
+        let den = d.parse::<u32>().map_err(|_| bad())?;
+        FrameRate::new(num, den).map_err(|_| bad())
+    }
+}
+
 impl fmt::Display for FrameRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.den == 1 {
-            write!(f, "{}", self.num)
-        } else {
-            write!(f, "{}/{}", self.num, self.den)
-        }
+        write!(f, "{}/{}", self.num, self.den)
     }
 }
 
@@ -163,12 +197,22 @@ impl Frames {
     }
 }
 
-/// Exact media time in nanoseconds (a programme's real duration, independent of any channel).
+/// Exact media time in nanoseconds: a programme's real duration, an in-point, or a position
+/// on a channel timeline. Signed, because a schedule's instants may fall before its day start
+/// (frame arithmetic across midnight); the playout timeline only ever holds values >= 0
+/// ([`MediaTime::from_secs_f64`] refuses negatives, [`MediaTime::sub_or_zero`] stops at zero).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MediaTime(pub i64);
 
 impl MediaTime {
+    /// Zero: the start of a timeline.
+    pub const ZERO: MediaTime = MediaTime(0);
+
+    /// Whole nanoseconds.
+    pub const fn from_nanos(ns: i64) -> Self {
+        MediaTime(ns)
+    }
     /// Whole seconds.
     pub fn from_secs(s: i64) -> Self {
         MediaTime(s.saturating_mul(1_000_000_000))
@@ -177,13 +221,44 @@ impl MediaTime {
     pub fn from_millis(ms: i64) -> Self {
         MediaTime(ms.saturating_mul(1_000_000))
     }
+    /// Seconds, rounded to the nanosecond; `None` when negative, not finite or beyond
+    /// ~146 years (the form playlists give durations and in-points in).
+    pub fn from_secs_f64(secs: f64) -> Option<Self> {
+        if !secs.is_finite() || secs < 0.0 || secs > (i64::MAX / 2) as f64 / 1e9 {
+            return None;
+        }
+        Some(MediaTime((secs * 1e9).round() as i64))
+    }
+    /// Nanoseconds.
+    pub const fn nanos(self) -> i64 {
+        self.0
+    }
+    /// Nanoseconds as an unsigned count, negative as 0 (what GStreamer clock times and
+    /// `std::time::Duration` take: a timeline position before its origin does not air).
+    pub fn unsigned_nanos(self) -> u64 {
+        u64::try_from(self.0).unwrap_or(0)
+    }
     /// As a chrono duration.
     pub fn to_chrono(self) -> ChronoDuration {
         ChronoDuration::nanoseconds(self.0)
     }
-    /// Seconds as a float, for display only.
+    /// Seconds as a float, for display and reports only (never for arithmetic).
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
+    }
+    /// `self + other`, saturating.
+    pub fn saturating_add(self, other: MediaTime) -> MediaTime {
+        MediaTime(self.0.saturating_add(other.0))
+    }
+    /// `self - other`, or zero when `other` is later (a length on the timeline).
+    pub fn sub_or_zero(self, other: MediaTime) -> MediaTime {
+        MediaTime(self.0.saturating_sub(other.0).max(0))
+    }
+}
+
+impl fmt::Display for MediaTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3}s", self.as_secs_f64())
     }
 }
 

@@ -66,13 +66,13 @@ pub fn run_node(config: Option<&Path>, node: NodeArgs) -> Result<ExitCode, Failu
     let outputs = node
         .outputs
         .iter()
-        .map(|t| crate::node::parse_target(t))
+        .map(|t| t.parse::<playout::OutputTarget>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure { code: 2, message: format!("--output: {e}") })?;
     let audio_codec = node
         .audio_codec
         .as_deref()
-        .map(catalog::channel::AudioCodec::parse)
+        .map(str::parse::<catalog::channel::AudioCodec>)
         .transpose()
         .map_err(|e| Failure { code: 2, message: format!("--audio-codec: {e}") })?;
     let opts = crate::node::NodeOptions {

@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use catalog::audit::Actor;
 use chrono::{DateTime, Utc};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, SlateFont};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme};
+use playout::font::CjkFont;
 use playout::timeline::ChannelFormat;
 use playout::{EngineHandle, ResumePolicy};
 use schedules::emergency::authenticate::{Authenticated, Authority};
@@ -91,7 +92,7 @@ pub struct EmergencyDesk {
     network: Network,
     work: PathBuf,
     /// Loaded on the first alert (a CJK font is several MB).
-    font: Arc<std::sync::OnceLock<Option<Arc<SlateFont>>>>,
+    font: Arc<std::sync::OnceLock<Option<Arc<CjkFont>>>>,
     /// Held while records are written, so that they reach the catalog in order.
     pub(crate) flush_lock: Arc<tokio::sync::Mutex<()>>,
     /// Configured coverage polygons by channel id.
@@ -115,9 +116,9 @@ impl EmergencyDesk {
         }
     }
 
-    fn font(&self) -> Option<Arc<SlateFont>> {
+    fn font(&self) -> Option<Arc<CjkFont>> {
         self.font
-            .get_or_init(|| match SlateFont::find() {
+            .get_or_init(|| match CjkFont::find() {
                 Ok(f) => Some(Arc::new(f)),
                 Err(e) => {
                     tracing::warn!(error = %e, "no CJK font: alert slates carry no text (install fonts-wqy-zenhei)");

@@ -32,16 +32,6 @@ fn offset_of(time_zone: &str) -> Option<i32> {
     }
 }
 
-fn rate_of(fps: Option<&str>) -> Result<FrameRate, ApiError> {
-    let Some(text) = fps else { return Ok(FrameRate::PAL) };
-    let (n, d) = text.split_once('/').unwrap_or((text, "1"));
-    let parse = |s: &str| s.trim().parse::<u32>().ok();
-    match (parse(n), parse(d)) {
-        (Some(n), Some(d)) => FrameRate::new(n, d).map_err(|e| ApiError::unprocessable(e.to_string())),
-        _ => Err(ApiError::unprocessable(format!("channel frame rate {text:?} is not N/D"))),
-    }
-}
-
 /// The scheduler's view of a catalog channel: id = slug, the channel's frame rate (radio:
 /// 25 fps, the cutting grid), day start and UTC offset (China: +08:00, no DST).
 ///
@@ -52,7 +42,7 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
     let kind = if c.kind == CatalogKind::Radio { ChannelKind::Radio } else { ChannelKind::Tv };
     let centre = CentreCode::parse(c.centre.as_str()).map_err(bad)?;
     let mut ch = Channel::new(&c.slug, &c.name, kind, centre).map_err(bad)?;
-    ch.rate = rate_of(c.format.fps.as_deref())?;
+    ch.rate = c.format.video.map_or(FrameRate::PAL, |v| v.fps);
     let (h, m) = c.day_start.split_once(':').unwrap_or(("x", "x"));
     ch.day_start = match (h.parse(), m.parse()) {
         (Ok(h), Ok(m)) => TimeOfDay::hms(h, m, 0).map_err(bad)?,
@@ -135,68 +125,66 @@ pub async fn published_playlists(
         .collect()
 }
 
-/// What playout runs for `channel` between `from` and `until`: one playlist document per
-/// published broadcast day overlapping the window (latest published version), in the JSON
-/// format of docs/playlist.md. Items carry their wall-clock `start`, `duration` and `in`
-/// (seconds), `hard`, `title`, `id` and `source`: `media://<house key>?sha256=<sha>` for
-/// programmes (the house asset in the catalog), the relay URI (and `kind: live`) for live
-/// items, `slate` for the slate and for a programme without a house asset.
+/// What playout runs for `channel` between `from` and `until`: one on-air playlist per
+/// published broadcast day overlapping the window (latest published version), holding the
+/// day's items that overlap it — each with its wall-clock start, exact duration and in-point,
+/// the house file (`media://KEY?sha256=…`) of its programme (the slate for a programme
+/// without one), the relay URI of a live item, the slate for the slate.
 ///
 /// # Errors
-/// 500 when the catalog cannot be read or a stored day does not decode.
+/// 500 when the catalog cannot be read or a stored day does not decode or air.
+pub async fn published_on_air(
+    store: &Store,
+    channel: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<playout::OnAirPlaylist>, ApiError> {
+    let mut out = Vec::new();
+    // Programmes recur through a day: look each one's house file up once per call.
+    let mut sources: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+    for playlist in published_playlists(store, channel, from, until).await? {
+        let mut items = Vec::new();
+        for (i, it) in playlist.playout().into_iter().enumerate() {
+            let start = it.start.with_timezone(&Utc);
+            if start + it.duration_ns.to_chrono() <= from || start >= until {
+                continue;
+            }
+            let media = match &it.source {
+                Source::Programme { id } => match sources.get(id.as_str()) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s = house_source(store, id).await?;
+                        sources.insert(id.as_str().to_string(), s.clone());
+                        s
+                    }
+                },
+                _ => None,
+            };
+            let item = playout::playlist::Item::scheduled(&it, media.as_deref());
+            items.push(playout::playlist::Item { id: Some(format!("{}/{}/{i}", channel.slug, playlist.date)), ..item });
+        }
+        if !items.is_empty() {
+            let title = format!("{} {}", channel.name, playlist.date);
+            let day = playout::OnAirPlaylist::new(Some(title), channel.format, None, items)
+                .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", playlist.date, channel.slug)))?;
+            out.push(day);
+        }
+    }
+    Ok(out)
+}
+
+/// [`published_on_air`] in the playlist JSON of docs/playlist.md, as remote playout nodes
+/// read it (`GET /api/channels/{id}/playlists`).
+///
+/// # Errors
+/// As [`published_on_air`].
 pub async fn published_playout_json(
     store: &Store,
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Value>, ApiError> {
-    let format = format_json(channel.kind, &channel.format);
-    let mut out = Vec::new();
-    // Programmes recur through a day: look each one's house file up once per call.
-    let mut sources: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for playlist in published_playlists(store, channel, from, until).await? {
-        let mut items = Vec::new();
-        for (i, it) in playlist.playout().into_iter().enumerate() {
-            let start = it.start.with_timezone(&Utc);
-            let end = start + Duration::nanoseconds(it.duration_ns.0);
-            if end <= from || start >= until {
-                continue;
-            }
-            let mut item = json!({
-                "start": it.start.to_rfc3339(),
-                "duration": it.duration_ns.as_secs_f64(),
-                "hard": it.hard,
-                "title": it.title,
-                "id": format!("{}/{}/{i}", channel.slug, playlist.date),
-            });
-            match &it.source {
-                Source::Programme { id } => {
-                    let source = match sources.get(id.as_str()) {
-                        Some(s) => s.clone(),
-                        None => {
-                            let s = house_source(store, id).await?.unwrap_or_else(|| "slate".into());
-                            sources.insert(id.as_str().to_string(), s.clone());
-                            s
-                        }
-                    };
-                    item["source"] = json!(source);
-                    item["in"] = json!(it.in_point_ns.as_secs_f64());
-                }
-                Source::Live { uri } => {
-                    item["source"] = json!(uri);
-                    item["kind"] = json!("live");
-                }
-                Source::Slate => item["source"] = json!("slate"),
-            }
-            items.push(item);
-        }
-        if !items.is_empty() {
-            out.push(
-                json!({ "format": format, "title": format!("{} {}", channel.name, playlist.date), "items": items }),
-            );
-        }
-    }
-    Ok(out)
+    Ok(published_on_air(store, channel, from, until).await?.iter().map(playout::OnAirPlaylist::to_json).collect())
 }
 
 async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {
@@ -242,48 +230,12 @@ pub async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) ->
         .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }
 
-/// A channel's format as the `format` object of a playout playlist (docs/playlist.md).
-pub fn format_json(kind: CatalogKind, f: &catalog::channel::ChannelFormat) -> serde_json::Value {
-    let mut json = match kind {
-        CatalogKind::Tv => serde_json::json!({
-            "kind": "tv", "width": f.width, "height": f.height, "fps": f.fps,
-            "sample_rate": f.sample_rate, "channels": f.channels }),
-        CatalogKind::Radio => {
-            serde_json::json!({ "kind": "radio", "sample_rate": f.sample_rate, "channels": f.channels })
-        }
-    };
-    if let Some(codec) = f.audio_codec {
-        json["audio_codec"] = serde_json::Value::from(codec.as_str());
-    }
-    json
-}
-
-/// A channel's format in playout's terms, validated by the playlist parser (the one place
-/// that knows which sizes, rates and codecs a channel can air).
-///
-/// # Errors
-/// The parser's message naming each field at fault.
-pub fn playout_format(
-    kind: CatalogKind,
-    f: &catalog::channel::ChannelFormat,
-) -> Result<playout::timeline::ChannelFormat, String> {
-    let doc = serde_json::json!({ "format": format_json(kind, f),
-        "items": [{ "source": "slate", "in": 0.0, "duration": 1.0 }] });
-    playout::Playlist::from_json(&doc.to_string()).map(|p| p.format).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn frame_rates_and_time_zones_map_or_refuse() {
-        assert_eq!(rate_of(Some("25/1")).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(None).unwrap(), FrameRate::PAL);
-        assert_eq!(rate_of(Some("30000/1001")).unwrap(), FrameRate::new(30000, 1001).unwrap());
-        assert_eq!(rate_of(Some("25")).unwrap(), FrameRate::PAL);
-        assert!(rate_of(Some("fast")).is_err());
-        assert!(rate_of(Some("25/0")).is_err());
+    fn time_zones_map_or_refuse() {
         assert_eq!(offset_of("Asia/Shanghai"), Some(28_800));
         assert_eq!(offset_of("Europe/Berlin"), None);
     }

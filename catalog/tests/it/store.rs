@@ -161,7 +161,7 @@ both_backends!(channels_are_created_listed_and_slugs_are_unique, |store: Store| 
         time_zone: "Asia/Shanghai".into(),
     };
     let c = store.create_channel(&admin(), &tv).await.unwrap();
-    assert_eq!(c.format.fps.as_deref(), Some("25/1"));
+    assert_eq!(c.format.video.map(|v| v.fps.to_string()).as_deref(), Some("25/1"));
     assert!(matches!(store.create_channel(&admin(), &tv).await, Err(CatalogError::Conflict(_))));
     let bad = NewChannel { slug: "../etc".into(), ..tv.clone() };
     assert!(matches!(store.create_channel(&admin(), &bad).await, Err(CatalogError::Invalid { .. })));

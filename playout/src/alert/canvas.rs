@@ -2,118 +2,12 @@
 //! conversion to the channel's I420. Chinese needs no shaping (one glyph per character),
 //! so glyph-by-glyph layout with per-character line breaking is correct for it.
 
-use std::path::{Path, PathBuf};
+use ab_glyph::{point, Font, PxScale, ScaleFont};
 
-use ab_glyph::{point, Font, FontVec, PxScale, ScaleFont};
-
-use super::AlertError;
-
-/// Fonts tried in order by [`SlateFont::find`]: WenQuanYi Zen Hei (Debian `fonts-wqy-zenhei`),
-/// Noto Sans CJK (`fonts-noto-cjk`), Droid Sans Fallback (`fonts-droid-fallback`).
-pub const FONT_CANDIDATES: &[&str] = &[
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-];
+use crate::font::CjkFont;
 
 /// An RGB colour.
 pub type Rgb = [u8; 3];
-
-/// A font able to draw Chinese.
-pub struct SlateFont {
-    font: FontVec,
-    path: PathBuf,
-}
-
-impl std::fmt::Debug for SlateFont {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlateFont").field("path", &self.path).finish()
-    }
-}
-
-impl SlateFont {
-    /// Loads the first face of a TrueType/OpenType font or collection.
-    ///
-    /// # Errors
-    /// [`AlertError::Font`] when it cannot be read, is not a font, or has no Chinese glyphs.
-    pub fn load(path: &Path) -> Result<SlateFont, AlertError> {
-        let err = |m: String| AlertError::Font(format!("{}: {m}", path.display()));
-        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-        let font = FontVec::try_from_vec_and_index(bytes, 0).map_err(|e| err(e.to_string()))?;
-        if font.glyph_id('警').0 == 0 {
-            return Err(err("has no Chinese glyphs".to_owned()));
-        }
-        Ok(SlateFont { font, path: path.to_owned() })
-    }
-
-    /// The first usable font of [`FONT_CANDIDATES`].
-    ///
-    /// # Errors
-    /// [`AlertError::Font`] naming the Debian packages to install when none is present.
-    pub fn find() -> Result<SlateFont, AlertError> {
-        FONT_CANDIDATES.iter().map(Path::new).filter(|p| p.is_file()).find_map(|p| SlateFont::load(p).ok()).ok_or_else(
-            || AlertError::Font("no CJK font found: install fonts-wqy-zenhei (or fonts-noto-cjk)".to_owned()),
-        )
-    }
-
-    /// The font file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Width of `text` at `px` pixels.
-    pub fn width(&self, text: &str, px: f32) -> f32 {
-        let s = self.font.as_scaled(PxScale::from(px));
-        text.chars().map(|c| s.h_advance(s.glyph_id(c))).sum()
-    }
-
-    /// Breaks `text` into lines no wider than `max_width`: anywhere between Chinese
-    /// characters, at spaces in Latin text, never before closing punctuation (避头).
-    pub fn wrap(&self, text: &str, px: f32, max_width: f32) -> Vec<String> {
-        let s = self.font.as_scaled(PxScale::from(px));
-        let mut lines = Vec::new();
-        for para in text.split('\n') {
-            let mut line = String::new();
-            let mut width = 0.0;
-            for c in para.chars() {
-                let adv = s.h_advance(s.glyph_id(c));
-                if width + adv > max_width && !line.is_empty() && !is_no_break_start(c) {
-                    let carry = latin_tail(&mut line);
-                    lines.push(line.trim_end().to_owned());
-                    width = self.width(&carry, px);
-                    line = carry;
-                }
-                line.push(c);
-                width += adv;
-            }
-            if !line.trim().is_empty() {
-                lines.push(line.trim_end().to_owned());
-            }
-        }
-        lines
-    }
-}
-
-fn is_no_break_start(c: char) -> bool {
-    "，。、；：！？）》」』】,.;:!?)".contains(c)
-}
-
-/// Splits off a Latin word cut by the line end, so it moves to the next line whole.
-fn latin_tail(line: &mut String) -> String {
-    if !line.ends_with(|c: char| c.is_ascii_alphanumeric()) {
-        return String::new();
-    }
-    match line.rfind(|c: char| !c.is_ascii_alphanumeric()) {
-        Some(i) if i + 1 < line.len() => {
-            let i = i + line[i..].chars().next().map_or(1, char::len_utf8);
-            let tail = line[i..].to_owned();
-            line.truncate(i);
-            tail
-        }
-        _ => String::new(),
-    }
-}
 
 /// An RGB picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,15 +59,15 @@ impl Canvas {
     }
 
     /// Draws one line of `text` with its top at `y` from `x`; returns the width drawn.
-    pub fn text(&mut self, font: &SlateFont, text: &str, x: f32, y: f32, px: f32, colour: Rgb) -> f32 {
+    pub fn text(&mut self, font: &CjkFont, text: &str, x: f32, y: f32, px: f32, colour: Rgb) -> f32 {
         let scale = PxScale::from(px);
-        let s = font.font.as_scaled(scale);
+        let s = font.face().as_scaled(scale);
         let baseline = y + s.ascent();
         let mut pen = x;
         for c in text.chars() {
             let id = s.glyph_id(c);
             let glyph = id.with_scale_and_position(scale, point(pen, baseline));
-            if let Some(outline) = font.font.outline_glyph(glyph) {
+            if let Some(outline) = font.face().outline_glyph(glyph) {
                 let b = outline.px_bounds();
                 outline.draw(|gx, gy, cov| {
                     self.blend(b.min.x as i64 + i64::from(gx), b.min.y as i64 + i64::from(gy), colour, cov);
@@ -226,7 +120,7 @@ mod tests {
 
     #[test]
     fn a_cjk_font_is_found_and_draws_chinese() {
-        let font = SlateFont::find().unwrap();
+        let font = CjkFont::find().unwrap();
         let mut c = Canvas::new(200, 60, [0, 0, 0]);
         let w = c.text(&font, "山洪预警", 4.0, 4.0, 40.0, [255, 255, 255]);
         // Four full-width glyphs: each as wide as the font's em at this scale.
@@ -234,21 +128,6 @@ mod tests {
         let lit = c.rgb.chunks_exact(3).filter(|p| p[0] > 200).count();
         assert!(lit > 500, "{lit} lit pixels");
         assert_eq!(c.pixel(199, 59), Some([0, 0, 0]));
-    }
-
-    #[test]
-    fn wrapping_breaks_chinese_anywhere_but_not_before_punctuation_or_inside_words() {
-        let font = SlateFont::find().unwrap();
-        // Room for nine characters: the comma may not start a line, so it stays on the first.
-        let nine = font.width("安宁河水位快速上涨", 20.0) + 0.5;
-        let lines = font.wrap("安宁河水位快速上涨，请沿河群众立即转移", 20.0, nine);
-        assert_eq!(lines, ["安宁河水位快速上涨，", "请沿河群众立即转移"]);
-        let lines = font.wrap("安宁河水位快速上涨，请沿河群众立即转移", 20.0, font.width("安宁河水", 20.0) + 0.5);
-        assert_eq!(lines, ["安宁河水", "位快速上", "涨，请沿", "河群众立", "即转移"]);
-        let lines = font.wrap("Flood warning for Miyi county", 20.0, 150.0);
-        assert!(lines.iter().all(|l| font.width(l, 20.0) <= 150.0 || !l.contains(' ')), "{lines:?}");
-        assert_eq!(lines.concat().replace(' ', ""), "FloodwarningforMiyicounty");
-        assert!(lines.iter().all(|l| !l.starts_with(' ')));
     }
 
     #[test]
@@ -261,14 +140,5 @@ mod tests {
         assert_eq!(&yuv[8..], &[128, 128, 128, 128]);
         let red = Canvas::new(2, 2, [255, 0, 0]).to_i420();
         assert_eq!((red[0], red[4], red[5]), (81, 90, 240)); // BT.601 red
-    }
-
-    #[test]
-    fn missing_or_bad_font_is_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(SlateFont::load(&dir.path().join("none.ttf")), Err(AlertError::Font(_))));
-        let junk = dir.path().join("junk.ttf");
-        std::fs::write(&junk, b"not a font").unwrap();
-        assert!(matches!(SlateFont::load(&junk), Err(AlertError::Font(_))));
     }
 }

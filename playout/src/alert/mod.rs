@@ -21,7 +21,6 @@ pub mod speech;
 
 pub use airing::{air_alert, AiringEvent, AiringKind, AlertOnAir};
 pub use attention::AttentionSignal;
-pub use canvas::SlateFont;
 pub use programme::{AlertMedia, AlertProgramme};
 pub use speech::SpeechSettings;
 
@@ -42,4 +41,10 @@ pub enum AlertError {
     /// No font able to draw Chinese.
     #[error("slate font: {0}")]
     Font(String),
+}
+
+impl From<crate::font::FontError> for AlertError {
+    fn from(e: crate::font::FontError) -> Self {
+        AlertError::Font(e.0)
+    }
 }

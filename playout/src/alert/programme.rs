@@ -15,12 +15,13 @@ use gstreamer as gst;
 use schedules::emergency::Alert;
 
 use super::attention::AttentionSignal;
-use super::canvas::{Canvas, SlateFont};
+use super::canvas::Canvas;
 use super::decode::decode_audio;
 use super::slate::{render_slate, Crawl, SlateText};
 use super::speech::{speech_text, SpeechSettings};
 use super::AlertError;
 use crate::engine::Overlay;
+use crate::font::CjkFont;
 use crate::input::{Generated, Generator, Pull};
 use crate::playlist::Source;
 use crate::timeline::{ChannelFormat, MediaTime};
@@ -45,7 +46,7 @@ pub struct AlertMedia {
     /// Where the speech WAV is written (it is removed once decoded).
     pub work_dir: PathBuf,
     /// The slate font (TV); `None` draws the colour band and crawl band without text.
-    pub font: Option<Arc<SlateFont>>,
+    pub font: Option<Arc<CjkFont>>,
 }
 
 impl AlertMedia {
@@ -186,7 +187,7 @@ impl AlertProgramme {
         };
         let frames = slate.crawl.as_ref()?.pass_frames() * u64::from(passes.max(1));
         let length = v.fps.frames_to_time(frames);
-        Some((Box::new(CrawlOverlay { slate, frame: 0, frames }), Duration::from_nanos(length.nanos())))
+        Some((Box::new(CrawlOverlay { slate, frame: 0, frames }), Duration::from_nanos(length.unsigned_nanos())))
     }
 
     /// The programme's length once its message is known.
@@ -273,7 +274,7 @@ fn spawn_message(shared: &Arc<Shared>, alert: &Alert, media: &AlertMedia) {
     });
 }
 
-fn draw_slate(text: &SlateText, width: u32, height: u32, fps: f64, font: Option<&SlateFont>) -> Slate {
+fn draw_slate(text: &SlateText, width: u32, height: u32, fps: f64, font: Option<&CjkFont>) -> Slate {
     match font {
         Some(font) => Slate {
             i420: render_slate(text, width, height, font).to_i420(),
@@ -552,7 +553,7 @@ mod tests {
         let mut media = AlertMedia::new(dir.path());
         media.attention = Some(AttentionSignal { duration_s: 1.0, ..AttentionSignal::default() });
         media.speech.program = "/nonexistent/espeak-ng".into();
-        media.font = SlateFont::find().ok().map(Arc::new);
+        media.font = CjkFont::find().ok().map(Arc::new);
         let p = AlertProgramme::build(&alert(), &tv, &media).unwrap();
         assert!(p.wait_ready(Duration::from_secs(20)));
         assert!(p.notes().iter().any(|n| n.contains("espeak")), "{:?}", p.notes());

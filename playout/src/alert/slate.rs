@@ -10,7 +10,8 @@ use schedules::emergency::gbt35965::WarningLevel;
 use schedules::emergency::vocab::Severity;
 use schedules::emergency::Alert;
 
-use super::canvas::{Canvas, Rgb, SlateFont};
+use super::canvas::{Canvas, Rgb};
+use crate::font::CjkFont;
 
 const BACKGROUND: Rgb = [16, 20, 28];
 const WHITE: Rgb = [255, 255, 255];
@@ -113,7 +114,7 @@ impl Layout {
 }
 
 /// The still picture (everything but the crawl's text).
-pub fn render_slate(text: &SlateText, width: u32, height: u32, font: &SlateFont) -> Canvas {
+pub fn render_slate(text: &SlateText, width: u32, height: u32, font: &CjkFont) -> Canvas {
     let l = Layout::for_size(width, height);
     let (band, title, band_fg) = text.band();
     let mut c = Canvas::new(width, height, BACKGROUND);
@@ -173,7 +174,7 @@ pub struct Crawl {
 impl Crawl {
     /// The crawl for a `width`×`height` picture, moving one picture width in about
     /// `seconds_per_width` at `fps`.
-    pub fn new(text: &str, width: u32, height: u32, fps: f64, font: &SlateFont) -> Crawl {
+    pub fn new(text: &str, width: u32, height: u32, fps: f64, font: &CjkFont) -> Crawl {
         let l = Layout::for_size(width, height);
         let px = l.crawl_h as f32 * 0.6;
         let line = (l.crawl_h / 16).max(2);
@@ -260,7 +261,7 @@ mod tests {
 
     #[test]
     fn band_colour_follows_the_level() {
-        let font = SlateFont::find().unwrap();
+        let font = CjkFont::find().unwrap();
         for (sev, colour) in [
             ("Extreme", [220, 20, 30]),
             ("Severe", [255, 128, 0]),
@@ -276,7 +277,7 @@ mod tests {
 
     #[test]
     fn slate_carries_text_in_each_block() {
-        let font = SlateFont::find().unwrap();
+        let font = CjkFont::find().unwrap();
         let c = render_slate(&SlateText::of(&alert("Extreme")), 1280, 720, &font);
         let lit_rows = |from: u32, to: u32| {
             (from..to).filter(|&y| (0..1280).any(|x| c.pixel(x, y).is_some_and(|p| p == WHITE))).count()
@@ -288,7 +289,7 @@ mod tests {
 
     #[test]
     fn crawl_moves_left_and_wraps() {
-        let font = SlateFont::find().unwrap();
+        let font = CjkFont::find().unwrap();
         let crawl = Crawl::new("米易县山洪红色预警", 640, 360, 25.0, &font);
         assert_eq!(crawl.speed % 2, 0);
         let frame = |n| {

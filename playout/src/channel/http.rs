@@ -20,7 +20,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::source::{AsRunSink, PlaylistSource, SourceError};
 use crate::asrun::AsRunRecord;
-use crate::playlist::Playlist;
+use crate::playlist::OnAirPlaylist;
 
 /// Largest playlist answer accepted (a week of one-minute items is a few MB).
 const MAX_BODY: u64 = 64 << 20;
@@ -76,7 +76,7 @@ impl PlaylistSource for HttpSource {
         channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let url = self.api.url(channel, "playlists");
         let request = self
             .api
@@ -85,10 +85,10 @@ impl PlaylistSource for HttpSource {
             .query("until", &until.to_rfc3339_opts(SecondsFormat::Millis, true));
         let response = request.call().map_err(|e| SourceError::Unavailable(describe(&url, e)))?;
         let body: Vec<serde_json::Value> = serde_json::from_reader(response.into_reader().take(MAX_BODY))
-            .map_err(|e| SourceError::Playlist(e.into()))?;
+            .map_err(|e| SourceError::OnAirPlaylist(e.into()))?;
         body.iter()
             .map(|doc| {
-                let playlist = Playlist::from_json(&doc.to_string())?;
+                let playlist = OnAirPlaylist::from_json(&doc.to_string())?;
                 if playlist.origin.is_none() {
                     return Err(SourceError::NoStart(playlist.title.unwrap_or_else(|| url.clone())));
                 }

@@ -17,16 +17,16 @@ use chrono::{DateTime, Utc};
 
 use super::source::{AsRunSink, PlaylistSource};
 use super::watch::{prefetch_loop, watch};
-use super::window::{agenda, ahead, live_at, merge, to_chrono, Entry, Joined};
+use super::window::{agenda, ahead, live_at, merge, Entry, Joined};
 use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
 use crate::cache::{MediaCache, MediaRef};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 use crate::output::Output;
-use crate::playlist::{Playlist, Source};
+use crate::output::OutputTarget;
+use crate::playlist::{Item, OnAirPlaylist, Source};
 use crate::status::Status;
-use crate::target::OutputTarget;
 use crate::timeline::{ChannelFormat, MediaTime};
 
 /// How buffers are released ahead of their wall-clock time (encoder and sink headroom).
@@ -121,7 +121,7 @@ pub(super) struct Shared {
     pub(super) cache: Option<Arc<MediaCache>>,
     pub(super) epoch: DateTime<Utc>,
     pub(super) engine: EngineHandle,
-    pub(super) latest: Mutex<Option<Playlist>>,
+    pub(super) latest: Mutex<Option<OnAirPlaylist>>,
     pub(super) loaded: Mutex<Vec<Entry>>,
     /// The end of the window `loaded` was taken from (`None` before the first load).
     pub(super) loaded_until: Mutex<Option<DateTime<Utc>>>,
@@ -140,7 +140,7 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// Reads the published schedule around `now`; on failure keeps (and returns) the last one.
-    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<Playlist> {
+    pub(super) fn refresh(&self, now: DateTime<Utc>) -> Option<OnAirPlaylist> {
         match self.source.published(&self.channel, now, now + self.window) {
             Ok(playlists) => {
                 let (merged, problems) = merge(&self.format, playlists);
@@ -159,7 +159,7 @@ impl Shared {
 
     pub(super) fn tolerance(&self) -> chrono::Duration {
         match self.format.video {
-            Some(v) => to_chrono(v.fps.frames_to_time(1)),
+            Some(v) => v.fps.frames_to_time(1).to_chrono(),
             None => chrono::Duration::milliseconds(20),
         }
     }
@@ -365,7 +365,7 @@ fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
     if rec.outcome != Outcome::Skipped {
         // (A skipped item never aired: it has no actual start.)
         let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
-        rec.actual_wall = Some((shared.epoch + to_chrono(at)).to_rfc3339());
+        rec.actual_wall = Some((shared.epoch + at.to_chrono()).to_rfc3339());
     }
     let mut notes = lock(&shared.notes);
     if rec.item == Some(0) {
@@ -398,19 +398,12 @@ fn apply_extras(shared: &Shared, engine: &mut Engine<SystemClock>) {
     let mut missing = HashSet::new();
     let mut usable = Vec::new();
     for wanted in &extras.fillers {
-        let mut item = wanted.clone();
-        if let Source::Uri(uri) = &wanted.source {
-            if let Ok(media) = MediaRef::parse(uri) {
-                match shared.cache.as_ref().and_then(|c| c.get(&media)) {
-                    Some(path) => item.source = Source::Path(path),
-                    None => {
-                        missing.insert(media);
-                        continue;
-                    }
-                }
+        match from_cache(shared, wanted) {
+            Ok(item) => usable.push(item),
+            Err(media) => {
+                missing.insert(media);
             }
         }
-        usable.push(item);
     }
     if !missing.is_empty() {
         tracing::warn!(channel = %shared.channel, missing = missing.len(), "filler media not cached yet: airing the others");
@@ -424,7 +417,7 @@ fn apply_extras(shared: &Shared, engine: &mut Engine<SystemClock>) {
 
 /// The crawl `text` drawn for `format`, or `None` (logged) when no font is installed.
 fn ticker(channel: &str, format: &ChannelFormat, text: &str) -> Option<Box<dyn crate::engine::Overlay>> {
-    let ticker = crate::alert::SlateFont::find()
+    let ticker = crate::font::CjkFont::find()
         .map_err(|e| e.to_string())
         .and_then(|font| crate::ticker::Ticker::new(text, format, &font).map_err(|e| e.to_string()));
     match ticker {
@@ -446,7 +439,7 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
             Some(v) => v.fps.frames_to_time(before.0),
             None => shared.format.sample_time(before.1),
         };
-        let now = shared.epoch + to_chrono(position);
+        let now = shared.epoch + position.to_chrono();
         let merged = shared.refresh(now);
         let slip = {
             let mut slip = lock(&shared.slip);
@@ -484,29 +477,34 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
 }
 
 /// `media://` sources replaced by their cached files; media not cached airs as slate.
-fn resolve(shared: &Shared, playlist: Playlist) -> Playlist {
+fn resolve(shared: &Shared, playlist: OnAirPlaylist) -> OnAirPlaylist {
     let (playlist, missing) = resolved(shared, playlist);
     *lock(&shared.missing) = missing;
     playlist
 }
 
 /// `playlist` with `media://` sources resolved, and the media it lacks.
-pub(super) fn resolved(shared: &Shared, mut playlist: Playlist) -> (Playlist, HashSet<MediaRef>) {
+pub(super) fn resolved(shared: &Shared, mut playlist: OnAirPlaylist) -> (OnAirPlaylist, HashSet<MediaRef>) {
     let mut missing = HashSet::new();
     for item in &mut playlist.items {
-        let Source::Uri(uri) = &item.source else { continue };
-        if !uri.starts_with(MediaRef::SCHEME) {
-            continue;
-        }
-        let Ok(media) = MediaRef::parse(uri) else { continue }; // the input reports it
-        item.source = match shared.cache.as_ref().and_then(|c| c.get(&media)) {
-            Some(path) => Source::Path(path),
-            None => {
-                let path = PathBuf::from(format!("(not in the media cache) {}", media.key()));
+        match from_cache(shared, item) {
+            Ok(cached) => *item = cached,
+            Err(media) => {
+                item.source = Source::Path(PathBuf::from(format!("(not in the media cache) {}", media.key())));
                 missing.insert(media);
-                Source::Path(path)
             }
-        };
+        }
     }
     (playlist, missing)
+}
+
+/// `item` with its `media://` source replaced by the cached file, or the media it needs when
+/// that is not cached (yet). Any other source passes as it is. The one place a schedule's
+/// or a filler's media reference becomes a file.
+fn from_cache(shared: &Shared, item: &Item) -> Result<Item, MediaRef> {
+    let Some(media) = item.source.media() else { return Ok(item.clone()) };
+    match shared.cache.as_ref().and_then(|c| c.get(&media)) {
+        Some(path) => Ok(Item { source: Source::Path(path), ..item.clone() }),
+        None => Err(media),
+    }
 }

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 
 use crate::asrun::AsRunRecord;
-use crate::playlist::{Playlist, PlaylistError};
+use crate::playlist::{OnAirPlaylist, PlaylistError};
 
 /// Why the published schedule could not be read. The runner keeps airing what it has loaded.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +27,7 @@ pub enum SourceError {
     Unavailable(String),
     /// The source answered with something unusable.
     #[error(transparent)]
-    Playlist(#[from] PlaylistError),
+    OnAirPlaylist(#[from] PlaylistError),
     /// A playlist without wall-clock times cannot be placed on a 24/7 channel.
     #[error("published playlist {0:?} has no wall-clock start")]
     NoStart(String),
@@ -42,8 +42,12 @@ pub trait PlaylistSource: Send + Sync {
     ///
     /// # Errors
     /// [`SourceError`]; the runner then keeps what it has loaded and asks again later.
-    fn published(&self, channel: &str, from: DateTime<Utc>, until: DateTime<Utc>)
-        -> Result<Vec<Playlist>, SourceError>;
+    fn published(
+        &self,
+        channel: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<OnAirPlaylist>, SourceError>;
 }
 
 /// Where as-run records go (the catalog in-process, the API from a remote node). Called from
@@ -64,7 +68,7 @@ pub struct FileSource {
 }
 
 /// A file as last read: (path, modification time, size, playlist).
-type Read = (PathBuf, Option<SystemTime>, u64, Playlist);
+type Read = (PathBuf, Option<SystemTime>, u64, OnAirPlaylist);
 
 impl FileSource {
     /// Reads from `path`: a playlist file, or a directory of them.
@@ -88,13 +92,13 @@ impl FileSource {
         Ok(files)
     }
 
-    fn load(&self, path: &Path, cache: &[Read]) -> Result<Playlist, SourceError> {
+    fn load(&self, path: &Path, cache: &[Read]) -> Result<OnAirPlaylist, SourceError> {
         let meta = std::fs::metadata(path).map_err(|e| SourceError::Unavailable(format!("{}: {e}", path.display())))?;
         let modified = meta.modified().ok();
         if let Some((.., p)) = cache.iter().find(|(p, m, len, _)| p == path && *m == modified && *len == meta.len()) {
             return Ok(p.clone());
         }
-        let playlist = Playlist::load(path)?;
+        let playlist = OnAirPlaylist::load(path)?;
         if playlist.origin.is_none() {
             return Err(SourceError::NoStart(path.display().to_string()));
         }
@@ -108,7 +112,7 @@ impl PlaylistSource for FileSource {
         _channel: &str,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<Playlist>, SourceError> {
+    ) -> Result<Vec<OnAirPlaylist>, SourceError> {
         let files = self.files()?;
         let mut cache = self.cache.lock().map_err(|_| SourceError::Unavailable("cache poisoned".to_owned()))?;
         let mut fresh = Vec::with_capacity(files.len());
@@ -216,7 +220,7 @@ mod tests {
         let (from, until) = (at("2026-11-26T08:00:00Z"), at("2026-11-27T08:00:00Z"));
         assert!(matches!(source.published("c", from, until), Err(SourceError::Unavailable(_))));
         std::fs::write(&file, &day("2026-11-26T08:00:00Z", "a.wav")[..40]).unwrap();
-        assert!(matches!(source.published("c", from, until), Err(SourceError::Playlist(_))));
+        assert!(matches!(source.published("c", from, until), Err(SourceError::OnAirPlaylist(_))));
         std::fs::write(&file, r#"{"format":{"kind":"radio"},"items":[{"source":"a","duration":1}]}"#).unwrap();
         assert!(matches!(source.published("c", from, until), Err(SourceError::NoStart(_))));
     }

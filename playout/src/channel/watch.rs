@@ -12,7 +12,7 @@ use super::runner::{lock, resolved, Shared};
 use super::window::{agenda, ahead, changed, live_at, Entry};
 use crate::cache::{MediaCache, MediaRef};
 use crate::off_air::OffAirAlarm;
-use crate::playlist::{Playlist, Source};
+use crate::playlist::OnAirPlaylist;
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
 /// Also raises the off-air alarm: an error line at once and every minute while every output
@@ -52,15 +52,8 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
             shared.engine.return_after_item();
         }
         let fillers = lock(&shared.extras).fillers.clone();
-        let media: Vec<MediaRef> = fresh
-            .iter()
-            .map(|e| &e.item)
-            .chain(&fillers)
-            .filter_map(|item| match &item.source {
-                Source::Uri(u) => MediaRef::parse(u).ok(),
-                Source::Path(_) | Source::Generated(_) => None,
-            })
-            .collect();
+        let media: Vec<MediaRef> =
+            fresh.iter().map(|e| &e.item).chain(&fillers).filter_map(|item| item.source.media()).collect();
         if !media.is_empty() {
             let _ = prefetch.send(media);
         }
@@ -69,7 +62,7 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
 
 /// Opens, ahead, the item the changed schedule airs when the item on air ends, so the switch
 /// does not wait for it to open.
-fn prepare_next(shared: &Shared, merged: &Playlist, loaded: &[Entry], now: chrono::DateTime<Utc>) {
+fn prepare_next(shared: &Shared, merged: &OnAirPlaylist, loaded: &[Entry], now: chrono::DateTime<Utc>) {
     let slip = lock(&shared.slip).ahead;
     let published = now + slip;
     let Some(current) = loaded.iter().find(|e| e.start <= published && e.end > published) else { return };

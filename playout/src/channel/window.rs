@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::playlist::{Item, Playlist};
+use crate::playlist::{Item, OnAirPlaylist};
 use crate::timeline::{plan, ChannelFormat, MediaTime, SegmentKind};
 
 /// One item of the merged schedule with its planned wall-clock slot.
@@ -23,23 +23,19 @@ pub(crate) struct Joined {
     pub(crate) into: chrono::Duration,
 }
 
-pub(crate) fn to_chrono(t: MediaTime) -> chrono::Duration {
-    chrono::Duration::nanoseconds(i64::try_from(t.nanos()).unwrap_or(i64::MAX))
-}
-
-fn origin(p: &Playlist) -> Option<DateTime<Utc>> {
+fn origin(p: &OnAirPlaylist) -> Option<DateTime<Utc>> {
     p.origin.map(|o| o.with_timezone(&Utc))
 }
 
 /// Wall-clock end of `p`'s last item (its origin when it has no wall-clock time).
-pub(crate) fn end_of(p: &Playlist) -> Option<DateTime<Utc>> {
+pub(crate) fn end_of(p: &OnAirPlaylist) -> Option<DateTime<Utc>> {
     let start = origin(p)?;
     let last = plan(&p.format, &p.plan_items()).last().map(|s| s.end.time).unwrap_or_default();
-    Some(start + to_chrono(last))
+    Some(start + last.to_chrono())
 }
 
 /// True when `p` airs something between `from` and `until`.
-pub(crate) fn overlaps(p: &Playlist, from: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+pub(crate) fn overlaps(p: &OnAirPlaylist, from: DateTime<Utc>, until: DateTime<Utc>) -> bool {
     match (origin(p), end_of(p)) {
         (Some(start), Some(end)) => start < until && end > from,
         _ => false,
@@ -50,7 +46,7 @@ pub(crate) fn overlaps(p: &Playlist, from: DateTime<Utc>, until: DateTime<Utc>) 
 /// first item starts hard at its playlist's start, so a day begins on time whatever the day
 /// before did. Playlists of another picture or sound format (the output cannot change) are
 /// left out and reported; the audio codec is the output's own, whatever a playlist says.
-pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Option<Playlist>, Vec<String>) {
+pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<OnAirPlaylist>) -> (Option<OnAirPlaylist>, Vec<String>) {
     let mut problems = Vec::new();
     playlists.retain(|p| {
         let keep = p.format.same_raw(format) && p.origin.is_some();
@@ -80,25 +76,23 @@ pub(crate) fn merge(format: &ChannelFormat, mut playlists: Vec<Playlist>) -> (Op
     }
     for item in &mut items {
         item.offset = match (item.start, zero) {
-            (Some(s), Some(z)) => {
-                (s - z).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).map(MediaTime::from_nanos)
-            }
+            (Some(s), Some(z)) => (s - z).num_nanoseconds().filter(|ns| *ns >= 0).map(MediaTime::from_nanos),
             _ => None,
         };
     }
-    (Some(Playlist { title: first.title.clone(), format: *format, origin: zero, items }), problems)
+    (Some(OnAirPlaylist { title: first.title.clone(), format: *format, origin: zero, items }), problems)
 }
 
 /// What `p` airs when, item by item (gaps left out).
-pub(crate) fn agenda(p: &Playlist) -> Vec<Entry> {
+pub(crate) fn agenda(p: &OnAirPlaylist) -> Vec<Entry> {
     let Some(zero) = origin(p) else { return Vec::new() };
     plan(&p.format, &p.plan_items())
         .into_iter()
         .filter(|s| !s.is_empty())
         .filter_map(|s| match s.kind {
             SegmentKind::Item(i) => Some(Entry {
-                start: zero + to_chrono(s.start.time),
-                end: zero + to_chrono(s.end.time),
+                start: zero + s.start.time.to_chrono(),
+                end: zero + s.end.time.to_chrono(),
                 // The slot says when; the offset only depends on which playlist came first.
                 item: Item { offset: None, ..p.items[i].clone() },
             }),
@@ -142,11 +136,11 @@ pub(crate) fn snap(t: DateTime<Utc>, agenda: &[Entry], tolerance: chrono::Durati
 /// published schedule (after a skip, soft items run early; hard items keep their time), and
 /// how its first item was joined.
 pub(crate) fn live_at(
-    merged: &Playlist,
+    merged: &OnAirPlaylist,
     at: DateTime<Utc>,
     slip: chrono::Duration,
     tolerance: chrono::Duration,
-) -> Option<(Playlist, Option<Joined>)> {
+) -> Option<(OnAirPlaylist, Option<Joined>)> {
     let entries = agenda(merged);
     let published = snap(at + slip, &entries, tolerance);
     let mut live = merged.joined_at(published.fixed_offset())?;
@@ -157,9 +151,9 @@ pub(crate) fn live_at(
         if let (Some(e), Some(first)) = (current, live.items.first_mut()) {
             // Run early, an item cut by the next hard start in the published plan may fit whole.
             let into = MediaTime::from_nanos(
-                (published - e.start).num_nanoseconds().and_then(|ns| u64::try_from(ns).ok()).unwrap_or_default(),
+                (published - e.start).num_nanoseconds().filter(|ns| *ns >= 0).unwrap_or_default(),
             );
-            first.duration = e.item.duration.saturating_sub(into);
+            first.duration = e.item.duration.sub_or_zero(into);
             // Joining the published schedule at a hard item's start: it still waits for its time.
             if e.item.hard && e.start == published {
                 first.start = e.item.start;
@@ -172,7 +166,7 @@ pub(crate) fn live_at(
         item.offset = item
             .start
             .and_then(|s| (s.with_timezone(&Utc) - at).num_nanoseconds())
-            .and_then(|ns| u64::try_from(ns).ok())
+            .filter(|ns| *ns >= 0)
             .map(MediaTime::from_nanos);
     }
     Some((live, joined))
@@ -186,14 +180,14 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    fn day(start: &str, items: &str) -> Playlist {
-        Playlist::from_json(&format!(
+    fn day(start: &str, items: &str) -> OnAirPlaylist {
+        OnAirPlaylist::from_json(&format!(
             r#"{{"format":{{"kind":"tv","width":320,"height":180,"fps":"25/1"}},"start":"{start}","items":[{items}]}}"#
         ))
         .unwrap()
     }
 
-    fn sources(p: &Playlist) -> Vec<String> {
+    fn sources(p: &OnAirPlaylist) -> Vec<String> {
         p.items.iter().map(|i| i.source.to_string()).collect()
     }
 
@@ -241,7 +235,7 @@ mod tests {
     #[test]
     fn playlists_of_another_format_are_left_out_and_reported() {
         let tv = day("2026-11-26T08:00:00Z", r#"{"source":"a","duration":10}"#);
-        let radio = Playlist::from_json(
+        let radio = OnAirPlaylist::from_json(
             r#"{"format":{"kind":"radio"},"start":"2026-11-26T09:00:00Z","items":[{"source":"r","duration":5}]}"#,
         )
         .unwrap();

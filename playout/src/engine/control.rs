@@ -160,7 +160,7 @@ impl<C: PlayoutClock> Engine<C> {
         let target = match self.format.video {
             Some(v) => {
                 let pts = v.fps.frames_to_time(self.frames_out);
-                let duration = v.fps.frames_to_time(self.frames_out + 1).saturating_sub(pts);
+                let duration = v.fps.frames_to_time(self.frames_out + 1).sub_or_zero(pts);
                 self.clock.wait_until(pts);
                 if let Some(frame) = ov.video.next(input, self.slate.as_ref(), &mut ov.record) {
                     self.output.push_video(frame, pts, duration)?;
@@ -277,7 +277,7 @@ impl<C: PlayoutClock> Engine<C> {
         let item = Item {
             source: source.clone(),
             in_point: MediaTime::ZERO,
-            duration: MediaTime::from_nanos(u64::MAX / 4),
+            duration: MediaTime::from_nanos(i64::MAX / 4),
             kind: ItemKind::Live,
             title: Some("override".to_owned()),
             id: None,

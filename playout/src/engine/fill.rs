@@ -1,5 +1,5 @@
 //! Filler programmes in place of the slate: the channel's configured list (see
-//! [`crate::filler::FillerRotation`] for the choice), each opened ahead on a helper thread so
+//! [`rotation::FillerRotation`] for the choice), each opened ahead on a helper thread so
 //! a switch to filler does not wait for a file to preroll, aired back to back until the
 //! segment that needs them ends.
 
@@ -8,11 +8,14 @@ use gstreamer as gst;
 use crate::asrun::AsRunRecord;
 use crate::clock::PlayoutClock;
 use crate::feed::{AudioFeed, State, VideoFeed};
-use crate::filler::FillerRotation;
 use crate::input::{Input, Pending};
 use crate::playlist::Item;
 
 use super::Engine;
+
+mod rotation;
+
+use rotation::FillerRotation;
 
 /// A filler on air: its input and feeds.
 pub(super) struct Filler {

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use playout::alert::attention::{detects, tone_power};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
-use playout::{start_live, AsRunRecord, LiveChannel, OutputTarget, Playlist, ResumePolicy};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
+use playout::font::CjkFont;
+use playout::{start_realtime, AsRunRecord, OnAirPlaylist, OutputTarget, RealtimeChannel, ResumePolicy};
 use schedules::emergency::policy::{InsertionPlan, Interrupt};
 
 const RATE: u32 = 48_000;
@@ -38,12 +39,12 @@ fn channel(
     dir: &Path,
     format: serde_json::Value,
     items: serde_json::Value,
-) -> (LiveChannel, PathBuf, playout::timeline::ChannelFormat) {
+) -> (RealtimeChannel, PathBuf, playout::timeline::ChannelFormat) {
     let json = serde_json::json!({ "format": format, "items": items });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let format = playlist.format;
     let out = dir.join("air.ts");
-    let live = start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();
+    let live = start_realtime(playlist, &[OutputTarget::File(out.clone())]).unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     while live.handle().status().samples_out < u64::from(RATE) / 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
@@ -63,7 +64,7 @@ fn programme(dir: &Path, format: &playout::timeline::ChannelFormat) -> AlertProg
     let mut media = AlertMedia::new(dir);
     media.attention = Some(AttentionSignal { duration_s: 1.0, ..AttentionSignal::default() });
     media.audio = Some(tone(dir, "message.wav", 300, 1.0));
-    media.font = SlateFont::find().ok().map(Arc::new);
+    media.font = CjkFont::find().ok().map(Arc::new);
     let p = AlertProgramme::build(&alert, format, &media).unwrap();
     assert!(p.wait_ready(Duration::from_secs(20)), "{:?}", p.notes());
     p

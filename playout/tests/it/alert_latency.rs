@@ -1,4 +1,4 @@
-//! Alert latency on a real output: a channel on air in real time (start_live) sends MPEG-TS
+//! Alert latency on a real output: a channel on air in real time (start_realtime) sends MPEG-TS
 //! over UDP to this test; at time T an Extreme alert is put on air; the received stream is
 //! decoded by ffmpeg and the first block carrying the 853 + 960 Hz attention signal is found.
 //! Its arrival on the socket must be ≤ 1 s after T (issue 7). Then the alert is cancelled:
@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use playout::alert::attention::{detects, tone_power};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal, SlateFont};
-use playout::{start_live, OutputTarget, Playlist, ResumePolicy};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, AttentionSignal};
+use playout::font::CjkFont;
+use playout::{start_realtime, OnAirPlaylist, OutputTarget, ResumePolicy};
 use schedules::emergency::policy::AlertPolicy;
 
 const DATAGRAM: usize = 7 * 188;
@@ -136,14 +137,14 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
         None => serde_json::json!({ "kind": "radio", "sample_rate": RATE, "channels": 2 }),
     };
     let json = serde_json::json!({ "format": format, "items": [ { "source": clip, "duration": 30.0, "title": "programme" } ] });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let channel_format = playlist.format;
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
     let stop = Arc::new(Mutex::new(false));
     let (received, receiver) = receive(socket, stop.clone());
-    let channel = start_live(playlist, &[OutputTarget::Udp { host: "127.0.0.1".to_owned(), port }]).unwrap();
+    let channel = start_realtime(playlist, &[OutputTarget::Udp { host: "127.0.0.1".to_owned(), port }]).unwrap();
     let on_air = Instant::now() + Duration::from_secs(15);
     while channel.handle().status().samples_out < u64::from(RATE) && Instant::now() < on_air {
         std::thread::sleep(Duration::from_millis(20));
@@ -153,7 +154,7 @@ fn run(tv: Option<(u32, u32)>) -> Measured {
     // Loaded once when a channel starts (see docs/emergency-on-air.md).
     let mut media = AlertMedia::new(dir.path());
     media.attention = Some(AttentionSignal::default());
-    media.font = SlateFont::find().ok().map(Arc::new);
+    media.font = CjkFont::find().ok().map(Arc::new);
     AttentionSignal::default().cached_samples(RATE, 2).unwrap();
 
     // T: the alert is accepted. Everything from here counts.

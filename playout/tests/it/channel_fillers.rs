@@ -11,14 +11,14 @@ use crate::channel_common::*;
 use chrono::Utc;
 use playout::cache::{DirFetcher, MediaCache, MediaRef};
 use playout::channel::{ChannelConfig, ChannelRunner, FileSource, MemoryAsRun};
-use playout::{OutputTarget, Playlist};
+use playout::{OnAirPlaylist, OutputTarget};
 use sha2::{Digest, Sha256};
 
 fn items(sources: &[String]) -> Vec<playout::playlist::Item> {
     let list: Vec<_> = sources.iter().map(|s| serde_json::json!({ "source": s, "duration": 3600 })).collect();
     let doc =
         serde_json::json!({ "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" }, "items": list });
-    Playlist::from_json(&doc.to_string()).unwrap().items
+    OnAirPlaylist::from_json(&doc.to_string()).unwrap().items
 }
 
 #[test]

@@ -107,7 +107,7 @@ fn the_source_asks_for_the_window_and_reports_outages() {
     let err = source.published("tv 1", start, until).unwrap_err();
     assert!(matches!(&err, SourceError::Unavailable(m) if m.contains("503")), "{err}");
     state.lock().unwrap().playlists = (200, "{\"not\":\"a list\"}".to_owned());
-    assert!(matches!(source.published("tv 1", start, until), Err(SourceError::Playlist(_))));
+    assert!(matches!(source.published("tv 1", start, until), Err(SourceError::OnAirPlaylist(_))));
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let nowhere = HttpSource::new(&format!("http://{closed}"), None);
     assert!(matches!(nowhere.published("tv", start, until), Err(SourceError::Unavailable(_))));

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use playout::{render_playlist, Playlist};
+use playout::{render_playlist, OnAirPlaylist};
 
 fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg").args(["-hide_banner", "-loglevel", "error", "-y"]).args(args).output().unwrap();
@@ -42,7 +42,7 @@ fn render(dir: &Path, source: &Path, width: u32, height: u32, secs: f64) -> Path
         "items": [ { "source": source, "duration": secs } ],
     });
     let out = dir.join("out.ts");
-    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    let report = render_playlist(&OnAirPlaylist::from_json(&json.to_string()).unwrap(), &out).unwrap();
     assert_eq!(report.as_run[0].outcome, playout::Outcome::Played, "{:?}", report.as_run[0]);
     out
 }

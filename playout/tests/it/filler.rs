@@ -5,19 +5,19 @@
 
 use std::path::{Path, PathBuf};
 
-use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, Outcome, OutputTarget, VirtualClock};
 
 use crate::media_common::clip;
 use crate::media_common::colour_names;
 
-fn render(playlist: &Playlist, fillers: &[PathBuf], out: &Path) -> Vec<playout::AsRunRecord> {
+fn render(playlist: &OnAirPlaylist, fillers: &[PathBuf], out: &Path) -> Vec<playout::AsRunRecord> {
     let output =
         playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
     if !fillers.is_empty() {
         let items: Vec<_> = fillers.iter().map(|f| serde_json::json!({ "source": f, "duration": 3600 })).collect();
         let list = serde_json::json!({ "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" }, "items": items });
-        engine.set_fillers(Playlist::from_json(&list.to_string()).unwrap().items);
+        engine.set_fillers(OnAirPlaylist::from_json(&list.to_string()).unwrap().items);
     }
     let records = engine.run(playlist).unwrap();
     engine.finish().unwrap();
@@ -39,7 +39,7 @@ fn missing_media_and_gaps_air_fillers_in_rotation_and_slate_only_without_a_usabl
             { "source": blue, "duration": 1.0, "start": "2026-11-26T08:00:04+08:00", "hard": true },
         ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
 
     let out = dir.path().join("fill.ts");
     let broken = dir.path().join("not-there.mp4");

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use playout::{start_live, Outcome, OutputTarget, Playlist};
+use playout::{start_realtime, OnAirPlaylist, Outcome, OutputTarget};
 
 use crate::media_common::clip;
 
@@ -23,7 +23,7 @@ fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_targe
             { "source": green, "duration": 1.5, "title": "green" },
         ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
@@ -52,7 +52,7 @@ fn live_channel_feeds_file_udp_and_hls_in_real_time_and_survives_a_failing_targe
         OutputTarget::Hls(dir.path().join("no/such/dir")),
     ];
     let started = Instant::now();
-    let channel = start_live(playlist, &targets).unwrap();
+    let channel = start_realtime(playlist, &targets).unwrap();
     // Wait (bounded) for the first item to be on air: opening it may be slow on a busy machine.
     let on_air = Instant::now() + Duration::from_secs(10);
     while channel.handle().status().frames_out == 0 && Instant::now() < on_air {

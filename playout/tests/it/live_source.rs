@@ -6,7 +6,7 @@ use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, Outcome, OutputTarget, VirtualClock};
 
 use crate::media_common::colour_names;
 
@@ -30,7 +30,7 @@ fn render_live_then_blue(
             { "source": blue, "duration": 1.0 },
         ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let out = dir.join("out.ts");
     let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
     let config = EngineConfig { input_timeout: timeout, ..EngineConfig::rendering() };
@@ -83,7 +83,7 @@ fn in_real_time_a_stalled_live_source_never_stops_the_output() {
         "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
         "items": [ { "source": format!("udp://127.0.0.1:{port}"), "kind": "live", "duration": 6.0, "title": "relay" } ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let data = std::fs::read(&red_ts).unwrap();
     let sender = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(500)); // the engine opens the item meanwhile
@@ -96,7 +96,7 @@ fn in_real_time_a_stalled_live_source_never_stops_the_output() {
         }
     });
     let out = dir.path().join("air.ts");
-    let channel = playout::start_live(playlist, &[OutputTarget::File(out)]).unwrap();
+    let channel = playout::start_realtime(playlist, &[OutputTarget::File(out)]).unwrap();
     let handle = channel.handle().clone();
     let frames = || handle.status().frames_out;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);

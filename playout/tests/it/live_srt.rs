@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, Outcome, OutputTarget, VirtualClock};
 
 use crate::media_common::colour_names;
 use testkit::net::free_port;
@@ -60,7 +60,7 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
             { "source": blue, "duration": 1.0 },
         ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
 
     let mut first = relay(udp_in, srt_port);
     let feeder = std::thread::spawn(move || {
@@ -128,7 +128,7 @@ fn in_real_time_an_srt_relay_that_comes_back_mid_item_is_back_on_air_within_the_
         "items": [ { "source": format!("srt://127.0.0.1:{srt_port}?mode=caller"), "kind": "live", "duration": 10.0,
                      "title": "relay" } ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let mut first = relay(udp_in, srt_port);
     let feeder = std::thread::spawn(move || {
         send(&red, udp_in, 10.0, 2.5);
@@ -141,7 +141,7 @@ fn in_real_time_an_srt_relay_that_comes_back_mid_item_is_back_on_air_within_the_
         let _ = second.wait();
     });
     let out = dir.path().join("air.ts");
-    let channel = playout::start_live(playlist, &[OutputTarget::File(out.clone())]).unwrap();
+    let channel = playout::start_realtime(playlist, &[OutputTarget::File(out.clone())]).unwrap();
     std::thread::sleep(Duration::from_secs(10));
     let report = channel.stop().unwrap();
     feeder.join().unwrap();

@@ -51,8 +51,8 @@ impl Feeder {
             let mut n = 0u64;
             let frame_ns = 1_000_000_000 / FPS;
             while !s.load(Ordering::SeqCst) {
-                let pts = MediaTime::from_nanos(n * frame_ns);
-                let dur = MediaTime::from_nanos(frame_ns);
+                let pts = MediaTime::from_nanos((n * frame_ns) as i64);
+                let dur = MediaTime::from_nanos(frame_ns as i64);
                 if let Some(v) = format.video {
                     let size = (v.width * v.height * 3 / 2) as usize;
                     let luma = (n % 200) as u8 + 16;

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use playout::alert::SlateFont;
+use playout::font::CjkFont;
 use playout::ticker::Ticker;
-use playout::{Engine, EngineConfig, OutputTarget, Playlist, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, OutputTarget, VirtualClock};
 
 const W: usize = 320;
 const H: usize = 240;
@@ -30,12 +30,12 @@ fn render(clip: &Path, out: &Path, crawl: Option<&str>) {
         "format": { "kind": "tv", "width": W, "height": H, "fps": "25/1" },
         "items": [ { "source": clip, "duration": 3.0 } ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let output =
         playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.to_owned())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());
     if let Some(text) = crawl {
-        let font = SlateFont::find().expect("a CJK font (fonts-wqy-zenhei, scripts/setup-debian.sh)");
+        let font = CjkFont::find().expect("a CJK font (fonts-wqy-zenhei, scripts/setup-debian.sh)");
         engine.set_ticker(Some(Box::new(Ticker::new(text, &playlist.format, &font).unwrap())));
     }
     engine.run(&playlist).unwrap();

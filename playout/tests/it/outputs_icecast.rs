@@ -36,7 +36,7 @@ fn icecast(dir: &Path, port: u16) -> Receiver {
 }
 
 fn mount_target(port: u16, mount: &str) -> OutputTarget {
-    OutputTarget::Icecast { url: format!("http://127.0.0.1:{port}"), mount: mount.into(), password: PASSWORD.into() }
+    OutputTarget::Icecast { host: "127.0.0.1".into(), port, mount: mount.into(), password: PASSWORD.into() }
 }
 
 /// Listens to the mount for 3 s with ffmpeg; returns (codec, seconds) of what it got.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use playout::playlist::Source;
 use playout::timeline::MediaTime;
-use playout::{Engine, EngineConfig, Outcome, OutputTarget, Playlist, ResumePolicy, VirtualClock};
+use playout::{Engine, EngineConfig, Outcome, OnAirPlaylist, OutputTarget, ResumePolicy, VirtualClock};
 use testkit::frames::{primaries as colours, runs};
 use testkit::media::Clip;
 
@@ -28,7 +28,7 @@ fn render_with(
         "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
         "items": [ { "source": red, "duration": 2.0 }, { "source": green, "duration": 2.0 } ],
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let out = dir.join(name);
     let output = playout::output::Output::start(&playlist.format, &[OutputTarget::File(out.clone())], false).unwrap();
     let mut engine = Engine::new(playlist.format, output, VirtualClock, EngineConfig::rendering());

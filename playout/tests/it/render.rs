@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use playout::{render_playlist, Outcome, Playlist};
+use playout::{render_playlist, OnAirPlaylist, Outcome};
 use testkit::frames::{centre_rgb as centre_colours, nearest};
 use testkit::media;
 
@@ -131,7 +131,7 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
         "format": { "kind": "tv", "width": 640, "height": 360, "fps": "25/1", "sample_rate": 48000, "channels": 2 },
         "items": items,
     });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let out = dir.path().join("out.ts");
     let report = render_playlist(&playlist, &out).unwrap();
 
@@ -225,7 +225,7 @@ fn radio_playlist_renders_audio_only() {
         ],
     });
     let out = dir.path().join("radio.ts");
-    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    let report = render_playlist(&OnAirPlaylist::from_json(&json.to_string()).unwrap(), &out).unwrap();
     assert_eq!((report.frames_out, report.samples_out), (0, 97_020));
     assert_eq!(report.as_run[1].outcome, Outcome::Fallback);
     assert_eq!(streams(&out, "codec_type"), ["audio"]);
@@ -270,7 +270,7 @@ fn hard_starts_cut_the_running_item_and_fill_the_gap_before_them() {
         ],
     });
     let out = dir.path().join("hard.ts");
-    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    let report = render_playlist(&OnAirPlaylist::from_json(&json.to_string()).unwrap(), &out).unwrap();
     let summary: Vec<(Option<usize>, Outcome, u64, u64)> =
         report.as_run.iter().map(|r| (r.item, r.outcome, r.start_frame, r.frames)).collect();
     assert_eq!(
@@ -322,7 +322,7 @@ fn ntsc_rate_channel_stays_continuous_across_item_boundaries() {
         ],
     });
     let out = dir.path().join("ntsc.ts");
-    let report = render_playlist(&Playlist::from_json(&json.to_string()).unwrap(), &out).unwrap();
+    let report = render_playlist(&OnAirPlaylist::from_json(&json.to_string()).unwrap(), &out).unwrap();
     // 2.8 s × 29.97 = 83.9 → 84 frames; boundaries at round(0.7·k·29.97) = 21, 42, 63.
     assert_eq!(report.frames_out, 84);
     let starts: Vec<u64> = report.as_run.iter().map(|r| r.start_frame).collect();
@@ -343,7 +343,7 @@ fn ntsc_rate_channel_stays_continuous_across_item_boundaries() {
 #[test]
 fn unwritable_output_is_a_clear_error_and_bad_playlists_name_the_field() {
     let playlist =
-        Playlist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"/nonexistent.wav","duration":1}]}"#)
+        OnAirPlaylist::from_json(r#"{"format":{"kind":"radio"},"items":[{"source":"/nonexistent.wav","duration":1}]}"#)
             .unwrap();
     let err = render_playlist(&playlist, Path::new("/nonexistent-dir/out.ts")).unwrap_err();
     assert!(matches!(err, playout::PlayoutError::OutputPath { .. }), "{err}");

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use playout::timeline::AudioCodec;
-use playout::{render_playlist, Engine, EngineConfig, OutputTarget, Playlist, VirtualClock};
+use playout::{render_playlist, Engine, EngineConfig, OnAirPlaylist, OutputTarget, VirtualClock};
 
 /// `entries` of stream `stream` of `file`, one line each.
 fn probe(file: &Path, stream: &str, entries: &str) -> Vec<String> {
@@ -26,7 +26,7 @@ fn renders(format: serde_json::Value, codec: &str, rate: u32, channels: u32) {
     let clip = crate::media_common::clip(dir.path(), "a.mp4", "red", 2.0);
     let playlist = serde_json::json!({ "format": format, "items": [
         { "source": clip, "duration": 1.6 }, { "source": clip, "in": 0.3, "duration": 1.4 } ] });
-    let playlist = Playlist::from_json(&playlist.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&playlist.to_string()).unwrap();
     assert_eq!(playlist.format.audio_codec, codec.parse::<AudioCodec>().unwrap());
     let out = dir.path().join("out.ts");
     let report = render_playlist(&playlist, &out).unwrap();
@@ -84,7 +84,7 @@ fn hls_audio(format: serde_json::Value) -> (String, f64) {
     let dir = tempfile::tempdir().unwrap();
     let clip = crate::media_common::clip(dir.path(), "a.mp4", "red", 3.0);
     let json = serde_json::json!({ "format": format, "items": [{ "source": clip, "duration": 3.0 }] });
-    let playlist = Playlist::from_json(&json.to_string()).unwrap();
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
     let hls = dir.path().join("hls");
     std::fs::create_dir_all(&hls).unwrap();
     let targets = [OutputTarget::File(dir.path().join("out.ts")), OutputTarget::Hls(hls.clone())];

@@ -101,7 +101,7 @@ pub async fn create_channel(
         return Err(ApiError::forbidden(format!("{} may not create channels for centre {}", p.role, b.centre)));
     }
     // A channel the playout engine could not air is refused here, not when it goes on air.
-    crate::published::playout_format(b.kind, &b.format).map_err(ApiError::unprocessable)?;
+    b.format.check_kind(b.kind == ChannelKind::Radio).map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let new = NewChannel {
         centre: b.centre,
         slug: b.slug,

@@ -10,12 +10,12 @@ use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle};
 use crate::error::PlayoutError;
 use crate::output::Output;
-use crate::playlist::Playlist;
-use crate::target::OutputTarget;
+use crate::output::OutputTarget;
+use crate::playlist::OnAirPlaylist;
 
-/// What a live run aired, returned when it stops.
+/// What a real-time run aired, returned when it stops.
 #[derive(Debug, Clone, Serialize)]
-pub struct LiveReport {
+pub struct RealtimeReport {
     /// One record per item, gap, override and the final fill.
     pub as_run: Vec<AsRunRecord>,
     /// Video frames emitted (0 on radio).
@@ -27,18 +27,18 @@ pub struct LiveReport {
 }
 
 /// A running channel.
-pub struct LiveChannel {
+pub struct RealtimeChannel {
     handle: EngineHandle,
-    thread: JoinHandle<Result<LiveReport, PlayoutError>>,
+    thread: JoinHandle<Result<RealtimeReport, PlayoutError>>,
 }
 
 /// Puts `playlist` on air in real time into `targets`; after its last item the channel airs
-/// slate and silence until [`LiveChannel::stop`]. A playlist with wall-clock times is joined
-/// at the current time ([`Playlist::joined_at`]): what is scheduled now airs now.
+/// slate and silence until [`RealtimeChannel::stop`]. A playlist with wall-clock times is joined
+/// at the current time ([`OnAirPlaylist::joined_at`]): what is scheduled now airs now.
 ///
 /// # Errors
 /// [`PlayoutError`] when the output cannot be built (missing elements, bad target).
-pub fn start_live(playlist: Playlist, targets: &[OutputTarget]) -> Result<LiveChannel, PlayoutError> {
+pub fn start_realtime(playlist: OnAirPlaylist, targets: &[OutputTarget]) -> Result<RealtimeChannel, PlayoutError> {
     let output = Output::start(&playlist.format, targets, true)?;
     let mut engine = Engine::new(playlist.format, output, SystemClock::default(), EngineConfig::real_time());
     let handle = engine.handle();
@@ -55,13 +55,13 @@ pub fn start_live(playlist: Playlist, targets: &[OutputTarget]) -> Result<LiveCh
             }
             let (frames_out, samples_out) = engine.counters();
             let failed_targets = engine.finish()?;
-            Ok(LiveReport { as_run, frames_out, samples_out, failed_targets })
+            Ok(RealtimeReport { as_run, frames_out, samples_out, failed_targets })
         })
         .map_err(|e| PlayoutError::Pipeline(format!("cannot start the engine thread: {e}")))?;
-    Ok(LiveChannel { handle, thread })
+    Ok(RealtimeChannel { handle, thread })
 }
 
-impl LiveChannel {
+impl RealtimeChannel {
     /// Controls: override, release, status.
     pub fn handle(&self) -> &EngineHandle {
         &self.handle
@@ -71,7 +71,7 @@ impl LiveChannel {
     ///
     /// # Errors
     /// [`PlayoutError::Output`] when the output failed.
-    pub fn stop(self) -> Result<LiveReport, PlayoutError> {
+    pub fn stop(self) -> Result<RealtimeReport, PlayoutError> {
         self.handle.stop();
         self.thread.join().unwrap_or_else(|_| Err(PlayoutError::Output("engine thread panicked".to_owned())))
     }

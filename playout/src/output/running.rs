@@ -1,4 +1,4 @@
-//! Output targets: each one its own small pipeline fed with the channel's MPEG-TS, so a
+//! Output targets on air: each one its own small pipeline fed with the channel's MPEG-TS, so a
 //! target that fails or stalls (a full disk, an SRT peer gone, Icecast down) loses only its
 //! own data and never blocks the channel or the other targets.
 //!
@@ -8,7 +8,6 @@
 //! nor the other targets ever wait for a connection; a file or HLS target that fails stays
 //! failed (its data would have a hole anyway).
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,81 +15,10 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
+use super::sink::{backoff, needed, sink_description};
+use super::target::OutputTarget;
 use crate::error::PlayoutError;
-use crate::output_sinks::{backoff, needed, sink_description};
 use crate::status::OutputState;
-
-/// Where the channel's MPEG-TS goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum OutputTarget {
-    /// A `.ts` file.
-    File(PathBuf),
-    /// MPEG-TS over UDP (7 TS packets a datagram).
-    Udp {
-        /// Destination host (unicast or multicast).
-        host: String,
-        /// Destination port.
-        port: u16,
-    },
-    /// HLS: `index.m3u8` and 2 s segments (`segment00000.ts` …) in a directory, cut at key
-    /// frames. The audio is AAC, which every browser plays: the channel's own, or encoded at
-    /// 128 kbit/s from MP2, MP3 or Opus.
-    Hls(PathBuf),
-    /// MPEG-TS over SRT: `srt://host:port?mode=caller` (we connect to a receiver) or
-    /// `srt://:port?mode=listener` (receivers connect to us; any number of them). Other
-    /// `srtsink` URI parameters (`latency`, `passphrase`, `streamid`) pass through.
-    Srt {
-        /// The `srt://` URI.
-        uri: String,
-    },
-    /// RTMP push (FLV with the channel's H.264 and AAC, encoded at 128 kbit/s from the
-    /// channel's audio when that is not AAC), e.g. `rtmp://host/live/stream`.
-    Rtmp {
-        /// The `rtmp://` or `rtmps://` URL including application and stream key.
-        url: String,
-    },
-    /// An Icecast mount (radio): the channel's audio as MP3 128 kbit/s CBR (passed through
-    /// when the channel's codec is MP3, otherwise decoded and encoded).
-    Icecast {
-        /// The server, `http://host:port` (port 8000 when absent).
-        url: String,
-        /// The mount point, starting with `/` (e.g. `/city.mp3`).
-        mount: String,
-        /// The source password.
-        password: String,
-    },
-}
-
-impl OutputTarget {
-    /// True when a failure is worth retrying (a network peer that may come back).
-    pub fn reconnects(&self) -> bool {
-        matches!(
-            self,
-            OutputTarget::Udp { .. }
-                | OutputTarget::Srt { .. }
-                | OutputTarget::Rtmp { .. }
-                | OutputTarget::Icecast { .. }
-        )
-    }
-}
-
-impl std::fmt::Display for OutputTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OutputTarget::File(p) => write!(f, "file {}", p.display()),
-            OutputTarget::Udp { host, port } => write!(f, "udp://{host}:{port}"),
-            OutputTarget::Hls(d) => write!(f, "hls {}", d.display()),
-            OutputTarget::Srt { uri } => write!(f, "{}", uri.split("passphrase=").next().unwrap_or_default()),
-            // The stream key is a secret: only scheme, host and application are shown.
-            OutputTarget::Rtmp { url } => {
-                let shown = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-                write!(f, "rtmp {shown}/…")
-            }
-            OutputTarget::Icecast { url, mount, .. } => write!(f, "icecast {url}{mount}"),
-        }
-    }
-}
 
 /// One started pipeline of a target.
 struct Running {

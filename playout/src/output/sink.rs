@@ -1,13 +1,13 @@
 //! The GStreamer description of each output target's sink side (after the `appsrc` that
 //! carries the channel's MPEG-TS), and the reconnect backoff of network targets.
 //!
-//! Plain string building with unit tests; the pipelines themselves run in [`crate::target`].
+//! Plain string building with unit tests; the pipelines themselves run in [`super::running`].
 
 use std::time::Duration;
 
-use crate::audio_codec::AudioCodec;
+use super::target::OutputTarget;
+use crate::audio_codec::{AudioCodec, CodecElements};
 use crate::error::PlayoutError;
-use crate::target::OutputTarget;
 
 /// Elements a target kind needs on a channel of `codec`, with the Debian package of each.
 pub(crate) fn needed(target: &OutputTarget, codec: AudioCodec) -> Vec<(&'static str, &'static str)> {
@@ -41,34 +41,12 @@ fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// `host` and `port` of an Icecast server URL (`http://host:port`, port 8000 when absent).
-///
-/// # Errors
-/// [`PlayoutError::Pipeline`] when the URL has no host or a bad port.
-pub(crate) fn icecast_server(url: &str) -> Result<(String, u16), PlayoutError> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => {
-            let port =
-                p.parse::<u16>().map_err(|_| PlayoutError::Pipeline(format!("icecast {url}: bad port {p:?}")))?;
-            (h, port)
-        }
-        None => (authority, 8000),
-    };
-    if host.is_empty() || port == 0 {
-        return Err(PlayoutError::Pipeline(format!("icecast {url}: no host or port")));
-    }
-    Ok((host.to_owned(), port))
-}
-
 /// The sink side of `target`'s pipeline, fed by `appsrc name=src` carrying MPEG-TS whose
 /// audio is `codec`.
 ///
 /// # Errors
-/// [`PlayoutError::Pipeline`] when the target is unusable (an Icecast URL without host; a
-/// mount not starting with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`);
+/// [`PlayoutError::Pipeline`] when the target is unusable (an Icecast mount not starting
+/// with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`);
 /// [`PlayoutError::MissingElement`] when the AAC an HLS or RTMP target needs has no encoder.
 pub(crate) fn sink_description(
     target: &OutputTarget,
@@ -114,8 +92,7 @@ pub(crate) fn sink_description(
                 quote(url)
             )
         }
-        OutputTarget::Icecast { url, mount, password } => {
-            let (host, port) = icecast_server(url)?;
+        OutputTarget::Icecast { host, port, mount, password } => {
             if !mount.starts_with('/') {
                 return Err(PlayoutError::Pipeline(format!("icecast mount {mount:?}: must start with /")));
             }
@@ -124,7 +101,7 @@ pub(crate) fn sink_description(
                 "tsdemux name=d d. ! queue ! {} \
                  ! shout2send ip=\"{}\" port={port} mount=\"{}\" password=\"{}\" sync=false async=false",
                 codec.to_mp3(),
-                quote(&host),
+                quote(host),
                 quote(mount),
                 quote(password)
             )
@@ -150,15 +127,6 @@ mod tests {
     }
 
     #[test]
-    fn icecast_urls_give_host_and_port() {
-        assert_eq!(icecast_server("http://radio.local:8001").unwrap(), ("radio.local".into(), 8001));
-        assert_eq!(icecast_server("http://source@10.0.0.5:9000/").unwrap(), ("10.0.0.5".into(), 9000));
-        assert_eq!(icecast_server("icecast.example").unwrap(), ("icecast.example".into(), 8000));
-        assert!(icecast_server("http://:8000").is_err());
-        assert!(icecast_server("http://host:port").is_err());
-    }
-
-    #[test]
     fn network_sinks_are_quoted_and_checked() {
         let srt = OutputTarget::Srt { uri: "srt://:9000?mode=listener".into() };
         let d = sink_description(&srt, true, AudioCodec::Aac).unwrap();
@@ -168,13 +136,13 @@ mod tests {
         let d = sink_description(&rtmp, false, AudioCodec::Aac).unwrap();
         assert!(d.contains("location=\"rtmp://h/live/a\\\"b\""), "{d}");
         assert!(!d.contains("flv.video"), "radio has no video: {d}");
-        let ice = OutputTarget::Icecast { url: "http://h:8000".into(), mount: "radio".into(), password: "p".into() };
+        let ice = OutputTarget::Icecast { host: "h".into(), port: 8000, mount: "radio".into(), password: "p".into() };
         assert!(sink_description(&ice, false, AudioCodec::Aac).is_err());
     }
 
     #[test]
     fn icecast_passes_an_mp3_channel_through_and_needs_a_decoder_only_to_transcode() {
-        let ice = OutputTarget::Icecast { url: "http://h:8000".into(), mount: "/r.mp3".into(), password: "p".into() };
+        let ice = OutputTarget::Icecast { host: "h".into(), port: 8000, mount: "/r.mp3".into(), password: "p".into() };
         let d = sink_description(&ice, false, AudioCodec::Mp3).unwrap();
         assert!(d.contains("queue ! mpegaudioparse ! shout2send"), "{d}");
         assert!(!needed(&ice, AudioCodec::Mp3).iter().any(|(e, _)| e.contains("dec")));
