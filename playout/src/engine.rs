@@ -10,7 +10,7 @@
 //! only when an override is released with [`ResumePolicy::ResumeItem`] (the schedule slips).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -29,16 +29,12 @@ use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 mod control;
 mod fill;
 
-use control::{Command, Override};
+use control::{Command, Override, Return, ReturnRequest};
 pub use control::{EngineHandle, Overlay, ResumePolicy};
 
 /// Called with each as-run record as soon as its item (or gap, or override) has aired.
 pub type AsRunObserver = Box<dyn FnMut(&AsRunRecord) + Send>;
 
-/// [`EngineHandle::return_after_item`] was asked.
-const RETURN_AFTER_ITEM: u8 = 1;
-/// [`EngineHandle::return_now`] was asked.
-const RETURN_NOW: u8 = 2;
 /// Radio audio goes to the output in batches of this many per second (100 ms): the engine
 /// still ticks (and switches) every 20 ms, but each push wakes every thread of the output
 /// chain, so batching five ticks saves four wake-ups of each (bench/playout.md).
@@ -98,8 +94,8 @@ pub struct Engine<C: PlayoutClock> {
     ticker: Option<Box<dyn Overlay>>,
     /// Filler programmes aired instead of the slate.
     fillers: fill::Fillers,
-    /// 0, [`RETURN_AFTER_ITEM`] or [`RETURN_NOW`]: asks [`Engine::run`] to hand back early.
-    returning: Arc<AtomicU8>,
+    /// Whether [`Engine::run`] is asked to hand back early.
+    returning: Arc<ReturnRequest>,
     /// The next item's input, opened before a run returned early, for the next run to reuse.
     carry: Option<(Item, Pending)>,
     /// An input opened on request ([`EngineHandle::prepare`]) for the next run.
@@ -256,7 +252,7 @@ impl<C: PlayoutClock> Engine<C> {
                 rec.source = Some(item.source.to_string());
                 rec.scheduled_wall = item.start.map(|s| s.to_rfc3339());
             }
-            if self.returning.swap(0, Ordering::SeqCst) != 0 {
+            if self.returning.take() != Return::Not {
                 // Hand back at this boundary; the input opened for this segment is kept.
                 if let Some((pk, p)) = pending.take() {
                     if let SegmentKind::Item(i) = segments[pk].kind {
@@ -355,7 +351,7 @@ impl<C: PlayoutClock> Engine<C> {
             records.push(rec);
         }
         if self.stop.load(Ordering::SeqCst) {
-            self.returning.store(0, Ordering::SeqCst);
+            self.returning.take();
         }
         records.append(&mut self.extra_records);
         records.sort_by(|a, b| a.actual_start_s.total_cmp(&b.actual_start_s));
@@ -380,7 +376,7 @@ impl<C: PlayoutClock> Engine<C> {
         rec.actual_start_s = self.now().as_secs_f64();
         rec.start_frame = self.frames_out;
         self.air(&seg, None, &mut rec)?;
-        self.returning.store(0, Ordering::SeqCst);
+        self.returning.take();
         rec.frames = self.frames_out - before.0;
         rec.samples = self.samples_out - before.1;
         rec.actual_duration_s = self.format.sample_time(rec.samples).as_secs_f64();
@@ -448,15 +444,15 @@ impl<C: PlayoutClock> Engine<C> {
                 rec.note("engine stopped");
                 break;
             }
-            match self.returning.load(Ordering::SeqCst) {
-                RETURN_NOW => {
+            match self.returning.get() {
+                Return::Now => {
                     if seg.kind != SegmentKind::Gap {
                         rec.note("ended early: the channel replanned");
                     }
                     break;
                 }
                 // A gap, a fill or an item airing slate is not a programme: it gives way at once.
-                RETURN_AFTER_ITEM if input.is_none() => {
+                Return::AfterItem if input.is_none() => {
                     if seg.kind != SegmentKind::Gap {
                         rec.note("ended early: the channel replanned");
                     }

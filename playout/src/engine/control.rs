@@ -57,7 +57,54 @@ pub struct EngineHandle {
     pub(super) tx: mpsc::Sender<Command>,
     pub(super) stop: Arc<AtomicBool>,
     pub(super) status: Arc<Mutex<Status>>,
-    pub(super) returning: Arc<AtomicU8>,
+    pub(super) returning: Arc<ReturnRequest>,
+}
+
+/// When [`Engine::run`](super::Engine::run) is asked to hand back to its caller, if at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Return {
+    /// Not asked: play on.
+    Not = 0,
+    /// Once the item on air has ended (at once during a gap or a fill).
+    AfterItem = 1,
+    /// At the next frame, ending the item on air there.
+    Now = 2,
+}
+
+/// The one [`Return`] request, shared between the engine and its handles: read on every
+/// tick without a lock, so it is an atomic holding the state's number.
+#[derive(Debug, Default)]
+pub(super) struct ReturnRequest(AtomicU8);
+
+impl ReturnRequest {
+    /// What is asked now.
+    pub(super) fn get(&self) -> Return {
+        Self::state(self.0.load(Ordering::SeqCst))
+    }
+
+    fn state(n: u8) -> Return {
+        match n {
+            1 => Return::AfterItem,
+            2 => Return::Now,
+            _ => Return::Not,
+        }
+    }
+
+    /// Asks for `r`; [`Return::AfterItem`] never weakens a [`Return::Now`] already asked.
+    pub(super) fn ask(&self, r: Return) {
+        match r {
+            Return::AfterItem => {
+                let _ = self.0.compare_exchange(Return::Not as u8, r as u8, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            Return::Now | Return::Not => self.0.store(r as u8, Ordering::SeqCst),
+        }
+    }
+
+    /// What was asked, forgetting it (the engine has handed back).
+    pub(super) fn take(&self) -> Return {
+        Self::state(self.0.swap(Return::Not as u8, Ordering::SeqCst))
+    }
 }
 
 impl EngineHandle {
@@ -113,13 +160,13 @@ impl EngineHandle {
     /// for the next run when it starts with the same media. How a channel applies a new
     /// schedule.
     pub fn return_after_item(&self) {
-        let _ = self.returning.compare_exchange(0, super::RETURN_AFTER_ITEM, Ordering::SeqCst, Ordering::SeqCst);
+        self.returning.ask(Return::AfterItem);
     }
 
     /// Asks [`Engine::run`] (or [`Engine::fill_until_stopped`]) to return at the next frame,
     /// ending the item on air there (skip).
     pub fn return_now(&self) {
-        self.returning.store(super::RETURN_NOW, Ordering::SeqCst);
+        self.returning.ask(Return::Now);
     }
 
     /// True once [`EngineHandle::stop`] was called.
@@ -323,5 +370,22 @@ impl<C: PlayoutClock> Engine<C> {
             rec.note("rejoined the schedule after the override");
         }
         tracing::info!(?policy, "override released");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_return_now_is_not_weakened_by_a_later_return_after_item_and_taking_clears_it() {
+        let r = ReturnRequest::default();
+        assert_eq!(r.get(), Return::Not);
+        r.ask(Return::AfterItem);
+        assert_eq!(r.get(), Return::AfterItem);
+        r.ask(Return::Now);
+        r.ask(Return::AfterItem);
+        assert_eq!(r.take(), Return::Now);
+        assert_eq!(r.get(), Return::Not);
     }
 }
