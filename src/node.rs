@@ -23,6 +23,7 @@ use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::Value;
 
 use crate::desk::{DeskChannel, EmergencyDesk};
+use playout::cache::SourceMedia;
 
 /// How a node is run.
 #[derive(Debug, Clone)]

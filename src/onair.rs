@@ -24,6 +24,7 @@ use schedules::emergency::targeting::{ChannelCoverage, ChannelId, ChannelKind as
 use schedules::emergency::AreaCode;
 
 use crate::demo::DemoChannel;
+use playout::cache::SourceMedia;
 
 /// Reads objects from the media store for the playout cache (called on cache threads, which
 /// the async runtime does not own, so blocking on it is allowed).

@@ -24,6 +24,7 @@ use crate::input::{Input, Pending};
 use crate::output::Output;
 use crate::playlist::{Item, ItemKind, OnAirPlaylist, Source};
 use crate::status::Status;
+use crate::timeline::PlanItems;
 use crate::timeline::{plan, ChannelFormat, MediaTime, Segment, SegmentKind};
 
 mod control;

@@ -69,6 +69,23 @@ impl Generated {
     }
 }
 
+impl schedules::on_air::GeneratedMedia for Generated {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl Generated {
+    /// This generator as a playlist source.
+    pub fn into_source(self) -> Source {
+        Source::Generated(schedules::on_air::Generated(Arc::new(self)))
+    }
+}
+
 impl std::fmt::Debug for Generated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Generated").field("label", &self.label).finish_non_exhaustive()
@@ -220,7 +237,9 @@ impl Input {
     /// # Errors
     /// The reason text when the source cannot be opened or prerolled within `timeout`.
     pub fn open(item: &Item, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
-        if let Source::Generated(g) = &item.source {
+        if let Source::Generated(made) = &item.source {
+            let g =
+                made.downcast::<Generated>().ok_or_else(|| format!("{} is not media of this engine", made.label()))?;
             if !g.format.same_raw(format) {
                 return Err(format!("{} was made for another channel format", g.label()));
             }

@@ -7,15 +7,25 @@
 use chrono::{DateTime, FixedOffset};
 
 use crate::playlist::{ItemKind, OnAirPlaylist};
-use crate::timeline::{plan, MediaTime, SegmentKind};
+use crate::timeline::{plan, MediaTime, PlanItems, SegmentKind};
 
-impl OnAirPlaylist {
+/// Joining an on-air playlist at a wall-clock time.
+pub trait JoinAt {
     /// This playlist as seen from wall-clock `now`: items already over are dropped, the item
     /// on air is shortened and (for a file) its in-point moved on, and timeline zero becomes
     /// `now`. A playlist that starts after `now` gets a hard start at its origin, so slate fills
     /// until then. A playlist without wall-clock times is returned unchanged; one that is over
     /// gives `None`.
-    pub fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<OnAirPlaylist> {
+    fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<OnAirPlaylist>;
+}
+
+impl JoinAt for OnAirPlaylist {
+    /// This playlist as seen from wall-clock `now`: items already over are dropped, the item
+    /// on air is shortened and (for a file) its in-point moved on, and timeline zero becomes
+    /// `now`. A playlist that starts after `now` gets a hard start at its origin, so slate fills
+    /// until then. A playlist without wall-clock times is returned unchanged; one that is over
+    /// gives `None`.
+    fn joined_at(&self, now: DateTime<FixedOffset>) -> Option<OnAirPlaylist> {
         let Some(origin) = self.origin else { return Some(self.clone()) };
         let elapsed_ns = (now - origin).num_nanoseconds().unwrap_or(i64::MAX);
         let mut joined = self.clone();

@@ -9,6 +9,7 @@ use crate::asrun::AsRunRecord;
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle};
 use crate::error::PlayoutError;
+use crate::join::JoinAt;
 use crate::output::Output;
 use crate::output::OutputTarget;
 use crate::playlist::OnAirPlaylist;

@@ -110,6 +110,18 @@ pub fn plan(format: &ChannelFormat, items: &[PlanItem]) -> Vec<Segment> {
         .collect()
 }
 
+/// The items of an on-air playlist as the planner sees them.
+pub trait PlanItems {
+    /// Each item's duration, timeline start (when it has one) and hardness, in order.
+    fn plan_items(&self) -> Vec<PlanItem>;
+}
+
+impl PlanItems for crate::playlist::OnAirPlaylist {
+    fn plan_items(&self) -> Vec<PlanItem> {
+        self.items.iter().map(|i| PlanItem { duration: i.duration, start: i.offset, hard: i.hard }).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

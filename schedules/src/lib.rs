@@ -15,6 +15,7 @@ pub mod format;
 pub mod generate;
 pub mod history;
 pub mod import;
+pub mod on_air;
 pub mod playlist;
 pub mod publish;
 pub mod quota;

@@ -138,7 +138,7 @@ pub async fn published_on_air(
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<playout::OnAirPlaylist>, ApiError> {
+) -> Result<Vec<schedules::on_air::OnAirPlaylist>, ApiError> {
     let mut out = Vec::new();
     // Programmes recur through a day: look each one's house file up once per call.
     let mut sources: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
@@ -160,12 +160,12 @@ pub async fn published_on_air(
                 },
                 _ => None,
             };
-            let item = playout::playlist::Item::scheduled(&it, media.as_deref());
-            items.push(playout::playlist::Item { id: Some(format!("{}/{}/{i}", channel.slug, playlist.date)), ..item });
+            let item = schedules::on_air::Item::scheduled(&it, media.as_deref());
+            items.push(schedules::on_air::Item { id: Some(format!("{}/{}/{i}", channel.slug, playlist.date)), ..item });
         }
         if !items.is_empty() {
             let title = format!("{} {}", channel.name, playlist.date);
-            let day = playout::OnAirPlaylist::new(Some(title), channel.format, None, items)
+            let day = schedules::on_air::OnAirPlaylist::new(Some(title), channel.format, None, items)
                 .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", playlist.date, channel.slug)))?;
             out.push(day);
         }
@@ -184,7 +184,11 @@ pub async fn published_playout_json(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<Value>, ApiError> {
-    Ok(published_on_air(store, channel, from, until).await?.iter().map(playout::OnAirPlaylist::to_json).collect())
+    Ok(published_on_air(store, channel, from, until)
+        .await?
+        .iter()
+        .map(schedules::on_air::OnAirPlaylist::to_json)
+        .collect())
 }
 
 async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {

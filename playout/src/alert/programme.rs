@@ -150,7 +150,7 @@ impl AlertProgramme {
     /// exactly at the programme's end.
     pub fn source(&self, on_end: Option<Box<dyn FnOnce() + Send>>) -> Source {
         let cursor = Cursor { shared: self.shared.clone(), sample: 0, frame: 0, message_at: None, total: None, on_end };
-        Source::Generated(Generated::new(self.shared.label.clone(), self.shared.format, Box::new(cursor)))
+        Generated::new(self.shared.label.clone(), self.shared.format, Box::new(cursor)).into_source()
     }
 
     /// Waits until the message audio (and the slate) are prepared; false on timeout.

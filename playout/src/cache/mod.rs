@@ -100,6 +100,22 @@ pub enum CacheError {
     Io(#[from] std::io::Error),
 }
 
+/// The cached media a playlist source names.
+pub trait SourceMedia {
+    /// The media this source names (`media://KEY?sha256=…`); `None` for any other source, and
+    /// for a malformed reference (the input reports it when it cannot open it).
+    fn media(&self) -> Option<MediaRef>;
+}
+
+impl SourceMedia for crate::playlist::Source {
+    fn media(&self) -> Option<MediaRef> {
+        match self {
+            crate::playlist::Source::Uri(uri) => MediaRef::parse(uri).ok(),
+            crate::playlist::Source::Path(_) | crate::playlist::Source::Generated(_) => None,
+        }
+    }
+}
+
 /// A reference to stored media: its store key and expected SHA-256. Exists only when valid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MediaRef {

@@ -20,6 +20,7 @@ use super::watch::{prefetch_loop, watch};
 use super::window::{agenda, ahead, live_at, merge, Entry, Joined};
 use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
+use crate::cache::SourceMedia;
 use crate::cache::{MediaCache, MediaRef};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};

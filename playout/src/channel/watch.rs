@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use super::runner::{lock, resolved, Shared};
 use super::window::{agenda, ahead, changed, live_at, Entry};
+use crate::cache::SourceMedia;
 use crate::cache::{MediaCache, MediaRef};
 use crate::off_air::OffAirAlarm;
 use crate::playlist::OnAirPlaylist;

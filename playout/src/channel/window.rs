@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::join::JoinAt;
 use crate::playlist::{Item, OnAirPlaylist};
+use crate::timeline::PlanItems;
 use crate::timeline::{plan, ChannelFormat, MediaTime, SegmentKind};
 
 /// One item of the merged schedule with its planned wall-clock slot.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use playout::playlist::Source;
 use playout::timeline::MediaTime;
-use playout::{Engine, EngineConfig, Outcome, OnAirPlaylist, OutputTarget, ResumePolicy, VirtualClock};
+use playout::{Engine, EngineConfig, OnAirPlaylist, Outcome, OutputTarget, ResumePolicy, VirtualClock};
 use testkit::frames::{primaries as colours, runs};
 use testkit::media::Clip;
 
