@@ -252,8 +252,8 @@ impl PlaylistSource for CatalogSource {
         self.reload_extras();
         let days = self
             .runtime
-            .block_on(web::published::published_on_air(&self.store, &self.channel, from, until))
-            .map_err(|e| SourceError::Unavailable(e.message))?;
+            .block_on(catalog::scheduling::published_on_air(&self.store, &self.channel, from, until))
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
         if days.is_empty() {
             return self.fallback.published(name, from, until);
         }
@@ -319,8 +319,8 @@ impl OnAir {
                 })
                 .collect();
             // The cycle starts at the channel's own day start, in its own time zone.
-            let day = web::published::schedule_channel(&demo.channel)
-                .map_err(|e| format!("{slug}: {}", e.message))?
+            let day = catalog::scheduling::schedule_channel(&demo.channel)
+                .map_err(|e| format!("{slug}: {e}"))?
                 .day_at(Utc::now());
             let handle = Arc::new(std::sync::OnceLock::new());
             let source = Arc::new(CatalogSource {

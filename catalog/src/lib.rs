@@ -16,6 +16,7 @@ pub mod job;
 pub mod media;
 pub mod programme;
 pub mod schedule;
+pub mod scheduling;
 pub mod search;
 pub mod store;
 pub mod user;

@@ -11,7 +11,6 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod hardening;
-pub mod published;
 pub mod range;
 pub mod routes;
 pub mod schema_docs;

@@ -1,6 +1,6 @@
 //! OpenAPI schemas of answers serialised from `schedules` types, which carry no schema of
 //! their own (that crate stays free of the HTTP layer's derive), and of the playout playlists
-//! `crate::published::published_playout_json` builds. Each mirrors its JSON field for field; `tests/openapi_schemas.rs` validates the real answers against them, so a
+//! `catalog::scheduling::published_playout_json` builds. Each mirrors its JSON field for field; `tests/openapi_schemas.rs` validates the real answers against them, so a
 //! change on either side fails there.
 
 use serde::Serialize;

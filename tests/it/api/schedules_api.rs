@@ -177,7 +177,7 @@ both!(generate_edit_publish_and_read_back, |app| {
     assert!(nn.to_string().contains("新闻联播"), "{nn}");
 
     // What playout reads: the published day in the playlist format of docs/playlist.md.
-    let docs = web::published::published_playout_json(app.store(), &ch, from, until).await.unwrap();
+    let docs = catalog::scheduling::published_playout_json(app.store(), &ch, from, until).await.unwrap();
     assert_eq!(docs.len(), 1, "{docs:?}");
     assert_eq!(docs[0]["format"]["kind"], "tv");
     let items = docs[0]["items"].as_array().unwrap();
@@ -193,10 +193,14 @@ both!(generate_edit_publish_and_read_back, |app| {
     let total: f64 = items.iter().map(|i| i["duration"].as_f64().unwrap()).sum();
     assert!((total - 86_400.0).abs() < 1e-6, "the day is tiled: {total}");
     // Outside the published days: nothing.
-    let none =
-        web::published::published_playout_json(app.store(), &ch, until + Duration::days(3), until + Duration::days(4))
-            .await
-            .unwrap();
+    let none = catalog::scheduling::published_playout_json(
+        app.store(),
+        &ch,
+        until + Duration::days(3),
+        until + Duration::days(4),
+    )
+    .await
+    .unwrap();
     assert!(none.is_empty());
     // The next day generates with the published day as rotation history.
     let (s, next) = call(

@@ -32,7 +32,7 @@ impl CandidateCache {
                 return Ok(index.clone());
             }
         }
-        let index = Arc::new(crate::published::candidates(store, centre).await?);
+        let index = Arc::new(catalog::scheduling::candidates(store, centre).await?);
         self.built.lock().unwrap_or_else(PoisonError::into_inner).insert(centre.clone(), (at, index.clone()));
         Ok(index)
     }

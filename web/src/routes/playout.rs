@@ -90,7 +90,7 @@ pub async fn playlists(
             "the window must be from < until, at most {MAX_WINDOW_DAYS} days"
         )));
     }
-    crate::published::published_playout_json(&state.store, &c, from, until).await.map(Json)
+    Ok(Json(catalog::scheduling::published_playout_json(&state.store, &c, from, until).await?))
 }
 
 /// A stored as-run record: its row id and the channel's slug.

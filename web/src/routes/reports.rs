@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::policy::{allows, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiPath, ApiQuery};
-use crate::published::published_playlists;
 use crate::state::AppState;
+use catalog::scheduling::published_playlists;
 
 /// The longest window a report covers.
 const MAX_DAYS: i64 = 93;

@@ -14,8 +14,8 @@ use catalog::ids::ChannelId;
 use catalog::schedule::NewDayVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    check_template, now_next, xmltv, Channel, EditOp, EpgChannel, Generator, PlayHistory, Playlist, ProgrammeLookup,
-    PublishedDays, ScheduleError, Template,
+    check_template, now_next, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator,
+    PlayHistory, Playlist, ProgrammeLookup, PublishedDays, ScheduleError, Template, VersionedPlaylist,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -23,9 +23,9 @@ use serde_json::{json, Value};
 use crate::auth::policy::{decide, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
-use crate::published::{findings_of, history_of, known_categories, published_playlists, schedule_channel, template_of};
 use crate::routes::programmes::actor;
 use crate::state::AppState;
+use catalog::scheduling::{known_categories, published_playlists, schedule_channel};
 
 /// Schedules are readable network-wide, like channels.
 const SCHEDULES_SHARED: bool = true;
@@ -193,7 +193,7 @@ async fn store_version(
     let doc = serde_json::to_value(playlist).map_err(ApiError::internal)?;
     let new = NewDayVersion { expected, parent, change, playlist: &doc };
     let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
-    let t = template_of(state, c).await?;
+    let t = template_of(&state.store, c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(playlist, ch, t.as_ref(), &index);
     let body = StoredDay { version: v.version, change: v.change, playlist: doc, findings, exceptions };
@@ -254,8 +254,9 @@ pub async fn generate(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let t =
-        template_of(&state, &c).await?.ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
+    let t = template_of(&state.store, &c)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("{} has no template yet", c.slug)))?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let generator = match Generator::new(&ch, &t, &index) {
         Ok(g) => g,
@@ -290,7 +291,7 @@ pub async fn get_day(
     let v = state.store.latest_day_version(c.id, day).await?;
     let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
     let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
-    let t = template_of(&state, &c).await?;
+    let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
@@ -320,7 +321,7 @@ pub async fn edit_day(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let mut vp = history_of(&state, &c, day).await?;
+    let mut vp = history_of(&state.store, &c, day).await?;
     let before = vp.version();
     if let Err(e) = vp.apply(b.version, b.op) {
         return Ok(schedule_error(e));
@@ -356,7 +357,7 @@ pub async fn undo_day(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let mut vp = history_of(&state, &c, day).await?;
+    let mut vp = history_of(&state.store, &c, day).await?;
     let before = vp.version();
     if let Err(e) = vp.undo(b.version) {
         return Ok(schedule_error(e));
@@ -389,7 +390,7 @@ pub async fn publish_day(
         ));
     }
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
-    let t = template_of(&state, &c).await?;
+    let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
     if schedules::has_errors(&findings) {
@@ -479,4 +480,42 @@ pub async fn now_next_route(
     let at = q.at.unwrap_or_else(Utc::now);
     let playlists = published_playlists(&state.store, &c, at, at + Duration::days(1)).await?;
     Ok(Json(now_next(&ch, &playlists, at)))
+}
+
+/// The channel's stored template, if any.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or the stored template does not decode.
+pub async fn template_of(store: &catalog::Store, c: &CatalogChannel) -> Result<Option<Template>, ApiError> {
+    let Some(t) = store.get_schedule_template(c.id).await? else { return Ok(None) };
+    serde_json::from_value(t.template)
+        .map(Some)
+        .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
+}
+
+/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
+pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
+    let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
+    validate(playlist, ch, quotas, index, Utc::now())
+}
+
+/// The day's whole editing history, for applying an edit or an undo.
+///
+/// # Errors
+/// 404 when the day has no version; 500 when the catalog cannot be read.
+pub async fn history_of(
+    store: &catalog::Store,
+    c: &CatalogChannel,
+    day: NaiveDate,
+) -> Result<VersionedPlaylist, ApiError> {
+    let versions = store.day_versions(c.id, day).await?;
+    if versions.is_empty() {
+        return Err(ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)));
+    }
+    let raw: Vec<Value> = versions
+        .into_iter()
+        .map(|v| json!({ "number": v.version, "parent": v.parent, "change": v.change, "playlist": v.playlist }))
+        .collect();
+    serde_json::from_value(json!({ "versions": raw }))
+        .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }

@@ -1,22 +1,20 @@
-//! The bridge between the catalog and the pure `schedules` crate: catalog channels become
-//! scheduler channels, catalog programmes become `ProgrammeCandidate`s (docs/schedules.md,
-//! "Mapping from the catalog"), and published days become playout playlists in the JSON
-//! format of docs/playlist.md.
+//! The catalog seen by the pure `schedules` crate: catalog channels become scheduler channels,
+//! catalog programmes become `ProgrammeCandidate`s (docs/schedules.md, "Mapping from the
+//! catalog"), and published days become on-air playlists (docs/playlist.md) with each
+//! programme's house file. Used by the HTTP layer and by the channels on air alike.
 
-use catalog::asset::AssetKind;
-use catalog::channel::{Channel as CatalogChannel, ChannelKind as CatalogKind};
-use catalog::programme::Category;
-use catalog::store::StreamLayout;
-use catalog::Store;
+use crate::asset::AssetKind;
+use crate::channel::{Channel as CatalogChannel, ChannelKind as CatalogKind};
+use crate::error::CatalogError;
+use crate::programme::Category;
+use crate::store::StreamLayout;
+use crate::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    validate, CandidateIndex, CentreCode, Channel, ChannelKind, Finding, FrameRate, MediaTime, Playlist,
-    ProgrammeCandidate, ProgrammeId, PublishedDay, Source, Template, TimeOfDay, VersionedPlaylist,
+    CandidateIndex, CentreCode, Channel, ChannelKind, FrameRate, MediaTime, Playlist, ProgrammeCandidate, ProgrammeId,
+    PublishedDay, Source, TimeOfDay,
 };
-use serde_json::{json, Value};
-
-use crate::error::ApiError;
-use crate::state::AppState;
+use serde_json::Value;
 
 /// The categories a template may name: the catalog's category list (a category that is not
 /// in it, e.g. one since removed, is reported by `check_template` as `unknown_category`).
@@ -36,9 +34,9 @@ fn offset_of(time_zone: &str) -> Option<i32> {
 /// 25 fps, the cutting grid), day start and UTC offset (China: +08:00, no DST).
 ///
 /// # Errors
-/// 422 when the channel's frame rate, day start or time zone cannot be used.
-pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
-    let bad = |e: schedules::ScheduleError| ApiError::unprocessable(format!("channel {}: {e}", c.slug));
+/// `Invalid` when the channel's frame rate, day start or time zone cannot be used.
+pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, CatalogError> {
+    let bad = |e: schedules::ScheduleError| CatalogError::invalid("channel", format!("{}: {e}", c.slug));
     let kind = if c.kind == CatalogKind::Radio { ChannelKind::Radio } else { ChannelKind::Tv };
     let centre = CentreCode::parse(c.centre.as_str()).map_err(bad)?;
     let mut ch = Channel::new(&c.slug, &c.name, kind, centre).map_err(bad)?;
@@ -47,17 +45,17 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
     ch.day_start = match (h.parse(), m.parse()) {
         (Ok(h), Ok(m)) => TimeOfDay::hms(h, m, 0).map_err(bad)?,
         _ => {
-            return Err(ApiError::unprocessable(format!(
-                "channel {}: day start {:?} is not HH:MM",
-                c.slug, c.day_start
-            )))
+            return Err(CatalogError::invalid(
+                "channel",
+                format!("channel {}: day start {:?} is not HH:MM", c.slug, c.day_start),
+            ))
         }
     };
     ch.utc_offset_secs = offset_of(&c.time_zone).ok_or_else(|| {
-        ApiError::unprocessable(format!(
-            "channel {}: time zone {:?} is not supported (use Asia/Shanghai)",
-            c.slug, c.time_zone
-        ))
+        CatalogError::invalid(
+            "channel",
+            format!("channel {}: time zone {:?} is not supported (use Asia/Shanghai)", c.slug, c.time_zone),
+        )
     })?;
     Ok(ch)
 }
@@ -65,14 +63,14 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, ApiError> {
 /// Every programme visible to `centre` (its own and the network's) as a scheduling
 /// candidate, read in one query of only the columns the generator needs. Programmes without a
 /// known duration are left out (nothing could be cut to them); `ready` is the catalog status.
-/// The stream layout comes from what ingest stored ([`catalog::store::StreamLayout`]): a
+/// The stream layout comes from what ingest stored ([`crate::store::StreamLayout`]): a
 /// programme ingested as TV (it has a thumbnail strip) has video and is TV-only (its sound is
 /// not made to stand alone on radio); any other counts as both, since nothing stored tells a
 /// radio house file from one recorded without ingest.
 ///
 /// # Errors
-/// 500 when the catalog cannot be read.
-pub async fn candidates(store: &Store, centre: &catalog::ids::CentreCode) -> Result<CandidateIndex, ApiError> {
+/// [`CatalogError`] when the catalog cannot be read.
+pub async fn candidates(store: &Store, centre: &crate::ids::CentreCode) -> Result<CandidateIndex, CatalogError> {
     let rows = store.schedule_candidates(centre).await?;
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
@@ -106,13 +104,13 @@ pub async fn candidates(store: &Store, centre: &catalog::ids::CentreCode) -> Res
 /// The latest published playlist of every broadcast day that can overlap `[from, until)`.
 ///
 /// # Errors
-/// 500 when the catalog cannot be read or a stored day does not decode.
+/// [`CatalogError`] when the catalog cannot be read, or `Corrupt` when a stored day does not decode.
 pub async fn published_playlists(
     store: &Store,
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<Playlist>, ApiError> {
+) -> Result<Vec<Playlist>, CatalogError> {
     let first: NaiveDate = (from - Duration::days(1)).date_naive();
     let last: NaiveDate = (until + Duration::days(1)).date_naive();
     let days = store.latest_published_days(channel.id, first, last).await?;
@@ -120,7 +118,7 @@ pub async fn published_playlists(
         .map(|d| {
             serde_json::from_value::<PublishedDay>(d.record)
                 .map(|p| p.playlist)
-                .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", d.day, channel.slug)))
+                .map_err(|e| CatalogError::Corrupt(format!("published day {} of {}: {e}", d.day, channel.slug)))
         })
         .collect()
 }
@@ -132,13 +130,13 @@ pub async fn published_playlists(
 /// without one), the relay URI of a live item, the slate for the slate.
 ///
 /// # Errors
-/// 500 when the catalog cannot be read or a stored day does not decode or air.
+/// [`CatalogError`] when the catalog cannot be read, or `Corrupt` when a stored day does not decode or air.
 pub async fn published_on_air(
     store: &Store,
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<schedules::on_air::OnAirPlaylist>, ApiError> {
+) -> Result<Vec<schedules::on_air::OnAirPlaylist>, CatalogError> {
     let mut out = Vec::new();
     // Programmes recur through a day: look each one's house file up once per call.
     let mut sources: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
@@ -165,8 +163,9 @@ pub async fn published_on_air(
         }
         if !items.is_empty() {
             let title = format!("{} {}", channel.name, playlist.date);
-            let day = schedules::on_air::OnAirPlaylist::new(Some(title), channel.format, None, items)
-                .map_err(|e| ApiError::internal(format!("published day {} of {}: {e}", playlist.date, channel.slug)))?;
+            let day = schedules::on_air::OnAirPlaylist::new(Some(title), channel.format, None, items).map_err(|e| {
+                CatalogError::Corrupt(format!("published day {} of {}: {e}", playlist.date, channel.slug))
+            })?;
             out.push(day);
         }
     }
@@ -183,7 +182,7 @@ pub async fn published_playout_json(
     channel: &CatalogChannel,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<Value>, CatalogError> {
     Ok(published_on_air(store, channel, from, until)
         .await?
         .iter()
@@ -191,47 +190,13 @@ pub async fn published_playout_json(
         .collect())
 }
 
-async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, ApiError> {
-    let Ok(pid) = catalog::ids::ProgrammeId::parse(id.as_str()) else { return Ok(None) };
+async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, CatalogError> {
+    let Ok(pid) = crate::ids::ProgrammeId::parse(id.as_str()) else { return Ok(None) };
     let assets = store.list_assets(pid).await?;
     Ok(assets
         .into_iter()
         .find(|a| a.kind == AssetKind::House)
         .map(|a| format!("media://{}?sha256={}", a.key, a.sha256)))
-}
-
-/// The channel's stored template, if any.
-///
-/// # Errors
-/// 500 when the catalog cannot be read or the stored template does not decode.
-pub async fn template_of(state: &AppState, c: &CatalogChannel) -> Result<Option<Template>, ApiError> {
-    let Some(t) = state.store.get_schedule_template(c.id).await? else { return Ok(None) };
-    serde_json::from_value(t.template)
-        .map(Some)
-        .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
-}
-
-/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
-pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
-    let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
-    validate(playlist, ch, quotas, index, Utc::now())
-}
-
-/// The day's whole editing history, for applying an edit or an undo.
-///
-/// # Errors
-/// 404 when the day has no version; 500 when the catalog cannot be read.
-pub async fn history_of(state: &AppState, c: &CatalogChannel, day: NaiveDate) -> Result<VersionedPlaylist, ApiError> {
-    let versions = state.store.day_versions(c.id, day).await?;
-    if versions.is_empty() {
-        return Err(ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)));
-    }
-    let raw: Vec<Value> = versions
-        .into_iter()
-        .map(|v| json!({ "number": v.version, "parent": v.parent, "change": v.change, "playlist": v.playlist }))
-        .collect();
-    serde_json::from_value(json!({ "versions": raw }))
-        .map_err(|e| ApiError::internal(format!("stored versions of {} {day}: {e}", c.slug)))
 }
 
 #[cfg(test)]
