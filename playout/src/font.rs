@@ -125,7 +125,6 @@ fn latin_tail(line: &mut String) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

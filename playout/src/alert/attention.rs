@@ -151,7 +151,6 @@ pub fn detects(signal: &AttentionSignal, block: &[i16], rate: u32) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

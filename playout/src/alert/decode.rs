@@ -84,7 +84,6 @@ fn bus_error(bus: &gst::Bus) -> Option<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::alert::attention::tone_power;

@@ -433,7 +433,6 @@ impl Generator for Cursor {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::alert::attention::detects;

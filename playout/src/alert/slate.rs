@@ -233,7 +233,6 @@ fn copy_wrapped(dst: &mut [u8], src: &[u8], offset: usize) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -325,7 +325,6 @@ pub(crate) fn common_problems(alert: &Alert) -> Vec<(super::ReasonCode, String, 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -125,7 +125,6 @@ impl std::fmt::Display for AreaCode {
 pub const PANZHIHUA_NETWORK: [&str; 6] = ["510400", "510402", "510403", "510411", "510421", "510422"];
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

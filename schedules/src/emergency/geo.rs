@@ -207,7 +207,6 @@ fn distance_to_segment_km(p: Point, a: Point, b: Point) -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -149,7 +149,6 @@ impl AlertPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::emergency::{validate_document, AlertTime};

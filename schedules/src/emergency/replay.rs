@@ -50,7 +50,6 @@ impl ReplayWindow {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::emergency::{validate_document, AlertTime};

@@ -104,7 +104,6 @@ impl<'de> Deserialize<'de> for AlertTime {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -209,7 +209,6 @@ fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
