@@ -17,8 +17,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Debian packaging (scripts/check-package.sh)"; scripts/check-package.sh
 step "unused dependencies (cargo machete)"
 cargo machete
+step "browser UI build (npm ci, npm run build), before the Rust tests so the embedded-UI test serves it"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 step "cargo test"
 cargo test --workspace --no-fail-fast "$@"
 step "browser UI in headless Chromium (ui/test.sh)"
-KAPOK_UI_REQUIRE_ROUTE=1 ui/test.sh
+KAPOK_UI_BUILT=1 KAPOK_UI_REQUIRE_ROUTE=1 ui/test.sh
 step "done"

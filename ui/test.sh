@@ -27,6 +27,10 @@ if [[ ! -x "$KAPOK_BIN" ]]; then
   exit 1
 fi
 cd "$here"
-npm ci --no-audit --no-fund
-npm run build
+# scripts/test.sh builds the UI before the Rust tests (so the embedded-UI test sees it) and
+# says so with KAPOK_UI_BUILT=1.
+if [[ -z "${KAPOK_UI_BUILT:-}" ]]; then
+  npm ci --no-audit --no-fund
+  npm run build
+fi
 CHROMIUM="$chromium" node tests/browser.mjs

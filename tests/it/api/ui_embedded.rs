@@ -57,7 +57,7 @@ async fn the_default_router_serves_the_embedded_ui_with_client_routes_falling_ba
     assert_eq!(header(&root, header::CACHE_CONTROL), "no-cache");
     if web::ui::is_embedded() {
         // Debug builds read the checkout's build at run time, so this is what a release embeds.
-        let built = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist/index.html")).unwrap();
+        let built = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ui/dist/index.html")).unwrap();
         assert_eq!(root.body, built);
         assert!(root.body.contains(r#"<html lang="zh-CN">"#), "{}", root.body);
         let tag = header(&root, header::ETAG).to_string();
