@@ -68,10 +68,3 @@ if command -v rustup >/dev/null 2>&1; then
     rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
   done
 fi
-
-# The unused-dependency gate of scripts/test.sh: cargo-machete (a source scan, ~2 s a run;
-# building it once takes ~2 CPU-minutes).
-if command -v cargo >/dev/null 2>&1 && ! cargo machete --version 2>/dev/null | grep -q '0\.9\.2'; then
-  echo "setup: installing cargo-machete 0.9.2"
-  cargo install cargo-machete --version 0.9.2 --locked --quiet
-fi

@@ -10,6 +10,13 @@ if [ -z "${KAPOK_TEST_S3_SERVER:-}" ] && [ -x "$tools/moto/bin/moto_server" ]; t
 fi
 step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 
+# The unused-dependency gate: cargo-machete (a source scan, ~2 s a run; building it once
+# takes ~2 CPU-minutes, so only the test command installs it, not `./kapok.sh serve`).
+if ! cargo machete --version 2>/dev/null | grep -q '0\.9\.2'; then
+  echo "test: installing cargo-machete 0.9.2"
+  cargo install cargo-machete --version 0.9.2 --locked --quiet
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
