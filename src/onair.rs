@@ -300,7 +300,12 @@ impl OnAir {
             .chain(extras.iter().flat_map(|(_, e)| e.media()))
             .collect();
         let report = cache.prefetch(&refs);
-        tracing::info!(?report, "media prefetched");
+        tracing::info!(
+            fetched = report.fetched,
+            present = report.present,
+            failed = report.failed.len(),
+            "media prefetched"
+        );
         let mut runners = Vec::new();
         for (demo, (stored, extras)) in channels.iter().zip(extras) {
             let slug = demo.channel.slug.clone();

@@ -168,7 +168,8 @@ impl MediaCache {
         let path = self.path_of(media.sha256(), bytes);
         std::fs::rename(temp, &path)?;
         index.insert(media.sha256().to_owned(), Meta { size: bytes, used: SystemTime::now(), verified: true });
-        tracing::info!(key = media.key(), bytes, "media cached");
+        // One line a file is detail: the prefetch that asked for it reports the batch.
+        tracing::debug!(key = media.key(), bytes, "media cached");
         Ok(path)
     }
 

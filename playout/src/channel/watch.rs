@@ -81,6 +81,9 @@ pub(super) fn prefetch_loop(shared: &Shared, cache: &MediaCache, rx: &mpsc::Rece
             media = newer;
         }
         let report = cache.prefetch(&media);
+        if report.fetched > 0 {
+            tracing::info!(channel = %shared.channel, fetched = report.fetched, present = report.present, "media prefetched");
+        }
         for (key, reason) in &report.failed {
             tracing::warn!(channel = %shared.channel, key, reason, "prefetch failed: cached media still airs");
         }
