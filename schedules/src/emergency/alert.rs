@@ -175,6 +175,10 @@ pub struct Resource {
     /// Digest of the content, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<ResourceDigest>,
+    /// The content itself, when the message carried it (CAP `derefUri`, a file of an EBD
+    /// package), already checked against `size` and `digest`. Never read from JSON.
+    #[serde(skip)]
+    pub content: Option<std::sync::Arc<[u8]>>,
 }
 
 impl Resource {

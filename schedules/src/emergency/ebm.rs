@@ -174,6 +174,7 @@ impl Ebm {
                     size: a.size,
                     uri: Some(a.desc.clone()),
                     digest: a.digest.clone(),
+                    content: None,
                 })
                 .collect(),
             language: self.language.clone().unwrap_or_else(|| "zh-CN".to_string()),

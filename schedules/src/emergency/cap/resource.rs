@@ -35,6 +35,7 @@ pub(super) fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Reso
     let digest = el.child_text("digest").and_then(|d| {
         ResourceDigest::parse(d).map_err(|m| r.push(C::InvalidResource, m, &format!("{path}/digest"))).ok()
     });
+    let mut carried = None;
     if let Some(encoded) = el.child_text("derefUri") {
         let compact: String = encoded.split_whitespace().collect();
         match base64::engine::general_purpose::STANDARD.decode(compact) {
@@ -50,11 +51,12 @@ pub(super) fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Reso
                 if digest.as_ref().is_some_and(|d| !d.matches(&content)) {
                     r.push(C::InvalidResource, "digest does not match the derefUri content", &format!("{path}/digest"));
                 }
+                carried = Some(std::sync::Arc::from(content));
             }
         }
     }
     if r.0.len() > before {
         return None;
     }
-    Some(Resource { desc: desc?.to_string(), mime_type: mime?.to_string(), size, uri, digest })
+    Some(Resource { desc: desc?.to_string(), mime_type: mime?.to_string(), size, uri, digest, content: carried })
 }
