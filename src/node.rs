@@ -275,6 +275,7 @@ impl Node {
         config.logo = crate::onair::logo_of(&channel);
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
+        desk.prepare().map_err(|e| NodeError::Local(format!("alert speech has nowhere to go: {e}")))?;
         desk.add_channel(DeskChannel {
             coverage: web::routes::playout::coverage(&channel),
             format,
@@ -425,7 +426,7 @@ fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<S
 }
 
 fn receive(desk: &EmergencyDesk, key: &str, alert: &Value) -> bool {
-    match desk.receive(alert.to_string().as_bytes(), Utc::now(), |_| Ok(())) {
+    match desk.receive(alert.to_string().as_bytes(), Utc::now()) {
         Ok(receipt) => {
             tracing::warn!(alert = %key, outcome = receipt.outcome, channels = ?receipt.channels, "alert from the API");
             true

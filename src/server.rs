@@ -78,6 +78,8 @@ impl Application {
             .with_authority(authority)
             .with_policy(policy)
             .with_coverage(config.alerts.coverage()?);
+        desk.prepare()
+            .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("alert speech has nowhere to go: {e}")))?;
         let on_air_list = crate::metrics::OnAirChannels::default();
         let mut state = AppState::new(store, media, std::sync::Arc::new(desk.clone()))
             .with_channels(std::sync::Arc::new(on_air_list.clone()));

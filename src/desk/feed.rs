@@ -120,7 +120,12 @@ impl Poller {
             let now = chrono::Utc::now();
             let result = tokio::task::spawn_blocking(move || {
                 if unsigned {
-                    desk.receive_as(&doc, now, catalog::audit::Actor::system("cap-feed"), |_| Ok(()))
+                    desk.receive_as(
+                        &doc,
+                        now,
+                        catalog::audit::Actor::system("cap-feed"),
+                        schedules::emergency::scope::SenderScope::Network,
+                    )
                 } else {
                     desk.receive_signed(&doc, None, now)
                 }

@@ -13,14 +13,16 @@ use std::sync::{Arc, Mutex};
 
 use catalog::audit::Actor;
 use chrono::{DateTime, Utc};
-use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme};
+use playout::alert::{air_alert, AiringKind, AlertMedia, AlertProgramme, OwnAudio};
 use playout::font::CjkFont;
 use playout::timeline::ChannelFormat;
 use playout::{EngineHandle, ResumePolicy};
 use schedules::emergency::authenticate::{Authenticated, Authority};
 use schedules::emergency::lifecycle::{AlertState, Lifecycle, Received, Tracked, Transition};
 use schedules::emergency::policy::AlertPolicy;
-use schedules::emergency::targeting::{ChannelCoverage, Network};
+use schedules::emergency::scope::{check_limits, SenderScope};
+use schedules::emergency::targeting::{ChannelCoverage, Network, Withheld};
+use schedules::emergency::vocab::MsgType;
 use schedules::emergency::{validate_document, DedupeKey, Reason, ReasonCode};
 
 use web::desk::{DeskError, Receipt};
@@ -116,6 +118,28 @@ impl EmergencyDesk {
         }
     }
 
+    /// Makes the directory alert speech and audio are written to (`<work>/alerts`), checks
+    /// that it can be written, and removes files a previous run left behind. Called at
+    /// start-up so that a server that cannot speak an alert says so before one arrives.
+    ///
+    /// # Errors
+    /// A message naming the directory and the reason.
+    pub fn prepare(&self) -> Result<PathBuf, String> {
+        let dir = self.work.join("alerts");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let probe = dir.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"kapok").map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with("alert-") {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(dir)
+    }
+
     fn font(&self) -> Option<Arc<CjkFont>> {
         self.font
             .get_or_init(|| match CjkFont::find() {
@@ -155,35 +179,31 @@ impl EmergencyDesk {
     /// # Errors
     /// `Invalid` with every reason; `Refused` for an alert the lifecycle rejects (unknown
     /// reference, post-dated …) or an area outside the network. Nothing airs then.
-    pub fn receive(
-        &self,
-        document: &[u8],
-        now: DateTime<Utc>,
-        authorize: impl FnOnce(&schedules::emergency::Alert) -> Result<(), String>,
-    ) -> Result<Receipt, DeskError> {
-        self.receive_as(document, now, Actor::system("emergency"), authorize)
+    pub fn receive(&self, document: &[u8], now: DateTime<Utc>) -> Result<Receipt, DeskError> {
+        self.receive_as(document, now, Actor::system("emergency"), SenderScope::Network)
     }
 
-    /// [`Self::receive`] on behalf of `sender`, who is named in the audit log and in the
-    /// alert's `verified` step.
+    /// [`Self::receive`] on behalf of `sender`, acting for `scope` (the whole network, or one
+    /// centre's area: see [`schedules::emergency::scope`]), who is named in the audit log and
+    /// in the alert's `verified` step.
     ///
     /// # Errors
-    /// As [`Self::receive`].
+    /// As [`Self::receive`]; `Forbidden` when the alert, or an alert it updates or cancels,
+    /// lies outside `scope`.
     pub fn receive_as(
         &self,
         document: &[u8],
         now: DateTime<Utc>,
         sender: Actor,
-        authorize: impl FnOnce(&schedules::emergency::Alert) -> Result<(), String>,
+        scope: SenderScope,
     ) -> Result<Receipt, DeskError> {
         let report = validate_document(document);
         let alert = match (report.valid, report.alert) {
             (true, Some(a)) => a,
             _ => return Err(DeskError::Invalid(report.reasons)),
         };
-        authorize(&alert).map_err(DeskError::Forbidden)?;
         let note = format!("sent by {}", sender.as_str());
-        self.take_in(alert, now, sender, note)
+        self.take_in(alert, now, sender, note, &scope)
     }
 
     /// Like [`Self::receive`] for a sender without a session or token: the document must
@@ -217,7 +237,7 @@ impl EmergencyDesk {
         };
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
         let note = format!("signed by configured key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note)
+        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network)
     }
 
     /// The configured signed sources and replay window.
@@ -251,16 +271,28 @@ impl EmergencyDesk {
         now: DateTime<Utc>,
         sender: Actor,
         verified_note: String,
+        scope: &SenderScope,
     ) -> Result<Receipt, DeskError> {
         let key = alert.key();
+        let too_much = check_limits(&alert);
+        if !too_much.is_empty() {
+            return Err(DeskError::Invalid(too_much));
+        }
         let mut state = self.state.lock().map_err(|_| DeskError::Refused("the desk is unavailable".into()))?;
         // Refuse before the lifecycle records anything, so a corrected resend is not a duplicate.
         let coverages: Vec<ChannelCoverage> = state.channels.iter().map(|c| c.coverage.clone()).collect();
-        let targeting = self.network.targets(&alert, &coverages);
+        scope.check_areas(&alert, &coverages).map_err(DeskError::Forbidden)?;
+        check_references(&state.lifecycle, &alert, scope, &coverages)?;
+        let mut targeting = self.network.targets(&alert, &coverages);
         let unknown: Vec<Reason> =
             targeting.reasons.iter().filter(|r| r.code == ReasonCode::UnknownArea).cloned().collect();
         if !unknown.is_empty() {
             return Err(DeskError::Invalid(unknown));
+        }
+        if *scope != SenderScope::Network {
+            // An area's sender interrupts its own channels only, whatever a shape overlaps.
+            let owned: Vec<_> = coverages.iter().filter(|c| scope.owns(c)).map(|c| c.id.clone()).collect();
+            targeting.channels.retain(|id| owned.contains(id));
         }
         let transitions =
             match state.lifecycle.receive(alert.clone(), now).map_err(|e| DeskError::Refused(e.to_string()))? {
@@ -272,6 +304,7 @@ impl EmergencyDesk {
                         channels: Vec::new(),
                         targeting: None,
                         transitions: Vec::new(),
+                        note: Some("already received: nothing more was done".into()),
                     })
                 }
                 Received::Accepted(t) => t,
@@ -290,17 +323,23 @@ impl EmergencyDesk {
         if targeting.withheld.is_none() && !targeting.channels.is_empty() {
             state.advance(&key, AlertState::Scheduled, now, None);
             let plan = self.policy.plan(&alert, now);
+            let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
             let targets: Vec<DeskChannel> =
                 state.channels.iter().filter(|c| targeting.channels.contains(&c.coverage.id)).cloned().collect();
+            // Fetched (when it is a URL) once, by the first channel that needs it.
+            let own = OwnAudio::of(&alert);
             for channel in targets {
                 let mut media = AlertMedia::new(self.work.join("alerts"));
                 media.font = self.font();
+                media.own = own.clone();
                 match AlertProgramme::build(&alert, &channel.format, &media) {
                     Ok(programme) => {
                         let on_air = air_alert(channel.engine.clone(), programme, &plan, channel.resume, 3);
                         let id = channel.coverage.id.0.clone();
                         tracing::warn!(alert = key.as_str(), channel = %id, "emergency alert on air");
-                        let airing = ChannelAiring::new(id.clone(), on_air, channel.resume, alert.headline.clone());
+                        let title = alert.headline.clone().unwrap_or_else(|| alert.event.clone());
+                        let title = if drill { format!("【演练】{title}") } else { title };
+                        let airing = ChannelAiring::new(id.clone(), on_air, channel.resume, Some(title), drill);
                         state.airing.entry(key.clone()).or_default().push(airing);
                         aired.push(id);
                     }
@@ -313,6 +352,7 @@ impl EmergencyDesk {
                 state.advance(&key, AlertState::OnAir, now, None);
             }
         }
+        let note = reached_no_channel(&alert, &targeting, &aired);
         Ok(Receipt {
             key: key.as_str().to_string(),
             outcome: "accepted",
@@ -320,6 +360,7 @@ impl EmergencyDesk {
             channels: aired,
             targeting: Some(targeting),
             transitions,
+            note,
         })
     }
 
@@ -390,15 +431,78 @@ impl EmergencyDesk {
     }
 }
 
+/// Refuses an Update or Cancel that references an alert outside `scope`, or only alerts that
+/// have already ended (a second Cancel would otherwise be "accepted" and change nothing).
+fn check_references(
+    lifecycle: &Lifecycle,
+    alert: &schedules::emergency::Alert,
+    scope: &SenderScope,
+    coverages: &[ChannelCoverage],
+) -> Result<(), DeskError> {
+    if !matches!(alert.msg_type, MsgType::Cancel | MsgType::Update) {
+        return Ok(());
+    }
+    // An EBM cancel carries the EBM ID of what it stops, which is its own key.
+    let keys: Vec<DedupeKey> = if alert.origin == schedules::emergency::DocumentKind::Ebm {
+        vec![alert.key()]
+    } else {
+        alert.references.iter().map(|r| r.key()).collect()
+    };
+    let known: Vec<&Tracked> = keys.iter().filter_map(|k| lifecycle.get(k)).collect();
+    for t in &known {
+        scope.check_areas(&t.alert, coverages).map_err(|why| {
+            DeskError::Forbidden(format!(
+                "{} may not {} alert {} ({why})",
+                scope.label(),
+                if alert.msg_type == MsgType::Cancel { "cancel" } else { "update" },
+                t.alert.key().as_str()
+            ))
+        })?;
+    }
+    if !known.is_empty()
+        && known.iter().all(|t| t.state.is_terminal())
+        && alert.origin != schedules::emergency::DocumentKind::Ebm
+    {
+        let states: Vec<String> =
+            known.iter().map(|t| format!("{} is already {}", t.alert.key().as_str(), t.state.as_str())).collect();
+        return Err(DeskError::Refused(format!("nothing to {}: {}", alert.msg_type, states.join("; "))));
+    }
+    Ok(())
+}
+
+/// The receipt's word when an airable alert went to no channel.
+fn reached_no_channel(
+    alert: &schedules::emergency::Alert,
+    targeting: &schedules::emergency::targeting::Targeting,
+    aired: &[String],
+) -> Option<String> {
+    if !aired.is_empty() || !alert.msg_type.airs() {
+        return None;
+    }
+    Some(match targeting.withheld {
+        Some(Withheld::Status(st)) => format!("recorded, not aired: status {st} never airs on a public channel"),
+        Some(Withheld::MsgType(m)) => format!("recorded, not aired: a {m} message never airs"),
+        None if targeting.channels.is_empty() => {
+            let why = targeting
+                .reasons
+                .first()
+                .map(|r| r.message.clone())
+                .unwrap_or_else(|| "no channel of its area is running".into());
+            format!("recorded, not aired: it reached no channel ({why})")
+        }
+        None => "recorded, not aired: no channel could air it (see the alert's events)".to_string(),
+    })
+}
+
 impl web::desk::AlertDesk for EmergencyDesk {
     fn receive_as(
         &self,
         document: &[u8],
         now: DateTime<Utc>,
         sender: Actor,
-        authorize: web::desk::Authorize,
+        scope: SenderScope,
     ) -> Result<Receipt, DeskError> {
-        EmergencyDesk::receive_as(self, document, now, sender, authorize)
+        EmergencyDesk::receive_as(self, document, now, sender, scope)
     }
 
     fn receive_signed(

@@ -87,6 +87,8 @@ pub(crate) struct ChannelAiring {
 /// Turns one channel's airing events into catalog events and as-run lines, once each.
 struct Recorder {
     channel: String,
+    /// A drill (演练): said in every as-run line.
+    drill: bool,
     resume: ResumePolicy,
     title: Option<String>,
     seen: usize,
@@ -95,8 +97,8 @@ struct Recorder {
 }
 
 impl ChannelAiring {
-    pub fn new(channel: String, on_air: AlertOnAir, resume: ResumePolicy, title: Option<String>) -> Self {
-        Self { on_air, rec: Recorder { channel, resume, title, seen: 0, started: HashMap::new() } }
+    pub fn new(channel: String, on_air: AlertOnAir, resume: ResumePolicy, title: Option<String>, drill: bool) -> Self {
+        Self { on_air, rec: Recorder { channel, drill, resume, title, seen: 0, started: HashMap::new() } }
     }
 
     /// The channel.
@@ -137,7 +139,8 @@ impl Recorder {
                 AiringKind::OnAir | AiringKind::CrawlOn => {
                     self.started.insert(e.airing, e.at);
                     let what = if e.kind == AiringKind::OnAir { "interrupted" } else { "alert_crawl" };
-                    (what, 0, e.note.clone().unwrap_or_else(|| "emergency alert".into()))
+                    let kind = if self.drill { "emergency drill (演练)" } else { "emergency alert" };
+                    (what, 0, e.note.clone().map_or_else(|| kind.to_string(), |n| format!("{kind}: {n}")))
                 }
                 AiringKind::NotAired => continue,
                 AiringKind::Completed | AiringKind::Cancelled | AiringKind::Expired => {
@@ -155,13 +158,13 @@ impl Recorder {
                 channel: self.channel.clone(),
                 item_id: Some(key.as_str().to_string()),
                 title: self.title.clone(),
-                source: Some("alert".into()),
+                source: Some(if self.drill { "drill" } else { "alert" }.into()),
                 scheduled_start: None,
                 actual_start: e.at,
                 duration_ms,
                 outcome: outcome.into(),
                 reason: Some(reason),
-                detail: serde_json::json!({ "alert": key.as_str(), "airing": e.airing, "event": name,
+                detail: serde_json::json!({ "alert": key.as_str(), "airing": e.airing, "event": name, "drill": self.drill,
                     "resume": resume_name(self.resume), "note": e.note }),
             });
         }

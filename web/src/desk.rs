@@ -8,16 +8,16 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use schedules::emergency::lifecycle::{AlertState, Tracked, Transition};
 use schedules::emergency::targeting::Targeting;
-use schedules::emergency::{Alert, Reason};
+use schedules::emergency::Reason;
 use serde::Serialize;
 
-/// Decides whether the sender may send this (validated) alert; `Err` says why not.
-pub type Authorize = Box<dyn FnOnce(&Alert) -> Result<(), String> + Send>;
+pub use schedules::emergency::scope::SenderScope;
 
 /// The emergency desk of this process, as the routes use it.
 pub trait AlertDesk: Send + Sync {
     /// Validates, de-duplicates, targets and airs `document` (CAP 1.2, GY/T 385 EBM or
-    /// JSON) on behalf of `sender`, after `authorize` accepted the parsed alert.
+    /// JSON) on behalf of `sender`, acting for `scope`: the alert's areas and shapes, and
+    /// every alert it updates or cancels, must lie within it.
     ///
     /// # Errors
     /// [`DeskError`]: nothing airs then.
@@ -26,7 +26,7 @@ pub trait AlertDesk: Send + Sync {
         document: &[u8],
         now: DateTime<Utc>,
         sender: catalog::audit::Actor,
-        authorize: Authorize,
+        scope: SenderScope,
     ) -> Result<Receipt, DeskError>;
 
     /// Like [`Self::receive_as`] for a sender without a session or token: the document must
@@ -65,6 +65,9 @@ pub struct Receipt {
     pub targeting: Option<Targeting>,
     #[schema(value_type = Vec<crate::schema_docs::TransitionDoc>)]
     pub transitions: Vec<Transition>,
+    /// Set when nothing went to air, saying why (`recorded, not aired: it reached no channel …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why a document was refused. Nothing airs.

@@ -33,7 +33,8 @@ pub enum AiringKind {
     Expired,
     /// Crawl only (Minor): the crawl went over the programme (TV).
     CrawlOn,
-    /// Crawl only on a channel without pictures (radio), or no font to draw it: nothing aired.
+    /// Nothing aired (kept for records written before crawl-only alerts that cannot crawl
+    /// aired as audio instead).
     NotAired,
 }
 
@@ -156,29 +157,27 @@ impl Runner {
         }
     }
 
-    /// One crawl-only airing; false when it ended the alert (cancel, expiry).
-    fn crawl(&self, k: usize) -> bool {
-        let Some((overlay, length)) = self.programme.crawl_overlay(self.crawl_passes) else {
-            self.event(k, AiringKind::NotAired, Some("crawl only, and no picture or font to draw it".into()));
-            return true;
-        };
+    /// One crawl-only airing: `None` when the crawl cannot be drawn (radio, no font, the
+    /// slate not ready), else whether the alert goes on (false after cancel, expiry).
+    fn crawl(&self, k: usize) -> Option<bool> {
+        let (overlay, length) = self.programme.crawl_overlay(self.crawl_passes)?;
         self.handle.set_overlay(Some(overlay));
         self.event(k, AiringKind::CrawlOn, None);
         let end = Utc::now() + chrono::TimeDelta::from_std(length).unwrap_or(chrono::TimeDelta::zero());
         match self.wait(Some(end), || false) {
             Wait::Reached => {
                 self.event(k, AiringKind::Completed, None);
-                true
+                Some(true)
             }
             Wait::Cancelled => {
                 self.handle.set_overlay(None);
                 self.event(k, AiringKind::Cancelled, Some("crawl removed".into()));
-                false
+                Some(false)
             }
             Wait::Expired => {
                 self.handle.set_overlay(None);
                 self.event(k, AiringKind::Expired, Some("crawl removed".into()));
-                false
+                Some(false)
             }
         }
     }
@@ -190,13 +189,21 @@ impl Runner {
                 Wait::Cancelled => return self.event(k, AiringKind::Cancelled, Some("before airing".into())),
                 Wait::Expired => return self.event(k, AiringKind::Expired, Some("before airing".into())),
             }
-            if self.plan.interrupt == Interrupt::CrawlOnly {
-                if !self.crawl(k) {
-                    return;
-                }
-                continue;
-            }
             let mut note = None;
+            if self.plan.interrupt == Interrupt::CrawlOnly {
+                match self.crawl(k) {
+                    Some(true) => continue,
+                    Some(false) => return,
+                    // Nothing valid is dropped: what cannot crawl airs as sound.
+                    None => {
+                        note = Some(if self.programme.has_video() {
+                            "crawl only, but the crawl could not be drawn: aired as audio with the slate".to_owned()
+                        } else {
+                            "crawl only, and radio has no picture: aired as audio".to_owned()
+                        })
+                    }
+                }
+            }
             if let Interrupt::NextItemBoundary { max_wait_s } = self.plan.interrupt {
                 // The engine publishes what is on air; a change is an item boundary.
                 let started = Instant::now();
@@ -218,7 +225,7 @@ impl Runner {
             self.handle.override_with(source);
             self.event(k, AiringKind::OnAir, note);
             match self.wait(None, || rx.try_recv().is_ok()) {
-                Wait::Reached => self.event(k, AiringKind::Completed, None),
+                Wait::Reached => self.event(k, AiringKind::Completed, Some(self.programme.summary())),
                 Wait::Cancelled => {
                     self.handle.release(self.resume);
                     return self.event(k, AiringKind::Cancelled, Some("taken off air".into()));

@@ -15,12 +15,14 @@ pub mod airing;
 pub mod attention;
 pub mod canvas;
 pub mod decode;
+pub mod own_audio;
 pub mod programme;
 pub mod slate;
 pub mod speech;
 
 pub use airing::{air_alert, AiringEvent, AiringKind, AlertOnAir};
 pub use attention::AttentionSignal;
+pub use own_audio::OwnAudio;
 pub use programme::{AlertMedia, AlertProgramme};
 pub use speech::SpeechSettings;
 

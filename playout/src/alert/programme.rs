@@ -17,6 +17,7 @@ use schedules::emergency::Alert;
 use super::attention::AttentionSignal;
 use super::canvas::Canvas;
 use super::decode::decode_audio;
+use super::own_audio::OwnAudio;
 use super::slate::{render_slate, Crawl, SlateText};
 use super::speech::{speech_text, SpeechSettings};
 use super::AlertError;
@@ -38,9 +39,11 @@ const SLATE_ONLY_S: f64 = 10.0;
 pub struct AlertMedia {
     /// The attention signal, or `None` when the policy says none.
     pub attention: Option<AttentionSignal>,
-    /// The alert's own audio, already fetched and checked against its digest: aired
-    /// instead of synthesised speech.
+    /// An audio file to air instead of synthesised speech (tests, local files).
     pub audio: Option<PathBuf>,
+    /// The alert's own audio (its resource or EBM auxiliary), shared by every channel it
+    /// airs on: fetched once, checked, aired instead of synthesised speech.
+    pub own: Option<OwnAudio>,
     /// How to synthesise speech when there is no audio.
     pub speech: SpeechSettings,
     /// Where the speech WAV is written (it is removed once decoded).
@@ -55,6 +58,7 @@ impl AlertMedia {
         AlertMedia {
             attention: Some(AttentionSignal::default()),
             audio: None,
+            own: None,
             speech: SpeechSettings::default(),
             work_dir: work_dir.into(),
             font: None,
@@ -81,6 +85,8 @@ struct Shared {
     /// How long the message may keep the programme waiting after the signal, in samples.
     max_wait: u64,
     notes: Mutex<Vec<String>>,
+    /// What the message is (`the alert's own audio (name)`, `synthesised speech`, …), once known.
+    message_source: Slot<String>,
 }
 
 fn put<T>(slot: &Slot<T>, value: T) {
@@ -127,6 +133,7 @@ impl AlertProgramme {
             placeholder,
             max_wait: (media.speech.timeout_s.clamp(0.0, 600.0) + 5.0).round() as u64 * u64::from(rate),
             notes: Mutex::new(Vec::new()),
+            message_source: Mutex::new(None),
         });
         spawn_message(&shared, alert, media);
         if let Some(v) = format.video {
@@ -204,6 +211,24 @@ impl AlertProgramme {
         self.shared.notes.lock().map(|n| n.clone()).unwrap_or_default()
     }
 
+    /// What the message was and what went wrong preparing it, for the as-run
+    /// (`message: synthesised speech; alert audio not aired, speech instead: …`).
+    pub fn summary(&self) -> String {
+        let s = &self.shared;
+        let source = s.message_source.lock().ok().and_then(|g| g.clone()).unwrap_or_else(|| "not ready".to_owned());
+        let mut out = format!("message: {source}");
+        for n in self.notes() {
+            out.push_str("; ");
+            out.push_str(&n);
+        }
+        out
+    }
+
+    /// Whether the programme has pictures (a TV channel's).
+    pub fn has_video(&self) -> bool {
+        self.shared.format.video.is_some()
+    }
+
     /// The as-run label, `alert:ID`.
     pub fn label(&self) -> &str {
         &self.shared.label
@@ -240,35 +265,61 @@ fn message_span(s: &Shared, now: u64, message: &Result<Arc<Vec<i16>>, String>) -
     (start, len)
 }
 
+/// A name no other programme of this process uses, for the speech and audio files.
+fn unique_stem(alert_id: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id: String = alert_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(64).collect();
+    format!("alert-{id}-{}-{n}", std::process::id())
+}
+
 fn spawn_message(shared: &Arc<Shared>, alert: &Alert, media: &AlertMedia) {
     let weak = Arc::downgrade(shared);
-    let (audio, speech, dir, format) =
-        (media.audio.clone(), media.speech.clone(), media.work_dir.clone(), shared.format.audio);
+    let (audio, own, speech, dir, format) =
+        (media.audio.clone(), media.own.clone(), media.speech.clone(), media.work_dir.clone(), shared.format.audio);
     let text = speech_text(alert);
-    let id: String = alert.id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).take(64).collect();
+    // One file per programme (that is, per alert and channel), removed once decoded.
+    let stem = unique_stem(&alert.id);
     let timeout = Duration::from_secs_f64(speech.timeout_s.clamp(0.1, 600.0)) + Duration::from_secs(5);
     std::thread::spawn(move || {
         let from_file = |path: &std::path::Path| decode_audio(path, format, timeout).map(Arc::new);
         let mut problems = Vec::new();
-        let mut message = match &audio {
-            Some(path) => from_file(path).map_err(|e| e.to_string()),
-            None => Err(String::new()),
+        let mut source = String::new();
+        let mut message = match (&own, &audio) {
+            (Some(own), _) => {
+                source = format!("the alert's own audio ({})", own.name());
+                own.bytes().and_then(|bytes| {
+                    let path = dir.join(format!("{stem}.audio"));
+                    std::fs::write(&path, &bytes[..]).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    let decoded = from_file(&path).map_err(|e| format!("it does not decode as audio: {e}"));
+                    let _ = std::fs::remove_file(&path);
+                    decoded
+                })
+            }
+            (None, Some(path)) => {
+                source = format!("audio file {}", path.display());
+                from_file(path).map_err(|e| e.to_string())
+            }
+            (None, None) => Err(String::new()),
         };
         if let Err(e) = &message {
             if !e.is_empty() {
                 problems.push(format!("alert audio not aired, speech instead: {e}"));
             }
-            let wav = dir.join(format!("alert-speech-{id}-{}.wav", std::process::id()));
+            source = "synthesised speech".to_owned();
+            let wav = dir.join(format!("{stem}.wav"));
             message = speech.synthesise(&text, &wav).and_then(|()| from_file(&wav)).map_err(|e| e.to_string());
             let _ = std::fs::remove_file(&wav);
             if let Err(e) = &message {
                 problems.push(e.clone());
+                source = "none (speech failed)".to_owned();
             }
         }
         if let Some(shared) = weak.upgrade() {
             for p in problems {
                 shared.note(p);
             }
+            put(&shared.message_source, source);
             put(&shared.message, message);
         }
     });
@@ -278,7 +329,11 @@ fn draw_slate(text: &SlateText, width: u32, height: u32, fps: f64, font: Option<
     match font {
         Some(font) => Slate {
             i420: render_slate(text, width, height, font).to_i420(),
-            crawl: Some(Crawl::new(&text.crawl, width, height, fps, font)),
+            crawl: Some(if text.drill {
+                Crawl::drill(&text.crawl, width, height, fps, font)
+            } else {
+                Crawl::new(&text.crawl, width, height, fps, font)
+            }),
         },
         None => Slate { i420: solid_i420(width, height, text.band().0), crawl: None },
     }

@@ -16,6 +16,13 @@ use crate::font::CjkFont;
 const BACKGROUND: Rgb = [16, 20, 28];
 const WHITE: Rgb = [255, 255, 255];
 const GREY: Rgb = [200, 206, 214];
+/// The drill banner's colour: a violet no warning level uses, so a drill never looks like a
+/// level's band.
+pub const DRILL: Rgb = [128, 40, 168];
+/// The drill banner's text.
+pub const DRILL_BANNER: &str = "演练 EXERCISE　本信息为应急广播演练，不是真实预警";
+/// What the crawl of a drill starts with (and its fixed label says).
+pub const DRILL_LABEL: &str = "演练";
 
 /// What the slate shows, taken from an alert.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +39,9 @@ pub struct SlateText {
     pub description: String,
     /// The text that crawls.
     pub crawl: String,
+    /// A drill (CAP `Exercise`): the slate carries the 演练 / EXERCISE banner and the crawl
+    /// a fixed 演练 label.
+    pub drill: bool,
 }
 
 impl SlateText {
@@ -57,7 +67,9 @@ impl SlateText {
             .map(|s| s.replace(['\n', '\r'], " "))
             .collect::<Vec<_>>()
             .join("　　");
-        SlateText { level, headline, area, validity, description, crawl }
+        let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
+        let crawl = if drill { format!("【演练 EXERCISE】　{crawl}　　【演练】") } else { crawl };
+        SlateText { level, headline, area, validity, description, crawl, drill }
     }
 
     /// The band's colour and title (`特别重大（Ⅰ级）红色预警`).
@@ -123,6 +135,13 @@ pub fn render_slate(text: &SlateText, width: u32, height: u32, font: &CjkFont) -
     c.text(font, &title, l.margin, title_y, l.title_px, band_fg);
     let inner = width as f32 - 2.0 * l.margin;
     let mut y = l.band_h as f32 + l.body_px;
+    if text.drill {
+        let (top, h) = drill_banner(height);
+        c.fill(0, top, width, h, DRILL);
+        let px = h as f32 * 0.6;
+        c.text(font, DRILL_BANNER, l.margin, top as f32 + (h as f32 - px) / 2.0, px, WHITE);
+        y = (top + h) as f32 + l.body_px * 0.6;
+    }
     for line in font.wrap(&text.headline, l.headline_px, inner).iter().take(2) {
         c.text(font, line, l.margin, y, l.headline_px, WHITE);
         y += l.headline_px * 1.25;
@@ -153,6 +172,13 @@ pub fn render_slate(text: &SlateText, width: u32, height: u32, font: &CjkFont) -
     c
 }
 
+/// Where the drill banner lies on a slate `height` lines high: top line and height (even),
+/// right under the level band.
+pub fn drill_banner(height: u32) -> (u32, u32) {
+    let l = Layout::for_size(2, height);
+    (l.band_h, ((height as f32 * 0.09 / 2.0).round() as u32) * 2)
+}
+
 /// The band colour lightened, for labels readable on the dark background.
 fn label_colour(band: Rgb) -> Rgb {
     band.map(|c| (f32::from(c) + (255.0 - f32::from(c)) * 0.4).round() as u8)
@@ -169,12 +195,23 @@ pub struct Crawl {
     picture_width: u32,
     /// Pixels moved per frame (even, so chroma stays aligned).
     pub speed: u32,
+    /// A fixed label at the band's left end (a drill's 演练), I420, and its width.
+    label: Option<(Vec<u8>, u32)>,
 }
 
 impl Crawl {
     /// The crawl for a `width`×`height` picture, moving one picture width in about
     /// `seconds_per_width` at `fps`.
     pub fn new(text: &str, width: u32, height: u32, fps: f64, font: &CjkFont) -> Crawl {
+        Self::build(text, width, height, fps, font, None)
+    }
+
+    /// A drill's crawl: [`Self::new`] with a fixed violet 演练 label at the band's left end.
+    pub fn drill(text: &str, width: u32, height: u32, fps: f64, font: &CjkFont) -> Crawl {
+        Self::build(text, width, height, fps, font, Some(DRILL_LABEL))
+    }
+
+    fn build(text: &str, width: u32, height: u32, fps: f64, font: &CjkFont, label: Option<&str>) -> Crawl {
         let l = Layout::for_size(width, height);
         let px = l.crawl_h as f32 * 0.6;
         let line = (l.crawl_h / 16).max(2);
@@ -185,7 +222,13 @@ impl Crawl {
         strip.text(font, text, 0.0, (band_h as f32 - px) / 2.0, px, [255, 230, 0]);
         let speed = ((f64::from(width) / 8.0 / fps.max(1.0)) / 2.0).round().max(1.0) as u32 * 2;
         let strip_i420 = strip.to_i420();
-        Crawl { top: height - band_h, strip, strip_i420, picture_width: width, speed }
+        let label = label.map(|t| {
+            let w = ((font.width(t, px) + px).ceil() as u32).div_ceil(2) * 2;
+            let mut c = Canvas::new(w.min(width), band_h, DRILL);
+            c.text(font, t, px / 2.0, (band_h as f32 - px) / 2.0, px, WHITE);
+            (c.to_i420(), w.min(width))
+        });
+        Crawl { top: height - band_h, strip, strip_i420, picture_width: width, speed, label }
     }
 
     /// Frames for the text to cross the picture once, entering at the right and leaving at
@@ -219,6 +262,19 @@ impl Crawl {
             let d = (top / 2 + row) * (w / 2);
             copy_wrapped(&mut u_plane[d..d + w / 2], &su[row * (sw / 2)..(row + 1) * (sw / 2)], offset / 2);
             copy_wrapped(&mut v_plane[d..d + w / 2], &sv[row * (sw / 2)..(row + 1) * (sw / 2)], offset / 2);
+        }
+        if let Some((patch, lw)) = &self.label {
+            let lw = *lw as usize;
+            let (py, pc) = patch.split_at(lw * bh);
+            let (pu, pv) = pc.split_at(lw * bh / 4);
+            for row in 0..bh {
+                luma[(top + row) * w..(top + row) * w + lw].copy_from_slice(&py[row * lw..(row + 1) * lw]);
+            }
+            for row in 0..bh / 2 {
+                let d = (top / 2 + row) * (w / 2);
+                u_plane[d..d + lw / 2].copy_from_slice(&pu[row * (lw / 2)..(row + 1) * (lw / 2)]);
+                v_plane[d..d + lw / 2].copy_from_slice(&pv[row * (lw / 2)..(row + 1) * (lw / 2)]);
+            }
         }
     }
 }
@@ -284,6 +340,29 @@ mod tests {
         assert!(lit_rows(0, 115) > 20, "band title");
         assert!(lit_rows(115, 250) > 30, "headline");
         assert!(lit_rows(330, 640) > 30, "description");
+    }
+
+    #[test]
+    fn a_drill_carries_the_banner_and_a_fixed_crawl_label() {
+        let font = CjkFont::find().unwrap();
+        let mut drill = alert("Severe");
+        drill.status = schedules::emergency::vocab::Status::Exercise;
+        let text = SlateText::of(&drill);
+        assert!(text.drill && text.crawl.starts_with("【演练 EXERCISE】"));
+        let (top, h) = drill_banner(720);
+        let c = render_slate(&text, 1280, 720, &font);
+        assert_eq!(c.pixel(4, top + 2), Some(DRILL));
+        assert_eq!(c.pixel(1275, top + h - 2), Some(DRILL));
+        let real = render_slate(&SlateText::of(&alert("Severe")), 1280, 720, &font);
+        assert_ne!(real.pixel(4, top + 2), Some(DRILL), "a real alert has no banner");
+        // The crawl keeps its 演练 label at the left end whatever the text's position.
+        let crawl = Crawl::drill(&text.crawl, 640, 360, 25.0, &font);
+        let mut f = vec![0u8; 640 * 360 * 3 / 2];
+        crawl.draw(&mut f, 0, 360);
+        let row = (crawl.top + 2) as usize;
+        let violet_y = Canvas::new(2, 2, DRILL).to_i420()[0];
+        assert_eq!(f[row * 640 + 2], violet_y);
+        assert_eq!(f[row * 640 + 600], 16, "the rest of the band is black at frame 0");
     }
 
     #[test]

@@ -22,6 +22,11 @@ use super::AlertError;
 /// Longest text read out (characters): a longer description is cut at a sentence end.
 pub const MAX_SPEECH_CHARS: usize = 1500;
 
+/// Read first when the alert is a drill (CAP `Exercise`, EBM severities 21–23).
+pub const DRILL_NOTICE: &str = "演练。这是一次应急广播演练，不是真实预警。";
+/// Read last when the alert is a drill.
+pub const DRILL_END: &str = "以上为演练。";
+
 /// How speech is synthesised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -52,6 +57,10 @@ impl Default for SpeechSettings {
 /// [`MAX_SPEECH_CHARS`] characters.
 pub fn speech_text(alert: &Alert) -> String {
     let mut parts: Vec<String> = Vec::new();
+    let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
+    if drill {
+        parts.push(DRILL_NOTICE.to_owned());
+    }
     let headline = alert.headline.as_deref().filter(|h| !h.trim().is_empty()).unwrap_or(&alert.event);
     parts.push(headline.to_owned());
     let areas: Vec<&str> = alert.areas.iter().map(|a| a.desc.trim()).filter(|d| !d.is_empty()).collect();
@@ -60,6 +69,9 @@ pub fn speech_text(alert: &Alert) -> String {
     }
     parts.extend(alert.description.iter().cloned());
     parts.extend(alert.instruction.iter().cloned());
+    if drill {
+        parts.push(DRILL_END.to_owned());
+    }
     let mut text = String::new();
     for p in parts {
         let clean: String =
@@ -97,6 +109,8 @@ impl SpeechSettings {
         if text.trim().is_empty() {
             return Err(err("nothing to read".to_owned()));
         }
+        // A stale file must not pass for this run's output.
+        let _ = std::fs::remove_file(out);
         let mut child = Command::new(&self.program)
             .args(["-v", &self.voice, "-s", &self.words_per_minute.to_string(), "-b", "1", "--stdin", "-w"])
             .arg(out)
@@ -122,18 +136,28 @@ impl SpeechSettings {
                 Err(e) => return Err(err(format!("waiting for espeak-ng: {e}"))),
             }
         };
+        let mut msg = String::new();
+        if let Some(mut stderr) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut msg);
+        }
         if !status.success() {
-            let mut msg = String::new();
-            if let Some(mut stderr) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut stderr, &mut msg);
-            }
             return Err(err(format!("espeak-ng failed ({status}): {}", msg.trim())));
+        }
+        // espeak-ng 1.51 exits 0 after "Can't write to output file": its words decide.
+        if let Some(line) = msg.lines().find(|l| is_failure_line(l)) {
+            return Err(err(format!("espeak-ng: {}", line.trim())));
         }
         match std::fs::metadata(out) {
             Ok(m) if m.len() > 44 => Ok(()),
             _ => Err(err(format!("espeak-ng wrote no audio to {}", out.display()))),
         }
     }
+}
+
+/// Whether a line espeak-ng printed reports a failure (it prints these and still exits 0).
+fn is_failure_line(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    ["can't", "cannot", "failed", "error", "no such", "not found"].iter().any(|w| l.contains(w))
 }
 
 #[cfg(test)]
@@ -158,6 +182,23 @@ mod tests {
         let mut a = alert();
         a.headline = None;
         assert!(speech_text(&a).starts_with("山洪。"));
+    }
+
+    #[test]
+    fn a_drill_is_announced_first_and_last() {
+        let mut a = alert();
+        a.status = schedules::emergency::vocab::Status::Exercise;
+        let text = speech_text(&a);
+        assert!(text.starts_with(DRILL_NOTICE), "{text}");
+        assert!(text.ends_with(DRILL_END), "{text}");
+    }
+
+    #[test]
+    fn espeak_failure_printed_with_exit_0_is_an_error() {
+        let e = SpeechSettings::default().synthesise("米易县。", Path::new("/nonexistent-dir/s.wav")).unwrap_err();
+        assert!(matches!(&e, AlertError::Speech(m) if m.contains("write") || m.contains("no audio")), "{e}");
+        assert!(is_failure_line("Can't write to: '/x/y.wav'"));
+        assert!(!is_failure_line(""));
     }
 
     #[test]

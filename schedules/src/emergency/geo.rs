@@ -117,6 +117,31 @@ impl Polygon {
             || self.0.windows(2).any(|e| other.0.windows(2).any(|f| segments_cross(e[0], e[1], f[0], f[1])))
     }
 
+    /// Whether `other` lies wholly inside this polygon (every vertex inside, no edges
+    /// crossing).
+    pub fn encloses(&self, other: &Polygon) -> bool {
+        other.0.iter().all(|p| self.contains(*p))
+            && !self.0.windows(2).any(|e| other.0.windows(2).any(|f| segments_cross(e[0], e[1], f[0], f[1])))
+    }
+
+    /// Whether circle `c` lies wholly inside this polygon.
+    pub fn encloses_circle(&self, c: &Circle) -> bool {
+        self.contains(c.centre)
+            && self.0.windows(2).all(|e| distance_to_segment_km(c.centre, e[0], e[1]) >= c.radius_km)
+    }
+
+    /// Whether two edges that are not neighbours cross (a figure-of-eight ring).
+    pub fn crosses_itself(&self) -> bool {
+        let edges: Vec<(Point, Point)> = self.0.windows(2).map(|w| (w[0], w[1])).collect();
+        let n = edges.len();
+        (0..n).any(|i| {
+            (i + 2..n).any(|j| {
+                // The first and last edges share the closing point.
+                !(i == 0 && j == n - 1) && segments_cross(edges[i].0, edges[i].1, edges[j].0, edges[j].1)
+            })
+        })
+    }
+
     /// Whether a circle touches this polygon.
     pub fn touches_circle(&self, c: &Circle) -> bool {
         self.contains(c.centre)
@@ -236,6 +261,19 @@ mod tests {
         assert_eq!(c.radius_km, 10.0);
         assert!(Circle::parse_cap("26.89,102.11").is_err());
         assert!(Circle::parse_cap("26.89,102.11 -1").is_err());
+    }
+
+    #[test]
+    fn enclosure_and_self_crossing() {
+        let big = square(26.0, 101.0, 1.0);
+        assert!(big.encloses(&square(26.2, 101.2, 0.3)));
+        assert!(!big.encloses(&square(26.8, 101.8, 0.5)), "sticks out");
+        let inside = Circle::new(Point::new(26.5, 101.5).unwrap(), 5.0).unwrap();
+        let leaving = Circle::new(Point::new(26.5, 101.5).unwrap(), 80.0).unwrap();
+        assert!(big.encloses_circle(&inside) && !big.encloses_circle(&leaving));
+        assert!(!big.crosses_itself());
+        let bow = Polygon::parse_cap("26,101 27,102 26,102 27,101 26,101").unwrap();
+        assert!(bow.crosses_itself());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod policy;
 mod reason;
 pub mod replay;
+pub mod scope;
 pub mod signature;
 pub mod targeting;
 pub mod time;

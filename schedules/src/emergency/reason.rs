@@ -58,6 +58,11 @@ pub enum ReasonCode {
     Signature,
     /// `sent` outside the accepted replay window.
     Replay,
+    /// A text field longer than the desk airs (see `emergency::scope::limits`).
+    TooLong,
+    /// A shape no broadcast desk can mean: a circle wider than the province, a polygon whose
+    /// edges cross.
+    InvalidShape,
 }
 
 /// One problem found in a document.

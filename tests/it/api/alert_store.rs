@@ -80,10 +80,10 @@ both!(after_a_restart_a_stored_alert_is_known_to_cancel_and_to_duplicates, |app|
     let desk = kapok::desk::EmergencyDesk::new(std::env::temp_dir().join("kapok-alert-restart"));
     let restored = kapok::desk::log::restore(&desk, app.store(), chrono::Utc::now()).await.unwrap();
     assert_eq!(restored, 1);
-    let again = desk.receive(original.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    let again = desk.receive(original.to_string().as_bytes(), chrono::Utc::now()).unwrap();
     assert_eq!(again.outcome, "duplicate", "the restarted desk remembers the alert");
     let cancel = alert("RESTART-1-CANCEL", "Cancel", chrono::Duration::hours(1), Some(reference(&original)));
-    let receipt = desk.receive(cancel.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    let receipt = desk.receive(cancel.to_string().as_bytes(), chrono::Utc::now()).unwrap();
     assert_eq!(receipt.outcome, "accepted");
     kapok::desk::log::flush(&desk, app.store()).await;
     let key = format!("cap:miyi-emergency@510421,RESTART-1,{}", {
@@ -213,7 +213,7 @@ both!(steps_the_catalog_could_not_take_are_written_in_order_once_it_answers, |ap
     let down = catalog::testing::sqlite_store().await;
     down.store.close().await;
     let a = alert("OUTAGE-1", "Alert", chrono::Duration::hours(1), None);
-    let receipt = desk.receive(a.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    let receipt = desk.receive(a.to_string().as_bytes(), chrono::Utc::now()).unwrap();
     assert_eq!(receipt.outcome, "accepted");
     kapok::desk::log::flush(&desk, &down.store).await;
     kapok::desk::log::flush(&desk, &down.store).await;
@@ -221,10 +221,7 @@ both!(steps_the_catalog_could_not_take_are_written_in_order_once_it_answers, |ap
     assert_eq!(missing.send().await.unwrap().status(), 404, "nothing could be stored yet");
     // Steps queued during the outage come after those kept from before it.
     let cancel = alert("OUTAGE-1-CANCEL", "Cancel", chrono::Duration::hours(1), Some(reference(&a)));
-    assert_eq!(
-        desk.receive(cancel.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap().outcome,
-        "accepted"
-    );
+    assert_eq!(desk.receive(cancel.to_string().as_bytes(), chrono::Utc::now()).unwrap().outcome, "accepted");
     kapok::desk::log::flush(&desk, app.store()).await;
     let h = history(&app, &receipt.key).await;
     let steps: Vec<&str> = h["history"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();

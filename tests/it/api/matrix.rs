@@ -59,7 +59,7 @@ async fn fixture(app: &App, centre: &'static str) -> Fixture {
     let doc = json!({ "id": format!("FIXTURE-{centre}"), "sender": "matrix@510400", "sent": fmt(now),
         "status": "Actual", "msg_type": "Alert", "severity": "Minor", "urgency": "Future", "certainty": "Possible",
         "event": "大雾", "areas": [{ "desc": "辖区", "codes": [centre] }], "language": "zh-CN" });
-    let receipt = app.desk.receive(doc.to_string().as_bytes(), chrono::Utc::now(), |_| Ok(())).unwrap();
+    let receipt = app.desk.receive(doc.to_string().as_bytes(), chrono::Utc::now()).unwrap();
     kapok::desk::log::flush(&app.desk, app.store()).await;
     Fixture {
         upload,

@@ -51,27 +51,27 @@ pub async fn send_alert(
     if !role_may(&p, Permission::SendAlert) {
         return Err(ApiError::forbidden(format!("{} may not send alerts", p.role)));
     }
-    let centre = p.centre.clone();
-    let network_wide = p.role == catalog::user::Role::NetworkAdmin || centre.is_city();
-    let authorize = move |alert: &schedules::emergency::Alert| {
-        if network_wide {
-            return Ok(());
-        }
-        let codes: Vec<String> = alert.areas.iter().flat_map(|a| a.codes.iter().map(|c| c.to_string())).collect();
-        if codes.is_empty() || codes.iter().any(|c| !c.starts_with(centre.as_str())) {
-            return Err(format!("centre {centre} may send alerts only for its own area codes ({centre}…)"));
-        }
-        Ok(())
-    };
+    let scope = sender_scope(&p)?;
     let desk = state.desk.clone();
     let sender = catalog::audit::Actor::user(&p.username);
     let now = chrono::Utc::now();
-    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, Box::new(authorize)))
+    let result = tokio::task::spawn_blocking(move || desk.receive_as(&body, now, sender, scope))
         .await
         .map_err(ApiError::internal)?;
     // Stored (with its audit) before the sender hears it was accepted.
     state.desk.flush(&state.store).await;
     answer(result, &p.username)
+}
+
+/// For whom `p` sends: the whole network (the network administrator, the city centre) or
+/// their centre's area.
+pub(crate) fn sender_scope(p: &Principal) -> Result<crate::desk::SenderScope, ApiError> {
+    if p.role == catalog::user::Role::NetworkAdmin || p.centre.is_city() {
+        return Ok(crate::desk::SenderScope::Network);
+    }
+    schedules::emergency::AreaCode::parse(p.centre.as_str())
+        .map(crate::desk::SenderScope::Area)
+        .map_err(|e| ApiError::forbidden(format!("centre {} has no area code to send for: {e}", p.centre)))
 }
 
 /// Whether the request carries a token or a session cookie (valid or not).
