@@ -6,6 +6,7 @@
 mod alert;
 mod alert_coverage;
 mod alert_memory;
+mod alert_on_air;
 mod api;
 mod cli;
 mod common;

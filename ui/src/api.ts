@@ -139,6 +139,8 @@ export interface Receipt {
   channels: string[];
   targeting: unknown;
   transitions: Array<{ at: string; key: string; from: string | null; to: string }>;
+  /** Set when nothing went to air, saying why. */
+  note?: string;
 }
 
 export interface Tracked {

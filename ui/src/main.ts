@@ -118,7 +118,7 @@ async function render(): Promise<void> {
   } else if (route.startsWith("#/reports")) {
     current = reportsPage();
   } else if (route.startsWith("#/emergency")) {
-    current = emergencyPage();
+    current = emergencyPage(user);
   } else {
     current = monitorPage();
   }

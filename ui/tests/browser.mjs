@@ -298,6 +298,46 @@ async function main() {
   await page.locator("#alert-list button.cancel-alert").waitFor({ state: "detached" });
   await shot("emergency-cancelled");
 
+  // 8. A county's emergency operator (米易, 510421), made by the admin: the console proposes
+  // 米易's own area and a headline whose colour matches the severity; an alert for 米易
+  // reaches none of the (city) demo channels and the receipt says so; the operator cancels
+  // it from the list.
+  const made = await page.evaluate(async (password) => {
+    const r = await fetch("/api/users", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": sessionStorage.getItem("kapok.csrf") ?? "" },
+      body: JSON.stringify({ username: "miyi-duty", password, role: "emergency_operator", centre: "510421" }),
+    });
+    return r.status;
+  }, PASSWORD);
+  if (made !== 201 && made !== 200) fail(`creating the 米易 operator answered ${made}`);
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.getByLabel("用户名").waitFor();
+  await page.getByLabel("用户名").fill("miyi-duty");
+  await page.getByLabel("密码").fill(PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "播出监看" }).waitFor();
+  await page.getByRole("link", { name: "应急广播" }).click();
+  const area = await page.getByLabel("区域代码（逗号分隔）").inputValue();
+  if (area !== "510421") fail(`the 米易 operator's form proposes ${area}, not 510421`);
+  await page.locator("#al-severity").selectOption("Moderate");
+  const proposed = await page.locator("#al-headline").inputValue();
+  if (proposed !== "暴雨黄色预警") fail(`severity Moderate proposes the headline ${proposed}`);
+  await page.getByLabel("演练模式（Exercise）").uncheck();
+  await page.locator("#send-alert").click();
+  await page.locator("#confirm-dialog[open]").waitFor();
+  await page.locator("#confirm-send").click();
+  await page.locator("#receipt-outcome", { hasText: "accepted" }).waitFor();
+  await page.locator("#receipt-note", { hasText: "未在任何频道插播" }).waitFor();
+  await shot("county-receipt-no-channel");
+  const countyKey = await page.locator("#receipt-key").textContent();
+  if (!countyKey?.includes("510421")) fail(`the county alert's sender is not 米易's: ${countyKey}`);
+  page.once("dialog", (d) => void d.accept());
+  await page.locator("#alert-list button.cancel-alert").first().click();
+  await page.locator('#receipt-transitions li[data-to="cancelled"]', { hasText: countyKey ?? "?" }).waitFor();
+  await shot("county-cancelled-own");
+
   if (problems.length) fail(`browser reported problems:\n${problems.join("\n")}`);
   console.log("ui browser test passed");
 }

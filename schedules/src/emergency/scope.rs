@@ -100,7 +100,8 @@ impl SenderScope {
                 }
             }
         }
-        if !any {
+        // A Cancel names what it ends by reference; the references are checked instead.
+        if !any && alert.msg_type != super::vocab::MsgType::Cancel {
             return Err(format!("centre {own} must name its area: give an area code ({own}…)"));
         }
         Ok(())

@@ -30,16 +30,26 @@ function select(id: string, options: string[], value: string): HTMLSelectElement
   return h("select", { id }, options.map((o) => h("option", { value: o, selected: o === value }, o)));
 }
 
+/** The warning colour GB/T 35965.1 gives each CAP severity (红/橙/黄/蓝). */
+export const SEVERITY_COLOUR: Record<string, string> = { Extreme: "红色", Severe: "橙色", Moderate: "黄色", Minor: "蓝色" };
+
+/** The headline the form proposes: the event and the severity's colour (`暴雨橙色预警`). */
+export function proposedHeadline(event: string, severity: string): string {
+  return `${event.trim()}${SEVERITY_COLOUR[severity] ?? ""}预警`;
+}
+
 /** Compose (form or pasted CAP), preview areas, send with confirmation, receipt, alert list. */
-export function emergencyPage(): Page {
+export function emergencyPage(user: api.Principal | null = null): Page {
   let mode: "form" | "cap" = "form";
+  // A centre sends for its own area; the city centre (and the network admin) for the network.
+  const ownCentre = user?.centre ?? "510400";
   const drill = h("input", { id: "drill", type: "checkbox", checked: true });
   const banner = h("p", { class: "banner", role: "status", "aria-live": "polite" });
   const event = h("input", { id: "al-event", value: "暴雨" });
-  const headline = h("input", { id: "al-headline", value: "暴雨红色预警" });
+  const headline = h("input", { id: "al-headline", value: proposedHeadline("暴雨", "Severe") });
   const desc = h("textarea", { id: "al-description", rows: 3 }, "预计未来3小时有特大暴雨，请注意防范。");
   const instr = h("textarea", { id: "al-instruction", rows: 2 }, "远离河道，转移到安全地带。");
-  const areas = h("input", { id: "al-areas", value: "510400", inputmode: "numeric" });
+  const areas = h("input", { id: "al-areas", value: ownCentre, inputmode: "numeric" });
   const severity = select("al-severity", ["Extreme", "Severe", "Moderate", "Minor"], "Severe");
   const urgency = select("al-urgency", ["Immediate", "Expected", "Future"], "Immediate");
   const certainty = select("al-certainty", ["Observed", "Likely", "Possible"], "Likely");
@@ -65,7 +75,7 @@ export function emergencyPage(): Page {
     const now = new Date();
     const alert = {
       id: `KAPOK-UI-${now.getTime()}`,
-      sender: "kapok-ui@510400",
+      sender: `kapok-ui@${ownCentre}`,
       sent: cst(now),
       status: drill.checked ? "Exercise" : "Actual",
       msg_type: "Alert",
@@ -88,7 +98,7 @@ export function emergencyPage(): Page {
     const now = new Date();
     return JSON.stringify({
       id: `KAPOK-UI-CANCEL-${now.getTime()}`,
-      sender: a.alert.sender,
+      sender: `kapok-ui@${ownCentre}`,
       sent: cst(now),
       status: a.alert.status,
       msg_type: "Cancel",
@@ -97,11 +107,16 @@ export function emergencyPage(): Page {
       urgency: "Unknown",
       certainty: "Unknown",
       event: a.alert.event,
+      // The areas of what it cancels: the desk checks the canceller may act for them.
+      areas: a.alert.areas.map((x) => ({ desc: x.desc, codes: x.codes })),
       language: "zh-CN",
     });
   };
 
   const LIVE = ["received", "verified", "scheduled", "on_air"];
+
+  /** The receipt's note, in the operator's words. */
+  const noteText = (r: api.Receipt): string => (r.channels.length === 0 && r.outcome === "accepted" ? `${t("reachedNoChannel")}（${r.note}）` : (r.note ?? ""));
 
   const loadList = async () => {
     try {
@@ -172,6 +187,7 @@ export function emergencyPage(): Page {
     mount(
       result,
       h("h2", {}, t("receipt")),
+      r.note ? h("p", { class: "error", role: "alert", id: "receipt-note" }, noteText(r)) : null,
       h(
         "dl",
         { class: "facts" },
@@ -315,6 +331,17 @@ export function emergencyPage(): Page {
     preview,
     h("button", { type: "submit", class: "danger", id: "send-alert" }, t("send")),
   );
+  // The proposed headline follows the event and severity until the operator writes their own,
+  // so the words never say 红色 while the slate draws orange.
+  let headlineEdited = false;
+  headline.addEventListener("input", () => {
+    headlineEdited = headline.value !== proposedHeadline(event.value, severity.value);
+  });
+  const propose = () => {
+    if (!headlineEdited) headline.value = proposedHeadline(event.value, severity.value);
+  };
+  event.addEventListener("input", propose);
+  severity.addEventListener("change", propose);
   for (const input of [drill, areas, cap]) input.addEventListener("input", refresh);
   drill.addEventListener("change", refresh);
 
