@@ -145,11 +145,20 @@ fn reasons(e: EmergencyError) -> Vec<Reason> {
 /// Guesses the form from the first bytes, so that even a refused document is labelled.
 fn sniff(bytes: &[u8]) -> DocumentKind {
     let head = &bytes[..bytes.len().min(4096)];
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') | Some(b'[') => DocumentKind::Json,
-        Some(b'<') => {
-            let text = String::from_utf8_lossy(head);
+    // UTF-16 (with a byte-order mark, or `<` as its first character) is read as text first.
+    let utf16 = match encoding_rs::Encoding::for_bom(head) {
+        Some((e, bom)) if e != encoding_rs::UTF_8 => Some((e, &head[bom..])),
+        _ if head.starts_with(b"<\0") => Some((encoding_rs::UTF_16LE, head)),
+        _ if head.starts_with(b"\0<") => Some((encoding_rs::UTF_16BE, head)),
+        _ => None,
+    };
+    let text = match utf16 {
+        Some((encoding, body)) => encoding.decode_without_bom_handling(body).0,
+        None => String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)),
+    };
+    match text.chars().find(|c| !c.is_ascii_whitespace()) {
+        Some('{') | Some('[') => DocumentKind::Json,
+        Some('<') => {
             let ebd = text.find("EBD>").or_else(|| text.find("<EBD")).or_else(|| text.find(":EBD"));
             let cap = text.find("<alert").or_else(|| text.find(":alert "));
             match (cap, ebd) {

@@ -356,4 +356,53 @@ mod tests {
         let doc = vec![b' '; MAX_DOCUMENT_BYTES + 1];
         assert_eq!(parse(&doc).unwrap_err().code, ReasonCode::TooLarge);
     }
+
+    #[test]
+    fn decodes_the_declared_encoding_and_byte_order_marks() {
+        let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>Usulut\xe1n</a>";
+        assert_eq!(parse(latin1).unwrap().text, "Usulután");
+        let gbk = b"<?xml version=\"1.0\" encoding=\"GB18030\"?><a>\xc3\xd7\xd2\xd7</a>";
+        assert_eq!(parse(gbk).unwrap().text, "米易");
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend("<a>米易</a>".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(parse(&utf16).unwrap().text, "米易");
+        assert_eq!(parse("\u{feff}<a>x</a>".as_bytes()).unwrap().text, "x");
+    }
+
+    #[test]
+    fn refuses_unknown_or_contradicted_encodings_and_bad_bytes() {
+        for doc in [
+            &b"<?xml version='1.0' encoding='x-nonsense'?><a/>"[..],
+            b"<?xml version='1.0' encoding='UTF-16'?><a/>",
+            b"<?xml version='1.0' encoding='UTF-8'?><a>\xe1</a>",
+            b"<a>\xe1</a>",
+        ] {
+            assert_eq!(parse(doc).unwrap_err().code, ReasonCode::Malformed, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_doctype_in_utf16() {
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend("<!DOCTYPE a><a/>".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(parse(&utf16).unwrap_err().code, ReasonCode::DoctypeForbidden);
+    }
+
+    #[test]
+    fn resolves_namespaces_by_scope_not_by_parent() {
+        let doc = br#"<c:alert xmlns:c="urn:c" xmlns:xsi="urn:xsi"><id xsi:type="t"/><d xmlns="urn:d"><e/></d><c:f/></c:alert>"#;
+        let root = parse(doc).unwrap();
+        assert_eq!(root.namespace.as_deref(), Some("urn:c"));
+        assert_eq!(root.children[0].namespace, None, "unprefixed, no default namespace");
+        assert_eq!(root.children[0].attribute_namespaces, [Some("urn:xsi".to_string())]);
+        assert_eq!(root.children[1].children[0].namespace.as_deref(), Some("urn:d"));
+        assert_eq!(root.children[2].namespace.as_deref(), Some("urn:c"));
+    }
+
+    #[test]
+    fn marks_text_that_was_trimmed() {
+        let root = parse(b"<a><b> x </b><c>y</c></a>").unwrap();
+        assert!(root.children[0].text_padded && !root.children[1].text_padded);
+        assert_eq!(root.children[0].text, "x");
+    }
 }

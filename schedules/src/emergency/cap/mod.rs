@@ -170,8 +170,16 @@ impl CapAlert {
             Ok(cap) if reasons.is_empty() => return Ok(cap),
             Ok(_) => {}
             Err(more) => {
-                let schema_paths: std::collections::HashSet<String> = reasons.iter().map(|r| r.path.clone()).collect();
-                reasons.extend(more.into_iter().filter(|r| !schema_paths.contains(&r.path)));
+                // One problem, one reason: a rule finding at, above or below a place the
+                // schema already reported on says the same thing again.
+                let related = |a: &str, b: &str| {
+                    a == b
+                        || a.strip_prefix(b).is_some_and(|t| t.starts_with('/'))
+                        || b.strip_prefix(a).is_some_and(|t| t.starts_with('/'))
+                };
+                let fresh: Vec<Reason> =
+                    more.into_iter().filter(|m| !reasons.iter().any(|s| related(&m.path, &s.path))).collect();
+                reasons.extend(fresh);
             }
         }
         Err(EmergencyError::Invalid(reasons))
