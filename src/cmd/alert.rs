@@ -10,7 +10,9 @@ const MAX_ALERT_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(clap::Subcommand)]
 pub enum AlertCommand {
-    /// Validate a CAP 1.2, GY/T 385 EBM or JSON alert: reasons as JSON, exit 0 valid, 1 invalid.
+    /// Validate a CAP 1.2, GY/T 385 EBM or JSON alert: the report as JSON on stdout (reasons,
+    /// broadcast-policy findings, warnings), a one-line summary on stderr; exit 0 valid, 1
+    /// invalid. Policy findings and warnings do not change the exit code.
     Validate { file: PathBuf },
     /// Submit an alert to a running server (POST /api/alerts); exit 0 when accepted.
     Send {
@@ -30,6 +32,7 @@ pub fn run(command: AlertCommand) -> Result<ExitCode, Failure> {
             let bytes = read_limited(&file, MAX_ALERT_BYTES)?;
             let report = schedules::emergency::validate_document(&bytes);
             print_json(&report)?;
+            eprintln!("{}", summary(&report));
             Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         AlertCommand::Send { file, api, token } => {
@@ -51,4 +54,26 @@ pub fn run(command: AlertCommand) -> Result<ExitCode, Failure> {
             Ok(if accepted { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }
+}
+
+/// One line for a person: validity, then what a broadcaster would do with it.
+fn summary(report: &schedules::emergency::ValidationReport) -> String {
+    let form = match report.kind {
+        schedules::emergency::DocumentKind::Cap => "CAP 1.2",
+        schedules::emergency::DocumentKind::Ebm => "GY/T 385 EBM",
+        schedules::emergency::DocumentKind::Json => "Kapok JSON alert",
+        _ => "document",
+    };
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let validity = if report.valid {
+        format!("{form}: valid")
+    } else {
+        format!("{form}: INVALID ({})", count(report.reasons.len(), "reason"))
+    };
+    let policy = match report.policy.len() {
+        0 if report.valid => "broadcast policy: may air".to_string(),
+        0 => "broadcast policy: not checked".to_string(),
+        n => format!("broadcast policy: refused on air ({})", count(n, "finding")),
+    };
+    format!("{validity}; {policy}; {}", count(report.warnings.len(), "warning"))
 }

@@ -94,6 +94,26 @@ fn alert_validate_exits_zero_for_a_valid_cap_and_one_with_reasons_for_an_invalid
 }
 
 #[test]
+fn alert_validate_reports_broadcast_policy_apart_and_exits_zero_for_valid_cap_with_findings() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("schedules/tests/fixtures/cap_corpus");
+    let out = kapok(&["alert", "validate", corpus.join("valid/policy_alert_without_area.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "valid CAP: policy findings do not change the exit code");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["reasons"].as_array().unwrap().len(), 0);
+    assert_eq!(report["policy"][0]["path"], "/alert/info/area");
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(summary.contains("CAP 1.2: valid; broadcast policy: refused on air (1 finding)"), "{summary}");
+
+    let out =
+        kapok(&["alert", "validate", corpus.join("invalid/order_sender_before_identifier.xml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reasons"][0]["code"], "element_order");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CAP 1.2: INVALID (1 reason)"));
+}
+
+#[test]
 fn probe_prints_media_facts_and_loudness_as_json_and_refuses_garbage() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("tone.mp4");

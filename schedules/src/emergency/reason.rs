@@ -20,6 +20,16 @@ pub enum ReasonCode {
     UnknownDocument,
     /// The root element is in the wrong namespace.
     Namespace,
+    /// An element the schema does not allow where it stands: an unknown name, a name in
+    /// the wrong namespace, or any element inside a text-only element.
+    UnexpectedElement,
+    /// A known element out of the order the schema fixes.
+    ElementOrder,
+    /// An element repeated more often than the schema allows.
+    TooMany,
+    /// Text inside an element that holds only elements, or an attribute the schema does
+    /// not define.
+    UnexpectedContent,
     /// A required element or field is absent or empty.
     Missing,
     /// A value outside its enumeration.

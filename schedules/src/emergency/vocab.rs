@@ -20,6 +20,9 @@ macro_rules! cap_enum {
             /// Every value, in CAP order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every CAP spelling, in CAP order: the enumeration of the CAP 1.2 schema.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
             /// The CAP spelling.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -36,7 +39,7 @@ macro_rules! cap_enum {
                         "{:?} is not a {}; expected one of {}",
                         s,
                         stringify!($name),
-                        [$($text),+].join(", ")
+                        Self::NAMES.join(", ")
                     )),
                 }
             }

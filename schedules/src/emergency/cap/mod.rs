@@ -1,18 +1,25 @@
 //! OASIS CAP 1.2 alerts: the typed message ([`CapAlert`]) and its mapping to [`Alert`].
 //!
-//! [`CapAlert::parse`] reads the XML through the safe reader in `emergency::xml` and
-//! checks every rule of CAP 1.2 §3 that can be checked without outside knowledge, collecting
-//! all problems. A `CapAlert` that exists is valid.
+//! [`CapAlert::parse`] reads the XML through the safe reader in `emergency::xml`, checks it
+//! against the CAP 1.2 schema (`schema.rs`: order, cardinality, unknown elements,
+//! enumerations, simple types) and every rule of CAP 1.2 §3 that can be checked without
+//! outside knowledge (`parse.rs`), collecting all problems. A `CapAlert` that exists is
+//! valid CAP. Whether it can be aired as it stands is a separate question:
+//! [`CapAlert::policy_findings`] (`broadcast.rs`).
 
 mod area;
+mod broadcast;
 mod parse;
 mod resource;
+mod schema;
+
+pub use schema::DSIG_NAMESPACE;
 
 use serde::Serialize;
 
 use super::alert::{Alert, AlertArea, AlertRef, DocumentKind, Resource};
 use super::geo::{Circle, Polygon};
-use super::reason::{Reason, ReasonCode};
+use super::reason::Reason;
 use super::time::AlertTime;
 use super::vocab::{Category, Certainty, MsgType, ResponseType, Scope, Severity, Status, Urgency};
 use super::EmergencyError;
@@ -147,12 +154,47 @@ impl CapAlert {
         Self::from_element(&root)
     }
 
-    /// Validates an already parsed (safe) XML tree.
+    /// Validates an already parsed (safe) XML tree: the schema, then CAP's own rules.
     ///
     /// # Errors
-    /// [`EmergencyError::Invalid`] with every problem found.
+    /// [`EmergencyError::Invalid`] with every problem found, each once.
     pub fn from_element(root: &super::xml::Element) -> Result<Self, EmergencyError> {
-        parse::alert(root).map_err(EmergencyError::Invalid)
+        let mut found = super::reason::Reasons::default();
+        // A root in another namespace (CAP 1.1, none) is one Namespace reason from the rule
+        // walk; checking its children against 1.2 would only repeat it for each.
+        if root.name == "alert" && root.namespace.as_deref() == Some(CAP_NAMESPACE) {
+            schema::check(root, &mut found);
+        }
+        let mut reasons = found.0;
+        match parse::alert(root) {
+            Ok(cap) if reasons.is_empty() => return Ok(cap),
+            Ok(_) => {}
+            Err(more) => {
+                // One problem, one reason: a rule finding at, above or below a place the
+                // schema already reported on says the same thing again.
+                let related = |a: &str, b: &str| {
+                    a == b
+                        || a.strip_prefix(b).is_some_and(|t| t.starts_with('/'))
+                        || b.strip_prefix(a).is_some_and(|t| t.starts_with('/'))
+                };
+                let fresh: Vec<Reason> =
+                    more.into_iter().filter(|m| !reasons.iter().any(|s| related(&m.path, &s.path))).collect();
+                reasons.extend(fresh);
+            }
+        }
+        Err(EmergencyError::Invalid(reasons))
+    }
+
+    /// Broadcast-policy findings: valid CAP that cannot be aired as it stands (an Alert or
+    /// Update without `info` or `area`, a `restriction` on a non-Restricted alert, `expires`
+    /// not after `sent` or `effective`). Empty when the message can go on air.
+    pub fn policy_findings(&self) -> Vec<Reason> {
+        broadcast::policy(self)
+    }
+
+    /// Warnings that decide nothing (a resource `size` that differs from its content).
+    pub fn warnings(&self) -> Vec<Reason> {
+        broadcast::warnings(self)
     }
 
     /// The `info` Kapok airs: the first in Chinese (`zh…`), else the first.
@@ -160,11 +202,10 @@ impl CapAlert {
         self.infos.iter().find(|i| i.language.to_ascii_lowercase().starts_with("zh")).or_else(|| self.infos.first())
     }
 
-    /// Maps to the internal model, checking the rules shared by all forms.
-    ///
-    /// # Errors
-    /// [`EmergencyError::Invalid`] when an Alert/Update carries no `info`/`area`.
-    pub fn to_alert(&self) -> Result<Alert, EmergencyError> {
+    /// Maps to the internal model. The primary info gives the event, texts and areas; an
+    /// Alert without info maps to an alert with no event and no area, which
+    /// [`Self::policy_findings`] reports.
+    pub fn to_alert(&self) -> Alert {
         let info = self.primary_info();
         let areas = info
             .map(|i| {
@@ -184,7 +225,7 @@ impl CapAlert {
                     .collect()
             })
             .unwrap_or_default();
-        let alert = Alert {
+        Alert {
             origin: DocumentKind::Cap,
             id: self.identifier.clone(),
             sender: self.sender.clone(),
@@ -208,27 +249,6 @@ impl CapAlert {
             expires: info.and_then(|i| i.expires),
             resources: info.map(|i| i.resources.clone()).unwrap_or_default(),
             language: info.map_or_else(|| "en-US".to_string(), |i| i.language.clone()),
-        };
-        let mut reasons = Vec::new();
-        if self.msg_type.airs() && self.infos.is_empty() {
-            reasons.push(Reason::new(
-                ReasonCode::Missing,
-                format!("a CAP {} for broadcast needs an info block", self.msg_type),
-                "/alert/info",
-            ));
-        } else {
-            // Per-info checks (references, times) were made by the parser; only the
-            // area requirement remains.
-            for (code, message, field) in super::alert::common_problems(&alert) {
-                if field == "areas" {
-                    reasons.push(Reason::new(code, message, "/alert/info/area"));
-                }
-            }
-        }
-        if reasons.is_empty() {
-            Ok(alert)
-        } else {
-            Err(EmergencyError::Invalid(reasons))
         }
     }
 }

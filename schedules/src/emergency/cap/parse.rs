@@ -1,4 +1,8 @@
-//! The CAP 1.2 element walker: every rule, every problem collected with its path.
+//! The CAP 1.2 rules the schema cannot state (CAP 1.2 §3.2: identifier and sender forms,
+//! `Restricted` needs `restriction`, `Private` needs `addresses`, references, polygons,
+//! circles, resources), read into a typed [`CapAlert`], every problem collected with its path.
+//! Element order, cardinality and enumerations are `schema.rs`'s; a problem both find is
+//! reported once. Broadcast policy (no info, no area, …) is `broadcast.rs`'s, not here.
 
 use super::area::area;
 use super::resource::resource;
@@ -45,11 +49,6 @@ pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
         Some(Scope::Restricted) if restriction.is_none() => {
             r.push(C::Restriction, "scope Restricted requires a restriction", "/alert/restriction")
         }
-        Some(s) if s != Scope::Restricted && restriction.is_some() => r.push(
-            C::Restriction,
-            format!("restriction is only used with scope Restricted, not {s}"),
-            "/alert/restriction",
-        ),
         _ => {}
     }
     if scope == Some(Scope::Private) && addresses.is_none() {
@@ -59,7 +58,7 @@ pub(super) fn alert(root: &Element) -> Result<CapAlert, Vec<Reason>> {
     let infos: Vec<CapInfo> = root
         .children_named("info")
         .enumerate()
-        .filter_map(|(i, el)| info(el, &format!("/alert/info[{i}]"), sent, &mut r))
+        .filter_map(|(i, el)| info(el, &format!("/alert/info[{i}]"), &mut r))
         .collect();
     match (identifier, sender, sent, status, msg_type, scope) {
         (Some(identifier), Some(sender), Some(sent), Some(status), Some(msg_type), Some(scope)) if r.is_empty() => {
@@ -177,7 +176,7 @@ fn references(
     out
 }
 
-fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> Option<CapInfo> {
+fn info(el: &Element, path: &str, r: &mut Reasons) -> Option<CapInfo> {
     let before = r.0.len();
     let categories: Vec<Category> = el
         .children_named("category")
@@ -205,20 +204,6 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
     let effective = time(el, "effective", path, false, r);
     let onset = time(el, "onset", path, false, r);
     let expires = time(el, "expires", path, false, r);
-    if let (Some(expires), Some(sent)) = (expires, sent) {
-        if expires <= sent {
-            r.push(C::TimeOrder, format!("expires {expires} is not after sent {sent}"), &format!("{path}/expires"));
-        }
-    }
-    if let (Some(expires), Some(effective)) = (expires, effective) {
-        if expires <= effective {
-            r.push(
-                C::TimeOrder,
-                format!("expires {expires} is not after effective {effective}"),
-                &format!("{path}/expires"),
-            );
-        }
-    }
     let event_codes = named_values(el, "eventCode", path, r);
     let parameters = named_values(el, "parameter", path, r);
     let resources: Vec<Resource> = el
@@ -256,16 +241,19 @@ fn info(el: &Element, path: &str, sent: Option<AlertTime>, r: &mut Reasons) -> O
     })
 }
 
+/// `eventCode`, `parameter` or `geocode` pairs. The `valueName` must name something; the
+/// `value` may be empty (an `xs:string`, and Google's CAP library's own valid alerts have
+/// `<value/>`).
 pub(super) fn named_values(el: &Element, name: &str, parent: &str, r: &mut Reasons) -> Vec<NamedValue> {
     el.children_named(name)
         .enumerate()
         .filter_map(|(i, nv)| {
             let path = format!("{parent}/{name}[{i}]");
-            match (nv.child_text("valueName"), nv.child_text("value")) {
-                (Some(n), Some(v)) => Some(NamedValue { value_name: n.to_string(), value: v.to_string() }),
+            match (nv.child_text("valueName"), nv.child("value")) {
+                (Some(n), Some(v)) => Some(NamedValue { value_name: n.to_string(), value: v.text.clone() }),
                 _ => {
                     let code = if name == "geocode" { C::InvalidGeocode } else { C::Missing };
-                    r.push(code, format!("{name} needs both valueName and value"), &path);
+                    r.push(code, format!("{name} needs a valueName and a value"), &path);
                     None
                 }
             }

@@ -1,5 +1,6 @@
 //! CAP `<resource>`: fields, digest, and the embedded `derefUri` content checked against
-//! `size` and `digest`.
+//! `digest`. `size` is the "approximate size" (CAP 1.2 §3.2.3): one that differs from the
+//! content is a warning (`broadcast.rs`), not an invalid message.
 
 use base64::Engine as _;
 
@@ -41,13 +42,6 @@ pub(super) fn resource(el: &Element, path: &str, r: &mut Reasons) -> Option<Reso
         match base64::engine::general_purpose::STANDARD.decode(compact) {
             Err(e) => r.push(C::InvalidResource, format!("derefUri is not base64: {e}"), &format!("{path}/derefUri")),
             Ok(content) => {
-                if size.is_some_and(|s| s != content.len() as u64) {
-                    r.push(
-                        C::InvalidResource,
-                        format!("size says {} bytes, derefUri holds {}", size.unwrap_or(0), content.len()),
-                        &format!("{path}/size"),
-                    );
-                }
                 if digest.as_ref().is_some_and(|d| !d.matches(&content)) {
                     r.push(C::InvalidResource, "digest does not match the derefUri content", &format!("{path}/digest"));
                 }
