@@ -220,6 +220,22 @@ impl EmergencyDesk {
         self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note)
     }
 
+    /// Takes in an alert from a verified EBD package (`schedules::emergency::ebd`, through
+    /// `crate::platform`): already parsed and authenticated, its areas cut to the network and
+    /// its audio attached; `signer` is the `CertSN` whose key signed the package.
+    ///
+    /// # Errors
+    /// As [`Self::receive`]. Nothing airs then.
+    pub fn receive_ebd(
+        &self,
+        alert: schedules::emergency::Alert,
+        now: DateTime<Utc>,
+        signer: &str,
+    ) -> Result<Receipt, DeskError> {
+        let note = format!("EBD package signed by platform key {signer}");
+        self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note)
+    }
+
     /// The configured signed sources and replay window.
     pub fn authority(&self) -> Arc<Authority> {
         self.authority.lock().map(|a| a.clone()).unwrap_or_default()
