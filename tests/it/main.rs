@@ -9,6 +9,7 @@ mod alert_memory;
 mod api;
 mod cli;
 mod common;
+mod ebd_platform;
 mod ingest;
 mod onair;
 mod playout_node;
