@@ -55,6 +55,15 @@ if [ ! -x "$tools/moto/bin/moto_server" ]; then
   "$tools/moto/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 fi
 
+# The EBD upper-platform simulator (tests/sim/ebd_platform.py) signs with SM2 through gmssl,
+# pinned, in its own venv like moto (tests/it/ebd_platform.rs finds it there).
+if [ ! -x "$tools/ebdsim/bin/python" ] || ! "$tools/ebdsim/bin/python" -c 'import gmssl' 2>/dev/null; then
+  echo "setup: installing gmssl 3.2.2 into $tools/ebdsim"
+  mkdir -p "$tools"
+  python3 -m venv "$tools/ebdsim"
+  "$tools/ebdsim/bin/pip" install --quiet --disable-pip-version-check 'gmssl==3.2.2'
+fi
+
 # The browser UI builds with Vite 7, which needs Node.js 20.19 or newer (Debian 12's own
 # nodejs is 18: use the machine's Node 20+, e.g. from NodeSource).
 if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' 2>/dev/null; then

@@ -12,6 +12,7 @@ pub mod desk;
 pub mod metrics;
 pub mod node;
 pub mod onair;
+pub mod platform;
 pub mod server;
 pub mod telemetry;
 

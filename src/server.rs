@@ -24,6 +24,8 @@ pub struct Application {
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
     watch: Option<ingest::watch::Watcher>,
+    /// The emergency-broadcast platform link, when configured (`crate::platform`).
+    platform: Option<crate::platform::Platform>,
     /// CAP feeds polled into the emergency desk.
     feeds: crate::desk::feed::FeedSettings,
 }
@@ -73,6 +75,7 @@ impl Application {
         })?;
         let watch = crate::components::watcher(config, store.clone(), media.clone());
         let authority = config.alerts.authority()?;
+        let platform_keys = authority.ebd_keys.clone();
         let policy = config.alerts.policy()?;
         let desk = crate::desk::EmergencyDesk::new(config.data.join("work"))
             .with_authority(authority)
@@ -83,6 +86,19 @@ impl Application {
         let on_air_list = crate::metrics::OnAirChannels::default();
         let mut state = AppState::new(store, media, std::sync::Arc::new(desk.clone()))
             .with_channels(std::sync::Arc::new(on_air_list.clone()));
+        let platform = match &config.ebd {
+            Some(s) => Some(crate::platform::Platform::new(
+                s.clone(),
+                platform_keys,
+                desk.clone(),
+                state.store.clone(),
+                &config.data,
+            )?),
+            None => None,
+        };
+        if let Some(p) = &platform {
+            state = state.with_ebd(std::sync::Arc::new(p.clone()));
+        }
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
         // Alerts known before a restart stay known (Cancel and Update find them); see
@@ -101,6 +117,7 @@ impl Application {
             on_air: false,
             watch,
             feeds: config.alerts.feed_settings(),
+            platform,
         })
     }
 
@@ -177,6 +194,9 @@ impl Application {
             self.feeds.clone(),
             stopped(),
         ));
+        if let Some(p) = self.platform {
+            tasks.spawn(p.run(stopped()));
+        }
         tasks.spawn(crate::desk::log::run_timer(self.desk.clone(), self.state.store.clone(), stopped()));
         tracing::info!(%addr, "kapok listening");
         let store = self.state.store.clone();

@@ -2,6 +2,7 @@
 //! derived from the data directory. Every problem names the setting it is about.
 
 pub mod alerts;
+pub mod ebd;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -47,6 +48,8 @@ pub struct Config {
     pub watch_dir: Option<PathBuf>,
     /// Signed emergency-alert sources (see `alert_sources`).
     pub alerts: crate::config::alerts::AlertSources,
+    /// The emergency-broadcast platform exchange, when `ebd_ebrid` is set (see `config::ebd`).
+    pub ebd: Option<crate::config::ebd::EbdSettings>,
     /// Ranked searches run in the database at once, the rest waiting their turn (default
     /// `cores × 3 / 2 + 1`; see [`catalog::Store::set_search_concurrency`]).
     pub search_concurrency: usize,
@@ -111,6 +114,15 @@ struct FileConfig {
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
     alert_coverage_file: Option<PathBuf>,
+    ebd_ebrid: Option<String>,
+    ebd_platform_ebrid: Option<String>,
+    ebd_platform_url: Option<String>,
+    ebd_url: Option<String>,
+    ebd_signing_key_file: Option<PathBuf>,
+    ebd_cert_sn: Option<String>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    ebd_heartbeat_s: Option<u64>,
+    ebd_routine_policy: Option<String>,
     #[serde(default, deserialize_with = "lenient::number")]
     search_concurrency: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
@@ -147,6 +159,14 @@ pub const SETTINGS: &[&str] = &[
     "alert_feed_allow_unsigned",
     "alert_policy_file",
     "alert_coverage_file",
+    "ebd_ebrid",
+    "ebd_platform_ebrid",
+    "ebd_platform_url",
+    "ebd_url",
+    "ebd_signing_key_file",
+    "ebd_cert_sn",
+    "ebd_heartbeat_s",
+    "ebd_routine_policy",
     "search_concurrency",
     "loudness_target",
     "loudness_targets",
@@ -313,6 +333,16 @@ impl Config {
             )?
             .with_policy_file(f.alert_policy_file)
             .with_coverage_file(f.alert_coverage_file),
+            ebd: crate::config::ebd::EbdSettings::parse(crate::config::ebd::EbdRaw {
+                ebrid: f.ebd_ebrid,
+                platform_ebrid: f.ebd_platform_ebrid,
+                platform_url: f.ebd_platform_url,
+                url: f.ebd_url,
+                signing_key_file: f.ebd_signing_key_file,
+                cert_sn: f.ebd_cert_sn,
+                heartbeat_s: f.ebd_heartbeat_s,
+                routine_policy: f.ebd_routine_policy,
+            })?,
             loudness,
             worker_concurrency,
             worker_lease,

@@ -197,11 +197,8 @@ impl EmergencyDesk {
         sender: Actor,
         scope: SenderScope,
     ) -> Result<Receipt, DeskError> {
-        let report = validate_document(document);
-        let alert = match (report.valid, report.alert) {
-            (true, Some(a)) => a,
-            _ => return Err(DeskError::Invalid(report.reasons)),
-        };
+        // CAP validity and the broadcast policy (an Alert without info or area …) both decide.
+        let alert = validate_document(document).into_broadcast_alert().map_err(DeskError::Invalid)?;
         let note = format!("sent by {}", sender.as_str());
         self.take_in(alert, now, sender, note, &scope)
     }
@@ -221,8 +218,9 @@ impl EmergencyDesk {
         now: DateTime<Utc>,
     ) -> Result<Receipt, DeskError> {
         let report = validate_document(document);
-        if !report.valid {
-            return Err(DeskError::Invalid(report.reasons));
+        let refusals = report.broadcast_refusals();
+        if !refusals.is_empty() {
+            return Err(DeskError::Invalid(refusals));
         }
         let signer = match self.authority().authenticate(&report, document, detached, now) {
             Ok(Authenticated::Signature { key }) => key,
@@ -238,6 +236,22 @@ impl EmergencyDesk {
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
         let note = format!("signed by configured key {signer}");
         self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network)
+    }
+
+    /// Takes in an alert from a verified EBD package (`schedules::emergency::ebd`, through
+    /// `crate::platform`): already parsed and authenticated, its areas cut to the network and
+    /// its audio attached; `signer` is the `CertSN` whose key signed the package.
+    ///
+    /// # Errors
+    /// As [`Self::receive`]. Nothing airs then.
+    pub fn receive_ebd(
+        &self,
+        alert: schedules::emergency::Alert,
+        now: DateTime<Utc>,
+        signer: &str,
+    ) -> Result<Receipt, DeskError> {
+        let note = format!("EBD package signed by platform key {signer}");
+        self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note, &SenderScope::Network)
     }
 
     /// The configured signed sources and replay window.

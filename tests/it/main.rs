@@ -10,6 +10,7 @@ mod alert_on_air;
 mod api;
 mod cli;
 mod common;
+mod ebd_platform;
 mod ingest;
 mod onair;
 mod playout_node;

@@ -87,10 +87,16 @@ pub fn upload_api() -> OpenApiRouter<AppState> {
     ))
 }
 
-/// The OpenAPI document of [`api`] and [`upload_api`].
+/// The EBD exchange route: packages with audio, outside [`BODY_LIMIT`] (its own limit).
+pub fn ebd_api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(crate::routes::ebd::receive_ebd))
+}
+
+/// The OpenAPI document of [`api`], [`upload_api`] and [`ebd_api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api().split_for_parts().1;
     doc.merge(upload_api().split_for_parts().1);
+    doc.merge(ebd_api().split_for_parts().1);
     doc
 }
 
@@ -110,11 +116,14 @@ fn assemble(state: AppState, ui: Option<axum::routing::MethodRouter>) -> Router 
     let (router, mut doc) = api().split_for_parts();
     let (uploads, upload_doc) = upload_api().split_for_parts();
     doc.merge(upload_doc);
+    let (ebd, ebd_doc) = ebd_api().split_for_parts();
+    doc.merge(ebd_doc);
     let doc = std::sync::Arc::new(doc);
     // Every route but the uploads' buffers at most BODY_LIMIT; upload bodies stream.
     let router = router
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(uploads.layer(axum::middleware::map_response(uploads::tus_resumable)));
+        .merge(uploads.layer(axum::middleware::map_response(uploads::tus_resumable)))
+        .merge(ebd.layer(axum::extract::DefaultBodyLimit::max(crate::routes::ebd::EBD_BODY_LIMIT)));
     let router = router.route("/api/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))));
     // For Prometheus, outside /api and its document; unauthenticated (see `crate::routes::metrics`).
     let router = router.route("/metrics", get(crate::routes::metrics::metrics));

@@ -33,6 +33,8 @@ pub struct AppState {
     pub tokens: Arc<crate::cache::tokens::TokenCache>,
     /// The channels on air in this process, whose metrics `GET /metrics` serves.
     pub on_air: Arc<dyn crate::routes::metrics::ChannelMetrics>,
+    /// The emergency-broadcast platform exchange (`POST /api/ebd`), when configured.
+    pub ebd: Option<Arc<dyn crate::routes::ebd::EbdEndpoint>>,
 }
 
 impl AppState {
@@ -53,7 +55,14 @@ impl AppState {
             candidates: Arc::default(),
             desk,
             on_air: Arc::new(crate::routes::metrics::NoChannels),
+            ebd: None,
         }
+    }
+
+    /// This state, answering `POST /api/ebd` through `endpoint`.
+    pub fn with_ebd(mut self, endpoint: Arc<dyn crate::routes::ebd::EbdEndpoint>) -> Self {
+        self.ebd = Some(endpoint);
+        self
     }
 
     /// This state, serving the metrics of `channels` at `/metrics`.

@@ -1,16 +1,18 @@
 //! GY/T 385 emergency broadcast messages (应急广播消息) in their EBD envelope.
 //!
-//! The element names follow the EBD/EBM structure used by the national emergency
-//! broadcasting platform specifications (GD/J 089 family, carried into GY/T 385-2023),
-//! written from memory of those documents — the standard's text was not available here, so
-//! treat the names as *probable*, and see `docs/emergency.md`. Namespaces are ignored
-//! (local names only), so prefixed or namespaced envelopes parse the same.
+//! The element names follow the EBD/EBM structure of the 2018 interim specifications
+//! (GD/J 082 message format, GD/J 083 platform interface; replaced by the GY/T 383–391
+//! series in 2023) as public vendor implementations write them — the standard's text was
+//! not available here; the details that rest on those implementations are listed in
+//! [`super::ebd::vendor`], and `docs/emergency.md` says which source backs what. Namespaces
+//! are ignored (local names only), so prefixed or namespaced envelopes parse the same.
 //!
 //! ```text
 //! EBD: EBDVersion? EBDID EBDType(=EBM) SRC/EBRID DEST? EBDTime
 //!   EBM: EBMVersion? EBMID
 //!     MsgBasicInfo: MsgType(1 publish | 2 cancel) SenderName? SenderCode? SendTime?
-//!                   EventType Severity(1..4) StartTime EndTime
+//!                   EventType Severity(1..4 | 0 unknown | 10 routine | 15 test | 21..23 drill)
+//!                   StartTime EndTime
 //!     MsgContent:   LanguageCode MsgTitle MsgDesc AreaCode(list)
 //!                   Auxiliary*: AuxiliaryType AuxiliaryDesc Size? Digest?
 //! ```
@@ -34,6 +36,44 @@ pub enum EbmMsgType {
     Publish,
     /// `2`: cancel broadcasting (取消播发).
     Cancel,
+}
+
+/// The `Severity` of an EBM: a warning level, or one of the codes that are not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EbmSeverity {
+    /// `1`–`4`: 特别重大, 重大, 较大, 一般.
+    Level(WarningLevel),
+    /// `0`: unknown (未知级别).
+    Unknown,
+    /// `10`: routine broadcasting (日常广播).
+    Routine,
+    /// `15`: a test (测试): never airs publicly.
+    Test,
+    /// `21`–`23`: a drill (演练), airing only where drills are allowed.
+    Drill(u8),
+}
+
+impl EbmSeverity {
+    /// From the written code.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "0" => Some(Self::Unknown),
+            "10" => Some(Self::Routine),
+            "15" => Some(Self::Test),
+            t @ ("21" | "22" | "23") => t.parse().ok().map(Self::Drill),
+            t => WarningLevel::parse(t).map(Self::Level),
+        }
+    }
+
+    /// The CAP-side status: Test for a test, Exercise for a drill, else Actual.
+    pub fn status(self) -> Status {
+        match self {
+            Self::Test => Status::Test,
+            Self::Drill(_) => Status::Exercise,
+            _ => Status::Actual,
+        }
+    }
 }
 
 /// An attachment (audio to air, usually).
@@ -70,8 +110,10 @@ pub struct Ebm {
     pub send_time: AlertTime,
     /// `EventType` code (GB/T 35561 style, e.g. `11B03`).
     pub event_type: Option<String>,
-    /// `Severity` as a warning level.
+    /// `Severity` as a warning level (1–4 only).
     pub level: Option<WarningLevel>,
+    /// `Severity` as written: a level, or unknown, routine, test or drill.
+    pub severity: Option<EbmSeverity>,
     /// `StartTime`.
     pub start: Option<AlertTime>,
     /// `EndTime`.
@@ -152,7 +194,7 @@ impl Ebm {
             id: self.ebm_id.clone(),
             sender: self.sender_code.clone().unwrap_or_else(|| self.source.clone()),
             sent: self.send_time,
-            status: Status::Actual,
+            status: self.severity.map_or(Status::Actual, EbmSeverity::status),
             msg_type,
             references,
             severity: self.level.map_or(Severity::Unknown, WarningLevel::severity),
@@ -170,7 +212,12 @@ impl Ebm {
                 .iter()
                 .map(|a| Resource {
                     desc: a.desc.clone(),
-                    mime_type: mime_of(&a.desc).to_string(),
+                    mime_type: match a.kind.as_str() {
+                        super::ebd::vendor::AUXILIARY_MP3 => "audio/mpeg",
+                        super::ebd::vendor::AUXILIARY_WAV => "audio/wav",
+                        _ => mime_of(&a.desc),
+                    }
+                    .to_string(),
                     size: a.size,
                     uri: Some(a.desc.clone()),
                     digest: a.digest.clone(),
@@ -252,13 +299,21 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
     };
     let level_text =
         if publish { required(basic, "Severity", BASIC, &mut r) } else { basic.and_then(|b| b.child_text("Severity")) };
-    let level = level_text.and_then(|t| {
-        let l = WarningLevel::parse(t);
+    let severity = level_text.and_then(|t| {
+        let l = EbmSeverity::parse(t);
         if l.is_none() {
-            r.push(C::InvalidEnum, format!("Severity {t:?} is not a level 1-4"), &format!("{BASIC}/Severity"));
+            r.push(
+                C::InvalidEnum,
+                format!("Severity {t:?} is not 1-4, 0 (unknown), 10 (routine), 15 (test) or 21-23 (drill)"),
+                &format!("{BASIC}/Severity"),
+            );
         }
         l
     });
+    let level = match severity {
+        Some(EbmSeverity::Level(l)) => Some(l),
+        _ => None,
+    };
     let start = time(basic, "StartTime", BASIC, publish, &mut r);
     let end = time(basic, "EndTime", BASIC, publish, &mut r);
     if let (Some(s), Some(e)) = (start, end) {
@@ -316,6 +371,7 @@ fn from_element(root: &Element) -> Result<Ebm, Vec<Reason>> {
             send_time: send_time.unwrap_or(ebd_time),
             event_type: event_type.map(str::to_string),
             level,
+            severity,
             start,
             end,
             language: language.map(str::to_string),

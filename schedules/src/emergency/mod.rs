@@ -15,6 +15,7 @@ pub mod area_code;
 pub mod authenticate;
 mod c14n;
 pub mod cap;
+pub mod ebd;
 pub mod ebm;
 mod error;
 pub mod feed;

@@ -1,11 +1,13 @@
 //! Detached SM2/SM3 signatures of EBD files (GY/T 385 security, GM/T 0003 SM2 with SM3).
 //!
 //! The EBD file is signed as received, byte for byte; the signature travels in a separate
-//! small XML file. That file's element names are *probable* (from memory of the emergency
-//! broadcasting digital-signature specification, not checked against its text): the
-//! signer's certificate serial or key id in `CertSN` (also accepted: `SignatureCertSN`,
-//! `KeyID`), the value in `SignatureValue` (base64 or hex; raw 64-byte `r‖s` or DER
-//! `SEQUENCE { r INTEGER, s INTEGER }`), and optionally `EBDID` naming the signed EBD.
+//! small XML file (`EBDS_EBDB_<EBDID>.xml` in a package; layout in [`super::ebd::sign`], as
+//! public vendor implementations write it — see [`super::ebd::vendor`]): the signer's
+//! certificate serial in `CertSN`, found at any depth so that both vendor layouts read
+//! (also accepted: `SignatureCertSN`, `KeyID`), the value in `SignatureValue` (base64 or hex;
+//! raw 64-byte `r‖s` or DER `SEQUENCE { r INTEGER, s INTEGER }`), `SignatureAlgorithm` and
+//! `DigestAlgorithm` when present must name SM2 and SM3, and optionally `EBDID` (in
+//! `RelatedEBD`) naming the signed EBD.
 //! Public keys are configured, never fetched: SEC1 points with the signer's distinguishing
 //! identifier (default `1234567812345678`, GM/T 0009).
 
@@ -83,6 +85,14 @@ impl DetachedSignature {
             .iter()
             .find_map(|n| find(&root, n))
             .ok_or_else(|| fail("signature names no key (CertSN)".into()))?;
+        if let Some(alg) = find(&root, "SignatureAlgorithm") {
+            if !super::ebd::vendor::ACCEPTED_SIGNATURE_ALGORITHMS.iter().any(|a| a.eq_ignore_ascii_case(alg)) {
+                return Err(fail(format!("SignatureAlgorithm {alg:?} is not SM2 (with SM3)")));
+            }
+        }
+        if let Some(alg) = find(&root, "DigestAlgorithm").filter(|a| !a.eq_ignore_ascii_case("SM3")) {
+            return Err(fail(format!("DigestAlgorithm {alg:?} is not SM3")));
+        }
         let value = find(&root, "SignatureValue").ok_or_else(|| fail("signature has no SignatureValue".into()))?;
         let raw = decode(value).ok_or_else(|| fail("SignatureValue is neither base64 nor hex".into()))?;
         let rs = if raw.len() == 64 {

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod centres;
 pub mod channels;
+pub mod ebd;
 pub mod health;
 pub mod jobs;
 pub mod metrics;

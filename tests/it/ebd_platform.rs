@@ -1,0 +1,94 @@
+//! The EBD exchange against an independent upper-platform simulator
+//! (`tests/sim/ebd_platform.py`, Python with `gmssl`, written from the protocol's description):
+//! a real `kapok serve` on a fresh data directory receives the simulator's signed packages on
+//! `POST /api/ebd`, and sends its heartbeats and reports to the simulator's listener, whose
+//! signatures the simulator checks with Kapok's public key.
+
+use std::process::Command;
+
+use crate::common::serve;
+
+/// The simulator's Python: `KAPOK_TEST_EBD_PYTHON`, else the venv `scripts/setup-debian.sh`
+/// makes (`$KAPOK_TOOLS/ebdsim`, default `~/.cache/kapok/ebdsim`).
+fn python() -> String {
+    if let Ok(p) = std::env::var("KAPOK_TEST_EBD_PYTHON") {
+        return p;
+    }
+    let tools = std::env::var("KAPOK_TOOLS")
+        .unwrap_or_else(|_| format!("{}/.cache/kapok", std::env::var("HOME").unwrap_or_default()));
+    let p = format!("{tools}/ebdsim/bin/python");
+    assert!(
+        std::path::Path::new(&p).exists(),
+        "{p} is missing: run scripts/setup-debian.sh (it installs gmssl for the EBD platform simulator)"
+    );
+    p
+}
+
+fn sim(py: &str, args: &[&str]) -> std::process::Output {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sim/ebd_platform.py");
+    Command::new(py).arg(script).args(args).output().unwrap()
+}
+
+fn keypair(py: &str) -> (String, String) {
+    let out = sim(py, &["keygen"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (v["private"].as_str().unwrap().to_string(), v["public"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn the_platform_simulator_gets_signed_answers_heartbeats_and_reports_none_lost_while_it_is_down() {
+    let py = python();
+    let (kapok_private, kapok_public) = keypair(&py);
+    let (platform_private, platform_public) = keypair(&py);
+    let data = tempfile::tempdir().unwrap();
+    let key = data.path().join("kapok-sm2.hex");
+    std::fs::write(&key, &kapok_private).unwrap();
+    let port = testkit::net::free_port();
+    let server = serve(&[
+        ("KAPOK_DATA", data.path().join("data").display().to_string()),
+        ("KAPOK_EBD_EBRID", "34510421000000000000001".into()),
+        ("KAPOK_EBD_PLATFORM_EBRID", "24510400000000000000001".into()),
+        ("KAPOK_EBD_PLATFORM_URL", format!("http://127.0.0.1:{port}/")),
+        ("KAPOK_EBD_SIGNING_KEY_FILE", key.display().to_string()),
+        ("KAPOK_EBD_CERT_SN", "KAPOK0001".into()),
+        ("KAPOK_EBD_HEARTBEAT_S", "2".into()),
+        ("KAPOK_ALERT_SM2_KEYS", format!("5A5A0001={platform_public}")),
+    ]);
+    let cases = [
+        "heartbeat",
+        "valid_ebm",
+        "test_severity",
+        "drill",
+        "tampered",
+        "traversal",
+        "huge_entry",
+        "missing_field",
+        "outside_only",
+        "cancel",
+        "omd",
+        "platform_down",
+    ];
+    let port = port.to_string();
+    let mut args = vec![
+        "run",
+        "--kapok",
+        &server.base,
+        "--kapok-public",
+        &kapok_public,
+        "--private",
+        &platform_private,
+        "--listen",
+        &port,
+        "--down-seconds",
+        "10",
+    ];
+    args.extend(cases);
+    let out = sim(&py, &args);
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(out.status.success(), "simulator cases failed:\n{report}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report.lines().filter(|l| l.contains("\"ok\": true")).count(), cases.len(), "{report}");
+    // Nothing from the package with "../" was written anywhere near the data directory.
+    assert!(!data.path().join("escape.mp3").exists() && !data.path().join("data/escape.mp3").exists());
+}
