@@ -208,8 +208,8 @@ fn picture_box(ts: &[u8], dir: &std::path::Path, at: f64, (x, y, w, h): (f64, f6
     let mut n = 0f32;
     for yy in y0..y1 {
         for xx in x0..x1 {
-            for c in 0..3 {
-                sum[c] += f32::from(out.stdout[(yy * sw + xx) * 3 + c]);
+            for (c, total) in sum.iter_mut().enumerate() {
+                *total += f32::from(out.stdout[(yy * sw + xx) * 3 + c]);
             }
             n += 1.0;
         }
