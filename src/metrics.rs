@@ -25,6 +25,12 @@ impl OnAirChannels {
         }
     }
 
+    /// The channels off air now (every output down), each with how long, in seconds.
+    pub fn off_air(&self) -> Vec<(String, f64)> {
+        let list = self.0.read().map(|l| l.clone()).unwrap_or_default();
+        list.iter().filter_map(|(s, h)| h.status().off_air_s.map(|secs| (s.clone(), secs))).collect()
+    }
+
     /// Every channel's metrics, each metric family once.
     pub fn prometheus(&self) -> String {
         let list = self.0.read().map(|l| l.clone()).unwrap_or_default();

@@ -63,6 +63,8 @@ struct Inner {
     seq: AtomicU64,
     known: Mutex<BTreeMap<String, Known>>,
     wake: tokio::sync::Notify,
+    /// The channels on air, whose off-air state makes `EBRBSState` fault / recovered.
+    channels: Option<crate::metrics::OnAirChannels>,
 }
 
 /// The platform link of one server. Cheap to clone.
@@ -102,8 +104,18 @@ impl Platform {
                 seq: AtomicU64::new(seq),
                 known: Mutex::new(known),
                 wake: tokio::sync::Notify::new(),
+                channels: None,
             }),
         })
+    }
+
+    /// This link, reporting a fault while any of `channels` is off air (every output down)
+    /// and recovered when all are back. Call before the link is shared.
+    pub fn with_channels(mut self, channels: crate::metrics::OnAirChannels) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.channels = Some(channels);
+        }
+        self
     }
 
     fn header(&self, heartbeat: bool, related: Option<String>, now: DateTime<Utc>) -> Header {
@@ -149,9 +161,15 @@ impl Platform {
         if self.inner.settings.platform_url.is_none() {
             return;
         }
-        let h = self.header(kind == EbdType::ConnectionCheck, related, now);
+        let heartbeat = kind == EbdType::ConnectionCheck;
+        let h = self.header(heartbeat, related, now);
         let tar = self.package(&h, build(&h), now);
         let outbox = self.inner.dir.join("outbox");
+        if heartbeat {
+            // A heartbeat says only "alive now": the newest supersedes any still waiting, so a
+            // long outage leaves one in the spool, not one per interval. Reports all stay.
+            remove_spooled_heartbeats(&outbox);
+        }
         let name = format!("{:020}-{}.tar", self.inner.seq.fetch_add(1, Ordering::Relaxed), h.id);
         let tmp = outbox.join(format!(".{name}.tmp"));
         let written = std::fs::write(&tmp, &tar).and_then(|()| std::fs::rename(&tmp, outbox.join(&name)));
@@ -220,7 +238,7 @@ impl Platform {
                             receipt.key,
                             receipt.channels.len()
                         );
-                        for n in notes {
+                        for n in receipt.note.into_iter().chain(notes) {
                             desc.push_str("; ");
                             desc.push_str(&n);
                         }
@@ -396,6 +414,7 @@ impl Platform {
         let sender = tokio::spawn(self.clone().deliver(url.clone()));
         let mut heartbeat = tokio::time::interval(self.inner.settings.heartbeat);
         let mut reports = tokio::time::interval(Duration::from_secs(1));
+        let mut fault = false;
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -404,7 +423,15 @@ impl Platform {
                     let now = Utc::now();
                     self.send_up(EbdType::ConnectionCheck, None, now, |h| report::connection_check(h, now));
                 }
-                _ = reports.tick() => self.report_changes(Utc::now()).await,
+                _ = reports.tick() => {
+                    let now = Utc::now();
+                    let off = self.inner.channels.as_ref().map(|c| c.off_air()).unwrap_or_default();
+                    if let Some((state, desc)) = fault_change(&mut fault, &off) {
+                        tracing::warn!(state, %desc, "EBRBSState reported");
+                        self.send_state(state, &desc, now);
+                    }
+                    self.report_changes(now).await;
+                }
             }
         }
         self.send_state(vendor::rbs_state::OFF, "off", Utc::now());
@@ -457,9 +484,47 @@ impl Platform {
             }
             let reply = answer.bytes().await.unwrap_or_default();
             log_reply(&reply, &self.inner.keys);
-            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            match std::fs::remove_file(&path) {
+                // A newer heartbeat superseded it meanwhile.
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.to_string()),
+                _ => {}
+            }
         }
         Ok(())
+    }
+}
+
+/// The `EBRBSState` to report when the channels' off-air state changed: fault (3) when a
+/// channel went off air (every output down) while none was, recovered (4) when the last one
+/// came back. `fault` is the state last reported, updated.
+fn fault_change(fault: &mut bool, off_air: &[(String, f64)]) -> Option<(u8, String)> {
+    match (*fault, off_air.is_empty()) {
+        (false, false) => {
+            *fault = true;
+            let names: Vec<String> = off_air.iter().map(|(c, s)| format!("{c} ({s:.0} s)")).collect();
+            Some((vendor::rbs_state::FAULT, format!("off air: {}", names.join(", "))))
+        }
+        (true, true) => {
+            *fault = false;
+            Some((vendor::rbs_state::RECOVERED, "every channel back on air".into()))
+        }
+        _ => None,
+    }
+}
+
+/// Removes the heartbeats waiting in `outbox` (spool names are `<seq>-<EBDID>.tar`; a
+/// heartbeat's EBDID has its own prefix, [`vendor::EBDID_HEARTBEAT_PREFIX`]).
+fn remove_spooled_heartbeats(outbox: &Path) {
+    let Ok(entries) = std::fs::read_dir(outbox) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let heartbeat = name
+            .strip_suffix(".tar")
+            .and_then(|n| n.split_once('-'))
+            .is_some_and(|(_, id)| id.starts_with(vendor::EBDID_HEARTBEAT_PREFIX));
+        if heartbeat && !name.starts_with('.') {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -513,5 +578,37 @@ impl EbdEndpoint for Platform {
     fn receive(&self, package: Result<Vec<u8>, String>, now: DateTime<Utc>) -> BoxFuture<'static, Reply> {
         let me = self.clone();
         Box::pin(async move { me.handle(package, now).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_off_air_is_a_fault_once_and_all_back_is_recovered_once() {
+        let mut fault = false;
+        assert_eq!(fault_change(&mut fault, &[]), None);
+        let off = vec![("pzh-demo-tv".to_string(), 12.0)];
+        let (state, desc) = fault_change(&mut fault, &off).unwrap();
+        assert_eq!((state, desc.as_str()), (vendor::rbs_state::FAULT, "off air: pzh-demo-tv (12 s)"));
+        assert_eq!(fault_change(&mut fault, &off), None, "reported once while it lasts");
+        let both = vec![off[0].clone(), ("pzh-demo-radio".to_string(), 1.0)];
+        assert_eq!(fault_change(&mut fault, &both), None);
+        assert_eq!(fault_change(&mut fault, &[]).map(|s| s.0), Some(vendor::rbs_state::RECOVERED));
+        assert_eq!(fault_change(&mut fault, &[]), None);
+    }
+
+    #[test]
+    fn a_new_heartbeat_supersedes_spooled_ones_and_reports_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["001-01345.tar", "002-10345.tar", "003-01345.tar", ".004-01345.tar.tmp"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_spooled_heartbeats(dir.path());
+        let mut left: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, [".004-01345.tar.tmp", "002-10345.tar"]);
     }
 }

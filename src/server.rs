@@ -80,20 +80,24 @@ impl Application {
         let desk = crate::desk::EmergencyDesk::new(config.data.join("work"))
             .with_authority(authority)
             .with_policy(policy)
-            .with_coverage(config.alerts.coverage()?);
+            .with_coverage(config.alerts.coverage()?)
+            .with_drill_channels(config.alerts.drill_channels.clone());
         desk.prepare()
             .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("alert speech has nowhere to go: {e}")))?;
         let on_air_list = crate::metrics::OnAirChannels::default();
         let mut state = AppState::new(store, media, std::sync::Arc::new(desk.clone()))
             .with_channels(std::sync::Arc::new(on_air_list.clone()));
         let platform = match &config.ebd {
-            Some(s) => Some(crate::platform::Platform::new(
-                s.clone(),
-                platform_keys,
-                desk.clone(),
-                state.store.clone(),
-                &config.data,
-            )?),
+            Some(s) => Some(
+                crate::platform::Platform::new(
+                    s.clone(),
+                    platform_keys,
+                    desk.clone(),
+                    state.store.clone(),
+                    &config.data,
+                )?
+                .with_channels(on_air_list.clone()),
+            ),
             None => None,
         };
         if let Some(p) = &platform {

@@ -109,7 +109,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Token { command } => user::run_token(config, command),
         Command::Playout { command: None, node } => playout::run_node(config, node),
         Command::Playout { command: Some(command), .. } => playout::run(command),
-        Command::Alert { command } => alert::run(command),
+        Command::Alert { command } => alert::run(config, command),
     }
 }
 

@@ -6,7 +6,8 @@
 //! `alert_feeds` / `KAPOK_ALERT_FEEDS` (URLs), `alert_feed_interval_s` (default 60) and
 //! `alert_feed_allow_unsigned` (default false: feed alerts must be signed); the insertion
 //! policy `alert_policy_file` / `KAPOK_ALERT_POLICY_FILE` (JSON; repeats per severity); channel
-//! coverage polygons `alert_coverage_file` / `KAPOK_ALERT_COVERAGE_FILE`.
+//! coverage polygons `alert_coverage_file` / `KAPOK_ALERT_COVERAGE_FILE`; the channels that air
+//! drills `alert_drill_channels` / `KAPOK_ALERT_DRILL_CHANNELS` (slugs; unset: every channel).
 
 use std::path::PathBuf;
 
@@ -45,6 +46,9 @@ pub struct AlertSources {
     /// A JSON file `{ "CHANNEL": "lat,lon lat,lon …" }`: each channel's coverage polygon (CAP
     /// polygon form), so alerts given by polygon or circle reach the channels they overlap.
     pub coverage_file: Option<PathBuf>,
+    /// The channels (by slug) on which drills (演练: CAP `Exercise`, EBM severity 21–23) air;
+    /// `None` (unset): every channel, as before this setting existed.
+    pub drill_channels: Option<Vec<String>>,
 }
 
 fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -82,6 +86,7 @@ impl AlertSources {
             feed_allow_unsigned: false,
             policy_file: None,
             coverage_file: None,
+            drill_channels: None,
         })
     }
 
@@ -116,6 +121,13 @@ impl AlertSources {
     /// These sources with channel coverage polygons read from `path` (when given).
     pub fn with_coverage_file(mut self, path: Option<PathBuf>) -> Self {
         self.coverage_file = path;
+        self
+    }
+
+    /// These sources with drills airing only on `channels` (slugs), when given.
+    pub fn with_drill_channels(mut self, channels: Option<Vec<String>>) -> Self {
+        self.drill_channels =
+            channels.map(|c| c.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
         self
     }
 

@@ -114,6 +114,8 @@ struct FileConfig {
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
     alert_coverage_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    alert_drill_channels: Option<Vec<String>>,
     ebd_ebrid: Option<String>,
     ebd_platform_ebrid: Option<String>,
     ebd_platform_url: Option<String>,
@@ -159,6 +161,7 @@ pub const SETTINGS: &[&str] = &[
     "alert_feed_allow_unsigned",
     "alert_policy_file",
     "alert_coverage_file",
+    "alert_drill_channels",
     "ebd_ebrid",
     "ebd_platform_ebrid",
     "ebd_platform_url",
@@ -332,7 +335,8 @@ impl Config {
                 f.alert_feed_allow_unsigned.unwrap_or(false),
             )?
             .with_policy_file(f.alert_policy_file)
-            .with_coverage_file(f.alert_coverage_file),
+            .with_coverage_file(f.alert_coverage_file)
+            .with_drill_channels(f.alert_drill_channels),
             ebd: crate::config::ebd::EbdSettings::parse(crate::config::ebd::EbdRaw {
                 ebrid: f.ebd_ebrid,
                 platform_ebrid: f.ebd_platform_ebrid,

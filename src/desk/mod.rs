@@ -99,6 +99,8 @@ pub struct EmergencyDesk {
     pub(crate) flush_lock: Arc<tokio::sync::Mutex<()>>,
     /// Configured coverage polygons by channel id.
     coverage: Arc<HashMap<String, schedules::emergency::geo::Polygon>>,
+    /// The channels (by id) that air drills; `None`: every channel.
+    drill_channels: Arc<Option<Vec<String>>>,
     /// Signing keys of configured sources, and the replay window (replaceable at run time).
     authority: Arc<Mutex<Arc<Authority>>>,
 }
@@ -114,6 +116,7 @@ impl EmergencyDesk {
             font: Arc::default(),
             flush_lock: Arc::default(),
             coverage: Arc::default(),
+            drill_channels: Arc::default(),
             authority: Arc::default(),
         }
     }
@@ -158,10 +161,14 @@ impl EmergencyDesk {
     }
 
     /// Makes a running channel reachable by alerts (with its configured coverage polygon,
-    /// when [`Self::with_coverage`] gave one for its id).
+    /// when [`Self::with_coverage`] gave one for its id, and allowing drills unless
+    /// [`Self::with_drill_channels`] leaves it out).
     pub fn add_channel(&self, mut channel: DeskChannel) {
         if let Some(p) = self.coverage.get(&channel.coverage.id.0) {
             channel.coverage.polygon = Some(p.clone());
+        }
+        if let Some(drills) = self.drill_channels.as_ref() {
+            channel.coverage.allows_drills = drills.contains(&channel.coverage.id.0);
         }
         if let Ok(mut s) = self.state.lock() {
             s.channels.push(channel);
@@ -171,6 +178,13 @@ impl EmergencyDesk {
     /// This desk, giving channels these coverage polygons (by channel id) as they are added.
     pub fn with_coverage(mut self, coverage: HashMap<String, schedules::emergency::geo::Polygon>) -> Self {
         self.coverage = Arc::new(coverage);
+        self
+    }
+
+    /// This desk, airing drills only on `channels` (ids) as they are added (`None`: on every
+    /// channel).
+    pub fn with_drill_channels(mut self, channels: Option<Vec<String>>) -> Self {
+        self.drill_channels = Arc::new(channels);
         self
     }
 
@@ -324,9 +338,11 @@ impl EmergencyDesk {
                 Received::Accepted(t) => t,
             };
         state.record_transitions(&transitions, Some(&alert), Some(&sender));
-        // What a Cancel or Update ended comes off air at once.
+        // What a Cancel or Update ended comes off air at once (an EBM cancel ends its own key).
         for t in &transitions {
-            if t.key != key && matches!(t.to, AlertState::Cancelled | AlertState::Superseded) {
+            if (t.key != key || !alert.msg_type.airs())
+                && matches!(t.to, AlertState::Cancelled | AlertState::Superseded)
+            {
                 state.take_off_air(&t.key);
             }
         }
@@ -334,7 +350,7 @@ impl EmergencyDesk {
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
             state.advance(&key, AlertState::Verified, now, Some(&verified_note));
         }
-        if targeting.withheld.is_none() && !targeting.channels.is_empty() {
+        if alert.msg_type.airs() && targeting.withheld.is_none() && !targeting.channels.is_empty() {
             state.advance(&key, AlertState::Scheduled, now, None);
             let plan = self.policy.plan(&alert, now);
             let drill = alert.status == schedules::emergency::vocab::Status::Exercise;

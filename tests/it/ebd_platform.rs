@@ -2,11 +2,18 @@
 //! (`tests/sim/ebd_platform.py`, Python with `gmssl`, written from the protocol's description):
 //! a real `kapok serve` on a fresh data directory receives the simulator's signed packages on
 //! `POST /api/ebd`, and sends its heartbeats and reports to the simulator's listener, whose
-//! signatures the simulator checks with Kapok's public key.
+//! signatures the simulator checks with Kapok's public key. What aired is checked outside the
+//! protocol as well: the simulator records the demo channels' HLS previews and decodes them
+//! with FFmpeg, and reads each alert's history through the API with a token.
+//!
+//! The server runs with an insertion policy without repeats (so a message runs to its end
+//! within the test) and drills allowed on the radio channel only.
 
 use std::process::Command;
 
-use crate::common::serve;
+use crate::common::{serve, token};
+
+const PASSWORD: &str = "应急-平台-2026-kapok";
 
 /// The simulator's Python: `KAPOK_TEST_EBD_PYTHON`, else the venv `scripts/setup-debian.sh`
 /// makes (`$KAPOK_TOOLS/ebdsim`, default `~/.cache/kapok/ebdsim`).
@@ -37,7 +44,7 @@ fn keypair(py: &str) -> (String, String) {
 }
 
 #[test]
-fn the_platform_simulator_gets_signed_answers_heartbeats_and_reports_none_lost_while_it_is_down() {
+fn the_platform_simulator_sees_its_messages_air_and_gets_signed_answers_and_reports_none_lost_while_it_is_down() {
     let py = python();
     let (kapok_private, kapok_public) = keypair(&py);
     let (platform_private, platform_public) = keypair(&py);
@@ -45,8 +52,15 @@ fn the_platform_simulator_gets_signed_answers_heartbeats_and_reports_none_lost_w
     let key = data.path().join("kapok-sm2.hex");
     std::fs::write(&key, &kapok_private).unwrap();
     let port = testkit::net::free_port();
+    // One airing each (no repeats), the attention signal before it, whatever the severity.
+    let once = r#"{"interrupt":{"mode":"next_frame"},"attention_signal":true,"repeat_count":0,"repeat_interval_s":60}"#;
+    let policy = data.path().join("policy.json");
+    std::fs::write(&policy, format!(r#"{{"extreme":{once},"severe":{once},"unknown":{once}}}"#)).unwrap();
     let server = serve(&[
         ("KAPOK_DATA", data.path().join("data").display().to_string()),
+        ("KAPOK_ADMIN_PASSWORD", PASSWORD.to_string()),
+        ("KAPOK_ALERT_POLICY_FILE", policy.display().to_string()),
+        ("KAPOK_ALERT_DRILL_CHANNELS", "pzh-demo-radio".into()),
         ("KAPOK_EBD_EBRID", "34510421000000000000001".into()),
         ("KAPOK_EBD_PLATFORM_EBRID", "24510400000000000000001".into()),
         ("KAPOK_EBD_PLATFORM_URL", format!("http://127.0.0.1:{port}/")),
@@ -55,11 +69,13 @@ fn the_platform_simulator_gets_signed_answers_heartbeats_and_reports_none_lost_w
         ("KAPOK_EBD_HEARTBEAT_S", "2".into()),
         ("KAPOK_ALERT_SM2_KEYS", format!("5A5A0001={platform_public}")),
     ]);
+    let api_token = token(&data.path().join("data"), "admin");
     let cases = [
+        "on_air_channels",
         "heartbeat",
         "valid_ebm",
-        "test_severity",
         "drill",
+        "test_severity",
         "tampered",
         "traversal",
         "huge_entry",
@@ -80,8 +96,14 @@ fn the_platform_simulator_gets_signed_answers_heartbeats_and_reports_none_lost_w
         &platform_private,
         "--listen",
         &port,
+        "--token",
+        &api_token,
+        "--channels",
+        "pzh-demo-tv,pzh-demo-radio",
+        "--drill-channels",
+        "pzh-demo-radio",
         "--down-seconds",
-        "10",
+        "60",
     ];
     args.extend(cases);
     let out = sim(&py, &args);

@@ -8,6 +8,7 @@
 //! - [`response`]: `EBDResponse` and its result codes;
 //! - [`inbound`]: an unpacked, verified package turned into what to do (an [`Alert`] with its
 //!   audio, a state request, a log request), each refusal with its result code;
+//! - [`inspect`]: what a package holds and what Kapok would answer, for `kapok alert validate`;
 //! - [`report`]: the payloads Kapok sends up (heartbeat, information, state, broadcast
 //!   state and log);
 //! - [`vendor`]: **every detail not confirmed by a standard's text**, in one place.
@@ -18,6 +19,7 @@
 
 pub mod envelope;
 pub mod inbound;
+pub mod inspect;
 pub mod package;
 pub mod report;
 pub mod response;
