@@ -72,7 +72,9 @@ pub fn run(config: Option<&std::path::Path>, command: AlertCommand) -> Result<Ex
 fn validate_package(config: Option<&std::path::Path>, bytes: &[u8]) -> Result<ExitCode, Failure> {
     // The platform's keys, when the configuration has them; a configuration that does not
     // load leaves the signature unchecked (and says why) rather than failing the inspection.
-    let keys = match super::load_config(config).map(|c| (c.alerts.sm2_keys.is_empty(), c.alerts.authority())) {
+    let keys = match super::load_config(config)
+        .map(|c| (c.alerts.sm2_keys.is_empty() && c.alerts.sm2_certs.is_empty(), c.alerts.authority()))
+    {
         Ok((true, _)) => Ok(None),
         Ok((false, Ok(a))) => Ok(Some(a.ebd_keys)),
         Ok((false, Err(e))) => Err(e.to_string()),

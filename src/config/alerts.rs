@@ -20,6 +20,7 @@ use crate::config::ConfigError;
 
 const CAP: &str = "KAPOK_ALERT_CAP_KEYS (alert_cap_keys)";
 const SM2: &str = "KAPOK_ALERT_SM2_KEYS (alert_sm2_keys)";
+const SM2_CERTS: &str = "KAPOK_ALERT_SM2_CERTS (alert_sm2_certs)";
 const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
 const FEEDS: &str = "KAPOK_ALERT_FEEDS (alert_feeds)";
 const POLICY: &str = "KAPOK_ALERT_POLICY_FILE (alert_policy_file)";
@@ -32,6 +33,8 @@ pub struct AlertSources {
     pub cap_keys: Vec<(String, PathBuf)>,
     /// EBD SM2 keys: certificate serial and hex SEC1 public key.
     pub sm2_keys: Vec<(String, String)>,
+    /// EBD SM2 certificates (PEM or DER files), trusted under their serial numbers.
+    pub sm2_certs: Vec<PathBuf>,
     /// Oldest accepted `sent` of a signed message, in seconds.
     pub replay_max_age_s: u32,
     /// CAP feeds (Atom/RSS) to poll.
@@ -80,6 +83,7 @@ impl AlertSources {
         Ok(Self {
             cap_keys: pairs(CAP, cap)?.into_iter().map(|(n, p)| (n, PathBuf::from(p))).collect(),
             sm2_keys: pairs(SM2, sm2)?,
+            sm2_certs: Vec::new(),
             replay_max_age_s,
             feeds: Vec::new(),
             feed_interval_s: 60,
@@ -121,6 +125,12 @@ impl AlertSources {
     /// These sources with channel coverage polygons read from `path` (when given).
     pub fn with_coverage_file(mut self, path: Option<PathBuf>) -> Self {
         self.coverage_file = path;
+        self
+    }
+
+    /// These sources with the platform's SM2 certificates (files).
+    pub fn with_sm2_certs(mut self, files: Vec<PathBuf>) -> Self {
+        self.sm2_certs = files;
         self
     }
 
@@ -185,6 +195,12 @@ impl AlertSources {
         for (sn, key) in &self.sm2_keys {
             a.ebd_keys.add_sec1_hex(sn, key, None).map_err(|e| ConfigError::new(SM2, e.to_string()))?;
         }
+        for path in &self.sm2_certs {
+            let err = |m: String| ConfigError::new(SM2_CERTS, format!("{}: {m}", path.display()));
+            let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+            let cert = schedules::emergency::ebd::cert::trust(&mut a.ebd_keys, &bytes).map_err(err)?;
+            tracing::info!(serial = %cert.serial, subject = %cert.subject, "EBD platform certificate trusted");
+        }
         Ok(a)
     }
 }
@@ -212,6 +228,18 @@ mod tests {
         let bad = AlertSources::parse(&[], &["sn=zz".into()], None).unwrap();
         assert!(bad.authority().unwrap_err().setting.contains("SM2"));
         assert!(AlertSources::default().authority().unwrap().require_signature);
+    }
+
+    #[test]
+    fn an_sm2_certificate_that_does_not_read_names_its_setting_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("platform.pem");
+        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        let s = AlertSources::default().with_sm2_certs(vec![path.clone()]);
+        let err = s.authority().unwrap_err();
+        assert!(err.setting.contains("KAPOK_ALERT_SM2_CERTS") && err.message.contains("platform.pem"), "{err}");
+        let missing = AlertSources::default().with_sm2_certs(vec![dir.path().join("none.pem")]);
+        assert!(missing.authority().unwrap_err().setting.contains("SM2_CERTS"));
     }
 
     #[test]

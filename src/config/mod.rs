@@ -104,6 +104,8 @@ struct FileConfig {
     alert_cap_keys: Option<Vec<String>>,
     #[serde(default, deserialize_with = "lenient::list")]
     alert_sm2_keys: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    alert_sm2_certs: Option<Vec<String>>,
     #[serde(default, deserialize_with = "lenient::number")]
     alert_replay_max_age_s: Option<u32>,
     #[serde(default, deserialize_with = "lenient::list")]
@@ -155,6 +157,7 @@ pub const SETTINGS: &[&str] = &[
     "watch_dir",
     "alert_cap_keys",
     "alert_sm2_keys",
+    "alert_sm2_certs",
     "alert_replay_max_age_s",
     "alert_feeds",
     "alert_feed_interval_s",
@@ -336,7 +339,8 @@ impl Config {
             )?
             .with_policy_file(f.alert_policy_file)
             .with_coverage_file(f.alert_coverage_file)
-            .with_drill_channels(f.alert_drill_channels),
+            .with_drill_channels(f.alert_drill_channels)
+            .with_sm2_certs(f.alert_sm2_certs.unwrap_or_default().into_iter().map(PathBuf::from).collect()),
             ebd: crate::config::ebd::EbdSettings::parse(crate::config::ebd::EbdRaw {
                 ebrid: f.ebd_ebrid,
                 platform_ebrid: f.ebd_platform_ebrid,

@@ -114,3 +114,70 @@ fn the_platform_simulator_sees_its_messages_air_and_gets_signed_answers_and_repo
     // Nothing from the package with "../" was written anywhere near the data directory.
     assert!(!data.path().join("escape.mp3").exists() && !data.path().join("data/escape.mp3").exists());
 }
+
+/// The private key of `tests/sim/platform-cert.pem` (a test fixture; see `tests/sim/README.md`).
+const PLATFORM_CERT_KEY: &str = "4455d6fd942c7e8a22cc270468c346c8d866ddef599ae6311ddee48adb9a4955";
+
+#[test]
+fn alert_validate_reads_an_ebd_package_and_checks_its_signature_against_the_platform_certificate() {
+    let py = python();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sim/platform-cert.pem");
+    let pack = |name: &str, tamper: &str| {
+        let path = dir.path().join(name);
+        let out = sim(
+            &py,
+            &[
+                "pack",
+                "--private",
+                PLATFORM_CERT_KEY,
+                "--cert-sn",
+                "5A5A0001",
+                "--out",
+                path.to_str().unwrap(),
+                "--tamper",
+                tamper,
+            ],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        path
+    };
+    let good = pack("EBDT_good.tar", "no");
+    let bad = pack("EBDT_bad.tar", "yes");
+    let validate = |file: &std::path::Path, env: &[(&str, String)]| {
+        let mut env = env.to_vec();
+        env.push(("KAPOK_DATA", dir.path().join("data").display().to_string()));
+        let out = crate::common::kapok(&["alert", "validate", file.to_str().unwrap()], &env);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), report, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+
+    // No platform keys configured: everything but the signature is read and checked.
+    let (code, report, line) = validate(&good, &[]);
+    eprintln!("{line}");
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["form"], "EBD package");
+    assert_eq!(report["envelope"]["kind"], "EBM");
+    assert_eq!(report["signature"]["checked"], false);
+    assert_eq!(report["ebm"]["valid"], true, "{report}");
+    assert_eq!(report["answer"]["code"], 1);
+    let files: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert!(files.contains(&"alert.mp3") && files.iter().any(|f| f.starts_with("EBDS_EBDB_")), "{files:?}");
+    assert!(report["answer"]["reason"].as_str().unwrap().contains("1 audio file(s) to air"), "{report}");
+
+    // The platform's X.509 certificate configured: trusted by its serial, the signature verifies.
+    let certs = [("KAPOK_ALERT_SM2_CERTS", cert.to_string())];
+    let (code, report, line) = validate(&good, &certs);
+    eprintln!("{line}");
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["signature"]["signer"], "5A5A0001", "{report}");
+    assert!(line.contains("signed by 5A5A0001"), "{line}");
+
+    // A changed byte in the data file: the signature fails, answer 4, exit 1.
+    let (code, report, line) = validate(&bad, &certs);
+    eprintln!("{line}");
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["answer"]["code"], 4, "{report}");
+    assert_eq!(report["signature"]["checked"], true);
+}

@@ -7,6 +7,8 @@ EBRBSInfo/State, EBMStateResponse, EBMBrdLog), not from Kapok's code. Python sta
 plus `gmssl` (SM2/SM3) from PyPI.
 
     ebd_platform.py keygen                       -> {"private": HEX, "public": HEX}
+    ebd_platform.py pack --private HEX --cert-sn SN --out FILE [--tamper yes]
+                                                 -> one signed EBM package (severity 2, 510400, MP3)
     ebd_platform.py run --kapok URL --kapok-public HEX --private HEX --listen PORT \
         --token TOKEN [--channels SLUG,SLUG] [--drill-channels SLUG,...] [--down-seconds N] CASE...
 
@@ -93,8 +95,9 @@ def ebd_xml(ebd_id, ebd_type, payload, related=None):
 
 
 def signature_xml(keys, ebd_id, data):
+    cert_sn = getattr(keys, "cert_sn", CERT_SN)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Signature><Version>1.0</Version><RelatedEBD><EBDID>{ebd_id}'
-            f"</EBDID></RelatedEBD><SignatureCert><CertType>1</CertType><IssuerID>0001</IssuerID><CertSN>{CERT_SN}"
+            f"</EBDID></RelatedEBD><SignatureCert><CertType>1</CertType><IssuerID>0001</IssuerID><CertSN>{cert_sn}"
             f"</CertSN></SignatureCert><SignatureTime>{now_text()}</SignatureTime><DigestAlgorithm>SM3"
             f"</DigestAlgorithm><SignatureAlgorithm>SM2</SignatureAlgorithm><SignatureValue>{keys.sign(data)}"
             f"</SignatureValue></Signature>").encode()
@@ -542,10 +545,29 @@ def run(args):
     return all(r["ok"] for r in results) and not lst.unreadable
 
 
+def pack(args):
+    """Writes one signed EBM package (severity 2, 510400, with an MP3) to --out."""
+    keys = Keys(args["private"], args.get("kapok_public", "04" + "00" * 64))
+    keys.cert_sn = args.get("cert_sn", CERT_SN)
+    eid = "34510421000000000000001" + datetime.now(BEIJING).strftime("%Y%m%d") + "0001"
+    audio = mp3(seconds=1)
+    aux = (f"<Auxiliary><AuxiliaryType>2</AuxiliaryType><AuxiliaryDesc>alert.mp3</AuxiliaryDesc>"
+           f"<Size>{len(audio)}</Size><Digest>{sm3.sm3_hash(func.bytes_to_list(audio))}</Digest></Auxiliary>")
+    ebd_id, tar = package(keys, "EBM", ebm_payload(eid, aux=aux), files=[("alert.mp3", audio)],
+                          tamper=args.get("tamper") == "yes")
+    with open(args["out"], "wb") as f:
+        f.write(tar)
+    print(json.dumps({"ebd_id": ebd_id, "ebm_id": eid}))
+    return 0
+
+
 def main(argv):
     if argv[:1] == ["keygen"]:
         print(json.dumps(keygen()))
         return 0
+    if argv[:1] == ["pack"]:
+        it = iter(argv[1:])
+        return pack({a[2:].replace("-", "_"): next(it) for a in it})
     if argv[:1] != ["run"]:
         print(__doc__, file=sys.stderr)
         return 2

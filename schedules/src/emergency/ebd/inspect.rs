@@ -9,6 +9,7 @@ use super::envelope::Envelope;
 use super::inbound::{self, Request};
 use super::package::{Limits, Package};
 use super::response::ResultCode;
+use crate::emergency::ebm::{EbmMsgType, EbmSeverity};
 use crate::emergency::signature::TrustedKeys;
 use crate::emergency::targeting::Network;
 use crate::emergency::validate::{validate_document, ValidationReport};
@@ -156,13 +157,22 @@ fn what_next(request: &Request) -> String {
         Request::Ebm { ebm, alert, notes, .. } => {
             let areas: Vec<&str> = alert.area_codes().map(|c| c.as_str()).collect();
             let audio = alert.resources.iter().filter(|r| r.content.is_some()).count();
+            let severity = match ebm.severity {
+                Some(EbmSeverity::Level(l)) => format!("{l:?}"),
+                Some(EbmSeverity::Unknown) => "0 unknown".into(),
+                Some(EbmSeverity::Routine) => "10 routine".into(),
+                Some(EbmSeverity::Test) => "15 test".into(),
+                Some(EbmSeverity::Drill(n)) => format!("{n} drill"),
+                None => "none".into(),
+            };
+            let kind = match ebm.msg_type {
+                EbmMsgType::Publish => "broadcast",
+                EbmMsgType::Cancel => "cancel",
+            };
             let mut s = format!(
-                "EBM {} ({:?}, severity {:?}) to the desk for {}; {} audio file(s) to air",
+                "EBM {} ({kind}, severity {severity}) to the desk for {}; {audio} audio file(s) to air",
                 ebm.ebm_id,
-                ebm.msg_type,
-                ebm.severity,
-                areas.join(","),
-                audio
+                areas.join(",")
             );
             for n in notes {
                 s.push_str("; ");

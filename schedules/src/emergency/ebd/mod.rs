@@ -4,6 +4,7 @@
 //! - [`package`]: the tar (`EBDT_<EBDID>.tar`) holding the data file, its signature file and
 //!   the media files, unpacked safely in memory;
 //! - [`envelope`]: the `EBD` envelope, read and written;
+//! - [`cert`]: the platform's SM2 X.509 certificates, trusted by serial number;
 //! - [`sign`]: SM2/SM3 signature files, with signing behind the [`sign::Signer`] trait;
 //! - [`response`]: `EBDResponse` and its result codes;
 //! - [`inbound`]: an unpacked, verified package turned into what to do (an [`Alert`] with its
@@ -17,6 +18,7 @@
 //!
 //! [`Alert`]: crate::emergency::Alert
 
+pub mod cert;
 pub mod envelope;
 pub mod inbound;
 pub mod inspect;

@@ -58,6 +58,15 @@ pub const SIGNATURE_ALGORITHM: &str = "SM2";
 /// `SM2-SM3` (the other, with `CertSN` directly under `Signature`), and the OID-style name.
 pub const ACCEPTED_SIGNATURE_ALGORITHMS: &[&str] = &["SM2", "SM2-SM3", "SM3withSM2", "SM2withSM3"];
 
+/// The `CertSN` forms under which a certificate's key is trusted: its serial number in
+/// hexadecimal, upper and lower case (the vendor samples write 8–16 upper-case hex digits;
+/// whether a decimal form is ever used is not known).
+pub fn cert_sn_forms(serial_hex: &str) -> Vec<String> {
+    let mut forms = vec![serial_hex.to_ascii_uppercase(), serial_hex.to_ascii_lowercase()];
+    forms.dedup();
+    forms
+}
+
 /// `MsgType` of an EBM: broadcast.
 pub const MSG_TYPE_BROADCAST: &str = "1";
 /// `MsgType` of an EBM: cancel.
