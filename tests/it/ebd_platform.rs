@@ -56,7 +56,7 @@ fn the_platform_simulator_sees_its_messages_air_and_gets_signed_answers_and_repo
     let once = r#"{"interrupt":{"mode":"next_frame"},"attention_signal":true,"repeat_count":0,"repeat_interval_s":60}"#;
     let policy = data.path().join("policy.json");
     std::fs::write(&policy, format!(r#"{{"extreme":{once},"severe":{once},"unknown":{once}}}"#)).unwrap();
-    let server = serve(&[
+    let mut server = serve(&[
         ("KAPOK_DATA", data.path().join("data").display().to_string()),
         ("KAPOK_ADMIN_PASSWORD", PASSWORD.to_string()),
         ("KAPOK_ALERT_POLICY_FILE", policy.display().to_string()),
@@ -109,7 +109,15 @@ fn the_platform_simulator_sees_its_messages_air_and_gets_signed_answers_and_repo
     let out = sim(&py, &args);
     let report = String::from_utf8_lossy(&out.stdout);
     eprintln!("{report}");
-    assert!(out.status.success(), "simulator cases failed:\n{report}\n{}", String::from_utf8_lossy(&out.stderr));
+    let exited = server.child.try_wait().unwrap();
+    let outbox: Vec<String> = std::fs::read_dir(data.path().join("data/ebd/outbox"))
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "simulator cases failed:\n{report}\n{}\nkapok serve exited: {exited:?}; spooled: {outbox:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(report.lines().filter(|l| l.contains("\"ok\": true")).count(), cases.len(), "{report}");
     // Nothing from the package with "../" was written anywhere near the data directory.
     assert!(!data.path().join("escape.mp3").exists() && !data.path().join("data/escape.mp3").exists());
