@@ -4,6 +4,7 @@
 #[macro_use]
 pub mod common;
 
+mod alert_authority;
 mod alert_feed;
 mod alert_signed;
 mod alert_store;
