@@ -80,7 +80,8 @@ impl Application {
         let desk = crate::desk::EmergencyDesk::new(config.data.join("work"))
             .with_authority(authority)
             .with_policy(policy)
-            .with_coverage(config.alerts.coverage()?);
+            .with_coverage(config.alerts.coverage()?)
+            .with_retention_days(config.alerts.retention_days);
         desk.prepare()
             .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("alert speech has nowhere to go: {e}")))?;
         let on_air_list = crate::metrics::OnAirChannels::default();

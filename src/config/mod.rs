@@ -113,6 +113,8 @@ struct FileConfig {
     #[serde(default, deserialize_with = "lenient::flag")]
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    alert_retention_days: Option<u32>,
     alert_coverage_file: Option<PathBuf>,
     ebd_ebrid: Option<String>,
     ebd_platform_ebrid: Option<String>,
@@ -158,6 +160,7 @@ pub const SETTINGS: &[&str] = &[
     "alert_feed_interval_s",
     "alert_feed_allow_unsigned",
     "alert_policy_file",
+    "alert_retention_days",
     "alert_coverage_file",
     "ebd_ebrid",
     "ebd_platform_ebrid",
@@ -332,7 +335,8 @@ impl Config {
                 f.alert_feed_allow_unsigned.unwrap_or(false),
             )?
             .with_policy_file(f.alert_policy_file)
-            .with_coverage_file(f.alert_coverage_file),
+            .with_coverage_file(f.alert_coverage_file)
+            .with_retention_days(f.alert_retention_days)?,
             ebd: crate::config::ebd::EbdSettings::parse(crate::config::ebd::EbdRaw {
                 ebrid: f.ebd_ebrid,
                 platform_ebrid: f.ebd_platform_ebrid,

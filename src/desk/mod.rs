@@ -101,6 +101,8 @@ pub struct EmergencyDesk {
     coverage: Arc<HashMap<String, schedules::emergency::geo::Polygon>>,
     /// Signing keys of configured sources, and the replay window (replaceable at run time).
     authority: Arc<Mutex<Arc<Authority>>>,
+    /// How long ended alerts stay in the catalog.
+    pub(crate) retention: chrono::TimeDelta,
 }
 
 impl EmergencyDesk {
@@ -115,7 +117,23 @@ impl EmergencyDesk {
             flush_lock: Arc::default(),
             coverage: Arc::default(),
             authority: Arc::default(),
+            retention: chrono::TimeDelta::days(i64::from(crate::config::alerts::DEFAULT_RETENTION_DAYS)),
         }
+    }
+
+    /// This desk, keeping ended alerts in the catalog for `days`.
+    pub fn with_retention_days(mut self, days: u32) -> Self {
+        self.retention = chrono::TimeDelta::days(i64::from(days.max(1)));
+        self
+    }
+
+    /// Forgets (in memory) alerts that ended and were sent more than a day (at least the
+    /// replay window) ago: their keys are no longer needed against replays, and a desk that
+    /// runs for years keeps a bounded memory. Returns how many were forgotten.
+    pub fn forget_ended(&self, now: DateTime<Utc>) -> usize {
+        let window = chrono::TimeDelta::seconds(i64::from(self.authority().replay.max_age_s));
+        let keep = window.max(chrono::TimeDelta::days(1));
+        self.state.lock().map(|mut s| s.lifecycle.forget_ended_before(now - keep)).unwrap_or(0)
     }
 
     /// Makes the directory alert speech and audio are written to (`<work>/alerts`), checks
