@@ -99,6 +99,8 @@ pub struct EmergencyDesk {
     coverage: Arc<HashMap<String, schedules::emergency::geo::Polygon>>,
     /// Signing keys of configured sources, and the replay window (replaceable at run time).
     authority: Arc<Mutex<Arc<Authority>>>,
+    /// Moves on whenever the alerts change (see [`Self::subscribe`]).
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl EmergencyDesk {
@@ -113,7 +115,17 @@ impl EmergencyDesk {
             flush_lock: Arc::default(),
             coverage: Arc::default(),
             authority: Arc::default(),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
         }
+    }
+
+    /// A receiver that wakes whenever an alert is taken in, changes state or ends.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn font(&self) -> Option<Arc<CjkFont>> {
@@ -183,7 +195,9 @@ impl EmergencyDesk {
         };
         authorize(&alert).map_err(DeskError::Forbidden)?;
         let note = format!("sent by {}", sender.as_str());
-        self.take_in(alert, now, sender, note)
+        let receipt = self.take_in(alert, now, sender, note);
+        self.bump();
+        receipt
     }
 
     /// Like [`Self::receive`] for a sender without a session or token: the document must
@@ -217,7 +231,9 @@ impl EmergencyDesk {
         };
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
         let note = format!("signed by configured key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note)
+        let receipt = self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note);
+        self.bump();
+        receipt
     }
 
     /// The configured signed sources and replay window.
@@ -328,6 +344,7 @@ impl EmergencyDesk {
     /// ran to their end.
     pub fn tick(&self, now: DateTime<Utc>) {
         let Ok(mut state) = self.state.lock() else { return };
+        let queued = state.outbox.len();
         let expired = state.lifecycle.expire_due(now);
         state.record_transitions(&expired, None, None);
         for t in &expired {
@@ -354,6 +371,10 @@ impl EmergencyDesk {
                     state.advance(&key, AlertState::Completed, now, Some("every airing ran to its end"));
                 }
             }
+        }
+        if state.outbox.len() != queued {
+            drop(state);
+            self.bump();
         }
     }
 
@@ -386,6 +407,8 @@ impl EmergencyDesk {
                 state.advance(&key, AlertState::Scheduled, now, Some(note));
             }
         }
+        drop(state);
+        self.bump();
         n
     }
 }
@@ -412,6 +435,10 @@ impl web::desk::AlertDesk for EmergencyDesk {
 
     fn alerts(&self) -> Vec<Tracked> {
         EmergencyDesk::alerts(self)
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        EmergencyDesk::subscribe(self)
     }
 
     fn flush<'a>(&'a self, store: &'a catalog::Store) -> futures::future::BoxFuture<'a, ()> {

@@ -209,7 +209,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         // Remote playout nodes: read like schedules; as-run written by the centre's node or admin.
-        ("GET", "/api/channels/{id}/playlists") | ("GET", "/api/channels/{id}/alerts/active") => {
+        ("GET", "/api/channels/{id}/playlists")
+        | ("GET", "/api/channels/{id}/alerts/active")
+        | ("GET", "/api/channels/{id}/alerts/stream") => {
             if own || role != R::PlayoutNode {
                 200
             } else {
