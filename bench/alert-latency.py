@@ -162,6 +162,7 @@ def run_case(api, token, listeners, code, desc, runs, tag):
     figures = {l.name: {"onset": [], "gone": []} for l in listeners}
     for i in range(runs):
         alert = alert_doc(f"BENCH-{tag}-{os.getpid()}-{i}", code, desc)
+        wall = datetime.now(timezone.utc).strftime("%H:%M:%S.%f")  # to match the logs
         sent = time.monotonic()
         status, receipt = http("POST", f"{api}/api/alerts", token, alert)
         answered = time.monotonic() - sent
@@ -177,7 +178,7 @@ def run_case(api, token, listeners, code, desc, runs, tag):
         # Gone: nothing more for 1.5 s.
         wait_for("the signal to stop", lambda: all(
             time.monotonic() - max(l.last_hit() or 0, cancelled) > 1.5 for l in listeners), 30)
-        line = [f"run {i + 1}: POST answered in {answered:.3f} s, channels {receipt.get('channels')}"]
+        line = [f"run {i + 1}: POST at {wall} answered in {answered:.3f} s, channels {receipt.get('channels')}"]
         for l in listeners:
             onset = l.first_hit_after(sent) - sent
             gone = max((l.last_hit() or cancelled) - cancelled, 0.0)
