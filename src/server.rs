@@ -23,6 +23,8 @@ pub struct Application {
     ui_dir: Option<std::path::PathBuf>,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
+    /// Outputs of the channels besides HLS, by slug (`channel_outputs`).
+    outputs: Vec<(String, playout::OutputTarget)>,
     watch: Option<ingest::watch::Watcher>,
     /// The emergency-broadcast platform link, when configured (`crate::platform`).
     platform: Option<crate::platform::Platform>,
@@ -116,6 +118,7 @@ impl Application {
             ui_dir: config.ui_dir.clone(),
             worker: None,
             on_air: false,
+            outputs: Vec::new(),
             watch,
             feeds: config.alerts.feed_settings(),
             platform,
@@ -143,6 +146,7 @@ impl Application {
                 .on_settled(settled)
         });
         self.on_air = true;
+        self.outputs.clone_from(&config.channel_outputs);
         self
     }
 
@@ -179,7 +183,8 @@ impl Application {
             let (data, store, media, desk) =
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.desk.clone());
             let list = self.on_air_list.clone();
-            tasks.spawn(crate::components::run_channels(data, store, media, desk, list, stopped()));
+            let outputs = self.outputs.clone();
+            tasks.spawn(crate::components::run_channels(data, store, media, desk, list, outputs, stopped()));
         }
         // Abandoned uploads are swept by every API node (each upload is taken once).
         let uploads = self.state.uploads.clone();

@@ -61,6 +61,9 @@ pub struct Config {
     /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
     /// the time a job of a worker that died waits before another worker takes it over.
     pub worker_lease: std::time::Duration,
+    /// Outputs of `kapok serve`'s own channels besides their HLS preview, by channel slug
+    /// (`channel_outputs = ["city-tv=udp://239.1.1.1:5000"]`): e.g. the transmitter's feed.
+    pub channel_outputs: Vec<(String, playout::OutputTarget)>,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -135,6 +138,8 @@ struct FileConfig {
     worker_concurrency: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
     worker_lease_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    channel_outputs: Option<Vec<String>>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -175,6 +180,7 @@ pub const SETTINGS: &[&str] = &[
     "loudness_targets",
     "worker_concurrency",
     "worker_lease_s",
+    "channel_outputs",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -350,8 +356,25 @@ impl Config {
             loudness,
             worker_concurrency,
             worker_lease,
+            channel_outputs: channel_outputs(f.channel_outputs.unwrap_or_default())?,
         })
     }
+}
+
+/// `slug=TARGET` pairs (a target as `kapok playout --output` takes it).
+fn channel_outputs(pairs: Vec<String>) -> Result<Vec<(String, playout::OutputTarget)>, ConfigError> {
+    let setting = setting_name("channel_outputs");
+    pairs
+        .into_iter()
+        .map(|pair| {
+            let (slug, target) = pair
+                .split_once('=')
+                .filter(|(s, _)| !s.trim().is_empty())
+                .ok_or_else(|| ConfigError::new(&setting, format!("{pair:?} is not SLUG=TARGET")))?;
+            let target = target.trim().parse().map_err(|e| ConfigError::new(&setting, format!("{pair:?}: {e}")))?;
+            Ok((slug.trim().to_owned(), target))
+        })
+        .collect()
 }
 
 /// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
@@ -495,6 +518,19 @@ mod tests {
         assert_eq!(c.database_url, "sqlite:///srv/kapok/kapok.db");
         assert_eq!(c.storage.url, "file:///srv/kapok/media");
         assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn channel_outputs_are_slug_target_pairs_and_a_bad_one_is_named() {
+        let c =
+            Config::from_env(&env(&[("KAPOK_CHANNEL_OUTPUTS", "city-tv=udp://127.0.0.1:5000, fm=file:/tmp/fm.ts")]))
+                .unwrap();
+        let slugs: Vec<&str> = c.channel_outputs.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(slugs, ["city-tv", "fm"]);
+        for bad in ["udp://127.0.0.1:5000", "city-tv=gopher://x", "=udp://127.0.0.1:5000"] {
+            let err = Config::from_env(&env(&[("KAPOK_CHANNEL_OUTPUTS", bad)])).unwrap_err();
+            assert_eq!(err.setting, "KAPOK_CHANNEL_OUTPUTS (channel_outputs)", "{bad}: {err:?}");
+        }
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct EmergencyDesk {
     authority: Arc<Mutex<Arc<Authority>>>,
     /// How long ended alerts stay in the catalog.
     pub(crate) retention: chrono::TimeDelta,
+    /// Moves on whenever the alerts change (see [`Self::subscribe`]).
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl EmergencyDesk {
@@ -118,6 +120,7 @@ impl EmergencyDesk {
             coverage: Arc::default(),
             authority: Arc::default(),
             retention: chrono::TimeDelta::days(i64::from(crate::config::alerts::DEFAULT_RETENTION_DAYS)),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
         }
     }
 
@@ -156,6 +159,15 @@ impl EmergencyDesk {
             }
         }
         Ok(dir)
+    }
+
+    /// A receiver that wakes whenever an alert is taken in, changes state or ends.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn font(&self) -> Option<Arc<CjkFont>> {
@@ -218,7 +230,9 @@ impl EmergencyDesk {
         // CAP validity and the broadcast policy (an Alert without info or area …) both decide.
         let alert = validate_document(document).into_broadcast_alert().map_err(DeskError::Invalid)?;
         let note = format!("sent by {}", sender.as_str());
-        self.take_in(alert, now, sender, note, &scope)
+        let receipt = self.take_in(alert, now, sender, note, &scope);
+        self.bump();
+        receipt
     }
 
     /// Like [`Self::receive`] for a sender without a session or token: the document must
@@ -253,7 +267,10 @@ impl EmergencyDesk {
         };
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
         let note = format!("signed by configured key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network)
+        let receipt =
+            self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network);
+        self.bump();
+        receipt
     }
 
     /// Takes in an alert from a verified EBD package (`schedules::emergency::ebd`, through
@@ -269,7 +286,10 @@ impl EmergencyDesk {
         signer: &str,
     ) -> Result<Receipt, DeskError> {
         let note = format!("EBD package signed by platform key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note, &SenderScope::Network)
+        let receipt =
+            self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note, &SenderScope::Network);
+        self.bump();
+        receipt
     }
 
     /// The configured signed sources and replay window.
@@ -352,7 +372,7 @@ impl EmergencyDesk {
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
             state.advance(&key, AlertState::Verified, now, Some(&verified_note));
         }
-        if targeting.withheld.is_none() && !targeting.channels.is_empty() {
+        if targeting.withheld.is_none() && alert.msg_type.airs() && !targeting.channels.is_empty() {
             state.advance(&key, AlertState::Scheduled, now, None);
             let plan = self.policy.plan(&alert, now);
             let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
@@ -401,6 +421,7 @@ impl EmergencyDesk {
     /// ran to their end.
     pub fn tick(&self, now: DateTime<Utc>) {
         let Ok(mut state) = self.state.lock() else { return };
+        let queued = state.outbox.len();
         let expired = state.lifecycle.expire_due(now);
         state.record_transitions(&expired, None, None);
         for t in &expired {
@@ -427,6 +448,10 @@ impl EmergencyDesk {
                     state.advance(&key, AlertState::Completed, now, Some("every airing ran to its end"));
                 }
             }
+        }
+        if state.outbox.len() != queued {
+            drop(state);
+            self.bump();
         }
     }
 
@@ -459,6 +484,8 @@ impl EmergencyDesk {
                 state.advance(&key, AlertState::Scheduled, now, Some(note));
             }
         }
+        drop(state);
+        self.bump();
         n
     }
 }
@@ -548,6 +575,10 @@ impl web::desk::AlertDesk for EmergencyDesk {
 
     fn alerts(&self) -> Vec<Tracked> {
         EmergencyDesk::alerts(self)
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        EmergencyDesk::subscribe(self)
     }
 
     fn flush<'a>(&'a self, store: &'a catalog::Store) -> futures::future::BoxFuture<'a, ()> {

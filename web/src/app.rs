@@ -76,6 +76,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::routes::playout::post_as_run))
         .routes(routes!(crate::routes::playout::media))
         .routes(routes!(crate::routes::playout::active_alerts))
+        .routes(routes!(crate::routes::alerts::stream::alert_stream))
 }
 
 /// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].

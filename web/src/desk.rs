@@ -44,6 +44,10 @@ pub trait AlertDesk: Send + Sync {
     /// Every alert this desk knows, with its state and history.
     fn alerts(&self) -> Vec<Tracked>;
 
+    /// A receiver whose value moves on whenever an alert is taken in, changes state or ends,
+    /// so a stream of the active alerts (`/api/channels/{id}/alerts/stream`) wakes at once.
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64>;
+
     /// Writes what the desk recorded to the catalog, in order (called before a sender hears
     /// that its alert was accepted, so the record exists when the answer arrives).
     fn flush<'a>(&'a self, store: &'a Store) -> BoxFuture<'a, ()>;

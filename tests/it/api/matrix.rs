@@ -91,6 +91,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
     let Some(role) = caller else {
         return Some(match (method, path) {
             ("GET", "/healthz") | ("GET", "/api/centres") | ("POST", "/api/auth/login") => 200,
+            // The platform authenticates by its package signature, not a session; this server
+            // has no EBD identity configured, so the exchange is unavailable to everyone.
+            ("POST", "/api/ebd") => 503,
             _ => 401,
         });
     };
@@ -163,6 +166,7 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         ("GET", "/api/alerts") => 200,
+        ("POST", "/api/ebd") => 503,
         // Alerts are network-wide: every role reads any alert's history and report.
         ("GET", "/api/alerts/{id}") | ("GET", "/api/alerts/{id}/report") => 200,
         // An alert for the fixture centre's area: only its own senders (and the network admin).
@@ -209,7 +213,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         // Remote playout nodes: read like schedules; as-run written by the centre's node or admin.
-        ("GET", "/api/channels/{id}/playlists") | ("GET", "/api/channels/{id}/alerts/active") => {
+        ("GET", "/api/channels/{id}/playlists")
+        | ("GET", "/api/channels/{id}/alerts/active")
+        | ("GET", "/api/channels/{id}/alerts/stream") => {
             if own || role != R::PlayoutNode {
                 200
             } else {
