@@ -13,8 +13,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A TV channel of the own centre with 涉农 programmes (25 min, with house assets) and idents.
+/// The template's 19:00 relay is on the centre's list.
 async fn setup(app: &App) -> Channel {
-    common::miyi_tv_with(
+    let ch = common::miyi_tv_with(
         app,
         &[
             (Category::Agriculture, 1500),
@@ -24,7 +25,10 @@ async fn setup(app: &App) -> Channel {
             (Category::Ident, 20),
         ],
     )
-    .await
+    .await;
+    let actor = catalog::audit::Actor::system("test");
+    app.store().put_relay(&actor, &ch.centre, "新闻联播", "srt://relay:9000").await.unwrap();
+    ch
 }
 
 fn template() -> Value {

@@ -26,6 +26,7 @@ use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::routes::programmes::actor;
 use crate::state::AppState;
 use catalog::scheduling::{known_categories, published_playlists, schedule_channel};
+use schedules::relay::Relay;
 
 /// Schedules are readable network-wide, like channels.
 const SCHEDULES_SHARED: bool = true;
@@ -195,7 +196,8 @@ async fn store_version(
     let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
     let t = template_of(&state.store, c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(playlist, ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, c).await?;
+    let findings = findings_of(playlist, ch, t.as_ref(), &index, &relays);
     let body = StoredDay { version: v.version, change: v.change, playlist: doc, findings, exceptions };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -293,7 +295,8 @@ pub async fn get_day(
     let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, &c).await?;
+    let findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
     Ok(Json(DayAnswer {
         version: v.version,
@@ -392,7 +395,8 @@ pub async fn publish_day(
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, &c).await?;
+    let findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
     if schedules::has_errors(&findings) {
         let n = findings.iter().filter(|f| f.severity == schedules::Severity::Error).count();
         let msg = format!("publishing blocked by {n} validation error(s)");
@@ -441,6 +445,13 @@ pub async fn import_day(
         Ok(pl) => pl,
         Err(e) => return Ok(schedule_error(e)),
     };
+    // `live:NAME` must name a relay of the centre's list: the import is refused otherwise.
+    let relays = relays_of(&state.store, &c).await?;
+    let unlisted = unlisted_relays(&playlist, &ch, &relays);
+    if !unlisted.is_empty() {
+        let msg = format!("{} live item(s) name no relay of centre {}'s list", unlisted.len(), c.centre);
+        return Ok(detailed(StatusCode::UNPROCESSABLE_ENTITY, "unknown_relay", msg, "findings", json!(unlisted)));
+    }
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
     store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, None).await
 }
@@ -493,10 +504,52 @@ pub async fn template_of(store: &catalog::Store, c: &CatalogChannel) -> Result<O
         .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
 }
 
-/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
-pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
+/// Validation of `playlist` against the channel, the template's quotas, the catalog and the
+/// centre's live relays, now.
+pub fn findings_of(
+    playlist: &Playlist,
+    ch: &Channel,
+    t: Option<&Template>,
+    index: &CandidateIndex,
+    relays: &[Relay],
+) -> Vec<Finding> {
     let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
-    validate(playlist, ch, quotas, index, Utc::now())
+    let mut findings = validate(playlist, ch, quotas, index, Utc::now());
+    findings.extend(unlisted_relays(playlist, ch, relays));
+    findings
+}
+
+/// An error for each live item that names no relay of the channel's centre's list (a URI
+/// typed into an edit or a template, a relay since removed): nothing else may go on air live.
+fn unlisted_relays(playlist: &Playlist, ch: &Channel, relays: &[Relay]) -> Vec<Finding> {
+    playlist
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| match &it.source {
+            schedules::Source::Live { uri } if schedules::relay::resolve(uri, relays).is_none() => Some(Finding {
+                severity: schedules::Severity::Error,
+                code: "unknown_relay".into(),
+                message: format!(
+                    "live item {} ({:?}) names no relay of centre {}'s list (GET /api/centres/{}/relays)",
+                    i + 1,
+                    it.title,
+                    ch.centre,
+                    ch.centre
+                ),
+                item: Some(i),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The live relays of `c`'s centre.
+///
+/// # Errors
+/// 500 when the catalog cannot be read.
+pub async fn relays_of(store: &catalog::Store, c: &CatalogChannel) -> Result<Vec<Relay>, ApiError> {
+    Ok(store.list_relays(&c.centre).await?.iter().map(catalog::store::LiveRelay::relay).collect())
 }
 
 /// The day's whole editing history, for applying an edit or an undo.
