@@ -26,6 +26,8 @@ pub struct Application {
     watch: Option<ingest::watch::Watcher>,
     /// CAP feeds polled into the emergency desk.
     feeds: crate::desk::feed::FeedSettings,
+    /// Header and idle timeouts and the connection cap of the HTTP listener.
+    http: crate::connections::HttpLimits,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -99,6 +101,7 @@ impl Application {
             on_air: false,
             watch,
             feeds: config.alerts.feed_settings(),
+            http: config.http,
         })
     }
 
@@ -187,9 +190,9 @@ impl Application {
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = web::app::router_with_ui(self.state, self.ui_dir.as_deref()).nest_service("/hls", hls);
-        // Client addresses reach the login limiter (per-address allowance).
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped()).await;
+        // Client addresses reach the login limiter (per-address allowance); see
+        // `connections` for the timeouts and the connection cap.
+        let served = crate::connections::serve(self.listener, app, self.http, stopped()).await;
         // A listener that failed ends the components too.
         stop.cancel();
         tasks.close();

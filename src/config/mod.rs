@@ -58,6 +58,9 @@ pub struct Config {
     /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
     /// the time a job of a worker that died waits before another worker takes it over.
     pub worker_lease: std::time::Duration,
+    /// The HTTP listener's header and idle timeouts and connection cap (defaults 10 s, 60 s,
+    /// 512; `http_header_timeout_s`, `http_idle_timeout_s`, `http_max_connections`).
+    pub http: crate::connections::HttpLimits,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -121,6 +124,12 @@ struct FileConfig {
     worker_concurrency: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
     worker_lease_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_header_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_idle_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_max_connections: Option<u64>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -152,6 +161,9 @@ pub const SETTINGS: &[&str] = &[
     "loudness_targets",
     "worker_concurrency",
     "worker_lease_s",
+    "http_header_timeout_s",
+    "http_idle_timeout_s",
+    "http_max_connections",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -267,6 +279,7 @@ impl Config {
             s @ 3..=3600 => std::time::Duration::from_secs(s),
             _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
         };
+        let http = http_limits(f.http_header_timeout_s, f.http_idle_timeout_s, f.http_max_connections)?;
         let log_format = f.log_format.unwrap_or_default();
         Ok(Self {
             data: data_abs,
@@ -316,8 +329,36 @@ impl Config {
             loudness,
             worker_concurrency,
             worker_lease,
+            http,
         })
     }
+}
+
+/// The HTTP listener's limits from their settings, each within a range that keeps the server
+/// usable (a 1 s header timeout would drop slow mobile clients; a cap under 16 would starve
+/// the UI's parallel requests).
+fn http_limits(
+    header_s: Option<u64>,
+    idle_s: Option<u64>,
+    max_connections: Option<u64>,
+) -> Result<crate::connections::HttpLimits, ConfigError> {
+    let d = crate::connections::HttpLimits::default();
+    let secs = |v: Option<u64>, key: &str, range: std::ops::RangeInclusive<u64>, default: std::time::Duration| match v {
+        None => Ok(default),
+        Some(s) if range.contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        Some(_) => {
+            Err(ConfigError::new(&setting_name(key), format!("must be {} to {} seconds", range.start(), range.end())))
+        }
+    };
+    Ok(crate::connections::HttpLimits {
+        header_timeout: secs(header_s, "http_header_timeout_s", 2..=300, d.header_timeout)?,
+        idle_timeout: secs(idle_s, "http_idle_timeout_s", 5..=3600, d.idle_timeout)?,
+        max_connections: match max_connections {
+            None => d.max_connections,
+            Some(n @ 16..=65_536) => n as usize,
+            Some(_) => return Err(ConfigError::new(&setting_name("http_max_connections"), "must be 16 to 65536")),
+        },
+    })
 }
 
 /// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
@@ -557,6 +598,22 @@ mod tests {
         for bad in ["0", "2", "3601", "soon"] {
             let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
             assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn http_limits_default_and_refuse_unusable_values() {
+        let http = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.http);
+        assert_eq!(http(&[]), Ok(crate::connections::HttpLimits::default()));
+        let set = http(&[("KAPOK_HTTP_HEADER_TIMEOUT_S", "5"), ("KAPOK_HTTP_MAX_CONNECTIONS", "64")]).unwrap();
+        assert_eq!((set.header_timeout.as_secs(), set.max_connections), (5, 64));
+        for (key, bad) in [
+            ("KAPOK_HTTP_HEADER_TIMEOUT_S", "0"),
+            ("KAPOK_HTTP_IDLE_TIMEOUT_S", "1"),
+            ("KAPOK_HTTP_MAX_CONNECTIONS", "2"),
+        ] {
+            let err = http(&[(key, bad)]).unwrap_err();
+            assert!(err.setting.starts_with(key), "{key}={bad}: {err}");
         }
     }
 
