@@ -278,3 +278,51 @@ both!(many_logins_from_one_address_are_slowed_never_locked_for_everyone, |app| {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
     }
 });
+
+/// Reads `stream` until it ends; false when it is still open after `limit`.
+async fn ends_within(r: reqwest::Response, limit: std::time::Duration) -> bool {
+    use futures::StreamExt;
+    let mut body = r.bytes_stream();
+    tokio::time::timeout(limit, async { while let Some(Ok(_)) = body.next().await {} }).await.is_ok()
+}
+
+both!(event_streams_end_at_logout_and_at_token_revocation, |app| {
+    // The probe: event streams went on after logout.
+    let r = login(&app, "editor-user", PASSWORD).await;
+    let cookie = session_of(&r).0;
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let stream = app.http.get(app.url("/api/events")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let r = app
+        .http
+        .post(app.url("/api/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(ends_within(stream, std::time::Duration::from_secs(3)).await, "the stream outlived its session");
+
+    // A revoked token's stream ends too.
+    let editor = &app.users[&Role::Editor];
+    let (token, secret) =
+        web::routes::users::issue(app.store(), &Actor::system("test"), editor, "sse", Role::Editor, None)
+            .await
+            .unwrap();
+    let stream = app.http.get(app.url("/api/events")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let path = format!("/api/tokens/{}", token.id);
+    assert_eq!(app.as_role(Role::CentreAdmin, reqwest::Method::DELETE, &path).send().await.unwrap().status(), 204);
+    assert!(ends_within(stream, std::time::Duration::from_secs(3)).await, "the stream outlived its token");
+
+    // Revoked elsewhere (another API node, straight in the store): noticed within the recheck.
+    let (token, secret) =
+        web::routes::users::issue(app.store(), &Actor::system("test"), editor, "sse2", Role::Editor, None)
+            .await
+            .unwrap();
+    let stream = app.http.get(app.url("/api/events")).bearer_auth(&secret).send().await.unwrap();
+    app.store().revoke_token(&Actor::system("test"), token.id).await.unwrap();
+    let limit = web::events::RECHECK + std::time::Duration::from_secs(3);
+    assert!(ends_within(stream, limit).await, "the stream outlived its token revoked on another node");
+});

@@ -137,6 +137,8 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, _p: Principal, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&digest(secret)).await?;
+        // Its event streams end too.
+        state.events.end_credential(&digest(secret));
     }
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &session_cookie(None, over_tls(&headers))))
 }

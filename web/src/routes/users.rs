@@ -160,6 +160,7 @@ pub async fn revoke_token(
         Decision::Forbidden => return Err(ApiError::forbidden(format!("{} may not revoke API tokens", p.role))),
     }
     state.store.revoke_token(&actor(&p), tid).await?;
+    state.events.end_credential(&token.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 
