@@ -121,8 +121,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 403
             }
         }
+        // A programme's audit is the audit log's: its centre's admins (issue 19).
+        ("GET", "/api/programmes/{id}/audit") => scoped(admin, true, 200),
         ("GET", "/api/programmes/{id}")
-        | ("GET", "/api/programmes/{id}/audit")
         | ("GET", "/api/programmes/{id}/assets")
         | ("GET", "/api/assets/{id}/content") => read(200),
         ("PATCH", "/api/programmes/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 200),

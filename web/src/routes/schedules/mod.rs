@@ -4,6 +4,7 @@
 //! changing needs `WriteSchedule` on the owning centre.
 
 pub mod history;
+pub mod private;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -296,15 +297,19 @@ pub async fn get_day(
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let relays = relays_of(&state.store, &c).await?;
-    let findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
+    let mut findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
+    // Another centre's reader does not see the channel's private programmes.
+    let private = private::Redaction::for_reader(&p, &index);
+    private.findings(&playlist, &mut findings);
+    let shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
         change: v.change,
         created_by: v.created_by,
         created_at: v.created_at,
-        playlist: v.playlist,
+        playlist: shown,
         findings,
         published_version: published,
     }))
@@ -473,7 +478,7 @@ pub async fn epg(
     if until <= from || until - from > Duration::days(31) {
         return Err(ApiError::unprocessable("the window must be from < until, at most 31 days"));
     }
-    let playlists = published_playlists(&state.store, &c, from, until).await?;
+    let playlists = readable_playlists(&state, &p, &c, from, until).await?;
     let xml = xmltv(&[EpgChannel { channel: &ch, playlists: &playlists }], from, until);
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }
@@ -489,8 +494,23 @@ pub async fn now_next_route(
 ) -> Result<Json<schedules::NowNext>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let at = q.at.unwrap_or_else(Utc::now);
-    let playlists = published_playlists(&state.store, &c, at, at + Duration::days(1)).await?;
+    let playlists = readable_playlists(&state, &p, &c, at, at + Duration::days(1)).await?;
     Ok(Json(now_next(&ch, &playlists, at)))
+}
+
+/// The published playlists of `c` overlapping the window, as `p` may see them (another
+/// centre's reader: the channel's private programmes named only as such).
+async fn readable_playlists(
+    state: &AppState,
+    p: &Principal,
+    c: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Playlist>, ApiError> {
+    let playlists = published_playlists(&state.store, c, from, until).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    let private = private::Redaction::for_reader(p, &index);
+    Ok(playlists.into_iter().map(|pl| private.playlist(pl)).collect())
 }
 
 /// The channel's stored template, if any.
