@@ -85,6 +85,8 @@ impl Application {
             .with_channels(std::sync::Arc::new(on_air_list.clone()));
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
+        state.uploads.settings.centre_quota = config.upload_quota_bytes;
+        state.uploads.settings.free_space_floor = config.store_free_min_bytes;
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::desk::log::restore(&desk, &state.store, chrono::Utc::now()).await {

@@ -61,6 +61,12 @@ pub struct Config {
     /// The HTTP listener's header and idle timeouts and connection cap (defaults 10 s, 60 s,
     /// 512; `http_header_timeout_s`, `http_idle_timeout_s`, `http_max_connections`).
     pub http: crate::connections::HttpLimits,
+    /// Bytes each centre may hold in the media store, files and unfinished uploads (default:
+    /// no quota); checked when an upload is created.
+    pub upload_quota_bytes: Option<u64>,
+    /// Free space a local media store keeps: uploads that would leave less are refused with
+    /// 507 (default 2 GiB).
+    pub store_free_min_bytes: u64,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -130,6 +136,10 @@ struct FileConfig {
     http_idle_timeout_s: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
     http_max_connections: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    upload_quota_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    store_free_min_bytes: Option<u64>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -164,6 +174,8 @@ pub const SETTINGS: &[&str] = &[
     "http_header_timeout_s",
     "http_idle_timeout_s",
     "http_max_connections",
+    "upload_quota_bytes",
+    "store_free_min_bytes",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -330,6 +342,11 @@ impl Config {
             worker_concurrency,
             worker_lease,
             http,
+            upload_quota_bytes: match f.upload_quota_bytes {
+                Some(0) => return Err(ConfigError::new(&setting_name("upload_quota_bytes"), "must be at least 1")),
+                q => q,
+            },
+            store_free_min_bytes: f.store_free_min_bytes.unwrap_or(2 * 1024 * 1024 * 1024),
         })
     }
 }
