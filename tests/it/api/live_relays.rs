@@ -76,3 +76,47 @@ both!(live_sources_are_named_relays_of_the_centre_only, |app| {
     assert_eq!((s, b["error"]["code"].as_str()), (422, Some("publish_blocked")), "{b}");
     assert!(b["findings"].as_array().unwrap().iter().any(|f| f["code"] == "unknown_relay"), "{b}");
 });
+
+both!(media_of_a_programme_the_centre_may_no_longer_air_goes_to_playout_as_slate, |app| {
+    // A county's programme shared with the network, scheduled by another centre's channel,
+    // then made private again: its house file must not reach that channel's playout.
+    use catalog::programme::{Category, NewProgramme, ProgrammeEdit, ProgrammeProgress, ProgrammeStatus, Sharing};
+    let ch = common::miyi_tv_with(&app, &[]).await;
+    let actor = catalog::audit::Actor::system("test");
+    let mut n = NewProgramme::new(common::code(common::OTHER), "仁和区新闻", Category::News);
+    n.sharing = Sharing::Network;
+    let p = app.store().create_programme(&actor, &n, ProgrammeStatus::Queued).await.unwrap();
+    let progress = ProgrammeProgress { reason: None, duration_ms: Some(1_800_000), qc: None, loudness: None };
+    let p = app.store().set_programme_status(&actor, p.id, ProgrammeStatus::Ready, &progress).await.unwrap();
+    app.asset(&p, b"house file").await;
+    let d: NaiveDate = (Utc::now() + Duration::days(3)).date_naive();
+    let dp = format!("/api/channels/{}/days/{d}", ch.id);
+    let mut csv = String::from("start,programme,duration\n");
+    for half_hour in 0..48 {
+        let minutes = 6 * 60 + half_hour * 30;
+        csv.push_str(&format!("{:02}:{:02}:00,{},\n", minutes / 60 % 24, minutes % 60, p.id));
+    }
+    let (s, b) = send(app.as_role(Role::Scheduler, Method::POST, &format!("{dp}/import")).body(csv)).await;
+    assert_eq!(s, 201, "{b}");
+    let rb =
+        app.as_role(Role::Scheduler, Method::POST, &format!("{dp}/publish")).json(&json!({ "version": b["version"] }));
+    let (s, b) = send(rb).await;
+    assert_eq!(s, 201, "{b}");
+    let from = Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap());
+    let sources = || async {
+        let docs = catalog::scheduling::published_playout_json(app.store(), &ch, from, from + Duration::hours(2))
+            .await
+            .unwrap();
+        docs[0]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["source"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(sources().await.iter().all(|s| s.starts_with("media://")), "shared: its house file airs");
+    let edit = ProgrammeEdit { version: p.version, sharing: Some(Sharing::Private), ..Default::default() };
+    app.store().update_programme(&actor, p.id, &edit).await.unwrap();
+    let now = sources().await;
+    assert!(now.iter().all(|s| s == "slate"), "private again: slate, not its media: {now:?}");
+});
