@@ -87,6 +87,8 @@ impl Application {
         state.uploads.settings.max_size = config.upload_max_bytes;
         state.uploads.settings.centre_quota = config.upload_quota_bytes;
         state.uploads.settings.free_space_floor = config.store_free_min_bytes;
+        state.logins =
+            std::sync::Arc::new(web::auth::ratelimit::LoginLimiter::trusting(config.login_trusted_networks.clone()));
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::desk::log::restore(&desk, &state.store, chrono::Utc::now()).await {

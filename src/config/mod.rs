@@ -67,6 +67,9 @@ pub struct Config {
     /// Free space a local media store keeps: uploads that would leave less are refused with
     /// 507 (default 2 GiB).
     pub store_free_min_bytes: u64,
+    /// Networks whose addresses sign in without the per-address login limit (a county's NAT
+    /// of emergency operators); their usernames stay limited. Default: none.
+    pub login_trusted_networks: Vec<web::auth::ratelimit::Network>,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -140,6 +143,8 @@ struct FileConfig {
     upload_quota_bytes: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
     store_free_min_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    login_trusted_networks: Option<Vec<String>>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -176,6 +181,7 @@ pub const SETTINGS: &[&str] = &[
     "http_max_connections",
     "upload_quota_bytes",
     "store_free_min_bytes",
+    "login_trusted_networks",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -347,6 +353,13 @@ impl Config {
                 q => q,
             },
             store_free_min_bytes: f.store_free_min_bytes.unwrap_or(2 * 1024 * 1024 * 1024),
+            login_trusted_networks: f
+                .login_trusted_networks
+                .unwrap_or_default()
+                .iter()
+                .map(|n| web::auth::ratelimit::Network::parse(n))
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError::new(&setting_name("login_trusted_networks"), e))?,
         })
     }
 }
@@ -632,6 +645,16 @@ mod tests {
             let err = http(&[(key, bad)]).unwrap_err();
             assert!(err.setting.starts_with(key), "{key}={bad}: {err}");
         }
+    }
+
+    #[test]
+    fn trusted_login_networks_are_a_list_of_networks() {
+        let nets =
+            |v: &str| Config::from_env(&env(&[("KAPOK_LOGIN_TRUSTED_NETWORKS", v)])).map(|c| c.login_trusted_networks);
+        assert_eq!(nets("10.20.0.0/16, fd00::/8").unwrap().len(), 2);
+        let err = nets("10.20.0.0/99").unwrap_err();
+        assert!(err.setting.starts_with("KAPOK_LOGIN_TRUSTED_NETWORKS"), "{err}");
+        assert!(Config::from_env(&env(&[])).unwrap().login_trusted_networks.is_empty());
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!   operators sign in, so it is never locked. After [`FREE_FAILURES_PER_IP`] failures its
 //!   attempts are *spaced*: one every [`IP_SPACING`], each waiting its turn (up to
 //!   [`IP_MAX_WAIT`]; beyond that 429 with the wait). A success does not clear an address.
+//!   Addresses of trusted networks (setting `login_trusted_networks`) are not limited per
+//!   address at all.
 //!
 //! Time is passed in, so the rules are tested without sleeping.
 
@@ -64,6 +66,48 @@ pub fn lock_for(failures: u32, free: u32) -> Option<Duration> {
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     records: Mutex<HashMap<String, Record>>,
+    /// Networks whose addresses are not limited per address (a county's NAT of operators).
+    trusted: Vec<Network>,
+}
+
+/// An IP network, `10.1.0.0/16` or `fd00::/8` (a bare address is the one address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    /// Parses `ADDR/PREFIX` or `ADDR`.
+    ///
+    /// # Errors
+    /// What is wrong with `text`.
+    pub fn parse(text: &str) -> Result<Network, String> {
+        let text = text.trim();
+        let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| format!("{text:?} is not an IP network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = if prefix.is_empty() {
+            max
+        } else {
+            prefix.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("{text:?}: bad prefix length"))?
+        };
+        Ok(Network { addr, prefix })
+    }
+
+    /// Whether `ip` is in the network.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let bits = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32u32),
+            std::net::IpAddr::V6(v) => (u128::from(v), 128u32),
+        };
+        let ((net, width), (ip, ip_width)) = (bits(self.addr), bits(ip));
+        if width != ip_width {
+            return false;
+        }
+        let host_bits = width - u32::from(self.prefix);
+        host_bits >= width || (net >> host_bits) == (ip >> host_bits)
+    }
 }
 
 /// A reserved attempt. Resolve it with [`Attempt::succeeded`]; dropped unresolved (a wrong
@@ -116,6 +160,12 @@ impl LoginLimiter {
         Self::default()
     }
 
+    /// A limiter that does not limit addresses of `trusted` networks per address (setting
+    /// `login_trusted_networks`); their usernames stay limited.
+    pub fn trusting(trusted: Vec<Network>) -> Self {
+        Self { trusted, ..Self::default() }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
         self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -128,7 +178,8 @@ impl LoginLimiter {
     /// [`IP_MAX_WAIT`].
     pub fn reserve(self: &Arc<Self>, username: &str, ip: Option<&str>, now: Instant) -> Result<Attempt, Duration> {
         let user = format!("user:{}", username.trim().to_lowercase());
-        let ip = ip.map(|a| format!("ip:{a}"));
+        let trusted = |a: &str| a.parse().is_ok_and(|ip| self.trusted.iter().any(|n| n.contains(ip)));
+        let ip = ip.filter(|a| !trusted(a)).map(|a| format!("ip:{a}"));
         let mut records = self.lock();
         if records.len() >= MAX_ENTRIES {
             records.retain(|_, r| r.pending > 0 || now.saturating_duration_since(r.last) < FORGET_AFTER);
@@ -180,6 +231,25 @@ mod tests {
         let locks: Vec<Option<u64>> = (1..=8).map(|n| lock_for(n, 5).map(|d| d.as_secs())).collect();
         assert_eq!(locks, vec![None, None, None, None, Some(5), Some(10), Some(20), Some(40)]);
         assert_eq!(lock_for(u32::MAX, 5), Some(MAX_LOCK));
+    }
+
+    #[test]
+    fn a_trusted_network_is_not_limited_per_address_but_its_usernames_are() {
+        let nets = vec![Network::parse("10.20.0.0/16").unwrap(), Network::parse("fd00::/8").unwrap()];
+        assert!(nets[0].contains("10.20.3.4".parse().unwrap()) && !nets[0].contains("10.21.0.1".parse().unwrap()));
+        assert!(nets[1].contains("fd12::1".parse().unwrap()) && !nets[1].contains("10.20.3.4".parse().unwrap()));
+        assert!(Network::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Network::parse("10.0.0.0/33").is_err() && Network::parse("county").is_err());
+        let l = Arc::new(LoginLimiter::trusting(nets));
+        let t0 = Instant::now();
+        for i in 0..100 {
+            let a = l.reserve(&format!("u{i}"), Some("10.20.3.4"), t0).unwrap();
+            assert_eq!(a.wait, Duration::ZERO, "attempt {i} from a trusted network was slowed");
+        }
+        for _ in 0..FREE_FAILURES {
+            drop(l.reserve("same", Some("10.20.3.4"), t0).unwrap());
+        }
+        assert!(l.reserve("same", Some("10.20.3.4"), Instant::now()).is_err(), "the username is still limited");
     }
 
     #[test]
