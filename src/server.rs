@@ -30,6 +30,8 @@ pub struct Application {
     platform: Option<crate::platform::Platform>,
     /// CAP feeds polled into the emergency desk.
     feeds: crate::desk::feed::FeedSettings,
+    /// Header and idle timeouts and the connection cap of the HTTP listener.
+    http: crate::connections::HttpLimits,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -104,6 +106,10 @@ impl Application {
         }
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
+        state.uploads.settings.centre_quota = config.upload_quota_bytes;
+        state.uploads.settings.free_space_floor = config.store_free_min_bytes;
+        state.logins =
+            std::sync::Arc::new(web::auth::ratelimit::LoginLimiter::trusting(config.login_trusted_networks.clone()));
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::desk::log::restore(&desk, &state.store, chrono::Utc::now()).await {
@@ -122,6 +128,7 @@ impl Application {
             watch,
             feeds: config.alerts.feed_settings(),
             platform,
+            http: config.http,
         })
     }
 
@@ -215,9 +222,9 @@ impl Application {
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = web::app::router_with_ui(self.state, self.ui_dir.as_deref()).nest_service("/hls", hls);
-        // Client addresses reach the login limiter (per-address allowance).
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped()).await;
+        // Client addresses reach the login limiter (per-address allowance); see
+        // `connections` for the timeouts and the connection cap.
+        let served = crate::connections::serve(self.listener, app, self.http, stopped()).await;
         // A listener that failed ends the components too.
         stop.cancel();
         tasks.close();

@@ -146,6 +146,24 @@ impl Pending {
     }
 }
 
+/// What may reach GStreamer: a live item only from a relay URI
+/// ([`schedules::relay::check_uri`]: SRT, UDP, RTMP, RTSP, HLS), and a URI only as such a
+/// relay; files come as paths (the media cache's, or a stand-alone node's own). A schedule's
+/// `file://`, `media://` left unresolved or arbitrary `http://` fetch is refused here, whatever
+/// the source of the playlist (the catalog, the API of a remote node, a file).
+///
+/// # Errors
+/// Why the item may not be opened, for the as-run.
+pub fn admitted(item: &Item) -> Result<(), String> {
+    match (&item.source, item.kind) {
+        (Source::Uri(u), _) => schedules::relay::check_uri(u).map_err(|e| format!("source refused: {e}")),
+        (Source::Path(p), ItemKind::Live) => {
+            Err(format!("source refused: live item {} is not a relay URI", p.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn uri_of(source: &Source) -> Result<String, String> {
     match source {
         Source::Uri(u) => Ok(u.clone()),
@@ -255,6 +273,7 @@ impl Input {
                 generated: Some(Mutex::new(generator)),
             });
         }
+        admitted(item)?;
         let uri = uri_of(&item.source)?;
         let pipeline = gst::Pipeline::new();
         let decode = gst::ElementFactory::make("uridecodebin")

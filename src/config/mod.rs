@@ -64,6 +64,18 @@ pub struct Config {
     /// Outputs of `kapok serve`'s own channels besides their HLS preview, by channel slug
     /// (`channel_outputs = ["city-tv=udp://239.1.1.1:5000"]`): e.g. the transmitter's feed.
     pub channel_outputs: Vec<(String, playout::OutputTarget)>,
+    /// The HTTP listener's header and idle timeouts and connection cap (defaults 10 s, 60 s,
+    /// 512; `http_header_timeout_s`, `http_idle_timeout_s`, `http_max_connections`).
+    pub http: crate::connections::HttpLimits,
+    /// Bytes each centre may hold in the media store, files and unfinished uploads (default:
+    /// no quota); checked when an upload is created.
+    pub upload_quota_bytes: Option<u64>,
+    /// Free space a local media store keeps: uploads that would leave less are refused with
+    /// 507 (default 2 GiB).
+    pub store_free_min_bytes: u64,
+    /// Networks whose addresses sign in without the per-address login limit (a county's NAT
+    /// of emergency operators); their usernames stay limited. Default: none.
+    pub login_trusted_networks: Vec<web::auth::ratelimit::Network>,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -140,6 +152,18 @@ struct FileConfig {
     worker_lease_s: Option<u64>,
     #[serde(default, deserialize_with = "lenient::list")]
     channel_outputs: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_header_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_idle_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_max_connections: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    upload_quota_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    store_free_min_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    login_trusted_networks: Option<Vec<String>>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -181,6 +205,12 @@ pub const SETTINGS: &[&str] = &[
     "worker_concurrency",
     "worker_lease_s",
     "channel_outputs",
+    "http_header_timeout_s",
+    "http_idle_timeout_s",
+    "http_max_connections",
+    "upload_quota_bytes",
+    "store_free_min_bytes",
+    "login_trusted_networks",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -296,6 +326,7 @@ impl Config {
             s @ 3..=3600 => std::time::Duration::from_secs(s),
             _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
         };
+        let http = http_limits(f.http_header_timeout_s, f.http_idle_timeout_s, f.http_max_connections)?;
         let log_format = f.log_format.unwrap_or_default();
         Ok(Self {
             data: data_abs,
@@ -357,6 +388,19 @@ impl Config {
             worker_concurrency,
             worker_lease,
             channel_outputs: channel_outputs(f.channel_outputs.unwrap_or_default())?,
+            http,
+            upload_quota_bytes: match f.upload_quota_bytes {
+                Some(0) => return Err(ConfigError::new(&setting_name("upload_quota_bytes"), "must be at least 1")),
+                q => q,
+            },
+            store_free_min_bytes: f.store_free_min_bytes.unwrap_or(2 * 1024 * 1024 * 1024),
+            login_trusted_networks: f
+                .login_trusted_networks
+                .unwrap_or_default()
+                .iter()
+                .map(|n| web::auth::ratelimit::Network::parse(n))
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError::new(&setting_name("login_trusted_networks"), e))?,
         })
     }
 }
@@ -375,6 +419,33 @@ fn channel_outputs(pairs: Vec<String>) -> Result<Vec<(String, playout::OutputTar
             Ok((slug.trim().to_owned(), target))
         })
         .collect()
+}
+
+/// The HTTP listener's limits from their settings, each within a range that keeps the server
+/// usable (a 1 s header timeout would drop slow mobile clients; a cap under 16 would starve
+/// the UI's parallel requests).
+fn http_limits(
+    header_s: Option<u64>,
+    idle_s: Option<u64>,
+    max_connections: Option<u64>,
+) -> Result<crate::connections::HttpLimits, ConfigError> {
+    let d = crate::connections::HttpLimits::default();
+    let secs = |v: Option<u64>, key: &str, range: std::ops::RangeInclusive<u64>, default: std::time::Duration| match v {
+        None => Ok(default),
+        Some(s) if range.contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        Some(_) => {
+            Err(ConfigError::new(&setting_name(key), format!("must be {} to {} seconds", range.start(), range.end())))
+        }
+    };
+    Ok(crate::connections::HttpLimits {
+        header_timeout: secs(header_s, "http_header_timeout_s", 2..=300, d.header_timeout)?,
+        idle_timeout: secs(idle_s, "http_idle_timeout_s", 5..=3600, d.idle_timeout)?,
+        max_connections: match max_connections {
+            None => d.max_connections,
+            Some(n @ 16..=65_536) => n as usize,
+            Some(_) => return Err(ConfigError::new(&setting_name("http_max_connections"), "must be 16 to 65536")),
+        },
+    })
 }
 
 /// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
@@ -628,6 +699,32 @@ mod tests {
             let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
             assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn http_limits_default_and_refuse_unusable_values() {
+        let http = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.http);
+        assert_eq!(http(&[]), Ok(crate::connections::HttpLimits::default()));
+        let set = http(&[("KAPOK_HTTP_HEADER_TIMEOUT_S", "5"), ("KAPOK_HTTP_MAX_CONNECTIONS", "64")]).unwrap();
+        assert_eq!((set.header_timeout.as_secs(), set.max_connections), (5, 64));
+        for (key, bad) in [
+            ("KAPOK_HTTP_HEADER_TIMEOUT_S", "0"),
+            ("KAPOK_HTTP_IDLE_TIMEOUT_S", "1"),
+            ("KAPOK_HTTP_MAX_CONNECTIONS", "2"),
+        ] {
+            let err = http(&[(key, bad)]).unwrap_err();
+            assert!(err.setting.starts_with(key), "{key}={bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn trusted_login_networks_are_a_list_of_networks() {
+        let nets =
+            |v: &str| Config::from_env(&env(&[("KAPOK_LOGIN_TRUSTED_NETWORKS", v)])).map(|c| c.login_trusted_networks);
+        assert_eq!(nets("10.20.0.0/16, fd00::/8").unwrap().len(), 2);
+        let err = nets("10.20.0.0/99").unwrap_err();
+        assert!(err.setting.starts_with("KAPOK_LOGIN_TRUSTED_NETWORKS"), "{err}");
+        assert!(Config::from_env(&env(&[])).unwrap().login_trusted_networks.is_empty());
     }
 
     #[test]

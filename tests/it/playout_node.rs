@@ -98,13 +98,13 @@ fn as_run_rows(data: &Path, slug: &str) -> Vec<catalog::asrun::AsRunEntry> {
     })
 }
 
-/// A broadcast day (06:00 +08:00) for `csv_date`: a dead live relay (slate) from 06:00 to
+/// A broadcast day (06:00 +08:00) for `csv_date`: a dead live relay (`dead`, slate) from 06:00 to
 /// `first`, the programmes back to back from `first`, then the relay to the day's end.
 fn day_csv(start_of_day: DateTime<FixedOffset>, first: DateTime<FixedOffset>, programmes: &[(String, f64)]) -> String {
     let hms = |t: DateTime<FixedOffset>| t.format("%H:%M:%S").to_string();
     let dur = |s: i64| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
     let mut csv = String::from("start,programme,duration\n");
-    csv.push_str(&format!("06:00:00,live:udp://127.0.0.1:9,{}\n", dur((first - start_of_day).num_seconds())));
+    csv.push_str(&format!("06:00:00,live:dead,{}\n", dur((first - start_of_day).num_seconds())));
     let mut at = first;
     for _ in 0..4 {
         for (id, secs) in programmes {
@@ -113,7 +113,7 @@ fn day_csv(start_of_day: DateTime<FixedOffset>, first: DateTime<FixedOffset>, pr
         }
     }
     let end = start_of_day + Span::days(1);
-    csv.push_str(&format!("{},live:udp://127.0.0.1:9,{}\n", hms(at), dur((end - at).num_seconds())));
+    csv.push_str(&format!("{},live:dead,{}\n", hms(at), dur((end - at).num_seconds())));
     csv
 }
 
@@ -177,6 +177,10 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         day_start -= Span::days(1);
     }
     let first = (now + Span::seconds(25)).with_nanosecond(0).unwrap();
+    // The centre's relay list names the dead relay the day airs around the programmes.
+    let (s, relay) =
+        call(reqwest::Method::PUT, "/api/centres/510400/relays/dead", Some(json!({ "uri": "udp://127.0.0.1:9" })));
+    assert_eq!(s, 200, "{relay}");
     let csv = day_csv(day_start, first, &programmes);
     let date = day_start.format("%Y-%m-%d").to_string();
     let r = http

@@ -39,6 +39,8 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(centres::list_centres))
+        .routes(routes!(crate::routes::relays::list_relays))
+        .routes(routes!(crate::routes::relays::put_relay, crate::routes::relays::delete_relay))
         .routes(routes!(login::login))
         .routes(routes!(login::logout))
         .routes(routes!(login::me))

@@ -95,7 +95,11 @@ pub async fn playlists(
             "the window must be from < until, at most {MAX_WINDOW_DAYS} days"
         )));
     }
-    Ok(Json(catalog::scheduling::published_playout_json(&state.store, &c, from, until).await?))
+    let mut docs = catalog::scheduling::published_playout_json(&state.store, &c, from, until).await?;
+    // Another centre's reader does not see the channel's private programmes (nor their keys).
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    crate::routes::schedules::private::Redaction::for_reader(&p, &index).playout_json(&mut docs);
+    Ok(Json(docs))
 }
 
 /// A stored as-run record: its row id and the channel's slug.
