@@ -357,6 +357,7 @@ impl EmergencyDesk {
                         targeting: None,
                         transitions: Vec::new(),
                         note: Some("already received: nothing more was done".into()),
+                        warnings: Vec::new(),
                     })
                 }
                 Received::Accepted(t) => t,
@@ -405,6 +406,15 @@ impl EmergencyDesk {
             }
         }
         let note = reached_no_channel(&alert, &targeting, &aired);
+        let warnings: Vec<String> = alert
+            .headline
+            .as_deref()
+            .and_then(|h| schedules::emergency::gbt35965::headline_colour_mismatch(h, alert.severity))
+            .into_iter()
+            .collect();
+        for w in &warnings {
+            tracing::warn!(alert = key.as_str(), warning = %w, "alert accepted with a warning");
+        }
         Ok(Receipt {
             key: key.as_str().to_string(),
             outcome: "accepted",
@@ -413,6 +423,7 @@ impl EmergencyDesk {
             targeting: Some(targeting),
             transitions,
             note,
+            warnings,
         })
     }
 

@@ -72,6 +72,10 @@ pub struct Receipt {
     /// Set when nothing went to air, saying why (`recorded, not aired: it reached no channel …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the sender should check although the alert was accepted (a headline naming
+    /// another colour than its severity draws …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Why a document was refused. Nothing airs.

@@ -254,3 +254,16 @@ both!(ended_alerts_past_their_retention_are_deleted_and_live_ones_kept, |app| {
     assert!(app.store().alert_events(&key(&ended)).await.unwrap().is_empty());
     assert_eq!(history(&app, &key(&live)).await["state"], "verified");
 });
+
+both!(a_headline_naming_another_colour_than_the_severity_is_accepted_with_a_warning, |app| {
+    let agrees: Value =
+        send(&app, &alert("COLOUR-1", "Alert", chrono::Duration::hours(1), None)).await.json().await.unwrap();
+    assert!(agrees.get("warnings").is_none(), "{agrees}");
+    let mut red = alert("COLOUR-2", "Alert", chrono::Duration::hours(1), None);
+    red["headline"] = json!("米易县暴雨红色预警"); // severity Severe draws orange
+    let r = send(&app, &red).await;
+    assert_eq!(r.status(), 202);
+    let body: Value = r.json().await.unwrap();
+    let w = body["warnings"][0].as_str().unwrap_or_default();
+    assert!(w.contains("红色") && w.contains("橙色"), "{body}");
+});

@@ -189,6 +189,7 @@ export function emergencyPage(user: api.Principal | null = null): Page {
       result,
       h("h2", {}, t("receipt")),
       r.note ? h("p", { class: "error", role: "alert", id: "receipt-note" }, noteText(r)) : null,
+      (r.warnings ?? []).length > 0 ? h("p", { class: "error", role: "alert", id: "receipt-warning" }, t("colourMismatch")) : null,
       h(
         "dl",
         { class: "facts" },
