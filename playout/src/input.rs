@@ -146,21 +146,19 @@ impl Pending {
     }
 }
 
-/// What may reach GStreamer: a live item only from a relay URI
-/// ([`schedules::relay::check_uri`]: SRT, UDP, RTMP, RTSP, HLS), and a URI only as such a
-/// relay; files come as paths (the media cache's, or a stand-alone node's own). A schedule's
-/// `file://`, `media://` left unresolved or arbitrary `http://` fetch is refused here, whatever
-/// the source of the playlist (the catalog, the API of a remote node, a file).
+/// What may reach GStreamer: a URI only when it is a live relay
+/// ([`schedules::relay::check_uri`]: SRT, UDP, RTMP, RTSP, HLS); files come as paths (the
+/// media cache's, a stand-alone node's own, an operator's override). A schedule's `file://`,
+/// a `media://` left unresolved or an arbitrary `http://` fetch is refused here, whatever wrote
+/// the playlist (the catalog, the API of a remote node, a file). Schedules from the catalog
+/// carry no paths: their live items are URIs of the centre's relay list.
 ///
 /// # Errors
 /// Why the item may not be opened, for the as-run.
 pub fn admitted(item: &Item) -> Result<(), String> {
-    match (&item.source, item.kind) {
-        (Source::Uri(u), _) => schedules::relay::check_uri(u).map_err(|e| format!("source refused: {e}")),
-        (Source::Path(p), ItemKind::Live) => {
-            Err(format!("source refused: live item {} is not a relay URI", p.display()))
-        }
-        _ => Ok(()),
+    match &item.source {
+        Source::Uri(u) => schedules::relay::check_uri(u).map_err(|e| format!("source refused: {e}")),
+        Source::Path(_) | Source::Generated(_) => Ok(()),
     }
 }
 

@@ -1,6 +1,6 @@
-//! Live items are relays only (issue 19): a schedule's `file://` URI, a local path as a live
-//! item or an `http://` URL that is not an HLS playlist never reach GStreamer, whatever wrote
-//! the playlist; a relay that fails is called again with a growing wait, not on every frame.
+//! URIs are relays only (issue 19): a schedule's `file://` URI or an `http://` URL that is not
+//! an HLS playlist never reaches GStreamer, whatever wrote the playlist; a relay that fails is
+//! called again with a growing wait, not on every frame.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -13,7 +13,7 @@ use playout::{Engine, EngineConfig, OnAirPlaylist, Outcome, OutputTarget, Virtua
 use crate::media_common::{clip, colour_names};
 
 #[test]
-fn a_file_uri_or_path_as_a_live_item_airs_slate_and_is_never_opened() {
+fn a_file_uri_or_a_plain_http_url_airs_slate_and_is_never_opened() {
     let dir = tempfile::tempdir().unwrap();
     let red = clip(dir.path(), "red.mp4", "red", 1.0);
     let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
@@ -22,7 +22,7 @@ fn a_file_uri_or_path_as_a_live_item_airs_slate_and_is_never_opened() {
         "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
         "items": [
             { "source": file_uri, "kind": "live", "duration": 1.0 },
-            { "source": red, "kind": "live", "duration": 1.0 },
+            { "source": format!("file://localhost{}", red.display()), "kind": "live", "duration": 1.0 },
             { "source": file_uri, "duration": 1.0 },
             { "source": "http://127.0.0.1:9/x.mp3", "kind": "live", "duration": 1.0 },
             { "source": blue, "duration": 1.0 },
