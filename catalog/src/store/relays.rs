@@ -1,4 +1,4 @@
-//! A centre's live relays (migration 0019): named `srt://`, `udp://`, `rtmp://`, `rtsp://` or
+//! A centre's live relays (migration 0014): named `srt://`, `udp://`, `rtmp://`, `rtsp://` or
 //! HLS URIs its schedules may air, kept by its administrator. The URI's form is checked here
 //! ([`schedules::relay::check_uri`]) and again by playout before it opens one.
 
