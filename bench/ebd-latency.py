@@ -2,7 +2,7 @@
 """Measures alert -> first attention-signal sample on a channel's UDP output, for the EBD
 route (POST /api/ebd, a signed package built by tests/sim/ebd_platform.py) and the JSON route
 (POST /api/alerts), alternating A B B A; run by bench/ebd-latency.sh, which starts the server
-and the playout node. One line per measurement, then a summary and the ratio EBD / JSON.
+with its demo radio channel also on UDP. One line per measurement, then a summary and the ratio EBD / JSON.
 
 The onset is the arrival time of the first UDP datagram after which the received MPEG-TS,
 decoded by FFmpeg, holds a 40 ms window of the attention signal (853 + 960 Hz each above 20 %
@@ -100,13 +100,14 @@ def beijing(delta_s=0):
 
 def main(a):
     base, token, runs = a["base"], a["token"], int(a["runs"])
+    gap = float(a.get("gap", 4))
     keys = sim.Keys(a["private"], a["kapok_public"])
     udp = Udp(int(a["udp"]))
     end = time.time() + 180
     while time.time() < end and len(udp.since(time.monotonic() - 1)) < 10:
         time.sleep(0.5)
     if not udp.since(time.monotonic() - 1):
-        print("the playout node's UDP output never started", file=sys.stderr)
+        print("the channel's UDP output never started", file=sys.stderr)
         return 1
     time.sleep(5)
     stamp = int(time.time()) % 100000
@@ -155,7 +156,7 @@ def main(a):
         print(f"EBD-LATENCY {route}: post {took:.3f} s; first attention sample on UDP "
               f"{'%.3f s' % on if on is not None else 'NOT FOUND'}", flush=True)
         cancel()
-        time.sleep(4)
+        time.sleep(gap)
 
     def summary(v):
         found = sorted(x for x in v if x is not None)

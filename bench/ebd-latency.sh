@@ -2,10 +2,9 @@
 # The EBD route's latency on air: from the platform's POST of a severity-1 EBM for 510400
 # (POST /api/ebd, a signed package) to the first attention-signal sample arriving on a
 # channel's UDP MPEG-TS output, decoded by FFmpeg; and, in the same run and alternating with
-# it (A B B A), the same for the JSON route (POST /api/alerts, an API token). The channel is a
-# real `kapok playout` node for the demo radio channel sending UDP on loopback, as a head-end
-# runs one; it takes alerts from the server (polled every 0.5 s). Figures go to
-# bench/notes/ebd-latency.md.
+# it (A B B A), the same for the JSON route (POST /api/alerts, an API token). The channel is
+# `kapok serve`'s own demo radio channel with a UDP output on loopback (channel_outputs).
+# Figures go to bench/notes/ebd-latency.md.
 #
 #   bench/ebd-latency.sh                   # debug build, 5 pairs
 #   PROFILE=release RUNS=10 bench/ebd-latency.sh
@@ -36,7 +35,7 @@ echo "{\"extreme\":$once}" > "$work/policy.json"
 password='bench-EBD-latency-2026'
 api=$(port); up=$(port); udp=$(port)
 env KAPOK_DATA="$work/data" KAPOK_LISTEN="127.0.0.1:$api" KAPOK_ADMIN_PASSWORD="$password" \
-  KAPOK_ALERT_POLICY_FILE="$work/policy.json" \
+  KAPOK_ALERT_POLICY_FILE="$work/policy.json" KAPOK_CHANNEL_OUTPUTS="pzh-demo-radio=udp://127.0.0.1:$udp" \
   KAPOK_EBD_EBRID=34510421000000000000001 KAPOK_EBD_PLATFORM_EBRID=24510400000000000000001 \
   KAPOK_EBD_PLATFORM_URL="http://127.0.0.1:$up/" KAPOK_EBD_SIGNING_KEY_FILE="$work/kapok.hex" \
   KAPOK_EBD_CERT_SN=KAPOK0001 KAPOK_ALERT_SM2_KEYS="5A5A0001=$(field "$work/platform.json" public)" \
@@ -45,18 +44,7 @@ pids+=($!)
 for _ in $(seq 120); do curl -fs "http://127.0.0.1:$api/api/openapi.json" > /dev/null 2>&1 && break; sleep 0.5; done
 cli() { KAPOK_DATA="$work/data" "$BIN" "$@"; }
 admin=$(cli token create --user admin --name bench | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-printf '%s\n' "$password" | cli user add node-510400 --role playout_node --centre 510400 > /dev/null
-node=$(cli token create --user node-510400 --name bench | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-# The demo channels exist once the first run has made their programmes.
-for _ in $(seq 240); do
-  curl -fs -H "Authorization: Bearer $node" "http://127.0.0.1:$api/api/channels" | grep -q pzh-demo-radio && break
-  sleep 0.5
-done
-KAPOK_TOKEN="$node" KAPOK_DATA="$work/node" RUST_LOG=warn \
-  "$BIN" playout --channel pzh-demo-radio --api "http://127.0.0.1:$api" --output "udp://127.0.0.1:$udp" \
-  > "$work/node.log" 2>&1 &
-pids+=($!)
 echo "profile $PROFILE, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" bench/ebd-latency.py --base "http://127.0.0.1:$api" --token "$admin" --udp "$udp" \
   --private "$(field "$work/platform.json" private)" --kapok-public "$(field "$work/kapok.json" public)" \
-  --runs "$RUNS" || { tail -n 20 "$work/serve.log" "$work/node.log"; exit 1; }
+  --runs "$RUNS" || { tail -n 20 "$work/serve.log"; exit 1; }

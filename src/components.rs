@@ -27,6 +27,7 @@ pub async fn run_channels(
     media: MediaStore,
     desk: crate::desk::EmergencyDesk,
     on_air_list: crate::metrics::OnAirChannels,
+    outputs: Vec<(String, playout::OutputTarget)>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -40,9 +41,11 @@ pub async fn run_channels(
             Ok(None) => crate::demo::load(&store).await.map_err(|e| e.to_string())?,
             Err(e) => return Err(e.to_string()),
         };
-        tokio::task::spawn_blocking(move || crate::onair::OnAir::start_demo(&data, &store, &media, &channels, &desk))
-            .await
-            .map_err(|e| e.to_string())?
+        tokio::task::spawn_blocking(move || {
+            crate::onair::OnAir::start_demo(&data, &store, &media, &channels, &desk, &outputs)
+        })
+        .await
+        .map_err(|e| e.to_string())?
     };
     // A shutdown while the channels are still being prepared wins: the preparation is dropped
     // (its FFmpeg children are killed) and an unfinished first run is redone on the next start.

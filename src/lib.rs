@@ -7,6 +7,7 @@
 pub mod cmd;
 pub mod components;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod desk;
 pub mod metrics;

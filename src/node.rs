@@ -1,9 +1,14 @@
 //! A remote playout node (`kapok playout --channel ID --api URL`): one channel on air from the
 //! API of a Kapok server — published days through `HttpSource`, as-run through
 //! `HttpAsRunSink` (spooled while the API is away), media fetched through the API into the
-//! local cache, and the alerts that target the channel polled from
-//! `/api/channels/{id}/alerts/active` and handed to a local [`EmergencyDesk`], which airs them
-//! exactly as `kapok serve` airs its own channels' (see `web::routes::playout`).
+//! local cache, and the alerts that target the channel handed to a local [`EmergencyDesk`],
+//! which airs them exactly as `kapok serve` airs its own channels' (see `web::routes::playout`).
+//!
+//! Alerts are pushed: the node holds `/api/channels/{id}/alerts/stream` (server-sent events,
+//! each the channel's whole set of active alerts) and reconnects with a growing backoff when it
+//! drops or goes quiet for longer than three keep-alives. Only while the stream is down does it
+//! poll `/api/channels/{id}/alerts/active` every 0.5 s, so an older server, or a proxy that
+//! will not pass the stream, still reaches the node.
 //!
 //! Blocking (`ureq`, threads): run it outside an async runtime.
 
@@ -11,14 +16,16 @@ use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use catalog::channel::Channel;
 use chrono::{DateTime, Offset, Utc};
 use playout::cache::{FetchError, Fetcher, MediaCache};
 use playout::channel::{AsRunSink, SourceError};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
+use playout::channel::{EventReader, ServerEvent};
 use playout::{OnAirPlaylist, OutputTarget};
 use serde_json::Value;
 
@@ -79,8 +86,12 @@ struct Api {
 
 impl Api {
     fn get(&self, path: &str) -> Result<ureq::Response, String> {
+        self.get_as(path, "application/json")
+    }
+
+    fn get_as(&self, path: &str, accept: &str) -> Result<ureq::Response, String> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.agent.get(&url);
+        let mut request = self.agent.get(&url).set("Accept", accept);
         if let Some(t) = &self.token {
             request = request.set("Authorization", &format!("Bearer {t}"));
         }
@@ -291,13 +302,18 @@ impl Node {
                 s.flush();
             }
         });
+        let (pushed_tx, pushed_rx) = std::sync::mpsc::channel();
+        // A stream has no overall deadline; silence longer than three keep-alives is a dead one.
+        let stream_agent =
+            ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(5)).timeout_read(STREAM_SILENCE).build();
+        let stream_api = Api { agent: stream_agent, ..api.clone() };
+        let (st, path) = (stopping.clone(), format!("/api/channels/{id}/alerts/stream"));
+        // Not joined at stop: it may be blocked in a read until the next keep-alive, and it
+        // touches nothing but its channel, whose receiver ends with the alerts thread.
+        let stream = spawn("alert-stream").spawn(move || hold_stream(&stream_api, &path, &st, &pushed_tx));
         let (st, a, path) = (stopping.clone(), api.clone(), format!("/api/channels/{id}/alerts/active"));
-        let alerts = spawn("alerts").spawn(move || {
-            let mut seen = HashMap::new();
-            while !nap(&st, Duration::from_millis(500)) {
-                poll_alerts(&a, &path, &desk, &mut seen);
-            }
-        });
+        let alerts = spawn("alerts").spawn(move || follow_alerts(&a, &path, &desk, &pushed_rx, &st));
+        stream.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?;
         for thread in [flusher, alerts] {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
@@ -388,20 +404,123 @@ fn nap(stopping: &AtomicBool, d: Duration) -> bool {
     stopping.load(Ordering::SeqCst)
 }
 
-/// Hands every alert not seen before to the local desk (which de-duplicates, targets, airs,
-/// and lets an Update or Cancel replace what it ends). An alert that leaves the server's
-/// active list (cancelled there, superseded, expired) is ended here by a Cancel naming it.
-fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<String, Option<Value>>) {
-    let list = api.get(path).and_then(|r| {
-        serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(16 << 20)).map_err(|e| e.to_string())
-    });
-    let list = match list {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::debug!(error = %e, "alerts not polled");
+/// How often the active alerts are polled while the stream is down.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+/// A stream silent this long (three of the server's keep-alives) is taken for dead.
+const STREAM_SILENCE: Duration = Duration::from_secs(15);
+/// Reconnection backoff: from the first, doubling, to the last.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(10));
+/// Largest set of alerts accepted in one event or poll.
+const MAX_ALERTS_BYTES: usize = 16 << 20;
+
+/// What the stream thread tells the alerts thread.
+enum Pushed {
+    /// The server's whole set of active alerts for the channel.
+    Alerts(Vec<Value>),
+    /// The stream is down (why); poll until the next `Alerts`.
+    Down(String),
+}
+
+/// Holds the alert stream, reconnecting with backoff, until the node stops.
+fn hold_stream(api: &Api, path: &str, stopping: &AtomicBool, tx: &Sender<Pushed>) {
+    let mut backoff = BACKOFF.0;
+    while !stopping.load(Ordering::SeqCst) {
+        let (delivered, why) = match api.get_as(path, "text/event-stream") {
+            Ok(response) => read_stream(response, stopping, tx),
+            Err(e) => (false, e),
+        };
+        if stopping.load(Ordering::SeqCst) || tx.send(Pushed::Down(why)).is_err() {
             return;
         }
-    };
+        if delivered {
+            backoff = BACKOFF.0;
+        }
+        if nap(stopping, backoff) {
+            return;
+        }
+        backoff = (backoff * 2).min(BACKOFF.1);
+    }
+}
+
+/// Forwards the stream's `alerts` events until it ends; whether any arrived, and why it ended.
+fn read_stream(response: ureq::Response, stopping: &AtomicBool, tx: &Sender<Pushed>) -> (bool, String) {
+    let mut events = EventReader::new(std::io::BufReader::new(response.into_reader()), MAX_ALERTS_BYTES);
+    let mut delivered = false;
+    loop {
+        if stopping.load(Ordering::SeqCst) {
+            return (delivered, "stopping".into());
+        }
+        match events.next_event() {
+            Ok(Some(ServerEvent { event, data, .. })) if event == "alerts" => {
+                match serde_json::from_str::<Vec<Value>>(&data) {
+                    Ok(list) => {
+                        if tx.send(Pushed::Alerts(list)).is_err() {
+                            return (delivered, "stopping".into());
+                        }
+                        delivered = true;
+                    }
+                    Err(e) => return (delivered, format!("an alerts event that is not a JSON array: {e}")),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return (delivered, "the server ended the stream".into()),
+            Err(e) => return (delivered, format!("stream read: {e}")),
+        }
+    }
+}
+
+/// Airs what the stream pushes; polls only while the stream is down.
+fn follow_alerts(api: &Api, path: &str, desk: &EmergencyDesk, pushed: &Receiver<Pushed>, stopping: &AtomicBool) {
+    let mut seen = HashMap::new();
+    let mut streaming = false;
+    let mut polled: Option<Instant> = None;
+    while !stopping.load(Ordering::SeqCst) {
+        match pushed.recv_timeout(Duration::from_millis(100)) {
+            Ok(Pushed::Alerts(list)) => {
+                if !streaming {
+                    tracing::info!("alerts pushed by the server (stream up): polling stops");
+                    streaming = true;
+                }
+                apply_alerts(desk, list, &mut seen);
+            }
+            Ok(Pushed::Down(why)) => {
+                if streaming {
+                    tracing::warn!(reason = %why, "alert stream down: polling until it is back");
+                } else {
+                    tracing::debug!(reason = %why, "alert stream not up");
+                }
+                streaming = false;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                streaming = false;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        if !streaming && polled.is_none_or(|at| at.elapsed() >= POLL_EVERY) {
+            polled = Some(Instant::now());
+            poll_alerts(api, path, desk, &mut seen);
+        }
+    }
+}
+
+/// Polls the active alerts once and airs them as [`apply_alerts`] does.
+fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<String, Option<Value>>) {
+    let list = api.get(path).and_then(|r| {
+        serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(MAX_ALERTS_BYTES as u64))
+            .map_err(|e| e.to_string())
+    });
+    match list {
+        Ok(l) => apply_alerts(desk, l, seen),
+        Err(e) => tracing::debug!(error = %e, "alerts not polled"),
+    }
+}
+
+/// Hands every alert of the server's active `list` not seen before to the local desk (which
+/// de-duplicates, targets, airs, and lets an Update or Cancel replace what it ends). An alert
+/// that leaves the list (cancelled there, superseded, expired) is ended here by a Cancel
+/// naming it.
+fn apply_alerts(desk: &EmergencyDesk, list: Vec<Value>, seen: &mut HashMap<String, Option<Value>>) {
     let mut active = HashSet::new();
     for entry in list {
         let key = entry["key"].as_str().unwrap_or_default().to_owned();

@@ -267,7 +267,8 @@ pub struct OnAir {
 }
 
 impl OnAir {
-    /// Puts the demo channels on air with HLS previews under `data/hls/<slug>`. Blocks while
+    /// Puts the demo channels on air with HLS previews under `data/hls/<slug>`, and each on the
+    /// `outputs` given for its slug (`channel_outputs`). Blocks while
     /// media is prefetched: call it on a blocking thread (`spawn_blocking`) of the runtime.
     ///
     /// # Errors
@@ -278,6 +279,7 @@ impl OnAir {
         media: &MediaStore,
         channels: &[DemoChannel],
         desk: &crate::desk::EmergencyDesk,
+        outputs: &[(String, OutputTarget)],
     ) -> Result<Self, String> {
         let runtime = tokio::runtime::Handle::current();
         let fetcher: Arc<dyn Fetcher> = Arc::new(StoreFetcher { media: media.clone(), runtime: runtime.clone() });
@@ -306,6 +308,11 @@ impl OnAir {
             failed = report.failed.len(),
             "media prefetched"
         );
+        for (slug, target) in outputs {
+            if !channels.iter().any(|c| c.channel.slug == *slug) {
+                tracing::warn!(channel = %slug, ?target, "channel_outputs: no such channel on air here");
+            }
+        }
         let mut runners = Vec::new();
         for (demo, (stored, extras)) in channels.iter().zip(extras) {
             let slug = demo.channel.slug.clone();
@@ -338,7 +345,9 @@ impl OnAir {
             });
             let epoch = Arc::new(std::sync::OnceLock::new());
             let sink = Arc::new(CatalogAsRun { store: store.clone(), runtime: runtime.clone(), epoch: epoch.clone() });
-            let mut config = ChannelConfig::new(slug.clone(), format, vec![OutputTarget::Hls(hls)]);
+            let mut targets = vec![OutputTarget::Hls(hls)];
+            targets.extend(outputs.iter().filter(|(s, _)| *s == slug).map(|(_, t)| t.clone()));
+            let mut config = ChannelConfig::new(slug.clone(), format, targets);
             config.cache = Some(cache.clone());
             config.window = std::time::Duration::from_secs(3 * 3600);
             extras.apply(&mut config);

@@ -23,11 +23,15 @@ pub struct Application {
     ui_dir: Option<std::path::PathBuf>,
     worker: Option<ingest::worker::Worker>,
     on_air: bool,
+    /// Outputs of the channels besides HLS, by slug (`channel_outputs`).
+    outputs: Vec<(String, playout::OutputTarget)>,
     watch: Option<ingest::watch::Watcher>,
     /// The emergency-broadcast platform link, when configured (`crate::platform`).
     platform: Option<crate::platform::Platform>,
     /// CAP feeds polled into the emergency desk.
     feeds: crate::desk::feed::FeedSettings,
+    /// Header and idle timeouts and the connection cap of the HTTP listener.
+    http: crate::connections::HttpLimits,
 }
 
 /// Connects the catalog database and the media store named by the configuration.
@@ -81,6 +85,7 @@ impl Application {
             .with_authority(authority)
             .with_policy(policy)
             .with_coverage(config.alerts.coverage()?)
+            .with_retention_days(config.alerts.retention_days)
             .with_drill_channels(config.alerts.drill_channels.clone());
         desk.prepare()
             .map_err(|e| ConfigError::new("KAPOK_DATA (data)", format!("alert speech has nowhere to go: {e}")))?;
@@ -105,6 +110,10 @@ impl Application {
         }
         state.uploads.settings.expiry = config.upload_expiry;
         state.uploads.settings.max_size = config.upload_max_bytes;
+        state.uploads.settings.centre_quota = config.upload_quota_bytes;
+        state.uploads.settings.free_space_floor = config.store_free_min_bytes;
+        state.logins =
+            std::sync::Arc::new(web::auth::ratelimit::LoginLimiter::trusting(config.login_trusted_networks.clone()));
         // Alerts known before a restart stay known (Cancel and Update find them); see
         // `EmergencyDesk::restore` for why an alert that was on air is not re-aired.
         if let Err(e) = crate::desk::log::restore(&desk, &state.store, chrono::Utc::now()).await {
@@ -119,9 +128,11 @@ impl Application {
             ui_dir: config.ui_dir.clone(),
             worker: None,
             on_air: false,
+            outputs: Vec::new(),
             watch,
             feeds: config.alerts.feed_settings(),
             platform,
+            http: config.http,
         })
     }
 
@@ -146,6 +157,7 @@ impl Application {
                 .on_settled(settled)
         });
         self.on_air = true;
+        self.outputs.clone_from(&config.channel_outputs);
         self
     }
 
@@ -182,7 +194,8 @@ impl Application {
             let (data, store, media, desk) =
                 (self.data.clone(), self.state.store.clone(), self.state.media.clone(), self.desk.clone());
             let list = self.on_air_list.clone();
-            tasks.spawn(crate::components::run_channels(data, store, media, desk, list, stopped()));
+            let outputs = self.outputs.clone();
+            tasks.spawn(crate::components::run_channels(data, store, media, desk, list, outputs, stopped()));
         }
         // Abandoned uploads are swept by every API node (each upload is taken once).
         let uploads = self.state.uploads.clone();
@@ -213,9 +226,9 @@ impl Application {
         });
         let hls = tower_http::services::ServeDir::new(self.data.join("hls"));
         let app = web::app::router_with_ui(self.state, self.ui_dir.as_deref()).nest_service("/hls", hls);
-        // Client addresses reach the login limiter (per-address allowance).
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopped()).await;
+        // Client addresses reach the login limiter (per-address allowance); see
+        // `connections` for the timeouts and the connection cap.
+        let served = crate::connections::serve(self.listener, app, self.http, stopped()).await;
         // A listener that failed ends the components too.
         stop.cancel();
         tasks.close();

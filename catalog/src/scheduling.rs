@@ -140,9 +140,11 @@ pub async fn published_on_air(
     let mut out = Vec::new();
     // Programmes recur through a day: look each one's house file up once per call.
     let mut sources: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+    let relays: Vec<schedules::relay::Relay> =
+        store.list_relays(&channel.centre).await?.iter().map(crate::store::LiveRelay::relay).collect();
     for playlist in published_playlists(store, channel, from, until).await? {
         let mut items = Vec::new();
-        for (i, it) in playlist.playout().into_iter().enumerate() {
+        for (i, mut it) in playlist.playout().into_iter().enumerate() {
             let start = it.start.with_timezone(&Utc);
             if start + it.duration_ns.to_chrono() <= from || start >= until {
                 continue;
@@ -151,12 +153,24 @@ pub async fn published_on_air(
                 Source::Programme { id } => match sources.get(id.as_str()) {
                     Some(s) => s.clone(),
                     None => {
-                        let s = house_source(store, id).await?;
+                        let s = house_source(store, channel, id).await?;
                         sources.insert(id.as_str().to_string(), s.clone());
                         s
                     }
                 },
-                _ => None,
+                Source::Live { uri } => {
+                    // Only a relay on the centre's list goes to playout: one removed since the day
+                    // was published, or a day published before relays were listed, airs slate.
+                    it.source = match schedules::relay::resolve(uri, &relays) {
+                        Some(listed) => Source::Live { uri: listed.to_owned() },
+                        None => {
+                            tracing::warn!(channel = %channel.slug, relay = %uri, "live relay not on the centre's list: slate");
+                            Source::Slate
+                        }
+                    };
+                    None
+                }
+                Source::Slate => None,
             };
             let item = schedules::on_air::Item::scheduled(&it, media.as_deref());
             items.push(schedules::on_air::Item { id: Some(format!("{}/{}/{i}", channel.slug, playlist.date)), ..item });
@@ -190,8 +204,23 @@ pub async fn published_playout_json(
         .collect())
 }
 
-async fn house_source(store: &Store, id: &ProgrammeId) -> Result<Option<String>, CatalogError> {
+/// The house file of programme `id` as a `media://` source, when `channel`'s centre may air it
+/// (its own programme or one shared with the network); else `None`, and the slate airs.
+async fn house_source(
+    store: &Store,
+    channel: &CatalogChannel,
+    id: &ProgrammeId,
+) -> Result<Option<String>, CatalogError> {
     let Ok(pid) = crate::ids::ProgrammeId::parse(id.as_str()) else { return Ok(None) };
+    let p = match store.get_programme(pid).await {
+        Ok(p) => p,
+        Err(CatalogError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if p.centre != channel.centre && p.sharing != crate::programme::Sharing::Network {
+        tracing::warn!(channel = %channel.slug, programme = %pid, "programme of another centre not shared: slate");
+        return Ok(None);
+    }
     let assets = store.list_assets(pid).await?;
     Ok(assets
         .into_iter()

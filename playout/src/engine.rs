@@ -340,6 +340,7 @@ impl<C: PlayoutClock> Engine<C> {
             self.air(seg, input.as_ref(), &mut rec)?;
             self.fillers.relay = None;
             self.fillers.retry = None;
+            self.fillers.backoff = fill::RelayBackoff::default();
             drop(input);
             self.output.check()?;
             if rec.outcome == Outcome::Fallback {

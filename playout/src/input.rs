@@ -146,6 +146,22 @@ impl Pending {
     }
 }
 
+/// What may reach GStreamer: a URI only when it is a live relay
+/// ([`schedules::relay::check_uri`]: SRT, UDP, RTMP, RTSP, HLS); files come as paths (the
+/// media cache's, a stand-alone node's own, an operator's override). A schedule's `file://`,
+/// a `media://` left unresolved or an arbitrary `http://` fetch is refused here, whatever wrote
+/// the playlist (the catalog, the API of a remote node, a file). Schedules from the catalog
+/// carry no paths: their live items are URIs of the centre's relay list.
+///
+/// # Errors
+/// Why the item may not be opened, for the as-run.
+pub fn admitted(item: &Item) -> Result<(), String> {
+    match &item.source {
+        Source::Uri(u) => schedules::relay::check_uri(u).map_err(|e| format!("source refused: {e}")),
+        Source::Path(_) | Source::Generated(_) => Ok(()),
+    }
+}
+
 fn uri_of(source: &Source) -> Result<String, String> {
     match source {
         Source::Uri(u) => Ok(u.clone()),
@@ -255,6 +271,7 @@ impl Input {
                 generated: Some(Mutex::new(generator)),
             });
         }
+        admitted(item)?;
         let uri = uri_of(&item.source)?;
         let pipeline = gst::Pipeline::new();
         let decode = gst::ElementFactory::make("uridecodebin")

@@ -3,7 +3,8 @@
 //!
 //! - `start`: wall-clock `HH:MM:SS` or `HH:MM:SS:FF`; times before the day start belong to
 //!   the next calendar date (01:00 is late in a day starting at 06:00).
-//! - `programme`: a catalog id, else an exact unique title; `live:<uri>` for a live relay.
+//! - `programme`: a catalog id, else an exact unique title; `live:<name>` for a live relay
+//!   of the centre's list (checked against the list by the caller: see [`crate::relay`]).
 //! - `duration`: `HH:MM:SS[:FF]`; empty means the media's full length (not allowed for live).
 //! - `timing` (optional): `hard` or `soft` (default soft).
 

@@ -19,6 +19,7 @@ pub mod on_air;
 pub mod playlist;
 pub mod publish;
 pub mod quota;
+pub mod relay;
 pub mod template;
 pub mod time;
 pub mod validate;

@@ -6,8 +6,11 @@
 //! `alert_feeds` / `KAPOK_ALERT_FEEDS` (URLs), `alert_feed_interval_s` (default 60) and
 //! `alert_feed_allow_unsigned` (default false: feed alerts must be signed); the insertion
 //! policy `alert_policy_file` / `KAPOK_ALERT_POLICY_FILE` (JSON; repeats per severity); channel
-//! coverage polygons `alert_coverage_file` / `KAPOK_ALERT_COVERAGE_FILE`; the channels that air
-//! drills `alert_drill_channels` / `KAPOK_ALERT_DRILL_CHANNELS` (slugs; unset: every channel).
+//! coverage polygons `alert_coverage_file` / `KAPOK_ALERT_COVERAGE_FILE`; how long ended
+//! alerts and their steps are kept, `alert_retention_days` / `KAPOK_ALERT_RETENTION_DAYS`
+//! (default 730: two years of records for the regulator; 1–36 500).
+//! The channels that air drills: `alert_drill_channels` / `KAPOK_ALERT_DRILL_CHANNELS` (slugs;
+//! unset: every channel).
 
 use std::path::PathBuf;
 
@@ -25,6 +28,9 @@ const AGE: &str = "KAPOK_ALERT_REPLAY_MAX_AGE_S (alert_replay_max_age_s)";
 const FEEDS: &str = "KAPOK_ALERT_FEEDS (alert_feeds)";
 const POLICY: &str = "KAPOK_ALERT_POLICY_FILE (alert_policy_file)";
 const COVERAGE: &str = "KAPOK_ALERT_COVERAGE_FILE (alert_coverage_file)";
+const RETENTION: &str = "KAPOK_ALERT_RETENTION_DAYS (alert_retention_days)";
+/// Default days an ended alert's record is kept.
+pub const DEFAULT_RETENTION_DAYS: u32 = 730;
 
 /// The signed sources as configured (keys not yet read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,6 +58,8 @@ pub struct AlertSources {
     /// The channels (by slug) on which drills (演练: CAP `Exercise`, EBM severity 21–23) air;
     /// `None` (unset): every channel, as before this setting existed.
     pub drill_channels: Option<Vec<String>>,
+    /// Days an ended alert (and its steps) is kept in the catalog.
+    pub retention_days: u32,
 }
 
 fn pairs(setting: &str, entries: &[String]) -> Result<Vec<(String, String)>, ConfigError> {
@@ -91,6 +99,7 @@ impl AlertSources {
             policy_file: None,
             coverage_file: None,
             drill_channels: None,
+            retention_days: DEFAULT_RETENTION_DAYS,
         })
     }
 
@@ -120,6 +129,19 @@ impl AlertSources {
     pub fn with_policy_file(mut self, path: Option<PathBuf>) -> Self {
         self.policy_file = path;
         self
+    }
+
+    /// These sources keeping ended alerts `days` (default [`DEFAULT_RETENTION_DAYS`]).
+    ///
+    /// # Errors
+    /// A `ConfigError` naming `KAPOK_ALERT_RETENTION_DAYS` outside 1–36 500.
+    pub fn with_retention_days(mut self, days: Option<u32>) -> Result<Self, ConfigError> {
+        let days = days.unwrap_or(DEFAULT_RETENTION_DAYS);
+        if !(1..=36_500).contains(&days) {
+            return Err(ConfigError::new(RETENTION, format!("{days} is not between 1 and 36500 days")));
+        }
+        self.retention_days = days;
+        Ok(self)
     }
 
     /// These sources with channel coverage polygons read from `path` (when given).

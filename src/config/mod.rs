@@ -61,6 +61,21 @@ pub struct Config {
     /// How long an ingest worker's claim on a job lasts without a heartbeat (default 60 s):
     /// the time a job of a worker that died waits before another worker takes it over.
     pub worker_lease: std::time::Duration,
+    /// Outputs of `kapok serve`'s own channels besides their HLS preview, by channel slug
+    /// (`channel_outputs = ["city-tv=udp://239.1.1.1:5000"]`): e.g. the transmitter's feed.
+    pub channel_outputs: Vec<(String, playout::OutputTarget)>,
+    /// The HTTP listener's header and idle timeouts and connection cap (defaults 10 s, 60 s,
+    /// 512; `http_header_timeout_s`, `http_idle_timeout_s`, `http_max_connections`).
+    pub http: crate::connections::HttpLimits,
+    /// Bytes each centre may hold in the media store, files and unfinished uploads (default:
+    /// no quota); checked when an upload is created.
+    pub upload_quota_bytes: Option<u64>,
+    /// Free space a local media store keeps: uploads that would leave less are refused with
+    /// 507 (default 2 GiB).
+    pub store_free_min_bytes: u64,
+    /// Networks whose addresses sign in without the per-address login limit (a county's NAT
+    /// of emergency operators); their usernames stay limited. Default: none.
+    pub login_trusted_networks: Vec<web::auth::ratelimit::Network>,
 }
 
 /// A configuration problem, naming the setting (file key and environment variable).
@@ -115,6 +130,8 @@ struct FileConfig {
     #[serde(default, deserialize_with = "lenient::flag")]
     alert_feed_allow_unsigned: Option<bool>,
     alert_policy_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    alert_retention_days: Option<u32>,
     alert_coverage_file: Option<PathBuf>,
     #[serde(default, deserialize_with = "lenient::list")]
     alert_drill_channels: Option<Vec<String>>,
@@ -137,6 +154,20 @@ struct FileConfig {
     worker_concurrency: Option<u64>,
     #[serde(default, deserialize_with = "lenient::number")]
     worker_lease_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    channel_outputs: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_header_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_idle_timeout_s: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    http_max_connections: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    upload_quota_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::number")]
+    store_free_min_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    login_trusted_networks: Option<Vec<String>>,
 }
 
 /// Every setting's key in `kapok.toml`; the variable `KAPOK_<KEY>` (upper case) overrides it.
@@ -163,6 +194,7 @@ pub const SETTINGS: &[&str] = &[
     "alert_feed_interval_s",
     "alert_feed_allow_unsigned",
     "alert_policy_file",
+    "alert_retention_days",
     "alert_coverage_file",
     "alert_drill_channels",
     "ebd_ebrid",
@@ -178,6 +210,13 @@ pub const SETTINGS: &[&str] = &[
     "loudness_targets",
     "worker_concurrency",
     "worker_lease_s",
+    "channel_outputs",
+    "http_header_timeout_s",
+    "http_idle_timeout_s",
+    "http_max_connections",
+    "upload_quota_bytes",
+    "store_free_min_bytes",
+    "login_trusted_networks",
 ];
 
 /// How an error names a setting: `KAPOK_LISTEN (listen)`.
@@ -293,6 +332,7 @@ impl Config {
             s @ 3..=3600 => std::time::Duration::from_secs(s),
             _ => return Err(ConfigError::new("KAPOK_WORKER_LEASE_S (worker_lease_s)", "must be 3 to 3600 seconds")),
         };
+        let http = http_limits(f.http_header_timeout_s, f.http_idle_timeout_s, f.http_max_connections)?;
         let log_format = f.log_format.unwrap_or_default();
         Ok(Self {
             data: data_abs,
@@ -339,6 +379,7 @@ impl Config {
             )?
             .with_policy_file(f.alert_policy_file)
             .with_coverage_file(f.alert_coverage_file)
+            .with_retention_days(f.alert_retention_days)?
             .with_drill_channels(f.alert_drill_channels)
             .with_sm2_certs(f.alert_sm2_certs.unwrap_or_default().into_iter().map(PathBuf::from).collect()),
             ebd: crate::config::ebd::EbdSettings::parse(crate::config::ebd::EbdRaw {
@@ -354,8 +395,65 @@ impl Config {
             loudness,
             worker_concurrency,
             worker_lease,
+            channel_outputs: channel_outputs(f.channel_outputs.unwrap_or_default())?,
+            http,
+            upload_quota_bytes: match f.upload_quota_bytes {
+                Some(0) => return Err(ConfigError::new(&setting_name("upload_quota_bytes"), "must be at least 1")),
+                q => q,
+            },
+            store_free_min_bytes: f.store_free_min_bytes.unwrap_or(2 * 1024 * 1024 * 1024),
+            login_trusted_networks: f
+                .login_trusted_networks
+                .unwrap_or_default()
+                .iter()
+                .map(|n| web::auth::ratelimit::Network::parse(n))
+                .collect::<Result<_, _>>()
+                .map_err(|e| ConfigError::new(&setting_name("login_trusted_networks"), e))?,
         })
     }
+}
+
+/// `slug=TARGET` pairs (a target as `kapok playout --output` takes it).
+fn channel_outputs(pairs: Vec<String>) -> Result<Vec<(String, playout::OutputTarget)>, ConfigError> {
+    let setting = setting_name("channel_outputs");
+    pairs
+        .into_iter()
+        .map(|pair| {
+            let (slug, target) = pair
+                .split_once('=')
+                .filter(|(s, _)| !s.trim().is_empty())
+                .ok_or_else(|| ConfigError::new(&setting, format!("{pair:?} is not SLUG=TARGET")))?;
+            let target = target.trim().parse().map_err(|e| ConfigError::new(&setting, format!("{pair:?}: {e}")))?;
+            Ok((slug.trim().to_owned(), target))
+        })
+        .collect()
+}
+
+/// The HTTP listener's limits from their settings, each within a range that keeps the server
+/// usable (a 1 s header timeout would drop slow mobile clients; a cap under 16 would starve
+/// the UI's parallel requests).
+fn http_limits(
+    header_s: Option<u64>,
+    idle_s: Option<u64>,
+    max_connections: Option<u64>,
+) -> Result<crate::connections::HttpLimits, ConfigError> {
+    let d = crate::connections::HttpLimits::default();
+    let secs = |v: Option<u64>, key: &str, range: std::ops::RangeInclusive<u64>, default: std::time::Duration| match v {
+        None => Ok(default),
+        Some(s) if range.contains(&s) => Ok(std::time::Duration::from_secs(s)),
+        Some(_) => {
+            Err(ConfigError::new(&setting_name(key), format!("must be {} to {} seconds", range.start(), range.end())))
+        }
+    };
+    Ok(crate::connections::HttpLimits {
+        header_timeout: secs(header_s, "http_header_timeout_s", 2..=300, d.header_timeout)?,
+        idle_timeout: secs(idle_s, "http_idle_timeout_s", 5..=3600, d.idle_timeout)?,
+        max_connections: match max_connections {
+            None => d.max_connections,
+            Some(n @ 16..=65_536) => n as usize,
+            Some(_) => return Err(ConfigError::new(&setting_name("http_max_connections"), "must be 16 to 65536")),
+        },
+    })
 }
 
 /// The network default (`loudness_target`, GY/T 282's −24 LKFS when unset) and each centre's
@@ -502,6 +600,19 @@ mod tests {
     }
 
     #[test]
+    fn channel_outputs_are_slug_target_pairs_and_a_bad_one_is_named() {
+        let c =
+            Config::from_env(&env(&[("KAPOK_CHANNEL_OUTPUTS", "city-tv=udp://127.0.0.1:5000, fm=file:/tmp/fm.ts")]))
+                .unwrap();
+        let slugs: Vec<&str> = c.channel_outputs.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(slugs, ["city-tv", "fm"]);
+        for bad in ["udp://127.0.0.1:5000", "city-tv=gopher://x", "=udp://127.0.0.1:5000"] {
+            let err = Config::from_env(&env(&[("KAPOK_CHANNEL_OUTPUTS", bad)])).unwrap_err();
+            assert_eq!(err.setting, "KAPOK_CHANNEL_OUTPUTS (channel_outputs)", "{bad}: {err:?}");
+        }
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let file = "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"";
         let c = resolve(file, &env(&[("KAPOK_LISTEN", "127.0.0.1:9001"), ("KAPOK_S3_ALLOW_HTTP", "true")])).unwrap();
@@ -596,6 +707,32 @@ mod tests {
             let err = lease(&[("KAPOK_WORKER_LEASE_S", bad)]).unwrap_err();
             assert!(err.setting.starts_with("KAPOK_WORKER_LEASE_S"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn http_limits_default_and_refuse_unusable_values() {
+        let http = |vars: &[(&str, &str)]| Config::from_env(&env(vars)).map(|c| c.http);
+        assert_eq!(http(&[]), Ok(crate::connections::HttpLimits::default()));
+        let set = http(&[("KAPOK_HTTP_HEADER_TIMEOUT_S", "5"), ("KAPOK_HTTP_MAX_CONNECTIONS", "64")]).unwrap();
+        assert_eq!((set.header_timeout.as_secs(), set.max_connections), (5, 64));
+        for (key, bad) in [
+            ("KAPOK_HTTP_HEADER_TIMEOUT_S", "0"),
+            ("KAPOK_HTTP_IDLE_TIMEOUT_S", "1"),
+            ("KAPOK_HTTP_MAX_CONNECTIONS", "2"),
+        ] {
+            let err = http(&[(key, bad)]).unwrap_err();
+            assert!(err.setting.starts_with(key), "{key}={bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn trusted_login_networks_are_a_list_of_networks() {
+        let nets =
+            |v: &str| Config::from_env(&env(&[("KAPOK_LOGIN_TRUSTED_NETWORKS", v)])).map(|c| c.login_trusted_networks);
+        assert_eq!(nets("10.20.0.0/16, fd00::/8").unwrap().len(), 2);
+        let err = nets("10.20.0.0/99").unwrap_err();
+        assert!(err.setting.starts_with("KAPOK_LOGIN_TRUSTED_NETWORKS"), "{err}");
+        assert!(Config::from_env(&env(&[])).unwrap().login_trusted_networks.is_empty());
     }
 
     #[test]

@@ -63,12 +63,28 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
+/// Follows at most three redirects, and only within the host first asked: a feed must not be
+/// able to send the server to a URL its operator did not configure (an internal address, a
+/// metadata service). A redirect elsewhere ends the fetch with its 3xx status.
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(|u| (u.host_str().map(str::to_owned), u.port_or_known_default()));
+        let next = (attempt.url().host_str().map(str::to_owned), attempt.url().port_or_known_default());
+        if attempt.previous().len() > 3 || first.is_some_and(|f| f != next) {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 impl Poller {
     /// A poller submitting to `desk` and writing through `store`.
     pub fn new(desk: EmergencyDesk, store: Store, allow_unsigned: bool) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
+            .redirect(same_host_redirects())
             .build()
             .unwrap_or_default();
         Self { http, desk, store, allow_unsigned, seen: HashSet::new() }

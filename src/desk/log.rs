@@ -123,16 +123,33 @@ pub async fn restore(desk: &EmergencyDesk, store: &Store, now: DateTime<Utc>) ->
     Ok(n)
 }
 
+/// Deletes ended alerts older than the desk's retention from the catalog, and forgets ended
+/// alerts the desk no longer needs in memory.
+pub async fn prune(desk: &EmergencyDesk, store: &Store, now: chrono::DateTime<Utc>) {
+    let forgotten = desk.forget_ended(now);
+    match store.prune_alerts(now - desk.retention).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(alerts = n, forgotten, "ended alerts past their retention deleted"),
+        Err(e) => tracing::warn!(error = %e, "ended alerts not pruned; tried again in an hour"),
+    }
+}
+
 /// Runs the desk's timer until `shutdown`: every [`TICK`], expires due alerts (off air and
 /// marked `expired`), records airing events and completions, and writes them.
 pub async fn run_timer(desk: EmergencyDesk, store: Store, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     let mut every = tokio::time::interval(TICK);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first prune runs at start-up, then hourly.
+    let mut pruned: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             () = &mut shutdown => break,
             _ = every.tick() => {}
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(3600)) {
+            pruned = Some(tokio::time::Instant::now());
+            prune(&desk, &store, Utc::now()).await;
         }
         let d = desk.clone();
         // Taking an alert off air joins its airing thread: not on the async workers.

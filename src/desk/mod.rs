@@ -103,6 +103,10 @@ pub struct EmergencyDesk {
     drill_channels: Arc<Option<Vec<String>>>,
     /// Signing keys of configured sources, and the replay window (replaceable at run time).
     authority: Arc<Mutex<Arc<Authority>>>,
+    /// How long ended alerts stay in the catalog.
+    pub(crate) retention: chrono::TimeDelta,
+    /// Moves on whenever the alerts change (see [`Self::subscribe`]).
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl EmergencyDesk {
@@ -118,7 +122,24 @@ impl EmergencyDesk {
             coverage: Arc::default(),
             drill_channels: Arc::default(),
             authority: Arc::default(),
+            retention: chrono::TimeDelta::days(i64::from(crate::config::alerts::DEFAULT_RETENTION_DAYS)),
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
         }
+    }
+
+    /// This desk, keeping ended alerts in the catalog for `days`.
+    pub fn with_retention_days(mut self, days: u32) -> Self {
+        self.retention = chrono::TimeDelta::days(i64::from(days.max(1)));
+        self
+    }
+
+    /// Forgets (in memory) alerts that ended and were sent more than a day (at least the
+    /// replay window) ago: their keys are no longer needed against replays, and a desk that
+    /// runs for years keeps a bounded memory. Returns how many were forgotten.
+    pub fn forget_ended(&self, now: DateTime<Utc>) -> usize {
+        let window = chrono::TimeDelta::seconds(i64::from(self.authority().replay.max_age_s));
+        let keep = window.max(chrono::TimeDelta::days(1));
+        self.state.lock().map(|mut s| s.lifecycle.forget_ended_before(now - keep)).unwrap_or(0)
     }
 
     /// Makes the directory alert speech and audio are written to (`<work>/alerts`), checks
@@ -141,6 +162,15 @@ impl EmergencyDesk {
             }
         }
         Ok(dir)
+    }
+
+    /// A receiver that wakes whenever an alert is taken in, changes state or ends.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn font(&self) -> Option<Arc<CjkFont>> {
@@ -214,7 +244,9 @@ impl EmergencyDesk {
         // CAP validity and the broadcast policy (an Alert without info or area …) both decide.
         let alert = validate_document(document).into_broadcast_alert().map_err(DeskError::Invalid)?;
         let note = format!("sent by {}", sender.as_str());
-        self.take_in(alert, now, sender, note, &scope)
+        let receipt = self.take_in(alert, now, sender, note, &scope);
+        self.bump();
+        receipt
     }
 
     /// Like [`Self::receive`] for a sender without a session or token: the document must
@@ -249,7 +281,10 @@ impl EmergencyDesk {
         };
         let Some(alert) = report.alert else { return Err(DeskError::Invalid(report.reasons)) };
         let note = format!("signed by configured key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network)
+        let receipt =
+            self.take_in(alert, now, Actor::system(&format!("signed-source:{signer}")), note, &SenderScope::Network);
+        self.bump();
+        receipt
     }
 
     /// Takes in an alert from a verified EBD package (`schedules::emergency::ebd`, through
@@ -265,7 +300,10 @@ impl EmergencyDesk {
         signer: &str,
     ) -> Result<Receipt, DeskError> {
         let note = format!("EBD package signed by platform key {signer}");
-        self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note, &SenderScope::Network)
+        let receipt =
+            self.take_in(alert, now, Actor::system(&format!("ebd-platform:{signer}")), note, &SenderScope::Network);
+        self.bump();
+        receipt
     }
 
     /// The configured signed sources and replay window.
@@ -333,6 +371,7 @@ impl EmergencyDesk {
                         targeting: None,
                         transitions: Vec::new(),
                         note: Some("already received: nothing more was done".into()),
+                        warnings: Vec::new(),
                     })
                 }
                 Received::Accepted(t) => t,
@@ -350,7 +389,7 @@ impl EmergencyDesk {
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
             state.advance(&key, AlertState::Verified, now, Some(&verified_note));
         }
-        if alert.msg_type.airs() && targeting.withheld.is_none() && !targeting.channels.is_empty() {
+        if targeting.withheld.is_none() && alert.msg_type.airs() && !targeting.channels.is_empty() {
             state.advance(&key, AlertState::Scheduled, now, None);
             let plan = self.policy.plan(&alert, now);
             let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
@@ -383,6 +422,15 @@ impl EmergencyDesk {
             }
         }
         let note = reached_no_channel(&alert, &targeting, &aired);
+        let warnings: Vec<String> = alert
+            .headline
+            .as_deref()
+            .and_then(|h| schedules::emergency::gbt35965::headline_colour_mismatch(h, alert.severity))
+            .into_iter()
+            .collect();
+        for w in &warnings {
+            tracing::warn!(alert = key.as_str(), warning = %w, "alert accepted with a warning");
+        }
         Ok(Receipt {
             key: key.as_str().to_string(),
             outcome: "accepted",
@@ -391,6 +439,7 @@ impl EmergencyDesk {
             targeting: Some(targeting),
             transitions,
             note,
+            warnings,
         })
     }
 
@@ -399,6 +448,7 @@ impl EmergencyDesk {
     /// ran to their end.
     pub fn tick(&self, now: DateTime<Utc>) {
         let Ok(mut state) = self.state.lock() else { return };
+        let queued = state.outbox.len();
         let expired = state.lifecycle.expire_due(now);
         state.record_transitions(&expired, None, None);
         for t in &expired {
@@ -425,6 +475,10 @@ impl EmergencyDesk {
                     state.advance(&key, AlertState::Completed, now, Some("every airing ran to its end"));
                 }
             }
+        }
+        if state.outbox.len() != queued {
+            drop(state);
+            self.bump();
         }
     }
 
@@ -457,6 +511,8 @@ impl EmergencyDesk {
                 state.advance(&key, AlertState::Scheduled, now, Some(note));
             }
         }
+        drop(state);
+        self.bump();
         n
     }
 }
@@ -546,6 +602,10 @@ impl web::desk::AlertDesk for EmergencyDesk {
 
     fn alerts(&self) -> Vec<Tracked> {
         EmergencyDesk::alerts(self)
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        EmergencyDesk::subscribe(self)
     }
 
     fn flush<'a>(&'a self, store: &'a catalog::Store) -> futures::future::BoxFuture<'a, ()> {

@@ -3,7 +3,9 @@
 //! `playout_node` token sending MPEG-TS over UDP on loopback. Its output is checked by
 //! ffprobe, its as-run arrives in the server's catalog, it stays on air while the API is
 //! killed (spooling its as-run) and delivers the spool when the API returns, and an alert
-//! POSTed to the server interrupts it (the attention signal is found in its UDP output).
+//! POSTed to the server is pushed to it over the alert stream: the attention signal is in the
+//! UDP output that arrived within 1.5 s of the POST, and gone from what arrived from 1.5 s after
+//! the Cancel.
 #![allow(clippy::zombie_processes)]
 
 use crate::common;
@@ -34,7 +36,7 @@ impl Drop for Killed {
 
 use testkit::tone::tone_share;
 
-/// True when the TS bytes carry both attention tones (853 Hz + 960 Hz) somewhere.
+/// True when the TS bytes carry both attention tones (853 Hz + 960 Hz) in some 50 ms.
 fn attention_in(ts: &[u8], dir: &Path) -> bool {
     let file = dir.join("window.ts");
     std::fs::write(&file, ts).unwrap();
@@ -45,9 +47,45 @@ fn attention_in(ts: &[u8], dir: &Path) -> bool {
         .output()
         .expect("ffmpeg");
     let samples: Vec<f32> = out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    samples
-        .chunks(4800)
-        .any(|w| w.len() == 4800 && tone_share(w, 48000.0, 853.0) > 0.2 && tone_share(w, 48000.0, 960.0) > 0.2)
+    (0..samples.len().saturating_sub(2400)).step_by(480).any(|at| {
+        let w = &samples[at..at + 2400];
+        tone_share(w, 48000.0, 853.0) > 0.2 && tone_share(w, 48000.0, 960.0) > 0.2
+    })
+}
+
+fn joined(grams: &[Datagram]) -> Vec<u8> {
+    grams.iter().flat_map(|(_, b)| b.clone()).collect()
+}
+
+/// Seconds from `t0` to the arrival of the datagram that completed the first 50 ms of
+/// attention signal in `grams` (arrived after `t0`, the signal in them): a binary search over
+/// prefixes, each decoded by ffmpeg.
+fn onset_after(t0: Instant, grams: &[Datagram], dir: &Path) -> f64 {
+    let (mut lo, mut hi) = (0, grams.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if attention_in(&joined(&grams[..mid]), dir) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    (grams[hi - 1].0 - t0).as_secs_f64()
+}
+
+/// Seconds from `t0` to the arrival of the first datagram after which no 50 ms of attention
+/// signal arrived (the signal in `grams`, which ends without it): a binary search over suffixes.
+fn end_after(t0: Instant, grams: &[Datagram], dir: &Path) -> f64 {
+    let (mut lo, mut hi) = (0, grams.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if attention_in(&joined(&grams[mid..]), dir) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (grams[hi.min(grams.len() - 1)].0 - t0).as_secs_f64()
 }
 
 fn as_run_rows(data: &Path, slug: &str) -> Vec<catalog::asrun::AsRunEntry> {
@@ -60,13 +98,13 @@ fn as_run_rows(data: &Path, slug: &str) -> Vec<catalog::asrun::AsRunEntry> {
     })
 }
 
-/// A broadcast day (06:00 +08:00) for `csv_date`: a dead live relay (slate) from 06:00 to
+/// A broadcast day (06:00 +08:00) for `csv_date`: a dead live relay (`dead`, slate) from 06:00 to
 /// `first`, the programmes back to back from `first`, then the relay to the day's end.
 fn day_csv(start_of_day: DateTime<FixedOffset>, first: DateTime<FixedOffset>, programmes: &[(String, f64)]) -> String {
     let hms = |t: DateTime<FixedOffset>| t.format("%H:%M:%S").to_string();
     let dur = |s: i64| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
     let mut csv = String::from("start,programme,duration\n");
-    csv.push_str(&format!("06:00:00,live:udp://127.0.0.1:9,{}\n", dur((first - start_of_day).num_seconds())));
+    csv.push_str(&format!("06:00:00,live:dead,{}\n", dur((first - start_of_day).num_seconds())));
     let mut at = first;
     for _ in 0..4 {
         for (id, secs) in programmes {
@@ -75,7 +113,7 @@ fn day_csv(start_of_day: DateTime<FixedOffset>, first: DateTime<FixedOffset>, pr
         }
     }
     let end = start_of_day + Span::days(1);
-    csv.push_str(&format!("{},live:udp://127.0.0.1:9,{}\n", hms(at), dur((end - at).num_seconds())));
+    csv.push_str(&format!("{},live:dead,{}\n", hms(at), dur((end - at).num_seconds())));
     csv
 }
 
@@ -139,6 +177,10 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         day_start -= Span::days(1);
     }
     let first = (now + Span::seconds(25)).with_nanosecond(0).unwrap();
+    // The centre's relay list names the dead relay the day airs around the programmes.
+    let (s, relay) =
+        call(reqwest::Method::PUT, "/api/centres/510400/relays/dead", Some(json!({ "uri": "udp://127.0.0.1:9" })));
+    assert_eq!(s, 200, "{relay}");
     let csv = day_csv(day_start, first, &programmes);
     let date = day_start.format("%Y-%m-%d").to_string();
     let r = http
@@ -188,6 +230,10 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let bytes_since = |t: Instant| -> Vec<u8> {
         received.lock().unwrap().iter().filter(|(at, _)| *at >= t).flat_map(|(_, b)| b.clone()).collect()
     };
+    let grams_between = |from: Instant, until: Instant| -> Vec<Datagram> {
+        received.lock().unwrap().iter().filter(|(at, _)| *at >= from && *at <= until).cloned().collect()
+    };
+    let stream_ups = |log: &str| log.matches("alerts pushed by the server").count();
     let log = || std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
 
     // On air: the UDP output decodes as 48 kHz AAC (ffprobe, independent of the engine).
@@ -246,7 +292,14 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         std::thread::sleep(Duration::from_millis(500));
     }
 
-    // An alert POSTed to the server interrupts the node's output.
+    // The node holds the alert stream from the start, and takes it up again after the outage.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stream_ups(&log()) < 2 {
+        assert!(Instant::now() < deadline, "the node did not reconnect its alert stream\n{}", log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // An alert POSTed to the server interrupts the node's output within 1.5 s.
     let fmt = |t: DateTime<FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
     let now = Utc::now().with_timezone(&tz);
     let alert = json!({
@@ -255,27 +308,52 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         "headline": "攀枝花市暴雨橙色预警", "description": "未来三小时全市将出现强降雨。",
         "areas": [{ "desc": "攀枝花市", "codes": ["510400"] }],
         "effective": fmt(now), "expires": fmt(now + Span::hours(2)), "resources": [], "language": "zh-CN" });
+    let limit = Duration::from_millis(1500);
     let sent = Instant::now();
     let r = http.post(format!("{}/api/alerts", server.base)).bearer_auth(&admin).json(&alert).send().unwrap();
     assert_eq!(r.status(), 202, "{}", r.text().unwrap_or_default());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        std::thread::sleep(Duration::from_secs(2));
-        if attention_in(&bytes_since(sent), dir.path()) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no attention signal in the node's UDP output\n{}", log());
+    std::thread::sleep(limit.saturating_sub(sent.elapsed()));
+    let by_limit = grams_between(sent, sent + limit);
+    if !attention_in(&joined(&by_limit), dir.path()) {
+        std::thread::sleep(Duration::from_secs(10));
+        let late = grams_between(sent, Instant::now());
+        let when = if attention_in(&joined(&late), dir.path()) {
+            format!("{:.2} s", onset_after(sent, &late, dir.path()))
+        } else {
+            "not within 11.5 s".into()
+        };
+        panic!("attention signal in the node's UDP output {when} after the POST, not within 1.5 s\n{}", log());
     }
-    eprintln!("attention signal in the node's UDP output {:.1} s after the POST", sent.elapsed().as_secs_f64());
 
-    // A Cancel at the server takes it off the node's air too.
+    // A Cancel at the server takes it off the node's air within 1.5 s, while the 8 s attention
+    // signal would otherwise still sound.
     let mut cancel = alert.clone();
     cancel["id"] = json!("KAPOK-NODE-1-CANCEL");
     cancel["msg_type"] = json!("Cancel");
     cancel["sent"] = json!(fmt(Utc::now().with_timezone(&tz)));
     cancel["references"] = json!([{ "sender": alert["sender"], "identifier": alert["id"], "sent": alert["sent"] }]);
+    let cancelled = Instant::now();
     let r = http.post(format!("{}/api/alerts", server.base)).bearer_auth(&admin).json(&cancel).send().unwrap();
     assert_eq!(r.status(), 202, "{}", r.text().unwrap_or_default());
+    std::thread::sleep((limit + Duration::from_secs(1)).saturating_sub(cancelled.elapsed()));
+    assert!(
+        attention_in(&joined(&grams_between(cancelled - Duration::from_millis(500), cancelled)), dir.path()),
+        "the attention signal was not sounding when the Cancel was sent: the test proves nothing\n{}",
+        log()
+    );
+    let after = grams_between(cancelled + limit, cancelled + limit + Duration::from_secs(1));
+    assert!(joined(&after).len() > 8_000, "the node's output stalled after the Cancel\n{}", log());
+    assert!(
+        !attention_in(&joined(&after), dir.path()),
+        "the attention signal still in the node's UDP output 1.5 s after the Cancel\n{}",
+        log()
+    );
+    let onset = onset_after(sent, &grams_between(sent, cancelled), dir.path());
+    let end = end_after(cancelled, &grams_between(cancelled, cancelled + limit), dir.path());
+    eprintln!("node: attention signal on its UDP output {onset:.2} s after the POST, gone {end:.2} s after the Cancel");
+    // Pushed, not polled: the stream dropped only for the outage.
+    let downs = log().matches("alert stream down").count();
+    assert!(stream_ups(&log()) == 2 && downs == 1, "{downs} stream drops:\n{}", log());
     let deadline = Instant::now() + Duration::from_secs(10);
     while !(log().contains("ended upstream") && log().contains("alert taken off air")) {
         assert!(Instant::now() < deadline, "the node did not take the cancelled alert off air\n{}", log());

@@ -123,3 +123,64 @@ fn bad_settings_and_unreachable_services_stop_start_up_with_one_line_naming_the_
         assert!(!stderr.contains("secret"), "password leaked: {stderr}");
     }
 }
+
+/// Connects to `base` (`http://ADDR`) with a read timeout.
+fn connect(base: &str) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s
+}
+
+/// Reads until the server closes the connection (or answers); how long it took.
+fn until_closed(mut s: std::net::TcpStream) -> Duration {
+    use std::io::Read;
+    let t = Instant::now();
+    let mut buf = [0u8; 4096];
+    while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+    t.elapsed()
+}
+
+#[test]
+fn partial_headers_and_stalled_bodies_are_cut_and_connections_are_capped() {
+    use std::io::{Read, Write};
+    // The probe: sockets sending partial headers stayed open for 75 s and more, without limit.
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("KAPOK_DATA", dir.path().display().to_string()),
+        ("KAPOK_HTTP_HEADER_TIMEOUT_S", "2".to_string()),
+        ("KAPOK_HTTP_IDLE_TIMEOUT_S", "5".to_string()),
+        ("KAPOK_HTTP_MAX_CONNECTIONS", "16".to_string()),
+    ];
+    let server = common::serve_with_args(&["--role", "api"], &env);
+
+    // Half a request head: closed at the header timeout.
+    let mut slow = connect(&server.base);
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: kapok\r\n").unwrap();
+    let held = until_closed(slow);
+    eprintln!("partial headers held {held:?}");
+    assert!(held < Duration::from_secs(5), "partial headers held the connection {held:?}");
+
+    // A body that stops coming: closed at the idle timeout.
+    let mut stalled = connect(&server.base);
+    stalled
+        .write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: kapok\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user")
+        .unwrap();
+    let held = until_closed(stalled);
+    eprintln!("stalled body held {held:?}");
+    assert!(held < Duration::from_secs(9), "a stalled body held the connection {held:?}");
+
+    // Sixteen sockets that send nothing fill the cap: the next request is answered only once
+    // the header timeout has freed their places (~2 s), not at once.
+    let idle: Vec<_> = (0..16).map(|_| connect(&server.base)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let mut s = connect(&server.base);
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: kapok\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let waited = t.elapsed();
+    eprintln!("17th connection answered after {waited:?}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(waited >= Duration::from_millis(1200), "the 17th connection was served at once ({waited:?})");
+    drop(idle);
+}

@@ -141,6 +141,8 @@ export interface Receipt {
   transitions: Array<{ at: string; key: string; from: string | null; to: string }>;
   /** Set when nothing went to air, saying why. */
   note?: string;
+  /** What to check although it was accepted (a headline colour the severity does not draw). */
+  warnings?: string[];
 }
 
 export interface Tracked {

@@ -87,6 +87,31 @@ const zhBase = {
   areaCodes: "区域代码",
   drillTag: "演练",
   reachedNoChannel: "已记录，但未在任何频道插播",
+  noChannelWhy: "该区域没有正在播出的频道",
+  alertKey: "警报标识",
+  colourMismatch: "注意：标题中的预警颜色与所选严重程度不一致，画面按严重程度显示颜色",
+  sev_Extreme: "特别重大（I级·红色）",
+  sev_Severe: "重大（II级·橙色）",
+  sev_Moderate: "较大（III级·黄色）",
+  sev_Minor: "一般（IV级·蓝色）",
+  urg_Immediate: "立即",
+  urg_Expected: "预期",
+  urg_Future: "将来",
+  cer_Observed: "已观测",
+  cer_Likely: "很可能",
+  cer_Possible: "可能",
+  st_received: "已接收",
+  st_verified: "已验证",
+  st_scheduled: "待插播",
+  st_on_air: "插播中",
+  st_completed: "已完成",
+  st_expired: "已过期",
+  st_cancelled: "已撤销",
+  st_superseded: "已更新",
+  out_accepted: "已受理",
+  out_duplicate: "重复，已忽略",
+  status_Actual: "真实",
+  status_Exercise: "演练",
   cancelAlert: "撤销",
   cancelConfirm: "确定撤销这条警报？",
   actions: "操作",
@@ -181,6 +206,31 @@ const enBase: Record<keyof typeof zhBase, string> = {
   areaCodes: "Area codes",
   drillTag: "drill",
   reachedNoChannel: "Recorded, but aired on no channel",
+  noChannelWhy: "no running channel covers the area",
+  alertKey: "Key",
+  colourMismatch: "Note: the headline names another warning colour than the severity draws; the slate follows the severity",
+  sev_Extreme: "Extreme (I, red)",
+  sev_Severe: "Severe (II, orange)",
+  sev_Moderate: "Moderate (III, yellow)",
+  sev_Minor: "Minor (IV, blue)",
+  urg_Immediate: "Immediate",
+  urg_Expected: "Expected",
+  urg_Future: "Future",
+  cer_Observed: "Observed",
+  cer_Likely: "Likely",
+  cer_Possible: "Possible",
+  st_received: "received",
+  st_verified: "verified",
+  st_scheduled: "scheduled",
+  st_on_air: "on air",
+  st_completed: "completed",
+  st_expired: "expired",
+  st_cancelled: "cancelled",
+  st_superseded: "superseded",
+  out_accepted: "accepted",
+  out_duplicate: "duplicate, ignored",
+  status_Actual: "Actual",
+  status_Exercise: "Exercise",
   cancelAlert: "Cancel",
   cancelConfirm: "Cancel this alert?",
   actions: "Actions",
@@ -209,6 +259,12 @@ export function setLang(l: Lang): void {
 /** The text of `key` in the current language. */
 export function t(key: Key): string {
   return tables[current][key];
+}
+
+/** The word for an enumerated value (`st_` + `on_air`), or the value itself when there is none. */
+export function word(prefix: string, value: string): string {
+  const key = `${prefix}${value}` as Key;
+  return (tables[current] as Record<string, string>)[key] ?? value;
 }
 
 /** The names of the network's centres (GB/T 2260). */

@@ -229,8 +229,17 @@ async function main() {
   const hit = page.locator("ul.results li", { hasText: INGESTED_TITLE });
   await hit.waitFor();
   await page.locator("ul.results a.title", { hasText: "攀枝花芒果种植技术" }).waitFor();
+  // The unfiltered list may still be on screen for a moment before the search's answer.
+  const onlyMango = await page
+    .waitForFunction(
+      () => [...document.querySelectorAll("ul.results a.title")].every((a) => a.textContent?.includes("芒果")),
+      undefined,
+      { timeout: 10_000, polling: 200 },
+    )
+    .then(() => true)
+    .catch(() => false);
   const titles = await page.locator("ul.results a.title").allTextContents();
-  if (!titles.every((t) => t.includes("芒果"))) fail(`search 芒果 returned other titles: ${titles.join(", ")}`);
+  if (!onlyMango) fail(`search 芒果 returned other titles: ${titles.join(", ")}`);
   await page.waitForFunction((title) => {
     const li = [...document.querySelectorAll("ul.results li")].find((x) => x.textContent?.includes(title));
     const img = li?.querySelector("img");
@@ -277,7 +286,7 @@ async function main() {
   await page.locator("#confirm-dialog[open]").waitFor();
   await shot("emergency-confirm");
   await page.locator("#confirm-send").click();
-  await page.locator("#receipt-outcome", { hasText: "accepted" }).waitFor();
+  await page.locator("#receipt-outcome[data-outcome=accepted]").waitFor();
   const channels = await page.locator("#receipt-channels").textContent();
   for (const slug of ["pzh-demo-tv", "pzh-demo-radio"]) {
     if (!channels?.includes(slug)) fail(`the receipt does not name ${slug}: ${channels}`);
@@ -328,7 +337,7 @@ async function main() {
   await page.locator("#send-alert").click();
   await page.locator("#confirm-dialog[open]").waitFor();
   await page.locator("#confirm-send").click();
-  await page.locator("#receipt-outcome", { hasText: "accepted" }).waitFor();
+  await page.locator("#receipt-outcome[data-outcome=accepted]").waitFor();
   await page.locator("#receipt-note", { hasText: "未在任何频道插播" }).waitFor();
   await shot("county-receipt-no-channel");
   const countyKey = await page.locator("#receipt-key").textContent();

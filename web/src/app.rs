@@ -39,6 +39,8 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(centres::list_centres))
+        .routes(routes!(crate::routes::relays::list_relays))
+        .routes(routes!(crate::routes::relays::put_relay, crate::routes::relays::delete_relay))
         .routes(routes!(login::login))
         .routes(routes!(login::logout))
         .routes(routes!(login::me))
@@ -76,6 +78,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::routes::playout::post_as_run))
         .routes(routes!(crate::routes::playout::media))
         .routes(routes!(crate::routes::playout::active_alerts))
+        .routes(routes!(crate::routes::alerts::stream::alert_stream))
 }
 
 /// The resumable-upload routes: streamed bodies, outside [`BODY_LIMIT`].

@@ -44,6 +44,10 @@ pub trait AlertDesk: Send + Sync {
     /// Every alert this desk knows, with its state and history.
     fn alerts(&self) -> Vec<Tracked>;
 
+    /// A receiver whose value moves on whenever an alert is taken in, changes state or ends,
+    /// so a stream of the active alerts (`/api/channels/{id}/alerts/stream`) wakes at once.
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64>;
+
     /// Writes what the desk recorded to the catalog, in order (called before a sender hears
     /// that its alert was accepted, so the record exists when the answer arrives).
     fn flush<'a>(&'a self, store: &'a Store) -> BoxFuture<'a, ()>;
@@ -68,6 +72,10 @@ pub struct Receipt {
     /// Set when nothing went to air, saying why (`recorded, not aired: it reached no channel …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What the sender should check although the alert was accepted (a headline naming
+    /// another colour than its severity draws …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Why a document was refused. Nothing airs.

@@ -146,4 +146,25 @@ impl Store {
         let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(&sql).bind(sent_since).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(record).collect())
     }
+
+    /// Deletes alerts that ended (completed, expired, cancelled, superseded) before `before`,
+    /// with their steps; alerts still live are kept however old. Returns how many alerts went.
+    ///
+    /// # Errors
+    /// `Database` when the delete fails (nothing is deleted then).
+    pub async fn prune_alerts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let ended = "SELECT key FROM alerts WHERE state IN ('completed', 'expired', 'cancelled', 'superseded') \
+                     AND updated_at < $1";
+        let events = format!("DELETE FROM alert_events WHERE alert_key IN ({ended})");
+        let alerts = "DELETE FROM alerts WHERE state IN ('completed', 'expired', 'cancelled', 'superseded') \
+                      AND updated_at < $1";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(&events).bind(before).execute(&mut *tx).await?;
+            let gone = sqlx::query(alerts).bind(before).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(gone)
+        })
+        .map_err(Into::into)
+    }
 }

@@ -131,23 +131,25 @@ impl Store {
     }
 
     /// `fillers` if each is a programme `channel` may air: its centre's own, or shared with
-    /// the network.
+    /// the network. A missing programme and another centre's private one are refused in the
+    /// same words, so the answer does not tell whether a private programme exists.
     async fn check_fillers(&self, channel: &Channel, fillers: &[ProgrammeId]) -> Result<Vec<ProgrammeId>> {
         if fillers.len() > MAX_FILLERS {
             return Err(CatalogError::invalid("fillers", format!("at most {MAX_FILLERS} programmes")));
         }
         for id in fillers {
-            let p = match self.get_programme(*id).await {
-                Ok(p) => p,
-                Err(CatalogError::NotFound { .. }) => {
-                    return Err(CatalogError::invalid("fillers", format!("no programme {id}")));
-                }
+            let airable = match self.get_programme(*id).await {
+                Ok(p) => p.centre == channel.centre || p.sharing == Sharing::Network,
+                Err(CatalogError::NotFound { .. }) => false,
                 Err(e) => return Err(e),
             };
-            if p.centre != channel.centre && p.sharing != Sharing::Network {
+            if !airable {
                 return Err(CatalogError::invalid(
                     "fillers",
-                    format!("programme {id} belongs to centre {} and is not shared with the network", p.centre),
+                    format!(
+                        "no programme {id} that centre {} may air (its own, or one shared with the network)",
+                        channel.centre
+                    ),
                 ));
             }
         }

@@ -81,6 +81,23 @@ fn from_row(r: Row) -> Result<Upload> {
 }
 
 impl Store {
+    /// What `centre` holds in the media store (its programmes' assets, bytes) and what its
+    /// unfinished uploads have announced: the two parts of its use against an upload quota.
+    ///
+    /// # Errors
+    /// `Database` when a query fails.
+    pub async fn centre_storage(&self, centre: &CentreCode) -> Result<(i64, i64)> {
+        let stored = "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) FROM assets a \
+                      JOIN programmes p ON p.id = a.programme_id WHERE p.centre_code = $1";
+        let pending = "SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM uploads \
+                       WHERE centre_code = $1 AND completed_at IS NULL";
+        let stored: i64 =
+            with_pool!(self, pool => sqlx::query_scalar(stored).bind(centre.as_str()).fetch_one(pool).await)?;
+        let pending: i64 =
+            with_pool!(self, pool => sqlx::query_scalar(pending).bind(centre.as_str()).fetch_one(pool).await)?;
+        Ok((stored, pending))
+    }
+
     /// Records a new upload with nothing received yet.
     ///
     /// # Errors

@@ -40,6 +40,12 @@ pub struct UploadSettings {
     pub segment_size: usize,
     /// How long one request's claim on an upload lasts without progress.
     pub claim: Duration,
+    /// Bytes a centre may hold in the store (its programmes' files and the unfinished uploads
+    /// announced), checked when an upload is created; `None`: no quota.
+    pub centre_quota: Option<u64>,
+    /// Free space a local store keeps: an upload that would leave less is refused at once
+    /// (507), before a byte is taken (uploads of 200 GiB were accepted on a disk of 17 GiB).
+    pub free_space_floor: u64,
 }
 
 impl Default for UploadSettings {
@@ -49,6 +55,8 @@ impl Default for UploadSettings {
             expiry: Duration::from_secs(24 * 3600),
             segment_size: 8 * 1024 * 1024,
             claim: Duration::from_secs(60),
+            centre_quota: None,
+            free_space_floor: 2 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -78,6 +86,15 @@ pub enum UploadError {
     /// The announced length is over the limit.
     #[error("Upload-Length {length} is over the limit of {max} bytes")]
     TooLarge { length: u64, max: u64 },
+    /// The centre's quota would be exceeded.
+    #[error(
+        "centre {centre} holds {used} bytes of its {quota}-byte quota (files and unfinished uploads); \
+         an upload of {length} bytes would exceed it: delete retired programmes or ask for a larger quota"
+    )]
+    QuotaExceeded { centre: String, used: u64, quota: u64, length: u64 },
+    /// The store would be left with less free space than its floor.
+    #[error("the media store has {free} bytes free and keeps {floor} free: an upload of {length} bytes does not fit")]
+    NoSpace { free: u64, floor: u64, length: u64 },
     /// The announced length is zero.
     #[error("the file is empty (Upload-Length 0)")]
     Empty,
@@ -120,6 +137,7 @@ impl Uploads {
         }
         new.check()?;
         self.store.get_centre(&new.centre).await?;
+        self.check_room(&new.centre, length).await?;
         let length =
             i64::try_from(length).map_err(|_| UploadError::TooLarge { length, max: self.settings.max_size })?;
         let programme = self.store.create_programme(actor, new, ProgrammeStatus::Uploading).await?;
@@ -136,6 +154,26 @@ impl Uploads {
             })
             .await?;
         Ok((programme, upload))
+    }
+
+    /// Refuses an upload of `length` bytes for `centre` that would exceed its quota or leave
+    /// a local store under its free-space floor. (Two uploads created at the same instant may
+    /// both pass the quota; the floor still holds for the disk.)
+    async fn check_room(&self, centre: &catalog::ids::CentreCode, length: u64) -> Result<(), UploadError> {
+        if let Some(quota) = self.settings.centre_quota {
+            let (stored, pending) = self.store.centre_storage(centre).await?;
+            let used = u64::try_from(stored.saturating_add(pending)).unwrap_or(0);
+            if used.saturating_add(length) > quota {
+                return Err(UploadError::QuotaExceeded { centre: centre.to_string(), used, quota, length });
+            }
+        }
+        if let Some(free) = self.media.local_root().and_then(free_bytes) {
+            let floor = self.settings.free_space_floor;
+            if free.saturating_sub(length) < floor {
+                return Err(UploadError::NoSpace { free, floor, length });
+            }
+        }
+        Ok(())
     }
 
     /// Ends an upload at the client's request: its segments are deleted and its programme is
@@ -181,4 +219,11 @@ impl Uploads {
     fn expiry_from_now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now() + chrono::Duration::from_std(self.settings.expiry).unwrap_or(chrono::Duration::days(1))
     }
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `dir` (`None` when it
+/// cannot be asked: the check is then skipped, not failed).
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(dir).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
 }

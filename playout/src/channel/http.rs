@@ -183,3 +183,101 @@ impl AsRunSink for HttpAsRunSink {
         self.flush_locked();
     }
 }
+
+/// One server-sent event (the WHATWG `text/event-stream` format): its `event` name
+/// (`message` when the server named none), its `data` lines joined by `\n`, its last `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerEvent {
+    pub event: String,
+    pub data: String,
+    pub id: Option<String>,
+}
+
+/// Reads server-sent events from a `text/event-stream` body, blocking (a remote node holds
+/// `/api/channels/{id}/alerts/stream` with it). Comments (`:keep-alive`) are skipped but
+/// count as life: a read timeout on the underlying reader is how a dead stream shows.
+pub struct EventReader<R> {
+    reader: R,
+    /// Largest event accepted, in bytes: a stream that sends more is broken.
+    limit: usize,
+}
+
+impl<R: BufRead> EventReader<R> {
+    /// Events from `reader`, none larger than `limit` bytes.
+    pub fn new(reader: R, limit: usize) -> Self {
+        EventReader { reader, limit }
+    }
+
+    /// The next event; `Ok(None)` at the end of the stream.
+    ///
+    /// # Errors
+    /// The reader's error (a timeout when the server went quiet), or `InvalidData` for an
+    /// event over the limit or a line that is not UTF-8.
+    pub fn next_event(&mut self) -> std::io::Result<Option<ServerEvent>> {
+        let (mut event, mut data, mut id, mut has_data) = (String::new(), String::new(), None, false);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = (&mut self.reader).take(self.limit as u64 + 2).read_until(b'\n', &mut line)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            if data.len() + line.len() > self.limit {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "server-sent event too large"));
+            }
+            let text = std::str::from_utf8(&line)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?
+                .trim_end_matches(['\n', '\r']);
+            if text.is_empty() {
+                if has_data {
+                    let event = if event.is_empty() { "message".to_owned() } else { event };
+                    return Ok(Some(ServerEvent { event, data, id }));
+                }
+                event.clear();
+                continue;
+            }
+            if text.starts_with(':') {
+                continue;
+            }
+            let (field, value) = match text.split_once(':') {
+                Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+                None => (text, ""),
+            };
+            match field {
+                "event" => event = value.to_owned(),
+                "data" => {
+                    if has_data {
+                        data.push('\n');
+                    }
+                    data.push_str(value);
+                    has_data = true;
+                }
+                "id" => id = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_read_between_comments_and_multi_line_data_is_joined() {
+        let body = ":keep-alive\n\nevent: alerts\nid: 3\ndata: [1,\ndata:2]\n\n:keep-alive\r\n\r\ndata: plain\r\n\r\n";
+        let mut r = EventReader::new(body.as_bytes(), 1024);
+        let first = r.next_event().unwrap().unwrap();
+        assert_eq!(first, ServerEvent { event: "alerts".into(), data: "[1,\n2]".into(), id: Some("3".into()) });
+        let second = r.next_event().unwrap().unwrap();
+        assert_eq!((second.event.as_str(), second.data.as_str()), ("message", "plain"));
+        assert!(r.next_event().unwrap().is_none());
+    }
+
+    #[test]
+    fn an_event_over_the_limit_is_an_error_not_a_truncated_event() {
+        let body = format!("event: alerts\ndata: {}\n\n", "x".repeat(100));
+        let mut r = EventReader::new(body.as_bytes(), 64);
+        assert_eq!(r.next_event().unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+    }
+}

@@ -12,7 +12,7 @@ mod source;
 mod watch;
 pub(crate) mod window;
 
-pub use http::{HttpAsRunSink, HttpSource};
+pub use http::{EventReader, HttpAsRunSink, HttpSource, ServerEvent};
 pub use runner::{ChannelConfig, ChannelHandle, ChannelReport, ChannelRunner};
 pub use source::{AsRunSink, FileSource, JsonLinesAsRun, MemoryAsRun, PlaylistSource, SourceError};
 

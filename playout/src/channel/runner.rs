@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -131,6 +131,8 @@ pub(super) struct Shared {
     pub(super) missing: Mutex<HashSet<MediaRef>>,
     pub(super) extras: Mutex<Extras>,
     pub(super) stopping: AtomicBool,
+    /// How often the watcher found the schedule ahead changed and asked for a replan.
+    pub(super) replans: AtomicU64,
     pub(super) wake: (Mutex<()>, Condvar),
 }
 
@@ -218,6 +220,12 @@ impl ChannelHandle {
         self.status().prometheus(&self.shared.channel)
     }
 
+    /// How many times the schedule ahead was found changed since the channel started (each
+    /// logged as `schedule changed` and applied after the item on air).
+    pub fn replans(&self) -> u64 {
+        self.shared.replans.load(Ordering::Relaxed)
+    }
+
     /// Wall-clock time of the channel's timeline zero.
     pub fn epoch(&self) -> DateTime<Utc> {
         self.shared.epoch
@@ -279,6 +287,7 @@ impl ChannelRunner {
             missing: Mutex::new(HashSet::new()),
             extras: Mutex::new(extras),
             stopping: AtomicBool::new(false),
+            replans: AtomicU64::new(0),
             wake: (Mutex::new(()), Condvar::new()),
         });
         let (tx, rx) = mpsc::channel::<AsRunRecord>();

@@ -47,6 +47,7 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
         // The first round only starts the prefetch: the engine is loading the same schedule.
         if !std::mem::take(&mut first) && changed(&fresh, &loaded, now, until, shared.window) {
             tracing::info!(channel = %shared.channel, "schedule changed: applying it after the item on air");
+            shared.replans.fetch_add(1, Ordering::Relaxed);
             if let Some(merged) = &merged {
                 prepare_next(shared, merged, &loaded, now);
             }

@@ -112,8 +112,13 @@ pub(crate) fn ahead(agenda: &[Entry], from: DateTime<Utc>, until: DateTime<Utc>)
 /// `loaded_until`: `fresh` (the agenda now) and `loaded` are compared over what both cover,
 /// `[now, loaded_until)`, so an item that merely ended, or came into view because time moved
 /// on, is no change (compared over two different windows, every poll of a channel of short items
-/// looked like a change and replanned it). Once half the window is used up the load is renewed
-/// anyway, so the loaded window never runs out. Nothing loaded yet: any entry is a change.
+/// looked like a change and replanned it). Entries are compared by what airs when
+/// ([`airs`]), not by how the slot was asked for: a source answers from the first item that
+/// overlaps the window, and [`merge`] starts that item hard at its time, so the same item in
+/// the same slot was hard in one answer and soft in the one before — every item boundary (the
+/// demo cycle's, a published day's) looked like a change. Once half the window is used up
+/// the load is renewed anyway, so the loaded window never runs out. Nothing loaded yet: any
+/// entry is a change.
 pub(crate) fn changed(
     fresh: &[Entry],
     loaded: &[Entry],
@@ -121,11 +126,18 @@ pub(crate) fn changed(
     loaded_until: Option<DateTime<Utc>>,
     window: chrono::Duration,
 ) -> bool {
+    let differ = |until| airs(&ahead(fresh, now, until)) != airs(&ahead(loaded, now, until));
     match loaded_until {
-        None => ahead(fresh, now, now + window) != ahead(loaded, now, now + window),
+        None => differ(now + window),
         Some(until) if now + window / 2 > until => true,
-        Some(until) => ahead(fresh, now, until) != ahead(loaded, now, until),
+        Some(until) => differ(until),
     }
+}
+
+/// What `entries` air when: each slot with its item, the wall-clock start and hardness the
+/// item was asked with left out (the slot already says when it airs).
+fn airs(entries: &[Entry]) -> Vec<Entry> {
+    entries.iter().map(|e| Entry { item: Item { start: None, hard: false, ..e.item.clone() }, ..e.clone() }).collect()
 }
 
 /// `t` moved onto an item boundary when it is within `tolerance` of one, so that rejoining at
@@ -218,6 +230,22 @@ mod tests {
         // Nothing loaded: whatever is scheduled is a change, nothing scheduled is not.
         assert!(changed(&agenda(&p), &[], t0, None, w));
         assert!(!changed(&[], &[], t0, None, w));
+    }
+
+    #[test]
+    fn a_source_answering_from_the_item_now_on_air_is_no_change() {
+        // A source answers from the first item overlapping the window (the demo cycle, a
+        // published day cut to the window); merge starts that item hard at its time.
+        let all = r#"{"source":"a","duration":10},{"source":"b","duration":10},{"source":"c","duration":10}"#;
+        let w = chrono::Duration::seconds(60);
+        let t0 = at("2026-11-26T08:00:01Z");
+        let first = merge(&day("2026-11-26T08:00:00Z", all).format, vec![day("2026-11-26T08:00:00Z", all)]).0.unwrap();
+        let loaded = ahead(&agenda(&first), t0, t0 + w);
+        let later = day("2026-11-26T08:00:10Z", r#"{"source":"b","duration":10},{"source":"c","duration":10}"#);
+        let later = merge(&later.format.clone(), vec![later]).0.unwrap();
+        let t1 = at("2026-11-26T08:00:11Z");
+        assert!(agenda(&later)[0].item.hard && !loaded[1].item.hard, "the same slot asked for two ways");
+        assert!(!changed(&agenda(&later), &loaded, t1, Some(t0 + w), w));
     }
 
     #[test]

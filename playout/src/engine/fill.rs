@@ -10,6 +10,8 @@ use crate::clock::PlayoutClock;
 use crate::feed::{AudioFeed, State, VideoFeed};
 use crate::input::{Input, Pending};
 use crate::playlist::Item;
+use crate::timeline::MediaTime;
+use std::time::Duration;
 
 use super::Engine;
 
@@ -47,6 +49,36 @@ pub(super) struct Fillers {
     pub(super) relay: Option<Item>,
     /// A call to it in progress (after it dropped or never connected).
     pub(super) retry: Option<Pending>,
+    /// When a failed relay is called again, and how long the wait after the next failure is.
+    pub(super) backoff: RelayBackoff,
+}
+
+/// Calls to a failed live relay back off: 1 s after the first failed call, doubling to 30 s,
+/// so a relay that answers 404 is not asked again on every frame (it was: 25 calls a second,
+/// a new pipeline each). Reset when the relay's segment ends.
+#[derive(Default)]
+pub(super) struct RelayBackoff {
+    /// No call before this engine time.
+    next_call: Option<MediaTime>,
+    /// The wait after the next failed call (0: the first, 1 s).
+    wait: Duration,
+}
+
+impl RelayBackoff {
+    const FIRST: Duration = Duration::from_secs(1);
+    const MOST: Duration = Duration::from_secs(30);
+
+    fn due(&self, now: MediaTime) -> bool {
+        self.next_call.is_none_or(|t| now >= t)
+    }
+
+    /// Records a failed call at `now`; the wait before the next one.
+    fn failed(&mut self, now: MediaTime) -> Duration {
+        self.wait = if self.wait.is_zero() { Self::FIRST } else { (self.wait * 2).min(Self::MOST) };
+        let nanos = i64::try_from(self.wait.as_nanos()).unwrap_or(i64::MAX);
+        self.next_call = Some(now.saturating_add(MediaTime::from_nanos(nanos)));
+        self.wait
+    }
 }
 
 impl<C: PlayoutClock> Engine<C> {
@@ -79,6 +111,9 @@ impl<C: PlayoutClock> Engine<C> {
     pub(super) fn relay_back(&mut self, rec: &mut AsRunRecord) -> Option<Filler> {
         let item = self.fillers.relay.as_ref()?;
         let Some(pending) = self.fillers.retry.take() else {
+            if !self.fillers.backoff.due(self.now()) {
+                return None;
+            }
             let (timeout, patience) = (self.config.input_timeout, self.config.patience);
             self.fillers.retry = Some(Pending::open(item, self.format, timeout, patience));
             return None;
@@ -87,8 +122,27 @@ impl<C: PlayoutClock> Engine<C> {
             self.fillers.retry = Some(pending);
             return None;
         }
-        let input = pending.wait().ok().filter(|i| self.usable(i))?;
-        let at = self.now().as_secs_f64();
+        let now = self.now();
+        let input = match pending.wait() {
+            Ok(input) if self.usable(&input) => input,
+            failed => {
+                let reason = failed.err().unwrap_or_else(|| "no picture or sound".to_owned());
+                let before = self.fillers.backoff.wait;
+                let wait = self.fillers.backoff.failed(now);
+                // Noted while the wait grows, then once: the as-run stays readable over an hour.
+                if wait != before {
+                    let at = now.as_secs_f64();
+                    rec.note(format!(
+                        "live source call at {at:.3} s failed ({reason}); calling again in {} s{}",
+                        wait.as_secs(),
+                        if wait == RelayBackoff::MOST { " and every 30 s after" } else { "" }
+                    ));
+                }
+                return None;
+            }
+        };
+        self.fillers.backoff = RelayBackoff::default();
+        let at = now.as_secs_f64();
         rec.note(format!("live source back at {at:.3} s"));
         let state = |present: bool| if present { State::Flowing } else { State::Failed };
         Some(Filler {

@@ -240,3 +240,63 @@ fn an_override_goes_to_air_and_the_channel_rejoins_the_schedule_after_it() {
     let red = recs.iter().find(|r| r.title.as_deref() == Some("red")).unwrap();
     assert!(red.reason.as_deref().unwrap().contains("interrupted by an override"), "{red:?}");
 }
+
+/// Answers like the catalog and the demo cycle do: a playlist that starts at the item
+/// overlapping `from` (earlier items left out), so its first item moves on as time does.
+struct FromNow {
+    clips: Vec<String>,
+    t0: DateTime<Utc>,
+    edited: std::sync::atomic::AtomicBool,
+}
+
+impl playout::channel::PlaylistSource for FromNow {
+    fn published(
+        &self,
+        _channel: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<playout::OnAirPlaylist>, playout::channel::SourceError> {
+        let first = ((from - self.t0).num_milliseconds().max(0) / 1000) as usize;
+        let last = ((until - self.t0).num_milliseconds().max(0) / 1000) as usize + 1;
+        let edited = self.edited.load(std::sync::atomic::Ordering::SeqCst);
+        let items: Vec<serde_json::Value> = (first..=last)
+            .map(|k| {
+                let clip = if edited && k > first + 2 { &self.clips[1] } else { &self.clips[k % 2] };
+                serde_json::json!({ "source": clip, "duration": 1.0, "title": format!("item {k}") })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
+            "start": rfc3339(self.t0 + chrono::Duration::seconds(first as i64)),
+            "items": items,
+        });
+        Ok(vec![playout::OnAirPlaylist::from_json(&json.to_string())?])
+    }
+}
+
+#[test]
+fn a_source_answering_from_the_item_on_air_is_not_replanned_at_every_boundary() {
+    // Both demo channels of `kapok serve` logged "schedule changed" on every poll: their
+    // source's first item moves on with time and the merge starts it hard at its time.
+    let dir = tempfile::tempdir().unwrap();
+    let clips = vec![
+        clip(dir.path(), "red.mp4", &["red"]).display().to_string(),
+        clip(dir.path(), "blue.mp4", &["blue"]).display().to_string(),
+    ];
+    let t0 = Utc::now();
+    let source = Arc::new(FromNow { clips, t0, edited: false.into() });
+    let mut config = ChannelConfig::new("test", format(), vec![OutputTarget::File(dir.path().join("air.ts"))]);
+    config.poll = Duration::from_millis(200);
+    config.window = Duration::from_secs(60);
+    let runner = ChannelRunner::start(config, source.clone(), Arc::new(MemoryAsRun::default())).unwrap();
+    let handle = runner.handle();
+    // Five item boundaries, 25 polls.
+    std::thread::sleep(Duration::from_millis(5200));
+    let quiet = handle.replans();
+    // An edit ahead is still a change.
+    source.edited.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = wait_for(Duration::from_secs(3), || handle.replans() > quiet);
+    runner.stop().unwrap();
+    assert_eq!(quiet, 0, "replanned {quiet} times over 25 polls of an unchanged schedule");
+    assert!(seen.is_some(), "an edit ahead was not seen");
+}

@@ -18,6 +18,7 @@ mod channel_schedule;
 mod conform;
 mod filler;
 mod live;
+mod live_relay;
 mod live_source;
 mod live_srt;
 mod media_common;

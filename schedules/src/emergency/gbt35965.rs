@@ -203,9 +203,38 @@ impl WarningLevel {
     }
 }
 
+/// When `headline` names a warning colour (`暴雨红色预警`) other than the one `severity`
+/// draws, a sentence saying so: the slate's band follows the severity, so the words and the
+/// colour on screen would disagree. `None` when they agree or the headline names no colour.
+pub fn headline_colour_mismatch(headline: &str, severity: Severity) -> Option<String> {
+    let drawn = WarningLevel::from_severity(severity)?;
+    let named: Vec<WarningLevel> = [WarningLevel::Red, WarningLevel::Orange, WarningLevel::Yellow, WarningLevel::Blue]
+        .into_iter()
+        .filter(|l| headline.contains(&format!("{}预警", l.chinese_colour())))
+        .collect();
+    match named.as_slice() {
+        [one] if *one != drawn => Some(format!(
+            "the headline says {} but severity {severity} draws {} ({}级): check the severity or the headline",
+            one.chinese_colour(),
+            drawn.chinese_colour(),
+            drawn.roman()
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_headline_colour_that_disagrees_with_the_severity_is_named() {
+        assert_eq!(headline_colour_mismatch("暴雨橙色预警", Severity::Severe), None);
+        let m = headline_colour_mismatch("暴雨红色预警", Severity::Severe).unwrap();
+        assert!(m.contains("红色") && m.contains("橙色"), "{m}");
+        assert_eq!(headline_colour_mismatch("山洪预警", Severity::Extreme), None);
+        assert_eq!(headline_colour_mismatch("暴雨红色预警", Severity::Unknown), None);
+    }
 
     #[test]
     fn parses_the_31_character_identifier() {

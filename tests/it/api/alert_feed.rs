@@ -34,7 +34,12 @@ async fn feed_server() -> String {
     let app = axum::Router::new()
         .route("/feed.atom", get(|| async { FEED }))
         .route("/bad.atom", get(|| async { "<feed><entry><id>x</id>" }))
-        .route("/cap/1.xml", get(move || async move { one }));
+        .route("/cap/1.xml", get(move || async move { one }))
+        .route("/moved.atom", get(|| async { axum::response::Redirect::temporary("/feed.atom") }))
+        .route(
+            "/elsewhere.atom",
+            get(|| async { axum::response::Redirect::temporary("http://169.254.169.254/latest/meta-data/") }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -69,6 +74,12 @@ both!(a_feed_entry_is_taken_in_once_and_bad_or_missing_feeds_take_in_nothing, |a
     let err = poller.poll(&format!("{base}/missing.atom")).await.unwrap_err();
     assert!(err.contains("404"), "{err}");
     assert_eq!(stored(&app).await, 1, "nothing more from bad feeds");
+
+    // A redirect within the feed's host is followed; one to another host is not (SSRF).
+    let moved = poller.poll(&format!("{base}/moved.atom")).await.unwrap();
+    assert_eq!(moved.new_entries, 2, "{moved:?}");
+    let err = poller.poll(&format!("{base}/elsewhere.atom")).await.unwrap_err();
+    assert!(err.contains("307"), "{err}");
 });
 
 both!(unsigned_cap_from_a_feed_that_requires_signatures_is_refused, |app| {

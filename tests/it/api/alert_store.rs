@@ -228,3 +228,42 @@ both!(steps_the_catalog_could_not_take_are_written_in_order_once_it_answers, |ap
     assert_eq!(steps, ["received", "verified", "cancelled"], "{h}");
     assert!(desk.take_records().is_empty(), "nothing left queued");
 });
+
+both!(ended_alerts_past_their_retention_are_deleted_and_live_ones_kept, |app| {
+    let ended = alert("PRUNE-1", "Alert", chrono::Duration::hours(1), None);
+    assert_eq!(send(&app, &ended).await.status(), 202);
+    let cancel = alert("PRUNE-1-CANCEL", "Cancel", chrono::Duration::hours(1), Some(reference(&ended)));
+    assert_eq!(send(&app, &cancel).await.status(), 202);
+    let live = alert("PRUNE-2", "Alert", chrono::Duration::hours(1), None);
+    assert_eq!(send(&app, &live).await.status(), 202);
+    let key = |a: &Value| {
+        let sent = chrono::DateTime::parse_from_rfc3339(a["sent"].as_str().unwrap()).unwrap();
+        format!(
+            "cap:miyi-emergency@510421,{},{}",
+            a["id"].as_str().unwrap(),
+            sent.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    };
+    // Within the retention: nothing goes.
+    kapok::desk::log::prune(&app.desk, app.store(), chrono::Utc::now()).await;
+    assert_eq!(history(&app, &key(&ended)).await["state"], "cancelled");
+    // Past it (the default 730 days, plus one): the ended alert and its steps go, the live one stays.
+    let later = chrono::Utc::now() + chrono::Duration::days(731);
+    kapok::desk::log::prune(&app.desk, app.store(), later).await;
+    assert!(matches!(app.store().get_alert(&key(&ended)).await, Err(catalog::CatalogError::NotFound { .. })));
+    assert!(app.store().alert_events(&key(&ended)).await.unwrap().is_empty());
+    assert_eq!(history(&app, &key(&live)).await["state"], "verified");
+});
+
+both!(a_headline_naming_another_colour_than_the_severity_is_accepted_with_a_warning, |app| {
+    let agrees: Value =
+        send(&app, &alert("COLOUR-1", "Alert", chrono::Duration::hours(1), None)).await.json().await.unwrap();
+    assert!(agrees.get("warnings").is_none(), "{agrees}");
+    let mut red = alert("COLOUR-2", "Alert", chrono::Duration::hours(1), None);
+    red["headline"] = json!("米易县暴雨红色预警"); // severity Severe draws orange
+    let r = send(&app, &red).await;
+    assert_eq!(r.status(), 202);
+    let body: Value = r.json().await.unwrap();
+    let w = body["warnings"][0].as_str().unwrap_or_default();
+    assert!(w.contains("红色") && w.contains("橙色"), "{body}");
+});

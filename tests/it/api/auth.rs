@@ -230,3 +230,99 @@ both!(the_first_run_creates_an_admin_once_and_the_cli_adds_users_and_tokens, |ap
         .unwrap_err();
     assert!(err.to_string().contains("510421"), "{err}");
 });
+
+async fn login(app: &common::App, username: &str, password: &str) -> reqwest::Response {
+    let body = json!({ "username": username, "password": password });
+    app.http.post(app.url("/api/auth/login")).json(&body).send().await.unwrap()
+}
+
+/// Sends `logins` (username, password) all at once; their statuses.
+async fn burst(app: &common::App, logins: Vec<(String, String)>) -> Vec<u16> {
+    let sends =
+        logins.iter().map(|(username, password)| async { login(app, username, password).await.status().as_u16() });
+    futures::future::join_all(sends).await
+}
+
+both!(a_burst_of_wrong_passwords_gets_no_more_checks_than_the_limit, |app| {
+    // The probe: 39 wrong passwords and the right one at once gave 39×401 and 1×200 against a
+    // limit of five, since each attempt was checked, then verified, then recorded.
+    let mut logins: Vec<(String, String)> = (0..39).map(|_| ("viewer-user".into(), "wrong password!".into())).collect();
+    logins.push(("viewer-user".into(), PASSWORD.into()));
+    let statuses = burst(&app, logins).await;
+    let checked = statuses.iter().filter(|s| matches!(s, 200 | 401)).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(checked <= 5, "{checked} passwords checked against a limit of 5: {statuses:?}");
+    assert_eq!(checked + refused, 40, "{statuses:?}");
+});
+
+both!(many_logins_from_one_address_are_slowed_never_locked_for_everyone, |app| {
+    // The probe: 100 parallel logins from one address gave no 429, then the address was locked
+    // for 15 minutes for everyone behind it (a county's NAT, its emergency operators included).
+    let started = std::time::Instant::now();
+    let logins = (0..100).map(|i| (format!("guess-{i}"), "wrong password!".to_string())).collect();
+    let statuses = burst(&app, logins).await;
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused > 0, "no 429 for 100 logins at once: {statuses:?}");
+    eprintln!("100 logins from one address: {refused}×429 in {:?}", started.elapsed());
+    // A colleague behind the same address signs in after a short wait, not 15 minutes.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let r = login(&app, "viewer-user", PASSWORD).await;
+        if r.status() == 200 {
+            break;
+        }
+        assert_eq!(r.status(), 429);
+        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait <= 6, "the address is locked for {wait} s");
+        assert!(std::time::Instant::now() < deadline, "no sign-in within 20 s");
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+});
+
+/// Reads `stream` until it ends; false when it is still open after `limit`.
+async fn ends_within(r: reqwest::Response, limit: std::time::Duration) -> bool {
+    use futures::StreamExt;
+    let mut body = r.bytes_stream();
+    tokio::time::timeout(limit, async { while let Some(Ok(_)) = body.next().await {} }).await.is_ok()
+}
+
+both!(event_streams_end_at_logout_and_at_token_revocation, |app| {
+    // The probe: event streams went on after logout.
+    let r = login(&app, "editor-user", PASSWORD).await;
+    let cookie = session_of(&r).0;
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let stream = app.http.get(app.url("/api/events")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let r = app
+        .http
+        .post(app.url("/api/auth/logout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(ends_within(stream, std::time::Duration::from_secs(3)).await, "the stream outlived its session");
+
+    // A revoked token's stream ends too.
+    let editor = &app.users[&Role::Editor];
+    let (token, secret) =
+        web::routes::users::issue(app.store(), &Actor::system("test"), editor, "sse", Role::Editor, None)
+            .await
+            .unwrap();
+    let stream = app.http.get(app.url("/api/events")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let path = format!("/api/tokens/{}", token.id);
+    assert_eq!(app.as_role(Role::CentreAdmin, reqwest::Method::DELETE, &path).send().await.unwrap().status(), 204);
+    assert!(ends_within(stream, std::time::Duration::from_secs(3)).await, "the stream outlived its token");
+
+    // Revoked elsewhere (another API node, straight in the store): noticed within the recheck.
+    let (token, secret) =
+        web::routes::users::issue(app.store(), &Actor::system("test"), editor, "sse2", Role::Editor, None)
+            .await
+            .unwrap();
+    let stream = app.http.get(app.url("/api/events")).bearer_auth(&secret).send().await.unwrap();
+    app.store().revoke_token(&Actor::system("test"), token.id).await.unwrap();
+    let limit = web::events::RECHECK + std::time::Duration::from_secs(3);
+    assert!(ends_within(stream, limit).await, "the stream outlived its token revoked on another node");
+});

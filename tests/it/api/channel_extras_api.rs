@@ -51,7 +51,7 @@ both!(fillers_crawl_and_logo_are_set_checked_audited_and_reach_the_playout_confi
     for (body, says) in [
         (json!({ "fillers": [unknown] }), "no programme"),
         (json!({ "fillers": ["not-an-id"] }), "no programme"),
-        (json!({ "fillers": [private.id] }), "not shared"),
+        (json!({ "fillers": [private.id] }), "no programme"),
         (json!({ "fillers": vec![own.id; 51] }), "at most 50"),
         (json!({ "crawl": "雨".repeat(501) }), "at most 500"),
         (json!({ "crawl": "第一行\n第二行" }), "control characters"),
@@ -63,6 +63,14 @@ both!(fillers_crawl_and_logo_are_set_checked_audited_and_reach_the_playout_confi
         assert_eq!(status, 422, "{body}: {message}");
         assert!(message.contains(says), "{body}: {message:?} should say {says:?}");
     }
+    // No existence oracle: another centre's private programme is refused in the words of a
+    // missing one (it said "belongs to centre … and is not shared").
+    let mut said = Vec::new();
+    for filler in [unknown.to_string(), private.id.to_string()] {
+        let (_, _, message) = error_of(patch(&app, Role::CentreAdmin, &id, json!({ "fillers": [filler] })).await).await;
+        said.push(message.replace(&filler, "ID"));
+    }
+    assert_eq!(said[0], said[1], "a private programme is told from a missing one");
     let r = patch(&app, Role::CentreAdmin, &id, json!({ "logo": { "path": "/a.png", "size": 3 } })).await;
     assert_eq!(error_of(r).await.0, 422, "unknown logo fields are refused");
     let r = patch(&app, Role::Scheduler, &id, json!({ "crawl": "x" })).await;

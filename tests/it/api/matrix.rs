@@ -91,6 +91,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
     let Some(role) = caller else {
         return Some(match (method, path) {
             ("GET", "/healthz") | ("GET", "/api/centres") | ("POST", "/api/auth/login") => 200,
+            // The platform authenticates by its package signature, not a session; this server
+            // has no EBD identity configured, so the exchange is unavailable to everyone.
+            ("POST", "/api/ebd") => 503,
             _ => 401,
         });
     };
@@ -121,8 +124,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 403
             }
         }
+        // A programme's audit is the audit log's: its centre's admins (issue 19).
+        ("GET", "/api/programmes/{id}/audit") => scoped(admin, true, 200),
         ("GET", "/api/programmes/{id}")
-        | ("GET", "/api/programmes/{id}/audit")
         | ("GET", "/api/programmes/{id}/assets")
         | ("GET", "/api/assets/{id}/content") => read(200),
         ("PATCH", "/api/programmes/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 200),
@@ -163,6 +167,7 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         ("GET", "/api/alerts") => 200,
+        ("POST", "/api/ebd") => 503,
         // Alerts are network-wide: every role reads any alert's history and report.
         ("GET", "/api/alerts/{id}") | ("GET", "/api/alerts/{id}/report") => 200,
         // An alert for the fixture centre's area: only its own senders (and the network admin).
@@ -209,7 +214,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             }
         }
         // Remote playout nodes: read like schedules; as-run written by the centre's node or admin.
-        ("GET", "/api/channels/{id}/playlists") | ("GET", "/api/channels/{id}/alerts/active") => {
+        ("GET", "/api/channels/{id}/playlists")
+        | ("GET", "/api/channels/{id}/alerts/active")
+        | ("GET", "/api/channels/{id}/alerts/stream") => {
             if own || role != R::PlayoutNode {
                 200
             } else {
@@ -227,6 +234,10 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 403
             }
         }
+        // A centre's live relays: read by its own people, kept by its admins (issue 19).
+        ("GET", "/api/centres/{code}/relays") => read(200),
+        ("PUT", "/api/centres/{code}/relays/{name}") => scoped(admin, true, 200),
+        ("DELETE", "/api/centres/{code}/relays/{name}") => scoped(admin, true, 204),
         ("PATCH", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
         ("DELETE", "/api/uploads/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 204),
         _ => return None,
@@ -254,6 +265,11 @@ async fn request(
         _ => String::new(),
     };
     let mut url = path.replace("{id}", &id).replace("{date}", "2026-11-27");
+    url = url.replace("{code}", f.centre).replace("{name}", &format!("relay-{n}"));
+    if path == "/api/centres/{code}/relays/{name}" && method == "DELETE" {
+        let (actor, centre) = (Actor::system("test"), common::code(f.centre));
+        app.store().put_relay(&actor, &centre, &format!("relay-{n}"), "srt://relay:9000").await.unwrap();
+    }
     let body = match (method, path) {
         ("POST", "/api/auth/login") => Some(json!({ "username": "viewer-user", "password": common::PASSWORD })),
         ("POST", "/api/programmes") => {
@@ -291,6 +307,7 @@ async fn request(
             Some(json!({ "version": 1 }))
         }
         ("POST", "/api/channels/{id}/as-run") => Some(json!({ "outcome": "played", "actual_duration_s": 1.5 })),
+        ("PUT", "/api/centres/{code}/relays/{name}") => Some(json!({ "uri": "srt://relay:9000" })),
         _ => None,
     };
     url = url.replace("{sha256}", &"0".repeat(64));

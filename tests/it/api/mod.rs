@@ -4,12 +4,14 @@
 #[macro_use]
 pub mod common;
 
+mod alert_authority;
 mod alert_feed;
 mod alert_signed;
 mod alert_store;
 mod auth;
 mod bad_input;
 mod channel_extras_api;
+mod live_relays;
 mod matrix;
 mod metrics;
 mod openapi_schemas;

@@ -13,8 +13,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// A TV channel of the own centre with 涉农 programmes (25 min, with house assets) and idents.
+/// The template's 19:00 relay is on the centre's list.
 async fn setup(app: &App) -> Channel {
-    common::miyi_tv_with(
+    let ch = common::miyi_tv_with(
         app,
         &[
             (Category::Agriculture, 1500),
@@ -24,7 +25,10 @@ async fn setup(app: &App) -> Channel {
             (Category::Ident, 20),
         ],
     )
-    .await
+    .await;
+    let actor = catalog::audit::Actor::system("test");
+    app.store().put_relay(&actor, &ch.centre, "新闻联播", "srt://relay:9000").await.unwrap();
+    ch
 }
 
 fn template() -> Value {
@@ -300,4 +304,56 @@ both!(bad_input_gets_clear_errors_or_recorded_breaks, |app| {
     let b: Value = r.json().await.unwrap();
     assert_eq!(status, 201, "{b}");
     assert_eq!(b["version"], 1);
+});
+
+both!(another_centres_reader_sees_private_programmes_only_as_such, |app| {
+    // The probe: schedules showed other centres' private programme titles and media keys.
+    let ch = common::miyi_tv_with(&app, &[(Category::Agriculture, 1500), (Category::Ident, 30)]).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let d = day();
+    let dp = format!("{base}/days/{d}");
+    assert_eq!(call(&app, Method::PUT, &format!("{base}/template"), Some(common::agri_template())).await.0, 200);
+    let (s, gen) = call(&app, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 1 }))).await;
+    assert_eq!(s, 201, "{gen}");
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 1 }))).await;
+    assert_eq!(s, 201, "{b}");
+    let ids: Vec<String> = gen["playlist"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["source"]["id"].as_str().map(String::from))
+        .collect();
+    assert!(!ids.is_empty(), "{gen}");
+
+    let outsider = app.user("viewer-other", Role::Viewer, common::OTHER).await;
+    let (_, secret) = web::routes::users::issue(
+        app.store(),
+        &catalog::audit::Actor::system("test"),
+        &outsider,
+        "t",
+        Role::Viewer,
+        None,
+    )
+    .await
+    .unwrap();
+    let at = Utc.from_utc_datetime(&(d - Duration::days(1)).and_hms_opt(22, 30, 0).unwrap()).to_rfc3339();
+    let paths = [
+        dp.clone(),
+        format!("{dp}/versions"),
+        format!("{base}/epg.xml"),
+        format!("{base}/now-next?at={}", common::urlencode(&at)),
+        format!("{base}/playlists?from={}", common::urlencode(&(at.clone()))),
+    ];
+    let label = format!("private programme of {}", common::OWN);
+    for path in &paths {
+        let r = app.http.get(app.url(path)).bearer_auth(&secret).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(!text.contains("节目 0") && !text.contains("节目 1"), "{path} shows a private title: {text}");
+        assert!(!ids.iter().any(|id| text.contains(id.as_str())), "{path} shows a private programme's id or key");
+        assert!(text.contains(&label), "{path} does not say {label:?}: {text}");
+        // The channel's own centre sees its programmes.
+        let own = app.as_role(Role::Viewer, Method::GET, path).send().await.unwrap().text().await.unwrap();
+        assert!(own.contains("节目 ") && !own.contains(&label), "{path} as its own centre: {own}");
+    }
 });

@@ -272,3 +272,48 @@ both!(bad_metadata_and_bad_headers_answer_4xx_and_create_nothing, |app| {
     let p = status_of(&app, &pid).await;
     assert_eq!((p["status"].as_str(), p["reason"].as_str()), (Some("failed"), Some("upload cancelled")));
 });
+
+/// Bytes free on the file system of `dir` (`df`, an independent tool).
+fn free_bytes(dir: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("df").args(["-B1", "--output=avail"]).arg(dir).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+both!(an_upload_the_disk_cannot_hold_is_refused_before_a_byte_is_taken, |app| {
+    // The probe: 200 GiB uploads were accepted whatever the disk held.
+    let root = app.state.media.local_root().unwrap().to_path_buf();
+    let free = free_bytes(&root);
+    let length = free.saturating_sub(1 << 30).min(app.state.uploads.settings.max_size);
+    if free.saturating_sub(length) >= app.state.uploads.settings.free_space_floor {
+        eprintln!("{free} bytes free: more than the largest upload leaves above the floor; nothing to refuse here");
+        return;
+    }
+    let meta = metadata(&[("filename", "big.mp4"), ("title", "太大的节目")]);
+    let r = create(&app, Role::Editor, length as usize, &meta).await;
+    let (status, code, message) = common::error_of(r).await;
+    assert_eq!((status, code.as_str()), (507, "insufficient_storage"), "{message}");
+    assert!(message.contains("does not fit"), "{message}");
+    let page = app.store().list_programmes(&catalog::store::ProgrammeFilter { limit: 10, ..Default::default() }).await;
+    assert!(page.unwrap().iter().all(|p| p.title != "太大的节目"), "nothing was created");
+});
+
+both!(a_centres_upload_quota_counts_its_files_and_unfinished_uploads, |app| {
+    let mut settings = ingest::upload::UploadSettings { centre_quota: Some(10_000), ..Default::default() };
+    settings.free_space_floor = 0;
+    let uploads = ingest::upload::Uploads::new(app.store().clone(), app.state.media.clone(), settings);
+    let actor = catalog::audit::Actor::system("test");
+    let p = app.programme(common::OWN, "已入库", catalog::programme::Sharing::Private).await;
+    app.asset(&p, &[7u8; 4_000]).await;
+    let new =
+        catalog::programme::NewProgramme::new(common::code(common::OWN), "上传", catalog::programme::Category::News);
+    uploads.create(&actor, &new, "a.mp4", 5_000).await.unwrap();
+    // 4,000 stored + 5,000 announced: 1,001 more is over 10,000.
+    let refused = uploads.create(&actor, &new, "b.mp4", 1_001).await.unwrap_err();
+    assert!(matches!(refused, ingest::upload::UploadError::QuotaExceeded { used: 9_000, .. }), "{refused}");
+    assert!(refused.to_string().contains("quota"), "{refused}");
+    uploads.create(&actor, &new, "c.mp4", 1_000).await.unwrap();
+    // Another centre has its own quota.
+    let other =
+        catalog::programme::NewProgramme::new(common::code(common::OTHER), "上传", catalog::programme::Category::News);
+    uploads.create(&actor, &other, "d.mp4", 9_999).await.unwrap();
+});

@@ -61,3 +61,33 @@ both!(a_change_made_with_an_api_token_is_audited_as_the_token_and_its_user, |app
     let (_, by) = get(&app, Role::NetworkAdmin, "/api/audit?actor=token:other").await;
     assert!(by.as_array().unwrap().is_empty(), "another token's name finds nothing: {by}");
 });
+
+both!(tokens_are_minted_for_oneself_or_by_an_admin_for_those_below, |app| {
+    // The probe: a centre admin minted a token in the network admin's name (audited `user:admin`).
+    let boss = app.user("boss", Role::NetworkAdmin, OWN).await;
+    let peer = app.user("peer-admin", Role::CentreAdmin, OWN).await;
+    let app = &app;
+    let mint = |role: Role, body: serde_json::Value| async move {
+        let r = app.as_role(role, Method::POST, "/api/tokens").json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    };
+    let tok = |user: &str, role: Option<&str>| json!({ "username": user, "name": "t", "role": role });
+    for (user, role) in [(&boss.username, Some("viewer")), (&boss.username, None), (&peer.username, Some("viewer"))] {
+        let (s, b) = mint(Role::CentreAdmin, tok(user, role)).await;
+        assert_eq!(s, 403, "a centre admin minted a token for {user} as {role:?}: {b}");
+    }
+    // Nor a token above the user's own role.
+    let (s, b) = mint(Role::CentreAdmin, tok("editor-user", Some("centre_admin"))).await;
+    assert_eq!(s, 403, "an editor's token as centre admin: {b}");
+    let (s, b) = mint(Role::CentreAdmin, tok("editor-user", Some("scheduler"))).await;
+    assert_eq!(s, 403, "an editor's token as scheduler: {b}");
+    // What stays: an admin for those below, anyone for themselves (at their role or as viewer).
+    assert_eq!(mint(Role::CentreAdmin, tok("editor-user", None)).await.0, 201);
+    assert_eq!(mint(Role::CentreAdmin, tok("editor-user", Some("viewer"))).await.0, 201);
+    assert_eq!(mint(Role::Editor, tok("editor-user", None)).await.0, 201);
+    assert_eq!(mint(Role::Editor, tok("editor-user", Some("viewer"))).await.0, 201);
+    assert_eq!(mint(Role::Editor, tok("editor-user", Some("centre_admin"))).await.0, 403);
+    assert_eq!(mint(Role::Editor, tok("viewer-user", None)).await.0, 403, "an editor for someone else");
+    assert_eq!(mint(Role::NetworkAdmin, tok("peer-admin", None)).await.0, 201);
+});

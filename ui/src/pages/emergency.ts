@@ -1,6 +1,6 @@
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { CENTRES, centreName, t } from "../i18n";
+import { CENTRES, centreName, t, word } from "../i18n";
 import type { Page } from "../page";
 
 /** `now` as RFC 3339 in China Standard Time, to the second (CAP's form). */
@@ -26,8 +26,8 @@ function capCodes(xml: string): string[] {
   return [...xml.matchAll(/<(?:\w+:)?value>\s*(\d{6})\s*<\/(?:\w+:)?value>/g)].map((m) => m[1] as string);
 }
 
-function select(id: string, options: string[], value: string): HTMLSelectElement {
-  return h("select", { id }, options.map((o) => h("option", { value: o, selected: o === value }, o)));
+function select(id: string, options: string[], value: string, prefix: string): HTMLSelectElement {
+  return h("select", { id }, options.map((o) => h("option", { value: o, selected: o === value }, word(prefix, o))));
 }
 
 /** The warning colour GB/T 35965.1 gives each CAP severity (红/橙/黄/蓝). */
@@ -50,9 +50,9 @@ export function emergencyPage(user: api.Principal | null = null): Page {
   const desc = h("textarea", { id: "al-description", rows: 3 }, "预计未来3小时有特大暴雨，请注意防范。");
   const instr = h("textarea", { id: "al-instruction", rows: 2 }, "远离河道，转移到安全地带。");
   const areas = h("input", { id: "al-areas", value: ownCentre, inputmode: "numeric" });
-  const severity = select("al-severity", ["Extreme", "Severe", "Moderate", "Minor"], "Severe");
-  const urgency = select("al-urgency", ["Immediate", "Expected", "Future"], "Immediate");
-  const certainty = select("al-certainty", ["Observed", "Likely", "Possible"], "Likely");
+  const severity = select("al-severity", ["Extreme", "Severe", "Moderate", "Minor"], "Severe", "sev_");
+  const urgency = select("al-urgency", ["Immediate", "Expected", "Future"], "Immediate", "urg_");
+  const certainty = select("al-certainty", ["Observed", "Likely", "Possible"], "Likely", "cer_");
   const expires = h("input", { id: "al-expires", type: "number", min: 1, max: 1440, value: 30 });
   const cap = h("textarea", { id: "al-cap", rows: 14, spellcheck: false, "aria-describedby": "cap-hint" });
   const preview = h("ul", { class: "areas", id: "area-preview", "aria-live": "polite" });
@@ -116,7 +116,8 @@ export function emergencyPage(user: api.Principal | null = null): Page {
   const LIVE = ["received", "verified", "scheduled", "on_air"];
 
   /** The receipt's note, in the operator's words. */
-  const noteText = (r: api.Receipt): string => (r.channels.length === 0 && r.outcome === "accepted" ? `${t("reachedNoChannel")}（${r.note}）` : (r.note ?? ""));
+  const noteText = (r: api.Receipt): string =>
+    r.channels.length === 0 && r.outcome === "accepted" ? `${t("reachedNoChannel")}：${t("noChannelWhy")}` : word("out_", r.outcome);
 
   const loadList = async () => {
     try {
@@ -145,9 +146,9 @@ export function emergencyPage(user: api.Principal | null = null): Page {
                   { class: a.alert.status === "Exercise" ? "drill" : "" },
                   h("td", {}, a.alert.sent),
                   h("td", {}, a.alert.headline ?? a.alert.event),
-                  h("td", {}, a.alert.status === "Exercise" ? `${a.alert.status} · ${t("drillTag")}` : a.alert.status),
+                  h("td", {}, word("status_", a.alert.status)),
                   h("td", {}, a.alert.areas.flatMap((x) => x.codes).join(", ")),
-                  h("td", { class: `state-${a.state}` }, a.state),
+                  h("td", { class: `state-${a.state}`, "data-state": a.state }, word("st_", a.state)),
                   h(
                     "td",
                     {},
@@ -188,22 +189,23 @@ export function emergencyPage(user: api.Principal | null = null): Page {
       result,
       h("h2", {}, t("receipt")),
       r.note ? h("p", { class: "error", role: "alert", id: "receipt-note" }, noteText(r)) : null,
+      (r.warnings ?? []).length > 0 ? h("p", { class: "error", role: "alert", id: "receipt-warning" }, t("colourMismatch")) : null,
       h(
         "dl",
         { class: "facts" },
-        h("dt", {}, "key"),
+        h("dt", {}, t("alertKey")),
         h("dd", { id: "receipt-key" }, r.key),
         h("dt", {}, t("outcome")),
-        h("dd", { id: "receipt-outcome" }, r.outcome),
+        h("dd", { id: "receipt-outcome", "data-outcome": r.outcome }, word("out_", r.outcome)),
         h("dt", {}, t("state")),
-        h("dd", {}, r.state ?? "—"),
+        h("dd", {}, r.state ? word("st_", r.state) : "—"),
         h("dt", {}, t("channels")),
         h("dd", { id: "receipt-channels" }, r.channels.join(", ") || "—"),
       ),
       h(
         "ul",
         { id: "receipt-transitions" },
-        (r.transitions ?? []).map((x) => h("li", { "data-to": x.to }, `${x.key}: ${x.from ?? "—"} → ${x.to}`)),
+        (r.transitions ?? []).map((x) => h("li", { "data-to": x.to }, `${x.key}: ${x.from ? word("st_", x.from) : "—"} → ${word("st_", x.to)}`)),
       ),
     );
 

@@ -1,7 +1,7 @@
 import Hls from "hls.js";
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { centreName, t } from "../i18n";
+import { centreName, t, word } from "../i18n";
 import type { Page } from "../page";
 import * as sch from "../schedule";
 import { asRunTable } from "./asrun";
@@ -72,7 +72,7 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
     mount(nowNext, h("dt", {}, t("now")), h("dd", { class: "now" }, entry(nn?.now)), h("dt", {}, t("next")), h("dd", { class: "next" }, entry(nn?.next)));
     const mine = live.alerts.filter((a) => reaches(a, c));
     alarm.hidden = mine.length === 0;
-    mount(alarm, mine.map((a) => h("span", { class: `alert-badge ${a.alert.status === "Exercise" ? "drill" : "actual"}` }, `${a.alert.status === "Exercise" ? `【${t("drillTag")}】` : ""}${t("liveAlert")}: ${a.alert.headline ?? a.alert.event} · ${a.state}`)));
+    mount(alarm, mine.map((a) => h("span", { class: `alert-badge ${a.alert.status === "Exercise" ? "drill" : "actual"}` }, `${a.alert.status === "Exercise" ? `【${t("drillTag")}】` : ""}${t("liveAlert")}: ${a.alert.headline ?? a.alert.event} · ${word("st_", a.state)}`)));
   };
   const pollRuns = async () => {
     const a = await sch.asRun(c.id, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() + 60_000)).catch(() => null);

@@ -63,12 +63,31 @@ fn hash_now(password: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::internal(format!("argon2: {e}")))
 }
 
+/// Argon2 runs on at most one thread a core: each verification takes ~19 MiB and a core for
+/// its duration, and a burst of logins ran them all at once (memory, and every other blocking
+/// task of the server, waited behind them).
+fn argon2_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(argon2_parallelism()))
+}
+
+/// How many argon2 computations may run at once (the number of cores).
+pub fn argon2_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// Runs `work` on the blocking pool once an argon2 slot is free.
+async fn with_argon2_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _slot = argon2_slots().acquire().await.ok()?;
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
 /// Hashes a password with argon2id (default parameters) on the blocking pool.
 ///
 /// # Errors
 /// `internal` when hashing fails (it does not, short of memory exhaustion).
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await.map_err(ApiError::internal)?
+    with_argon2_slot(move || hash_now(&password)).await.ok_or_else(|| ApiError::internal("argon2 task failed"))?
 }
 
 /// A real hash of a random password, verified when the username is unknown so that a login
@@ -81,7 +100,7 @@ fn dummy_hash() -> &'static str {
 /// Verifies a password against a stored PHC string on the blocking pool; with no stored hash
 /// (unknown user) the same work is done and the answer is no. A malformed hash verifies nothing.
 pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    with_argon2_slot(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = match PasswordHash::new(&stored) {

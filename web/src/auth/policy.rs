@@ -120,6 +120,31 @@ pub fn decide(p: &Principal, perm: Permission, read: Permission, owner: Option<&
     }
 }
 
+/// A role's standing for tokens: the network admin above centre admins, above the working
+/// roles (editor, scheduler, emergency operator, playout node), above viewers.
+pub fn rank(role: Role) -> u8 {
+    match role {
+        Role::NetworkAdmin => 3,
+        Role::CentreAdmin => 2,
+        Role::Viewer => 0,
+        _ => 1,
+    }
+}
+
+/// Whether a token of `token_role` may act for a user of `user_role`: the user's own role, or
+/// one of lower rank (any user may hold a viewer token; a viewer never an editor's).
+pub fn token_role_within(token_role: Role, user_role: Role) -> bool {
+    token_role == user_role || rank(token_role) < rank(user_role)
+}
+
+/// Whether `p` may mint an API token in the name of another user of `role` in `centre`: an
+/// admin, for a user of their own centre (any centre for the network admin) whose role ranks
+/// below their own. (A token for oneself needs no permission.) A centre admin minted tokens
+/// in the network admin's name, audited as `user:admin`.
+pub fn may_mint_for(p: &Principal, role: Role, centre: &CentreCode) -> bool {
+    allows(p, Permission::ManageUsers, Some(centre), false) && rank(role) < rank(p.role)
+}
+
 /// Whether `p` may start an upload that creates a programme for `centre`: exactly the rule
 /// for creating a programme there.
 pub fn may_start_upload(p: &Principal, centre: &CentreCode) -> bool {
@@ -192,6 +217,18 @@ mod tests {
                 assert_eq!(allows(&p, perm, Some(&other), false), other_private, "{role} {perm:?} other private");
             }
         }
+    }
+
+    #[test]
+    fn tokens_in_anothers_name_only_from_an_admin_ranking_above_them() {
+        let own = CentreCode::parse(OWN).unwrap();
+        let admin = who(R::CentreAdmin, OWN);
+        assert!(may_mint_for(&admin, R::Editor, &own) && may_mint_for(&admin, R::Viewer, &own));
+        assert!(!may_mint_for(&admin, R::NetworkAdmin, &own) && !may_mint_for(&admin, R::CentreAdmin, &own));
+        assert!(!may_mint_for(&admin, R::Editor, &CentreCode::parse(OTHER).unwrap()));
+        assert!(!may_mint_for(&who(R::Editor, OWN), R::Viewer, &own));
+        assert!(token_role_within(R::Viewer, R::Editor) && token_role_within(R::Editor, R::Editor));
+        assert!(!token_role_within(R::Scheduler, R::Editor) && !token_role_within(R::CentreAdmin, R::Editor));
     }
 
     #[test]

@@ -27,6 +27,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The SHA-256 digest of the request's credential as stored (an API token's, else the
+/// session cookie's) and whether it is a session; `None` without one.
+pub fn credential_digest(headers: &HeaderMap) -> (Option<String>, bool) {
+    let bearer =
+        headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|t| t.strip_prefix("Bearer ")).map(str::trim);
+    match (bearer, cookie(headers, SESSION_COOKIE)) {
+        (Some(token), _) => (Some(digest(token)), false),
+        (None, Some(secret)) => (Some(digest(secret)), true),
+        (None, None) => (None, false),
+    }
+}
+
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }

@@ -70,6 +70,8 @@ pub fn job_event(kind: &str, job: &catalog::job::Job, centre: Option<CentreCode>
 pub struct Bus {
     tx: broadcast::Sender<Arc<Event>>,
     closed: tokio::sync::watch::Sender<bool>,
+    /// Digests of sessions signed out and tokens revoked on this node: their streams end.
+    ended: broadcast::Sender<Arc<str>>,
 }
 
 impl Default for Bus {
@@ -81,13 +83,24 @@ impl Default for Bus {
 impl Bus {
     /// A bus keeping the last 1024 events for slow subscribers.
     pub fn new() -> Self {
-        Self { tx: broadcast::channel(1024).0, closed: tokio::sync::watch::channel(false).0 }
+        Self {
+            tx: broadcast::channel(1024).0,
+            closed: tokio::sync::watch::channel(false).0,
+            ended: broadcast::channel(64).0,
+        }
     }
 
     /// Ends every event stream (at shutdown: an open stream would otherwise hold a graceful
     /// shutdown open forever). New subscribers get an empty stream.
     pub fn close(&self) {
         self.closed.send_replace(true);
+    }
+
+    /// Ends the streams opened with the credential of SHA-256 digest `digest` (a session
+    /// signed out, a token revoked) at once on this node; other nodes notice within
+    /// [`RECHECK`].
+    pub fn end_credential(&self, digest: &str) {
+        let _ = self.ended.send(Arc::from(digest));
     }
 
     /// Publishes an event to every current subscriber.
@@ -145,15 +158,59 @@ pub fn stream_for(p: Principal, sub: Subscription) -> impl Stream<Item = Result<
     })
 }
 
+/// How often an open stream checks that its session or token is still valid (a sign-out or
+/// revocation on another API node).
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Completes when the credential of digest `digest` (a session when `session`, else an API
+/// token) is no longer valid: signed out or revoked here (at once) or anywhere (within
+/// [`RECHECK`]), expired, or its account disabled.
+async fn credential_ended(state: AppState, digest: String, session: bool) {
+    let mut ended = state.events.ended.subscribe();
+    let mut every = tokio::time::interval(RECHECK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            gone = ended.recv() => match gone {
+                Ok(d) if *d == *digest => return,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            },
+            _ = every.tick() => {
+                let now = chrono::Utc::now();
+                let valid = if session {
+                    state.store.find_session(&digest, now).await.map(|s| s.is_some())
+                } else {
+                    state.store.find_token_with_user(&digest).await.map(|t| {
+                        t.is_some_and(|(token, _, disabled)| token.is_usable(now) && !disabled)
+                    })
+                };
+                // A database outage is no sign-out: keep the stream until it answers.
+                if matches!(valid, Ok(false)) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// Server-sent events: programme, job, schedule, on-air and alert events the caller may read.
+/// The stream ends when its session is signed out or its token revoked.
 #[utoipa::path(get, path = "/api/events", tag = "events",
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
               (status = 401, body = crate::error::ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     p: Principal,
+    headers: axum::http::HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    Sse::new(stream_for(p, state.events.subscribe())).keep_alive(KeepAlive::default())
+    use futures::StreamExt;
+    let (digest, session) = crate::auth::principal::credential_digest(&headers);
+    let ended: futures::future::BoxFuture<'static, ()> = match digest {
+        Some(d) => Box::pin(credential_ended(state.clone(), d, session)),
+        None => Box::pin(std::future::pending()),
+    };
+    Sse::new(stream_for(p, state.events.subscribe()).take_until(ended)).keep_alive(KeepAlive::default())
 }
 
 #[cfg(test)]

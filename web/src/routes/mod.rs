@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod playout;
 pub mod programmes;
+pub mod relays;
 pub mod reports;
 pub mod schedules;
 pub mod sessions;

@@ -58,7 +58,12 @@ pub struct AsRunBody {
 const OUTCOMES: &[&str] = &["played", "fallback", "cut", "skipped", "interrupted"];
 
 /// The channel `id` if `p` may do `perm` on it (404 when it may not even read it).
-async fn channel_for(state: &AppState, p: &Principal, id: &str, perm: Permission) -> Result<Channel, ApiError> {
+pub(crate) async fn channel_for(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    perm: Permission,
+) -> Result<Channel, ApiError> {
     let cid = parse_id("channel", id, ChannelId::parse)?;
     let c = state.store.get_channel(cid).await?;
     match decide(p, perm, Permission::ReadSchedule, Some(&c.centre), true) {
@@ -90,7 +95,11 @@ pub async fn playlists(
             "the window must be from < until, at most {MAX_WINDOW_DAYS} days"
         )));
     }
-    Ok(Json(catalog::scheduling::published_playout_json(&state.store, &c, from, until).await?))
+    let mut docs = catalog::scheduling::published_playout_json(&state.store, &c, from, until).await?;
+    // Another centre's reader does not see the channel's private programmes (nor their keys).
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    crate::routes::schedules::private::Redaction::for_reader(&p, &index).playout_json(&mut docs);
+    Ok(Json(docs))
 }
 
 /// A stored as-run record: its row id and the channel's slug.
@@ -199,7 +208,12 @@ pub async fn active_alerts(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<ActiveAlert>>, ApiError> {
     let c = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
-    let cov = [coverage(&c)];
+    Ok(Json(active_for(&state, &c)?))
+}
+
+/// The alerts not yet ended that target `c`, oldest first (see [`active_alerts`]).
+pub(crate) fn active_for(state: &AppState, c: &Channel) -> Result<Vec<ActiveAlert>, ApiError> {
+    let cov = [coverage(c)];
     let mut out: Vec<(String, ActiveAlert)> = Vec::new();
     for t in state.desk.alerts() {
         let targeting = schedules::emergency::targeting::targets(&t.alert, &cov);
@@ -211,5 +225,5 @@ pub async fn active_alerts(
         out.push((sent, ActiveAlert { key: t.alert.key().as_str().to_string(), state: t.state, alert }));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Json(out.into_iter().map(|(_, v)| v).collect()))
+    Ok(out.into_iter().map(|(_, v)| v).collect())
 }

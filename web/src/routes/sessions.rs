@@ -71,8 +71,10 @@ fn with_cookie(mut response: Response, value: &str) -> Response {
 }
 
 /// Signs in with a username and password: sets the `kapok_session` cookie (HttpOnly,
-/// SameSite=Strict, Secure behind TLS) and answers the CSRF token. Failed attempts are rate
-/// limited per username and per client address with exponential backoff (429, Retry-After).
+/// SameSite=Strict, Secure behind TLS) and answers the CSRF token. Attempts are reserved
+/// before the password is checked: per username, five failures (or attempts in flight) then a
+/// lock doubling from 5 s (429, Retry-After); per address, spaced after twenty failures, never
+/// locked (see `auth::ratelimit`).
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
@@ -81,34 +83,37 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let user_key = format!("user:{}", req.username.trim().to_lowercase());
     // Without connect info every client would share one address bucket: limit by user only.
-    let mut keys = vec![user_key.clone()];
-    if ip != "unknown" {
-        keys.push(format!("ip:{ip}"));
-    }
-    let now = Instant::now();
-    if let Some(wait) = state.logins.retry_after(&keys, now) {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            format!("too many failed sign-ins; try again in {secs} s"),
-        );
-        e.retry_after = Some(secs);
-        return Err(e);
+    let address = (ip != "unknown").then_some(ip.as_str());
+    // Reserved before the password is checked: attempts in flight count against the limits.
+    let attempt = match state.logins.reserve(&req.username, address, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("too many failed sign-ins; try again in {secs} s"),
+            );
+            e.retry_after = Some(secs);
+            return Err(e);
+        }
+    };
+    if !attempt.wait.is_zero() {
+        // Many failures from this address: its attempts take turns (slowed, never locked).
+        tokio::time::sleep(attempt.wait).await;
     }
     let user = state.store.find_user(req.username.trim()).await?;
     let ok = verify_password(req.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            state.logins.failed(&keys, now);
-            tracing::info!(username = %req.username.trim(), %ip, "failed sign-in");
+            drop(attempt); // a failure
+            tracing::info!(username = ?req.username.trim(), %ip, "failed sign-in");
             return Err(ApiError::unauthorized("wrong username or password"));
         }
     };
-    state.logins.succeeded(&user_key);
+    attempt.succeeded();
     let (secret, csrf) = (random_secret(), random_secret());
     let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
     state.store.create_session(&digest(&secret), user.id, &csrf, expires).await?;
@@ -132,6 +137,8 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, _p: Principal, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&digest(secret)).await?;
+        // Its event streams end too.
+        state.events.end_credential(&digest(secret));
     }
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &session_cookie(None, over_tls(&headers))))
 }

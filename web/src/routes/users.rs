@@ -10,7 +10,7 @@ use catalog::user::{ApiToken, NewApiToken, NewUser, Role, User};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::credentials::{check_password, digest, hash_password, new_token_secret};
-use crate::auth::policy::{allows, decide, role_may, Decision, Permission, Principal};
+use crate::auth::policy::{allows, decide, may_mint_for, role_may, token_role_within, Decision, Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::routes::programmes::actor;
@@ -89,13 +89,26 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<TokenCreated>), ApiError> {
     let user = state.store.find_user(&b.username).await?;
     let user = user.ok_or_else(|| ApiError::not_found(format!("no user {:?}", b.username)))?;
-    match decide(&p, Permission::ManageUsers, Permission::ManageUsers, Some(&user.centre), false) {
-        Decision::Allow => {}
-        Decision::Hidden => return Err(ApiError::not_found(format!("no user {:?}", b.username))),
-        Decision::Forbidden => return Err(ApiError::forbidden(format!("{} may not create API tokens", p.role))),
+    // Tokens for oneself, or by an admin for users of their own centre ranking below them.
+    if user.id != p.user_id {
+        match decide(&p, Permission::ManageUsers, Permission::ManageUsers, Some(&user.centre), false) {
+            Decision::Allow => {}
+            Decision::Hidden => return Err(ApiError::not_found(format!("no user {:?}", b.username))),
+            Decision::Forbidden => {
+                return Err(ApiError::forbidden(format!("{} may create API tokens only for themselves", p.role)))
+            }
+        }
+        if !may_mint_for(&p, user.role, &user.centre) {
+            return Err(ApiError::forbidden(format!(
+                "a {} may not create tokens in the name of a {}; they create their own",
+                p.role, user.role
+            )));
+        }
     }
     let role = b.role.unwrap_or(user.role);
-    grants(&p, role, &user.centre)?;
+    if !token_role_within(role, user.role) {
+        return Err(ApiError::forbidden(format!("a token of {} may not act as {role}", user.role)));
+    }
     let (token, secret) = issue(&state.store, &actor(&p), &user, &b.name, role, b.expires_days).await?;
     Ok((StatusCode::CREATED, Json(TokenCreated { token, secret })))
 }
@@ -147,6 +160,7 @@ pub async fn revoke_token(
         Decision::Forbidden => return Err(ApiError::forbidden(format!("{} may not revoke API tokens", p.role))),
     }
     state.store.revoke_token(&actor(&p), tid).await?;
+    state.events.end_credential(&token.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

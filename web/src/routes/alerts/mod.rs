@@ -6,6 +6,7 @@
 pub mod detail;
 pub mod report;
 pub mod signed;
+pub mod stream;
 
 use axum::body::Bytes;
 use axum::extract::State;

@@ -61,6 +61,9 @@ pub async fn day_versions(
     let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| ApiError::unprocessable(format!("date {date:?} is not YYYY-MM-DD")))?;
     let published = state.store.published_versions(c.id, day).await?;
+    // Another centre's reader does not see the channel's private programmes.
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    let private = super::private::Redaction::for_reader(&p, &index);
     let versions = state
         .store
         .day_versions(c.id, day)
@@ -78,7 +81,7 @@ pub async fn day_versions(
                 created_at: v.created_at,
                 items,
                 published: from_it,
-                playlist: v.playlist,
+                playlist: private.playlist_value(v.playlist),
             }
         })
         .collect();

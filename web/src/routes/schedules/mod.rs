@@ -4,6 +4,7 @@
 //! changing needs `WriteSchedule` on the owning centre.
 
 pub mod history;
+pub mod private;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -26,6 +27,7 @@ use crate::extract::{parse_id, ApiJson, ApiPath, ApiQuery};
 use crate::routes::programmes::actor;
 use crate::state::AppState;
 use catalog::scheduling::{known_categories, published_playlists, schedule_channel};
+use schedules::relay::Relay;
 
 /// Schedules are readable network-wide, like channels.
 const SCHEDULES_SHARED: bool = true;
@@ -195,7 +197,8 @@ async fn store_version(
     let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
     let t = template_of(&state.store, c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(playlist, ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, c).await?;
+    let findings = findings_of(playlist, ch, t.as_ref(), &index, &relays);
     let body = StoredDay { version: v.version, change: v.change, playlist: doc, findings, exceptions };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -293,15 +296,20 @@ pub async fn get_day(
     let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, &c).await?;
+    let mut findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
     let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
+    // Another centre's reader does not see the channel's private programmes.
+    let private = private::Redaction::for_reader(&p, &index);
+    private.findings(&playlist, &mut findings);
+    let shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
         change: v.change,
         created_by: v.created_by,
         created_at: v.created_at,
-        playlist: v.playlist,
+        playlist: shown,
         findings,
         published_version: published,
     }))
@@ -392,7 +400,8 @@ pub async fn publish_day(
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
-    let findings = findings_of(&playlist, &ch, t.as_ref(), &index);
+    let relays = relays_of(&state.store, &c).await?;
+    let findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
     if schedules::has_errors(&findings) {
         let n = findings.iter().filter(|f| f.severity == schedules::Severity::Error).count();
         let msg = format!("publishing blocked by {n} validation error(s)");
@@ -441,6 +450,13 @@ pub async fn import_day(
         Ok(pl) => pl,
         Err(e) => return Ok(schedule_error(e)),
     };
+    // `live:NAME` must name a relay of the centre's list: the import is refused otherwise.
+    let relays = relays_of(&state.store, &c).await?;
+    let unlisted = unlisted_relays(&playlist, &ch, &relays);
+    if !unlisted.is_empty() {
+        let msg = format!("{} live item(s) name no relay of centre {}'s list", unlisted.len(), c.centre);
+        return Ok(detailed(StatusCode::UNPROCESSABLE_ENTITY, "unknown_relay", msg, "findings", json!(unlisted)));
+    }
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
     store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, None).await
 }
@@ -462,7 +478,7 @@ pub async fn epg(
     if until <= from || until - from > Duration::days(31) {
         return Err(ApiError::unprocessable("the window must be from < until, at most 31 days"));
     }
-    let playlists = published_playlists(&state.store, &c, from, until).await?;
+    let playlists = readable_playlists(&state, &p, &c, from, until).await?;
     let xml = xmltv(&[EpgChannel { channel: &ch, playlists: &playlists }], from, until);
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }
@@ -478,8 +494,23 @@ pub async fn now_next_route(
 ) -> Result<Json<schedules::NowNext>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let at = q.at.unwrap_or_else(Utc::now);
-    let playlists = published_playlists(&state.store, &c, at, at + Duration::days(1)).await?;
+    let playlists = readable_playlists(&state, &p, &c, at, at + Duration::days(1)).await?;
     Ok(Json(now_next(&ch, &playlists, at)))
+}
+
+/// The published playlists of `c` overlapping the window, as `p` may see them (another
+/// centre's reader: the channel's private programmes named only as such).
+async fn readable_playlists(
+    state: &AppState,
+    p: &Principal,
+    c: &CatalogChannel,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Playlist>, ApiError> {
+    let playlists = published_playlists(&state.store, c, from, until).await?;
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    let private = private::Redaction::for_reader(p, &index);
+    Ok(playlists.into_iter().map(|pl| private.playlist(pl)).collect())
 }
 
 /// The channel's stored template, if any.
@@ -493,10 +524,52 @@ pub async fn template_of(store: &catalog::Store, c: &CatalogChannel) -> Result<O
         .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
 }
 
-/// Validation of `playlist` against the channel, the template's quotas and the catalog, now.
-pub fn findings_of(playlist: &Playlist, ch: &Channel, t: Option<&Template>, index: &CandidateIndex) -> Vec<Finding> {
+/// Validation of `playlist` against the channel, the template's quotas, the catalog and the
+/// centre's live relays, now.
+pub fn findings_of(
+    playlist: &Playlist,
+    ch: &Channel,
+    t: Option<&Template>,
+    index: &CandidateIndex,
+    relays: &[Relay],
+) -> Vec<Finding> {
     let quotas = t.map(|t| t.quotas.as_slice()).unwrap_or_default();
-    validate(playlist, ch, quotas, index, Utc::now())
+    let mut findings = validate(playlist, ch, quotas, index, Utc::now());
+    findings.extend(unlisted_relays(playlist, ch, relays));
+    findings
+}
+
+/// An error for each live item that names no relay of the channel's centre's list (a URI
+/// typed into an edit or a template, a relay since removed): nothing else may go on air live.
+fn unlisted_relays(playlist: &Playlist, ch: &Channel, relays: &[Relay]) -> Vec<Finding> {
+    playlist
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| match &it.source {
+            schedules::Source::Live { uri } if schedules::relay::resolve(uri, relays).is_none() => Some(Finding {
+                severity: schedules::Severity::Error,
+                code: "unknown_relay".into(),
+                message: format!(
+                    "live item {} ({:?}) names no relay of centre {}'s list (GET /api/centres/{}/relays)",
+                    i + 1,
+                    it.title,
+                    ch.centre,
+                    ch.centre
+                ),
+                item: Some(i),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The live relays of `c`'s centre.
+///
+/// # Errors
+/// 500 when the catalog cannot be read.
+pub async fn relays_of(store: &catalog::Store, c: &CatalogChannel) -> Result<Vec<Relay>, ApiError> {
+    Ok(store.list_relays(&c.centre).await?.iter().map(catalog::store::LiveRelay::relay).collect())
 }
 
 /// The day's whole editing history, for applying an edit or an undo.

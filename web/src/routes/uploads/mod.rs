@@ -77,6 +77,12 @@ fn upload_error(e: UploadError) -> ApiError {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", e.to_string())
         }
         UploadError::Empty => ApiError::bad_request(e.to_string()),
+        UploadError::QuotaExceeded { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "quota_exceeded", e.to_string())
+        }
+        UploadError::NoSpace { .. } => {
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", e.to_string())
+        }
         UploadError::Interrupted(_) => ApiError::new(StatusCode::BAD_REQUEST, "interrupted", e.to_string()),
         UploadError::Worker(ingest::worker::WorkerError::BadInput(m)) => ApiError::unprocessable(m),
         other => ApiError::internal(other),
@@ -113,7 +119,7 @@ pub async fn upload_options(State(state): State<AppState>) -> Response {
 #[utoipa::path(post, path = "/api/uploads", tag = "uploads",
     responses((status = 201, description = "Location, Upload-Expires, Kapok-Programme-Id"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 412, body = ErrorBody),
-              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 507, body = ErrorBody)))]
 pub async fn create_upload(State(state): State<AppState>, p: Principal, headers: HeaderMap) -> Response {
     if let Some(r) = version_refusal(&headers) {
         return r;
