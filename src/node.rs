@@ -564,7 +564,11 @@ fn cancel_of(alert: &Value) -> Value {
         Some("ebm") => serde_json::json!({ "ebm_id": alert["id"] }),
         _ => serde_json::json!({ "sender": alert["sender"], "identifier": alert["id"], "sent": alert["sent"] }),
     };
-    cancel["id"] = Value::String(format!("{}-ended-upstream", alert["id"].as_str().unwrap_or_default()));
+    // An EBM cancel names what it stops by the EBM ID itself (GY/T 385: MsgType 2 with the
+    // same EBMID), which is its own key; a CAP-style cancel is a message of its own.
+    if alert["origin"].as_str() != Some("ebm") {
+        cancel["id"] = Value::String(format!("{}-ended-upstream", alert["id"].as_str().unwrap_or_default()));
+    }
     cancel["msg_type"] = Value::String("Cancel".into());
     let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
     cancel["sent"] = Value::String(Utc::now().with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z").to_string());
@@ -592,5 +596,24 @@ mod tests {
         let cancel = report.alert.unwrap();
         assert_eq!(cancel.msg_type, schedules::emergency::vocab::MsgType::Cancel);
         assert_eq!(cancel.references[0].key(), original.key());
+    }
+
+    #[test]
+    fn an_ebm_that_ended_upstream_is_cancelled_on_the_node_too() {
+        let now = Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+        let ebm = serde_json::json!({ "origin": "ebm", "id": "15104000000000000000000202612060001", "sender": "platform",
+            "sent": fmt(now - chrono::Duration::minutes(1)), "status": "Actual", "msg_type": "Alert",
+            "severity": "Severe", "urgency": "Immediate", "certainty": "Observed", "event": "暴雨",
+            "areas": [{ "desc": "市", "codes": ["510400"] }], "expires": fmt(now + chrono::Duration::hours(1)),
+            "resources": [], "language": "zh-CN" });
+        let dir = tempfile::tempdir().unwrap();
+        let desk = EmergencyDesk::new(dir.path().to_path_buf());
+        let first = desk.receive(ebm.to_string().as_bytes(), Utc::now()).expect("the EBM as the node gets it");
+        let original = desk.alerts().into_iter().find(|t| t.alert.key().as_str() == first.key).unwrap().alert;
+        let cancel = cancel_of(&serde_json::to_value(&original).unwrap());
+        let receipt = desk.receive(cancel.to_string().as_bytes(), Utc::now()).expect("the cancel is taken");
+        assert_eq!(receipt.key, first.key);
+        assert!(desk.alerts().iter().all(|t| t.alert.key().as_str() != first.key), "still live: {receipt:?}");
     }
 }
