@@ -90,6 +90,12 @@ impl WorkerConfig {
 /// Called with each progress step: programme, its centre, stage, overall percent.
 pub type ProgressFn = Arc<dyn Fn(ProgrammeId, Option<&str>, Stage, f64) + Send + Sync>;
 
+/// How long a job is held through an outage of the store or the database before the failure
+/// counts as an attempt (its lease is renewed meanwhile whenever the database answers).
+const OUTAGE_WAIT_MAX: Duration = Duration::from_secs(30 * 60);
+/// How often the store and the database are probed while a job is held.
+const OUTAGE_POLL: Duration = Duration::from_secs(2);
+
 /// Called once a programme has settled as ready or failed (not for a retry), with the
 /// programme as stored.
 pub type SettledFn = Arc<dyn Fn(&catalog::programme::Programme) + Send + Sync>;
@@ -196,7 +202,14 @@ impl Worker {
         }
         let work = self.work_dir(&lease).await;
         let _ = self.store.set_programme_status(&actor, id, ProgrammeStatus::Processing, &Default::default()).await;
-        let result = self.attempt(&lease, &job, &work, stop).await;
+        let mut lease = lease;
+        let mut result = self.attempt(&lease, &job, &work, stop.clone()).await;
+        // An outage of the store or the database is not the job's fault: the attempt is run
+        // again once they are back, instead of spending one of the job's few attempts (five,
+        // 30 s of backoff in all: a one-minute S3 outage failed every upload in flight).
+        while matches!(&result, Err((_, Failure::Transient))) && self.waited_out_outage(&mut lease, &stop).await {
+            result = self.attempt(&lease, &job, &work, stop.clone()).await;
+        }
         let _ = tokio::fs::remove_dir_all(&work).await;
         let (status, progress, failure) = match result {
             Ok(outcome) => {
@@ -232,6 +245,34 @@ impl Worker {
             Err(e) => tracing::warn!(programme = %id, error = %e, ?failure, "could not record the ingest outcome"),
         }
         Processed { programme_id: Some(id), status }
+    }
+
+    /// After a transient failure: while the media store or the database does not answer,
+    /// holds the job (renewing its lease whenever the database answers) until both do, and
+    /// says whether there was such an outage to wait out. `false` at once when both answer
+    /// (the failure was the attempt's own), when the lease was lost, when the worker is
+    /// stopping, or after [`OUTAGE_WAIT_MAX`]: the failure then counts as an attempt.
+    async fn waited_out_outage(&self, lease: &mut Lease, stop: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+        let started = std::time::Instant::now();
+        let mut waited = false;
+        loop {
+            if stop.as_ref().is_some_and(|s| *s.borrow()) || started.elapsed() > OUTAGE_WAIT_MAX {
+                return false;
+            }
+            let store = self.media.check().await;
+            let database = self.store.heartbeat(lease, self.config.lease, None).await;
+            match (&store, &database) {
+                (_, Err(CatalogError::Conflict(_))) => return false,
+                (Ok(()), Ok(_)) => return waited,
+                _ => {}
+            }
+            if !waited {
+                tracing::warn!(job = %lease.job.id, store = ?store.err(), database = ?database.err(),
+                    "ingest held: the media store or the database is unavailable; the attempt runs again when they are back");
+            }
+            waited = true;
+            tokio::time::sleep(OUTAGE_POLL).await;
+        }
     }
 
     /// An attempt whose lease was taken over (it stalled past its lease) leaves the programme

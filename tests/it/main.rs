@@ -11,6 +11,7 @@ mod api;
 mod cli;
 mod common;
 mod ebd_platform;
+mod fault_suite;
 mod ingest;
 mod onair;
 mod playout_node;

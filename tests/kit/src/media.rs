@@ -31,6 +31,23 @@ pub fn ffprobe(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("ffprobe prints JSON")
 }
 
+/// The audio of MPEG-TS bytes (e.g. datagrams of a UDP output, joined) decoded by ffmpeg to
+/// mono 32-bit float samples at `rate` Hz; empty when nothing decodes.
+///
+/// # Panics
+/// When ffmpeg is missing or `dir` is not writable.
+pub fn ts_audio(ts: &[u8], dir: &Path, rate: u32) -> Vec<f32> {
+    let file = tempfile::Builder::new().suffix(".ts").tempfile_in(dir).expect("temp file");
+    std::fs::write(file.path(), ts).expect("write TS");
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "quiet", "-f", "mpegts", "-i"])
+        .arg(file.path())
+        .args(["-vn", "-ac", "1", "-ar", &rate.to_string(), "-f", "f32le", "-"])
+        .output()
+        .expect("ffmpeg runs (scripts/setup-debian.sh installs it)");
+    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
 /// Generates a file at `dir/name` from lavfi video and audio sources.
 pub fn generate(dir: &Path, name: &str, video: Option<&str>, audio: Option<&str>, extra: &[&str]) -> PathBuf {
     let out = dir.join(name);

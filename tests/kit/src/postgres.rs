@@ -60,7 +60,7 @@ static CLUSTER: OnceLock<Result<String, String>> = OnceLock::new();
 const INSTALL: &str = "install them with `sudo apt-get install -y postgresql` (or run scripts/setup-debian.sh)";
 
 /// Where Debian (or PATH) keeps `initdb` and `postgres`.
-fn pg_bin_dir() -> Result<PathBuf, String> {
+pub(crate) fn pg_bin_dir() -> Result<PathBuf, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
@@ -74,7 +74,7 @@ fn pg_bin_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| format!("PostgreSQL server binaries (initdb, postgres) not found: {INSTALL}"))
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
@@ -83,7 +83,7 @@ fn is_root() -> bool {
 
 /// `initdb` refuses to run as root, so as root the cluster runs as the `postgres` user that
 /// Debian's package creates.
-fn command(bin: &Path, as_postgres: bool) -> Command {
+pub(crate) fn command(bin: &Path, as_postgres: bool) -> Command {
     if as_postgres {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(bin);

@@ -21,6 +21,17 @@ pub fn tone_share(x: &[f32], rate: f32, freq: f32) -> f32 {
     }
 }
 
+/// True when some 50 ms of `x` (at `rate` Hz) carries both tones of the emergency attention
+/// signal, 853 Hz and 960 Hz, each at least a fifth of the signal.
+#[must_use]
+pub fn has_attention_signal(x: &[f32], rate: f32) -> bool {
+    let (win, step) = ((rate * 0.05) as usize, (rate * 0.01) as usize);
+    (0..x.len().saturating_sub(win)).step_by(step.max(1)).any(|at| {
+        let w = &x[at..at + win];
+        tone_share(w, rate, 853.0) > 0.2 && tone_share(w, rate, 960.0) > 0.2
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::tone_share;
