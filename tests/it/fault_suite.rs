@@ -743,7 +743,18 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
                     holes.push((until, gap));
                 }
             }
-            covered_until = Some(covered_until.map_or(end(r), |u| u.max(end(r))));
+            // An interrupted item's line counts the item's own airtime: on the wall it also
+            // spans the override lines that start inside it.
+            let nested: i64 = if r["outcome"] == "interrupted" {
+                rows.iter()
+                    .filter(|o| o["item_id"].is_null() && start(o) >= start(r) && start(o) <= end(r))
+                    .map(|o| o["duration_ms"].as_i64().unwrap_or(0))
+                    .sum()
+            } else {
+                0
+            };
+            let spans_until = end(r) + Span::milliseconds(nested);
+            covered_until = Some(covered_until.map_or(spans_until, |u| u.max(spans_until)));
         }
         let plain: Vec<&Value> =
             rows.iter().filter(|r| r["outcome"] != "interrupted" && !r["item_id"].is_null()).collect();
@@ -783,8 +794,8 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             "{slug}: as-run lines lost (holes at {lost:?}; node A killed at {node_killed_wall}):\n{}",
             listing.join("\n")
         );
-        // Every record the node made (its log line `as-run item=… outcome=…`, across its
-        // restart) is in the catalog once, in order, and nothing else is.
+        // Every record the node's engine made (its log line `as-run item=… outcome=…`, across
+        // its restart) is in the catalog once, in order, and nothing else is.
         let (s, all) = admin.get(
             &base,
             &format!(
@@ -798,6 +809,8 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             .as_array()
             .unwrap()
             .iter()
+            // An alert's override line is written by the node's desk, not logged by the engine.
+            .filter(|r| !r["source"].as_str().unwrap_or_default().starts_with("alert:"))
             .map(|r| format!("{} {}", r["detail"]["item"], r["outcome"].as_str().unwrap_or_default()))
             .collect();
         let aired = node_records(&nodes[i].log);
@@ -808,6 +821,16 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             holes.len(),
             holes.iter().map(|(_, g)| format!("{g:.1} s")).collect::<Vec<_>>()
         ));
+        // The alert aired once on each channel. KNOWN BUG (reported, issue 19 item 9): a
+        // playout node restarted while the alert is still live on the server (an API node's
+        // desk has no channels, so an alert stays live there until it expires) airs it again in
+        // full: its desk starts empty and takes the server's active set as new. The suite's
+        // node kill comes right after the alert, so node A re-airs it. Printed, not asserted,
+        // until the node remembers what it aired (then: `assert_eq!(airings, 1)`).
+        let airings = rows.iter().filter(|r| r["source"] == "alert:KAPOK-FAULT-1").count();
+        if airings != 1 {
+            figures.note(format!("{slug}: KNOWN BUG: the alert aired {airings} times (once expected)"));
+        }
         // What the output carried: each played programme line's tone, decoded from the UDP
         // datagrams that arrived in its middle second.
         let mut compared = 0;
@@ -826,13 +849,15 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
                 continue;
             }
             let audio = testkit::media::ts_audio(&between(&outputs[i], at, at + Duration::from_secs(1)), work, 48_000);
-            let item = r["item_id"].as_str().unwrap_or_default();
-            let want = scheduled.iter().position(|(id, _)| id == item).map(|k| PROGRAMMES[k].0 as f32);
-            let Some(want) = want else { continue };
+            // The programme's tone is in its title (`故障节目-440`).
+            let title = r["title"].as_str().unwrap_or_default();
+            let Some(want) = title.strip_prefix("故障节目-").and_then(|hz| hz.parse::<f32>().ok()) else {
+                continue;
+            };
             let share = testkit::tone::tone_share(&audio, 48_000.0, want);
             assert!(
                 share > 0.3,
-                "{slug}: as-run says {item} ({want} Hz) played at {mid} but the output had {share:.2} of it: {r}"
+                "{slug}: as-run says {title} ({want} Hz) played at {mid} but the output had {share:.2} of it: {r}"
             );
             compared += 1;
         }
