@@ -13,9 +13,16 @@ Two phases on a fresh data directory:
      host against that server's API, alerted for 510421 only (the city's channels stay out).
 
 The attention signal is the 853 Hz + 960 Hz sum; a 40 ms window (10 ms hop, PCM at 8 kHz)
-in which each tone holds > 20 % of the energy (Goertzel) counts as signal. A sample's time is
-when ffmpeg handed over the PCM block that completed its window, so a figure is an upper
-bound that includes ffmpeg's demux and decode (about one AAC frame). Pure Python: no numpy.
+in which each tone holds > 20 % of the energy (Goertzel) counts as signal. Three onset figures:
+  - first sample: when ffmpeg handed over the first sample of the signal (the first 10 ms
+    sub-window of the first signal window that holds both tones) — the issue's measure;
+  - window: when the PCM completing that first 40 ms window came (the first figures' measure;
+    it adds the wait for the rest of the window, up to a whole radio burst);
+  - paced receiver: when a receiver playing the stream at its sample rate from the smallest
+    fixed delay that never ran dry in the 3 s before the POST would play that first sample
+    (a set-top box or IP speaker paces by the stream's timestamps: data sent early is held).
+All include ffmpeg's demux and decode. Pure Python: no numpy. `--cpu-seconds` first measures
+the CPU of `kapok serve` with its channels on air (/proc, user + sys).
 """
 
 import argparse
@@ -36,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 RATE = 8000
 WINDOW = 320  # 40 ms
 HOP = 80  # 10 ms
+SUB = 80  # 10 ms: where in the first window the signal begins
 TZ = timezone(timedelta(hours=8))
 
 
@@ -58,6 +66,8 @@ class Listener:
         self.name, self.port = name, port
         self.lock = threading.Lock()
         self.hits = []  # monotonic times of windows with the signal
+        self.onsets = []  # (window time, time of the signal's first sample, its number) at each onset
+        self.lateness = []  # (time, arrival less stream position) of each chunk
         self.samples = 0
         cmd = ["ffmpeg", "-nostdin", "-v", "error", "-fflags", "nobuffer", "-flags", "low_delay",
                "-probesize", "500000", "-analyzeduration", "1000000",
@@ -67,7 +77,10 @@ class Listener:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        buf = []
+        buf = []  # the samples not yet judged, from sample number `start`
+        start = 0
+        arrived = []  # (number of samples decoded so far, monotonic time they came)
+        was_hit = False
         while True:
             data = self.proc.stdout.read(640)
             if not data:
@@ -76,17 +89,53 @@ class Listener:
             n = len(data) // 2
             buf.extend(int.from_bytes(data[2 * i:2 * i + 2], "little", signed=True) / 32768.0 for i in range(n))
             with self.lock:
+                # A receiver that plays the stream at its sample rate from a fixed delay needs
+                # that delay to be at least each chunk's lateness (its first sample's arrival
+                # less its place in the stream): kept per second, for `paced_onset`.
+                late = now - self.samples / RATE
+                self.lateness.append((now, late))
+                del self.lateness[:-2000]
                 self.samples += n
+                arrived.append((self.samples, now))
+                del arrived[:-400]
             while len(buf) >= WINDOW:
                 w = buf[:WINDOW]
-                if share(w, 853.0) > 0.2 and share(w, 960.0) > 0.2:
+                hit = share(w, 853.0) > 0.2 and share(w, 960.0) > 0.2
+                if hit and not was_hit:
+                    # The first sample of the signal: the first 10 ms sub-window of this window
+                    # that holds it; its time is when ffmpeg handed that sample over.
+                    first = next((k for k in range(0, WINDOW - SUB + 1, SUB // 2)
+                                  if share(w[k:k + SUB], 853.0) > 0.2 and share(w[k:k + SUB], 960.0) > 0.2), 0)
+                    sample = start + first
+                    came = next((t for count, t in arrived if count > sample), now)
+                    with self.lock:
+                        self.onsets.append((now, came, sample))
+                if hit:
                     with self.lock:
                         self.hits.append(now)
+                was_hit = hit
                 del buf[:HOP]
+                start += HOP
 
     def first_hit_after(self, t0):
         with self.lock:
             return next((t for t in self.hits if t >= t0), None)
+
+    def first_sample_after(self, t0):
+        """When ffmpeg handed over the first sample of the signal that began after `t0`."""
+        with self.lock:
+            return next((came for window, came, _ in self.onsets if window >= t0), None)
+
+    def paced_onset(self, t0):
+        """When a receiver pacing the stream by its timestamps (a set-top box, an IP speaker)
+        would play the first sample of the signal that began after `t0`: at its place in the
+        stream plus the smallest fixed delay that never ran dry in the 3 s before `t0`."""
+        with self.lock:
+            sample = next((n for window, _, n in self.onsets if window >= t0), None)
+            late = [l for t, l in self.lateness if t0 - 3.0 <= t < t0]
+        if sample is None or not late:
+            return None
+        return sample / RATE + max(late)
 
     def last_hit(self):
         with self.lock:
@@ -159,7 +208,7 @@ def wait_for(what, check, timeout):
 
 def run_case(api, token, listeners, code, desc, runs, tag):
     """`runs` alerts (each cancelled after it is heard); per listener the onset and end figures."""
-    figures = {l.name: {"onset": [], "gone": []} for l in listeners}
+    figures = {l.name: {"onset": [], "window": [], "paced": [], "gone": []} for l in listeners}
     for i in range(runs):
         alert = alert_doc(f"BENCH-{tag}-{os.getpid()}-{i}", code, desc)
         wall = datetime.now(timezone.utc).strftime("%H:%M:%S.%f")  # to match the logs
@@ -180,14 +229,33 @@ def run_case(api, token, listeners, code, desc, runs, tag):
             time.monotonic() - max(l.last_hit() or 0, cancelled) > 1.5 for l in listeners), 30)
         line = [f"run {i + 1}: POST at {wall} answered in {answered:.3f} s, channels {receipt.get('channels')}"]
         for l in listeners:
-            onset = l.first_hit_after(sent) - sent
+            window = l.first_hit_after(sent) - sent
+            onset = (l.first_sample_after(sent) or l.first_hit_after(sent)) - sent
             gone = max((l.last_hit() or cancelled) - cancelled, 0.0)
             figures[l.name]["onset"].append(onset)
+            paced = (l.paced_onset(sent) or math.nan) - sent
+            figures[l.name]["window"].append(window)
+            figures[l.name]["paced"].append(paced)
             figures[l.name]["gone"].append(gone)
-            line.append(f"{l.name} onset {onset:.3f} s, gone {gone:.3f} s")
+            line.append(f"{l.name} onset {onset:.3f} s (40 ms window done {window:.3f} s, paced receiver "
+                        f"{paced:.3f} s), gone {gone:.3f} s")
         print("ALERT-E2E " + "; ".join(line), flush=True)
         time.sleep(2.0)  # the channel back on its programme
     return figures
+
+
+def cpu_of_serve(pid, seconds):
+    """The CPU `kapok serve` uses with its demo channels on air (user + sys of the process)."""
+    def used():
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    time.sleep(5.0)  # past start-up
+    c0, t0 = used(), time.monotonic()
+    time.sleep(seconds)
+    c1, t1 = used(), time.monotonic()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"CPU of kapok serve (TV 720p25 + radio on air): {100 * (c1 - c0) / (t1 - t0):.1f} % of one core "
+          f"over {t1 - t0:.0f} s (load average {load})", flush=True)
 
 
 def summary(values):
@@ -203,6 +271,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--cases", default="serve,node", help="serve, node or both")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    ap.add_argument("--cpu-seconds", type=float, default=0,
+                    help="first measure the CPU of `kapok serve` with its channels on air for this long")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="kapok-alert-e2e-")
     data, node_data = os.path.join(work, "data"), os.path.join(work, "node")
@@ -242,6 +312,8 @@ def main():
         token = json.loads(cli("token", "create", "--user", "admin", "--name", "bench"))["token"]
         print("first run: the demo channels are made, then on air …", flush=True)
         wait_for("both serve channels on UDP", lambda: tv.samples > RATE * 3 and radio.samples > RATE * 3, 600)
+        if args.cpu_seconds:
+            cpu_of_serve(children[0].pid, args.cpu_seconds)
         results = {}
         if "serve" in args.cases:
             results.update(run_case(api, token, [tv, radio], "510400", "攀枝花市", args.runs, "SERVE"))
@@ -267,10 +339,13 @@ def main():
                      open(os.path.join(work, "node.log"), errors="replace").read(), 60)
             results.update(run_case(api, token, [node], "510421", "米易县", args.runs, "NODE"))
         print()
-        print("| case | POST → first attention sample on the UDP output | Cancel POST → last attention sample |")
-        print("|---|---|---|")
+        print("| case | POST → first attention sample decoded from the UDP output | POST → first 40 ms window "
+              "of the signal decoded | POST → first sample played by a receiver pacing the stream | "
+              "Cancel POST → last attention sample |")
+        print("|---|---|---|---|---|")
         for name, f in results.items():
-            print(f"| {name} | {summary(f['onset'])} | {summary(f['gone'])} |")
+            print(f"| {name} | {summary(f['onset'])} | {summary(f['window'])} | {summary(f['paced'])} | "
+                  f"{summary(f['gone'])} |")
         if args.keep:
             print(f"logs and data kept in {work}")
     finally:

@@ -10,12 +10,15 @@
 #   bench/alert-latency.sh                 # 5 alerts per case
 #   RUNS=10 CASES=node bench/alert-latency.sh
 #   PROFILE=dev bench/alert-latency.sh     # the debug build (slower; not the figure to quote)
+#   CPU_SECS=30 CASES=serve bench/alert-latency.sh   # first the CPU of `kapok serve`, 30 s
+#   KAPOK=/path/to/kapok bench/alert-latency.sh      # another build (before/after comparisons)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 CASES=${CASES:-serve,node}
 PROFILE=${PROFILE:-release}
 target=${CARGO_TARGET_DIR:-target}
-cargo build -q --profile "$PROFILE" -p kapok --bin kapok
+[ -n "${KAPOK:-}" ] || cargo build -q --profile "$PROFILE" -p kapok --bin kapok
 dir=$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
-exec python3 bench/alert-latency.py --kapok "$target/$dir/kapok" --runs "$RUNS" --cases "$CASES" ${KEEP:+--keep}
+exec python3 bench/alert-latency.py --kapok "${KAPOK:-$target/$dir/kapok}" --runs "$RUNS" --cases "$CASES" \
+  ${KEEP:+--keep} ${CPU_SECS:+--cpu-seconds "$CPU_SECS"}

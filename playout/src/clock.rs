@@ -11,6 +11,11 @@ pub trait PlayoutClock: Send {
     fn wait_until(&mut self, at: MediaTime);
     /// True when outputs run in real time (live sources and syncing sinks).
     fn is_live(&self) -> bool;
+    /// How long [`PlayoutClock::wait_until`] would block for `at` now (zero: not at all), so
+    /// the engine can wait on its commands meanwhile instead.
+    fn remaining(&self, _at: MediaTime) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// No waiting: render as fast as possible (tests, `kapok playout render`).
@@ -63,6 +68,11 @@ impl PlayoutClock for SystemClock {
     fn is_live(&self) -> bool {
         true
     }
+    fn remaining(&self, at: MediaTime) -> Duration {
+        self.anchor.map_or(Duration::ZERO, |anchor| {
+            (anchor + Duration::from_nanos(at.unsigned_nanos())).saturating_duration_since(Instant::now() + self.lead)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +86,9 @@ mod tests {
         clock.wait_until(MediaTime::ZERO);
         clock.wait_until(MediaTime::from_nanos(60_000_000));
         assert!(t0.elapsed() >= Duration::from_millis(60));
+        let left = clock.remaining(MediaTime::from_nanos(1_000_000_000));
+        assert!(left > Duration::from_millis(800) && left <= Duration::from_millis(940), "{left:?}");
+        assert_eq!(clock.remaining(MediaTime::ZERO), Duration::ZERO);
         let mut v = VirtualClock;
         let t1 = Instant::now();
         v.wait_until(MediaTime::from_nanos(3_600_000_000_000));

@@ -108,6 +108,8 @@ pub struct Engine<C: PlayoutClock> {
     audio_batch: Option<(gst::Buffer, u64)>,
     /// Frames and samples aired as stand-ins for late real-time sources, in finished segments.
     late: (u64, u64),
+    /// The first sample of an override just put on air, until it is pushed to the output.
+    first_push: Option<u64>,
 }
 
 /// Where the current segment stands.
@@ -157,6 +159,7 @@ impl<C: PlayoutClock> Engine<C> {
             off_air: crate::off_air::OffAirClock::default(),
             audio_batch: None,
             late: (0, 0),
+            first_push: None,
         }
     }
 
@@ -489,12 +492,16 @@ impl<C: PlayoutClock> Engine<C> {
                 filler = self.next_filler(rec);
             }
             if radio {
+                // A command that comes while the engine waits is taken at once, not after
+                // this step (an emergency override would wait up to 100 ms).
+                if self.pace(self.now()) {
+                    continue;
+                }
                 // 100 ms steps while nothing is about to change (no command queued, no
                 // override, no filler), 20 ms otherwise; `end` still cuts to the sample.
                 let quiet = !filling && self.overriding.is_none() && self.queued.is_empty();
                 let to = (local + if quiet { 5 * chunk } else { chunk }).min(end);
                 ticks += ((to - local) / chunk).saturating_sub(1);
-                self.clock.wait_until(self.now());
                 let target = self.base.1 + to;
                 let (audio, source) = match filler.as_mut() {
                     Some(f) if filling => (&mut f.audio, Some(&f.input)),
@@ -506,7 +513,9 @@ impl<C: PlayoutClock> Engine<C> {
                 let Some(v) = self.format.video else { break };
                 let pts = v.fps.frames_to_time(self.frames_out);
                 let duration = v.fps.frames_to_time(self.frames_out + 1).sub_or_zero(pts);
-                self.clock.wait_until(pts);
+                if self.pace(pts) {
+                    continue;
+                }
                 let frame = match filler.as_ref().is_some_and(|f| !f.relay || !f.done(false)) && filling {
                     true => self.filler_frame(&mut filler, rec),
                     false => cur.video.next(cur.input, self.slate.as_ref(), rec),
@@ -553,6 +562,21 @@ impl<C: PlayoutClock> Engine<C> {
         Ok(())
     }
 
+    /// Waits until the clock lets the buffer at `at` go, or until a command comes first: then
+    /// true, and the command is queued for [`Engine::poll_commands`] before that buffer (an
+    /// override goes on air at once instead of after the frame or radio step being waited for).
+    fn pace(&mut self, at: MediaTime) -> bool {
+        let left = self.clock.remaining(at);
+        if !left.is_zero() {
+            if let Ok(command) = self.rx.recv_timeout(left) {
+                self.queued.push_back(command);
+                return true;
+            }
+        }
+        self.clock.wait_until(at);
+        false
+    }
+
     /// Joins the segment late: drops input up to local unit `to`.
     fn skip(&self, cur: &mut Cursor<'_>, to: u64, rec: &mut AsRunRecord) {
         if self.format.is_radio() {
@@ -594,6 +618,12 @@ impl<C: PlayoutClock> Engine<C> {
             let pts = self.format.sample_time(first);
             let duration = self.format.sample_time(self.samples_out).sub_or_zero(pts);
             self.output.push_audio(buffer, pts, duration)?;
+            if let Some(first) = self.first_push.take_if(|s| *s < self.samples_out) {
+                // Its time through the encoder and the mux is logged when it leaves the mux.
+                let (samples, radio) = (self.samples_out - first, self.format.is_radio());
+                tracing::info!(samples, radio, "override's first audio pushed to the output");
+                self.output.watch(self.format.sample_time(first));
+            }
         }
         Ok(())
     }

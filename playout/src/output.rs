@@ -6,6 +6,7 @@
 //! The targets live in this folder: [`target`] (the types, their text forms), `sink` (each
 //! type's GStreamer sink), `running` (a target's pipeline on air, reconnected with backoff).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,12 +66,28 @@ pub fn x264_preset(width: u32, height: u32) -> &'static str {
     }
 }
 
+/// x264 frame threads for a picture size. Each frame thread past the first delays the output
+/// by one frame, and x264's automatic count is 1.5 per CPU (3 frames of delay on 2 cores,
+/// ~20 on a 16-core server), which an emergency alert waits through on TV. One thread
+/// encodes SD and 720p25 `veryfast` in real time with room to spare (~0.25 CPU-s per second)
+/// and two 1080p25 `superfast` (~0.4); fewer frame threads cost no picture quality
+/// (bench/alert-latency-x264.sh).
+pub fn x264_threads(width: u32, height: u32) -> u32 {
+    if u64::from(width) * u64::from(height) > 1280 * 720 {
+        2
+    } else {
+        1
+    }
+}
+
 /// The running output pipeline and its two entry points.
 pub struct Output {
     pipeline: gst::Pipeline,
     video: Option<gst_app::AppSrc>,
     audio: gst_app::AppSrc,
     targets: Arc<Mutex<Vec<Target>>>,
+    /// A timestamp (ns) whose first TS data leaving the mux is logged ([`Output::watch`]).
+    watch: Arc<AtomicU64>,
 }
 
 impl Output {
@@ -126,10 +143,11 @@ impl Output {
                 "appsrc name=vsrc format=time ! queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 \
                  ! {logo}x264enc speed-preset={} pass=cbr bitrate={} vbv-buf-capacity=1000 \
                  key-int-max={gop} bframes=2 b-adapt=false rc-lookahead=5 sync-lookahead=0 \
-                 option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
+                 threads={} option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
                  ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! mux. ",
                 x264_preset(v.width, v.height),
-                video_bitrate_kbps(v.width, v.height)
+                video_bitrate_kbps(v.width, v.height),
+                x264_threads(v.width, v.height)
             ));
         }
         let pipeline = gst::parse::launch(&desc)
@@ -176,10 +194,18 @@ impl Output {
             .and_then(|e| e.downcast::<gst_app::AppSink>().ok())
             .ok_or_else(|| PlayoutError::Pipeline("ts appsink missing".to_owned()))?;
         let (on_sample, on_eos) = (targets.clone(), targets.clone());
+        let watch = Arc::new(AtomicU64::new(u64::MAX));
+        let (watched, radio) = (watch.clone(), format.is_radio());
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()
                 .new_sample(move |sink| {
                     let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                    if let Some(pts) = sample.buffer().and_then(|b| b.pts()) {
+                        let at = watched.load(Ordering::Relaxed);
+                        if pts.nseconds() >= at && watched.swap(u64::MAX, Ordering::Relaxed) == at {
+                            tracing::info!(pts = pts.nseconds(), radio, "the watched data left the mux");
+                        }
+                    }
                     if let (Some(buffer), Ok(mut targets)) = (sample.buffer_owned(), on_sample.lock()) {
                         for t in targets.iter_mut() {
                             t.push(buffer.clone());
@@ -195,7 +221,7 @@ impl Output {
                 .build(),
         );
         pipeline.set_state(gst::State::Playing)?;
-        Ok(Output { pipeline, video, audio, targets })
+        Ok(Output { pipeline, video, audio, targets, watch })
     }
 
     /// Pushes one video frame stamped at `pts` for `duration`.
@@ -215,6 +241,12 @@ impl Output {
     /// [`PlayoutError::Output`] when the output has failed.
     pub fn push_audio(&self, buffer: gst::Buffer, pts: MediaTime, duration: MediaTime) -> Result<(), PlayoutError> {
         push(&self.audio, buffer, pts, duration)
+    }
+
+    /// Logs (info) when the first TS data stamped at or after `pts` leaves the mux: how long
+    /// an override's first sound spends in the encoders and the mux.
+    pub fn watch(&self, pts: MediaTime) {
+        self.watch.store(pts.unsigned_nanos(), Ordering::Relaxed);
     }
 
     /// Returns the first error the output posted, if any.
@@ -336,5 +368,12 @@ mod tests {
         assert_eq!(x264_preset(720, 576), "veryfast");
         assert_eq!(x264_preset(1280, 720), "veryfast");
         assert_eq!(x264_preset(1920, 1080), "superfast");
+    }
+
+    #[test]
+    fn x264_frame_threads_are_few_and_fixed_whatever_the_machine() {
+        assert_eq!(x264_threads(720, 576), 1);
+        assert_eq!(x264_threads(1280, 720), 1);
+        assert_eq!(x264_threads(1920, 1080), 2);
     }
 }

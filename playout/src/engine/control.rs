@@ -191,6 +191,8 @@ pub(super) struct Override {
     pub(super) start_samples: u64,
     /// Status "now" before it, restored on release.
     pub(super) previous_now: Option<String>,
+    /// Made in process ([`Source::Generated`]): opening it takes no time, so it is waited for.
+    pub(super) made: bool,
 }
 
 impl<C: PlayoutClock> Engine<C> {
@@ -203,12 +205,17 @@ impl<C: PlayoutClock> Engine<C> {
     }
 
     fn tick_override_with(&mut self, ov: &mut Override) -> Result<(), PlayoutError> {
+        // The first tick goes out without waiting for the clock: the engine is ahead of wall
+        // time by its lead anyway, and an override (an emergency alert) should leave at once.
+        let first = ov.ticks == 0;
         let input = ov.input.as_ref();
         let target = match self.format.video {
             Some(v) => {
                 let pts = v.fps.frames_to_time(self.frames_out);
                 let duration = v.fps.frames_to_time(self.frames_out + 1).sub_or_zero(pts);
-                self.clock.wait_until(pts);
+                if !first && self.pace(pts) {
+                    return Ok(()); // a command came first (a release): handled before this frame
+                }
                 if let Some(frame) = ov.video.next(input, self.slate.as_ref(), &mut ov.record) {
                     self.output.push_video(frame, pts, duration)?;
                 }
@@ -216,8 +223,15 @@ impl<C: PlayoutClock> Engine<C> {
                 self.samples_out + self.format.sample_at_frame(ov.ticks + 1) - self.format.sample_at_frame(ov.ticks)
             }
             None => {
-                self.clock.wait_until(self.now());
-                self.samples_out + u64::from(self.format.audio.rate / 50).max(1)
+                if !first && self.pace(self.now()) {
+                    return Ok(());
+                }
+                // Radio: the first tick is 200 ms, pushed at once. The AAC encoder holds a frame
+                // back and the mux sends 7 TS packets a datagram (~3 AAC frames): with 100 ms
+                // the datagram carrying the start was sometimes left incomplete until the next
+                // push, 0.2 s later (bench/notes/alert-latency.md).
+                let per_s = if first { 5 } else { 50 };
+                self.samples_out + u64::from(self.format.audio.rate / per_s).max(1)
             }
         };
         let audio = &mut ov.audio;
@@ -256,6 +270,7 @@ impl<C: PlayoutClock> Engine<C> {
                         record.note("armed ahead");
                     }
                     tracing::info!(%source, armed = armed.is_some(), "override requested");
+                    let made = matches!(source, Source::Generated(_));
                     let pending = armed.unwrap_or_else(|| self.open_override(&source));
                     self.overriding = Some(Override {
                         pending: Some(pending),
@@ -266,6 +281,7 @@ impl<C: PlayoutClock> Engine<C> {
                         record,
                         start_samples: 0,
                         previous_now: None,
+                        made,
                     });
                 }
                 Command::Release(policy, _) => self.release(policy, cur, rec),
@@ -287,11 +303,12 @@ impl<C: PlayoutClock> Engine<C> {
             }
         }
         // An override opens in the background and goes on air at the first frame after.
-        let (now_s, frames_out, samples_out, live) =
-            (self.now().as_secs_f64(), self.frames_out, self.samples_out, self.clock.is_live());
+        let (now_s, frames_out, samples_out, live, radio) =
+            (self.now().as_secs_f64(), self.frames_out, self.samples_out, self.clock.is_live(), self.format.is_radio());
         if let Some(ov) = self.overriding.as_mut() {
             // On the virtual clock wait for it, so it airs exactly when asked.
-            if ov.pending.as_ref().is_some_and(|p| !live || p.is_finished()) {
+            // A programme made in process (an alert) opens at once: it is waited for too.
+            if ov.pending.as_ref().is_some_and(|p| !live || ov.made || p.is_finished()) {
                 if let Some(p) = ov.pending.take() {
                     match p.wait() {
                         Ok(input) => {
@@ -304,6 +321,8 @@ impl<C: PlayoutClock> Engine<C> {
                     ov.record.actual_start_s = now_s;
                     ov.record.start_frame = frames_out;
                     ov.start_samples = samples_out;
+                    tracing::info!(source = ov.record.source.as_deref().unwrap_or(""), radio, "override on air");
+                    self.first_push = Some(samples_out);
                     if let Ok(mut status) = self.status.lock() {
                         ov.previous_now =
                             status.now.replace(format!("override: {}", ov.record.source.as_deref().unwrap_or("")));
@@ -319,13 +338,14 @@ impl<C: PlayoutClock> Engine<C> {
         }
     }
 
-    /// Starts opening an override source: a live item with no end, on air until released.
+    /// Starts opening an override source: an item with no end, on air until released. A
+    /// file is a file item (a path is never admitted as a live item); a URI is a live relay.
     fn open_override(&self, source: &Source) -> Pending {
         let item = Item {
             source: source.clone(),
             in_point: MediaTime::ZERO,
             duration: MediaTime::from_nanos(i64::MAX / 4),
-            kind: ItemKind::Live,
+            kind: if matches!(source, Source::Path(_)) { ItemKind::File } else { ItemKind::Live },
             title: Some("override".to_owned()),
             id: None,
             start: None,

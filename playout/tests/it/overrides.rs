@@ -102,3 +102,85 @@ fn an_armed_source_is_taken_by_the_override_and_another_source_is_opened_as_usua
     assert_eq!(runs(&colours), [("red", 25), ("blue", 25), ("red", 25), ("green", 50)]);
     assert!(!records[1].reason.as_deref().unwrap_or("").contains("armed"), "{:?}", records[1]);
 }
+
+/// A real-time clock 50 times slower than the wall: each 100 ms radio step is waited for 5 s,
+/// so what the engine does while it waits shows.
+struct SlowClock(std::time::Instant);
+
+impl playout::PlayoutClock for SlowClock {
+    fn wait_until(&mut self, at: MediaTime) {
+        std::thread::sleep(self.remaining(at));
+    }
+    fn is_live(&self) -> bool {
+        true
+    }
+    fn remaining(&self, at: MediaTime) -> std::time::Duration {
+        (self.0 + std::time::Duration::from_nanos(at.unsigned_nanos()) * 50)
+            .saturating_duration_since(std::time::Instant::now())
+    }
+}
+
+/// Silence made in process, as an alert programme is.
+struct Silence;
+
+impl playout::input::Generator for Silence {
+    fn has_video(&self) -> bool {
+        false
+    }
+    fn pull_video(&mut self) -> playout::input::Pull {
+        playout::input::Pull::Eos
+    }
+    fn pull_audio(&mut self) -> playout::input::Pull {
+        playout::input::Pull::Buffer(gstreamer::Buffer::from_mut_slice(vec![0u8; 960 * 4]))
+    }
+}
+
+/// Issue 16: an emergency override must not wait for the step the engine is waiting for (a
+/// radio engine pushes 100 ms at a time), and its first audio goes to the output at once.
+/// On a clock that makes each step last 5 s, the override is on air, with 100 ms of it pushed,
+/// well within a second of the call (before, the engine took it at the end of the step).
+#[test]
+fn an_override_made_in_process_is_taken_while_the_engine_waits_and_its_first_audio_goes_out_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = clip(dir.path(), "tone.mp4", "red", 440, 30.0);
+    let json = serde_json::json!({
+        "format": { "kind": "radio", "sample_rate": 48000, "channels": 2 },
+        "items": [ { "source": tone, "duration": 30.0 } ],
+    });
+    let playlist = OnAirPlaylist::from_json(&json.to_string()).unwrap();
+    let format = playlist.format;
+    let output =
+        playout::output::Output::start(&format, &[OutputTarget::File(dir.path().join("out.ts"))], true).unwrap();
+    let mut engine = Engine::new(format, output, SlowClock(std::time::Instant::now()), EngineConfig::real_time());
+    let handle = engine.handle();
+    let run = std::thread::spawn(move || {
+        let records = engine.run(&playlist);
+        engine.finish().map(|_| records)
+    });
+    // The first step (0–100 ms) goes at once; the engine then waits 5 s for the next one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while handle.status().samples_out < 4800 {
+        assert!(std::time::Instant::now() < deadline, "the channel never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = handle.status().samples_out;
+    let made = playout::input::Generated::new("alert:SLOW", format, Box::new(Silence));
+    let asked = std::time::Instant::now();
+    handle.override_with(made.into_source());
+    let on_air = loop {
+        let status = handle.status();
+        if status.now.as_deref() == Some("override: alert:SLOW") && status.samples_out >= before + 4800 {
+            break asked.elapsed();
+        }
+        assert!(asked.elapsed() < std::time::Duration::from_secs(20), "the override never aired: {status:?}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    handle.release(ResumePolicy::ResumeItem);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    handle.stop();
+    let records = run.join().unwrap().unwrap().unwrap();
+    assert!(on_air < std::time::Duration::from_secs(1), "on air with its first 100 ms pushed after {on_air:?}");
+    let ov = records.iter().find(|r| r.title.as_deref() == Some("override")).expect("no override in the as-run");
+    assert_eq!(ov.source.as_deref(), Some("alert:SLOW"));
+}
