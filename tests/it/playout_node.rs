@@ -170,6 +170,19 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     assert_eq!(s, 201, "{channel}");
     let id = channel["id"].as_str().unwrap().to_string();
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+    // The day built below needs several minutes of today's broadcast day after now; in the
+    // last minutes before 06:00 (Beijing) wait for the next day instead of building a day
+    // with negative durations.
+    let until_six = {
+        let n = Utc::now().with_timezone(&tz);
+        let six = n.with_hour(6).unwrap().with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap();
+        let six = if six <= n { six + Span::days(1) } else { six };
+        (six - n).to_std().unwrap_or_default()
+    };
+    if until_six < Duration::from_secs(600) {
+        eprintln!("waiting {until_six:?} for the next broadcast day");
+        std::thread::sleep(until_six + Duration::from_secs(2));
+    }
     let now = Utc::now().with_timezone(&tz);
     let mut day_start =
         now.with_hour(6).unwrap().with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap();

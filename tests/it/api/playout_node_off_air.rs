@@ -66,6 +66,11 @@ async fn a_node_whose_only_output_lost_its_receiver_gives_up_after_its_grace() {
     let why = why.unwrap_or_else(|| panic!("never gave up: {status:?}"));
     assert!(why.contains("off air for") && why.contains("limit 3 s"), "{why}");
     let seen = off_air_seen.expect("off air reported before giving up");
-    assert!(gave_up_after >= seen + Duration::from_secs(3), "gave up {gave_up_after:?}, off air since {seen:?}");
+    // `seen` is estimated from the node's published status, which lags its own count by up to
+    // a status period; 250 ms is that slack, not a looser limit (the node's reason says 3 s).
+    assert!(
+        gave_up_after + Duration::from_millis(250) >= seen + Duration::from_secs(3),
+        "gave up {gave_up_after:?}, off air since {seen:?}"
+    );
     assert!(status.samples_out > 0, "the timeline ran while off air: {status:?}");
 }
