@@ -78,14 +78,7 @@ fn an_operators_alert_interrupts_every_city_channel_and_bad_ones_air_nowhere() {
     ]);
     let base = server.base.clone();
     let client = reqwest::blocking::Client::new();
-    let on_air = Instant::now();
-    while !["pzh-demo-tv", "pzh-demo-radio"]
-        .iter()
-        .all(|s| client.get(format!("{base}/hls/{s}/index.m3u8")).send().is_ok_and(|r| r.status() == 200))
-    {
-        assert!(on_air.elapsed() < Duration::from_secs(90), "channels not on air");
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    common::wait_for_demo_channels(&base, Duration::from_secs(90));
     let (cookie, csrf) = login(&base);
     let post = |body: String| {
         client

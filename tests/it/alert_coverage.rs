@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -34,14 +34,7 @@ fn an_alert_by_polygon_reaches_only_the_channel_whose_coverage_it_overlaps() {
     ]);
     let base = server.base.clone();
     let http = reqwest::blocking::Client::new();
-    let started = Instant::now();
-    while !["pzh-demo-tv", "pzh-demo-radio"]
-        .iter()
-        .all(|s| http.get(format!("{base}/hls/{s}/index.m3u8")).send().is_ok_and(|r| r.status() == 200))
-    {
-        assert!(started.elapsed() < Duration::from_secs(120), "channels not on air");
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    common::wait_for_demo_channels(&base, Duration::from_secs(120));
     let r = http
         .post(format!("{base}/api/auth/login"))
         .json(&json!({ "username": "admin", "password": PASSWORD }))

@@ -251,14 +251,7 @@ fn alerts_are_spoken_their_own_audio_airs_and_a_drill_is_marked_on_a_fresh_serve
     ]);
     let base = server.base.clone();
     let client = reqwest::blocking::Client::new();
-    let started = Instant::now();
-    while !["pzh-demo-tv", "pzh-demo-radio"]
-        .iter()
-        .all(|s| client.get(format!("{base}/hls/{s}/index.m3u8")).send().is_ok_and(|r| r.status() == 200))
-    {
-        assert!(started.elapsed() < Duration::from_secs(120), "demo channels not on air");
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    common::wait_for_demo_channels(&base, Duration::from_secs(120));
     let session = Session::login(&base);
 
     // 1. No audio of its own: the radio speaks it after the attention signal.

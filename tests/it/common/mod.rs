@@ -129,3 +129,17 @@ pub fn ffprobe(path: &Path) -> serde_json::Value {
         .expect("ffprobe");
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Waits until both demo channels' HLS previews answer (a fresh `kapok serve` puts them on
+/// air), failing after `limit`.
+pub fn wait_for_demo_channels(base: &str, limit: Duration) {
+    let client = reqwest::blocking::Client::new();
+    let started = Instant::now();
+    while !["pzh-demo-tv", "pzh-demo-radio"]
+        .iter()
+        .all(|s| client.get(format!("{base}/hls/{s}/index.m3u8")).send().is_ok_and(|r| r.status() == 200))
+    {
+        assert!(started.elapsed() < limit, "demo channels not on air within {limit:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
