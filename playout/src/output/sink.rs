@@ -48,6 +48,13 @@ fn quote(s: &str) -> String {
 /// [`PlayoutError::Pipeline`] when the target is unusable (an Icecast mount not starting
 /// with `/`; RTMP on a channel whose URL is not `rtmp://`/`rtmps://`);
 /// [`PlayoutError::MissingElement`] when the AAC an HLS or RTMP target needs has no encoder.
+/// The queue after `tsdemux` on each branch into a muxer. A target that (re)connects
+/// mid-stream gets video its `h264parse` drops until the next IDR (up to one 2 s GOP), while
+/// the muxer waits for video before it takes audio: with a queue's default 1 s limit the audio
+/// branch filled, blocked the demuxer and the target never sent another byte. 4 s (two GOPs)
+/// holds the wait.
+const DEMUX_QUEUE: &str = "queue max-size-time=4000000000 max-size-buffers=0 max-size-bytes=0";
+
 pub(crate) fn sink_description(
     target: &OutputTarget,
     has_video: bool,
@@ -66,8 +73,8 @@ pub(crate) fn sink_description(
                 q(&dir.join("segment%05d.ts")),
                 q(&dir.join("index.m3u8"))
             );
-            let video = if has_video { "d. ! queue ! h264parse ! hls.video " } else { "" };
-            format!("tsdemux name=d {video}d. ! queue ! {} ! hls.audio {hls}", codec.to_aac()?)
+            let video = if has_video { format!("d. ! {DEMUX_QUEUE} ! h264parse ! hls.video ") } else { String::new() };
+            format!("tsdemux name=d {video}d. ! {DEMUX_QUEUE} ! {} ! hls.audio {hls}", codec.to_aac()?)
         }
         OutputTarget::Srt { uri } => {
             if !uri.starts_with("srt://") {
@@ -84,9 +91,9 @@ pub(crate) fn sink_description(
             if !(url.starts_with("rtmp://") || url.starts_with("rtmps://")) {
                 return Err(PlayoutError::Pipeline(format!("rtmp output {url:?}: not an rtmp:// URL")));
             }
-            let video = if has_video { "d. ! queue ! h264parse ! flv.video " } else { "" };
+            let video = if has_video { format!("d. ! {DEMUX_QUEUE} ! h264parse ! flv.video ") } else { String::new() };
             format!(
-                "tsdemux name=d {video}d. ! queue ! {} ! flv.audio \
+                "tsdemux name=d {video}d. ! {DEMUX_QUEUE} ! {} ! flv.audio \
                  flvmux name=flv streamable=true ! rtmp2sink location=\"{}\" sync=false async=false",
                 codec.to_aac()?,
                 quote(url)

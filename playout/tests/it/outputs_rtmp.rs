@@ -47,7 +47,9 @@ fn an_rtmp_output_reconnects_when_the_server_comes_back() {
     let server = nginx(dir.path(), port);
     let up = feeder.wait_for(1, OutputState::Up, Duration::from_secs(20));
     assert!(up.reconnects >= 1, "{up:?}");
-    std::thread::sleep(Duration::from_secs(3));
+    // The reconnected target joins mid-GOP: its video starts at the next IDR (≤ 2 s away), and
+    // it must not stall while it waits for it (it once did: a 1 s queue blocked the demuxer).
+    std::thread::sleep(Duration::from_millis(4500));
     let (frames, failed) = feeder.finish();
     std::thread::sleep(Duration::from_millis(500));
     server.kill();
