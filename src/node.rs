@@ -20,6 +20,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use catalog::audit::Actor;
 use catalog::channel::Channel;
 use chrono::{DateTime, Offset, Utc};
 use playout::cache::{FetchError, Fetcher, MediaCache};
@@ -27,6 +28,7 @@ use playout::channel::{AsRunSink, SourceError};
 use playout::channel::{ChannelConfig, ChannelReport, ChannelRunner, HttpAsRunSink, HttpSource, PlaylistSource};
 use playout::channel::{EventReader, ServerEvent};
 use playout::{OnAirPlaylist, OutputTarget};
+use schedules::emergency::scope::SenderScope;
 use serde_json::Value;
 
 use crate::desk::{DeskChannel, EmergencyDesk};
@@ -312,7 +314,8 @@ impl Node {
         // touches nothing but its channel, whose receiver ends with the alerts thread.
         let stream = spawn("alert-stream").spawn(move || hold_stream(&stream_api, &path, &st, &pushed_tx));
         let (st, a, path) = (stopping.clone(), api.clone(), format!("/api/channels/{id}/alerts/active"));
-        let alerts = spawn("alerts").spawn(move || follow_alerts(&a, &path, &desk, &pushed_rx, &st));
+        let mut taken = Taken::load(opts.data.join(format!("alerts-taken-{}.json", sanitize(&channel.slug))));
+        let alerts = spawn("alerts").spawn(move || follow_alerts(&a, &path, &desk, &pushed_rx, &st, &mut taken));
         stream.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?;
         for thread in [flusher, alerts] {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
@@ -470,7 +473,14 @@ fn read_stream(response: ureq::Response, stopping: &AtomicBool, tx: &Sender<Push
 }
 
 /// Airs what the stream pushes; polls only while the stream is down.
-fn follow_alerts(api: &Api, path: &str, desk: &EmergencyDesk, pushed: &Receiver<Pushed>, stopping: &AtomicBool) {
+fn follow_alerts(
+    api: &Api,
+    path: &str,
+    desk: &EmergencyDesk,
+    pushed: &Receiver<Pushed>,
+    stopping: &AtomicBool,
+    taken: &mut Taken,
+) {
     let mut seen = HashMap::new();
     let mut streaming = false;
     let mut polled: Option<Instant> = None;
@@ -481,7 +491,7 @@ fn follow_alerts(api: &Api, path: &str, desk: &EmergencyDesk, pushed: &Receiver<
                     tracing::info!("alerts pushed by the server (stream up): polling stops");
                     streaming = true;
                 }
-                apply_alerts(desk, list, &mut seen);
+                apply_alerts(desk, list, &mut seen, taken);
             }
             Ok(Pushed::Down(why)) => {
                 if streaming {
@@ -499,19 +509,25 @@ fn follow_alerts(api: &Api, path: &str, desk: &EmergencyDesk, pushed: &Receiver<
         }
         if !streaming && polled.is_none_or(|at| at.elapsed() >= POLL_EVERY) {
             polled = Some(Instant::now());
-            poll_alerts(api, path, desk, &mut seen);
+            poll_alerts(api, path, desk, &mut seen, taken);
         }
     }
 }
 
 /// Polls the active alerts once and airs them as [`apply_alerts`] does.
-fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<String, Option<Value>>) {
+fn poll_alerts(
+    api: &Api,
+    path: &str,
+    desk: &EmergencyDesk,
+    seen: &mut HashMap<String, Option<Value>>,
+    taken: &mut Taken,
+) {
     let list = api.get(path).and_then(|r| {
         serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(MAX_ALERTS_BYTES as u64))
             .map_err(|e| e.to_string())
     });
     match list {
-        Ok(l) => apply_alerts(desk, l, seen),
+        Ok(l) => apply_alerts(desk, l, seen, taken),
         Err(e) => tracing::debug!(error = %e, "alerts not polled"),
     }
 }
@@ -519,8 +535,9 @@ fn poll_alerts(api: &Api, path: &str, desk: &EmergencyDesk, seen: &mut HashMap<S
 /// Hands every alert of the server's active `list` not seen before to the local desk (which
 /// de-duplicates, targets, airs, and lets an Update or Cancel replace what it ends). An alert
 /// that leaves the list (cancelled there, superseded, expired) is ended here by a Cancel
-/// naming it.
-fn apply_alerts(desk: &EmergencyDesk, list: Vec<Value>, seen: &mut HashMap<String, Option<Value>>) {
+/// naming it. An alert this node took in before it restarted is not aired again (as
+/// `kapok serve` does not re-air after a restart: an Update airs it again).
+fn apply_alerts(desk: &EmergencyDesk, list: Vec<Value>, seen: &mut HashMap<String, Option<Value>>, taken: &mut Taken) {
     let mut active = HashSet::new();
     for entry in list {
         let key = entry["key"].as_str().unwrap_or_default().to_owned();
@@ -531,7 +548,13 @@ fn apply_alerts(desk: &EmergencyDesk, list: Vec<Value>, seen: &mut HashMap<Strin
         if seen.contains_key(&key) {
             continue;
         }
-        let aired = receive(desk, &key, &entry["alert"]);
+        if taken.has(&key) {
+            tracing::info!(alert = %key, "alert taken in before this node restarted: not aired again");
+            seen.insert(key, None);
+            continue;
+        }
+        let aired = scope_of(&entry).is_some_and(|scope| receive(desk, &key, &entry["alert"], scope));
+        taken.add(&key);
         seen.insert(key, aired.then(|| entry["alert"].clone()));
     }
     let ended: Vec<(String, Value)> = seen
@@ -540,12 +563,28 @@ fn apply_alerts(desk: &EmergencyDesk, list: Vec<Value>, seen: &mut HashMap<Strin
         .filter_map(|(key, alert)| alert.take().map(|a| (key.clone(), a)))
         .collect();
     for (key, alert) in ended {
-        receive(desk, &format!("{key} (ended upstream)"), &cancel_of(&alert));
+        receive(desk, &format!("{key} (ended upstream)"), &cancel_of(&alert), SenderScope::Network);
     }
 }
 
-fn receive(desk: &EmergencyDesk, key: &str, alert: &Value) -> bool {
-    match desk.receive(alert.to_string().as_bytes(), Utc::now()) {
+/// The area the server says the alert's sender may interrupt (`scope`, absent for the whole
+/// network); `None` when the node cannot read it (the alert then airs nowhere rather than
+/// everywhere).
+fn scope_of(entry: &Value) -> Option<SenderScope> {
+    match entry["scope"].as_str() {
+        None => Some(SenderScope::Network),
+        Some(code) => match schedules::emergency::area_code::AreaCode::parse(code) {
+            Ok(a) => Some(SenderScope::Area(a)),
+            Err(e) => {
+                tracing::error!(scope = code, error = %e, "alert scope not understood: the alert is not aired");
+                None
+            }
+        },
+    }
+}
+
+fn receive(desk: &EmergencyDesk, key: &str, alert: &Value, scope: SenderScope) -> bool {
+    match desk.receive_as(alert.to_string().as_bytes(), Utc::now(), Actor::system("api"), scope) {
         Ok(receipt) => {
             tracing::warn!(alert = %key, outcome = receipt.outcome, channels = ?receipt.channels, "alert from the API");
             true
@@ -553,6 +592,46 @@ fn receive(desk: &EmergencyDesk, key: &str, alert: &Value) -> bool {
         Err(e) => {
             tracing::error!(alert = %key, error = %e, "alert from the API refused by the local desk");
             false
+        }
+    }
+}
+
+/// The alerts this node has taken in, kept in a file under its data directory so that a
+/// restarted node does not air again what it aired before (the server keeps an alert active
+/// until it ends, and a node's desk starts empty). Entries older than two days are dropped.
+struct Taken {
+    path: PathBuf,
+    keys: HashMap<String, DateTime<Utc>>,
+}
+
+impl Taken {
+    const KEEP: chrono::TimeDelta = chrono::TimeDelta::days(2);
+
+    fn load(path: PathBuf) -> Taken {
+        let keys: HashMap<String, DateTime<Utc>> =
+            std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        let now = Utc::now();
+        let keys = keys.into_iter().filter(|(_, at)| now - *at < Self::KEEP).collect();
+        Taken { path, keys }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys.contains_key(key)
+    }
+
+    /// Notes `key` and writes the file (through a temporary file, so a kill mid-write
+    /// leaves the old one).
+    fn add(&mut self, key: &str) {
+        let now = Utc::now();
+        self.keys.retain(|_, at| now - *at < Self::KEEP);
+        self.keys.insert(key.to_owned(), now);
+        let tmp = self.path.with_extension("json.tmp");
+        let written = serde_json::to_vec(&self.keys)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(&tmp, b))
+            .and_then(|()| std::fs::rename(&tmp, &self.path));
+        if let Err(e) = written {
+            tracing::warn!(file = %self.path.display(), error = %e, "alerts taken in not noted: a restart would air them again");
         }
     }
 }

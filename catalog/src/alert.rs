@@ -25,6 +25,8 @@ pub struct NewAlertRecord {
     /// The alert's JSON form.
     pub alert: serde_json::Value,
     pub received_at: DateTime<Utc>,
+    /// The area its sender may interrupt (an area code); `None`: the whole network.
+    pub scope: Option<String>,
 }
 
 /// A stored alert.
@@ -40,6 +42,8 @@ pub struct AlertRecord {
     pub alert: serde_json::Value,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The area its sender may interrupt (an area code); `None`: the whole network.
+    pub scope: Option<String>,
 }
 
 impl AlertRecord {

@@ -9,7 +9,9 @@ use catalog::alert::AlertRecord;
 use catalog::audit::Actor;
 use catalog::Store;
 use chrono::{DateTime, TimeDelta, Utc};
+use schedules::emergency::area_code::AreaCode;
 use schedules::emergency::lifecycle::{AlertState, Tracked, Transition};
+use schedules::emergency::scope::SenderScope;
 use schedules::emergency::Alert;
 
 use crate::desk::records::DeskRecord;
@@ -110,7 +112,7 @@ pub async fn restore(desk: &EmergencyDesk, store: &Store, now: DateTime<Utc>) ->
     let mut tracked = Vec::new();
     for record in store.alerts_to_restore(now - REMEMBER).await? {
         let events = store.alert_events(&record.key).await?;
-        match tracked_from(&record, &events) {
+        match tracked_from(&record, &events).and_then(|t| Ok((t, scope_of(&record)?))) {
             Ok(t) => tracked.push(t),
             Err(e) => tracing::warn!(alert = %record.key, error = %e, "stored alert not restored"),
         }
@@ -121,6 +123,79 @@ pub async fn restore(desk: &EmergencyDesk, store: &Store, now: DateTime<Utc>) ->
         tracing::info!(alerts = n, "emergency alerts restored from the catalog");
     }
     Ok(n)
+}
+
+/// The area the sender of a stored alert may interrupt.
+///
+/// # Errors
+/// A message when the stored code no longer parses.
+pub fn scope_of(record: &AlertRecord) -> Result<SenderScope, String> {
+    match record.scope.as_deref() {
+        None => Ok(SenderScope::Network),
+        Some(code) => AreaCode::parse(code).map(SenderScope::Area).map_err(|e| format!("stored scope: {e}")),
+    }
+}
+
+/// Where [`pull_peers`] has read up to: the id of the newest alert step seen.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PeerMark(i64);
+
+/// How many steps before the mark [`pull_peers`] reads again: on PostgreSQL a step's id is
+/// taken before its transaction commits, so a slower transaction can appear below ids
+/// already read. Re-reading is cheap (known alerts are skipped).
+const PEER_LOOKBACK: i64 = 256;
+
+impl PeerMark {
+    /// The mark at start-up (after [`restore`], which took in everything stored before).
+    ///
+    /// # Errors
+    /// `Database` when the catalog does not answer.
+    pub async fn now(store: &Store) -> catalog::Result<Self> {
+        store.last_alert_event_id().await.map(Self)
+    }
+}
+
+/// Takes in the alerts other servers of this catalog stored since `mark` (every API node
+/// behind a balancer hears every alert, whichever node took it in). Returns how many were
+/// new here. A database that does not answer is logged; the next pull reads from the same
+/// mark.
+pub async fn pull_peers(desk: &EmergencyDesk, store: &Store, mark: &mut PeerMark, now: DateTime<Utc>) -> usize {
+    let rows = match store.alerts_stored_after((mark.0 - PEER_LOOKBACK).max(0)).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::debug!(error = %e, "alerts of other servers not read");
+            return 0;
+        }
+    };
+    let mut taken = 0;
+    for (id, record) in rows {
+        mark.0 = mark.0.max(id);
+        // What ended before it was seen here needs nothing (a Cancel or Update still ends
+        // what it names), nor does what is older than the replay memory.
+        let ends_others = matches!(record.msg_type.as_str(), "Cancel" | "Update");
+        if (record.is_terminal() && !ends_others) || record.received_at < now - REMEMBER {
+            continue;
+        }
+        let Ok(alert) = serde_json::from_value::<Alert>(record.alert.clone()) else {
+            tracing::warn!(alert = %record.key, "stored alert of another server no longer parses");
+            continue;
+        };
+        if desk.knows(&alert.key()) {
+            continue;
+        }
+        match scope_of(&record) {
+            Ok(scope) => {
+                let d = desk.clone();
+                // Airing joins threads and builds programmes: not on the async workers.
+                let r = tokio::task::spawn_blocking(move || d.take_in_peer(alert, scope, now)).await;
+                if matches!(r, Ok(true)) {
+                    taken += 1;
+                }
+            }
+            Err(e) => tracing::warn!(alert = %record.key, error = %e, "alert of another server not taken in"),
+        }
+    }
+    taken
 }
 
 /// Deletes ended alerts older than the desk's retention from the catalog, and forgets ended
@@ -142,6 +217,7 @@ pub async fn run_timer(desk: EmergencyDesk, store: Store, shutdown: impl Future<
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first prune runs at start-up, then hourly.
     let mut pruned: Option<tokio::time::Instant> = None;
+    let mut mark = PeerMark::now(&store).await.unwrap_or_default();
     loop {
         tokio::select! {
             () = &mut shutdown => break,
@@ -151,6 +227,7 @@ pub async fn run_timer(desk: EmergencyDesk, store: Store, shutdown: impl Future<
             pruned = Some(tokio::time::Instant::now());
             prune(&desk, &store, Utc::now()).await;
         }
+        pull_peers(&desk, &store, &mut mark, Utc::now()).await;
         let d = desk.clone();
         // Taking an alert off air joins its airing thread: not on the async workers.
         if let Err(e) = tokio::task::spawn_blocking(move || d.tick(Utc::now())).await {

@@ -43,6 +43,12 @@ struct DeskState {
     lifecycle: Lifecycle,
     channels: Vec<DeskChannel>,
     airing: HashMap<DedupeKey, Vec<ChannelAiring>>,
+    /// The area each alert's sender may interrupt (absent: the whole network). Stored with
+    /// the alert, so other servers and remote playout nodes apply it too.
+    scopes: HashMap<DedupeKey, SenderScope>,
+    /// Alerts another server of the same catalog took in ([`EmergencyDesk::take_in_peer`]):
+    /// that server records their steps; this desk records only its own airings of them.
+    peers: std::collections::HashSet<DedupeKey>,
     /// Writes for the catalog, oldest first (taken by [`EmergencyDesk::take_records`]).
     outbox: Vec<DeskRecord>,
 }
@@ -54,7 +60,7 @@ impl DeskState {
             let mut r = DeskRecord::for_key(&t.key);
             r.actor = by.cloned();
             match (t.from, new) {
-                (None, Some(a)) => r.new = Some(new_record(a, t)),
+                (None, Some(a)) => r.new = Some(new_record(a, t, self.scopes.get(&t.key))),
                 _ => r.events.push(transition_event(t)),
             }
             self.outbox.push(r);
@@ -64,6 +70,9 @@ impl DeskState {
     /// Moves `key` on and queues the step; a step the state machine refuses is skipped.
     fn advance(&mut self, key: &DedupeKey, to: AlertState, now: DateTime<Utc>, note: Option<&str>) {
         if let Ok(t) = self.lifecycle.advance(key, to, now) {
+            if self.peers.contains(key) && !matches!(to, AlertState::OnAir | AlertState::Completed) {
+                return; // the server that took it in records these steps
+            }
             let mut r = DeskRecord::for_key(key);
             let mut e = transition_event(&t);
             e.note = note.map(str::to_string);
@@ -139,7 +148,12 @@ impl EmergencyDesk {
     pub fn forget_ended(&self, now: DateTime<Utc>) -> usize {
         let window = chrono::TimeDelta::seconds(i64::from(self.authority().replay.max_age_s));
         let keep = window.max(chrono::TimeDelta::days(1));
-        self.state.lock().map(|mut s| s.lifecycle.forget_ended_before(now - keep)).unwrap_or(0)
+        let Ok(mut s) = self.state.lock() else { return 0 };
+        let n = s.lifecycle.forget_ended_before(now - keep);
+        let s = &mut *s;
+        s.scopes.retain(|k, _| s.lifecycle.get(k).is_some());
+        s.peers.retain(|k| s.lifecycle.get(k).is_some());
+        n
     }
 
     /// Makes the directory alert speech and audio are written to (`<work>/alerts`), checks
@@ -183,6 +197,16 @@ impl EmergencyDesk {
                 }
             })
             .clone()
+    }
+
+    /// The area the sender of `key` may interrupt (the whole network when unknown).
+    pub fn scope_of(&self, key: &DedupeKey) -> SenderScope {
+        self.state.lock().ok().and_then(|s| s.scopes.get(key).cloned()).unwrap_or(SenderScope::Network)
+    }
+
+    /// Whether this desk knows the alert `key` (live, or ended and not yet forgotten).
+    pub fn knows(&self, key: &DedupeKey) -> bool {
+        self.state.lock().map(|s| s.lifecycle.get(key).is_some()).unwrap_or(false)
     }
 
     /// Every alert this desk knows, with its state and history.
@@ -306,6 +330,52 @@ impl EmergencyDesk {
         receipt
     }
 
+    /// Takes in an alert another server of the same catalog received, checked and stored
+    /// (found by [`log::pull_peers`]). It becomes known here, so this server's alert streams
+    /// push it to the playout nodes that follow them and a Cancel or Update sent here finds
+    /// it, and it airs on this server's own channels that `scope` (its sender's area, as
+    /// stored) may interrupt. The steps the receiving server records (received, verified,
+    /// expired, what its Cancel ends) are not recorded again; this desk's airings are.
+    /// Returns false when the desk already knew it.
+    pub fn take_in_peer(&self, alert: schedules::emergency::Alert, scope: SenderScope, now: DateTime<Utc>) -> bool {
+        let key = alert.key();
+        let Ok(mut state) = self.state.lock() else { return false };
+        if state.lifecycle.get(&key).is_some() {
+            return false;
+        }
+        let coverages: Vec<ChannelCoverage> = state.channels.iter().map(|c| c.coverage.clone()).collect();
+        let mut targeting = self.network.targets(&alert, &coverages);
+        if scope != SenderScope::Network {
+            let owned: Vec<_> = coverages.iter().filter(|c| scope.owns(c)).map(|c| c.id.clone()).collect();
+            targeting.channels.retain(|id| owned.contains(id));
+        }
+        state.peers.insert(key.clone());
+        state.scopes.insert(key.clone(), scope);
+        let transitions = match state.lifecycle.receive(alert.clone(), now) {
+            Ok(Received::Accepted(t)) => t,
+            Ok(Received::Duplicate) => return false,
+            Err(e) => {
+                tracing::warn!(alert = key.as_str(), error = %e, "alert of another server not taken in");
+                return false;
+            }
+        };
+        for t in &transitions {
+            if (t.key != key || !alert.msg_type.airs())
+                && matches!(t.to, AlertState::Cancelled | AlertState::Superseded)
+            {
+                state.take_off_air(&t.key);
+            }
+        }
+        if state.lifecycle.state(&key) == Some(AlertState::Received) {
+            state.advance(&key, AlertState::Verified, now, None);
+        }
+        let aired = self.air(&mut state, &alert, &targeting, now);
+        tracing::info!(alert = key.as_str(), channels = ?aired, "alert taken in by another server");
+        drop(state);
+        self.bump();
+        true
+    }
+
     /// The configured signed sources and replay window.
     pub fn authority(&self) -> Arc<Authority> {
         self.authority.lock().map(|a| a.clone()).unwrap_or_default()
@@ -376,6 +446,7 @@ impl EmergencyDesk {
                 }
                 Received::Accepted(t) => t,
             };
+        state.scopes.insert(key.clone(), scope.clone());
         state.record_transitions(&transitions, Some(&alert), Some(&sender));
         // What a Cancel or Update ended comes off air at once (an EBM cancel ends its own key).
         for t in &transitions {
@@ -385,42 +456,10 @@ impl EmergencyDesk {
                 state.take_off_air(&t.key);
             }
         }
-        let mut aired = Vec::new();
         if state.lifecycle.state(&key) == Some(AlertState::Received) {
             state.advance(&key, AlertState::Verified, now, Some(&verified_note));
         }
-        if targeting.withheld.is_none() && alert.msg_type.airs() && !targeting.channels.is_empty() {
-            state.advance(&key, AlertState::Scheduled, now, None);
-            let plan = self.policy.plan(&alert, now);
-            let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
-            let targets: Vec<DeskChannel> =
-                state.channels.iter().filter(|c| targeting.channels.contains(&c.coverage.id)).cloned().collect();
-            // Fetched (when it is a URL) once, by the first channel that needs it.
-            let own = OwnAudio::of(&alert);
-            for channel in targets {
-                let mut media = AlertMedia::new(self.work.join("alerts"));
-                media.font = self.font();
-                media.own = own.clone();
-                match AlertProgramme::build(&alert, &channel.format, &media) {
-                    Ok(programme) => {
-                        let on_air = air_alert(channel.engine.clone(), programme, &plan, channel.resume, 3);
-                        let id = channel.coverage.id.0.clone();
-                        tracing::warn!(alert = key.as_str(), channel = %id, "emergency alert on air");
-                        let title = alert.headline.clone().unwrap_or_else(|| alert.event.clone());
-                        let title = if drill { format!("【演练】{title}") } else { title };
-                        let airing = ChannelAiring::new(id.clone(), on_air, channel.resume, Some(title), drill);
-                        state.airing.entry(key.clone()).or_default().push(airing);
-                        aired.push(id);
-                    }
-                    Err(e) => {
-                        tracing::error!(alert = key.as_str(), channel = %channel.coverage.id.0, error = %e, "alert not aired")
-                    }
-                }
-            }
-            if !aired.is_empty() {
-                state.advance(&key, AlertState::OnAir, now, None);
-            }
-        }
+        let aired = self.air(&mut state, &alert, &targeting, now);
         let note = reached_no_channel(&alert, &targeting, &aired);
         let warnings: Vec<String> = alert
             .headline
@@ -443,6 +482,52 @@ impl EmergencyDesk {
         })
     }
 
+    /// Airs `alert` on the channels `targeting` names (when it airs at all), moving it to
+    /// `scheduled` and `on_air`. Returns the channels it went on air on.
+    fn air(
+        &self,
+        state: &mut DeskState,
+        alert: &schedules::emergency::Alert,
+        targeting: &schedules::emergency::targeting::Targeting,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let key = alert.key();
+        let mut aired = Vec::new();
+        if targeting.withheld.is_none() && alert.msg_type.airs() && !targeting.channels.is_empty() {
+            state.advance(&key, AlertState::Scheduled, now, None);
+            let plan = self.policy.plan(alert, now);
+            let drill = alert.status == schedules::emergency::vocab::Status::Exercise;
+            let targets: Vec<DeskChannel> =
+                state.channels.iter().filter(|c| targeting.channels.contains(&c.coverage.id)).cloned().collect();
+            // Fetched (when it is a URL) once, by the first channel that needs it.
+            let own = OwnAudio::of(alert);
+            for channel in targets {
+                let mut media = AlertMedia::new(self.work.join("alerts"));
+                media.font = self.font();
+                media.own = own.clone();
+                match AlertProgramme::build(alert, &channel.format, &media) {
+                    Ok(programme) => {
+                        let on_air = air_alert(channel.engine.clone(), programme, &plan, channel.resume, 3);
+                        let id = channel.coverage.id.0.clone();
+                        tracing::warn!(alert = key.as_str(), channel = %id, "emergency alert on air");
+                        let title = alert.headline.clone().unwrap_or_else(|| alert.event.clone());
+                        let title = if drill { format!("【演练】{title}") } else { title };
+                        let airing = ChannelAiring::new(id.clone(), on_air, channel.resume, Some(title), drill);
+                        state.airing.entry(key.clone()).or_default().push(airing);
+                        aired.push(id);
+                    }
+                    Err(e) => {
+                        tracing::error!(alert = key.as_str(), channel = %channel.coverage.id.0, error = %e, "alert not aired")
+                    }
+                }
+            }
+            if !aired.is_empty() {
+                state.advance(&key, AlertState::OnAir, now, None);
+            }
+        }
+        aired
+    }
+
     /// The timer's step: expires what passed its `expires` (taking it off air), records the
     /// airing events since the last step, and marks completed every alert whose airings all
     /// ran to their end.
@@ -450,7 +535,9 @@ impl EmergencyDesk {
         let Ok(mut state) = self.state.lock() else { return };
         let queued = state.outbox.len();
         let expired = state.lifecycle.expire_due(now);
-        state.record_transitions(&expired, None, None);
+        // A peer's alert expires here too; the server that took it in records that.
+        let own: Vec<Transition> = expired.iter().filter(|t| !state.peers.contains(&t.key)).cloned().collect();
+        state.record_transitions(&own, None, None);
         for t in &expired {
             tracing::warn!(alert = t.key.as_str(), "alert expired");
             state.take_off_air(&t.key);
@@ -500,11 +587,12 @@ impl EmergencyDesk {
     /// stopped is not re-aired: the restart took it off air, so it goes back to `scheduled`
     /// (recorded, with the reason) and stays known until it expires, is cancelled or is
     /// updated — an Update re-airs it. Returns how many were taken back.
-    pub fn restore(&self, tracked: Vec<Tracked>, now: DateTime<Utc>) -> usize {
+    pub fn restore(&self, tracked: Vec<(Tracked, SenderScope)>, now: DateTime<Utc>) -> usize {
         let Ok(mut state) = self.state.lock() else { return 0 };
         let n = tracked.len();
-        for t in tracked {
+        for (t, scope) in tracked {
             let (key, was) = (t.alert.key(), t.state);
+            state.scopes.insert(key.clone(), scope);
             state.lifecycle.restore(t);
             if was == AlertState::OnAir {
                 let note = "the server restarted: off air since; not re-aired (send an Update to air it again)";
@@ -602,6 +690,10 @@ impl web::desk::AlertDesk for EmergencyDesk {
 
     fn alerts(&self) -> Vec<Tracked> {
         EmergencyDesk::alerts(self)
+    }
+
+    fn scope_of(&self, key: &DedupeKey) -> SenderScope {
+        EmergencyDesk::scope_of(self, key)
     }
 
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {

@@ -40,7 +40,11 @@ impl DeskRecord {
 }
 
 /// The catalog row of a newly received alert.
-pub(crate) fn new_record(alert: &Alert, first: &Transition) -> NewAlertRecord {
+pub(crate) fn new_record(
+    alert: &Alert,
+    first: &Transition,
+    scope: Option<&schedules::emergency::scope::SenderScope>,
+) -> NewAlertRecord {
     NewAlertRecord {
         key: first.key.as_str().to_string(),
         kind: serde_json::to_value(alert.origin).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
@@ -51,6 +55,10 @@ pub(crate) fn new_record(alert: &Alert, first: &Transition) -> NewAlertRecord {
         state: first.to.as_str().to_string(),
         alert: serde_json::to_value(alert).unwrap_or_default(),
         received_at: first.at,
+        scope: match scope {
+            Some(schedules::emergency::scope::SenderScope::Area(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        },
     }
 }
 

@@ -836,16 +836,11 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             holes.len(),
             holes.iter().map(|(_, g)| format!("{g:.1} s")).collect::<Vec<_>>()
         ));
-        // The alert aired once on each channel. KNOWN BUG (reported, issue 19 item 9): a
-        // playout node restarted while the alert is still live on the server (an API node's
-        // desk has no channels, so an alert stays live there until it expires) airs it again in
-        // full: its desk starts empty and takes the server's active set as new. The suite's
-        // node kill comes right after the alert, so node A re-airs it. Printed, not asserted,
-        // until the node remembers what it aired (then: `assert_eq!(airings, 1)`).
+        // The alert aired once on each channel: node A, killed and restarted while the alert
+        // is still live on the server, does not air it again (it notes the alerts it took in
+        // under its data directory; before, its desk started empty and aired it in full).
         let airings = rows.iter().filter(|r| r["source"] == "alert:KAPOK-FAULT-1").count();
-        if airings != 1 {
-            figures.note(format!("{slug}: KNOWN BUG: the alert aired {airings} times (once expected)"));
-        }
+        assert_eq!(airings, 1, "{slug}: the alert aired {airings} times (once expected)");
         // What the output carried: each played programme line's tone, decoded from the UDP
         // datagrams that arrived in its middle second.
         let mut compared = 0;

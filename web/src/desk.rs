@@ -44,6 +44,11 @@ pub trait AlertDesk: Send + Sync {
     /// Every alert this desk knows, with its state and history.
     fn alerts(&self) -> Vec<Tracked>;
 
+    /// The area the sender of `key` may interrupt (stored with the alert): a remote playout
+    /// node is given an area's alert only for a channel the area owns, as the desk of
+    /// `kapok serve` airs it only there.
+    fn scope_of(&self, key: &schedules::emergency::DedupeKey) -> schedules::emergency::scope::SenderScope;
+
     /// A receiver whose value moves on whenever an alert is taken in, changes state or ends,
     /// so a stream of the active alerts (`/api/channels/{id}/alerts/stream`) wakes at once.
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64>;

@@ -9,7 +9,7 @@ use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::store::BeginWrite;
 
-const COLUMNS: &str = "key, kind, msg_type, sender, sent, expires, state, alert, received_at, updated_at";
+const COLUMNS: &str = "key, kind, msg_type, sender, sent, expires, state, alert, received_at, updated_at, scope";
 
 type Row = (
     String,
@@ -22,6 +22,7 @@ type Row = (
     Json<serde_json::Value>,
     DateTime<Utc>,
     DateTime<Utc>,
+    Option<String>,
 );
 
 fn record(r: Row) -> AlertRecord {
@@ -36,6 +37,7 @@ fn record(r: Row) -> AlertRecord {
         alert: r.7 .0,
         received_at: r.8,
         updated_at: r.9,
+        scope: r.10,
     }
 }
 
@@ -50,7 +52,7 @@ impl Store {
     /// `Database` when the write fails.
     pub async fn insert_alert(&self, actor: &Actor, a: &NewAlertRecord) -> Result<bool> {
         let sql = format!(
-            "INSERT INTO alerts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (key) DO NOTHING"
+            "INSERT INTO alerts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (key) DO NOTHING"
         );
         let event = "INSERT INTO alert_events (alert_key, at, event) VALUES ($1, $2, $3)";
         let after = Some(serde_json::json!({ "state": a.state, "msg_type": a.msg_type, "sender": a.sender }));
@@ -58,7 +60,7 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(&sql)
                 .bind(&a.key).bind(&a.kind).bind(&a.msg_type).bind(&a.sender).bind(a.sent).bind(a.expires)
-                .bind(&a.state).bind(Json(&a.alert)).bind(a.received_at)
+                .bind(&a.state).bind(Json(&a.alert)).bind(a.received_at).bind(&a.scope)
                 .execute(&mut *tx).await?;
             if done.rows_affected() == 1 {
                 sqlx::query(event).bind(&a.key).bind(a.received_at).bind(&a.state).execute(&mut *tx).await?;
@@ -145,6 +147,46 @@ impl Store {
         );
         let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(&sql).bind(sent_since).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(record).collect())
+    }
+
+    /// Alerts first stored (their first step) after step `after_id`, oldest first, at most
+    /// 500, with the id of each one's first step: how a server learns of alerts another
+    /// server of the same catalog took in (`kapok::desk::log::pull_peers`).
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn alerts_stored_after(&self, after_id: i64) -> Result<Vec<(i64, AlertRecord)>> {
+        let cols = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT e.id, {cols} FROM alert_events e JOIN alerts a ON a.key = e.alert_key \
+             WHERE e.id > $1 AND e.from_state IS NULL AND e.channel IS NULL ORDER BY e.id LIMIT 500"
+        );
+        type Numbered = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            String,
+            Json<serde_json::Value>,
+            DateTime<Utc>,
+            DateTime<Utc>,
+            Option<String>,
+        );
+        let rows: Vec<Numbered> = with_pool!(self, pool => sqlx::query_as(&sql).bind(after_id).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(|r| (r.0, record((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)))).collect())
+    }
+
+    /// The id of the newest alert step (0 when there is none).
+    ///
+    /// # Errors
+    /// `Database` when the query fails.
+    pub async fn last_alert_event_id(&self) -> Result<i64> {
+        let sql = "SELECT COALESCE(MAX(id), 0) FROM alert_events";
+        let (n,): (i64,) = with_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await)?;
+        Ok(n)
     }
 
     /// Deletes alerts that ended (completed, expired, cancelled, superseded) before `before`,

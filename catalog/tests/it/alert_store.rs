@@ -19,6 +19,7 @@ fn new_alert(key: &str, sent_ago_s: i64, state: &str) -> NewAlertRecord {
         state: state.into(),
         alert: serde_json::json!({ "id": key, "headline": "暴雨红色预警" }),
         received_at: now,
+        scope: None,
     }
 }
 

@@ -267,3 +267,75 @@ both!(a_headline_naming_another_colour_than_the_severity_is_accepted_with_a_warn
     let w = body["warnings"][0].as_str().unwrap_or_default();
     assert!(w.contains("红色") && w.contains("橙色"), "{body}");
 });
+
+both!(an_alert_taken_in_by_one_api_node_reaches_the_others_and_a_cancel_sent_to_another_ends_it, |app| {
+    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+    // 米易's channel; its remote node follows the alerts of whichever API node it reaches.
+    let channel = app
+        .store()
+        .create_channel(
+            &catalog::audit::Actor::system("test"),
+            &NewChannel {
+                centre: common::code(OWN),
+                slug: "miyi-radio".into(),
+                name: "米易人民广播电台".into(),
+                kind: ChannelKind::Radio,
+                format: ChannelFormat::radio(),
+                day_start: "06:00".into(),
+                time_zone: "Asia/Shanghai".into(),
+            },
+        )
+        .await
+        .unwrap();
+    // A second API node over the same catalog, with its own desk and its desk's timer.
+    let dir = tempfile::tempdir().unwrap();
+    let desk2 = kapok::desk::EmergencyDesk::new(dir.path().join("work"));
+    let media = catalog::media::MediaStore::local(dir.path()).unwrap();
+    let state2 = web::state::AppState::new(app.store().clone(), media, std::sync::Arc::new(desk2.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base2 = format!("http://{}", listener.local_addr().unwrap());
+    let router = web::app::router(state2);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    tokio::spawn(kapok::desk::log::run_timer(desk2.clone(), app.store().clone(), std::future::pending()));
+    let token = app.token(Role::EmergencyOperator).to_string();
+    let active_on = |base: String| {
+        let rb = app.http.get(format!("{base}/api/channels/{}/alerts/active", channel.id)).bearer_auth(token.clone());
+        async move {
+            let v: Value = rb.send().await.unwrap().json().await.unwrap();
+            v.as_array().unwrap().iter().map(|a| a["alert"]["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(600)).await; // the second node's timer has its mark
+
+    // Sent to node 1: node 2's stream has it within a second.
+    let a = alert("PEER-1", "Alert", chrono::Duration::hours(1), None);
+    let sent_at = Instant::now();
+    let r = send(&app, &a).await;
+    assert_eq!(r.status(), 202);
+    let key = r.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_string();
+    while active_on(base2.clone()).await != vec!["PEER-1".to_string()] {
+        assert!(sent_at.elapsed() < Duration::from_secs(1), "node 2 never heard of node 1's alert");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("node 2 had node 1's alert after {:?}", sent_at.elapsed());
+
+    // A Cancel sent to node 2 finds it there (it would have been refused as an unknown
+    // reference before) and ends it on node 1 when node 1 reads the catalog.
+    let cancel = alert("PEER-1-X", "Cancel", chrono::Duration::hours(1), Some(reference(&a)));
+    let r = app.http.post(format!("{base2}/api/alerts")).bearer_auth(token.clone()).json(&cancel).send().await.unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    assert_eq!(active_on(base2.clone()).await, Vec::<String>::new());
+    let mut mark = kapok::desk::log::PeerMark::default();
+    let taken = kapok::desk::log::pull_peers(&app.desk, app.store(), &mut mark, chrono::Utc::now()).await;
+    assert_eq!(taken, 1, "node 1 takes in node 2's Cancel (its own alert it knew)");
+    assert_eq!(active_on(app.url("")).await, Vec::<String>::new());
+    kapok::desk::log::flush(&app.desk, app.store()).await;
+    // Each step is stored once, by the node that took the message in.
+    let stored = app.store().alert_events(&key).await.unwrap();
+    let steps: Vec<&str> = stored.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(steps, ["received", "verified", "cancelled"], "{stored:?}");
+    // The scope (米易's operator: 米易) is stored with both messages.
+    assert_eq!(app.store().get_alert(&key).await.unwrap().scope.as_deref(), Some(OWN));
+});

@@ -136,3 +136,54 @@ both!(active_alerts_list_what_targets_the_channel_and_not_another_countys, |app|
     let report = schedules::emergency::validate_document(list[0]["alert"].to_string().as_bytes());
     assert!(report.valid, "{:?}", report.reasons);
 });
+
+both!(an_areas_alert_carries_its_scope_to_remote_nodes_and_the_catalog, |app| {
+    // 米易's channel and the city's: the city's footprint (510400) contains 米易 (510421).
+    let miyi = channel(&app).await;
+    let city = app
+        .store()
+        .create_channel(
+            &Actor::system("test"),
+            &NewChannel {
+                centre: common::code(catalog::ids::CentreCode::CITY),
+                slug: "city-radio".into(),
+                name: "攀枝花人民广播电台".into(),
+                kind: ChannelKind::Radio,
+                format: ChannelFormat::radio(),
+                day_start: "06:00".into(),
+                time_zone: "Asia/Shanghai".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let active = |c: &Channel| {
+        let rb = app.as_role(Role::NetworkAdmin, Method::GET, &format!("/api/channels/{}/alerts/active", c.id));
+        async move {
+            let (s, b) = send(rb).await;
+            assert_eq!(s, 200, "{b}");
+            b.as_array().unwrap().iter().map(|a| (a["alert"]["id"].clone(), a["scope"].clone())).collect::<Vec<_>>()
+        }
+    };
+    // 米易's operator alerts 米易: 米易's channel gets it with the scope (the node's desk then
+    // applies the same rule as `kapok serve`'s: an area's sender interrupts only channels the
+    // area owns, whatever its shapes overlap), the city's does not.
+    let (s, b) =
+        send(app.as_role(Role::EmergencyOperator, Method::POST, "/api/alerts").json(&alert("MIYI-OWN", OWN))).await;
+    assert_eq!(s, 202, "{b}");
+    assert_eq!(active(&miyi).await, vec![(json!("MIYI-OWN"), json!(OWN))]);
+    assert_eq!(active(&city).await, vec![]);
+    // The network's administrator alerts the whole city: both channels, no scope.
+    let (s, b) = send(
+        app.as_role(Role::NetworkAdmin, Method::POST, "/api/alerts")
+            .json(&alert("NET-CITY", catalog::ids::CentreCode::CITY)),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    assert_eq!(active(&city).await, vec![(json!("NET-CITY"), Value::Null)]);
+    assert_eq!(active(&miyi).await.len(), 2);
+    // The scope is stored with the alert, so a restarted server (or another API node) keeps it.
+    let stored = app.store().alerts_to_restore(Utc::now() - Duration::hours(1)).await.unwrap();
+    let scopes: Vec<_> = stored.iter().map(|r| (r.alert["id"].clone(), r.scope.clone())).collect();
+    assert!(scopes.contains(&(json!("MIYI-OWN"), Some(OWN.to_string()))), "{scopes:?}");
+    assert!(scopes.contains(&(json!("NET-CITY"), None)), "{scopes:?}");
+});

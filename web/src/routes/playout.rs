@@ -195,6 +195,10 @@ pub struct ActiveAlert {
     /// Kapok's JSON alert form (what `POST /api/alerts` accepts).
     #[schema(value_type = Object)]
     pub alert: Value,
+    /// The area code its sender may interrupt (a county's); absent: the whole network. The
+    /// node airs it only on a channel that area owns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The alerts not yet ended that target the channel, oldest first, each with `alert` in
@@ -220,9 +224,18 @@ pub(crate) fn active_for(state: &AppState, c: &Channel) -> Result<Vec<ActiveAler
         if targeting.withheld.is_some() || targeting.channels.is_empty() {
             continue;
         }
+        // An area's sender interrupts its own channels only, whatever its areas overlap.
+        let scope = state.desk.scope_of(&t.alert.key());
+        if scope != schedules::emergency::scope::SenderScope::Network && !scope.owns(&cov[0]) {
+            continue;
+        }
         let alert = serde_json::to_value(&t.alert).map_err(ApiError::internal)?;
         let sent = alert["sent"].as_str().unwrap_or_default().to_string();
-        out.push((sent, ActiveAlert { key: t.alert.key().as_str().to_string(), state: t.state, alert }));
+        let scope = match scope {
+            schedules::emergency::scope::SenderScope::Area(a) => Some(a.as_str().to_string()),
+            schedules::emergency::scope::SenderScope::Network => None,
+        };
+        out.push((sent, ActiveAlert { key: t.alert.key().as_str().to_string(), state: t.state, alert, scope }));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, v)| v).collect())

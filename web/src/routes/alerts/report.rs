@@ -119,6 +119,7 @@ mod tests {
             alert: serde_json::json!({ "headline": "暴雨红色预警" }),
             received_at: t(0),
             updated_at: t(90),
+            scope: None,
         };
         let events = [
             AlertEvent::state(t(0), None, "received"),
