@@ -156,27 +156,19 @@ impl Store {
     /// # Errors
     /// `Database` when the query fails.
     pub async fn alerts_stored_after(&self, after_id: i64) -> Result<Vec<(i64, AlertRecord)>> {
-        let cols = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT e.id, {cols} FROM alert_events e JOIN alerts a ON a.key = e.alert_key \
-             WHERE e.id > $1 AND e.from_state IS NULL AND e.channel IS NULL ORDER BY e.id LIMIT 500"
-        );
-        type Numbered = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            String,
-            Json<serde_json::Value>,
-            DateTime<Utc>,
-            DateTime<Utc>,
-            Option<String>,
-        );
-        let rows: Vec<Numbered> = with_pool!(self, pool => sqlx::query_as(&sql).bind(after_id).fetch_all(pool).await)?;
-        Ok(rows.into_iter().map(|r| (r.0, record((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)))).collect())
+        let sql = "SELECT id, alert_key FROM alert_events \
+                   WHERE id > $1 AND from_state IS NULL AND channel IS NULL ORDER BY id LIMIT 500";
+        let firsts: Vec<(i64, String)> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(after_id).fetch_all(pool).await)?;
+        let mut out = Vec::with_capacity(firsts.len());
+        for (id, key) in firsts {
+            match self.get_alert(&key).await {
+                Ok(r) => out.push((id, r)),
+                Err(CatalogError::NotFound { .. }) => {} // pruned meanwhile
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// The id of the newest alert step (0 when there is none).

@@ -269,24 +269,8 @@ both!(a_headline_naming_another_colour_than_the_severity_is_accepted_with_a_warn
 });
 
 both!(an_alert_taken_in_by_one_api_node_reaches_the_others_and_a_cancel_sent_to_another_ends_it, |app| {
-    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
     // 米易's channel; its remote node follows the alerts of whichever API node it reaches.
-    let channel = app
-        .store()
-        .create_channel(
-            &catalog::audit::Actor::system("test"),
-            &NewChannel {
-                centre: common::code(OWN),
-                slug: "miyi-radio".into(),
-                name: "米易人民广播电台".into(),
-                kind: ChannelKind::Radio,
-                format: ChannelFormat::radio(),
-                day_start: "06:00".into(),
-                time_zone: "Asia/Shanghai".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let channel = common::radio_channel(&app, OWN, "miyi-radio", "米易人民广播电台").await;
     // A second API node over the same catalog, with its own desk and its desk's timer.
     let dir = tempfile::tempdir().unwrap();
     let desk2 = kapok::desk::EmergencyDesk::new(dir.path().join("work"));

@@ -4,8 +4,7 @@
 
 use super::common;
 
-use catalog::audit::Actor;
-use catalog::channel::{Channel, ChannelFormat, ChannelKind, NewChannel};
+use catalog::channel::Channel;
 use catalog::programme::Sharing;
 use catalog::user::Role;
 use chrono::{Duration, Utc};
@@ -14,21 +13,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn channel(app: &App) -> Channel {
-    app.store()
-        .create_channel(
-            &Actor::system("test"),
-            &NewChannel {
-                centre: common::code(OWN),
-                slug: "miyi-radio".into(),
-                name: "米易人民广播电台".into(),
-                kind: ChannelKind::Radio,
-                format: ChannelFormat::radio(),
-                day_start: "06:00".into(),
-                time_zone: "Asia/Shanghai".into(),
-            },
-        )
-        .await
-        .unwrap()
+    common::radio_channel(app, OWN, "miyi-radio", "米易人民广播电台").await
 }
 
 async fn send(rb: reqwest::RequestBuilder) -> (u16, Value) {
@@ -140,22 +125,7 @@ both!(active_alerts_list_what_targets_the_channel_and_not_another_countys, |app|
 both!(an_areas_alert_carries_its_scope_to_remote_nodes_and_the_catalog, |app| {
     // 米易's channel and the city's: the city's footprint (510400) contains 米易 (510421).
     let miyi = channel(&app).await;
-    let city = app
-        .store()
-        .create_channel(
-            &Actor::system("test"),
-            &NewChannel {
-                centre: common::code(catalog::ids::CentreCode::CITY),
-                slug: "city-radio".into(),
-                name: "攀枝花人民广播电台".into(),
-                kind: ChannelKind::Radio,
-                format: ChannelFormat::radio(),
-                day_start: "06:00".into(),
-                time_zone: "Asia/Shanghai".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let city = common::radio_channel(&app, catalog::ids::CentreCode::CITY, "city-radio", "攀枝花人民广播电台").await;
     let active = |c: &Channel| {
         let rb = app.as_role(Role::NetworkAdmin, Method::GET, &format!("/api/channels/{}/alerts/active", c.id));
         async move {

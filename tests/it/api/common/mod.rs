@@ -171,6 +171,26 @@ pub async fn error_of(r: reqwest::Response) -> (u16, String, String) {
 
 /// The own centre's TV channel `miyi-tv` (1080p, day start 06:00) and one ready private
 /// programme with a house asset per `(category, seconds)`, titled `节目 {i}`.
+/// A radio channel of `centre`, created in the catalog.
+pub async fn radio_channel(app: &App, centre: &str, slug: &str, name: &str) -> catalog::channel::Channel {
+    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+    app.store()
+        .create_channel(
+            &Actor::system("test"),
+            &NewChannel {
+                centre: code(centre),
+                slug: slug.into(),
+                name: name.into(),
+                kind: ChannelKind::Radio,
+                format: ChannelFormat::radio(),
+                day_start: "06:00".into(),
+                time_zone: "Asia/Shanghai".into(),
+            },
+        )
+        .await
+        .unwrap()
+}
+
 pub async fn miyi_tv_with(app: &App, programmes: &[(Category, i64)]) -> catalog::channel::Channel {
     use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
     let ch = app
