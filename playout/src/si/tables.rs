@@ -129,7 +129,7 @@ pub fn duration_bcd(seconds: u32) -> [u8; 3] {
 }
 
 fn bcd(v: u32) -> u8 {
-    ((v / 10 % 10) << 4 | v % 10) as u8
+    (((v / 10 % 10) << 4) | (v % 10)) as u8
 }
 
 /// One event of an EIT section: its header, a short_event_descriptor (title, language
