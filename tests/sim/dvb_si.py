@@ -11,6 +11,7 @@ text, Annex C times), not from Kapok's writer, to check what Kapok sends.
             each time one differs from the one before on its table and section number
       schedule: {"<table_id>/<section>": {version, events}} the last of each schedule section
       errors: {crc, continuity}  (on PIDs 0x00, 0x11, 0x12)
+      counts: sections read per kind (pat, sdt, pf, schedule), packets per PID, clock span (s)
     clock_s is the PCR (seconds) last seen before the section started.
 """
 import json
@@ -85,6 +86,9 @@ def main(path):
     data = open(path, "rb").read()
     buffers, last_cc, clock = {}, {}, None
     result = {"pat": [], "sdt": [], "eit": [], "schedule": {}, "errors": {"crc": 0, "continuity": 0}}
+    counts = {"pat": 0, "sdt": 0, "pf": 0, "schedule": 0, "packets": {}, "span_s": 0}
+    result["counts"] = counts
+    first_clock = None
     last_pf = {}
 
     def section(pid, s, at):
@@ -94,6 +98,9 @@ def main(path):
         table, ext = s[0], (s[3] << 8) | s[4]
         version, number = (s[5] >> 1) & 31, s[6]
         body = s[8:-4]
+        kind = {0x00: "pat", 0x42: "sdt", 0x4E: "pf"}.get(table, "schedule" if 0x50 <= table <= 0x5F else None)
+        if kind:
+            counts[kind] += 1
         if pid == 0 and table == 0x00:
             progs = {str((body[i] << 8) | body[i + 1]): ((body[i + 2] & 31) << 8) | body[i + 3]
                      for i in range(0, len(body), 4)}
@@ -130,6 +137,7 @@ def main(path):
         if p[0] != 0x47:
             continue
         pid = ((p[1] & 31) << 8) | p[2]
+        counts["packets"]["0x%04x" % pid] = counts["packets"].get("0x%04x" % pid, 0) + 1
         afc = (p[3] >> 4) & 3
         at = 4
         if afc & 2:
@@ -138,6 +146,8 @@ def main(path):
                 base = (p[6] << 25) | (p[7] << 17) | (p[8] << 9) | (p[9] << 1) | (p[10] >> 7)
                 ext = ((p[10] & 1) << 8) | p[11]
                 clock = round((base * 300 + ext) / 27e6, 3)
+                first_clock = clock if first_clock is None else first_clock
+                counts["span_s"] = round(clock - first_clock, 3)
             at = 5 + n
         if pid not in (0x00, 0x11, 0x12) or not afc & 1:
             continue

@@ -28,36 +28,40 @@ const GUIDE_FAR_EVERY: Duration = Duration::from_secs(60);
 /// inserter — the next 6 hours every 2 s, 8 days every minute (a week of playlists is too
 /// much to read every 2 s from a remote API).
 pub(super) fn guide_loop(shared: &Shared, si: &crate::si::SiHandle) {
-    let mut far: Vec<GuideEvent> = Vec::new();
+    let (mut far, mut near): (Vec<GuideEvent>, Vec<GuideEvent>) = (Vec::new(), Vec::new());
     let mut far_read: Option<std::time::Instant> = None;
     let mut sent: Option<Vec<GuideEvent>> = None;
-    loop {
-        if shared.stopping.load(Ordering::SeqCst) {
-            return;
+    let mut send = |far: &[GuideEvent], near: &[GuideEvent], now: chrono::DateTime<Utc>| {
+        let (from, until) = (now - GUIDE_NEAR, now + GUIDE_NEAR);
+        let mut guide: Vec<GuideEvent> =
+            far.iter().filter(|e| e.end <= from || e.start >= until).chain(near).cloned().collect();
+        guide.sort_by_key(|e| e.start);
+        if sent.as_ref() != Some(&guide) {
+            si.set_guide(guide.clone());
+            sent = Some(guide);
         }
+    };
+    while !shared.stopping.load(Ordering::SeqCst) {
+        // Around now first (present/following), then the week when due: reading a week of a
+        // channel of short items takes a while, and must not hold the present back.
         let now = Utc::now();
-        let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        match shared.source.guide(&shared.channel, now - GUIDE_NEAR, now + GUIDE_NEAR) {
+            Ok(g) => {
+                near = g;
+                send(&far, &near, now);
+            }
+            Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT present/following) not read"),
+        }
         if far_read.is_none_or(|t| t.elapsed() >= GUIDE_FAR_EVERY) {
+            let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
             match shared.source.guide(&shared.channel, midnight, midnight + chrono::Duration::days(8)) {
                 Ok(g) => {
                     far = g;
                     far_read = Some(std::time::Instant::now());
+                    send(&far, &near, now);
                 }
                 Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT schedule) not read"),
             }
-        }
-        let (from, until) = (now - GUIDE_NEAR, now + GUIDE_NEAR);
-        match shared.source.guide(&shared.channel, from, until) {
-            Ok(near) => {
-                let mut guide: Vec<GuideEvent> =
-                    far.iter().filter(|e| e.end <= from || e.start >= until).cloned().chain(near).collect();
-                guide.sort_by_key(|e| e.start);
-                if sent.as_ref() != Some(&guide) {
-                    si.set_guide(guide.clone());
-                    sent = Some(guide);
-                }
-            }
-            Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT present/following) not read"),
         }
         let guard = lock(&shared.wake.0);
         let _ = shared.wake.1.wait_timeout_while(guard, GUIDE_NEAR_EVERY, |()| !shared.stopping.load(Ordering::SeqCst));

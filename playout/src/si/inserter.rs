@@ -20,6 +20,11 @@ const SCHEDULE_EVERY: Duration = Duration::from_secs(10);
 /// Schedule packets added per mux buffer (one UDP datagram's worth), so a large schedule
 /// is spread over the stream instead of bursting.
 const SCHEDULE_PACKETS_PER_BUFFER: usize = 7;
+/// The EIT schedule's share of the stream: 24 packets a second (36 kbit/s). A week of
+/// hour-long programmes (~170 events, ~70 sections) is sent in ~3 s, inside the 10 s cycle; a
+/// week of 30-second demo items (~20 000 events) takes minutes per cycle rather than
+/// doubling a radio channel's bitrate.
+const SCHEDULE_PACKETS_PER_SECOND: f64 = 24.0;
 
 #[derive(Default)]
 struct Guide {
@@ -89,6 +94,9 @@ pub struct Inserter {
     next_schedule: Option<Duration>,
     generation: u64,
     pending: VecDeque<Packet>,
+    /// Schedule packets that may be sent now (refilled at [`SCHEDULE_PACKETS_PER_SECOND`]).
+    allowance: f64,
+    last_at: Option<Duration>,
     started: Instant,
     dropped_logged: bool,
 }
@@ -106,6 +114,8 @@ impl Inserter {
             next_schedule: None,
             generation: 0,
             pending: VecDeque::new(),
+            allowance: 0.0,
+            last_at: None,
             started: Instant::now(),
             dropped_logged: false,
         };
@@ -155,8 +165,21 @@ impl Inserter {
             }
             self.pending.extend(packets);
         }
-        let n = self.pending.len().min(SCHEDULE_PACKETS_PER_BUFFER);
+        let elapsed = self.last_at.map_or(Duration::ZERO, |last| at.saturating_sub(last));
+        self.last_at = Some(at);
+        let cap = SCHEDULE_PACKETS_PER_BUFFER as f64;
+        self.allowance = (self.allowance + elapsed.as_secs_f64() * SCHEDULE_PACKETS_PER_SECOND).min(cap);
+        let n = self.pending.len().min(self.allowance as usize);
+        self.allowance -= n as f64;
         out.extend(self.pending.drain(..n));
+        // Continuity counters are stamped as packets leave, in order: schedule packets wait in
+        // `pending` while present/following packets on the same PID overtake them.
+        for p in &mut out {
+            let pid = pid(p);
+            let cc = self.counters.entry(pid).or_insert(0);
+            p[3] = (p[3] & 0xF0) | *cc;
+            *cc = (*cc + 1) & 0x0F;
+        }
         out
     }
 
@@ -179,11 +202,10 @@ impl Inserter {
                 0
             }
         };
-        let mut cc = self.counter(pid);
+        let mut cc = 0; // stamped again as the packets leave
         for s in &sections {
             out.extend(packetize(pid, &tables::with_version(s, version), &mut cc));
         }
-        self.counters.insert(pid, cc);
     }
 }
 
@@ -229,5 +251,35 @@ mod tests {
         let _ = ins.process(&mut [], Some(Duration::from_millis(1000)));
         assert_eq!(ins.versions[&tables::EIT_PF_ACTUAL].version, 1);
         assert_eq!(ins.versions[&tables::SDT_ACTUAL].version, 0);
+    }
+
+    #[test]
+    fn continuity_counters_run_on_per_pid_while_the_schedule_is_spread_over_buffers() {
+        let (mut ins, handle) = Inserter::new(info());
+        let t0 = DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z").unwrap().with_timezone(&Utc);
+        handle.set_epoch(t0);
+        let guide = (0..2000)
+            .map(|i| GuideEvent {
+                start: t0 + chrono::Duration::minutes(i),
+                end: t0 + chrono::Duration::minutes(i + 1),
+                title: format!("节目{i}"),
+                category: None,
+            })
+            .collect();
+        handle.set_guide(guide);
+        let mut last: HashMap<u16, u8> = HashMap::new();
+        let mut sent = 0;
+        for ms in (0..20_000).step_by(40) {
+            for p in ins.process(&mut [], Some(Duration::from_millis(ms))) {
+                let cc = p[3] & 0x0F;
+                if let Some(before) = last.insert(pid(&p), cc) {
+                    assert_eq!(cc, (before + 1) & 0x0F, "PID {:#x} at {ms} ms", pid(&p));
+                }
+                sent += 1;
+            }
+        }
+        // 20 s: SDT and p/f once a second, the schedule at its budget.
+        assert!(sent <= 20 * (1 + 2) + (20.0 * SCHEDULE_PACKETS_PER_SECOND) as usize + 7, "{sent} packets");
+        assert!(sent > 400, "{sent} packets");
     }
 }

@@ -6,6 +6,12 @@
 //! v1.9 and many deployed boxes show it as garbage). Text GB2312 cannot hold (a rare character
 //! of a place or person name, an emoji) is sent as UTF-8 (0x15) instead, whole, so nothing is
 //! lost. Plain ASCII needs no prefix (the default table's printable ASCII range is the same).
+//!
+//! GB2312 characters are taken from GBK's table (encoding_rs), whose mapping of a few
+//! punctuation marks differs from the GB2312 tables of iconv and Python: the 间隔号 of a name
+//! like 电台·频率 (U+00B7) is 0xA1A4, which GBK and WHATWG read back as U+00B7 and iconv (so
+//! ffprobe) and Python's `gb2312` codec as U+30FB (・). The byte pair is GB2312's 间隔号 either
+//! way, and a box shows the same dot.
 
 /// How a text was encoded (for logs and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -74,7 +74,7 @@ fn a_channel_sends_its_name_provider_ids_and_guide_and_a_republished_day_is_in_t
     runner.stop().unwrap();
 
     // ffprobe: the programme number, PMT PID, stream PIDs and the SDT's names.
-    let probe = ffprobe_programs(&file);
+    let probe = testkit::media::ffprobe_programs(&file);
     let program = &probe["programs"][0];
     assert_eq!(program["program_num"], 7, "{probe}");
     assert_eq!(program["pmt_pid"], 0x200, "{probe}");
@@ -92,6 +92,22 @@ fn a_channel_sends_its_name_provider_ids_and_guide_and_a_republished_day_is_in_t
     // The independent reader.
     let si = parse(&file);
     assert_eq!(si["errors"], json!({ "crc": 0, "continuity": 0 }), "{si}");
+    let counts = &si["counts"];
+    let span = counts["span_s"].as_f64().unwrap();
+    let per_s = |k: &str| counts[k].as_f64().unwrap() / span;
+    let packets = |pid: &str| counts["packets"][pid].as_f64().unwrap_or_default();
+    let total: f64 = counts["packets"].as_object().unwrap().values().filter_map(Value::as_f64).sum();
+    let si_packets = packets("0x0011") + packets("0x0012");
+    eprintln!(
+        "over {span:.1} s: SDT {:.2}/s, EIT p/f {:.2} sections/s, schedule {} sections; SDT+EIT {:.1} kbit/s, {:.2} % of the TS",
+        per_s("sdt"),
+        per_s("pf"),
+        counts["schedule"],
+        si_packets * 188.0 * 8.0 / span / 1000.0,
+        100.0 * si_packets / total
+    );
+    // ETSI TR 101 211: SDT and EIT p/f at least every 2 s (each p/f cycle is 2 sections).
+    assert!(per_s("sdt") >= 0.5 && per_s("pf") >= 1.0, "{counts}");
     assert_eq!(si["pat"], json!([{ "tsid": 0x123, "programs": { "7": 0x200 } }]), "{si}");
     let sdt = &si["sdt"][0];
     assert_eq!((sdt["tsid"].as_i64(), sdt["onid"].as_i64()), (Some(0x123), Some(0xFF02)), "{si}");
@@ -134,14 +150,4 @@ fn a_channel_sends_its_name_provider_ids_and_guide_and_a_republished_day_is_in_t
     assert_eq!(at(found["start"].as_str().unwrap()), tomorrow);
     assert_eq!(found["duration_s"], 1800);
     assert!(schedule.values().all(|s| s["last_table_id"] == "0x51"), "{si}");
-}
-
-/// ffprobe's programmes (with their SDT tags and streams) of `file`.
-fn ffprobe_programs(file: &Path) -> Value {
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-print_format", "json", "-show_programs"])
-        .arg(file)
-        .output()
-        .expect("ffprobe");
-    serde_json::from_slice(&out.stdout).unwrap()
 }
