@@ -243,6 +243,14 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let probe = common::ffprobe(&capture);
     let streams = probe["streams"].as_array().unwrap_or_else(|| panic!("no streams: {probe}\n{}", log()));
     assert!(streams.iter().any(|s| s["codec_name"] == "aac" && s["sample_rate"] == "48000"), "{probe}");
+    // Its SDT names the channel and its centre (docs/service-information.md).
+    let programs = testkit::media::ffprobe_programs(&capture);
+    let tags = &programs["programs"][0]["tags"];
+    assert_eq!(
+        (tags["service_name"].as_str(), tags["service_provider"].as_str()),
+        (Some("节点广播"), Some("攀枝花市融媒体中心")),
+        "{programs}"
+    );
 
     // Prometheus scrapes the node on its own metrics listener.
     let metrics = reqwest::blocking::get(format!("http://127.0.0.1:{metrics_port}/metrics")).unwrap().text().unwrap();
