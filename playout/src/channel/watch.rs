@@ -63,6 +63,7 @@ pub(super) fn guide_loop(shared: &Shared, si: &crate::si::SiHandle) {
                 Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT schedule) not read"),
             }
         }
+        si.refresh_schedule();
         let guard = lock(&shared.wake.0);
         let _ = shared.wake.1.wait_timeout_while(guard, GUIDE_NEAR_EVERY, |()| !shared.stopping.load(Ordering::SeqCst));
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::packets::{packetize, pid, Packet};
 use super::tables::{self, Event};
-use super::{GuideEvent, ServiceInfo};
+use super::{GuideEvent, ServiceIds, ServiceInfo};
 
 const PAT_PID: u16 = 0x0000;
 const SDT_PID: u16 = 0x0011;
@@ -17,6 +17,9 @@ const EIT_PID: u16 = 0x0012;
 const PF_EVERY: Duration = Duration::from_secs(1);
 /// EIT schedule repetition (ETSI TR 101 211: 10 s for the first days of the actual TS).
 const SCHEDULE_EVERY: Duration = Duration::from_secs(10);
+/// How often an unchanged guide's schedule is rebuilt, to drop the events that ended and
+/// move on at midnight (a new guide is built at once).
+const SCHEDULE_REBUILD: Duration = Duration::from_secs(60);
 /// Schedule packets added per mux buffer (one UDP datagram's worth), so a large schedule
 /// is spread over the stream instead of bursting.
 const SCHEDULE_PACKETS_PER_BUFFER: usize = 7;
@@ -26,12 +29,19 @@ const SCHEDULE_PACKETS_PER_BUFFER: usize = 7;
 /// doubling a radio channel's bitrate.
 const SCHEDULE_PACKETS_PER_SECOND: f64 = 24.0;
 
+/// The EIT schedule's sections by table, and how many events did not fit.
+type Schedule = (Vec<Vec<Vec<u8>>>, usize);
+
 #[derive(Default)]
 struct Guide {
-    events: Vec<Event>,
+    ids: ServiceIds,
+    events: Arc<Vec<Event>>,
     /// Wall clock of stream time zero (the channel's epoch), once known.
     epoch: Option<DateTime<Utc>>,
-    /// Bumped on each new guide, so the schedule is rebuilt at once.
+    /// The schedule built from `events` ([`SiHandle::refresh_schedule`]), `None` when stale.
+    schedule: Option<Arc<Schedule>>,
+    built: Option<Instant>,
+    /// Bumped on each new schedule, so it is queued at once.
     generation: u64,
 }
 
@@ -68,7 +78,31 @@ impl SiHandle {
             })
             .collect();
         let mut g = lock(&self.guide);
-        g.events = events;
+        g.events = Arc::new(events);
+        g.schedule = None;
+    }
+
+    /// Rebuilds the EIT schedule from the guide when it changed, else every minute (events
+    /// end, a new day starts). Call it off the streaming thread (the channel's SI thread does): a
+    /// week of short items takes a while to encode.
+    pub fn refresh_schedule(&self) {
+        self.refresh_schedule_at(Utc::now());
+    }
+
+    /// [`SiHandle::refresh_schedule`] as of wall-clock `now`.
+    pub fn refresh_schedule_at(&self, now: DateTime<Utc>) {
+        let (ids, events, due) = {
+            let g = lock(&self.guide);
+            let due = g.schedule.is_none() || g.built.is_none_or(|b| b.elapsed() >= SCHEDULE_REBUILD);
+            (g.ids, g.events.clone(), due)
+        };
+        if !due {
+            return;
+        }
+        let schedule = tables::eit_schedule(&ids, &events, now);
+        let mut g = lock(&self.guide);
+        g.schedule = Some(Arc::new(schedule));
+        g.built = Some(Instant::now());
         g.generation += 1;
     }
 
@@ -94,6 +128,8 @@ pub struct Inserter {
     next_schedule: Option<Duration>,
     generation: u64,
     pending: VecDeque<Packet>,
+    /// Schedule sections queued (version, schedule, table, section), packetized as sent.
+    queued: VecDeque<(u8, Arc<Schedule>, usize, usize)>,
     /// Schedule packets that may be sent now (refilled at [`SCHEDULE_PACKETS_PER_SECOND`]).
     allowance: f64,
     last_at: Option<Duration>,
@@ -105,6 +141,7 @@ impl Inserter {
     /// An inserter for `info`, fed through the returned handle.
     pub fn new(info: ServiceInfo) -> (Inserter, SiHandle) {
         let handle = SiHandle::default();
+        lock(&handle.guide).ids = info.ids;
         let inserter = Inserter {
             info,
             handle: handle.clone(),
@@ -114,6 +151,7 @@ impl Inserter {
             next_schedule: None,
             generation: 0,
             pending: VecDeque::new(),
+            queued: VecDeque::new(),
             allowance: 0.0,
             last_at: None,
             started: Instant::now(),
@@ -152,24 +190,29 @@ impl Inserter {
             self.emit(EIT_PID, tables::EIT_PF_ACTUAL, pf, &mut out);
         }
         let rebuild = generation != self.generation || self.next_schedule.is_none_or(|t| at >= t);
-        if rebuild && self.pending.is_empty() {
+        let schedule = lock(&self.handle.guide).schedule.clone();
+        if let (true, true, Some(schedule)) = (rebuild, self.pending.is_empty() && self.queued.is_empty(), schedule) {
             self.generation = generation;
             self.next_schedule = Some(at + SCHEDULE_EVERY);
-            let (schedule, dropped) = tables::eit_schedule(&self.info.ids, &lock(&self.handle.guide).events, now);
-            if dropped > 0 && !std::mem::replace(&mut self.dropped_logged, true) {
-                tracing::warn!(service = %self.info.name, dropped, "EIT schedule: events past 8 full sections a 3-hour segment left out");
+            if schedule.1 > 0 && !std::mem::replace(&mut self.dropped_logged, true) {
+                tracing::warn!(service = %self.info.name, dropped = schedule.1, "EIT schedule: events past 8 full sections a 3-hour segment left out");
             }
-            let mut packets = Vec::new();
-            for (t, sections) in schedule.into_iter().enumerate() {
-                self.emit(EIT_PID, tables::EIT_SCHEDULE_ACTUAL + t as u8, sections, &mut packets);
+            for (t, sections) in schedule.0.iter().enumerate() {
+                let version = self.version(tables::EIT_SCHEDULE_ACTUAL + t as u8, sections);
+                self.queued.extend((0..sections.len()).map(|s| (version, schedule.clone(), t, s)));
             }
-            self.pending.extend(packets);
         }
         let elapsed = self.last_at.map_or(Duration::ZERO, |last| at.saturating_sub(last));
         self.last_at = Some(at);
         let cap = SCHEDULE_PACKETS_PER_BUFFER as f64;
         self.allowance = (self.allowance + elapsed.as_secs_f64() * SCHEDULE_PACKETS_PER_SECOND).min(cap);
-        let n = self.pending.len().min(self.allowance as usize);
+        let n = self.allowance as usize;
+        while self.pending.len() < n {
+            let Some((version, schedule, t, s)) = self.queued.pop_front() else { break };
+            let mut cc = 0; // stamped below
+            self.pending.extend(packetize(EIT_PID, &tables::with_version(&schedule.0[t][s], version), &mut cc));
+        }
+        let n = n.min(self.pending.len());
         self.allowance -= n as f64;
         out.extend(self.pending.drain(..n));
         // Continuity counters are stamped as packets leave, in order: schedule packets wait in
@@ -183,6 +226,23 @@ impl Inserter {
         out
     }
 
+    /// The version of sub-table `table_id` with `sections` (built with version 0): moved on
+    /// when they differ from those it was last given.
+    fn version(&mut self, table_id: u8, sections: &[Vec<u8>]) -> u8 {
+        match self.versions.get_mut(&table_id) {
+            Some(v) if v.content == sections => v.version,
+            Some(v) => {
+                v.version = (v.version + 1) & 0x1F;
+                v.content = sections.to_vec();
+                v.version
+            }
+            None => {
+                self.versions.insert(table_id, Versioned { content: sections.to_vec(), version: 0 });
+                0
+            }
+        }
+    }
+
     fn counter(&self, pid: u16) -> u8 {
         self.counters.get(&pid).copied().unwrap_or(0)
     }
@@ -190,18 +250,7 @@ impl Inserter {
     /// Packetizes the sub-table `table_id` (its sections built with version 0), its version
     /// moved on when its content changed since it was last sent.
     fn emit(&mut self, pid: u16, table_id: u8, sections: Vec<Vec<u8>>, out: &mut Vec<Packet>) {
-        let version = match self.versions.get_mut(&table_id) {
-            Some(v) if v.content == sections => v.version,
-            Some(v) => {
-                v.version = (v.version + 1) & 0x1F;
-                v.content.clone_from(&sections);
-                v.version
-            }
-            None => {
-                self.versions.insert(table_id, Versioned { content: sections.clone(), version: 0 });
-                0
-            }
-        };
+        let version = self.version(table_id, &sections);
         let mut cc = 0; // stamped again as the packets leave
         for s in &sections {
             out.extend(packetize(pid, &tables::with_version(s, version), &mut cc));
@@ -234,6 +283,7 @@ mod tests {
             title: "新闻联播".into(),
             category: Some("新闻".into()),
         }]);
+        handle.refresh_schedule_at(t0);
         let mut ts = vec![0u8; 188 * 2];
         ts[0] = 0x47; // PAT
         ts[188] = 0x47;
@@ -267,6 +317,7 @@ mod tests {
             })
             .collect();
         handle.set_guide(guide);
+        handle.refresh_schedule_at(t0);
         let mut last: HashMap<u16, u8> = HashMap::new();
         let mut sent = 0;
         for ms in (0..20_000).step_by(40) {

@@ -135,9 +135,13 @@ fn bcd(v: u32) -> u8 {
 /// One event of an EIT section: its header, a short_event_descriptor (title, language
 /// "chi") and, when it has a category, a content_descriptor.
 fn event_bytes(e: &Event, running_status: u8) -> Vec<u8> {
-    let (title, _) = encode(&e.title, 200);
+    event_bytes_with(e, running_status, &encode(&e.title, 200).0)
+}
+
+/// [`event_bytes`] with the title already encoded.
+fn event_bytes_with(e: &Event, running_status: u8, title: &[u8]) -> Vec<u8> {
     let mut descriptors = vec![0x4D, (5 + title.len()) as u8, b'c', b'h', b'i', title.len() as u8];
-    descriptors.extend_from_slice(&title);
+    descriptors.extend_from_slice(title);
     descriptors.push(0); // text_length
     if let Some(nibbles) = e.content {
         descriptors.extend_from_slice(&[0x54, 2, nibbles, 0]);
@@ -184,7 +188,7 @@ pub fn eit_present_following(ids: &ServiceIds, events: &[Event], now: DateTime<U
         .collect()
 }
 
-/// EIT schedule, tables 0x50 and 0x51: the events that have not ended by `now`, by start
+/// EIT schedule, tables 0x50 and 0x51: the events (in start order) that have not ended by `now`, by start
 /// time in 3-hour segments from midnight UTC of `now`'s day (ETSI TR 101 211 4.1.4), each
 /// segment in up to 8 sections of at most 4096 bytes, an empty section for an empty segment.
 /// Returns the sections by table (each table a sub-table with its own version) and how many
@@ -195,17 +199,23 @@ pub fn eit_schedule(ids: &ServiceIds, events: &[Event], now: DateTime<Utc>) -> (
     let room = MAX_SECTION - 3 - 5 - 6 - 4;
     let mut dropped = 0;
     let mut tables = Vec::new();
+    // A channel repeats its titles: each is encoded once. Events are in start order, so a
+    // segment's events are found by bisection.
+    let mut titles: std::collections::HashMap<&str, Vec<u8>> = std::collections::HashMap::new();
     for t in 0..SCHEDULE_TABLES {
         let mut segments: Vec<Vec<Vec<u8>>> = Vec::with_capacity(SEGMENTS);
         for s in 0..SEGMENTS {
             let from = midnight + Duration::seconds((usize::from(t) * SEGMENTS + s) as i64 * SEGMENT);
             let until = from + Duration::seconds(SEGMENT);
             let mut bodies: Vec<Vec<u8>> = vec![Vec::new()];
-            for e in events.iter().filter(|e| e.start >= from && e.start < until) {
+            let (first, last) =
+                (events.partition_point(|e| e.start < from), events.partition_point(|e| e.start < until));
+            for e in &events[first..last] {
                 if e.start + Duration::seconds(i64::from(e.duration_s)) <= now {
                     continue;
                 }
-                let bytes = event_bytes(e, 0);
+                let title = titles.entry(e.title.as_str()).or_insert_with(|| encode(&e.title, 200).0);
+                let bytes = event_bytes_with(e, 0, title);
                 let full = bodies.last().is_some_and(|b| b.len() + bytes.len() > room);
                 if full && bodies.len() == 8 {
                     dropped += 1;
@@ -234,18 +244,18 @@ pub fn eit_schedule(ids: &ServiceIds, events: &[Event], now: DateTime<Utc>) -> (
     (tables, dropped)
 }
 
-/// Event ids for events in start order: the start's minute count (mod 2^16, unique over 45
-/// days), moved on past any id already given, so events less than a minute apart differ.
+/// Event ids for events in start order: the start's minute count (mod 2^16: one id a minute
+/// over 45 days), or one more than the previous event's where that is later, so events less
+/// than a minute apart differ (unique for up to 65 536 events).
 pub fn event_ids(starts: &[DateTime<Utc>]) -> Vec<u16> {
-    let mut used = std::collections::HashSet::new();
+    let mut last: Option<i64> = None;
     starts
         .iter()
         .map(|s| {
-            let mut id = (s.timestamp().div_euclid(60) & 0xFFFF) as u16;
-            while !used.insert(id) {
-                id = id.wrapping_add(1);
-            }
-            id
+            let minute = s.timestamp().div_euclid(60);
+            let id = last.map_or(minute, |l| minute.max(l + 1));
+            last = Some(id);
+            (id & 0xFFFF) as u16
         })
         .collect()
 }
