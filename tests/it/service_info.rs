@@ -24,9 +24,10 @@ fn si_of(ts: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Waits until `ts` holds `secs` seconds' worth of SDT (one a second) and returns its SI.
+/// Waits until `ts` holds `secs` seconds' worth of SDT (one a second) and returns its SI. A
+/// first run makes its demo media before the channels go on air: minutes on a loaded machine.
 fn wait_for_si(ts: &Path, secs: usize) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         if ts.exists() {
             let si = si_of(ts);
@@ -36,7 +37,7 @@ fn wait_for_si(ts: &Path, secs: usize) -> Value {
                 return si_of(ts);
             }
         }
-        assert!(Instant::now() < deadline, "no SI in {} within 120 s", ts.display());
+        assert!(Instant::now() < deadline, "no SI in {} within 300 s", ts.display());
         std::thread::sleep(Duration::from_millis(500));
     }
 }
