@@ -154,6 +154,8 @@ fn channel_from_json(v: &serde_json::Value) -> Result<Channel, String> {
         crawl: Option<String>,
         #[serde(default)]
         logo: Option<catalog::channel::ChannelLogo>,
+        #[serde(default)]
+        service: catalog::channel::ServiceIds,
     }
     let w: Wire = serde_json::from_value(v.clone()).map_err(|e| format!("channel JSON: {e}"))?;
     Ok(Channel {
@@ -170,6 +172,23 @@ fn channel_from_json(v: &serde_json::Value) -> Result<Channel, String> {
         fillers: w.fillers,
         crawl: w.crawl,
         logo: w.logo,
+        service: w.service,
+    })
+}
+
+/// The name of `channel`'s centre (`GET /api/centres`), the service provider in its SDT; its
+/// area code when the API does not say.
+fn centre_name(api: &Api, channel: &Channel) -> String {
+    let code = channel.centre.as_str();
+    let centres = api.get("/api/centres").and_then(|r| {
+        serde_json::from_reader::<_, Vec<Value>>(r.into_reader().take(1 << 20)).map_err(|e| e.to_string())
+    });
+    let name = centres
+        .ok()
+        .and_then(|list| list.iter().find(|c| c["code"] == code).and_then(|c| c["name"].as_str().map(str::to_owned)));
+    name.unwrap_or_else(|| {
+        tracing::warn!(channel = %channel.slug, "centre name not read from the API: the SDT names the area code");
+        code.to_owned()
     })
 }
 
@@ -286,6 +305,7 @@ impl Node {
             crate::onair::filler_items(&channel, &files).map_err(|e| NodeError::Local(format!("--filler: {e}")))?
         };
         config.logo = crate::onair::logo_of(&channel);
+        config.service = Some(crate::onair::service_of(&channel, &centre_name(&api, &channel)));
         let runner = ChannelRunner::start(config, source, sink.clone() as Arc<dyn AsRunSink>)?;
         let desk = EmergencyDesk::new(opts.data.join("work"));
         desk.prepare().map_err(|e| NodeError::Local(format!("alert speech has nowhere to go: {e}")))?;

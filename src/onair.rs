@@ -207,6 +207,30 @@ pub(crate) fn logo_of(channel: &catalog::channel::Channel) -> Option<playout::Lo
     }
 }
 
+/// The service information of `channel` in its TS: its name, its centre's name (`provider`,
+/// e.g. 米易县融媒体中心), TV or radio, and its ids and PIDs (docs/service-information.md).
+pub fn service_of(channel: &catalog::channel::Channel, provider: &str) -> playout::si::ServiceInfo {
+    playout::si::ServiceInfo {
+        ids: channel.service,
+        name: channel.name.clone(),
+        provider: provider.to_owned(),
+        radio: channel.kind == ChannelKind::Radio,
+    }
+}
+
+/// [`service_of`] `channel` with its centre's name from the catalog (its area code when the
+/// centre cannot be read, logged).
+pub async fn service_info(store: &catalog::Store, channel: &catalog::channel::Channel) -> playout::si::ServiceInfo {
+    let provider = match store.get_centre(&channel.centre).await {
+        Ok(c) => c.name,
+        Err(e) => {
+            tracing::warn!(channel = %channel.slug, error = %e, "centre not read: the SDT names its area code");
+            channel.centre.to_string()
+        }
+    };
+    service_of(channel, &provider)
+}
+
 /// What a channel plays: the days published for it in the catalog (issue 6's publishing), or
 /// its demo cycle where nothing is published for the window asked. Each poll also re-reads
 /// the channel, so fillers and crawl edited while it is on air apply after the item on air.
@@ -258,6 +282,38 @@ impl PlaylistSource for CatalogSource {
             return self.fallback.published(name, from, until);
         }
         Ok(days)
+    }
+
+    /// The published days' programmes and live relays with their categories (fillers and
+    /// the slate are not listed, as in the XMLTV guide); the demo cycle's titles where
+    /// nothing is published.
+    fn guide(
+        &self,
+        name: &str,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<playout::si::GuideEvent>, SourceError> {
+        use schedules::ItemKind;
+        let days = self
+            .runtime
+            .block_on(catalog::scheduling::published_playlists(&self.store, &self.channel, from, until))
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        let mut guide = Vec::new();
+        for day in &days {
+            let clock = day.clock();
+            for it in day.items.iter().filter(|i| matches!(i.kind, ItemKind::Programme | ItemKind::Live)) {
+                let (start, end) =
+                    (clock.instant(it.start).with_timezone(&Utc), clock.instant(it.end()).with_timezone(&Utc));
+                if end > from && start < until {
+                    let category = Some(it.category.clone()).filter(|c| !c.is_empty());
+                    guide.push(playout::si::GuideEvent { start, end, title: it.title.clone(), category });
+                }
+            }
+        }
+        if days.is_empty() {
+            return self.fallback.guide(name, from, until);
+        }
+        Ok(guide)
     }
 }
 
@@ -348,6 +404,7 @@ impl OnAir {
             let mut targets = vec![OutputTarget::Hls(hls)];
             targets.extend(outputs.iter().filter(|(s, _)| *s == slug).map(|(_, t)| t.clone()));
             let mut config = ChannelConfig::new(slug.clone(), format, targets);
+            config.service = Some(runtime.block_on(service_info(store, &stored)));
             config.cache = Some(cache.clone());
             config.window = std::time::Duration::from_secs(3 * 3600);
             extras.apply(&mut config);

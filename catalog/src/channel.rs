@@ -18,6 +18,7 @@ text_enum!(
 /// scheduler and playout (`schedules::format`); stored and served as
 /// `{width?, height?, fps?, sample_rate, channels, audio_codec?}` (radio: no picture fields).
 pub use schedules::format::{AudioCodec, ChannelFormat};
+pub use schedules::service::ServiceIds;
 
 /// A channel as the catalog holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -42,6 +43,11 @@ pub struct Channel {
     pub crawl: Option<String>,
     /// The station logo burnt into every frame (TV).
     pub logo: Option<ChannelLogo>,
+    /// How the channel's service is numbered in its MPEG-TS (service id, transport stream
+    /// id, original network id, PIDs); the defaults unless set.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub service: ServiceIds,
 }
 
 text_enum!(

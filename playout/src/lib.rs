@@ -26,6 +26,7 @@ pub mod output_logo;
 pub mod playlist;
 pub mod realtime;
 pub mod render;
+pub mod si;
 pub mod status;
 pub mod ticker;
 pub mod timeline;

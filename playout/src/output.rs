@@ -3,6 +3,10 @@
 //! `appsrc` (raw video) → x264enc → h264parse ┐
 //! `appsrc` (raw audio) → the channel's audio encoder and parser ┴→ mpegtsmux → appsink → each target's pipeline
 //!
+//! With service information ([`crate::si`]) the mux numbers the programme and its PIDs as the
+//! channel says (`prog-map`, pad names) and an [`Inserter`](crate::si::Inserter) at the appsink
+//! puts the channel's PAT, SDT and EIT into the stream before it reaches the targets.
+//!
 //! The targets live in this folder: [`target`] (the types, their text forms), `sink` (each
 //! type's GStreamer sink), `running` (a target's pipeline on air, reconnected with backoff).
 
@@ -88,6 +92,8 @@ pub struct Output {
     targets: Arc<Mutex<Vec<Target>>>,
     /// A timestamp (ns) whose first TS data leaving the mux is logged ([`Output::watch`]).
     watch: Arc<AtomicU64>,
+    /// Feeds the SI inserter, when the output carries service information.
+    si: Option<crate::si::SiHandle>,
 }
 
 impl Output {
@@ -111,6 +117,22 @@ impl Output {
         live: bool,
         logo: Option<&crate::output_logo::Logo>,
     ) -> Result<Output, PlayoutError> {
+        Output::start_with(format, targets, live, logo, None)
+    }
+
+    /// As [`Output::start_with_logo`], with the service information of `service` (SDT, EIT,
+    /// the PAT with its transport stream id, its programme number and PIDs) in the TS; feed
+    /// its guide through [`Output::si`].
+    ///
+    /// # Errors
+    /// As [`Output::start_with_logo`].
+    pub fn start_with(
+        format: &ChannelFormat,
+        targets: &[OutputTarget],
+        live: bool,
+        logo: Option<&crate::output_logo::Logo>,
+        service: Option<&crate::si::ServiceInfo>,
+    ) -> Result<Output, PlayoutError> {
         gst::init().map_err(PlayoutError::Init)?;
         require(NEEDED)?;
         let encoder = format.audio_codec.encoder(format.audio.channels)?;
@@ -122,9 +144,23 @@ impl Output {
         } else {
             ("", "")
         };
+        // The mux names each stream's PID after its sink pad (`sink_<PID>`) and takes the
+        // programme number and PMT PID from `prog-map`.
+        let (audio_pad, video_pad, prog_map) = match service {
+            Some(s) => {
+                let (sid, pmt, a, v) = (s.ids.service_id, s.ids.pmt_pid, s.ids.audio_pid, s.ids.video_pid);
+                let video = if format.video.is_some() { format!(",sink_{v}=(int){sid}") } else { String::new() };
+                (
+                    format!("mux.sink_{a}"),
+                    format!("mux.sink_{v}"),
+                    format!(" prog-map=\"programs,sink_{a}=(int){sid}{video},PMT_{sid}=(uint){pmt}\""),
+                )
+            }
+            None => ("mux.".to_owned(), "mux.".to_owned(), String::new()),
+        };
         let mut desc = format!(
-            "appsrc name=asrc format=time ! {} audioconvert ! {encoder} {} ! mux. \
-             mpegtsmux name=mux alignment=7 ! appsink name=ts sync=false enable-last-sample=false ",
+            "appsrc name=asrc format=time ! {} audioconvert ! {encoder} {} ! {audio_pad} \
+             mpegtsmux name=mux alignment=7{prog_map} ! appsink name=ts sync=false enable-last-sample=false ",
             queue.0, queue.1
         );
         if let Some(v) = format.video {
@@ -144,7 +180,7 @@ impl Output {
                  ! {logo}x264enc speed-preset={} pass=cbr bitrate={} vbv-buf-capacity=1000 \
                  key-int-max={gop} bframes=2 b-adapt=false rc-lookahead=5 sync-lookahead=0 \
                  threads={} option-string=\"scenecut=0:open-gop=0:nal-hrd=cbr\" \
-                 ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! mux. ",
+                 ! video/x-h264,profile=high ! h264parse config-interval=-1 ! queue ! {video_pad} ",
                 x264_preset(v.width, v.height),
                 video_bitrate_kbps(v.width, v.height),
                 x264_threads(v.width, v.height)
@@ -196,6 +232,13 @@ impl Output {
         let (on_sample, on_eos) = (targets.clone(), targets.clone());
         let watch = Arc::new(AtomicU64::new(u64::MAX));
         let (watched, radio) = (watch.clone(), format.is_radio());
+        let (inserter, si) = match service {
+            Some(s) => {
+                let (inserter, handle) = crate::si::Inserter::new(s.clone());
+                (Some(Mutex::new(inserter)), Some(handle))
+            }
+            None => (None, None),
+        };
         sink.set_callbacks(
             gst_app::AppSinkCallbacks::builder()
                 .new_sample(move |sink| {
@@ -206,9 +249,16 @@ impl Output {
                             tracing::info!(pts = pts.nseconds(), radio, "the watched data left the mux");
                         }
                     }
-                    if let (Some(buffer), Ok(mut targets)) = (sample.buffer_owned(), on_sample.lock()) {
-                        for t in targets.iter_mut() {
-                            t.push(buffer.clone());
+                    let Some(buffer) = sample.buffer_owned() else { return Ok(gst::FlowSuccess::Ok) };
+                    let buffers = match &inserter {
+                        Some(inserter) => with_si(inserter, buffer),
+                        None => vec![buffer],
+                    };
+                    if let Ok(mut targets) = on_sample.lock() {
+                        for buffer in &buffers {
+                            for t in targets.iter_mut() {
+                                t.push(buffer.clone());
+                            }
                         }
                     }
                     Ok(gst::FlowSuccess::Ok)
@@ -221,7 +271,13 @@ impl Output {
                 .build(),
         );
         pipeline.set_state(gst::State::Playing)?;
-        Ok(Output { pipeline, video, audio, targets, watch })
+        Ok(Output { pipeline, video, audio, targets, watch, si })
+    }
+
+    /// Feeds the service information (the guide, the wall clock of stream time zero), when
+    /// the output carries it.
+    pub fn si(&self) -> Option<crate::si::SiHandle> {
+        self.si.clone()
     }
 
     /// Pushes one video frame stamped at `pts` for `duration`.
@@ -328,6 +384,30 @@ impl Drop for Output {
     fn drop(&mut self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
+}
+
+/// `buffer` (whole TS packets from the mux) with its PAT packets replaced by the channel's,
+/// followed by the SI packets due, in buffers of at most 7 packets (one UDP datagram each),
+/// stamped as `buffer`.
+fn with_si(inserter: &Mutex<crate::si::Inserter>, mut buffer: gst::Buffer) -> Vec<gst::Buffer> {
+    let Ok(mut inserter) = inserter.lock() else { return vec![buffer] };
+    let pts = buffer.pts();
+    let extra = {
+        let b = buffer.make_mut();
+        match b.map_writable() {
+            Ok(mut map) => inserter.process(map.as_mut_slice(), pts.map(|t| Duration::from_nanos(t.nseconds()))),
+            Err(_) => Vec::new(),
+        }
+    };
+    let mut out = vec![buffer];
+    for chunk in extra.chunks(7) {
+        let mut b = gst::Buffer::from_slice(chunk.concat());
+        if let Some(b) = b.get_mut() {
+            b.set_pts(pts);
+        }
+        out.push(b);
+    }
+    out
 }
 
 fn failures(targets: &[Target]) -> String {

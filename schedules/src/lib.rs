@@ -20,6 +20,7 @@ pub mod playlist;
 pub mod publish;
 pub mod quota;
 pub mod relay;
+pub mod service;
 pub mod template;
 pub mod time;
 pub mod validate;

@@ -17,5 +17,6 @@ mod onair;
 mod playout_node;
 mod playout_node_exit;
 mod serve;
+mod service_info;
 mod upload_sweep;
 mod worker_events;

@@ -195,21 +195,7 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         call(reqwest::Method::PUT, "/api/centres/510400/relays/dead", Some(json!({ "uri": "udp://127.0.0.1:9" })));
     assert_eq!(s, 200, "{relay}");
     let csv = day_csv(day_start, first, &programmes);
-    let date = day_start.format("%Y-%m-%d").to_string();
-    let r = http
-        .post(format!("{base}/api/channels/{id}/days/{date}/import"))
-        .bearer_auth(&admin)
-        .body(csv.clone())
-        .send()
-        .unwrap();
-    let (s, imported) = (r.status().as_u16(), r.json::<Value>().unwrap());
-    assert_eq!(s, 201, "{imported}\n{csv}");
-    let (s, published) = call(
-        reqwest::Method::POST,
-        &format!("/api/channels/{id}/days/{date}/publish"),
-        Some(json!({ "version": imported["version"] })),
-    );
-    assert_eq!(s, 201, "{published}");
+    common::import_and_publish(&base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
 
     // The node, as the operator starts it, sending TS over UDP to this test.
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -257,6 +243,14 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     let probe = common::ffprobe(&capture);
     let streams = probe["streams"].as_array().unwrap_or_else(|| panic!("no streams: {probe}\n{}", log()));
     assert!(streams.iter().any(|s| s["codec_name"] == "aac" && s["sample_rate"] == "48000"), "{probe}");
+    // Its SDT names the channel and its centre (docs/service-information.md).
+    let programs = testkit::media::ffprobe_programs(&capture);
+    let tags = &programs["programs"][0]["tags"];
+    assert_eq!(
+        (tags["service_name"].as_str(), tags["service_provider"].as_str()),
+        (Some("节点广播"), Some("攀枝花市融媒体中心")),
+        "{programs}"
+    );
 
     // Prometheus scrapes the node on its own metrics listener.
     let metrics = reqwest::blocking::get(format!("http://127.0.0.1:{metrics_port}/metrics")).unwrap().text().unwrap();

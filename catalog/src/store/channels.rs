@@ -7,14 +7,14 @@ use sqlx::types::Json;
 use super::rows::{convert, ChannelRow};
 use super::{record_audit, with_pool, Store};
 use crate::audit::Actor;
-use crate::channel::{check_crawl, Channel, ChannelLogo, NewChannel, MAX_FILLERS};
+use crate::channel::{check_crawl, Channel, ChannelLogo, NewChannel, ServiceIds, MAX_FILLERS};
 use crate::error::{CatalogError, Result};
 use crate::ids::{ChannelId, ProgrammeId};
 use crate::programme::Sharing;
 use crate::store::BeginWrite;
 
 const COLUMNS: &str =
-    "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at, fillers, crawl, logo";
+    "id, centre_code, slug, name, kind, format, day_start, time_zone, retired_at, created_at, fillers, crawl, logo, service";
 
 /// An edit of a channel: a new name or day start, retiring (or returning to service), or what
 /// it airs besides its schedule (fillers, crawl, logo).
@@ -30,6 +30,8 @@ pub struct ChannelEdit {
     pub crawl: Option<Option<String>>,
     /// `Some(None)` removes the logo.
     pub logo: Option<Option<ChannelLogo>>,
+    /// The service's ids and PIDs in the MPEG-TS, replacing the stored ones.
+    pub service: Option<ServiceIds>,
 }
 
 impl Store {
@@ -112,17 +114,24 @@ impl Store {
         if let Some(l) = &logo {
             l.check()?;
         }
+        let service = edit.service.unwrap_or(before.service);
+        let problems = service.problems();
+        if !problems.is_empty() {
+            return Err(CatalogError::invalid("service", problems.join("; ")));
+        }
         let sql = "UPDATE channels SET name = $1, day_start = $2, retired_at = $3, fillers = $4, crawl = $5, \
-                   logo = $6 WHERE id = $7";
+                   logo = $6, service = $7 WHERE id = $8";
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query(sql).bind(&name).bind(&day_start).bind(retired_at).bind(Json(&fillers)).bind(&crawl)
-                .bind(logo.as_ref().map(Json)).bind(id.to_string())
+                .bind(logo.as_ref().map(Json)).bind(Json(&service)).bind(id.to_string())
                 .execute(&mut *tx).await?;
             let b = serde_json::json!({ "name": before.name, "day_start": before.day_start, "retired_at": before.retired_at,
-                "fillers": before.fillers, "crawl": before.crawl, "logo": before.logo });
+                "fillers": before.fillers, "crawl": before.crawl, "logo": before.logo,
+                "service": before.service });
             let a = serde_json::json!({ "name": name, "day_start": day_start, "retired_at": retired_at,
-                "fillers": fillers, "crawl": crawl, "logo": logo });
+                "fillers": fillers, "crawl": crawl, "logo": logo,
+                "service": service });
             let action = if edit.retired == Some(true) && before.retired_at.is_none() { "channel.retire" } else { "channel.update" };
             record_audit!(&mut *tx, actor, action, "channel", id.to_string(), Some(b), Some(a))?;
             tx.commit().await?;

@@ -138,6 +138,7 @@ pub(super) struct ChannelRow {
     fillers: Json<Vec<ProgrammeId>>,
     crawl: Option<String>,
     logo: Option<Json<ChannelLogo>>,
+    service: Option<Json<crate::channel::ServiceIds>>,
 }
 
 impl TryFrom<ChannelRow> for Channel {
@@ -157,6 +158,7 @@ impl TryFrom<ChannelRow> for Channel {
             fillers: r.fillers.0,
             crawl: r.crawl,
             logo: r.logo.map(|l| l.0),
+            service: r.service.map(|s| s.0).unwrap_or_default(),
         })
     }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::source::{AsRunSink, PlaylistSource};
-use super::watch::{prefetch_loop, watch};
+use super::watch::{guide_loop, prefetch_loop, watch};
 use super::window::{agenda, ahead, live_at, merge, Entry, Joined};
 use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
@@ -57,6 +57,9 @@ pub struct ChannelConfig {
     pub fillers: Vec<crate::playlist::Item>,
     /// The station logo burnt into every frame (TV), fixed for the life of the output.
     pub logo: Option<crate::output_logo::Logo>,
+    /// Service information in the TS (SDT, EIT from [`PlaylistSource::guide`], the PAT with
+    /// the channel's ids); `None`: PAT and PMT only, numbered by the mux.
+    pub service: Option<crate::si::ServiceInfo>,
 }
 
 impl ChannelConfig {
@@ -72,6 +75,7 @@ impl ChannelConfig {
             crawl: None,
             fillers: Vec::new(),
             logo: None,
+            service: None,
         }
     }
 }
@@ -266,8 +270,13 @@ impl ChannelRunner {
         source: Arc<dyn PlaylistSource>,
         sink: Arc<dyn AsRunSink>,
     ) -> Result<ChannelRunner, ChannelError> {
-        let output = Output::start_with_logo(&config.format, &config.targets, true, config.logo.as_ref())?;
+        let output =
+            Output::start_with(&config.format, &config.targets, true, config.logo.as_ref(), config.service.as_ref())?;
+        let si = output.si();
         let (zero, epoch) = (Instant::now(), Utc::now());
+        if let Some(si) = &si {
+            si.set_epoch(epoch);
+        }
         let clock = SystemClock::anchored(zero, LEAD);
         let mut engine = Engine::new(config.format, output, clock, EngineConfig::real_time());
         let extras = Extras { pending: Some((config.fillers.clone(), config.crawl.clone())), ..Extras::default() };
@@ -310,6 +319,10 @@ impl ChannelRunner {
             spawn("prefetch")
                 .spawn(move || prefetch_loop(&shared, &cache, &prefetch_rx))
                 .map_err(|e| ChannelError::Thread("prefetch", e))?;
+        }
+        if let Some(si) = si {
+            let shared = shared.clone();
+            spawn("si").spawn(move || guide_loop(&shared, &si)).map_err(|e| ChannelError::Thread("si", e))?;
         }
         let watched = shared.clone();
         let poll = config.poll;

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::asrun::AsRunRecord;
 use crate::playlist::{OnAirPlaylist, PlaylistError};
+use crate::si::GuideEvent;
 
 /// Why the published schedule could not be read. The runner keeps airing what it has loaded.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,33 @@ pub trait PlaylistSource: Send + Sync {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<OnAirPlaylist>, SourceError>;
+
+    /// The programme guide for `from..until` (the EIT of the channel's TS): by default each
+    /// titled item of [`PlaylistSource::published`] in the slot it airs in, without a
+    /// category; the server's catalog source gives the published days' programmes with
+    /// their categories.
+    ///
+    /// # Errors
+    /// As [`PlaylistSource::published`].
+    fn guide(&self, channel: &str, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<GuideEvent>, SourceError> {
+        Ok(guide_of(self.published(channel, from, until)?, from, until))
+    }
+}
+
+/// The titled items of `playlists` (merged as the channel airs them) that overlap
+/// `from..until`, as guide events.
+pub fn guide_of(playlists: Vec<OnAirPlaylist>, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<GuideEvent> {
+    let Some(format) = playlists.first().map(|p| p.format) else { return Vec::new() };
+    let (merged, _) = super::window::merge(&format, playlists);
+    let agenda = merged.as_ref().map(super::window::agenda).unwrap_or_default();
+    agenda
+        .into_iter()
+        .filter(|e| e.end > from && e.start < until)
+        .filter_map(|e| {
+            let title = e.item.title?;
+            Some(GuideEvent { start: e.start, end: e.end, title, category: None })
+        })
+        .collect()
 }
 
 /// Where as-run records go (the catalog in-process, the API from a remote node). Called from

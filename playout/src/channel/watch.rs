@@ -14,6 +14,60 @@ use crate::cache::SourceMedia;
 use crate::cache::{MediaCache, MediaRef};
 use crate::off_air::OffAirAlarm;
 use crate::playlist::OnAirPlaylist;
+use crate::si::GuideEvent;
+
+/// How often the guide around now (EIT present/following) is read: a republished day is in
+/// the EIT within this plus one EIT cycle (1 s).
+const GUIDE_NEAR_EVERY: Duration = Duration::from_secs(2);
+/// The span read that often, around now.
+const GUIDE_NEAR: chrono::Duration = chrono::Duration::hours(6);
+/// How often the whole guide (EIT schedule, 8 days from today) is read.
+const GUIDE_FAR_EVERY: Duration = Duration::from_secs(60);
+
+/// The SI thread: reads the guide from the schedule source and hands it to the output's SI
+/// inserter — the next 6 hours every 2 s, 8 days every minute (a week of playlists is too
+/// much to read every 2 s from a remote API).
+pub(super) fn guide_loop(shared: &Shared, si: &crate::si::SiHandle) {
+    let (mut far, mut near): (Vec<GuideEvent>, Vec<GuideEvent>) = (Vec::new(), Vec::new());
+    let mut far_read: Option<std::time::Instant> = None;
+    let mut sent: Option<Vec<GuideEvent>> = None;
+    let mut send = |far: &[GuideEvent], near: &[GuideEvent], now: chrono::DateTime<Utc>| {
+        let (from, until) = (now - GUIDE_NEAR, now + GUIDE_NEAR);
+        let mut guide: Vec<GuideEvent> =
+            far.iter().filter(|e| e.end <= from || e.start >= until).chain(near).cloned().collect();
+        guide.sort_by_key(|e| e.start);
+        if sent.as_ref() != Some(&guide) {
+            si.set_guide(guide.clone());
+            sent = Some(guide);
+        }
+    };
+    while !shared.stopping.load(Ordering::SeqCst) {
+        // Around now first (present/following), then the week when due: reading a week of a
+        // channel of short items takes a while, and must not hold the present back.
+        let now = Utc::now();
+        match shared.source.guide(&shared.channel, now - GUIDE_NEAR, now + GUIDE_NEAR) {
+            Ok(g) => {
+                near = g;
+                send(&far, &near, now);
+            }
+            Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT present/following) not read"),
+        }
+        if far_read.is_none_or(|t| t.elapsed() >= GUIDE_FAR_EVERY) {
+            let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+            match shared.source.guide(&shared.channel, midnight, midnight + chrono::Duration::days(8)) {
+                Ok(g) => {
+                    far = g;
+                    far_read = Some(std::time::Instant::now());
+                    send(&far, &near, now);
+                }
+                Err(e) => tracing::warn!(channel = %shared.channel, error = %e, "guide (EIT schedule) not read"),
+            }
+        }
+        si.refresh_schedule();
+        let guard = lock(&shared.wake.0);
+        let _ = shared.wake.1.wait_timeout_while(guard, GUIDE_NEAR_EVERY, |()| !shared.stopping.load(Ordering::SeqCst));
+    }
+}
 
 /// The watcher thread: poll, compare what lies ahead, replan on change, feed the prefetcher.
 /// Also raises the off-air alarm: an error line at once and every minute while every output

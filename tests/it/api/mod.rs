@@ -11,6 +11,7 @@ mod alert_store;
 mod auth;
 mod bad_input;
 mod channel_extras_api;
+mod channel_service_api;
 mod live_relays;
 mod matrix;
 mod metrics;

@@ -143,3 +143,25 @@ pub fn wait_for_demo_channels(base: &str, limit: Duration) {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// Imports `csv` (a broadcast day, `start,programme,duration`) as the day `date` of channel
+/// `id` and publishes it, as an admin holding `token`; asserts both succeed.
+pub fn import_and_publish(base: &str, token: &str, id: &str, date: &str, csv: &str) {
+    let http = reqwest::blocking::Client::new();
+    let r = http
+        .post(format!("{base}/api/channels/{id}/days/{date}/import"))
+        .bearer_auth(token)
+        .body(csv.to_owned())
+        .send()
+        .unwrap();
+    let (s, imported) = (r.status().as_u16(), r.json::<serde_json::Value>().unwrap());
+    assert_eq!(s, 201, "{imported}\n{csv}");
+    let r = http
+        .post(format!("{base}/api/channels/{id}/days/{date}/publish"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "version": imported["version"] }))
+        .send()
+        .unwrap();
+    let (s, published) = (r.status().as_u16(), r.json::<serde_json::Value>().unwrap_or_default());
+    assert_eq!(s, 201, "{published}");
+}

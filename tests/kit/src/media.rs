@@ -31,6 +31,20 @@ pub fn ffprobe(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("ffprobe prints JSON")
 }
 
+/// ffprobe's programmes (`-show_programs`) of an MPEG-TS file: programme number, PMT PID, the
+/// SDT's `service_name` and `service_provider` tags, the streams with their PIDs.
+///
+/// # Panics
+/// When ffprobe is missing or prints no JSON.
+pub fn ffprobe_programs(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-show_programs"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs (scripts/setup-debian.sh installs it)");
+    serde_json::from_slice(&out.stdout).expect("ffprobe prints JSON")
+}
+
 /// The audio of MPEG-TS bytes (e.g. datagrams of a UDP output, joined) decoded by ffmpeg to
 /// mono 32-bit float samples at `rate` Hz; empty when nothing decodes.
 ///

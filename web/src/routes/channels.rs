@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use catalog::channel::{Channel, ChannelFormat, ChannelKind, ChannelLogo, NewChannel};
+use catalog::channel::{Channel, ChannelFormat, ChannelKind, ChannelLogo, NewChannel, ServiceIds};
 use catalog::ids::{CentreCode, ChannelId, ProgrammeId};
 use catalog::store::ChannelEdit;
 use serde::Deserialize;
@@ -67,6 +67,12 @@ pub struct ChannelPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
     pub logo: Option<Option<ChannelLogo>>,
+    /// How the channel's service is numbered in its MPEG-TS (docs/service-information.md):
+    /// `{ "service_id": 1, "transport_stream_id": 1, "original_network_id": 65281,
+    /// "pmt_pid": 4096, "video_pid": 256, "audio_pid": 257 }`; replaces the stored ids, fields
+    /// left out take these defaults. Applied when the channel's output is next built.
+    #[schema(value_type = Option<Object>)]
+    pub service: Option<ServiceIds>,
 }
 
 /// A field that is present (`null` included): `Some(value)`; absent fields stay `None`.
@@ -146,7 +152,14 @@ pub async fn update_channel(
         ),
         None => None,
     };
-    let edit =
-        ChannelEdit { name: b.name, day_start: b.day_start, retired: b.retired, fillers, crawl: b.crawl, logo: b.logo };
+    let edit = ChannelEdit {
+        name: b.name,
+        day_start: b.day_start,
+        retired: b.retired,
+        fillers,
+        crawl: b.crawl,
+        logo: b.logo,
+        service: b.service,
+    };
     Ok(Json(state.store.update_channel(&actor(&p), cid, &edit).await?))
 }
