@@ -159,3 +159,22 @@ export interface Tracked {
   state: string;
   history: Array<{ at: string; to: string }>;
 }
+
+/** Queues a failed programme's ingest again (its uploaded source is kept). */
+export const retryProgramme = (id: string): Promise<Programme> =>
+  request("POST", `/api/programmes/${encodeURIComponent(id)}/retry`);
+
+/** Deletes a programme that never became ready (failed or abandoned), with its files. */
+export const deleteProgramme = (id: string): Promise<void> =>
+  request("DELETE", `/api/programmes/${encodeURIComponent(id)}`);
+
+/** The failure reason of a programme in words (the server's text stays a detail). */
+export function reasonKey(reason: string | null): "why_not_media" | "why_no_streams" | "why_decode" | "why_too_long" | "why_upload" | "why_other" {
+  const r = (reason ?? "").toLowerCase();
+  if (/not a media file|invalid data found|unknown format|no known media/.test(r)) return "why_not_media";
+  if (/no (audio or video|video or audio|streams?)|has no audio/.test(r)) return "why_no_streams";
+  if (/decod|corrupt|truncat/.test(r)) return "why_decode";
+  if (/too long|longer than/.test(r)) return "why_too_long";
+  if (/upload failed/.test(r)) return "why_upload";
+  return "why_other";
+}

@@ -27,7 +27,7 @@ export async function editProgramme(page, shot) {
   await page.locator("#ed-description").fill("浏览器测试修改的简介");
   await page.locator("#ed-save").click();
   await page.locator("#ed-status", { hasText: "已保存" }).waitFor();
-  await page.locator("#audit tbody tr", { hasText: "programme.update" }).first().waitFor();
+  await page.locator("#audit tbody tr", { hasText: "修改节目信息" }).first().waitFor();
   await shot("programme-edited");
 }
 
