@@ -1,10 +1,10 @@
 // The as-run table shared by the monitor and the reports: what aired, when, and the
 // fallback alarms (outcome `fallback`: the engine filled) highlighted.
 
-import { duration, h } from "../dom";
+import { h } from "../dom";
 import { lang, t } from "../i18n";
 import type { AsRun } from "../schedule";
-import { outcomeText } from "../words";
+import { hms, outcomeText } from "../words";
 
 const time = (s: string | null | undefined) =>
   s ? new Date(s).toLocaleString(lang(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : "—";
@@ -44,7 +44,7 @@ export function asRunTable(entries: AsRun[], fallbacks: number, limit = 500): HT
             h("td", {}, time(e.actual_start)),
             h("td", { class: "planned" }, plannedCell(e)),
             h("td", {}, e.title ?? e.source ?? "—"),
-            h("td", {}, duration(e.duration_ms)),
+            h("td", {}, hms(e.duration_ms)),
             h("td", { "data-outcome": e.outcome }, outcomeText(e.outcome, e.reason)),
           ),
         ),

@@ -98,7 +98,7 @@ export function reportsPage(): Page {
           ? h(
               "table",
               { class: "airtime producers" },
-              h("caption", {}, t("byProducer")),
+              h("caption", { class: "visually-hidden" }, t("byProducer")),
               h("thead", {}, h("tr", {}, [t("producer"), t("title"), t("airedOn"), t("category"), t("duration")].map((x) => h("th", { scope: "col" }, x)))),
               h(
                 "tbody",
