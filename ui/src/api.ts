@@ -109,11 +109,26 @@ export async function me(): Promise<Principal | null> {
 
 export const channels = (): Promise<Channel[]> => request("GET", "/api/channels");
 
-/** Programme search: free text (Chinese), category. */
-export function programmes(q: string, category: string): Promise<{ items: Programme[]; next: string | null }> {
-  const p = new URLSearchParams({ limit: "50" });
+/** Narrowing and paging of the programme list (`/api/programmes`). */
+export interface ListOptions {
+  centre?: string;
+  status?: string;
+  /** Created on or after this instant (RFC 3339). */
+  from?: string;
+  sort?: "oldest" | "newest";
+  after?: string | null;
+  limit?: number;
+}
+
+/** Programme search: free text (Chinese), category, and the list's filters and cursor. */
+export function programmes(q: string, category: string, o: ListOptions = {}): Promise<{ items: Programme[]; next: string | null }> {
+  const p = new URLSearchParams({ limit: String(o.limit ?? 50) });
   if (q.trim()) p.set("q", q.trim());
   if (category) p.set("category", category);
+  for (const k of ["centre", "status", "from", "sort", "after"] as const) {
+    const v = o[k];
+    if (v) p.set(k, v);
+  }
   return request("GET", `/api/programmes?${p}`);
 }
 

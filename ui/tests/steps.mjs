@@ -177,8 +177,16 @@ export async function alertOnMonitor(page, shot) {
 /** Reports: the airtime chart and table with the clip's 涉农 seconds for the network centre. */
 export async function reports(page, shot) {
   await page.getByRole("link", { name: "报表" }).click();
+  // Only what aired counts: the clip (inserted two minutes ahead) once it has aired.
+  const agriCell = page.locator('#rp-airtime tr[data-centre="510400"] td.agri');
+  let agri = null;
+  for (let i = 0; i < 40; i++) {
+    agri = (await agriCell.count()) ? await agriCell.getAttribute("data-hours") : null;
+    if (Number(agri) > 0) break;
+    await page.waitForTimeout(5000);
+    await page.locator("form.search button[type=submit]").click();
+  }
   await page.locator("#rp-airtime svg.chart").waitFor();
-  const agri = await page.locator('#rp-airtime tr[data-centre="510400"] td.agri').getAttribute("data-hours");
   if (!(Number(agri) > 0)) fail(`no agricultural airtime reported: ${agri}`);
   await shot("reports");
 }

@@ -58,7 +58,10 @@ export function jobsPage(): Page {
           titles.set(pid, p.title);
           render();
         })
-        .catch(() => undefined);
+        .catch(() => {
+          titles.set(pid, t("deletedProgramme"));
+          render();
+        });
     }
     return h("a", { href: `#/programme/${encodeURIComponent(pid)}`, class: "job-title" }, titles.get(pid) ?? "…");
   };
@@ -109,6 +112,15 @@ export function jobsPage(): Page {
       mount(status, errorBox(e));
     }
   };
+  // Events come in bursts (a progress step per stage): one reload a second at most.
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const reload = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      void load();
+    }, 1000);
+  };
   const es = new EventSource("/api/events");
   // Progress events name the programme, not the job: they update the programme's running job.
   // A finished or failed programme reloads the list (its job's final state and time).
@@ -118,7 +130,7 @@ export function jobsPage(): Page {
       const job =
         (p.id ? jobs.get(p.id) : undefined) ??
         [...jobs.values()].find((j) => j.payload?.programme_id === p.programme_id && j.status !== "done" && j.status !== "dead");
-      if (!job) return void load();
+      if (!job) return void reload();
       if (p.stage !== undefined) job.progress = { stage: p.stage, percent: p.percent };
       else Object.assign(job, p);
       render();
@@ -127,7 +139,9 @@ export function jobsPage(): Page {
     }
   };
   for (const k of ["job.queued", "job.progress", "job.done", "job.dead"]) es.addEventListener(k, onJob);
-  for (const k of ["programme.ready", "programme.failed", "programme.created"]) es.addEventListener(k, () => void load());
+  for (const k of ["programme.ready", "programme.failed", "programme.created", "programme.updated"]) {
+    es.addEventListener(k, () => void reload());
+  }
   es.onopen = () => {
     live.className = "state on";
   };
@@ -152,6 +166,7 @@ export function jobsPage(): Page {
     dispose: () => {
       es.close();
       clearInterval(timer);
+      clearTimeout(pending);
     },
   };
 }

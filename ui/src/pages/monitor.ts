@@ -50,7 +50,7 @@ function attach(video: HTMLVideoElement, slug: string): () => void {
  */
 function radioPanel(video: HTMLVideoElement, cleanups: Array<() => void>): HTMLElement {
   const level = h("meter", { class: "audio-meter", min: 0, max: 1, low: 0.6, high: 0.85, optimum: 0.3, value: 0, "aria-label": t("audioLevel") });
-  const panel = h("div", { class: "radio-panel", role: "group", "aria-label": t("radioPanel") }, h("p", {}, `📻 ${t("radioPanel")}`), h("label", {}, t("audioLevel"), " ", level));
+  const panel = h("div", { class: "radio-panel", role: "group", "aria-label": t("radioPanel") }, h("p", {}, t("radioPanel")), h("label", {}, t("audioLevel"), " ", level));
   let ctx: AudioContext | null = null;
   let raf = 0;
   const start = () => {
