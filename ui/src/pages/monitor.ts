@@ -122,14 +122,16 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   // Fallbacks (slate, a missing file, a dead relay) of the last two hours, outside the folded as-run.
   const fallback = h("p", { class: "alarm fallback-alarm", role: "status", hidden: true });
   const poll = async () => {
-    const nn = await sch.nowNext(c.id).catch(() => null);
+    const nn = (await sch.nowNext(c.id).catch(() => null)) as { now: sch.GuideEntry | null; next: sch.GuideEntry | null; on_air?: sch.GuideEntry | null } | null;
     const entry = (e: sch.GuideEntry | null | undefined) =>
       e ? `${hhmm(e.start)}–${hhmm(e.stop)} ${e.kind && e.kind !== "programme" ? `【${word("kind_", e.kind)}】` : ""}${e.title}` : t("nothing");
     // The guide names programmes and live relays only: between them (fillers, slate, a
     // channel's first-run cycle) the last item the engine aired says what is on.
     const now = nn?.now
       ? entry(nn.now)
-      : lastAired
+      : nn?.on_air
+        ? entry(nn.on_air)
+        : lastAired
         ? `${t("justAired")}：${lastAired.title ?? lastAired.source ?? "—"}（${hhmm(lastAired.actual_start)}，${word("out_", lastAired.outcome)}）`
         : t("onAirFiller");
     mount(nowNext, h("dt", {}, t("now")), h("dd", { class: "now" }, now), h("dt", {}, t("next")), h("dd", { class: "next" }, entry(nn?.next)));
