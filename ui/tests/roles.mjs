@@ -273,6 +273,22 @@ export async function rolesWalk(opts) {
     await page.locator("#pg-failed button.delete").click();
     await page.locator("#catalog-title").waitFor();
 
+    // 6b. The catalog filtered to 米易's ready programmes, newest first; its programme page.
+    await nav("节目库");
+    await page.locator("#search-centre").selectOption("510421");
+    await page.locator("#search-status").selectOption("ready");
+    const hit = page.locator("ul.results a.title", { hasText: "米易县新闻（演示）" });
+    await hit.waitFor();
+    const titles = await page.locator("ul.results a.title").allTextContents();
+    if (titles.some((x) => !x.includes("米易"))) fail(`the 米易 filter shows others' programmes: ${titles.join(", ")}`);
+    await page.locator("#page-no", { hasText: "第 1 页" }).waitFor();
+    await chinese("the catalog filtered by centre and status");
+    await shot("catalog-filtered");
+    await hit.click();
+    await page.getByRole("heading", { name: "米易县新闻（演示）" }).waitFor();
+    await page.locator("#ed-save").waitFor(); // its own centre's editor may edit it
+    await chinese("a programme page");
+
     // 7. Reports: 米易's programme aired on the city TV channel (the first-run cycle airs
     // 米易县新闻（演示）), by producing centre; and the CSV.
     await nav("报表");
