@@ -45,6 +45,9 @@ const CLIP_SECONDS: u32 = 30;
 
 struct Spec {
     title: &'static str,
+    /// The producing centre, when not the city's: the county programmes the city channel
+    /// airs count for their county in the reports (the 1+5 question).
+    centre: Option<&'static str>,
     category: Category,
     pattern: &'static str,
     tone_hz: u32,
@@ -52,22 +55,43 @@ struct Spec {
 
 const TV: &[Spec] = &[
     Spec {
-        title: "攀枝花芒果种植技术（演示）", category: Category::Agriculture, pattern: "testsrc2", tone_hz: 440
+        title: "攀枝花芒果种植技术（演示）",
+        centre: None,
+        category: Category::Agriculture,
+        pattern: "testsrc2",
+        tone_hz: 440,
     },
-    Spec { title: "米易县新闻（演示）", category: Category::News, pattern: "smptehdbars", tone_hz: 1000 },
+    Spec {
+        title: "米易县新闻（演示）",
+        centre: Some("510421"),
+        category: Category::News,
+        pattern: "smptehdbars",
+        tone_hz: 1000,
+    },
     Spec {
         title: "盐边县防汛应急科普（演示）",
+        centre: Some("510422"),
         category: Category::EmergencyScience,
         pattern: "rgbtestsrc",
         tone_hz: 660,
     },
-    Spec { title: "仁和区文化之旅（演示）", category: Category::Culture, pattern: "testsrc", tone_hz: 523 },
+    Spec {
+        title: "仁和区文化之旅（演示）",
+        centre: Some("510411"),
+        category: Category::Culture,
+        pattern: "testsrc",
+        tone_hz: 523,
+    },
 ];
 
 const RADIO: &[Spec] = &[
-    Spec { title: "农业科技广播（演示）", category: Category::Agriculture, pattern: "", tone_hz: 392 },
-    Spec { title: "攀枝花新闻联播（演示）", category: Category::News, pattern: "", tone_hz: 587 },
-    Spec { title: "音乐时间（演示）", category: Category::Music, pattern: "", tone_hz: 784 },
+    Spec {
+        title: "农业科技广播（演示）", centre: None, category: Category::Agriculture, pattern: "", tone_hz: 392
+    },
+    Spec {
+        title: "攀枝花新闻联播（演示）", centre: None, category: Category::News, pattern: "", tone_hz: 587
+    },
+    Spec { title: "音乐时间（演示）", centre: None, category: Category::Music, pattern: "", tone_hz: 784 },
 ];
 
 /// Creates the demo channels and programmes when the catalog has no channels yet; returns
@@ -99,7 +123,11 @@ pub async fn seed_if_empty(
         for (i, spec) in specs.iter().enumerate() {
             let file = work.join(format!("{slug}-{i}.{}", if kind == ChannelKind::Tv { "mp4" } else { "m4a" }));
             generate(&file, kind, spec).await?;
-            let mut new = NewProgramme::new(city.clone(), spec.title, spec.category);
+            let producer = match spec.centre {
+                Some(c) => CentreCode::parse(c)?,
+                None => city.clone(),
+            };
+            let mut new = NewProgramme::new(producer, spec.title, spec.category);
             new.sharing = Sharing::Network;
             new.tags = vec!["演示".into(), slug.to_string()];
             new.description = "木棉首次运行时在本机生成的演示节目".into();
@@ -148,12 +176,8 @@ pub async fn seed_if_empty(
 pub async fn load(store: &Store) -> Result<Vec<DemoChannel>, DemoError> {
     let mut out = Vec::new();
     for channel in store.list_channels(false).await?.into_iter().filter(|c| c.slug.starts_with("pzh-demo-")) {
-        let filter = catalog::store::ProgrammeFilter {
-            centre: Some(channel.centre.clone()),
-            status: Some(ProgrammeStatus::Ready),
-            limit: 200,
-            ..Default::default()
-        };
+        let filter =
+            catalog::store::ProgrammeFilter { status: Some(ProgrammeStatus::Ready), limit: 500, ..Default::default() };
         let mut programmes = Vec::new();
         for p in store.list_programmes(&filter).await?.into_iter().filter(|p| p.tags.contains(&channel.slug)) {
             let house = store.list_assets(p.id).await?.into_iter().find(|a| a.kind == AssetKind::House);

@@ -112,9 +112,42 @@ impl IngestError {
     }
 }
 
+/// `text` with every absolute path cut to its last part (`/srv/kapok/work/job-1/source` →
+/// `source`): a failure reason is stored and shown to the uploader, who must not learn the
+/// server's directory layout.
+pub fn without_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('/') {
+        let (before, from) = rest.split_at(i);
+        out.push_str(before);
+        // A path starts at a `/` that begins a word: not inside `a/b` or a URL's `//`.
+        let starts_word = out.chars().last().is_none_or(|c| c.is_whitespace() || "([{'\"=:".contains(c));
+        let end = from.find(|c: char| c.is_whitespace() || ":)]}'\",;".contains(c)).unwrap_or(from.len());
+        let path = &from[..end];
+        if starts_word && path.len() > 1 && !path.starts_with("//") {
+            out.push_str(path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(""));
+        } else {
+            out.push_str(path);
+        }
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_lose_server_paths_but_keep_their_words() {
+        let r = "bad media: not a media file FFmpeg can read (/tmp/d/work/job-01a2-1/source: Invalid data found)";
+        assert_eq!(without_paths(r), "bad media: not a media file FFmpeg can read (source: Invalid data found)");
+        assert_eq!(without_paths("open /srv/kapok/x.mp4 failed"), "open x.mp4 failed");
+        assert_eq!(without_paths("audio/video 1/2 at s3://bucket/key"), "audio/video 1/2 at s3://bucket/key");
+        assert_eq!(without_paths("no path here"), "no path here");
+    }
 
     #[test]
     fn media_faults_are_not_retryable_but_io_faults_are() {

@@ -31,7 +31,10 @@ pub async fn submit_file(
     match store_source(store, media, &programme, reader, None).await {
         Ok(()) => {}
         Err(e) => {
-            let reason = ProgrammeProgress { reason: Some(format!("upload failed: {e}")), ..Default::default() };
+            let reason = ProgrammeProgress {
+                reason: Some(crate::error::without_paths(&format!("upload failed: {e}"))),
+                ..Default::default()
+            };
             store.set_programme_status(actor, programme.id, ProgrammeStatus::Failed, &reason).await?;
             return Err(e);
         }

@@ -225,6 +225,7 @@ impl Worker {
             }
             Err((reason, failure)) => {
                 tracing::warn!(programme = %id, %reason, "ingest failed");
+                let reason = crate::error::without_paths(&reason);
                 let job_after = self.store.fail(&lease, &reason, failure).await;
                 if let Err(CatalogError::Conflict(why)) = &job_after {
                     return self.superseded(id, why).await;

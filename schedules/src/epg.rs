@@ -44,11 +44,15 @@ fn listed(it: &PlaylistItem) -> bool {
 }
 
 fn entries(playlists: &[Playlist]) -> Vec<GuideEntry> {
+    entries_where(playlists, listed)
+}
+
+fn entries_where(playlists: &[Playlist], keep: fn(&PlaylistItem) -> bool) -> Vec<GuideEntry> {
     let mut out: Vec<GuideEntry> = playlists
         .iter()
         .flat_map(|p| {
             let clock = p.clock();
-            p.items.iter().filter(|i| listed(i)).map(move |i| GuideEntry {
+            p.items.iter().filter(move |i| keep(i)).map(move |i| GuideEntry {
                 title: i.title.clone(),
                 category: i.category.clone(),
                 kind: i.kind,
@@ -128,6 +132,10 @@ pub struct NowNext {
     pub now: Option<GuideEntry>,
     /// The next programme or live relay.
     pub next: Option<GuideEntry>,
+    /// Whatever item is on air, fillers and slate included (a monitor names the filler
+    /// between programmes where `now` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_air: Option<GuideEntry>,
 }
 
 /// Now/next of `channel` at `at` from its playlists (pass today's and tomorrow's so that
@@ -136,7 +144,8 @@ pub fn now_next(channel: &Channel, playlists: &[Playlist], at: DateTime<Utc>) ->
     let all = entries(playlists);
     let now = all.iter().find(|e| e.start <= at && at < e.stop).cloned();
     let next = all.into_iter().find(|e| e.start > at);
-    NowNext { channel: channel.id.clone(), now, next }
+    let on_air = entries_where(playlists, |_| true).into_iter().find(|e| e.start <= at && at < e.stop);
+    NowNext { channel: channel.id.clone(), now, next, on_air }
 }
 
 #[cfg(test)]
@@ -187,5 +196,23 @@ mod tests {
         assert!(x.contains("start=\"20261126060000 +0800\" stop=\"20261126060100 +0800\""));
         assert!(!x.contains(">ident<"));
         assert_eq!(xmltv_id(&ch), "pzh-tv1.510400.kapok");
+    }
+
+    #[test]
+    fn on_air_names_the_filler_between_programmes() {
+        let ch = channel();
+        let mut p = Playlist::empty(&ch, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        p.items = vec![
+            it("早间新闻", ItemKind::Programme, 25 * 60),
+            it("台标宣传", ItemKind::Filler, 25 * 10),
+            it("农业", ItemKind::Programme, 25 * 3600 * 24 - 25 * 70),
+        ];
+        ripple(&mut p.items);
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 22, 1, 5).unwrap(); // 06:01:05 +08:00, in the filler
+        let nn = now_next(&ch, std::slice::from_ref(&p), at);
+        assert!(nn.now.is_none(), "the guide lists programmes only");
+        let on = nn.on_air.unwrap();
+        assert_eq!((on.title.as_str(), on.kind), ("台标宣传", ItemKind::Filler));
+        assert_eq!(nn.next.unwrap().title, "农业");
     }
 }

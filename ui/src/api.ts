@@ -109,11 +109,26 @@ export async function me(): Promise<Principal | null> {
 
 export const channels = (): Promise<Channel[]> => request("GET", "/api/channels");
 
-/** Programme search: free text (Chinese), category. */
-export function programmes(q: string, category: string): Promise<{ items: Programme[]; next: string | null }> {
-  const p = new URLSearchParams({ limit: "50" });
+/** Narrowing and paging of the programme list (`/api/programmes`). */
+export interface ListOptions {
+  centre?: string;
+  status?: string;
+  /** Created on or after this instant (RFC 3339). */
+  from?: string;
+  sort?: "oldest" | "newest";
+  after?: string | null;
+  limit?: number;
+}
+
+/** Programme search: free text (Chinese), category, and the list's filters and cursor. */
+export function programmes(q: string, category: string, o: ListOptions = {}): Promise<{ items: Programme[]; next: string | null }> {
+  const p = new URLSearchParams({ limit: String(o.limit ?? 50) });
   if (q.trim()) p.set("q", q.trim());
   if (category) p.set("category", category);
+  for (const k of ["centre", "status", "from", "sort", "after"] as const) {
+    const v = o[k];
+    if (v) p.set(k, v);
+  }
   return request("GET", `/api/programmes?${p}`);
 }
 
@@ -158,4 +173,23 @@ export interface Tracked {
   };
   state: string;
   history: Array<{ at: string; to: string }>;
+}
+
+/** Queues a failed programme's ingest again (its uploaded source is kept). */
+export const retryProgramme = (id: string): Promise<Programme> =>
+  request("POST", `/api/programmes/${encodeURIComponent(id)}/retry`);
+
+/** Deletes a programme that never became ready (failed or abandoned), with its files. */
+export const deleteProgramme = (id: string): Promise<void> =>
+  request("DELETE", `/api/programmes/${encodeURIComponent(id)}`);
+
+/** The failure reason of a programme in words (the server's text stays a detail). */
+export function reasonKey(reason: string | null): "why_not_media" | "why_no_streams" | "why_decode" | "why_too_long" | "why_upload" | "why_other" {
+  const r = (reason ?? "").toLowerCase();
+  if (/not a media file|invalid data found|unknown format|no known media/.test(r)) return "why_not_media";
+  if (/no (audio or video|video or audio|streams?)|has no audio/.test(r)) return "why_no_streams";
+  if (/decod|corrupt|truncat/.test(r)) return "why_decode";
+  if (/too long|longer than/.test(r)) return "why_too_long";
+  if (/upload failed/.test(r)) return "why_upload";
+  return "why_other";
 }

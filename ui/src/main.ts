@@ -4,7 +4,7 @@
 import "./style.css";
 import * as api from "./api";
 import { h, mount } from "./dom";
-import { lang, setLang, t } from "./i18n";
+import { centreName, lang, setLang, t } from "./i18n";
 import { loginPage } from "./pages/login";
 import { monitorPage } from "./pages/monitor";
 import { catalogPage } from "./pages/catalog";
@@ -15,6 +15,9 @@ import { uploadPage } from "./pages/upload";
 import { jobsPage } from "./pages/jobs";
 import { channelsPage } from "./pages/channels";
 import { reportsPage } from "./pages/reports";
+import { usersPage } from "./pages/users";
+import { auditPage } from "./pages/audit";
+import { may, roleWord, setCurrentUser } from "./words";
 import type { Page } from "./page";
 
 let user: api.Principal | null = null;
@@ -41,17 +44,19 @@ function header(): HTMLElement {
           { "aria-label": t("nav") },
           link("#/monitor", t("monitor")),
           link("#/catalog", t("catalog")),
-          link("#/upload", t("uploadNav")),
-          link("#/jobs", t("jobsNav")),
+          may(user, "writeProgramme") ? link("#/upload", t("uploadNav")) : null,
+          may(user, "readJobs") ? link("#/jobs", t("jobsNav")) : null,
           link("#/channels", t("channelsNav")),
           link("#/reports", t("reportsNav")),
           link("#/emergency", t("emergency")),
+          may(user, "admin") ? link("#/users", t("usersNav")) : null,
+          may(user, "admin") ? link("#/audit", t("auditNav")) : null,
         )
       : null,
     h(
       "div",
       { class: "tools" },
-      user ? h("span", { class: "who" }, `${user.username} · ${user.centre}`) : null,
+      user ? h("span", { class: "who" }, `${user.username} · ${roleWord(user.role)} · ${centreName(user.centre)}`) : null,
       h(
         "button",
         {
@@ -74,6 +79,7 @@ function header(): HTMLElement {
               onclick: async () => {
                 await api.logout().catch(() => undefined);
                 user = null;
+                setCurrentUser(null);
                 go("#/login");
               },
             },
@@ -92,6 +98,7 @@ async function render(): Promise<void> {
   const skip = document.querySelector("a.skip");
   if (skip) skip.textContent = t("skip");
   if (!user) user = await api.me().catch(() => null);
+  setCurrentUser(user);
   let route = location.hash || "#/monitor";
   if (!user && route !== "#/login") route = "#/login";
   if (user && route === "#/login") route = "#/monitor";
@@ -100,6 +107,7 @@ async function render(): Promise<void> {
   if (route === "#/login") {
     current = loginPage((u) => {
       user = u;
+      setCurrentUser(u);
       go("#/monitor");
     });
   } else if (route.startsWith("#/catalog")) {
@@ -117,6 +125,10 @@ async function render(): Promise<void> {
     current = jobsPage();
   } else if (route.startsWith("#/reports")) {
     current = reportsPage();
+  } else if (route.startsWith("#/users")) {
+    current = usersPage(user);
+  } else if (route.startsWith("#/audit")) {
+    current = auditPage(user);
   } else if (route.startsWith("#/emergency")) {
     current = emergencyPage(user);
   } else {

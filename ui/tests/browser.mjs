@@ -20,6 +20,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import * as steps from "./steps.mjs";
+import { rolesWalk } from "./roles.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const uiDir = path.resolve(here, "..");
@@ -348,6 +349,8 @@ async function main() {
   await shot("county-cancelled-own");
 
   if (problems.length) fail(`browser reported problems:\n${problems.join("\n")}`);
+  // Every role but the scheduler on a fresh first run (issue 18): ./roles.mjs.
+  await rolesWalk({ bin, dist, artifacts, browserPath });
   console.log("ui browser test passed");
 }
 

@@ -27,7 +27,7 @@ export async function editProgramme(page, shot) {
   await page.locator("#ed-description").fill("浏览器测试修改的简介");
   await page.locator("#ed-save").click();
   await page.locator("#ed-status", { hasText: "已保存" }).waitFor();
-  await page.locator("#audit tbody tr", { hasText: "programme.update" }).first().waitFor();
+  await page.locator("#audit tbody tr", { hasText: "修改节目信息" }).first().waitFor();
   await shot("programme-edited");
 }
 
@@ -177,8 +177,16 @@ export async function alertOnMonitor(page, shot) {
 /** Reports: the airtime chart and table with the clip's 涉农 seconds for the network centre. */
 export async function reports(page, shot) {
   await page.getByRole("link", { name: "报表" }).click();
+  // Only what aired counts: the clip (inserted two minutes ahead) once it has aired.
+  const agriCell = page.locator('#rp-airtime tr[data-centre="510400"] td.agri');
+  let agri = null;
+  for (let i = 0; i < 40; i++) {
+    agri = (await agriCell.count()) ? await agriCell.getAttribute("data-hours") : null;
+    if (Number(agri) > 0) break;
+    await page.waitForTimeout(5000);
+    await page.locator("form.search button[type=submit]").click();
+  }
   await page.locator("#rp-airtime svg.chart").waitFor();
-  const agri = await page.locator('#rp-airtime tr[data-centre="510400"] td.agri').getAttribute("data-hours");
   if (!(Number(agri) > 0)) fail(`no agricultural airtime reported: ${agri}`);
   await shot("reports");
 }

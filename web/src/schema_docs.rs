@@ -53,6 +53,9 @@ pub struct NowNextDoc {
     /// None during fillers or outside the published days.
     pub now: Option<GuideEntryDoc>,
     pub next: Option<GuideEntryDoc>,
+    /// The item on air whatever its kind (fillers and slate included); absent outside the
+    /// published days.
+    pub on_air: Option<GuideEntryDoc>,
 }
 
 /// `schedules::emergency::lifecycle::AlertState`.

@@ -167,6 +167,50 @@ impl Store {
         self.get_programme(id).await
     }
 
+    /// Deletes a programme that never became ready (`failed`, or an `uploading` one left
+    /// behind) with its asset and upload rows and its search entry, recording
+    /// `programme.delete`. Returns the media keys no other programme's asset shares, for the
+    /// caller to remove from the media store.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict` when the programme is queued, processing or ready (a ready one
+    /// may be scheduled; one in work is the worker's).
+    pub async fn delete_programme(&self, actor: &Actor, id: ProgrammeId) -> Result<Vec<String>> {
+        let before = self.get_programme(id).await?;
+        let deletable = |s: ProgrammeStatus| matches!(s, ProgrammeStatus::Failed | ProgrammeStatus::Uploading);
+        let refuse = |s: ProgrammeStatus| {
+            CatalogError::Conflict(format!("programme {id} is {}: only a failed programme can be deleted", s.as_str()))
+        };
+        if !deletable(before.status) {
+            return Err(refuse(before.status));
+        }
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let keys_sql = "SELECT key FROM assets WHERE programme_id = $1 \
+                        AND key NOT IN (SELECT key FROM assets WHERE programme_id <> $1)";
+        let keys: Vec<(String,)> = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let keys: Vec<(String,)> = sqlx::query_as(keys_sql).bind(id.to_string()).fetch_all(&mut *tx).await?;
+            if sqlite {
+                sqlx::query("DELETE FROM programme_search WHERE programme_id = $1")
+                    .bind(id.to_string()).execute(&mut *tx).await?;
+            }
+            let done = sqlx::query("DELETE FROM programmes WHERE id = $1 AND status = $2")
+                .bind(id.to_string()).bind(before.status.as_str())
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                // Its status changed since it was read (a retry began).
+                return Err(refuse(self.get_programme(id).await?.status));
+            }
+            let b = serde_json::json!({ "title": before.title, "status": before.status, "reason": before.reason });
+            record_audit!(&mut *tx, actor, "programme.delete", "programme", id.to_string(), Some(b),
+                None::<serde_json::Value>)?;
+            tx.commit().await?;
+            keys
+        });
+        self.changes.bump();
+        Ok(keys.into_iter().map(|k| k.0).collect())
+    }
+
     /// Records a stored object of a programme. Recording the same (kind, key) twice is a
     /// `Conflict`, which makes a re-run of a job detectable.
     ///

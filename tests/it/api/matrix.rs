@@ -132,6 +132,10 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         ("PATCH", "/api/programmes/{id}") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 200),
         // The fixture programme has not failed QC: those allowed get 409.
         ("POST", "/api/programmes/{id}/qc-override") => scoped(matches!(role, R::CentreAdmin | R::Editor), true, 409),
+        // Only a failed programme is retried or deleted; the fixture's is ready: 409.
+        ("POST", "/api/programmes/{id}/retry") | ("DELETE", "/api/programmes/{id}") => {
+            scoped(matches!(role, R::CentreAdmin | R::Editor), true, 409)
+        }
         ("POST", "/api/channels") => {
             if na || (own && admin) {
                 201
@@ -196,7 +200,7 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
                 404
             }
         }
-        ("GET", "/api/reports/airtime") => 200,
+        ("GET", "/api/reports/airtime") | ("GET", "/api/reports/producers") => 200,
         ("GET", "/api/channels/{id}/epg.xml") | ("GET", "/api/channels/{id}/now-next") => {
             if own || role != R::PlayoutNode {
                 200

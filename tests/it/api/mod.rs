@@ -19,6 +19,7 @@ mod openapi_schemas;
 mod parsers_prop;
 mod playout_node_off_air;
 mod playout_routes;
+mod programme_retry_delete;
 mod qc_override;
 mod reports_api;
 mod schedules_api;

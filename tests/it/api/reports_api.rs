@@ -154,3 +154,66 @@ both!(as_run_lists_what_aired_with_the_fallback_count, |app| {
     let (s, _) = call(&app, Role::Viewer, Method::GET, "/api/channels/not-an-id/as-run", None).await;
     assert_eq!(s, 404);
 });
+
+/// A city channel (510400) that aired `played` stretches of the given programmes, at the
+/// given minutes before now, with the given outcome.
+async fn city_tv_aired(app: &App, aired: &[(&catalog::programme::Programme, i64, i64, &str)]) -> Channel {
+    let ch = common::tv_channel(app, "510400", "city-tv", "攀枝花电视台").await;
+    let now = Utc::now();
+    for (p, ago_min, secs, outcome) in aired {
+        let e = AsRunEntry {
+            id: 0,
+            channel: ch.slug.clone(),
+            item_id: Some(p.id.to_string()),
+            title: Some(p.title.clone()),
+            source: Some("media://x".into()),
+            scheduled_start: Some(now - Duration::minutes(*ago_min)),
+            actual_start: now - Duration::minutes(*ago_min),
+            duration_ms: secs * 1000,
+            outcome: (*outcome).into(),
+            reason: None,
+            detail: json!({}),
+        };
+        app.store().record_as_run(&e).await.unwrap();
+    }
+    ch
+}
+
+both!(producers_report_counts_a_county_programme_aired_on_the_city_channel_and_only_what_aired, |app| {
+    use catalog::programme::Sharing;
+    let miyi = app.programme(OWN, "米易芒果种植", Sharing::Network).await;
+    let yanbian = app.programme(OTHER, "盐边新闻", Sharing::Network).await;
+    city_tv_aired(
+        &app,
+        &[
+            (&miyi, 90, 1800, "played"),
+            (&miyi, 50, 600, "cut"),
+            // Slate aired instead, and a skipped item never aired: neither counts.
+            (&miyi, 40, 600, "fallback"),
+            (&miyi, 30, 600, "skipped"),
+            (&yanbian, 20, 900, "played"),
+        ],
+    )
+    .await;
+    // A 米易 editor asking for 米易's programmes sees their airtime on the city channel.
+    let (s, b) = call(&app, Role::Editor, Method::GET, &format!("/api/reports/producers?centre={OWN}"), None).await;
+    assert_eq!(s, 200, "{b}");
+    let centres = b["centres"].as_array().unwrap();
+    assert_eq!(centres.len(), 1, "{b}");
+    assert_eq!(centres[0]["centre"], OWN);
+    assert!((centres[0]["total_hours"].as_f64().unwrap() - 2400.0 / 3600.0).abs() < 1e-9, "{b}");
+    assert!((centres[0]["agricultural_hours"].as_f64().unwrap() - 2400.0 / 3600.0).abs() < 1e-9, "{b}");
+    assert!((centres[0]["channels"]["city-tv"].as_f64().unwrap() - 2400.0 / 3600.0).abs() < 1e-9, "{b}");
+    assert_eq!(centres[0]["programmes"][0]["title"], "米易芒果种植");
+    // Without a centre: every producer, and the window never reaches past now.
+    let from = (Utc::now() - Duration::days(1)).to_rfc3339().replace('+', "%2B");
+    let until = (Utc::now() + Duration::days(2)).to_rfc3339().replace('+', "%2B");
+    let path = format!("/api/reports/producers?from={from}&until={until}");
+    let (s, b) = call(&app, Role::Viewer, Method::GET, &path, None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["centres"].as_array().map(Vec::len), Some(2), "{b}");
+    let reported_until = chrono::DateTime::parse_from_rfc3339(b["until"].as_str().unwrap()).unwrap();
+    assert!(reported_until <= Utc::now(), "the window is clipped to now: {b}");
+    let (s, _) = call(&app, Role::Viewer, Method::GET, "/api/reports/producers?centre=5104", None).await;
+    assert_eq!(s, 422);
+});

@@ -195,6 +195,9 @@ both!(a_clip_sent_in_chunks_survives_a_dropped_connection_and_becomes_ready, |ap
 
 both!(bad_metadata_and_bad_headers_answer_4xx_and_create_nothing, |app| {
     let good = [("filename", "a.mp4"), ("title", "标题")];
+    // The upload page counts to 200 characters; the server holds the same limit at creation,
+    // before a byte is sent (a 375-character title used to fail only after the upload).
+    let long_title = "长".repeat(201);
     let before = app
         .store()
         .list_programmes(&catalog::store::ProgrammeFilter { limit: 1000, ..Default::default() })
@@ -212,6 +215,7 @@ both!(bad_metadata_and_bad_headers_answer_4xx_and_create_nothing, |app| {
         (metadata(&[("filename", "a.mp4"), ("title", "t"), ("centre", common::OTHER)]), 10, 403, "centre"),
         ("filename !!!,title x".to_string(), 10, 400, "base64"),
         (metadata(&good), 0, 400, "empty"),
+        (metadata(&[("filename", "a.mp4"), ("title", &long_title)]), 10, 400, "title"),
         (metadata(&good), 300 * 1024 * 1024 * 1024, 413, "limit"),
     ];
     for (meta, length, want, named) in cases {

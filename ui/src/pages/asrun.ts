@@ -1,11 +1,27 @@
 // The as-run table shared by the monitor and the reports: what aired, when, and the
 // fallback alarms (outcome `fallback`: the engine filled) highlighted.
 
-import { duration, h } from "../dom";
-import { t } from "../i18n";
+import { h } from "../dom";
+import { lang, t } from "../i18n";
 import type { AsRun } from "../schedule";
+import { hms, outcomeText } from "../words";
 
-const time = (s: string | null) => (s ? new Date(s).toLocaleString() : "—");
+const time = (s: string | null | undefined) =>
+  s ? new Date(s).toLocaleString(lang(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : "—";
+
+/** The planned start: the playlist's wall time when the engine recorded it, else the scheduled start. */
+function planned(e: AsRun): string | null {
+  const d = (e as { detail?: { scheduled_wall?: string | null } }).detail;
+  return d?.scheduled_wall ?? e.scheduled_start;
+}
+
+/** The planned time, with how late (or early) the item actually started when it was. */
+function plannedCell(e: AsRun): string {
+  const p = planned(e);
+  if (!p || !e.actual_start) return time(p);
+  const late = Math.round((new Date(e.actual_start).getTime() - new Date(p).getTime()) / 1000);
+  return Math.abs(late) >= 1 ? `${time(p)}（${late > 0 ? "+" : ""}${late} ${t("secondsUnit")}）` : time(p);
+}
 
 export function asRunTable(entries: AsRun[], fallbacks: number, limit = 500): HTMLElement {
   if (!entries.length) return h("p", { class: "meta" }, t("noAsRun"));
@@ -26,10 +42,10 @@ export function asRunTable(entries: AsRun[], fallbacks: number, limit = 500): HT
             "tr",
             { class: e.outcome === "fallback" ? "fallback" : "" },
             h("td", {}, time(e.actual_start)),
-            h("td", {}, time(e.scheduled_start)),
+            h("td", { class: "planned" }, plannedCell(e)),
             h("td", {}, e.title ?? e.source ?? "—"),
-            h("td", {}, duration(e.duration_ms)),
-            h("td", {}, e.reason ? `${e.outcome} (${e.reason})` : e.outcome),
+            h("td", {}, hms(e.duration_ms)),
+            h("td", { "data-outcome": e.outcome }, outcomeText(e.outcome, e.reason)),
           ),
         ),
       ),

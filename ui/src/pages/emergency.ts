@@ -2,6 +2,7 @@ import * as api from "../api";
 import { h, mount } from "../dom";
 import { CENTRES, centreName, t, word } from "../i18n";
 import type { Page } from "../page";
+import { errorBox, may } from "../words";
 
 /** `now` as RFC 3339 in China Standard Time, to the second (CAP's form). */
 function cst(now: Date): string {
@@ -114,6 +115,8 @@ export function emergencyPage(user: api.Principal | null = null): Page {
   };
 
   const LIVE = ["received", "verified", "scheduled", "on_air"];
+  /** Whether the signed-in role may cancel `a`: it may send for every area the alert names. */
+  const mayCancel = (a: api.Tracked) => a.alert.areas.every((x) => x.codes.every((c) => may(user, "sendAlert", c)));
 
   /** The receipt's note, in the operator's words. */
   const noteText = (r: api.Receipt): string =>
@@ -152,7 +155,7 @@ export function emergencyPage(user: api.Principal | null = null): Page {
                   h(
                     "td",
                     {},
-                    a.alert.msg_type !== "Cancel" && LIVE.includes(a.state)
+                    a.alert.msg_type !== "Cancel" && LIVE.includes(a.state) && mayCancel(a)
                       ? h(
                           "button",
                           {
@@ -165,9 +168,7 @@ export function emergencyPage(user: api.Principal | null = null): Page {
                                 .sendAlert(cancelDoc(a), false)
                                 .then(showReceipt)
                                 .then(loadList)
-                                .catch((e: Error) =>
-                                  mount(result, h("p", { class: "error", role: "alert" }, `${t("refused")}: ${e.message}`)),
-                                );
+                                .catch((e: Error) => mount(result, errorBox(e, t("refused"))));
                             },
                           },
                           t("cancelAlert"),
@@ -180,7 +181,7 @@ export function emergencyPage(user: api.Principal | null = null): Page {
         ),
       );
     } catch (e) {
-      mount(list, h("p", { class: "error" }, `${t("error")}: ${(e as Error).message}`));
+      mount(list, errorBox(e));
     }
   };
 
@@ -220,8 +221,15 @@ export function emergencyPage(user: api.Principal | null = null): Page {
       mount(
         result,
         h("h2", { class: "error" }, t("refused")),
-        h("p", { class: "error", role: "alert" }, (e as Error).message),
-        reasons ? h("ul", {}, reasons.map((r) => h("li", {}, `${r.path}: ${r.message}`))) : null,
+        errorBox(e),
+        reasons
+          ? h(
+              "details",
+              { class: "detail" },
+              h("summary", {}, `${t("findingsCount")}（${reasons.length}）`),
+              h("ul", {}, reasons.map((r) => h("li", {}, h("code", {}, `${r.path}: ${r.message}`)))),
+            )
+          : null,
       );
     }
     await loadList();
@@ -351,8 +359,7 @@ export function emergencyPage(user: api.Principal | null = null): Page {
     "section",
     { "aria-labelledby": "emergency-title", class: "emergency" },
     h("h1", { id: "emergency-title" }, t("emergency")),
-    banner,
-    form,
+    may(user, "sendAlert") ? [banner, form] : null,
     result,
     list,
     dialog,

@@ -1,6 +1,7 @@
 import * as api from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
+import { errorBox } from "../words";
 import type { Page } from "../page";
 
 /** The sign-in form. */
@@ -13,7 +14,7 @@ export function loginPage(done: (u: api.Principal) => void): Page {
     autocomplete: "current-password",
     required: true,
   });
-  const status = h("p", { class: "error", role: "alert", "aria-live": "assertive" });
+  const status = h("div", { class: "login-status", "aria-live": "assertive" });
   const form = h(
     "form",
     {
@@ -25,7 +26,15 @@ export function loginPage(done: (u: api.Principal) => void): Page {
         try {
           done(await api.login(user.value, pass.value));
         } catch (err) {
-          status.textContent = `${t("signInFailed")}: ${(err as Error).message}`;
+          const e = err as api.ApiError;
+          // A wrong password and an unknown user answer alike (401); too many tries answer 429.
+          const shown =
+            e instanceof api.ApiError && e.status === 401
+              ? new api.ApiError(401, "login", e.message, e.body)
+              : e instanceof api.ApiError && e.status === 429
+                ? new api.ApiError(429, "rate_limited", e.message, e.body)
+                : err;
+          status.replaceChildren(errorBox(shown, t("signInFailed")));
           pass.focus();
         }
       },

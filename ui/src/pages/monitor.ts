@@ -13,7 +13,8 @@ function reaches(a: api.Tracked, c: api.Channel): boolean {
   return a.alert.areas.some((ar) => ar.codes.some((code) => code === "510400" || code === c.centre));
 }
 
-const hhmm = (s: string) => sch.localClock(new Date(s)).slice(0, 5);
+/** A time of day with seconds (UTC+8), as the monitor shows it. */
+const hhmm = (s: string) => sch.localClock(new Date(s)).slice(0, 8);
 
 /** Attaches the channel's HLS preview to `video`; returns a clean-up. */
 function attach(video: HTMLVideoElement, slug: string): () => void {
@@ -42,6 +43,55 @@ function attach(video: HTMLVideoElement, slug: string): () => void {
   return () => video.removeAttribute("src");
 }
 
+/**
+ * The radio preview's panel: a level meter fed by an analyser on the preview's audio, started
+ * by the operator (browsers start audio on a gesture only). The analyser reads the samples
+ * before a zero gain, so the meter moves while nothing is heard.
+ */
+function radioPanel(video: HTMLVideoElement, cleanups: Array<() => void>): HTMLElement {
+  const level = h("meter", { class: "audio-meter", min: 0, max: 1, low: 0.6, high: 0.85, optimum: 0.3, value: 0, "aria-label": t("audioLevel") });
+  const panel = h("div", { class: "radio-panel", role: "group", "aria-label": t("radioPanel") }, h("p", {}, t("radioPanel")), h("label", {}, t("audioLevel"), " ", level));
+  let ctx: AudioContext | null = null;
+  let raf = 0;
+  const start = () => {
+    if (ctx) return;
+    try {
+      ctx = new AudioContext();
+      const src = ctx.createMediaElementSource(video);
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 1024;
+      const mute = ctx.createGain();
+      mute.gain.value = 0;
+      src.connect(analyser);
+      analyser.connect(mute);
+      mute.connect(ctx.destination);
+      video.muted = false;
+      const buf = new Float32Array(analyser.fftSize);
+      const tick = () => {
+        analyser.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const v of buf) sum += v * v;
+        const rms = Math.sqrt(sum / buf.length);
+        // dBFS from -60 to 0 onto 0..1.
+        level.value = Math.max(0, Math.min(1, (20 * Math.log10(rms || 1e-6) + 60) / 60));
+        panel.dataset.level = level.value.toFixed(2);
+        raf = requestAnimationFrame(tick);
+      };
+      void ctx.resume().catch(() => undefined);
+      tick();
+    } catch {
+      /* no Web Audio: the panel still says what the channel is */
+    }
+  };
+  // Browsers start audio only on a gesture: the operator turns the meter on.
+  panel.append(h("button", { type: "button", class: "meter-on", onclick: start }, t("meterOn")));
+  cleanups.push(() => {
+    cancelAnimationFrame(raf);
+    void ctx?.close().catch(() => undefined);
+  });
+  return panel;
+}
+
 /** One channel's card: name, kind, centre, preview and whether it is playing. */
 function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.Tracked[] }): HTMLElement {
   const video = h("video", {
@@ -60,16 +110,31 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   };
   for (const ev of ["timeupdate", "pause", "waiting", "playing"]) video.addEventListener(ev, update);
   cleanups.push(attach(video, c.slug));
+  // A radio channel has no picture: a panel says so and shows the audio level (measured
+  // from the stream while the preview stays muted).
+  const radio = c.kind === "radio" ? radioPanel(video, cleanups) : null;
+  if (radio) video.classList.add("audio-only");
   const kind = c.kind === "radio" ? t("radio") : t("tv");
   const nowNext = h("dl", { class: "now-next", "aria-live": "polite" });
   const alarm = h("p", { class: "alert-state", role: "status", hidden: true });
   const runs = h("div", { class: "asrun-box" });
+  let lastAired: sch.AsRun | null = null;
   // Fallbacks (slate, a missing file, a dead relay) of the last two hours, outside the folded as-run.
   const fallback = h("p", { class: "alarm fallback-alarm", role: "status", hidden: true });
   const poll = async () => {
-    const nn = await sch.nowNext(c.id).catch(() => null);
-    const entry = (e: sch.GuideEntry | null | undefined) => (e ? `${hhmm(e.start)}–${hhmm(e.stop)} ${e.title}` : t("nothing"));
-    mount(nowNext, h("dt", {}, t("now")), h("dd", { class: "now" }, entry(nn?.now)), h("dt", {}, t("next")), h("dd", { class: "next" }, entry(nn?.next)));
+    const nn = (await sch.nowNext(c.id).catch(() => null)) as { now: sch.GuideEntry | null; next: sch.GuideEntry | null; on_air?: sch.GuideEntry | null } | null;
+    const entry = (e: sch.GuideEntry | null | undefined) =>
+      e ? `${hhmm(e.start)}–${hhmm(e.stop)} ${e.kind && e.kind !== "programme" ? `【${word("kind_", e.kind)}】` : ""}${e.title}` : t("nothing");
+    // The guide names programmes and live relays only: between them (fillers, slate, a
+    // channel's first-run cycle) the last item the engine aired says what is on.
+    const now = nn?.now
+      ? entry(nn.now)
+      : nn?.on_air
+        ? entry(nn.on_air)
+        : lastAired
+        ? `${t("justAired")}：${lastAired.title ?? lastAired.source ?? "—"}（${hhmm(lastAired.actual_start)}，${word("out_", lastAired.outcome)}）`
+        : t("onAirFiller");
+    mount(nowNext, h("dt", {}, t("now")), h("dd", { class: "now" }, now), h("dt", {}, t("next")), h("dd", { class: "next" }, entry(nn?.next)));
     const mine = live.alerts.filter((a) => reaches(a, c));
     alarm.hidden = mine.length === 0;
     mount(alarm, mine.map((a) => h("span", { class: `alert-badge ${a.alert.status === "Exercise" ? "drill" : "actual"}` }, `${a.alert.status === "Exercise" ? `【${t("drillTag")}】` : ""}${t("liveAlert")}: ${a.alert.headline ?? a.alert.event} · ${word("st_", a.state)}`)));
@@ -77,6 +142,7 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   const pollRuns = async () => {
     const a = await sch.asRun(c.id, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() + 60_000)).catch(() => null);
     if (!a) return;
+    lastAired = a.entries[a.entries.length - 1] ?? null;
     mount(runs, asRunTable(a.entries, a.fallbacks, 8));
     fallback.hidden = a.fallbacks === 0;
     fallback.textContent = `${t("fallbackAlarm")}: ${a.fallbacks}`;
@@ -90,6 +156,7 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
     { class: "card channel", "data-slug": c.slug },
     h("h2", {}, c.name),
     h("p", { class: "meta" }, `${kind} · ${centreName(c.centre)} · ${c.slug}`),
+    radio,
     video,
     state,
     alarm,

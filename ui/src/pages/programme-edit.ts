@@ -4,6 +4,7 @@
 import * as api from "../api";
 import { h, mount } from "../dom";
 import { CATEGORIES, lang, t } from "../i18n";
+import { actionWord, actorWord, errorBox } from "../words";
 
 interface Editable extends api.Programme {
   tags?: string[];
@@ -17,8 +18,6 @@ interface AuditEntry {
   action: string;
 }
 
-const actorName = (a: unknown): string =>
-  typeof a === "string" ? a : ((a as { name?: string; username?: string } | null)?.name ?? (a as { username?: string })?.username ?? JSON.stringify(a));
 
 /** The audit history table of programme `id` into `box`. */
 export async function auditInto(id: string, box: HTMLElement): Promise<void> {
@@ -30,7 +29,7 @@ export async function auditInto(id: string, box: HTMLElement): Promise<void> {
       { class: "audit", id: "audit" },
       h("caption", {}, t("audit")),
       h("thead", {}, h("tr", {}, [t("when"), t("who"), t("action")].map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, list.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleString()), h("td", {}, actorName(e.actor)), h("td", {}, e.action)))),
+      h("tbody", {}, list.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleString(lang())), h("td", {}, actorWord(e.actor)), h("td", { "data-action": e.action }, actionWord(e.action))))),
     ),
   );
 }
@@ -49,7 +48,7 @@ export function editForm(p0: api.Programme, changed: (p: api.Programme, note: st
   const language = h("input", { id: "ed-language", value: p.language });
   const tags = h("input", { id: "ed-tags", value: (p.tags ?? []).join(", ") });
   const shared = h("input", { id: "ed-shared", type: "checkbox", checked: p.sharing === "network" });
-  const status = h("p", { role: "status", "aria-live": "polite", id: "ed-status" }, note);
+  const status = h("div", { role: "status", "aria-live": "polite", id: "ed-status" }, note);
   const form = h(
     "form",
     {
@@ -76,7 +75,7 @@ export function editForm(p0: api.Programme, changed: (p: api.Programme, note: st
             p = (await api.programme(p.id)) as Editable;
             changed(p, t("versionConflict"));
           } else {
-            status.textContent = `${t("error")}: ${(err as Error).message}`;
+            mount(status, errorBox(err));
           }
         }
       },

@@ -1,7 +1,9 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
-import { categoryName, centreName, statusName, t } from "../i18n";
+import { categoryName, centreName, statusName, t, word } from "../i18n";
 import type { Page } from "../page";
+import { failureBox } from "../failure";
+import { currentUser, errorBox, may, qcWord, timecode } from "../words";
 import { auditInto, editForm } from "./programme-edit";
 
 interface Loud {
@@ -12,7 +14,7 @@ interface Loud {
 
 interface Qc {
   verdict?: string;
-  findings?: Array<{ check: string; severity: string; message: string; start_tc?: string | null }>;
+  findings?: Array<{ check: string; severity: string; message: string; start_tc?: string | null; start_s?: number | null }>;
 }
 
 const fmt = (v: number | null | undefined, unit: string) => (v == null ? "—" : `${v.toFixed(1)} ${unit}`);
@@ -54,7 +56,7 @@ function loudnessTable(l: unknown): HTMLElement {
 function qcBlock(q: unknown): HTMLElement {
   const qc = q as Qc | null;
   if (!qc || !qc.verdict) return h("p", { class: "meta" }, t("qcNone"));
-  const label = qc.verdict === "fail" ? t("qcFail") : `${t("qcPass")}${qc.verdict === "warn" ? " (warn)" : ""}`;
+  const label = qc.verdict === "fail" ? t("qcFail") : `${t("qcPass")}${qc.verdict === "warn" ? t("qcWarn") : ""}`;
   return h(
     "div",
     {},
@@ -62,7 +64,15 @@ function qcBlock(q: unknown): HTMLElement {
     h(
       "ul",
       {},
-      (qc.findings ?? []).map((f) => h("li", {}, `[${f.severity}] ${f.check}: ${f.message}${f.start_tc ? ` @ ${f.start_tc}` : ""}`)),
+      (qc.findings ?? []).map((f) =>
+        h(
+          "li",
+          { class: `finding ${f.severity}` },
+          `【${word("qcsev_", f.severity)}】${qcWord(f.check)}`,
+          f.start_tc ? ` · ${t("atTime")} ${f.start_tc}` : f.start_s != null ? ` · ${t("atTime")} ${timecode(f.start_s * 25)}` : "",
+          h("details", { class: "detail" }, h("summary", {}, t("detail")), h("code", {}, f.message)),
+        ),
+      ),
     ),
   );
 }
@@ -80,6 +90,22 @@ export function programmePage(id: string): Page {
   const show = (p: api.Programme, assets: api.Asset[], note = "") => {
       const media = assets.find((a) => a.kind === "proxy") ?? assets.find((a) => a.kind === "house");
       const poster = assets.find((a) => a.kind === "poster");
+      const thumbs = assets.filter((a) => a.kind === "thumbnail" || a.kind === "thumbnails" || a.kind === "strip");
+      const u = currentUser();
+      const mine = may(u, "writeProgramme", p.centre);
+      const failedBox =
+        p.status === "failed"
+          ? failureBox(
+              p,
+              {
+                retried: (np) => show(np, assets, t("retried")),
+                deleted: () => {
+                  location.hash = "#/catalog";
+                },
+              },
+              "pg-failed",
+            )
+          : null;
       const player = media
         ? h("video", {
             id: "player",
@@ -93,7 +119,16 @@ export function programmePage(id: string): Page {
       mount(
         body,
         h("h1", { id: "programme-title" }, p.title),
+        failedBox,
         player,
+        thumbs.length
+          ? h(
+              "figure",
+              { class: "thumbs", id: "pg-thumbs" },
+              thumbs.map((a) => h("img", { src: api.assetUrl(a.id), alt: `${t("thumbnails")}: ${p.title}`, loading: "lazy" })),
+              h("figcaption", {}, t("thumbnails")),
+            )
+          : null,
         h(
           "dl",
           { class: "facts" },
@@ -104,20 +139,20 @@ export function programmePage(id: string): Page {
           h("dt", {}, t("duration")),
           h("dd", {}, duration(p.duration_ms)),
           h("dt", {}, t("status")),
-          h("dd", {}, p.reason ? `${statusName(p.status)} — ${p.reason}` : statusName(p.status)),
+          h("dd", {}, statusName(p.status)),
           h("dt", {}, t("description")),
           h("dd", {}, p.description || "—"),
         ),
         h("h2", {}, t("qc")),
         qcBlock(p.qc),
         loudnessTable(p.loudness),
-        editForm(p, (np, msg) => show(np, assets, msg), note),
+        mine ? editForm(p, (np, msg) => show(np, assets, msg), note) : note ? h("p", { role: "status" }, note) : null,
         audit,
       );
       void auditInto(p.id, audit);
   };
   Promise.all([api.programme(id), api.assets(id).catch(() => [] as api.Asset[])])
     .then(([p, assets]) => show(p, assets))
-    .catch((e: Error) => mount(body, h("p", { class: "error", role: "alert" }, `${t("error")}: ${e.message}`)));
+    .catch((e: Error) => mount(body, errorBox(e)));
   return { el };
 }

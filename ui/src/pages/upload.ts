@@ -1,14 +1,80 @@
 // The upload page (#/upload): drop many files, one metadata form for them, a progress bar
 // per file, resumed after a dropped connection (tus 1.0 at /api/uploads, ../tus.ts).
 
+import * as api from "../api";
 import { h, mount } from "../dom";
 import { CATEGORIES, lang, t } from "../i18n";
 import type { Page } from "../page";
+import { head, sniff } from "../sniff";
 import * as tus from "../tus";
+import { failureBox } from "../failure";
+import { errorBox, fill } from "../words";
+
+/** The longest title the server accepts (catalog::programme, checked at upload creation). */
+export const TITLE_MAX = 200;
+
+/** Why `f` is not sent, or null when it may be: checked before the upload starts. */
+async function refusal(f: File): Promise<string | null> {
+  if (f.size === 0) return t("fileEmpty");
+  return sniff(await head(f)) ? null : t("fileNotMedia");
+}
+
+/**
+ * Follows programme `id` after its upload until it is ready or failed, in `note`; a failure
+ * is said in words where the upload was made, with retry and delete when the role may.
+ */
+export function follow(id: string, li: HTMLElement, note: HTMLElement, timers: Set<ReturnType<typeof setTimeout>>): void {
+  const box = h("div", { class: "outcome" });
+  li.append(box);
+  const poll = async (): Promise<void> => {
+    let p: api.Programme;
+    try {
+      p = await api.programme(id);
+    } catch (e) {
+      mount(box, errorBox(e));
+      return;
+    }
+    if (p.status === "ready") {
+      note.textContent = t("ingestReady");
+      li.classList.add("ready");
+      mount(box);
+      return;
+    }
+    if (p.status === "failed") {
+      note.textContent = t("ingestFailed");
+      li.classList.add("failed");
+      mount(
+        box,
+        failureBox(p, {
+          retried: () => {
+            li.classList.remove("failed");
+            note.textContent = t("retried");
+            void poll();
+          },
+          deleted: () => {
+            mount(box);
+            note.textContent = t("deleted");
+            li.querySelector("a")?.remove();
+          },
+        }),
+      );
+      return;
+    }
+    note.textContent = t("processing");
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void poll();
+    }, 1500);
+    timers.add(timer);
+  };
+  void poll();
+}
 
 export function uploadPage(): Page {
   const files: File[] = [];
+  const refused = new Map<File, string>();
   const controllers: AbortController[] = [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const input = h("input", { id: "up-files", type: "file", multiple: true, class: "visually-hidden" });
   const list = h("ul", { class: "uploads", id: "up-list", "aria-label": t("files") });
   const zone = h(
@@ -19,10 +85,22 @@ export function uploadPage(): Page {
   const showFiles = () =>
     mount(
       list,
-      files.map((f) => h("li", { class: "card", "data-name": f.name }, `${f.name} · ${(f.size / 1048576).toFixed(1)} MiB`)),
+      files.map((f) => {
+        const why = refused.get(f);
+        return h(
+          "li",
+          { class: why ? "card refused" : "card", "data-name": f.name },
+          `${f.name} · ${(f.size / 1048576).toFixed(1)} MiB`,
+          why ? h("p", { class: "error", role: "alert" }, why) : null,
+        );
+      }),
     );
-  const add = (fl: FileList | null) => {
-    for (const f of Array.from(fl ?? [])) files.push(f);
+  const add = async (fl: FileList | null) => {
+    for (const f of Array.from(fl ?? [])) {
+      files.push(f);
+      const why = await refusal(f);
+      if (why) refused.set(f, why);
+    }
     showFiles();
   };
   zone.addEventListener("click", () => input.click());
@@ -40,12 +118,21 @@ export function uploadPage(): Page {
   zone.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("drop-target");
-    add(e.dataTransfer?.files ?? null);
+    void add(e.dataTransfer?.files ?? null);
   });
-  input.addEventListener("change", () => add(input.files));
+  input.addEventListener("change", () => void add(input.files));
 
   const field = (id: string, label: string, el: HTMLElement) => [h("label", { for: id }, label), el];
-  const title = h("input", { id: "up-title", required: true });
+  const title = h("input", { id: "up-title", "aria-describedby": "up-title-count" });
+  const count = h("span", { id: "up-title-count", class: "meta", "aria-live": "polite" });
+  const counted = () => {
+    const n = [...title.value.trim()].length;
+    count.textContent = fill(t("titleCount"), { n, max: TITLE_MAX });
+    count.classList.toggle("error", n > TITLE_MAX);
+    return n;
+  };
+  title.addEventListener("input", counted);
+  counted();
   const cat = h(
     "select",
     { id: "up-category" },
@@ -103,8 +190,12 @@ export function uploadPage(): Page {
       li.classList.add("done");
       if (up.programmeId) li.append(h("a", { href: `#/programme/${encodeURIComponent(up.programmeId)}` }, t("details")));
       stop.remove();
+      if (up.programmeId) follow(up.programmeId, li, note, timers);
     } catch (e) {
-      if (!ctl.signal.aborted) note.textContent = `${t("error")}: ${(e as Error).message}`;
+      if (!ctl.signal.aborted) {
+        note.textContent = t("ingestFailed");
+        li.append(errorBox(e));
+      }
       li.classList.add("failed");
     }
   };
@@ -115,12 +206,19 @@ export function uploadPage(): Page {
       class: "upload card",
       onsubmit: (e: Event) => {
         e.preventDefault();
-        if (!files.length) {
-          status.textContent = t("noFiles");
+        const n = counted();
+        if (n === 0 || n > TITLE_MAX) {
+          status.textContent = n === 0 ? t("titleEmpty") : fill(t("titleTooLong"), { max: TITLE_MAX });
+          title.focus();
+          return;
+        }
+        const sendable = files.filter((f) => !refused.has(f));
+        if (!sendable.length) {
+          status.textContent = files.length ? t("fileNotMedia") : t("noFiles");
           return;
         }
         status.textContent = t("loading");
-        void Promise.all(files.map((f, i) => one(f, i))).then(() => {
+        void Promise.all(files.map((f, i) => (refused.has(f) ? Promise.resolve() : one(f, i)))).then(() => {
           status.textContent = t("uploaded");
         });
       },
@@ -129,7 +227,7 @@ export function uploadPage(): Page {
       "fieldset",
       {},
       h("legend", {}, t("details")),
-      field("up-title", t("title"), title),
+      field("up-title", t("title"), h("div", { class: "with-count" }, title, count)),
       field("up-category", t("category"), cat),
       field("up-description", t("description"), desc),
       field("up-language", t("langField"), language),
@@ -150,6 +248,9 @@ export function uploadPage(): Page {
       form,
       status,
     ),
-    dispose: () => controllers.forEach((c) => c.abort()),
+    dispose: () => {
+      controllers.forEach((c) => c.abort());
+      timers.forEach((x) => clearTimeout(x));
+    },
   };
 }

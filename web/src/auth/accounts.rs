@@ -51,7 +51,7 @@ pub async fn bootstrap_admin(store: &Store, password_from_env: Option<String>) -
     let centre = CentreCode::parse(CentreCode::CITY)?;
     let new = NewUser {
         username: ADMIN.into(),
-        display_name: "Network administrator".into(),
+        display_name: "全网管理员".into(),
         password_hash: hash_password(password.clone()).await?,
         role: Role::NetworkAdmin,
         centre,

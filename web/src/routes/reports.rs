@@ -192,9 +192,181 @@ pub async fn airtime(
     Ok(Json(AirtimeReport { from, until, centres: tally(&aired) }))
 }
 
+/// Aired airtime per producing centre over a window.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProducerReport {
+    pub from: DateTime<Utc>,
+    /// The end of the window, never later than now: only what aired counts.
+    pub until: DateTime<Utc>,
+    /// By producing centre code.
+    pub centres: Vec<ProducerAirtime>,
+}
+
+/// What one centre's programmes aired, on whichever channels aired them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProducerAirtime {
+    /// The producing centre (the programmes' owner).
+    pub centre: String,
+    /// Hours per category.
+    pub categories: BTreeMap<String, f64>,
+    pub total_hours: f64,
+    /// 涉农 hours.
+    pub agricultural_hours: f64,
+    /// Hours per channel slug that aired them.
+    pub channels: BTreeMap<String, f64>,
+    /// Per programme and channel, most hours first.
+    pub programmes: Vec<ProducerProgramme>,
+}
+
+/// One programme's airtime on one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProducerProgramme {
+    pub programme: String,
+    pub title: String,
+    pub category: String,
+    pub channel: String,
+    pub hours: f64,
+}
+
+/// One aired stretch of a catalog programme, for [`tally_producers`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AiredProgramme {
+    /// The programme's owner.
+    pub producer: String,
+    pub programme: String,
+    pub title: String,
+    pub category: String,
+    pub channel: String,
+    pub seconds: f64,
+}
+
+/// Adds aired stretches up per producing centre (sorted by centre code), in hours.
+pub fn tally_producers(aired: &[AiredProgramme]) -> Vec<ProducerAirtime> {
+    type PerProgramme<'a> = BTreeMap<(&'a str, &'a str), (&'a AiredProgramme, f64)>;
+    let mut by: BTreeMap<&str, (ProducerAirtime, PerProgramme)> = BTreeMap::new();
+    for a in aired {
+        let (e, progs) = by.entry(a.producer.as_str()).or_insert_with(|| {
+            (ProducerAirtime { centre: a.producer.clone(), ..ProducerAirtime::default() }, BTreeMap::new())
+        });
+        let h = a.seconds / 3600.0;
+        let cat = if a.category.is_empty() { "其他".to_string() } else { a.category.clone() };
+        *e.categories.entry(cat).or_insert(0.0) += h;
+        *e.channels.entry(a.channel.clone()).or_insert(0.0) += h;
+        e.total_hours += h;
+        if a.category == "涉农" {
+            e.agricultural_hours += h;
+        }
+        progs.entry((a.programme.as_str(), a.channel.as_str())).or_insert((a, 0.0)).1 += h;
+    }
+    by.into_values()
+        .map(|(mut e, progs)| {
+            e.programmes = progs
+                .into_iter()
+                .map(|(_, (a, hours))| ProducerProgramme {
+                    programme: a.programme.clone(),
+                    title: a.title.clone(),
+                    category: a.category.clone(),
+                    channel: a.channel.clone(),
+                    hours,
+                })
+                .collect();
+            e.programmes.sort_by(|a, b| b.hours.total_cmp(&a.hours));
+            e
+        })
+        .collect()
+}
+
+/// Outcomes in which the programme itself went to air (a `fallback` aired slate instead, a
+/// `skipped` item never aired).
+const AIRED: [&str; 3] = ["played", "cut", "interrupted"];
+
+/// What each producing centre's programmes actually aired, from the as-run logs of every
+/// channel the caller may read (a county's programme aired on the city channel counts for
+/// the county), clipped to now; `centre` keeps one producing centre.
+#[utoipa::path(get, path = "/api/reports/producers", tag = "schedules", params(WindowQuery),
+    responses((status = 200, body = ProducerReport), (status = 422, body = ErrorBody)))]
+pub async fn producers(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<WindowQuery>,
+) -> Result<Json<ProducerReport>, ApiError> {
+    let (from, until) = window(&q)?;
+    let until = until.min(Utc::now());
+    let centre = match q.centre.as_deref() {
+        Some(c) => Some(CentreCode::parse(c).map_err(|e| ApiError::unprocessable(format!("centre: {e}")))?),
+        None => None,
+    };
+    let mut programmes: HashMap<String, Option<(String, String, String)>> = HashMap::new();
+    let mut aired = Vec::new();
+    if until > from {
+        for c in state.store.list_channels(true).await? {
+            if !allows(&p, Permission::ReadSchedule, Some(&c.centre), true) {
+                continue;
+            }
+            for e in state.store.list_as_run(&c.slug, from, until, 5000).await? {
+                if !AIRED.contains(&e.outcome.as_str()) {
+                    continue;
+                }
+                let Some(id) = e.item_id.as_deref() else { continue };
+                if !programmes.contains_key(id) {
+                    let found = match ProgrammeId::parse(id) {
+                        Ok(pid) => state
+                            .store
+                            .get_programme(pid)
+                            .await
+                            .ok()
+                            .map(|x| (x.centre.to_string(), x.title, x.category.to_string())),
+                        Err(_) => None,
+                    };
+                    programmes.insert(id.to_string(), found);
+                }
+                let Some(Some((producer, title, category))) = programmes.get(id) else { continue };
+                if centre.as_ref().is_some_and(|x| x.as_str() != producer) {
+                    continue;
+                }
+                aired.push(AiredProgramme {
+                    producer: producer.clone(),
+                    programme: id.to_string(),
+                    title: title.clone(),
+                    category: category.clone(),
+                    channel: c.slug.clone(),
+                    seconds: e.duration_ms.max(0) as f64 / 1000.0,
+                });
+            }
+        }
+    }
+    Ok(Json(ProducerReport { from, until, centres: tally_producers(&aired) }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn producers_are_tallied_per_owner_across_channels() {
+        let a = |producer: &str, programme: &str, channel: &str, seconds: f64| AiredProgramme {
+            producer: producer.into(),
+            programme: programme.into(),
+            title: format!("t{programme}"),
+            category: "涉农".into(),
+            channel: channel.into(),
+            seconds,
+        };
+        let t = tally_producers(&[
+            a("510421", "p1", "city-tv", 1800.0),
+            a("510421", "p1", "city-tv", 1800.0),
+            a("510421", "p2", "miyi-tv", 900.0),
+            a("510400", "p3", "city-tv", 3600.0),
+        ]);
+        assert_eq!(t.len(), 2);
+        let miyi = &t[1];
+        assert_eq!(miyi.centre, "510421");
+        assert_eq!(miyi.total_hours, 1.25);
+        assert_eq!(miyi.agricultural_hours, 1.25);
+        assert_eq!(miyi.channels.get("city-tv"), Some(&1.0));
+        assert_eq!(miyi.programmes[0].programme, "p1");
+        assert_eq!(miyi.programmes[0].hours, 1.0);
+    }
 
     fn a(centre: &str, category: &str, seconds: f64, local: bool) -> Aired {
         Aired { centre: centre.into(), category: category.into(), seconds, local }

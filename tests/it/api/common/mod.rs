@@ -169,6 +169,21 @@ pub async fn error_of(r: reqwest::Response) -> (u16, String, String) {
     (status, code, message)
 }
 
+/// A 1080p TV channel of `centre` (day start 06:00, Asia/Shanghai).
+pub async fn tv_channel(app: &App, centre: &str, slug: &str, name: &str) -> catalog::channel::Channel {
+    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
+    let new = NewChannel {
+        centre: code(centre),
+        slug: slug.into(),
+        name: name.into(),
+        kind: ChannelKind::Tv,
+        format: ChannelFormat::tv_hd(),
+        day_start: "06:00".into(),
+        time_zone: "Asia/Shanghai".into(),
+    };
+    app.store().create_channel(&Actor::system("test"), &new).await.unwrap()
+}
+
 /// The own centre's TV channel `miyi-tv` (1080p, day start 06:00) and one ready private
 /// programme with a house asset per `(category, seconds)`, titled `节目 {i}`.
 /// A radio channel of `centre`, created in the catalog.
@@ -192,23 +207,7 @@ pub async fn radio_channel(app: &App, centre: &str, slug: &str, name: &str) -> c
 }
 
 pub async fn miyi_tv_with(app: &App, programmes: &[(Category, i64)]) -> catalog::channel::Channel {
-    use catalog::channel::{ChannelFormat, ChannelKind, NewChannel};
-    let ch = app
-        .store()
-        .create_channel(
-            &Actor::system("test"),
-            &NewChannel {
-                centre: code(OWN),
-                slug: "miyi-tv".into(),
-                name: "米易电视台".into(),
-                kind: ChannelKind::Tv,
-                format: ChannelFormat::tv_hd(),
-                day_start: "06:00".into(),
-                time_zone: "Asia/Shanghai".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let ch = tv_channel(app, OWN, "miyi-tv", "米易电视台").await;
     for (i, &(category, secs)) in programmes.iter().enumerate() {
         let mut n = NewProgramme::new(code(OWN), format!("节目 {i}"), category);
         n.sharing = Sharing::Private;

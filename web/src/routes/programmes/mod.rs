@@ -303,6 +303,74 @@ pub async fn update_programme(
     Ok(Json(pr))
 }
 
+/// The programme `id` if `p` may change it (403 for a programme it may only read, 404 for
+/// one it may not see).
+async fn writable(state: &AppState, p: &Principal, id: &str) -> Result<Programme, ApiError> {
+    let pid = parse_id("programme", id, ProgrammeId::parse)?;
+    let current = state.store.get_programme(pid).await?;
+    match decide(p, Permission::WriteProgramme, Permission::ReadProgramme, Some(&current.centre), shared(&current)) {
+        Decision::Allow => Ok(current),
+        Decision::Hidden => Err(ApiError::not_found(format!("programme not found: {pid}"))),
+        Decision::Forbidden => {
+            Err(ApiError::forbidden(format!("{} of {} may not change this programme", p.role, p.centre)))
+        }
+    }
+}
+
+/// Queues a failed programme's ingest again from its stored source file (after a fix on the
+/// server, or a transient fault that outlasted the job's attempts). 409 unless it is failed;
+/// 422 when no source file was stored (nothing to process again: delete it instead).
+#[utoipa::path(post, path = "/api/programmes/{id}/retry", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, body = Programme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn retry_programme(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Programme>, ApiError> {
+    let current = writable(&state, &p, &id).await?;
+    if current.status != ProgrammeStatus::Failed {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!("programme {} is {}: only a failed programme is retried", current.id, current.status.as_str()),
+        ));
+    }
+    let queued = match ingest::submit::queue(&state.store, &actor(&p), &current).await {
+        Ok(q) => q,
+        Err(ingest::worker::WorkerError::BadInput(why)) => return Err(ApiError::unprocessable(why)),
+        Err(ingest::worker::WorkerError::Catalog(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    state.search_cache.invalidate();
+    state.events.publish(programme_event("programme.updated", &queued));
+    Ok(Json(queued))
+}
+
+/// Deletes a programme that never became ready (failed, or an abandoned upload) with its
+/// files. 409 for a queued, processing or ready programme.
+#[utoipa::path(delete, path = "/api/programmes/{id}", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn delete_programme(
+    State(state): State<AppState>,
+    p: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let current = writable(&state, &p, &id).await?;
+    let keys = state.store.delete_programme(&actor(&p), current.id).await?;
+    for key in keys {
+        // A file left behind costs space, not correctness: the row that named it is gone.
+        if let Ok(k) = catalog::media::Key::parse(key.clone()) {
+            if let Err(e) = state.media.delete(&k).await {
+                tracing::warn!(%key, error = %e, "media of a deleted programme not removed");
+            }
+        }
+    }
+    state.search_cache.invalidate();
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The audit trail of a programme, oldest first: under the rule of `/api/audit` (its
 /// before and after values are the audit log's), so the centre's admins and the network admin
 /// read it; other roles get 403, another centre's admin 404 for a private programme.
