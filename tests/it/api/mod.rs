@@ -20,6 +20,7 @@ mod playout_node_off_air;
 mod playout_routes;
 mod qc_override;
 mod reports_api;
+mod schedule_editing;
 mod schedules_api;
 mod search_api;
 mod stream_layout_api;
