@@ -15,6 +15,7 @@ import { uploadPage } from "./pages/upload";
 import { jobsPage } from "./pages/jobs";
 import { channelsPage } from "./pages/channels";
 import { reportsPage } from "./pages/reports";
+import { templatePage } from "./pages/template";
 import type { Page } from "./page";
 
 let user: api.Principal | null = null;
@@ -108,7 +109,10 @@ async function render(): Promise<void> {
     current = programmePage(decodeURIComponent(route.slice("#/programme/".length)));
   } else if (route.startsWith("#/channel/")) {
     const m = /^#\/channel\/([^/]+)\/day\/([^/]+)$/.exec(route);
-    current = m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
+    const tm = /^#\/channel\/([^/]+)\/template$/.exec(route);
+    current = tm
+      ? templatePage(decodeURIComponent(tm[1] ?? ""))
+      : m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
   } else if (route.startsWith("#/channels")) {
     current = channelsPage(user?.centre ?? "");
   } else if (route.startsWith("#/upload")) {
