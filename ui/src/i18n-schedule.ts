@@ -61,6 +61,9 @@ export const zhSchedule = {
   backToDay: "返回节目单",
   templateName: "模板名称",
   separationHours: "同一节目间隔（小时）",
+  copyDay: "复制到后续日期",
+  copyNextDays: "复制到之后的天数",
+  copyGo: "复制（不发布）",
 };
 
 export const enSchedule: Record<keyof typeof zhSchedule, string> = {
@@ -124,4 +127,7 @@ export const enSchedule: Record<keyof typeof zhSchedule, string> = {
   backToDay: "Back to the playlist",
   templateName: "Template name",
   separationHours: "Same programme apart (hours)",
+  copyDay: "Copy to the following days",
+  copyNextDays: "Number of following days",
+  copyGo: "Copy (not published)",
 };

@@ -82,6 +82,8 @@ export const emptyDay = (id: string, date: string): Promise<Day> =>
   request("POST", `${base(id, date)}/import`, "start,programme,duration\n", "text/csv");
 export const publish = (id: string, date: string, version: number): Promise<{ published_version: number }> =>
   request("POST", `${base(id, date)}/publish`, json({ version }), JSON_TYPE);
+export const copyDay = (id: string, date: string, to: string[]): Promise<Array<{ date: string; version: number; errors: number }>> =>
+  request("POST", `${base(id, date)}/copy`, json({ to }), JSON_TYPE);
 export const versions = (id: string, date: string): Promise<{ versions: VersionInfo[] }> =>
   request("GET", `${base(id, date)}/versions`);
 

@@ -169,7 +169,16 @@ export async function schedulerDay(page, shot, title) {
   await tv.locator("a.edit-day").click();
   await page.locator("#pl-list li.item").first().waitFor();
 
-  // 10. The template editor: the first run's blocks, a preview of a generated day.
+  // 10. The day copied to the next two days (a new version of each, not published).
+  await page.locator("#pl-copy summary").click();
+  await page.locator("#copy-days").fill("2");
+  await page.locator("#copy-go").click();
+  await page.locator("#copy-result li").nth(1).waitFor();
+  const copied = await page.locator("#copy-result").textContent();
+  if (!/0 个错误.*0 个错误/.test(copied ?? "")) fail(`the copies have errors: ${copied}`);
+  await shot("sched-copied");
+
+  // 11. The template editor: the first run's blocks, a preview of a generated day.
   await page.locator("#pl-template-link").click();
   await page.locator("#tp-blocks tbody tr").first().waitFor();
   const blocks = await page.locator("#tp-blocks tbody tr").count();

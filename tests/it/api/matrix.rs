@@ -187,6 +187,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         | ("POST", "/api/channels/{id}/days/{date}/publish") => {
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 404)
         }
+        ("POST", "/api/channels/{id}/days/{date}/copy") => {
+            scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 404)
+        }
         ("POST", "/api/channels/{id}/days/{date}/import") => {
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 422)
         }
@@ -304,6 +307,7 @@ async fn request(
         ("POST", "/api/channels/{id}/template/preview") => Some(json!({ "date": "2030-01-07", "seed": n,
             "template": { "name": format!("t{n}"), "week": { "default": { "blocks": [] } }, "fillers": { "categories": [] } } })),
         ("POST", "/api/channels/{id}/days/{date}/generate") => Some(json!({ "seed": n })),
+        ("POST", "/api/channels/{id}/days/{date}/copy") => Some(json!({ "to": ["2099-01-01"] })),
         ("POST", "/api/channels/{id}/days/{date}/edits") => {
             Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } }))
         }

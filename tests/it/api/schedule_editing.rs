@@ -122,3 +122,31 @@ both!(an_empty_day_fitted_is_slate_to_24_h_and_publishable, |app| {
     let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 2 }))).await;
     assert_eq!(s, 201, "{b}");
 });
+
+both!(a_day_copied_to_other_days_is_a_new_version_of_each, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let d = day();
+    assert_eq!(call(&app, Method::PUT, &format!("{base}/template"), Some(template())).await.0, 200);
+    let (s, gen) = call(&app, Method::POST, &format!("{base}/days/{d}/generate"), Some(json!({ "seed": 2 }))).await;
+    assert_eq!(s, 201, "{gen}");
+    let (next, after) = (d + Duration::days(1), d + Duration::days(2));
+    // The day after already has a version: the copy is its version 2.
+    assert_eq!(call(&app, Method::POST, &format!("{base}/days/{after}/generate"), Some(json!({}))).await.0, 201);
+    let body = json!({ "to": [next.to_string(), after.to_string()] });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/days/{d}/copy"), Some(body)).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!((b[0]["version"].as_i64(), b[1]["version"].as_i64()), (Some(1), Some(2)), "{b}");
+    assert_eq!((b[0]["errors"].as_u64(), b[1]["errors"].as_u64()), (Some(0), Some(0)), "{b}");
+    let (s, copied) = call(&app, Method::GET, &format!("{base}/days/{next}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(copied["playlist"]["date"], next.to_string());
+    assert_eq!(copied["playlist"]["items"], gen["playlist"]["items"], "the same items on the other day");
+    assert!(copied["change"].as_str().unwrap().starts_with(&format!("copied from {d}")), "{}", copied["change"]);
+    // The source day itself, a day already over and an empty list are refused.
+    let past = (Utc::now() - Duration::days(3)).date_naive();
+    for to in [json!([d.to_string()]), json!([past.to_string()]), json!([])] {
+        let (s, b) = call(&app, Method::POST, &format!("{base}/days/{d}/copy"), Some(json!({ "to": to }))).await;
+        assert_eq!(s, 422, "{to}: {b}");
+    }
+});

@@ -425,6 +425,48 @@ export function playlistPage(channelId: string, date: string): Page {
     ),
   );
 
+  // Copy this day to the following days (a week from one good day); nothing is published.
+  const copyDays = h("input", { id: "copy-days", type: "number", min: "1", max: "31", value: "6", size: 3 });
+  const copyResult = h("ul", { id: "copy-result", class: "meta" });
+  const copyBox = h(
+    "details",
+    { class: "card pl-copy", id: "pl-copy" },
+    h("summary", {}, t("copyDay")),
+    h(
+      "div",
+      { class: "toolbar" },
+      h("label", { for: "copy-days" }, t("copyNextDays")),
+      copyDays,
+      h(
+        "button",
+        {
+          type: "button",
+          id: "copy-go",
+          onclick: () =>
+            void (async () => {
+              const n = Math.min(31, Math.max(1, Number(copyDays.value) || 1));
+              const start = Date.parse(`${realDate}T00:00:00Z`);
+              const to = Array.from({ length: n }, (_, k) => new Date(start + (k + 1) * 86_400_000).toISOString().slice(0, 10));
+              const r = await s.copyDay(channelId, realDate, to);
+              mount(
+                copyResult,
+                r.map((x) =>
+                  h(
+                    "li",
+                    { class: x.errors ? "error" : "" },
+                    h("a", { href: `#/channel/${encodeURIComponent(channelId)}/day/${x.date}` }, x.date),
+                    ` · ${t("version")} ${x.version} · ${x.errors} ${t("errorsWord")}`,
+                  ),
+                ),
+              );
+            })().catch(failed),
+        },
+        t("copyGo"),
+      ),
+    ),
+    copyResult,
+  );
+
   const button = (id: string, label: string, f: () => Promise<unknown>, cls = "") =>
     h("button", { type: "button", id, class: cls, onclick: () => void f().catch(failed) }, label);
   const seed = h("input", { id: "gen-seed", type: "number", value: "1", min: "0", size: 4 });
@@ -489,6 +531,7 @@ export function playlistPage(channelId: string, date: string): Page {
     h("p", {}, h("label", { for: "pl-date" }, t("date")), " ", dateInput),
     toolbar,
     otherBox,
+    copyBox,
     alert,
     head,
     status,

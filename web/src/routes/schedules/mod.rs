@@ -3,6 +3,7 @@
 //! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
 //! changing needs `WriteSchedule` on the owning centre.
 
+pub mod copy;
 pub mod history;
 pub mod preview;
 pub mod private;
