@@ -270,8 +270,8 @@ async function main() {
   // 5c. Today's playlist of the demo TV channel: generate, drag the clip in, publish; the
   // monitor shows it in now/next; the reports count its 涉农 airtime.
   await page.getByRole("link", { name: "播出监看" }).click();
-  const tvId = await scheduler.schedulerDay(page, shot, onAirTitle);
-  await scheduler.conflictBlockFit(page, shot, tvId, steps.api);
+  const tvId = await scheduler.schedulerDay(page, shot, onAirTitle, PASSWORD, steps.api);
+  await scheduler.conflictBlockFit(page, shot, tvId, steps.api, PASSWORD);
   await steps.reports(page, shot);
 
   // 6. Emergency console: drill mode is marked; an actual JSON alert for 510400 goes out.

@@ -56,8 +56,25 @@ async function openDay(page) {
   return Date.now() - t0;
 }
 
-/** Scheduling today on the demo TV channel; returns its channel id (from the page's URL). */
-export async function schedulerDay(page, shot, title) {
+/** Signs out and in again as `username` by the login form. */
+async function signIn(page, username, password) {
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.getByLabel("用户名").waitFor();
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(password);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "播出监看" }).waitFor();
+}
+
+/**
+ * Scheduling today on the demo TV channel as the city's scheduler (made by the admin, as the
+ * 米易 operator is); returns the channel id (from the page's URL).
+ */
+export async function schedulerDay(page, shot, title, password, api) {
+  const made = await api(page, "POST", "/api/users", { username: "city-scheduler", password, role: "scheduler", centre: "510400" });
+  if (made.status !== 201 && made.status !== 200) fail(`creating the city scheduler answered ${made.status} ${made.body}`);
+  await signIn(page, "city-scheduler", password);
+  await page.locator(".who", { hasText: "city-scheduler" }).waitFor();
   await page.getByRole("link", { name: "播出监看" }).click();
   const link = page.locator('article[data-slug="pzh-demo-tv"] a.edit-day');
   await link.click();
@@ -206,7 +223,7 @@ export async function schedulerDay(page, shot, title) {
  * cannot be published (the blocking finding listed); 补齐到 24 小时 fits it again. Then the
  * editor in English and back.
  */
-export async function conflictBlockFit(page, shot, channelId, api) {
+export async function conflictBlockFit(page, shot, channelId, api, password) {
   const date = await page.locator("#pl-date").inputValue();
   const day = JSON.parse((await api(page, "GET", `/api/channels/${channelId}/days/${date}`)).body);
   const last = day.playlist.items.length - 1;
@@ -241,4 +258,5 @@ export async function conflictBlockFit(page, shot, channelId, api) {
   await shot("sched-english");
   await page.locator("#lang-switch").click();
   await page.getByRole("heading", { name: /^节目单编排/ }).waitFor();
+  await signIn(page, "admin", password);
 }
