@@ -1,6 +1,7 @@
 //! The first-run demo: on an empty catalog, `kapok serve` creates a TV and a radio channel for
 //! the city centre with a few programmes it generates locally (FFmpeg test patterns and tones,
-//! already in the house format, so no ingest wait), so a newcomer sees both on air at once.
+//! already in the house format, so no ingest wait), so a newcomer sees both on air at once,
+//! and gives each a template, so a scheduler can generate a day from it at once.
 //! No internet and no downloaded media.
 
 use std::path::{Path, PathBuf};
@@ -82,6 +83,13 @@ const TV: &[Spec] = &[
         pattern: "testsrc",
         tone_hz: 523,
     },
+    Spec {
+        title: "攀枝花电视台台标宣传（演示）",
+        centre: None,
+        category: Category::Ident,
+        pattern: "smptebars",
+        tone_hz: 880,
+    },
 ];
 
 const RADIO: &[Spec] = &[
@@ -92,7 +100,62 @@ const RADIO: &[Spec] = &[
         title: "攀枝花新闻联播（演示）", centre: None, category: Category::News, pattern: "", tone_hz: 587
     },
     Spec { title: "音乐时间（演示）", centre: None, category: Category::Music, pattern: "", tone_hz: 784 },
+    Spec {
+        title: "公益广告·防火（演示）", centre: None, category: Category::PublicService, pattern: "", tone_hz: 330
+    },
 ];
+
+/// A block of a demo template: start, length, label, categories (empty: all of the channel's).
+type DemoBlock = (&'static str, &'static str, &'static str, &'static [&'static str]);
+
+/// The first-run template of a demo channel: its day in blocks of the categories its demo
+/// programmes have (only its own, by their tag: the other channel's clips are of the other
+/// medium), rotated with no separation (a handful of 30 s clips fill the day), and its
+/// filler category (an ident on TV, a public-service spot on radio), so 从模板生成
+/// works at once on a fresh server.
+fn template_for(slug: &str, kind: ChannelKind) -> serde_json::Value {
+    let (all, filler, blocks): (&[&str], &str, &[DemoBlock]) = if kind == ChannelKind::Tv {
+        (
+            &["涉农", "新闻", "应急科普", "文化"],
+            "台标宣传",
+            &[
+                ("06:00", "03:00", "早间涉农", &["涉农", "新闻"]),
+                ("09:00", "03:00", "新闻与应急科普", &["新闻", "应急科普", "涉农"]),
+                ("12:00", "06:00", "午后文化", &["文化", "涉农", "应急科普"]),
+                ("18:00", "01:00", "本地涉农", &["涉农", "文化"]),
+                ("19:00", "03:00", "晚间新闻", &["新闻", "文化", "应急科普"]),
+                ("22:00", "08:00", "夜间", &[]),
+            ],
+        )
+    } else {
+        (
+            &["涉农", "新闻", "音乐"],
+            "公益",
+            &[
+                ("06:00", "03:00", "早间涉农", &["涉农", "新闻"]),
+                ("09:00", "09:00", "日间新闻与音乐", &["新闻", "音乐", "涉农"]),
+                ("18:00", "04:00", "晚间涉农与音乐", &["涉农", "音乐"]),
+                ("22:00", "08:00", "夜间", &[]),
+            ],
+        )
+    };
+    let blocks: Vec<serde_json::Value> = blocks
+        .iter()
+        .map(|(start, length, label, cats)| {
+            let cats = if cats.is_empty() { all } else { cats };
+            serde_json::json!({
+                "start": start, "length": length, "type": "category", "label": label,
+                "filter": { "categories": cats, "tags_any": [slug] },
+                "programme_separation_hours": 0, "series_separation_hours": 0
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "name": "演示频道日模板",
+        "week": { "default": { "blocks": blocks } },
+        "fillers": { "categories": [filler], "max_per_block": "00:05:00" }
+    })
+}
 
 /// Creates the demo channels and programmes when the catalog has no channels yet; returns
 /// `None` on any later start (the demo is made once).
@@ -163,6 +226,7 @@ pub async fn seed_if_empty(
                 },
             )
             .await?;
+        store.put_schedule_template(&actor, channel.id, &template_for(slug, kind)).await?;
         out.push(DemoChannel { channel, programmes });
     }
     Ok(Some(out))
@@ -209,5 +273,27 @@ async fn generate(file: &PathBuf, kind: ChannelKind, spec: &Spec) -> Result<(), 
         Ok(())
     } else {
         Err(DemoError::Generate(format!("ffmpeg failed ({status}) for {}", file.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each demo template is clean against the categories of its own demo clips, covers the
+    /// whole day and names its filler category, which a demo clip has.
+    #[test]
+    fn demo_templates_use_only_what_the_demo_catalog_has() {
+        for (slug, kind, specs) in [("pzh-demo-tv", ChannelKind::Tv, TV), ("pzh-demo-radio", ChannelKind::Radio, RADIO)]
+        {
+            let t: schedules::Template = serde_json::from_value(template_for(slug, kind)).unwrap();
+            let known: Vec<&str> = specs.iter().map(|s| s.category.as_str()).collect();
+            let sk = if kind == ChannelKind::Tv { schedules::ChannelKind::Tv } else { schedules::ChannelKind::Radio };
+            let ch = schedules::Channel::new(slug, slug, sk, schedules::CentreCode::parse("510400").unwrap()).unwrap();
+            assert_eq!(schedules::check_template(&t, &ch, &known), vec![], "{slug}");
+            let covered: u32 = t.week.default.blocks.iter().map(|b| b.length.millis()).sum();
+            assert_eq!(covered, 86_400_000, "{slug} covers 24 h");
+            assert!(t.fillers.categories.iter().all(|c| known.contains(&c.as_str())), "{slug}");
+        }
     }
 }

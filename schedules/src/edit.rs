@@ -32,6 +32,12 @@ pub enum EditOp {
     Retime { index: usize, start: Frames, hard: bool },
     /// Lock or unlock the item.
     Lock { index: usize, locked: bool },
+    /// Insert `item` at offset `at` of the day, splitting the item on air then and taking
+    /// the added time out of the fillers, slate and programme tails before the next fixed
+    /// point (see [`fit`]), so the day keeps its length.
+    InsertAt { at: Frames, item: PlaylistItem },
+    /// Fit the day to its length: slate in every gap, the overrun past the day end cut.
+    FitDay,
 }
 
 /// One kept version.
@@ -117,9 +123,7 @@ impl VersionedPlaylist {
     /// item, `NoSuchItem` for a bad index, `InvalidEdit` for out-of-range values.
     pub fn apply(&mut self, expected: u64, op: EditOp) -> Result<u64> {
         self.check_version(expected)?;
-        let mut p = self.current().clone();
-        let change = apply_op(&mut p, &op)?;
-        ripple(&mut p.items);
+        let (p, change) = apply_once(self.current(), &op)?;
         let parent = Some(self.version());
         self.versions.push(Version { number: self.version() + 1, parent, change, playlist: p });
         Ok(self.version())
@@ -145,6 +149,18 @@ impl VersionedPlaylist {
         self.versions.push(v);
         Ok(self.version())
     }
+}
+
+/// `op` applied to a copy of `p`, rippled, with the change's description: one edit of the
+/// current version without its history (what [`VersionedPlaylist::apply`] appends).
+///
+/// # Errors
+/// As [`VersionedPlaylist::apply`], less `Conflict`.
+pub fn apply_once(p: &Playlist, op: &EditOp) -> Result<(Playlist, String)> {
+    let mut p = p.clone();
+    let change = apply_op(&mut p, op)?;
+    ripple(&mut p.items);
+    Ok((p, change))
 }
 
 fn item_at(p: &Playlist, index: usize) -> Result<&PlaylistItem> {
@@ -230,6 +246,8 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
             it.locked = *locked;
             Ok(format!("{} {}", if *locked { "lock" } else { "unlock" }, it.title))
         }
+        EditOp::InsertAt { at, item } => fit::insert_at(p, *at, item),
+        EditOp::FitDay => Ok(fit::fit_day(p)),
     }
 }
 
@@ -244,6 +262,8 @@ pub fn ripple(items: &mut [PlaylistItem]) {
         t = it.end();
     }
 }
+
+mod fit;
 
 #[cfg(test)]
 mod tests;

@@ -81,6 +81,22 @@ pub struct PlaylistItem {
 }
 
 impl PlaylistItem {
+    /// The slate from `start` for `duration`, soft, with the reason it is there.
+    pub fn slate(start: Frames, duration: Frames, why: String) -> Self {
+        PlaylistItem {
+            start,
+            duration,
+            timing: Timing::Soft,
+            source: Source::Slate,
+            in_point: Frames::ZERO,
+            title: "slate".into(),
+            kind: ItemKind::Slate,
+            category: String::new(),
+            locked: false,
+            why: Some(why),
+        }
+    }
+
     /// First frame after the item.
     pub fn end(&self) -> Frames {
         self.start + self.duration

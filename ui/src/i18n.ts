@@ -1,6 +1,7 @@
 // A small translation table: zh-CN by default, English by the switch in the header.
 
 import { enPages, zhPages } from "./i18n-pages";
+import { enSchedule, zhSchedule } from "./i18n-schedule";
 
 export type Lang = "zh-CN" | "en";
 
@@ -119,7 +120,7 @@ const zhBase = {
   houseFile: "播出文件",
 } as const;
 
-const zh = { ...zhBase, ...zhPages };
+const zh = { ...zhBase, ...zhPages, ...zhSchedule };
 
 export type Key = keyof typeof zh;
 
@@ -238,7 +239,7 @@ const enBase: Record<keyof typeof zhBase, string> = {
   houseFile: "House",
 };
 
-const en: Record<Key, string> = { ...enBase, ...enPages };
+const en: Record<Key, string> = { ...enBase, ...enPages, ...enSchedule };
 
 const tables: Record<Lang, Record<Key, string>> = { "zh-CN": zh, en };
 

@@ -18,6 +18,7 @@ import { reportsPage } from "./pages/reports";
 import { usersPage } from "./pages/users";
 import { auditPage } from "./pages/audit";
 import { may, roleWord, setCurrentUser } from "./words";
+import { templatePage } from "./pages/template";
 import type { Page } from "./page";
 
 let user: api.Principal | null = null;
@@ -116,7 +117,10 @@ async function render(): Promise<void> {
     current = programmePage(decodeURIComponent(route.slice("#/programme/".length)));
   } else if (route.startsWith("#/channel/")) {
     const m = /^#\/channel\/([^/]+)\/day\/([^/]+)$/.exec(route);
-    current = m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
+    const tm = /^#\/channel\/([^/]+)\/template$/.exec(route);
+    current = tm
+      ? templatePage(decodeURIComponent(tm[1] ?? ""))
+      : m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
   } else if (route.startsWith("#/channels")) {
     current = channelsPage(user?.centre ?? "");
   } else if (route.startsWith("#/upload")) {

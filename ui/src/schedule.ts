@@ -62,7 +62,9 @@ export type EditOp =
   | { op: "delete"; index: number }
   | { op: "trim"; index: number; in_point: number; duration: number }
   | { op: "retime"; index: number; start: number; hard: boolean }
-  | { op: "lock"; index: number; locked: boolean };
+  | { op: "lock"; index: number; locked: boolean }
+  | { op: "insert_at"; at: number; item: Item }
+  | { op: "fit_day" };
 
 const base = (id: string, date: string) => `/api/channels/${encodeURIComponent(id)}/days/${encodeURIComponent(date)}`;
 const json = (v: unknown) => JSON.stringify(v);
@@ -80,8 +82,64 @@ export const emptyDay = (id: string, date: string): Promise<Day> =>
   request("POST", `${base(id, date)}/import`, "start,programme,duration\n", "text/csv");
 export const publish = (id: string, date: string, version: number): Promise<{ published_version: number }> =>
   request("POST", `${base(id, date)}/publish`, json({ version }), JSON_TYPE);
+export const copyDay = (id: string, date: string, to: string[]): Promise<Array<{ date: string; version: number; errors: number }>> =>
+  request("POST", `${base(id, date)}/copy`, json({ to }), JSON_TYPE);
 export const versions = (id: string, date: string): Promise<{ versions: VersionInfo[] }> =>
   request("GET", `${base(id, date)}/versions`);
+
+/** A rule the generator could not keep. */
+export interface RuleBreak {
+  rule: string;
+  block: string;
+  at: number;
+  count: number;
+  reason: string;
+}
+
+/** One thing wrong with a template. */
+export interface Problem {
+  code: string;
+  message: string;
+  location: string;
+}
+
+const tpl = (id: string) => `/api/channels/${encodeURIComponent(id)}/template`;
+export const template = (id: string): Promise<{ version: number; template: Record<string, unknown> }> => request("GET", tpl(id));
+export const putTemplate = (id: string, t: unknown): Promise<{ version: number }> => request("PUT", tpl(id), json(t), JSON_TYPE);
+export const previewTemplate = (
+  id: string,
+  t: unknown,
+  date: string,
+  seed: number,
+): Promise<{ playlist: Playlist; findings: Finding[]; exceptions: RuleBreak[] }> =>
+  request("POST", `${tpl(id)}/preview`, json({ template: t, date, seed }), JSON_TYPE);
+
+export interface Relay {
+  name: string;
+  uri: string;
+}
+export const relays = (centre: string): Promise<Relay[]> => request("GET", `/api/centres/${encodeURIComponent(centre)}/relays`);
+
+/** The frame offset in the day of instant `at` (may be negative or past the day). */
+export function framesOfInstant(p: Playlist, at: Date): number {
+  const [hh, mm, ss] = p.day_start.split(":").map((x) => parseFloat(x));
+  const startUtc = Date.parse(`${p.date}T00:00:00Z`) + ((hh ?? 0) * 3600 + (mm ?? 0) * 60 + (ss ?? 0) - p.utc_offset_secs) * 1000;
+  return Math.floor(((at.getTime() - startUtc) / 1000) * fps(p.rate));
+}
+
+/** Index of the item on air at frame `f` (items are in start order), or -1. */
+export function itemAt(p: Playlist, f: number): number {
+  let lo = 0;
+  let hi = p.items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const it = p.items[mid] as Item;
+    if (f < it.start) hi = mid - 1;
+    else if (f >= it.start + it.duration) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
 
 export interface GuideEntry {
   title: string;

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import * as steps from "./steps.mjs";
 import { rolesWalk } from "./roles.mjs";
+import * as scheduler from "./scheduler.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const uiDir = path.resolve(here, "..");
@@ -270,9 +271,8 @@ async function main() {
   // 5c. Today's playlist of the demo TV channel: generate, drag the clip in, publish; the
   // monitor shows it in now/next; the reports count its 涉农 airtime.
   await page.getByRole("link", { name: "播出监看" }).click();
-  const tvId = await steps.schedule(page, shot, onAirTitle);
-  await steps.conflictBlockUndo(page, shot, tvId);
-  await steps.onAir(page, shot, onAirTitle);
+  const tvId = await scheduler.schedulerDay(page, shot, onAirTitle, PASSWORD, steps.api);
+  await scheduler.conflictBlockFit(page, shot, tvId, steps.api, PASSWORD);
   await steps.reports(page, shot);
 
   // 6. Emergency console: drill mode is marked; an actual JSON alert for 510400 goes out.

@@ -1,7 +1,6 @@
 // The browser test's steps for the pages added after the first five: programme editing,
-// upload (when the server has /api/uploads), the playlist editor (drag a programme into
-// today's playlist of the demo TV channel, publish), the monitor's now/next and alert state,
-// jobs, channels and reports. Each takes the Playwright page and a `shot(name)`.
+// upload (when the server has /api/uploads), the monitor's now/next and alert state, jobs,
+// channels and reports (the scheduler's journey is in scheduler.mjs). Each takes the Playwright page and a `shot(name)`.
 
 import { execFileSync } from "node:child_process";
 
@@ -85,76 +84,6 @@ export async function jobsAndChannels(page, shot) {
   await page.getByRole("link", { name: "频道", exact: true }).click();
   await page.locator('table.channels tr[data-slug="pzh-demo-tv"]').waitFor();
   await shot("channels");
-}
-
-/**
- * Today's playlist of the demo TV channel: a template is stored, the day generated from it in
- * the editor, the clip dragged from the catalog panel onto the timeline (inserted at now + 2
- * min), published. Returns the channel id.
- */
-export async function schedule(page, shot, title) {
-  const channels = JSON.parse((await api(page, "GET", "/api/channels")).body);
-  const tv = channels.find((c) => c.slug === "pzh-demo-tv") ?? fail("no pzh-demo-tv channel");
-  const tpl = { name: "ui-test", week: { default: { blocks: [] } }, fillers: { categories: [] } };
-  const put = await api(page, "PUT", `/api/channels/${tv.id}/template`, tpl);
-  if (put.status !== 200) fail(`template PUT: ${put.status} ${put.body}`);
-  await page.locator(`article[data-slug="pzh-demo-tv"] a.edit-day`).click();
-  await page.locator("#generate").waitFor();
-  await page.locator("#pl-version", { hasText: /./ }).waitFor();
-  await page.locator("#generate").click();
-  await page.locator("ol.timeline li.item").first().waitFor();
-  await page.locator("#pl-search").fill("芒果");
-  await page.locator("aside.pl-catalog button[type=submit]").click();
-  const card = page.locator("aside.pl-catalog li", { hasText: title });
-  await card.waitFor();
-  await shot("playlist-generated");
-  await card.dragTo(page.locator("#drop-zone"));
-  const placed = page.locator("ol.timeline li.item", { hasText: title });
-  await placed.waitFor();
-  await placed.scrollIntoViewIfNeeded();
-  await shot("playlist-dropped");
-  await page.locator("#publish").click();
-  await page.locator("#pl-alert.ok", { hasText: "已发布" }).waitFor();
-  await page.locator("details.history summary").click();
-  await page.locator("#pl-versions li", { hasText: "已发布" }).first().waitFor();
-  await shot("playlist-published");
-  return tv.id;
-}
-
-/**
- * Someone else's edit in between: the editor's next edit gets 409, says so and reloads; the
- * reloaded day (the trailing slate deleted: dead air) cannot be published (422, the blocking
- * finding listed); undo restores it.
- */
-export async function conflictBlockUndo(page, shot, channelId) {
-  const date = await page.locator("#pl-date").inputValue();
-  const day = JSON.parse((await api(page, "GET", `/api/channels/${channelId}/days/${date}`)).body);
-  const last = day.playlist.items.length - 1;
-  const r = await api(page, "POST", `/api/channels/${channelId}/days/${date}/edits`, {
-    version: day.version,
-    op: { op: "delete", index: last },
-  });
-  if (r.status !== 201) fail(`concurrent edit: ${r.status} ${r.body}`);
-  await page.locator(`ol.timeline li.item[data-index="0"] button.lock`).click();
-  await page.locator("#pl-alert.error", { hasText: "已被他人修改" }).waitFor();
-  await page.locator("#pl-version", { hasText: `版本 ${day.version + 1}` }).waitFor();
-  await page.locator("#pl-summary.error").waitFor();
-  await shot("playlist-conflict");
-  await page.locator("#publish").click();
-  await page.locator("#blocking li", { hasText: "dead air" }).waitFor();
-  await shot("playlist-publish-blocked");
-  await page.locator("#undo").click();
-  await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();
-  await page.locator(`ol.timeline li.item[data-index="${last}"]`).waitFor();
-  await shot("playlist-undone");
-  // The editor in English, then back.
-  await page.locator("#lang-switch").click();
-  await page.getByRole("heading", { name: /^Playlist editor/ }).waitFor();
-  await page.getByRole("button", { name: "Generate from template" }).waitFor();
-  await page.locator("ol.timeline li.item").first().waitFor();
-  await shot("playlist-english");
-  await page.locator("#lang-switch").click();
-  await page.getByRole("heading", { name: /^节目单编排/ }).waitFor();
 }
 
 /** The monitor shows the clip in the TV channel's now/next. */

@@ -64,6 +64,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::routes::alerts::detail::get_alert))
         .routes(routes!(crate::routes::alerts::detail::alert_report))
         .routes(routes!(sched::get_template, sched::put_template))
+        .routes(routes!(sched::preview::preview_template))
+        .routes(routes!(sched::copy::copy_day))
         .routes(routes!(sched::generate))
         .routes(routes!(sched::get_day))
         .routes(routes!(sched::edit_day))

@@ -111,3 +111,81 @@ fn an_empty_history_is_refused_when_deserialised() {
     let back: VersionedPlaylist = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
     assert_eq!(back, v);
 }
+
+fn kind(mut i: PlaylistItem, k: ItemKind) -> PlaylistItem {
+    i.kind = k;
+    i
+}
+
+/// A whole day: programme A (0..1000), fillers f1 and f2, a hard H at 1200, slate to the end.
+fn full_day() -> VersionedPlaylist {
+    let mut p = Playlist::empty(&channel(), NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    let len = p.length().0;
+    let mut h = it("H", 800);
+    h.timing = Timing::Hard;
+    h.start = Frames(1200);
+    p.items = vec![
+        kind(it("A", 1000), ItemKind::Programme),
+        kind(it("f1", 100), ItemKind::Filler),
+        kind(it("f2", 100), ItemKind::Filler),
+        h,
+        it("end", len - 2000),
+    ];
+    ripple(&mut p.items);
+    VersionedPlaylist::new(p, "generated")
+}
+
+fn spans(v: &VersionedPlaylist) -> Vec<(String, i64, i64, i64)> {
+    v.current().items.iter().map(|i| (i.title.clone(), i.start.0, i.duration.0, i.in_point.0)).collect()
+}
+
+#[test]
+fn insert_at_splits_the_item_on_air_and_fillers_give_way_before_the_hard_item() {
+    let mut v = full_day();
+    let x = kind(it("X", 150), ItemKind::Programme);
+    v.apply(1, EditOp::InsertAt { at: Frames(500), item: x }).unwrap();
+    let s = spans(&v);
+    let want = [("A", 0, 500, 0), ("X", 500, 150, 0), ("A", 650, 500, 500), ("f1", 1150, 50, 0), ("H", 1200, 800, 0)];
+    for (got, w) in s.iter().zip(want) {
+        assert_eq!((got.0.as_str(), got.1, got.2, got.3), w, "{s:?}");
+    }
+    let p = v.current();
+    assert_eq!(p.items.last().unwrap().end(), p.length(), "the day keeps its length");
+    assert!(v.versions()[1].change.contains("fitted: 1 removed, 1 cut"), "{}", v.versions()[1].change);
+}
+
+#[test]
+fn insert_at_cuts_the_last_item_at_the_day_end() {
+    let mut p = Playlist::empty(&channel(), NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    let len = p.length().0;
+    p.items = vec![kind(it("P", len - 100), ItemKind::Programme), kind(it("f", 100), ItemKind::Filler)];
+    ripple(&mut p.items);
+    let mut v = VersionedPlaylist::new(p, "generated");
+    v.apply(1, EditOp::InsertAt { at: Frames(10), item: kind(it("X", 300), ItemKind::Programme) }).unwrap();
+    let s = spans(&v);
+    assert_eq!(s.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["P", "X", "P"], "{s:?}");
+    assert_eq!(s[2], ("P".into(), 310, len - 100 - 10 - 200, 10), "the resumed tail gives the rest");
+    assert_eq!(v.current().items.last().unwrap().end().0, len);
+}
+
+#[test]
+fn insert_at_refuses_what_cannot_fit_before_a_fixed_point_and_a_fixed_start() {
+    let mut v = full_day();
+    let err = v.apply(1, EditOp::InsertAt { at: Frames(1100), item: it("long", 500) }).unwrap_err();
+    assert!(err.to_string().contains("does not fit before H"), "{err}");
+    let err = v.apply(1, EditOp::InsertAt { at: Frames(1200), item: it("x", 5) }).unwrap_err();
+    assert!(err.to_string().contains("fixed time"), "{err}");
+    assert_eq!(v.version(), 1, "nothing changed");
+}
+
+#[test]
+fn fit_day_fills_an_empty_day_with_slate_and_cuts_the_overrun() {
+    let p = Playlist::empty(&channel(), NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+    let len = p.length();
+    let mut v = VersionedPlaylist::new(p, "imported");
+    v.apply(1, EditOp::FitDay).unwrap();
+    assert_eq!(spans(&v), vec![("slate".into(), 0, len.0, 0)]);
+    v.apply(2, EditOp::Insert { index: 1, item: it("late", 50) }).unwrap();
+    v.apply(3, EditOp::FitDay).unwrap();
+    assert_eq!(spans(&v), vec![("slate".into(), 0, len.0, 0)], "the item wholly past the end is removed");
+}

@@ -180,7 +180,14 @@ impl Gen<'_> {
     fn mark_aired(&mut self, i: Option<usize>, at: Frames, frames: i64) {
         let Some(i) = i else { return };
         let s = self.secs(at);
-        if self.today.programmes.insert(i, s).is_none() {
+        // `aired` stays in order of last airing, so "least recently played" among today's
+        // repeats rotates through them instead of repeating the first one aired.
+        if self.today.programmes.insert(i, s).is_some() {
+            if let Some(k) = self.today.aired.iter().position(|e| e.i == i) {
+                let e = self.today.aired.remove(k);
+                self.today.aired.push(select::Entry { last: s, ..e });
+            }
+        } else {
             self.today.aired.push(select::Entry { i, frames, last: s });
         }
         if let Some(series) = self.idx.get(i).and_then(|p| p.series.clone()) {

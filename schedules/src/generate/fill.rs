@@ -90,16 +90,5 @@ impl Fillers {
 }
 
 fn slate(from: Frames, to: Frames, before: &str) -> PlaylistItem {
-    PlaylistItem {
-        start: from,
-        duration: to - from,
-        timing: Timing::Soft,
-        source: Source::Slate,
-        in_point: Frames::ZERO,
-        title: "slate".into(),
-        kind: ItemKind::Slate,
-        category: String::new(),
-        locked: false,
-        why: Some(format!("no filler available to close the gap before {before}")),
-    }
+    PlaylistItem::slate(from, to - from, format!("no filler available to close the gap before {before}"))
 }

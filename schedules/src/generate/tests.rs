@@ -223,3 +223,26 @@ fn the_block_filter_is_relaxed_last_and_the_category_never() {
     let at_630 = g.playlist.items.iter().find(|i| i.start == Frames(25 * 1800)).unwrap();
     assert_eq!(at_630.programme().unwrap().as_str(), "n1", "category kept: never culture");
 }
+
+/// A block longer than its few programmes, separation relaxed: today's repeats rotate
+/// (least recently played first) instead of the first one aired coming back every time.
+#[test]
+fn repeats_within_a_day_rotate_through_the_pool() {
+    let ch = crate::template::tests::channel();
+    let t: Template = serde_json::from_value(serde_json::json!({
+        "name": "small catalog",
+        "week": { "default": { "blocks": [{ "start": "06:00", "length": "01:00", "type": "category",
+            "filter": { "categories": ["涉农"] } }] } },
+        "fillers": { "categories": [] }
+    }))
+    .unwrap();
+    let cat = vec![prog("a", "涉农", 60), prog("b", "涉农", 60), prog("c", "涉农", 60)];
+    let g =
+        generate_day(&ch, &t, NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(), &cat, &PlayHistory::new(), 1).unwrap();
+    let ids: Vec<String> =
+        g.playlist.items.iter().take(60).filter_map(|i| i.programme().map(|p| p.to_string())).collect();
+    assert_eq!(ids.len(), 60);
+    for w in ids.windows(2) {
+        assert_ne!(w[0], w[1], "{ids:?}");
+    }
+}

@@ -29,7 +29,7 @@ pub struct Finding {
     /// Stable code: `gap`, `overlap`, `hard_time_missed`, `past_day_end`, `empty_item`,
     /// `unknown_programme`, `media_not_ready`, `rights_expired`, `rights_expiring`,
     /// `exceeds_media`, `tv_only_on_radio`, `no_video_on_tv`, `not_shared`, `live_without_uri`,
-    /// `slate`, `quota_unmet`, `wrong_channel`, `day_over`.
+    /// `slate`, `quota_unmet`, `wrong_channel`, `day_over`, `repeated_programme`.
     pub code: String,
     /// What is wrong, with times, for a person.
     pub message: String,
@@ -225,6 +225,7 @@ pub fn validate(
             format!("the last item runs {} into the next day", (prev_end - len).timecode(rate)),
         );
     }
+    repeats(playlist, &mut push);
     for q in quotas {
         let st = quota::status(q, &playlist.items, &clock, channel, catalog);
         if !st.met() {
@@ -237,6 +238,34 @@ pub fn validate(
         }
     }
     out
+}
+
+/// Programmes aired this many times in a row or more are worth a second look.
+const REPEAT_RUN: usize = 3;
+
+/// A warning at the first item of each run of [`REPEAT_RUN`] or more consecutive airings of
+/// the same programme (fillers rotate by design and are left out).
+fn repeats(playlist: &Playlist, push: &mut impl FnMut(Severity, &str, Option<usize>, String)) {
+    let tod = |i: usize| playlist.clock().instant(playlist.items[i].start).format("%H:%M:%S").to_string();
+    let mut i = 0;
+    while i < playlist.items.len() {
+        let it = &playlist.items[i];
+        let run = match (it.kind, it.programme()) {
+            (crate::playlist::ItemKind::Programme, Some(id)) => {
+                playlist.items[i..].iter().take_while(|x| x.programme() == Some(id)).count()
+            }
+            _ => 1,
+        };
+        if run >= REPEAT_RUN {
+            push(
+                Severity::Warning,
+                "repeated_programme",
+                Some(i),
+                format!("{} airs {run} times in a row from {}", it.title, tod(i)),
+            );
+        }
+        i += run;
+    }
 }
 
 fn opt(t: Option<DateTime<Utc>>) -> String {

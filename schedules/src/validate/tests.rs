@@ -120,3 +120,21 @@ fn absurd_playlists_give_findings_not_panics() {
     assert!(f.iter().any(|f| f.code == "past_day_end"));
     assert!(f.iter().any(|f| f.code == "exceeds_media" && f.item == Some(2)));
 }
+
+#[test]
+fn a_programme_aired_three_times_in_a_row_is_a_warning_at_the_run() {
+    let (mut p, idx) = setup();
+    for h in 5..9 {
+        let it = item("p4", h * H, H);
+        p.items[h as usize] = it;
+    }
+    let f = validate(&p, &channel(), &[], &idx, now());
+    let rep: Vec<&Finding> = f.iter().filter(|f| f.code == "repeated_programme").collect();
+    assert_eq!(rep.len(), 1, "{f:?}");
+    assert_eq!((rep[0].severity, rep[0].item), (Severity::Warning, Some(4)));
+    assert!(rep[0].message.contains("5 times in a row from 10:00:00"), "{}", rep[0].message);
+    // Twice is not a run.
+    let (mut p, idx) = setup();
+    p.items[5] = item("p4", 5 * H, H);
+    assert!(!codes(&validate(&p, &channel(), &[], &idx, now())).contains(&"repeated_programme"));
+}

@@ -182,11 +182,16 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
         // routes run before any template exists: generate, edit, undo and publish find nothing
         // (404), the import body is a bad CSV (422) and the template GET precedes its PUT.
         ("GET", "/api/channels/{id}/template") | ("GET", "/api/channels/{id}/days/{date}") => 404,
-        ("PUT", "/api/channels/{id}/template") => scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 200),
+        ("PUT", "/api/channels/{id}/template") | ("POST", "/api/channels/{id}/template/preview") => {
+            scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 200)
+        }
         ("POST", "/api/channels/{id}/days/{date}/generate")
         | ("POST", "/api/channels/{id}/days/{date}/edits")
         | ("POST", "/api/channels/{id}/days/{date}/undo")
         | ("POST", "/api/channels/{id}/days/{date}/publish") => {
+            scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 404)
+        }
+        ("POST", "/api/channels/{id}/days/{date}/copy") => {
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 404)
         }
         ("POST", "/api/channels/{id}/days/{date}/import") => {
@@ -303,7 +308,10 @@ async fn request(
         ("PUT", "/api/channels/{id}/template") => Some(json!({ "name": format!("t{n}"), "week": { "default": {
             "blocks": [{ "start": "19:00", "length": "00:30", "type": "live", "uri": "srt://relay:9000", "title": "新闻联播" }] } },
             "fillers": { "categories": ["台标宣传"] } })),
+        ("POST", "/api/channels/{id}/template/preview") => Some(json!({ "date": "2030-01-07", "seed": n,
+            "template": { "name": format!("t{n}"), "week": { "default": { "blocks": [] } }, "fillers": { "categories": [] } } })),
         ("POST", "/api/channels/{id}/days/{date}/generate") => Some(json!({ "seed": n })),
+        ("POST", "/api/channels/{id}/days/{date}/copy") => Some(json!({ "to": ["2099-01-01"] })),
         ("POST", "/api/channels/{id}/days/{date}/edits") => {
             Some(json!({ "version": 1, "op": { "op": "delete", "index": 0 } }))
         }

@@ -22,6 +22,7 @@ mod playout_routes;
 mod programme_retry_delete;
 mod qc_override;
 mod reports_api;
+mod schedule_editing;
 mod schedules_api;
 mod search_api;
 mod stream_layout_api;

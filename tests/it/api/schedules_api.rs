@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 /// A TV channel of the own centre with 涉农 programmes (25 min, with house assets) and idents.
 /// The template's 19:00 relay is on the centre's list.
-async fn setup(app: &App) -> Channel {
+pub(super) async fn setup(app: &App) -> Channel {
     let ch = common::miyi_tv_with(
         app,
         &[
@@ -31,7 +31,7 @@ async fn setup(app: &App) -> Channel {
     ch
 }
 
-fn template() -> Value {
+pub(super) fn template() -> Value {
     json!({
         "name": "weekday",
         "clocks": [{ "name": "agri", "segments": [
@@ -46,7 +46,7 @@ fn template() -> Value {
 }
 
 /// A broadcast day safely in the future.
-fn day() -> NaiveDate {
+pub(super) fn day() -> NaiveDate {
     (Utc::now() + Duration::days(3)).date_naive()
 }
 
@@ -55,7 +55,7 @@ fn at_1910(d: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(11, 10, 0).unwrap())
 }
 
-async fn call(app: &App, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(super) async fn call(app: &App, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
     let mut rb = app.as_role(Role::Scheduler, method, path);
     if let Some(b) = body {
         rb = rb.json(&b);
@@ -66,7 +66,7 @@ async fn call(app: &App, method: Method, path: &str, body: Option<Value>) -> (u1
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-fn errors(findings: &Value) -> Vec<String> {
+pub(super) fn errors(findings: &Value) -> Vec<String> {
     findings
         .as_array()
         .unwrap()

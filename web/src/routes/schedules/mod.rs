@@ -3,7 +3,9 @@
 //! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
 //! changing needs `WriteSchedule` on the owning centre.
 
+pub mod copy;
 pub mod history;
+pub mod preview;
 pub mod private;
 
 use axum::extract::State;
@@ -221,6 +223,12 @@ pub async fn put_template(
     if !problems.is_empty() {
         return Ok(schedule_error(ScheduleError::Template(problems)));
     }
+    // What generation will check: every category named has programmes the channel's centre
+    // can air now, so a template accepted here does not fail later at generation.
+    let index = state.candidates.get(&state.store, &c.centre).await?;
+    if let Err(e) = Generator::new(&ch, &t, &index) {
+        return Ok(schedule_error(e));
+    }
     let doc = serde_json::to_value(&t).map_err(ApiError::internal)?;
     let stored = state.store.put_schedule_template(&actor(&p), c.id, &doc).await?;
     Ok(Json(TemplateAnswer { version: stored.version, updated_at: stored.updated_at, template: stored.template })
@@ -329,12 +337,43 @@ pub async fn edit_day(
 ) -> Result<Response, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
-    let mut vp = history_of(&state.store, &c, day).await?;
-    let before = vp.version();
-    if let Err(e) = vp.apply(b.version, b.op) {
-        return Ok(schedule_error(e));
+    if let EditOp::InsertAt { at, .. } = &b.op {
+        refuse_past(&ch, day, *at)?;
     }
-    store_latest(&state, &p, &c, &ch, day, &vp, before).await
+    // Only the current version is read: an edit of a 3,000-item day stays fast however long
+    // its history is (undo reads the history).
+    let latest = state.store.latest_day_version(c.id, day).await?;
+    let latest = latest
+        .ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)))?;
+    if latest.version as u64 != b.version {
+        return Ok(schedule_error(ScheduleError::Conflict { expected: b.version, current: latest.version as u64 }));
+    }
+    let current: Playlist = serde_json::from_value(latest.playlist).map_err(ApiError::internal)?;
+    let (next, change) = match schedules::edit::apply_once(&current, &b.op) {
+        Ok(x) => x,
+        Err(e) => return Ok(schedule_error(e)),
+    };
+    let v = latest.version;
+    store_version(&state, &p, &c, &ch, day, v, Some(v), &change, &next, None).await
+}
+
+/// 422 `in_the_past` when offset `at` of broadcast day `day` has already gone out: what is on
+/// air cannot be changed behind the playout's back.
+fn refuse_past(ch: &Channel, day: NaiveDate, at: schedules::Frames) -> Result<(), ApiError> {
+    let when = ch.day(day).instant(at);
+    let now = Utc::now().with_timezone(&ch.offset());
+    if when.with_timezone(&Utc) <= Utc::now() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "in_the_past",
+            format!(
+                "{} is already past (now {}): insert at a later time",
+                when.format("%Y-%m-%d %H:%M:%S"),
+                now.format("%Y-%m-%d %H:%M:%S")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Stores the newest version of `vp` (made by an edit or undo of version `before`).

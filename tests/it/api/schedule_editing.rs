@@ -1,0 +1,152 @@
+//! Editing that keeps a day publishable (issue 18): a template is checked against the
+//! catalog when it is saved, a preview generates without saving, an insert at a time of
+//! day ripples and fits the day, an insert in the past is refused, and an empty day is
+//! fitted to 24 h with slate.
+
+use super::common;
+use super::schedules_api::{call, day, errors, setup, template};
+
+use catalog::programme::Category;
+use chrono::{Duration, Utc};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn items(day: &Value) -> &Vec<Value> {
+    day["playlist"]["items"].as_array().unwrap()
+}
+
+both!(a_template_naming_categories_without_programmes_is_refused_when_saved, |app| {
+    // 涉农 programmes only: no 台标宣传 filler, no 公益.
+    let ch = common::miyi_tv_with(&app, &[(Category::Agriculture, 1500), (Category::Agriculture, 900)]).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let (s, b) = call(&app, Method::PUT, &format!("{base}/template"), Some(common::agri_template())).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("invalid_template")), "{b}");
+    let problem = &b["problems"][0];
+    assert_eq!((problem["code"].as_str(), problem["location"].as_str()), (Some("unknown_category"), Some("fillers")));
+    assert!(problem["message"].as_str().unwrap().contains("台标宣传"), "{b}");
+    let mut t = common::agri_template();
+    t["fillers"]["categories"] = json!(["涉农"]);
+    t["clocks"][0]["segments"][0]["filter"]["categories"] = json!(["公益"]);
+    let (s, b) = call(&app, Method::PUT, &format!("{base}/template"), Some(t)).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b["problems"][0]["message"].as_str().unwrap().contains("公益"), "{b}");
+    // Nothing was saved, and what is saved generates.
+    let (s, _) = call(&app, Method::GET, &format!("{base}/template"), None).await;
+    assert_eq!(s, 404);
+    let mut t = common::agri_template();
+    t["fillers"]["categories"] = json!(["涉农"]);
+    let (s, b) = call(&app, Method::PUT, &format!("{base}/template"), Some(t)).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = call(&app, Method::POST, &format!("{base}/days/{}/generate", day()), Some(json!({ "seed": 1 }))).await;
+    assert_eq!(s, 201, "{b}");
+});
+
+both!(a_preview_generates_from_an_unsaved_template_and_stores_nothing, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let body = json!({ "template": template(), "date": day().to_string(), "seed": 3 });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/template/preview"), Some(body)).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(items(&b).iter().any(|i| i["title"] == "新闻联播"), "{b}");
+    assert!(errors(&b["findings"]).is_empty(), "{}", b["findings"]);
+    assert!(items(&b).iter().all(|i| i["why"].is_string()), "every item explains itself");
+    let (s, _) = call(&app, Method::GET, &format!("{base}/template"), None).await;
+    assert_eq!(s, 404, "the preview saved no template");
+    let (s, _) = call(&app, Method::GET, &format!("{base}/days/{}", day()), None).await;
+    assert_eq!(s, 404, "the preview saved no day");
+    let bad = json!({ "template": { "name": "x", "week": { "default": { "blocks": [] } }, "fillers": { "categories": ["公益"] } },
+        "date": day().to_string() });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/template/preview"), Some(bad)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("invalid_template")), "{b}");
+});
+
+both!(an_insert_at_a_time_ripples_and_the_day_stays_publishable, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let dp = format!("{base}/days/{}", day());
+    assert_eq!(call(&app, Method::PUT, &format!("{base}/template"), Some(template())).await.0, 200);
+    let (s, gen) = call(&app, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 7 }))).await;
+    assert_eq!(s, 201, "{gen}");
+    let n = items(&gen).len();
+    // A 25-minute programme at 06:10 (frame 15000 at 25 fps), inside the first 涉农 item.
+    let mut item = items(&gen)[0].clone();
+    item["why"] = Value::Null;
+    let insert = json!({ "version": 1, "op": { "op": "insert_at", "at": 15000, "item": item } });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(insert)).await;
+    assert_eq!(s, 201, "{b}");
+    assert!(errors(&b["findings"]).is_empty(), "fitted, nothing past the day end: {}", b["findings"]);
+    let after = items(&b);
+    assert!(after.iter().any(|i| i["start"] == 15000 && i["title"] == item["title"]), "{b}");
+    // Fillers before the next fixed point gave way: fewer items, none past midnight.
+    assert!(after.len() < n, "{} items after, {n} before", after.len());
+    assert!(b["change"].as_str().unwrap().contains("fitted"), "{}", b["change"]);
+    let last = after.last().unwrap();
+    let end = last["start"].as_i64().unwrap() + last["duration"].as_i64().unwrap();
+    assert_eq!(end, 25 * 86_400, "the day keeps its 24 h");
+    let relay = after.iter().find(|i| i["title"] == "新闻联播").unwrap();
+    assert_eq!(relay["start"], 25 * 3600 * 13, "the 19:00 relay did not move");
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 2 }))).await;
+    assert_eq!(s, 201, "{b}");
+});
+
+both!(an_insert_in_the_past_is_refused_with_a_reason, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let yesterday = (Utc::now() - Duration::days(2)).date_naive();
+    let item = json!({ "start": 0, "duration": 250, "timing": "soft", "source": { "type": "slate" },
+        "title": "slate", "kind": "slate" });
+    let op = json!({ "version": 1, "op": { "op": "insert_at", "at": 0, "item": item } });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/days/{yesterday}/edits"), Some(op)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("in_the_past")), "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("already past"), "{b}");
+});
+
+both!(an_empty_day_fitted_is_slate_to_24_h_and_publishable, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let dp = format!("{base}/days/{}", day());
+    let r = app
+        .as_role(catalog::user::Role::Scheduler, Method::POST, &format!("{dp}/import"))
+        .header("content-type", "text/csv")
+        .body("start,programme,duration\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let fit = json!({ "version": 1, "op": { "op": "fit_day" } });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(fit)).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(items(&b).len(), 1, "{b}");
+    assert_eq!(items(&b)[0]["duration"], 25 * 86_400);
+    assert!(errors(&b["findings"]).is_empty(), "{}", b["findings"]);
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 2 }))).await;
+    assert_eq!(s, 201, "{b}");
+});
+
+both!(a_day_copied_to_other_days_is_a_new_version_of_each, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let d = day();
+    assert_eq!(call(&app, Method::PUT, &format!("{base}/template"), Some(template())).await.0, 200);
+    let (s, gen) = call(&app, Method::POST, &format!("{base}/days/{d}/generate"), Some(json!({ "seed": 2 }))).await;
+    assert_eq!(s, 201, "{gen}");
+    let (next, after) = (d + Duration::days(1), d + Duration::days(2));
+    // The day after already has a version: the copy is its version 2.
+    assert_eq!(call(&app, Method::POST, &format!("{base}/days/{after}/generate"), Some(json!({}))).await.0, 201);
+    let body = json!({ "to": [next.to_string(), after.to_string()] });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/days/{d}/copy"), Some(body)).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!((b[0]["version"].as_i64(), b[1]["version"].as_i64()), (Some(1), Some(2)), "{b}");
+    assert_eq!((b[0]["errors"].as_u64(), b[1]["errors"].as_u64()), (Some(0), Some(0)), "{b}");
+    let (s, copied) = call(&app, Method::GET, &format!("{base}/days/{next}"), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(copied["playlist"]["date"], next.to_string());
+    assert_eq!(copied["playlist"]["items"], gen["playlist"]["items"], "the same items on the other day");
+    assert!(copied["change"].as_str().unwrap().starts_with(&format!("copied from {d}")), "{}", copied["change"]);
+    // The source day itself, a day already over and an empty list are refused.
+    let past = (Utc::now() - Duration::days(3)).date_naive();
+    for to in [json!([d.to_string()]), json!([past.to_string()]), json!([])] {
+        let (s, b) = call(&app, Method::POST, &format!("{base}/days/{d}/copy"), Some(json!({ "to": to }))).await;
+        assert_eq!(s, 422, "{to}: {b}");
+    }
+});

@@ -1,0 +1,262 @@
+// The browser test's scheduler journey (issue 18), on nothing but the first run's demo data:
+// the demo TV channel's template generates today's day in the editor (each item says why),
+// the day re-opens fast, an insert in the past is refused, the freshly uploaded programme is
+// inserted at a time (the day stays 24 h and publishable), slate and a filler are insertable,
+// generating over manual edits asks first, the day is published and the monitor shows the
+// programme in now/next, and the template editor previews a day and refuses a category
+// without programmes. Timing targets (issue 18 item 3, the test fails past 3×): open ≤ 1 s, an
+// edit ≤ 200 ms to redraw, publish ≤ 2 s. Everything goes through the page.
+
+const fail = (msg) => {
+  throw new Error(msg);
+};
+
+const TARGETS = { open: 1000, edit: 200, publish: 2000 };
+// `edit-redraw-*` are held to the edit target; `insert-*`/`lock-*` totals are figures only.
+export const figures = {};
+
+/** Records a timing and fails past 3× its target. */
+function timed(name, ms) {
+  figures[name] = Math.round(ms);
+  const target = TARGETS[name.replace(/-.*/, "")];
+  if (target == null) {
+    console.log(`  ⏱ ${name}: ${Math.round(ms)} ms (figure only)`);
+    return;
+  }
+  console.log(`  ⏱ ${name}: ${Math.round(ms)} ms (target ${target} ms, fails past ${3 * target} ms)`);
+  if (ms > 3 * target) fail(`${name} took ${Math.round(ms)} ms, more than 3× the ${target} ms target`);
+}
+
+/**
+ * An edit's figures: click to redrawn row (`total`, a figure: it is mostly the server's
+ * answer, which in the debug build on a loaded machine varies from 0.2 to 1.5 s), and the
+ * page's own redraw after the answer, which is what the target is about (the old editor
+ * redrew 2,881 rows in 11–13 s after a 0.1 s answer).
+ */
+async function editTimed(page, name, total) {
+  const answer = Number(await page.locator("#pl-status").getAttribute("data-answer-ms"));
+  const redraw = Number(await page.locator("#pl-status").getAttribute("data-redraw-ms"));
+  timed(`${name}-total`, total);
+  timed(`${name}-answer`, answer);
+  timed(`edit-redraw-${name}`, redraw);
+}
+
+/** "HH:MM:SS" in UTC+8 `secs` from now. */
+const clockIn = (secs) => new Date(Date.now() + 8 * 3600_000 + secs * 1000).toISOString().slice(11, 19);
+
+/** Opens the demo TV channel's day from the monitor; resolves with the milliseconds until its rows show. */
+async function openDay(page) {
+  await page.getByRole("link", { name: "播出监看" }).click();
+  const link = page.locator('article[data-slug="pzh-demo-tv"] a.edit-day');
+  await link.waitFor();
+  const t0 = Date.now();
+  await link.click();
+  await page.locator("#pl-list li.item").first().waitFor();
+  await page.locator("#pl-version", { hasText: "版本" }).waitFor();
+  return Date.now() - t0;
+}
+
+/** Signs out and in again as `username` by the login form. */
+async function signIn(page, username, password) {
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.getByLabel("用户名").waitFor();
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(password);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "播出监看" }).waitFor();
+}
+
+/**
+ * Scheduling today on the demo TV channel as the city's scheduler (made by the admin, as the
+ * 米易 operator is); returns the channel id (from the page's URL).
+ */
+export async function schedulerDay(page, shot, title, password, api) {
+  const made = await api(page, "POST", "/api/users", { username: "city-scheduler", password, role: "scheduler", centre: "510400" });
+  if (made.status !== 201 && made.status !== 200) fail(`creating the city scheduler answered ${made.status} ${made.body}`);
+  await signIn(page, "city-scheduler", password);
+  await page.locator(".who", { hasText: "city-scheduler" }).waitFor();
+  await page.getByRole("link", { name: "播出监看" }).click();
+  const link = page.locator('article[data-slug="pzh-demo-tv"] a.edit-day');
+  await link.click();
+  await page.locator("#generate").waitFor();
+  await page.locator("#pl-version", { hasText: /./ }).waitFor();
+  const channelId = decodeURIComponent(/#\/channel\/([^/]+)\//.exec(page.url())?.[1] ?? fail(`no channel in ${page.url()}`));
+
+  // 1. Generate from the first run's template: a full day, every item with its reason.
+  await page.locator("#generate").click();
+  await page.locator("#pl-list li.item").first().waitFor();
+  await page.locator("#pl-version", { hasText: "结束于 06:00:00" }).waitFor();
+  const count = Number(/(\d+) 条/.exec((await page.locator("#pl-version").textContent()) ?? "")?.[1]);
+  if (!(count > 2000)) fail(`the generated day has ${count} items, not a full day of 30 s clips`);
+  const why = await page.locator("#pl-list li.item .why").first().textContent();
+  if (!why?.includes("least recently played") && !why?.includes("·")) fail(`the first row shows no reason: ${why}`);
+  const rows = await page.locator("#pl-list li.item").count();
+  if (rows > 200) fail(`${rows} rows in the page for ${count} items: the list is not virtualised`);
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await page.locator(".now-marker:not([hidden])").waitFor();
+  await shot("sched-generated");
+
+  // 2. The generated day re-opens within the target.
+  timed("open", await openDay(page));
+
+  // 3. Insert in the past: refused with a message, nothing sent.
+  const version0 = await page.locator("#pl-version").textContent();
+  await page.locator("#pl-search").fill(title);
+  await page.locator("aside.pl-catalog button[type=submit]").click();
+  const card = page.locator("aside.pl-catalog li", { hasText: title });
+  await card.waitFor();
+  await page.locator("#insert-at").fill(clockIn(-600));
+  await card.locator("button.insert").click();
+  await page.locator("#pl-alert.error", { hasText: "不能插入到已经播出的时间" }).waitFor();
+  if ((await page.locator("#pl-version").textContent()) !== version0) fail("an insert in the past changed the day");
+  await shot("sched-insert-past-refused");
+
+  // 4. The insert time follows the clock again; the programme goes in at now + 2 min: the
+  // item on air then is split, the day end is fitted (still 06:00, no error).
+  await page.locator("#follow-clock").check();
+  await page.waitForFunction(() => /^\d{2}:\d{2}:\d{2}$/.test(document.querySelector("#insert-at")?.value ?? ""));
+  const follows = await page.locator("#insert-at").inputValue();
+  const want = clockIn(120);
+  const diff = Math.abs(Date.parse(`1970-01-01T${follows}Z`) - Date.parse(`1970-01-01T${want}Z`));
+  if (diff > 5000) fail(`the insert time ${follows} does not follow the clock (now + 2 min = ${want})`);
+  let t0 = Date.now();
+  await card.locator("button.insert").click();
+  const placed = page.locator("#pl-list li.item", { hasText: title });
+  await placed.waitFor();
+  await editTimed(page, "insert", Date.now() - t0);
+  await page.locator("#pl-version", { hasText: "结束于 06:00:00" }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await page.locator("#pl-panel h2", { hasText: title }).waitFor();
+  await shot("sched-inserted");
+
+  // 5. An edit of the selected item redraws within the target (lock, then unlock).
+  t0 = Date.now();
+  await page.locator("#pl-panel button.lock").click();
+  await page.locator("#pl-list li.item.selected .lock-mark").waitFor();
+  await editTimed(page, "lock", Date.now() - t0);
+  await page.locator("#pl-panel button.lock").click();
+  await page.locator("#pl-list li.item.selected .lock-mark").waitFor({ state: "detached" });
+
+  // 6. Slate and a filler at later times, from the insert panel.
+  await page.locator("#pl-other summary").click();
+  await page.locator("#follow-clock").uncheck();
+  await page.locator("#insert-at").fill(clockIn(600));
+  await page.locator("#ins-kind").selectOption("slate");
+  await page.locator("#ins-secs").fill("10");
+  await page.locator("#ins-go").click();
+  await page.locator("#pl-list li.item.slate").first().waitFor();
+  await page.locator("#ins-kind").selectOption("filler");
+  const filler = await page.locator("#ins-choice option").first().textContent();
+  if (!filler?.includes("台标宣传")) fail(`the first run's filler is not offered: ${filler}`);
+  await page.locator("#insert-at").fill(clockIn(900));
+  await page.locator("#ins-go").click();
+  await page.locator("#pl-list li.item.filler").first().waitFor();
+  await page.locator("#pl-version", { hasText: "结束于 06:00:00" }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await shot("sched-slate-filler");
+
+  // 7. Generating over these edits asks first; declining keeps them.
+  const before = await page.locator("#pl-version").textContent();
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.locator("#generate").click();
+  await page.waitForFunction(() => true);
+  await page.waitForTimeout(300);
+  if (!asked.includes("手工修改")) fail(`generate over manual edits did not ask first (${asked})`);
+  if ((await page.locator("#pl-version").textContent()) !== before) fail("declining the question still regenerated the day");
+
+  // 8. Publish within the target.
+  t0 = Date.now();
+  await page.locator("#publish").click();
+  await page.locator("#pl-alert.ok", { hasText: "已发布" }).waitFor();
+  timed("publish", Date.now() - t0);
+  await page.locator("details.history summary").click();
+  await page.locator("#pl-versions li", { hasText: "已发布" }).first().waitFor();
+  await shot("sched-published");
+
+  // 9. On air: the monitor's now/next names the programme once the item before it airs
+  // (it goes in at now + 2 min, so this waits up to that long).
+  await page.getByRole("link", { name: "播出监看" }).click();
+  const tv = page.locator('article[data-slug="pzh-demo-tv"]');
+  await tv.locator("dl.now-next dd", { hasText: title }).waitFor({ timeout: 180_000 });
+  await shot("sched-on-air");
+  await tv.locator("a.edit-day").click();
+  await page.locator("#pl-list li.item").first().waitFor();
+
+  // 10. The day copied to the next two days (a new version of each, not published).
+  await page.locator("#pl-copy summary").click();
+  await page.locator("#copy-days").fill("2");
+  await page.locator("#copy-go").click();
+  await page.locator("#copy-result li").nth(1).waitFor();
+  const copied = await page.locator("#copy-result").textContent();
+  if (!/0 个错误.*0 个错误/.test(copied ?? "")) fail(`the copies have errors: ${copied}`);
+  await shot("sched-copied");
+
+  // 11. The template editor: the first run's blocks, a preview of a generated day.
+  await page.locator("#pl-template-link").click();
+  await page.locator("#tp-blocks tbody tr").first().waitFor();
+  const blocks = await page.locator("#tp-blocks tbody tr").count();
+  if (blocks < 4) fail(`the template editor shows ${blocks} blocks`);
+  await page.locator("#tp-preview-go").click();
+  await page.locator("#tp-preview-summary").waitFor();
+  await page.locator("#tp-preview svg.strip").waitFor();
+  await shot("sched-template-preview");
+  // A category with no programmes is refused with the reason, before anything is saved.
+  await page.locator("#tb-cat-0-少儿").check();
+  await page.locator("#tp-save").click();
+  await page.locator("#tp-problems li", { hasText: "少儿" }).waitFor();
+  await shot("sched-template-refused");
+  await page.locator("#tb-cat-0-少儿").uncheck();
+  await page.locator("#tp-save").click();
+  await page.locator("#tp-status", { hasText: "模板已保存" }).waitFor();
+  await page.locator("#tp-back").click();
+  await page.locator("#pl-list li.item").first().waitFor();
+  return channelId;
+}
+
+/**
+ * Someone else's edit in between (another scheduler's tab): the editor's next edit gets 409,
+ * says so and reloads; the reloaded day (the trailing item deleted: dead air at the end)
+ * cannot be published (the blocking finding listed); 补齐到 24 小时 fits it again. Then the
+ * editor in English and back.
+ */
+export async function conflictBlockFit(page, shot, channelId, api, password) {
+  const date = await page.locator("#pl-date").inputValue();
+  const day = JSON.parse((await api(page, "GET", `/api/channels/${channelId}/days/${date}`)).body);
+  const last = day.playlist.items.length - 1;
+  const r = await api(page, "POST", `/api/channels/${channelId}/days/${date}/edits`, {
+    version: day.version,
+    op: { op: "delete", index: last },
+  });
+  if (r.status !== 201) fail(`concurrent edit: ${r.status} ${r.body}`);
+  await page.locator("#pl-list li.item button.pick").first().click();
+  await page.locator("#pl-panel button.lock").click();
+  await page.locator("#pl-alert.error", { hasText: "已被他人修改" }).waitFor();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 1}` }).waitFor();
+  await page.locator("#pl-summary.error").waitFor();
+  await shot("sched-conflict");
+  await page.locator("#publish").click();
+  await page.locator("#blocking li", { hasText: "dead air" }).waitFor();
+  await shot("sched-publish-blocked");
+  await page.locator("#fit-day").click();
+  await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await page.locator("#pl-list").evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+  await page.locator(`#pl-list li.item[data-index="${last}"]`).waitFor();
+  await shot("sched-fitted");
+  await page.locator("#publish").click();
+  await page.locator("#pl-alert.ok").waitFor();
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^Playlist editor/ }).waitFor();
+  await page.getByRole("button", { name: "Generate from template" }).waitFor();
+  await page.locator("#pl-list li.item").first().waitFor();
+  await shot("sched-english");
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: /^节目单编排/ }).waitFor();
+  await signIn(page, "admin", password);
+}
