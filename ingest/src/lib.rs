@@ -15,10 +15,12 @@
 //! ([`targets`]); [`wait`] waits for a programme to settle.
 
 pub mod allocator;
+pub mod child;
 pub mod error;
 pub mod gain;
 pub mod house;
 pub mod loudness;
+pub mod media;
 pub mod normalise;
 pub mod pcm;
 pub mod pipeline;

@@ -1,5 +1,7 @@
-//! Decodes one audio stream of a file to 32-bit float PCM in an FFmpeg child and feeds it to
-//! the loudness [`Meter`] as it arrives (constant memory, any programme length).
+//! Measures the loudness of one audio stream of a file in constant memory, any programme
+//! length: as it is or as 48 kHz stereo, in the media child (decode, libswresample and the
+//! meter in one sandboxed process); after an FFmpeg filter chain (the limiter make-up of
+//! [`crate::normalise`]), by an `ffmpeg` child writing f32 PCM to a pipe into the [`Meter`].
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -39,7 +41,7 @@ impl Layout {
 }
 
 /// A loudness measurement together with how much audio was actually decoded.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measured {
     /// The measurement.
     pub loudness: Loudness,
@@ -73,6 +75,16 @@ fn measure_with(
     limits: Limits,
 ) -> Result<Measured, IngestError> {
     let (channels, rate, convert) = layout.resolved();
+    if filter.is_none() {
+        let args: Vec<OsString> = vec![
+            "measure".into(),
+            path.as_os_str().to_owned(),
+            stream.to_string().into(),
+            channels.to_string().into(),
+            rate.to_string().into(),
+        ];
+        return crate::child::run(&args, limits);
+    }
     let mut args: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-nostats", "-v", "error"].into_iter().map(OsString::from).collect();
     args.extend(sandbox::untrusted_input(path));
