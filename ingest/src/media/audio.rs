@@ -36,6 +36,7 @@ pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Res
     let mut conv = Converter { resampler: None, channels, rate, samples: Vec::new() };
     let mut frame = ff::frame::Audio::empty();
     let mut packet = ff::Packet::empty();
+    let mut skipped = 0usize;
     loop {
         match packet.read(&mut ictx) {
             Ok(()) => {}
@@ -50,7 +51,10 @@ pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Res
             continue;
         }
         if let Err(e) = decoder.send_packet(&packet) {
-            eprintln!("audio stream {stream}: packet skipped: {e}");
+            skipped += 1;
+            if skipped <= 10 {
+                eprintln!("audio stream {stream}: packet skipped: {e}");
+            }
             continue;
         }
         while decoder.receive_frame(&mut frame).is_ok() {
@@ -63,6 +67,9 @@ pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Res
         }
     }
     conv.finish(&mut meter)?;
+    if skipped > 10 {
+        eprintln!("audio stream {stream}: {skipped} packets skipped in all");
+    }
     let loudness = meter.loudness().map_err(|e| e.to_string())?;
     Ok(Measured { loudness, decoded_s: meter.duration_s() })
 }
