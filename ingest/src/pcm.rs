@@ -58,6 +58,42 @@ pub fn measure_stream(path: &Path, stream: u32, layout: Layout, limits: Limits) 
     measure_with(path, stream, layout, None, limits)
 }
 
+/// Measures the audio stream with absolute index `stream` of `path` as each of `layouts`,
+/// from one decode in the media child (a layout asked twice is measured once).
+///
+/// # Errors
+/// As [`measure_stream`]; [`IngestError::BadMedia`] when the child's answer does not match
+/// the question.
+pub fn measure_layouts(
+    path: &Path,
+    stream: u32,
+    layouts: &[Layout],
+    limits: Limits,
+) -> Result<Vec<Measured>, IngestError> {
+    let mut wanted: Vec<(u32, u32)> = Vec::new();
+    for l in layouts {
+        let (channels, rate, _) = l.resolved();
+        if !wanted.contains(&(channels, rate)) {
+            wanted.push((channels, rate));
+        }
+    }
+    let mut args: Vec<OsString> = vec!["measure".into(), path.as_os_str().to_owned(), stream.to_string().into()];
+    for (channels, rate) in &wanted {
+        args.extend([channels.to_string().into(), rate.to_string().into()]);
+    }
+    let measured: Vec<Measured> = crate::child::run(&args, limits)?;
+    if measured.len() != wanted.len() {
+        return Err(IngestError::bad_media("the media child answered a different number of measurements"));
+    }
+    Ok(layouts
+        .iter()
+        .filter_map(|l| {
+            let (channels, rate, _) = l.resolved();
+            wanted.iter().position(|w| *w == (channels, rate)).map(|i| measured[i])
+        })
+        .collect())
+}
+
 /// Measures the audio stream `stream` after the FFmpeg audio filter chain `filter`, which
 /// must output 48 kHz stereo (the house chain: gain and limiter as the transcode applies them).
 ///
@@ -76,14 +112,8 @@ fn measure_with(
 ) -> Result<Measured, IngestError> {
     let (channels, rate, convert) = layout.resolved();
     if filter.is_none() {
-        let args: Vec<OsString> = vec![
-            "measure".into(),
-            path.as_os_str().to_owned(),
-            stream.to_string().into(),
-            channels.to_string().into(),
-            rate.to_string().into(),
-        ];
-        return crate::child::run(&args, limits);
+        let mut all = measure_layouts(path, stream, &[layout], limits)?;
+        return all.pop().ok_or_else(|| IngestError::bad_media("the media child measured nothing"));
     }
     let mut args: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-nostats", "-v", "error"].into_iter().map(OsString::from).collect();

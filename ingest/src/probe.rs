@@ -81,6 +81,11 @@ pub struct ProbeReport {
     pub streams: Vec<StreamInfo>,
     /// Loudness of the first audio stream, measured as it is (null without audio).
     pub loudness: Option<Loudness>,
+    /// Loudness of the first audio stream as 48 kHz stereo, the signal the house gain stage
+    /// sees, from the same decode as `loudness` (internal, not part of the JSON; `None` from
+    /// [`probe_facts`]).
+    #[serde(skip)]
+    pub house_chain_loudness: Option<Loudness>,
 }
 
 impl ProbeReport {
@@ -95,7 +100,8 @@ impl ProbeReport {
     }
 }
 
-/// Probes `path`: facts from the media child, then loudness of its first audio stream.
+/// Probes `path`: facts from the media child, then loudness of its first audio stream as it
+/// is and as the house gain stage will see it (one decode).
 ///
 /// # Errors
 /// [`IngestError::BadMedia`] for an empty, unreadable, unrecognised, absurd or truncated
@@ -108,9 +114,13 @@ pub fn probe_file(path: &Path) -> Result<ProbeReport, IngestError> {
             Layout::Native { channels: audio.channels.unwrap_or(2), sample_rate: audio.sample_rate.unwrap_or(48_000) };
         let declared = audio.duration_s.or(report.duration_s);
         let limits = Limits::for_media(declared.unwrap_or(0.0), 1.0, 2);
-        let measured = pcm::measure_stream(path, audio.index, layout, limits)?;
-        check_not_truncated(declared, measured.decoded_s, "audio")?;
-        report.loudness = Some(measured.loudness);
+        let both = pcm::measure_layouts(path, audio.index, &[layout, Layout::HouseStereo], limits)?;
+        let (Some(native), Some(house_chain)) = (both.first(), both.get(1)) else {
+            return Err(IngestError::bad_media("the media child measured nothing"));
+        };
+        check_not_truncated(declared, native.decoded_s, "audio")?;
+        report.loudness = Some(native.loudness);
+        report.house_chain_loudness = Some(house_chain.loudness);
     }
     Ok(report)
 }
@@ -258,6 +268,7 @@ fn check_facts(raw: RawProbe) -> Result<ProbeReport, IngestError> {
         format: format.format_name.unwrap_or_else(|| "unknown".into()),
         streams,
         loudness: None,
+        house_chain_loudness: None,
     })
 }
 

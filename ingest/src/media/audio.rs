@@ -1,6 +1,6 @@
-//! `measure FILE STREAM CHANNELS RATE`: one audio stream decoded, converted by libswresample
-//! (the same matrices as `ffmpeg -ac N -ar R`) and metered with BS.1770 as it decodes, in
-//! constant memory.
+//! `measure FILE STREAM CHANNELS RATE [CHANNELS RATE]…`: one audio stream decoded once,
+//! converted by libswresample (the same matrices as `ffmpeg -ac N -ar R`) to each requested
+//! layout and metered with BS.1770 as it decodes, in constant memory.
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ use super::input;
 use crate::loudness::Meter;
 use crate::pcm::Measured;
 
-/// Decodes audio stream `stream` of `path` to `channels` × `rate` Hz and measures it.
+/// Decodes audio stream `stream` of `path` once and measures it as each `(channels, rate)`.
 ///
 /// Packets the decoder rejects are skipped, as FFmpeg's CLI does; a read error ends the
 /// input early (the parent compares the decoded length with the header).
@@ -22,7 +22,7 @@ use crate::pcm::Measured;
 /// # Errors
 /// A sentence when the file cannot be opened, the stream is missing or not audio, or no
 /// decoder exists for it.
-pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Result<Measured, String> {
+pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Result<Vec<Measured>, String> {
     let mut ictx = input::open(path)?;
     let index = stream as usize;
     let st = ictx.stream(index).ok_or_else(|| format!("the file has no stream {stream}"))?;
@@ -32,8 +32,13 @@ pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Res
     let ctx = ff::codec::context::Context::from_parameters(st.parameters())
         .map_err(|e| format!("cannot decode audio stream {stream}: {e}"))?;
     let mut decoder = ctx.decoder().audio().map_err(|e| format!("cannot decode audio stream {stream}: {e}"))?;
-    let mut meter = Meter::new(channels, rate).map_err(|e| e.to_string())?;
-    let mut conv = Converter { resampler: None, channels, rate, samples: Vec::new() };
+    let mut meters = layouts
+        .iter()
+        .map(|&(channels, rate)| {
+            let meter = Meter::new(channels, rate).map_err(|e| e.to_string())?;
+            Ok((Converter { resampler: None, channels, rate, samples: Vec::new() }, meter))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let mut frame = ff::frame::Audio::empty();
     let mut packet = ff::Packet::empty();
     let mut skipped = 0usize;
@@ -58,20 +63,31 @@ pub(crate) fn measure(path: &Path, stream: u32, channels: u32, rate: u32) -> Res
             continue;
         }
         while decoder.receive_frame(&mut frame).is_ok() {
-            conv.push(&mut frame, &mut meter)?;
+            for (conv, meter) in &mut meters {
+                conv.push(&mut frame, meter)?;
+            }
         }
     }
     if decoder.send_eof().is_ok() {
         while decoder.receive_frame(&mut frame).is_ok() {
-            conv.push(&mut frame, &mut meter)?;
+            for (conv, meter) in &mut meters {
+                conv.push(&mut frame, meter)?;
+            }
         }
     }
-    conv.finish(&mut meter)?;
+    for (conv, meter) in &mut meters {
+        conv.finish(meter)?;
+    }
     if skipped > 10 {
         eprintln!("audio stream {stream}: {skipped} packets skipped in all");
     }
-    let loudness = meter.loudness().map_err(|e| e.to_string())?;
-    Ok(Measured { loudness, decoded_s: meter.duration_s() })
+    meters
+        .iter()
+        .map(|(_, meter)| {
+            let loudness = meter.loudness().map_err(|e| e.to_string())?;
+            Ok(Measured { loudness, decoded_s: meter.duration_s() })
+        })
+        .collect()
 }
 
 /// Decoded frames → interleaved f32 at the meter's layout, rebuilt when the input changes.

@@ -9,9 +9,9 @@
 //! Commands (internal, versioned with the binary that runs them):
 //! - `facts FILE` — container and streams, in the shape of `ffprobe -show_format
 //!   -show_streams -of json`, so the parent's checks are the same whatever produced them;
-//! - `measure FILE STREAM CHANNELS RATE` — decodes audio stream `STREAM` (absolute index),
-//!   converts it to `CHANNELS` × `RATE` Hz float and measures it (BS.1770 via `ebur128`),
-//!   answering a [`crate::pcm::Measured`].
+//! - `measure FILE STREAM CHANNELS RATE [CHANNELS RATE]…` — decodes audio stream `STREAM`
+//!   (absolute index) once, converts it to each `CHANNELS` × `RATE` Hz float layout and
+//!   measures each (BS.1770 via `ebur128`), answering a list of [`crate::pcm::Measured`].
 //!
 //! Failures: exit status 1 with the reason as the last line on stderr (after FFmpeg's own
 //! error lines), which the parent turns into an [`crate::IngestError`].
@@ -33,12 +33,14 @@ pub fn child_main(args: &[OsString]) -> ExitCode {
     ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Error);
     let result = match args {
         [cmd, file] if cmd == "facts" => facts::facts(&PathBuf::from(file)).and_then(|v| reply(&v)),
-        [cmd, file, stream, channels, rate] if cmd == "measure" => {
-            match (number(stream), number(channels), number(rate)) {
-                (Some(stream), Some(channels), Some(rate)) => {
-                    audio::measure(&PathBuf::from(file), stream, channels, rate).and_then(|m| reply(&m))
+        [cmd, file, stream, layouts @ ..] if cmd == "measure" && !layouts.is_empty() && layouts.len() % 2 == 0 => {
+            let numbers: Option<Vec<u32>> = std::iter::once(stream).chain(layouts).map(number).collect();
+            match numbers {
+                Some(n) => {
+                    let pairs: Vec<(u32, u32)> = n[1..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
+                    audio::measure(&PathBuf::from(file), n[0], &pairs).and_then(|m| reply(&m))
                 }
-                _ => Err("measure: STREAM, CHANNELS and RATE must be numbers".to_string()),
+                None => Err("measure: STREAM, CHANNELS and RATE must be numbers".to_string()),
             }
         }
         _ => Err(format!("unknown media child command {args:?} (this is an internal mode of kapok)")),

@@ -149,3 +149,18 @@ fn a_decoder_allocating_past_the_memory_limit_is_stopped_with_a_clear_reason_and
 fn find(hay: &[u8], needle: &[u8], from: usize) -> usize {
     from + hay[from..].windows(needle.len()).position(|w| w == needle).unwrap()
 }
+
+#[test]
+fn one_decode_measures_the_source_as_it_is_and_as_the_house_chain_sees_it() {
+    let dir = scratch();
+    let five_one =
+        generate(dir.path(), "51.mov", None, Some("sine=r=44100:d=3,aformat=channel_layouts=5.1"), &["-c:a", "aac"]);
+    let r = ingest::probe::probe_file(&five_one).unwrap();
+    let limits = Limits::for_media(3.0, 1.0, 2);
+    let native = measure_stream(&five_one, 0, Layout::Native { channels: 6, sample_rate: 44_100 }, limits).unwrap();
+    let house = measure_stream(&five_one, 0, Layout::HouseStereo, limits).unwrap();
+    assert_eq!(r.loudness, Some(native.loudness));
+    assert_eq!(r.house_chain_loudness, Some(house.loudness));
+    // Five equal tones weighted per BS.1770 against their stereo downmix: not the same signal.
+    assert_ne!(native.loudness.integrated_lufs, house.loudness.integrated_lufs);
+}
