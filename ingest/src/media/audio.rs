@@ -40,9 +40,11 @@ pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Resul
         })
         .collect::<Result<Vec<_>, String>>()?;
     let mut frame = ff::frame::Audio::empty();
-    let mut packet = ff::Packet::empty();
     let mut skipped = 0usize;
     loop {
+        // A fresh packet each read: `av_read_frame` does not free what a reused one held, so
+        // reusing it leaked every packet (memory grew with the programme's length).
+        let mut packet = ff::Packet::empty();
         match packet.read(&mut ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
