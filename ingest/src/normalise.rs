@@ -29,6 +29,21 @@ pub fn plan_for_stream(
 ) -> Result<(Loudness, GainPlan), IngestError> {
     let limits = Limits::for_media(duration_s, 1.0, 2);
     let measured = pcm::measure_stream(source, stream, Layout::HouseStereo, limits)?.loudness;
+    plan_from_measured(source, stream, duration_s, target, measured)
+}
+
+/// As [`plan_for_stream`], from a measurement of the house chain already made (the probe's
+/// `house_chain_loudness`), so the source is not decoded again for it.
+///
+/// # Errors
+/// As [`pcm::measure_filtered`] (only when the limiter is needed).
+pub fn plan_from_measured(
+    source: &Path,
+    stream: u32,
+    duration_s: f64,
+    target: &LoudnessTarget,
+    measured: Loudness,
+) -> Result<(Loudness, GainPlan), IngestError> {
     let mut plan = gain::plan(&measured, target);
     for _ in 0..MAX_REFINEMENTS {
         if plan.limiter.is_none() {

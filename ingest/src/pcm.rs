@@ -1,5 +1,7 @@
-//! Decodes one audio stream of a file to 32-bit float PCM in an FFmpeg child and feeds it to
-//! the loudness [`Meter`] as it arrives (constant memory, any programme length).
+//! Measures the loudness of one audio stream of a file in constant memory, any programme
+//! length: as it is or as 48 kHz stereo, in the media child (decode, libswresample and the
+//! meter in one sandboxed process); after an FFmpeg filter chain (the limiter make-up of
+//! [`crate::normalise`]), by an `ffmpeg` child writing f32 PCM to a pipe into the [`Meter`].
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -39,7 +41,7 @@ impl Layout {
 }
 
 /// A loudness measurement together with how much audio was actually decoded.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measured {
     /// The measurement.
     pub loudness: Loudness,
@@ -54,6 +56,42 @@ pub struct Measured {
 /// [`IngestError::Spawn`] when ffmpeg is missing.
 pub fn measure_stream(path: &Path, stream: u32, layout: Layout, limits: Limits) -> Result<Measured, IngestError> {
     measure_with(path, stream, layout, None, limits)
+}
+
+/// Measures the audio stream with absolute index `stream` of `path` as each of `layouts`,
+/// from one decode in the media child (a layout asked twice is measured once).
+///
+/// # Errors
+/// As [`measure_stream`]; [`IngestError::BadMedia`] when the child's answer does not match
+/// the question.
+pub fn measure_layouts(
+    path: &Path,
+    stream: u32,
+    layouts: &[Layout],
+    limits: Limits,
+) -> Result<Vec<Measured>, IngestError> {
+    let mut wanted: Vec<(u32, u32)> = Vec::new();
+    for l in layouts {
+        let (channels, rate, _) = l.resolved();
+        if !wanted.contains(&(channels, rate)) {
+            wanted.push((channels, rate));
+        }
+    }
+    let mut args: Vec<OsString> = vec!["measure".into(), path.as_os_str().to_owned(), stream.to_string().into()];
+    for (channels, rate) in &wanted {
+        args.extend([channels.to_string().into(), rate.to_string().into()]);
+    }
+    let measured: Vec<Measured> = crate::child::run(&args, limits)?;
+    if measured.len() != wanted.len() {
+        return Err(IngestError::bad_media("the media child answered a different number of measurements"));
+    }
+    Ok(layouts
+        .iter()
+        .filter_map(|l| {
+            let (channels, rate, _) = l.resolved();
+            wanted.iter().position(|w| *w == (channels, rate)).map(|i| measured[i])
+        })
+        .collect())
 }
 
 /// Measures the audio stream `stream` after the FFmpeg audio filter chain `filter`, which
@@ -73,6 +111,10 @@ fn measure_with(
     limits: Limits,
 ) -> Result<Measured, IngestError> {
     let (channels, rate, convert) = layout.resolved();
+    if filter.is_none() {
+        let mut all = measure_layouts(path, stream, &[layout], limits)?;
+        return all.pop().ok_or_else(|| IngestError::bad_media("the media child measured nothing"));
+    }
     let mut args: Vec<OsString> =
         ["-nostdin", "-hide_banner", "-nostats", "-v", "error"].into_iter().map(OsString::from).collect();
     args.extend(sandbox::untrusted_input(path));

@@ -1,8 +1,9 @@
 //! Media facts of a file (`kapok probe FILE --json`): container, streams and loudness.
 //!
-//! Facts come from the `ffprobe` CLI's JSON in a sandboxed child, not from libavformat in
-//! this process: demuxers are where hostile files bite, and a crash there must cost a child,
-//! not the worker. The JSON is parsed here with every field optional and checked for sanity
+//! Facts come from the media child ([`crate::media`], libavformat through `ffmpeg-next` in a
+//! sandboxed `kapok __media-child`), in ffprobe's JSON shape, not from libavformat in this
+//! process: demuxers are where hostile files bite, and a crash there must cost a child, not
+//! the worker. The JSON is parsed here with every field optional and checked for sanity
 //! (dimensions, rates, channel counts, stream counts, durations) before anything trusts it.
 
 use std::ffi::OsString;
@@ -10,9 +11,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::child;
 use crate::loudness::Loudness;
 use crate::pcm::{self, Layout};
-use crate::sandbox::{self, Limits};
+use crate::sandbox::Limits;
 use crate::IngestError;
 
 /// The largest width or height accepted (8K UHD is 7680×4320).
@@ -79,6 +81,11 @@ pub struct ProbeReport {
     pub streams: Vec<StreamInfo>,
     /// Loudness of the first audio stream, measured as it is (null without audio).
     pub loudness: Option<Loudness>,
+    /// Loudness of the first audio stream as 48 kHz stereo, the signal the house gain stage
+    /// sees, from the same decode as `loudness` (internal, not part of the JSON; `None` from
+    /// [`probe_facts`]).
+    #[serde(skip)]
+    pub house_chain_loudness: Option<Loudness>,
 }
 
 impl ProbeReport {
@@ -93,7 +100,8 @@ impl ProbeReport {
     }
 }
 
-/// Probes `path`: facts from ffprobe, then loudness of its first audio stream.
+/// Probes `path`: facts from the media child, then loudness of its first audio stream as it
+/// is and as the house gain stage will see it (one decode).
 ///
 /// # Errors
 /// [`IngestError::BadMedia`] for an empty, unreadable, unrecognised, absurd or truncated
@@ -106,9 +114,13 @@ pub fn probe_file(path: &Path) -> Result<ProbeReport, IngestError> {
             Layout::Native { channels: audio.channels.unwrap_or(2), sample_rate: audio.sample_rate.unwrap_or(48_000) };
         let declared = audio.duration_s.or(report.duration_s);
         let limits = Limits::for_media(declared.unwrap_or(0.0), 1.0, 2);
-        let measured = pcm::measure_stream(path, audio.index, layout, limits)?;
-        check_not_truncated(declared, measured.decoded_s, "audio")?;
-        report.loudness = Some(measured.loudness);
+        let both = pcm::measure_layouts(path, audio.index, &[layout, Layout::HouseStereo], limits)?;
+        let (Some(native), Some(house_chain)) = (both.first(), both.get(1)) else {
+            return Err(IngestError::bad_media("the media child measured nothing"));
+        };
+        check_not_truncated(declared, native.decoded_s, "audio")?;
+        report.loudness = Some(native.loudness);
+        report.house_chain_loudness = Some(house_chain.loudness);
     }
     Ok(report)
 }
@@ -143,13 +155,9 @@ pub fn probe_facts(path: &Path) -> Result<ProbeReport, IngestError> {
     if meta.len() == 0 {
         return Err(IngestError::bad_media("file is empty (0 bytes)"));
     }
-    let mut args: Vec<OsString> = ["-v", "error", "-hide_banner", "-of", "json", "-show_format", "-show_streams"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
-    args.extend(sandbox::untrusted_input(path));
-    let out = match sandbox::run("ffprobe", &args, Limits::PROBE, sandbox::collect_capped(4 << 20)) {
-        Ok(out) => out,
+    let args = [OsString::from("facts"), path.as_os_str().to_owned()];
+    let raw = match child::run::<RawProbe>(&args, Limits::PROBE) {
+        Ok(raw) => raw,
         Err(IngestError::Tool { detail, environmental: false, .. }) => {
             return Err(IngestError::bad_media(format!(
                 "not a media file FFmpeg can read ({})",
@@ -158,43 +166,61 @@ pub fn probe_facts(path: &Path) -> Result<ProbeReport, IngestError> {
         }
         Err(e) => return Err(e),
     };
-    parse_ffprobe_json(&out.output)
+    check_facts(raw)
 }
 
-#[derive(Deserialize)]
-struct RawProbe {
+/// ffprobe's `-show_format -show_streams` JSON, the fields Kapok reads; also what the media
+/// child ([`crate::media`]) answers, so both are checked by [`parse_ffprobe_json`].
+#[derive(Deserialize, Serialize, Default)]
+pub(crate) struct RawProbe {
     #[serde(default)]
-    streams: Vec<RawStream>,
-    format: Option<RawFormat>,
+    pub(crate) streams: Vec<RawStream>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) format: Option<RawFormat>,
 }
 
-#[derive(Deserialize)]
-struct RawFormat {
-    format_name: Option<String>,
-    duration: Option<String>,
+#[derive(Deserialize, Serialize, Default)]
+pub(crate) struct RawFormat {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) format_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) duration: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawStream {
-    index: Option<u32>,
-    codec_type: Option<String>,
-    codec_name: Option<String>,
-    width: Option<u32>,
-    height: Option<u32>,
-    avg_frame_rate: Option<String>,
-    r_frame_rate: Option<String>,
-    field_order: Option<String>,
-    sample_rate: Option<String>,
-    channels: Option<u32>,
-    duration: Option<String>,
-    sample_aspect_ratio: Option<String>,
-    disposition: Option<RawDisposition>,
+#[derive(Deserialize, Serialize, Default)]
+pub(crate) struct RawStream {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) index: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) codec_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) codec_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) avg_frame_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) r_frame_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) field_order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sample_rate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) channels: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sample_aspect_ratio: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) disposition: Option<RawDisposition>,
 }
 
-#[derive(Deserialize)]
-struct RawDisposition {
+#[derive(Deserialize, Serialize, Default)]
+pub(crate) struct RawDisposition {
     #[serde(default)]
-    attached_pic: u8,
+    pub(crate) attached_pic: u8,
 }
 
 /// Parses and sanity-checks ffprobe's `-show_format -show_streams` JSON.
@@ -204,6 +230,11 @@ struct RawDisposition {
 pub fn parse_ffprobe_json(bytes: &[u8]) -> Result<ProbeReport, IngestError> {
     let raw: RawProbe =
         serde_json::from_slice(bytes).map_err(|e| IngestError::bad_media(format!("unreadable probe output: {e}")))?;
+    check_facts(raw)
+}
+
+/// Checks the facts a probe reported (every field untrusted) and types them.
+fn check_facts(raw: RawProbe) -> Result<ProbeReport, IngestError> {
     let format =
         raw.format.ok_or_else(|| IngestError::bad_media("not a media file FFmpeg can read (no container found)"))?;
     if raw.streams.is_empty() {
@@ -237,6 +268,7 @@ pub fn parse_ffprobe_json(bytes: &[u8]) -> Result<ProbeReport, IngestError> {
         format: format.format_name.unwrap_or_else(|| "unknown".into()),
         streams,
         loudness: None,
+        house_chain_loudness: None,
     })
 }
 

@@ -117,6 +117,24 @@ where
     T: Send,
     F: FnOnce(ChildStdout) -> Result<T, IngestError> + Send,
 {
+    run_program(tool, std::ffi::OsStr::new(tool), args, limits, consume)
+}
+
+/// As [`run`], for a program given by path (the media child), named `tool` in errors.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_program<T, F>(
+    tool: &'static str,
+    program: &std::ffi::OsStr,
+    args: &[OsString],
+    limits: Limits,
+    consume: F,
+) -> Result<Finished<T>, IngestError>
+where
+    T: Send,
+    F: FnOnce(ChildStdout) -> Result<T, IngestError> + Send,
+{
     let cancel = current_cancel();
     if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
         return Err(IngestError::Cancelled);
@@ -125,7 +143,7 @@ where
     cmd.arg(format!("--as={}", limits.address_space))
         .arg("--core=0")
         .arg("--")
-        .arg(tool)
+        .arg(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -164,7 +182,7 @@ where
         // A consumer that gave up first (and so broke the pipe) has the better reason.
         return Err(match output {
             Err(e @ IngestError::BadMedia { .. }) => e,
-            _ => tool_failure(tool, status, &tail),
+            _ => tool_failure(tool, status, &tail, limits),
         });
     }
     Ok(Finished { output: output?, stderr: tail })
@@ -227,7 +245,7 @@ fn read_tail(mut r: impl Read) -> String {
     String::from_utf8_lossy(&keep).into_owned()
 }
 
-fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str) -> IngestError {
+fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str, limits: Limits) -> IngestError {
     use std::os::unix::process::ExitStatusExt;
     let status_text = match (status.code(), status.signal()) {
         (Some(c), _) => format!("exit status {c}"),
@@ -237,7 +255,18 @@ fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str) -> IngestE
     let environmental = stderr.contains("No space left on device")
         || stderr.contains("Read-only file system")
         || stderr.contains("Permission denied");
-    IngestError::Tool { tool, status: status_text, detail: last_lines(stderr, 3), environmental }
+    // The address-space limit shows as a failed allocation: Rust's abort message, libav's
+    // ENOMEM, or a signal from a decoder that did not check its allocation.
+    let out_of_memory = stderr.contains("memory allocation of")
+        || stderr.contains("Cannot allocate memory")
+        || stderr.contains("std::bad_alloc")
+        || matches!(status.signal(), Some(6 | 11));
+    let detail = if out_of_memory && !environmental {
+        format!("memory limit of {} MiB reached: {}", limits.address_space >> 20, last_lines(stderr, 2))
+    } else {
+        last_lines(stderr, 3)
+    };
+    IngestError::Tool { tool, status: status_text, detail, environmental }
 }
 
 /// The last `n` non-empty lines of `text`, joined by " | " (for one-line reasons).

@@ -61,6 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: alert::AlertCommand,
     },
+    /// Internal: the sandboxed media child that ingest starts (`ingest::media`).
+    #[command(name = "__media-child", hide = true)]
+    MediaChild {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// A failure of a command, with the exit code it should produce.
@@ -110,6 +116,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Playout { command: None, node } => playout::run_node(config, node),
         Command::Playout { command: Some(command), .. } => playout::run(command),
         Command::Alert { command } => alert::run(config, command),
+        Command::MediaChild { args } => Ok(::ingest::media::child_main(&args)),
     }
 }
 

@@ -154,7 +154,10 @@ pub fn transcode(
     let duration = probe.duration_s.unwrap_or(0.0);
     let (source_loudness, plan) = match probe.audio() {
         Some(audio) => {
-            let (l, p) = normalise::plan_for_stream(source, audio.index, duration, target)?;
+            let (l, p) = match probe.house_chain_loudness {
+                Some(measured) => normalise::plan_from_measured(source, audio.index, duration, target, measured)?,
+                None => normalise::plan_for_stream(source, audio.index, duration, target)?,
+            };
             (Some(l), p)
         }
         None => (None, normalise::silent_plan(target)),

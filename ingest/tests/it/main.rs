@@ -7,6 +7,7 @@
 mod bad_input;
 mod common;
 mod house;
+mod media_child;
 mod pipeline;
 mod probe;
 mod upload;
