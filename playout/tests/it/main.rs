@@ -15,6 +15,7 @@ mod channel_fillers;
 mod channel_http;
 mod channel_radio;
 mod channel_schedule;
+mod channel_wall_clock;
 mod conform;
 mod filler;
 mod live;
