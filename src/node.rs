@@ -307,10 +307,9 @@ impl Node {
         });
         let spawn = |name: &str| std::thread::Builder::new().name(format!("node-{name}"));
         let mut helpers = Vec::new();
-        let switch = opts
-            .role
-            .clone()
-            .map(|role| backup::Switch::new(channel.slug.clone(), role, gate, sink.clone(), runner.handle()));
+        // (By the channel's id: the as-run API takes it, as the runner's records do.)
+        let switch =
+            opts.role.clone().map(|role| backup::Switch::new(id.clone(), role, gate, sink.clone(), runner.handle()));
         if let Some(switch) = switch.clone() {
             let st = stopping.clone();
             let watcher = spawn("backup-watch").spawn(move || switch.watch_main(&st));

@@ -5,9 +5,10 @@
 //! A downstream that takes one stream gets it through each node's *output gate*: the node's
 //! UDP outputs go to a loopback relay that forwards the datagrams to the destination only while
 //! the gate is open. The main's gate starts open, the backup's (`--backup-of URL`) closed. The
-//! backup polls the main's health endpoint every [`POLL`]; when the main has not answered for
-//! [`DEAD_AFTER`] (killed, machine gone), or answers but its output has not moved for
-//! [`STALLED_AFTER`], the backup opens its gate (takes the output over) and tells the main to
+//! backup polls the main's health endpoint every [`POLL`]; when the main refuses
+//! [`REFUSED_POLLS`] connections in a row (killed, machine gone), has not answered for
+//! [`DEAD_AFTER`] (hung), or answers but its output has not moved for
+//! [`STALLED_AFTER`] while the backup's own has, the backup opens its gate (takes the output over) and tells the main to
 //! hold its output (in case it is alive but sick). It keeps the output until told
 //! (`POST /output/release` on the backup): it then closes its gate and tells the main to air.
 //! A main that comes back while the backup holds the output is told to hold at once.
@@ -26,10 +27,18 @@ use playout::{AsRunRecord, OutputTarget};
 
 /// How often the backup asks the main for its health.
 pub const POLL: Duration = Duration::from_millis(20);
-/// No answer from the main for this long: it is dead, the backup takes over.
-pub const DEAD_AFTER: Duration = Duration::from_millis(60);
-/// The main answers but its output has not moved for this long: it is stuck, same.
-pub const STALLED_AFTER: Duration = Duration::from_millis(500);
+/// The main refuses connections (or they time out at connect, [`CONNECT_TIMEOUT`]) this
+/// many polls in a row: its process is gone (a live process's kernel completes the handshake
+/// however busy the process is), the backup takes over.
+pub const REFUSED_POLLS: u32 = 2;
+/// Connections accepted but no answer for this long (a hung or overloaded main): same.
+pub const DEAD_AFTER: Duration = Duration::from_millis(500);
+/// How long a connection to the main may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(50);
+/// The main answers but its output has not moved for this long: it is stuck, same. Longer
+/// than the engine's wait for an input to open (2 s, `EngineConfig::real_time`), which both
+/// nodes of a pair wait at the same point of the schedule.
+pub const STALLED_AFTER: Duration = Duration::from_secs(3);
 
 /// The node's part in a main/backup pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,10 +136,8 @@ impl Switch {
         handle: ChannelHandle,
     ) -> Arc<Switch> {
         gate.set(role == Role::Main);
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_millis(50))
-            .timeout(Duration::from_millis(150))
-            .build();
+        let agent =
+            ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout(Duration::from_millis(150)).build();
         Arc::new(Switch {
             channel,
             role,
@@ -196,8 +203,17 @@ impl Switch {
     }
 
     fn main_health(&self, health_url: &str) -> Result<serde_json::Value, String> {
-        let r = self.agent.get(health_url).call().map_err(|e| e.to_string())?;
-        serde_json::from_reader(r.into_reader()).map_err(|e| e.to_string())
+        self.poll_main(health_url).map_err(|(_, e)| e)
+    }
+
+    /// The main's health, or whether the connection failed (refused, connect timeout) and why.
+    fn poll_main(&self, health_url: &str) -> Result<serde_json::Value, (bool, String)> {
+        let r = self
+            .agent
+            .get(health_url)
+            .call()
+            .map_err(|e| (e.kind() == ureq::ErrorKind::ConnectionFailed, e.to_string()))?;
+        serde_json::from_reader(r.into_reader()).map_err(|e| (false, e.to_string()))
     }
 
     /// POSTs `/output/{what}` on the node whose health endpoint is `health_url`.
@@ -232,11 +248,18 @@ impl Switch {
         let Role::Backup { main } = &self.role else { return };
         let mut last_ok = Instant::now();
         let mut last_moved = (Instant::now(), u64::MAX);
+        let mut own_moved = (Instant::now(), u64::MAX);
         let mut seen = false;
+        let mut refused = 0;
         while !stopping.load(Ordering::SeqCst) {
             std::thread::sleep(POLL);
-            match self.main_health(main) {
+            let own = self.handle.status();
+            if own.frames_out + own.samples_out != own_moved.1 {
+                own_moved = (Instant::now(), own.frames_out + own.samples_out);
+            }
+            match self.poll_main(main) {
                 Ok(h) => {
+                    refused = 0;
                     last_ok = Instant::now();
                     seen = true;
                     let moved = h["frames_out"].as_u64().unwrap_or(0) + h["samples_out"].as_u64().unwrap_or(0);
@@ -248,7 +271,11 @@ impl Switch {
                             let _ = self.tell(main, "hold");
                             self.switched("the main is back while the backup has the output: told it to hold");
                         }
-                    } else if last_moved.0.elapsed() >= STALLED_AFTER {
+                    } else if last_moved.0.elapsed() >= STALLED_AFTER
+                        && own_moved.0.elapsed() < Duration::from_millis(500)
+                    {
+                        // (Stuck alone: both stand still at the same point of the schedule
+                        // when an input is slow to open, and then the backup is no better.)
                         self.take_over(
                             main,
                             &format!(
@@ -258,9 +285,11 @@ impl Switch {
                         );
                     }
                 }
-                Err(e) => {
+                Err((connect, e)) => {
+                    refused = if connect { refused + 1 } else { 0 };
                     let silent = last_ok.elapsed();
-                    if seen && !self.holding.load(Ordering::SeqCst) && silent >= DEAD_AFTER {
+                    let dead = refused >= REFUSED_POLLS || silent >= DEAD_AFTER;
+                    if seen && !self.holding.load(Ordering::SeqCst) && dead {
                         self.take_over(
                             main,
                             &format!("the main has not answered for {:.0} ms ({e})", silent.as_secs_f64() * 1000.0),
