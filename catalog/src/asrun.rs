@@ -51,22 +51,22 @@ pub fn slot_of(e: &AsRunEntry) -> Option<String> {
     e.scheduled_start.filter(|_| item).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-/// Two lines of the same slot as one: it covers both (earliest start to latest end); outcome,
-/// reason and detail are the final line's over a provisional one's, else the longer line's
-/// (the first on a tie: main and backup report the same). When a provisional line is followed
-/// by a final one that starts later, the node that aired it stopped and the item was rejoined:
-/// the reason says so (the break between is not known to the store).
+/// Two lines of the same slot as one. A final line replaces a provisional one: its end is the
+/// truth (an item cut short ends early), its start the earlier of the two — later when the node
+/// that aired it stopped and the item was rejoined, which the reason then says (the break
+/// between is not known to the store). A provisional line never changes a final one. Two final
+/// lines (main and backup, or a retried post) become one covering both, with the outcome,
+/// reason and detail of the longer (the first on a tie: main and backup report the same).
 pub fn merged(old: &AsRunEntry, new: &AsRunEntry) -> AsRunEntry {
     let start = old.actual_start.min(new.actual_start);
-    let end = old.end().max(new.end());
-    let take_new = match (old.is_on_air(), new.is_on_air()) {
-        (true, false) => true,
-        (false, true) | (true, true) => false,
-        (false, false) => new.duration_ms > old.duration_ms,
+    let (mut line, end) = match (old.is_on_air(), new.is_on_air()) {
+        (true, false) => (new.clone(), new.end()),
+        (false, true) | (true, true) => return old.clone(),
+        (false, false) if new.duration_ms > old.duration_ms => (new.clone(), old.end().max(new.end())),
+        (false, false) => (old.clone(), old.end().max(new.end())),
     };
-    let mut line = if take_new { new.clone() } else { old.clone() };
     line.id = old.id;
-    if old.is_on_air() && !new.is_on_air() && new.actual_start - old.actual_start > chrono::Duration::seconds(1) {
+    if old.is_on_air() && new.actual_start - old.actual_start > chrono::Duration::seconds(1) {
         let note = format!(
             "on air from {} by a node that stopped; rejoined at {} (the break between is not known)",
             old.actual_start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -128,5 +128,8 @@ mod tests {
         assert_eq!(merged(&done, &done), done);
         // A provisional line after a final one changes nothing.
         assert_eq!(merged(&done, &provisional), done);
+        // Cut short after 10 s (a skip): the final line's end, not the planned one.
+        let cut = line(0, 10_000, false, "cut");
+        assert_eq!(merged(&provisional, &cut).duration_ms, 10_000);
     }
 }

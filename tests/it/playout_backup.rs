@@ -166,20 +166,7 @@ fn the_backup_takes_over_within_a_second_of_the_main_being_killed_and_gives_back
     }
     csv.push_str(&format!("{},live:dead,{}\n", hms(at), dur((day_start + Span::days(1) - at).num_seconds())));
     let date = day_start.format("%Y-%m-%d").to_string();
-    let r = http
-        .post(format!("{base}/api/channels/{id}/days/{date}/import"))
-        .bearer_auth(&admin)
-        .body(csv.clone())
-        .send()
-        .unwrap();
-    let (s, imported) = (r.status().as_u16(), r.json::<Value>().unwrap());
-    assert_eq!(s, 201, "{imported}\n{csv}");
-    let (s, published) = call(
-        reqwest::Method::POST,
-        &format!("/api/channels/{id}/days/{date}/publish"),
-        Some(json!({ "version": imported["version"] })),
-    );
-    assert_eq!(s, 201, "{published}");
+    common::publish_day(&base, &admin, &id, &date, &csv);
 
     // The downstream: one UDP receiver, noting who sent each datagram.
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();

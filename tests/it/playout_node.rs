@@ -196,20 +196,7 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     assert_eq!(s, 200, "{relay}");
     let csv = day_csv(day_start, first, &programmes);
     let date = day_start.format("%Y-%m-%d").to_string();
-    let r = http
-        .post(format!("{base}/api/channels/{id}/days/{date}/import"))
-        .bearer_auth(&admin)
-        .body(csv.clone())
-        .send()
-        .unwrap();
-    let (s, imported) = (r.status().as_u16(), r.json::<Value>().unwrap());
-    assert_eq!(s, 201, "{imported}\n{csv}");
-    let (s, published) = call(
-        reqwest::Method::POST,
-        &format!("/api/channels/{id}/days/{date}/publish"),
-        Some(json!({ "version": imported["version"] })),
-    );
-    assert_eq!(s, 201, "{published}");
+    common::publish_day(&base, &admin, &id, &date, &csv);
 
     // The node, as the operator starts it, sending TS over UDP to this test.
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -143,3 +143,25 @@ pub fn wait_for_demo_channels(base: &str, limit: Duration) {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// Imports `csv` as the channel's broadcast day `date` (YYYY-MM-DD) and publishes it, as an
+/// editor does through the API; panics with the server's answer when either step fails.
+pub fn publish_day(base: &str, token: &str, channel_id: &str, date: &str, csv: &str) {
+    let http = reqwest::blocking::Client::new();
+    let r = http
+        .post(format!("{base}/api/channels/{channel_id}/days/{date}/import"))
+        .bearer_auth(token)
+        .body(csv.to_owned())
+        .send()
+        .unwrap();
+    let (s, imported) = (r.status().as_u16(), r.json::<serde_json::Value>().unwrap());
+    assert_eq!(s, 201, "{imported}\n{csv}");
+    let r = http
+        .post(format!("{base}/api/channels/{channel_id}/days/{date}/publish"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "version": imported["version"] }))
+        .send()
+        .unwrap();
+    let (s, published) = (r.status().as_u16(), r.json::<serde_json::Value>().unwrap_or_default());
+    assert_eq!(s, 201, "{published}");
+}
