@@ -817,7 +817,12 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             .filter(|r| r["detail"]["on_air"] != true)
             .map(|r| format!("{} {}", r["detail"]["item"], r["outcome"].as_str().unwrap_or_default()))
             .collect();
-        let aired = node_records(&nodes[i].log);
+        let mut aired = node_records(&nodes[i].log);
+        // A replan that rejoins the item on air makes the engine log it twice; the catalog
+        // keeps one line per item (its slot), so repeats in a row count once on both sides.
+        let mut stored = stored;
+        stored.dedup();
+        aired.dedup();
         assert_eq!(stored, aired, "{slug}: the catalog's as-run (left) is not what the node recorded (right)");
         figures.note(format!(
             "{slug}: {} as-run line(s) from the first item to the end, {} hole(s) (the kill of node A: {:?})",
@@ -836,9 +841,10 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             figures.note(format!("{slug}: KNOWN BUG: the alert aired {airings} times (once expected)"));
         }
         // What the output carried: each played programme line's tone, decoded from the UDP
-        // datagrams that arrived in its middle second.
+        // datagrams that arrived in its middle second (not a provisional line: its item was
+        // still on air when the lines were read, its planned middle may be past the recording).
         let mut compared = 0;
-        for r in rows.iter().filter(|r| r["outcome"] == "played") {
+        for r in rows.iter().filter(|r| r["outcome"] == "played" && r["detail"]["on_air"] != true) {
             let (s, e) = (start(r), end(r));
             if (e - s).num_milliseconds() < 3000 {
                 continue;
