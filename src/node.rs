@@ -34,6 +34,8 @@ use serde_json::Value;
 use crate::desk::{DeskChannel, EmergencyDesk};
 use playout::cache::SourceMedia;
 
+pub mod backup;
+
 /// How a node is run.
 #[derive(Debug, Clone)]
 pub struct NodeOptions {
@@ -62,6 +64,9 @@ pub struct NodeOptions {
     /// The audio codec on air instead of the channel's own (`--audio-codec`); `None`: the
     /// channel's (AAC unless set).
     pub audio_codec: Option<catalog::channel::AudioCodec>,
+    /// Main/backup (see [`backup`]): `None` for a lone node (outputs sent directly); the
+    /// node's role otherwise, its UDP outputs then passing its output gate.
+    pub role: Option<backup::Role>,
 }
 
 /// Why a node cannot start.
@@ -255,6 +260,7 @@ pub struct Node {
     stopping: Arc<AtomicBool>,
     helpers: Vec<std::thread::JoinHandle<()>>,
     sink: Arc<HttpAsRunSink>,
+    switch: Option<Arc<backup::Switch>>,
 }
 
 impl Node {
@@ -295,6 +301,12 @@ impl Node {
             std::fs::create_dir_all(&hls).map_err(local)?;
             targets.push(OutputTarget::Hls(hls));
         }
+        let stopping = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new(backup::OutputGate::default());
+        if opts.role.is_some() {
+            targets =
+                backup::gated(targets, &gate, &stopping).map_err(|e| NodeError::Local(format!("output gate: {e}")))?;
+        }
         let mut config = ChannelConfig::new(id.clone(), format, targets);
         config.cache = Some(Arc::new(cache));
         config.crawl = opts.crawl.clone().or_else(|| channel.crawl.clone());
@@ -315,9 +327,16 @@ impl Node {
             engine: runner.handle().engine().clone(),
             resume: playout::ResumePolicy::ResumeItem,
         });
-        let stopping = Arc::new(AtomicBool::new(false));
         let spawn = |name: &str| std::thread::Builder::new().name(format!("node-{name}"));
         let mut helpers = Vec::new();
+        // (By the channel's id: the as-run API takes it, as the runner's records do.)
+        let switch =
+            opts.role.clone().map(|role| backup::Switch::new(id.clone(), role, gate, sink.clone(), runner.handle()));
+        if let Some(switch) = switch.clone() {
+            let st = stopping.clone();
+            let watcher = spawn("backup-watch").spawn(move || switch.watch_main(&st));
+            helpers.push(watcher.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
+        }
         let (st, s) = (stopping.clone(), sink.clone());
         let flusher = spawn("as-run-flush").spawn(move || {
             while !nap(&st, Duration::from_secs(2)) {
@@ -341,12 +360,25 @@ impl Node {
             helpers.push(thread.map_err(|e| NodeError::Local(format!("cannot start a thread: {e}")))?);
         }
         tracing::info!(channel = %channel.slug, %id, api = %api.base, "remote playout node on air");
-        Ok(Node { runner, slug: channel.slug, off_air_exit_after: opts.off_air_exit_after, stopping, helpers, sink })
+        Ok(Node {
+            runner,
+            slug: channel.slug,
+            off_air_exit_after: opts.off_air_exit_after,
+            stopping,
+            helpers,
+            sink,
+            switch,
+        })
     }
 
     /// The channel's controls and status.
     pub fn handle(&self) -> playout::channel::ChannelHandle {
         self.runner.handle()
+    }
+
+    /// The node's main/backup switch, when it has a role (see [`backup`]).
+    pub fn switch(&self) -> Option<Arc<backup::Switch>> {
+        self.switch.clone()
     }
 
     /// The channel's slug (its `channel` label in `/metrics`).

@@ -84,6 +84,10 @@ impl AsRunSink for CatalogAsRun {
             tracing::warn!(%channel, error = %e, "as-run not recorded");
         }
     }
+
+    fn started(&self, channel: &str, record: &AsRunRecord) {
+        self.record(channel, record);
+    }
 }
 
 /// A channel's demo cycle as a playlist source.

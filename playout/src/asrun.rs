@@ -57,6 +57,11 @@ pub struct AsRunRecord {
     pub outcome: Outcome,
     /// Why, when not a plain `played`.
     pub reason: Option<String>,
+    /// A provisional record, sent when the item goes on air (real time only) and replaced by
+    /// its final record when it ends; if the node dies meanwhile, the item still has a line
+    /// (with its planned end). See `catalog::asrun::merged`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_air: bool,
 }
 
 impl AsRunRecord {
@@ -84,6 +89,7 @@ impl AsRunRecord {
             slate_frames: 0,
             outcome,
             reason,
+            on_air: false,
         }
     }
 

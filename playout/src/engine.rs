@@ -335,6 +335,13 @@ impl<C: PlayoutClock> Engine<C> {
             if local_now > unit(&seg.start) {
                 rec.note("joined late after an override");
             }
+            if self.clock.is_live() {
+                // A line for the item while it airs: a node that dies now does not lose it.
+                let mut on_air = rec.clone();
+                on_air.on_air = true;
+                on_air.note("on air: the end is the planned one until the item ends");
+                self.observe(&on_air);
+            }
             // A live relay that drops (or never connects) is called again while its slot lasts.
             self.fillers.relay = match seg.kind {
                 SegmentKind::Item(i) if playlist.items[i].kind == ItemKind::Live => Some(playlist.items[i].clone()),
@@ -370,12 +377,29 @@ impl<C: PlayoutClock> Engine<C> {
     /// # Errors
     /// [`PlayoutError::Output`] when the output fails.
     pub fn fill_until_stopped(&mut self) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        // The end is decades away.
+        self.fill(MediaTime::from_nanos(i64::MAX / 4), "playlist ended: slate and silence")
+    }
+
+    /// Fills slate and silence (or the fillers; overrides still apply) for `length`, or until
+    /// [`EngineHandle::stop`] / a return: what a channel airs while it holds, e.g. after the
+    /// wall clock stepped back, until its schedule catches up. The record's reason is `reason`.
+    ///
+    /// # Errors
+    /// [`PlayoutError::Output`] when the output fails.
+    pub fn fill_for(&mut self, length: MediaTime, reason: &str) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        // A return asked while the last item of the previous run aired is spent: it ended that run.
+        self.returning.take();
+        self.fill(length, reason)
+    }
+
+    fn fill(&mut self, length: MediaTime, reason: &str) -> Result<Vec<AsRunRecord>, PlayoutError> {
+        // Local units from here.
         let start = self.format.boundary(MediaTime::ZERO);
-        // Local units from here; the end is decades away.
-        let end = self.format.boundary(MediaTime::from_nanos(i64::MAX / 4));
+        let end = self.format.boundary(length);
         let seg = Segment { kind: SegmentKind::Gap, scheduled: start.time, start, end, cut_by: None };
         let mut rec = AsRunRecord::for_segment(&seg);
-        rec.fallback("playlist ended: slate and silence");
+        rec.fallback(reason);
         let before = (self.frames_out, self.samples_out);
         self.base = before;
         rec.actual_start_s = self.now().as_secs_f64();

@@ -54,7 +54,7 @@ enum Command {
         #[command(subcommand)]
         command: Option<playout::PlayoutCommand>,
         #[command(flatten)]
-        node: playout::NodeArgs,
+        node: Box<playout::NodeArgs>,
     },
     /// Emergency alert commands.
     Alert {
@@ -113,7 +113,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Probe(args) => probe::run(args),
         Command::User { command } => user::run_user(config, command),
         Command::Token { command } => user::run_token(config, command),
-        Command::Playout { command: None, node } => playout::run_node(config, node),
+        Command::Playout { command: None, node } => playout::run_node(config, *node),
         Command::Playout { command: Some(command), .. } => playout::run(command),
         Command::Alert { command } => alert::run(config, command),
         Command::MediaChild { args } => Ok(::ingest::media::child_main(&args)),

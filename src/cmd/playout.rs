@@ -44,6 +44,17 @@ pub struct NodeArgs {
     /// bind it where only the scraper reaches, e.g. 127.0.0.1:9464).
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<std::net::SocketAddr>,
+    /// Serve the node's health and output control at http://ADDR (`GET /health`,
+    /// `POST /output/hold|air|release`; no authentication: bind it where only the other node
+    /// and the operator reach). A main given this switches its UDP outputs through its output
+    /// gate, so that its backup can hold it (docs/playout-node.md, main/backup).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// Run as the backup of the main node whose health endpoint is URL
+    /// (e.g. http://10.0.0.1:9470/health): on air in hot standby, its UDP outputs sent only
+    /// once it has taken them over (the main dead or stuck), until `POST /output/release`.
+    #[arg(long, value_name = "URL", requires = "listen")]
+    backup_of: Option<String>,
 }
 
 #[derive(clap::Subcommand)]
@@ -87,6 +98,11 @@ pub fn run_node(config: Option<&Path>, node: NodeArgs) -> Result<ExitCode, Failu
         off_air_exit_after: (node.off_air_exit_after > 0)
             .then(|| std::time::Duration::from_secs(node.off_air_exit_after)),
         audio_codec,
+        role: match (&node.backup_of, node.listen) {
+            (Some(main), _) => Some(crate::node::backup::Role::Backup { main: main.clone() }),
+            (None, Some(_)) => Some(crate::node::backup::Role::Main),
+            (None, None) => None,
+        },
     };
     let runtime = runtime()?;
     // Bound before going on air, so a port taken is a start-up error, not a silent gap.
@@ -98,7 +114,22 @@ pub fn run_node(config: Option<&Path>, node: NodeArgs) -> Result<ExitCode, Failu
                 .map_err(|e| Failure { code: 2, message: format!("--metrics-listen: cannot listen on {addr}: {e}") })
         })
         .transpose()?;
+    let control = node
+        .listen
+        .map(|addr| {
+            runtime
+                .block_on(tokio::net::TcpListener::bind(addr))
+                .map_err(|e| Failure { code: 2, message: format!("--listen: cannot listen on {addr}: {e}") })
+        })
+        .transpose()?;
     let running = crate::node::Node::start(opts).map_err(|e| Failure { code: 1, message: e.to_string() })?;
+    if let (Some(listener), Some(switch)) = (control, running.switch()) {
+        runtime.spawn(async move {
+            if let Err(e) = axum::serve(listener, crate::node::backup::router(switch)).await {
+                tracing::error!(error = %e, "control listener failed");
+            }
+        });
+    }
     if let Some(listener) = metrics {
         let channels = crate::metrics::OnAirChannels::default();
         channels.add(running.slug(), running.handle());

@@ -6,7 +6,8 @@
 //! playout node in turn, stops PostgreSQL for 20 s and takes S3 away for 60 s. Then:
 //!
 //! - every upload ends `ready` exactly once (one ready programme per upload, none failed);
-//! - no as-run line is lost or doubled: each channel's as-run in the catalog covers the time
+//! - no as-run line is lost or doubled (one line per scheduled item, even for the item on air
+//!   when its node was killed): each channel's as-run in the catalog covers the time
 //!   on air without overlap, and each played item's tone is what the node's output carried then
 //!   (decoded by ffmpeg); every node's spool is empty at the end;
 //! - an alert POSTed to the surviving API node while the other is dead airs (attention signal
@@ -50,7 +51,6 @@ const MAX_GAP: Duration = Duration::from_millis(1500);
 /// restart delay ([`NODE_RESTART_DELAY`]) plus the node's documented "on air again within 2 s"
 /// (docs/playout-node.md), plus 1 s for process start on a loaded machine.
 const RESTART_GAP: Duration = Duration::from_secs(5);
-const RESTART_GAP_SPAN: Span = Span::seconds(5);
 const NODE_RESTART_DELAY: Duration = Duration::from_secs(2);
 /// Tones of the two scheduled programmes (Hz) and their lengths (s).
 const PROGRAMMES: [(u32, u32); 2] = [(440, 10), (660, 8)];
@@ -769,32 +769,19 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             );
         }
         let mut seen = std::collections::HashSet::new();
+        let mut slots = std::collections::HashSet::new();
         for r in rows {
             let key = (r["scheduled_start"].to_string(), r["actual_start"].to_string());
             assert!(seen.insert(key), "{slug}: as-run line doubled: {r}");
+            // One line per scheduled item (its slot), whichever run of the node wrote it.
+            if r["detail"]["item"].is_u64() {
+                assert!(slots.insert(r["scheduled_start"].to_string()), "{slug}: two as-run lines for one item: {r}");
+            }
         }
-        // The kill of a node loses the as-run of the item it was airing: records are written
-        // when an item ends, so the item cut by SIGKILL has none; the restarted node's line says
-        // where it joined. Holes are allowed only on the killed node's channel, starting within
-        // one round of the schedule (plus any alert that interrupted it) before the kill and the restart bound after it (the lost
-        // item, and the restart's own gap before the line that says where it joined), each no
-        // longer than a round plus the restart bound (a design limit, reported).
-        // An alert that interrupted the item on air at the kill stretches that item on the wall.
-        let overrides = rows
-            .iter()
-            .filter(|o| {
-                o["item_id"].is_null()
-                    && start(o) <= node_killed_wall
-                    && start(o) >= node_killed_wall - Span::minutes(1)
-            })
-            .map(|o| Span::milliseconds(o["duration_ms"].as_i64().unwrap_or(0)))
-            .fold(Span::zero(), |a, b| a + b);
-        let allowed = |(at, gap): &(DateTime<Utc>, f64)| {
-            let near_kill = *at >= node_killed_wall - Span::milliseconds((round * 1000.0) as i64 + 1000) - overrides
-                && *at <= node_killed_wall + RESTART_GAP_SPAN;
-            i == 0 && near_kill && *gap <= round + RESTART_GAP.as_secs_f64()
-        };
-        let lost: Vec<_> = holes.iter().filter(|h| !allowed(h)).collect();
+        // The kill of a node does not lose the as-run of the item it was airing: the node writes
+        // a provisional line when an item goes on air, merged with the final line of the same
+        // slot (the restarted node's, when it rejoins that item). No hole anywhere.
+        let lost: Vec<_> = holes.iter().collect();
         let listing: Vec<String> = rows
             .iter()
             .map(|r| {
@@ -824,11 +811,18 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
             .as_array()
             .unwrap()
             .iter()
-            // An alert's override line is written by the node's desk, not logged by the engine.
+            // An alert's override line is written by the node's desk, not logged by the engine;
+            // a provisional line (an item on air now, or when node A was killed) is not logged.
             .filter(|r| !r["source"].as_str().unwrap_or_default().starts_with("alert:"))
+            .filter(|r| r["detail"]["on_air"] != true)
             .map(|r| format!("{} {}", r["detail"]["item"], r["outcome"].as_str().unwrap_or_default()))
             .collect();
-        let aired = node_records(&nodes[i].log);
+        let mut aired = node_records(&nodes[i].log);
+        // A replan that rejoins the item on air makes the engine log it twice; the catalog
+        // keeps one line per item (its slot), so repeats in a row count once on both sides.
+        let mut stored = stored;
+        stored.dedup();
+        aired.dedup();
         assert_eq!(stored, aired, "{slug}: the catalog's as-run (left) is not what the node recorded (right)");
         figures.note(format!(
             "{slug}: {} as-run line(s) from the first item to the end, {} hole(s) (the kill of node A: {:?})",
@@ -842,9 +836,10 @@ fn the_network_survives_each_of_its_processes_and_services_failing() {
         let airings = rows.iter().filter(|r| r["source"] == "alert:KAPOK-FAULT-1").count();
         assert_eq!(airings, 1, "{slug}: the alert aired {airings} times (once expected)");
         // What the output carried: each played programme line's tone, decoded from the UDP
-        // datagrams that arrived in its middle second.
+        // datagrams that arrived in its middle second (not a provisional line: its item was
+        // still on air when the lines were read, its planned middle may be past the recording).
         let mut compared = 0;
-        for r in rows.iter().filter(|r| r["outcome"] == "played") {
+        for r in rows.iter().filter(|r| r["outcome"] == "played" && r["detail"]["on_air"] != true) {
             let (s, e) = (start(r), end(r));
             if (e - s).num_milliseconds() < 3000 {
                 continue;

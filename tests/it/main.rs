@@ -14,6 +14,7 @@ mod ebd_platform;
 mod fault_suite;
 mod ingest;
 mod onair;
+mod playout_backup;
 mod playout_node;
 mod playout_node_exit;
 mod serve;

@@ -195,7 +195,8 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         call(reqwest::Method::PUT, "/api/centres/510400/relays/dead", Some(json!({ "uri": "udp://127.0.0.1:9" })));
     assert_eq!(s, 200, "{relay}");
     let csv = day_csv(day_start, first, &programmes);
-    common::import_and_publish(&base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
+    let date = day_start.format("%Y-%m-%d").to_string();
+    common::publish_day(&base, &admin, &id, &date, &csv);
 
     // The node, as the operator starts it, sending TS over UDP to this test.
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -139,7 +139,7 @@ fn a_served_channel_names_its_service_and_provider_in_chinese_and_airs_its_publi
     }
     let end = day_start + Span::days(1);
     csv.push_str(&format!("{},live:dead,{}\n", at.format("%H:%M:%S"), hms((end - at).num_seconds())));
-    common::import_and_publish(&base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
+    common::publish_day(&base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
     drop(server);
 
     // Restarted: the new ids, and the published programmes with their categories.

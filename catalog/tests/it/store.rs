@@ -296,6 +296,44 @@ both_backends!(as_run_is_stored_and_read_back_by_channel_and_time, |store: Store
     assert_eq!(later.len(), 1);
 });
 
+both_backends!(as_run_is_one_line_per_scheduled_item_whichever_node_wrote_it, |store: Store| async move {
+    use catalog::asrun::AsRunEntry;
+    use chrono::Timelike;
+    let t0 = chrono::Utc::now().with_nanosecond(0).unwrap();
+    let line = |item: Option<u64>, start_s: i64, dur_ms: i64, on_air: bool, outcome: &str| AsRunEntry {
+        id: 0,
+        channel: "pzh-tv".into(),
+        item_id: item.map(|_| "p1".into()),
+        title: Some("芒果种植".into()),
+        source: Some("media://k?sha256=00".into()),
+        scheduled_start: Some(t0),
+        actual_start: t0 + chrono::Duration::seconds(start_s),
+        duration_ms: dur_ms,
+        outcome: outcome.into(),
+        reason: None,
+        detail: serde_json::json!({ "item": item, "on_air": on_air }),
+    };
+    // Main: provisional line on air; killed at 20 s; its restart rejoins at 22 s; the backup
+    // (hot standby) reports the whole item; a retried POST repeats the restart's line.
+    let first = store.record_as_run(&line(Some(0), 0, 60_000, true, "played")).await.unwrap();
+    let rejoined = line(Some(0), 22, 38_000, false, "played");
+    assert_eq!(store.record_as_run(&rejoined).await.unwrap(), first);
+    assert_eq!(store.record_as_run(&line(Some(3), 0, 60_000, false, "played")).await.unwrap(), first);
+    assert_eq!(store.record_as_run(&rejoined).await.unwrap(), first);
+    // A gap (no item) in the same second is a line of its own, twice if sent twice.
+    store.record_as_run(&line(None, 0, 1_000, false, "fallback")).await.unwrap();
+    store.record_as_run(&line(None, 0, 1_000, false, "fallback")).await.unwrap();
+    let lines = store
+        .list_as_run("pzh-tv", t0 - chrono::Duration::hours(1), t0 + chrono::Duration::hours(1), 100)
+        .await
+        .unwrap();
+    let items: Vec<_> = lines.iter().filter(|l| l.item_id.is_some()).collect();
+    assert_eq!(items.len(), 1, "{lines:#?}");
+    assert_eq!((items[0].actual_start, items[0].duration_ms), (t0, 60_000));
+    assert!(!items[0].is_on_air(), "{:?}", items[0]);
+    assert_eq!(lines.len(), 3);
+});
+
 both_backends!(settling_a_programme_records_an_outbox_event_with_its_origin, |store: Store| async move {
     let t0 = chrono::Utc::now() - chrono::Duration::seconds(1);
     let start = store.last_programme_event().await.unwrap();

@@ -182,6 +182,10 @@ impl AsRunSink for HttpAsRunSink {
         }
         self.flush_locked();
     }
+
+    fn started(&self, channel: &str, record: &AsRunRecord) {
+        self.record(channel, record);
+    }
 }
 
 /// One server-sent event (the WHATWG `text/event-stream` format): its `event` name

@@ -22,7 +22,7 @@ use super::ChannelError;
 use crate::asrun::{AsRunRecord, Outcome};
 use crate::cache::SourceMedia;
 use crate::cache::{MediaCache, MediaRef};
-use crate::clock::SystemClock;
+use crate::clock::{StepDetector, SystemClock, SystemWall, WallClock};
 use crate::engine::{Engine, EngineConfig, EngineHandle, ResumePolicy};
 use crate::output::Output;
 use crate::output::OutputTarget;
@@ -60,6 +60,8 @@ pub struct ChannelConfig {
     /// Service information in the TS (SDT, EIT from [`PlaylistSource::guide`], the PAT with
     /// the channel's ids); `None`: PAT and PMT only, numbered by the mux.
     pub service: Option<crate::si::ServiceInfo>,
+    /// The wall clock the schedule is placed by (the system's; a test steps its own).
+    pub wall: Arc<dyn WallClock>,
 }
 
 impl ChannelConfig {
@@ -76,6 +78,7 @@ impl ChannelConfig {
             fillers: Vec::new(),
             logo: None,
             service: None,
+            wall: Arc::new(SystemWall),
         }
     }
 }
@@ -116,6 +119,10 @@ pub(super) struct Slip {
 pub(super) struct Notes {
     joined: Option<Joined>,
     skipping: bool,
+    /// Wall clock of the timeline zero of the playlist being run (items' scheduled times).
+    origin: Option<DateTime<Utc>>,
+    /// A wall-clock step that cut the item on air: its note on that item's record.
+    step: Option<String>,
 }
 
 pub(super) struct Shared {
@@ -124,7 +131,13 @@ pub(super) struct Shared {
     pub(super) window: chrono::Duration,
     pub(super) source: Arc<dyn PlaylistSource>,
     pub(super) cache: Option<Arc<MediaCache>>,
-    pub(super) epoch: DateTime<Utc>,
+    pub(super) wall: Arc<dyn WallClock>,
+    /// Wall clock of the timeline's zero, as (from timeline position, epoch): one entry more
+    /// at each re-anchor after a wall-clock step.
+    pub(super) epochs: Mutex<Vec<(MediaTime, DateTime<Utc>)>>,
+    /// After a step back: the wall time up to which the schedule has already aired; the
+    /// channel holds (fill) until the wall clock is there again.
+    pub(super) hold_until: Mutex<Option<DateTime<Utc>>>,
     pub(super) engine: EngineHandle,
     pub(super) latest: Mutex<Option<OnAirPlaylist>>,
     pub(super) loaded: Mutex<Vec<Entry>>,
@@ -161,6 +174,22 @@ impl Shared {
                 tracing::warn!(channel = %self.channel, error = %e, "schedule source failed: airing what is loaded");
                 lock(&self.latest).clone()
             }
+        }
+    }
+
+    /// Wall clock of timeline position `at` (by the anchor in force there).
+    pub(super) fn wall_at(&self, at: MediaTime) -> DateTime<Utc> {
+        let epochs = lock(&self.epochs);
+        let epoch = epochs.iter().rev().find(|(from, _)| *from <= at).or(epochs.first()).map(|(_, e)| *e);
+        epoch.unwrap_or(DateTime::<Utc>::UNIX_EPOCH) + at.to_chrono()
+    }
+
+    /// The engine's position on its timeline now (the last frame or sample pushed).
+    pub(super) fn position(&self) -> MediaTime {
+        let status = self.engine.status();
+        match self.format.video {
+            Some(v) => v.fps.frames_to_time(status.frames_out),
+            None => self.format.sample_time(status.samples_out),
         }
     }
 
@@ -202,7 +231,7 @@ impl ChannelHandle {
     pub fn skip(&self) {
         let shared = &self.shared;
         let mut slip = lock(&shared.slip);
-        let published = Utc::now() + slip.ahead;
+        let published = shared.wall.now() + slip.ahead;
         let loaded = lock(&shared.loaded);
         let Some(current) = loaded.iter().find(|e| e.start <= published && e.end > published) else {
             return; // a gap: nothing to skip
@@ -230,9 +259,10 @@ impl ChannelHandle {
         self.shared.replans.load(Ordering::Relaxed)
     }
 
-    /// Wall-clock time of the channel's timeline zero.
+    /// Wall-clock time of the channel's timeline zero (as re-anchored by the last wall-clock
+    /// step, if any).
     pub fn epoch(&self) -> DateTime<Utc> {
-        self.shared.epoch
+        lock(&self.shared.epochs).last().map_or(DateTime::<Utc>::UNIX_EPOCH, |(_, e)| *e)
     }
 
     /// The engine's own handle (timed overrides, stop).
@@ -273,7 +303,11 @@ impl ChannelRunner {
         let output =
             Output::start_with(&config.format, &config.targets, true, config.logo.as_ref(), config.service.as_ref())?;
         let si = output.si();
-        let (zero, epoch) = (Instant::now(), Utc::now());
+        // Timeline zero on the wall clock's frame grid, a frame ahead at most: every node of
+        // the channel (main and backup) then emits the same frames at the same times.
+        let (mono, wall) = (Instant::now(), config.wall.now());
+        let epoch = crate::clock::frame_grid_ceil(wall, &config.format);
+        let zero = mono + (epoch - wall).to_std().unwrap_or_default();
         if let Some(si) = &si {
             si.set_epoch(epoch);
         }
@@ -286,7 +320,9 @@ impl ChannelRunner {
             window: chrono::Duration::from_std(config.window).unwrap_or(chrono::Duration::hours(48)),
             source,
             cache: config.cache.clone(),
-            epoch,
+            wall: config.wall.clone(),
+            epochs: Mutex::new(vec![(MediaTime::ZERO, epoch)]),
+            hold_until: Mutex::new(None),
             engine: engine.handle(),
             latest: Mutex::new(None),
             loaded: Mutex::new(Vec::new()),
@@ -309,7 +345,11 @@ impl ChannelRunner {
         let as_run = spawn("as-run")
             .spawn(move || {
                 for record in rx {
-                    sink.record(&channel, &record);
+                    if record.on_air {
+                        sink.started(&channel, &record);
+                    } else {
+                        sink.record(&channel, &record);
+                    }
                 }
             })
             .map_err(|e| ChannelError::Thread("as-run", e))?;
@@ -324,6 +364,10 @@ impl ChannelRunner {
             let shared = shared.clone();
             spawn("si").spawn(move || guide_loop(&shared, &si)).map_err(|e| ChannelError::Thread("si", e))?;
         }
+        let followed = shared.clone();
+        spawn("wall-clock")
+            .spawn(move || follow_wall_clock(&followed, zero))
+            .map_err(|e| ChannelError::Thread("wall-clock", e))?;
         let watched = shared.clone();
         let poll = config.poll;
         let watcher = spawn("watcher")
@@ -388,11 +432,26 @@ fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
     if rec.outcome != Outcome::Skipped {
         // (A skipped item never aired: it has no actual start.)
         let at = MediaTime::from_secs_f64(rec.actual_start_s).unwrap_or_default();
-        rec.actual_wall = Some((shared.epoch + at.to_chrono()).to_rfc3339());
+        rec.actual_wall = Some(shared.wall_at(at).to_rfc3339());
     }
     let mut notes = lock(&shared.notes);
+    if rec.scheduled_wall.is_none() && rec.item.is_some() {
+        // The slot the schedule gave the item: the key that makes its as-run line one line
+        // whichever node (or run of a node) aired it.
+        if let Some(origin) = notes.origin {
+            let at = MediaTime::from_secs_f64(rec.scheduled_start_s).unwrap_or_default();
+            rec.scheduled_wall = Some((origin + at.to_chrono()).to_rfc3339());
+        }
+    }
+    if rec.reason.as_deref().is_some_and(|r| r.contains("ended early")) {
+        if let Some(step) = notes.step.take() {
+            rec.note(step);
+        }
+    }
     if rec.item == Some(0) {
-        if let Some(j) = notes.joined.take() {
+        // (The provisional record of the item leaves the note for its final one.)
+        let joined = if rec.on_air { notes.joined } else { notes.joined.take() };
+        if let Some(j) = joined {
             rec.scheduled_wall = Some(j.scheduled.to_rfc3339());
             let into = j.into.num_nanoseconds().unwrap_or_default() as f64 / 1e9;
             rec.note(format!("joined {into:.3} s into the item"));
@@ -402,6 +461,18 @@ fn annotate(shared: &Shared, record: &AsRunRecord) -> AsRunRecord {
         notes.skipping = false;
         rec.outcome = Outcome::Cut;
         rec.note("skipped by the operator");
+    }
+    drop(notes);
+    // On the published slot exactly (a run's plan rounds to its own frames): every node
+    // writes the same scheduled start for the item. (`loaded` is locked after `notes` is
+    // released: `skip` takes them the other way round.)
+    let slot = rec.scheduled_wall.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    if let (Some(t), Some(_)) = (slot, rec.item) {
+        let t = t.with_timezone(&Utc);
+        let near = shared.tolerance() * 3 / 2;
+        if let Some(e) = lock(&shared.loaded).iter().find(|e| (e.start - t).abs() <= near) {
+            rec.scheduled_wall = Some(e.start.to_rfc3339());
+        }
     }
     rec
 }
@@ -462,7 +533,23 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
             Some(v) => v.fps.frames_to_time(before.0),
             None => shared.format.sample_time(before.1),
         };
-        let now = shared.epoch + position.to_chrono();
+        let now = shared.wall_at(position);
+        // (Kept until caught up: a fill cut short by a pending return fills the rest next round.)
+        let hold = {
+            let mut hold = lock(&shared.hold_until);
+            *hold = hold.filter(|h| *h - now > tolerance);
+            *hold
+        };
+        if let Some(until) = hold {
+            let length = MediaTime::from_nanos((until - now).num_nanoseconds().unwrap_or_default());
+            let why = format!(
+                "wall clock stepped back: held {:.3} s (slate or filler) until the schedule caught up with what had aired",
+                length.as_secs_f64(),
+            );
+            tracing::warn!(channel = %shared.channel, hold_s = length.as_secs_f64(), "wall clock stepped back: holding until the schedule catches up");
+            engine.fill_for(length, &why)?;
+            continue;
+        }
         let merged = shared.refresh(now);
         let slip = {
             let mut slip = lock(&shared.slip);
@@ -481,7 +568,11 @@ fn air(shared: &Shared, engine: &mut Engine<SystemClock>) -> Result<(), ChannelE
         match live {
             Some((playlist, joined)) => {
                 let playlist = resolve(shared, playlist);
-                lock(&shared.notes).joined = joined;
+                {
+                    let mut notes = lock(&shared.notes);
+                    notes.joined = joined;
+                    notes.origin = playlist.origin.map(|o| o.with_timezone(&Utc));
+                }
                 if let Some(j) = joined {
                     tracing::info!(channel = %shared.channel, into = %j.into, "joined the schedule mid-item");
                 }
@@ -529,5 +620,39 @@ fn from_cache(shared: &Shared, item: &Item) -> Result<Item, MediaRef> {
     match shared.cache.as_ref().and_then(|c| c.get(&media)) {
         Some(path) => Ok(Item { source: Source::Path(path), ..item.clone() }),
         None => Err(media),
+    }
+}
+
+/// The wall-clock thread: compares the wall clock with the monotonic one every 5 ms and
+/// re-anchors the channel when the wall clock steps by more than a frame (a slew is not
+/// followed). Forward: the timeline's wall time moves on by the step and the engine replans
+/// at once, cutting to where the schedule is now. Back: the timeline's wall time moves back
+/// and the channel holds (fill) until the schedule is where it had already aired. Both are
+/// logged and noted in the as-run.
+fn follow_wall_clock(shared: &Shared, zero: Instant) {
+    let mut detector = StepDetector::new(shared.tolerance());
+    while !shared.stopping.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(5));
+        let (wall, mono) = (shared.wall.now(), Instant::now().saturating_duration_since(zero));
+        let Some(step) = detector.observe(wall, mono) else { continue };
+        let position = shared.position();
+        let aired_until = shared.wall_at(position);
+        let secs = step.num_milliseconds() as f64 / 1000.0;
+        {
+            let mut epochs = lock(&shared.epochs);
+            let epoch = epochs.last().map_or(DateTime::<Utc>::UNIX_EPOCH, |(_, e)| *e) + step;
+            epochs.push((position, epoch));
+        }
+        if step > chrono::Duration::zero() {
+            let why = format!("wall clock stepped forward {secs:.3} s: cut to where the schedule is now");
+            tracing::warn!(channel = %shared.channel, step_s = secs, "{why}");
+            lock(&shared.notes).step = Some(why);
+        } else {
+            tracing::warn!(channel = %shared.channel, step_s = secs, "wall clock stepped back: holding");
+            lock(&shared.notes).step = Some(format!("wall clock stepped back {:.3} s: held", -secs));
+            let mut hold = lock(&shared.hold_until);
+            *hold = Some(hold.map_or(aired_until, |h| h.max(aired_until)));
+        }
+        shared.engine.return_now();
     }
 }

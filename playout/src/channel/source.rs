@@ -84,6 +84,12 @@ pub fn guide_of(playlists: Vec<OnAirPlaylist>, from: DateTime<Utc>, until: DateT
 pub trait AsRunSink: Send + Sync {
     /// Stores one record of `channel`.
     fn record(&self, channel: &str, record: &AsRunRecord);
+
+    /// Stores the provisional record of an item that has just gone on air (`on_air`; its
+    /// final record follows through [`AsRunSink::record`] and replaces it). A sink whose store
+    /// merges lines by slot (the catalog) keeps it, so a node that dies mid-item leaves a line;
+    /// others ignore it (the default).
+    fn started(&self, _channel: &str, _record: &AsRunRecord) {}
 }
 
 /// Playlists from a JSON file (or every `*.json` file of a directory, e.g. one per day) in

@@ -93,7 +93,7 @@ pub(super) fn watch(shared: &Shared, poll: Duration, prefetch: &mpsc::Sender<Vec
             tracing::error!(channel = %shared.channel, off_air_s = status.off_air_s.unwrap_or_default(),
                 outputs = %down.join("; "), "OFF AIR: every output target is down; retrying them");
         }
-        let now = Utc::now();
+        let now = shared.wall.now();
         let merged = shared.refresh(now);
         let fresh = merged.as_ref().map(|m| ahead(&agenda(m), now, now + shared.window)).unwrap_or_default();
         let loaded = lock(&shared.loaded).clone();

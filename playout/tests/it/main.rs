@@ -16,6 +16,7 @@ mod channel_http;
 mod channel_radio;
 mod channel_schedule;
 mod channel_si;
+mod channel_wall_clock;
 mod conform;
 mod filler;
 mod live;

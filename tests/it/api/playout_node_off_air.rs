@@ -37,6 +37,7 @@ async fn a_node_whose_only_output_lost_its_receiver_gives_up_after_its_grace() {
         fillers: Vec::new(),
         off_air_exit_after: Some(Duration::from_secs(3)),
         audio_codec: None,
+        role: None,
     };
     let outcome = tokio::task::spawn_blocking(move || {
         let node = Node::start(opts).unwrap();

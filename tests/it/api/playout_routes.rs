@@ -52,11 +52,19 @@ both!(a_nodes_as_run_is_stored_under_the_channel_and_bad_records_are_refused, |a
     let mut interrupted = record.clone();
     interrupted["outcome"] = serde_json::to_value(playout::Outcome::Interrupted).unwrap();
     interrupted["reason"] = json!("interrupted by an override (alert:A-1); resumed after the override");
+    interrupted["item"] = json!(1);
+    interrupted["scheduled_wall"] = json!("2026-12-02T08:00:30+08:00");
     interrupted["actual_wall"] = json!("2026-12-02T08:00:30+08:00");
     let (s, b) = send(app.as_role(Role::PlayoutNode, Method::POST, &path).json(&interrupted)).await;
     assert_eq!(s, 201, "{b}");
     let rows = app.store().list_as_run("miyi-radio", at, at + Duration::days(1), 10).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["played", "interrupted"]);
+    // The first item again (the backup node, or a retried post): still one line for it.
+    let (s, b) = send(app.as_role(Role::PlayoutNode, Method::POST, &path).json(&record)).await;
+    assert_eq!(s, 201, "{b}");
+    let again = app.store().list_as_run("miyi-radio", at, at + Duration::days(1), 10).await.unwrap();
+    assert_eq!(again.len(), 2, "{again:?}");
+    assert_eq!(again[0].id, rows[0].id);
 
     for (bad, why) in [
         (json!({ "outcome": "aired", "actual_duration_s": 1.0 }), "outcome"),

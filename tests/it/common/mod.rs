@@ -144,12 +144,12 @@ pub fn wait_for_demo_channels(base: &str, limit: Duration) {
     }
 }
 
-/// Imports `csv` (a broadcast day, `start,programme,duration`) as the day `date` of channel
-/// `id` and publishes it, as an admin holding `token`; asserts both succeed.
-pub fn import_and_publish(base: &str, token: &str, id: &str, date: &str, csv: &str) {
+/// Imports `csv` as the channel's broadcast day `date` (YYYY-MM-DD) and publishes it, as an
+/// editor does through the API; panics with the server's answer when either step fails.
+pub fn publish_day(base: &str, token: &str, channel_id: &str, date: &str, csv: &str) {
     let http = reqwest::blocking::Client::new();
     let r = http
-        .post(format!("{base}/api/channels/{id}/days/{date}/import"))
+        .post(format!("{base}/api/channels/{channel_id}/days/{date}/import"))
         .bearer_auth(token)
         .body(csv.to_owned())
         .send()
@@ -157,7 +157,7 @@ pub fn import_and_publish(base: &str, token: &str, id: &str, date: &str, csv: &s
     let (s, imported) = (r.status().as_u16(), r.json::<serde_json::Value>().unwrap());
     assert_eq!(s, 201, "{imported}\n{csv}");
     let r = http
-        .post(format!("{base}/api/channels/{id}/days/{date}/publish"))
+        .post(format!("{base}/api/channels/{channel_id}/days/{date}/publish"))
         .bearer_auth(token)
         .json(&serde_json::json!({ "version": imported["version"] }))
         .send()
