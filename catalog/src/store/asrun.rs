@@ -39,6 +39,7 @@ impl Store {
             .bind(e.actual_start).bind(e.duration_ms).bind(&e.outcome).bind(&e.reason).bind(Json(&e.detail))
             .bind(&slot).fetch_optional(pool).await)?;
         if let Some((id,)) = inserted {
+            self.cut_provisional_lines(e, id).await?;
             return Ok(id);
         }
         // The slot is taken: merge into its line.
@@ -53,6 +54,34 @@ impl Store {
             .bind(&line.item_id).bind(&line.title).bind(&line.source).bind(line.actual_start).bind(line.duration_ms)
             .bind(&line.outcome).bind(&line.reason).bind(Json(&line.detail)).bind(line.id).execute(pool).await.map(|_| ()))?;
         Ok(line.id)
+    }
+
+    /// Ends at `e`'s start the provisional line (`on_air`) of an earlier item that still
+    /// claims its planned end past it: its node stopped mid-item and the line that follows was
+    /// written by a node that joined another item. It stays provisional (a final line of its
+    /// item, should one come, still replaces it) and says why it was cut.
+    async fn cut_provisional_lines(&self, e: &AsRunEntry, id: i64) -> Result<()> {
+        let sql = "SELECT id, channel, item_id, title, source, scheduled_start, actual_start, duration_ms, outcome, \
+                   reason, detail FROM as_run WHERE channel = $1 AND actual_start < $2 AND actual_start >= $3 \
+                   AND id <> $4 ORDER BY actual_start DESC LIMIT 8";
+        let since = e.actual_start - chrono::Duration::hours(24);
+        let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(&e.channel).bind(e.actual_start).bind(since).bind(id).fetch_all(pool).await)?;
+        for old in rows.into_iter().map(entry).filter(|l| l.is_on_air() && l.end() > e.actual_start) {
+            let note = format!(
+                "its node stopped while it was on air; ended here when the next line began at {}",
+                e.actual_start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            );
+            let reason = Some(match old.reason {
+                Some(r) => format!("{r}; {note}"),
+                None => note,
+            });
+            let duration_ms = (e.actual_start - old.actual_start).num_milliseconds();
+            let sql = "UPDATE as_run SET duration_ms = $1, reason = $2 WHERE id = $3";
+            with_pool!(self, pool => sqlx::query(sql)
+                .bind(duration_ms).bind(&reason).bind(old.id).execute(pool).await.map(|_| ()))?;
+        }
+        Ok(())
     }
 
     /// A channel's as-run between `from` and `until` (by actual start), oldest first, at most

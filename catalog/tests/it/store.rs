@@ -334,6 +334,38 @@ both_backends!(as_run_is_one_line_per_scheduled_item_whichever_node_wrote_it, |s
     assert_eq!(lines.len(), 3);
 });
 
+both_backends!(a_provisional_line_is_cut_where_a_restarted_node_joined_the_next_item, |store: Store| async move {
+    use catalog::asrun::AsRunEntry;
+    use chrono::Timelike;
+    let t0 = chrono::Utc::now().with_nanosecond(0).unwrap();
+    let line = |slot_s: i64, start_s: i64, dur_ms: i64, on_air: bool| AsRunEntry {
+        id: 0,
+        channel: "pzh-radio".into(),
+        item_id: Some(format!("p{slot_s}")),
+        title: Some("节目".into()),
+        source: None,
+        scheduled_start: Some(t0 + chrono::Duration::seconds(slot_s)),
+        actual_start: t0 + chrono::Duration::seconds(start_s),
+        duration_ms: dur_ms,
+        outcome: "played".into(),
+        reason: None,
+        detail: serde_json::json!({ "item": slot_s, "on_air": on_air }),
+    };
+    // Item A goes on air (provisional, 60 s planned); its node is killed; the restarted node
+    // joins item B at 25 s: A's line ends there instead of overlapping B's.
+    let a = store.record_as_run(&line(0, 0, 60_000, true)).await.unwrap();
+    store.record_as_run(&line(20, 25, 35_000, false)).await.unwrap();
+    let lines = store
+        .list_as_run("pzh-radio", t0 - chrono::Duration::hours(1), t0 + chrono::Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!((lines[0].id, lines[0].duration_ms), (a, 25_000), "{lines:#?}");
+    assert!(lines[0].is_on_air(), "still provisional: a final line of its item would replace it");
+    assert!(lines[0].reason.as_deref().unwrap_or_default().contains("its node stopped"), "{lines:#?}");
+    assert_eq!(lines[1].duration_ms, 35_000);
+});
+
 both_backends!(settling_a_programme_records_an_outbox_event_with_its_origin, |store: Store| async move {
     let t0 = chrono::Utc::now() - chrono::Duration::seconds(1);
     let start = store.last_programme_event().await.unwrap();
