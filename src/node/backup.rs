@@ -31,8 +31,11 @@ pub const POLL: Duration = Duration::from_millis(20);
 /// many polls in a row: its process is gone (a live process's kernel completes the handshake
 /// however busy the process is), the backup takes over.
 pub const REFUSED_POLLS: u32 = 2;
-/// Connections accepted but no answer for this long (a hung or overloaded main): same.
-pub const DEAD_AFTER: Duration = Duration::from_millis(500);
+/// Connections accepted but no answer for this long (a hung main): same. A main that is only
+/// slow (a loaded machine answers its health in hundreds of milliseconds) must not be taken
+/// for dead: at 500 ms a test at load 20 saw a false takeover; a killed main is found by its
+/// refused connections in two polls instead.
+pub const DEAD_AFTER: Duration = Duration::from_millis(1000);
 /// How long a connection to the main may take to open.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(50);
 /// The main answers but its output has not moved for this long: it is stuck, same. Longer
@@ -137,7 +140,7 @@ impl Switch {
     ) -> Arc<Switch> {
         gate.set(role == Role::Main);
         let agent =
-            ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout(Duration::from_millis(150)).build();
+            ureq::AgentBuilder::new().timeout_connect(CONNECT_TIMEOUT).timeout(Duration::from_millis(400)).build();
         Arc::new(Switch {
             channel,
             role,
