@@ -101,37 +101,14 @@ fn the_backup_takes_over_within_a_second_of_the_main_being_killed_and_gives_back
     );
     let node_token = token(&data, "node-510400");
     let http = reqwest::blocking::Client::new();
-    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut rb = http.request(method, format!("{base}{path}")).bearer_auth(&admin);
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().unwrap();
-        (r.status().as_u16(), r.json::<Value>().unwrap_or(Value::Null))
-    };
+    let call = common::api_as(&base, &admin);
 
     // The demo radio programmes (30 s tones) back to back on a new radio channel.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let programmes: Vec<(String, String, f64)> = loop {
-        let (_, page) = call(reqwest::Method::GET, "/api/programmes?centre=510400&status=ready", None);
-        let items: Vec<(String, String, f64)> = page["items"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| {
-                        let title = p["title"].as_str()?.to_string();
-                        tone_of(&title)?;
-                        Some((p["id"].as_str()?.to_string(), title, p["duration_ms"].as_f64()? / 1000.0))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if items.len() >= 3 {
-            break items;
-        }
-        assert!(Instant::now() < deadline, "demo programmes not ready: {page}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let programmes: Vec<(String, String, f64)> = common::ready_programmes(&call, 3, |p| {
+        let title = p["title"].as_str()?.to_string();
+        tone_of(&title)?;
+        Some((p["id"].as_str()?.to_string(), title, p["duration_ms"].as_f64()? / 1000.0))
+    });
     let (s, channel) = call(
         reqwest::Method::POST,
         "/api/channels",

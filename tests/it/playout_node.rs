@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as Span, FixedOffset, Timelike, Utc};
 use common::{cli, token};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PASSWORD: &str = "节点-测试-2026-kapok";
 
@@ -133,34 +133,12 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
     );
     let node_token = token(&data, "node-510400");
     let http = reqwest::blocking::Client::new();
-    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut rb = http.request(method, format!("{base}{path}")).bearer_auth(&admin);
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().unwrap();
-        let status = r.status().as_u16();
-        (status, r.json::<Value>().unwrap_or(Value::Null))
-    };
+    let call = common::api_as(&base, &admin);
 
     // The demo programmes (seeded at first run) scheduled on a new radio channel.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let programmes: Vec<(String, f64)> = loop {
-        let (_, page) = call(reqwest::Method::GET, "/api/programmes?centre=510400&status=ready", None);
-        let items: Vec<(String, f64)> = page["items"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|p| Some((p["id"].as_str()?.to_string(), p["duration_ms"].as_f64()? / 1000.0)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if items.len() >= 2 {
-            break items;
-        }
-        assert!(Instant::now() < deadline, "demo programmes not ready: {page}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let programmes: Vec<(String, f64)> = common::ready_programmes(&call, 2, |p| {
+        Some((p["id"].as_str()?.to_string(), p["duration_ms"].as_f64()? / 1000.0))
+    });
     let (s, channel) = call(
         reqwest::Method::POST,
         "/api/channels",

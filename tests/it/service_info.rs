@@ -80,16 +80,7 @@ fn a_served_channel_names_its_service_and_provider_in_chinese_and_airs_its_publi
 
     // New ids through the API, and a published day of the channel's programmes.
     let admin = token(&data, "admin");
-    let http = reqwest::blocking::Client::new();
-    let base = server.base.clone();
-    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut rb = http.request(method, format!("{base}{path}")).bearer_auth(&admin);
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().unwrap();
-        (r.status().as_u16(), r.json::<Value>().unwrap_or(Value::Null))
-    };
+    let call = common::api_as(&server.base, &admin);
     let (_, channels) = call(reqwest::Method::GET, "/api/channels", None);
     let radio = channels.as_array().unwrap().iter().find(|c| c["slug"] == "pzh-demo-radio").unwrap().clone();
     let id = radio["id"].as_str().unwrap().to_string();
@@ -141,7 +132,7 @@ fn a_served_channel_names_its_service_and_provider_in_chinese_and_airs_its_publi
     }
     let end = day_start + Span::days(1);
     csv.push_str(&format!("{},live:dead,{}\n", at.format("%H:%M:%S"), hms((end - at).num_seconds())));
-    common::publish_day(&base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
+    common::publish_day(&server.base, &admin, &id, &day_start.format("%Y-%m-%d").to_string(), &csv);
     drop(server);
 
     // Restarted: the new ids, and the published programmes with their categories.

@@ -145,6 +145,43 @@ pub fn wait_for_demo_channels(base: &str, limit: Duration) {
 }
 
 /// Imports `csv` as the channel's broadcast day `date` (YYYY-MM-DD) and publishes it, as an
+/// A JSON caller of the API at `base` as the holder of `token`: `(status, body)`, the body
+/// `Null` when it is not JSON.
+pub fn api_as(
+    base: &str,
+    token: &str,
+) -> impl Fn(reqwest::Method, &str, Option<serde_json::Value>) -> (u16, serde_json::Value) {
+    let (http, base, token) = (reqwest::blocking::Client::new(), base.to_owned(), token.to_owned());
+    move |method, path, body| {
+        let mut rb = http.request(method, format!("{base}{path}")).bearer_auth(&token);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<serde_json::Value>().unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// Polls the city's ready programmes (the first run's demo ones) through `call` until `pick`
+/// keeps at least `min` of them; panics after two minutes.
+pub fn ready_programmes<T>(
+    call: &impl Fn(reqwest::Method, &str, Option<serde_json::Value>) -> (u16, serde_json::Value),
+    min: usize,
+    pick: impl Fn(&serde_json::Value) -> Option<T>,
+) -> Vec<T> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, page) = call(reqwest::Method::GET, "/api/programmes?centre=510400&status=ready", None);
+        let items: Vec<T> = page["items"].as_array().map(|a| a.iter().filter_map(&pick).collect()).unwrap_or_default();
+        if items.len() >= min {
+            return items;
+        }
+        assert!(Instant::now() < deadline, "demo programmes not ready: {page}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// editor does through the API; panics with the server's answer when either step fails.
 pub fn publish_day(base: &str, token: &str, channel_id: &str, date: &str, csv: &str) {
     let http = reqwest::blocking::Client::new();
