@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{with_pool, Store};
+use super::{with_pool, BeginWrite, Db, Store};
 use crate::error::{CatalogError, Result};
 use crate::ids::{CentreCode, ProgrammeId, UploadId};
 
@@ -80,6 +80,13 @@ fn from_row(r: Row) -> Result<Upload> {
     })
 }
 
+/// The bytes a centre's programmes hold in the media store.
+const STORED: &str = "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) FROM assets a \
+                      JOIN programmes p ON p.id = a.programme_id WHERE p.centre_code = $1";
+/// The bytes a centre's unfinished uploads have announced.
+const PENDING: &str = "SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM uploads \
+                       WHERE centre_code = $1 AND completed_at IS NULL";
+
 impl Store {
     /// What `centre` holds in the media store (its programmes' assets, bytes) and what its
     /// unfinished uploads have announced: the two parts of its use against an upload quota.
@@ -87,14 +94,10 @@ impl Store {
     /// # Errors
     /// `Database` when a query fails.
     pub async fn centre_storage(&self, centre: &CentreCode) -> Result<(i64, i64)> {
-        let stored = "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) FROM assets a \
-                      JOIN programmes p ON p.id = a.programme_id WHERE p.centre_code = $1";
-        let pending = "SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM uploads \
-                       WHERE centre_code = $1 AND completed_at IS NULL";
         let stored: i64 =
-            with_pool!(self, pool => sqlx::query_scalar(stored).bind(centre.as_str()).fetch_one(pool).await)?;
+            with_pool!(self, pool => sqlx::query_scalar(STORED).bind(centre.as_str()).fetch_one(pool).await)?;
         let pending: i64 =
-            with_pool!(self, pool => sqlx::query_scalar(pending).bind(centre.as_str()).fetch_one(pool).await)?;
+            with_pool!(self, pool => sqlx::query_scalar(PENDING).bind(centre.as_str()).fetch_one(pool).await)?;
         Ok((stored, pending))
     }
 
@@ -103,6 +106,25 @@ impl Store {
     /// # Errors
     /// `Invalid` for an unknown programme or centre.
     pub async fn create_upload(&self, new: &NewUpload) -> Result<Upload> {
+        match self.create_upload_within(new, None).await? {
+            Ok(upload) => Ok(upload),
+            Err(used) => Err(CatalogError::Conflict(format!("quota exceeded at {used} bytes"))),
+        }
+    }
+
+    /// Records a new upload unless the centre's stored and announced bytes plus this upload's
+    /// length would pass `quota`; then `Ok(Err(used))`, with what the centre held. The check
+    /// and the insert are one transaction holding the write lock (SQLite's `BEGIN IMMEDIATE`,
+    /// PostgreSQL's lock on the centre's row), so two uploads created at the same instant
+    /// cannot both pass a quota that has room for one.
+    ///
+    /// # Errors
+    /// `Invalid` for a negative length, an unknown programme or centre; `Database`.
+    pub async fn create_upload_within(
+        &self,
+        new: &NewUpload,
+        quota: Option<i64>,
+    ) -> Result<std::result::Result<Upload, i64>> {
         if new.length < 0 {
             return Err(CatalogError::invalid("upload length", "must not be negative"));
         }
@@ -110,11 +132,34 @@ impl Store {
         let now = Utc::now();
         let sql = "INSERT INTO uploads (id, programme_id, centre_code, filename, length, received, created_by, \
                    created_at, updated_at, expires_at, digest) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $7, $8, $9)";
-        with_pool!(self, pool => sqlx::query(sql)
-            .bind(id.to_string()).bind(new.programme_id.to_string()).bind(new.centre.as_str())
-            .bind(&new.filename).bind(new.length).bind(&new.created_by).bind(now).bind(new.expires_at)
-            .bind(&new.digest).execute(pool).await.map(|_| ()))?;
-        self.get_upload(id).await
+        let lock = match self.db {
+            Db::Postgres(_) => "SELECT code FROM centres WHERE code = $1 FOR UPDATE",
+            Db::Sqlite(_) => "SELECT code FROM centres WHERE code = $1",
+        };
+        let used = format!("SELECT CAST(({STORED}) + ({PENDING}) AS BIGINT)");
+        let refused = with_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let mut refused = None;
+            if let Some(quota) = quota {
+                sqlx::query(lock).bind(new.centre.as_str()).fetch_optional(&mut *tx).await?;
+                let used: i64 = sqlx::query_scalar(&used).bind(new.centre.as_str()).fetch_one(&mut *tx).await?;
+                if used.saturating_add(new.length) > quota {
+                    refused = Some(used);
+                }
+            }
+            if refused.is_none() {
+                sqlx::query(sql)
+                    .bind(id.to_string()).bind(new.programme_id.to_string()).bind(new.centre.as_str())
+                    .bind(&new.filename).bind(new.length).bind(&new.created_by).bind(now).bind(new.expires_at)
+                    .bind(&new.digest).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            refused
+        });
+        match refused {
+            Some(used) => Ok(Err(used)),
+            None => Ok(Ok(self.get_upload(id).await?)),
+        }
     }
 
     /// One upload.

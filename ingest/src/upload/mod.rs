@@ -141,24 +141,39 @@ impl Uploads {
         let length =
             i64::try_from(length).map_err(|_| UploadError::TooLarge { length, max: self.settings.max_size })?;
         let programme = self.store.create_programme(actor, new, ProgrammeStatus::Uploading).await?;
-        let upload = self
-            .store
-            .create_upload(&NewUpload {
-                programme_id: programme.id,
-                centre: programme.centre.clone(),
-                filename: filename.to_string(),
-                length,
-                created_by: actor.as_str().to_string(),
-                expires_at: self.expiry_from_now(),
-                digest: Some(digest::RunningSha256::default().save()),
-            })
-            .await?;
+        let new_upload = NewUpload {
+            programme_id: programme.id,
+            centre: programme.centre.clone(),
+            filename: filename.to_string(),
+            length,
+            created_by: actor.as_str().to_string(),
+            expires_at: self.expiry_from_now(),
+            digest: Some(digest::RunningSha256::default().save()),
+        };
+        // The quota is checked again with the insert, under the write lock: `check_room` above
+        // refuses early, this closes the race of two uploads created at the same instant.
+        let quota = self.settings.centre_quota.map(|q| i64::try_from(q).unwrap_or(i64::MAX));
+        let upload = match self.store.create_upload_within(&new_upload, quota).await? {
+            Ok(upload) => upload,
+            Err(used) => {
+                // Nothing of this upload is kept: its programme goes with the refusal.
+                if let Err(e) = self.store.delete_programme(actor, programme.id).await {
+                    tracing::warn!(programme = %programme.id, error = %e, "could not remove the programme of a refused upload");
+                }
+                return Err(UploadError::QuotaExceeded {
+                    centre: programme.centre.to_string(),
+                    used: u64::try_from(used).unwrap_or(0),
+                    quota: self.settings.centre_quota.unwrap_or(0),
+                    length: u64::try_from(length).unwrap_or(0),
+                });
+            }
+        };
         Ok((programme, upload))
     }
 
     /// Refuses an upload of `length` bytes for `centre` that would exceed its quota or leave
-    /// a local store under its free-space floor. (Two uploads created at the same instant may
-    /// both pass the quota; the floor still holds for the disk.)
+    /// a local store under its free-space floor: an early answer before anything is created
+    /// (the quota holds exactly through `Store::create_upload_within`).
     async fn check_room(&self, centre: &catalog::ids::CentreCode, length: u64) -> Result<(), UploadError> {
         if let Some(quota) = self.settings.centre_quota {
             let (stored, pending) = self.store.centre_storage(centre).await?;

@@ -321,3 +321,32 @@ both!(a_centres_upload_quota_counts_its_files_and_unfinished_uploads, |app| {
         catalog::programme::NewProgramme::new(common::code(common::OTHER), "上传", catalog::programme::Category::News);
     uploads.create(&actor, &other, "d.mp4", 9_999).await.unwrap();
 });
+
+both!(uploads_created_at_the_same_instant_cannot_together_pass_a_quota_with_room_for_one, |app| {
+    let mut settings = ingest::upload::UploadSettings { centre_quota: Some(10_000), ..Default::default() };
+    settings.free_space_floor = 0;
+    let uploads = ingest::upload::Uploads::new(app.store().clone(), app.state.media.clone(), settings);
+    let actor = catalog::audit::Actor::system("test");
+    let new = catalog::programme::NewProgramme::new(
+        common::code(common::OWN),
+        "同时上传",
+        catalog::programme::Category::News,
+    );
+    // Twenty uploads of 6,000 bytes at once against 10,000: exactly one fits.
+    let attempts = (0..20).map(|i| {
+        let (uploads, actor, new) = (uploads.clone(), actor.clone(), new.clone());
+        tokio::spawn(async move { uploads.create(&actor, &new, &format!("{i}.mp4"), 6_000).await })
+    });
+    let results: Vec<_> = futures::future::join_all(attempts).await.into_iter().map(Result::unwrap).collect();
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(accepted, 1, "uploads accepted: {accepted}");
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(matches!(r, ingest::upload::UploadError::QuotaExceeded { .. }), "{r}");
+    }
+    let (stored, pending) = app.store().centre_storage(&common::code(common::OWN)).await.unwrap();
+    assert_eq!(stored + pending, 6_000);
+    // A refused upload leaves no programme behind.
+    let filter = catalog::store::ProgrammeFilter { limit: 100, ..Default::default() };
+    let made = app.store().list_programmes(&filter).await.unwrap();
+    assert_eq!(made.iter().filter(|p| p.title == "同时上传").count(), 1);
+});
