@@ -9,6 +9,12 @@
 # the first 10 minutes (MiB per hour and % of the 10-minute RSS per hour), threads and
 # descriptors at start and end, and whether the channels ever stopped advancing.
 #
+# KAPOK_SOAK_IDLE=1: no uploads, reads or alerts (the channels alone), to tell growth that
+# comes with work from growth of a server left on air.
+# Each sample also splits RSS by kind of mapping (smaps): the malloc heap and anonymous
+# mappings (glibc arenas, GStreamer/GLib buffers), file-backed pages (code, the catalog's
+# memory-mapped SQLite), and shared memory, so a growth can be told where it lives.
+#
 # Usage: bench/soak.sh [WORK_DIR] [DURATION_S]     (run from the workspace root)
 # KAPOK_BENCH_BIN=PATH uses that binary (default target/release/kapok, built here).
 # Output: WORK_DIR/samples.csv and a summary on stdout (copy it into bench/notes/soak.md).
@@ -66,7 +72,15 @@ counters() { # audio samples out of each channel, from /metrics (both channels c
   curl -sf "$base/metrics" | awk '/^kapok_playout_samples_total/ { s = s " " $NF } END { print s }'
 }
 
-echo "minute,rss_kib,cpu_s,threads,fds,counters" > "$work/samples.csv"
+idle="${KAPOK_SOAK_IDLE:-}"
+# RSS (KiB) by kind of mapping: heap, other anonymous, file-backed, shared memory.
+split_rss() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : ""); inode = $5 }
+       /^Rss:/ { if (name == "[heap]") h += $2; else if (inode == 0 && name !~ /^\// ) a += $2;
+                 else if (name ~ /^\/dev\/shm|^\/memfd/) m += $2; else f += $2 }
+       END { printf "%d,%d,%d,%d", h, a, f, m }' "/proc/$pid/smaps"
+}
+echo "minute,rss_kib,cpu_s,threads,fds,heap_kib,anon_kib,file_kib,shm_kib,counters" > "$work/samples.csv"
 hz=$(getconf CLK_TCK)
 start=$(date +%s)
 n=0
@@ -81,12 +95,12 @@ while :; do
     thr=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
     fds=$(ls "/proc/$pid/fd" | wc -l)
     cpu=$(awk -v hz="$hz" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$pid/stat")
-    echo "$minute,$rss,$cpu,$thr,$fds,$(counters)" >> "$work/samples.csv"
+    echo "$minute,$rss,$cpu,$thr,$fds,$(split_rss),$(counters)" >> "$work/samples.csv"
     next_sample=$((next_sample + 60))
-    if [ $((minute % 2)) -eq 0 ]; then upload "$minute" & uploads+=($!); fi
-    if [ $((minute % 10)) -eq 5 ]; then alert "$minute"; fi
+    if [ -z "$idle" ] && [ $((minute % 2)) -eq 0 ]; then upload "$minute" & uploads+=($!); fi
+    if [ -z "$idle" ] && [ $((minute % 10)) -eq 5 ]; then alert "$minute"; fi
   fi
-  reads
+  [ -z "$idle" ] && reads
   n=$((n + 1))
   sleep 5
 done
@@ -104,6 +118,10 @@ if len(after) >= 2:
     base = after[0][1]
     print(f"RSS at 10 min {base/1024:.0f} MiB, at end {rss[-1]/1024:.0f} MiB; slope after 10 min "
           f"{slope*60/1024:+.1f} MiB/h = {slope*60/base*100:+.2f} %/h (target < 1 %/h)")
+for k in ("heap_kib", "anon_kib", "file_kib", "shm_kib"):
+    v = col(k)
+    i10 = next((i for i, x in enumerate(m) if x >= 10), 0)
+    print(f"  {k[:-4]:>5}: start {v[0]/1024:.0f} MiB, 10 min {v[i10]/1024:.0f} MiB, end {v[-1]/1024:.0f} MiB")
 print(f"CPU {cpu[-1]:.0f} s over {m[-1]:.0f} min = {cpu[-1]/max(1,m[-1]*60)*100:.0f} % of one core on average")
 print(f"threads {rows[0]['threads']} -> {rows[-1]['threads']}, descriptors {rows[0]['fds']} -> {rows[-1]['fds']}")
 stalls = 0

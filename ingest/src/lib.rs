@@ -20,6 +20,7 @@ pub mod child;
 pub mod error;
 pub mod gain;
 pub mod house;
+pub mod jail;
 pub mod loudness;
 pub mod media;
 pub mod normalise;

@@ -127,7 +127,10 @@ pub fn process_with_progress(
     opts: &ProcessOptions,
     progress: &mut (dyn FnMut(Stage, f64) + Send),
 ) -> Result<ProcessOutcome, IngestError> {
-    sandbox::with_cancel(&opts.cancel, || run_stages(source, work_dir, opts, progress))
+    let dirs = crate::jail::Dirs { work: Some(work_dir.to_path_buf()), source: Some(source.to_path_buf()) };
+    // The work dir must exist before the jail mounts it.
+    std::fs::create_dir_all(work_dir).map_err(|e| IngestError::io(work_dir, e))?;
+    crate::jail::with_dirs(dirs, || sandbox::with_cancel(&opts.cancel, || run_stages(source, work_dir, opts, progress)))
 }
 
 fn run_stages(

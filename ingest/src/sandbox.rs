@@ -1,4 +1,6 @@
-//! Runs FFmpeg tools as children under a wall-clock limit and an address-space limit.
+//! Runs FFmpeg tools as children under a wall-clock limit and an address-space limit, inside
+//! the [`crate::jail`] (namespaces, no capabilities, read-only but the work dir) where the
+//! machine allows it.
 //!
 //! The memory limit is set by `prlimit --as=BYTES` (util-linux), which execs the tool with
 //! the limit in place, so the pid we hold is the tool's own and killing it on timeout leaves
@@ -139,13 +141,13 @@ where
     if cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
         return Err(IngestError::Cancelled);
     }
-    let mut cmd = Command::new("prlimit");
-    cmd.arg(format!("--as={}", limits.address_space))
-        .arg("--core=0")
-        .arg("--")
-        .arg(program)
-        .args(args)
-        .stdin(Stdio::null())
+    let rlimits: [OsString; 2] = [format!("--as={}", limits.address_space).into(), "--core=0".into()];
+    let mut cmd = crate::jail::wrap(&rlimits, program, args).unwrap_or_else(|| {
+        let mut plain = Command::new("prlimit");
+        plain.args(&rlimits).arg("--").arg(program).args(args);
+        plain
+    });
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // glibc reserves 64 MiB of address space per malloc arena (one per thread by
@@ -247,9 +249,12 @@ fn read_tail(mut r: impl Read) -> String {
 
 fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str, limits: Limits) -> IngestError {
     use std::os::unix::process::ExitStatusExt;
-    let status_text = match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
+    // A jailed child's death by signal comes back from the jail's PID 1 as 128 + N.
+    let signal =
+        status.signal().or_else(|| status.code().filter(|_| crate::jail::active()).and_then(crate::jail::signal_of));
+    let status_text = match (status.code(), signal) {
+        (_, Some(sig)) => format!("killed by signal {sig}"),
+        (Some(c), None) => format!("exit status {c}"),
         _ => "unknown status".to_string(),
     };
     let environmental = stderr.contains("No space left on device")
@@ -260,7 +265,7 @@ fn tool_failure(tool: &'static str, status: ExitStatus, stderr: &str, limits: Li
     let out_of_memory = stderr.contains("memory allocation of")
         || stderr.contains("Cannot allocate memory")
         || stderr.contains("std::bad_alloc")
-        || matches!(status.signal(), Some(6 | 11));
+        || matches!(signal, Some(6 | 11));
     let detail = if out_of_memory && !environmental {
         format!("memory limit of {} MiB reached: {}", limits.address_space >> 20, last_lines(stderr, 2))
     } else {
