@@ -5,6 +5,7 @@
 
 pub mod copy;
 pub mod history;
+pub mod now_next;
 pub mod preview;
 pub mod private;
 
@@ -17,8 +18,8 @@ use catalog::ids::ChannelId;
 use catalog::schedule::NewDayVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    check_template, now_next, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator,
-    PlayHistory, Playlist, ProgrammeLookup, PublishedDays, ScheduleError, Template, VersionedPlaylist,
+    check_template, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator, PlayHistory,
+    Playlist, ProgrammeLookup, PublishedDays, ScheduleError, Template, VersionedPlaylist,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -520,21 +521,6 @@ pub async fn epg(
     let playlists = readable_playlists(&state, &p, &c, from, until).await?;
     let xml = xmltv(&[EpgChannel { channel: &ch, playlists: &playlists }], from, until);
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
-}
-
-/// What is on air now and next, from the published days.
-#[utoipa::path(get, path = "/api/channels/{id}/now-next", tag = "schedules", params(("id" = String, Path), AtQuery),
-    responses((status = 200, body = crate::schema_docs::NowNextDoc), (status = 404, body = ErrorBody)))]
-pub async fn now_next_route(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<AtQuery>,
-) -> Result<Json<schedules::NowNext>, ApiError> {
-    let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
-    let at = q.at.unwrap_or_else(Utc::now);
-    let playlists = readable_playlists(&state, &p, &c, at, at + Duration::days(1)).await?;
-    Ok(Json(now_next(&ch, &playlists, at)))
 }
 
 /// The published playlists of `c` overlapping the window, as `p` may see them (another
