@@ -549,6 +549,19 @@ pub async fn template_of(store: &catalog::Store, c: &CatalogChannel) -> Result<O
         .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
 }
 
+/// The categories whose programmes air as fillers on `c`: its template's filler categories,
+/// else the catalog's idents and public-service spots.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or the stored template does not decode.
+pub async fn filler_categories(store: &catalog::Store, c: &CatalogChannel) -> Result<Vec<String>, ApiError> {
+    use catalog::programme::Category;
+    Ok(match template_of(store, c).await? {
+        Some(t) => t.fillers.categories,
+        None => [Category::Ident, Category::PublicService].iter().map(|c| c.as_str().to_owned()).collect(),
+    })
+}
+
 /// Validation of `playlist` against the channel, the template's quotas, the catalog and the
 /// centre's live relays, now.
 pub fn findings_of(

@@ -10,7 +10,7 @@ use chrono::{Duration, Utc};
 use schedules::{now_next, CandidateIndex, GuideEntry, ItemKind, NowNext, Playlist, ProgrammeId};
 use serde::Serialize;
 
-use super::{channel_for, private, readable_playlists, template_of, AtQuery};
+use super::{channel_for, filler_categories, private, readable_playlists, AtQuery};
 use crate::auth::policy::{Permission, Principal};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery};
@@ -47,10 +47,7 @@ pub async fn now_next_route(
         None => match state.on_air.airing(&c.slug) {
             Some(engine) => {
                 let index = state.candidates.get(&state.store, &c.centre).await?;
-                let fillers = match template_of(&state.store, &c).await {
-                    Ok(Some(t)) => t.fillers.categories,
-                    _ => schedules::template::FillerRule::default().categories,
-                };
+                let fillers = filler_categories(&state.store, &c).await?;
                 let redaction = private::Redaction::for_reader(&p, &index);
                 let names = Names { redaction, index: &index, fillers: &fillers, ch: &ch, playlists: &playlists };
                 Some(Airing { now: names.item(engine.now), next: engine.next.map(|n| names.item(n)) })
