@@ -4,10 +4,10 @@
 
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { CENTRES, centreName, lang, t, word } from "../i18n";
+import { CENTRES, centreName, t, word } from "../i18n";
 import type { Page } from "../page";
 import * as sch from "../schedule";
-import { actionWord, actorWord, errorBox, may } from "../words";
+import { actionWord, actorWord, errorBox, may, stamp } from "../words";
 
 interface Entry {
   id: number;
@@ -50,12 +50,16 @@ export function auditPage(me: api.Principal | null): Page {
   const until = h("input", { id: "au-until", type: "date", value: sch.localDay(new Date()) });
   const more = h("button", { type: "button", id: "au-more", hidden: true }, t("olderEntries"));
   let last: number | null = null;
+  // Filters changed quickly: only the latest question's answer is shown.
+  let asked = 0;
+  // Objects named where the page knows them: channels by name, users by username.
+  const names = new Map<string, string>();
 
   const row = (e: Entry) =>
     h(
       "tr",
       { "data-action": e.action, "data-id": e.id },
-      h("td", {}, new Date(e.at).toLocaleString(lang(), { hour12: false })),
+      h("td", {}, stamp(e.at)),
       h("td", {}, actorWord(e.actor)),
       h("td", {}, actionWord(e.action)),
       h(
@@ -64,7 +68,7 @@ export function auditPage(me: api.Principal | null): Page {
         e.object_type === "programme"
           ? h("a", { href: `#/programme/${encodeURIComponent(e.object_id)}` }, t("details"))
           : `${word("akind_", e.object_type)} `,
-        e.object_type === "programme" ? null : h("code", {}, e.object_id),
+        e.object_type === "programme" ? null : names.has(e.object_id) ? names.get(e.object_id) : h("code", {}, e.object_id),
       ),
     );
 
@@ -78,30 +82,33 @@ export function auditPage(me: api.Principal | null): Page {
     if (from.value) q.set("from", new Date(`${from.value}T00:00:00+08:00`).toISOString());
     if (until.value) q.set("until", new Date(new Date(`${until.value}T00:00:00+08:00`).getTime() + 86400_000).toISOString());
     if (older && last !== null) q.set("before", String(last));
+    const mine = ++asked;
     try {
       const page = await api.request<Entry[]>("GET", `/api/audit?${q}`);
+      if (mine !== asked) return;
       last = page.length ? page[page.length - 1].id : last;
       more.hidden = page.length < PAGE;
       if (older) body.append(...page.map(row));
       else mount(body, page.length ? page.map(row) : h("tr", {}, h("td", { colspan: 4 }, t("noEntries"))));
       mount(status);
     } catch (e) {
-      mount(status, errorBox(e));
+      if (mine === asked) mount(status, errorBox(e));
     }
   };
   const reload = () => {
     last = null;
     void load(false);
   };
-  void api
-    .request<Array<{ username: string }>>("GET", "/api/users")
-    .then((users) => {
+  const known = Promise.all([
+    api.request<Array<{ id: string; username: string }>>("GET", "/api/users").then((users) => {
+      for (const u of users) names.set(u.id, u.username);
       for (const a of [...users.map((u) => `user:${u.username}`), ...(network ? SYSTEM : [])]) who.append(h("option", { value: a }, actorWord(a)));
-    })
-    .catch((e: unknown) => mount(status, errorBox(e)));
+    }),
+    api.channels().then((list) => list.forEach((c) => names.set(c.id, c.name))),
+  ]).catch((e: unknown) => mount(status, errorBox(e)));
   for (const el of [who, kind, centre, from, until]) el.addEventListener("change", reload);
   more.addEventListener("click", () => void load(true));
-  reload();
+  void known.then(reload);
   const field = (id: string, label: string, el: HTMLElement) => h("label", { for: id }, label, " ", el);
   return {
     el: h(

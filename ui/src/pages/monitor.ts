@@ -1,7 +1,7 @@
 import Hls from "hls.js";
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { centreName, t, word } from "../i18n";
+import { centreName, lang, t, word } from "../i18n";
 import type { Page } from "../page";
 import * as sch from "../schedule";
 import { asRunTable } from "./asrun";
@@ -148,7 +148,7 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
       const span = a.start ? `${hhmm(a.start)}–${a.stop ? hhmm(a.stop) : ""} ` : "";
       const alert = a.kind === "alert" ? (mine[0]?.alert.headline ?? mine[0]?.alert.event ?? "") : "";
       const title = a.kind === "alert" ? alert : (a.title ?? "");
-      const tag = a.kind !== "programme" ? `【${word("kind_", a.kind)}】` : "";
+      const tag = a.kind === "programme" ? "" : lang() === "en" ? `[${word("kind_", a.kind)}] ` : `【${word("kind_", a.kind)}】`;
       return `${span}${tag}${title}`.trim();
     };
     const now = nn?.airing
