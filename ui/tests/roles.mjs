@@ -84,7 +84,8 @@ async function chineseTexts(page) {
       const el = n.parentElement;
       let text = n.textContent ?? "";
       if (!el || !/\p{Script=Han}/u.test(text)) continue;
-      if (el.closest("script, style, [hidden]")) continue;
+      // A textarea holds the operator's text (an alert's message is broadcast in Chinese).
+      if (el.closest("script, style, textarea, [hidden]")) continue;
       if (typeof el.checkVisibility === "function" && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
       // A select shows its chosen option only.
       const option = el.closest("option");
