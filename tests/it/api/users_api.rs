@@ -115,7 +115,7 @@ both!(the_audit_log_is_searched_by_actor_action_type_centre_and_time_in_pages_of
     let (_, miyi) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OWN}&object_type=programme")).await;
     assert!(ids(&miyi).contains(&own) && !ids(&miyi).contains(&other), "{miyi}");
     let (_, yanbian) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OTHER}&object_type=programme")).await;
-    assert_eq!(ids(&yanbian), [other.clone()], "{yanbian}");
+    assert_eq!(ids(&yanbian), vec![other.clone()], "{yanbian}");
     let (_, by) = get(&app, Role::NetworkAdmin, &format!("/api/audit?actor=user:editor-user&centre={OTHER}")).await;
     assert!(by.as_array().unwrap().is_empty(), "{by}");
     // A time range.
