@@ -80,7 +80,8 @@ fn a_fresh_server_names_what_each_channel_airs_in_now_next_published_day_or_not(
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = common::serve(&[("KAPOK_DATA", data.display().to_string())]);
-    common::wait_for_demo_channels(&server.base, Duration::from_secs(90));
+    // A loaded machine (the full suite, other builds) makes the first run slow: as the browser walk.
+    common::wait_for_demo_channels(&server.base, Duration::from_secs(180));
     let call = common::api_as(&server.base, &common::token(&data, "admin"));
     let (s, channels) = call(reqwest::Method::GET, "/api/channels", None);
     assert_eq!(s, 200, "{channels}");
