@@ -44,3 +44,25 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
+
+/// What [`crate::Store::audit_search`] keeps: every filter given, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditSearch {
+    /// One actor, as [`crate::Store::audit_by_actor`] finds it (a user's token changes too).
+    pub actor: Option<Actor>,
+    /// An action (`programme.create`), or every action of a kind when it ends in a dot
+    /// (`programme.`).
+    pub action: Option<String>,
+    /// Objects of one type (`programme`, `channel`, `job`, `user`, `token`).
+    pub object_type: Option<String>,
+    /// Changes made by a user of this centre or to a programme, channel, user or token of it.
+    pub centre: Option<String>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// The page after the one that ended at this id (entries with smaller ids).
+    pub before_id: Option<i64>,
+    /// At most this many (1-1000).
+    pub limit: i64,
+}

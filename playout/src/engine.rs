@@ -458,6 +458,7 @@ impl<C: PlayoutClock> Engine<C> {
             at: start,
         };
         let mut filler: Option<fill::Filler> = None;
+        self.set_filler(None);
         let chunk = u64::from(self.format.audio.rate / 50).max(1); // radio tick: 20 ms
         let mut ticks = 0u64;
         self.publish_health(0, 0);

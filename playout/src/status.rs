@@ -11,6 +11,9 @@ pub struct Status {
     pub now: Option<String>,
     /// Title (or source) of the next item.
     pub next: Option<String>,
+    /// Title (or source) of the filler airing in place of the schedule (a gap, a failed
+    /// item, a dropped relay); `None` while the schedule airs or the slate stands in.
+    pub filler: Option<String>,
     /// Timeline position, seconds.
     pub position_s: f64,
     /// Video frames emitted.

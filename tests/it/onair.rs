@@ -74,3 +74,39 @@ fn a_first_run_puts_a_tv_and_a_radio_channel_on_air_with_hls_previews() {
     assert_eq!(rows[0].outcome, "played", "{:?}", rows[0]);
     assert!(rows[0].title.as_deref().unwrap_or("").contains("演示"));
 }
+
+#[test]
+fn a_fresh_server_names_what_each_channel_airs_in_now_next_published_day_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = common::serve(&[("KAPOK_DATA", data.display().to_string())]);
+    // A loaded machine (the full suite, other builds) makes the first run slow: as the browser walk.
+    common::wait_for_demo_channels(&server.base, Duration::from_secs(180));
+    let call = common::api_as(&server.base, &common::token(&data, "admin"));
+    let (s, channels) = call(reqwest::Method::GET, "/api/channels", None);
+    assert_eq!(s, 200, "{channels}");
+    let time = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or("")).ok();
+    for ch in channels.as_array().unwrap() {
+        let (s, nn) =
+            call(reqwest::Method::GET, &format!("/api/channels/{}/now-next", ch["id"].as_str().unwrap()), None);
+        assert_eq!(s, 200, "{nn}");
+        // Nothing is published: the guide is empty, the engine airs the channel's cycle.
+        assert!(nn["now"].is_null() && nn["next"].is_null(), "{nn}");
+        let (now, next) = (&nn["airing"]["now"], &nn["airing"]["next"]);
+        let title = now["title"].as_str().unwrap_or_else(|| panic!("no title airing: {nn}"));
+        assert!(title.contains("演示"), "{nn}");
+        // The cycle's ident and public-service spot are fillers; the rest programmes.
+        let filler = title.contains("台标宣传") || title.contains("公益广告");
+        assert_eq!(now["kind"], if filler { "filler" } else { "programme" }, "{nn}");
+        let (start, stop) = (time(&now["start"]).expect("a start"), time(&now["stop"]).expect("a stop"));
+        let at = chrono::Utc::now();
+        assert!(start <= at + chrono::Duration::seconds(1) && at < stop + chrono::Duration::seconds(1), "{at} in {nn}");
+        assert!(stop - start >= chrono::Duration::seconds(1), "{nn}");
+        assert!(next["title"].as_str().is_some_and(|t| t.contains("演示")), "{nn}");
+        assert_eq!(time(&next["start"]), Some(stop), "next begins where now ends: {nn}");
+    }
+    // A time asked for reads the published guide only.
+    let id = channels[0]["id"].as_str().unwrap();
+    let (_, at) = call(reqwest::Method::GET, &format!("/api/channels/{id}/now-next?at=2026-01-01T00:00:00Z"), None);
+    assert!(at.get("airing").is_none(), "{at}");
+}

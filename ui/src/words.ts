@@ -6,6 +6,12 @@
 import { ApiError, type Principal } from "./api";
 import { h } from "./dom";
 import { lang, t, word } from "./i18n";
+import { localClock, localDay } from "./schedule";
+
+/** An instant as the pages show it: day and time to the second in UTC+8 (the network's
+ * time, whatever the browser's own zone), `—` when there is none. */
+export const stamp = (s: string | null | undefined): string =>
+  s ? `${localDay(new Date(s))} ${localClock(new Date(s))}` : "—";
 
 const zh = () => lang() !== "en";
 
@@ -81,6 +87,7 @@ const FIXED: Record<string, string> = {
   "rejoined the schedule after the override": "插播结束后回到节目单",
   "file missing": "文件缺失",
   "no audio": "无音频",
+  "on air: the end is the planned one until the item ends": "正在播出（结束时间暂按计划）",
 };
 
 /** One engine note (a `; `-separated part of an as-run reason) in words. */

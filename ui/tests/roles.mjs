@@ -63,6 +63,90 @@ async function englishTexts(page) {
   }, [...ALLOWED]);
 }
 
+/**
+ * Chinese a page may show in English mode: data, not interface — the titles of the programmes
+ * and channels of the first run and of this walk, the crawl typed in, category names kept as
+ * the catalog holds them where no English exists, and the switch back to Chinese.
+ */
+const DATA_ZH = [
+  "中文", "攀枝花电视台·演示频道", "攀枝花人民广播电台·演示频率", "欢迎收看攀枝花电视台", "米易损坏的上传",
+  "攀枝花芒果种植技术（演示）", "米易县新闻（演示）", "盐边县防汛应急科普（演示）", "仁和区文化之旅（演示）",
+  "攀枝花电视台台标宣传（演示）", "农业科技广播（演示）", "攀枝花新闻联播（演示）", "音乐时间（演示）",
+  "公益广告·防火（演示）", "演示频道日模板", "全网管理员", "木棉首次运行时在本机生成的演示节目", "演示", "pzh-demo-tv", "pzh-demo-radio",
+];
+
+/** The visible text nodes of the page that hold Chinese outside the data above. */
+async function chineseTexts(page) {
+  return page.evaluate((data) => {
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      let text = n.textContent ?? "";
+      if (!el || !/\p{Script=Han}/u.test(text)) continue;
+      // A textarea holds the operator's text (an alert's message is broadcast in Chinese).
+      if (el.closest("script, style, textarea, [hidden]")) continue;
+      if (typeof el.checkVisibility === "function" && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+      // A select shows its chosen option only.
+      const option = el.closest("option");
+      if (option && !option.selected) continue;
+      for (const d of data) text = text.split(d).join("");
+      if (/\p{Script=Han}/u.test(text)) bad.push((n.textContent ?? "").trim().slice(0, 120));
+    }
+    return [...new Set(bad)];
+  }, DATA_ZH);
+}
+
+/**
+ * The English walk: the language switch on the pages the roles visit, each checked for
+ * Chinese outside the data and shot. `page` is signed in as the admin, on the monitor.
+ */
+export async function englishWalk(page, base, shot, checked) {
+  const found = [];
+  const english = async (where) => {
+    const bad = await chineseTexts(page);
+    checked.push(`${where} (en)`);
+    if (bad.length) found.push(`Chinese text on ${where} in English mode:\n  ${bad.join("\n  ")}`);
+  };
+  await page.locator("#lang-switch").click();
+  await page.getByRole("heading", { name: "On-air monitor" }).waitFor();
+  await page.locator('article[data-slug="pzh-demo-tv"] dd.now').filter({ hasText: /\d\d:\d\d:\d\d/ }).waitFor({ timeout: 60_000 });
+  await english("the monitor");
+  await shot("en-monitor");
+  const pages = [
+    ["#/users", "#users tbody tr", "users"],
+    ["#/audit", "#audit-log tbody tr", "audit"],
+    ["#/channels", 'table.channels tr[data-slug="pzh-demo-tv"]', "channels"],
+    ["#/jobs", "table.jobs tbody tr", "jobs"],
+    ["#/reports", "#rp-producers table, #rp-producers p", "reports"],
+    ["#/upload", "#up-zone", "upload"],
+    ["#/catalog", "ul.results a.title", "catalog"],
+    ["#/emergency", "#send-alert", "emergency"],
+  ];
+  for (const [hash, ready, name] of pages) {
+    await page.goto(`${base}/${hash}`);
+    await page.locator(ready).first().waitFor();
+    await page.waitForTimeout(500); // what loads after the first row
+    await english(`the ${name} page`);
+    await shot(`en-${name}`);
+  }
+  await page.goto(`${base}/#/catalog`);
+  await page.locator("ul.results a.title", { hasText: "米易县新闻（演示）" }).click();
+  await page.getByRole("heading", { name: "米易县新闻（演示）" }).waitFor();
+  await page.waitForTimeout(1000);
+  await english("a programme page");
+  await shot("en-programme");
+  await page.locator("#sign-out").click();
+  await page.locator("#username").waitFor();
+  await page.locator("#username").fill("admin");
+  await page.locator("#password").fill("not-the-password");
+  await page.locator("#password").press("Enter");
+  await page.locator(".login-status").filter({ hasText: /[A-Za-z]/ }).waitFor();
+  await english("the sign-in page with its error");
+  await shot("en-login-error");
+  if (found.length) fail(found.join("\n"));
+}
+
 /** Starts a fresh `kapok serve` (first run only) serving ui/dist; resolves with its URL. */
 function startKapok(bin, dist, cleanups) {
   const data = mkdtempSync(path.join(tmpdir(), "kapok-ui-roles-"));
@@ -167,7 +251,19 @@ export async function rolesWalk(opts) {
       undefined,
       { timeout: 30_000 },
     );
-    await page.locator('article[data-slug="pzh-demo-tv"] dd.now').filter({ hasText: /\d\d:\d\d:\d\d/ }).waitFor({ timeout: 120_000 });
+    // Now/next name what each channel's engine airs although no day is published: the first
+    // run's cycle, fillers by title, with times to the second.
+    const span = /\d\d:\d\d:\d\d–\d\d:\d\d:\d\d .*（演示）/;
+    for (const slug of ["pzh-demo-tv", "pzh-demo-radio"]) {
+      for (const dd of ["dd.now", "dd.next"]) {
+        await page.locator(`article[data-slug="${slug}"] ${dd}`).filter({ hasText: span }).waitFor({ timeout: 120_000 });
+      }
+    }
+    // Within 35 s the TV cycle airs its ident, named as a filler.
+    await page
+      .locator('article[data-slug="pzh-demo-tv"] dd[data-kind="filler"]', { hasText: "【垫片】攀枝花电视台台标宣传（演示）" })
+      .first()
+      .waitFor({ timeout: 160_000 });
     await chinese("the monitor");
     await shot("monitor-radio-meter");
 
@@ -187,6 +283,16 @@ export async function rolesWalk(opts) {
     await shot("users");
     await nav("操作日志");
     await page.locator('#audit-log tr[data-action="user.create"]').first().waitFor();
+    // One query with the page's filters: 米易's user changes only.
+    await page.locator("#au-kind").selectOption("user.");
+    await page.locator("#au-centre").selectOption("510421");
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("#audit-log tbody tr[data-action]")];
+      return rows.length === 2 && rows.every((r) => r.getAttribute("data-action") === "user.create");
+    }, undefined, { timeout: 10_000 });
+    const audited = await page.locator("#audit-log tbody").textContent();
+    if (!audited?.includes("miyi-editor") || !audited.includes("miyi-duty")) fail(`the 米易 audit rows do not name the users: ${audited}`);
+    if (!/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(audited)) fail(`the audit times lack seconds: ${audited}`);
     await chinese("the audit log");
     await shot("audit");
     // Channels: the slug pattern works; retiring asks first (declined here); a crawl is set.
@@ -279,8 +385,16 @@ export async function rolesWalk(opts) {
     await page.locator("#search-status").selectOption("ready");
     const hit = page.locator("ul.results a.title", { hasText: "米易县新闻（演示）" });
     await hit.waitFor();
-    const titles = await page.locator("ul.results a.title").allTextContents();
-    if (titles.some((x) => !x.includes("米易"))) fail(`the 米易 filter shows others' programmes: ${titles.join(", ")}`);
+    // The unfiltered list shows 米易's programme too: wait for the filtered answer.
+    await page
+      .waitForFunction(() => {
+        const titles = [...document.querySelectorAll("ul.results a.title")].map((a) => a.textContent ?? "");
+        return titles.length > 0 && titles.every((x) => x.includes("米易"));
+      }, undefined, { timeout: 15_000 })
+      .catch(async () => {
+        const titles = await page.locator("ul.results a.title").allTextContents();
+        fail(`the 米易 filter shows others' programmes: ${titles.join(", ")}`);
+      });
     await page.locator("#page-no", { hasText: "第 1 页" }).waitFor();
     await chinese("the catalog filtered by centre and status");
     await shot("catalog-filtered");
@@ -329,6 +443,13 @@ export async function rolesWalk(opts) {
     await page.locator('#receipt-transitions li[data-to="cancelled"]', { hasText: key ?? "?" }).waitFor();
     await chinese("the emergency page after the cancel");
     await shot("drill-cancelled");
+
+    await signOut();
+
+    // 9. English: the admin switches the language and walks the pages again.
+    await signIn("admin", PASSWORD);
+    await page.getByRole("heading", { name: "播出监看" }).waitFor();
+    await englishWalk(page, base, shot, checked);
 
     if (problems.length) fail(`browser reported problems:\n${problems.join("\n")}`);
     console.log(`roles walk passed; English check on ${checked.length} pages: ${checked.join("; ")}`);

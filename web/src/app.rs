@@ -73,7 +73,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::publish_day))
         .routes(routes!(sched::import_day))
         .routes(routes!(sched::epg))
-        .routes(routes!(sched::now_next_route))
+        .routes(routes!(sched::now_next::now_next_route))
         .routes(routes!(crate::routes::schedules::history::day_versions))
         .routes(routes!(crate::routes::reports::as_run))
         .routes(routes!(crate::routes::reports::airtime))

@@ -56,6 +56,10 @@ pub struct NowNextDoc {
     /// The item on air whatever its kind (fillers and slate included); absent outside the
     /// published days.
     pub on_air: Option<GuideEntryDoc>,
+    /// What the channel's engine airs now and next, published day or not (a fresh server's
+    /// cycle, fillers, slate, live, an alert); absent when the channel is not on air in this
+    /// process or `at` was given.
+    pub airing: Option<crate::routes::metrics::Airing>,
 }
 
 /// `schedules::emergency::lifecycle::AlertState`.

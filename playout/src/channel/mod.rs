@@ -13,7 +13,7 @@ mod watch;
 pub(crate) mod window;
 
 pub use http::{EventReader, HttpAsRunSink, HttpSource, ServerEvent};
-pub use runner::{ChannelConfig, ChannelHandle, ChannelReport, ChannelRunner};
+pub use runner::{ChannelConfig, ChannelHandle, ChannelReport, ChannelRunner, OnAirNow, Slot};
 pub use source::{guide_of, AsRunSink, FileSource, JsonLinesAsRun, MemoryAsRun, PlaylistSource, SourceError};
 
 /// What can stop a channel (media and schedule faults never do: they become slate and as-run).

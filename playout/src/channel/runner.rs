@@ -201,7 +201,31 @@ impl Shared {
     }
 }
 
-/// Controls a running channel from other threads (API, alert handler, tests).
+/// An item of the schedule a channel follows, placed on the wall clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    /// When it airs (after a skip, earlier than published).
+    pub start: DateTime<Utc>,
+    /// When it ends.
+    pub end: DateTime<Utc>,
+    /// The item (its source as scheduled: `media://…`, a live URI, `slate`).
+    pub item: Item,
+}
+
+/// What a channel airs now, by the schedule it has loaded and by its engine: see
+/// [`ChannelHandle::on_air`].
+#[derive(Debug, Clone)]
+pub struct OnAirNow {
+    /// The item due now; `None` in a gap (slate or fillers air).
+    pub now: Option<Slot>,
+    /// In a gap: when the item before it ended.
+    pub gap_from: Option<DateTime<Utc>>,
+    /// The item after it.
+    pub next: Option<Slot>,
+    /// The engine's status: an override on air (`now` as `override: …`), the filler airing.
+    pub status: Status,
+}
+
 #[derive(Clone)]
 pub struct ChannelHandle {
     shared: Arc<Shared>,
@@ -246,6 +270,25 @@ impl ChannelHandle {
     /// What is on air, what is next, counters.
     pub fn status(&self) -> Status {
         self.shared.engine.status()
+    }
+
+    /// What airs now and next by the schedule loaded (a published day or the channel's own
+    /// cycle), with the engine's status: the answer to "what is on" whether or not a day is
+    /// published.
+    pub fn on_air(&self) -> OnAirNow {
+        let shared = &self.shared;
+        let ahead = lock(&shared.slip).ahead;
+        let published = shared.wall.now() + ahead;
+        let slot = |e: &Entry| Slot { start: e.start - ahead, end: e.end - ahead, item: e.item.clone() };
+        let loaded = lock(&shared.loaded);
+        let now = loaded.iter().find(|e| e.start <= published && published < e.end).map(slot);
+        let next = loaded.iter().find(|e| e.start > published).map(slot);
+        let gap_from = match now {
+            Some(_) => None,
+            None => loaded.iter().filter(|e| e.end <= published).map(|e| e.end - ahead).max(),
+        };
+        drop(loaded);
+        OnAirNow { now, gap_from, next, status: self.status() }
     }
 
     /// The channel's metrics in Prometheus text format.

@@ -184,6 +184,7 @@ impl<C: PlayoutClock> Engine<C> {
 
     /// The next filler that opens (noted in `rec`), or `None`: slate.
     pub(super) fn next_filler(&mut self, rec: &mut AsRunRecord) -> Option<Filler> {
+        self.set_filler(None);
         while let Some((i, pending)) = self.fillers.ahead.take() {
             let opened = pending.wait();
             self.open_filler_ahead();
@@ -197,6 +198,7 @@ impl<C: PlayoutClock> Engine<C> {
                     let state = |present: bool| if present { State::Flowing } else { State::Failed };
                     let (v, a) = (input.has_video(), input.has_audio());
                     rec.note(format!("filler {source}"));
+                    self.set_filler(Some(self.fillers.items[i].title.clone().unwrap_or(source)));
                     return Some(Filler {
                         relay: false,
                         video: VideoFeed::new(state(v)),
@@ -215,5 +217,12 @@ impl<C: PlayoutClock> Engine<C> {
             }
         }
         None
+    }
+
+    /// Says in the status which filler airs (`None`: the schedule or the slate).
+    pub(super) fn set_filler(&self, filler: Option<String>) {
+        if let Ok(mut s) = self.status.lock() {
+            s.filler = filler;
+        }
     }
 }

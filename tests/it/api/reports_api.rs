@@ -217,3 +217,23 @@ both!(producers_report_counts_a_county_programme_aired_on_the_city_channel_and_o
     let (s, _) = call(&app, Role::Viewer, Method::GET, "/api/reports/producers?centre=5104", None).await;
     assert_eq!(s, 422);
 });
+
+both!(producers_report_counts_idents_and_spots_as_fillers_apart_from_programme_airtime, |app| {
+    use catalog::programme::{NewProgramme, ProgrammeStatus, Sharing};
+    let miyi = app.programme(OWN, "米易芒果种植", Sharing::Network).await;
+    let mut ident = NewProgramme::new(catalog::ids::CentreCode::parse(OWN).unwrap(), "米易台标", Category::Ident);
+    ident.sharing = Sharing::Network;
+    let actor = catalog::audit::Actor::system("test");
+    let ident = app.store().create_programme(&actor, &ident, ProgrammeStatus::Ready).await.unwrap();
+    // The city channel has no published day: its own cycle aired the programme and the ident.
+    city_tv_aired(&app, &[(&miyi, 90, 1800, "played"), (&ident, 60, 30, "played"), (&ident, 30, 30, "played")]).await;
+    let (s, b) = call(&app, Role::Editor, Method::GET, &format!("/api/reports/producers?centre={OWN}"), None).await;
+    assert_eq!(s, 200, "{b}");
+    let c = &b["centres"][0];
+    assert!((c["total_hours"].as_f64().unwrap() - 0.5).abs() < 1e-9, "the ident is no programme airtime: {b}");
+    assert!((c["channels"]["city-tv"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{b}");
+    assert!((c["filler_hours"].as_f64().unwrap() - 60.0 / 3600.0).abs() < 1e-9, "the ident's minute apart: {b}");
+    assert!(c["categories"].get("台标宣传").is_none(), "{b}");
+    let titles: Vec<&str> = c["programmes"].as_array().unwrap().iter().filter_map(|p| p["title"].as_str()).collect();
+    assert_eq!(titles, ["米易芒果种植"], "{b}");
+});

@@ -91,3 +91,58 @@ both!(tokens_are_minted_for_oneself_or_by_an_admin_for_those_below, |app| {
     assert_eq!(mint(Role::Editor, tok("viewer-user", None)).await.0, 403, "an editor for someone else");
     assert_eq!(mint(Role::NetworkAdmin, tok("peer-admin", None)).await.0, 201);
 });
+
+both!(the_audit_log_is_searched_by_actor_action_type_centre_and_time_in_pages_of_one_query, |app| {
+    use catalog::programme::Sharing;
+    let r = app
+        .as_role(Role::Editor, Method::POST, "/api/programmes")
+        .json(&json!({ "centre": OWN, "title": "米易的节目", "category": "新闻" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let own = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let other = app.programme(OTHER, "盐边的节目", Sharing::Network).await.id.to_string();
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|e| e["object_id"].as_str().unwrap().to_string()).collect()
+    };
+    let (s, all) = get(&app, Role::NetworkAdmin, "/api/audit?action=programme.create").await;
+    assert_eq!(s, 200, "{all}");
+    assert_eq!(ids(&all)[..2], [other.clone(), own.clone()], "newest first: {all}");
+    let (_, kind) = get(&app, Role::NetworkAdmin, "/api/audit?action=programme.&object_type=programme").await;
+    assert!(kind.as_array().unwrap().iter().all(|e| e["action"].as_str().unwrap().starts_with("programme.")), "{kind}");
+    // By centre: the centre's users' changes and changes to its objects.
+    let (_, miyi) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OWN}&object_type=programme")).await;
+    assert!(ids(&miyi).contains(&own) && !ids(&miyi).contains(&other), "{miyi}");
+    let (_, yanbian) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OTHER}&object_type=programme")).await;
+    assert_eq!(ids(&yanbian), vec![other.clone()], "{yanbian}");
+    let (_, by) = get(&app, Role::NetworkAdmin, &format!("/api/audit?actor=user:editor-user&centre={OTHER}")).await;
+    assert!(by.as_array().unwrap().is_empty(), "{by}");
+    // A time range.
+    let enc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339().replace('+', "%2B");
+    let (hour_ago, soon) =
+        (chrono::Utc::now() - chrono::Duration::hours(1), chrono::Utc::now() + chrono::Duration::hours(1));
+    let (_, window) =
+        get(&app, Role::NetworkAdmin, &format!("/api/audit?from={}&until={}", enc(hour_ago), enc(soon))).await;
+    assert!(ids(&window).contains(&own), "{window}");
+    let (_, later) = get(&app, Role::NetworkAdmin, &format!("/api/audit?from={}", enc(soon))).await;
+    assert!(later.as_array().unwrap().is_empty(), "{later}");
+    // Pages by id: each entry once, in order.
+    let (_, first) = get(&app, Role::NetworkAdmin, "/api/audit?limit=2").await;
+    let last = first[1]["id"].as_i64().unwrap();
+    let (_, second) = get(&app, Role::NetworkAdmin, &format!("/api/audit?limit=2&before={last}")).await;
+    let (_, both) = get(&app, Role::NetworkAdmin, "/api/audit?limit=4").await;
+    let joined: Vec<&Value> = first.as_array().unwrap().iter().chain(second.as_array().unwrap()).collect();
+    assert_eq!(joined, both.as_array().unwrap().iter().collect::<Vec<_>>(), "{first} {second} {both}");
+    // A centre admin searches its own centre only; an editor not at all.
+    let (s, mine) = get(&app, Role::CentreAdmin, "/api/audit?object_type=programme").await;
+    assert_eq!(s, 200, "{mine}");
+    assert!(ids(&mine).contains(&own) && !ids(&mine).contains(&other), "{mine}");
+    assert_eq!(get(&app, Role::CentreAdmin, &format!("/api/audit?centre={OTHER}")).await.0, 403);
+    assert_eq!(get(&app, Role::Editor, "/api/audit?action=programme.create").await.0, 403);
+    for bad in
+        ["/api/audit?from=yesterday", "/api/audit?centre=nope", "/api/audit?object_id=x&action=y", "/api/audit?limit=0"]
+    {
+        assert_eq!(get(&app, Role::NetworkAdmin, bad).await.0, 400, "{bad}");
+    }
+});

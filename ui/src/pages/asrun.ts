@@ -2,12 +2,15 @@
 // fallback alarms (outcome `fallback`: the engine filled) highlighted.
 
 import { h } from "../dom";
-import { lang, t } from "../i18n";
-import type { AsRun } from "../schedule";
+import { t } from "../i18n";
+import { localClock, localDay, type AsRun } from "../schedule";
 import { hms, outcomeText } from "../words";
 
-const time = (s: string | null | undefined) =>
-  s ? new Date(s).toLocaleString(lang(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : "—";
+/** Month, day and time to the second in UTC+8, as the monitor's now/next. */
+const time = (s: string | null | undefined) => (s ? `${localDay(new Date(s)).slice(5)} ${localClock(new Date(s))}` : "—");
+
+/** What aired when the record has no title: the slate by name; never the engine's file path. */
+const what = (e: AsRun) => e.title ?? (e.source === "slate" ? t("kind_slate") : "—");
 
 /** The planned start: the playlist's wall time when the engine recorded it, else the scheduled start. */
 function planned(e: AsRun): string | null {
@@ -43,7 +46,7 @@ export function asRunTable(entries: AsRun[], fallbacks: number, limit = 500): HT
             { class: e.outcome === "fallback" ? "fallback" : "" },
             h("td", {}, time(e.actual_start)),
             h("td", { class: "planned" }, plannedCell(e)),
-            h("td", {}, e.title ?? e.source ?? "—"),
+            h("td", {}, what(e)),
             h("td", {}, hms(e.duration_ms)),
             h("td", { "data-outcome": e.outcome }, outcomeText(e.outcome, e.reason)),
           ),

@@ -5,7 +5,7 @@ import { programme, reasonKey, request } from "../api";
 import { h, mount } from "../dom";
 import { t, word } from "../i18n";
 import type { Page } from "../page";
-import { errorBox, jobKind, jobState } from "../words";
+import { errorBox, jobKind, jobState, stamp } from "../words";
 
 interface Job {
   id: string;
@@ -20,9 +20,8 @@ interface Job {
   updated_at?: string;
 }
 
-/** A job's time as the reader writes it: 12月6日 14:03:05. */
-const when = (s: string | undefined) =>
-  s ? new Date(s).toLocaleString(document.documentElement.lang || "zh-CN", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "—";
+/** A job's time, to the second in UTC+8. */
+const when = (s: string | undefined) => stamp(s);
 
 /** A percentage from a job's progress document (`{percent}`, `{fraction}` or `{done,total}`), or its text. */
 export function progressText(p: unknown): { pct: number | null; text: string } {

@@ -1,7 +1,7 @@
 import Hls from "hls.js";
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { centreName, t, word } from "../i18n";
+import { centreName, lang, t, word } from "../i18n";
 import type { Page } from "../page";
 import * as sch from "../schedule";
 import { asRunTable } from "./asrun";
@@ -11,6 +11,22 @@ function reaches(a: api.Tracked, c: api.Channel): boolean {
   const listed = (a as { channels?: Array<string | { slug?: string; channel?: string }> }).channels;
   if (Array.isArray(listed)) return listed.some((x) => (typeof x === "string" ? x : (x.slug ?? x.channel)) === c.slug);
   return a.alert.areas.some((ar) => ar.codes.some((code) => code === "510400" || code === c.centre));
+}
+
+/** One item the channel's engine airs (`airing` of now-next). */
+interface AiringItem {
+  kind: "programme" | "filler" | "slate" | "live" | "alert";
+  title?: string | null;
+  start?: string | null;
+  stop?: string | null;
+}
+
+/** The now-next answer: the published guide's, and what the engine airs. */
+interface NowNextAnswer {
+  now: sch.GuideEntry | null;
+  next: sch.GuideEntry | null;
+  on_air?: sch.GuideEntry | null;
+  airing?: { now: AiringItem; next: AiringItem | null } | null;
 }
 
 /** A time of day with seconds (UTC+8), as the monitor shows it. */
@@ -122,20 +138,37 @@ function card(c: api.Channel, cleanups: Array<() => void>, live: { alerts: api.T
   // Fallbacks (slate, a missing file, a dead relay) of the last two hours, outside the folded as-run.
   const fallback = h("p", { class: "alarm fallback-alarm", role: "status", hidden: true });
   const poll = async () => {
-    const nn = (await sch.nowNext(c.id).catch(() => null)) as { now: sch.GuideEntry | null; next: sch.GuideEntry | null; on_air?: sch.GuideEntry | null } | null;
+    const nn = (await sch.nowNext(c.id).catch(() => null)) as NowNextAnswer | null;
+    const mine = live.alerts.filter((a) => reaches(a, c));
     const entry = (e: sch.GuideEntry | null | undefined) =>
       e ? `${hhmm(e.start)}–${hhmm(e.stop)} ${e.kind && e.kind !== "programme" ? `【${word("kind_", e.kind)}】` : ""}${e.title}` : t("nothing");
-    // The guide names programmes and live relays only: between them (fillers, slate, a
-    // channel's first-run cycle) the last item the engine aired says what is on.
-    const now = nn?.now
-      ? entry(nn.now)
-      : nn?.on_air
-        ? entry(nn.on_air)
-        : lastAired
-        ? `${t("justAired")}：${lastAired.title ?? lastAired.source ?? "—"}（${hhmm(lastAired.actual_start)}，${word("out_", lastAired.outcome)}）`
-        : t("onAirFiller");
-    mount(nowNext, h("dt", {}, t("now")), h("dd", { class: "now" }, now), h("dt", {}, t("next")), h("dd", { class: "next" }, entry(nn?.next)));
-    const mine = live.alerts.filter((a) => reaches(a, c));
+    // What the engine airs (a fresh server's cycle, fillers, slate, live, an alert), published
+    // day or not; the published guide where this server does not air the channel.
+    const airing = (a: AiringItem) => {
+      const span = a.start ? `${hhmm(a.start)}–${a.stop ? hhmm(a.stop) : ""} ` : "";
+      const alert = a.kind === "alert" ? (mine[0]?.alert.headline ?? mine[0]?.alert.event ?? "") : "";
+      const title = a.kind === "alert" ? alert : (a.title ?? "");
+      const tag = a.kind === "programme" ? "" : lang() === "en" ? `[${word("kind_", a.kind)}] ` : `【${word("kind_", a.kind)}】`;
+      return `${span}${tag}${title}`.trim();
+    };
+    const now = nn?.airing
+      ? airing(nn.airing.now)
+      : nn?.now
+        ? entry(nn.now)
+        : nn?.on_air
+          ? entry(nn.on_air)
+          : lastAired
+            ? `${t("justAired")}：${lastAired.title ?? "—"}（${hhmm(lastAired.actual_start)}，${word("out_", lastAired.outcome)}）`
+            : t("onAirFiller");
+    const next = nn?.airing?.next ? airing(nn.airing.next) : entry(nn?.next);
+    const kind = nn?.airing?.now.kind ?? nn?.now?.kind ?? nn?.on_air?.kind ?? "";
+    mount(
+      nowNext,
+      h("dt", {}, t("now")),
+      h("dd", { class: "now", "data-kind": kind }, now),
+      h("dt", {}, t("next")),
+      h("dd", { class: "next", "data-kind": nn?.airing?.next?.kind ?? nn?.next?.kind ?? "" }, next),
+    );
     alarm.hidden = mine.length === 0;
     mount(alarm, mine.map((a) => h("span", { class: `alert-badge ${a.alert.status === "Exercise" ? "drill" : "actual"}` }, `${a.alert.status === "Exercise" ? `【${t("drillTag")}】` : ""}${t("liveAlert")}: ${a.alert.headline ?? a.alert.event} · ${word("st_", a.state)}`)));
   };

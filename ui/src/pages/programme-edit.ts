@@ -4,7 +4,7 @@
 import * as api from "../api";
 import { h, mount } from "../dom";
 import { CATEGORIES, lang, t } from "../i18n";
-import { actionWord, actorWord, errorBox } from "../words";
+import { actionWord, actorWord, errorBox, stamp } from "../words";
 
 interface Editable extends api.Programme {
   tags?: string[];
@@ -29,7 +29,7 @@ export async function auditInto(id: string, box: HTMLElement): Promise<void> {
       { class: "audit", id: "audit" },
       h("caption", {}, t("audit")),
       h("thead", {}, h("tr", {}, [t("when"), t("who"), t("action")].map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, list.map((e) => h("tr", {}, h("td", {}, new Date(e.at).toLocaleString(lang())), h("td", {}, actorWord(e.actor)), h("td", { "data-action": e.action }, actionWord(e.action))))),
+      h("tbody", {}, list.map((e) => h("tr", {}, h("td", {}, stamp(e.at)), h("td", {}, actorWord(e.actor)), h("td", { "data-action": e.action }, actionWord(e.action))))),
     ),
   );
 }

@@ -18,6 +18,8 @@ interface Producer {
   categories: Record<string, number>;
   total_hours: number;
   agricultural_hours: number;
+  /** Idents and public-service spots aired as fillers: apart, in no other figure. */
+  filler_hours?: number;
   channels: Record<string, number>;
   programmes: Array<{ programme: string; title: string; category: string; channel: string; hours: number }>;
 }
@@ -124,6 +126,15 @@ export function reportsPage(): Page {
                     h("td", {}, Object.entries(c.categories).map(([k, v]) => `${categoryName(k)} ${hms(v)}`).join("；")),
                     h("td", { class: "total" }, hms(c.total_hours)),
                   ),
+                  c.filler_hours
+                    ? h(
+                        "tr",
+                        { class: "fillers", "data-centre-fillers": c.centre, "data-hours": c.filler_hours },
+                        h("th", { scope: "row" }, centreName(c.centre)),
+                        h("td", { colspan: 3 }, t("fillerAirtime")),
+                        h("td", {}, hms(c.filler_hours)),
+                      )
+                    : null,
                 ]),
               ),
             )

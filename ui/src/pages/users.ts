@@ -5,9 +5,9 @@
 
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { CENTRES, centreName, lang, t } from "../i18n";
+import { CENTRES, centreName, t } from "../i18n";
 import type { Page } from "../page";
-import { errorBox, may, ROLES, roleWord } from "../words";
+import { errorBox, may, ROLES, roleWord, stamp } from "../words";
 
 interface User {
   id: string;
@@ -30,7 +30,7 @@ interface Token {
   revoked_at: string | null;
 }
 
-const date = (s: string | null) => (s ? new Date(s).toLocaleString(lang()) : "—");
+const date = (s: string | null) => stamp(s);
 const json = (v: unknown) => JSON.stringify(v);
 
 export function usersPage(me: api.Principal | null): Page {

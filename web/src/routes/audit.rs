@@ -1,11 +1,13 @@
-//! `/api/audit`: the audit log by object or by actor, for admins. A centre admin sees the
-//! history of its own centre's objects and users; the network admin sees everything.
+//! `/api/audit`: the audit log by object, or searched (actor, action, object type, centre,
+//! time range, paged by id), for admins. A centre admin sees the history of its own centre's
+//! objects and users; the network admin sees everything.
 
 use axum::extract::State;
 use axum::Json;
-use catalog::audit::{Actor, AuditEntry};
+use catalog::audit::{Actor, AuditEntry, AuditSearch};
 use catalog::ids::{CentreCode, ChannelId, JobId, ProgrammeId, TokenId, UserId};
 use catalog::programme::Sharing;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::auth::policy::{decide, role_may, Decision, Permission, Principal};
@@ -13,7 +15,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
-/// By object (`object_type` and `object_id`) or by actor (`user:NAME`, `token:NAME`, `system:…`).
+/// By object (`object_type` and `object_id`, oldest first); else a search where every filter
+/// given applies (newest first): actor (`user:NAME`, `token:NAME`, `system:…`), action,
+/// object type, centre, time range; `before` pages on (the last id of the page before).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -23,7 +27,18 @@ pub struct AuditQuery {
     pub object_id: Option<String>,
     /// e.g. `user:editor-miyi`.
     pub actor: Option<String>,
-    /// For actor queries: at most this many, newest first (1-1000, default 100).
+    /// An action (`programme.create`), or every action of a kind (`programme.`).
+    pub action: Option<String>,
+    /// Changes by the centre's users or to its programmes, channels, users and tokens (a
+    /// centre admin: its own centre only, the default).
+    pub centre: Option<String>,
+    /// At or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Entries older than this id (the last id of the previous page).
+    pub before: Option<i64>,
+    /// For searches: at most this many, newest first (1-1000, default 100).
     pub limit: Option<i64>,
 }
 
@@ -51,7 +66,8 @@ async fn owner(state: &AppState, otype: &str, oid: &str) -> Option<(Option<Centr
     }
 }
 
-/// Audit entries of one object (oldest first) or of one actor (newest first).
+/// Audit entries of one object (oldest first), or those that pass the filters given (newest
+/// first).
 #[utoipa::path(get, path = "/api/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Vec<AuditEntry>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
@@ -75,8 +91,14 @@ pub async fn audit(
         Decision::Hidden => Err(ApiError::not_found("no such object")),
         Decision::Forbidden => Err(ApiError::forbidden("this history belongs to another centre")),
     };
-    match (&q.object_type, &q.object_id, &q.actor) {
-        (Some(t), Some(id), None) => {
+    let searching = q.actor.is_some()
+        || q.action.is_some()
+        || q.centre.is_some()
+        || q.from.is_some()
+        || q.until.is_some()
+        || q.before.is_some();
+    match (&q.object_type, &q.object_id) {
+        (Some(t), Some(id)) if !searching => {
             if !admin {
                 let (centre, shared, read) =
                     owner(&state, t, id).await.ok_or_else(|| ApiError::not_found("no such object"))?;
@@ -84,8 +106,11 @@ pub async fn audit(
             }
             Ok(Json(state.store.audit_for_object(t, id).await?))
         }
-        (None, None, Some(a)) => {
-            if !admin {
+        (_, Some(_)) => {
+            Err(ApiError::bad_request("object_id goes with object_type alone; search by the other filters"))
+        }
+        (otype, None) => {
+            if let Some(a) = q.actor.as_deref().filter(|_| !admin) {
                 let name = a.strip_prefix("user:").ok_or_else(|| {
                     ApiError::forbidden("only the network admin reads the history of tokens and the system")
                 })?;
@@ -96,10 +121,35 @@ pub async fn audit(
             if limit < 1 {
                 return Err(ApiError::bad_request("limit must be at least 1"));
             }
-            let actor = actor_from(a)?;
-            Ok(Json(state.store.audit_by_actor(&actor, limit.min(1000)).await?))
+            let centre = match q.centre.as_deref() {
+                Some(c) => Some(CentreCode::parse(c).map_err(|e| ApiError::bad_request(format!("centre: {e}")))?),
+                None => None,
+            };
+            // A centre admin reads its own centre's history only.
+            let centre = match (admin, centre) {
+                (true, c) => c,
+                (false, Some(c)) if c.as_str() != p.centre.as_str() => {
+                    return Err(ApiError::forbidden("this history belongs to another centre"))
+                }
+                (false, _) => Some(p.centre.clone()),
+            };
+            if let (Some(f), Some(u)) = (q.from, q.until) {
+                if u <= f {
+                    return Err(ApiError::bad_request("from must be before until"));
+                }
+            }
+            let search = AuditSearch {
+                actor: q.actor.as_deref().map(actor_from).transpose()?,
+                action: q.action.clone(),
+                object_type: otype.clone(),
+                centre: centre.map(|c| c.as_str().to_owned()),
+                from: q.from,
+                until: q.until,
+                before_id: q.before,
+                limit: limit.min(1000),
+            };
+            Ok(Json(state.store.audit_search(&search).await?))
         }
-        _ => Err(ApiError::bad_request("give object_type and object_id, or actor")),
     }
 }
 

@@ -27,6 +27,53 @@ pub const CONTENT_TYPE_0_0_4: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub trait ChannelMetrics: Send + Sync {
     /// Every channel's metrics in the Prometheus text format, each metric family once.
     fn prometheus(&self) -> String;
+
+    /// What the channel `slug` airs now and next by its engine (the now/next route names it
+    /// whether or not a day is published); `None` when it is not on air in this process.
+    fn airing(&self, _slug: &str) -> Option<Airing> {
+        None
+    }
+}
+
+/// What a channel's engine airs now and next.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Airing {
+    /// On air now.
+    pub now: AiringItem,
+    /// What follows by the schedule loaded (absent past its end).
+    pub next: Option<AiringItem>,
+}
+
+/// One item a channel's engine airs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AiringItem {
+    /// Programme (a file of the schedule or the channel's cycle), filler, slate, live or alert.
+    pub kind: AiringKind,
+    /// Its title; absent for the slate and for a programme its reader may not see.
+    pub title: Option<String>,
+    /// The programme's id, when it is one (a file item of the schedule or cycle).
+    #[serde(skip)]
+    pub programme: Option<String>,
+    /// When it began (absent when not known: an alert).
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it ends (absent when not known: an alert, a gap with nothing after it).
+    pub stop: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What kind of thing airs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AiringKind {
+    /// A programme.
+    Programme,
+    /// A filler (an ident, a public-service spot) of the schedule or of the channel's list.
+    Filler,
+    /// The slate.
+    Slate,
+    /// A live relay.
+    Live,
+    /// An emergency alert overriding the schedule.
+    Alert,
 }
 
 /// No channels: an API-only process.

@@ -212,6 +212,10 @@ pub struct ProducerAirtime {
     pub total_hours: f64,
     /// 涉农 hours.
     pub agricultural_hours: f64,
+    /// Hours of the centre's fillers (idents, public-service spots: items aired as fillers
+    /// of a published day, or of a filler category in a channel's own cycle), apart: they
+    /// are not programme airtime and are in no other figure.
+    pub filler_hours: f64,
     /// Hours per channel slug that aired them.
     pub channels: BTreeMap<String, f64>,
     /// Per programme and channel, most hours first.
@@ -238,6 +242,8 @@ pub struct AiredProgramme {
     pub category: String,
     pub channel: String,
     pub seconds: f64,
+    /// Aired as a filler: counted in `filler_hours` only.
+    pub filler: bool,
 }
 
 /// Adds aired stretches up per producing centre (sorted by centre code), in hours.
@@ -249,6 +255,10 @@ pub fn tally_producers(aired: &[AiredProgramme]) -> Vec<ProducerAirtime> {
             (ProducerAirtime { centre: a.producer.clone(), ..ProducerAirtime::default() }, BTreeMap::new())
         });
         let h = a.seconds / 3600.0;
+        if a.filler {
+            e.filler_hours += h;
+            continue;
+        }
         let cat = if a.category.is_empty() { "其他".to_string() } else { a.category.clone() };
         *e.categories.entry(cat).or_insert(0.0) += h;
         *e.channels.entry(a.channel.clone()).or_insert(0.0) += h;
@@ -282,7 +292,8 @@ const AIRED: [&str; 3] = ["played", "cut", "interrupted"];
 
 /// What each producing centre's programmes actually aired, from the as-run logs of every
 /// channel the caller may read (a county's programme aired on the city channel counts for
-/// the county), clipped to now; `centre` keeps one producing centre.
+/// the county), clipped to now; `centre` keeps one producing centre. Fillers (by the published
+/// day, else by the channel's filler categories) are counted apart, in `filler_hours`.
 #[utoipa::path(get, path = "/api/reports/producers", tag = "schedules", params(WindowQuery),
     responses((status = 200, body = ProducerReport), (status = 422, body = ErrorBody)))]
 pub async fn producers(
@@ -303,6 +314,7 @@ pub async fn producers(
             if !allows(&p, Permission::ReadSchedule, Some(&c.centre), true) {
                 continue;
             }
+            let fillers = Fillers::of(&state.store, &c, from, until).await?;
             for e in state.store.list_as_run(&c.slug, from, until, 5000).await? {
                 if !AIRED.contains(&e.outcome.as_str()) {
                     continue;
@@ -331,11 +343,49 @@ pub async fn producers(
                     category: category.clone(),
                     channel: c.slug.clone(),
                     seconds: e.duration_ms.max(0) as f64 / 1000.0,
+                    filler: fillers.is_filler(&e, category),
                 });
             }
         }
     }
     Ok(Json(ProducerReport { from, until, centres: tally_producers(&aired) }))
+}
+
+/// How a channel's as-run tells a filler from a programme: the published day's item kind at
+/// the entry's scheduled start; where no day is published (the channel's own cycle), the
+/// category (the channel's template's filler categories, else the default ones).
+struct Fillers {
+    /// Scheduled starts (ms since the epoch) of the published items, with whether each is a
+    /// filler.
+    published: BTreeMap<i64, bool>,
+    categories: Vec<String>,
+}
+
+impl Fillers {
+    async fn of(
+        store: &catalog::Store,
+        c: &catalog::channel::Channel,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let mut published = BTreeMap::new();
+        for day in published_playlists(store, c, from - Duration::days(1), until).await? {
+            let clock = day.clock();
+            for it in &day.items {
+                let start = clock.instant(it.start).timestamp_millis();
+                published.insert(start, !matches!(it.kind, schedules::ItemKind::Programme | schedules::ItemKind::Live));
+            }
+        }
+        let categories = crate::routes::schedules::filler_categories(store, c).await?;
+        Ok(Fillers { published, categories })
+    }
+
+    fn is_filler(&self, e: &AsRunEntry, category: &str) -> bool {
+        let at = e.scheduled_start.map(|s| s.timestamp_millis());
+        // A published start within a second of the entry's (the engine places to the frame).
+        let published = at.and_then(|t| self.published.range(t - 1000..=t + 1000).next().map(|(_, f)| *f));
+        published.unwrap_or_else(|| self.categories.iter().any(|c| c == category))
+    }
 }
 
 #[cfg(test)]
@@ -351,11 +401,14 @@ mod tests {
             category: "涉农".into(),
             channel: channel.into(),
             seconds,
+            filler: false,
         };
+        let ident = AiredProgramme { filler: true, ..a("510421", "ident", "city-tv", 720.0) };
         let t = tally_producers(&[
             a("510421", "p1", "city-tv", 1800.0),
             a("510421", "p1", "city-tv", 1800.0),
             a("510421", "p2", "miyi-tv", 900.0),
+            ident,
             a("510400", "p3", "city-tv", 3600.0),
         ]);
         assert_eq!(t.len(), 2);
@@ -366,6 +419,8 @@ mod tests {
         assert_eq!(miyi.channels.get("city-tv"), Some(&1.0));
         assert_eq!(miyi.programmes[0].programme, "p1");
         assert_eq!(miyi.programmes[0].hours, 1.0);
+        assert_eq!(miyi.filler_hours, 0.2, "the ident apart, in no other figure");
+        assert_eq!(miyi.programmes.len(), 2);
     }
 
     fn a(centre: &str, category: &str, seconds: f64, local: bool) -> Aired {

@@ -5,6 +5,7 @@
 
 pub mod copy;
 pub mod history;
+pub mod now_next;
 pub mod preview;
 pub mod private;
 
@@ -17,8 +18,8 @@ use catalog::ids::ChannelId;
 use catalog::schedule::NewDayVersion;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use schedules::{
-    check_template, now_next, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator,
-    PlayHistory, Playlist, ProgrammeLookup, PublishedDays, ScheduleError, Template, VersionedPlaylist,
+    check_template, validate, xmltv, CandidateIndex, Channel, EditOp, EpgChannel, Finding, Generator, PlayHistory,
+    Playlist, ProgrammeLookup, PublishedDays, ScheduleError, Template, VersionedPlaylist,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -522,21 +523,6 @@ pub async fn epg(
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }
 
-/// What is on air now and next, from the published days.
-#[utoipa::path(get, path = "/api/channels/{id}/now-next", tag = "schedules", params(("id" = String, Path), AtQuery),
-    responses((status = 200, body = crate::schema_docs::NowNextDoc), (status = 404, body = ErrorBody)))]
-pub async fn now_next_route(
-    State(state): State<AppState>,
-    p: Principal,
-    ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<AtQuery>,
-) -> Result<Json<schedules::NowNext>, ApiError> {
-    let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
-    let at = q.at.unwrap_or_else(Utc::now);
-    let playlists = readable_playlists(&state, &p, &c, at, at + Duration::days(1)).await?;
-    Ok(Json(now_next(&ch, &playlists, at)))
-}
-
 /// The published playlists of `c` overlapping the window, as `p` may see them (another
 /// centre's reader: the channel's private programmes named only as such).
 async fn readable_playlists(
@@ -561,6 +547,19 @@ pub async fn template_of(store: &catalog::Store, c: &CatalogChannel) -> Result<O
     serde_json::from_value(t.template)
         .map(Some)
         .map_err(|e| ApiError::internal(format!("stored template of {}: {e}", c.slug)))
+}
+
+/// The categories whose programmes air as fillers on `c`: its template's filler categories,
+/// else the catalog's idents and public-service spots.
+///
+/// # Errors
+/// 500 when the catalog cannot be read or the stored template does not decode.
+pub async fn filler_categories(store: &catalog::Store, c: &CatalogChannel) -> Result<Vec<String>, ApiError> {
+    use catalog::programme::Category;
+    Ok(match template_of(store, c).await? {
+        Some(t) => t.fillers.categories,
+        None => [Category::Ident, Category::PublicService].iter().map(|c| c.as_str().to_owned()).collect(),
+    })
 }
 
 /// Validation of `playlist` against the channel, the template's quotas, the catalog and the

@@ -36,6 +36,11 @@ impl Redaction {
         Redaction { hidden }
     }
 
+    /// The centre of programme `id` when the reader may not see it.
+    pub fn hidden_centre(&self, id: &ProgrammeId) -> Option<&str> {
+        self.hidden.get(id).map(String::as_str)
+    }
+
     fn hidden_item(&self, source: &Source) -> Option<&str> {
         match source {
             Source::Programme { id } => self.hidden.get(id).map(String::as_str),
