@@ -16,6 +16,7 @@ fn it(title: &str, dur: i64) -> PlaylistItem {
         category: String::new(),
         locked: false,
         why: None,
+        reason: None,
     }
 }
 
