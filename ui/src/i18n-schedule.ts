@@ -65,6 +65,18 @@ export const zhSchedule = {
   copyNextDays: "复制到之后的天数",
   copyGo: "复制（不发布）",
   actorSystem: "系统",
+  weekTitle: "一周节目单",
+  weekNav: "一周",
+  weekNoDay: "还没有节目单",
+  weekFill: "填充",
+  weekGaps: "空档",
+  weekOpen: "打开",
+  copyToRest: "复制到本周之后各天",
+  copyToRestConfirm: "把 {date} 的节目单复制到之后的 {n} 天（各天生成新版本，不发布）？",
+  state_empty: "空",
+  state_draft: "草稿",
+  state_published: "已发布",
+  state_changed: "发布后有修改",
 };
 
 export const enSchedule: Record<keyof typeof zhSchedule, string> = {
@@ -132,6 +144,18 @@ export const enSchedule: Record<keyof typeof zhSchedule, string> = {
   copyNextDays: "Number of following days",
   copyGo: "Copy (not published)",
   actorSystem: "system",
+  weekTitle: "Week",
+  weekNav: "Week",
+  weekNoDay: "No playlist yet",
+  weekFill: "Filled",
+  weekGaps: "Gaps",
+  weekOpen: "Open",
+  copyToRest: "Copy to the rest of the week",
+  copyToRestConfirm: "Copy {date}'s playlist to the {n} days after it (a new version of each, not published)?",
+  state_empty: "Empty",
+  state_draft: "Draft",
+  state_published: "Published",
+  state_changed: "Changed since publishing",
 };
 
 /**

@@ -143,6 +143,20 @@ export const publish = (id: string, date: string, version: number): Promise<{ pu
   request("POST", `${base(id, date)}/publish`, json({ version }), JSON_TYPE);
 export const copyDay = (id: string, date: string, to: string[]): Promise<Array<{ date: string; version: number; errors: number }>> =>
   request("POST", `${base(id, date)}/copy`, json({ to }), JSON_TYPE);
+/** A day of the week view. */
+export interface DaySummary {
+  date: string;
+  state: "empty" | "draft" | "published" | "changed";
+  version: number | null;
+  published_version: number | null;
+  items: number;
+  filled_secs: number;
+  day_secs: number;
+  errors: number;
+  warnings: number;
+  gaps: number;
+}
+export const week = (id: string): Promise<DaySummary[]> => request("GET", `/api/channels/${encodeURIComponent(id)}/week`);
 export const versions = (id: string, date: string): Promise<{ versions: VersionInfo[] }> =>
   request("GET", `${base(id, date)}/versions?playlists=false`);
 

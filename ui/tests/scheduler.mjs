@@ -36,7 +36,11 @@ function timed(name, ms) {
     return;
   }
   console.log(`  ⏱ ${name}: ${Math.round(ms)} ms (target ${target} ms, fails past ${3 * target} ms)`);
-  if (ms > 3 * target) fail(`${name} took ${Math.round(ms)} ms, more than 3× the ${target} ms target`);
+  if (ms <= 3 * target) return;
+  // KAPOK_UI_TIMING=report: on a machine known to be overloaded, the figure is printed and
+  // the walk goes on (never the default: the targets are part of the test).
+  if (process.env.KAPOK_UI_TIMING === "report") console.log(`  ⚠ ${name} over 3× its target (KAPOK_UI_TIMING=report)`);
+  else fail(`${name} took ${Math.round(ms)} ms, more than 3× the ${target} ms target`);
 }
 
 /**
@@ -194,6 +198,19 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#pl-summary:not(.error)").waitFor();
   await shot("sched-slate-filler");
 
+  // 6b. The radio's public-service spot (sound only) on this TV day: allowed, and warned of on
+  // its row and in the edit panel, in words.
+  const spot = page.locator("#ins-choice option", { hasText: "公益广告" });
+  await page.locator("#ins-choice").selectOption((await spot.getAttribute("value")) ?? fail("the radio's spot is not offered"));
+  await page.locator("#insert-at").fill(clockIn(1200));
+  await page.locator("#ins-go").click();
+  const audioRow = page.locator("#pl-list li.item.has-warning", { hasText: "公益广告" });
+  await audioRow.waitFor();
+  await page.locator('#pl-panel .findings li[data-code="audio_only_on_tv"]', { hasText: "只有声音，没有画面" }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await noEnglish(page, "the day with a sound-only spot warned of");
+  await shot("sched-audio-only-warned");
+
   // 7. Generating over these edits asks first; declining keeps them.
   const before = await page.locator("#pl-version").textContent();
   let asked = "";
@@ -233,6 +250,37 @@ export async function schedulerDay(page, shot, title, password, api) {
   const copied = await page.locator("#copy-result").textContent();
   if (!/0 个错误.*0 个错误/.test(copied ?? "")) fail(`the copies have errors: ${copied}`);
   await shot("sched-copied");
+
+  // 10b. The week view: today published, the two copies drafts, the rest empty; a copy from
+  // there fills the rest of the week (asked first); each day links into its editor.
+  await page.locator("#pl-week-link").click();
+  const col = (i) => page.locator("#wk-days article.week-day").nth(i);
+  await col(6).waitFor();
+  if ((await page.locator("#wk-days article.week-day").count()) !== 7) fail("the week view does not show 7 days");
+  const states = async () => page.locator("#wk-days article.week-day").evaluateAll((els) => els.map((e) => e.getAttribute("data-state")));
+  const first = await states();
+  if (first[0] !== "published" || first[1] !== "draft" || first[2] !== "draft" || first.slice(3).some((x) => x !== "empty"))
+    fail(`week states after publishing today and copying two days: ${first.join(", ")}`);
+  await col(0).locator(".items", { hasText: "条" }).waitFor();
+  await col(0).locator(".fill", { hasText: "100%" }).waitFor();
+  await noEnglish(page, "the week view");
+  await shot("sched-week");
+  page.once("dialog", (d) => void d.accept());
+  await col(2).locator("button.copy-rest").click();
+  await page.waitForFunction(() => document.querySelectorAll('#wk-days article[data-state="empty"]').length === 0);
+  const after = await states();
+  if (after.slice(3).some((x) => x !== "draft")) fail(`the rest of the week is not drafted: ${after.join(", ")}`);
+  if (await page.locator("#wk-days article.has-error").count()) fail("a copied day has errors");
+  await shot("sched-week-filled");
+  const fourth = await col(4).getAttribute("data-date");
+  await col(4).locator("a.open-day").click();
+  await page.locator("#pl-date").waitFor();
+  await page.waitForFunction((d) => document.querySelector("#pl-date")?.value === d, fourth);
+  await page.locator("#pl-list li.item").first().waitFor();
+  await page.locator("#pl-version", { hasText: "复制自" }).waitFor();
+  await page.locator("#pl-week-link").click();
+  await page.locator("#wk-today").click();
+  await page.locator("#pl-list li.item").first().waitFor();
 
   // 11. The template editor: the first run's blocks, a preview of a generated day.
   await page.locator("#pl-template-link").click();

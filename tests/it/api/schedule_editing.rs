@@ -224,3 +224,32 @@ both!(an_edit_answers_only_the_changed_items_and_every_sentence_as_a_code, |app|
         assert!(msg.contains(gap["params"][key].as_str().unwrap()), "{key} is the value the message names: {gap}");
     }
 });
+
+both!(the_week_view_says_where_each_day_stands, |app| {
+    let (dp, gen) = generated(&app).await;
+    let base = dp.split("/days/").next().unwrap().to_string();
+    let path = format!("{base}/week?from={}&days=3", day());
+    let (s, w) = call(&app, Method::GET, &path, None).await;
+    assert_eq!(s, 200, "{w}");
+    let w = w.as_array().unwrap().clone();
+    assert_eq!(w.len(), 3);
+    assert_eq!((w[0]["state"].as_str(), w[0]["version"].as_i64()), (Some("draft"), Some(1)), "{}", w[0]);
+    assert_eq!(w[0]["items"].as_u64(), Some(items(&gen).len() as u64));
+    assert_eq!((w[0]["errors"].as_u64(), w[0]["gaps"].as_u64()), (Some(0), Some(0)), "{}", w[0]);
+    assert_eq!(w[0]["filled_secs"], w[0]["day_secs"], "a generated day is full: {}", w[0]);
+    assert_eq!((w[1]["state"].as_str(), w[1]["items"].as_u64()), (Some("empty"), Some(0)), "{}", w[1]);
+    assert_eq!(w[1]["date"], (day() + Duration::days(1)).to_string());
+
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 1 }))).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(call(&app, Method::GET, &path, None).await.1[0]["state"], "published");
+    let del = json!({ "version": 1, "op": { "op": "delete", "index": 0 }, "answer": "range" });
+    assert_eq!(call(&app, Method::POST, &format!("{dp}/edits"), Some(del)).await.0, 201);
+    let (_, w) = call(&app, Method::GET, &path, None).await;
+    assert_eq!((w[0]["state"].as_str(), w[0]["published_version"].as_i64()), (Some("changed"), Some(1)), "{}", w[0]);
+    assert_eq!(w[0]["gaps"].as_u64(), Some(1), "the deleted item left dead air: {}", w[0]);
+    assert!(w[0]["filled_secs"].as_f64() < w[0]["day_secs"].as_f64());
+
+    let (s, b) = call(&app, Method::GET, &format!("{base}/week?days=40"), None).await;
+    assert_eq!(s, 422, "{b}");
+});

@@ -402,11 +402,15 @@ export function playlistPage(channelId: string, date: string): Page {
           ? relayList.map((r) => h("option", { value: r.name }, r.name))
           : [];
     mount(choice, opts.length || k === "slate" ? opts : h("option", { value: "", disabled: true }, k === "live" ? t("noRelays") : t("noFillers")));
+    fillerLength();
+  };
+  /** A filler's own length as the default (choosing another keeps the list as it is). */
+  const fillerLength = () => {
     const f = fillers.find((p) => p.id === choice.value);
-    if (k === "filler" && f?.duration_ms) secs.value = String(Math.round(f.duration_ms / 1000));
+    if (kind.value === "filler" && f?.duration_ms) secs.value = String(Math.round(f.duration_ms / 1000));
   };
   kind.addEventListener("change", fillChoices);
-  choice.addEventListener("change", fillChoices);
+  choice.addEventListener("change", fillerLength);
   const insertOther = async () => {
     if (!day) return;
     const rate = s.fps(day.playlist.rate);
@@ -490,6 +494,7 @@ export function playlistPage(channelId: string, date: string): Page {
     h("button", { type: "button", id, class: cls, onclick: () => void f().catch(failed) }, label);
   const seed = h("input", { id: "gen-seed", type: "number", value: "1", min: "0", size: 4 });
   const templateLink = h("a", { href: `#/channel/${encodeURIComponent(channelId)}/template`, id: "pl-template-link" }, t("editTemplate"));
+  const weekLink = h("a", { href: `#/channel/${encodeURIComponent(channelId)}/week`, id: "pl-week-link" }, t("weekNav"));
   const toolbar = h(
     "div",
     { class: "toolbar" },
@@ -537,6 +542,8 @@ export function playlistPage(channelId: string, date: string): Page {
       if (n >= 0) list?.scrollTo(n);
     }),
     templateLink,
+    " ",
+    weekLink,
   );
   const title = h("h1", { id: "pl-title" }, t("playlist"));
   const dateInput = h("input", { id: "pl-date", type: "date" });

@@ -7,6 +7,7 @@ pub mod copy;
 pub mod history;
 pub mod preview;
 pub mod private;
+pub mod week;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
