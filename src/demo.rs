@@ -199,6 +199,8 @@ pub async fn seed_if_empty(
             let reader = tokio::fs::File::open(&file).await.map_err(|e| DemoError::Generate(e.to_string()))?;
             let put = media.put_stream(&key, reader).await?;
             store.add_asset(p.id, AssetKind::House, key.as_str(), &put.sha256, put.size as i64).await?;
+            // What the clip carries, as ingest would record it: a radio clip is sound only.
+            store.set_house_kind(p.id, if kind == ChannelKind::Tv { "tv" } else { "radio" }).await?;
             let duration = f64::from(CLIP_SECONDS);
             let progress =
                 ProgrammeProgress { duration_ms: Some(i64::from(CLIP_SECONDS) * 1000), ..Default::default() };

@@ -33,13 +33,27 @@ pub struct DayVersion {
     pub created_at: DateTime<Utc>,
 }
 
-/// A new editing version to append after `expected` (0 when the day has none yet).
-#[derive(Debug, Clone)]
-pub struct NewDayVersion<'a> {
+/// A new editing version to append after `expected` (0 when the day has none yet). The
+/// playlist is anything that serialises to its JSON (a `schedules::Playlist` is written
+/// straight to text, without building a JSON tree of a 3,000-item day first).
+#[derive(Debug)]
+pub struct NewDayVersion<'a, P: ?Sized = serde_json::Value> {
     pub expected: i64,
     pub parent: Option<i64>,
     pub change: &'a str,
-    pub playlist: &'a serde_json::Value,
+    pub playlist: &'a P,
+}
+
+/// What [`crate::Store::append_day_version`] stored, less the playlist the caller holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendedVersion {
+    pub channel: ChannelId,
+    pub day: NaiveDate,
+    pub version: i64,
+    pub parent: Option<i64>,
+    pub change: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// One published version of a channel day (JSON of `schedules::PublishedDay`). Immutable:

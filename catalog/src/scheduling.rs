@@ -64,9 +64,8 @@ pub fn schedule_channel(c: &CatalogChannel) -> Result<Channel, CatalogError> {
 /// candidate, read in one query of only the columns the generator needs. Programmes without a
 /// known duration are left out (nothing could be cut to them); `ready` is the catalog status.
 /// The stream layout comes from what ingest stored ([`crate::store::StreamLayout`]): a
-/// programme ingested as TV (it has a thumbnail strip) has video and is TV-only (its sound is
-/// not made to stand alone on radio); any other counts as both, since nothing stored tells a
-/// radio house file from one recorded without ingest.
+/// programme ingested as TV has video and is TV-only (its sound is not made to stand alone on
+/// radio), one ingested as radio is sound only; one nothing tells about counts as both.
 ///
 /// # Errors
 /// [`CatalogError`] when the catalog cannot be read.
@@ -79,6 +78,7 @@ pub async fn candidates(store: &Store, centre: &crate::ids::CentreCode) -> Resul
         };
         let (video, radio) = match p.layout {
             StreamLayout::Video => (true, false),
+            StreamLayout::Audio => (false, true),
             StreamLayout::Unknown => (true, true),
         };
         out.push(ProgrammeCandidate {

@@ -214,6 +214,12 @@ impl Worker {
         let (status, progress, failure) = match result {
             Ok(outcome) => {
                 let (status, progress) = verdict(&outcome);
+                // What the house file carries, for scheduling (sound only on a TV channel is
+                // warned of, TV-only on radio refused).
+                let kind = if outcome.house_probe.video().is_some() { "tv" } else { "radio" };
+                if let Err(e) = self.store.set_house_kind(id, kind).await {
+                    tracing::warn!(programme = %id, error = %e, "could not record the house kind");
+                }
                 match self.store.complete(&lease).await {
                     Err(CatalogError::Conflict(why)) => return self.superseded(id, &why).await,
                     // The database stumbled: record the outcome all the same; the job, still

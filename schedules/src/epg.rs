@@ -170,6 +170,7 @@ mod tests {
             category: "news".into(),
             locked: false,
             why: None,
+            reason: None,
         }
     }
 

@@ -131,6 +131,7 @@ pub fn import_day_csv(
                 category: "live".into(),
                 locked: false,
                 why: None,
+                reason: None,
             }
         } else {
             let found = crate::ProgrammeId::parse(prog).ok().and_then(|id| catalog.by_id(&id));
@@ -174,6 +175,7 @@ pub fn import_day_csv(
                 category: p.category.clone(),
                 locked: false,
                 why: Some(format!("imported from CSV line {line}")),
+                reason: Some(crate::phrase::Phrase::new("imported").with("line", line)),
             }
         };
         items.push((line, item));

@@ -78,11 +78,14 @@ pub struct PlaylistItem {
     /// Why the generator chose it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// `why` as a code and parameters, for a client to word in its reader's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::phrase::Phrase>,
 }
 
 impl PlaylistItem {
     /// The slate from `start` for `duration`, soft, with the reason it is there.
-    pub fn slate(start: Frames, duration: Frames, why: String) -> Self {
+    pub fn slate(start: Frames, duration: Frames, why: String, reason: crate::phrase::Phrase) -> Self {
         PlaylistItem {
             start,
             duration,
@@ -94,6 +97,7 @@ impl PlaylistItem {
             category: String::new(),
             locked: false,
             why: Some(why),
+            reason: Some(reason),
         }
     }
 
@@ -222,6 +226,7 @@ mod tests {
             category: String::new(),
             locked: false,
             why: None,
+            reason: None,
         }
     }
 

@@ -159,6 +159,8 @@ pub fn merge_on_air(current: &Playlist, next: &Playlist, on_air: usize) -> Resul
                 Some(w) => format!("{w} · {note}"),
                 None => note,
             });
+            it.reason =
+                Some(it.reason.take().unwrap_or_else(|| crate::phrase::Phrase::new("joined")).with("joined", skip.0));
         }
         out.items.push(it);
     }
@@ -186,6 +188,7 @@ mod tests {
             category: String::new(),
             locked: false,
             why: None,
+            reason: None,
         }
     }
 
@@ -219,7 +222,7 @@ mod tests {
     #[test]
     fn errors_block_publishing_and_warnings_do_not() {
         let mut pubs = PublishedDays::new("pzh-tv1", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
-        let f = |severity| Finding { severity, code: "x".into(), message: "m".into(), item: None };
+        let f = |severity| Finding::new(severity, "x", None, "m".into());
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
         let p = day(&[("a", 24 * H)]);
         assert!(matches!(

@@ -19,6 +19,7 @@ import { usersPage } from "./pages/users";
 import { auditPage } from "./pages/audit";
 import { may, roleWord, setCurrentUser } from "./words";
 import { templatePage } from "./pages/template";
+import { weekPage } from "./pages/week";
 import type { Page } from "./page";
 
 let user: api.Principal | null = null;
@@ -118,7 +119,10 @@ async function render(): Promise<void> {
   } else if (route.startsWith("#/channel/")) {
     const m = /^#\/channel\/([^/]+)\/day\/([^/]+)$/.exec(route);
     const tm = /^#\/channel\/([^/]+)\/template$/.exec(route);
-    current = tm
+    const wm = /^#\/channel\/([^/]+)\/week$/.exec(route);
+    current = wm
+      ? weekPage(decodeURIComponent(wm[1] ?? ""))
+      : tm
       ? templatePage(decodeURIComponent(tm[1] ?? ""))
       : m ? playlistPage(decodeURIComponent(m[1] ?? ""), decodeURIComponent(m[2] ?? "today")) : channelsPage(user?.centre ?? "");
   } else if (route.startsWith("#/channels")) {

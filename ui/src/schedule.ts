@@ -1,6 +1,42 @@
 // Schedules, reports and channel administration over the API (docs/schedules.md).
 
 import { request, type Channel } from "./api";
+import { categoryName, lang } from "./i18n";
+import { enPhrases, zhPhrases } from "./i18n-schedule";
+
+/** A server sentence as a stable code and its parameters (the English stays beside it). */
+export interface Phrase {
+  code: string;
+  params?: Record<string, string>;
+}
+
+const fill = (text: string, params: Record<string, string>) => text.replace(/\{(\w+)\}/g, (_, k: string) => params[k] ?? "");
+
+/**
+ * Words a server phrase of `kind` (`change`, `why`, `finding`) in the current language; the
+ * server's English `fallback` when the code is unknown (a newer server) or there is none.
+ */
+export function phrase(kind: string, p: Phrase | null | undefined, fallback = ""): string {
+  if (!p) return fallback;
+  const table = lang() === "en" ? enPhrases : zhPhrases;
+  const base = table[`${kind}.${p.code}`];
+  if (base == null) return fallback;
+  const params: Record<string, string> = { ...(p.params ?? {}) };
+  if (params.relaxed) params.relaxed = table[`relax.${params.relaxed}`] ?? params.relaxed;
+  if (params.category) params.category = categoryName(params.category);
+  let text = fill(base, params);
+  // Optional parts: `code+param` when the parameter is there, `code-param` when it is not.
+  for (const key of Object.keys(table)) {
+    const m = /^(\w+)\.(\w+)([+-])(\w+)$/.exec(key);
+    if (!m || m[1] !== kind || m[2] !== p.code) continue;
+    const has = params[m[4] as string] != null;
+    if ((m[3] === "+") === has) text += fill(table[key] as string, params);
+  }
+  return text;
+}
+
+/** A finding in words: its phrase, or the server's English message. */
+export const findingText = (f: Finding): string => phrase("finding", f, f.message);
 
 export interface Rate {
   num: number;
@@ -18,6 +54,7 @@ export interface Item {
   category: string;
   locked: boolean;
   why?: string;
+  reason?: Phrase;
 }
 
 export interface Playlist {
@@ -34,11 +71,13 @@ export interface Finding {
   code: string;
   message: string;
   item: number | null;
+  params?: Record<string, string>;
 }
 
 export interface Day {
   version: number;
   change: string;
+  change_phrase?: Phrase;
   playlist: Playlist;
   findings: Finding[];
   published_version?: number | null;
@@ -50,6 +89,7 @@ export interface VersionInfo {
   version: number;
   parent: number | null;
   change: string;
+  change_phrase?: Phrase;
   created_by: string;
   created_at: string;
   items: number;
@@ -73,6 +113,25 @@ const JSON_TYPE = "application/json";
 export const day = (id: string, date: string): Promise<Day> => request("GET", base(id, date));
 export const edit = (id: string, date: string, version: number, op: EditOp): Promise<Day> =>
   request("POST", `${base(id, date)}/edits`, json({ version, op }), JSON_TYPE);
+
+/** An edit's answer with only the items that changed: `items[from..from + removed]` become `items`. */
+export interface RangeAnswer {
+  version: number;
+  change: string;
+  change_phrase?: Phrase;
+  range: { from: number; removed: number; items: Item[]; length: number };
+  findings: Finding[];
+}
+export const editRange = (id: string, date: string, version: number, op: EditOp): Promise<RangeAnswer> =>
+  request("POST", `${base(id, date)}/edits`, json({ version, op, answer: "range" }), JSON_TYPE);
+
+/** `day` with an edit's range applied (a new day object sharing the unchanged items). */
+export function applyRange(d: Day, r: RangeAnswer): Day {
+  const items = d.playlist.items.slice();
+  items.splice(r.range.from, r.range.removed, ...r.range.items);
+  if (items.length !== r.range.length) throw new Error(`range answer: ${items.length} items, expected ${r.range.length}`);
+  return { ...d, version: r.version, change: r.change, change_phrase: r.change_phrase, findings: r.findings, playlist: { ...d.playlist, items } };
+}
 export const undo = (id: string, date: string, version: number): Promise<Day> =>
   request("POST", `${base(id, date)}/undo`, json({ version }), JSON_TYPE);
 export const generate = (id: string, date: string, seed: number): Promise<Day> =>
@@ -84,8 +143,22 @@ export const publish = (id: string, date: string, version: number): Promise<{ pu
   request("POST", `${base(id, date)}/publish`, json({ version }), JSON_TYPE);
 export const copyDay = (id: string, date: string, to: string[]): Promise<Array<{ date: string; version: number; errors: number }>> =>
   request("POST", `${base(id, date)}/copy`, json({ to }), JSON_TYPE);
+/** A day of the week view. */
+export interface DaySummary {
+  date: string;
+  state: "empty" | "draft" | "published" | "changed";
+  version: number | null;
+  published_version: number | null;
+  items: number;
+  filled_secs: number;
+  day_secs: number;
+  errors: number;
+  warnings: number;
+  gaps: number;
+}
+export const week = (id: string): Promise<DaySummary[]> => request("GET", `/api/channels/${encodeURIComponent(id)}/week`);
 export const versions = (id: string, date: string): Promise<{ versions: VersionInfo[] }> =>
-  request("GET", `${base(id, date)}/versions`);
+  request("GET", `${base(id, date)}/versions?playlists=false`);
 
 /** A rule the generator could not keep. */
 export interface RuleBreak {

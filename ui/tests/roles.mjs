@@ -41,7 +41,7 @@ const ALLOWED = new Set(
 );
 
 /** The visible text nodes of the page that hold English outside the allow-list. */
-async function englishTexts(page) {
+export async function englishTexts(page) {
   return page.evaluate((allowed) => {
     const allow = new Set(allowed);
     const bad = [];

@@ -1,18 +1,30 @@
 // The browser test's scheduler journey (issue 18), on nothing but the first run's demo data:
 // the demo TV channel's template generates today's day in the editor (each item says why),
 // the day re-opens fast, an insert in the past is refused, the freshly uploaded programme is
-// inserted at a time (the day stays 24 h and publishable), slate and a filler are insertable,
+// inserted at a time (the day stays 24 h and publishable) and dragged onto a later row (the
+// same insert at that row's start), slate and a filler are insertable,
 // generating over manual edits asks first, the day is published and the monitor shows the
 // programme in now/next, and the template editor previews a day and refuses a category
 // without programmes. Timing targets (issue 18 item 3, the test fails past 3×): open ≤ 1 s, an
-// edit ≤ 200 ms to redraw, publish ≤ 2 s. Everything goes through the page.
+// edit ≤ 200 ms from click to row shown, publish ≤ 2 s. The roles walk's English-text check
+// runs on the day after generate, insert and publish, with the version history open.
+// Everything goes through the page.
+
+import { englishTexts } from "./roles.mjs";
 
 const fail = (msg) => {
   throw new Error(msg);
 };
 
+/** The English-text check of the roles walk on the scheduler's page as it is now (zh-CN). */
+async function noEnglish(page, where) {
+  const bad = await englishTexts(page);
+  if (bad.length) fail(`English text on ${where} in zh-CN mode:\n  ${bad.join("\n  ")}`);
+  console.log(`  English check passed: ${where}`);
+}
+
 const TARGETS = { open: 1000, edit: 200, publish: 2000 };
-// `edit-redraw-*` are held to the edit target; `insert-*`/`lock-*` totals are figures only.
+// `edit-*` (click to row shown) are held to the edit target; `answer-*`/`redraw-*` are figures.
 export const figures = {};
 
 /** Records a timing and fails past 3× its target. */
@@ -24,21 +36,24 @@ function timed(name, ms) {
     return;
   }
   console.log(`  ⏱ ${name}: ${Math.round(ms)} ms (target ${target} ms, fails past ${3 * target} ms)`);
-  if (ms > 3 * target) fail(`${name} took ${Math.round(ms)} ms, more than 3× the ${target} ms target`);
+  if (ms <= 3 * target) return;
+  // KAPOK_UI_TIMING=report: on a machine known to be overloaded, the figure is printed and
+  // the walk goes on (never the default: the targets are part of the test).
+  if (process.env.KAPOK_UI_TIMING === "report") console.log(`  ⚠ ${name} over 3× its target (KAPOK_UI_TIMING=report)`);
+  else fail(`${name} took ${Math.round(ms)} ms, more than 3× the ${target} ms target`);
 }
 
 /**
- * An edit's figures: click to redrawn row (`total`, a figure: it is mostly the server's
- * answer, which in the debug build on a loaded machine varies from 0.2 to 1.5 s), and the
- * page's own redraw after the answer, which is what the target is about (the old editor
- * redrew 2,881 rows in 11–13 s after a 0.1 s answer).
+ * An edit's figures: click to redrawn row (`edit-*`, held to the 200 ms target end to end:
+ * the answer carries only the changed items), the server's answer and the page's redraw
+ * after it (figures).
  */
 async function editTimed(page, name, total) {
   const answer = Number(await page.locator("#pl-status").getAttribute("data-answer-ms"));
   const redraw = Number(await page.locator("#pl-status").getAttribute("data-redraw-ms"));
-  timed(`${name}-total`, total);
-  timed(`${name}-answer`, answer);
-  timed(`edit-redraw-${name}`, redraw);
+  timed(`edit-${name}`, total);
+  timed(`answer-${name}`, answer);
+  timed(`redraw-${name}`, redraw);
 }
 
 /** "HH:MM:SS" in UTC+8 `secs` from now. */
@@ -94,10 +109,19 @@ export async function schedulerDay(page, shot, title, password, api) {
   if (rows > 200) fail(`${rows} rows in the page for ${count} items: the list is not virtualised`);
   await page.locator("#pl-summary:not(.error)").waitFor();
   await page.locator(".now-marker:not([hidden])").waitFor();
+  // The generator's reasons and the version label in Chinese, the version history open.
+  if (/least recently|filler closing|generated/.test(why ?? "")) fail(`the reason is English: ${why}`);
+  await page.locator("details.history summary").click();
+  await page.locator("#pl-versions li").first().waitFor();
+  await page.locator("#pl-list li.item button.pick").first().click();
+  await page.locator("#pl-why").waitFor();
+  await noEnglish(page, "the generated day (versions open, first item selected)");
   await shot("sched-generated");
 
   // 2. The generated day re-opens within the target.
   timed("open", await openDay(page));
+  await page.locator("details.history summary").click();
+  await page.locator("#pl-versions li").first().waitFor();
 
   // 3. Insert in the past: refused with a message, nothing sent.
   const version0 = await page.locator("#pl-version").textContent();
@@ -127,6 +151,9 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#pl-version", { hasText: "结束于 06:00:00" }).waitFor();
   await page.locator("#pl-summary:not(.error)").waitFor();
   await page.locator("#pl-panel h2", { hasText: title }).waitFor();
+  await page.locator("#pl-version", { hasText: `插入 ${title}` }).waitFor();
+  await page.locator("#pl-versions li", { hasText: `插入 ${title}` }).first().waitFor();
+  await noEnglish(page, "the day after an insert (versions open)");
   await shot("sched-inserted");
 
   // 5. An edit of the selected item redraws within the target (lock, then unlock).
@@ -136,6 +163,22 @@ export async function schedulerDay(page, shot, title, password, api) {
   await editTimed(page, "lock", Date.now() - t0);
   await page.locator("#pl-panel button.lock").click();
   await page.locator("#pl-list li.item.selected .lock-mark").waitFor({ state: "detached" });
+
+  // 5b. The programme dragged from the catalog onto a later row goes in at that row's start
+  // the way the insert dialog does it (split, ripple, day end fitted), timed end to end.
+  const selected = Number(await page.locator("#pl-list li.item.selected").getAttribute("data-index"));
+  const target = page.locator(`#pl-list li.item[data-index="${selected + 4}"]`);
+  const targetStart = (await target.locator(".start").textContent())?.trim();
+  const before5 = await page.locator("#pl-version").textContent();
+  t0 = Date.now();
+  await card.dragTo(target);
+  await page.locator("#pl-version", { hasText: `在 ${targetStart} 插入 ${title}` }).waitFor();
+  await page.locator(`#pl-list li.item[data-index="${selected + 4}"]`, { hasText: title }).waitFor();
+  await editTimed(page, "drag", Date.now() - t0);
+  if ((await page.locator("#pl-version").textContent()) === before5) fail("the drop changed nothing");
+  await page.locator("#pl-version", { hasText: "结束于 06:00:00" }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await shot("sched-dragged");
 
   // 6. Slate and a filler at later times, from the insert panel.
   await page.locator("#pl-other summary").click();
@@ -155,6 +198,19 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#pl-summary:not(.error)").waitFor();
   await shot("sched-slate-filler");
 
+  // 6b. The radio's public-service spot (sound only) on this TV day: allowed, and warned of on
+  // its row and in the edit panel, in words.
+  const spot = page.locator("#ins-choice option", { hasText: "公益广告" });
+  await page.locator("#ins-choice").selectOption((await spot.getAttribute("value")) ?? fail("the radio's spot is not offered"));
+  await page.locator("#insert-at").fill(clockIn(1200));
+  await page.locator("#ins-go").click();
+  const audioRow = page.locator("#pl-list li.item.has-warning", { hasText: "公益广告" });
+  await audioRow.waitFor();
+  await page.locator('#pl-panel .findings li[data-code="audio_only_on_tv"]', { hasText: "只有声音，没有画面" }).waitFor();
+  await page.locator("#pl-summary:not(.error)").waitFor();
+  await noEnglish(page, "the day with a sound-only spot warned of");
+  await shot("sched-audio-only-warned");
+
   // 7. Generating over these edits asks first; declining keeps them.
   const before = await page.locator("#pl-version").textContent();
   let asked = "";
@@ -173,8 +229,8 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#publish").click();
   await page.locator("#pl-alert.ok", { hasText: "已发布" }).waitFor();
   timed("publish", Date.now() - t0);
-  await page.locator("details.history summary").click();
   await page.locator("#pl-versions li", { hasText: "已发布" }).first().waitFor();
+  await noEnglish(page, "the day after publishing (versions open)");
   await shot("sched-published");
 
   // 9. On air: the monitor's now/next names the programme once the item before it airs
@@ -194,6 +250,37 @@ export async function schedulerDay(page, shot, title, password, api) {
   const copied = await page.locator("#copy-result").textContent();
   if (!/0 个错误.*0 个错误/.test(copied ?? "")) fail(`the copies have errors: ${copied}`);
   await shot("sched-copied");
+
+  // 10b. The week view: today published, the two copies drafts, the rest empty; a copy from
+  // there fills the rest of the week (asked first); each day links into its editor.
+  await page.locator("#pl-week-link").click();
+  const col = (i) => page.locator("#wk-days article.week-day").nth(i);
+  await col(6).waitFor();
+  if ((await page.locator("#wk-days article.week-day").count()) !== 7) fail("the week view does not show 7 days");
+  const states = async () => page.locator("#wk-days article.week-day").evaluateAll((els) => els.map((e) => e.getAttribute("data-state")));
+  const first = await states();
+  if (first[0] !== "published" || first[1] !== "draft" || first[2] !== "draft" || first.slice(3).some((x) => x !== "empty"))
+    fail(`week states after publishing today and copying two days: ${first.join(", ")}`);
+  await col(0).locator(".items", { hasText: "条" }).waitFor();
+  await col(0).locator(".fill", { hasText: "100%" }).waitFor();
+  await noEnglish(page, "the week view");
+  await shot("sched-week");
+  page.once("dialog", (d) => void d.accept());
+  await col(2).locator("button.copy-rest").click();
+  await page.waitForFunction(() => document.querySelectorAll('#wk-days article[data-state="empty"]').length === 0);
+  const after = await states();
+  if (after.slice(3).some((x) => x !== "draft")) fail(`the rest of the week is not drafted: ${after.join(", ")}`);
+  if (await page.locator("#wk-days article.has-error").count()) fail("a copied day has errors");
+  await shot("sched-week-filled");
+  const fourth = await col(4).getAttribute("data-date");
+  await col(4).locator("a.open-day").click();
+  await page.locator("#pl-date").waitFor();
+  await page.waitForFunction((d) => document.querySelector("#pl-date")?.value === d, fourth);
+  await page.locator("#pl-list li.item").first().waitFor();
+  await page.locator("#pl-version", { hasText: "复制自" }).waitFor();
+  await page.locator("#pl-week-link").click();
+  await page.locator("#wk-today").click();
+  await page.locator("#pl-list li.item").first().waitFor();
 
   // 11. The template editor: the first run's blocks, a preview of a generated day.
   await page.locator("#pl-template-link").click();
@@ -239,7 +326,7 @@ export async function conflictBlockFit(page, shot, channelId, api, password) {
   await page.locator("#pl-summary.error").waitFor();
   await shot("sched-conflict");
   await page.locator("#publish").click();
-  await page.locator("#blocking li", { hasText: "dead air" }).waitFor();
+  await page.locator('#blocking li[data-code="gap"]', { hasText: "空播" }).waitFor();
   await shot("sched-publish-blocked");
   await page.locator("#fit-day").click();
   await page.locator("#pl-version", { hasText: `版本 ${day.version + 2}` }).waitFor();

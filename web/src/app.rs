@@ -66,6 +66,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(sched::get_template, sched::put_template))
         .routes(routes!(sched::preview::preview_template))
         .routes(routes!(sched::copy::copy_day))
+        .routes(routes!(sched::week::week))
         .routes(routes!(sched::generate))
         .routes(routes!(sched::get_day))
         .routes(routes!(sched::edit_day))

@@ -22,6 +22,9 @@ pub struct FindingDoc {
     pub message: String,
     /// Index of the item concerned.
     pub item: Option<usize>,
+    /// The values `message` names, for a client that words `code` itself (left out when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `schedules::ItemKind`.

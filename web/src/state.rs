@@ -25,6 +25,8 @@ pub struct AppState {
     pub search_cache: Arc<SearchCache>,
     /// Scheduling candidates per centre, rebuilt after a programme change.
     pub candidates: Arc<crate::cache::candidates::CandidateCache>,
+    /// The latest editing version of channel days being edited, parsed.
+    pub days: Arc<crate::cache::days::DayCache>,
     /// Receives emergency alerts and puts them on the channels that run in this process.
     pub desk: Arc<dyn crate::desk::AlertDesk>,
     /// Resumable uploads (tus): the engine and its limits.
@@ -53,6 +55,7 @@ impl AppState {
             events: Bus::new(),
             logins: Arc::new(LoginLimiter::new()),
             candidates: Arc::default(),
+            days: Arc::default(),
             desk,
             on_air: Arc::new(crate::routes::metrics::NoChannels),
             ebd: None,

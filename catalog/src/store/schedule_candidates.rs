@@ -9,24 +9,27 @@ use super::{with_pool, Store};
 use crate::error::Result;
 use crate::ids::{CentreCode, ProgrammeId};
 
-/// Which streams a programme's house file has, as far as the catalog can tell. Ingest makes a
-/// thumbnail strip (a `thumbnail` asset) only for a TV house file, never for a radio one, so a
-/// strip is proof of video. Nothing stored proves the opposite: a radio house file and one
-/// recorded without ingest (the demo's, imported ones) look alike (`house.mp4`, no strip).
+/// Which streams a programme's house file has, as far as the catalog can tell: the house kind
+/// ingest records (`programmes.house_kind`), else a thumbnail strip (made only for a TV house
+/// file, so proof of video). A programme recorded without ingest and one ingested before the
+/// kind was recorded (no strip) tell nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamLayout {
     /// A TV house file: video with its sound.
     Video,
+    /// A radio house file: sound only.
+    Audio,
     /// Nothing stored tells.
     Unknown,
 }
 
 impl StreamLayout {
-    fn of(has_house: bool, has_strip: bool) -> Self {
-        if has_house && has_strip {
-            Self::Video
-        } else {
-            Self::Unknown
+    fn of(house_kind: Option<&str>, has_house: bool, has_strip: bool) -> Self {
+        match house_kind {
+            Some("tv") => Self::Video,
+            Some("radio") => Self::Audio,
+            _ if has_house && has_strip => Self::Video,
+            _ => Self::Unknown,
         }
     }
 }
@@ -64,6 +67,7 @@ type Row = (
     String,
     bool,
     bool,
+    Option<String>,
 );
 
 impl Store {
@@ -76,7 +80,8 @@ impl Store {
         let sql = "SELECT p.id, p.title, p.duration_ms, p.category, p.tags, p.centre_code, p.sharing, p.language, \
                    p.series, p.rights_from, p.rights_until, p.status, \
                    EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = p.id AND a.kind = 'house'), \
-                   EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = p.id AND a.kind = 'thumbnail') \
+                   EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = p.id AND a.kind = 'thumbnail'), \
+                   p.house_kind \
                    FROM programmes p WHERE p.duration_ms IS NOT NULL AND (p.centre_code = $1 OR p.sharing = 'network') \
                    ORDER BY p.id";
         let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(sql).bind(centre.as_str()).fetch_all(pool).await)?;
@@ -95,9 +100,23 @@ impl Store {
                     rights_from: r.9,
                     rights_until: r.10,
                     ready: r.11 == "ready",
-                    layout: StreamLayout::of(r.12, r.13),
+                    layout: StreamLayout::of(r.14.as_deref(), r.12, r.13),
                 })
             })
             .collect()
+    }
+
+    /// Records what programme `id`'s house file carries: `tv` (picture and sound) or `radio`
+    /// (sound only), as ingest made it.
+    ///
+    /// # Errors
+    /// `Invalid` for another kind; `Database` when the write fails.
+    pub async fn set_house_kind(&self, id: ProgrammeId, kind: &str) -> Result<()> {
+        if !matches!(kind, "tv" | "radio") {
+            return Err(crate::error::CatalogError::invalid("house kind", format!("{kind:?} is not tv or radio")));
+        }
+        with_pool!(self, pool => sqlx::query("UPDATE programmes SET house_kind = $1 WHERE id = $2")
+            .bind(kind).bind(id.to_string()).execute(pool).await.map(|_| ()))?;
+        Ok(())
     }
 }

@@ -10,7 +10,7 @@ use super::{record_audit, with_pool, Store};
 use crate::audit::Actor;
 use crate::error::{CatalogError, Result};
 use crate::ids::ChannelId;
-use crate::schedule::{DayVersion, NewDayVersion, PublishedVersion, StoredTemplate};
+use crate::schedule::{AppendedVersion, DayVersion, NewDayVersion, PublishedVersion, StoredTemplate};
 use crate::store::BeginWrite;
 
 type VersionRow = (i64, Option<i64>, String, Json<serde_json::Value>, String, DateTime<Utc>);
@@ -81,13 +81,13 @@ impl Store {
     /// # Errors
     /// `Conflict` when `new.expected` is not the latest version (someone else edited first);
     /// `Invalid` for an unknown channel; `Database` when the write fails.
-    pub async fn append_day_version(
+    pub async fn append_day_version<P: serde::Serialize + ?Sized + Sync>(
         &self,
         actor: &Actor,
         channel: ChannelId,
         day: NaiveDate,
-        new: &NewDayVersion<'_>,
-    ) -> Result<DayVersion> {
+        new: &NewDayVersion<'_, P>,
+    ) -> Result<AppendedVersion> {
         let version = new.expected + 1;
         let now = Utc::now();
         let who = actor.as_str().to_string();
@@ -111,13 +111,12 @@ impl Store {
                 None::<serde_json::Value>, Some(after))?;
             tx.commit().await?;
         });
-        Ok(DayVersion {
+        Ok(AppendedVersion {
             channel,
             day,
             version,
             parent: new.parent,
             change: new.change.to_string(),
-            playlist: new.playlist.clone(),
             created_by: who,
             created_at: now,
         })

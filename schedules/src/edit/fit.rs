@@ -5,6 +5,7 @@
 //! first, then the tails of the programmes nearest the fixed point.
 
 use crate::error::{Result, ScheduleError};
+use crate::phrase::Phrase;
 use crate::playlist::{ItemKind, Playlist, PlaylistItem, Timing};
 use crate::time::Frames;
 
@@ -141,7 +142,7 @@ pub(super) fn fit_day(p: &mut Playlist) -> String {
     ripple(&mut p.items);
     let len = p.length();
     let slate = |start: Frames, duration: Frames| {
-        PlaylistItem::slate(start, duration, "fills a gap (fit to the day)".to_owned())
+        PlaylistItem::slate(start, duration, "fills a gap (fit to the day)".to_owned(), Phrase::new("fit_slate"))
     };
     let mut filled = 0;
     let mut i = 0;

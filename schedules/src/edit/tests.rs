@@ -16,6 +16,7 @@ fn it(title: &str, dur: i64) -> PlaylistItem {
         category: String::new(),
         locked: false,
         why: None,
+        reason: None,
     }
 }
 
@@ -188,4 +189,29 @@ fn fit_day_fills_an_empty_day_with_slate_and_cuts_the_overrun() {
     v.apply(2, EditOp::Insert { index: 1, item: it("late", 50) }).unwrap();
     v.apply(3, EditOp::FitDay).unwrap();
     assert_eq!(spans(&v), vec![("slate".into(), 0, len.0, 0)], "the item wholly past the end is removed");
+}
+
+#[test]
+fn every_change_an_edit_writes_reads_back_as_its_phrase() {
+    let mut v = base();
+    let ops = [
+        (EditOp::Insert { index: 1, item: it("新 x", 50) }, "insert"),
+        (EditOp::Move { from: 1, to: 0 }, "move"),
+        (EditOp::Replace { index: 0, item: it("y", 50) }, "replace"),
+        (EditOp::Trim { index: 0, in_point: Frames(0), duration: Frames(40) }, "trim"),
+        (EditOp::Retime { index: 0, start: Frames(0), hard: true }, "retime_hard"),
+        (EditOp::Retime { index: 0, start: Frames(0), hard: false }, "retime"),
+        (EditOp::Lock { index: 0, locked: true }, "lock"),
+        (EditOp::Lock { index: 0, locked: false }, "unlock"),
+        (EditOp::Delete { index: 0 }, "delete"),
+        (EditOp::InsertAt { at: Frames(10), item: it("z", 20) }, "insert_at"),
+        (EditOp::FitDay, "fit_day"),
+    ];
+    for (op, code) in ops {
+        let n = v.apply(v.version(), op).unwrap();
+        let change = &v.get(n).unwrap().change;
+        assert_eq!(crate::phrase::change(change).code, code, "{change}");
+    }
+    let n = v.undo(v.version()).unwrap();
+    assert_eq!(crate::phrase::change(&v.get(n).unwrap().change).code, "undo");
 }

@@ -9,6 +9,7 @@ use super::{pool_key, RuleBreak};
 use crate::candidate::{CandidateIndex, ProgrammeLookup};
 use crate::channel::Channel;
 use crate::history::PlayHistory;
+use crate::phrase::Phrase;
 use crate::playlist::{ItemKind, PlaylistItem, Source, Timing};
 use crate::quota;
 use crate::template::{BlockKind, CategoryRule, PlannedBlock, Template};
@@ -116,6 +117,7 @@ impl Gen<'_> {
                 category: "live".into(),
                 locked: false,
                 why: Some(format!("live relay fixed at {} by {}", self.tod(b.start), b.location)),
+                reason: Some(Phrase::new("live_fixed").with("at", self.tod(b.start)).with("by", &b.location)),
             }),
             BlockKind::Fixed { programme } => self.fixed(b, programme),
             BlockKind::Filler => {
@@ -169,6 +171,7 @@ impl Gen<'_> {
             category: p.category.clone(),
             locked: false,
             why: Some(format!("fixed event at {} by {}", self.tod(b.start), b.location)),
+            reason: Some(Phrase::new("fixed_event").with("at", self.tod(b.start)).with("by", &b.location)),
         };
         self.mark_aired(self.idx.position(&p.id), b.start, len.0);
         self.push(item);
@@ -243,11 +246,17 @@ impl Gen<'_> {
                 p.category,
                 if last == i64::MIN { "never".to_owned() } else { fmt_unix(last, self.ch) }
             );
+            let mut reason = Phrase::new("least_recent").with("block", &b.label).with("category", &p.category);
+            if last != i64::MIN {
+                reason = reason.with("last", fmt_unix(last, self.ch));
+            }
             if let Some(q) = quota_name {
                 why.push_str(&format!(" · preferred for quota {q}"));
+                reason = reason.with("quota", q);
             }
             if pick.relax != Relax::None {
                 why.push_str(&format!(" · relaxed rules up to {}", pick.relax.code()));
+                reason = reason.with("relaxed", pick.relax.code());
                 let reason = format!(
                     "no candidate of {:?} fitting {} at {} met every rule; relaxed in documented order up to {}",
                     rule.filter.categories,
@@ -273,6 +282,7 @@ impl Gen<'_> {
                 category: p.category.clone(),
                 locked: false,
                 why: Some(why),
+                reason: Some(reason),
             };
             self.mark_aired(Some(pick.entry.i), t, len.0);
             self.push(item);

@@ -3,6 +3,7 @@
 
 use super::select::{Entry, Pool};
 use crate::candidate::CandidateIndex;
+use crate::phrase::Phrase;
 use crate::playlist::{ItemKind, PlaylistItem, Source, Timing};
 use crate::time::Frames;
 
@@ -66,10 +67,16 @@ impl Fillers {
             };
             self.cursor = (j + 1) % n.max(1);
             let Some(p) = idx.get(i) else { break };
-            let why = if cut {
-                format!("filler closing the gap before {before}; cut to {f} frames so the gap closes to the frame")
+            let (why, reason) = if cut {
+                (
+                    format!("filler closing the gap before {before}; cut to {f} frames so the gap closes to the frame"),
+                    Phrase::new("filler_cut").with("before", before).with("frames", f),
+                )
             } else {
-                format!("filler closing the gap before {before} (rotation)")
+                (
+                    format!("filler closing the gap before {before} (rotation)"),
+                    Phrase::new("filler").with("before", before),
+                )
             };
             out.push(PlaylistItem {
                 start: t,
@@ -82,6 +89,7 @@ impl Fillers {
                 category: p.category.clone(),
                 locked: false,
                 why: Some(why),
+                reason: Some(reason),
             });
             t += Frames(f);
         }
@@ -90,5 +98,10 @@ impl Fillers {
 }
 
 fn slate(from: Frames, to: Frames, before: &str) -> PlaylistItem {
-    PlaylistItem::slate(from, to - from, format!("no filler available to close the gap before {before}"))
+    PlaylistItem::slate(
+        from,
+        to - from,
+        format!("no filler available to close the gap before {before}"),
+        Phrase::new("no_filler").with("before", before),
+    )
 }

@@ -1,6 +1,8 @@
 //! Playlist validation: everything that would go wrong on air, as findings. Errors block
 //! publishing; warnings do not.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,13 +30,31 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable code: `gap`, `overlap`, `hard_time_missed`, `past_day_end`, `empty_item`,
     /// `unknown_programme`, `media_not_ready`, `rights_expired`, `rights_expiring`,
-    /// `exceeds_media`, `tv_only_on_radio`, `no_video_on_tv`, `not_shared`, `live_without_uri`,
+    /// `exceeds_media`, `tv_only_on_radio`, `audio_only_on_tv`, `not_shared`, `live_without_uri`,
     /// `slate`, `quota_unmet`, `wrong_channel`, `day_over`, `repeated_programme`.
     pub code: String,
-    /// What is wrong, with times, for a person.
+    /// What is wrong, with times, for a person (English).
     pub message: String,
     /// Index of the item concerned.
     pub item: Option<usize>,
+    /// The values `message` names (title, times, lengths), for a client that words the code
+    /// in its reader's language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl Finding {
+    /// A finding with no parameters yet.
+    pub fn new(severity: Severity, code: &str, item: Option<usize>, message: String) -> Self {
+        Self { severity, code: code.into(), message, item, params: BTreeMap::new() }
+    }
+
+    /// The finding with parameter `key` set to `value`.
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl ToString) -> Self {
+        self.params.insert(key.to_owned(), value.to_string());
+        self
+    }
 }
 
 /// True when any finding is an error.
@@ -52,8 +72,10 @@ pub fn validate(
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut push = |severity, code: &str, item: Option<usize>, message: String| {
-        out.push(Finding { severity, code: code.into(), message, item });
+    // Each finding with the values its message names, as (name, value) pairs.
+    let mut push = |severity, code: &str, item: Option<usize>, message: String, params: &[(&str, String)]| {
+        let f = params.iter().fold(Finding::new(severity, code, item, message), |f, (k, v)| f.with(k, v));
+        out.push(f);
     };
     use Severity::{Error, Warning};
     let clock = playlist.clock();
@@ -70,55 +92,63 @@ pub fn validate(
                 "playlist is for {} at {} fps, channel is {} at {} fps",
                 playlist.channel, playlist.rate, channel.id, channel.rate
             ),
+            &[("playlist", playlist.channel.to_string()), ("channel", channel.id.to_string())],
         );
     }
     if day_end <= now.timestamp() {
-        push(Warning, "day_over", None, format!("broadcast day {} is already over", playlist.date));
+        push(
+            Warning,
+            "day_over",
+            None,
+            format!("broadcast day {} is already over", playlist.date),
+            &[("date", playlist.date.to_string())],
+        );
     }
 
     let mut prev_end = crate::time::Frames::ZERO;
     for (i, it) in playlist.items.iter().enumerate() {
         let at = Some(i);
+        let title = || ("title", it.title.clone());
         if it.duration.0 <= 0 {
-            push(Error, "empty_item", at, format!("item {i} ({}) at {} has no length", it.title, tod(it.start)));
+            push(
+                Error,
+                "empty_item",
+                at,
+                format!("item {i} ({}) at {} has no length", it.title, tod(it.start)),
+                &[title(), ("at", tod(it.start))],
+            );
         }
         if it.start > prev_end {
+            let gap = (it.start - prev_end).timecode(rate);
             push(
                 Error,
                 "gap",
                 at,
-                format!(
-                    "{} of dead air from {} before {}",
-                    (it.start - prev_end).timecode(rate),
-                    tod(prev_end),
-                    it.title
-                ),
+                format!("{gap} of dead air from {} before {}", tod(prev_end), it.title),
+                &[title(), ("length", gap.to_string()), ("from", tod(prev_end))],
             );
         } else if it.start < prev_end {
+            let by = (prev_end - it.start).timecode(rate);
             if it.timing == Timing::Hard {
                 push(
                     Error,
                     "hard_time_missed",
                     at,
                     format!(
-                        "{} must start at {} but the previous item runs until {} ({} late)",
+                        "{} must start at {} but the previous item runs until {} ({by} late)",
                         it.title,
                         tod(it.start),
                         tod(prev_end),
-                        (prev_end - it.start).timecode(rate)
                     ),
+                    &[title(), ("at", tod(it.start)), ("until", tod(prev_end)), ("late", by.to_string())],
                 );
             } else {
                 push(
                     Error,
                     "overlap",
                     at,
-                    format!(
-                        "{} at {} overlaps the previous item by {}",
-                        it.title,
-                        tod(it.start),
-                        (prev_end - it.start).timecode(rate)
-                    ),
+                    format!("{} at {} overlaps the previous item by {by}", it.title, tod(it.start)),
+                    &[title(), ("at", tod(it.start)), ("by", by.to_string())],
                 );
             }
         }
@@ -129,10 +159,17 @@ pub fn validate(
                 "slate",
                 at,
                 format!("slate on air from {} for {}", tod(it.start), it.duration.timecode(rate)),
+                &[("at", tod(it.start)), ("length", it.duration.timecode(rate).to_string())],
             ),
             Source::Live { uri } => {
                 if uri.trim().is_empty() {
-                    push(Error, "live_without_uri", at, format!("live item {} has no source URI", it.title));
+                    push(
+                        Error,
+                        "live_without_uri",
+                        at,
+                        format!("live item {} has no source URI", it.title),
+                        &[title()],
+                    );
                 }
             }
             Source::Programme { id } => {
@@ -142,17 +179,32 @@ pub fn validate(
                         "unknown_programme",
                         at,
                         format!("programme {id} ({}) is not in the catalog", it.title),
+                        &[title(), ("id", id.to_string())],
                     );
                     continue;
                 };
+                let title = || ("title", p.title.clone());
                 if !p.ready {
-                    push(Error, "media_not_ready", at, format!("{} ({id}) is not ready for air", p.title));
+                    push(Error, "media_not_ready", at, format!("{} ({id}) is not ready for air", p.title), &[title()]);
                 }
                 if channel.is_tv() && !p.video {
-                    push(Error, "no_video_on_tv", at, format!("{} has no video and this is a TV channel", p.title));
+                    // It plays: the channel shows its slate picture while the sound goes out.
+                    push(
+                        Warning,
+                        "audio_only_on_tv",
+                        at,
+                        format!("{} has no picture: this TV channel shows slate while its sound plays", p.title),
+                        &[title()],
+                    );
                 }
                 if !channel.is_tv() && !p.radio {
-                    push(Error, "tv_only_on_radio", at, format!("{} is TV-only and this is a radio channel", p.title));
+                    push(
+                        Error,
+                        "tv_only_on_radio",
+                        at,
+                        format!("{} is TV-only and this is a radio channel", p.title),
+                        &[title()],
+                    );
                 }
                 if !p.shared && p.centre != channel.centre {
                     push(
@@ -160,11 +212,12 @@ pub fn validate(
                         "not_shared",
                         at,
                         format!("{} belongs to centre {} and is not shared with the network", p.title, p.centre),
+                        &[title(), ("centre", p.centre.to_string())],
                     );
                 }
                 let media = rate.frames_floor(p.duration);
                 if it.in_point < Frames::ZERO {
-                    push(Error, "exceeds_media", at, format!("{} has a negative in-point", p.title));
+                    push(Error, "exceeds_media", at, format!("{} has a negative in-point", p.title), &[title()]);
                 } else if it.in_point + it.duration > media {
                     push(
                         Error,
@@ -177,6 +230,12 @@ pub fn validate(
                             it.in_point.timecode(rate),
                             media.timecode(rate)
                         ),
+                        &[
+                            title(),
+                            ("plays", it.duration.timecode(rate).to_string()),
+                            ("from", it.in_point.timecode(rate).to_string()),
+                            ("media", media.timecode(rate).to_string()),
+                        ],
                     );
                 }
                 let (s, e) = (clock.unix_secs(it.start), clock.unix_secs(it.end()));
@@ -192,18 +251,17 @@ pub fn validate(
                             opt(p.rights_until),
                             tod(it.start)
                         ),
+                        &[title(), ("at", tod(it.start))],
                     );
                 } else if let Some(u) = p.rights_until {
                     if u.timestamp() < day_end {
+                        let until = u.with_timezone(&channel.offset()).format("%H:%M").to_string();
                         push(
                             Warning,
                             "rights_expiring",
                             at,
-                            format!(
-                                "rights of {} expire on this day at {}",
-                                p.title,
-                                u.with_timezone(&channel.offset()).format("%H:%M")
-                            ),
+                            format!("rights of {} expire on this day at {until}", p.title),
+                            &[title(), ("until", until)],
                         );
                     }
                 }
@@ -211,29 +269,35 @@ pub fn validate(
         }
     }
     if prev_end < len {
+        let gap = (len - prev_end).timecode(rate);
         push(
             Error,
             "gap",
             None,
-            format!("{} of dead air at the end of the day from {}", (len - prev_end).timecode(rate), tod(prev_end)),
+            format!("{gap} of dead air at the end of the day from {}", tod(prev_end)),
+            &[("length", gap.to_string()), ("from", tod(prev_end))],
         );
     } else if prev_end > len {
+        let by = (prev_end - len).timecode(rate);
         push(
             Error,
             "past_day_end",
             playlist.items.len().checked_sub(1),
-            format!("the last item runs {} into the next day", (prev_end - len).timecode(rate)),
+            format!("the last item runs {by} into the next day"),
+            &[("by", by.to_string())],
         );
     }
     repeats(playlist, &mut push);
     for q in quotas {
         let st = quota::status(q, &playlist.items, &clock, channel, catalog);
         if !st.met() {
+            let (got, need) = (st.achieved.timecode(rate).to_string(), st.required.timecode(rate).to_string());
             push(
                 Error,
                 "quota_unmet",
                 None,
-                format!("{}: {} of the required {}", q.name, st.achieved.timecode(rate), st.required.timecode(rate)),
+                format!("{}: {got} of the required {need}", q.name),
+                &[("quota", q.name.clone()), ("achieved", got), ("required", need)],
             );
         }
     }
@@ -245,7 +309,7 @@ const REPEAT_RUN: usize = 3;
 
 /// A warning at the first item of each run of [`REPEAT_RUN`] or more consecutive airings of
 /// the same programme (fillers rotate by design and are left out).
-fn repeats(playlist: &Playlist, push: &mut impl FnMut(Severity, &str, Option<usize>, String)) {
+fn repeats(playlist: &Playlist, push: &mut impl FnMut(Severity, &str, Option<usize>, String, &[(&str, String)])) {
     let tod = |i: usize| playlist.clock().instant(playlist.items[i].start).format("%H:%M:%S").to_string();
     let mut i = 0;
     while i < playlist.items.len() {
@@ -262,6 +326,7 @@ fn repeats(playlist: &Playlist, push: &mut impl FnMut(Severity, &str, Option<usi
                 "repeated_programme",
                 Some(i),
                 format!("{} airs {run} times in a row from {}", it.title, tod(i)),
+                &[("title", it.title.clone()), ("count", run.to_string()), ("at", tod(i))],
             );
         }
         i += run;

@@ -22,6 +22,7 @@ fn item(id: &str, start: i64, dur: i64) -> PlaylistItem {
         category: "涉农".into(),
         locked: false,
         why: None,
+        reason: None,
     }
 }
 

@@ -11,6 +11,18 @@ use chrono::{Duration, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+/// The test channel with the test template saved and the day generated with seed 7: the
+/// day's path and the generation's answer.
+async fn generated(app: &common::App) -> (String, Value) {
+    let ch = setup(app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let dp = format!("{base}/days/{}", day());
+    assert_eq!(call(app, Method::PUT, &format!("{base}/template"), Some(template())).await.0, 200);
+    let (s, gen) = call(app, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 7 }))).await;
+    assert_eq!(s, 201, "{gen}");
+    (dp, gen)
+}
+
 fn items(day: &Value) -> &Vec<Value> {
     day["playlist"]["items"].as_array().unwrap()
 }
@@ -61,12 +73,7 @@ both!(a_preview_generates_from_an_unsaved_template_and_stores_nothing, |app| {
 });
 
 both!(an_insert_at_a_time_ripples_and_the_day_stays_publishable, |app| {
-    let ch = setup(&app).await;
-    let base = format!("/api/channels/{}", ch.id);
-    let dp = format!("{base}/days/{}", day());
-    assert_eq!(call(&app, Method::PUT, &format!("{base}/template"), Some(template())).await.0, 200);
-    let (s, gen) = call(&app, Method::POST, &format!("{dp}/generate"), Some(json!({ "seed": 7 }))).await;
-    assert_eq!(s, 201, "{gen}");
+    let (dp, gen) = generated(&app).await;
     let n = items(&gen).len();
     // A 25-minute programme at 06:10 (frame 15000 at 25 fps), inside the first 涉农 item.
     let mut item = items(&gen)[0].clone();
@@ -149,4 +156,100 @@ both!(a_day_copied_to_other_days_is_a_new_version_of_each, |app| {
         let (s, b) = call(&app, Method::POST, &format!("{base}/days/{d}/copy"), Some(json!({ "to": to }))).await;
         assert_eq!(s, 422, "{to}: {b}");
     }
+});
+
+both!(an_edit_answers_only_the_changed_items_and_every_sentence_as_a_code, |app| {
+    let (dp, gen) = generated(&app).await;
+    assert_eq!(gen["change_phrase"], json!({ "code": "generated", "params": { "seed": "7" } }), "{gen}");
+    // Every generated item says why as a code with its parameters, beside the English.
+    for it in items(&gen) {
+        assert!(it["reason"]["code"].is_string() && it["why"].is_string(), "{it}");
+    }
+    let first = &items(&gen)[0];
+    assert_eq!(first["reason"]["code"], "least_recent", "{first}");
+    assert_eq!(first["reason"]["params"]["category"], first["category"], "{first}");
+
+    // A range answer: the locked item alone, the same day as a whole answer would give.
+    let before = items(&gen).clone();
+    let lock = json!({ "version": 1, "op": { "op": "lock", "index": 2, "locked": true }, "answer": "range" });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(lock)).await;
+    assert_eq!(s, 201, "{b}");
+    assert!(b.get("playlist").is_none(), "no whole day in a range answer: {b}");
+    let r = &b["range"];
+    assert_eq!(
+        (r["from"].as_u64(), r["removed"].as_u64(), r["length"].as_u64()),
+        (Some(2), Some(1), Some(before.len() as u64))
+    );
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    assert_eq!(r["items"][0]["locked"], true);
+    let title = before[2]["title"].as_str().unwrap();
+    assert_eq!(b["change_phrase"], json!({ "code": "lock", "params": { "title": title } }), "{b}");
+    let (_, whole) = call(&app, Method::GET, &dp, None).await;
+    let mut applied = before.clone();
+    applied.splice(2..3, r["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items(&whole), &applied, "the range applied to the parent is the stored day");
+
+    // An insert at a time: the range runs from the split item to where the fit stopped.
+    let mut item = before[0].clone();
+    item["why"] = Value::Null;
+    item["reason"] = Value::Null;
+    let insert = json!({ "version": 2, "op": { "op": "insert_at", "at": 15000, "item": item }, "answer": "range" });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(insert)).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["change_phrase"]["code"], "insert_at", "{b}");
+    assert_eq!(b["change_phrase"]["params"]["at"], "06:10:00", "{b}");
+    let (_, whole) = call(&app, Method::GET, &dp, None).await;
+    let (from, removed) =
+        (b["range"]["from"].as_u64().unwrap() as usize, b["range"]["removed"].as_u64().unwrap() as usize);
+    applied.splice(from..from + removed, b["range"]["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(items(&whole), &applied);
+    assert_eq!(whole["change_phrase"]["code"], "insert_at", "{whole}");
+
+    // A stale version is still refused (the kept copy is used only for the current one).
+    let stale = json!({ "version": 2, "op": { "op": "lock", "index": 0, "locked": true }, "answer": "range" });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(stale)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("conflict")), "{b}");
+
+    // Findings carry their values; the version list can leave the playlists out.
+    let (_, v) = call(&app, Method::GET, &format!("{dp}/versions?playlists=false"), None).await;
+    let list = v["versions"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "{v}");
+    assert!(list.iter().all(|x| x.get("playlist").is_none() && x["change_phrase"]["code"].is_string()), "{v}");
+    let del = json!({ "version": 3, "op": { "op": "delete", "index": 0 } });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(del)).await;
+    assert_eq!(s, 201, "{b}");
+    let gap = b["findings"].as_array().unwrap().iter().find(|f| f["code"] == "gap").expect("a gap");
+    let msg = gap["message"].as_str().unwrap();
+    for key in ["length", "from"] {
+        assert!(msg.contains(gap["params"][key].as_str().unwrap()), "{key} is the value the message names: {gap}");
+    }
+});
+
+both!(the_week_view_says_where_each_day_stands, |app| {
+    let (dp, gen) = generated(&app).await;
+    let base = dp.split("/days/").next().unwrap().to_string();
+    let path = format!("{base}/week?from={}&days=3", day());
+    let (s, w) = call(&app, Method::GET, &path, None).await;
+    assert_eq!(s, 200, "{w}");
+    let w = w.as_array().unwrap().clone();
+    assert_eq!(w.len(), 3);
+    assert_eq!((w[0]["state"].as_str(), w[0]["version"].as_i64()), (Some("draft"), Some(1)), "{}", w[0]);
+    assert_eq!(w[0]["items"].as_u64(), Some(items(&gen).len() as u64));
+    assert_eq!((w[0]["errors"].as_u64(), w[0]["gaps"].as_u64()), (Some(0), Some(0)), "{}", w[0]);
+    assert_eq!(w[0]["filled_secs"], w[0]["day_secs"], "a generated day is full: {}", w[0]);
+    assert_eq!((w[1]["state"].as_str(), w[1]["items"].as_u64()), (Some("empty"), Some(0)), "{}", w[1]);
+    assert_eq!(w[1]["date"], (day() + Duration::days(1)).to_string());
+
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/publish"), Some(json!({ "version": 1 }))).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(call(&app, Method::GET, &path, None).await.1[0]["state"], "published");
+    let del = json!({ "version": 1, "op": { "op": "delete", "index": 0 }, "answer": "range" });
+    assert_eq!(call(&app, Method::POST, &format!("{dp}/edits"), Some(del)).await.0, 201);
+    let (_, w) = call(&app, Method::GET, &path, None).await;
+    assert_eq!((w[0]["state"].as_str(), w[0]["published_version"].as_i64()), (Some("changed"), Some(1)), "{}", w[0]);
+    assert_eq!(w[0]["gaps"].as_u64(), Some(1), "the deleted item left dead air: {}", w[0]);
+    assert!(w[0]["filled_secs"].as_f64() < w[0]["day_secs"].as_f64());
+
+    let (s, b) = call(&app, Method::GET, &format!("{base}/week?days=40"), None).await;
+    assert_eq!(s, 422, "{b}");
 });

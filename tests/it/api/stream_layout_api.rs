@@ -29,7 +29,7 @@ async fn channel(app: &App, slug: &str, kind: ChannelKind) -> Channel {
 }
 
 /// A ready 25-minute programme with a house file, and a thumbnail strip when `tv`.
-async fn programme(app: &App, title: &str, tv: bool) {
+async fn programme(app: &App, title: &str, tv: bool) -> catalog::ids::ProgrammeId {
     let n = NewProgramme::new(common::code(OWN), title, Category::Agriculture);
     let p = app.store().create_programme(&Actor::system("test"), &n, ProgrammeStatus::Queued).await.unwrap();
     let progress = ProgrammeProgress { duration_ms: Some(1_500_000), ..Default::default() };
@@ -43,6 +43,7 @@ async fn programme(app: &App, title: &str, tv: bool) {
         let key = layout::programme_thumbnail(p.id, 0).unwrap();
         app.store().add_asset(p.id, AssetKind::Thumbnail, key.as_str(), "00", 2).await.unwrap();
     }
+    p.id
 }
 
 async fn import(app: &App, ch: &Channel, date: &str, title: &str) -> Value {
@@ -74,4 +75,23 @@ both!(a_programme_ingested_as_tv_is_refused_on_radio_and_fine_on_tv, |app| {
     programme(&app, "芒果种植 广播版", false).await;
     let later = import(&app, &radio, "2030-01-02", "芒果种植 广播版").await;
     assert!(!codes(&later).contains(&"tv_only_on_radio".to_string()), "{}", later["findings"]);
+});
+
+both!(a_programme_ingested_as_radio_is_warned_of_on_tv_and_fine_on_radio, |app| {
+    let radio = channel(&app, "miyi-radio", ChannelKind::Radio).await;
+    let tv = channel(&app, "miyi-tv", ChannelKind::Tv).await;
+    let id = programme(&app, "芒果种植 广播版", false).await;
+    app.store().set_house_kind(id, "radio").await.unwrap();
+    let on_tv = import(&app, &tv, "2030-01-01", "芒果种植 广播版").await;
+    let f = on_tv["findings"].as_array().unwrap().iter().find(|f| f["code"] == "audio_only_on_tv");
+    let f = f.unwrap_or_else(|| panic!("no audio_only_on_tv warning: {}", on_tv["findings"]));
+    assert_eq!((f["severity"].as_str(), f["item"].as_u64()), (Some("warning"), Some(0)), "{f}");
+    assert_eq!(f["params"]["title"], "芒果种植 广播版", "{f}");
+    let on_radio = import(&app, &radio, "2030-01-01", "芒果种植 广播版").await;
+    assert!(
+        !codes(&on_radio).iter().any(|c| c == "audio_only_on_tv" || c == "tv_only_on_radio"),
+        "{}",
+        on_radio["findings"]
+    );
+    assert!(app.store().set_house_kind(id, "video").await.is_err(), "only tv or radio");
 });

@@ -74,6 +74,9 @@ function catalogPanel(insertAt: (p: Dragged) => void): HTMLElement {
   return h("aside", { class: "card pl-catalog", "aria-labelledby": "pl-catalog-title" }, h("h2", { id: "pl-catalog-title" }, t("catalog")), form, status, list);
 }
 
+/** Who made a version: a user's name, or "system" in words (`user:NAME`, `system:WHAT`). */
+const actor = (a: string): string => (a.startsWith("user:") ? a.slice(5) : a.startsWith("system:") ? t("actorSystem") : a);
+
 function itemOf(p: s.Playlist, d: Dragged): s.Item {
   return {
     start: 0,
@@ -132,7 +135,7 @@ export function playlistPage(channelId: string, date: string): Page {
           h(
             "li",
             { class: day && x.version === day.version ? "current" : "" },
-            `${t("version")} ${x.version} · ${x.change} · ${x.created_by} · ${new Date(x.created_at).toLocaleString()} · ${x.items} ${t("items")}`,
+            `${t("version")} ${x.version} · ${s.phrase("change", x.change_phrase, x.change)} · ${actor(x.created_by)} · ${new Date(x.created_at).toLocaleString()} · ${x.items} ${t("items")}`,
             x.published.length ? h("strong", { class: "published" }, ` · ${t("published")}`) : null,
           ),
         ),
@@ -177,12 +180,12 @@ export function playlistPage(channelId: string, date: string): Page {
       panel,
       h("h2", {}, `#${i + 1} ${s.clockOf(p, it.start)} ${it.title}`),
       h("p", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${length(it.duration / rate)} · ${it.category ? categoryName(it.category) : ""}`),
-      it.why ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${it.why}`) : null,
+      it.why ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${s.phrase("why", it.reason, it.why)}`) : null,
       mine.length
         ? h(
             "ul",
             { class: "findings" },
-            mine.map((f) => h("li", { class: f.severity, "data-code": f.code }, `${t(f.severity === "error" ? "findingError" : "findingWarning")}: ${f.message}`)),
+            mine.map((f) => h("li", { class: f.severity, "data-code": f.code }, `${t(f.severity === "error" ? "findingError" : "findingWarning")}: ${s.findingText(f)}`)),
           )
         : null,
       h(
@@ -215,7 +218,7 @@ export function playlistPage(channelId: string, date: string): Page {
     const d = day;
     const p = d.playlist;
     const last = p.items[p.items.length - 1];
-    head.textContent = `${t("version")} ${d.version} (${d.change}) · ${t("publishedVersion")}: ${d.published_version ?? "—"} · ${p.items.length} ${t("itemsCount")}${last ? ` · ${t("dayEnd")} ${s.clockOf(p, last.start + last.duration)}` : ""}`;
+    head.textContent = `${t("version")} ${d.version} (${s.phrase("change", d.change_phrase, d.change)}) · ${t("publishedVersion")}: ${d.published_version ?? "—"} · ${p.items.length} ${t("itemsCount")}${last ? ` · ${t("dayEnd")} ${s.clockOf(p, last.start + last.duration)}` : ""}`;
     const general = d.findings.filter((f) => f.item == null);
     const errors = d.findings.filter((f) => f.severity === "error");
     const warnings = d.findings.length - errors.length;
@@ -228,7 +231,7 @@ export function playlistPage(channelId: string, date: string): Page {
     mount(
       summary,
       h("p", { class: errors.length ? "error" : "meta", id: "pl-summary" }, `${t("findingsCount")}: ${errors.length} ${t("errorsWord")}, ${warnings} ${t("warningsWord")}`),
-      general.length ? h("ul", { class: "findings day" }, general.map((f) => h("li", { class: f.severity, "data-code": f.code }, f.message))) : null,
+      general.length ? h("ul", { class: "findings day" }, general.map((f) => h("li", { class: f.severity, "data-code": f.code }, s.findingText(f)))) : null,
       itemFindings.length
         ? h(
             "ul",
@@ -249,7 +252,7 @@ export function playlistPage(channelId: string, date: string): Page {
                   },
                   `#${(f.item ?? 0) + 1}`,
                 ),
-                ` ${f.message}`,
+                ` ${s.findingText(f)}`,
               ),
             ),
           )
@@ -262,9 +265,14 @@ export function playlistPage(channelId: string, date: string): Page {
       list = new ItemList(p, d.findings, {
         select,
         drop: (before, prog, from) => {
+          // A programme dropped on a row goes in at that row's start, as the insert dialog
+          // does it (the server splits, ripples and fits the day end).
+          const cur = day?.playlist ?? p;
           if (prog) {
-            const it = itemOf(p, JSON.parse(prog) as Dragged);
-            void run(t("insert"), { op: "insert", index: before, item: it });
+            const it = itemOf(cur, JSON.parse(prog) as Dragged);
+            const row = cur.items[Math.min(before, cur.items.length - 1)];
+            const T = before < cur.items.length ? (row?.start ?? 0) : row ? row.start + row.duration - 1 : 0;
+            void insertAtFrames(T, it).catch(failed);
           } else if (from != null) void run(t("move"), { op: "move", from, to: before });
         },
       });
@@ -315,7 +323,9 @@ export function playlistPage(channelId: string, date: string): Page {
       const t0 = performance.now();
       for (const op of ops) {
         if (!day) return;
-        took(await s.edit(channelId, realDate, day.version, op));
+        // Only the changed items come back (a 3,000-item day is not sent again).
+        const r = await s.editRange(channelId, realDate, day.version, op);
+        took(s.applyRange(day, r));
       }
       const t1 = performance.now();
       status.textContent = `${label} → ${t("version")} ${day?.version ?? ""}`;
@@ -330,14 +340,18 @@ export function playlistPage(channelId: string, date: string): Page {
   };
   const failed = async (e: unknown) => {
     if (e instanceof api.ApiError && e.status === 409 && e.code === "conflict") {
-      say(`${t("conflict")} (${e.message})`, "error");
+      say(t("conflict"), "error");
       await load();
     } else if (e instanceof api.ApiError && e.code === "publish_blocked") {
       const f = ((e.body as { findings?: s.Finding[] }).findings ?? []).filter((x) => x.severity === "error");
-      mount(alert, h("p", {}, `${t("publishBlocked")}: ${e.message}`), h("ul", { id: "blocking" }, f.map((x) => h("li", {}, `${x.item != null ? `#${x.item + 1} ` : ""}${x.message}`))));
+      mount(
+        alert,
+        h("p", {}, `${t("publishBlocked")}: ${f.length} ${t("errorsWord")}`),
+        h("ul", { id: "blocking" }, f.map((x) => h("li", { "data-code": x.code }, `${x.item != null ? `#${x.item + 1} ` : ""}${s.findingText(x)}`))),
+      );
       alert.className = "pl-alert error";
     } else if (e instanceof api.ApiError && e.code === "in_the_past") {
-      say(`${t("insertInPast")}: ${e.message}`, "error");
+      say(t("insertInPast"), "error");
     } else {
       say(`${t("error")}: ${(e as Error).message}`, "error");
       if (e instanceof api.ApiError && e.status === 409) await load();
@@ -347,10 +361,15 @@ export function playlistPage(channelId: string, date: string): Page {
   /** Inserts `item` at the time in the "insert at" box: the server splits, ripples and fits. */
   const insertAtTime = async (item: s.Item) => {
     if (!day) return;
-    const p = day.playlist;
-    const T = s.framesAt(p, at.value);
+    const T = s.framesAt(day.playlist, at.value);
     if (T == null) return say(t("badTime"), "error");
-    if (T <= s.framesOfInstant(p, new Date())) return say(`${t("insertInPast")} (${at.value})`, "error");
+    await insertAtFrames(T, item);
+  };
+  /** Inserts `item` at frame `T` of the day (refused here when that has gone out). */
+  const insertAtFrames = async (T: number, item: s.Item) => {
+    if (!day) return;
+    const p = day.playlist;
+    if (T <= s.framesOfInstant(p, new Date())) return say(`${t("insertInPast")} (${s.clockOf(p, T)})`, "error");
     await run(t("insert"), { op: "insert_at", at: T, item });
     const i = day?.playlist.items.findIndex((x) => x.start === T && x.title === item.title) ?? -1;
     if (i >= 0) {
@@ -383,11 +402,15 @@ export function playlistPage(channelId: string, date: string): Page {
           ? relayList.map((r) => h("option", { value: r.name }, r.name))
           : [];
     mount(choice, opts.length || k === "slate" ? opts : h("option", { value: "", disabled: true }, k === "live" ? t("noRelays") : t("noFillers")));
+    fillerLength();
+  };
+  /** A filler's own length as the default (choosing another keeps the list as it is). */
+  const fillerLength = () => {
     const f = fillers.find((p) => p.id === choice.value);
-    if (k === "filler" && f?.duration_ms) secs.value = String(Math.round(f.duration_ms / 1000));
+    if (kind.value === "filler" && f?.duration_ms) secs.value = String(Math.round(f.duration_ms / 1000));
   };
   kind.addEventListener("change", fillChoices);
-  choice.addEventListener("change", fillChoices);
+  choice.addEventListener("change", fillerLength);
   const insertOther = async () => {
     if (!day) return;
     const rate = s.fps(day.playlist.rate);
@@ -471,6 +494,7 @@ export function playlistPage(channelId: string, date: string): Page {
     h("button", { type: "button", id, class: cls, onclick: () => void f().catch(failed) }, label);
   const seed = h("input", { id: "gen-seed", type: "number", value: "1", min: "0", size: 4 });
   const templateLink = h("a", { href: `#/channel/${encodeURIComponent(channelId)}/template`, id: "pl-template-link" }, t("editTemplate"));
+  const weekLink = h("a", { href: `#/channel/${encodeURIComponent(channelId)}/week`, id: "pl-week-link" }, t("weekNav"));
   const toolbar = h(
     "div",
     { class: "toolbar" },
@@ -478,7 +502,7 @@ export function playlistPage(channelId: string, date: string): Page {
     seed,
     button("generate", t("generate"), async () => {
       if (day && !day.change.startsWith("generated")) {
-        if (!window.confirm(t("generateOverEdits").replace("{change}", day.change))) return;
+        if (!window.confirm(t("generateOverEdits").replace("{change}", s.phrase("change", day.change_phrase, day.change)))) return;
       }
       took(await s.generate(channelId, realDate, Number(seed.value) || 0));
       status.textContent = `${t("generated")} → ${t("version")} ${day?.version ?? ""}`;
@@ -518,6 +542,8 @@ export function playlistPage(channelId: string, date: string): Page {
       if (n >= 0) list?.scrollTo(n);
     }),
     templateLink,
+    " ",
+    weekLink,
   );
   const title = h("h1", { id: "pl-title" }, t("playlist"));
   const dateInput = h("input", { id: "pl-date", type: "date" });

@@ -302,7 +302,7 @@ export function templatePage(channelId: string): Page {
         const it = p.items[i] as s.Item;
         let j = i + 1;
         while (j < p.items.length && (p.items[j] as s.Item).title === it.title) j++;
-        lines.push(h("li", { class: it.kind }, `${s.clockOf(p, it.start)} ${it.title}${j - i > 1 ? ` ×${j - i}` : ""} · ${it.why ?? ""}`));
+        lines.push(h("li", { class: it.kind }, `${s.clockOf(p, it.start)} ${it.title}${j - i > 1 ? ` ×${j - i}` : ""} · ${s.phrase("why", it.reason, it.why ?? "")}`));
         i = j;
       }
       mount(
@@ -310,7 +310,7 @@ export function templatePage(channelId: string): Page {
         h("h2", {}, `${t("previewSummary")} · ${pdate.value} · ${p.items.length} ${t("itemsCount")}`),
         strip(p, r.findings, () => undefined),
         h("p", { class: errors.length ? "error" : "meta", id: "tp-preview-summary" }, `${t("findingsCount")}: ${errors.length} ${t("errorsWord")}, ${r.findings.length - errors.length} ${t("warningsWord")}`),
-        r.findings.length ? h("ul", { class: "findings" }, r.findings.slice(0, 10).map((f) => h("li", { class: f.severity }, f.message))) : null,
+        r.findings.length ? h("ul", { class: "findings" }, r.findings.slice(0, 10).map((f) => h("li", { class: f.severity, "data-code": f.code }, s.findingText(f)))) : null,
         r.exceptions.length
           ? h("details", {}, h("summary", {}, `${t("ruleBreaks")}: ${r.exceptions.length}`), h("ul", {}, r.exceptions.map((x) => h("li", {}, `${x.block}: ${x.rule} ×${x.count} — ${x.reason}`))))
           : null,

@@ -175,7 +175,7 @@ export class ItemList {
         class: `item ${it.kind}${it.timing === "hard" ? " hard" : ""}${err ? " has-error" : ""}${warn ? " has-warning" : ""}${i === this.selected ? " selected" : ""}`,
         draggable: "true",
         "data-index": i,
-        title: [it.why, ...mine.map((f) => f.message)].filter(Boolean).join("\n"),
+        title: [s.phrase("why", it.reason, it.why), ...mine.map(s.findingText)].filter(Boolean).join("\n"),
       },
       h("span", { class: "start" }, s.clockOf(p, it.start)),
       it.timing === "hard" ? h("span", { class: "hard-mark", title: t("hardTime") }, "⏱") : null,
@@ -186,7 +186,7 @@ export class ItemList {
         it.title,
       ),
       h("span", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${length(it.duration / s.fps(p.rate))}`),
-      h("span", { class: "why" }, it.why ?? ""),
+      h("span", { class: "why" }, s.phrase("why", it.reason, it.why ?? "")),
       mine.length ? h("span", { class: `badge ${err ? "error" : "warning"}`, "data-codes": mine.map((f) => f.code).join(" ") }, err ? "✖" : "⚠") : null,
     );
     li.addEventListener("dragstart", (e) => {

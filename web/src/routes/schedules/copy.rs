@@ -80,9 +80,8 @@ pub async fn copy_day(
     let mut out = Vec::with_capacity(targets.len());
     for d in targets {
         let copy = Playlist { date: d, ..playlist.clone() };
-        let doc = serde_json::to_value(&copy).map_err(ApiError::internal)?;
         let latest = state.store.latest_day_version(c.id, d).await?.map(|v| v.version);
-        let new = NewDayVersion { expected: latest.unwrap_or(0), parent: latest, change: &change, playlist: &doc };
+        let new = NewDayVersion { expected: latest.unwrap_or(0), parent: latest, change: &change, playlist: &copy };
         let v = state.store.append_day_version(&actor(&p), c.id, d, &new).await?;
         let findings = findings_of(&copy, &ch, t.as_ref(), &index, &relays);
         let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();

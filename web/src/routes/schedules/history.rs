@@ -29,28 +29,43 @@ pub struct DayVersionSummary {
     pub version: i64,
     pub parent: Option<i64>,
     pub change: String,
+    /// `change` as a code and parameters.
+    #[schema(value_type = Object)]
+    pub change_phrase: schedules::Phrase,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     /// How many items its playlist has.
     pub items: usize,
     /// The published versions made from it.
     pub published: Vec<i64>,
-    /// The playlist (JSON of `schedules::Playlist`, docs/schedules.md).
-    #[schema(value_type = Object)]
-    pub playlist: Value,
+    /// The playlist (JSON of `schedules::Playlist`, docs/schedules.md); left out with
+    /// `?playlists=false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub playlist: Option<Value>,
+}
+
+/// Whether to send each version's playlist (default: yes).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VersionsQuery {
+    pub playlists: Option<bool>,
 }
 
 /// Every editing version of the day (an empty list when it has none yet), each with
 /// `version`, `parent`, `change`, `created_by`, `created_at`, `items` (how many) and
 /// `published` (the published versions made from it), and the `playlist` itself.
 #[utoipa::path(get, path = "/api/channels/{id}/days/{date}/versions", tag = "schedules",
-    params(("id" = String, Path), ("date" = String, Path, description = "broadcast day YYYY-MM-DD")),
+    params(("id" = String, Path), ("date" = String, Path, description = "broadcast day YYYY-MM-DD"), VersionsQuery),
     responses((status = 200, body = DayVersions), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn day_versions(
     State(state): State<AppState>,
     p: Principal,
     ApiPath((id, date)): ApiPath<(String, String)>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<VersionsQuery>,
 ) -> Result<Json<DayVersions>, ApiError> {
+    let with_playlists = q.playlists.unwrap_or(true);
     let cid = parse_id("channel", &id, ChannelId::parse)?;
     let c = state.store.get_channel(cid).await?;
     // Schedules are readable network-wide (a playout node: its own centre only), as in
@@ -76,12 +91,13 @@ pub async fn day_versions(
             DayVersionSummary {
                 version: v.version,
                 parent: v.parent,
+                change_phrase: schedules::phrase::change(&v.change),
                 change: v.change,
                 created_by: v.created_by,
                 created_at: v.created_at,
                 items,
                 published: from_it,
-                playlist: private.playlist_value(v.playlist),
+                playlist: with_playlists.then(|| private.playlist_value(v.playlist)),
             }
         })
         .collect();

@@ -8,6 +8,7 @@ pub mod history;
 pub mod now_next;
 pub mod preview;
 pub mod private;
+pub mod week;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -53,6 +54,44 @@ pub struct EditBody {
     /// `{"op": "insert"|"move"|"replace"|"delete"|"trim"|"retime"|"lock", ...}`.
     #[schema(value_type = Object)]
     pub op: EditOp,
+    /// `day` (default): the answer holds the whole new playlist; `range`: only the items that
+    /// changed (`range`), which is what an editor showing the day needs.
+    #[serde(default)]
+    pub answer: EditAnswer,
+}
+
+/// What an edit answers with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EditAnswer {
+    /// The whole new playlist.
+    #[default]
+    Day,
+    /// Only the changed range of items.
+    Range,
+}
+
+/// The items of a new version that differ from its parent: `items[from..from + removed]` of
+/// the parent are replaced by `items`, giving `length` items.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemRange {
+    pub from: usize,
+    pub removed: usize,
+    /// JSON of `schedules::PlaylistItem`s.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<schedules::PlaylistItem>,
+    pub length: usize,
+}
+
+impl ItemRange {
+    /// The smallest range that turns `before`'s items into `after`'s.
+    fn between(before: &Playlist, after: &Playlist) -> Self {
+        let (a, b) = (&before.items, &after.items);
+        let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let room = a.len().min(b.len()) - head;
+        let tail = a.iter().rev().zip(b.iter().rev()).take(room).take_while(|(x, y)| x == y).count();
+        Self { from: head, removed: a.len() - head - tail, items: b[head..b.len() - tail].to_vec(), length: b.len() }
+    }
 }
 
 /// Names the version an undo or publish is based on.
@@ -93,10 +132,18 @@ pub struct TemplateAnswer {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StoredDay {
     pub version: i64,
+    /// What made it, in English.
     pub change: String,
-    /// JSON of a `schedules::Playlist` (docs/schedules.md).
+    /// `change` as a code and parameters (`insert_at` with `title`, `at`, …).
     #[schema(value_type = Object)]
-    pub playlist: Value,
+    pub change_phrase: schedules::Phrase,
+    /// JSON of a `schedules::Playlist` (docs/schedules.md); left out of an edit's `range` answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub playlist: Option<Value>,
+    /// The items that changed (an edit asked for `answer: range`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<ItemRange>,
     #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
     pub findings: Vec<schedules::Finding>,
     /// Rules the generator broke, and why (generation only).
@@ -111,6 +158,9 @@ pub struct DayAnswer {
     pub version: i64,
     pub parent: Option<i64>,
     pub change: String,
+    /// `change` as a code and parameters.
+    #[schema(value_type = Object)]
+    pub change_phrase: schedules::Phrase,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     /// JSON of a `schedules::Playlist` (docs/schedules.md).
@@ -181,7 +231,9 @@ fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
         .map_err(|_| ApiError::unprocessable(format!("date {text:?} is not YYYY-MM-DD")))
 }
 
-/// Stores `playlist` as the next version and answers it with its findings.
+/// Stores `playlist` as the next version (kept in [`AppState::days`] for the next edit) and
+/// answers it with its findings: the whole playlist, or (`range_from` its parent) only the
+/// items that changed.
 #[allow(clippy::too_many_arguments)]
 async fn store_version(
     state: &AppState,
@@ -192,17 +244,30 @@ async fn store_version(
     expected: i64,
     parent: Option<i64>,
     change: &str,
-    playlist: &Playlist,
+    playlist: Playlist,
     exceptions: Option<Vec<schedules::RuleBreak>>,
+    range_from: Option<&Playlist>,
 ) -> Result<Response, ApiError> {
-    let doc = serde_json::to_value(playlist).map_err(ApiError::internal)?;
-    let new = NewDayVersion { expected, parent, change, playlist: &doc };
+    let new = NewDayVersion { expected, parent, change, playlist: &playlist };
     let v = state.store.append_day_version(&actor(p), c.id, day, &new).await?;
     let t = template_of(&state.store, c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let relays = relays_of(&state.store, c).await?;
-    let findings = findings_of(playlist, ch, t.as_ref(), &index, &relays);
-    let body = StoredDay { version: v.version, change: v.change, playlist: doc, findings, exceptions };
+    let findings = findings_of(&playlist, ch, t.as_ref(), &index, &relays);
+    let (doc, range) = match range_from {
+        Some(before) => (None, Some(ItemRange::between(before, &playlist))),
+        None => (Some(serde_json::to_value(&playlist).map_err(ApiError::internal)?), None),
+    };
+    state.days.put(c.id, day, v.version, std::sync::Arc::new(playlist));
+    let body = StoredDay {
+        version: v.version,
+        change_phrase: schedules::phrase::change(&v.change),
+        change: v.change,
+        playlist: doc,
+        range,
+        findings,
+        exceptions,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -286,7 +351,7 @@ pub async fn generate(
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
     let change = format!("generated (seed {})", b.seed);
     let exceptions = Some(g.exceptions);
-    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, &change, &g.playlist, exceptions).await
+    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, &change, g.playlist, exceptions, None).await
 }
 
 /// The day's latest version with its validation findings and the latest published version.
@@ -315,6 +380,7 @@ pub async fn get_day(
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
+        change_phrase: schedules::phrase::change(&v.change),
         change: v.change,
         created_by: v.created_by,
         created_at: v.created_at,
@@ -341,21 +407,29 @@ pub async fn edit_day(
     if let EditOp::InsertAt { at, .. } = &b.op {
         refuse_past(&ch, day, *at)?;
     }
-    // Only the current version is read: an edit of a 3,000-item day stays fast however long
-    // its history is (undo reads the history).
-    let latest = state.store.latest_day_version(c.id, day).await?;
-    let latest = latest
-        .ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug)))?;
-    if latest.version as u64 != b.version {
-        return Ok(schedule_error(ScheduleError::Conflict { expected: b.version, current: latest.version as u64 }));
-    }
-    let current: Playlist = serde_json::from_value(latest.playlist).map_err(ApiError::internal)?;
+    // Only the current version is read (undo reads the history), and not even that when this
+    // process stored it: the store still refuses the append if another writer went first.
+    let v = i64::try_from(b.version).map_err(|_| ApiError::unprocessable("version is out of range"))?;
+    let current = match state.days.get(c.id, day, v) {
+        Some(p) => p,
+        None => {
+            let latest = state.store.latest_day_version(c.id, day).await?;
+            let latest = latest.ok_or_else(|| {
+                ApiError::not_found(format!("{} has no playlist for {day}; generate or import one", c.slug))
+            })?;
+            if latest.version != v {
+                let current = latest.version as u64;
+                return Ok(schedule_error(ScheduleError::Conflict { expected: b.version, current }));
+            }
+            std::sync::Arc::new(serde_json::from_value::<Playlist>(latest.playlist).map_err(ApiError::internal)?)
+        }
+    };
     let (next, change) = match schedules::edit::apply_once(&current, &b.op) {
         Ok(x) => x,
         Err(e) => return Ok(schedule_error(e)),
     };
-    let v = latest.version;
-    store_version(&state, &p, &c, &ch, day, v, Some(v), &change, &next, None).await
+    let range_from = (b.answer == EditAnswer::Range).then_some(&*current);
+    store_version(&state, &p, &c, &ch, day, v, Some(v), &change, next, None, range_from).await
 }
 
 /// 422 `in_the_past` when offset `at` of broadcast day `day` has already gone out: what is on
@@ -389,7 +463,8 @@ async fn store_latest(
 ) -> Result<Response, ApiError> {
     let Some(last) = vp.versions().last() else { return Err(ApiError::internal("the change produced no version")) };
     let parent = last.parent.map(|n| n as i64);
-    store_version(state, p, c, ch, day, before as i64, parent, &last.change, &last.playlist, None).await
+    let playlist = last.playlist.clone();
+    store_version(state, p, c, ch, day, before as i64, parent, &last.change, playlist, None, None).await
 }
 
 /// Undoes the change that produced the current version (as a new version).
@@ -498,7 +573,7 @@ pub async fn import_day(
         return Ok(detailed(StatusCode::UNPROCESSABLE_ENTITY, "unknown_relay", msg, "findings", json!(unlisted)));
     }
     let latest = state.store.latest_day_version(c.id, day).await?.map(|v| v.version);
-    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", &playlist, None).await
+    store_version(&state, &p, &c, &ch, day, latest.unwrap_or(0), latest, "imported", playlist, None, None).await
 }
 
 /// The published guide as XMLTV (programmes and live relays of the latest published
@@ -585,18 +660,22 @@ fn unlisted_relays(playlist: &Playlist, ch: &Channel, relays: &[Relay]) -> Vec<F
         .iter()
         .enumerate()
         .filter_map(|(i, it)| match &it.source {
-            schedules::Source::Live { uri } if schedules::relay::resolve(uri, relays).is_none() => Some(Finding {
-                severity: schedules::Severity::Error,
-                code: "unknown_relay".into(),
-                message: format!(
-                    "live item {} ({:?}) names no relay of centre {}'s list (GET /api/centres/{}/relays)",
-                    i + 1,
-                    it.title,
-                    ch.centre,
-                    ch.centre
-                ),
-                item: Some(i),
-            }),
+            schedules::Source::Live { uri } if schedules::relay::resolve(uri, relays).is_none() => Some(
+                Finding::new(
+                    schedules::Severity::Error,
+                    "unknown_relay",
+                    Some(i),
+                    format!(
+                        "live item {} ({:?}) names no relay of centre {}'s list (GET /api/centres/{}/relays)",
+                        i + 1,
+                        it.title,
+                        ch.centre,
+                        ch.centre
+                    ),
+                )
+                .with("title", &it.title)
+                .with("centre", &ch.centre),
+            ),
             _ => None,
         })
         .collect()
