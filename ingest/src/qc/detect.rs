@@ -99,9 +99,14 @@ pub fn parse_log(log: &str, duration_s: f64) -> Detections {
     if let Some(s) = silence_open {
         d.silence.push(Segment { start_s: s, end_s: duration_s.max(s) });
     }
+    drop_freeze_inside_black(&mut d);
+    d
+}
+
+/// Drops frozen runs that lie inside a black run (a black picture is also a frozen one).
+pub fn drop_freeze_inside_black(d: &mut Detections) {
     let black = d.black.clone();
     d.freeze.retain(|f| !black.iter().any(|b| f.within(b)));
-    d
 }
 
 fn value_after(line: &str, key: &str) -> Option<f64> {
