@@ -1,5 +1,6 @@
-//! The whole ingest of one file: probe → house transcode with gain → re-measure → QC →
-//! proxy and thumbnails.
+//! The whole ingest of one file: probe (facts, source loudness) → one decode in the media
+//! child making the house file with the gain, the re-measure, the QC detections, proxy and
+//! thumbnails → QC verdict.
 //!
 //! Works on local paths only; the job worker fetches the upload from the media store into a
 //! scratch directory, calls [`process`], and stores the files it returns. On error the work

@@ -14,7 +14,6 @@ pub mod job;
 
 pub use command::{audio_filter, ffmpeg_args, video_filter};
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -277,31 +276,4 @@ pub fn make(
         detections: reply.detections,
         proxy,
     })
-}
-
-/// Turns ffmpeg's `-progress` key=value lines into fractions of `duration_s`.
-pub fn report_progress(stdout: impl std::io::Read, duration_s: f64, progress: &mut (dyn FnMut(f64) + Send)) {
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        if let Some(us) = line.strip_prefix("out_time_us=") {
-            if let (Ok(us), true) = (us.trim().parse::<f64>(), duration_s > 0.0) {
-                progress((us / 1e6 / duration_s).clamp(0.0, 1.0));
-            }
-        } else if line == "progress=end" {
-            progress(1.0);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_lines_become_fractions() {
-        let text = "frame=1\nout_time_us=1000000\nprogress=continue\nout_time_us=N/A\nprogress=end\n";
-        let mut seen = Vec::new();
-        report_progress(text.as_bytes(), 4.0, &mut |p| seen.push(p));
-        assert_eq!(seen, vec![0.25, 1.0]);
-    }
 }

@@ -12,11 +12,7 @@ use catalog::audit::Actor;
 use catalog::programme::{Category, NewProgramme};
 use catalog::user::Role;
 use reqwest::Method;
-use testkit::media::generate;
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> usize {
-    from + hay[from..].windows(needle.len()).position(|w| w == needle).unwrap()
-}
+use testkit::media::alac_allocating_400_mb;
 
 async fn settled(app: &common::App, id: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -39,13 +35,7 @@ async fn settled(app: &common::App, id: &str) -> serde_json::Value {
 
 both!(a_file_that_allocates_past_the_memory_limit_fails_with_that_reason_and_the_worker_goes_on, |app| {
     let dir = tempfile::tempdir().unwrap();
-    let good = generate(dir.path(), "good.m4a", None, Some("sine=r=48000:d=2"), &["-ac", "2", "-c:a", "alac"]);
-    let mut bytes = std::fs::read(&good).unwrap();
-    let first = find(&bytes, b"alac", 0);
-    let cookie = find(&bytes, b"alac", first + 4) + 8;
-    bytes[cookie..cookie + 4].copy_from_slice(&(4096u32 * 4096).to_be_bytes());
-    let hostile = dir.path().join("hostile.m4a");
-    std::fs::write(&hostile, &bytes).unwrap();
+    let (good, hostile) = alac_allocating_400_mb(dir.path());
 
     let actor = Actor::system("test");
     let submit = |file: std::path::PathBuf, title: &'static str| {
