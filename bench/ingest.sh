@@ -11,6 +11,7 @@
 #  (d) tus upload over loopback to the local store, with the server's peak RSS (ingest-upload.sh;
 #      skip with KAPOK_BENCH_UPLOAD_MIB=0).
 # Usage: bench/ingest.sh [WORK_DIR]   (run from the workspace root; honours CARGO_TARGET_DIR)
+#        BENCH_PARTS=a bench/ingest.sh DIR   runs only the parts named (default abcd)
 set -euo pipefail
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
@@ -32,8 +33,10 @@ if [ ! -s "$src" ]; then
     -c:a pcm_s24le "$src"
 fi
 
-# (a) Kapok end to end: submit, process (probe, loudness, transcode, re-measure, QC, proxy,
-#     poster, strip), store, ready.
+parts="${BENCH_PARTS:-abcd}"
+
+# (a) Kapok end to end: submit, process (probe and loudness pass; then one decode in the media
+#     child for transcode, re-measure, QC detectors, proxy, poster, strip), store, ready.
 n=0
 kapok_run() {
   n=$((n + 1))
@@ -72,6 +75,7 @@ ratio=$(awk -v k="$kapok_s" -v f="$ffmpeg_s" 'BEGIN { printf "%.3f", k / f }')
 echo "(a) kapok ingest --wait, 60 s 1080i25 + stereo PCM, to '${status}', runs A B B A: kapok ${k1} + ${k2} s, ffmpeg house only ${f1} + ${f2} s"
 echo "    ratio kapok/ffmpeg = ${ratio} (target <= 1.25, goal 1.10); gain ${gain} dB"
 
+if [[ "$parts" == *b* || "$parts" == *c* ]]; then
 # (b) Loudness pass including decode, one core.
 long="$work/long-600s.m4a"
 [ -s "$long" ] || ffmpeg -nostdin -v error -y -f lavfi -i "anoisesrc=r=48000:a=0.1:d=600" -ac 2 -c:a aac -b:a 192k "$long"
@@ -89,8 +93,9 @@ huge="$work/long-7200s.m4a"
 rss() { /usr/bin/time -f %M "$kapok" __media-child measure "$1" 0 2 48000 2>&1 >/dev/null | tail -1; }
 echo "(c) media child peak RSS (measure): 600 s $(rss "$long") KiB, 7200 s $(rss "$huge") KiB"
 echo "    media child peak RSS (facts): 600 s $(/usr/bin/time -f %M "$kapok" __media-child facts "$long" 2>&1 >/dev/null | tail -1) KiB, 7200 s $(/usr/bin/time -f %M "$kapok" __media-child facts "$huge" 2>&1 >/dev/null | tail -1) KiB"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # (d) tus upload over loopback: a separate script, so it can be run alone.
-if [ "${KAPOK_BENCH_UPLOAD_MIB:-1024}" != 0 ]; then
+if [[ "$parts" == *d* ]] && [ "${KAPOK_BENCH_UPLOAD_MIB:-1024}" != 0 ]; then
   bash "$(dirname "$0")/ingest-upload.sh" "$work" "${KAPOK_BENCH_UPLOAD_MIB:-1024}"
 fi

@@ -5,7 +5,9 @@
 //! parses media ships and upgrades with the worker. Test binaries are not `kapok`: they
 //! use a `kapok` or `kapok-media-child` (this crate's stand-in) built beside them.
 
+use std::cell::Cell;
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -55,6 +57,30 @@ fn find_program() -> Option<PathBuf> {
         .map(|(_, p)| p)
 }
 
+thread_local! {
+    static MEMORY_CAP_MIB: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with every media child it starts on this thread held to at most `cap_mib` MiB of
+/// address space (`None`: the children's own limits). The previous cap is restored after.
+pub fn with_memory_cap<R>(cap_mib: Option<u64>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MEMORY_CAP_MIB.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(MEMORY_CAP_MIB.with(|c| c.replace(cap_mib)));
+    f()
+}
+
+fn capped(mut limits: Limits) -> Limits {
+    if let Some(mib) = MEMORY_CAP_MIB.with(Cell::get) {
+        limits.address_space = limits.address_space.min(mib << 20);
+    }
+    limits
+}
+
 /// Runs `kapok __media-child ARGS…` under `limits` and parses its JSON answer.
 ///
 /// # Errors
@@ -65,7 +91,39 @@ fn find_program() -> Option<PathBuf> {
 pub fn run<T: DeserializeOwned + Send>(args: &[OsString], limits: Limits) -> Result<T, IngestError> {
     let mut full: Vec<OsString> = vec![CHILD_COMMAND.into()];
     full.extend_from_slice(args);
-    let out = sandbox::run_program(TOOL, program()?.as_os_str(), &full, limits, sandbox::collect_capped(4 << 20))?;
+    let out =
+        sandbox::run_program(TOOL, program()?.as_os_str(), &full, capped(limits), sandbox::collect_capped(4 << 20))?;
+    serde_json::from_slice(&out.output)
+        .map_err(|e| IngestError::bad_media(format!("unreadable answer from the media child: {e}")))
+}
+
+/// As [`run`], for a command that prints progress lines (`progress 0.25`, see
+/// [`crate::house::job::PROGRESS`]) before its answer; `progress` receives 0.0…1.0.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_progress<T: DeserializeOwned + Send>(
+    args: &[OsString],
+    limits: Limits,
+    progress: &mut (dyn FnMut(f64) + Send),
+) -> Result<T, IngestError> {
+    let mut full: Vec<OsString> = vec![CHILD_COMMAND.into()];
+    full.extend_from_slice(args);
+    let read = |stdout: std::process::ChildStdout| {
+        let mut answer = Vec::new();
+        for line in BufReader::new(stdout.take(16 << 20)).split(b'\n') {
+            let line = line.map_err(|e| IngestError::bad_media(format!("reading the media child: {e}")))?;
+            let progress_line = line.strip_prefix(crate::house::job::PROGRESS.as_bytes());
+            match progress_line.and_then(|p| std::str::from_utf8(p).ok()?.trim().parse::<f64>().ok()) {
+                Some(f) if f.is_finite() => progress(f.clamp(0.0, 1.0)),
+                Some(_) => {}
+                None if progress_line.is_none() && !line.is_empty() => answer = line,
+                None => {}
+            }
+        }
+        Ok(answer)
+    };
+    let out = sandbox::run_program(TOOL, program()?.as_os_str(), &full, capped(limits), read)?;
     serde_json::from_slice(&out.output)
         .map_err(|e| IngestError::bad_media(format!("unreadable answer from the media child: {e}")))
 }

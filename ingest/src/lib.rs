@@ -7,8 +7,9 @@
 //!
 //! Untrusted media is never decoded in this process: every decode runs in a child under a
 //! wall-clock and an address-space limit (see [`sandbox`]) — the media child
-//! (`kapok __media-child`, [`media`] on `ffmpeg-next`, started by [`child`]) for facts and
-//! loudness, `ffmpeg` for the transcode, limiter make-up, QC and proxy — so a crash, hang or
+//! (`kapok __media-child`, [`media`] on `ffmpeg-next`, started by [`child`]) for facts,
+//! loudness and the house transcode (one decode that also feeds QC's detectors and the
+//! proxy), `ffmpeg` only for the limiter make-up — so a crash, hang or
 //! memory blow-up caused by a hostile file becomes an [`IngestError`], not a dead worker. Loudness maths ([`loudness`], [`gain`]) and report parsing are pure Rust.
 //!
 //! [`submit`] stores an upload and queues its job; [`worker`] runs jobs from the catalog's

@@ -1,5 +1,6 @@
-//! The whole ingest of one file: probe → house transcode with gain → re-measure → QC →
-//! proxy and thumbnails.
+//! The whole ingest of one file: probe (facts, source loudness) → one decode in the media
+//! child making the house file with the gain, the re-measure, the QC detections, proxy and
+//! thumbnails → QC verdict.
 //!
 //! Works on local paths only; the job worker fetches the upload from the media store into a
 //! scratch directory, calls [`process`], and stores the files it returns. On error the work
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::gain::LoudnessTarget;
 use crate::house::{self, HouseKind, HouseOutcome, HouseSpec};
 use crate::probe::{self, ProbeReport, StreamKind};
-use crate::proxy::{self, ProxyOutcome};
+use crate::proxy::ProxyOutcome;
 use crate::qc::{self, QcInputs, QcReport, Thresholds};
 use crate::sandbox::{self, CancelToken};
 use crate::IngestError;
@@ -46,6 +47,10 @@ pub struct ProcessOptions {
     pub qc: Thresholds,
     /// Longest programme accepted, seconds (default 12 h).
     pub max_duration_s: f64,
+    /// Caps the address space of every media child, MiB (`None`: each child's own limit, 1–4
+    /// GiB). For deployments with little memory, and for tests of the limit.
+    #[serde(default)]
+    pub media_memory_mib: Option<u64>,
     /// Cancels the ingest: running FFmpeg children are killed, the call returns
     /// [`IngestError::Cancelled`] (retryable). Not serialised.
     #[serde(skip)]
@@ -60,6 +65,7 @@ impl Default for ProcessOptions {
             target: LoudnessTarget::default(),
             qc: Thresholds::default(),
             max_duration_s: 12.0 * 3600.0,
+            media_memory_mib: None,
             cancel: CancelToken::new(),
         }
     }
@@ -130,7 +136,11 @@ pub fn process_with_progress(
     let dirs = crate::jail::Dirs { work: Some(work_dir.to_path_buf()), source: Some(source.to_path_buf()) };
     // The work dir must exist before the jail mounts it.
     std::fs::create_dir_all(work_dir).map_err(|e| IngestError::io(work_dir, e))?;
-    crate::jail::with_dirs(dirs, || sandbox::with_cancel(&opts.cancel, || run_stages(source, work_dir, opts, progress)))
+    crate::jail::with_dirs(dirs, || {
+        sandbox::with_cancel(&opts.cancel, || {
+            crate::child::with_memory_cap(opts.media_memory_mib, || run_stages(source, work_dir, opts, progress))
+        })
+    })
 }
 
 fn run_stages(
@@ -161,15 +171,19 @@ fn run_stages(
     let kind = opts.kind.unwrap_or_else(|| house::kind_for(&src));
 
     progress(Stage::Transcode, 5.0);
-    let mut on_transcode = |f: f64| progress(Stage::Transcode, 5.0 + 70.0 * f);
-    let made = house::transcode(source, &src, kind, &opts.house, &opts.target, work_dir, &mut on_transcode)?;
+    let mut on_transcode = |f: f64| progress(Stage::Transcode, 5.0 + 85.0 * f);
+    // One decode of the source: house file, re-measure, detectors, proxy, poster, strip.
+    let extras = house::Extras { detect: Some(opts.qc), proxy: true };
+    let made = house::make(source, &src, kind, &opts.house, &opts.target, work_dir, extras, &mut on_transcode)?;
+    let (made, detections, rendered) = match (made.detections, made.proxy) {
+        (Some(d), Some(p)) => (made.house, d, p),
+        _ => return Err(IngestError::bad_media("the media child left out the detections or the proxy")),
+    };
     let house_probe = probe::probe_facts(&made.path)?;
     let house_s = house_probe.duration_s.unwrap_or(0.0);
     probe::check_not_truncated(src.duration_s, house_s, "media")?;
 
-    progress(Stage::Qc, 75.0);
-    let has_video = kind == HouseKind::Tv;
-    let detections = qc::detect::detect(&made.path, has_video, &opts.qc, house_s)?;
+    progress(Stage::Qc, 90.0);
     let stream_s = |r: &ProbeReport, k: StreamKind| r.streams.iter().find(|s| s.kind == k).and_then(|s| s.duration_s);
     let fps = f64::from(opts.house.fps);
     let inputs = QcInputs {
@@ -184,10 +198,7 @@ fn run_stages(
         source_interlaced: src.video().and_then(|v| v.interlaced) == Some(true),
     };
     let report = qc::evaluate(&inputs, &opts.qc);
-
-    progress(Stage::Proxy, 85.0);
-    let avoid: Vec<_> = detections.black.iter().chain(&detections.freeze).copied().collect();
-    let rendered = proxy::render(&made.path, kind, house_s, &avoid, work_dir)?;
+    progress(Stage::Proxy, 95.0);
     progress(Stage::Done, 100.0);
     Ok(ProcessOutcome { source: src, house: made, house_probe, qc: report, proxy: rendered, target: opts.target })
 }

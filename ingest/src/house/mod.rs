@@ -10,21 +10,24 @@
 //! Reasons and the equivalent `ffmpeg` command line: `docs/house-format.md`.
 
 mod command;
+pub mod job;
 
 pub use command::{audio_filter, ffmpeg_args, video_filter};
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::child;
 use crate::gain::{GainPlan, LoudnessTarget};
 use crate::loudness::Loudness;
 use crate::normalise;
-use crate::pcm::{self, Layout};
 use crate::probe::ProbeReport;
-use crate::sandbox::{self, Limits};
+use crate::proxy::ProxyOutcome;
+use crate::qc::{Detections, Thresholds};
+use crate::sandbox::Limits;
 use crate::IngestError;
+use job::{HouseJob, HouseReply, VideoIn};
 
 /// TV or radio house format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,15 +135,11 @@ pub fn kind_for(probe: &ProbeReport) -> HouseKind {
     }
 }
 
-/// Transcodes `source` to the house format in `work_dir`, applying the loudness plan, then
-/// re-measures the result. `progress` receives 0.0…1.0.
-///
-/// The file is written under a temporary name and renamed only when complete, so a
-/// half-written house file is never visible.
+/// Transcodes `source` to the house format in `work_dir`, applying the loudness plan, and
+/// measures the normalised audio. `progress` receives 0.0…1.0. See [`make`].
 ///
 /// # Errors
-/// [`IngestError::BadMedia`], [`IngestError::Tool`] or [`IngestError::Timeout`] when the
-/// source cannot be transcoded; [`IngestError::Io`] for work-directory faults.
+/// As [`make`].
 pub fn transcode(
     source: &Path,
     probe: &ProbeReport,
@@ -150,8 +149,67 @@ pub fn transcode(
     work_dir: &Path,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<HouseOutcome, IngestError> {
+    Ok(make(source, probe, kind, spec, target, work_dir, Extras::default(), progress)?.house)
+}
+
+/// What else the one decode of the house transcode makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Extras {
+    /// Run the QC detectors (black, freeze, silence) with these thresholds.
+    pub detect: Option<Thresholds>,
+    /// Render proxy, poster and (TV) strip.
+    pub proxy: bool,
+}
+
+/// Everything [`make`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Made {
+    /// The house file and its loudness.
+    pub house: HouseOutcome,
+    /// Detector findings, when asked.
+    pub detections: Option<Detections>,
+    /// Proxy files, when asked.
+    pub proxy: Option<ProxyOutcome>,
+}
+
+/// Plans the gain (source measured by the probe, or here), then makes the house file in one
+/// decode of the source in the media child (`house`, [`crate::media`]), together with the
+/// `extras`: the audio is measured as it goes to the encoder (the re-measure), the detectors
+/// run on the house picture and sound, the proxy is encoded from the same frames.
+///
+/// The house file is written under a temporary name and renamed only when complete, so a
+/// half-written house file is never visible.
+///
+/// # Errors
+/// [`IngestError::BadMedia`], [`IngestError::Tool`] or [`IngestError::Timeout`] when the
+/// source cannot be transcoded; [`IngestError::Io`] for work-directory faults.
+#[allow(clippy::too_many_arguments)]
+pub fn make(
+    source: &Path,
+    probe: &ProbeReport,
+    kind: HouseKind,
+    spec: &HouseSpec,
+    target: &LoudnessTarget,
+    work_dir: &Path,
+    extras: Extras,
+    progress: &mut (dyn FnMut(f64) + Send),
+) -> Result<Made, IngestError> {
     spec.validate()?;
     let duration = probe.duration_s.unwrap_or(0.0);
+    let video = match kind {
+        HouseKind::Tv => {
+            let v = probe
+                .video()
+                .ok_or_else(|| IngestError::bad_media("the TV house format needs a video stream; the file has none"))?;
+            // Both streams are cut at the source video's whole-frame duration when declared.
+            let frames = v.duration_s.filter(|d| *d > 0.0).map(|d| (d * f64::from(spec.fps)).round() as u64);
+            Some(VideoIn { index: v.index, filter: video_filter(v, spec), frames })
+        }
+        HouseKind::Radio => None,
+    };
+    if kind == HouseKind::Radio && probe.audio().is_none() {
+        return Err(IngestError::bad_media("the file has no audio stream"));
+    }
     let (source_loudness, plan) = match probe.audio() {
         Some(audio) => {
             let (l, p) = match probe.house_chain_loudness {
@@ -165,95 +223,57 @@ pub fn transcode(
     let name = HouseSpec::file_name(kind);
     let tmp = work_dir.join(format!(".{name}.part"));
     let out = work_dir.join(name);
-    let args = ffmpeg_args(source, probe, kind, spec, &plan, &tmp)?;
+    let job = HouseJob {
+        source: source.to_path_buf(),
+        work_dir: work_dir.to_path_buf(),
+        kind,
+        spec: spec.clone(),
+        video,
+        audio: probe.audio().map(|a| a.index),
+        audio_filter: audio_filter(&plan),
+        duration_s: duration,
+        detect: extras.detect,
+        proxy: extras.proxy,
+    };
+    let arg = serde_json::to_string(&job).map_err(|e| IngestError::InvalidOptions(format!("house job: {e}")))?;
     let limits = Limits::for_media(duration, 10.0, 4);
-    let run = sandbox::run("ffmpeg", &args, limits, |stdout| {
-        report_progress(stdout, duration, progress);
-        Ok(())
-    });
-    let finished = match run {
-        Ok(f) => f,
+    let reply: HouseReply = match child::run_with_progress(&["house".into(), arg.into()], limits, progress) {
+        Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
     };
-    if kind == HouseKind::Tv {
-        if let Err(e) = align_audio_to_video(&tmp, work_dir, spec.fps) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    }
     std::fs::rename(&tmp, &out).map_err(|e| IngestError::io(&out, e))?;
-    let house_audio = match kind {
-        HouseKind::Tv => 1,
-        HouseKind::Radio => 0,
-    };
-    let remeasured = pcm::measure_stream(&out, house_audio, Layout::HouseStereo, Limits::for_media(duration, 1.0, 2))?;
-    let errors: Vec<&str> = finished.stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    Ok(HouseOutcome {
-        path: out,
-        kind,
-        source_loudness,
-        plan,
-        house_loudness: Some(remeasured.loudness),
-        house_audio_s: remeasured.decoded_s,
-        decode_errors: errors.iter().take(20).map(|l| l.to_string()).collect(),
-        decode_error_count: errors.len(),
-    })
-}
-
-/// Cuts the audio of a TV house file back to its video when FFmpeg's `-shortest` let it run
-/// past the last frame (by a few AAC frames, or more when the source's container declares no
-/// video duration, as Matroska does). A stream copy, so the cut falls on an AAC frame
-/// boundary: within 21 ms, under one video frame.
-fn align_audio_to_video(file: &Path, work_dir: &Path, fps: u32) -> Result<(), IngestError> {
-    let facts = crate::probe::probe_facts(file)?;
-    let (Some(v), Some(a)) = (facts.video().and_then(|s| s.duration_s), facts.audio().and_then(|s| s.duration_s))
-    else {
-        return Ok(());
-    };
-    if a <= v + 1.0 / f64::from(fps.max(1)) {
-        return Ok(());
-    }
-    let cut = work_dir.join(".house.cut.mp4.part");
-    let mut args: Vec<std::ffi::OsString> =
-        ["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-y"].map(Into::into).into();
-    args.extend(sandbox::untrusted_input(file));
-    args.extend(["-map", "0", "-c", "copy", "-t"].map(Into::into));
-    args.push(format!("{v:.6}").into());
-    args.extend(["-movflags", "+faststart", "-f", "mp4"].map(Into::into));
-    args.push(cut.clone().into());
-    if let Err(e) = sandbox::run("ffmpeg", &args, Limits::for_media(v, 1.0, 2), sandbox::discard) {
-        let _ = std::fs::remove_file(&cut);
-        return Err(e);
-    }
-    std::fs::rename(&cut, file).map_err(|e| IngestError::io(file, e))
-}
-
-/// Turns ffmpeg's `-progress` key=value lines into fractions of `duration_s`.
-pub fn report_progress(stdout: impl std::io::Read, duration_s: f64, progress: &mut (dyn FnMut(f64) + Send)) {
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { break };
-        if let Some(us) = line.strip_prefix("out_time_us=") {
-            if let (Ok(us), true) = (us.trim().parse::<f64>(), duration_s > 0.0) {
-                progress((us / 1e6 / duration_s).clamp(0.0, 1.0));
+    let proxy = if extras.proxy {
+        let (proxy, strip) = match kind {
+            HouseKind::Tv => (work_dir.join("proxy.mp4"), Some(work_dir.join("strip.jpg"))),
+            HouseKind::Radio => (work_dir.join("proxy.m4a"), None),
+        };
+        let made = ProxyOutcome { proxy, poster: work_dir.join("poster.jpg"), strip };
+        for f in [Some(&made.proxy), Some(&made.poster), made.strip.as_ref()].into_iter().flatten() {
+            if !f.is_file() {
+                return Err(IngestError::bad_media("the media child did not write the proxy files"));
             }
-        } else if line == "progress=end" {
-            progress(1.0);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_lines_become_fractions() {
-        let text = "frame=1\nout_time_us=1000000\nprogress=continue\nout_time_us=N/A\nprogress=end\n";
-        let mut seen = Vec::new();
-        report_progress(text.as_bytes(), 4.0, &mut |p| seen.push(p));
-        assert_eq!(seen, vec![0.25, 1.0]);
-    }
+        Some(made)
+    } else {
+        None
+    };
+    let decode_errors: Vec<String> =
+        reply.decode_errors.iter().take(20).map(|l| l.chars().take(300).collect()).collect();
+    Ok(Made {
+        house: HouseOutcome {
+            path: out,
+            kind,
+            source_loudness,
+            plan,
+            house_loudness: Some(reply.house.loudness),
+            house_audio_s: reply.house.decoded_s,
+            decode_errors,
+            decode_error_count: reply.decode_error_count,
+        },
+        detections: reply.detections,
+        proxy,
+    })
 }

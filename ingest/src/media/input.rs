@@ -55,3 +55,65 @@ pub fn raw_params(stream: &ff::format::stream::Stream) -> RawParams {
         }
     }
 }
+
+/// The container's start time (`AVFormatContext.start_time`, in `AV_TIME_BASE` units).
+#[allow(unsafe_code)]
+pub fn start_time(ictx: &ff::format::context::Input) -> i64 {
+    // SAFETY: a plain field read through the live input context.
+    unsafe { (*ictx.as_ptr()).start_time }
+}
+
+/// `avfilter_graph_parse_ptr` of `spec` between the graph's existing source `source` and its
+/// existing sinks `sinks`, each referred to in `spec` by its name as label. (`ffmpeg-next`'s
+/// `Parser` keeps only two labels on a side: it overwrites the second's link.)
+#[allow(unsafe_code)]
+pub fn parse_graph(g: &mut ff::filter::Graph, source: &str, sinks: &[&str], spec: &str) -> Result<(), ff::Error> {
+    use std::ffi::CString;
+    let c = |s: &str| CString::new(s).map_err(|_| ff::Error::InvalidData);
+    let spec = c(spec)?;
+    // SAFETY: every AVFilterInOut is allocated here, its name duplicated with av_strdup and
+    // its filter context taken from this graph (alive for the call); the lists are freed
+    // with avfilter_inout_free whatever the parse does, as its documentation asks.
+    unsafe {
+        let mut inout =
+            |name: &str, next: *mut ff::ffi::AVFilterInOut| -> Result<*mut ff::ffi::AVFilterInOut, ff::Error> {
+                let mut ctx = g.get(name).ok_or(ff::Error::InvalidData)?;
+                let io = ff::ffi::avfilter_inout_alloc();
+                if io.is_null() {
+                    return Err(ff::Error::Other { errno: libc::ENOMEM });
+                }
+                let n = c(name)?;
+                (*io).name = ff::ffi::av_strdup(n.as_ptr());
+                (*io).filter_ctx = ctx.as_mut_ptr();
+                (*io).pad_idx = 0;
+                (*io).next = next;
+                Ok(io)
+            };
+        let mut outputs = inout(source, std::ptr::null_mut())?;
+        let mut inputs: *mut ff::ffi::AVFilterInOut = std::ptr::null_mut();
+        for name in sinks.iter().rev() {
+            match inout(name, inputs) {
+                Ok(io) => inputs = io,
+                Err(e) => {
+                    ff::ffi::avfilter_inout_free(&mut inputs);
+                    ff::ffi::avfilter_inout_free(&mut outputs);
+                    return Err(e);
+                }
+            }
+        }
+        let r = ff::ffi::avfilter_graph_parse_ptr(
+            g.as_mut_ptr(),
+            spec.as_ptr(),
+            &mut inputs,
+            &mut outputs,
+            std::ptr::null_mut(),
+        );
+        ff::ffi::avfilter_inout_free(&mut inputs);
+        ff::ffi::avfilter_inout_free(&mut outputs);
+        if r < 0 {
+            Err(ff::Error::from(r))
+        } else {
+            Ok(())
+        }
+    }
+}

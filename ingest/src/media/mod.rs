@@ -11,14 +11,20 @@
 //!   -show_streams -of json`, so the parent's checks are the same whatever produced them;
 //! - `measure FILE STREAM CHANNELS RATE [CHANNELS RATE]…` — decodes audio stream `STREAM`
 //!   (absolute index) once, converts it to each `CHANNELS` × `RATE` Hz float layout and
-//!   measures each (BS.1770 via `ebur128`), answering a list of [`crate::pcm::Measured`].
+//!   measures each (BS.1770 via `ebur128`), answering a list of [`crate::pcm::Measured`];
+//! - `house JOB_JSON` — one decode of the source makes the house file and, as asked, the QC
+//!   detections, the proxy, the poster and the strip ([`crate::house::job`]); progress lines
+//!   (`progress 0.25`) precede the answer, a [`crate::house::job::HouseReply`].
 //!
 //! Failures: exit status 1 with the reason as the last line on stderr (after FFmpeg's own
 //! error lines), which the parent turns into an [`crate::IngestError`].
 
 mod audio;
+mod encode;
 mod facts;
+mod house;
 mod input;
+mod log;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -32,6 +38,10 @@ pub const CHILD_COMMAND: &str = "__media-child";
 pub fn child_main(args: &[OsString]) -> ExitCode {
     ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Error);
     let result = match args {
+        [cmd, job] if cmd == "house" => match job.to_str() {
+            Some(job) => house::house(job).and_then(|r| reply(&r)),
+            None => Err("house: the job is not UTF-8".to_string()),
+        },
         [cmd, file] if cmd == "facts" => facts::facts(&PathBuf::from(file)).and_then(|v| reply(&v)),
         [cmd, file, stream, layouts @ ..] if cmd == "measure" && !layouts.is_empty() && layouts.len() % 2 == 0 => {
             let numbers: Option<Vec<u32>> = std::iter::once(stream).chain(layouts).map(number).collect();

@@ -1,13 +1,9 @@
-//! Black, freeze and silence segments from FFmpeg's `blackdetect`, `freezedetect` and
-//! `silencedetect` filters, run in a sandboxed child over the house file. Parsing is pure.
-
-use std::ffi::OsString;
-use std::path::Path;
+//! Detection thresholds and the segments QC judges. The detectors run in the media child's
+//! house transcode (`blackdetect`/`freezedetect` in its filter graph, `silencedetect`'s rule
+//! on the normalised audio); [`parse_log`] reads the same detectors' lines from an `ffmpeg`
+//! run's log (a check by hand against the CLI).
 
 use serde::{Deserialize, Serialize};
-
-use crate::sandbox::{self, Limits};
-use crate::IngestError;
 
 /// Detection thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -99,38 +95,20 @@ pub fn parse_log(log: &str, duration_s: f64) -> Detections {
     if let Some(s) = silence_open {
         d.silence.push(Segment { start_s: s, end_s: duration_s.max(s) });
     }
+    drop_freeze_inside_black(&mut d);
+    d
+}
+
+/// Drops frozen runs that lie inside a black run (a black picture is also a frozen one).
+pub fn drop_freeze_inside_black(d: &mut Detections) {
     let black = d.black.clone();
     d.freeze.retain(|f| !black.iter().any(|b| f.within(b)));
-    d
 }
 
 fn value_after(line: &str, key: &str) -> Option<f64> {
     let rest = &line[line.find(key)? + key.len()..];
     let token = rest.split_whitespace().next()?;
     token.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
-}
-
-/// Runs the detectors over `path` (video detectors only when `has_video`).
-///
-/// # Errors
-/// [`IngestError::Tool`]/[`IngestError::Timeout`] when the decode fails or hangs.
-pub fn detect(path: &Path, has_video: bool, t: &Thresholds, duration_s: f64) -> Result<Detections, IngestError> {
-    let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-nostats", "-v", "info"].map(OsString::from).into();
-    args.extend(sandbox::untrusted_input(path));
-    if has_video {
-        // Detect on a small picture: the same runs are found at a fraction of the cost.
-        let vf = format!(
-            "scale=480:270:flags=fast_bilinear,blackdetect=d={}:pix_th={},freezedetect=n=-60dB:d={}",
-            t.black_min_s, t.black_pixel_level, t.freeze_min_s
-        );
-        args.extend(["-map".into(), "0:v:0".into(), "-vf".into(), vf.into()]);
-    }
-    let af = format!("silencedetect=n={}dB:d={}", t.silence_dbfs, t.silence_min_s);
-    args.extend(["-map", "0:a:0?", "-af"].map(OsString::from));
-    args.push(af.into());
-    args.extend(["-f", "null", "-"].map(OsString::from));
-    let out = sandbox::run("ffmpeg", &args, Limits::for_media(duration_s, 5.0, 2), sandbox::discard)?;
-    Ok(parse_log(&out.stderr, duration_s))
 }
 
 #[cfg(test)]

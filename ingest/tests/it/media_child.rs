@@ -128,13 +128,7 @@ fn a_truncated_file_fails_with_a_clear_reason() {
 #[test]
 fn a_decoder_allocating_past_the_memory_limit_is_stopped_with_a_clear_reason_and_the_next_file_measures() {
     let dir = scratch();
-    let good = generate(dir.path(), "good.m4a", None, Some("sine=r=48000:d=2"), &["-ac", "2", "-c:a", "alac"]);
-    let mut bytes = std::fs::read(&good).unwrap();
-    let first = find(&bytes, b"alac", 0);
-    let cookie = find(&bytes, b"alac", first + 4) + 8;
-    bytes[cookie..cookie + 4].copy_from_slice(&(4096u32 * 4096).to_be_bytes());
-    let hostile = dir.path().join("hostile.m4a");
-    std::fs::write(&hostile, &bytes).unwrap();
+    let (good, hostile) = testkit::media::alac_allocating_400_mb(dir.path());
 
     let limits = Limits { wall: Duration::from_secs(60), address_space: 256 << 20 };
     let stereo = Layout::Native { channels: 2, sample_rate: 48_000 };
@@ -144,10 +138,6 @@ fn a_decoder_allocating_past_the_memory_limit_is_stopped_with_a_clear_reason_and
     assert_eq!(err.kind(), ErrorKind::BadMedia);
     let ok = measure_stream(&good, 0, stereo, limits).unwrap();
     assert!((ok.decoded_s - 2.0).abs() < 0.05, "{ok:?}");
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> usize {
-    from + hay[from..].windows(needle.len()).position(|w| w == needle).unwrap()
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod channel_extras_api;
 mod channel_service_api;
 mod live_relays;
 mod matrix;
+mod media_memory_limit;
 mod metrics;
 mod openapi_schemas;
 mod parsers_prop;

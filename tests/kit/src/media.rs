@@ -79,6 +79,22 @@ pub fn generate(dir: &Path, name: &str, video: Option<&str>, audio: Option<&str>
     out
 }
 
+/// A hostile file and its healthy original (`good.m4a`, `hostile.m4a` in `dir`): 2 s of ALAC
+/// stereo whose header then claims 16 M samples a frame, so the decoder reserves about 400 MB
+/// of buffers before it reads one packet.
+pub fn alac_allocating_400_mb(dir: &Path) -> (PathBuf, PathBuf) {
+    let good = generate(dir, "good.m4a", None, Some("sine=r=48000:d=2"), &["-ac", "2", "-c:a", "alac"]);
+    let mut bytes = std::fs::read(&good).unwrap();
+    let find =
+        |needle: &[u8], from: usize| from + bytes[from..].windows(needle.len()).position(|w| w == needle).unwrap();
+    let first = find(b"alac", 0);
+    let cookie = find(b"alac", first + 4) + 8;
+    bytes[cookie..cookie + 4].copy_from_slice(&(4096u32 * 4096).to_be_bytes());
+    let hostile = dir.join("hostile.m4a");
+    std::fs::write(&hostile, &bytes).unwrap();
+    (good, hostile)
+}
+
 /// The stream of `kind` ("video"/"audio") in ffprobe JSON.
 pub fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
     probe["streams"]
