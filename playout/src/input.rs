@@ -4,6 +4,9 @@
 //! Each item gets its own pipeline, opened and prerolled (and seeked to its in-point) on a
 //! helper thread while the previous item airs. Faults are returned as text for the as-run;
 //! they never reach the output.
+//!
+//! Files (programmes, fillers) are decoded here; a live relay, a stream from outside, is
+//! decoded in a child process ([`relay_child`]) and only its conformed frames come in.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -15,9 +18,9 @@ use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 
 use crate::playlist::{Item, ItemKind, Source};
+use crate::timeline::{ChannelFormat, MediaTime};
 
 pub mod relay_child;
-use crate::timeline::{ChannelFormat, MediaTime};
 
 /// What a pull from an input gave.
 #[derive(Debug)]

@@ -20,6 +20,7 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
@@ -136,7 +137,6 @@ impl RelayChild {
             .env("MALLOC_ARENA_MAX", "2")
             // Its own process group: a terminal's Ctrl-C is the playout process's to handle.
             .process_group(0);
-        use std::os::unix::process::CommandExt;
         let mut child = spawn_from_keeper(cmd).map_err(|e| format!("cannot start the relay child: {e}"))?;
         let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
             let _ = child.kill();
@@ -195,7 +195,8 @@ impl RelayChild {
     fn describe(&self, status: ExitStatus) -> String {
         use std::os::unix::process::ExitStatusExt;
         let tail = self.stderr.lock().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
-        let said = tail.lines().rev().find_map(|l| l.strip_prefix(SAYS)).map(str::to_owned);
+        // The stream's own text may end up in the line (a server's error page): kept short.
+        let said = tail.lines().rev().find_map(|l| l.strip_prefix(SAYS)).map(|l| l.chars().take(300).collect());
         match (said, status.signal()) {
             (Some(reason), _) => reason,
             (None, Some(sig)) => format!("relay child killed by signal {sig}{}", signal_name(sig)),
@@ -331,7 +332,7 @@ fn relay(uri: &str, format: &ChannelFormat) -> Result<(), String> {
         }
         match conform_into_mux(&pipeline, &mux, pad, &fmt, video) {
             Ok(()) => *slot = true,
-            Err(e) => eprintln!("relay child: warning: cannot conform decoded stream: {e}"),
+            Err(e) => eprintln!("relay child warning: cannot conform decoded stream: {e}"),
         }
     });
     let bus = pipeline.bus().ok_or("pipeline without bus")?;
