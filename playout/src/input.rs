@@ -401,6 +401,7 @@ impl Input {
     /// reads the conformed frames and samples the child writes.
     fn open_relay(uri: &str, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
         let child = relay_child::RelayChild::spawn(uri, format)?;
+        child.wait_ready(timeout)?;
         let pipeline = gst::Pipeline::new();
         let read = gst::ElementFactory::make("fdsrc")
             .property("fd", child.fd())
