@@ -9,6 +9,7 @@
 //! decoded in a child process ([`relay_child`]) and only its conformed frames come in.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -124,32 +125,63 @@ pub struct Input {
     relay: Option<relay_child::RelayChild>,
 }
 
-/// An input being opened on a helper thread.
-pub struct Pending(JoinHandle<Result<Input, String>>);
+/// An input being opened on a helper thread. Dropped before it is waited for (a live
+/// segment ended while a call to its relay was under way), it cancels the opening: the call
+/// gives up within 50 ms and its relay child is stopped, so the source (an SRT listener takes
+/// one caller) is free for the next call at once.
+pub struct Pending {
+    thread: Option<JoinHandle<Result<Input, String>>>,
+    cancel: Arc<AtomicBool>,
+}
+
+thread_local! {
+    /// The cancel flag of the [`Pending`] opening on this thread.
+    static OPENING: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether the opening on this thread was given up by its [`Pending`].
+fn opening_cancelled() -> bool {
+    OPENING.with(|c| c.borrow().as_ref().is_some_and(|f| f.load(Ordering::SeqCst)))
+}
 
 impl Pending {
     /// Starts opening `item` for a channel of `format`; `timeout` bounds preroll and stalls,
     /// `patience` (real time) bounds one pull.
     pub fn open(item: &Item, format: ChannelFormat, timeout: Duration, patience: Option<Duration>) -> Pending {
         let item = item.clone();
-        Pending(std::thread::spawn(move || {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let thread = std::thread::spawn(move || {
+            OPENING.with(|c| *c.borrow_mut() = Some(flag));
             let mut input = Input::open(&item, &format, timeout)?;
             input.patience = patience;
             Ok(input)
-        }))
+        });
+        Pending { thread: Some(thread), cancel }
     }
 
     /// True when opening has finished (successfully or not): `wait` will not block.
     pub fn is_finished(&self) -> bool {
-        self.0.is_finished()
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Waits for the input; `Err` carries the reason it could not be opened.
     ///
     /// # Errors
     /// The reason text (missing file, unknown format, preroll timeout …).
-    pub fn wait(self) -> Result<Input, String> {
-        self.0.join().unwrap_or_else(|_| Err("input thread panicked".to_owned()))
+    pub fn wait(mut self) -> Result<Input, String> {
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| Err("input thread panicked".to_owned())),
+            None => Err("input already taken".to_owned()),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.cancel.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -401,7 +433,7 @@ impl Input {
     /// reads the conformed frames and samples the child writes.
     fn open_relay(uri: &str, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
         let child = relay_child::RelayChild::spawn(uri, format)?;
-        child.wait_ready(timeout)?;
+        child.wait_ready(timeout, opening_cancelled)?;
         let pipeline = gst::Pipeline::new();
         let read = gst::ElementFactory::make("fdsrc")
             .property("fd", child.fd())
@@ -495,6 +527,9 @@ impl Input {
             }
             if Instant::now() >= deadline {
                 return Err(format!("live source sent no stream within {timeout:?}"));
+            }
+            if opening_cancelled() {
+                return Err("call given up: its segment ended".to_owned());
             }
             done = exposed.1.wait_timeout(done, Duration::from_millis(50)).map_err(|_| "poisoned")?.0;
         }

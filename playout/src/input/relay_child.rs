@@ -179,11 +179,12 @@ impl RelayChild {
     }
 
     /// Waits up to `timeout` for the child to be up, so a source's time to send its first
-    /// stream is counted from there, not from the start of a process on a busy machine.
+    /// stream is counted from there, not from the start of a process on a busy machine; gives
+    /// up when `given_up` says so.
     ///
     /// # Errors
     /// The reason when it did not come up, or failed first.
-    pub(super) fn wait_ready(&self, timeout: Duration) -> Result<(), String> {
+    pub(super) fn wait_ready(&self, timeout: Duration, given_up: impl Fn() -> bool) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
         let mut up = self.ready.0.lock().map_err(|_| "poisoned")?;
         while !*up {
@@ -191,7 +192,10 @@ impl RelayChild {
             if left.is_zero() {
                 return Err(format!("relay child did not start within {timeout:?}"));
             }
-            up = self.ready.1.wait_timeout(up, left).map_err(|_| "poisoned")?.0;
+            if given_up() {
+                return Err("call given up: its segment ended".to_owned());
+            }
+            up = self.ready.1.wait_timeout(up, left.min(Duration::from_millis(50))).map_err(|_| "poisoned")?.0;
         }
         drop(up);
         match self.failure(Duration::ZERO) {
