@@ -4,8 +4,12 @@
 //! Each item gets its own pipeline, opened and prerolled (and seeked to its in-point) on a
 //! helper thread while the previous item airs. Faults are returned as text for the as-run;
 //! they never reach the output.
+//!
+//! Files (programmes, fillers) are decoded here; a live relay, a stream from outside, is
+//! decoded in a child process ([`relay_child`]) and only its conformed frames come in.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -16,6 +20,8 @@ use gstreamer_app as gst_app;
 
 use crate::playlist::{Item, ItemKind, Source};
 use crate::timeline::{ChannelFormat, MediaTime};
+
+pub mod relay_child;
 
 /// What a pull from an input gave.
 #[derive(Debug)]
@@ -115,34 +121,67 @@ pub struct Input {
     failure: Mutex<Option<String>>,
     /// An in-process source instead of the pipeline.
     generated: Option<Mutex<Box<dyn Generator>>>,
+    /// The child decoding a live relay; after `pipeline`, so it is killed once that stopped.
+    relay: Option<relay_child::RelayChild>,
 }
 
-/// An input being opened on a helper thread.
-pub struct Pending(JoinHandle<Result<Input, String>>);
+/// An input being opened on a helper thread. Dropped before it is waited for (a live
+/// segment ended while a call to its relay was under way), it cancels the opening: the call
+/// gives up within 50 ms and its relay child is stopped, so the source (an SRT listener takes
+/// one caller) is free for the next call at once.
+pub struct Pending {
+    thread: Option<JoinHandle<Result<Input, String>>>,
+    cancel: Arc<AtomicBool>,
+}
+
+thread_local! {
+    /// The cancel flag of the [`Pending`] opening on this thread.
+    static OPENING: std::cell::RefCell<Option<Arc<AtomicBool>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether the opening on this thread was given up by its [`Pending`].
+fn opening_cancelled() -> bool {
+    OPENING.with(|c| c.borrow().as_ref().is_some_and(|f| f.load(Ordering::SeqCst)))
+}
 
 impl Pending {
     /// Starts opening `item` for a channel of `format`; `timeout` bounds preroll and stalls,
     /// `patience` (real time) bounds one pull.
     pub fn open(item: &Item, format: ChannelFormat, timeout: Duration, patience: Option<Duration>) -> Pending {
         let item = item.clone();
-        Pending(std::thread::spawn(move || {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let thread = std::thread::spawn(move || {
+            OPENING.with(|c| *c.borrow_mut() = Some(flag));
             let mut input = Input::open(&item, &format, timeout)?;
             input.patience = patience;
             Ok(input)
-        }))
+        });
+        Pending { thread: Some(thread), cancel }
     }
 
     /// True when opening has finished (successfully or not): `wait` will not block.
     pub fn is_finished(&self) -> bool {
-        self.0.is_finished()
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Waits for the input; `Err` carries the reason it could not be opened.
     ///
     /// # Errors
     /// The reason text (missing file, unknown format, preroll timeout …).
-    pub fn wait(self) -> Result<Input, String> {
-        self.0.join().unwrap_or_else(|_| Err("input thread panicked".to_owned()))
+    pub fn wait(mut self) -> Result<Input, String> {
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| Err("input thread panicked".to_owned())),
+            None => Err("input already taken".to_owned()),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.cancel.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -200,14 +239,13 @@ fn conform_caps(format: &ChannelFormat, video: bool) -> gst::Caps {
     }
 }
 
-/// Builds the conform branch for a decoded pad and returns its appsink.
-fn add_branch(
-    pipeline: &gst::Pipeline,
-    pad: &gst::Pad,
-    format: &ChannelFormat,
-    video: bool,
-) -> Result<gst_app::AppSink, String> {
-    let chain: &[&str] = if video {
+/// The elements that conform a decoded stream to the channel format (before its caps).
+fn conform_chain(format: &ChannelFormat, video: bool) -> Result<Vec<gst::Element>, String> {
+    conform_names(format, video).iter().map(|f| make(f)).collect()
+}
+
+fn conform_names(format: &ChannelFormat, video: bool) -> &'static [&'static str] {
+    if video {
         // deinterlace is a passthrough on progressive input; videoscale adds borders to keep
         // the picture's aspect (PAR 1/1 in the caps forces it); videorate makes CFR.
         &["queue", "videoconvert", "deinterlace", "videoconvert", "videoscale", "videorate"]
@@ -217,8 +255,44 @@ fn add_branch(
         &["audioconvert", "audioresample"]
     } else {
         &["queue", "audioconvert", "audioresample"]
+    }
+}
+
+/// The elements before the appsink of a stream a relay child conformed already: on TV a
+/// queue per stream, so the demuxer's one thread does not wait on one sink while the engine
+/// waits on the other. The child's muxer interleaves by timestamp, and a source's sound may
+/// lead or trail its pictures by a second or more (an MPEG-TS muxer's delay): each queue
+/// holds [`RELAY_SLACK`] of its stream, counted in bytes, not the queue's default second.
+fn relayed_chain(format: &ChannelFormat, video: bool) -> Result<Vec<gst::Element>, String> {
+    let Some(v) = format.video else { return Ok(Vec::new()) };
+    let per_s = if video {
+        u64::from(v.width) * u64::from(v.height) * 3 / 2 * u64::from(v.fps.num()) / u64::from(v.fps.den().max(1))
+    } else {
+        u64::from(format.audio.rate) * u64::from(format.audio.channels) * 2
     };
-    let mut elements = chain.iter().map(|f| make(f)).collect::<Result<Vec<_>, _>>()?;
+    let bytes = u32::try_from(per_s * RELAY_SLACK.as_secs()).unwrap_or(u32::MAX);
+    let queue = gst::ElementFactory::make("queue")
+        .property("max-size-time", 0u64)
+        .property("max-size-buffers", 0u32)
+        .property("max-size-bytes", bytes)
+        .build()
+        .map_err(|_| "GStreamer element queue missing".to_owned())?;
+    Ok(vec![queue])
+}
+
+/// How much of each stream the parent side of a relay may hold while the engine waits for
+/// the other one.
+const RELAY_SLACK: Duration = Duration::from_secs(4);
+
+/// Builds the branch `chain ! appsink` for a pad and returns its appsink.
+fn add_branch(
+    pipeline: &gst::Pipeline,
+    pad: &gst::Pad,
+    format: &ChannelFormat,
+    video: bool,
+    chain: Chain,
+) -> Result<gst_app::AppSink, String> {
+    let mut elements = chain(format, video)?;
     let sink = gst_app::AppSink::builder()
         .caps(&conform_caps(format, video))
         .sync(false)
@@ -236,6 +310,77 @@ fn add_branch(
     let sinkpad = elements[0].static_pad("sink").ok_or("conform branch without sink pad")?;
     pad.link(&sinkpad).map_err(|e| format!("cannot link decoded stream: {e:?}"))?;
     Ok(sink)
+}
+
+/// `uridecodebin` for `uri`; on radio it decodes sound only.
+fn decoder(uri: &str, format: &ChannelFormat) -> Result<gst::Element, String> {
+    let decode = gst::ElementFactory::make("uridecodebin")
+        .property("uri", uri)
+        .build()
+        .map_err(|_| "GStreamer element uridecodebin missing".to_owned())?;
+    if format.is_radio() {
+        // Do not even decode the pictures of a video file played on radio.
+        decode.set_property("caps", gst::Caps::builder("audio/x-raw").build());
+        decode.set_property("expose-all-streams", false);
+    }
+    Ok(decode)
+}
+
+/// Whether a raw pad is a stream the channel airs: `Some(true)` video, `Some(false)` audio.
+fn stream_kind(pad: &gst::Pad, format: &ChannelFormat) -> Option<bool> {
+    let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
+    let name = caps.structure(0).map(|s| s.name().to_string()).unwrap_or_default();
+    match name.as_str() {
+        n if n.starts_with("video/x-raw") && format.video.is_some() => Some(true),
+        n if n.starts_with("audio/x-raw") => Some(false),
+        _ => None,
+    }
+}
+
+/// Sends the first video and audio stream `element` exposes through `chain` into appsinks
+/// put in `video` and `audio`; other streams go to fakesinks.
+fn route_streams(
+    element: &gst::Element,
+    pipeline: &gst::Pipeline,
+    (video, audio): (&Slot, &Slot),
+    format: &ChannelFormat,
+    chain: Chain,
+) {
+    let weak = pipeline.downgrade();
+    let (vslot, aslot, fmt) = (video.clone(), audio.clone(), *format);
+    element.connect_pad_added(move |_, pad| {
+        let Some(pipeline) = weak.upgrade() else {
+            return;
+        };
+        let Some(is_video) = stream_kind(pad, &fmt) else {
+            return add_fakesink(&pipeline, pad);
+        };
+        let slot = if is_video { &vslot } else { &aslot };
+        let Ok(mut guard) = slot.lock() else { return };
+        if guard.is_some() {
+            return add_fakesink(&pipeline, pad); // a second video/audio stream
+        }
+        match add_branch(&pipeline, pad, &fmt, is_video, chain) {
+            Ok(sink) => *guard = Some(sink),
+            Err(e) => tracing::warn!(error = %e, "cannot conform decoded stream"),
+        }
+    });
+}
+
+/// Builds the elements between a raw pad and its appsink, for a stream (video when true).
+type Chain = fn(&ChannelFormat, bool) -> Result<Vec<gst::Element>, String>;
+
+/// Signals when `element` has exposed all its streams (`no-more-pads`).
+fn streams_exposed(element: &gst::Element) -> Arc<(Mutex<bool>, Condvar)> {
+    let exposed: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+    let signal = exposed.clone();
+    element.connect_no_more_pads(move |_| {
+        if let Ok(mut done) = signal.0.lock() {
+            *done = true;
+            signal.1.notify_all();
+        }
+    });
+    exposed
 }
 
 fn bus_error(msg: &gst::Message) -> Option<String> {
@@ -260,64 +405,58 @@ impl Input {
                 return Err(format!("{} was made for another channel format", g.label()));
             }
             let generator = g.take().ok_or_else(|| format!("{} has already aired", g.label()))?;
-            return Ok(Input {
-                pipeline: gst::Pipeline::new(),
-                video: None,
-                audio: None,
-                timeout,
-                patience: None,
-                stalled_since: Mutex::new(None),
-                failure: Mutex::new(None),
-                generated: Some(Mutex::new(generator)),
-            });
+            let mut input = Input::new(gst::Pipeline::new(), timeout, None);
+            input.generated = Some(Mutex::new(generator));
+            return Ok(input);
         }
         admitted(item)?;
+        if let Source::Uri(uri) = &item.source {
+            return Input::open_relay(uri, format, timeout);
+        }
         let uri = uri_of(&item.source)?;
         let pipeline = gst::Pipeline::new();
-        let decode = gst::ElementFactory::make("uridecodebin")
-            .property("uri", &uri)
-            .build()
-            .map_err(|_| "GStreamer element uridecodebin missing".to_owned())?;
-        if format.is_radio() {
-            // Do not even decode the pictures of a video file played on radio.
-            decode.set_property("caps", gst::Caps::builder("audio/x-raw").build());
-            decode.set_property("expose-all-streams", false);
-        }
+        let decode = decoder(&uri, format)?;
         pipeline.add(&decode).map_err(|e| e.to_string())?;
         let video: Slot = Arc::default();
         let audio: Slot = Arc::default();
-        let weak = pipeline.downgrade();
-        let (vslot, aslot, fmt) = (video.clone(), audio.clone(), *format);
-        decode.connect_pad_added(move |_, pad| {
-            let Some(pipeline) = weak.upgrade() else {
-                return;
-            };
-            let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
-            let name = caps.structure(0).map(|s| s.name().to_string()).unwrap_or_default();
-            let slot = match name.as_str() {
-                n if n.starts_with("video/x-raw") && fmt.video.is_some() => &vslot,
-                n if n.starts_with("audio/x-raw") => &aslot,
-                _ => return add_fakesink(&pipeline, pad),
-            };
-            let Ok(mut guard) = slot.lock() else { return };
-            if guard.is_some() {
-                return add_fakesink(&pipeline, pad); // a second video/audio stream
-            }
-            match add_branch(&pipeline, pad, &fmt, name.starts_with("video/")) {
-                Ok(sink) => *guard = Some(sink),
-                Err(e) => tracing::warn!(error = %e, "cannot conform decoded stream"),
-            }
-        });
+        route_streams(&decode, &pipeline, (&video, &audio), format, conform_chain);
         // A live source has no preroll: its streams are known when decodebin says no-more-pads.
-        let exposed: Arc<(Mutex<bool>, Condvar)> = Arc::default();
-        let signal = exposed.clone();
-        decode.connect_no_more_pads(move |_| {
-            if let Ok(mut done) = signal.0.lock() {
-                *done = true;
-                signal.1.notify_all();
-            }
-        });
-        let mut input = Input {
+        let exposed = streams_exposed(&decode);
+        let input = Input::new(pipeline, timeout, None);
+        if input.preroll(item, timeout)? {
+            input.wait_streams(&exposed, timeout)?;
+        }
+        input.take_sinks(&video, &audio)
+    }
+
+    /// Opens a live relay decoded in a child process ([`relay_child`]): this process only
+    /// reads the conformed frames and samples the child writes.
+    fn open_relay(uri: &str, format: &ChannelFormat, timeout: Duration) -> Result<Input, String> {
+        let child = relay_child::RelayChild::spawn(uri, format)?;
+        child.wait_ready(timeout, opening_cancelled)?;
+        let pipeline = gst::Pipeline::new();
+        let read = gst::ElementFactory::make("fdsrc")
+            .property("fd", child.fd())
+            // Up to a whole pipe (1 MiB) a read: one buffer per frame rather than 4 KiB ones.
+            .property("blocksize", 1u32 << 20)
+            .build()
+            .map_err(|_| "GStreamer element fdsrc missing".to_owned())?;
+        let demux = make("matroskademux")?;
+        pipeline.add_many([&read, &demux]).map_err(|e| e.to_string())?;
+        read.link(&demux).map_err(|e| e.to_string())?;
+        let video: Slot = Arc::default();
+        let audio: Slot = Arc::default();
+        route_streams(&demux, &pipeline, (&video, &audio), format, relayed_chain);
+        let exposed = streams_exposed(&demux);
+        let input = Input::new(pipeline, timeout, Some(child));
+        // Like a live source: no preroll to wait for, only the streams.
+        input.pipeline.set_state(gst::State::Playing).map_err(|_| input.fault("cannot start source".to_owned()))?;
+        input.wait_streams(&exposed, timeout)?;
+        input.take_sinks(&video, &audio)
+    }
+
+    fn new(pipeline: gst::Pipeline, timeout: Duration, relay: Option<relay_child::RelayChild>) -> Input {
+        Input {
             pipeline,
             video: None,
             audio: None,
@@ -326,17 +465,29 @@ impl Input {
             stalled_since: Mutex::new(None),
             failure: Mutex::new(None),
             generated: None,
-        };
-        if input.preroll(item, timeout)? {
-            input.wait_streams(&exposed, timeout)?;
+            relay,
         }
+    }
+
+    fn take_sinks(mut self, video: &Slot, audio: &Slot) -> Result<Input, String> {
         let take = |s: &Slot| s.lock().ok().and_then(|mut g| g.take());
-        input.video = take(&video);
-        input.audio = take(&audio);
-        if input.video.is_none() && input.audio.is_none() {
-            return Err("source has no usable audio or video stream".to_owned());
+        self.video = take(video);
+        self.audio = take(audio);
+        if self.video.is_none() && self.audio.is_none() {
+            return Err(self.fault("source has no usable audio or video stream".to_owned()));
         }
-        Ok(input)
+        Ok(self)
+    }
+
+    /// The relay child's reason when it has failed (it is the better one: the parent only
+    /// sees its pipe end), else `reason`.
+    fn fault(&self, reason: String) -> String {
+        self.relay.as_ref().and_then(|r| r.failure(Duration::from_millis(300))).unwrap_or(reason)
+    }
+
+    /// The relay child's process id, for a live relay (`None` for files and generators).
+    pub fn relay_pid(&self) -> Option<u32> {
+        self.relay.as_ref().map(relay_child::RelayChild::pid)
     }
 
     /// Prerolls (files) or starts (live sources); returns true for a live source.
@@ -369,10 +520,16 @@ impl Input {
         let mut done = exposed.0.lock().map_err(|_| "poisoned")?;
         while !*done {
             if let Some(err) = self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])) {
-                return Err(bus_error(&err).unwrap_or_else(|| "source error".to_owned()));
+                return Err(self.fault(bus_error(&err).unwrap_or_else(|| "source error".to_owned())));
+            }
+            if let Some(reason) = self.relay.as_ref().and_then(|r| r.failure(Duration::ZERO)) {
+                return Err(reason);
             }
             if Instant::now() >= deadline {
                 return Err(format!("live source sent no stream within {timeout:?}"));
+            }
+            if opening_cancelled() {
+                return Err("call given up: its segment ended".to_owned());
             }
             done = exposed.1.wait_timeout(done, Duration::from_millis(50)).map_err(|_| "poisoned")?.0;
         }
@@ -458,12 +615,16 @@ impl Input {
                 };
             }
             if sink.is_eos() {
-                return Pull::Eos;
+                // A relay child's stream ends when the child does: a crash is a failure.
+                return match self.relay.as_ref().and_then(|r| r.failure(Duration::from_millis(500))) {
+                    Some(reason) => Pull::Failed(reason),
+                    None => Pull::Eos,
+                };
             }
             if let Some(err) =
                 self.pipeline.bus().and_then(|b| b.pop_filtered(&[gst::MessageType::Error])).and_then(|m| bus_error(&m))
             {
-                return Pull::Failed(format!("decode error: {err}"));
+                return Pull::Failed(self.fault(format!("decode error: {err}")));
             }
             if Instant::now() >= deadline {
                 let stalled = match (self.patience, self.stalled_since.lock()) {

@@ -67,6 +67,12 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<std::ffi::OsString>,
     },
+    /// Internal: the child that decodes a live relay for playout (`playout::input::relay_child`).
+    #[command(name = "__relay-child", hide = true)]
+    RelayChild {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// A failure of a command, with the exit code it should produce.
@@ -117,6 +123,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Playout { command: Some(command), .. } => playout::run(command),
         Command::Alert { command } => alert::run(config, command),
         Command::MediaChild { args } => Ok(::ingest::media::child_main(&args)),
+        Command::RelayChild { args } => Ok(::playout::input::relay_child::child_main(&args)),
     }
 }
 

@@ -105,7 +105,7 @@ fn an_srt_relay_killed_mid_item_airs_slate_and_the_next_item_is_back_on_the_rest
 }
 
 /// The video packets' PTS in `file`, sorted, as ffprobe reads them.
-fn video_pts(file: &std::path::Path) -> Vec<i64> {
+pub(crate) fn video_pts(file: &std::path::Path) -> Vec<i64> {
     let probe = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "json"])
         .arg(file)

@@ -32,6 +32,7 @@ mod outputs_off_air;
 mod outputs_rtmp;
 mod outputs_srt;
 mod overrides;
+mod relay_child;
 mod render;
 mod render_codecs;
 
