@@ -105,6 +105,9 @@ fn the_backup_takes_over_within_a_second_of_the_main_being_killed_and_gives_back
 
     // The demo radio programmes (30 s tones) back to back on a new radio channel.
     let programmes: Vec<(String, String, f64)> = common::ready_programmes(&call, 3, |p| {
+        if !common::is_demo_radio(p) {
+            return None;
+        }
         let title = p["title"].as_str()?.to_string();
         tone_of(&title)?;
         Some((p["id"].as_str()?.to_string(), title, p["duration_ms"].as_f64()? / 1000.0))

@@ -137,6 +137,9 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
 
     // The demo programmes (seeded at first run) scheduled on a new radio channel.
     let programmes: Vec<(String, f64)> = common::ready_programmes(&call, 2, |p| {
+        if !common::is_demo_radio(p) {
+            return None;
+        }
         Some((p["id"].as_str()?.to_string(), p["duration_ms"].as_f64()? / 1000.0))
     });
     let (s, channel) = call(

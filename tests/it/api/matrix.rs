@@ -198,7 +198,9 @@ fn expected(method: &str, path: &str, caller: Caller, own: bool) -> Option<u16> 
             scoped(matches!(role, R::CentreAdmin | R::Scheduler), false, 422)
         }
         // Version history and as-run read like the guide; airtime filters to what the caller reads.
-        ("GET", "/api/channels/{id}/days/{date}/versions") | ("GET", "/api/channels/{id}/as-run") => {
+        ("GET", "/api/channels/{id}/days/{date}/versions")
+        | ("GET", "/api/channels/{id}/as-run")
+        | ("GET", "/api/channels/{id}/week") => {
             if own || role != R::PlayoutNode {
                 200
             } else {

@@ -163,6 +163,15 @@ pub fn api_as(
     }
 }
 
+/// The first run's radio programmes (sound only): what a radio channel may air. The TV demo
+/// clips are TV-only (their house kind is recorded), and a radio day with them is refused.
+pub const DEMO_RADIO_TITLES: [&str; 3] = ["农业科技广播", "攀枝花新闻联播", "音乐时间"];
+
+/// Whether `programme` (an API programme) is one of the first run's radio programmes.
+pub fn is_demo_radio(programme: &serde_json::Value) -> bool {
+    programme["title"].as_str().is_some_and(|t| DEMO_RADIO_TITLES.iter().any(|r| t.starts_with(r)))
+}
+
 /// Polls the city's ready programmes (the first run's demo ones) through `call` until `pick`
 /// keeps at least `min` of them; panics after two minutes.
 pub fn ready_programmes<T>(
