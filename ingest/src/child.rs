@@ -30,31 +30,16 @@ pub const TOOL: &str = "media child";
 /// [`IngestError::Spawn`] (retryable) when none is found.
 pub fn program() -> Result<&'static Path, IngestError> {
     static PROGRAM: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PROGRAM.get_or_init(find_program).as_deref().ok_or_else(|| IngestError::Spawn {
-        tool: TOOL,
-        source: std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "no kapok binary to run the media child (set KAPOK_MEDIA_CHILD)",
-        ),
-    })
-}
-
-fn find_program() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KAPOK_MEDIA_CHILD") {
-        return Some(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe().ok()?;
-    if exe.file_stem().is_some_and(|s| s == "kapok") {
-        return Some(exe);
-    }
-    let here = exe.parent()?;
-    [Some(here), here.parent()]
-        .into_iter()
-        .flatten()
-        .flat_map(|d| ["kapok", "kapok-media-child"].map(|n| d.join(n)))
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, p)| p)
+    PROGRAM
+        .get_or_init(|| schedules::child_program::find("KAPOK_MEDIA_CHILD", "kapok-media-child"))
+        .as_deref()
+        .ok_or_else(|| IngestError::Spawn {
+            tool: TOOL,
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no kapok binary to run the media child (set KAPOK_MEDIA_CHILD)",
+            ),
+        })
 }
 
 thread_local! {

@@ -6,6 +6,7 @@
 
 pub mod candidate;
 pub mod channel;
+pub mod child_program;
 pub mod demo;
 pub mod edit;
 pub mod emergency;

@@ -61,27 +61,9 @@ const STDERR_TAIL: usize = 8 << 10;
 pub fn program() -> Result<&'static Path, String> {
     static PROGRAM: OnceLock<Option<PathBuf>> = OnceLock::new();
     PROGRAM
-        .get_or_init(find_program)
+        .get_or_init(|| schedules::child_program::find("KAPOK_RELAY_CHILD", "kapok-relay-child"))
         .as_deref()
         .ok_or_else(|| "no kapok binary to decode the live relay in (set KAPOK_RELAY_CHILD)".to_owned())
-}
-
-fn find_program() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KAPOK_RELAY_CHILD") {
-        return Some(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe().ok()?;
-    if exe.file_stem().is_some_and(|s| s == "kapok") {
-        return Some(exe);
-    }
-    let here = exe.parent()?;
-    [Some(here), here.parent()]
-        .into_iter()
-        .flatten()
-        .flat_map(|d| ["kapok", "kapok-relay-child"].map(|n| d.join(n)))
-        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, p)| p)
 }
 
 type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
