@@ -175,6 +175,9 @@ fn run_stages(
     // One decode of the source: house file, re-measure, detectors, proxy, poster, strip.
     let extras = house::Extras { detect: Some(opts.qc), proxy: true };
     let made = house::make(source, &src, kind, &opts.house, &opts.target, work_dir, extras, &mut on_transcode)?;
+    if let Some(kib) = made.child_peak_rss_kib {
+        tracing::info!(peak_mib = kib / 1024, "house transcode done in one decode");
+    }
     let (made, detections, rendered) = match (made.detections, made.proxy) {
         (Some(d), Some(p)) => (made.house, d, p),
         _ => return Err(IngestError::bad_media("the media child left out the detections or the proxy")),

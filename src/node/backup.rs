@@ -8,7 +8,7 @@
 //! backup polls the main's health endpoint every [`POLL`]; when the main refuses
 //! [`REFUSED_POLLS`] connections in a row (killed, machine gone), has not answered for
 //! [`DEAD_AFTER`] (hung), or answers but its output has not moved for
-//! [`STALLED_AFTER`] while the backup's own has, the backup opens its gate (takes the output over) and tells the main to
+//! [`STALLED_AFTER`] while the backup's own has moved without a pause, the backup opens its gate (takes the output over) and tells the main to
 //! hold its output (in case it is alive but sick). It keeps the output until told
 //! (`POST /output/release` on the backup): it then closes its gate and tells the main to air.
 //! A main that comes back while the backup holds the output is told to hold at once.
@@ -42,6 +42,21 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(50);
 /// than the engine's wait for an input to open (2 s, `EngineConfig::real_time`), which both
 /// nodes of a pair wait at the same point of the schedule.
 pub const STALLED_AFTER: Duration = Duration::from_secs(3);
+
+/// The backup's own output pausing this long counts as a pause (both nodes pause at the same
+/// point of the schedule while an input opens).
+const OWN_PAUSE: Duration = Duration::from_millis(500);
+
+/// Whether the main is stuck alone: its output has stood still for [`STALLED_AFTER`] *of the
+/// time the backup's own output has moved without a pause*, and the backup's is moving now.
+/// Both nodes stand still at the same point of the schedule when an input is slow to open
+/// (once or several times in a row, not always at the same instant): counting the main's
+/// stall only from the end of the backup's own pause keeps a pair that waits together from
+/// switching, while a main that stays stuck is still taken over [`STALLED_AFTER`] later.
+fn stuck_alone(main_moved: Instant, own_moved: Instant, own_steady_since: Instant) -> bool {
+    let stalled_from = main_moved.max(own_steady_since);
+    stalled_from.elapsed() >= STALLED_AFTER && own_moved.elapsed() < OWN_PAUSE
+}
 
 /// The node's part in a main/backup pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,12 +267,17 @@ impl Switch {
         let mut last_ok = Instant::now();
         let mut last_moved = (Instant::now(), u64::MAX);
         let mut own_moved = (Instant::now(), u64::MAX);
+        // Since when the backup's own output has moved without a pause of half a second.
+        let mut own_steady_since = Instant::now();
         let mut seen = false;
         let mut refused = 0;
         while !stopping.load(Ordering::SeqCst) {
             std::thread::sleep(POLL);
             let own = self.handle.status();
             if own.frames_out + own.samples_out != own_moved.1 {
+                if own_moved.0.elapsed() >= OWN_PAUSE {
+                    own_steady_since = Instant::now();
+                }
                 own_moved = (Instant::now(), own.frames_out + own.samples_out);
             }
             match self.poll_main(main) {
@@ -274,15 +294,11 @@ impl Switch {
                             let _ = self.tell(main, "hold");
                             self.switched("the main is back while the backup has the output: told it to hold");
                         }
-                    } else if last_moved.0.elapsed() >= STALLED_AFTER
-                        && own_moved.0.elapsed() < Duration::from_millis(500)
-                    {
-                        // (Stuck alone: both stand still at the same point of the schedule
-                        // when an input is slow to open, and then the backup is no better.)
+                    } else if stuck_alone(last_moved.0, own_moved.0, own_steady_since) {
                         self.take_over(
                             main,
                             &format!(
-                                "the main's output has not moved for {:.0} ms",
+                                "the main's output has not moved for {:.0} ms while the backup's has",
                                 last_moved.0.elapsed().as_secs_f64() * 1000.0
                             ),
                         );
@@ -357,4 +373,23 @@ pub fn router(switch: Arc<Switch>) -> axum::Router {
             }),
         )
         .with_state(switch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_waiting_for_the_same_input_does_not_switch_and_a_main_stuck_alone_does() {
+        let now = Instant::now();
+        let ago = |ms: u64| now - Duration::from_millis(ms);
+        // The failure seen in CI: the main stood still 4.6 s (two waits for a dead live source
+        // in a row); the backup waited too and has moved again for 2.3 s only.
+        assert!(!stuck_alone(ago(4600), ago(20), ago(2300)));
+        // The backup itself is paused now: no better.
+        assert!(!stuck_alone(ago(4600), ago(900), ago(9000)));
+        // The main stuck 3 s of the backup's steady output: take over.
+        assert!(stuck_alone(ago(3100), ago(20), ago(60_000)));
+        assert!(stuck_alone(ago(9000), ago(20), ago(3100)));
+    }
 }

@@ -66,6 +66,15 @@ pub struct HouseReply {
     pub detections: Option<Detections>,
     /// Poster time chosen, seconds, when a proxy was asked for.
     pub poster_s: Option<f64>,
+    /// The child's peak resident memory, KiB (`VmHWM`), where the system tells it.
+    #[serde(default)]
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// This process's peak resident memory, KiB (`VmHWM` of `/proc/self/status`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// Prefix of the child's progress lines on stdout (`progress 0.25`); the answer is the last line.

@@ -170,6 +170,8 @@ pub struct Made {
     pub detections: Option<Detections>,
     /// Proxy files, when asked.
     pub proxy: Option<ProxyOutcome>,
+    /// The media child's peak resident memory, KiB, where the system tells it.
+    pub child_peak_rss_kib: Option<u64>,
 }
 
 /// Plans the gain (source measured by the probe, or here), then makes the house file in one
@@ -275,5 +277,6 @@ pub fn make(
         },
         detections: reply.detections,
         proxy,
+        child_peak_rss_kib: reply.peak_rss_kib,
     })
 }

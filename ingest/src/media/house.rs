@@ -484,6 +484,7 @@ impl<'a> Run<'a> {
             frames: self.video.as_ref().map_or(0, |v| v.frames),
             detections,
             poster_s,
+            peak_rss_kib: crate::house::job::peak_rss_kib(),
         })
     }
 }
@@ -589,8 +590,32 @@ fn close(g: &mut ff::filter::Graph, name: &str) -> Result<(), String> {
 }
 
 /// The next frame of the graph's sink `name`, if one is ready.
-fn pull(g: &mut ff::filter::Graph, name: &str, frame: &mut ff::Frame) -> Result<bool, String> {
+///
+/// What `frame` held is released first: `av_buffersink_get_frame` moves the new frame over
+/// the old one without unreferencing it (FFmpeg's `av_frame_move_ref`, checked only by an
+/// assertion that release builds leave out), and `ffmpeg-next` does not unreference either.
+/// A frame reused across pulls kept every picture it had held: 4 GiB, the memory limit, a
+/// third of the way into a 60 s 1080i programme (bench/ingest.sh, 7 Dec).
+fn pull<F: Fresh>(g: &mut ff::filter::Graph, name: &str, frame: &mut F) -> Result<bool, String> {
+    *frame = F::fresh();
     Ok(node(g, name)?.sink().frame(frame).is_ok())
+}
+
+/// A frame that holds nothing (dropping the old one unreferences its buffers).
+trait Fresh: std::ops::DerefMut<Target = ff::Frame> {
+    fn fresh() -> Self;
+}
+
+impl Fresh for ff::frame::Video {
+    fn fresh() -> Self {
+        ff::frame::Video::empty()
+    }
+}
+
+impl Fresh for ff::frame::Audio {
+    fn fresh() -> Self {
+        ff::frame::Audio::empty()
+    }
 }
 
 fn filter(name: &str) -> Result<ff::filter::Filter, String> {

@@ -182,3 +182,40 @@ fn matroska_with_audio_longer_than_video_ends_both_streams_together() {
     assert!(moov_before_mdat(&out.path), "faststart kept after the cut");
     assert!(!dir.path().join(".house.cut.mp4.part").exists());
 }
+
+/// The one-decode child's memory is flat in the programme's length. Each pulled frame used to
+/// be moved over the last one without releasing it, so the child kept every 1080p picture it
+/// had made (3 MiB each): 1.4 GB for 12 s, the 4 GiB limit a third of the way into a minute.
+#[test]
+fn the_media_childs_peak_memory_does_not_grow_with_the_programmes_length() {
+    let dir = scratch();
+    let peak = |secs: u32| {
+        let src = generate(
+            dir.path(),
+            &format!("m{secs}.mp4"),
+            Some(&format!("testsrc2=s=320x240:r=25:d={secs}")),
+            Some(&format!("sine=f=440:r=48000:d={secs},aformat=channel_layouts=stereo")),
+            &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"],
+        );
+        let work = dir.path().join(format!("w{secs}"));
+        std::fs::create_dir_all(&work).unwrap();
+        let p = probe_facts(&src).unwrap();
+        let extras = house::Extras { detect: Some(ingest::qc::Thresholds::default()), proxy: true };
+        let made = house::make(
+            &src,
+            &p,
+            HouseKind::Tv,
+            &HouseSpec::default(),
+            &LoudnessTarget::default(),
+            &work,
+            extras,
+            &mut |_| {},
+        )
+        .unwrap();
+        made.child_peak_rss_kib.expect("the child reports its peak memory") / 1024
+    };
+    let (short, long) = (peak(2), peak(10));
+    eprintln!("media child peak memory: 2 s programme {short} MiB, 10 s programme {long} MiB");
+    // 200 more 1080p frames kept would be ~600 MiB more.
+    assert!(long < short + 100, "2 s: {short} MiB, 10 s: {long} MiB");
+}
