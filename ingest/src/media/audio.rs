@@ -1,6 +1,10 @@
 //! `measure FILE STREAM CHANNELS RATE [CHANNELS RATE]…`: one audio stream decoded once,
 //! converted by libswresample (the same matrices as `ffmpeg -ac N -ar R`) to each requested
 //! layout and metered with BS.1770 as it decodes, in constant memory.
+//!
+//! `measure-filtered FILE STREAM FILTER`: the stream through an FFmpeg audio filter chain
+//! ending in 48 kHz stereo (the house chain with its limiter: the make-up measurement of
+//! [`crate::normalise`]), metered as it comes out.
 
 use std::path::Path;
 
@@ -10,14 +14,12 @@ use ff::software::resampling;
 use ff::ChannelLayout;
 use ffmpeg_next as ff;
 
+use super::house::{add, audio_graph, close, layout_of, pull};
 use super::input;
 use crate::loudness::Meter;
 use crate::pcm::Measured;
 
 /// Decodes audio stream `stream` of `path` once and measures it as each `(channels, rate)`.
-///
-/// Packets the decoder rejects are skipped, as FFmpeg's CLI does; a read error ends the
-/// input early (the parent compares the decoded length with the header).
 ///
 /// # Errors
 /// A sentence when the file cannot be opened, the stream is missing or not audio, or no
@@ -29,9 +31,7 @@ pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Resul
     if st.parameters().medium() != ff::media::Type::Audio {
         return Err(format!("stream {stream} is not audio"));
     }
-    let ctx = ff::codec::context::Context::from_parameters(st.parameters())
-        .map_err(|e| format!("cannot decode audio stream {stream}: {e}"))?;
-    let mut decoder = ctx.decoder().audio().map_err(|e| format!("cannot decode audio stream {stream}: {e}"))?;
+    let mut decoder = open_decoder(&st, stream)?;
     let mut meters = layouts
         .iter()
         .map(|&(channels, rate)| {
@@ -39,13 +39,99 @@ pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Resul
             Ok((Converter { resampler: None, channels, rate, samples: Vec::new() }, meter))
         })
         .collect::<Result<Vec<_>, String>>()?;
+    decode(&mut ictx, path, &mut decoder, stream, |frame| {
+        for (conv, meter) in &mut meters {
+            conv.push(frame, meter)?;
+        }
+        Ok(())
+    })?;
+    for (conv, meter) in &mut meters {
+        conv.finish(meter)?;
+    }
+    meters
+        .iter()
+        .map(|(_, meter)| {
+            let loudness = meter.loudness().map_err(|e| e.to_string())?;
+            Ok(Measured { loudness, decoded_s: meter.duration_s() })
+        })
+        .collect()
+}
+
+/// Decodes audio stream `stream` of `path` through the filter chain `chain` (which, with the
+/// `aformat` the graph ends in, makes 48 kHz stereo) and measures what comes out.
+///
+/// # Errors
+/// As [`measure`], and a sentence when the chain does not parse or fails.
+pub(crate) fn measure_filtered(path: &Path, stream: u32, chain: &str) -> Result<Measured, String> {
+    let mut ictx = input::open(path)?;
+    let st = ictx.stream(stream as usize).ok_or_else(|| format!("the file has no stream {stream}"))?;
+    if st.parameters().medium() != ff::media::Type::Audio {
+        return Err(format!("stream {stream} is not audio"));
+    }
+    let tb = st.time_base();
+    let mut decoder = open_decoder(&st, stream)?;
+    let mut meter = Meter::new(2, 48_000).map_err(|e| e.to_string())?;
+    let mut graph: Option<(ff::filter::Graph, ChannelLayout)> = None;
+    let mut out = ff::frame::Audio::empty();
+    let mut inter: Vec<f32> = Vec::new();
+    let mut drain = |g: &mut ff::filter::Graph, meter: &mut Meter| -> Result<(), String> {
+        while pull(g, "out", &mut out)? {
+            let (l, r) = (out.plane::<f32>(0), out.plane::<f32>(1));
+            inter.clear();
+            inter.extend(l.iter().zip(r).flat_map(|(a, b)| [*a, *b]).map(|s| if s.is_finite() { s } else { 0.0 }));
+            meter.add_interleaved(&inter).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    decode(&mut ictx, path, &mut decoder, stream, |frame| {
+        if frame.samples() == 0 {
+            return Ok(());
+        }
+        let layout = layout_of(frame);
+        frame.set_channel_layout(layout);
+        if let Some((mut g, _)) = graph.take_if(|(_, l)| *l != layout) {
+            // A layout change mid-stream: finish the old graph, start a new one.
+            close(&mut g, "in")?;
+            drain(&mut g, &mut meter)?;
+        }
+        if graph.is_none() {
+            graph = Some((audio_graph(frame, tb, chain)?, layout));
+        }
+        let Some((g, _)) = graph.as_mut() else { return Ok(()) };
+        add(g, "in", frame)?;
+        drain(g, &mut meter)
+    })?;
+    if let Some((mut g, _)) = graph.take() {
+        close(&mut g, "in")?;
+        drain(&mut g, &mut meter)?;
+    }
+    Ok(Measured { loudness: meter.loudness().map_err(|e| e.to_string())?, decoded_s: meter.duration_s() })
+}
+
+fn open_decoder(st: &ff::format::stream::Stream, stream: u32) -> Result<ff::decoder::Audio, String> {
+    let ctx = ff::codec::context::Context::from_parameters(st.parameters())
+        .map_err(|e| format!("cannot decode audio stream {stream}: {e}"))?;
+    ctx.decoder().audio().map_err(|e| format!("cannot decode audio stream {stream}: {e}"))
+}
+
+/// Reads the file and hands each decoded frame of audio stream `stream` to `each`.
+///
+/// Packets the decoder rejects are skipped, as FFmpeg's CLI does; a read error ends the
+/// input early (the parent compares the decoded length with the header).
+fn decode(
+    ictx: &mut ff::format::context::Input,
+    path: &Path,
+    decoder: &mut ff::decoder::Audio,
+    stream: u32,
+    mut each: impl FnMut(&mut ff::frame::Audio) -> Result<(), String>,
+) -> Result<(), String> {
     let mut frame = ff::frame::Audio::empty();
     let mut skipped = 0usize;
     loop {
         // A fresh packet each read: `av_read_frame` does not free what a reused one held, so
         // reusing it leaked every packet (memory grew with the programme's length).
         let mut packet = ff::Packet::empty();
-        match packet.read(&mut ictx) {
+        match packet.read(ictx) {
             Ok(()) => {}
             Err(ff::Error::Eof) => break,
             Err(ff::Error::Other { errno }) if errno == ff::util::error::EAGAIN => continue,
@@ -54,7 +140,7 @@ pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Resul
                 break;
             }
         }
-        if packet.stream() != index {
+        if packet.stream() != stream as usize {
             continue;
         }
         if let Err(e) = decoder.send_packet(&packet) {
@@ -65,31 +151,18 @@ pub(crate) fn measure(path: &Path, stream: u32, layouts: &[(u32, u32)]) -> Resul
             continue;
         }
         while decoder.receive_frame(&mut frame).is_ok() {
-            for (conv, meter) in &mut meters {
-                conv.push(&mut frame, meter)?;
-            }
+            each(&mut frame)?;
         }
     }
     if decoder.send_eof().is_ok() {
         while decoder.receive_frame(&mut frame).is_ok() {
-            for (conv, meter) in &mut meters {
-                conv.push(&mut frame, meter)?;
-            }
+            each(&mut frame)?;
         }
-    }
-    for (conv, meter) in &mut meters {
-        conv.finish(meter)?;
     }
     if skipped > 10 {
         eprintln!("audio stream {stream}: {skipped} packets skipped in all");
     }
-    meters
-        .iter()
-        .map(|(_, meter)| {
-            let loudness = meter.loudness().map_err(|e| e.to_string())?;
-            Ok(Measured { loudness, decoded_s: meter.duration_s() })
-        })
-        .collect()
+    Ok(())
 }
 
 /// Decoded frames → interleaved f32 at the meter's layout, rebuilt when the input changes.
@@ -160,15 +233,5 @@ impl Converter {
             }
         }));
         meter.add_interleaved(&self.samples).map_err(|e| e.to_string())
-    }
-}
-
-/// The frame's channel layout, or FFmpeg's default for its channel count when unset.
-fn layout_of(frame: &ff::frame::Audio) -> ChannelLayout {
-    let l = frame.channel_layout();
-    if l.is_empty() || l.channels() != i32::from(frame.channels()) {
-        ChannelLayout::default(i32::from(frame.channels()))
-    } else {
-        l
     }
 }

@@ -580,12 +580,12 @@ fn node(g: &mut ff::filter::Graph, name: &str) -> Result<ff::filter::Context, St
 }
 
 /// Gives `frame` to the graph's source `name`.
-fn add(g: &mut ff::filter::Graph, name: &str, frame: &ff::Frame) -> Result<(), String> {
+pub(super) fn add(g: &mut ff::filter::Graph, name: &str, frame: &ff::Frame) -> Result<(), String> {
     node(g, name)?.source().add(frame).map_err(|e| format!("filters: {e}"))
 }
 
 /// Ends the input of the graph's source `name`.
-fn close(g: &mut ff::filter::Graph, name: &str) -> Result<(), String> {
+pub(super) fn close(g: &mut ff::filter::Graph, name: &str) -> Result<(), String> {
     node(g, name)?.source().flush().map_err(|e| format!("filters: {e}"))
 }
 
@@ -596,13 +596,13 @@ fn close(g: &mut ff::filter::Graph, name: &str) -> Result<(), String> {
 /// assertion that release builds leave out), and `ffmpeg-next` does not unreference either.
 /// A frame reused across pulls kept every picture it had held: 4 GiB, the memory limit, a
 /// third of the way into a 60 s 1080i programme (bench/ingest.sh, 7 Dec).
-fn pull<F: Fresh>(g: &mut ff::filter::Graph, name: &str, frame: &mut F) -> Result<bool, String> {
+pub(super) fn pull<F: Fresh>(g: &mut ff::filter::Graph, name: &str, frame: &mut F) -> Result<bool, String> {
     *frame = F::fresh();
     Ok(node(g, name)?.sink().frame(frame).is_ok())
 }
 
 /// A frame that holds nothing (dropping the old one unreferences its buffers).
-trait Fresh: std::ops::DerefMut<Target = ff::Frame> {
+pub(super) trait Fresh: std::ops::DerefMut<Target = ff::Frame> {
     fn fresh() -> Self;
 }
 
@@ -678,7 +678,7 @@ fn video_graph(
 }
 
 /// The sound graph: the house chain, ending in planar float 48 kHz stereo.
-fn audio_graph(frame: &ff::frame::Audio, tb: Rational, chain: &str) -> Result<ff::filter::Graph, String> {
+pub(super) fn audio_graph(frame: &ff::frame::Audio, tb: Rational, chain: &str) -> Result<ff::filter::Graph, String> {
     let mut g = ff::filter::Graph::new();
     let fmt: ff::ffi::AVSampleFormat = frame.format().into();
     let args = format!(
@@ -714,7 +714,7 @@ fn waveform_graph() -> Result<ff::filter::Graph, String> {
 }
 
 /// The frame's channel layout, or FFmpeg's default for its channel count when unset.
-fn layout_of(frame: &ff::frame::Audio) -> ChannelLayout {
+pub(super) fn layout_of(frame: &ff::frame::Audio) -> ChannelLayout {
     let l = frame.channel_layout();
     if l.is_empty() || l.channels() != i32::from(frame.channels()) {
         ChannelLayout::default(i32::from(frame.channels()))

@@ -12,6 +12,8 @@
 //! - `measure FILE STREAM CHANNELS RATE [CHANNELS RATE]…` — decodes audio stream `STREAM`
 //!   (absolute index) once, converts it to each `CHANNELS` × `RATE` Hz float layout and
 //!   measures each (BS.1770 via `ebur128`), answering a list of [`crate::pcm::Measured`];
+//! - `measure-filtered FILE STREAM FILTER` — the stream through the FFmpeg audio filter
+//!   chain `FILTER` made 48 kHz stereo, measured as it comes out (one [`crate::pcm::Measured`]);
 //! - `house JOB_JSON` — one decode of the source makes the house file and, as asked, the QC
 //!   detections, the proxy, the poster and the strip ([`crate::house::job`]); progress lines
 //!   (`progress 0.25`) precede the answer, a [`crate::house::job::HouseReply`].
@@ -41,6 +43,12 @@ pub fn child_main(args: &[OsString]) -> ExitCode {
         [cmd, job] if cmd == "house" => match job.to_str() {
             Some(job) => house::house(job).and_then(|r| reply(&r)),
             None => Err("house: the job is not UTF-8".to_string()),
+        },
+        [cmd, file, stream, chain] if cmd == "measure-filtered" => match (number(stream), chain.to_str()) {
+            (Some(stream), Some(chain)) => {
+                audio::measure_filtered(&PathBuf::from(file), stream, chain).and_then(|m| reply(&m))
+            }
+            _ => Err("measure-filtered: STREAM must be a number and FILTER UTF-8".to_string()),
         },
         [cmd, file] if cmd == "facts" => facts::facts(&PathBuf::from(file)).and_then(|v| reply(&v)),
         [cmd, file, stream, layouts @ ..] if cmd == "measure" && !layouts.is_empty() && layouts.len() % 2 == 0 => {
