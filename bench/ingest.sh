@@ -43,16 +43,22 @@ kapok_run() {
   local data="$work/kapok-data-$n"
   rm -rf "$data"
   local t0 t1; t0=$(now)
-  KAPOK_DATA="$data" "$kapok" ingest "$src" --centre 510421 --title "bench $n" --category 新闻 --wait > "$work/kapok-$n.json"
+  { time KAPOK_DATA="$data" "$kapok" ingest "$src" --centre 510421 --title "bench $n" --category 新闻 --wait \
+      > "$work/kapok-$n.json" 2> "$work/kapok-$n.log"; } 2> "$work/cpu-kapok-$n"
   t1=$(now); elapsed "$t0" "$t1"
 }
+# CPU seconds (user + system, the process and every child it waited for) of run files $@.
+TIMEFORMAT='%3U %3S'
+cpu() { cat "$@" | awk '{ s += $1 + $2 } END { printf "%.1f", s }'; }
 
 # (a) The documented ffmpeg command (docs/house-format.md) for an interlaced source
 #     (deint=all), same gain, D = 60.
 wl="mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,mxf,avi,wav,w64,mp3,flac,ogg,aac,ac3,eac3,mpeg,dv,gxf,aiff,caf,asf,flv,h264,hevc,m4v,mpegvideo,yuv4mpegpipe,amr"
+f=0
 ffmpeg_run() {
   local t0 t1; t0=$(now)
-  ffmpeg -nostdin -v error -y -protocol_whitelist file -format_whitelist "$wl" -i "file:$src" \
+  f=$((f + 1))
+  { time ffmpeg -nostdin -v error -y -protocol_whitelist file -format_whitelist "$wl" -i "file:$src" \
     -map 0:v:0 -map 0:a:0 \
     -vf "bwdif=mode=send_frame:parity=auto:deint=all,fps=25,scale=1920:1080:force_original_aspect_ratio=decrease:flags=bicubic,pad=1920:1080:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p" \
     -af "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,volume=$(printf '%.2f' "$gain")dB:precision=float,apad" \
@@ -60,7 +66,7 @@ ffmpeg_run() {
     -c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -crf 18 -maxrate 20000k -bufsize 20000k \
     -g 25 -keyint_min 25 -sc_threshold 0 -flags +cgop -fps_mode cfr -r 25 \
     -c:a aac -b:a 256k -ar 48000 -ac 2 \
-    -shortest -map_metadata -1 -map_chapters -1 -max_muxing_queue_size 4096 -movflags +faststart -f mp4 "$work/ffmpeg-house.mp4"
+    -shortest -map_metadata -1 -map_chapters -1 -max_muxing_queue_size 4096 -movflags +faststart -f mp4 "$work/ffmpeg-house.mp4"; } 2> "$work/cpu-ffmpeg-$f"
   t1=$(now); elapsed "$t0" "$t1"
 }
 
@@ -68,12 +74,14 @@ ffmpeg_run() {
 k1=$(kapok_run)
 status=$(sed -n 's/^  "status": "\([a-z]*\)".*/\1/p' "$work/kapok-1.json" | head -1)
 gain=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["loudness"]["gain"]["gain_db"])' "$work/kapok-1.json" 2>/dev/null || echo 0)
-f1=$(ffmpeg_run); f2=$(ffmpeg_run); k2=$(kapok_run)
+f=0; f1=$(ffmpeg_run); f=1; f2=$(ffmpeg_run); n=1; k2=$(kapok_run)
 kapok_s=$(awk -v a="$k1" -v b="$k2" 'BEGIN { printf "%.2f", a + b }')
 ffmpeg_s=$(awk -v a="$f1" -v b="$f2" 'BEGIN { printf "%.2f", a + b }')
 ratio=$(awk -v k="$kapok_s" -v f="$ffmpeg_s" 'BEGIN { printf "%.3f", k / f }')
 echo "(a) kapok ingest --wait, 60 s 1080i25 + stereo PCM, to '${status}', runs A B B A: kapok ${k1} + ${k2} s, ffmpeg house only ${f1} + ${f2} s"
 echo "    ratio kapok/ffmpeg = ${ratio} (target <= 1.25, goal 1.10); gain ${gain} dB"
+kc=$(cpu "$work"/cpu-kapok-[12]); fc=$(cpu "$work"/cpu-ffmpeg-[12])
+echo "    CPU seconds (user + sys, children included; steadier than wall time on a shared machine): kapok ${kc}, ffmpeg ${fc}, ratio $(awk -v k="$kc" -v f="$fc" 'BEGIN { printf "%.3f", k / f }')"
 
 if [[ "$parts" == *b* || "$parts" == *c* ]]; then
 # (b) Loudness pass including decode, one core.
