@@ -353,3 +353,41 @@ fn a_worker_killed_mid_ingest_leaves_a_lease_that_expires_and_another_worker_fin
     let work: Vec<_> = std::fs::read_dir(data.join("work")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(work.iter().all(|n| !n.to_string_lossy().starts_with("job-")), "attempts' scratch removed: {work:?}");
 }
+
+/// The binary as an operator may install it: renamed (`kapok-1.4`), alone in its directory,
+/// started from another directory. Its media child is itself: before, a `kapok` renamed this
+/// way failed every ingest with "no kapok binary to run the media child" (seen in a soak run
+/// of a copied release binary, 7 Dec).
+#[test]
+fn a_renamed_kapok_binary_started_from_elsewhere_ingests_with_itself_as_the_media_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = dir.path().join("opt");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let bin = bin_dir.join("kapok-1.4");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_kapok"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_kapok"), &bin).unwrap();
+    }
+    let clip = dir.path().join("mango.mp4");
+    make_clip(&clip, 1, "320x240", 440);
+    let elsewhere = dir.path().join("home");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = std::process::Command::new(&bin)
+        .args([
+            "ingest",
+            clip.to_str().unwrap(),
+            "--centre",
+            "510421",
+            "--title",
+            "改名",
+            "--category",
+            "涉农",
+            "--wait",
+        ])
+        .env("KAPOK_DATA", dir.path().join("data"))
+        .env_remove("KAPOK_MEDIA_CHILD")
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(p["status"], "ready", "{p}\n{}", String::from_utf8_lossy(&out.stderr));
+}
