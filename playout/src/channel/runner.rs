@@ -666,6 +666,10 @@ fn from_cache(shared: &Shared, item: &Item) -> Result<Item, MediaRef> {
     }
 }
 
+/// Longest a wall-clock read may take between its two monotonic reads to count (a read takes
+/// well under a microsecond unless the thread is preempted).
+const READ_PAIR_MAX: Duration = Duration::from_millis(2);
+
 /// The wall-clock thread: compares the wall clock with the monotonic one every 5 ms and
 /// re-anchors the channel when the wall clock steps by more than a frame (a slew is not
 /// followed). Forward: the timeline's wall time moves on by the step and the engine replans
@@ -676,7 +680,16 @@ fn follow_wall_clock(shared: &Shared, zero: Instant) {
     let mut detector = StepDetector::new(shared.tolerance());
     while !shared.stopping.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(5));
-        let (wall, mono) = (shared.wall.now(), Instant::now().saturating_duration_since(zero));
+        // The wall clock read between two monotonic reads: a thread preempted between its
+        // reads (a loaded machine: 58 and 102 ms seen at start-up) would take the delay for a
+        // step, back then forward, and cut the air twice. Such a pair says nothing; skip it.
+        let before = Instant::now();
+        let wall = shared.wall.now();
+        let after = Instant::now();
+        if after - before > READ_PAIR_MAX {
+            continue;
+        }
+        let mono = before.saturating_duration_since(zero) + (after - before) / 2;
         let Some(step) = detector.observe(wall, mono) else { continue };
         let position = shared.position();
         let aired_until = shared.wall_at(position);
