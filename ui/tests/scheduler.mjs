@@ -213,6 +213,19 @@ export async function schedulerDay(page, shot, title, password, api) {
   await noEnglish(page, "the day with a sound-only spot warned of");
   await shot("sched-audio-only-warned");
 
+  // 6c. Slate longer than the rest of the day: refused in words (the server's code and
+  // values), the day unchanged.
+  const before6c = await page.locator("#pl-version").textContent();
+  await page.locator("#ins-kind").selectOption("slate");
+  await page.locator("#ins-secs").fill("100000");
+  await page.locator("#insert-at").fill(clockIn(1500));
+  await page.locator("#ins-go").click();
+  await page.locator("#pl-alert.error", { hasText: "放不进播出日结束之前" }).waitFor();
+  if ((await page.locator("#pl-version").textContent()) !== before6c) fail("a refused insert changed the day");
+  await noEnglish(page, "a refused insert's message");
+  await shot("sched-insert-refused");
+  await page.locator("#ins-secs").fill("10");
+
   // 7. Generating over these edits asks first; declining keeps them.
   const before = await page.locator("#pl-version").textContent();
   let asked = "";
@@ -293,6 +306,23 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#tp-preview-summary").waitFor();
   await page.locator("#tp-preview svg.strip").waitFor();
   await shot("sched-template-preview");
+  // A quota no day can meet (涉农 all day): the preview lists the rule broken, in words.
+  const nq = await page.locator('input[id^="tq-name-"]').count();
+  await page.locator("#tp-add-quota").click();
+  await page.locator(`#tq-name-${nq}`).fill("全天涉农（测试）");
+  await page.locator(`#tq-from-${nq}`).fill("06:00");
+  await page.locator(`#tq-until-${nq}`).fill("06:00");
+  await page.locator(`#tq-min-${nq}`).fill("1200");
+  await page.locator("#tp-preview-go").click();
+  const quotaBreak = page.locator('#tp-breaks li[data-rule="quota"]', { hasText: "全天涉农（测试）" });
+  await quotaBreak.waitFor({ state: "attached" });
+  await page.locator("#tp-preview details summary").click();
+  await quotaBreak.waitFor();
+  const breakText = (await quotaBreak.textContent()) ?? "";
+  if (!breakText.includes("配额") || !breakText.includes("要求 20:00:00:00")) fail(`the quota break is not in words: ${breakText}`);
+  await noEnglish(page, "the template preview with a rule broken");
+  await shot("sched-template-rule-break");
+  await page.locator("button.remove-quota").nth(nq).click();
   // A category with no programmes is refused with the reason, before anything is saved.
   await page.locator("#tb-cat-0-少儿").check();
   await page.locator("#tp-save").click();

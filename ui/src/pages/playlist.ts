@@ -8,6 +8,7 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
 import { categoryName, t } from "../i18n";
+import { errorText } from "../words";
 import type { Page } from "../page";
 import * as s from "../schedule";
 import { ItemList, length, strip } from "./timeline";
@@ -353,7 +354,7 @@ export function playlistPage(channelId: string, date: string): Page {
     } else if (e instanceof api.ApiError && e.code === "in_the_past") {
       say(t("insertInPast"), "error");
     } else {
-      say(`${t("error")}: ${(e as Error).message}`, "error");
+      say(`${t("error")}: ${s.refusalText(e, errorText)}`, "error");
       if (e instanceof api.ApiError && e.status === 409) await load();
     }
   };

@@ -199,10 +199,38 @@ fn schedule_error(e: ScheduleError) -> Response {
         ScheduleError::Import(errs) => {
             detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv", msg, "errors", json!(errs))
         }
-        ScheduleError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", msg).into_response(),
-        ScheduleError::Locked { .. } => ApiError::new(StatusCode::CONFLICT, "locked", msg).into_response(),
-        ScheduleError::NothingToUndo(_) => ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).into_response(),
-        _ => ApiError::unprocessable(msg).into_response(),
+        e => edit_refusal(e, msg).into_response(),
+    }
+}
+
+/// A refused edit, undo or publish: a `code` per kind of refusal and the values its message
+/// names as `params` (rows 1-based, as a person counts them), so the UI words it.
+fn edit_refusal(e: ScheduleError, msg: String) -> ApiError {
+    let invalid = |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg.clone());
+    match e {
+        ScheduleError::Conflict { expected, current } => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", msg).with("expected", expected).with("current", current)
+        }
+        ScheduleError::Locked { index } => ApiError::new(StatusCode::CONFLICT, "locked", msg).with("row", index + 1),
+        ScheduleError::NothingToUndo(v) => {
+            ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).with("version", v)
+        }
+        ScheduleError::NoSuchItem { index, len } => invalid("no_such_item").with("row", index + 1).with("rows", len),
+        ScheduleError::InvalidEdit { phrase, .. } => {
+            let code = match phrase.code.as_str() {
+                "outside_day" => "outside_day",
+                "no_length" => "no_length",
+                "fixed_start" => "fixed_start",
+                "does_not_fit" => "does_not_fit",
+                "bad_history" => "bad_history",
+                _ => "invalid_edit",
+            };
+            phrase.params.into_iter().fold(invalid(code), |e, (k, v)| e.with(&k, v))
+        }
+        ScheduleError::PublishBlocked(n) => invalid("publish_blocked").with("count", n),
+        ScheduleError::Time { text, .. } => invalid("invalid_time").with("text", text),
+        ScheduleError::Mismatch(_) => invalid("mismatch"),
+        _ => ApiError::unprocessable(msg),
     }
 }
 
@@ -227,8 +255,10 @@ async fn channel_for(
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ApiError::unprocessable(format!("date {text:?} is not YYYY-MM-DD")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_date", format!("date {text:?} is not YYYY-MM-DD"))
+            .with("text", text)
+    })
 }
 
 /// Stores `playlist` as the next version (kept in [`AppState::days`] for the next edit) and
@@ -409,7 +439,10 @@ pub async fn edit_day(
     }
     // Only the current version is read (undo reads the history), and not even that when this
     // process stored it: the store still refuses the append if another writer went first.
-    let v = i64::try_from(b.version).map_err(|_| ApiError::unprocessable("version is out of range"))?;
+    let v = i64::try_from(b.version).map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_version", "version is out of range")
+            .with("version", b.version)
+    })?;
     let current = match state.days.get(c.id, day, v) {
         Some(p) => p,
         None => {
@@ -438,15 +471,11 @@ fn refuse_past(ch: &Channel, day: NaiveDate, at: schedules::Frames) -> Result<()
     let when = ch.day(day).instant(at);
     let now = Utc::now().with_timezone(&ch.offset());
     if when.with_timezone(&Utc) <= Utc::now() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "in_the_past",
-            format!(
-                "{} is already past (now {}): insert at a later time",
-                when.format("%Y-%m-%d %H:%M:%S"),
-                now.format("%Y-%m-%d %H:%M:%S")
-            ),
-        ));
+        let (at, now) = (when.format("%Y-%m-%d %H:%M:%S"), now.format("%Y-%m-%d %H:%M:%S"));
+        let msg = format!("{at} is already past (now {now}): insert at a later time");
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "in_the_past", msg)
+            .with("at", at)
+            .with("now", now));
     }
     Ok(())
 }
@@ -510,7 +539,9 @@ pub async fn publish_day(
             StatusCode::CONFLICT,
             "conflict",
             format!("version {} is not current (the day is at version {})", b.version, v.version),
-        ));
+        )
+        .with("expected", b.version)
+        .with("current", v.version));
     }
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;
