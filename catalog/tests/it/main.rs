@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 mod alert_store;
+mod audit_centre_migration;
 mod channels;
 mod common;
 mod media_store;
