@@ -36,7 +36,7 @@ const fail = (msg) => {
 const ALLOWED = new Set(
   [
     "English", "admin", "miyi-editor", "miyi-duty", "LUFS", "LKFS", "dBTP", "LU", "MiB", "CAP", "XML", "CSV", "API",
-    "HLS", "QC", "ID", "UTC", "EXERCISE", "ACTUAL", "Exercise", "Actual", "MP4", "kapok", "Kapok", "tus", "kHz", "s", "h",
+    "HLS", "QC", "ID", "UTC", "EXERCISE", "ACTUAL", "Exercise", "Actual", "MP4", "JSON", "kapok", "Kapok", "tus", "kHz", "s", "h",
   ].map((w) => w.toLowerCase()),
 );
 

@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 mod alert_store;
-mod audit_centre_migration;
 mod channels;
 mod common;
 mod media_store;
+mod migration_0021;
 mod pg_gin_options;
 mod queue;
 mod schedule_store;

@@ -347,3 +347,37 @@ both!(the_rule_breaks_of_a_preview_carry_a_code_and_the_values_of_their_reason, 
         assert!(x["reason_phrase"]["code"].as_str().is_some_and(|c| !c.is_empty()), "{x}");
     }
 });
+
+both!(a_compact_day_sends_each_reason_once_and_no_english_beside_it, |app| {
+    let (dp, _) = generated(&app).await;
+    let (s, full) = call(&app, Method::GET, &dp, None).await;
+    assert_eq!(s, 200, "{full}");
+    let (s, compact) = call(&app, Method::GET, &format!("{dp}?compact=true"), None).await;
+    assert_eq!(s, 200, "{compact}");
+    assert!(full.get("reasons").is_none(), "only asked for: {}", full["reasons"]);
+    let reasons = compact["reasons"].as_array().unwrap();
+    let (n, m) = (items(&full).len(), reasons.len());
+    assert!(m > 0 && m < n, "{m} distinct reasons for {n} items");
+    assert!(
+        compact.to_string().len() * 10 < full.to_string().len() * 7,
+        "{} B compact, {} B full",
+        compact.to_string().len(),
+        full.to_string().len()
+    );
+    // Expanded, it is the same day; the English `why` is left out only beside a reason.
+    for (f, c) in items(&full).iter().zip(items(&compact)) {
+        let r = &reasons[c["reason"].as_u64().unwrap() as usize];
+        assert_eq!(r, &f["reason"], "{c}");
+        assert!(c.get("why").is_none(), "{c}");
+        let mut f = f.clone();
+        let mut c = c.clone();
+        f.as_object_mut().unwrap().remove("why");
+        f.as_object_mut().unwrap().remove("reason");
+        c.as_object_mut().unwrap().remove("reason");
+        assert_eq!(f, c);
+    }
+    assert_eq!(
+        (compact["version"].clone(), compact["findings"].clone()),
+        (full["version"].clone(), full["findings"].clone())
+    );
+});

@@ -93,6 +93,7 @@ function itemOf(p: s.Playlist, d: Dragged): s.Item {
 }
 
 export function playlistPage(channelId: string, date: string): Page {
+  const opened = performance.now();
   let day: s.Day | null = null;
   let list: ItemList | null = null;
   let selected = -1;
@@ -181,7 +182,7 @@ export function playlistPage(channelId: string, date: string): Page {
       panel,
       h("h2", {}, `#${i + 1} ${s.clockOf(p, it.start)} ${it.title}`),
       h("p", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${length(it.duration / rate)} · ${it.category ? categoryName(it.category) : ""}`),
-      it.why ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${s.phrase("why", it.reason, it.why)}`) : null,
+      it.why || it.reason ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${s.phrase("why", it.reason, it.why ?? "")}`) : null,
       mine.length
         ? h(
             "ul",
@@ -299,14 +300,40 @@ export function playlistPage(channelId: string, date: string): Page {
 
   const load = async (msg = "") => {
     status.textContent = t("loading");
+    const t0 = performance.now();
     try {
       day = await s.day(channelId, realDate);
     } catch (e) {
       if (e instanceof api.ApiError && e.status === 404) day = null;
       else throw e;
     }
+    const t1 = performance.now();
     status.textContent = msg;
     render();
+    // Where opening the day went: before the request (channels), the answer (server, transfer,
+    // parse) and the first draw (read by the browser test).
+    if (!status.dataset.openRenderMs) {
+      const ms = (x: number) => String(Math.round(x));
+      status.dataset.openSetupMs = ms(t0 - opened);
+      status.dataset.openAnswerMs = ms(t1 - t0);
+      status.dataset.openRenderMs = ms(performance.now() - t1);
+      // Epoch milliseconds of the page's creation and of its first draw, so the test can
+      // tell the click and what follows the draw apart from the page's own work.
+      status.dataset.openAt = ms(performance.timeOrigin + opened);
+      status.dataset.drawnAt = ms(performance.timeOrigin + performance.now());
+      // The answer's parts from the browser's resource timing: waiting for a connection,
+      // the server until its first byte, the transfer, and the parse after it.
+      const r = performance
+        .getEntriesByType("resource")
+        .filter((e): e is PerformanceResourceTiming => e.name.includes(`/days/${realDate}`) && e.startTime >= t0)[0];
+      if (r) {
+        status.dataset.openStallMs = ms(r.requestStart - r.startTime);
+        status.dataset.openServerMs = ms(r.responseStart - r.requestStart);
+        status.dataset.openTransferMs = ms(r.responseEnd - r.responseStart);
+        status.dataset.openParseMs = ms(t1 - r.responseEnd);
+        status.dataset.openBytes = String(r.encodedBodySize);
+      }
+    }
     if (historyBox.open) void refreshHistory();
   };
 

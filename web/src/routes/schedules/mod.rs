@@ -3,6 +3,7 @@
 //! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
 //! changing needs `WriteSchedule` on the owning centre.
 
+pub mod compact;
 pub mod copy;
 pub mod history;
 pub mod now_next;
@@ -101,6 +102,16 @@ pub struct VersionBody {
     pub version: u64,
 }
 
+/// How a day is answered.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DayQuery {
+    /// `true`: items without their English `why` where a `reason` phrase says it, and each
+    /// `reason` an index into `reasons` (what the day editor opens; see `compact.rs`).
+    pub compact: Option<bool>,
+}
+
 /// A guide window (RFC 3339; default: now to 7 days on; at most 31 days).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +180,11 @@ pub struct DayAnswer {
     #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
     pub findings: Vec<schedules::Finding>,
     pub published_version: Option<i64>,
+    /// The day's distinct item reasons, which the items' `reason` indices point into
+    /// (`compact=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub reasons: Option<Vec<Value>>,
 }
 
 /// A published version just made.
@@ -386,12 +402,13 @@ pub async fn generate(
 
 /// The day's latest version with its validation findings and the latest published version.
 #[utoipa::path(get, path = "/api/channels/{id}/days/{date}", tag = "schedules",
-    params(("id" = String, Path), ("date" = String, Path)),
+    params(("id" = String, Path), ("date" = String, Path), DayQuery),
     responses((status = 200, body = DayAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get_day(
     State(state): State<AppState>,
     p: Principal,
     ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Result<Json<DayAnswer>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let day = parse_date(&date)?;
@@ -406,7 +423,8 @@ pub async fn get_day(
     // Another centre's reader does not see the channel's private programmes.
     let private = private::Redaction::for_reader(&p, &index);
     private.findings(&playlist, &mut findings);
-    let shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
+    let mut shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
+    let reasons = (q.compact == Some(true)).then(|| compact::compact(&mut shown));
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
@@ -417,6 +435,7 @@ pub async fn get_day(
         playlist: shown,
         findings,
         published_version: published,
+        reasons,
     }))
 }
 

@@ -1,4 +1,4 @@
--- The centre an audited change belongs to, stored when the row is written (issue 18): the
+-- 1. The centre an audited change belongs to, stored when the row is written (issue 18): the
 -- audit log searched by centre then finds a job's rows and a deleted programme's rows, which a
 -- lookup of the object at read time could not (a job names its programme only in its payload,
 -- and a deleted programme is gone). NULL when nothing tells (alerts, the system's own rows).
@@ -35,3 +35,14 @@ UPDATE audit_log SET centre_code = (
             AND a.centre_code IS NOT NULL LIMIT 1))
       FROM jobs j WHERE j.id = audit_log.object_id)
  WHERE object_type = 'job';
+
+-- 2. Programmes ingested before 0020 recorded the house kind (issue 18): 0020 marked 'tv' those
+-- with a thumbnail strip. Every ingest since the first stores house file, proxy and poster,
+-- and a strip only for a TV house file (ingest/src/proxy.rs: a radio poster is a waveform,
+-- no strip), so a house file with a poster and no strip was ingested as sound only. A
+-- programme recorded without ingest (no poster) stays unknown.
+UPDATE programmes SET house_kind = 'radio'
+ WHERE house_kind IS NULL
+   AND EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = programmes.id AND a.kind = 'house')
+   AND EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = programmes.id AND a.kind = 'poster')
+   AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.programme_id = programmes.id AND a.kind = 'thumbnail');
