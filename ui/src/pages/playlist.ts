@@ -94,6 +94,9 @@ function itemOf(p: s.Playlist, d: Dragged): s.Item {
 
 export function playlistPage(channelId: string, date: string): Page {
   const opened = performance.now();
+  // The monitor's video segments fill the resource timing buffer (250 entries): this page's
+  // requests are timed from an empty one.
+  performance.clearResourceTimings();
   let day: s.Day | null = null;
   let list: ItemList | null = null;
   let selected = -1;

@@ -412,14 +412,33 @@ pub async fn get_day(
 ) -> Result<Json<DayAnswer>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let day = parse_date(&date)?;
-    let v = state.store.latest_day_version(c.id, day).await?;
-    let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
-    let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
+    let none = || ApiError::not_found(format!("{} has no playlist for {day}", c.slug));
+    // The latest version's head, and its playlist from the editing cache when this process
+    // stored it (a day just generated or edited): neither the day's document nor those of its
+    // published versions are read again.
+    let head = state.store.latest_day_head(c.id, day).await?.ok_or_else(none)?;
+    let (head, playlist) = match state.days.get(c.id, day, head.version) {
+        Some(kept) => (head, Playlist::clone(&kept)),
+        None => {
+            let v = state.store.latest_day_version(c.id, day).await?.ok_or_else(none)?;
+            let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
+            state.days.put(c.id, day, v.version, std::sync::Arc::new(playlist.clone()));
+            let head = catalog::schedule::DayHead {
+                version: v.version,
+                parent: v.parent,
+                change: v.change,
+                created_by: v.created_by,
+                created_at: v.created_at,
+                published: head.published,
+            };
+            (head, playlist)
+        }
+    };
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let relays = relays_of(&state.store, &c).await?;
     let mut findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
-    let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
+    let (published, v) = (head.published, head);
     // Another centre's reader does not see the channel's private programmes.
     let private = private::Redaction::for_reader(&p, &index);
     private.findings(&playlist, &mut findings);
