@@ -133,21 +133,8 @@ const base = (id: string, date: string) => `/api/channels/${encodeURIComponent(i
 const json = (v: unknown) => JSON.stringify(v);
 const JSON_TYPE = "application/json";
 
-/**
- * The day's latest version, asked for compact (no English `why` beside a reason phrase, the
- * reasons as one table the items point into: half the bytes of a generated day) and expanded
- * here, so each item holds its reason as before.
- */
-export async function day(id: string, date: string): Promise<Day> {
-  const d = await request<Day & { reasons?: Phrase[] }>("GET", `${base(id, date)}?compact=true`);
-  const reasons = d.reasons ?? [];
-  for (const it of d.playlist.items) {
-    const r = it.reason as Phrase | number | undefined;
-    if (typeof r === "number") it.reason = reasons[r];
-  }
-  delete d.reasons;
-  return d;
-}
+/** The day's latest version, compact: no English `why` beside a reason phrase (the page words the phrase). */
+export const day = (id: string, date: string): Promise<Day> => request("GET", `${base(id, date)}?compact=true`);
 export const edit = (id: string, date: string, version: number, op: EditOp): Promise<Day> =>
   request("POST", `${base(id, date)}/edits`, json({ version, op }), JSON_TYPE);
 

@@ -107,8 +107,8 @@ pub struct VersionBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DayQuery {
-    /// `true`: items without their English `why` where a `reason` phrase says it, and each
-    /// `reason` an index into `reasons` (what the day editor opens; see `compact.rs`).
+    /// `true`: items without their English `why` where a `reason` phrase says the same (what
+    /// the day editor opens; see `compact.rs`).
     pub compact: Option<bool>,
 }
 
@@ -174,17 +174,13 @@ pub struct DayAnswer {
     pub change_phrase: schedules::Phrase,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
-    /// JSON of a `schedules::Playlist` (docs/schedules.md).
+    /// JSON of a `schedules::Playlist` (docs/schedules.md); serialised once, straight to
+    /// the answer.
     #[schema(value_type = Object)]
-    pub playlist: Value,
+    pub playlist: Playlist,
     #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
     pub findings: Vec<schedules::Finding>,
     pub published_version: Option<i64>,
-    /// The day's distinct item reasons, which the items' `reason` indices point into
-    /// (`compact=true` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub reasons: Option<Vec<Value>>,
 }
 
 /// A published version just made.
@@ -442,8 +438,10 @@ pub async fn get_day(
     // Another centre's reader does not see the channel's private programmes.
     let private = private::Redaction::for_reader(&p, &index);
     private.findings(&playlist, &mut findings);
-    let mut shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
-    let reasons = (q.compact == Some(true)).then(|| compact::compact(&mut shown));
+    let mut shown = private.playlist(playlist);
+    if q.compact == Some(true) {
+        compact::compact(&mut shown);
+    }
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
@@ -454,7 +452,6 @@ pub async fn get_day(
         playlist: shown,
         findings,
         published_version: published,
-        reasons,
     }))
 }
 
