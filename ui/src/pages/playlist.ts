@@ -598,7 +598,7 @@ export function playlistPage(channelId: string, date: string): Page {
     historyBox,
   );
   void (async () => {
-    chan = (await api.channels().catch(() => [])).find((c) => c.id === channelId);
+    chan = (await api.recentChannels().catch(() => [])).find((c) => c.id === channelId);
     if (today) realDate = s.broadcastDay(new Date(), chan?.day_start ?? "06:00");
     dateInput.value = realDate;
     title.textContent = `${t("playlist")} · ${chan?.name ?? channelId} · ${realDate}`;
