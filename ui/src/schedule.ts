@@ -200,6 +200,27 @@ export interface Problem {
   code: string;
   message: string;
   location: string;
+  params?: Record<string, string>;
+}
+
+/**
+ * A template problem in words: where (`week.default.blocks[2]` as the form's block 3, a
+ * quota, the fillers) and what, from its code and values (the server's English when the code
+ * is unknown).
+ */
+export function problemText(p: Problem): string {
+  const table = lang() === "en" ? enPhrases : zhPhrases;
+  const block = /blocks\[(\d+)\]/.exec(p.location);
+  const quota = /^quotas\[(\d+)\]/.exec(p.location);
+  const where = block
+    ? fill(table["where.block"] ?? "", { n: String(Number(block[1]) + 1) })
+    : quota
+      ? fill(table["where.quota"] ?? "", { n: String(Number(quota[1]) + 1) })
+      : p.location === "fillers"
+        ? (table["where.fillers"] ?? p.location)
+        : p.location;
+  const what = phrase("problem", p, p.message);
+  return where ? `${where}${lang() === "en" ? ": " : "："}${what}` : what;
 }
 
 const tpl = (id: string) => `/api/channels/${encodeURIComponent(id)}/template`;

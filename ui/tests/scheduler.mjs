@@ -349,6 +349,7 @@ export async function schedulerDay(page, shot, title, password, api) {
   await page.locator("#tb-cat-0-少儿").check();
   await page.locator("#tp-save").click();
   await page.locator("#tp-problems li", { hasText: "少儿" }).waitFor();
+  await noEnglish(page, "the template refused for a category without programmes");
   await shot("sched-template-refused");
   await page.locator("#tb-cat-0-少儿").uncheck();
   await page.locator("#tp-save").click();

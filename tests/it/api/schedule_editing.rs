@@ -36,6 +36,7 @@ both!(a_template_naming_categories_without_programmes_is_refused_when_saved, |ap
     let problem = &b["problems"][0];
     assert_eq!((problem["code"].as_str(), problem["location"].as_str()), (Some("unknown_category"), Some("fillers")));
     assert!(problem["message"].as_str().unwrap().contains("台标宣传"), "{b}");
+    assert_eq!(problem["params"]["category"], "台标宣传", "the value the UI words: {b}");
     let mut t = common::agri_template();
     t["fillers"]["categories"] = json!(["涉农"]);
     t["clocks"][0]["segments"][0]["filter"]["categories"] = json!(["公益"]);

@@ -283,7 +283,11 @@ export function templatePage(channelId: string): Page {
   const showProblems = (e: unknown) => {
     if (e instanceof api.ApiError && e.code === "invalid_template") {
       const ps = ((e.body as { problems?: s.Problem[] }).problems ?? []) as s.Problem[];
-      mount(problems, h("p", { class: "error" }, `${t("templateProblems")}: ${e.message}`), h("ul", { class: "problems" }, ps.map((p) => h("li", { "data-code": p.code }, `${p.location}: ${p.message}`))));
+      mount(
+        problems,
+        h("p", { class: "error" }, `${t("templateProblems")}: ${ps.length}`),
+        h("ul", { class: "problems" }, ps.map((p) => h("li", { "data-code": p.code }, s.problemText(p)))),
+      );
     } else {
       mount(problems, h("p", { class: "error" }, `${t("error")}: ${s.refusalText(e, errorText)}`));
     }
