@@ -43,6 +43,8 @@ pub struct AuditEntry {
     pub object_id: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The centre the change belongs to (its object's owner when it was written), if any.
+    pub centre: Option<String>,
 }
 
 /// What [`crate::Store::audit_search`] keeps: every filter given, newest first.
@@ -55,7 +57,8 @@ pub struct AuditSearch {
     pub action: Option<String>,
     /// Objects of one type (`programme`, `channel`, `job`, `user`, `token`).
     pub object_type: Option<String>,
-    /// Changes made by a user of this centre or to a programme, channel, user or token of it.
+    /// Changes made by a user of this centre or to an object of it (a programme, also one since
+    /// deleted, a programme's job, a channel and its schedule days, a relay, a user, a token).
     pub centre: Option<String>,
     /// At or after.
     pub from: Option<DateTime<Utc>>,

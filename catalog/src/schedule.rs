@@ -33,6 +33,19 @@ pub struct DayVersion {
     pub created_at: DateTime<Utc>,
 }
 
+/// What a channel day's latest editing version is, without its playlist (see
+/// [`crate::Store::latest_day_head`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayHead {
+    pub version: i64,
+    pub parent: Option<i64>,
+    pub change: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// The latest published version's number, if the day has one.
+    pub published: Option<i64>,
+}
+
 /// A new editing version to append after `expected` (0 when the day has none yet). The
 /// playlist is anything that serialises to its JSON (a `schedules::Playlist` is written
 /// straight to text, without building a JSON tree of a 3,000-item day first).

@@ -141,6 +141,7 @@ pub fn template() -> Result<Template> {
             code: "parse".into(),
             message: e.to_string(),
             location: String::new(),
+            params: Default::default(),
         }])
     })
 }

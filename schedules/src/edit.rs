@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ScheduleError};
+use crate::phrase::Phrase;
 use crate::playlist::{Playlist, PlaylistItem, Timing};
 use crate::time::Frames;
 
@@ -70,7 +71,8 @@ impl TryFrom<RawVersions> for VersionedPlaylist {
     type Error = ScheduleError;
     fn try_from(r: RawVersions) -> Result<Self> {
         if r.versions.is_empty() || r.versions.iter().enumerate().any(|(i, v)| v.number != i as u64 + 1) {
-            return Err(ScheduleError::InvalidEdit("a version history must hold versions 1, 2, 3, ...".into()));
+            let message = "a version history must hold versions 1, 2, 3, ...";
+            return Err(ScheduleError::invalid_edit(Phrase::new("bad_history"), message));
         }
         Ok(Self { versions: r.versions })
     }
@@ -176,12 +178,24 @@ fn unlocked(p: &Playlist, index: usize) -> Result<()> {
 
 fn sane(p: &Playlist, item: &PlaylistItem) -> Result<()> {
     if item.duration <= Frames::ZERO || item.in_point < Frames::ZERO {
-        return Err(ScheduleError::InvalidEdit("an item needs a positive duration and a non-negative in-point".into()));
+        return Err(no_length());
     }
     if item.start < Frames::ZERO || item.start >= p.length() {
-        return Err(ScheduleError::InvalidEdit(format!("start {} is outside the day", item.start.timecode(p.rate))));
+        return Err(outside_day(item.start, p.rate));
     }
     Ok(())
+}
+
+/// An item (or a trim) without a positive length or with a negative in-point.
+fn no_length() -> ScheduleError {
+    let message = "an item needs a positive duration and a non-negative in-point";
+    ScheduleError::invalid_edit(Phrase::new("no_length"), message)
+}
+
+/// A start outside the day.
+fn outside_day(start: Frames, rate: crate::time::FrameRate) -> ScheduleError {
+    let at = start.timecode(rate);
+    ScheduleError::invalid_edit(Phrase::new("outside_day").with("at", &at), format!("start {at} is outside the day"))
 }
 
 fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
@@ -221,9 +235,7 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
         EditOp::Trim { index, in_point, duration } => {
             unlocked(p, *index)?;
             if *duration <= Frames::ZERO || *in_point < Frames::ZERO {
-                return Err(ScheduleError::InvalidEdit(
-                    "trim needs a positive duration and a non-negative in-point".into(),
-                ));
+                return Err(no_length());
             }
             let it = &mut p.items[*index];
             it.in_point = *in_point;
@@ -233,7 +245,7 @@ fn apply_op(p: &mut Playlist, op: &EditOp) -> Result<String> {
         EditOp::Retime { index, start, hard } => {
             unlocked(p, *index)?;
             if *start < Frames::ZERO || *start >= p.length() {
-                return Err(ScheduleError::InvalidEdit(format!("start {} is outside the day", start.timecode(p.rate))));
+                return Err(outside_day(*start, p.rate));
             }
             let it = &mut p.items[*index];
             it.start = *start;

@@ -1,5 +1,6 @@
 //! The crate's error type: one enum for every fallible operation of `schedules`.
 
+use crate::phrase::Phrase;
 use crate::template::Problem;
 
 /// Everything that can go wrong in schedules (bad input, conflicting edits, unknown references).
@@ -32,9 +33,11 @@ pub enum ScheduleError {
     /// An edit referred to an item or position that does not exist.
     #[error("no item at index {index} (playlist has {len})")]
     NoSuchItem { index: usize, len: usize },
-    /// An edit argument is out of range (negative duration, in-point past the media, ...).
-    #[error("invalid edit: {0}")]
-    InvalidEdit(String),
+    /// An edit argument is out of range (negative duration, in-point past the media, ...):
+    /// `phrase` says which (`outside_day`, `no_length`, `fixed_start`, `does_not_fit`,
+    /// `bad_history`) with its values, `message` the same in English.
+    #[error("invalid edit: {message}")]
+    InvalidEdit { phrase: Phrase, message: String },
     /// Nothing to undo.
     #[error("nothing to undo: version {0} is the first")]
     NothingToUndo(u64),
@@ -50,6 +53,13 @@ pub enum ScheduleError {
     /// The CSV reader itself failed (I/O or malformed quoting).
     #[error("CSV could not be read")]
     Csv(#[from] csv::Error),
+}
+
+impl ScheduleError {
+    /// An [`ScheduleError::InvalidEdit`] of `phrase`, worded in English as `message`.
+    pub fn invalid_edit(phrase: Phrase, message: impl Into<String>) -> Self {
+        Self::InvalidEdit { phrase, message: message.into() }
+    }
 }
 
 /// Result alias for the crate.

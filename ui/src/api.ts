@@ -107,7 +107,24 @@ export async function me(): Promise<Principal | null> {
   }
 }
 
-export const channels = (): Promise<Channel[]> => request("GET", "/api/channels");
+let lastChannels: { at: number; list: Promise<Channel[]> } | null = null;
+
+/** The channels (each call asks the server; `recentChannels` reuses the answer). */
+export function channels(): Promise<Channel[]> {
+  const list = request<Channel[]>("GET", "/api/channels");
+  lastChannels = { at: Date.now(), list };
+  return list;
+}
+
+/**
+ * The channels as answered in the last 30 s (the monitor asks every few seconds), else asked
+ * again: the day editor opens without waiting for a list it was just shown.
+ */
+export function recentChannels(): Promise<Channel[]> {
+  const last = lastChannels;
+  if (last && Date.now() - last.at < 30_000) return last.list.catch(() => channels());
+  return channels();
+}
 
 /** Narrowing and paging of the programme list (`/api/programmes`). */
 export interface ListOptions {

@@ -304,6 +304,42 @@ export function categoryName(value: string): string {
   return c && current === "en" ? c.en : value;
 }
 
+/**
+ * The languages a programme is offered in (the catalog keeps free text: BCP 47 tags such as
+ * `zh-CN` from uploads, or a name such as `普通话` from the catalog's default); `also` lists the
+ * other spellings that mean the same language.
+ */
+export const LANGUAGES: Array<{ value: string; zh: string; en: string; also: string[] }> = [
+  { value: "zh-CN", zh: "中文（普通话）", en: "Chinese (Mandarin)", also: ["zh", "cmn", "zh-hans", "普通话", "中文", "汉语"] },
+  { value: "ii", zh: "彝语", en: "Yi (Nuosu)", also: ["iii", "彝语"] },
+  { value: "zh-sichuan", zh: "四川话", en: "Sichuanese", also: ["四川话"] },
+  { value: "yue", zh: "粤语", en: "Cantonese", also: ["zh-hk", "粤语"] },
+  { value: "bo", zh: "藏语", en: "Tibetan", also: ["藏语"] },
+  { value: "en", zh: "英语", en: "English", also: ["en-us", "en-gb", "英语"] },
+  { value: "zxx", zh: "无语言（音乐、画面）", en: "No language (music, pictures)", also: ["und", "无"] },
+];
+
+const languageOf = (value: string) => {
+  const v = value.trim().toLowerCase();
+  return LANGUAGES.find((l) => l.value.toLowerCase() === v || l.also.includes(v));
+};
+
+/** A programme's language (`zh-CN`, `普通话`, …) by its name in the current language; free text as it is. */
+export function languageName(value: string): string {
+  const l = languageOf(value);
+  return l ? (current === "en" ? l.en : l.zh) : value;
+}
+
+/** A `<select>`'s options for a language field holding `value` (kept as an option when it is not a known one). */
+export function languageOptions(value: string): Array<{ value: string; label: string; selected: boolean }> {
+  const known = languageOf(value);
+  const out = LANGUAGES.map((l) => ({ value: l.value, label: current === "en" ? l.en : l.zh, selected: l === known }));
+  // A spelling other than the list's value (`普通话`) keeps its own value, named as the list does.
+  if (known && known.value !== value) out.splice(LANGUAGES.indexOf(known), 1, { value, label: languageName(value), selected: true });
+  if (!known && value) out.push({ value, label: value, selected: true });
+  return out;
+}
+
 const STATUS_ZH: Record<string, string> = {
   uploading: "上传中",
   queued: "排队中",

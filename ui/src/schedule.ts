@@ -1,6 +1,6 @@
 // Schedules, reports and channel administration over the API (docs/schedules.md).
 
-import { request, type Channel } from "./api";
+import { ApiError, request, type Channel } from "./api";
 import { categoryName, lang } from "./i18n";
 import { enPhrases, zhPhrases } from "./i18n-schedule";
 
@@ -22,8 +22,14 @@ export function phrase(kind: string, p: Phrase | null | undefined, fallback = ""
   const base = table[`${kind}.${p.code}`];
   if (base == null) return fallback;
   const params: Record<string, string> = { ...(p.params ?? {}) };
+  // `does_not_fit` without `before` is the day's end.
+  if (kind === "error" && p.code === "does_not_fit") params.before ??= table["phrase.day_end"] ?? "";
   if (params.relaxed) params.relaxed = table[`relax.${params.relaxed}`] ?? params.relaxed;
   if (params.category) params.category = categoryName(params.category);
+  if (params.categories != null) {
+    const names = params.categories.split(",").filter((c) => c).map(categoryName);
+    params.categories = names.length ? names.join(lang() === "en" ? ", " : "、") : (table["phrase.none"] ?? "");
+  }
   let text = fill(base, params);
   // Optional parts: `code+param` when the parameter is there, `code-param` when it is not.
   for (const key of Object.keys(table)) {
@@ -33,6 +39,23 @@ export function phrase(kind: string, p: Phrase | null | undefined, fallback = ""
     if ((m[3] === "+") === has) text += fill(table[key] as string, params);
   }
   return text;
+}
+
+/**
+ * A refused edit, insert, move, lock, undo, copy or publish in words: the error's `code`
+ * and `params` as a sentence, or the code's general word (the server's English message stays
+ * the error's detail).
+ */
+export function refusalText(e: unknown, general: (e: unknown) => string): string {
+  if (!(e instanceof ApiError)) return general(e);
+  const body = e.body as { error?: { params?: Record<string, string> } } | undefined;
+  return phrase("error", { code: e.code, params: body?.error?.params ?? {} }, general(e));
+}
+
+/** A rule the generator broke, in words: which rule, how often, and why. */
+export function ruleBreakText(x: RuleBreak): string {
+  const rule = phrase("rule", { code: x.rule }, x.rule);
+  return `${x.block}${lang() === "en" ? ": " : "："}${rule} ×${x.count} — ${phrase("break", x.reason_phrase, x.reason)}`;
 }
 
 /** A finding in words: its phrase, or the server's English message. */
@@ -110,7 +133,8 @@ const base = (id: string, date: string) => `/api/channels/${encodeURIComponent(i
 const json = (v: unknown) => JSON.stringify(v);
 const JSON_TYPE = "application/json";
 
-export const day = (id: string, date: string): Promise<Day> => request("GET", base(id, date));
+/** The day's latest version, compact: no English `why` beside a reason phrase (the page words the phrase). */
+export const day = (id: string, date: string): Promise<Day> => request("GET", `${base(id, date)}?compact=true`);
 export const edit = (id: string, date: string, version: number, op: EditOp): Promise<Day> =>
   request("POST", `${base(id, date)}/edits`, json({ version, op }), JSON_TYPE);
 
@@ -167,6 +191,8 @@ export interface RuleBreak {
   at: number;
   count: number;
   reason: string;
+  /** `reason` as a code and parameters (worded by `ruleBreakText`). */
+  reason_phrase?: Phrase;
 }
 
 /** One thing wrong with a template. */
@@ -174,6 +200,27 @@ export interface Problem {
   code: string;
   message: string;
   location: string;
+  params?: Record<string, string>;
+}
+
+/**
+ * A template problem in words: where (`week.default.blocks[2]` as the form's block 3, a
+ * quota, the fillers) and what, from its code and values (the server's English when the code
+ * is unknown).
+ */
+export function problemText(p: Problem): string {
+  const table = lang() === "en" ? enPhrases : zhPhrases;
+  const block = /blocks\[(\d+)\]/.exec(p.location);
+  const quota = /^quotas\[(\d+)\]/.exec(p.location);
+  const where = block
+    ? fill(table["where.block"] ?? "", { n: String(Number(block[1]) + 1) })
+    : quota
+      ? fill(table["where.quota"] ?? "", { n: String(Number(quota[1]) + 1) })
+      : p.location === "fillers"
+        ? (table["where.fillers"] ?? p.location)
+        : p.location;
+  const what = phrase("problem", p, p.message);
+  return where ? `${where}${lang() === "en" ? ": " : "："}${what}` : what;
 }
 
 const tpl = (id: string) => `/api/channels/${encodeURIComponent(id)}/template`;

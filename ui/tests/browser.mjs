@@ -214,6 +214,10 @@ async function main() {
     { timeout: 120_000, polling: 500 },
   );
   await page.locator("article.channel .state.on").nth(1).waitFor();
+  // hls.js transmuxes in its worker (our own script, allowed by the CSP), not on the page's thread.
+  if (!page.workers().some((w) => w.url().endsWith("/hls.worker.js"))) {
+    fail(`the previews play without hls.js's worker (workers: ${page.workers().map((w) => w.url()).join(", ") || "none"})`);
+  }
   await shot("monitor-playing");
 
   // 3. The English switch, then back to Chinese.

@@ -36,7 +36,7 @@ const fail = (msg) => {
 const ALLOWED = new Set(
   [
     "English", "admin", "miyi-editor", "miyi-duty", "LUFS", "LKFS", "dBTP", "LU", "MiB", "CAP", "XML", "CSV", "API",
-    "HLS", "QC", "ID", "UTC", "EXERCISE", "ACTUAL", "Exercise", "Actual", "MP4", "kapok", "Kapok", "tus", "kHz", "s", "h",
+    "HLS", "QC", "ID", "UTC", "EXERCISE", "ACTUAL", "Exercise", "Actual", "MP4", "JSON", "kapok", "Kapok", "tus", "kHz", "s", "h",
   ].map((w) => w.toLowerCase()),
 );
 
@@ -134,6 +134,7 @@ export async function englishWalk(page, base, shot, checked) {
   await page.locator("ul.results a.title", { hasText: "米易县新闻（演示）" }).click();
   await page.getByRole("heading", { name: "米易县新闻（演示）" }).waitFor();
   await page.waitForTimeout(1000);
+  await page.locator("#pg-language", { hasText: "Chinese (Mandarin)" }).waitFor();
   await english("a programme page");
   await shot("en-programme");
   await page.locator("#sign-out").click();
@@ -373,6 +374,8 @@ export async function rolesWalk(opts) {
     // 6. Delete the failed programme from its page.
     await page.locator("table.jobs tr.job a.job-title", { hasText: "米易损坏的上传" }).click();
     await page.locator("#pg-failed", { hasText: "处理失败" }).waitFor();
+    // The upload's language (`zh-CN`) by its name.
+    await page.locator("#pg-language", { hasText: "中文（普通话）" }).waitFor();
     await chinese("the failed programme's page");
     await shot("programme-failed");
     page.once("dialog", (d) => void d.accept());
@@ -401,6 +404,10 @@ export async function rolesWalk(opts) {
     await hit.click();
     await page.getByRole("heading", { name: "米易县新闻（演示）" }).waitFor();
     await page.locator("#ed-save").waitFor(); // its own centre's editor may edit it
+    // The catalog's default language (`普通话`) by its name, in the facts and the edit form.
+    await page.locator("#pg-language", { hasText: "中文（普通话）" }).waitFor();
+    const picked = await page.locator("#ed-language option:checked").textContent();
+    if (picked !== "中文（普通话）") fail(`the edit form names the language ${picked}`);
     await chinese("a programme page");
 
     // 7. Reports: 米易's programme aired on the city TV channel (the first-run cycle airs

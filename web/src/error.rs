@@ -1,6 +1,8 @@
 //! The one error type of the HTTP API: `{ "error": { "code", "message" } }` with the right
 //! status. 4xx messages tell a person what to fix; 5xx details are logged, never served.
 
+use std::collections::BTreeMap;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,6 +17,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait before trying again (sent as `Retry-After`), for 429 answers.
     pub retry_after: Option<u64>,
+    /// The values the message names (a title, a time, a row), so a client can word the
+    /// `code` in its reader's language.
+    pub params: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,11 +33,20 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,
+    /// The values `message` names, by name, for clients that word `code` themselves.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
+        Self { status, code, message: message.into(), retry_after: None, params: BTreeMap::new() }
+    }
+    /// The error with parameter `key` set to `value` (see [`ErrorDetail::params`]).
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl ToString) -> Self {
+        self.params.insert(key.to_owned(), value.to_string());
+        self
     }
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
@@ -58,7 +72,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_string(), message: self.message, params: self.params },
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));

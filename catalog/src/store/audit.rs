@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{Actor, AuditEntry, AuditSearch};
 use crate::error::Result;
 
-const COLUMNS: &str = "id, at, actor, action, object_type, object_id, before, after";
+const COLUMNS: &str = "id, at, actor, action, object_type, object_id, before, after, centre_code";
 
 impl Store {
     /// Changes to one object, oldest first.
@@ -69,14 +69,11 @@ impl Store {
         if let Some(c) = &q.centre {
             let n = place(Bind::Text(c.clone()));
             // A user's changes, through a token too (`user:NAME token:T`), and changes to the
-            // centre's objects.
+            // centre's objects (the centre is stored with the row: a job's, a deleted programme's).
             cond.push(format!(
-                "(EXISTS (SELECT 1 FROM users u WHERE u.centre_code = {n} AND (actor = 'user:' || u.username \
-                 OR substr(actor, 1, length(u.username) + 12) = 'user:' || u.username || ' token:')) \
-                 OR (object_type = 'programme' AND object_id IN (SELECT id FROM programmes WHERE centre_code = {n})) \
-                 OR (object_type = 'channel' AND object_id IN (SELECT id FROM channels WHERE centre_code = {n})) \
-                 OR (object_type = 'user' AND object_id IN (SELECT id FROM users WHERE centre_code = {n})) \
-                 OR (object_type = 'token' AND object_id IN (SELECT id FROM api_tokens WHERE centre_code = {n})))"
+                "(centre_code = {n} OR EXISTS (SELECT 1 FROM users u WHERE u.centre_code = {n} \
+                 AND (actor = 'user:' || u.username \
+                 OR substr(actor, 1, length(u.username) + 12) = 'user:' || u.username || ' token:')))"
             ));
         }
         if let Some(f) = q.from {

@@ -77,13 +77,18 @@ impl Store {
         let sql = "UPDATE jobs SET status = 'dead', lease_token = NULL, lease_expires_at = NULL, updated_at = $1, \
                    last_error = COALESCE(last_error || '; ', '') || 'lease expired on the final attempt (worker died?)' \
                    WHERE kind = $2 AND status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts \
-                   RETURNING id";
+                   RETURNING id, payload";
         with_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let dead: Vec<(String,)> = sqlx::query_as(sql).bind(now).bind(kind).fetch_all(&mut *tx).await?;
-            for (id,) in dead {
+            let dead: Vec<(String, Json<serde_json::Value>)> = sqlx::query_as(sql).bind(now).bind(kind).fetch_all(&mut *tx).await?;
+            for (id, payload) in dead {
+                let (centre, programme) = owner_of(&payload.0);
+                let centre = match (centre, programme) {
+                    (None, Some(p)) => sqlx::query_scalar(PROGRAMME_CENTRE).bind(p).fetch_optional(&mut *tx).await?,
+                    (c, _) => c,
+                };
                 record_audit!(&mut *tx, Actor::system("queue"), "job.dead", "job", id, None::<serde_json::Value>,
-                    Some(serde_json::json!({ "reason": "lease expired on the final attempt" })))?;
+                    Some(serde_json::json!({ "reason": "lease expired on the final attempt" })), centre: centre)?;
             }
             tx.commit().await?;
         });
@@ -149,8 +154,12 @@ impl Store {
                 .bind(lease.job.id.to_string()).bind(&lease.token)
                 .fetch_optional(&mut *tx).await?;
             if row.is_some() && status == JobStatus::Dead {
+                let centre = match owner_of(&lease.job.payload) {
+                    (None, Some(p)) => sqlx::query_scalar(PROGRAMME_CENTRE).bind(p).fetch_optional(&mut *tx).await?,
+                    (c, _) => c,
+                };
                 record_audit!(&mut *tx, Actor::system("queue"), "job.dead", "job", lease.job.id.to_string(),
-                    None::<serde_json::Value>, Some(serde_json::json!({ "reason": error })))?;
+                    None::<serde_json::Value>, Some(serde_json::json!({ "reason": error })), centre: centre)?;
             }
             tx.commit().await?;
             row
@@ -183,4 +192,14 @@ impl Store {
 
 fn lease_lost(lease: &Lease) -> CatalogError {
     CatalogError::Conflict(format!("the lease on job {} is no longer held (expired and taken over?)", lease.job.id))
+}
+
+/// The centre of the programme named (a job's owner when its payload names no centre).
+const PROGRAMME_CENTRE: &str = "SELECT centre_code FROM programmes WHERE id = $1";
+
+/// Whose a job is, from its payload: the centre it names (`centre`), and the programme it
+/// works on (`programme_id`), whose centre it is otherwise.
+fn owner_of(payload: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    (text("centre"), text("programme_id"))
 }

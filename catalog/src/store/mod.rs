@@ -133,12 +133,23 @@ impl BeginWrite for PgPool {
 }
 
 /// Inserts one audit row on the given executor (a transaction, so the change and its audit
-/// entry commit together).
+/// entry commit together), with the centre the change belongs to: `centre` when given (an
+/// object already deleted, a job), else the owner of the object named (programme, channel,
+/// schedule day, relay, user, token) as it stands in this transaction; none for the others.
 macro_rules! record_audit {
     ($ex:expr, $actor:expr, $action:expr, $otype:expr, $oid:expr, $before:expr, $after:expr) => {
+        $crate::store::record_audit!($ex, $actor, $action, $otype, $oid, $before, $after, centre: None::<String>)
+    };
+    ($ex:expr, $actor:expr, $action:expr, $otype:expr, $oid:expr, $before:expr, $after:expr, centre: $centre:expr) => {
         sqlx::query(
-            "INSERT INTO audit_log (at, actor, action, object_type, object_id, before, after) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit_log (at, actor, action, object_type, object_id, before, after, centre_code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, CASE $4 \
+               WHEN 'programme' THEN (SELECT centre_code FROM programmes WHERE id = $5) \
+               WHEN 'channel' THEN (SELECT centre_code FROM channels WHERE id = $5) \
+               WHEN 'schedule_day' THEN (SELECT centre_code FROM channels WHERE id = substr($5, 1, 36)) \
+               WHEN 'relay' THEN substr($5, 1, 6) \
+               WHEN 'user' THEN (SELECT centre_code FROM users WHERE id = $5) \
+               WHEN 'token' THEN (SELECT centre_code FROM api_tokens WHERE id = $5) END))",
         )
         .bind(chrono::Utc::now())
         .bind($actor.as_str())
@@ -147,6 +158,7 @@ macro_rules! record_audit {
         .bind($oid)
         .bind($before.map(sqlx::types::Json))
         .bind($after.map(sqlx::types::Json))
+        .bind($centre)
         .execute($ex)
         .await
     };

@@ -202,8 +202,9 @@ impl Store {
                 return Err(refuse(self.get_programme(id).await?.status));
             }
             let b = serde_json::json!({ "title": before.title, "status": before.status, "reason": before.reason });
+            // The row is gone: its centre is named, so the centre's history keeps it.
             record_audit!(&mut *tx, actor, "programme.delete", "programme", id.to_string(), Some(b),
-                None::<serde_json::Value>)?;
+                None::<serde_json::Value>, centre: Some(before.centre.to_string()))?;
             tx.commit().await?;
             keys
         });

@@ -272,6 +272,7 @@ pub(super) struct AuditRow {
     object_id: String,
     before: Option<Json<serde_json::Value>>,
     after: Option<Json<serde_json::Value>>,
+    centre_code: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -285,6 +286,7 @@ impl From<AuditRow> for AuditEntry {
             object_id: r.object_id,
             before: r.before.map(|j| j.0),
             after: r.after.map(|j| j.0),
+            centre: r.centre_code,
         }
     }
 }

@@ -8,6 +8,7 @@ mod alert_store;
 mod channels;
 mod common;
 mod media_store;
+mod migration_0021;
 mod pg_gin_options;
 mod queue;
 mod schedule_store;

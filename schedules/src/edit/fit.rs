@@ -30,10 +30,14 @@ pub(super) fn insert_at(p: &mut Playlist, at: Frames, item: &PlaylistItem) -> Re
     let len = p.length();
     let rate = p.rate;
     if at < Frames::ZERO || at >= len {
-        return Err(ScheduleError::InvalidEdit(format!("{} is outside the day", at.timecode(rate))));
+        let at = at.timecode(rate);
+        return Err(ScheduleError::invalid_edit(
+            Phrase::new("outside_day").with("at", &at),
+            format!("{at} is outside the day"),
+        ));
     }
     if item.duration <= Frames::ZERO || item.in_point < Frames::ZERO {
-        return Err(ScheduleError::InvalidEdit("an item needs a positive duration and a non-negative in-point".into()));
+        return Err(super::no_length());
     }
     let mut new = PlaylistItem { start: at, timing: Timing::Soft, locked: false, ..item.clone() };
     let k = p.items.iter().position(|it| it.start <= at && at < it.end());
@@ -51,11 +55,11 @@ pub(super) fn insert_at(p: &mut Playlist, at: Frames, item: &PlaylistItem) -> Re
             }
             if cur.start == at {
                 if cur.timing == Timing::Hard {
-                    return Err(ScheduleError::InvalidEdit(format!(
-                        "{} starts at a fixed time {}: insert after it or make it soft first",
-                        cur.title,
-                        p.clock().instant(at).format("%H:%M:%S")
-                    )));
+                    let when = p.clock().instant(at).format("%H:%M:%S").to_string();
+                    return Err(ScheduleError::invalid_edit(
+                        Phrase::new("fixed_start").with("title", &cur.title).with("at", &when),
+                        format!("{} starts at a fixed time {when}: insert after it or make it soft first", cur.title),
+                    ));
                 }
                 k
             } else {
@@ -104,11 +108,14 @@ fn absorb(p: &mut Playlist, pos: usize) -> Result<(usize, usize)> {
     }
     if p.items[pos].end() > limit {
         let what = boundary_at.map_or_else(|| "the end of the day".to_owned(), |b| p.items[b].title.clone());
-        return Err(ScheduleError::InvalidEdit(format!(
-            "{} ({}) does not fit before {what}: shorten it or insert it earlier",
-            p.items[pos].title,
-            p.items[pos].duration.timecode(p.rate)
-        )));
+        let (title, length) = (&p.items[pos].title, p.items[pos].duration.timecode(p.rate));
+        // No `before` parameter: the day's end.
+        let mut phrase = Phrase::new("does_not_fit").with("title", title).with("length", &length);
+        if let Some(b) = boundary_at {
+            phrase = phrase.with("before", &p.items[b].title);
+        }
+        let message = format!("{title} ({length}) does not fit before {what}: shorten it or insert it earlier");
+        return Err(ScheduleError::invalid_edit(phrase, message));
     }
     let (mut removed, mut cut) = (0, 0);
     // Fillers and slate first, then anything soft; nearest the fixed point first.

@@ -87,7 +87,7 @@ fn move_trim_retime_replace() {
     assert!(matches!(v.apply(6, EditOp::Delete { index: 9 }), Err(ScheduleError::NoSuchItem { index: 9, len: 3 })));
     assert!(matches!(
         v.apply(6, EditOp::Trim { index: 0, in_point: Frames(0), duration: Frames(0) }),
-        Err(ScheduleError::InvalidEdit(_))
+        Err(ScheduleError::InvalidEdit { .. })
     ));
 }
 

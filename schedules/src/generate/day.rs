@@ -43,14 +43,18 @@ impl Gen<'_> {
         self.clock.instant(f).format("%H:%M:%S").to_string()
     }
 
-    fn rule_break(&mut self, rule: &str, block: &str, at: Frames, reason: String) {
+    /// Records that `rule` was broken in `block` at `at`: `phrase` is the sentence as a code
+    /// and parameters, `reason` the same in English. A rule broken again in the same block
+    /// only counts.
+    fn rule_break(&mut self, rule: &str, block: &str, at: Frames, phrase: Phrase, reason: String) {
         let key = (rule.to_owned(), block.to_owned());
         if let Some(b) = self.break_at.get(&key).and_then(|&i| self.breaks.get_mut(i)) {
             b.count += 1;
             return;
         }
         self.break_at.insert(key, self.breaks.len());
-        self.breaks.push(RuleBreak { rule: rule.into(), block: block.into(), at, count: 1, reason });
+        let b = RuleBreak { rule: rule.into(), block: block.into(), at, count: 1, reason, reason_phrase: phrase };
+        self.breaks.push(b);
     }
 
     fn push(&mut self, item: PlaylistItem) {
@@ -75,10 +79,13 @@ impl Gen<'_> {
         };
         let (items, slate) = self.fillers.close(from, to, before, idx, &rights);
         if slate {
+            let cats = self.t.fillers.categories.join(",");
+            let phrase = Phrase::new("no_filler").with("categories", cats).with("at", self.tod(from));
             self.rule_break(
                 "no_filler",
                 before,
                 from,
+                phrase,
                 format!(
                     "no airable filler of {:?} could close the gap at {}; the slate fills it",
                     self.t.fillers.categories,
@@ -88,10 +95,12 @@ impl Gen<'_> {
         }
         let len = to - from;
         if unplanned && rate.to_media(len) > self.t.fillers.max_per_block.media() {
+            let phrase = Phrase::new("unplanned").with("length", len.timecode(rate)).with("before", before);
             self.rule_break(
                 "filler_excess",
                 before,
                 from,
+                phrase,
                 format!(
                     "the template leaves {} unplanned before {before}; filled with interstitials",
                     len.timecode(rate)
@@ -131,16 +140,22 @@ impl Gen<'_> {
         let slot = b.end - b.start;
         let ok = self.idx.by_id(id).filter(|p| p.airable_on(self.ch));
         let Some(p) = ok else {
-            self.rule_break("fixed_unavailable", &b.label, b.start, format!("programme {id} is unknown, not ready, not for this medium or not shared with this channel; fillers take its slot"));
+            let phrase = Phrase::new("fixed_unavailable").with("id", id);
+            self.rule_break("fixed_unavailable", &b.label, b.start, phrase, format!("programme {id} is unknown, not ready, not for this medium or not shared with this channel; fillers take its slot"));
             self.gap(b.start, b.end, &b.label, false);
             return;
         };
         let mut len = self.clock.rate.frames_floor(p.duration);
         if len > slot {
+            let phrase = Phrase::new("fixed_truncated")
+                .with("title", &p.title)
+                .with("length", len.timecode(self.clock.rate))
+                .with("slot", slot.timecode(self.clock.rate));
             self.rule_break(
                 "fixed_truncated",
                 &b.label,
                 b.start,
+                phrase,
                 format!(
                     "{} lasts {} but its slot is {}; cut at the slot end",
                     p.title,
@@ -151,10 +166,12 @@ impl Gen<'_> {
             len = slot;
         }
         if !p.rights_cover(self.secs(b.start), self.secs(b.start + len)) {
+            let phrase = Phrase::new("fixed_rights").with("title", &p.title).with("at", self.tod(b.start));
             self.rule_break(
                 "fixed_unavailable",
                 &b.label,
                 b.start,
+                phrase,
                 format!("rights of {} do not cover {}", p.title, self.tod(b.start)),
             );
             self.gap(b.start, b.end, &b.label, false);
@@ -264,7 +281,12 @@ impl Gen<'_> {
                     self.tod(t),
                     pick.relax.code()
                 );
-                self.rule_break(pick.relax.code(), &b.label, t, reason);
+                let phrase = Phrase::new("relaxed")
+                    .with("categories", rule.filter.categories.join(","))
+                    .with("length", (b.end - t).timecode(rate))
+                    .with("at", self.tod(t))
+                    .with("relaxed", pick.relax.code());
+                self.rule_break(pick.relax.code(), &b.label, t, phrase, reason);
             } else {
                 why.push_str(" · all rules met");
             }
@@ -290,10 +312,12 @@ impl Gen<'_> {
             placed += 1;
         }
         if placed == 0 {
+            let phrase = Phrase::new("block_unfilled").with("categories", rule.filter.categories.join(","));
             self.rule_break(
                 "block_unfilled",
                 &b.label,
                 b.start,
+                phrase,
                 format!(
                     "no airable programme of {:?} fits the block at all (ready, medium, sharing, rights, length)",
                     rule.filter.categories
@@ -303,10 +327,12 @@ impl Gen<'_> {
         if t < b.end {
             let rest = self.gap(t, b.end, &b.label, false);
             if placed > 0 && rate.to_media(rest) > self.t.fillers.max_per_block.media() {
+                let phrase = Phrase::new("block_short").with("length", rest.timecode(rate));
                 self.rule_break(
                     "filler_excess",
                     &b.label,
                     t,
+                    phrase,
                     format!("only {} of interstitials could close the block; no programme fits", rest.timecode(rate)),
                 );
             }
@@ -339,7 +365,13 @@ impl Gen<'_> {
                     q.from,
                     q.until
                 );
-                self.rule_break("quota", &q.name.clone(), Frames::ZERO, reason);
+                let phrase = Phrase::new("quota")
+                    .with("quota", &q.name)
+                    .with("achieved", got.timecode(rate))
+                    .with("required", need.timecode(rate))
+                    .with("from", q.from)
+                    .with("until", q.until);
+                self.rule_break("quota", &q.name.clone(), Frames::ZERO, phrase, reason);
             }
         }
     }

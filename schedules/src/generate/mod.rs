@@ -26,6 +26,7 @@ use crate::candidate::{fnv1a, mix, CandidateIndex, ProgrammeCandidate, Programme
 use crate::channel::Channel;
 use crate::error::{Result, ScheduleError};
 use crate::history::PlayHistory;
+use crate::phrase::Phrase;
 use crate::playlist::Playlist;
 use crate::template::{check, BlockKind, CategoryRule, Template};
 use crate::time::Frames;
@@ -46,8 +47,13 @@ pub struct RuleBreak {
     pub at: Frames,
     /// How many items needed this relaxation.
     pub count: u32,
-    /// Why.
+    /// Why, in English.
     pub reason: String,
+    /// `reason` as a code and parameters, for a client to word in its reader's language:
+    /// `no_filler`, `unplanned`, `block_short`, `fixed_unavailable`, `fixed_rights`,
+    /// `fixed_truncated`, `relaxed`, `block_unfilled`, `quota`.
+    #[serde(default)]
+    pub reason_phrase: Phrase,
 }
 
 /// The generator's result.

@@ -1,7 +1,7 @@
 //! Template validation: every problem at once, each with a code, a message a person can act
 //! on and where in the template it is.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,10 +21,23 @@ pub struct Problem {
     pub message: String,
     /// Where (`week.default.blocks[2]`, `clocks[0].segments[1]`, `quotas[0]`).
     pub location: String,
+    /// The values `message` names (`category`, `clock`, `block`, …), for a client that
+    /// words `code` in its reader's language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl Problem {
+    /// The problem with parameter `key` set to `value`.
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl ToString) -> Self {
+        self.params.insert(key.to_owned(), value.to_string());
+        self
+    }
 }
 
 fn problem(code: &str, location: impl Into<String>, message: String) -> Problem {
-    Problem { code: code.into(), message, location: location.into() }
+    Problem { code: code.into(), message, location: location.into(), params: BTreeMap::new() }
 }
 
 /// Every problem of `template` for `channel`. Categories are checked against
@@ -38,11 +51,14 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
         }
         for c in &f.categories {
             if !known.contains(c.as_str()) {
-                out.push(problem(
-                    "unknown_category",
-                    loc,
-                    format!("category {c:?} is not known to the catalog; known: {}", sorted(&known)),
-                ));
+                out.push(
+                    problem(
+                        "unknown_category",
+                        loc,
+                        format!("category {c:?} is not known to the catalog; known: {}", sorted(&known)),
+                    )
+                    .with("category", c),
+                );
             }
         }
     };
@@ -92,11 +108,14 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
     for (grid, loc) in grids {
         for (i, u) in grid.clocks.iter().enumerate() {
             if !template.clocks.iter().any(|c| c.name == u.clock) {
-                out.push(problem(
-                    "unknown_clock",
-                    format!("{loc}.clocks[{i}]"),
-                    format!("clock {:?} is not defined", u.clock),
-                ));
+                out.push(
+                    problem(
+                        "unknown_clock",
+                        format!("{loc}.clocks[{i}]"),
+                        format!("clock {:?} is not defined", u.clock),
+                    )
+                    .with("clock", &u.clock),
+                );
             }
             for h in u.hours.iter().filter(|&&h| h > 23) {
                 out.push(problem("invalid_hour", format!("{loc}.clocks[{i}]"), format!("hour {h} is not 0-23")));
@@ -113,20 +132,30 @@ pub fn check(template: &Template, channel: &Channel, known_categories: &[&str]) 
         let mut reach: Option<usize> = None; // planned block reaching furthest so far
         for (i, b) in plan.iter().enumerate() {
             if b.end > day {
-                out.push(problem(
-                    "crosses_day_end",
-                    &b.location,
-                    format!("{} runs past the end of the broadcast day (day starts at {})", b.label, channel.day_start),
-                ));
+                out.push(
+                    problem(
+                        "crosses_day_end",
+                        &b.location,
+                        format!(
+                            "{} runs past the end of the broadcast day (day starts at {})",
+                            b.label, channel.day_start
+                        ),
+                    )
+                    .with("block", &b.label),
+                );
             }
             if let Some(r) = reach.and_then(|r| plan.get(r)) {
                 if b.start < r.end {
                     let both_hard = b.kind.is_hard() && r.kind.is_hard();
-                    out.push(problem(
-                        if both_hard { "hard_overlap" } else { "block_overlap" },
-                        &b.location,
-                        format!("{} overlaps {} ({})", b.label, r.label, r.location),
-                    ));
+                    out.push(
+                        problem(
+                            if both_hard { "hard_overlap" } else { "block_overlap" },
+                            &b.location,
+                            format!("{} overlaps {} ({})", b.label, r.label, r.location),
+                        )
+                        .with("block", &b.label)
+                        .with("other", &r.label),
+                    );
                 }
             }
             if reach.and_then(|r| plan.get(r)).is_none_or(|r| b.end > r.end) {

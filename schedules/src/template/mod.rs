@@ -211,6 +211,7 @@ impl Template {
                 code: "parse".into(),
                 message: e.to_string(),
                 location: format!("line {} column {}", e.line(), e.column()),
+                params: Default::default(),
             }])
         })
     }

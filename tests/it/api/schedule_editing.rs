@@ -36,6 +36,7 @@ both!(a_template_naming_categories_without_programmes_is_refused_when_saved, |ap
     let problem = &b["problems"][0];
     assert_eq!((problem["code"].as_str(), problem["location"].as_str()), (Some("unknown_category"), Some("fillers")));
     assert!(problem["message"].as_str().unwrap().contains("台标宣传"), "{b}");
+    assert_eq!(problem["params"]["category"], "台标宣传", "the value the UI words: {b}");
     let mut t = common::agri_template();
     t["fillers"]["categories"] = json!(["涉农"]);
     t["clocks"][0]["segments"][0]["filter"]["categories"] = json!(["公益"]);
@@ -252,4 +253,126 @@ both!(the_week_view_says_where_each_day_stands, |app| {
 
     let (s, b) = call(&app, Method::GET, &format!("{base}/week?days=40"), None).await;
     assert_eq!(s, 422, "{b}");
+});
+
+both!(a_refused_edit_answers_a_code_and_the_values_its_message_names, |app| {
+    let (dp, gen) = generated(&app).await;
+    let edit = |op: Value| json!({ "version": 1, "op": op });
+    // 14 h at 06:10 runs past the 19:00 relay (a fixed point): refused, naming both.
+    let mut item = items(&gen)[0].clone();
+    item["why"] = Value::Null;
+    item["reason"] = Value::Null;
+    item["duration"] = json!(25 * 3600 * 14);
+    let (s, b) = call(
+        &app,
+        Method::POST,
+        &format!("{dp}/edits"),
+        Some(edit(json!({ "op": "insert_at", "at": 15000, "item": item }))),
+    )
+    .await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("does_not_fit")), "{b}");
+    let p = &b["error"]["params"];
+    assert_eq!(
+        (p["title"].clone(), p["length"].as_str(), p["before"].as_str()),
+        (item["title"].clone(), Some("14:00:00:00"), Some("新闻联播")),
+        "{b}"
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("does not fit before 新闻联播"), "the English stays: {b}");
+    // A row that does not exist, a zero-length trim: each its own code, rows counted from 1.
+    let n = items(&gen).len();
+    let (s, b) =
+        call(&app, Method::POST, &format!("{dp}/edits"), Some(edit(json!({ "op": "delete", "index": n + 5 })))).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("no_such_item")), "{b}");
+    assert_eq!(
+        (b["error"]["params"]["row"].as_str(), b["error"]["params"]["rows"].clone()),
+        (Some(&*(n + 6).to_string()), json!(n.to_string())),
+        "{b}"
+    );
+    let trim = json!({ "op": "trim", "index": 0, "in_point": 0, "duration": 0 });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(edit(trim))).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("no_length")), "{b}");
+    // A locked row refuses a delete with its row; the day is unchanged by all of these.
+    let (s, b) = call(
+        &app,
+        Method::POST,
+        &format!("{dp}/edits"),
+        Some(edit(json!({ "op": "lock", "index": 2, "locked": true }))),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let del = json!({ "version": 2, "op": { "op": "delete", "index": 2 } });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(del)).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str(), b["error"]["params"]["row"].as_str()),
+        (409, Some("locked"), Some("3")),
+        "{b}"
+    );
+    let stale = json!({ "version": 1, "op": { "op": "delete", "index": 0 } });
+    let (s, b) = call(&app, Method::POST, &format!("{dp}/edits"), Some(stale)).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("conflict")), "{b}");
+    assert_eq!(
+        (b["error"]["params"]["expected"].as_str(), b["error"]["params"]["current"].as_str()),
+        (Some("1"), Some("2")),
+        "{b}"
+    );
+    let (s, b) = call(&app, Method::GET, &dp, None).await;
+    assert_eq!((s, b["version"].as_i64()), (200, Some(2)), "{b}");
+    // A bad date names the text.
+    let (s, b) = call(&app, Method::GET, &dp.replace(&day().to_string(), "2030-02-31"), None).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str(), b["error"]["params"]["text"].as_str()),
+        (422, Some("bad_date"), Some("2030-02-31")),
+        "{b}"
+    );
+});
+
+both!(the_rule_breaks_of_a_preview_carry_a_code_and_the_values_of_their_reason, |app| {
+    let ch = setup(&app).await;
+    let base = format!("/api/channels/{}", ch.id);
+    let mut t = template();
+    t["quotas"] = json!([{ "name": "涉农 ≥ 20 h", "filter": { "categories": ["涉农"] }, "from": "06:00", "until": "06:00",
+        "min": { "minutes": 1200 } }]);
+    let body = json!({ "template": t, "date": day().to_string(), "seed": 3 });
+    let (s, b) = call(&app, Method::POST, &format!("{base}/template/preview"), Some(body)).await;
+    assert_eq!(s, 200, "{b}");
+    let breaks = b["exceptions"].as_array().unwrap();
+    let quota = breaks.iter().find(|x| x["rule"] == "quota").unwrap_or_else(|| panic!("no quota break: {b}"));
+    let phrase = &quota["reason_phrase"];
+    assert_eq!(phrase["code"], "quota", "{quota}");
+    assert_eq!(phrase["params"]["quota"], "涉农 ≥ 20 h", "{quota}");
+    assert_eq!(phrase["params"]["required"], "20:00:00:00", "{quota}");
+    assert!(phrase["params"]["achieved"].as_str().is_some_and(|a| a < "20:00:00:00"), "{quota}");
+    assert!(quota["reason"].as_str().unwrap().contains("achieved"), "the English stays: {quota}");
+    // Every break has a phrase the UI can word.
+    for x in breaks {
+        assert!(x["reason_phrase"]["code"].as_str().is_some_and(|c| !c.is_empty()), "{x}");
+    }
+});
+
+both!(a_compact_day_leaves_out_the_english_beside_each_reason_phrase, |app| {
+    let (dp, _) = generated(&app).await;
+    let (s, full) = call(&app, Method::GET, &dp, None).await;
+    assert_eq!(s, 200, "{full}");
+    let (s, compact) = call(&app, Method::GET, &format!("{dp}?compact=true"), None).await;
+    assert_eq!(s, 200, "{compact}");
+    assert!(
+        compact.to_string().len() * 10 < full.to_string().len() * 9,
+        "{} B compact, {} B full",
+        compact.to_string().len(),
+        full.to_string().len()
+    );
+    // The same day; the English `why` is left out only beside a reason.
+    assert_eq!(items(&full).len(), items(&compact).len());
+    for (f, c) in items(&full).iter().zip(items(&compact)) {
+        assert!(f["why"].is_string() && c["reason"].is_object() && c.get("why").is_none(), "{f} {c}");
+        let mut f = f.clone();
+        f.as_object_mut().unwrap().remove("why");
+        assert_eq!(&f, c);
+    }
+    assert_eq!(
+        (compact["version"].clone(), compact["findings"].clone()),
+        (full["version"].clone(), full["findings"].clone())
+    );
+    let (s, b) = call(&app, Method::GET, &format!("{dp}?compact=yes"), None).await;
+    assert_eq!(s, 400, "{b}");
 });

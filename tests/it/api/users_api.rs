@@ -146,3 +146,46 @@ both!(the_audit_log_is_searched_by_actor_action_type_centre_and_time_in_pages_of
         assert_eq!(get(&app, Role::NetworkAdmin, bad).await.0, 400, "{bad}");
     }
 });
+
+both!(the_audit_log_by_centre_keeps_its_jobs_rows_and_its_deleted_programmes_rows, |app| {
+    use catalog::job::{Failure, NewJob};
+    use catalog::programme::{ProgrammeStatus, Sharing};
+    let store = app.store();
+    // Written by the system, so no user of the centre matches them: only the stored centre does.
+    let sys = catalog::audit::Actor::system("test");
+    let p = app.programme(OWN, "米易删除的节目", Sharing::Private).await;
+    let pid = p.id.to_string();
+    // Two jobs die: one payload names only the programme (jobs made before payloads named a
+    // centre), the other the centre.
+    for payload in [json!({ "programme_id": pid }), json!({ "centre": OWN, "programme_id": "gone" })] {
+        let job = store.enqueue(&NewJob { max_attempts: 1, ..NewJob::new("audit-test", payload) }).await.unwrap();
+        let lease = store.lease("audit-test", "test", std::time::Duration::from_secs(60)).await.unwrap().unwrap();
+        assert_eq!(lease.job.id, job.id);
+        store.fail(&lease, "not media", Failure::Permanent).await.unwrap();
+    }
+    store.set_programme_status(&sys, p.id, ProgrammeStatus::Failed, &Default::default()).await.unwrap();
+    store.delete_programme(&sys, p.id).await.unwrap();
+
+    let (s, miyi) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OWN}")).await;
+    assert_eq!(s, 200, "{miyi}");
+    let rows = miyi.as_array().unwrap();
+    let dead: Vec<&Value> = rows.iter().filter(|e| e["object_type"] == "job" && e["action"] == "job.dead").collect();
+    assert_eq!(dead.len(), 2, "both jobs' rows: {miyi}");
+    let of_p: Vec<&str> =
+        rows.iter().filter(|e| e["object_id"] == pid.as_str()).map(|e| e["action"].as_str().unwrap()).collect();
+    for action in ["programme.create", "programme.status", "programme.delete"] {
+        assert!(of_p.contains(&action), "{action} of the deleted programme: {miyi}");
+    }
+    assert!(
+        rows.iter().filter(|e| e["actor"] == "system:test" || e["actor"] == "system:queue").all(|e| e["centre"] == OWN),
+        "{miyi}"
+    );
+    // Another centre's search finds none of them; the centre's own admin finds them by default.
+    let (_, yanbian) = get(&app, Role::NetworkAdmin, &format!("/api/audit?centre={OTHER}")).await;
+    let theirs = yanbian.as_array().unwrap();
+    assert!(!theirs.iter().any(|e| e["object_type"] == "job" || e["object_id"] == pid.as_str()), "{yanbian}");
+    let (s, mine) = get(&app, Role::CentreAdmin, "/api/audit?object_type=job").await;
+    assert_eq!((s, mine.as_array().unwrap().len()), (200, 2), "{mine}");
+    let (_, mine) = get(&app, Role::CentreAdmin, "/api/audit?action=programme.delete").await;
+    assert!(mine.as_array().unwrap().iter().any(|e| e["object_id"] == pid.as_str()), "{mine}");
+});

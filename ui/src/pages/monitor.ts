@@ -36,8 +36,9 @@ const hhmm = (s: string) => sch.localClock(new Date(s)).slice(0, 8);
 function attach(video: HTMLVideoElement, slug: string): () => void {
   const src = `/hls/${encodeURIComponent(slug)}/index.m3u8`;
   if (Hls.isSupported()) {
-    // No worker: the server's CSP allows no blob: scripts.
-    const hls = new Hls({ enableWorker: false, liveSyncDurationCount: 3 });
+    // Transmuxing in a worker, so the page answers clicks while three channels play; the
+    // worker script is ours (ui/vite.config.ts), as the server's CSP allows no blob: scripts.
+    const hls = new Hls({ enableWorker: true, workerPath: "/hls.worker.js", liveSyncDurationCount: 3 });
     let retry: ReturnType<typeof setTimeout> | undefined;
     hls.loadSource(src);
     hls.attachMedia(video);

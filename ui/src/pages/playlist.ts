@@ -8,6 +8,7 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
 import { categoryName, t } from "../i18n";
+import { errorText } from "../words";
 import type { Page } from "../page";
 import * as s from "../schedule";
 import { ItemList, length, strip } from "./timeline";
@@ -92,6 +93,10 @@ function itemOf(p: s.Playlist, d: Dragged): s.Item {
 }
 
 export function playlistPage(channelId: string, date: string): Page {
+  const opened = performance.now();
+  // The monitor's video segments fill the resource timing buffer (250 entries): this page's
+  // requests are timed from an empty one.
+  performance.clearResourceTimings();
   let day: s.Day | null = null;
   let list: ItemList | null = null;
   let selected = -1;
@@ -180,7 +185,7 @@ export function playlistPage(channelId: string, date: string): Page {
       panel,
       h("h2", {}, `#${i + 1} ${s.clockOf(p, it.start)} ${it.title}`),
       h("p", { class: "meta" }, `${t(`kind_${it.kind}` as Parameters<typeof t>[0])} · ${length(it.duration / rate)} · ${it.category ? categoryName(it.category) : ""}`),
-      it.why ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${s.phrase("why", it.reason, it.why)}`) : null,
+      it.why || it.reason ? h("p", { class: "why", id: "pl-why" }, `${t("why")}: ${s.phrase("why", it.reason, it.why ?? "")}`) : null,
       mine.length
         ? h(
             "ul",
@@ -298,14 +303,40 @@ export function playlistPage(channelId: string, date: string): Page {
 
   const load = async (msg = "") => {
     status.textContent = t("loading");
+    const t0 = performance.now();
     try {
       day = await s.day(channelId, realDate);
     } catch (e) {
       if (e instanceof api.ApiError && e.status === 404) day = null;
       else throw e;
     }
+    const t1 = performance.now();
     status.textContent = msg;
     render();
+    // Where opening the day went: before the request (channels), the answer (server, transfer,
+    // parse) and the first draw (read by the browser test).
+    if (!status.dataset.openRenderMs) {
+      const ms = (x: number) => String(Math.round(x));
+      status.dataset.openSetupMs = ms(t0 - opened);
+      status.dataset.openAnswerMs = ms(t1 - t0);
+      status.dataset.openRenderMs = ms(performance.now() - t1);
+      // Epoch milliseconds of the page's creation and of its first draw, so the test can
+      // tell the click and what follows the draw apart from the page's own work.
+      status.dataset.openAt = ms(performance.timeOrigin + opened);
+      status.dataset.drawnAt = ms(performance.timeOrigin + performance.now());
+      // The answer's parts from the browser's resource timing: waiting for a connection,
+      // the server until its first byte, the transfer, and the parse after it.
+      const r = performance
+        .getEntriesByType("resource")
+        .filter((e): e is PerformanceResourceTiming => e.name.includes(`/days/${realDate}`) && e.startTime >= t0)[0];
+      if (r) {
+        status.dataset.openStallMs = ms(r.requestStart - r.startTime);
+        status.dataset.openServerMs = ms(r.responseStart - r.requestStart);
+        status.dataset.openTransferMs = ms(r.responseEnd - r.responseStart);
+        status.dataset.openParseMs = ms(t1 - r.responseEnd);
+        status.dataset.openBytes = String(r.encodedBodySize);
+      }
+    }
     if (historyBox.open) void refreshHistory();
   };
 
@@ -353,7 +384,7 @@ export function playlistPage(channelId: string, date: string): Page {
     } else if (e instanceof api.ApiError && e.code === "in_the_past") {
       say(t("insertInPast"), "error");
     } else {
-      say(`${t("error")}: ${(e as Error).message}`, "error");
+      say(`${t("error")}: ${s.refusalText(e, errorText)}`, "error");
       if (e instanceof api.ApiError && e.status === 409) await load();
     }
   };
@@ -567,7 +598,7 @@ export function playlistPage(channelId: string, date: string): Page {
     historyBox,
   );
   void (async () => {
-    chan = (await api.channels().catch(() => [])).find((c) => c.id === channelId);
+    chan = (await api.recentChannels().catch(() => [])).find((c) => c.id === channelId);
     if (today) realDate = s.broadcastDay(new Date(), chan?.day_start ?? "06:00");
     dateInput.value = realDate;
     title.textContent = `${t("playlist")} · ${chan?.name ?? channelId} · ${realDate}`;

@@ -3,7 +3,7 @@
 
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { CATEGORIES, lang, t } from "../i18n";
+import { CATEGORIES, lang, languageOptions, t } from "../i18n";
 import { actionWord, actorWord, errorBox, stamp } from "../words";
 
 interface Editable extends api.Programme {
@@ -45,7 +45,11 @@ export function editForm(p0: api.Programme, changed: (p: api.Programme, note: st
   );
   const desc = h("textarea", { id: "ed-description", rows: 3 });
   desc.value = p.description;
-  const language = h("input", { id: "ed-language", value: p.language });
+  const language = h(
+    "select",
+    { id: "ed-language" },
+    languageOptions(p.language).map((o) => h("option", { value: o.value, selected: o.selected }, o.label)),
+  );
   const tags = h("input", { id: "ed-tags", value: (p.tags ?? []).join(", ") });
   const shared = h("input", { id: "ed-shared", type: "checkbox", checked: p.sharing === "network" });
   const status = h("div", { role: "status", "aria-live": "polite", id: "ed-status" }, note);

@@ -1,6 +1,6 @@
 import * as api from "../api";
 import { duration, h, mount } from "../dom";
-import { categoryName, centreName, statusName, t, word } from "../i18n";
+import { categoryName, centreName, languageName, statusName, t, word } from "../i18n";
 import type { Page } from "../page";
 import { failureBox } from "../failure";
 import { currentUser, errorBox, may, qcWord, timecode } from "../words";
@@ -134,6 +134,8 @@ export function programmePage(id: string): Page {
           { class: "facts" },
           h("dt", {}, t("category")),
           h("dd", {}, categoryName(p.category)),
+          h("dt", {}, t("langField")),
+          h("dd", { id: "pg-language", "data-language": p.language }, languageName(p.language)),
           h("dt", {}, t("centre")),
           h("dd", {}, centreName(p.centre)),
           h("dt", {}, t("duration")),

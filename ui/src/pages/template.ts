@@ -6,6 +6,7 @@
 import * as api from "../api";
 import { h, mount } from "../dom";
 import { CATEGORIES, categoryName, t } from "../i18n";
+import { errorText } from "../words";
 import type { Page } from "../page";
 import * as s from "../schedule";
 import { strip } from "./timeline";
@@ -245,7 +246,7 @@ export function templatePage(channelId: string): Page {
               "button",
               {
                 type: "button",
-                class: "danger",
+                class: "danger remove-quota",
                 onclick: () => {
                   quotas.splice(i, 1);
                   drawQuotas();
@@ -282,9 +283,13 @@ export function templatePage(channelId: string): Page {
   const showProblems = (e: unknown) => {
     if (e instanceof api.ApiError && e.code === "invalid_template") {
       const ps = ((e.body as { problems?: s.Problem[] }).problems ?? []) as s.Problem[];
-      mount(problems, h("p", { class: "error" }, `${t("templateProblems")}: ${e.message}`), h("ul", { class: "problems" }, ps.map((p) => h("li", { "data-code": p.code }, `${p.location}: ${p.message}`))));
+      mount(
+        problems,
+        h("p", { class: "error" }, `${t("templateProblems")}: ${ps.length}`),
+        h("ul", { class: "problems" }, ps.map((p) => h("li", { "data-code": p.code }, s.problemText(p)))),
+      );
     } else {
-      mount(problems, h("p", { class: "error" }, `${t("error")}: ${(e as Error).message}`));
+      mount(problems, h("p", { class: "error" }, `${t("error")}: ${s.refusalText(e, errorText)}`));
     }
   };
 
@@ -312,7 +317,7 @@ export function templatePage(channelId: string): Page {
         h("p", { class: errors.length ? "error" : "meta", id: "tp-preview-summary" }, `${t("findingsCount")}: ${errors.length} ${t("errorsWord")}, ${r.findings.length - errors.length} ${t("warningsWord")}`),
         r.findings.length ? h("ul", { class: "findings" }, r.findings.slice(0, 10).map((f) => h("li", { class: f.severity, "data-code": f.code }, s.findingText(f)))) : null,
         r.exceptions.length
-          ? h("details", {}, h("summary", {}, `${t("ruleBreaks")}: ${r.exceptions.length}`), h("ul", {}, r.exceptions.map((x) => h("li", {}, `${x.block}: ${x.rule} ×${x.count} — ${x.reason}`))))
+          ? h("details", {}, h("summary", {}, `${t("ruleBreaks")}: ${r.exceptions.length}`), h("ul", { id: "tp-breaks" }, r.exceptions.map((x) => h("li", { "data-rule": x.rule }, s.ruleBreakText(x)))))
           : null,
         h("ol", { id: "tp-preview-items" }, lines),
       );
@@ -386,6 +391,7 @@ export function templatePage(channelId: string): Page {
         "button",
         {
           type: "button",
+          id: "tp-add-quota",
           onclick: () => {
             quotas.push({ name: "", category: "涉农", from: "06:00", until: "22:00", minutes: 30 });
             drawQuotas();

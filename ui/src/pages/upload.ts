@@ -3,7 +3,7 @@
 
 import * as api from "../api";
 import { h, mount } from "../dom";
-import { CATEGORIES, lang, t } from "../i18n";
+import { CATEGORIES, lang, languageOptions, t } from "../i18n";
 import type { Page } from "../page";
 import { head, sniff } from "../sniff";
 import * as tus from "../tus";
@@ -139,7 +139,11 @@ export function uploadPage(): Page {
     CATEGORIES.map((c) => h("option", { value: c.value }, lang() === "en" ? c.en : c.value)),
   );
   const desc = h("textarea", { id: "up-description", rows: 3 });
-  const language = h("input", { id: "up-language", value: "zh-CN" });
+  const language = h(
+    "select",
+    { id: "up-language" },
+    languageOptions("zh-CN").map((o) => h("option", { value: o.value, selected: o.selected }, o.label)),
+  );
   const tags = h("input", { id: "up-tags" });
   const shared = h(
     "select",

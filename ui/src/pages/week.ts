@@ -5,6 +5,7 @@
 import * as api from "../api";
 import { h, mount } from "../dom";
 import { lang, t } from "../i18n";
+import { errorText } from "../words";
 import type { Page } from "../page";
 import * as s from "../schedule";
 import "../schedule.css";
@@ -66,7 +67,7 @@ export function weekPage(channelId: string): Page {
     status.textContent = msg;
   };
   const failed = (e: unknown) => {
-    status.textContent = `${t("error")}: ${e instanceof api.ApiError ? e.code : (e as Error).message}`;
+    status.textContent = `${t("error")}: ${s.refusalText(e, errorText)}`;
   };
   const el = h(
     "section",

@@ -29,8 +29,9 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// An action (`programme.create`), or every action of a kind (`programme.`).
     pub action: Option<String>,
-    /// Changes by the centre's users or to its programmes, channels, users and tokens (a
-    /// centre admin: its own centre only, the default).
+    /// Changes by the centre's users or to its objects (programmes, deleted ones too, their
+    /// jobs, channels and their days, relays, users, tokens; the centre is stored with each
+    /// row); a centre admin: its own centre only, the default.
     pub centre: Option<String>,
     /// At or after this time.
     pub from: Option<DateTime<Utc>>,

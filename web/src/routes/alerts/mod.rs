@@ -87,6 +87,7 @@ pub(crate) fn answer(result: Result<Receipt, DeskError>, sender: &str) -> Result
         let detail = crate::error::ErrorDetail {
             code: code.into(),
             message: reasons.first().map(|r| r.message.clone()).unwrap_or_else(|| code.replace('_', " ")),
+            params: Default::default(),
         };
         (status, Json(InvalidAlert { error: detail, reasons })).into_response()
     };

@@ -54,17 +54,20 @@ pub async fn copy_day(
     let (c, ch) = channel_for(&state, &p, &id, Permission::WriteSchedule).await?;
     let day = parse_date(&date)?;
     if b.to.is_empty() || b.to.len() > MAX_DAYS {
-        return Err(ApiError::unprocessable(format!("copy to between 1 and {MAX_DAYS} days")));
+        let msg = format!("copy to between 1 and {MAX_DAYS} days");
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "copy_days", msg).with("max", MAX_DAYS));
     }
     let mut targets = Vec::with_capacity(b.to.len());
     for t in &b.to {
         let d = parse_date(t)?;
         if d == day {
-            return Err(ApiError::unprocessable(format!("{d} is the day being copied")));
+            let msg = format!("{d} is the day being copied");
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "copy_onto_itself", msg).with("date", d));
         }
         let end = ch.day(d).instant(ch.day(d).length()).with_timezone(&Utc);
         if end <= Utc::now() {
-            return Err(ApiError::unprocessable(format!("broadcast day {d} is already over")));
+            let msg = format!("broadcast day {d} is already over");
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "day_over", msg).with("date", d));
         }
         if !targets.contains(&d) {
             targets.push(d);

@@ -3,6 +3,7 @@
 //! the published guide (XMLTV, now/next). Reading is open to the network (like channels);
 //! changing needs `WriteSchedule` on the owning centre.
 
+pub mod compact;
 pub mod copy;
 pub mod history;
 pub mod now_next;
@@ -101,6 +102,16 @@ pub struct VersionBody {
     pub version: u64,
 }
 
+/// How a day is answered.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DayQuery {
+    /// `true`: items without their English `why` where a `reason` phrase says the same (what
+    /// the day editor opens; see `compact.rs`).
+    pub compact: Option<bool>,
+}
+
 /// A guide window (RFC 3339; default: now to 7 days on; at most 31 days).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -163,9 +174,10 @@ pub struct DayAnswer {
     pub change_phrase: schedules::Phrase,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
-    /// JSON of a `schedules::Playlist` (docs/schedules.md).
+    /// JSON of a `schedules::Playlist` (docs/schedules.md); serialised once, straight to
+    /// the answer.
     #[schema(value_type = Object)]
-    pub playlist: Value,
+    pub playlist: Playlist,
     #[schema(value_type = Vec<crate::schema_docs::FindingDoc>)]
     pub findings: Vec<schedules::Finding>,
     pub published_version: Option<i64>,
@@ -199,10 +211,38 @@ fn schedule_error(e: ScheduleError) -> Response {
         ScheduleError::Import(errs) => {
             detailed(StatusCode::UNPROCESSABLE_ENTITY, "invalid_csv", msg, "errors", json!(errs))
         }
-        ScheduleError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", msg).into_response(),
-        ScheduleError::Locked { .. } => ApiError::new(StatusCode::CONFLICT, "locked", msg).into_response(),
-        ScheduleError::NothingToUndo(_) => ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).into_response(),
-        _ => ApiError::unprocessable(msg).into_response(),
+        e => edit_refusal(e, msg).into_response(),
+    }
+}
+
+/// A refused edit, undo or publish: a `code` per kind of refusal and the values its message
+/// names as `params` (rows 1-based, as a person counts them), so the UI words it.
+fn edit_refusal(e: ScheduleError, msg: String) -> ApiError {
+    let invalid = |code| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg.clone());
+    match e {
+        ScheduleError::Conflict { expected, current } => {
+            ApiError::new(StatusCode::CONFLICT, "conflict", msg).with("expected", expected).with("current", current)
+        }
+        ScheduleError::Locked { index } => ApiError::new(StatusCode::CONFLICT, "locked", msg).with("row", index + 1),
+        ScheduleError::NothingToUndo(v) => {
+            ApiError::new(StatusCode::CONFLICT, "nothing_to_undo", msg).with("version", v)
+        }
+        ScheduleError::NoSuchItem { index, len } => invalid("no_such_item").with("row", index + 1).with("rows", len),
+        ScheduleError::InvalidEdit { phrase, .. } => {
+            let code = match phrase.code.as_str() {
+                "outside_day" => "outside_day",
+                "no_length" => "no_length",
+                "fixed_start" => "fixed_start",
+                "does_not_fit" => "does_not_fit",
+                "bad_history" => "bad_history",
+                _ => "invalid_edit",
+            };
+            phrase.params.into_iter().fold(invalid(code), |e, (k, v)| e.with(&k, v))
+        }
+        ScheduleError::PublishBlocked(n) => invalid("publish_blocked").with("count", n),
+        ScheduleError::Time { text, .. } => invalid("invalid_time").with("text", text),
+        ScheduleError::Mismatch(_) => invalid("mismatch"),
+        _ => ApiError::unprocessable(msg),
     }
 }
 
@@ -227,8 +267,10 @@ async fn channel_for(
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| ApiError::unprocessable(format!("date {text:?} is not YYYY-MM-DD")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_date", format!("date {text:?} is not YYYY-MM-DD"))
+            .with("text", text)
+    })
 }
 
 /// Stores `playlist` as the next version (kept in [`AppState::days`] for the next edit) and
@@ -356,27 +398,50 @@ pub async fn generate(
 
 /// The day's latest version with its validation findings and the latest published version.
 #[utoipa::path(get, path = "/api/channels/{id}/days/{date}", tag = "schedules",
-    params(("id" = String, Path), ("date" = String, Path)),
+    params(("id" = String, Path), ("date" = String, Path), DayQuery),
     responses((status = 200, body = DayAnswer), (status = 404, body = ErrorBody)))]
 pub async fn get_day(
     State(state): State<AppState>,
     p: Principal,
     ApiPath((id, date)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Result<Json<DayAnswer>, ApiError> {
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let day = parse_date(&date)?;
-    let v = state.store.latest_day_version(c.id, day).await?;
-    let v = v.ok_or_else(|| ApiError::not_found(format!("{} has no playlist for {day}", c.slug)))?;
-    let playlist: Playlist = serde_json::from_value(v.playlist.clone()).map_err(ApiError::internal)?;
+    let none = || ApiError::not_found(format!("{} has no playlist for {day}", c.slug));
+    // The latest version's head, and its playlist from the editing cache when this process
+    // stored it (a day just generated or edited): neither the day's document nor those of its
+    // published versions are read again.
+    let head = state.store.latest_day_head(c.id, day).await?.ok_or_else(none)?;
+    let (head, playlist) = match state.days.get(c.id, day, head.version) {
+        Some(kept) => (head, Playlist::clone(&kept)),
+        None => {
+            let v = state.store.latest_day_version(c.id, day).await?.ok_or_else(none)?;
+            let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
+            state.days.put(c.id, day, v.version, std::sync::Arc::new(playlist.clone()));
+            let head = catalog::schedule::DayHead {
+                version: v.version,
+                parent: v.parent,
+                change: v.change,
+                created_by: v.created_by,
+                created_at: v.created_at,
+                published: head.published,
+            };
+            (head, playlist)
+        }
+    };
     let t = template_of(&state.store, &c).await?;
     let index = state.candidates.get(&state.store, &c.centre).await?;
     let relays = relays_of(&state.store, &c).await?;
     let mut findings = findings_of(&playlist, &ch, t.as_ref(), &index, &relays);
-    let published = state.store.published_versions(c.id, day).await?.last().map(|p| p.version);
+    let (published, v) = (head.published, head);
     // Another centre's reader does not see the channel's private programmes.
     let private = private::Redaction::for_reader(&p, &index);
     private.findings(&playlist, &mut findings);
-    let shown = serde_json::to_value(private.playlist(playlist)).map_err(ApiError::internal)?;
+    let mut shown = private.playlist(playlist);
+    if q.compact == Some(true) {
+        compact::compact(&mut shown);
+    }
     Ok(Json(DayAnswer {
         version: v.version,
         parent: v.parent,
@@ -409,7 +474,10 @@ pub async fn edit_day(
     }
     // Only the current version is read (undo reads the history), and not even that when this
     // process stored it: the store still refuses the append if another writer went first.
-    let v = i64::try_from(b.version).map_err(|_| ApiError::unprocessable("version is out of range"))?;
+    let v = i64::try_from(b.version).map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_version", "version is out of range")
+            .with("version", b.version)
+    })?;
     let current = match state.days.get(c.id, day, v) {
         Some(p) => p,
         None => {
@@ -438,15 +506,11 @@ fn refuse_past(ch: &Channel, day: NaiveDate, at: schedules::Frames) -> Result<()
     let when = ch.day(day).instant(at);
     let now = Utc::now().with_timezone(&ch.offset());
     if when.with_timezone(&Utc) <= Utc::now() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "in_the_past",
-            format!(
-                "{} is already past (now {}): insert at a later time",
-                when.format("%Y-%m-%d %H:%M:%S"),
-                now.format("%Y-%m-%d %H:%M:%S")
-            ),
-        ));
+        let (at, now) = (when.format("%Y-%m-%d %H:%M:%S"), now.format("%Y-%m-%d %H:%M:%S"));
+        let msg = format!("{at} is already past (now {now}): insert at a later time");
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "in_the_past", msg)
+            .with("at", at)
+            .with("now", now));
     }
     Ok(())
 }
@@ -510,7 +574,9 @@ pub async fn publish_day(
             StatusCode::CONFLICT,
             "conflict",
             format!("version {} is not current (the day is at version {})", b.version, v.version),
-        ));
+        )
+        .with("expected", b.version)
+        .with("current", v.version));
     }
     let playlist: Playlist = serde_json::from_value(v.playlist).map_err(ApiError::internal)?;
     let t = template_of(&state.store, &c).await?;

@@ -70,7 +70,8 @@ pub async fn week(
     let (c, ch) = channel_for(&state, &p, &id, Permission::ReadSchedule).await?;
     let days = q.days.unwrap_or(7);
     if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::unprocessable(format!("days must be 1 to {MAX_DAYS}")));
+        let msg = format!("days must be 1 to {MAX_DAYS}");
+        return Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "week_days", msg).with("max", MAX_DAYS));
     }
     let from = q.from.unwrap_or_else(|| ch.day_at(Utc::now()).date);
     let t = template_of(&state.store, &c).await?;
