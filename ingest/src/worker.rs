@@ -313,6 +313,11 @@ impl Worker {
         let state: Arc<Mutex<(Stage, f64)>> = Arc::new(Mutex::new((Stage::Probe, 0.0)));
         let mut options = self.config.options.clone();
         options.target = self.config.targets.for_centre(job.centre.as_deref());
+        // A token of this attempt alone: the configured one is shared by every clone of the
+        // options, and one attempt cancelled (a heartbeat failed while the database was down)
+        // left it cancelled for good, so every later job of this worker failed "cancelled"
+        // until its attempts ran out (fault suite, 7 Dec).
+        options.cancel = crate::sandbox::CancelToken::new();
         let cancel = options.cancel.clone();
         let (src, dir, cell, progress, id) =
             (source.clone(), work.join("out"), state.clone(), self.progress.clone(), job.programme_id);
@@ -477,5 +482,60 @@ mod tests {
         assert_eq!(kinds, [AssetKind::Source], "no product of the superseded attempt stored");
         let job = t.store.get_job(stale.job.id).await.unwrap();
         assert_eq!((job.status, job.attempts, job.lease_owner.as_deref()), (JobStatus::Running, 2, Some("other")));
+    }
+
+    /// An attempt cancelled because its heartbeat failed (its lease taken over) does not
+    /// cancel the worker's next job: the cancel token was shared by every job of a worker.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cancelled_attempt_leaves_the_workers_next_job_to_run() {
+        let t = catalog::testing::sqlite_store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let media = MediaStore::local(dir.path().join("media")).unwrap();
+        let clip = |name: &str, secs: u32| {
+            let path = dir.path().join(name);
+            let made = std::process::Command::new("ffmpeg")
+                .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+                .arg(format!("testsrc2=size=320x240:rate=25:duration={secs}"))
+                .args(["-f", "lavfi", "-i"])
+                .arg(format!("sine=duration={secs}"))
+                .args(["-c:v", "libx264", "-preset", "ultrafast", "-shortest"])
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            path
+        };
+        let centre = CentreCode::parse("510421").unwrap();
+        let first = NewProgramme::new(centre.clone(), "被取消", Category::parse("涉农").unwrap());
+        let p1 = crate::submit::submit_file(&t.store, &media, &Actor::system("test"), &clip("a.mp4", 3), &first)
+            .await
+            .unwrap();
+        // The first attempt's lease is taken over as soon as it starts; its heartbeat (every
+        // 100 ms) then fails and cancels it.
+        let stale = t.store.lease(JOB_KIND, "w", Duration::from_millis(1)).await.unwrap().unwrap();
+        let (store, handle) = (t.store.clone(), tokio::runtime::Handle::current());
+        let taken = Arc::new(AtomicBool::new(false));
+        let took = taken.clone();
+        let mut config = WorkerConfig::new("w", dir.path().join("work"));
+        config.lease = Duration::from_millis(300);
+        let worker = Worker::new(t.store.clone(), media.clone(), config).on_progress(Arc::new(move |id, _, _, _| {
+            if id == p1.id && !took.load(Ordering::SeqCst) {
+                let lease = handle.block_on(store.lease(JOB_KIND, "other", Duration::from_secs(600)));
+                took.store(matches!(lease, Ok(Some(_))), Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        }));
+        let done = worker.process(stale, None).await;
+        assert!(taken.load(Ordering::SeqCst), "the other worker took the first job over");
+        assert_ne!(done.status, ProgrammeStatus::Ready, "the first attempt was cancelled");
+
+        let second = NewProgramme::new(centre, "下一个", Category::parse("涉农").unwrap());
+        let p2 = crate::submit::submit_file(&t.store, &media, &Actor::system("test"), &clip("b.mp4", 1), &second)
+            .await
+            .unwrap();
+        let lease = t.store.lease(JOB_KIND, "w", Duration::from_secs(60)).await.unwrap().unwrap();
+        let done = worker.process(lease, None).await;
+        let now = t.store.get_programme(p2.id).await.unwrap();
+        assert_eq!((done.status, now.status), (ProgrammeStatus::Ready, ProgrammeStatus::Ready), "{:?}", now.reason);
     }
 }
