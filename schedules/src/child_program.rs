@@ -19,7 +19,7 @@ pub fn this_process_is_kapok() {
 }
 
 /// The program for a child: the path in `env_var` if set, this process when it is `kapok`
-/// (said by [`this_process_is_kapok`], or by its file name), else the newest of `kapok` and `stand_in` next to this executable or one directory up
+/// (said by [`this_process_is_kapok`]; its file name no longer decides), else the newest of `kapok` and `stand_in` next to this executable or one directory up
 /// (cargo's `target/<profile>/deps` test binaries). `None` when there is none.
 pub fn find(env_var: &str, stand_in: &str) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env_var) {
@@ -29,9 +29,6 @@ pub fn find(env_var: &str, stand_in: &str) -> Option<PathBuf> {
         return Some(exe.clone());
     }
     let exe = std::env::current_exe().ok()?;
-    if exe.file_stem().is_some_and(|s| s == "kapok") {
-        return Some(exe);
-    }
     let here = exe.parent()?;
     [Some(here), here.parent()]
         .into_iter()
