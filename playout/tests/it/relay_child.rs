@@ -68,16 +68,30 @@ fn tv_relay(uri: &str, secs: f64) -> OnAirPlaylist {
     OnAirPlaylist::from_json(&json.to_string()).unwrap()
 }
 
-#[test]
-fn a_relay_is_decoded_in_another_process_that_ends_with_its_item() {
-    let dir = tempfile::tempdir().unwrap();
-    let red = std::fs::read(clip(dir.path(), "red.ts", "red", 2.0)).unwrap();
+/// A TV channel airing for `secs` a UDP relay fed 2 s of red, looped, into `air.ts` in `dir`.
+struct Relayed {
+    uri: String,
+    stop: Arc<AtomicBool>,
+    sender: std::thread::JoinHandle<()>,
+    out: PathBuf,
+    channel: playout::RealtimeChannel,
+}
+
+fn air_red_relay(dir: &Path, secs: f64) -> Relayed {
+    let red = std::fs::read(clip(dir, "red.ts", "red", 2.0)).unwrap();
     let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let uri = format!("udp://127.0.0.1:{port}");
     let stop = Arc::new(AtomicBool::new(false));
     let sender = feed(red, port, 2.0, stop.clone());
-    let out = dir.path().join("air.ts");
-    let channel = playout::start_realtime(tv_relay(&uri, 5.0), &[OutputTarget::File(out.clone())]).unwrap();
+    let out = dir.join("air.ts");
+    let channel = playout::start_realtime(tv_relay(&uri, secs), &[OutputTarget::File(out.clone())]).unwrap();
+    Relayed { uri, stop, sender, out, channel }
+}
+
+#[test]
+fn a_relay_is_decoded_in_another_process_that_ends_with_its_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let Relayed { uri, stop, sender, out, channel } = air_red_relay(dir.path(), 5.0);
     let deadline = Instant::now() + Duration::from_secs(4);
     let mut seen = Vec::new();
     while seen.is_empty() && Instant::now() < deadline {
@@ -110,13 +124,7 @@ fn a_relay_is_decoded_in_another_process_that_ends_with_its_item() {
 #[test]
 fn a_relay_child_killed_mid_item_leaves_the_channel_on_air_and_calls_back_off() {
     let dir = tempfile::tempdir().unwrap();
-    let red = std::fs::read(clip(dir.path(), "red.ts", "red", 2.0)).unwrap();
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let uri = format!("udp://127.0.0.1:{port}");
-    let stop = Arc::new(AtomicBool::new(false));
-    let sender = feed(red, port, 2.0, stop.clone());
-    let out = dir.path().join("air.ts");
-    let channel = playout::start_realtime(tv_relay(&uri, 9.0), &[OutputTarget::File(out.clone())]).unwrap();
+    let Relayed { uri, stop, sender, out, channel } = air_red_relay(dir.path(), 9.0);
     let handle = channel.handle().clone();
     // From 2 s on, every relay child of this process is killed as soon as it shows up.
     let killed = Arc::new(AtomicUsize::new(0));
