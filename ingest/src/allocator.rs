@@ -10,6 +10,14 @@
 //! (per upload: one segment while receiving, at most `PARTS_IN_FLIGHT + 1` parts while
 //! joining), whatever the file size.
 //!
+//! What is freed in the middle of an arena stays there: glibc returns only the top of a heap
+//! on `free`. A server that runs for hours (playout's streaming threads start and end with
+//! every item; uploads come and go) fragments its arenas, and the hour's soak of 7 Dec grew
+//! 17.9 MiB/h with `malloc_stats` showing 126 MB held for 69 MB in use. The long-running
+//! commands (`serve`, `worker`, `playout node`) therefore call [`start_giving_back`]: a thread
+//! that calls `malloc_trim(0)` every [`GIVE_BACK_EVERY`], which hands every whole free page
+//! of every arena back to the system (`madvise(MADV_DONTNEED)`), live memory untouched.
+//!
 //! `MALLOC_ARENA_MAX` / `MALLOC_MMAP_THRESHOLD_` set in the environment win: an operator's
 //! explicit choice is kept. GLib's slice allocator is pointed at `malloc` too (`G_SLICE`).
 
@@ -71,4 +79,41 @@ fn apply() -> Tuning {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn apply() -> Tuning {
     Tuning::Unsupported
+}
+
+/// How often [`start_giving_back`] trims. A trim of a server's arenas takes a few
+/// milliseconds (measured in the soak, logged at debug level), once a minute.
+pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Gives the free pages inside malloc's arenas back to the system now. Returns whether any
+/// memory was released (false where the allocator is not glibc's).
+pub fn give_back() -> bool {
+    trim()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn trim() -> bool {
+    // SAFETY: malloc_trim(0) takes each arena's lock in turn and only releases pages of free
+    // chunks (and the heap's unused top); it is safe to call from any thread at any time.
+    unsafe { libc::malloc_trim(0) == 1 }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() -> bool {
+    false
+}
+
+/// Starts the thread that calls [`give_back`] every `every`, for the life of the process.
+/// Call once from a long-running command; the thread is named `malloc-trim`.
+pub fn start_giving_back(every: std::time::Duration) {
+    let started = std::thread::Builder::new().name("malloc-trim".into()).spawn(move || loop {
+        std::thread::sleep(every);
+        let t = std::time::Instant::now();
+        let released = give_back();
+        tracing::debug!(released, took_us = t.elapsed().as_micros() as u64, "malloc arenas trimmed");
+    });
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "could not start the malloc-trim thread; freed memory stays in the arenas");
+    }
 }
