@@ -26,8 +26,21 @@ step "unused dependencies (cargo machete)"
 cargo machete
 step "browser UI build (npm ci, npm run build), before the Rust tests so the embedded-UI test serves it"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
+# A test that hangs must fail the run with its name on screen (libtest prints "has been
+# running for over 60 seconds"), not eat CI's 90 minutes: the whole test step normally takes
+# 15-20 minutes cold, so it is stopped at 55 (timeout signals cargo and the test processes
+# under it), the browser test at 15.
+watchdog() {
+  local limit=$1; shift
+  local rc=0
+  timeout --kill-after=30 "$limit" "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "test: stopped after ${limit}s: a test hung (the last 'has been running' lines above name it)" >&2
+  fi
+  return "$rc"
+}
 step "cargo test"
-cargo test --workspace --no-fail-fast "$@"
+watchdog 3300 cargo test --workspace --no-fail-fast "$@"
 step "browser UI in headless Chromium (ui/test.sh)"
-KAPOK_UI_BUILT=1 KAPOK_UI_REQUIRE_ROUTE=1 ui/test.sh
+watchdog 900 env KAPOK_UI_BUILT=1 KAPOK_UI_REQUIRE_ROUTE=1 ui/test.sh
 step "done"

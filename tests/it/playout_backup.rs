@@ -51,10 +51,6 @@ fn tone_of(title: &str) -> Option<f32> {
     .map(|(_, hz)| *hz)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn node(dir: &Path, name: &str, base: &str, token: &str, rx: u16, extra: &[String]) -> Killed {
     let child = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .args(["playout", "--channel", "backup-radio", "--api", base, "--cache-gib", "1", "--output"])
@@ -163,7 +159,7 @@ fn the_backup_takes_over_within_a_second_of_the_main_being_killed_and_gives_back
         }
     });
 
-    let (main_port, backup_port) = (free_port(), free_port());
+    let (main_port, backup_port) = (testkit::net::free_port(), testkit::net::free_port());
     let main_health = format!("http://127.0.0.1:{main_port}/health");
     let backup_health = format!("http://127.0.0.1:{backup_port}/health");
     let main_args = vec!["--listen".to_string(), format!("127.0.0.1:{main_port}")];

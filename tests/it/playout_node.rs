@@ -194,7 +194,7 @@ fn a_remote_node_airs_the_published_day_rides_through_an_api_outage_and_takes_al
         }
     });
     let node_data = dir.path().join("node");
-    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_port = testkit::net::free_port();
     let node = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .args(["playout", "--channel", "node-radio", "--api", &base, "--output"])
         .arg(format!("udp://127.0.0.1:{port}"))

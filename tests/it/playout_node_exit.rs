@@ -32,7 +32,7 @@ fn a_node_whose_only_output_stays_down_exits_3_after_its_grace() {
         std::thread::sleep(Duration::from_millis(500));
     }
     // An RTMP receiver that is not there: the only output is down from the start.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let started = Instant::now();
     let mut node = Command::new(env!("CARGO_BIN_EXE_kapok"))
         .args(["playout", "--channel", "pzh-demo-radio", "--api", &server.base, "--token", &token])

@@ -46,7 +46,7 @@ fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
     let dir = tempfile::tempdir().unwrap();
     let red_ts = clip(dir.path(), "red.ts", "red", 3.0);
     let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
 
     // Send the first ~1 s of the red stream in real time, then go silent.
     let data = std::fs::read(&red_ts).unwrap();
@@ -78,7 +78,7 @@ fn live_source_that_stops_mid_item_is_replaced_by_slate_until_the_next_item() {
 fn in_real_time_a_stalled_live_source_never_stops_the_output() {
     let dir = tempfile::tempdir().unwrap();
     let red_ts = clip(dir.path(), "red.ts", "red", 3.0);
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let json = serde_json::json!({
         "format": { "kind": "tv", "width": 320, "height": 180, "fps": "25/1" },
         "items": [ { "source": format!("udp://127.0.0.1:{port}"), "kind": "live", "duration": 6.0, "title": "relay" } ],
@@ -130,7 +130,7 @@ fn a_live_source_that_never_sends_airs_slate_for_its_slot_and_the_next_item_is_o
     let dir = tempfile::tempdir().unwrap();
     let blue = clip(dir.path(), "blue.mp4", "blue", 1.0);
     // A port nobody sends to: the relay never connects.
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let (records, colours) = render_live_then_blue(dir.path(), port, &blue, Duration::from_millis(1000));
 
     assert_eq!(records[0].outcome, Outcome::Fallback, "{records:#?}");

@@ -39,14 +39,36 @@ fn mount_target(port: u16, mount: &str) -> OutputTarget {
     OutputTarget::Icecast { host: "127.0.0.1".into(), port, mount: mount.into(), password: PASSWORD.into() }
 }
 
-/// Listens to the mount for 3 s with ffmpeg; returns (codec, seconds) of what it got.
+/// Listens to the mount for 3 s with ffmpeg; returns (codec, seconds) of what it got. The
+/// mount appears when the output's first MP3 reaches Icecast, which on a loaded machine can be
+/// a few seconds after the output says it is up: a listener refused (404) tries again, for
+/// 20 s in all. A mount that stops sending fails the test within seconds (`-rw_timeout`, and
+/// the listener is killed after 30 s) instead of leaving it waiting for ever.
 fn listen(url: &str, out: &Path) -> (String, f64) {
-    let st = Command::new("ffmpeg")
-        .args(["-v", "quiet", "-y", "-t", "3", "-i", url, "-c", "copy"])
-        .arg(out)
-        .status()
-        .unwrap();
-    assert!(st.success(), "ffmpeg could not read {url}");
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut ffmpeg = Command::new("ffmpeg")
+            .args(["-v", "quiet", "-y", "-rw_timeout", "5000000", "-t", "3", "-i", url, "-c", "copy"])
+            .arg(out)
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let st = loop {
+            if let Some(st) = ffmpeg.try_wait().unwrap() {
+                break st;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = ffmpeg.kill();
+                panic!("ffmpeg still reading {url} after 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        if st.success() {
+            break;
+        }
+        assert!(std::time::Instant::now() < until, "ffmpeg could not read {url} for 20 s");
+        std::thread::sleep(Duration::from_secs(1));
+    }
     let probe = Command::new("ffprobe")
         .args(["-v", "quiet", "-show_entries", "stream=codec_name:format=duration", "-of", "csv=p=0"])
         .arg(out)

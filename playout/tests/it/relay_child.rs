@@ -79,7 +79,7 @@ struct Relayed {
 
 fn air_red_relay(dir: &Path, secs: f64) -> Relayed {
     let red = std::fs::read(clip(dir, "red.ts", "red", 2.0)).unwrap();
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let uri = format!("udp://127.0.0.1:{port}");
     let stop = Arc::new(AtomicBool::new(false));
     let sender = feed(red, port, 2.0, stop.clone());
@@ -173,7 +173,7 @@ fn a_relay_child_killed_mid_item_leaves_the_channel_on_air_and_calls_back_off() 
 fn a_relay_sending_garbage_airs_slate_and_leaves_the_channel_unharmed() {
     let dir = tempfile::tempdir().unwrap();
     let blue = clip(dir.path(), "blue.ts", "blue", 1.0);
-    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let uri = format!("udp://127.0.0.1:{port}");
     // Bytes no demuxer makes sense of, some with MPEG-TS sync bytes to get past typefinding.
     let mut garbage = vec![0u8; 4 << 20];

@@ -25,7 +25,7 @@ async fn a_node_whose_only_output_lost_its_receiver_gives_up_after_its_grace() {
     };
     let channel = app.store().create_channel(&Actor::system("test"), &new).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = testkit::net::free_port();
     let opts = NodeOptions {
         api: app.base.clone(),
         token: Some(app.token(Role::PlayoutNode).to_owned()),
