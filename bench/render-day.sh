@@ -43,8 +43,24 @@ for _ in range(hours):
 json.dump({"format": fmt, "items": items}, open(out, "w"))
 PY
 
+# The TS is checked as it is written, through a pipe: 24 h of even 320x180 TV is ~29 GB, more
+# than a test machine's disk should hold. Independent of the engine: ffmpeg decodes the audio
+# (AAC frames are 1024 samples and the encoder adds priming, so the decoded count may differ
+# from the engine's by less than two AAC frames); ffprobe counts the video packets (exact).
+check() {
+  tee >(wc -c > "$WORK/bytes") >(ffprobe -v error -select_streams v:0 -count_packets \
+      -show_entries stream=nb_read_packets -of csv=p=0 -i pipe:0 > "$WORK/vcount" 2>/dev/null) \
+    | ffmpeg -hide_banner -loglevel error -i pipe:0 -map 0:a:0 -ac 1 -f s16le - | wc -c > "$WORK/acount"
+  sleep 1 # the byte count and ffprobe end just after tee
+  touch "$WORK/checked"
+}
+
 echo "Load before: $(uptime)"
-/usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$BIN" "$WORK/p.json" "$WORK/out.ts" > "$WORK/report.json" 2> "$WORK/render.log"
+# The engine writes to /dev/fd/3, the checker's pipe (a FIFO would see the engine's first
+# open-and-close, its check that the output is writable, as the end of the stream).
+/usr/bin/time -f "%e %U %S %M" -o "$WORK/time" "$BIN" "$WORK/p.json" /dev/fd/3 \
+  > "$WORK/report.json" 2> "$WORK/render.log" 3> >(check)
+while [ ! -e "$WORK/checked" ]; do sleep 1; done
 read -r wall user sys rss_kb < "$WORK/time"
 
 python3 - "$WORK/report.json" "$HOURS" "$FORMAT" "$wall" "$((rss_kb / 1024))" > "$WORK/engine.txt" <<'PY'
@@ -61,14 +77,12 @@ print(f"{r['samples_out']} {want_samples} {r['frames_out']} {want_frames} {per_i
 PY
 read -r samples want_samples frames want_frames item_samples item_frames lines speed engine_ok < "$WORK/engine.txt"
 
-# Independent: decode the file. AAC frames are 1024 samples and the encoder adds priming, so the
-# decoded count may differ from the engine's by less than two AAC frames; video frames are exact.
-decoded_samples=$(ffmpeg -hide_banner -loglevel error -i "$WORK/out.ts" -map 0:a:0 -ac 1 -f s16le - | wc -c)
-decoded_samples=$((decoded_samples / 2))
+decoded_samples=$(( $(cat "$WORK/acount") / 2 ))
 if [ "$FORMAT" = radio ]; then
   decoded_frames=0
 else
-  decoded_frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$WORK/out.ts")
+  # ffprobe names the stream once per program and once alone: the first number is the count.
+  decoded_frames=$(grep -m1 -o '[0-9]\+' "$WORK/vcount" || echo 0)
 fi
 diff=$((decoded_samples - want_samples)); diff=${diff#-}
 file_ok=ok
@@ -82,5 +96,5 @@ echo "|---|---|---|---|---|---|"
 echo "| audio samples | $want_samples | $samples | $item_samples | $decoded_samples (±2048: AAC framing) | $engine_ok / $file_ok |"
 echo "| video frames | $want_frames | $frames | $item_frames | $decoded_frames | $engine_ok / $file_ok |"
 echo
-echo "as-run lines $lines; wall ${wall} s (${speed}× real time); CPU $(python3 -c "print(round($user+$sys))") s; peak RSS ${rss_kb} kB; TS $(du -h "$WORK/out.ts" | cut -f1)"
+echo "as-run lines $lines; wall ${wall} s (${speed}× real time); CPU $(python3 -c "print(round($user+$sys))") s; peak RSS ${rss_kb} kB; TS $(( $(cat "$WORK/bytes") / 1000000 )) MB (checked through a pipe, not kept)"
 [ "$engine_ok" = ok ] && [ "$file_ok" = ok ]
