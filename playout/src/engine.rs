@@ -41,6 +41,18 @@ pub type AsRunObserver = Box<dyn FnMut(&AsRunRecord) + Send>;
 /// chain, so batching five ticks saves four wake-ups of each (bench/playout.md).
 const RADIO_PUSHES_PER_S: u32 = 10;
 
+/// Silence padded at the natural end of a source up to this many samples (one AAC frame) is
+/// what the house format allows (its streams end within one AAC frame, docs/house-format.md)
+/// and decoders' priming leaves: it still airs and counts, but the as-run does not call the
+/// item's audio short. A 7 Dec soak's as-run said "audio short: 256 samples of silence" for
+/// every one of 176 items of the demo day — news for nobody.
+const AUDIO_END_SLACK: u64 = 1024;
+
+/// The as-run note for `silent` samples padded after a source's audio ended, when worth one.
+fn audio_short_note(silent: u64) -> Option<String> {
+    (silent > AUDIO_END_SLACK).then(|| format!("audio short: {silent} samples of silence"))
+}
+
 /// Runtime settings of an engine.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineConfig {
@@ -569,8 +581,8 @@ impl<C: PlayoutClock> Engine<C> {
         if cur.video.late > 0 || cur.audio.late > 0 {
             rec.note(format!("source late: {} frames repeated, {} samples of silence", cur.video.late, cur.audio.late));
         }
-        if cur.audio.silent > 0 && cur.audio.state == State::Ended {
-            rec.note(format!("audio short: {} samples of silence", cur.audio.silent));
+        if let Some(note) = audio_short_note(cur.audio.silent).filter(|_| cur.audio.state == State::Ended) {
+            rec.note(note);
         }
         // What actually aired of this segment (overrides and stops change the plan).
         let aired = cur.at.saturating_sub(start);
@@ -700,4 +712,15 @@ impl<C: PlayoutClock> Engine<C> {
 /// True when an input opened for `a` serves `b` (same media from the same point).
 fn same_input(a: &Item, b: &Item) -> bool {
     a.source == b.source && a.in_point == b.in_point && a.kind == b.kind
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_items_audio_is_called_short_only_past_one_aac_frame() {
+        assert_eq!(super::audio_short_note(256), None);
+        assert_eq!(super::audio_short_note(1024), None);
+        assert_eq!(super::audio_short_note(1025).as_deref(), Some("audio short: 1025 samples of silence"));
+        assert_eq!(super::audio_short_note(24_000).as_deref(), Some("audio short: 24000 samples of silence"));
+    }
 }

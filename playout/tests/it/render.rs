@@ -150,6 +150,9 @@ fn tv_playlist_of_mixed_clips_renders_exact_frames_samples_and_positions() {
     assert!(reason(4).contains("no audio track"), "{}", reason(4));
     assert!(reason(5).contains("not found"), "{}", reason(5));
     assert!(reason(7).contains("last frame held for 12 frames"), "{}", reason(7));
+    // Its audio ends 0.5 s early too; a source cut before its end says nothing of the kind.
+    assert!(reason(7).contains("audio short: 2"), "{}", reason(7));
+    assert!(!reason(0).contains("audio short"), "{}", reason(0));
     assert!(reason(8).contains("no video track"), "{}", reason(8));
     assert_eq!(report.as_run[2].slate_frames, 15);
     assert_eq!(report.as_run[8].slate_frames, 15);
