@@ -46,6 +46,8 @@ export function loginPage(done: (u: api.Principal) => void): Page {
     pass,
     h("button", { type: "submit", class: "primary" }, t("signIn")),
     status,
+    // A newcomer on a fresh server has no account yet but the one `kapok serve` made.
+    h("p", { class: "login-hint" }, t("signInHint")),
   );
   queueMicrotask(() => user.focus());
   return { el: form };
