@@ -81,34 +81,32 @@ fn apply() -> Tuning {
     Tuning::Unsupported
 }
 
-/// How often [`start_giving_back`] trims. A trim of a server's arenas takes a few
-/// milliseconds (measured in the soak, logged at debug level), once a minute.
+/// How often [`start_giving_back`] trims. A trim of the soak server's arenas made ~470
+/// `madvise` calls and took ~25 ms under `strace` (bench/notes/soak.md), once a minute.
 pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Gives the free pages inside malloc's arenas back to the system now. Returns whether any
 /// memory was released (false where the allocator is not glibc's).
-pub fn give_back() -> bool {
-    trim()
-}
-
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
-fn trim() -> bool {
+pub fn give_back() -> bool {
     // SAFETY: malloc_trim(0) takes each arena's lock in turn and only releases pages of free
     // chunks (and the heap's unused top); it is safe to call from any thread at any time.
     unsafe { libc::malloc_trim(0) == 1 }
 }
 
+/// Gives the free pages inside malloc's arenas back to the system now: nothing to do where
+/// the allocator is not glibc's.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn trim() -> bool {
+pub fn give_back() -> bool {
     false
 }
 
-/// Starts the thread that calls [`give_back`] every `every`, for the life of the process.
-/// Call once from a long-running command; the thread is named `malloc-trim`.
-pub fn start_giving_back(every: std::time::Duration) {
-    let started = std::thread::Builder::new().name("malloc-trim".into()).spawn(move || loop {
-        std::thread::sleep(every);
+/// Starts the thread that calls [`give_back`] every [`GIVE_BACK_EVERY`], for the life of the
+/// process. Call once from a long-running command; the thread is named `malloc-trim`.
+pub fn start_giving_back() {
+    let started = std::thread::Builder::new().name("malloc-trim".into()).spawn(|| loop {
+        std::thread::sleep(GIVE_BACK_EVERY);
         let t = std::time::Instant::now();
         let released = give_back();
         tracing::debug!(released, took_us = t.elapsed().as_micros() as u64, "malloc arenas trimmed");

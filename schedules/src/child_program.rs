@@ -19,7 +19,7 @@ pub fn this_process_is_kapok() {
 }
 
 /// The program for a child: the path in `env_var` if set, this process when it is `kapok`
-/// (said by [`this_process_is_kapok`]; its file name no longer decides), else the newest of `kapok` and `stand_in` next to this executable or one directory up
+/// (said by [`this_process_is_kapok`], whatever its file is called), else the newest of `kapok` and `stand_in` next to this executable or one directory up
 /// (cargo's `target/<profile>/deps` test binaries). `None` when there is none.
 pub fn find(env_var: &str, stand_in: &str) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env_var) {

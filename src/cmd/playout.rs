@@ -74,7 +74,7 @@ pub fn run_node(config: Option<&Path>, node: NodeArgs) -> Result<ExitCode, Failu
     };
     let config = load_config(config)?;
     crate::telemetry::init(config.log_format);
-    ingest::allocator::start_giving_back(ingest::allocator::GIVE_BACK_EVERY);
+    ingest::allocator::start_giving_back();
     let outputs = node
         .outputs
         .iter()

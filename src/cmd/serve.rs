@@ -26,7 +26,7 @@ pub fn run(config: Option<&Path>, args: Args) -> Result<ExitCode, Failure> {
     let runtime = runtime()?;
     let config = load_config(config)?;
     crate::telemetry::init(config.log_format);
-    ingest::allocator::start_giving_back(ingest::allocator::GIVE_BACK_EVERY);
+    ingest::allocator::start_giving_back();
     runtime.block_on(async {
         let shutdown = crate::shutdown_signal();
         let app = crate::Application::build(&config).await?;

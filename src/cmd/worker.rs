@@ -19,7 +19,7 @@ pub struct Args {
 pub fn run(config: Option<&Path>, args: Args) -> Result<ExitCode, Failure> {
     let config = load_config(config)?;
     crate::telemetry::init(config.log_format);
-    ingest::allocator::start_giving_back(ingest::allocator::GIVE_BACK_EVERY);
+    ingest::allocator::start_giving_back();
     runtime()?.block_on(async {
         let shutdown = crate::shutdown_signal();
         let (store, media) = crate::server::connect(&config).await?;

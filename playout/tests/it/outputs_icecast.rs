@@ -46,26 +46,7 @@ fn mount_target(port: u16, mount: &str) -> OutputTarget {
 /// the listener is killed after 30 s) instead of leaving it waiting for ever.
 fn listen(url: &str, out: &Path) -> (String, f64) {
     let until = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut ffmpeg = Command::new("ffmpeg")
-            .args(["-v", "quiet", "-y", "-rw_timeout", "5000000", "-t", "3", "-i", url, "-c", "copy"])
-            .arg(out)
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        let st = loop {
-            if let Some(st) = ffmpeg.try_wait().unwrap() {
-                break st;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = ffmpeg.kill();
-                panic!("ffmpeg still reading {url} after 30 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        if st.success() {
-            break;
-        }
+    while !listen_once(url, out) {
         assert!(std::time::Instant::now() < until, "ffmpeg could not read {url} for 20 s");
         std::thread::sleep(Duration::from_secs(1));
     }
@@ -79,6 +60,24 @@ fn listen(url: &str, out: &Path) -> (String, f64) {
     let codec = lines.next().unwrap_or_default().trim_end_matches(',').to_owned();
     let secs = lines.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0.0);
     (codec, secs)
+}
+
+/// One ffmpeg listener of 3 s on `url` into `out`: whether it read them.
+fn listen_once(url: &str, out: &Path) -> bool {
+    let mut ffmpeg = Command::new("ffmpeg")
+        .args(["-v", "quiet", "-y", "-rw_timeout", "5000000", "-t", "3", "-i", url, "-c", "copy"])
+        .arg(out)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Some(st) = ffmpeg.try_wait().unwrap() {
+            return st.success();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = ffmpeg.kill();
+    panic!("ffmpeg still reading {url} after 30 s");
 }
 
 #[test]

@@ -22,18 +22,13 @@ const SPAN: u32 = 12_000;
 /// # Errors
 /// When the system has no free port to give.
 pub fn try_free_port() -> std::io::Result<u16> {
-    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
-    let _ = NEXT.compare_exchange(
-        u32::MAX,
-        std::process::id().wrapping_mul(7919) % SPAN,
-        Ordering::SeqCst,
-        Ordering::SeqCst,
-    );
+    static HANDED_OUT: AtomicU32 = AtomicU32::new(0);
+    let offset = std::process::id().wrapping_mul(7919);
     for _ in 0..SPAN {
-        let port = u16::try_from(FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % SPAN).expect("under 32000");
-        let Ok(tcp) = TcpListener::bind(("127.0.0.1", port)) else { continue };
+        let n = offset.wrapping_add(HANDED_OUT.fetch_add(1, Ordering::Relaxed)) % SPAN;
+        let port = u16::try_from(FIRST + n).expect("under 32000");
+        let Ok(_tcp) = TcpListener::bind(("127.0.0.1", port)) else { continue };
         if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            drop(tcp);
             return Ok(port);
         }
     }
