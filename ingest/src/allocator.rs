@@ -82,7 +82,8 @@ fn apply() -> Tuning {
 }
 
 /// How often [`start_giving_back`] trims. A trim of the soak server's arenas made ~470
-/// `madvise` calls and took ~25 ms under `strace` (bench/notes/soak.md), once a minute.
+/// `madvise` calls and took ~25 ms under `strace` (bench/notes/soak.md); a fresh server logs
+/// 0.5–5 ms at debug level (`RUST_LOG=ingest::allocator=debug`), once a minute.
 pub const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Gives the free pages inside malloc's arenas back to the system now. Returns whether any
