@@ -210,9 +210,13 @@ impl Uploads {
         if !self.store.delete_upload(upload.id).await? {
             return Err(CatalogError::NotFound { what: "upload", id: upload.id.to_string() }.into());
         }
-        self.delete_segments(upload.id).await;
+        // The programme says why before the (slower) segment deletion, so the upload being gone
+        // and its programme still `uploading` is seen for as short a time as the store allows.
         let progress = ProgrammeProgress { reason: Some(reason.to_string()), ..Default::default() };
-        Ok(self.store.set_programme_status(actor, upload.programme_id, ProgrammeStatus::Failed, &progress).await?)
+        let programme =
+            self.store.set_programme_status(actor, upload.programme_id, ProgrammeStatus::Failed, &progress).await;
+        self.delete_segments(upload.id).await;
+        Ok(programme?)
     }
 
     /// Deletes every stored segment of an upload; failures are logged (the sweeper's next
