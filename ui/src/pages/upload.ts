@@ -82,26 +82,32 @@ export function uploadPage(): Page {
     { class: "drop-zone files", id: "up-zone", tabindex: "0", role: "button", "aria-describedby": "up-files-label" },
     h("span", { id: "up-files-label" }, t("dropFiles")),
   );
-  const showFiles = () =>
-    mount(
-      list,
-      files.map((f) => {
-        const why = refused.get(f);
-        return h(
-          "li",
-          { class: why ? "card refused" : "card", "data-name": f.name },
-          `${f.name} · ${(f.size / 1048576).toFixed(1)} MiB`,
-          why ? h("p", { class: "error", role: "alert" }, why) : null,
-        );
-      }),
-    );
+  // Each file's card; a file is started once (a second 开始上传 sends only files added since),
+  // and a finished one (done, failed or cancelled) leaves the list when the next files are
+  // picked, so the list is always what the button sends or what is still on its way.
+  const cards = new Map<File, HTMLElement>();
+  const started = new Set<File>();
+  const ended = new Set<File>();
   const add = async (fl: FileList | null) => {
+    for (const f of ended) {
+      cards.get(f)?.remove();
+      cards.delete(f);
+      files.splice(files.indexOf(f), 1);
+    }
+    ended.clear();
     for (const f of Array.from(fl ?? [])) {
       files.push(f);
       const why = await refusal(f);
       if (why) refused.set(f, why);
+      const card = h(
+        "li",
+        { class: why ? "card refused" : "card", "data-name": f.name },
+        `${f.name} · ${(f.size / 1048576).toFixed(1)} MiB`,
+        why ? h("p", { class: "error", role: "alert" }, why) : null,
+      );
+      cards.set(f, card);
+      list.append(card);
     }
-    showFiles();
   };
   zone.addEventListener("click", () => input.click());
   zone.addEventListener("keydown", (e) => {
@@ -153,11 +159,12 @@ export function uploadPage(): Page {
   );
   const status = h("p", { role: "status", "aria-live": "polite", id: "up-status" });
 
-  const one = async (f: File, i: number) => {
+  const one = async (f: File, several: boolean) => {
+    started.add(f);
     const bar = h("progress", { max: f.size || 1, value: 0, "aria-label": f.name });
     const note = h("span", { class: "meta" });
     const stop = h("button", { type: "button" }, t("cancelUpload"));
-    const li = list.children[i] as HTMLElement;
+    const li = cards.get(f) as HTMLElement;
     mount(li, h("span", {}, f.name), bar, note, stop);
     const ctl = new AbortController();
     controllers.push(ctl);
@@ -169,7 +176,7 @@ export function uploadPage(): Page {
       note.textContent = t("cancelled");
     });
     try {
-      const name = files.length > 1 ? `${title.value} · ${f.name}` : title.value;
+      const name = several ? `${title.value} · ${f.name}` : title.value;
       up = await tus.createOrResume(f, {
         filename: f.name,
         title: name,
@@ -201,6 +208,8 @@ export function uploadPage(): Page {
         li.append(errorBox(e));
       }
       li.classList.add("failed");
+    } finally {
+      ended.add(f);
     }
   };
 
@@ -216,13 +225,13 @@ export function uploadPage(): Page {
           title.focus();
           return;
         }
-        const sendable = files.filter((f) => !refused.has(f));
+        const sendable = files.filter((f) => !refused.has(f) && !started.has(f));
         if (!sendable.length) {
-          status.textContent = files.length ? t("fileNotMedia") : t("noFiles");
+          status.textContent = files.length && files.every((f) => refused.has(f)) ? t("fileNotMedia") : t("noFiles");
           return;
         }
         status.textContent = t("loading");
-        void Promise.all(files.map((f, i) => (refused.has(f) ? Promise.resolve() : one(f, i)))).then(() => {
+        void Promise.all(sendable.map((f) => one(f, sendable.length > 1))).then(() => {
           status.textContent = t("uploaded");
         });
       },
