@@ -201,8 +201,12 @@ export const deleteProgramme = (id: string): Promise<void> =>
   request("DELETE", `/api/programmes/${encodeURIComponent(id)}`);
 
 /** The failure reason of a programme in words (the server's text stays a detail). */
-export function reasonKey(reason: string | null): "why_not_media" | "why_no_streams" | "why_decode" | "why_too_long" | "why_upload" | "why_other" {
+export function reasonKey(
+  reason: string | null,
+): "why_not_media" | "why_no_streams" | "why_decode" | "why_too_long" | "why_upload" | "why_abandoned" | "why_other" {
   const r = (reason ?? "").toLowerCase();
+  // The upload sweeper's reason (ingest/src/upload/sweep.rs): nothing of it is kept to retry.
+  if (/^upload abandoned/.test(r)) return "why_abandoned";
   if (/not a media file|invalid data found|unknown format|no known media/.test(r)) return "why_not_media";
   if (/no (audio or video|video or audio|streams?)|has no audio/.test(r)) return "why_no_streams";
   if (/decod|corrupt|truncat/.test(r)) return "why_decode";

@@ -39,7 +39,10 @@ export function failureBox(p: api.Programme, after: After, id?: string): HTMLEle
     h(
       "p",
       { class: "actions" },
-      act(t("retry"), "retry", async () => after.retried(await api.retryProgramme(p.id))),
+      // An abandoned upload's bytes are gone: it is uploaded again, not retried.
+      api.reasonKey(p.reason) === "why_abandoned"
+        ? null
+        : act(t("retry"), "retry", async () => after.retried(await api.retryProgramme(p.id))),
       act(t("deleteProgramme"), "danger delete", async () => {
         if (!confirm(t("deleteConfirm"))) return;
         await api.deleteProgramme(p.id);

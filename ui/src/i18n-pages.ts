@@ -242,6 +242,7 @@ export const zhPages = {
   "why_decode": "文件损坏或无法解码",
   "why_too_long": "节目时长超出限制",
   "why_upload": "上传的文件未能保存",
+  "why_abandoned": "上传中断后超过规定时间没有续传，已收到的部分已清除；请重新上传这个文件",
   "why_other": "处理未成功（见详情）",
   "thumbnails": "缩略图",
   "byProducer": "按制作中心统计实际播出",
@@ -315,6 +316,14 @@ export const zhPages = {
   "justAired": "刚播完",
   "onAirFiller": "节目单外（垫片或黑场）",
   "sys_queue": "任务队列",
+  "sys_upload-sweeper": "上传清理",
+  "sys_emergency": "应急广播",
+  "sys_cap-feed": "预警信息源",
+  "sys_import": "节目单导入",
+  "sys_watch-folder": "监视文件夹",
+  "sys_cli": "命令行",
+  "sys_bootstrap": "首次启动",
+  "sys_api": "接口",
 } as const;
 
 export const enPages: Record<keyof typeof zhPages, string> = {
@@ -558,6 +567,7 @@ export const enPages: Record<keyof typeof zhPages, string> = {
   "why_decode": "The file is damaged or cannot be decoded",
   "why_too_long": "The programme is too long",
   "why_upload": "The uploaded file could not be stored",
+  "why_abandoned": "The upload stopped and was not resumed in the time allowed; what arrived was cleared. Upload the file again",
   "why_other": "Processing did not succeed (see details)",
   "thumbnails": "Thumbnails",
   "byProducer": "Aired airtime by producing centre",
@@ -631,4 +641,12 @@ export const enPages: Record<keyof typeof zhPages, string> = {
   "justAired": "just aired",
   "onAirFiller": "between programmes (filler or slate)",
   "sys_queue": "job queue",
+  "sys_upload-sweeper": "upload clean-up",
+  "sys_emergency": "emergency broadcast",
+  "sys_cap-feed": "alert feed",
+  "sys_import": "playlist import",
+  "sys_watch-folder": "watch folder",
+  "sys_cli": "command line",
+  "sys_bootstrap": "first start",
+  "sys_api": "API",
 };

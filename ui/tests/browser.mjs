@@ -80,6 +80,8 @@ function startKapok() {
       KAPOK_DATA: data,
       KAPOK_LISTEN: "127.0.0.1:0",
       KAPOK_ADMIN_PASSWORD: PASSWORD,
+      // An upload left half-way is swept within seconds (steps.abandonedUpload), not a day.
+      KAPOK_UPLOAD_EXPIRY_S: "15",
       RUST_LOG: "info",
     },
     stdio: ["ignore", "ignore", "pipe"],
@@ -268,6 +270,9 @@ async function main() {
 
   // 5b. Upload page (through tus when the server has /api/uploads), jobs and channels.
   const uploaded = await steps.upload(page, shot, path.join(dataDir, "upload.mp4"), UPLOADED_TITLE);
+  if (uploaded) {
+    await steps.abandonedUpload(page, shot, path.join(dataDir, "upload-abandoned.mp4"), "米易半途断线的上传");
+  }
   await steps.jobsAndChannels(page, shot);
   // The programme scheduled: the uploaded one when the upload route exists.
   const onAirTitle = uploaded ? UPLOADED_TITLE : INGESTED_TITLE;

@@ -75,6 +75,52 @@ export async function upload(page, shot, clipPath, title) {
   fail("the uploaded clip was not ready within 2 minutes");
 }
 
+/**
+ * An upload that stops after its first chunk and is never resumed (the tab reloaded, the
+ * upload not picked again): the server's sweeper (KAPOK_UPLOAD_EXPIRY_S of the test server)
+ * fails its programme, and the programme page says so in words, offers delete but not
+ * retry (nothing of it is kept), and names the sweeper in the audit.
+ */
+export async function abandonedUpload(page, shot, clipPath, title) {
+  // A real MP4's head (the page sniffs it) and 9 MiB more: the first 8 MiB chunk lands.
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  writeFileSync(clipPath, Buffer.concat([readFileSync(clipPath.replace(/-abandoned\.mp4$/, ".mp4")), Buffer.alloc(9 << 20)]));
+  await page.getByRole("link", { name: "上传" }).click();
+  await page.locator("#up-zone").waitFor();
+  await page.locator("#up-files").setInputFiles(clipPath);
+  if ((await page.locator("#up-list li").count()) !== 1) fail("the upload list still holds the finished upload");
+  await page.locator("#up-title").fill(title);
+  await page.locator("#up-category").selectOption("涉农");
+  let patches = 0;
+  const uploadUrl = /\/api\/uploads\/[^/?]+$/;
+  await page.route(uploadUrl, (route) => {
+    if (route.request().method() === "PATCH" && patches++ > 0) return route.abort("connectionreset");
+    return route.continue();
+  });
+  const created = page.waitForResponse((r) => r.request().method() === "POST" && /\/api\/uploads$/.test(r.url()));
+  await page.locator("#up-start").click();
+  const id = (await created).headers()["kapok-programme-id"];
+  await page.locator("#up-list li", { hasText: "续传" }).first().waitFor({ timeout: 30_000 });
+  await page.unroute(uploadUrl);
+  await page.reload(); // the upload's script is gone with the page
+  let p;
+  for (let i = 0; ; i++) {
+    p = JSON.parse((await api(page, "GET", `/api/programmes/${id}`)).body);
+    if (p?.status === "failed") break;
+    if (i >= 90) fail(`the abandoned upload was not swept within 90 s: ${JSON.stringify(p)}`);
+    await page.waitForTimeout(1000);
+  }
+  // Only the file picked now was sent (the clip uploaded before it stays done, not sent again).
+  if (p.title !== title) fail(`the upload is titled ${p.title}, not ${title}`);
+  if (!/^upload abandoned: 8388608 of /.test(p.reason ?? "")) fail(`unexpected reason: ${p.reason}`);
+  await page.goto(page.url().replace(/#.*$/, `#/programme/${encodeURIComponent(p.id)}`));
+  await page.locator(".failure .why", { hasText: "上传中断" }).waitFor();
+  if (await page.locator(".failure button.retry").count()) fail("an abandoned upload offers 重新处理, but nothing of it is kept");
+  await page.locator(".failure button.delete").waitFor();
+  await page.locator("#audit tbody tr", { hasText: "系统（上传清理）" }).waitFor();
+  await shot("upload-abandoned-and-swept");
+}
+
 /** Jobs (live) and channels pages render. */
 export async function jobsAndChannels(page, shot) {
   await page.getByRole("link", { name: "转码任务" }).click();
