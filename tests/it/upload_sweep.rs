@@ -49,19 +49,14 @@ async fn an_upload_abandoned_half_way_is_swept_by_kapok_serve_after_its_expiry()
         .unwrap();
     assert_eq!(r.status(), 204);
 
-    // The sweep is three steps (the row, the programme, the segments); each is waited for, so
-    // a loaded machine that sees the row gone first does not fail the test.
+    // The sweep is three steps (the row, the programme, the segments): wait for all of them,
+    // so a loaded machine that sees the row gone first does not fail the test.
+    let segments = dir.path().join("media/uploads");
+    let left = || std::fs::read_dir(&segments).map(|d| d.count()).unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let head = with_session(http.head(&location)).send().await.unwrap();
-        if head.status() == 404 {
-            break;
-        }
-        assert_eq!(head.status(), 200);
-        assert!(Instant::now() < deadline, "the abandoned upload was never swept");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let p = loop {
+    let (head, p) = loop {
+        let head = with_session(http.head(&location)).send().await.unwrap().status();
+        assert!(head == 200 || head == 404, "HEAD answered {head}");
         let p: serde_json::Value = with_session(http.get(format!("{}/api/programmes/{pid}", server.base)))
             .send()
             .await
@@ -69,17 +64,14 @@ async fn an_upload_abandoned_half_way_is_swept_by_kapok_serve_after_its_expiry()
             .json()
             .await
             .unwrap();
-        if p["status"] != "uploading" || Instant::now() >= deadline {
-            break p;
+        let swept = head == 404 && p["status"] != "uploading" && left() == 0;
+        if swept || Instant::now() >= deadline {
+            break (head, p);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     };
+    assert_eq!(head, 404, "the abandoned upload was never swept");
     assert_eq!(p["status"], "failed", "{p}");
     assert!(p["reason"].as_str().unwrap().contains("abandoned: 400 of 1000 bytes"), "{p}");
-    let segments = dir.path().join("media/uploads");
-    let count = || std::fs::read_dir(&segments).map(|d| d.count()).unwrap_or(0);
-    while count() > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(count(), 0, "segments left under {}", segments.display());
+    assert_eq!(left(), 0, "segments left under {}", segments.display());
 }

@@ -14,10 +14,11 @@ export interface After {
 }
 
 export function failureBox(p: api.Programme, after: After, id?: string): HTMLElement {
+  const why = api.reasonKey(p.reason);
   const box = h(
     "div",
     { class: "error failure", role: "alert", id },
-    h("p", { class: "why" }, `${t("ingestFailed")}：${t(api.reasonKey(p.reason))}`),
+    h("p", { class: "why" }, `${t("ingestFailed")}：${t(why)}`),
     p.reason ? h("details", { class: "detail" }, h("summary", {}, t("detail")), h("code", {}, p.reason)) : null,
   );
   if (!may(currentUser(), "writeProgramme", p.centre)) return box;
@@ -40,7 +41,7 @@ export function failureBox(p: api.Programme, after: After, id?: string): HTMLEle
       "p",
       { class: "actions" },
       // An abandoned upload's bytes are gone: it is uploaded again, not retried.
-      api.reasonKey(p.reason) === "why_abandoned"
+      why === "why_abandoned"
         ? null
         : act(t("retry"), "retry", async () => after.retried(await api.retryProgramme(p.id))),
       act(t("deleteProgramme"), "danger delete", async () => {

@@ -269,9 +269,10 @@ async function main() {
   await steps.editProgramme(page, shot);
 
   // 5b. Upload page (through tus when the server has /api/uploads), jobs and channels.
-  const uploaded = await steps.upload(page, shot, path.join(dataDir, "upload.mp4"), UPLOADED_TITLE);
+  const uploadClip = path.join(dataDir, "upload.mp4");
+  const uploaded = await steps.upload(page, shot, uploadClip, UPLOADED_TITLE);
   if (uploaded) {
-    await steps.abandonedUpload(page, shot, path.join(dataDir, "upload-abandoned.mp4"), "米易半途断线的上传");
+    await steps.abandonedUpload(page, shot, uploadClip, path.join(dataDir, "upload-abandoned.mp4"), "米易半途断线的上传");
   }
   await steps.jobsAndChannels(page, shot);
   // The programme scheduled: the uploaded one when the upload route exists.

@@ -3,6 +3,7 @@
 // channels and reports (the scheduler's journey is in scheduler.mjs). Each takes the Playwright page and a `shot(name)`.
 
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const fail = (msg) => {
   throw new Error(msg);
@@ -81,10 +82,9 @@ export async function upload(page, shot, clipPath, title) {
  * fails its programme, and the programme page says so in words, offers delete but not
  * retry (nothing of it is kept), and names the sweeper in the audit.
  */
-export async function abandonedUpload(page, shot, clipPath, title) {
-  // A real MP4's head (the page sniffs it) and 9 MiB more: the first 8 MiB chunk lands.
-  const { readFileSync, writeFileSync } = await import("node:fs");
-  writeFileSync(clipPath, Buffer.concat([readFileSync(clipPath.replace(/-abandoned\.mp4$/, ".mp4")), Buffer.alloc(9 << 20)]));
+export async function abandonedUpload(page, shot, mp4, clipPath, title) {
+  // A real MP4 (`mp4`: the page sniffs its head) and 9 MiB more: the first 8 MiB chunk lands.
+  writeFileSync(clipPath, Buffer.concat([readFileSync(mp4), Buffer.alloc(9 << 20)]));
   await page.getByRole("link", { name: "上传" }).click();
   await page.locator("#up-zone").waitFor();
   await page.locator("#up-files").setInputFiles(clipPath);

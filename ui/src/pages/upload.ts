@@ -71,7 +71,6 @@ export function follow(id: string, li: HTMLElement, note: HTMLElement, timers: S
 }
 
 export function uploadPage(): Page {
-  const files: File[] = [];
   const refused = new Map<File, string>();
   const controllers: AbortController[] = [];
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -82,9 +81,10 @@ export function uploadPage(): Page {
     { class: "drop-zone files", id: "up-zone", tabindex: "0", role: "button", "aria-describedby": "up-files-label" },
     h("span", { id: "up-files-label" }, t("dropFiles")),
   );
-  // Each file's card; a file is started once (a second 开始上传 sends only files added since),
-  // and a finished one (done, failed or cancelled) leaves the list when the next files are
-  // picked, so the list is always what the button sends or what is still on its way.
+  // Each picked file's card, in the order picked (the files are its keys). A file is started
+  // once (a second 开始上传 sends only files added since), and a finished one (done, failed or
+  // cancelled) leaves the list when the next files are picked: the list is always what the
+  // button sends or what is still on its way.
   const cards = new Map<File, HTMLElement>();
   const started = new Set<File>();
   const ended = new Set<File>();
@@ -92,11 +92,9 @@ export function uploadPage(): Page {
     for (const f of ended) {
       cards.get(f)?.remove();
       cards.delete(f);
-      files.splice(files.indexOf(f), 1);
     }
     ended.clear();
     for (const f of Array.from(fl ?? [])) {
-      files.push(f);
       const why = await refusal(f);
       if (why) refused.set(f, why);
       const card = h(
@@ -225,9 +223,10 @@ export function uploadPage(): Page {
           title.focus();
           return;
         }
-        const sendable = files.filter((f) => !refused.has(f) && !started.has(f));
+        const picked = [...cards.keys()];
+        const sendable = picked.filter((f) => !refused.has(f) && !started.has(f));
         if (!sendable.length) {
-          status.textContent = files.length && files.every((f) => refused.has(f)) ? t("fileNotMedia") : t("noFiles");
+          status.textContent = picked.length && picked.every((f) => refused.has(f)) ? t("fileNotMedia") : t("noFiles");
           return;
         }
         status.textContent = t("loading");
