@@ -319,18 +319,16 @@ impl<C: PlayoutClock> Engine<C> {
             // Open the next item while this one airs — except the same live source again: a
             // relay (srt-live-transmit, an encoder's listener) may serve one connection at a
             // time, and one that dropped must be called afresh, so it is reconnected at the boundary.
-            if pending.is_none() {
-                let next = next_from(k + 1);
-                let relay_again = match (seg.kind, next.map(|n| segments[n].kind)) {
-                    (SegmentKind::Item(a), Some(SegmentKind::Item(b))) => {
-                        let (a, b) = (&playlist.items[a], &playlist.items[b]);
-                        a.kind == ItemKind::Live && same_input(a, b)
-                    }
-                    _ => false,
-                };
-                if !relay_again {
-                    pending = next.and_then(open);
+            let next = next_from(k + 1);
+            let relay_again = match (seg.kind, next.map(|n| segments[n].kind)) {
+                (SegmentKind::Item(a), Some(SegmentKind::Item(b))) => {
+                    let (a, b) = (&playlist.items[a], &playlist.items[b]);
+                    a.kind == ItemKind::Live && same_input(a, b)
                 }
+                _ => false,
+            };
+            if pending.is_none() && !relay_again {
+                pending = next.and_then(open);
             }
             let input = match input {
                 Some(Ok(input)) => Some(input),
@@ -361,7 +359,13 @@ impl<C: PlayoutClock> Engine<C> {
             };
             self.air(seg, input.as_ref(), &mut rec)?;
             self.fillers.relay = None;
-            self.fillers.retry = None;
+            // The same relay next: a call to it still under way (made while this segment aired
+            // slate) is the next segment's call. Dropped, it would hold the relay's one
+            // connection while it dies, and the next call would find the relay taken.
+            let retry = self.fillers.retry.take();
+            if relay_again && pending.is_none() {
+                pending = next.zip(retry);
+            }
             self.fillers.backoff = fill::RelayBackoff::default();
             drop(input);
             self.output.check()?;
